@@ -1,0 +1,41 @@
+# What each library holds. A module is a directory; its library is every .c/.S file in it.
+# Portable modules are built for every platform (and for the unit tests and fuzzers);
+# the others belong to one platform. Apps link against archives, so an image only
+# carries the objects its application reaches, and --gc-sections trims what is left.
+PORTABLE_MODULES := lib kernel mm sched net blk
+KERNEL_MODULES   := lib/libc xen
+HOSTED_MODULES   :=
+
+module_srcs = $(sort $(wildcard $(1)/*.c $(1)/*.S))
+module_lib  = $(subst /,_,$(1))
+
+# Object and archive rules, instantiated once per build flavour.
+#   $(1) flavour directory under build/ (xen, hosted, test)
+#   $(2) compiler flags variable name, $(3) assembler flags variable name
+define flavour_rules
+build/$(1)/obj/%.o: %.c mk/config.mk | $(if $(filter xen,$(1)),build/xen/include/xen)
+	$$(Q)mkdir -p $$(@D)
+	$$(if $$(Q),@echo "  CC [$(1)] $$<")
+	$$(Q)$$(CC) $$($(2)) -c $$< -o $$@
+build/$(1)/obj/%.o: %.S mk/config.mk | $(if $(filter xen,$(1)),build/xen/include/xen)
+	$$(Q)mkdir -p $$(@D)
+	$$(if $$(Q),@echo "  AS [$(1)] $$<")
+	$$(Q)$$(CC) $$($(3)) -c $$< -o $$@
+endef
+
+# $(1) flavour, $(2) module directory
+module_objs = $(patsubst %,build/$(1)/obj/%.o,$(basename $(call module_srcs,$(2))))
+define archive_rule
+build/$(1)/lib$(call module_lib,$(2)).a: $(call module_objs,$(1),$(2))
+	$$(Q)mkdir -p $$(@D)
+	$$(Q)rm -f $$@ && $$(AR) rcsD $$@ $$^
+endef
+# The archive paths of a list of modules, for one flavour.
+module_archives = $(foreach m,$(2),build/$(1)/lib$(call module_lib,$(m)).a)
+
+# The Xen public headers come from libxen-dev; the kernel sees only them, never /usr/include.
+build/xen/include/xen:
+	$(Q)mkdir -p $(@D)
+	$(Q)ln -sfn /usr/include/xen $@
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,71 @@
+/*
+ * The platform seam: everything portable code (kernel/, mm/, sched/, net/, blk/, lib/, app/)
+ * may ask of the machine it runs on. Each platform implements all of it:
+ *   arch/x86_64 (+ xen/)  the PVH image, on Xen or bare QEMU
+ *   arch/hosted           an ordinary Linux process
+ *   test/unit/sim         a simulated machine for unit tests (simulated clock)
+ * Nothing above the seam includes a Xen or Linux header. Devices (net, block) plug in
+ * through their own seams, platform/netdev.h and platform/blkdev.h.
+ */
+#ifndef XENOLITH_PLATFORM_PLATFORM_H
+#define XENOLITH_PLATFORM_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A range of RAM the page allocator may own. Addresses are the ones code uses
+ * (identity-mapped on the kernel, an mmap'ed arena when hosted). */
+struct mem_region {
+    uintptr_t base;
+    size_t length;
+};
+
+/* How the machine ends. On bare QEMU these become distinct isa-debug-exit codes,
+ * on Xen SCHEDOP_shutdown reasons, hosted the process exit status. */
+enum shutdown_reason {
+    SHUTDOWN_SUCCESS,   /* the application finished and said it succeeded */
+    SHUTDOWN_FAILURE,   /* the application (or boot) failed in an orderly way */
+    SHUTDOWN_CRASH,     /* exception, panic, failed assertion */
+    SHUTDOWN_REBOOT,    /* asked to restart */
+};
+
+/* The command line as given by the loader (PVH start info, xl extra=, argv joined by spaces). */
+const char *platform_cmdline(void);
+
+/* RAM for the page allocator: regions not used by the image or by the platform itself.
+ * Returns the number of regions and points *regions at them. */
+size_t platform_memory(const struct mem_region **regions);
+
+/* Monotonic nanoseconds since an arbitrary origin (boot). Never goes backwards. */
+uint64_t platform_monotonic_ns(void);
+
+/* Wall-clock nanoseconds since the Unix epoch, or 0 if the platform does not know it. */
+uint64_t platform_wallclock_ns(void);
+
+/* Console output: bytes go to every console the platform has (serial, debug port, PV console,
+ * stdout). Must work from the first instruction of portable code and inside a crash report. */
+void platform_console_write(const char *buf, size_t len);
+
+/*
+ * Blocks the CPU until an event arrives or the monotonic clock reaches deadline_ns, then
+ * dispatches pending events (their handlers only mark work pending and wake fibers).
+ * deadline_ns == 0 polls: dispatch what is pending without blocking. UINT64_MAX: no deadline.
+ * Called only by the event loop in sched/.
+ */
+void platform_wait_until(uint64_t deadline_ns);
+
+/* Fills buf with seed material from the best entropy the platform has. */
+void platform_entropy(void *buf, size_t len);
+
+/* Makes [addr, addr+len) inaccessible (guard == true) or read-write again. Page-aligned.
+ * Returns 0, or a negative error code if the platform cannot change protections. */
+int platform_guard_pages(void *addr, size_t len, bool guard);
+
+/* Ends the machine. Shutdown hooks have already run (kernel/shutdown). */
+__attribute__((noreturn)) void platform_shutdown(enum shutdown_reason reason);
+
+/* Writes a backtrace of the calling context to the console (crash reports, assertions). */
+void platform_backtrace(void);
+
+#endif
