@@ -1,0 +1,21 @@
+# Tier 1: Check unit tests, hosted, with ASan and UBSan, on the simulated platform (test/unit/sim).
+# Every test/unit/test_<name>.c is one test program: build/test/unit/test_<name>.
+$(eval $(call flavour_rules,test,TEST_CFLAGS,HOSTED_ASFLAGS))
+$(foreach m,$(PORTABLE_MODULES),$(eval $(call archive_rule,test,$(m))))
+
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
+TEST_ARCHIVES := $(call module_archives,test,$(PORTABLE_MODULES))
+SIM_OBJS      := $(call module_objs,test,test/unit/sim)
+UNIT_TESTS    := $(basename $(notdir $(wildcard test/unit/test_*.c)))
+UNIT_BINS     := $(addprefix build/test/unit/,$(UNIT_TESTS))
+
+build/test/obj/test/unit/%.o: TEST_CFLAGS += $(CHECK_CFLAGS)
+build/test/unit/%: build/test/obj/test/unit/%.o $(SIM_OBJS) $(TEST_ARCHIVES)
+	$(Q)mkdir -p $(@D)
+	$(if $(Q),@echo "  LD [test] $@")
+	$(Q)$(CC) $(TEST_LDFLAGS) -o $@ $(filter %.o,$^) -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(CHECK_LIBS)
+
+.PHONY: test-unit
+test-unit: $(UNIT_BINS)
+	@scripts/run-unit-tests.sh $(UNIT_BINS)
