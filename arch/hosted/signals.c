@@ -1,0 +1,104 @@
+/*
+ * arch/hosted/signals: SIGINT and SIGTERM as shutdown requests. The handler only writes the
+ * signal number into a self-pipe; the pipe is watched like any other fd, so the request
+ * reaches the kernel (lifecycle_request_shutdown) from the event loop, never from the
+ * handler. A second SIGINT while the machine is already shutting down (an application that
+ * does not return) ends the process at once with HOSTED_EXIT_INTERRUPTED.
+ * Also platform_late_init, which installs all of this once the scheduler is up.
+ */
+#define _GNU_SOURCE
+#include "arch/hosted/hosted.h"
+#include "arch/hosted/internal.h"
+#include "kernel/kernel.h"
+#include "lib/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+static int self_pipe[2] = { -1, -1 };
+static volatile sig_atomic_t shutdown_in_progress;
+
+void hosted_note_shutdown_in_progress(void)
+{
+    shutdown_in_progress = 1;
+}
+
+static void write_all_signal_safe(int fd, const char *s, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, s, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;
+        s += n;
+        len -= (size_t)n;
+    }
+}
+
+static void on_shutdown_signal(int sig)
+{
+    int saved_errno = errno;
+    if (sig == SIGINT && shutdown_in_progress) {
+        static const char msg[] = "\nxenolith: second SIGINT while shutting down: exiting now\n";
+        write_all_signal_safe(STDOUT_FILENO, msg, sizeof(msg) - 1);
+        _exit(HOSTED_EXIT_INTERRUPTED);
+    }
+    shutdown_in_progress = 1;
+    unsigned char byte = (unsigned char)sig;
+    /* The pipe is non-blocking: if it is full, a request is already waiting to be read. */
+    if (write(self_pipe[1], &byte, 1) < 0) {
+        /* nothing else is safe to do here */
+    }
+    errno = saved_errno;
+}
+
+static void drain_self_pipe(void *ctx)
+{
+    unsigned char bytes[16];
+    for (;;) {
+        ssize_t n = read(self_pipe[0], bytes, sizeof(bytes));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;
+        for (ssize_t i = 0; i < n; i++) {
+            if (!lifecycle_shutdown_requested())
+                log_info("hosted", "%s: shutting down", bytes[i] == SIGINT ? "SIGINT" : "SIGTERM");
+            lifecycle_request_shutdown(SHUTDOWN_SUCCESS);
+        }
+    }
+}
+
+static int install_shutdown_signal(int sig)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_shutdown_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGINT);
+    sigaddset(&sa.sa_mask, SIGTERM);
+    sa.sa_flags = SA_RESTART;
+    return sigaction(sig, &sa, NULL) == 0 ? 0 : -errno;
+}
+
+int platform_late_init(void)
+{
+    hosted_mark_scheduler_ready();
+    if (pipe2(self_pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
+        int err = -errno;
+        log_error("hosted", "cannot create the signal pipe: %s", strerror(errno));
+        return err;
+    }
+    int rc = hosted_watch_fd(self_pipe[0], drain_self_pipe, NULL);
+    if (rc < 0)
+        return rc;
+    if ((rc = install_shutdown_signal(SIGINT)) < 0 || (rc = install_shutdown_signal(SIGTERM)) < 0) {
+        log_error("hosted", "cannot install the SIGINT/SIGTERM handlers: %s", strerror(-rc));
+        return rc;
+    }
+    return 0;
+}
