@@ -1,0 +1,370 @@
+/*
+ * mm/heap: kmalloc and friends. Requests up to 4096 bytes come from slabs: one page holds
+ * objects of one power-of-two class (16 .. 4096), the page's descriptor says which, so kfree
+ * needs nothing but the pointer. Each object's requested size is kept (a uint16 table at the
+ * end of the slab page, or in the descriptor for classes with at most 4 objects a page) so
+ * bytes_in_use is exact and a second kfree of the same object is recognised. Larger requests
+ * are whole page blocks. Freed memory is filled with HEAP_POISON and checked when handed out
+ * again (a write after free panics); ASan builds also poison it in the shadow memory.
+ */
+#include "mm/mm.h"
+#include "mm/page_internal.h"
+#include "lib/panic.h"
+
+#define HEAP_POISON 0x6b
+#define SMALLEST_CLASS 16u
+#define LARGEST_CLASS 4096u
+#define SLOT_FREE 0xffffu
+/* Classes from this size keep the object sizes in the descriptor (at most 4 a page). */
+#define DESC_SIZES_FROM 1024u
+
+static struct heap_stats stats;
+static struct page_desc *partial_slabs[HEAP_CLASSES]; /* slabs with at least one free object */
+
+static unsigned class_bytes(unsigned cls)
+{
+    return SMALLEST_CLASS << cls;
+}
+
+static unsigned class_for(size_t size)
+{
+    unsigned cls = 0;
+    while (class_bytes(cls) < size)
+        cls++;
+    return cls;
+}
+
+static size_t table_bytes(unsigned capacity)
+{
+    return ((size_t)capacity * sizeof(uint16_t) + 15) & ~(size_t)15;
+}
+
+static unsigned slab_capacity(unsigned cls)
+{
+    unsigned size = class_bytes(cls);
+    unsigned cap = PAGE_SIZE / size;
+    if (size >= DESC_SIZES_FROM)
+        return cap;
+    while ((size_t)cap * size + table_bytes(cap) > PAGE_SIZE)
+        cap--;
+    return cap;
+}
+
+static uint16_t *size_slot(struct page_desc *d, uintptr_t page, unsigned index)
+{
+    if (class_bytes(d->slab_class) >= DESC_SIZES_FROM)
+        return &d->slab_obj_bytes[index];
+    uint16_t *table = (uint16_t *)(page + PAGE_SIZE - table_bytes(d->slab_capacity));
+    return &table[index];
+}
+
+void heap_reset(void)
+{
+    stats = (struct heap_stats){ 0 };
+    for (unsigned c = 0; c < HEAP_CLASSES; c++)
+        partial_slabs[c] = NULL;
+}
+
+void heap_get_stats(struct heap_stats *out)
+{
+    *out = stats;
+    for (unsigned c = 0; c < HEAP_CLASSES; c++)
+        out->class_size[c] = class_bytes(c);
+}
+
+static void partial_push(struct page_desc *d)
+{
+    d->prev = NULL;
+    d->next = partial_slabs[d->slab_class];
+    if (d->next)
+        d->next->prev = d;
+    partial_slabs[d->slab_class] = d;
+}
+
+static void partial_remove(struct page_desc *d)
+{
+    if (d->prev)
+        d->prev->next = d->next;
+    else
+        partial_slabs[d->slab_class] = d->next;
+    if (d->next)
+        d->next->prev = d->prev;
+    d->next = d->prev = NULL;
+}
+
+static void set_link(void *obj, void *next)
+{
+    __builtin_memcpy(obj, &next, sizeof(next));
+}
+
+static void *get_link(const void *obj)
+{
+    void *next;
+    __builtin_memcpy(&next, obj, sizeof(next));
+    return next;
+}
+
+static struct page_desc *new_slab(unsigned cls)
+{
+    uint8_t *page = page_alloc(0);
+    if (!page)
+        return NULL;
+    struct page_desc *d = page_desc_of((uintptr_t)page);
+    unsigned size = class_bytes(cls);
+    d->use = PAGE_USE_SLAB;
+    d->slab_class = (uint8_t)cls;
+    d->slab_in_use = 0;
+    d->slab_capacity = (uint16_t)slab_capacity(cls);
+    __builtin_memset(page, HEAP_POISON, (size_t)d->slab_capacity * size);
+    for (unsigned i = 0; i < d->slab_capacity; i++) {
+        set_link(page + (size_t)i * size,
+                 i + 1 < d->slab_capacity ? page + (size_t)(i + 1) * size : NULL);
+        *size_slot(d, (uintptr_t)page, i) = SLOT_FREE;
+    }
+    d->slab_free = page;
+    MM_ASAN_POISON(page, PAGE_SIZE);
+    if (size < DESC_SIZES_FROM)
+        MM_ASAN_UNPOISON(page + PAGE_SIZE - table_bytes(d->slab_capacity),
+                         table_bytes(d->slab_capacity));
+    partial_push(d);
+    return d;
+}
+
+static void *slab_alloc(size_t size)
+{
+    unsigned cls = class_for(size);
+    unsigned csize = class_bytes(cls);
+    struct page_desc *d = partial_slabs[cls];
+    if (!d)
+        d = new_slab(cls);
+    if (!d) {
+        stats.alloc_failures++;
+        return NULL;
+    }
+    uintptr_t page = page_desc_addr(d);
+    uint8_t *obj = d->slab_free;
+    MM_ASAN_UNPOISON(obj, csize);
+    uint8_t *next = get_link(obj);
+    if (next && ((uintptr_t)next - page >= (uintptr_t)d->slab_capacity * csize ||
+                 ((uintptr_t)next - page) % csize != 0))
+        panic("heap: free list of slab %p (class %u) is corrupt: object %p was written after "
+              "free", (void *)page, csize, (void *)obj);
+    for (unsigned i = sizeof(void *); i < csize; i++)
+        if (obj[i] != HEAP_POISON)
+            panic("heap: object %p (class %u) was written after free (byte %u)", (void *)obj,
+                  csize, i);
+    set_link(obj, NULL);
+    __builtin_memset(obj, HEAP_POISON, sizeof(void *));
+    d->slab_free = next;
+    if (!next)
+        partial_remove(d);
+    d->slab_in_use++;
+    *size_slot(d, page, (unsigned)(((uintptr_t)obj - page) / csize)) = (uint16_t)size;
+    MM_ASAN_POISON(obj, csize);
+    MM_ASAN_UNPOISON(obj, size);
+    stats.class_in_use[cls]++;
+    stats.bytes_in_use += size;
+    return obj;
+}
+
+static void *large_alloc(size_t size)
+{
+    unsigned order = page_order_for(size);
+    uint8_t *block = order <= PAGE_ORDER_MAX ? page_alloc(order) : NULL;
+    if (!block) {
+        stats.alloc_failures++;
+        return NULL;
+    }
+    struct page_desc *d = page_desc_of((uintptr_t)block);
+    d->use = PAGE_USE_LARGE;
+    d->large_bytes = (uint32_t)size;
+    MM_ASAN_POISON(block, (size_t)PAGE_SIZE << order);
+    MM_ASAN_UNPOISON(block, size);
+    stats.large_in_use++;
+    stats.bytes_in_use += size;
+    return block;
+}
+
+void *kmalloc(size_t size)
+{
+    return size <= LARGEST_CLASS ? slab_alloc(size) : large_alloc(size);
+}
+
+void *kcalloc(size_t count, size_t size)
+{
+    size_t bytes;
+    if (__builtin_mul_overflow(count, size, &bytes)) {
+        stats.alloc_failures++;
+        return NULL;
+    }
+    void *p = kmalloc(bytes);
+    if (p)
+        __builtin_memset(p, 0, bytes);
+    return p;
+}
+
+/* What a heap pointer is, found from the pointer alone; panics on anything kfree must refuse. */
+struct heap_object {
+    struct page_desc *desc;
+    uintptr_t page;
+    unsigned index;    /* slab objects */
+    size_t bytes;      /* requested size */
+};
+
+static struct heap_object lookup(const char *who, void *ptr)
+{
+    struct heap_object o = { 0 };
+    uintptr_t addr = (uintptr_t)ptr;
+    o.desc = page_desc_of(addr);
+    if (!o.desc)
+        panic("%s(%p): not a heap pointer (outside the page allocator's memory)", who, ptr);
+    o.page = page_desc_addr(o.desc);
+    struct page_desc *d = o.desc;
+    if (d->state != PAGE_ALLOC_HEAD)
+        panic("%s(%p): not a live heap object (double free, or memory the heap never gave)",
+              who, ptr);
+    switch (d->use) {
+    case PAGE_USE_SLAB: {
+        unsigned csize = class_bytes(d->slab_class);
+        uintptr_t off = addr - o.page;
+        if (off % csize != 0 || off / csize >= d->slab_capacity)
+            panic("%s(%p): not the start of a heap object (class %u)", who, ptr, csize);
+        o.index = (unsigned)(off / csize);
+        uint16_t slot = *size_slot(d, o.page, o.index);
+        if (slot == SLOT_FREE)
+            panic("%s(%p): double free (object of class %u is already free)", who, ptr, csize);
+        o.bytes = slot;
+        return o;
+    }
+    case PAGE_USE_LARGE:
+        if (addr != o.page)
+            panic("%s(%p): not the start of a heap object (inside a large allocation)", who, ptr);
+        o.bytes = d->large_bytes;
+        return o;
+    case PAGE_USE_GUARDED:
+        panic("%s(%p): memory from kalloc_guarded (free it with kfree_guarded)", who, ptr);
+    default:
+        panic("%s(%p): pages from page_alloc, not a heap object", who, ptr);
+    }
+}
+
+static void release(struct heap_object o, void *ptr)
+{
+    struct page_desc *d = o.desc;
+    if (d->use == PAGE_USE_LARGE) {
+        MM_ASAN_UNPOISON(ptr, o.bytes);
+        __builtin_memset(ptr, HEAP_POISON, o.bytes);
+        d->use = PAGE_USE_RAW;
+        stats.large_in_use--;
+        stats.bytes_in_use -= o.bytes;
+        page_free(ptr, d->order);
+        return;
+    }
+    unsigned csize = class_bytes(d->slab_class);
+    uint8_t *obj = ptr;
+    MM_ASAN_UNPOISON(obj, csize);
+    __builtin_memset(obj, HEAP_POISON, csize);
+    set_link(obj, d->slab_free);
+    MM_ASAN_POISON(obj, csize);
+    *size_slot(d, o.page, o.index) = SLOT_FREE;
+    if (!d->slab_free)
+        partial_push(d);
+    d->slab_free = obj;
+    d->slab_in_use--;
+    stats.class_in_use[d->slab_class]--;
+    stats.bytes_in_use -= o.bytes;
+    if (d->slab_in_use == 0) {
+        /* An empty slab goes back, so freeing everything restores the page allocator. */
+        partial_remove(d);
+        d->use = PAGE_USE_RAW;
+        page_free((void *)o.page, 0);
+    }
+}
+
+void kfree(void *ptr)
+{
+    if (!ptr)
+        return;
+    release(lookup("kfree", ptr), ptr);
+}
+
+void *krealloc(void *ptr, size_t size)
+{
+    if (!ptr)
+        return kmalloc(size);
+    if (size == 0) {
+        kfree(ptr);
+        return NULL;
+    }
+    struct heap_object o = lookup("krealloc", ptr);
+    struct page_desc *d = o.desc;
+    bool same_slot;
+    if (d->use == PAGE_USE_SLAB)
+        same_slot = size <= LARGEST_CLASS && class_for(size) == d->slab_class;
+    else
+        same_slot = size > LARGEST_CLASS && page_order_for(size) == d->order;
+    if (same_slot) {
+        /* Same class or block: resize in place. */
+        if (d->use == PAGE_USE_SLAB) {
+            *size_slot(d, o.page, o.index) = (uint16_t)size;
+            MM_ASAN_POISON(ptr, class_bytes(d->slab_class));
+        } else {
+            d->large_bytes = (uint32_t)size;
+            MM_ASAN_POISON(ptr, (size_t)PAGE_SIZE << d->order);
+        }
+        MM_ASAN_UNPOISON(ptr, size);
+        stats.bytes_in_use = stats.bytes_in_use - o.bytes + size;
+        return ptr;
+    }
+    void *moved = kmalloc(size);
+    if (!moved)
+        return NULL; /* the old object stays valid, as with C's realloc */
+    __builtin_memcpy(moved, ptr, o.bytes < size ? o.bytes : size);
+    release(o, ptr);
+    return moved;
+}
+
+void *kalloc_guarded(size_t size)
+{
+    size_t pages = (size + PAGE_SIZE - 1) / PAGE_SIZE;
+    if (size == 0 || pages + 2 > ((size_t)1 << PAGE_ORDER_MAX)) {
+        stats.alloc_failures++;
+        return NULL;
+    }
+    uint8_t *run = page_alloc_run(pages + 2);
+    if (!run) {
+        stats.alloc_failures++;
+        return NULL;
+    }
+    struct page_desc *d = page_desc_of((uintptr_t)run);
+    d->use = PAGE_USE_GUARDED;
+    d->large_bytes = (uint32_t)size;
+    uint8_t *below = run, *above = run + (pages + 1) * PAGE_SIZE;
+    MM_ASAN_POISON(below, PAGE_SIZE);
+    MM_ASAN_POISON(above, PAGE_SIZE);
+    /* A platform without page protection (early boot) still gets the memory; stack canaries
+     * in sched/ then remain the only overflow check. */
+    (void)platform_guard_pages(below, PAGE_SIZE, true);
+    (void)platform_guard_pages(above, PAGE_SIZE, true);
+    stats.large_in_use++;
+    stats.bytes_in_use += size;
+    return run + PAGE_SIZE;
+}
+
+void kfree_guarded(void *ptr, size_t size)
+{
+    if (!ptr)
+        return;
+    size_t pages = (size + PAGE_SIZE - 1) / PAGE_SIZE;
+    uint8_t *run = (uint8_t *)ptr - PAGE_SIZE;
+    struct page_desc *d = ((uintptr_t)ptr & (PAGE_SIZE - 1)) ? NULL : page_desc_of((uintptr_t)run);
+    if (!d || d->state != PAGE_ALLOC_HEAD || d->use != PAGE_USE_GUARDED ||
+        (d->large_bytes + PAGE_SIZE - 1) / PAGE_SIZE != pages)
+        panic("kfree_guarded(%p, %zu): not a live guarded allocation of that size", ptr, size);
+    (void)platform_guard_pages(run, PAGE_SIZE, false);
+    (void)platform_guard_pages(run + (pages + 1) * PAGE_SIZE, PAGE_SIZE, false);
+    d->use = PAGE_USE_RAW;
+    stats.large_in_use--;
+    stats.bytes_in_use -= d->large_bytes;
+    page_free_run(run, pages + 2);
+}
