@@ -1,0 +1,256 @@
+# scripts/xen-testbed/dom0/xentest.sh: the helpers a real-Xen test (test/xen/<name>.sh) uses in
+# dom0, and the loop that runs the tests. Sourced by dom0's init, by each test, and by hand in
+# the interactive shell (. /xenolith/xentest.sh).
+#
+# A test is a shell fragment run with bash in its own process, with XT_TEST set to its name.
+# It creates domains, waits for them and checks their console logs, and ends with exactly one
+# verdict: xt_pass, or xt_fail "reason" (which also records every console log of the test's
+# domains and the tail of `xl dmesg`). Header comments in the test file:
+#   # images: hello boottest    guest images the runner ships (build/xen/<name>)
+#   # timeout: 120              seconds the whole test may take (default 120)
+
+XT_OUT=${XT_OUT:-/run/xt/out}
+XT_IMAGES=/xenolith/images
+XT_TESTS_DIR=/xenolith/tests
+XT_CFG_DIR=/run/xt/cfg
+XT_DEFAULT_TIMEOUT=120
+XT_DIAG_LINES=200
+
+# ---- for tests ----
+
+# The path of a shipped guest image.
+xt_image() {
+    local path="$XT_IMAGES/$1"
+    [ -f "$path" ] || xt_fail "guest image '$1' was not shipped (add it to the test's '# images:' line)"
+    echo "$path"
+}
+
+# The path of a domain's console log (xenconsoled writes it as the guest prints).
+xt_console() {
+    echo "$XT_OUT/console/guest-$1.log"
+}
+
+# Creates domain NAME from xl config lines given as arguments ('kernel="/path"', 'extra="..."',
+# 'memory=64', 'vif=[...]', ...). Defaults for keys not given: a PVH guest, 32 MB, one vCPU,
+# tsc_mode="native" (no RDTSCP under TCG), and "preserve" on poweroff, reboot and crash so the
+# domain stays to be examined until the test (or the runner) destroys it.
+xt_create() {
+    local name=$1
+    shift
+    mkdir -p "$XT_CFG_DIR"
+    local cfg="$XT_CFG_DIR/$name.cfg" key line
+    {
+        echo "name = \"$name\""
+        for line in 'type = "pvh"' 'memory = 32' 'vcpus = 1' 'tsc_mode = "native"' \
+                    'on_poweroff = "preserve"' 'on_reboot = "preserve"' 'on_crash = "preserve"'; do
+            key=${line%% *}
+            printf '%s\n' "$@" | grep -q "^[[:space:]]*$key[[:space:]]*=" || echo "$line"
+        done
+        printf '%s\n' "$@"
+    } >"$cfg"
+    [ -n "${XT_TEST:-}" ] && echo "$name" >>"$XT_OUT/tests/$XT_TEST.domains"
+    rm -f "$(xt_console "$name")" "/var/log/xen/xl-$name.log"
+    echo "xt: creating domain $name:"
+    sed 's/^/xt:   /' "$cfg"
+    if ! xl create "$cfg" >"$XT_CFG_DIR/$name.create.log" 2>&1; then
+        cat "$XT_CFG_DIR/$name.create.log"
+        xt_fail "xl create $name failed: $(grep -v '^Parsing config' "$XT_CFG_DIR/$name.create.log" | tail -1)"
+    fi
+}
+
+# How a domain ended, from the xl daemon's log ("... has shut down, reason code N ...").
+xt_shutdown_reason() {
+    local code
+    code=$(sed -n 's/.*has shut down, reason code \([0-9]*\).*/\1/p' "/var/log/xen/xl-$1.log" 2>/dev/null | tail -1)
+    case "$code" in
+        0) echo poweroff ;; 1) echo reboot ;; 2) echo suspend ;; 3) echo crash ;;
+        4) echo watchdog ;; 5) echo soft_reset ;; *) echo "" ;;
+    esac
+}
+
+# Waits up to TIMEOUT seconds for domain NAME to end. Sets XT_END to poweroff, reboot, crash,
+# suspend, watchdog, soft_reset, shutdown (reason unknown), gone (destroyed) or timeout, and
+# XT_END_STATE to the last `xl list` state. Returns 0 if the domain ended, 1 on timeout.
+xt_wait_end() {
+    local name=$1 timeout=${2:-60} state="" reason="" deadline
+    deadline=$(( $(date +%s%N) / 1000000 + timeout * 1000 ))
+    XT_END=timeout
+    while [ $(( $(date +%s%N) / 1000000 )) -lt "$deadline" ]; do
+        state=$(xl list "$name" 2>/dev/null | awk 'NR == 2 { print $5 }')
+        if [ -z "$state" ]; then
+            XT_END=gone
+            break
+        fi
+        case "$state" in
+            *c*) XT_END=crash; break ;;
+            *s*)
+                reason=$(xt_shutdown_reason "$name")
+                # The xl daemon logs the reason a moment after the state changes.
+                [ -n "$reason" ] && { XT_END=$reason; break; }
+                ;;
+        esac
+        sleep 0.2
+    done
+    [ "$XT_END" = timeout ] && [ "$state" != "${state/s/}" ] && XT_END=shutdown
+    XT_END_STATE=$state
+    echo "xt: domain $name: $(xt_describe_end)"
+    [ "$XT_END" = timeout ] && return 1
+    xt_console_settle "$name"
+    return 0
+}
+
+# Lets xenconsoled copy the rest of a finished guest's ring: waits until the log stops growing.
+xt_console_settle() {
+    local log stable=0 last=-1 size
+    log=$(xt_console "$1")
+    for _ in $(seq 20); do
+        size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+        if [ "$size" = "$last" ]; then
+            stable=$((stable + 1))
+            [ $stable -ge 2 ] && return 0
+        else
+            stable=0
+        fi
+        last=$size
+        sleep 0.1
+    done
+}
+
+# A phrase for how the last waited-for domain ended.
+xt_describe_end() {
+    case "$XT_END" in
+        poweroff) echo "powered off (SHUTDOWN_poweroff)" ;;
+        reboot) echo "asked to reboot (SHUTDOWN_reboot)" ;;
+        crash) echo "crashed (SHUTDOWN_crash)" ;;
+        gone) echo "was destroyed" ;;
+        timeout) echo "did not end in time (state ${XT_END_STATE:-unknown})" ;;
+        shutdown) echo "shut down for an unknown reason" ;;
+        *) echo "shut down ($XT_END)" ;;
+    esac
+}
+
+# True if the domain's console log holds TEXT (a fixed string).
+xt_console_has() {
+    grep -qF -- "$2" "$(xt_console "$1")" 2>/dev/null
+}
+
+# The last non-empty console line of a domain, for failure reasons.
+xt_console_last() {
+    grep -v '^[[:space:]]*$' "$(xt_console "$1")" 2>/dev/null | tail -1 | cut -c1-160
+}
+
+# Fails the test unless the console of NAME holds TEXT.
+xt_expect_console() {
+    xt_console_has "$1" "$2" ||
+        xt_fail "console of $1 lacks \"$2\" (last line: \"$(xt_console_last "$1")\")"
+}
+
+# Waits for NAME to end and fails the test unless it ended as EXPECTED (see xt_wait_end).
+xt_expect_end() {
+    local name=$1 expected=$2 timeout=${3:-60}
+    xt_wait_end "$name" "$timeout"
+    [ "$XT_END" = "$expected" ] ||
+        xt_fail "domain $name $(xt_describe_end), expected $expected; last console line: \"$(xt_console_last "$name")\""
+}
+
+xt_destroy() {
+    xl destroy "$1" >/dev/null 2>&1 || true
+}
+
+xt_verdict_file() {
+    echo "$XT_OUT/tests/${XT_TEST:?xt_pass/xt_fail outside a test}.verdict"
+}
+
+# Ends the test with success.
+xt_pass() {
+    local verdict
+    verdict=$(xt_verdict_file)
+    # A failure recorded earlier (say, inside a command substitution) stands.
+    [ -s "$verdict" ] && { echo "xt: not passing $XT_TEST: $(cat "$verdict")" >&2; exit 1; }
+    echo "PASS $XT_TEST" >"$verdict"
+    echo "xt: PASS $XT_TEST${1:+ ($1)}"
+    exit 0
+}
+
+# Ends the test with a failure and its reason; records the diagnostics in the test's log
+# (on stderr, so a failure inside a command substitution still reaches the log).
+xt_fail() {
+    local verdict
+    verdict=$(xt_verdict_file)
+    # Only the first verdict counts (a helper may fail while reporting another failure).
+    [ -s "$verdict" ] || echo "FAIL $XT_TEST: $*" >"$verdict"
+    {
+        echo "xt: FAIL $XT_TEST: $*"
+        xt_diagnostics
+    } >&2
+    exit 1
+}
+
+# Every console log of the test's domains and the tail of the hypervisor's log.
+xt_diagnostics() {
+    local name log
+    if [ -n "${XT_TEST:-}" ] && [ -f "$XT_OUT/tests/$XT_TEST.domains" ]; then
+        for name in $(sort -u "$XT_OUT/tests/$XT_TEST.domains"); do
+            log=$(xt_console "$name")
+            echo "---- console of $name ($log, last $XT_DIAG_LINES lines) ----"
+            if [ -s "$log" ]; then tail -n "$XT_DIAG_LINES" "$log"; else echo "(empty)"; fi
+            echo "---- xl list $name ----"
+            xl list "$name" 2>&1
+        done
+    fi
+    echo "---- xl dmesg (last $XT_DIAG_LINES lines) ----"
+    xl dmesg 2>&1 | tail -n "$XT_DIAG_LINES"
+    echo "---- end of diagnostics ----"
+}
+
+# ---- for the runner (dom0 init) ----
+
+xt_test_header() {   # xt_test_header FILE KEY
+    sed -n "s/^#[[:space:]]*$2:[[:space:]]*//p" "$1" | head -1
+}
+
+xt_destroy_test_domains() {
+    local name
+    [ -f "$XT_OUT/tests/$1.domains" ] || return 0
+    for name in $(sort -u "$XT_OUT/tests/$1.domains"); do
+        xt_destroy "$name"
+    done
+}
+
+# Runs each named test in its own bash under a time limit, appends one line per test to
+# results.txt and shows it on the console (with the test's log if it failed).
+# Returns 0 if every test passed.
+xt_run_tests() {
+    local name file log verdict limit rc failed=0
+    mkdir -p "$XT_OUT/tests"
+    : >"$XT_OUT/results.txt"
+    for name in "$@"; do
+        file="$XT_TESTS_DIR/$name.sh"
+        log="$XT_OUT/tests/$name.log"
+        verdict="$XT_OUT/tests/$name.verdict"
+        limit=$(xt_test_header "$file" timeout)
+        limit=${limit:-$XT_DEFAULT_TIMEOUT}
+        echo "xt: ==== $name (limit ${limit} s)"
+        rc=0
+        XT_TEST=$name timeout -k 5 "$limit" bash -c '. /xenolith/xentest.sh && . "$1"' _ "$file" \
+            >"$log" 2>&1 </dev/null || rc=$?
+        if [ ! -s "$verdict" ]; then
+            if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+                echo "FAIL $name: the test did not finish within $limit s" >"$verdict"
+            else
+                echo "FAIL $name: the test ended without a verdict (exit status $rc)" >"$verdict"
+            fi
+            (XT_TEST=$name; xt_diagnostics) >>"$log" 2>&1
+        fi
+        xt_destroy_test_domains "$name"
+        cat "$verdict" >>"$XT_OUT/results.txt"
+        if grep -q '^PASS' "$verdict"; then
+            echo "xt: $(cat "$verdict")"
+        else
+            failed=1
+            sed 's/^/    | /' "$log"
+            echo "xt: $(cat "$verdict")"
+        fi
+    done
+    return $failed
+}
