@@ -1,0 +1,103 @@
+/*
+ * lib/checksum: the Internet checksum (see lib/checksum.h). The sum runs over 64-bit words in
+ * the CPU's own byte order with end-around carry: RFC 1071 section 2 shows the ones' complement
+ * sum is independent of byte order and word size, so only the folded 16-bit result needs
+ * swapping into the big-endian field value at the end.
+ */
+#include "lib/byteorder.h"
+#include "lib/checksum.h"
+
+static inline uint64_t add_carry(uint64_t a, uint64_t b)
+{
+    a += b;
+    return a + (a < b);
+}
+
+static inline uint16_t fold64(uint64_t s)
+{
+    s = (s & 0xffffffffu) + (s >> 32);
+    s = (s & 0xffffffffu) + (s >> 32);
+    s = (s & 0xffffu) + (s >> 16);
+    s = (s & 0xffffu) + (s >> 16);
+    return (uint16_t)s;
+}
+
+/* Ones' complement sum of buf[len] paired from its first byte, in CPU byte order. */
+static uint64_t sum_words(const unsigned char *p, size_t len)
+{
+    uint64_t s0 = 0, s1 = 0;
+    /* Two accumulators let the carries of independent adds overlap. */
+    for (; len >= 32; len -= 32, p += 32) {
+        s0 = add_carry(s0, load_u64(p));
+        s1 = add_carry(s1, load_u64(p + 8));
+        s0 = add_carry(s0, load_u64(p + 16));
+        s1 = add_carry(s1, load_u64(p + 24));
+    }
+    for (; len >= 8; len -= 8, p += 8)
+        s0 = add_carry(s0, load_u64(p));
+    if (len) {
+        /* The tail, zero-padded to a full word exactly as it lies in memory. */
+        uint64_t tail = 0;
+        unsigned char *t = (unsigned char *)&tail;
+        for (size_t i = 0; i < len; i++)
+            t[i] = p[i];
+        s0 = add_carry(s0, tail);
+    }
+    return add_carry(s0, s1);
+}
+
+void csum_add(struct csum *c, const void *buf, size_t len)
+{
+    if (len == 0)
+        return;
+    uint16_t part = fold64(sum_words(buf, len));
+    /* A piece starting at an odd offset pairs its bytes the other way round (RFC 1071 2(B)). */
+    if (c->odd)
+        part = bswap16(part);
+    c->sum = add_carry(c->sum, part);
+    c->odd ^= len & 1;
+}
+
+void csum_add_be16(struct csum *c, uint16_t v)
+{
+    /* The word as it would lie in memory, read in CPU order, like sum_words reads it. */
+    c->sum = add_carry(c->sum, cpu_to_be16(v));
+}
+
+void csum_add_be32(struct csum *c, uint32_t v)
+{
+    csum_add_be16(c, (uint16_t)(v >> 16));
+    csum_add_be16(c, (uint16_t)v);
+}
+
+uint16_t csum_sum16(const struct csum *c)
+{
+    return be16_to_cpu(fold64(c->sum));
+}
+
+uint16_t csum_finish(const struct csum *c)
+{
+    return (uint16_t)~csum_sum16(c);
+}
+
+uint16_t inet_checksum(const void *buf, size_t len)
+{
+    return (uint16_t)~be16_to_cpu(fold64(sum_words(buf, len)));
+}
+
+uint16_t csum_update16(uint16_t check, uint16_t old_field, uint16_t new_field)
+{
+    /* HC' = ~(~HC + ~m + m'), all in ones' complement arithmetic. */
+    uint32_t s = (uint16_t)~check;
+    s += (uint16_t)~old_field;
+    s += new_field;
+    s = (s & 0xffffu) + (s >> 16);
+    s = (s & 0xffffu) + (s >> 16);
+    return (uint16_t)~s;
+}
+
+uint16_t csum_update32(uint16_t check, uint32_t old_field, uint32_t new_field)
+{
+    check = csum_update16(check, (uint16_t)(old_field >> 16), (uint16_t)(new_field >> 16));
+    return csum_update16(check, (uint16_t)old_field, (uint16_t)new_field);
+}
