@@ -1,0 +1,161 @@
+/*
+ * arch/x86_64/trap: exception dispatch, expected-trap recovery for tests, and the crash
+ * report (registers, fiber, stack-overflow diagnosis, symbolized backtrace). External
+ * interrupt vectors go to lapic.c.
+ */
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/ksyms.h"
+#include "lib/printf.h"
+#include "sched/sched.h"
+
+static const char *const exception_names[32] = {
+    [0] = "#DE divide error", [1] = "#DB debug", [2] = "NMI", [3] = "#BP breakpoint",
+    [4] = "#OF overflow", [5] = "#BR bound range", [6] = "#UD invalid opcode",
+    [7] = "#NM device not available", [8] = "#DF double fault",
+    [9] = "coprocessor segment overrun", [10] = "#TS invalid TSS",
+    [11] = "#NP segment not present", [12] = "#SS stack fault",
+    [13] = "#GP general protection", [14] = "#PF page fault", [15] = "reserved 15",
+    [16] = "#MF x87 error", [17] = "#AC alignment check", [18] = "#MC machine check",
+    [19] = "#XM SIMD error", [20] = "#VE virtualization", [21] = "#CP control protection",
+    [22] = "reserved 22", [23] = "reserved 23", [24] = "reserved 24", [25] = "reserved 25",
+    [26] = "reserved 26", [27] = "reserved 27", [28] = "#HV hypervisor injection",
+    [29] = "#VC VMM communication", [30] = "#SX security", [31] = "reserved 31",
+};
+
+const char *trap_name(unsigned vector)
+{
+    return vector < 32 ? exception_names[vector] : "interrupt";
+}
+
+static struct trap_recovery *expected_recovery;
+static unsigned expected_vector;
+
+void trap_expect_register(unsigned vector, struct trap_recovery *recovery)
+{
+    expected_vector = vector;
+    expected_recovery = recovery;
+}
+
+void trap_expect_cancel(void)
+{
+    expected_recovery = NULL;
+}
+
+static void resume_at_recovery(struct trap_frame *frame, struct trap_recovery *r)
+{
+    r->vector = (unsigned)frame->vector;
+    r->error_code = frame->error_code;
+    r->cr2 = frame->vector == TRAP_PF ? read_cr2() : 0;
+    r->fault_rip = frame->rip;
+    frame->rbx = r->rbx;
+    frame->rbp = r->rbp;
+    frame->r12 = r->r12;
+    frame->r13 = r->r13;
+    frame->r14 = r->r14;
+    frame->r15 = r->r15;
+    frame->rsp = r->rsp;
+    frame->rip = r->rip;
+    frame->rax = 1;
+}
+
+static void describe_page_fault(uint64_t error, uint64_t cr2)
+{
+    kprintf("page fault at %#018lx: %s %s%s%s\n", (unsigned long)cr2,
+            (error & PF_FETCH) ? "instruction fetch" : (error & PF_WRITE) ? "write" : "read",
+            (error & PF_PRESENT) ? "violates the page's protection" : "of an unmapped page",
+            (error & PF_RESERVED) ? ", reserved bit set" : "",
+            (error & PF_USER) ? ", user mode" : "");
+    if (cr2 < 4096)
+        kprintf("(a NULL pointer dereference)\n");
+}
+
+/* True if the fault hit one of the stacks' guard pages; says whose. */
+static bool report_stack_overflow(uint64_t cr2)
+{
+    struct fiber *owner = fiber_by_guard_address((uintptr_t)cr2);
+    if (owner) {
+        kprintf("stack overflow in fiber '%s' (fault at %#lx, in its guard page)\n",
+                fiber_name(owner), (unsigned long)cr2);
+        return true;
+    }
+    uintptr_t guard = (uintptr_t)boot_stack_guard;
+    if (cr2 >= guard && cr2 < guard + 4096) {
+        kprintf("stack overflow on the boot stack (fault at %#lx)\n", (unsigned long)cr2);
+        return true;
+    }
+    uintptr_t ist = (uintptr_t)ist_stacks_start;
+    if (cr2 >= ist && cr2 < (uintptr_t)ist_stacks_end && (cr2 - ist) % IST_SLOT_SIZE < 4096) {
+        kprintf("stack overflow on exception stack %lu (fault at %#lx)\n",
+                (unsigned long)((cr2 - ist) / IST_SLOT_SIZE + 1), (unsigned long)cr2);
+        return true;
+    }
+    return false;
+}
+
+static void print_registers(const struct trap_frame *f)
+{
+    uintptr_t offset;
+    const char *fn = ksym_lookup(f->rip, &offset);
+    kprintf("RIP %#018lx %s+%#lx  CS %#lx\n", (unsigned long)f->rip, fn ? fn : "?",
+            fn ? (unsigned long)offset : 0ul, (unsigned long)f->cs);
+    kprintf("RSP %#018lx  RFLAGS %#018lx  ERR %#lx  CR2 %#018lx\n", (unsigned long)f->rsp,
+            (unsigned long)f->rflags, (unsigned long)f->error_code, (unsigned long)read_cr2());
+    kprintf("RAX %#018lx  RBX %#018lx  RCX %#018lx\n", (unsigned long)f->rax,
+            (unsigned long)f->rbx, (unsigned long)f->rcx);
+    kprintf("RDX %#018lx  RSI %#018lx  RDI %#018lx\n", (unsigned long)f->rdx,
+            (unsigned long)f->rsi, (unsigned long)f->rdi);
+    kprintf("RBP %#018lx  R8  %#018lx  R9  %#018lx\n", (unsigned long)f->rbp,
+            (unsigned long)f->r8, (unsigned long)f->r9);
+    kprintf("R10 %#018lx  R11 %#018lx  R12 %#018lx\n", (unsigned long)f->r10,
+            (unsigned long)f->r11, (unsigned long)f->r12);
+    kprintf("R13 %#018lx  R14 %#018lx  R15 %#018lx\n", (unsigned long)f->r13,
+            (unsigned long)f->r14, (unsigned long)f->r15);
+    kprintf("CR0 %#lx  CR3 %#lx  CR4 %#lx\n", (unsigned long)read_cr0(),
+            (unsigned long)read_cr3(), (unsigned long)read_cr4());
+}
+
+static bool crashing;
+
+__attribute__((noreturn)) static void crash_report(struct trap_frame *f)
+{
+    unsigned vector = (unsigned)f->vector;
+    if (crashing) {
+        /* The report itself faulted: say the least that can still be said, then stop. */
+        kprintf("\n*** %s at %#lx while reporting a crash ***\n", trap_name(vector),
+                (unsigned long)f->rip);
+        platform_shutdown(SHUTDOWN_CRASH);
+    }
+    crashing = true;
+    kprintf("\n*** CPU exception %u (%s), error code %#lx ***\n", vector, trap_name(vector),
+            (unsigned long)f->error_code);
+    if (vector == TRAP_PF) {
+        uint64_t cr2 = read_cr2();
+        if (!report_stack_overflow(cr2))
+            describe_page_fault(f->error_code, cr2);
+    }
+    struct fiber *running = fiber_current();
+    if (running)
+        kprintf("in fiber '%s'\n", fiber_name(running));
+    else
+        kprintf("in the scheduler loop (no fiber running)\n");
+    print_registers(f);
+    backtrace_print(f->rip, f->rbp);
+    platform_shutdown(SHUTDOWN_CRASH);
+}
+
+void trap_dispatch(struct trap_frame *frame)
+{
+    if (frame->vector >= 32) {
+        irq_dispatch((unsigned)frame->vector);
+        return;
+    }
+    struct trap_recovery *r = expected_recovery;
+    if (r && frame->vector == expected_vector && !crashing) {
+        expected_recovery = NULL;
+        resume_at_recovery(frame, r);
+        return;
+    }
+    crash_report(frame);
+}
