@@ -44,6 +44,7 @@ static const struct option_rule option_rules[] = {
 #define GATHER_KEEP 64
 
 struct gathered {
+    bool seen[RULE_COUNT];
     uint16_t total[RULE_COUNT];
     uint8_t data[RULE_COUNT][GATHER_KEEP];
     bool overload_seen;
@@ -61,6 +62,7 @@ static int rule_index(uint8_t code)
 static void gather_append(struct gathered *g, int idx, const uint8_t *data, uint8_t len)
 {
     uint16_t have = g->total[idx];
+    g->seen[idx] = true;
     if (have < GATHER_KEEP) {
         size_t room = GATHER_KEEP - have;
         memcpy(g->data[idx] + have, data, len < room ? len : room);
@@ -233,7 +235,7 @@ enum dhcp_parse_error dhcp_msg_parse(const uint8_t *buf, size_t len, struct dhcp
 
     for (unsigned i = 0; i < RULE_COUNT; i++) {
         uint16_t total = g.total[i];
-        if (total == 0)
+        if (!g.seen[i])
             continue;
         const struct option_rule *rule = &option_rules[i];
         if (total < rule->min_len || (rule->max_len && total > rule->max_len) ||
