@@ -1,5 +1,5 @@
 /*
- * xen/hypercall: calling Xen. The hypercall page (xen/hypercall.S) holds one 32-byte stub per
+ * xen/hypercall: calling Xen. The hypercall page (xen/hypercall_page.S) holds one 32-byte stub per
  * hypercall, written by Xen when xen_early_init() hands it the page's address. These wrappers
  * call into it with the 64-bit hypercall convention: number implied by the stub, arguments in
  * rdi, rsi, rdx, r10, r8, result in rax. Xen may clobber the argument registers, so they are

@@ -1,5 +1,5 @@
 /*
- * xen/hypercall.S: the hypercall page. One page of .text, page-aligned, that Xen fills with its
+ * xen/hypercall_page.S: the hypercall page. One page of .text, page-aligned, that Xen fills with its
  * hypercall stubs when xen_early_init() writes the page's physical address to Xen's MSR. Until
  * then it holds int3 (0xcc), so a premature hypercall traps instead of running off the page.
  * Xen writes it through guest-physical memory, so the page can stay read-only and executable.
