@@ -26,7 +26,10 @@
 #include <unistd.h>
 
 #define CRASH_STACK_BYTES (128u * 1024)
-#define BACKTRACE_MAX_FRAMES 48
+#define BACKTRACE_MAX_LINES 48
+/* Deep recursion (the usual stack overflow) repeats one frame: those are counted, not printed,
+ * so the walk may go further than it prints. */
+#define BACKTRACE_MAX_FRAMES 4096
 /* A caller's frame lies above its callee's, and not absurdly far: anything else is a broken
  * chain (code without frame pointers, or a corrupted stack), and the walk stops there. */
 #define FRAME_MAX_DISTANCE (8u * 1024 * 1024)
@@ -55,6 +58,8 @@ static bool readable(uintptr_t addr, size_t len)
     return n == (long)len;
 }
 
+static bool unnamed_frames;
+
 static void print_frame(unsigned index, uintptr_t pc, bool is_return_address)
 {
     /* A return address points after the call; look up the call itself so the frame is named
@@ -69,21 +74,53 @@ static void print_frame(unsigned index, uintptr_t pc, bool is_return_address)
             hosted_console_printf("  #%-2u %#018lx %s+%#lx (%s+%#lx)\n", index, (unsigned long)pc,
                                   info.dli_sname, (unsigned long)(pc - (uintptr_t)info.dli_saddr),
                                   file, (unsigned long)offset);
-        else
+        else {
             hosted_console_printf("  #%-2u %#018lx (%s+%#lx)\n", index, (unsigned long)pc, file,
                                   (unsigned long)offset);
+            unnamed_frames = true;
+        }
         return;
     }
     hosted_console_printf("  #%-2u %#018lx\n", index, (unsigned long)pc);
 }
 
-void hosted_backtrace_from(uintptr_t ip, uintptr_t fp)
+/* Whether the bytes just before addr are a call instruction of one of the forms compilers
+ * emit (call rel32, call *disp32(%rip), call *%reg), i.e. addr looks like a return address. */
+static bool follows_call(uintptr_t addr)
+{
+    uint8_t b[7];
+    if (addr < sizeof(b) || !readable(addr - sizeof(b), sizeof(b)))
+        return false;
+    memcpy(b, (const void *)(addr - sizeof(b)), sizeof(b));
+    bool rel32 = b[2] == 0xe8;
+    bool rip_indirect = b[1] == 0xff && b[2] == 0x15;
+    bool reg_indirect = b[5] == 0xff && (b[6] & 0xf8) == 0xd0;
+    bool rex_reg_indirect = b[4] == 0x41 && b[5] == 0xff && (b[6] & 0xf8) == 0xd0;
+    Dl_info info;
+    return (rel32 || rip_indirect || reg_indirect || rex_reg_indirect) &&
+           dladdr((void *)addr, &info) && info.dli_fname;
+}
+
+void hosted_backtrace_from(uintptr_t ip, uintptr_t sp, uintptr_t fp)
 {
     hosted_console_printf("backtrace:\n");
+    unnamed_frames = false;
     unsigned index = 0;
     if (ip)
         print_frame(index++, ip, false);
-    while (index < BACKTRACE_MAX_FRAMES) {
+    /* A fault in a leaf function without a frame of its own, or in a prologue before the
+     * frame pointer moved, leaves its caller's return address on top of the stack rather
+     * than in the frame chain: show it, marked as a guess. */
+    if (sp && !(sp & 7) && readable(sp, sizeof(uintptr_t)) && readable(fp, 2 * sizeof(uintptr_t))) {
+        uintptr_t top = *(const uintptr_t *)sp;
+        if (top != ((const uintptr_t *)fp)[1] && follows_call(top)) {
+            hosted_console_printf("  (from the top of the stack, the frame was not set up:)\n");
+            print_frame(index++, top, true);
+        }
+    }
+    uintptr_t previous = 0;
+    unsigned repeats = 0, lines = index;
+    for (; index < BACKTRACE_MAX_FRAMES; index++) {
         if ((fp & 7) || !readable(fp, 2 * sizeof(uintptr_t)))
             break;
         const uintptr_t *frame = (const uintptr_t *)fp;
@@ -91,16 +128,33 @@ void hosted_backtrace_from(uintptr_t ip, uintptr_t fp)
         uintptr_t return_address = frame[1];
         if (return_address == 0)
             break;
-        print_frame(index++, return_address, true);
+        if (return_address == previous) {
+            repeats++;
+        } else {
+            if (repeats)
+                hosted_console_printf("      (the frame above %u more times)\n", repeats);
+            repeats = 0;
+            if (lines++ == BACKTRACE_MAX_LINES) {
+                hosted_console_printf("      (more frames not shown)\n");
+                break;
+            }
+            print_frame(index, return_address, true);
+            previous = return_address;
+        }
         if (caller_fp <= fp || caller_fp - fp > FRAME_MAX_DISTANCE)
             break;
         fp = caller_fp;
     }
+    if (repeats)
+        hosted_console_printf("      (the frame above %u more times)\n", repeats);
+    if (unnamed_frames)
+        hosted_console_printf("  (unnamed frames: addr2line -f -i -e <file> <offset>)\n");
+    unnamed_frames = false;
 }
 
 void platform_backtrace(void)
 {
-    hosted_backtrace_from(0, (uintptr_t)__builtin_frame_address(0));
+    hosted_backtrace_from(0, 0, (uintptr_t)__builtin_frame_address(0));
 }
 
 static const char *signal_name(int sig)
@@ -147,6 +201,7 @@ static void on_crash_signal(int sig, siginfo_t *info, void *context)
 
     const ucontext_t *uc = context;
     uintptr_t ip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+    uintptr_t sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
     uintptr_t fp = (uintptr_t)uc->uc_mcontext.gregs[REG_RBP];
     uintptr_t addr = (uintptr_t)info->si_addr;
 
@@ -169,7 +224,7 @@ static void on_crash_signal(int sig, siginfo_t *info, void *context)
                               running ? "fiber '" : "loop context",
                               running ? running : "", running ? "'" : "");
     }
-    hosted_backtrace_from(ip, fp);
+    hosted_backtrace_from(ip, sp, fp);
     platform_shutdown(SHUTDOWN_CRASH);
 }
 

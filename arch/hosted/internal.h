@@ -17,9 +17,10 @@ void hosted_console_printf(const char *fmt, ...) __attribute__((format(printf, 1
  * (bad command line, bad environment). */
 void hosted_early_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Prints the frame-pointer chain that starts at frame pointer fp, whose innermost return
- * address is ip (ip 0: start from fp's saved return address). Signal-safe. */
-void hosted_backtrace_from(uintptr_t ip, uintptr_t fp);
+/* Prints the frame-pointer chain that starts at frame pointer fp. ip, when not 0, is the
+ * faulting instruction, printed first; sp, when not 0, is the stack pointer at the fault
+ * (used to find the caller of a function that had not set up its frame). Signal-safe. */
+void hosted_backtrace_from(uintptr_t ip, uintptr_t sp, uintptr_t fp);
 
 /* Crash handlers (SIGSEGV, SIGBUS, SIGILL, SIGFPE) on their own stack; installed by main
  * before kernel_start so that a fault during boot is reported too. */

@@ -13,9 +13,11 @@
 
 #include <string.h>
 
-int crash_test_recurse(volatile char *previous, unsigned depth);
-void crash_test_write_null(volatile int *where);
-int crash_test_overflow_fiber(void *arg);
+/* noinline, noclone: the backtrace must show these very functions, not a copy or the caller. */
+#define NAMED_FRAME __attribute__((noinline, noclone))
+NAMED_FRAME int crash_test_recurse(volatile char *previous, unsigned depth);
+NAMED_FRAME void crash_test_write_null(volatile int *where);
+NAMED_FRAME int crash_test_overflow_fiber(void *arg);
 
 /* Each level keeps a buffer live across the call, so the compiler can neither drop the
  * frame nor turn the recursion into a loop. */
