@@ -273,6 +273,7 @@ void *page_alloc_run(size_t pages)
     /* Re-describe the run as allocated aligned blocks, then free every block of the tail. */
     page_desc_of(start)->state = PAGE_TAIL;
     for_each_aligned_block(start, used_end, mark_allocated);
+    for_each_aligned_block(used_end, block_end, mark_allocated);
     for_each_aligned_block(used_end, block_end, release_block);
     return block;
 }
