@@ -51,7 +51,8 @@ struct pbuf {
     uint32_t tot_len;            /* bytes in this segment and all that follow it */
     uint32_t refcnt;
     uint16_t flags;              /* enum pbuf_flags (meaningful on the head) */
-    uint16_t csum_start;         /* PBUF_F_CSUM_PARTIAL: checksummed region starts here (from frame start) */
+    uint16_t csum_start;         /* PBUF_F_CSUM_PARTIAL: checksummed region starts here, counted
+                                    from the start of the IPv4 header (not the frame) */
     uint16_t csum_offset;        /*   ...and the checksum is stored this far into it */
     uint16_t gso_size;           /* TSO: segment payload size, 0 when not a TSO frame */
     uint64_t timestamp_ns;       /* free for the owner (receive time, queueing time) */
@@ -101,11 +102,11 @@ void pbuf_free_queue(struct pbuf *head);
  * head has less than n bytes of headroom or is shared. */
 void *pbuf_push(struct pbuf *p, size_t n);
 /* Removes n bytes from the front of the head segment and returns the new first byte; NULL if the
- * head segment holds fewer than n bytes (linearize first). */
+ * head segment holds fewer than n bytes (linearize first) or the chain is shared. */
 void *pbuf_pull(struct pbuf *p, size_t n);
 /* Shortens the packet to `len` bytes (no-op if already shorter); segments past the end are freed.
- * Used to cut Ethernet padding. */
-void pbuf_trim(struct pbuf *p, size_t len);
+ * Used to cut Ethernet padding. Returns 0, or -EBUSY (nothing done) if the chain is shared. */
+int pbuf_trim(struct pbuf *p, size_t len);
 /* Headroom in front of the head segment's first byte (0 when the head cannot be written). */
 size_t pbuf_headroom(const struct pbuf *p);
 
@@ -116,6 +117,7 @@ void *pbuf_linearize(struct pbuf *p, size_t n);
 /* Copies len bytes starting at offset across the chain. Return 0, or -EINVAL when the range is
  * not inside the packet (nothing copied). */
 int pbuf_copy_out(const struct pbuf *p, size_t offset, void *buf, size_t len);
+/* The same into the packet; -EBUSY (nothing copied) if a touched segment's storage is shared. */
 int pbuf_copy_in(struct pbuf *p, size_t offset, const void *buf, size_t len);
 
 /* Appends `tail` to the chain `head` (takes over the caller's reference on tail). */

@@ -33,7 +33,8 @@ enum netdev_caps {
     /* Receive: the device verified TCP/UDP checksums and marks good frames PBUF_F_CSUM_VERIFIED. */
     NETDEV_CAP_RX_CSUM = 1u << 0,
     /* Transmit: the device completes a checksum for frames marked PBUF_F_CSUM_PARTIAL, using the
-     * pbuf's csum_start/csum_offset (the pseudo-header sum is already in place, as Linux does). */
+     * pbuf's csum_start/csum_offset (csum_start counts from the IPv4 header, i.e. 14 bytes into
+     * the frame; the pseudo-header sum is already in the checksum field, as Linux does). */
     NETDEV_CAP_TX_CSUM = 1u << 1,
     /* Transmit: chained pbufs are accepted as they are (otherwise the stack linearizes). */
     NETDEV_CAP_SG = 1u << 2,
@@ -103,7 +104,7 @@ void netdev_destroy(struct netdev *dev);
 /* Prints the counters, one "name value" pair per counter, prefixed by the device name. */
 void netdev_print_stats(const struct netdev *dev);
 
-/* A locally administered unicast MAC (52:54:00:xx:xx:xx style, from `seed`): for backends
+/* A locally administered unicast MAC (02:58:xx:xx:xx:xx, mixed from `seed`): for backends
  * that have no MAC of their own (TAP, the in-memory pair). */
 void netdev_make_mac(uint8_t mac[NETDEV_MAC_LEN], uint32_t seed);
 
