@@ -54,7 +54,11 @@ xt_create() {
     sed 's/^/xt:   /' "$cfg"
     if ! xl create "$cfg" >"$XT_CFG_DIR/$name.create.log" 2>&1; then
         cat "$XT_CFG_DIR/$name.create.log"
-        xt_fail "xl create $name failed: $(grep -v '^Parsing config' "$XT_CFG_DIR/$name.create.log" | tail -1)"
+        # The first error names the cause; later ones are libxl cleaning up after it.
+        local why
+        why=$(grep -m1 -i 'error' "$XT_CFG_DIR/$name.create.log" | sed 's/^.*error: *//')
+        [ -n "$why" ] || why=$(grep -v '^Parsing config' "$XT_CFG_DIR/$name.create.log" | tail -1)
+        xt_fail "xl create $name failed: $why"
     fi
 }
 
