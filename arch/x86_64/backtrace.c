@@ -15,7 +15,8 @@ extern const uint64_t ksyms_count;
 extern const struct ksym ksyms_table[];
 extern const char ksyms_names[];
 
-#define BACKTRACE_MAX_FRAMES 32
+#define BACKTRACE_MAX_FRAMES 32      /* distinct lines printed */
+#define BACKTRACE_MAX_WALK 100000    /* frames followed, repeated ones included */
 
 const char *ksym_lookup(uintptr_t addr, uintptr_t *offset)
 {
@@ -40,10 +41,10 @@ static void print_frame(unsigned index, uintptr_t addr, uintptr_t lookup)
     uintptr_t offset;
     const char *name = ksym_lookup(lookup, &offset);
     if (name)
-        kprintf("  #%-2u %#018lx %s+%#lx\n", index, (unsigned long)addr, name,
+        kprintf("  #%-2u 0x%016lx %s+%#lx\n", index, (unsigned long)addr, name,
                 (unsigned long)(offset + (addr - lookup)));
     else
-        kprintf("  #%-2u %#018lx ?\n", index, (unsigned long)addr);
+        kprintf("  #%-2u 0x%016lx ?\n", index, (unsigned long)addr);
 }
 
 static bool frame_readable(uintptr_t rbp)
@@ -55,17 +56,31 @@ void backtrace_print(uintptr_t rip, uintptr_t rbp)
 {
     kprintf("backtrace:\n");
     print_frame(0, rip, rip);
-    for (unsigned i = 1; i < BACKTRACE_MAX_FRAMES && frame_readable(rbp); i++) {
+    uintptr_t previous = 0;
+    unsigned repeats = 0, printed = 1;
+    for (unsigned walked = 0; walked < BACKTRACE_MAX_WALK && frame_readable(rbp); walked++) {
         const uintptr_t *frame = (const uintptr_t *)rbp;
         uintptr_t ret = frame[1];
         if (ret < (uintptr_t)_text_start || ret >= (uintptr_t)_etext)
             break;
-        /* A return address points after the call; the call itself is one byte back. */
-        print_frame(i, ret, ret - 1);
+        if (ret == previous) {
+            repeats++; /* deep recursion: one line for the whole run */
+        } else {
+            if (repeats)
+                kprintf("      ... the same frame %u more times\n", repeats);
+            repeats = 0;
+            if (printed == BACKTRACE_MAX_FRAMES)
+                break;
+            /* A return address points after the call; the call itself is one byte back. */
+            print_frame(printed++, ret, ret - 1);
+            previous = ret;
+        }
         if (frame[0] <= rbp)
             break;
         rbp = frame[0];
     }
+    if (repeats)
+        kprintf("      ... the same frame %u more times\n", repeats);
 }
 
 void platform_backtrace(void)

@@ -10,12 +10,8 @@
 #include "xen/xen.h"
 
 #define PIT_HZ 1193182ull
-#define PIT_CHANNEL2 0x42
+#define PIT_CHANNEL0 0x40
 #define PIT_COMMAND 0x43
-#define PIT_GATE_PORT 0x61
-#define PIT_GATE 0x01
-#define PIT_SPEAKER 0x02
-#define PIT_OUT2 0x20
 #define PIT_CALIBRATION_MS 10
 #define PIT_RUNS 3
 #define NS_PER_SEC 1000000000ull
@@ -43,24 +39,38 @@ uint64_t clock_ns_to_ticks(uint64_t ns)
     return (uint64_t)((unsigned __int128)ns * tsc_hz / NS_PER_SEC);
 }
 
-/* TSC ticks while PIT channel 2 counts down PIT_CALIBRATION_MS, or 0 if there is no PIT. */
+static uint16_t pit_read_channel0(void)
+{
+    outb(PIT_COMMAND, 0x00);            /* latch channel 0's count */
+    uint8_t lo = inb(PIT_CHANNEL0);
+    return (uint16_t)(lo | inb(PIT_CHANNEL0) << 8);
+}
+
+/* TSC ticks while PIT channel 0 counts PIT_CALIBRATION_MS, or 0 if no PIT counts. Channel 0
+ * is read back through latch commands, which needs no port 0x61 (microvm has none); its
+ * IRQ 0 stays masked (PIC and LINT0 masked, IOAPIC pins masked since reset). */
 static uint64_t pit_measure_once(void)
 {
-    uint16_t latch = (uint16_t)(PIT_HZ * PIT_CALIBRATION_MS / 1000);
-    uint8_t gate = inb(PIT_GATE_PORT);
-    outb(PIT_GATE_PORT, (uint8_t)((gate & ~PIT_SPEAKER) | PIT_GATE));
-    outb(PIT_COMMAND, 0xb0);            /* channel 2, low then high byte, mode 0, binary */
-    outb(PIT_CHANNEL2, (uint8_t)(latch & 0xff));
-    outb(PIT_CHANNEL2, (uint8_t)(latch >> 8));
-    /* Mode 0 drives OUT2 low until the count expires; high now means no PIT answers. */
-    if (inb(PIT_GATE_PORT) & PIT_OUT2)
-        return 0;
+    uint16_t span = (uint16_t)(PIT_HZ * PIT_CALIBRATION_MS / 1000);
+    outb(PIT_COMMAND, 0x30);            /* channel 0, low then high byte, mode 0, binary */
+    outb(PIT_CHANNEL0, 0xff);
+    outb(PIT_CHANNEL0, 0xff);
+    uint16_t first = pit_read_channel0();
+    unsigned long spins = 0;
+    while (pit_read_channel0() == first) /* start on a count edge */
+        if (++spins > 1000000ul)
+            return 0;
     uint64_t start = rdtsc();
-    for (unsigned long spins = 0; !(inb(PIT_GATE_PORT) & PIT_OUT2); spins++) {
-        if (spins > 100000000ul)
+    uint16_t begin = pit_read_channel0();
+    for (;;) {
+        uint16_t now = pit_read_channel0();
+        if (now > begin)                /* a real PIT only counts down here */
+            return 0;
+        if ((uint16_t)(begin - now) >= span)
+            return (rdtsc() - start) * span / (uint16_t)(begin - now);
+        if (++spins > 100000000ul)
             return 0;
     }
-    return rdtsc() - start;
 }
 
 static uint64_t pit_calibrate(void)

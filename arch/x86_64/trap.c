@@ -62,7 +62,7 @@ static void resume_at_recovery(struct trap_frame *frame, struct trap_recovery *r
 
 static void describe_page_fault(uint64_t error, uint64_t cr2)
 {
-    kprintf("page fault at %#018lx: %s %s%s%s\n", (unsigned long)cr2,
+    kprintf("page fault at 0x%016lx: %s %s%s%s\n", (unsigned long)cr2,
             (error & PF_FETCH) ? "instruction fetch" : (error & PF_WRITE) ? "write" : "read",
             (error & PF_PRESENT) ? "violates the page's protection" : "of an unmapped page",
             (error & PF_RESERVED) ? ", reserved bit set" : "",
@@ -98,19 +98,19 @@ static void print_registers(const struct trap_frame *f)
 {
     uintptr_t offset;
     const char *fn = ksym_lookup(f->rip, &offset);
-    kprintf("RIP %#018lx %s+%#lx  CS %#lx\n", (unsigned long)f->rip, fn ? fn : "?",
+    kprintf("RIP 0x%016lx %s+%#lx  CS %#lx\n", (unsigned long)f->rip, fn ? fn : "?",
             fn ? (unsigned long)offset : 0ul, (unsigned long)f->cs);
-    kprintf("RSP %#018lx  RFLAGS %#018lx  ERR %#lx  CR2 %#018lx\n", (unsigned long)f->rsp,
+    kprintf("RSP 0x%016lx  RFLAGS 0x%016lx  ERR %#lx  CR2 0x%016lx\n", (unsigned long)f->rsp,
             (unsigned long)f->rflags, (unsigned long)f->error_code, (unsigned long)read_cr2());
-    kprintf("RAX %#018lx  RBX %#018lx  RCX %#018lx\n", (unsigned long)f->rax,
+    kprintf("RAX 0x%016lx  RBX 0x%016lx  RCX 0x%016lx\n", (unsigned long)f->rax,
             (unsigned long)f->rbx, (unsigned long)f->rcx);
-    kprintf("RDX %#018lx  RSI %#018lx  RDI %#018lx\n", (unsigned long)f->rdx,
+    kprintf("RDX 0x%016lx  RSI 0x%016lx  RDI 0x%016lx\n", (unsigned long)f->rdx,
             (unsigned long)f->rsi, (unsigned long)f->rdi);
-    kprintf("RBP %#018lx  R8  %#018lx  R9  %#018lx\n", (unsigned long)f->rbp,
+    kprintf("RBP 0x%016lx  R8  0x%016lx  R9  0x%016lx\n", (unsigned long)f->rbp,
             (unsigned long)f->r8, (unsigned long)f->r9);
-    kprintf("R10 %#018lx  R11 %#018lx  R12 %#018lx\n", (unsigned long)f->r10,
+    kprintf("R10 0x%016lx  R11 0x%016lx  R12 0x%016lx\n", (unsigned long)f->r10,
             (unsigned long)f->r11, (unsigned long)f->r12);
-    kprintf("R13 %#018lx  R14 %#018lx  R15 %#018lx\n", (unsigned long)f->r13,
+    kprintf("R13 0x%016lx  R14 0x%016lx  R15 0x%016lx\n", (unsigned long)f->r13,
             (unsigned long)f->r14, (unsigned long)f->r15);
     kprintf("CR0 %#lx  CR3 %#lx  CR4 %#lx\n", (unsigned long)read_cr0(),
             (unsigned long)read_cr3(), (unsigned long)read_cr4());

@@ -1,0 +1,5 @@
+# Tier 4, boot tests: the real PVH images boot under QEMU (TCG) with the in-kernel tests of
+# test/boot; pass/fail comes from QEMU's exit status (isa-debug-exit). See test/boot/run.sh.
+.PHONY: test-boot
+test-boot: build/xen/boottest build/xen/hello
+	@test/boot/run.sh

@@ -1,0 +1,75 @@
+#!/bin/sh
+# make test-boot: boots build/xen/boottest and build/xen/hello under QEMU (TCG, microvm and
+# pc machines) and judges each case by QEMU's exit status alone (isa-debug-exit: 1 success,
+# 5 crash; a triple fault gives 0 and fails), plus the console lines the case must print.
+# Prints PASS/FAIL per case and "N passed, M failed"; exits non-zero on any failure.
+set -u
+cd "$(dirname "$0")/../.."
+out=build/test-boot
+mkdir -p "$out"
+passed=0 failed=0
+
+pass() { echo "PASS $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); [ -f "$3" ] && sed 's/^/    | /' "$3" | tail -n 40; }
+
+# case NAME EXPECTED_STATUS "PATTERN|PATTERN..." -- qemu-boot.sh arguments
+boot_case() {
+    name=$1 want=$2 patterns=$3
+    shift 4
+    log="$out/$(echo "$name" | tr ' /' '__').log"
+    rm -f "$log"
+    scripts/qemu-boot.sh -l "$log" "$@"
+    status=$?
+    check_result "$name" "$want" "$patterns" "$status" "$log"
+}
+
+check_result() {
+    name=$1 want=$2 patterns=$3 status=$4 log=$5
+    if [ "$status" -ne "$want" ]; then
+        fail "$name" "QEMU exit status $status, expected $want" "$log"
+        return
+    fi
+    old_ifs=$IFS
+    IFS='|'
+    for p in $patterns; do
+        if ! grep -q -- "$p" "$log"; then
+            IFS=$old_ifs
+            fail "$name" "console lacks \"$p\"" "$log"
+            return
+        fi
+    done
+    IFS=$old_ifs
+    pass "$name"
+}
+
+for m in microvm pc; do
+    boot_case "boottest $m" 1 "boottest: [0-9]* passed, 0 failed|xenolith: shutdown: success" -- \
+        -m "$m" build/xen/boottest
+    boot_case "hello $m" 1 "Hello from Xenolith|xenolith: shutdown: success" -- \
+        -m "$m" build/xen/hello
+done
+boot_case "boottest microvm -cpu max" 1 "boottest: [0-9]* passed, 0 failed" -- \
+    -m microvm -c max,-rdtscp build/xen/boottest
+boot_case "boottest panic" 5 \
+    "boottest: requested panic|backtrace:|app_main+0x|xenolith: shutdown: crash" -- \
+    build/xen/boottest "-- panic"
+boot_case "boottest overflow" 5 \
+    "stack overflow in fiber 'overflow'|backtrace:|recurse_deeply+0x|xenolith: shutdown: crash" -- \
+    build/xen/boottest "-- overflow"
+boot_case "hello pc with arguments" 1 "argument 0: one|argument 1: two" -- \
+    -m pc build/xen/hello "log=info -- one two"
+boot_case "bad option refused" 3 "unknown option\|refused|xenolith: shutdown: failure" -- \
+    build/xen/hello "no-such-option=1"
+
+# The issue's own command line, verbatim apart from timeout and stdin.
+log="$out/issue_command.log"
+timeout --kill-after=5 60 qemu-system-x86_64 -machine microvm -kernel build/xen/hello \
+    -nographic -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 < /dev/null > "$log" 2>&1
+check_result "issue command (microvm, -nographic, qemu64 CPU)" 1 "Hello from Xenolith" $? "$log"
+
+# The image budget (DESIGN.md): hello <= 64 KB stripped.
+size=$(stat -c %s build/xen/hello)
+if [ "$size" -le 65536 ]; then pass "hello image size $size <= 65536"; else fail "hello image size" "$size bytes > 65536" /dev/null; fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
