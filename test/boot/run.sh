@@ -58,14 +58,23 @@ boot_case "boottest overflow" 5 \
     build/xen/boottest "-- overflow"
 boot_case "hello pc with arguments" 1 "argument 0: one|argument 1: two" -- \
     -m pc build/xen/hello "log=info -- one two"
-boot_case "bad option refused" 3 "unknown option\|refused|xenolith: shutdown: failure" -- \
+boot_case "bad option refused" 3 "command line refused: unknown option|xenolith: shutdown: failure" -- \
     build/xen/hello "no-such-option=1"
 
-# The issue's own command line, verbatim apart from timeout and stdin.
-log="$out/issue_command.log"
-timeout --kill-after=5 60 qemu-system-x86_64 -machine microvm -kernel build/xen/hello \
-    -nographic -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 < /dev/null > "$log" 2>&1
-check_result "issue command (microvm, -nographic, qemu64 CPU)" 1 "Hello from Xenolith" $? "$log"
+# The issue's command line. Verbatim ("-nographic -serial stdio") QEMU 7.2 refuses it:
+# -nographic already puts the monitor on stdio ("cannot use stdio by multiple character
+# devices") and exits with status 1, which is why every case also requires console lines.
+# Its working forms: -nographic alone (serial multiplexed on stdio), or -monitor none added.
+issue_case() {
+    name=$1
+    shift
+    log="$out/$(echo "$name" | tr ' /(),' '_____').log"
+    timeout --kill-after=5 60 qemu-system-x86_64 -machine microvm -kernel build/xen/hello \
+        -nographic "$@" -device isa-debug-exit,iobase=0xf4,iosize=0x04 < /dev/null > "$log" 2>&1
+    check_result "$name" 1 "Hello from Xenolith|xenolith: shutdown: success" $? "$log"
+}
+issue_case "issue command, -nographic (qemu64 CPU)"
+issue_case "issue command, -nographic -monitor none -serial stdio" -monitor none -serial stdio
 
 # The image budget (DESIGN.md): hello <= 64 KB stripped.
 size=$(stat -c %s build/xen/hello)
