@@ -15,7 +15,10 @@
 #include <stdint.h>
 #include "net/arp.h"
 #include "net/ethernet.h"
+#include "net/icmp.h"
+#include "net/ipv4.h"
 #include "net/pbuf.h"
+#include "net/udp.h"
 #include "platform/netdev.h"
 
 #define NETSTACK_MAX_DNS 3
@@ -81,6 +84,12 @@ struct netstack {
     struct arp_stats arp_stats;
     struct arp_state arp;
     /* Upper layers (IPv4, ICMP, UDP, TCP) add their state and stats structs below. */
+    struct ipv4_state ipv4;
+    struct ipv4_stats ipv4_stats;
+    struct icmp_state icmp;
+    struct icmp_stats icmp_stats;
+    struct udp_state udp;
+    struct udp_stats udp_stats;
 };
 
 /* A stack on dev: installs itself as the device's receive handler, creates its pool, registers
