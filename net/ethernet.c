@@ -4,7 +4,6 @@
  */
 #include "net/ethernet.h"
 #include "lib/byteorder.h"
-#include "lib/checksum.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "net/pbuf.h"
@@ -86,34 +85,6 @@ static struct pbuf *make_header_room(struct netstack *s, struct pbuf *p)
     return h;
 }
 
-/* Computes the transport checksum the device would have: the field already holds the
- * pseudo-header sum; add [csum_start, end) and store the complement. csum_start counts from the
- * IPv4 header, so from the frame it is one Ethernet header further. */
-static int complete_checksum(struct pbuf *p)
-{
-    size_t start = ETH_HEADER_LEN + (size_t)p->csum_start, field = start + p->csum_offset;
-    if (start >= p->tot_len || field + 2 > p->tot_len)
-        return -EINVAL;
-    struct csum c;
-    csum_init(&c);
-    size_t skip = start;
-    for (const struct pbuf *seg = p; seg; seg = seg->next) {
-        if (skip >= seg->len) {
-            skip -= seg->len;
-            continue;
-        }
-        csum_add(&c, seg->data + skip, seg->len - skip);
-        skip = 0;
-    }
-    uint8_t out[2];
-    uint16_t v = csum_finish(&c);
-    store_be16(out, v);
-    int err = pbuf_copy_in(p, field, out, 2);
-    if (err == 0)
-        p->flags &= (uint16_t)~PBUF_F_CSUM_PARTIAL;
-    return err;
-}
-
 int eth_output(struct netstack *s, struct pbuf *p, const uint8_t dst_mac[ETH_ADDR_LEN],
                uint16_t ethertype)
 {
@@ -130,7 +101,7 @@ int eth_output(struct netstack *s, struct pbuf *p, const uint8_t dst_mac[ETH_ADD
     store_be16(hdr + 12, ethertype);
     memcpy(f->data, hdr, ETH_HEADER_LEN);
     if ((f->flags & PBUF_F_CSUM_PARTIAL) && !(dev->caps & NETDEV_CAP_TX_CSUM) &&
-        complete_checksum(f) != 0) {
+        netdev_complete_checksum(f) != 0) {
         drop(f, &st->tx_device_errors);
         return -EINVAL;
     }

@@ -98,6 +98,13 @@ int netdev_transmit(struct netdev *dev, struct pbuf *p);
 /* Called by backends for every received frame: counts it and gives it to the handler. */
 void netdev_receive(struct netdev *dev, struct pbuf *p);
 
+/* What a TX_CSUM device does for a PBUF_F_CSUM_PARTIAL frame, in software: adds the bytes from
+ * 14 + csum_start to the end to the pseudo-header sum already in the checksum field, stores the
+ * complement there and clears the flag. Used by the stack when the device cannot, and by backends
+ * that emulate the capability. Returns 0, -EINVAL for offsets outside the frame, -EBUSY if the
+ * frame's storage is shared. */
+int netdev_complete_checksum(struct pbuf *frame);
+
 /* Calls ops->destroy if there is one. */
 void netdev_destroy(struct netdev *dev);
 

@@ -3,6 +3,8 @@
  * counters on transmit, counting and dispatch on receive, stats printing, MAC generation.
  */
 #include "platform/netdev.h"
+#include "lib/byteorder.h"
+#include "lib/checksum.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -65,6 +67,34 @@ void netdev_receive(struct netdev *dev, struct pbuf *p)
         return;
     }
     dev->rx_handler(dev, p, dev->rx_ctx);
+}
+
+int netdev_complete_checksum(struct pbuf *p)
+{
+    size_t start = NETDEV_ETH_HEADER_LEN + (size_t)p->csum_start;
+    size_t field = start + p->csum_offset;
+    if (start >= p->tot_len || field + 2 > p->tot_len)
+        return -EINVAL;
+    struct csum c;
+    csum_init(&c);
+    size_t skip = start;
+    for (const struct pbuf *seg = p; seg; seg = seg->next) {
+        if (skip >= seg->len) {
+            skip -= seg->len;
+            continue;
+        }
+        csum_add(&c, seg->data + skip, seg->len - skip);
+        skip = 0;
+    }
+    /* 0 and 0xffff are the same ones' complement value; UDP reserves 0 for "no checksum"
+     * (RFC 768), so a computed 0 is sent as 0xffff, which TCP receivers accept as well. */
+    uint16_t sum = csum_finish(&c);
+    uint8_t out[2];
+    store_be16(out, sum ? sum : 0xffff);
+    int err = pbuf_copy_in(p, field, out, 2);
+    if (err == 0)
+        p->flags &= (uint16_t)~PBUF_F_CSUM_PARTIAL;
+    return err;
 }
 
 void netdev_destroy(struct netdev *dev)

@@ -4,6 +4,8 @@
  * real wire would: the sender may keep its own reference) and delivered from a sched/ timer at
  * send time + latency, so with the simulated clock delivery order and timing are exact.
  * Each direction queues at most NETDEV_PAIR_QUEUE frames; more are dropped (tx_dropped).
+ * Capabilities: SG and TX_CSUM may be advertised (the pair copies, and completes partial
+ * checksums in software as a device would); RX_CSUM and TSO are never advertised.
  */
 #ifndef XENOLITH_NET_DEV_PAIR_H
 #define XENOLITH_NET_DEV_PAIR_H
