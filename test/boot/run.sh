@@ -76,6 +76,17 @@ issue_case() {
 issue_case "issue command, -nographic (qemu64 CPU)"
 issue_case "issue command, -nographic -monitor none -serial stdio" -monitor none -serial stdio
 
+# Reproducible images: archiving, both link passes and stripping again give the same bytes.
+cp build/xen/hello "$out/hello.first"
+rm -f build/xen/hello build/xen/hello.debug build/xen/link/hello.* build/xen/*.a
+if ! make --no-print-directory -s build/xen/hello > "$out/relink.log" 2>&1; then
+    fail "hello relinks" "make failed" "$out/relink.log"
+elif cmp -s "$out/hello.first" build/xen/hello; then
+    pass "hello relinks to the same bytes"
+else
+    fail "hello relinks to the same bytes" "the images differ" /dev/null
+fi
+
 # The image budget (DESIGN.md): hello <= 64 KB stripped.
 size=$(stat -c %s build/xen/hello)
 if [ "$size" -le 65536 ]; then pass "hello image size $size <= 65536"; else fail "hello image size" "$size bytes > 65536" /dev/null; fi
