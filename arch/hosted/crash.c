@@ -58,7 +58,8 @@ static bool readable(uintptr_t addr, size_t len)
     return n == (long)len;
 }
 
-static bool unnamed_frames;
+/* The file of the last frame dladdr could not name, for the addr2line hint. */
+static const char *unnamed_file;
 
 static void print_frame(unsigned index, uintptr_t pc, bool is_return_address)
 {
@@ -77,7 +78,7 @@ static void print_frame(unsigned index, uintptr_t pc, bool is_return_address)
         else {
             hosted_console_printf("  #%-2u %#018lx (%s+%#lx)\n", index, (unsigned long)pc, file,
                                   (unsigned long)offset);
-            unnamed_frames = true;
+            unnamed_file = info.dli_fname;
         }
         return;
     }
@@ -104,7 +105,7 @@ static bool follows_call(uintptr_t addr)
 void hosted_backtrace_from(uintptr_t ip, uintptr_t sp, uintptr_t fp)
 {
     hosted_console_printf("backtrace:\n");
-    unnamed_frames = false;
+    unnamed_file = NULL;
     unsigned index = 0;
     if (ip)
         print_frame(index++, ip, false);
@@ -147,9 +148,10 @@ void hosted_backtrace_from(uintptr_t ip, uintptr_t sp, uintptr_t fp)
     }
     if (repeats)
         hosted_console_printf("      (the frame above %u more times)\n", repeats);
-    if (unnamed_frames)
-        hosted_console_printf("  (unnamed frames: addr2line -f -i -e <file> <offset>)\n");
-    unnamed_frames = false;
+    if (unnamed_file)
+        hosted_console_printf("  (to name the others: addr2line -f -i -e %s <offset>...)\n",
+                              unnamed_file);
+    unnamed_file = NULL;
 }
 
 void platform_backtrace(void)

@@ -126,7 +126,7 @@ expect stack-overflow-named 2 "stack overflow in fiber 'deep-recursion'" "backtr
     "crash_test_recurse+" "xenolith: shutdown: crash"
 
 run "$B/test/crash" -- null
-expect null-write-reported 2 "SIGSEGV (address not mapped) at address 0, ip 0x" \
+expect null-write-reported 2 "SIGSEGV (address not mapped) at address 0x10, ip 0x" \
     "in fiber 'main'" "crash_test_write_null+" "app_main+" "xenolith: shutdown: crash"
 
 run "$B/test/crash" -- panic
