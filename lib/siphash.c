@@ -1,0 +1,78 @@
+/*
+ * lib/siphash: SipHash-2-4 (see lib/siphash.h): two compression rounds per 8-byte word, four
+ * finalization rounds, the message read as little-endian words with its length in the top
+ * byte of the last one.
+ */
+#include "lib/byteorder.h"
+#include "lib/random.h"
+#include "lib/siphash.h"
+
+static inline uint64_t rotl64(uint64_t v, int n)
+{
+    return v << n | v >> (64 - n);
+}
+
+struct sip_state {
+    uint64_t v0, v1, v2, v3;
+};
+
+static inline void sip_round(struct sip_state *s)
+{
+    s->v0 += s->v1;
+    s->v1 = rotl64(s->v1, 13);
+    s->v1 ^= s->v0;
+    s->v0 = rotl64(s->v0, 32);
+    s->v2 += s->v3;
+    s->v3 = rotl64(s->v3, 16);
+    s->v3 ^= s->v2;
+    s->v0 += s->v3;
+    s->v3 = rotl64(s->v3, 21);
+    s->v3 ^= s->v0;
+    s->v2 += s->v1;
+    s->v1 = rotl64(s->v1, 17);
+    s->v1 ^= s->v2;
+    s->v2 = rotl64(s->v2, 32);
+}
+
+static inline void sip_absorb(struct sip_state *s, uint64_t m)
+{
+    s->v3 ^= m;
+    sip_round(s);
+    sip_round(s);
+    s->v0 ^= m;
+}
+
+void siphash_key_from_bytes(struct siphash_key *key, const uint8_t bytes[16])
+{
+    key->k0 = load_le64(bytes);
+    key->k1 = load_le64(bytes + 8);
+}
+
+void siphash_key_random(struct siphash_key *key)
+{
+    key->k0 = random_u64();
+    key->k1 = random_u64();
+}
+
+uint64_t siphash24(const struct siphash_key *key, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    /* "somepseudorandomlygeneratedbytes" */
+    struct sip_state s = {
+        key->k0 ^ 0x736f6d6570736575ull,
+        key->k1 ^ 0x646f72616e646f6dull,
+        key->k0 ^ 0x6c7967656e657261ull,
+        key->k1 ^ 0x7465646279746573ull,
+    };
+    size_t left = len;
+    for (; left >= 8; left -= 8, p += 8)
+        sip_absorb(&s, load_le64(p));
+    uint64_t last = (uint64_t)(len & 0xff) << 56;
+    for (size_t i = 0; i < left; i++)
+        last |= (uint64_t)p[i] << (8 * i);
+    sip_absorb(&s, last);
+    s.v2 ^= 0xff;
+    for (int i = 0; i < 4; i++)
+        sip_round(&s);
+    return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+}

@@ -1,0 +1,23 @@
+/*
+ * lib/siphash: SipHash-2-4 (Aumasson and Bernstein), a keyed 64-bit hash: fast on short
+ * inputs and unpredictable without the key. For hash tables fed by the network (no collision
+ * flooding) and for secret-keyed values such as TCP initial sequence numbers (RFC 6528).
+ */
+#ifndef XENOLITH_LIB_SIPHASH_H
+#define XENOLITH_LIB_SIPHASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct siphash_key {
+    uint64_t k0, k1;
+};
+
+/* The key from 16 bytes, as the reference implementation reads them (little-endian halves). */
+void siphash_key_from_bytes(struct siphash_key *key, const uint8_t bytes[16]);
+/* A fresh random key (lib/random). */
+void siphash_key_random(struct siphash_key *key);
+
+uint64_t siphash24(const struct siphash_key *key, const void *data, size_t len);
+
+#endif
