@@ -120,6 +120,21 @@ static const char *test_data_is_not_executable(void)
     return why;
 }
 
+/* "ret" among constants: rodata is readable, never executable. */
+static const uint8_t rodata_code[16] = { 0xc3 };
+
+static const char *test_rodata_is_not_executable(void)
+{
+    struct trap_recovery r;
+    void (*fn)(void) = OPAQUE((void (*)(void))(uintptr_t)rodata_code);
+    if (trap_expect(TRAP_PF, &r) == 0) {
+        fn();
+        trap_expect_cancel();
+        return "executing .rodata did not fault";
+    }
+    return check_fault(&r, TRAP_PF, PF_PRESENT | PF_FETCH, (uintptr_t)rodata_code);
+}
+
 static const char *test_stack_is_not_executable(void)
 {
     volatile uint8_t code[16] = { 0xc3 };
@@ -246,6 +261,7 @@ const struct boot_test boot_tests_traps[] = {
     { "write to .text raises #PF (protection, write)", test_text_is_read_only },
     { "write to .rodata raises #PF", test_rodata_is_read_only },
     { "executing .data raises #PF (NX fetch)", test_data_is_not_executable },
+    { "executing .rodata raises #PF (NX fetch)", test_rodata_is_not_executable },
     { "executing the stack raises #PF (NX fetch)", test_stack_is_not_executable },
     { "NULL page and guard unmapped, image mapped", test_null_page_and_image_mapping },
     { "interrupt entry preserves GPRs and SSE", test_interrupt_preserves_registers },
