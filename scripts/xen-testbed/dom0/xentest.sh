@@ -143,6 +143,18 @@ xt_console_last() {
     grep -v '^[[:space:]]*$' "$(xt_console "$1")" 2>/dev/null | tail -1 | cut -c1-160
 }
 
+# The console line that best says why a domain ended: after a crash the first line of the
+# crash report (panic, exception, failed assertion, stack overflow), otherwise the last line.
+xt_console_reason() {
+    local line=""
+    if [ "${XT_END:-}" = crash ]; then
+        line=$(grep -m1 -iE 'panic|exception|fault|assert|overflow' "$(xt_console "$1")" 2>/dev/null |
+            cut -c1-160)
+    fi
+    [ -n "$line" ] || line=$(xt_console_last "$1")
+    echo "$line"
+}
+
 # Fails the test unless the console of NAME holds TEXT.
 xt_expect_console() {
     xt_console_has "$1" "$2" ||
@@ -154,7 +166,7 @@ xt_expect_end() {
     local name=$1 expected=$2 timeout=${3:-60}
     xt_wait_end "$name" "$timeout"
     [ "$XT_END" = "$expected" ] ||
-        xt_fail "domain $name $(xt_describe_end), expected $expected; last console line: \"$(xt_console_last "$name")\""
+        xt_fail "domain $name $(xt_describe_end), expected $expected; console: \"$(xt_console_reason "$name")\""
 }
 
 xt_destroy() {
