@@ -19,6 +19,7 @@
 #define XENOLITH_NET_ICMP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "net/icmp_ratelimit.h"
 

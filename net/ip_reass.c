@@ -8,7 +8,6 @@
 #include "net/ip_reass.h"
 
 #include "lib/byteorder.h"
-#include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/mm.h"
 
@@ -338,11 +337,4 @@ uint64_t ip_reass_next_deadline(const struct ip_reass *r)
             next = d->deadline_ns;
     }
     return next;
-}
-
-void ip_reass_print_stats(const struct ip_reass *r, const char *prefix)
-{
-#define IP_REASS_PRINT(name) kprintf("%s%s %llu\n", prefix, #name, (unsigned long long)r->stats.name);
-    IP_REASS_STATS(IP_REASS_PRINT)
-#undef IP_REASS_PRINT
 }

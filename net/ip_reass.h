@@ -134,7 +134,4 @@ unsigned ip_reass_expire(struct ip_reass *r, uint64_t now_ns);
 /* The earliest deadline held, or UINT64_MAX when nothing is held. */
 uint64_t ip_reass_next_deadline(const struct ip_reass *r);
 
-/* Prints the counters, one "name value" per line, each prefixed. */
-void ip_reass_print_stats(const struct ip_reass *r, const char *prefix);
-
 #endif

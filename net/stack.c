@@ -42,6 +42,7 @@ struct netstack *netstack_create(struct netdev *dev)
     s->netif.mtu = dev->mtu;
     arp_init(s);
     netstack_register_ethertype(s, ETHERTYPE_ARP, arp_input_adapter);
+    ipv4_init(s);
     netdev_set_rx_handler(dev, eth_input, s);
     return s;
 }
@@ -51,6 +52,7 @@ void netstack_destroy(struct netstack *s)
     if (!s)
         return;
     netdev_set_rx_handler(s->netif.dev, NULL, NULL);
+    ipv4_shutdown(s);
     arp_shutdown(s);
     pbuf_pool_destroy(s->pool);
     kfree(s);
@@ -215,4 +217,5 @@ void netstack_print_stats(const struct netstack *s)
     pbuf_pool_print_stats(s->pool);
     PRINT_LAYER("eth", ETH_COUNTERS, s->eth);
     PRINT_LAYER("arp", ARP_COUNTERS, s->arp_stats);
+    ipv4_print_stats(s);
 }

@@ -28,6 +28,7 @@
 struct netstack;
 struct pbuf;
 struct udp_socket;
+struct ipv4_rx_info;
 
 #define UDP_HEADER_LEN 8
 /* 65535 - 20 (IPv4 header without options) - 8 */
@@ -83,8 +84,8 @@ typedef void (*udp_receive_fn)(struct udp_socket *sock, struct pbuf *p,
 /* Called by the IPv4 layer. */
 void udp_init(struct netstack *s);
 void udp_shutdown(struct netstack *s);     /* closes every socket, waking waiters */
-/* The UDP datagram p (data at the UDP header, length = the IP payload) from src to dst. */
-void udp_input(struct netstack *s, struct pbuf *p, uint32_t src, uint32_t dst);
+/* The protocol 17 input: p's data at the UDP header, the IP header just before it (owns p). */
+void udp_input(struct netstack *s, struct pbuf *p, const struct ipv4_rx_info *rx);
 
 /* Opens a socket bound to `port` (0: a random ephemeral port). Returns 0 and *out, or -EADDRINUSE,
  * -ENOMEM, -ENOSPC (UDP_MAX_SOCKETS reached), -EAGAIN (no free ephemeral port found). */
