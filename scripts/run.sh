@@ -68,9 +68,11 @@ run_xen() {
         cat >&2 <<MSG
 run.sh: 'xl' was not found: running $app on Xen needs a Xen host (dom0 with the xl toolstack).
 The same PVH image also boots on bare QEMU, without Xen (no network or disk there):
-  qemu-system-x86_64 -machine microvm -cpu max -m 32 -nographic -no-reboot \\
-      -kernel $image -append "$extra" \\
-      -device isa-debug-exit,iobase=0xf4,iosize=0x04
+  scripts/qemu-boot.sh $image "$extra"
+which runs:
+  qemu-system-x86_64 -machine microvm -accel tcg -m 128 -kernel $image \\
+      -display none -monitor none -no-reboot -nic none \\
+      -device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial stdio -append "$extra"
 MSG
         exit 1
     fi

@@ -81,7 +81,9 @@ static int install_shutdown_signal(int sig)
     sigemptyset(&sa.sa_mask);
     sigaddset(&sa.sa_mask, SIGINT);
     sigaddset(&sa.sa_mask, SIGTERM);
-    sa.sa_flags = SA_RESTART;
+    /* SA_ONSTACK: the crash stack (crash.c), so a signal landing on a fiber that is deep in
+     * its stack does not push the signal frame into the fiber's guard page. */
+    sa.sa_flags = SA_RESTART | SA_ONSTACK;
     return sigaction(sig, &sa, NULL) == 0 ? 0 : -errno;
 }
 
