@@ -139,7 +139,7 @@ __attribute__((noreturn)) static void crash_report(struct trap_frame *f)
     if (running)
         kprintf("in fiber '%s'\n", fiber_name(running));
     else
-        kprintf("in the scheduler loop (no fiber running)\n");
+        kprintf("not in a fiber (boot or the scheduler loop)\n");
     print_registers(f);
     backtrace_print(f->rip, f->rbp);
     platform_shutdown(SHUTDOWN_CRASH);
