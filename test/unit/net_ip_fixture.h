@@ -1,38 +1,34 @@
 /*
  * test/unit/net_ip_fixture.h: shared set-up for the IPv4/ICMP/UDP unit tests (header-only, since
- * each test_*.c is its own program): the simulated machine with a heap, and packet-building
- * helpers that produce valid IPv4 headers.
+ * each test_*.c is its own program), on top of NET-CORE's fixture (simulated machine, loop drivers,
+ * capture device, frame injection): builders for IPv4/UDP/ICMP frames, a parsed view of captured
+ * IPv4 frames, and a stack on a capture device with a known peer in its ARP cache.
  */
 #ifndef XENOLITH_TEST_UNIT_NET_IP_FIXTURE_H
 #define XENOLITH_TEST_UNIT_NET_IP_FIXTURE_H
 
-#include <check.h>
-#include <string.h>
-
-#include "lib/byteorder.h"
-#include "mm/mm.h"
+#include "lib/checksum.h"
+#include "net/icmp.h"
+#include "net/ipv4.h"
 #include "net/ipv4_header.h"
-#include "sched/sched.h"
-#include "test/unit/sim/sim.h"
+#include "net/udp.h"
+#include "test/unit/net_core_fixture.h"
+
+#define OUR_IP IP4_ADDR(10, 0, 0, 2)
+#define PEER_IP IP4_ADDR(10, 0, 0, 1)
+#define GATEWAY_IP IP4_ADDR(10, 0, 0, 254)
+#define FAR_IP IP4_ADDR(192, 0, 2, 7)
+#define SUBNET_BCAST IP4_ADDR(10, 0, 0, 255)
 
 static inline void net_ip_fixture_boot(void)
 {
-    static bool booted;
-    sim_reset(1000000000ull);
-    if (!booted) {
-        const struct mem_region *regions;
-        size_t n = platform_memory(&regions);
-        page_allocator_init(regions, n);
-        sched_init();
-        booted = true;
-    }
+    core_boot();
 }
 
-/* A network-order address from dotted parts (same as net/stack.h's IP4_ADDR). */
+/* A network-order address from dotted parts. */
 static inline uint32_t fixture_addr(unsigned a, unsigned b, unsigned c, unsigned d)
 {
-    uint8_t bytes[4] = { (uint8_t)a, (uint8_t)b, (uint8_t)c, (uint8_t)d };
-    return load_u32(bytes);
+    return IP4_ADDR(a, b, c, d);
 }
 
 /* Writes a valid IPv4 header (no options) into out; returns 20. */
@@ -50,6 +46,99 @@ static inline size_t fixture_ipv4_header(uint8_t *out, uint32_t src, uint32_t ds
         .dst = dst,
     };
     return ipv4_header_build(out, &h);
+}
+
+/* An Ethernet frame with an IPv4 datagram (valid header, no options) around payload; padded to 60.
+ * Returns the frame length. */
+static inline size_t build_ipv4_frame(uint8_t *f, const uint8_t *eth_dst, uint32_t src, uint32_t dst,
+                                      uint8_t protocol, uint16_t id, uint16_t frag_field,
+                                      const void *payload, size_t len)
+{
+    size_t n = build_eth(f, eth_dst, PEER_MAC, ETHERTYPE_IPV4);
+    fixture_ipv4_header(f + n, src, dst, protocol, id, frag_field, len);
+    memcpy(f + n + IPV4_HEADER_MIN, payload, len);
+    n += IPV4_HEADER_MIN + len;
+    if (n < 60) {
+        memset(f + n, 0, 60 - n);
+        n = 60;
+    }
+    return n;
+}
+
+/* A UDP segment (header + data) with a correct checksum into out; returns its length. */
+static inline size_t build_udp(uint8_t *out, uint32_t src, uint32_t dst, uint16_t sport,
+                               uint16_t dport, const void *data, size_t len)
+{
+    store_be16(out, sport);
+    store_be16(out + 2, dport);
+    store_be16(out + 4, (uint16_t)(8 + len));
+    store_be16(out + 6, 0);
+    memcpy(out + 8, data, len);
+    struct csum c;
+    csum_init(&c);
+    ipv4_csum_add_pseudo(&c, src, dst, IPV4_PROTO_UDP, (uint16_t)(8 + len));
+    csum_add(&c, out, 8 + len);
+    uint16_t sum = csum_finish(&c);
+    store_be16(out + 6, sum ? sum : 0xffff);
+    return 8 + len;
+}
+
+/* An ICMP message (type, code, 4-byte rest, data) with a correct checksum; returns its length. */
+static inline size_t build_icmp(uint8_t *out, uint8_t type, uint8_t code, uint32_t rest,
+                                const void *data, size_t len)
+{
+    out[0] = type;
+    out[1] = code;
+    store_be16(out + 2, 0);
+    store_be32(out + 4, rest);
+    memcpy(out + 8, data, len);
+    store_be16(out + 2, inet_checksum(out, 8 + len));
+    return 8 + len;
+}
+
+/* A captured frame's IPv4 view. */
+struct ip_view {
+    struct ipv4_header h;
+    const uint8_t *eth_dst;
+    const uint8_t *payload;
+    size_t payload_len;
+    bool checksum_ok;
+};
+
+static inline bool parse_ip(const struct capture_dev *c, unsigned i, struct ip_view *v)
+{
+    const uint8_t *f = c->frame[i];
+    if (c->len[i] < 34 || load_be16(f + 12) != ETHERTYPE_IPV4)
+        return false;
+    if (ipv4_header_parse(f + 14, c->len[i] - 14, false, &v->h) != IPV4_HEADER_OK)
+        return false;
+    v->eth_dst = f;
+    v->checksum_ok = inet_checksum(f + 14, v->h.header_len) == 0;
+    v->payload = f + 14 + v->h.header_len;
+    v->payload_len = v->h.total_len - v->h.header_len;
+    return true;
+}
+
+/* Index of the first captured IPv4 frame with this protocol at or after `from`, or -1. */
+static inline int find_ip(const struct capture_dev *c, unsigned from, uint8_t protocol,
+                          struct ip_view *v)
+{
+    for (unsigned i = from; i < c->count; i++)
+        if (parse_ip(c, i, v) && v->h.protocol == protocol)
+            return (int)i;
+    return -1;
+}
+
+/* Teaches the stack the peer's MAC (an ARP request from it, RFC 826 merge) and forgets what the
+ * stack transmitted in answer. */
+static inline void learn_neighbor(struct capture_dev *c, struct pbuf_pool *pool, const uint8_t *mac,
+                                  uint32_t ip)
+{
+    uint8_t f[60];
+    size_t n = build_arp(f, BCAST, mac, ARP_OP_REQUEST, ip, ZERO_MAC, OUR_IP);
+    inject(&c->dev, pool, f, n);
+    settle();
+    c->count = 0;
 }
 
 #endif

@@ -12,7 +12,6 @@
 
 #define SRC fixture_addr(10, 0, 0, 1)
 #define DST fixture_addr(10, 0, 0, 2)
-#define SEC 1000000000ull
 
 static struct ip_reass reass;
 static uint8_t payload[70000];
