@@ -10,7 +10,6 @@
 #define SEC DHCP_NS_PER_SEC
 /* A lease shorter than this is refused: it would have the client renewing continuously. */
 #define DHCP_MIN_LEASE_S 10
-#define DHCP_DEFAULT_MAX_MSG (576 - 28)
 
 static const uint8_t param_request_list[] = {
     DHCP_OPT_SUBNET_MASK, DHCP_OPT_ROUTER, DHCP_OPT_DNS, DHCP_OPT_MTU,
@@ -324,8 +323,9 @@ void dhcp_client_init(struct dhcp_client *c, const struct dhcp_client_config *co
 {
     memset(c, 0, sizeof(*c));
     c->config = *config;
-    if (c->config.max_msg_size < DHCP_MIN_MAX_MSG_SIZE - 28)
-        c->config.max_msg_size = DHCP_DEFAULT_MAX_MSG;
+    /* RFC 2132 9.10: 576 is the smallest value the option may carry. */
+    if (c->config.max_msg_size < DHCP_MIN_MAX_MSG_SIZE)
+        c->config.max_msg_size = DHCP_MIN_MAX_MSG_SIZE;
     c->ops = ops;
     c->ctx = ctx;
     c->state = DHCP_STOPPED;

@@ -91,7 +91,8 @@ struct dhcp_client_config {
     /* RFC 2131 section 4.4.1 suggests a random 1..10 s wait before the first DISCOVER to
      * desynchronize clients booting together; the wait is random in [0, start_delay_max_ns]. */
     uint64_t start_delay_max_ns;
-    /* Largest DHCP message the binding can receive (option 57); 0: 576 - 28. */
+    /* Option 57: the largest message the binding can receive, counted as the whole IP datagram
+     * (what the interface MTU carries); values below RFC 2132 9.10's minimum of 576 become 576. */
     uint16_t max_msg_size;
 };
 

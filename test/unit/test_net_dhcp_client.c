@@ -186,6 +186,18 @@ START_TEST(discover_is_broadcast_with_our_identity)
 }
 END_TEST
 
+START_TEST(max_message_size_is_never_below_576)
+{
+    /* RFC 2132 9.10: option 57's minimum legal value is 576; a smaller configured size must not
+     * produce a DISCOVER that servers (and our own parser) refuse. */
+    struct dhcp_client_config cfg = { .max_msg_size = 300 };
+    memcpy(cfg.mac, our_mac, 6);
+    dhcp_client_init(&f.c, &cfg, &ops, NULL);
+    dhcp_client_start(&f.c, f.now);
+    ck_assert_uint_eq(last_sent()->m.max_msg_size, 576);
+}
+END_TEST
+
 START_TEST(start_delay_desynchronizes_clients)
 {
     /* RFC 2131 4.4.1: wait a random time before the first DISCOVER. */
@@ -774,6 +786,7 @@ static Suite *dhcp_client_suite(void)
     TCase *tc = tcase_create("acquire");
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, discover_is_broadcast_with_our_identity);
+    tcase_add_test(tc, max_message_size_is_never_below_576);
     tcase_add_test(tc, start_delay_desynchronizes_clients);
     tcase_add_test(tc, discover_retransmits_with_exponential_backoff);
     tcase_add_test(tc, backoff_is_randomized_by_one_second);
