@@ -35,7 +35,7 @@ struct descriptor_pointer {
 
 extern uint64_t boot_gdt[];
 extern char trap_stubs[];
-#define TRAP_STUB_SIZE 16
+#define TRAP_STUB_SIZE 8
 
 static struct tss tss;
 static struct idt_gate idt[256] __attribute__((aligned(16)));

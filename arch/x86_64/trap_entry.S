@@ -1,7 +1,7 @@
 /*
  * arch/x86_64/trap_entry: the 256 interrupt/exception entry stubs and the common path.
- * Each stub pushes a dummy error code where the CPU pushes none, then its vector, so every
- * frame has the layout of struct trap_frame (trap.h). The common path saves all general
+ * Each stub pushes its vector; the common path adds a dummy error code where the CPU pushes
+ * none, so every frame has the layout of struct trap_frame (trap.h). It saves all general
  * registers and the SSE state (fxsave), so an interrupt never corrupts the interrupted
  * code's registers, and calls trap_dispatch(frame). trap_dispatch may rewrite the frame
  * (trap_expect recovery) before iretq restores it.
@@ -11,24 +11,41 @@
 
     .section .text.trap_entry, "ax", @progbits
 
-/* Stubs are 16 bytes apart so desc.c computes each address as trap_stubs + 16 * vector. */
-    .balign 16
+/* Stubs are 8 bytes apart (desc.c computes trap_stubs + 8 * vector): each pushes its vector
+ * as a sign-extended byte (2 bytes even for vectors >= 128) and jumps to the common path,
+ * which inserts the dummy error code for vectors whose exception pushes none. */
+    .balign 8
     .globl trap_stubs
 trap_stubs:
 vector = 0
     .rept 256
-    .balign 16
-    .if vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21 || vector == 29 || vector == 30
-    .else
-    pushq $0
-    .endif
+    .balign 8
+    .if vector < 128
     pushq $vector
-    jmp trap_common
+    .else
+    pushq $(vector - 256)
+    .endif
+    {disp32} jmp trap_common        /* 2 + 5 bytes: every stub fits its 8 */
 vector = vector + 1
     .endr
 
+/* Exceptions that push an error code: #DF, #TS, #NP, #SS, #GP, #PF, #AC, #CP, #VC, #SX. */
+#define ERROR_CODE_VECTORS ((1 << 8) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13) | \
+                            (1 << 14) | (1 << 17) | (1 << 21) | (1 << 29) | (1 << 30))
+
     .type trap_common, @function
 trap_common:
+    andq $0xff, (%rsp)
+    cmpq $32, (%rsp)
+    jae 1f                          /* interrupts push no error code */
+    pushq %rax
+    movq 8(%rsp), %rax
+    btl %eax, error_code_vectors(%rip)
+    popq %rax                       /* keeps CF from btl */
+    jc 2f
+1:  pushq (%rsp)                    /* [vector][rip] -> [vector][0][rip] */
+    movq $0, 8(%rsp)
+2:
     pushq %rax
     pushq %rbx
     pushq %rcx
@@ -71,6 +88,11 @@ trap_common:
     addq $16, %rsp                  /* vector and error code */
     iretq
     .size trap_common, . - trap_common
+
+    .section .rodata.trap_entry, "a", @progbits
+    .balign 4
+error_code_vectors:
+    .long ERROR_CODE_VECTORS
 
 /*
  * int trap_expect_arm(struct trap_recovery *r): records the callee-saved registers, the

@@ -61,6 +61,22 @@ static const char *test_breakpoint(void)
     return check_fault(&r, TRAP_BP, 0, 0);
 }
 
+/* #GP pushes an error code (0 here); the frame must still line up. */
+static const char *test_noncanonical_is_general_protection(void)
+{
+    struct trap_recovery r;
+    volatile uint64_t *bad = OPAQUE((volatile uint64_t *)0x8000000000000000ull);
+    if (trap_expect(TRAP_GP, &r) == 0) {
+        (void)*bad;
+        trap_expect_cancel();
+        return "a non-canonical access did not trap";
+    }
+    if (r.vector != TRAP_GP || r.error_code != 0)
+        return boot_fail("vector %u error %#lx, expected #GP with 0", r.vector,
+                         (unsigned long)r.error_code);
+    return NULL;
+}
+
 static const char *test_null_read_faults(void)
 {
     struct trap_recovery r;
@@ -257,6 +273,7 @@ const struct boot_test boot_tests_traps[] = {
     { "ud2 raises #UD", test_ud2_is_invalid_opcode },
     { "division by zero raises #DE", test_divide_by_zero },
     { "int3 raises #BP", test_breakpoint },
+    { "non-canonical access raises #GP(0)", test_noncanonical_is_general_protection },
     { "NULL read raises #PF (not present)", test_null_read_faults },
     { "write to .text raises #PF (protection, write)", test_text_is_read_only },
     { "write to .rodata raises #PF", test_rodata_is_read_only },
