@@ -1,0 +1,114 @@
+/*
+ * test/fuzz/fuzz_net_common.h: what the Ethernet and ARP harnesses share: the simulated machine
+ * booted once, a fresh stack per input on a device that discards what it sends, a loop driver on
+ * the simulated clock, and a leak check (every buffer back in its pool after teardown).
+ */
+#ifndef XENOLITH_TEST_FUZZ_FUZZ_NET_COMMON_H
+#define XENOLITH_TEST_FUZZ_FUZZ_NET_COMMON_H
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mm/mm.h"
+#include "net/pbuf.h"
+#include "net/stack.h"
+#include "platform/netdev.h"
+#include "sched/sched.h"
+#include "test/unit/sim/sim.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+struct fuzz_net {
+    struct netdev dev;
+    struct pbuf_pool *rxpool;
+    struct netstack *stack;
+    unsigned sent;
+};
+
+static int fuzz_discard_transmit(struct netdev *dev, struct pbuf *p)
+{
+    struct fuzz_net *f = dev->priv;
+    /* Whatever the stack emits must at least be a whole Ethernet header. */
+    if (p->tot_len < 14)
+        abort();
+    f->sent++;
+    pbuf_free(p);
+    return 0;
+}
+
+static const struct netdev_ops fuzz_discard_ops = { .transmit = fuzz_discard_transmit };
+
+static void fuzz_net_boot(void)
+{
+    static bool booted;
+    if (booted)
+        return;
+    sim_reset(1000000000ull);
+    const struct mem_region *regions;
+    size_t n = platform_memory(&regions);
+    page_allocator_init(regions, n);
+    sched_init();
+    booted = true;
+}
+
+static bool fuzz_sentinel_fired;
+static void fuzz_sentinel(struct timer *t, void *arg) { fuzz_sentinel_fired = true; }
+static bool fuzz_reached(void *arg) { return fuzz_sentinel_fired; }
+
+static void fuzz_run_for(uint64_t ns)
+{
+    struct timer sentinel;
+    timer_init(&sentinel, fuzz_sentinel, NULL);
+    fuzz_sentinel_fired = false;
+    timer_arm(&sentinel, platform_monotonic_ns() + ns);
+    sched_run(fuzz_reached, NULL);
+    timer_cancel(&sentinel);
+}
+
+static void fuzz_net_up(struct fuzz_net *f, bool configured)
+{
+    static const uint8_t mac[6] = { 0x02, 0x58, 0x00, 0x00, 0x00, 0x02 };
+    fuzz_net_boot();
+    memset(f, 0, sizeof(*f));
+    f->rxpool = pbuf_pool_create("fuzzrx", 64);
+    netdev_init(&f->dev, &fuzz_discard_ops, "fz", mac, 1500, 0, f->rxpool, f);
+    f->stack = netstack_create(&f->dev);
+    if (!f->rxpool || !f->stack)
+        abort();
+    if (configured) {
+        struct ipv4_config cfg = { .addr = IP4_ADDR(10, 0, 0, 2), .prefix_len = 24,
+                                   .gateway = IP4_ADDR(10, 0, 0, 1) };
+        if (netstack_set_ipv4_config(f->stack, &cfg) != 0)
+            abort();
+    }
+}
+
+static void fuzz_net_down(struct fuzz_net *f)
+{
+    netstack_destroy(f->stack);
+    struct pbuf_pool_stats st;
+    pbuf_pool_get_stats(f->rxpool, &st);
+    if (st.storage_in_use || st.segments_in_use)
+        abort();   /* a received frame was never freed */
+    pbuf_pool_destroy(f->rxpool);
+}
+
+/* Delivers bytes as one frame, split into two segments at `split` when split is inside it. */
+static void fuzz_net_deliver(struct fuzz_net *f, const uint8_t *frame, size_t len, size_t split)
+{
+    struct pbuf *p;
+    if (split > 0 && split < len) {
+        p = pbuf_from_bytes(f->rxpool, frame, split);
+        struct pbuf *tail = pbuf_from_bytes(f->rxpool, frame + split, len - split);
+        if (!p || !tail)
+            abort();
+        pbuf_cat(p, tail);
+    } else {
+        p = pbuf_from_bytes(f->rxpool, frame, len);
+        if (!p)
+            abort();
+    }
+    netdev_receive(&f->dev, p);
+}
+
+#endif

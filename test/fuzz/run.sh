@@ -1,0 +1,38 @@
+#!/bin/sh
+# Runs libFuzzer harnesses over their committed seed corpus (test/fuzz/corpus/<name>/, read
+# only; new inputs go to a scratch directory that is removed afterwards).
+#   run.sh runs N fuzzer...      each for N inputs
+#   run.sh seconds S fuzzer...   each for S seconds
+# A crash leaves its input in build/fuzz/artifacts/<name>/. Ends with "N passed, M failed".
+set -u
+mode=$1; amount=$2; shift 2
+case "$mode" in
+    runs) limit="-runs=$amount" ;;
+    seconds) limit="-max_total_time=$amount" ;;
+    *) echo "run.sh: mode must be runs or seconds" >&2; exit 2 ;;
+esac
+cd "$(dirname "$0")/../.."
+passed=0
+failed=0
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT INT TERM
+for bin in "$@"; do
+    name=$(basename "$bin" | sed 's/^fuzz_//')
+    corpus="test/fuzz/corpus/$name"
+    artifacts="build/fuzz/artifacts/$name/"
+    mkdir -p "$scratch/$name" "$artifacts"
+    [ -d "$corpus" ] || corpus=""
+    log="$scratch/$name.log"
+    start=$(date +%s)
+    if "$bin" $limit -seed=1 -rss_limit_mb=2048 -max_len=4096 -print_final_stats=0 \
+        -artifact_prefix="$artifacts" "$scratch/$name" $corpus >"$log" 2>&1; then
+        passed=$((passed + 1))
+        echo "PASS fuzz_$name ($(tail -n 1 "$log" | sed -n 's/.*Done \([0-9]*\) runs.*/\1 runs/p') in $(( $(date +%s) - start )) s)"
+    else
+        failed=$((failed + 1))
+        tail -n 40 "$log"
+        echo "FAIL fuzz_$name (input kept in $artifacts)"
+    fi
+done
+echo "fuzz: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
