@@ -19,7 +19,7 @@ endif
 # Warnings and language for everything we compile.
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 COMMON_CFLAGS := -std=gnu11 -g -O2 $(WARN) -I. -MMD -MP \
-                 -ffile-prefix-map=$(CURDIR)/= -fno-common -ffunction-sections -fdata-sections
+                 -ffile-prefix-map=$(CURDIR)=. -fno-common -ffunction-sections -fdata-sections
 
 # The kernel image: freestanding, no host headers but gcc's own and Xen's public interface.
 GCC_INCLUDE   := $(shell $(CC) -print-file-name=include)
