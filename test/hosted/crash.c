@@ -5,11 +5,13 @@
  *   -- null       a write into the unmapped null page (address 16: not NULL itself, which
  *                 UBSan would stop first in the sanitizer build) in the main fiber
  *   -- panic      panic() with a message
+ *   -- arena-end  a write one byte past the end of the memory arena (its guard)
  * The functions are global so that the backtrace can name them (dladdr, -rdynamic).
  */
 #include "kernel/kernel.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
+#include "platform/platform.h"
 #include "sched/sched.h"
 
 #include <string.h>
@@ -17,7 +19,7 @@
 /* noinline, noclone: the backtrace must show these very functions, not a copy or the caller. */
 #define NAMED_FRAME __attribute__((noinline, noclone))
 NAMED_FRAME int crash_test_recurse(volatile char *previous, unsigned depth);
-NAMED_FRAME void crash_test_write_null(volatile int *where);
+NAMED_FRAME void crash_test_write(volatile int *where);
 NAMED_FRAME int crash_test_overflow_fiber(void *arg);
 
 /* Each level keeps a buffer live across the call, so the compiler can neither drop the
@@ -37,7 +39,7 @@ int crash_test_overflow_fiber(void *arg)
     return crash_test_recurse(NULL, 0);
 }
 
-void crash_test_write_null(volatile int *where)
+void crash_test_write(volatile int *where)
 {
     *where = 42;
 }
@@ -53,11 +55,21 @@ int app_main(int argc, char **argv)
     }
     if (strcmp(mode, "null") == 0) {
         volatile int *volatile nowhere = (volatile int *)16;
-        crash_test_write_null(nowhere);
+        crash_test_write(nowhere);
+        return 1;
+    }
+    if (strcmp(mode, "arena-end") == 0) {
+        const struct mem_region *regions;
+        size_t count = platform_memory(&regions);
+        if (count == 0)
+            return 1;
+        volatile char *end = (volatile char *)(regions[count - 1].base + regions[count - 1].length);
+        kprintf("crash: writing at %p, the end of the arena\n", (void *)end);
+        crash_test_write((volatile int *)end);
         return 1;
     }
     if (strcmp(mode, "panic") == 0)
         panic("crash test panic %d", 42);
-    kprintf("crash: usage: -- overflow|null|panic\n");
+    kprintf("crash: usage: -- overflow|null|panic|arena-end\n");
     return 1;
 }

@@ -127,7 +127,12 @@ expect stack-overflow-named 2 "stack overflow in fiber 'deep-recursion'" "backtr
 
 run "$B/test/crash" -- null
 expect null-write-reported 2 "SIGSEGV (address not mapped) at address 0x10, ip 0x" \
-    "in fiber 'main'" "crash_test_write_null+" "app_main+" "xenolith: shutdown: crash"
+    "in fiber 'main'" "crash_test_write+" "app_main+" "xenolith: shutdown: crash"
+
+run "$B/test/crash" -- arena-end
+addr=$(sed -n 's/^crash: writing at \(0x[0-9a-f]*\), the end of the arena$/\1/p' "$tmp/out")
+expect arena-end-guarded 2 "SIGSEGV (access not permitted) at address ${addr:-?}," \
+    "xenolith: shutdown: crash"
 
 run "$B/test/crash" -- panic
 expect panic-reported 2 "crash test panic 42" "app_main+" "xenolith: shutdown: crash"
