@@ -150,7 +150,7 @@ check_capture_clean() {
     [ "$sent" -gt 0 ] || { echo "no frame from $mac in the capture"; return 1; }
     bad=$(tshark -n -r "$pcap" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE \
               -o tcp.check_checksum:TRUE \
-              -Y "eth.src == $mac && (_ws.malformed || _ws.expert.severity == error || ip.checksum.status == \"Bad\" || udp.checksum.status == \"Bad\" || icmp.checksum.status == \"Bad\")" 2>&1)
+              -Y "eth.src == $mac && (_ws.malformed || _ws.expert.severity == error || ip.checksum.status == \"Bad\" || udp.checksum.status == \"Bad\" || icmp.checksum.status == \"Bad\")" 2>"$NET_TMP/tshark.err") || { cat "$NET_TMP/tshark.err"; return 1; }
     if [ -n "$bad" ]; then
         echo "$bad" | head -n 20
         return 1
