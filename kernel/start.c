@@ -19,6 +19,12 @@ static bool shutdown_requested;
 static enum shutdown_reason requested_reason;
 static struct waitq shutdown_waiters = WAITQ_INIT;
 
+/* A requested shutdown gives app_main this long to return on its own; the timer wakes the
+ * loop when it runs out even if no fiber or event would. */
+#define SHUTDOWN_GRACE_NS (5ull * 1000 * 1000 * 1000)
+static struct timer shutdown_grace_timer;
+static bool shutdown_grace_expired;
+
 static struct fiber *main_fiber;
 static bool main_finished;
 static int main_status;
@@ -36,6 +42,7 @@ void lifecycle_request_shutdown(enum shutdown_reason reason)
     shutdown_requested = true;
     requested_reason = reason;
     waitq_wake_all(&shutdown_waiters);
+    timer_arm(&shutdown_grace_timer, platform_monotonic_ns() + SHUTDOWN_GRACE_NS);
 }
 
 bool lifecycle_shutdown_requested(void)
@@ -76,22 +83,14 @@ static int run_app_main(void *arg)
     return main_status;
 }
 
-/* A requested shutdown gives app_main this long to return on its own. */
-#define SHUTDOWN_GRACE_NS (5ull * 1000 * 1000 * 1000)
-static uint64_t shutdown_deadline;
+static void shutdown_grace_over(struct timer *t, void *arg)
+{
+    shutdown_grace_expired = true;
+}
 
 static bool machine_done(void *arg)
 {
-    if (main_finished)
-        return true;
-    if (shutdown_requested) {
-        uint64_t now = platform_monotonic_ns();
-        if (shutdown_deadline == 0)
-            shutdown_deadline = now + SHUTDOWN_GRACE_NS;
-        else if (now >= shutdown_deadline)
-            return true;
-    }
-    return false;
+    return main_finished || shutdown_grace_expired;
 }
 
 static void seed_random(void)
@@ -129,6 +128,7 @@ void kernel_start(void)
 
     seed_random();
     sched_init();
+    timer_init(&shutdown_grace_timer, shutdown_grace_over, NULL);
 
     int rc = platform_late_init();
     if (rc < 0) {
