@@ -179,6 +179,11 @@ int platform_guard_pages(void *addr, size_t len, bool guard)
 void platform_shutdown(enum shutdown_reason reason)
 {
     fflush(stdout);
+#ifdef XENOLITH_FUZZ
+    /* libFuzzer keeps the input that crashed only when the process dies of a signal. */
+    if (reason == SHUTDOWN_CRASH)
+        abort();
+#endif
     _exit(SIM_EXIT_BASE + (int)reason);
 }
 
