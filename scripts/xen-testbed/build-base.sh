@@ -36,14 +36,11 @@ kernel_pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
 [ -n "$kernel_pkg" ] || tb_die "cannot find the linux-image-6.1.*-amd64 that linux-image-amd64 depends on (apt-get update?)"
 xen_pkg=xen-hypervisor-4.17-amd64
 
-versions=""
-for p in $xen_pkg "$kernel_pkg" xen-utils-4.17 $DOM0_PACKAGES; do
-    v=$(tb_candidate "$p")
-    [ -n "$v" ] && [ "$v" != "(none)" ] || tb_die "package $p has no candidate version (apt-get update?)"
-    versions="$versions$p=$v
-"
-done
-key=$( { printf '%s' "$versions"; tb_apt_sources; cat "$0" "$XEN_TESTBED_DIR/common.sh"; } |
+# shellcheck disable=SC2086
+versions=$(tb_candidates $xen_pkg "$kernel_pkg" $(echo $DOM0_PACKAGES | tr ' ' '\n' | sort -u))
+unknown=$(echo "$versions" | sed -n 's/=(none)$//p' | tr '\n' ' ')
+[ -z "$unknown" ] || tb_die "no candidate version for: $unknown(apt-get update?)"
+key=$( { echo "$versions"; tb_apt_sources; cat "$0" "$XEN_TESTBED_DIR/common.sh"; } |
     sha256sum | cut -c1-16)
 out="$XEN_TESTBED_CACHE/base-$key"
 
@@ -127,7 +124,7 @@ mkdir -p "$work/out"
 gunzip -c "$xen_gz" >"$work/out/xen.elf"
 cp "$work/x/boot/vmlinuz-$kver" "$work/out/vmlinuz"
 (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$work/out/dom0.cpio"
-{ printf 'mirror=%s\n' "$mirror"; printf '%s' "$versions"; echo "# dom0 packages:"; cat "$work/dom0-packages.txt"; } \
+{ printf 'mirror=%s\n' "$mirror"; echo "$versions"; echo "# dom0 packages:"; cat "$work/dom0-packages.txt"; } \
     >"$work/out/versions.txt"
 cp "$work/modules.txt" "$work/out/modules.txt"
 date -u +%FT%TZ >"$work/out/ready"

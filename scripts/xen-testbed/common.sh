@@ -48,7 +48,14 @@ tb_debian_mirror() {
     tb_apt_sources | awk '$2 == "bookworm" { print $1; exit }'
 }
 
-# Candidate version of a package in this machine's apt lists (no network).
-tb_candidate() {
-    apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ { print $2; exit }'
+# "package=version" for each package, the candidate in this machine's apt lists (no network);
+# "package=(none)" for one apt does not know. One apt-cache run for all: each costs ~0.5 s.
+tb_candidates() {
+    apt-cache policy "$@" 2>/dev/null | awk '
+        /^[^ ].*:$/ { pkg = substr($0, 1, length($0) - 1) }
+        $1 == "Candidate:" && pkg != "" { version[pkg] = $2 }
+        END { n = split(want, names, " ")
+              for (i = 1; i <= n; i++)
+                  printf "%s=%s\n", names[i], (names[i] in version) ? version[names[i]] : "(none)" }
+    ' want="$*"
 }

@@ -237,7 +237,7 @@ xt_destroy_test_domains() {
 # results.txt and shows it on the console (with the test's log if it failed).
 # Returns 0 if every test passed.
 xt_run_tests() {
-    local name file log verdict limit rc failed=0
+    local name file log verdict limit rc started took failed=0
     mkdir -p "$XT_OUT/tests"
     : >"$XT_OUT/results.txt"
     for name in "$@"; do
@@ -248,6 +248,7 @@ xt_run_tests() {
         limit=${limit:-$XT_DEFAULT_TIMEOUT}
         echo "xt: ==== $name (limit ${limit} s)"
         rc=0
+        started=$(date +%s%N)
         XT_TEST=$name timeout -k 5 "$limit" bash -c '. /xenolith/xentest.sh && . "$1"' _ "$file" \
             >"$log" 2>&1 </dev/null || rc=$?
         if [ ! -s "$verdict" ]; then
@@ -260,13 +261,13 @@ xt_run_tests() {
         fi
         xt_destroy_test_domains "$name"
         cat "$verdict" >>"$XT_OUT/results.txt"
-        if grep -q '^PASS' "$verdict"; then
-            echo "xt: $(cat "$verdict")"
-        else
+        took=$(( ($(date +%s%N) - started) / 1000000 ))
+        echo "$name $took" >>"$XT_OUT/durations-ms.txt"
+        if ! grep -q '^PASS' "$verdict"; then
             failed=1
             sed 's/^/    | /' "$log"
-            echo "xt: $(cat "$verdict")"
         fi
+        echo "xt: $(cat "$verdict") ($((took / 1000)).$(printf %03d $((took % 1000))) s)"
     done
     return $failed
 }
