@@ -329,6 +329,25 @@ static int emit_to_link(void *ctx, struct pbuf *frame)
     return err;
 }
 
+/* The software form of NETDEV_CAP_TX_CSUM for a datagram (data at its IP header): csum_start
+ * counts from the IP header here, the pseudo-header sum is already in the field. */
+static int complete_partial_checksum(struct pbuf *p)
+{
+    size_t start = p->csum_start, field = start + p->csum_offset;
+    if (start >= p->tot_len || field + 2 > p->tot_len)
+        return -EINVAL;
+    struct csum c;
+    csum_init(&c);
+    ipv4_csum_add_pbuf(&c, p, start, p->tot_len - start);
+    uint16_t sum = csum_finish(&c);
+    uint8_t out[2];
+    store_be16(out, sum ? sum : 0xffff);
+    int err = pbuf_copy_in(p, field, out, 2);
+    if (err == 0)
+        p->flags &= (uint16_t)~PBUF_F_CSUM_PARTIAL;
+    return err;
+}
+
 int ipv4_output(struct netstack *s, struct pbuf *p, const struct ipv4_tx *tx)
 {
     struct ipv4_stats *st = &s->ipv4_stats;
@@ -358,6 +377,11 @@ int ipv4_output(struct netstack *s, struct pbuf *p, const struct ipv4_tx *tx)
             err = -ENOBUFS;
             goto drop;
         }
+        /* Offload state belongs to the packet's head. */
+        head->flags = p->flags;
+        head->csum_start = p->csum_start;
+        head->csum_offset = p->csum_offset;
+        p->flags = 0;
         pbuf_cat(head, p);
         p = head;
         hdr = p->data;
@@ -385,6 +409,12 @@ int ipv4_output(struct netstack *s, struct pbuf *p, const struct ipv4_tx *tx)
     if (tx->dont_fragment) {
         st->tx_too_big++;
         err = -EMSGSIZE;
+        goto drop;
+    }
+    /* A device cannot finish a checksum that spans fragments: finish it here, once. */
+    if ((p->flags & PBUF_F_CSUM_PARTIAL) && complete_partial_checksum(p) != 0) {
+        st->tx_errors++;
+        err = -EINVAL;
         goto drop;
     }
     struct link_output out = { s, next_hop };

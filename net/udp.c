@@ -12,6 +12,7 @@
 #include "net/ipv4.h"
 #include "net/stack.h"
 #include "net/udp_internal.h"
+#include "platform/netdev.h"
 
 uint16_t udp_checksum(const struct pbuf *p, uint32_t src, uint32_t dst)
 {
@@ -114,11 +115,21 @@ int udp_send_from(struct netstack *s, uint16_t src_port, uint32_t dst, uint16_t 
     struct csum c;
     csum_init(&c);
     ipv4_csum_add_pseudo(&c, src, dst, IPV4_PROTO_UDP, (uint16_t)(UDP_HEADER_LEN + len));
-    csum_add(&c, header, UDP_HEADER_LEN);
-    csum_add(&c, buf, len);
-    uint16_t sum = csum_finish(&c);
-    /* RFC 768: a computed zero is sent as all ones (zero means "no checksum"). */
-    store_be16(header + 6, sum ? sum : 0xffff);
+    bool offload = (s->netif.dev->caps & NETDEV_CAP_TX_CSUM) &&
+                   IPV4_HEADER_MIN + UDP_HEADER_LEN + len <= ipv4_path_mtu(s, dst);
+    if (offload) {
+        /* The device finishes it: the field holds the pseudo-header sum, as netdev.h asks. */
+        store_be16(header + 6, csum_sum16(&c));
+        p->flags |= PBUF_F_CSUM_PARTIAL;
+        p->csum_start = IPV4_HEADER_MIN;
+        p->csum_offset = 6;
+    } else {
+        csum_add(&c, header, UDP_HEADER_LEN);
+        csum_add(&c, buf, len);
+        uint16_t sum = csum_finish(&c);
+        /* RFC 768: a computed zero is sent as all ones (zero means "no checksum"). */
+        store_be16(header + 6, sum ? sum : 0xffff);
+    }
     pbuf_copy_in(p, 0, header, UDP_HEADER_LEN);
     if (len)
         pbuf_copy_in(p, UDP_HEADER_LEN, buf, len);

@@ -65,6 +65,39 @@ START_TEST(echo_reply)
 }
 END_TEST
 
+/* RFC 1122 3.2.2.6 with RFC 791 3.2: a 4000-byte echo request arriving in fragments is
+ * reassembled and answered with all its data, fragmented on the way out. */
+START_TEST(fragmented_echo)
+{
+    static uint8_t data[4000], msg[4008], f[1600], whole[4100];
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (uint8_t)(i ^ (i >> 7));
+    size_t n = build_icmp(msg, ICMP_ECHO_REQUEST, 0, 0x0abc0001, data, sizeof(data));
+    for (size_t off = 0; off < n; off += 1480) {
+        size_t len = n - off < 1480 ? n - off : 1480;
+        bool more = off + len < n;
+        size_t flen = build_ipv4_frame(f, cap.dev.mac, PEER_IP, OUR_IP, IPV4_PROTO_ICMP, 0x4242,
+                                       (uint16_t)((off / 8) | (more ? IPV4_FLAG_MF : 0)), msg + off, len);
+        inject(&cap.dev, rxpool, f, flen);
+    }
+    settle();
+    size_t got = 0;
+    struct ip_view v;
+    for (unsigned i = 0; i < cap.count; i++) {
+        if (!parse_ip(&cap, i, &v) || v.h.protocol != IPV4_PROTO_ICMP)
+            continue;
+        ck_assert(v.checksum_ok);
+        memcpy(whole + ipv4_frag_offset_bytes(&v.h), v.payload, v.payload_len);
+        got += v.payload_len;
+    }
+    ck_assert_uint_eq(got, n);
+    ck_assert_uint_eq(whole[0], ICMP_ECHO_REPLY);
+    ck_assert_uint_eq(load_be32(whole + 4), 0x0abc0001);
+    ck_assert_mem_eq(whole + 8, data, sizeof(data));
+    ck_assert_uint_eq(inet_checksum(whole, n), 0);
+}
+END_TEST
+
 /* RFC 1122 3.2.2: an ICMP message with a bad checksum is discarded. */
 START_TEST(bad_checksum_dropped)
 {
@@ -279,6 +312,7 @@ static Suite *icmp_suite(void)
     TCase *tc = tcase_create("icmp");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, echo_reply);
+    tcase_add_test(tc, fragmented_echo);
     tcase_add_test(tc, bad_checksum_dropped);
     tcase_add_test(tc, broadcast_echo_ignored);
     tcase_add_test(tc, errors_never_sent_about);

@@ -492,6 +492,57 @@ START_TEST(unconfigured_broadcast_send)
 }
 END_TEST
 
+/* Checksum offload (platform/netdev.h NETDEV_CAP_TX_CSUM): a datagram that fits leaves with the
+ * pseudo-header sum in the field for the device to finish, and finishing it gives the RFC 768
+ * checksum; one that must be fragmented is finished in software first (a device cannot finish a
+ * checksum spanning fragments). */
+START_TEST(checksum_offload)
+{
+    netstack_destroy(c);
+    capture_init(&cap, NETDEV_CAP_TX_CSUM, cpool);
+    c = netstack_create(&cap.dev);
+    set_addr(c, OUR_IP, 24, 0);
+    settle();
+    learn_neighbor(&cap, cpool, PEER_MAC, PEER_IP);
+    struct udp_socket *s;
+    ck_assert_int_eq(udp_bind(c, 1000, &s), 0);
+    ck_assert_int_eq(udp_sendto(s, PEER_IP, 2000, "offloaded", 9), 9);
+    struct ip_view v;
+    ck_assert_int_ge(find_ip(&cap, 0, IPV4_PROTO_UDP, &v), 0);
+    struct csum cs;
+    csum_init(&cs);
+    ipv4_csum_add_pseudo(&cs, OUR_IP, PEER_IP, IPV4_PROTO_UDP, 17);
+    ck_assert_uint_eq(load_be16(v.payload + 6), csum_sum16(&cs));
+    ck_assert_uint_ne(inet_checksum(v.payload, v.payload_len), 0);
+    uint8_t seg[32];
+    memcpy(seg, v.payload, v.payload_len);
+    store_be16(seg + 6, inet_checksum(seg, v.payload_len));     /* what the device does */
+    csum_init(&cs);
+    ipv4_csum_add_pseudo(&cs, OUR_IP, PEER_IP, IPV4_PROTO_UDP, 17);
+    csum_add(&cs, seg, 17);
+    ck_assert_uint_eq(csum_finish(&cs), 0);
+
+    cap.count = 0;
+    static uint8_t big[3000];
+    memset(big, 0x61, sizeof(big));
+    ck_assert_int_eq(udp_sendto(s, PEER_IP, 2000, big, sizeof(big)), (int)sizeof(big));
+    static uint8_t whole[3100];
+    size_t got = 0;
+    for (unsigned i = 0; i < cap.count; i++) {
+        if (!parse_ip(&cap, i, &v))
+            continue;
+        memcpy(whole + ipv4_frag_offset_bytes(&v.h), v.payload, v.payload_len);
+        got += v.payload_len;
+    }
+    ck_assert_uint_eq(got, 3008);
+    csum_init(&cs);
+    ipv4_csum_add_pseudo(&cs, OUR_IP, PEER_IP, IPV4_PROTO_UDP, 3008);
+    csum_add(&cs, whole, 3008);
+    ck_assert_uint_eq(csum_finish(&cs), 0);
+    udp_close(s);
+}
+END_TEST
+
 static Suite *udp_suite(void)
 {
     Suite *su = suite_create("net_udp");
@@ -515,6 +566,7 @@ static Suite *udp_suite(void)
     tcase_add_test(wire, input_validation);
     tcase_add_test(wire, no_unreachable_for_broadcast);
     tcase_add_test(wire, unconfigured_broadcast_send);
+    tcase_add_test(wire, checksum_offload);
     suite_add_tcase(su, wire);
     return su;
 }
