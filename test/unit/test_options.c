@@ -128,6 +128,7 @@ START_TEST(dns_repeats_up_to_the_limit)
 }
 END_TEST
 
+/* 68 bytes is the datagram every IPv4 host must accept (RFC 791, "Fragmentation"). */
 START_TEST(mtu_range)
 {
     ck_assert_int_eq(parse_kernel("mtu=68"), 0);
