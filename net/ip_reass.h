@@ -14,10 +14,11 @@
  *    fragment fixes the length and anything inconsistent with it poisons the datagram.
  *  - Limits: fragments per datagram, datagrams in progress (the oldest is evicted for a new one),
  *    payload bytes held in total (the oldest are evicted to make room), and time.
- *  - Time: IP_REASS_DEFAULT_TIMEOUT_NS from the first fragment, not extended by later ones, so a
- *    trickle of fragments cannot pin memory. RFC 791 suggests a 15 s lower bound for the timer;
- *    we use exactly that: a slow path that needs longer loses the datagram, an attacker holds
- *    memory for at most 15 s per datagram slot.
+ *  - Time: a fixed IP_REASS_DEFAULT_TIMEOUT_NS from the first fragment, not extended by later
+ *    ones (RFC 1122 3.3.2: a fixed value, not derived from TTL), so a trickle of fragments cannot
+ *    pin memory. We use RFC 791's recommended initial timer, 15 s, rather than RFC 1122's
+ *    suggested 60-120 s: fragments of one datagram arrive within milliseconds on any path we
+ *    serve, and a shorter timer limits how long a flood of incomplete datagrams holds the slots.
  */
 #ifndef XENOLITH_NET_IP_REASS_H
 #define XENOLITH_NET_IP_REASS_H
