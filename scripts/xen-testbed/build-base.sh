@@ -113,10 +113,12 @@ cp "$root/tmp/kmods/lib/modules/$kver"/modules.{order,builtin,builtin.modinfo} "
 rm -rf "$root/tmp/kmods"
 chroot "$root" depmod "$kver"
 
-# What a RAM-only dom0 never reads.
+# What a RAM-only dom0 never reads (udev's hardware database and iconv's legacy charsets are a
+# fifth of the root, and every run unpacks the root under emulation).
 rm -rf "$root"/usr/share/{doc,man,info,locale,lintian,bash-completion} "$root"/var/lib/apt/lists/* \
     "$root"/var/cache/apt/* "$root"/var/cache/debconf/*-old "$root"/var/log/* "$root"/boot/* \
-    "$root"/usr/lib/python3/dist-packages/*/tests
+    "$root"/usr/lib/python3/dist-packages/*/tests "$root"/usr/lib/udev/hwdb.bin "$root"/usr/lib/udev/hwdb.d \
+    "$root"/usr/lib/x86_64-linux-gnu/gconv
 mkdir -p "$root/var/log/xen" "$root/var/lib/xen" "$root/var/run/xen"
 echo "$kver" >"$root/etc/xenolith-dom0-kernel"
 

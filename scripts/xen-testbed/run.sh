@@ -178,7 +178,7 @@ else
         tail -n +1 -f "$out/serial.log" &
         tail_pid=$!
     fi
-    timeout --foreground -k 10 "$limit" "${qemu[@]}" -serial "file:$out/serial.log" </dev/null
+    timeout -k 10 "$limit" "${qemu[@]}" -serial "file:$out/serial.log" </dev/null
     rc=$?
     [ "$verbose" = 1 ] && { sleep 0.5; kill "$tail_pid" 2>/dev/null; }
 fi
