@@ -23,7 +23,7 @@ COMMON_CFLAGS := -std=gnu11 -g -O2 $(WARN) -I. -MMD -MP \
 
 # The kernel image: freestanding, no host headers but gcc's own and Xen's public interface.
 GCC_INCLUDE   := $(shell $(CC) -print-file-name=include)
-KERNEL_CFLAGS := $(COMMON_CFLAGS) -DXENOLITH_KERNEL -ffreestanding -fno-pie -mno-red-zone \
+KERNEL_CFLAGS := $(COMMON_CFLAGS) -DXENOLITH_KERNEL -D_LIBC_LIMITS_H_ -ffreestanding -fno-pie -mno-red-zone \
                  -fno-omit-frame-pointer -fno-stack-protector -fno-asynchronous-unwind-tables \
                  -mcmodel=small -nostdinc -isystem $(GCC_INCLUDE) -isystem build/xen/include
 KERNEL_ASFLAGS := -DXENOLITH_KERNEL -D__ASSEMBLY__ -I. -MMD -MP -nostdinc -isystem build/xen/include
