@@ -1,11 +1,12 @@
 /*
  * xen/console.c: the PV console, the ring page Xen's console back end (xenconsoled in dom0)
- * reads and copies to the guest's console log. We only produce into its "out" ring: bytes go at
- * out_prod, the back end consumes up to out_cons, and an event on the console channel tells it
- * to look. Indices are free-running 32-bit counters; MASK_XENCONS_IDX wraps them into the ring.
+ * reads and copies to the guest's console log. We only produce into its "out" ring
+ * (xen/console_ring.h holds the ring rules); an event on the console channel tells the back
+ * end to look, and a full ring makes us yield to Xen so the back end can run.
  */
 #include "xen/xen.h"
 #include "xen/hypercall.h"
+#include "xen/console_ring.h"
 #include "lib/errno.h"
 
 #include <xen/event_channel.h>
@@ -62,43 +63,27 @@ int xen_console_init(void)
     return 0;
 }
 
-/* Free space in the out ring, or -1 if the indices are impossible (a corrupt ring). */
-static int32_t ring_space(XENCONS_RING_IDX prod, XENCONS_RING_IDX cons)
-{
-    XENCONS_RING_IDX used = prod - cons;
-    if (used > sizeof(console_ring->out))
-        return -1;
-    return (int32_t)(sizeof(console_ring->out) - used);
-}
-
 void xen_console_write(const char *buf, size_t len)
 {
     volatile struct xencons_interface *ring = console_ring;
     if (!ring || len == 0)
         return;
 
-    XENCONS_RING_IDX prod = ring->out_prod;
     size_t sent = 0;
     unsigned yields = 0;
     while (sent < len) {
-        /* Acquire: the back end's reads of the slots it released happen before we reuse them. */
-        XENCONS_RING_IDX cons = __atomic_load_n(&ring->out_cons, __ATOMIC_ACQUIRE);
-        int32_t space = ring_space(prod, cons);
-        if (space < 0)
+        long n = xencons_out_put(ring, buf + sent, len - sent);
+        if (n < 0)
             break;   /* never write through a ring whose indices make no sense */
-        if (space == 0) {
-            /* Publish what we have so the back end can make room, then give it time. */
-            __atomic_store_n(&ring->out_prod, prod, __ATOMIC_RELEASE);
+        if (n == 0) {
+            /* Full: make the back end look, then give it the CPU to copy some out. */
             console_notify();
             if (++yields > CONSOLE_FULL_MAX_YIELDS)
                 break;
             yield_to_xen();
             continue;
         }
-        while (space-- > 0 && sent < len)
-            ring->out[MASK_XENCONS_IDX(prod++, ring->out)] = buf[sent++];
-        /* Release: the bytes are in the ring before the back end can see the new index. */
-        __atomic_store_n(&ring->out_prod, prod, __ATOMIC_RELEASE);
+        sent += (size_t)n;
     }
     console_dropped += len - sent;
     console_notify();
@@ -110,12 +95,8 @@ void xen_console_drain(void)
     if (!ring)
         return;
     console_notify();
-    for (unsigned i = 0; i < CONSOLE_FULL_MAX_YIELDS; i++) {
-        XENCONS_RING_IDX cons = __atomic_load_n(&ring->out_cons, __ATOMIC_ACQUIRE);
-        if (cons == ring->out_prod)
-            return;
+    for (unsigned i = 0; i < CONSOLE_FULL_MAX_YIELDS && xencons_out_pending(ring) > 0; i++)
         yield_to_xen();
-    }
 }
 
 uint64_t xen_console_dropped(void)

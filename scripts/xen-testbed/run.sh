@@ -73,12 +73,12 @@ for i in "${!tests[@]}"; do
 done
 command -v qemu-system-x86_64 >/dev/null || tb_die "qemu-system-x86_64 is missing: run scripts/deps.sh"
 
-base=$(scripts/xen-testbed/build-base.sh) || tb_die "cannot build the test bed base"
+base=$(scripts/xen-testbed/build-base.sh) || base=""
 
 header() { sed -n "s/^#[[:space:]]*$2:[[:space:]]*//p" "$1" | head -1; }
 image_path() { echo "${image_override[$1]:-build/xen/$1}"; }
 
-rm -rf "$out" && mkdir -p "$out/payload/xenolith/images" "$out/payload/xenolith/tests"
+rm -rf "$out" && mkdir -p "$out/payload/xenolith/images" "$out/payload/xenolith/tests" || tb_die "cannot create $out"
 payload=$out/payload
 cp scripts/xen-testbed/dom0/init "$payload/init"
 cp scripts/xen-testbed/dom0/xentest.sh "$payload/xenolith/"
@@ -149,7 +149,12 @@ summarize() {   # prints the failed tests' logs, the results and the count; sets
 }
 
 machine_failure=""
-if [ "$mode" = tests ] && [ ${#runnable[@]} -eq 0 ]; then
+if [ -z "$base" ]; then
+    [ "$mode" = shell ] && tb_die "cannot build the test bed base"
+    machine_failure="the test bed base could not be built (see the messages above)"
+    : >"$out/serial.log"
+fi
+if [ "$mode" = tests ] && { [ ${#runnable[@]} -eq 0 ] || [ -z "$base" ]; }; then
     summarize
     exit $?
 fi
