@@ -1,0 +1,68 @@
+/*
+ * net/tcp_stats: TCP's per-stack counters as an X-macro list (struct tcp_stats is embedded in
+ * struct netstack; tcp_print_stats prints every name). Every segment TCP drops increments exactly
+ * one rx_drop_* or named counter, so a capture can be reconciled with these numbers.
+ */
+#ifndef XENOLITH_NET_TCP_STATS_H
+#define XENOLITH_NET_TCP_STATS_H
+
+#include <stdint.h>
+
+#define TCP_COUNTERS(X)                                                                        \
+    X(rx_segments)          /* handed to tcp_input */                                          \
+    X(rx_bad_checksum)                                                                         \
+    X(rx_bad_header)        /* truncated, data offset out of range, malformed options */       \
+    X(rx_bad_address)       /* broadcast/multicast destination or source */                   \
+    X(rx_no_connection)     /* no TCB and no listener: answered with RST (RFC 9293 3.10.7.1) */ \
+    X(rx_unacceptable)      /* failed the RFC 9293 3.10.7.4 acceptability test: ACK sent */    \
+    X(rx_bad_ack)           /* ACK beyond SND.NXT or too old (RFC 5961 5.2): dropped/ACKed */   \
+    X(rx_rst_accepted)      /* RST that ended a connection */                                  \
+    X(rx_rst_challenged)    /* RST in window but not at RCV.NXT: challenge ACK (RFC 5961 3.2) */ \
+    X(rx_rst_ignored)       /* RST out of window, or in LISTEN */                              \
+    X(rx_syn_challenged)    /* SYN in a synchronized state: challenge ACK (RFC 5961 4.2) */    \
+    X(rx_challenge_throttled) /* challenge ACKs the rate limiter suppressed (RFC 5961 7) */    \
+    X(rx_no_ack_flag)       /* synchronized state, ACK bit off: dropped (RFC 9293 3.10.7.4) */ \
+    X(rx_duplicate)         /* entirely old data: dropped, ACK sent */                        \
+    X(rx_out_of_order)      /* segments queued out of order */                                 \
+    X(rx_ooo_dropped)       /* out-of-order segments the queue bound refused */               \
+    X(rx_window_trimmed)    /* bytes cut off beyond the receive window */                      \
+    X(rx_after_shutdown)    /* data after tcp_shutdown(RD) or close: discarded */              \
+    X(rx_data_after_fin)    /* data past the peer's FIN: dropped */                            \
+    X(rx_listen_bad)        /* ACK or RST to a listener, or a SYN without SYN-only flags */    \
+    X(rx_listen_overflow)   /* SYN dropped: accept backlog full */                            \
+    X(rx_syncookies_sent)   /* SYN answered with a cookie (half-open queue full) */            \
+    X(rx_syncookies_ok)     /* ACKs that validated a cookie and created a connection */       \
+    X(rx_syncookies_bad)    /* ACKs to a listener with an invalid cookie: RST */              \
+    X(rx_half_open_full)    /* SYN dropped: half-open queue full, cookies off */               \
+    X(rx_timewait_reuse)    /* SYN accepted on a TIME_WAIT 4-tuple (RFC 6191) */               \
+    X(rx_icmp_errors)       /* ICMP errors about our segments */                               \
+    X(rx_icmp_ignored)      /* ... not matching a TCB or outside SND.UNA..SND.NXT (RFC 5927) */ \
+    X(rx_pmtu_updates)      /* MSS lowered after fragmentation needed (RFC 1191) */             \
+    X(rx_no_memory)         /* segments dropped for want of memory */                          \
+    X(tx_segments)                                                                             \
+    X(tx_data_segments)                                                                        \
+    X(tx_retransmits)       /* segments retransmitted, all causes */                           \
+    X(tx_rst)               /* RSTs sent */                                                    \
+    X(tx_challenge_acks)    /* RFC 5961 challenge ACKs */                                      \
+    X(tx_delayed_acks)      /* ACKs sent by the delayed-ACK timer */                           \
+    X(tx_window_probes)     /* zero-window probes (persist timer) */                           \
+    X(tx_keepalives)                                                                           \
+    X(tx_no_buffers)        /* no packet buffer for a segment: retried by the timers */       \
+    X(tx_errors)            /* the IP layer refused a segment */                               \
+    X(rto_expirations)                                                                         \
+    X(fast_retransmits)     /* recovery episodes entered */                                    \
+    X(conn_opened_active)   /* connections that reached ESTABLISHED from SYN_SENT */          \
+    X(conn_opened_passive)  /* ... from SYN_RECEIVED */                                        \
+    X(conn_reset_by_peer)                                                                      \
+    X(conn_timed_out)       /* retransmissions or keepalives exhausted */                     \
+    X(conn_aborted)         /* reset by us: abort, close with unread data, shutdown */        \
+    X(conn_limit)           /* new TCB refused: max_connections */                            \
+    X(buffer_limit)         /* bytes refused by the per-connection or global buffer bounds */
+
+struct tcp_stats {
+#define TCP_STAT_FIELD(name) uint64_t name;
+    TCP_COUNTERS(TCP_STAT_FIELD)
+#undef TCP_STAT_FIELD
+};
+
+#endif
