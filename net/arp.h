@@ -22,8 +22,9 @@ struct pbuf;
 #define ARP_OP_REQUEST 1
 #define ARP_OP_REPLY 2
 #define ARP_CACHE_SIZE 64            /* entries; the least recently used valid one is evicted */
-#define ARP_PENDING_PER_ENTRY 4      /* packets queued per unresolved address (oldest dropped) */
-#define ARP_PENDING_TOTAL 64         /* packets queued for all unresolved addresses */
+#define ARP_PENDING_PER_ENTRY 48     /* per unresolved address (oldest dropped): room for the
+                                        fragments of one 64 KiB datagram at a 1500-byte MTU */
+#define ARP_PENDING_TOTAL 192        /* packets queued for all unresolved addresses */
 
 /* Timing, in nanoseconds. Defaults from arp_default_tunables(); tests may shorten them. */
 struct arp_tunables {
