@@ -1,0 +1,54 @@
+/*
+ * net/tcp_isn: secret-keyed per-connection starting values.
+ *
+ * Initial sequence numbers follow RFC 6528 3: ISN = M + F(localip, localport, remoteip,
+ * remoteport, secretkey), M a clock ticking every 4 microseconds (RFC 9293 3.4.1) and F SipHash-2-4
+ * keyed with a per-stack random secret. An off-path attacker cannot predict another connection's
+ * ISN, and one 4-tuple's ISNs still grow with time, which keeps old duplicates out of a new
+ * incarnation and lets a SYN reuse a TIME-WAIT 4-tuple (RFC 6191, RFC 1122 4.2.2.13).
+ *
+ * Timestamp values (RFC 7323 3) come from a millisecond clock (RFC 7323 5.4 allows 1 ms to 1 s per
+ * tick) plus a per-connection offset from the same kind of keyed hash (RFC 7323 7.1), so they do
+ * not reveal the host's uptime nor link connections to one another.
+ *
+ * The functions take the time as an argument and are pure given the secret; tests are in
+ * test/unit/test_tcp_isn.c.
+ */
+#ifndef XENOLITH_NET_TCP_ISN_H
+#define XENOLITH_NET_TCP_ISN_H
+
+#include <stdint.h>
+#include "lib/siphash.h"
+
+/* One connection's addresses (network byte order, as everywhere in net/) and ports (host order). */
+struct tcp_endpoints {
+    uint32_t local_ip;
+    uint32_t remote_ip;
+    uint16_t local_port;
+    uint16_t remote_port;
+};
+
+/* RFC 9293 3.4.1: the ISN clock ticks every 4 microseconds. */
+#define TCP_ISN_TICK_NS 4000u
+/* The timestamp clock: one tick per millisecond. */
+#define TCP_TS_TICK_NS 1000000u
+#define TCP_TS_HZ 1000u
+
+struct tcp_isn_secret {
+    struct siphash_key isn_key;
+    struct siphash_key ts_key;
+};
+
+/* Fresh random keys (lib/random); one per stack, made at tcp_init. */
+void tcp_isn_secret_init(struct tcp_isn_secret *secret);
+
+/* The ISN for a connection at monotonic time now_ns (RFC 6528 3). */
+uint32_t tcp_isn(const struct tcp_isn_secret *secret, const struct tcp_endpoints *ep, uint64_t now_ns);
+
+/* The timestamp clock at now_ns, before any per-connection offset. */
+uint32_t tcp_ts_clock(uint64_t now_ns);
+
+/* The offset added to tcp_ts_clock for this connection's TSval (RFC 7323 7.1). */
+uint32_t tcp_ts_offset(const struct tcp_isn_secret *secret, const struct tcp_endpoints *ep);
+
+#endif
