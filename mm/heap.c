@@ -220,9 +220,14 @@ static struct heap_object lookup(const char *who, void *ptr)
         panic("%s(%p): not a heap pointer (outside the page allocator's memory)", who, ptr);
     o.page = page_desc_addr(o.desc);
     struct page_desc *d = o.desc;
-    if (d->state != PAGE_ALLOC_HEAD)
+    if (d->state != PAGE_ALLOC_HEAD) {
+        struct page_desc *below = page_desc_of(o.page - PAGE_SIZE);
+        if (addr == o.page && below && below->state == PAGE_ALLOC_HEAD &&
+            below->use == PAGE_USE_GUARDED)
+            panic("%s(%p): memory from kalloc_guarded (free it with kfree_guarded)", who, ptr);
         panic("%s(%p): not a live heap object (double free, or memory the heap never gave)",
               who, ptr);
+    }
     switch (d->use) {
     case PAGE_USE_SLAB: {
         unsigned csize = class_bytes(d->slab_class);
