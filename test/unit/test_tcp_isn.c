@@ -1,0 +1,150 @@
+/*
+ * Unit tests for net/tcp_isn: RFC 6528 3 initial sequence numbers (ISN = M + F(4-tuple, secret),
+ * M a 4-microsecond clock: RFC 9293 3.4.1) and RFC 7323 7.1 per-connection timestamp offsets.
+ */
+#include <check.h>
+#include <stdlib.h>
+
+#include "net/tcp_isn.h"
+#include "net/tcp_seq.h"
+
+static void fixed_secret(struct tcp_isn_secret *secret, uint8_t seed)
+{
+    uint8_t bytes[16];
+    for (int i = 0; i < 16; i++)
+        bytes[i] = (uint8_t)(seed + i);
+    siphash_key_from_bytes(&secret->isn_key, bytes);
+    bytes[0] ^= 0x80;
+    siphash_key_from_bytes(&secret->ts_key, bytes);
+}
+
+static const struct tcp_endpoints base_ep = {
+    .local_ip = 0x0200000au, .remote_ip = 0x0100000au, /* 10.0.0.2, 10.0.0.1 on the wire */
+    .local_port = 80, .remote_port = 50123,
+};
+
+/* RFC 6528 3 / RFC 9293 3.4.1: for one 4-tuple the ISN grows by one every 4 microseconds, and the
+ * 32-bit clock wraps (about every 4.55 hours) without disturbing F. */
+START_TEST(isn_follows_the_4us_clock)
+{
+    struct tcp_isn_secret secret;
+    fixed_secret(&secret, 1);
+    uint32_t f = tcp_isn(&secret, &base_ep, 0);
+    ck_assert_uint_eq(tcp_isn(&secret, &base_ep, 3999), f);
+    ck_assert_uint_eq(tcp_isn(&secret, &base_ep, 4000), f + 1);
+    ck_assert_uint_eq(tcp_isn(&secret, &base_ep, 4000ull * 1000000), f + 1000000);
+    uint64_t wrap = 4000ull << 32;
+    ck_assert_uint_eq(tcp_isn(&secret, &base_ep, wrap + 8000), f + 2);
+    /* Later ISNs for the same 4-tuple are ahead in sequence space (what RFC 6191's reuse of a
+     * TIME-WAIT 4-tuple relies on) over any span below half the circle. */
+    for (uint64_t t = 0; t < 4ull * 3600 * 1000000000ull; t += 7ull * 60 * 1000000000ull)
+        ck_assert(seq_gt(tcp_isn(&secret, &base_ep, t + 1000000), tcp_isn(&secret, &base_ep, t)));
+}
+END_TEST
+
+/* RFC 6528 3: F depends on every element of the 4-tuple and on the secret. */
+START_TEST(isn_depends_on_tuple_and_secret)
+{
+    struct tcp_isn_secret secret, other;
+    fixed_secret(&secret, 1);
+    fixed_secret(&other, 2);
+    uint64_t now = 123456789;
+    uint32_t isn = tcp_isn(&secret, &base_ep, now);
+    struct tcp_endpoints ep = base_ep;
+    ep.local_ip ^= 1u << 24;
+    ck_assert_uint_ne(tcp_isn(&secret, &ep, now), isn);
+    ep = base_ep;
+    ep.remote_ip ^= 1u << 24;
+    ck_assert_uint_ne(tcp_isn(&secret, &ep, now), isn);
+    ep = base_ep;
+    ep.local_port++;
+    ck_assert_uint_ne(tcp_isn(&secret, &ep, now), isn);
+    ep = base_ep;
+    ep.remote_port++;
+    ck_assert_uint_ne(tcp_isn(&secret, &ep, now), isn);
+    /* Swapping the two ends is another connection. */
+    ep = (struct tcp_endpoints){ base_ep.remote_ip, base_ep.local_ip, base_ep.remote_port, base_ep.local_port };
+    ck_assert_uint_ne(tcp_isn(&secret, &ep, now), isn);
+    ck_assert_uint_ne(tcp_isn(&other, &base_ep, now), isn);
+}
+END_TEST
+
+/* RFC 6528 1: consecutive connections from one client (ports counting up) must not reveal a
+ * pattern: the differences between their ISNs at the same instant are spread over the circle. */
+START_TEST(isn_not_sequential_across_ports)
+{
+    struct tcp_isn_secret secret;
+    fixed_secret(&secret, 3);
+    struct tcp_endpoints ep = base_ep;
+    unsigned small_steps = 0, high_bit = 0;
+    uint32_t prev = tcp_isn(&secret, &ep, 0);
+    for (unsigned i = 1; i <= 1000; i++) {
+        ep.remote_port = (uint16_t)(50000 + i);
+        uint32_t isn = tcp_isn(&secret, &ep, 0);
+        if (isn - prev < 0x10000u)
+            small_steps++;
+        high_bit += isn >> 31;
+        prev = isn;
+    }
+    ck_assert_uint_le(small_steps, 2);
+    ck_assert(high_bit > 400 && high_bit < 600);
+}
+END_TEST
+
+START_TEST(random_secrets_differ)
+{
+    struct tcp_isn_secret a, b;
+    tcp_isn_secret_init(&a);
+    tcp_isn_secret_init(&b);
+    ck_assert(a.isn_key.k0 != b.isn_key.k0 || a.isn_key.k1 != b.isn_key.k1);
+    ck_assert(a.isn_key.k0 != a.ts_key.k0 || a.isn_key.k1 != a.ts_key.k1);
+}
+END_TEST
+
+/* RFC 7323 5.4: the timestamp clock ticks between 1 ms and 1 s; ours is 1 ms. */
+START_TEST(ts_clock_milliseconds)
+{
+    ck_assert_uint_eq(tcp_ts_clock(0), 0);
+    ck_assert_uint_eq(tcp_ts_clock(999999), 0);
+    ck_assert_uint_eq(tcp_ts_clock(1000000), 1);
+    ck_assert_uint_eq(tcp_ts_clock(5ull * 1000000000ull), 5 * TCP_TS_HZ);
+}
+END_TEST
+
+/* RFC 7323 7.1: a per-connection random offset, fixed for the connection's life and independent
+ * of the ISN (its own key). */
+START_TEST(ts_offset_per_connection)
+{
+    struct tcp_isn_secret secret;
+    fixed_secret(&secret, 4);
+    uint32_t off = tcp_ts_offset(&secret, &base_ep);
+    ck_assert_uint_eq(tcp_ts_offset(&secret, &base_ep), off);
+    struct tcp_endpoints ep = base_ep;
+    ep.remote_port++;
+    ck_assert_uint_ne(tcp_ts_offset(&secret, &ep), off);
+    ck_assert_uint_ne(off, tcp_isn(&secret, &base_ep, 0));
+}
+END_TEST
+
+static Suite *tcp_isn_suite(void)
+{
+    Suite *s = suite_create("tcp_isn");
+    TCase *tc = tcase_create("isn");
+    tcase_add_test(tc, isn_follows_the_4us_clock);
+    tcase_add_test(tc, isn_depends_on_tuple_and_secret);
+    tcase_add_test(tc, isn_not_sequential_across_ports);
+    tcase_add_test(tc, random_secrets_differ);
+    tcase_add_test(tc, ts_clock_milliseconds);
+    tcase_add_test(tc, ts_offset_per_connection);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(tcp_isn_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
