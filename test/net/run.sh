@@ -7,11 +7,15 @@
 #           still answer, tshark over the whole capture, clean exit on SIGTERM
 #   dhcp    dnsmasq serves the link: lease obtained, ping on the leased address, renewal at a
 #           shortened T1, release at shutdown, tshark over the capture
+#   tcp, tcp_netem   TCP echo and discard against Linux's TCP, on a clean link and on a bad one
+#           (test/net/tcp_cases.sh says what each checks)
+# NET_SCENARIOS="tcp tcp_netem" runs only the named scenarios (default: all four).
 # Prints PASS/FAIL per case and ends with "N passed, M failed"; exit status 1 on any failure.
 # Needs root (namespaces, TAP). NET_KEEP=1 keeps the logs and captures (the path is printed).
 set -u
 cd "$(dirname "$0")/../.."
 . test/net/lib.sh
+. test/net/tcp_cases.sh
 
 ECHO_BIN=${1:-build/hosted/echo}
 STATIC_IP=10.77.0.2
@@ -21,7 +25,7 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "0 passed, 1 failed"
     exit 1
 fi
-for tool in ip ping arping dnsmasq tshark "$PY"; do
+for tool in ip ping arping dnsmasq tshark "$PY" socat nc hping3 ethtool tc; do
     if ! command -v "$tool" >/dev/null 2>&1; then
         echo "test-net: $tool is missing (scripts/deps.sh installs it)"
         echo "0 passed, 1 failed"
@@ -34,9 +38,9 @@ if [ ! -x "$ECHO_BIN" ]; then
     exit 1
 fi
 
-trap 'net_cleanup' EXIT
-trap 'net_cleanup; exit 130' INT
-trap 'net_cleanup; exit 143' TERM
+trap 'tcp_link_teardown; net_cleanup' EXIT
+trap 'tcp_link_teardown; net_cleanup; exit 130' INT
+trap 'tcp_link_teardown; net_cleanup; exit 143' TERM
 
 NET_TMP=$(mktemp -d /tmp/xenolith-test-net.XXXXXX)
 [ -n "${NET_KEEP:-}" ] && net_log "logs and captures in $NET_TMP"
@@ -126,8 +130,12 @@ scenario_dhcp() {
     net_teardown
 }
 
-scenario_static
-scenario_dhcp
+for scenario in ${NET_SCENARIOS:-static dhcp tcp tcp_netem}; do
+    case "$scenario" in
+        static|dhcp|tcp|tcp_netem) "scenario_$scenario" ;;
+        *) net_fail "scenario.$scenario" "unknown scenario (static, dhcp, tcp, tcp_netem)" ;;
+    esac
+done
 
 [ -n "$NET_FAILED_NAMES" ] && echo "failed:$NET_FAILED_NAMES"
 echo "net: $NET_PASSED passed, $NET_FAILED failed"

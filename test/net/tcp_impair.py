@@ -1,0 +1,121 @@
+#!/usr/bin/python3
+"""test/net/tcp_impair.py: a bad network between two interfaces, for kernels without tc netem.
+
+    tcp_impair.py IFACE_A IFACE_B [--loss P] [--duplicate P] [--reorder P] [--hold-ms MS] [--seed N]
+
+Relays every Ethernet frame received on one interface out of the other (AF_PACKET, both
+directions), like a bridge. TCP frames (IPv4, protocol 6) are impaired independently in each
+direction, as tc netem would on both egress sides: dropped with probability --loss, sent twice
+with --duplicate, or held back with --reorder and released after the next frame in that
+direction (or after --hold-ms when none follows). Other frames (ARP, ICMP) pass unharmed so the
+link comes up the same way every time. The PRNG is seeded, so the pattern repeats for a given
+traffic sequence. Prints "relaying" when ready and its counters on SIGTERM/SIGINT.
+"""
+import argparse
+import random
+import select
+import signal
+import socket
+import sys
+import time
+
+ETH_P_ALL = 0x0003
+PACKET_OUTGOING = 4
+
+
+def open_iface(name):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 8 << 20)
+    s.bind((name, 0))
+    s.setblocking(False)
+    return s
+
+
+def is_tcp(frame):
+    return len(frame) >= 34 and frame[12:14] == b"\x08\x00" and frame[23] == 6
+
+
+class Direction:
+    def __init__(self, name, out, args, rng):
+        self.name, self.out, self.args, self.rng = name, out, args, rng
+        self.held = None          # (frame, release time)
+        self.counts = {"frames": 0, "dropped": 0, "duplicated": 0, "reordered": 0, "send_errors": 0}
+
+    def send(self, frame):
+        try:
+            self.out.send(frame)
+        except OSError:
+            self.counts["send_errors"] += 1
+
+    def release(self, now=None):
+        if self.held and (now is None or now >= self.held[1]):
+            frame, self.held = self.held[0], None
+            self.send(frame)
+
+    def forward(self, frame):
+        self.counts["frames"] += 1
+        a, rng = self.args, self.rng
+        if is_tcp(frame):
+            if rng.random() < a.loss:
+                self.counts["dropped"] += 1
+                return
+            if self.held is None and rng.random() < a.reorder:
+                self.counts["reordered"] += 1
+                self.held = (frame, time.monotonic() + a.hold_ms / 1000.0)
+                return
+            if rng.random() < a.duplicate:
+                self.counts["duplicated"] += 1
+                self.send(frame)
+        self.send(frame)
+        self.release()            # a held frame goes right after the one that overtook it
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("a")
+    p.add_argument("b")
+    p.add_argument("--loss", type=float, default=0.0)
+    p.add_argument("--duplicate", type=float, default=0.0)
+    p.add_argument("--reorder", type=float, default=0.0)
+    p.add_argument("--hold-ms", type=float, default=2.0)
+    p.add_argument("--seed", type=int, default=9438)
+    args = p.parse_args()
+    sa, sb = open_iface(args.a), open_iface(args.b)
+    rng = random.Random(args.seed)
+    a_to_b = Direction(f"{args.a}->{args.b}", sb, args, rng)
+    b_to_a = Direction(f"{args.b}->{args.a}", sa, args, rng)
+    route = {sa.fileno(): (sa, a_to_b), sb.fileno(): (sb, b_to_a)}
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
+    signal.signal(signal.SIGINT, lambda *_: stopping.append(1))
+    poller = select.poll()
+    poller.register(sa, select.POLLIN)
+    poller.register(sb, select.POLLIN)
+    print("relaying", flush=True)
+    while not stopping:
+        timeout_ms = 1 if (a_to_b.held or b_to_a.held) else 200
+        try:
+            ready = poller.poll(timeout_ms)
+        except InterruptedError:
+            continue
+        for fd, _ in ready:
+            sock, direction = route[fd]
+            for _ in range(256):            # drain a burst before polling again
+                try:
+                    frame, addr = sock.recvfrom(65536)
+                except (BlockingIOError, InterruptedError):
+                    break
+                if addr[2] == PACKET_OUTGOING:
+                    continue               # our own transmission seen on the way out
+                direction.forward(frame)
+        now = time.monotonic()
+        a_to_b.release(now)
+        b_to_a.release(now)
+    for d in (a_to_b, b_to_a):
+        print(d.name, " ".join(f"{k} {v}" for k, v in d.counts.items()), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
