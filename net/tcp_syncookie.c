@@ -8,14 +8,19 @@
 #include "net/tcp_opts.h"
 #include "net/tcp_seq.h"
 
-/* Common segment sizes: 536 (RFC 9293's default), tunnelled and PPPoE paths, and Ethernet. */
-const uint16_t tcp_syncookie_mss_table[TCP_SYNCOOKIE_MSS_COUNT] = { 536, 1300, 1440, 1460 };
+/* Ascending. The floor, small links, RFC 9293's default 536, tunnelled and PPPoE paths, and
+ * Ethernet; a peer is granted the largest entry not above what it asked for. */
+const uint16_t tcp_syncookie_mss_table[TCP_SYNCOOKIE_MSS_COUNT] = {
+    TCP_MIN_MSS, 256, 536, 1200, 1300, 1400, 1440, 1460,
+};
 
 #define COUNTER_BITS 2u
 #define COUNTER_MASK ((1u << COUNTER_BITS) - 1)
-#define MSS_SHIFT 28u
+#define MSS_SHIFT 27u
+#define MSS_MASK (TCP_SYNCOOKIE_MSS_COUNT - 1)
 #define COUNTER_SHIFT 30u
 #define MAC_MASK ((1u << MSS_SHIFT) - 1)
+_Static_assert((TCP_SYNCOOKIE_MSS_COUNT << MSS_SHIFT) == 1u << COUNTER_SHIFT, "cookie bit layout");
 #define TS_MASK ((1u << TCP_SYNCOOKIE_TS_BITS) - 1)
 #define TS_SACK_BIT (1u << 4)
 /* Hashed but not carried in TSval: whether the handshake uses timestamps at all, so an ACK that
@@ -98,7 +103,7 @@ int tcp_syncookie_check(const struct tcp_syncookie_secret *secret, const struct 
     if (age > TCP_SYNCOOKIE_MAX_AGE || age > now_counter)
         return -ETIMEDOUT;
     uint64_t counter = now_counter - age;
-    unsigned mss_index = (cookie >> MSS_SHIFT) & 3u;
+    unsigned mss_index = (cookie >> MSS_SHIFT) & MSS_MASK;
     uint32_t bits = has_ts ? (ts_ecr & TS_MASK) | HASH_TS_BIT : TCP_SYNCOOKIE_NO_WSCALE;
     if (cookie_mac(secret, ep, peer_isn, counter, mss_index, bits) != (cookie & MAC_MASK))
         return -EACCES;

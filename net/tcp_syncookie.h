@@ -7,10 +7,10 @@
  *
  * The cookie's 32 bits:
  *     [31..30] a time counter (TCP_SYNCOOKIE_TICK_NS per tick) modulo 4
- *     [29..28] the index of the MSS granted, from tcp_syncookie_mss_table (the largest entry not
- *              above the peer's MSS)
- *     [27..0]  SipHash-2-4 of the 4-tuple, the peer's ISN, the full counter, the MSS index and the
- *              option bits below, under a per-stack secret
+ *     [29..27] the index of the MSS granted, from tcp_syncookie_mss_table (the largest entry not
+ *              above the peer's MSS; TCP_MIN_MSS when the peer's is below every entry)
+ *     [26..0]  SipHash-2-4 of the 4-tuple, the peer's ISN, the full counter, the MSS index and the
+ *              option bits below, under a per-stack secret (a blind guess passes once in 2^27)
  * A cookie is accepted up to TCP_SYNCOOKIE_MAX_AGE ticks after it was made; the full counter is in
  * the hash, so an older cookie whose two bits wrap around fails the hash.
  *
@@ -33,7 +33,7 @@
 #define TCP_SYNCOOKIE_TICK_NS (64ull * 1000000000ull)
 /* A cookie made at counter t is accepted while the counter is t, t + 1 or t + 2. */
 #define TCP_SYNCOOKIE_MAX_AGE 2u
-#define TCP_SYNCOOKIE_MSS_COUNT 4u
+#define TCP_SYNCOOKIE_MSS_COUNT 8u
 /* Low TSval bits that carry the options; 15 in the window-scale field means "no window scale". */
 #define TCP_SYNCOOKIE_TS_BITS 5u
 #define TCP_SYNCOOKIE_NO_WSCALE 15u
