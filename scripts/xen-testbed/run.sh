@@ -111,6 +111,7 @@ done
 if [ "$mode" = shell ]; then
     # Every image there is, so the shell can start any of them.
     for img in build/xen/*; do
+        case "$img" in *.debug) continue ;; esac
         [ -f "$img" ] && [ -x "$img" ] && cp -n "$img" "$payload/xenolith/images/"
     done
     for name in "${!image_override[@]}"; do cp "${image_override[$name]}" "$payload/xenolith/images/$name"; done
