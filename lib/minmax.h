@@ -9,12 +9,14 @@
     _Static_assert(__builtin_types_compatible_p(__typeof__(a), __typeof__(b)), \
                    "min/max of different types: cast one side")
 
-#define min(a, b) __extension__({ \
-    __typeof__(a) min_a_ = (a); __typeof__(b) min_b_ = (b); \
-    MINMAX_SAME_TYPE(min_a_, min_b_); min_a_ < min_b_ ? min_a_ : min_b_; })
-#define max(a, b) __extension__({ \
-    __typeof__(a) max_a_ = (a); __typeof__(b) max_b_ = (b); \
-    MINMAX_SAME_TYPE(max_a_, max_b_); max_a_ > max_b_ ? max_a_ : max_b_; })
+/* Each expansion gets its own temporaries (__COUNTER__), so min(min(a, b), c) nests cleanly. */
+#define MINMAX_CAT_(x, y) x##y
+#define MINMAX_CAT(x, y) MINMAX_CAT_(x, y)
+#define MINMAX_PICK_(a, b, op, ta, tb) __extension__({ \
+    __typeof__(a) ta = (a); __typeof__(b) tb = (b); \
+    MINMAX_SAME_TYPE(ta, tb); ta op tb ? ta : tb; })
+#define min(a, b) MINMAX_PICK_(a, b, <, MINMAX_CAT(min_a_, __COUNTER__), MINMAX_CAT(min_b_, __COUNTER__))
+#define max(a, b) MINMAX_PICK_(a, b, >, MINMAX_CAT(max_a_, __COUNTER__), MINMAX_CAT(max_b_, __COUNTER__))
 /* lo <= hi is the caller's promise. */
 #define clamp(v, lo, hi) min(max((v), (lo)), (hi))
 

@@ -18,7 +18,7 @@ endif
 
 # Warnings and language for everything we compile.
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-COMMON_CFLAGS := -std=gnu11 -g -O2 $(WARN) -I. -MMD -MP \
+COMMON_CFLAGS := -std=gnu11 -g -O2 $(WARN) -iquote . -MMD -MP \
                  -ffile-prefix-map=$(CURDIR)=. -fno-common -ffunction-sections -fdata-sections
 
 # The kernel image: freestanding, no host headers but gcc's own and Xen's public interface.
@@ -26,7 +26,7 @@ GCC_INCLUDE   := $(shell $(CC) -print-file-name=include)
 KERNEL_CFLAGS := $(COMMON_CFLAGS) -DXENOLITH_KERNEL -D_LIBC_LIMITS_H_ -ffreestanding -fno-pie -mno-red-zone \
                  -fno-omit-frame-pointer -fno-stack-protector -fno-asynchronous-unwind-tables \
                  -mcmodel=small -nostdinc -isystem $(GCC_INCLUDE) -isystem build/xen/include
-KERNEL_ASFLAGS := -DXENOLITH_KERNEL -D__ASSEMBLY__ -I. -MMD -MP -nostdinc -isystem build/xen/include
+KERNEL_ASFLAGS := -DXENOLITH_KERNEL -D__ASSEMBLY__ -iquote . -MMD -MP -nostdinc -isystem build/xen/include
 
 # The hosted platform: an ordinary Linux program.
 HOSTED_CFLAGS := $(COMMON_CFLAGS) -DXENOLITH_HOSTED -fno-omit-frame-pointer

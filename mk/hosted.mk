@@ -1,5 +1,5 @@
 # The hosted platform: every app as a Linux executable (build/hosted/<app>).
-HOSTED_ASFLAGS := -DXENOLITH_HOSTED -D__ASSEMBLY__ -I. -MMD -MP -g
+HOSTED_ASFLAGS := -DXENOLITH_HOSTED -D__ASSEMBLY__ -iquote . -MMD -MP -g
 # -rdynamic: crash backtraces name functions through dladdr (arch/hosted/crash.c).
 HOSTED_LDFLAGS += -rdynamic
 $(eval $(call flavour_rules,hosted,HOSTED_CFLAGS,HOSTED_ASFLAGS))

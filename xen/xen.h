@@ -5,9 +5,8 @@
  * rest does nothing (xen_shutdown halts). The later event channel, grant and xenstore code
  * grows beside this in xen/, each file named for what it owns.
  *
- * Note for xen/ itself: this header shadows Xen's public <xen/xen.h> (the project root comes
- * first on the include path), so files here never include that one by name: they include the
- * public header they need (<xen/sched.h>, <xen/hvm/params.h>, ...), which pulls it in.
+ * Project headers are found only through quoted includes (-iquote), so "xen/xen.h" is this file
+ * and <xen/xen.h> is always Xen's public header.
  */
 #ifndef XENOLITH_XEN_XEN_H
 #define XENOLITH_XEN_XEN_H

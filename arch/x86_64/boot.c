@@ -31,6 +31,9 @@ void arch_main(uintptr_t start_info)
     descriptors_init();
     paging_init();
     running_on_xen = xen_early_init();
+    /* The PV console needs no heap: bring it up now so every boot line reaches `xl console`. */
+    if (running_on_xen && xen_console_init() < 0)
+        kprintf("xenolith: PV console unavailable; output goes to the Xen debug port only\n");
     console_use_xen(running_on_xen);
     clock_init(running_on_xen);
     lapic_init();
@@ -48,8 +51,6 @@ void arch_main(uintptr_t start_info)
 
 int platform_late_init(void)
 {
-    if (running_on_xen)
-        return xen_console_init();
     return 0;
 }
 
