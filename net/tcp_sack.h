@@ -97,6 +97,12 @@ uint32_t tcp_scoreboard_pipe(const struct tcp_scoreboard *sb);
 uint32_t tcp_scoreboard_sacked_bytes(const struct tcp_scoreboard *sb);
 /* The highest sequence any SACK block covered (exclusive end), or HighACK when none. */
 uint32_t tcp_scoreboard_highest_sacked(const struct tcp_scoreboard *sb);
+/* Un-SACKed bytes in [lo, hi). */
+uint32_t tcp_scoreboard_unsacked(const struct tcp_scoreboard *sb, uint32_t lo, uint32_t hi);
+/* The first un-SACKed sequence number at or above seq; *hole_end gets where that hole ends (the
+ * next SACKed range, or HighData). */
+uint32_t tcp_scoreboard_next_unsacked(const struct tcp_scoreboard *sb, uint32_t seq,
+                                      uint32_t *hole_end);
 
 enum tcp_next_seg_rule {
     TCP_NEXT_SEG_NONE = 0,
