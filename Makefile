@@ -6,6 +6,8 @@
 .DEFAULT_GOAL := all
 .SUFFIXES:
 .DELETE_ON_ERROR:
+# Objects built through pattern-rule chains are kept, so a second build does not redo them.
+.SECONDARY:
 
 include mk/config.mk
 include mk/modules.mk
