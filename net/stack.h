@@ -18,6 +18,7 @@
 #include "net/icmp.h"
 #include "net/ipv4.h"
 #include "net/pbuf.h"
+#include "net/tcp.h"
 #include "net/udp.h"
 #include "platform/netdev.h"
 
@@ -90,6 +91,8 @@ struct netstack {
     struct icmp_stats icmp_stats;
     struct udp_state udp;
     struct udp_stats udp_stats;
+    struct tcp_state tcp;
+    struct tcp_stats tcp_stats;
 };
 
 /* A stack on dev: installs itself as the device's receive handler, creates its pool, registers

@@ -1,0 +1,224 @@
+/*
+ * net/tcp_timer: a connection's three timers.
+ *   rtx_timer    retransmission (RFC 6298 5: armed while data is outstanding, RTO from tcp_rtt,
+ *                doubled on expiry), SYN/SYN-ACK retransmission, and, when nothing is outstanding
+ *                but data waits for a closed window, the persist timer (RFC 9293 3.8.6.1,
+ *                RFC 1122 4.2.2.17: probes backing off exponentially up to 60 s, never giving up
+ *                while the peer keeps answering).
+ *   delack_timer the delayed ACK (RFC 1122 4.2.3.2: at most 0.5 s, configurable 40..200 ms here;
+ *                an ACK at least every second full-sized segment).
+ *   idle_timer   keepalive (RFC 1122 4.2.3.6: off by default, idle 2 h, interval 75 s, 9 probes),
+ *                TIME_WAIT's 2*MSL (RFC 9293 3.6.1) and the bound on an orphaned FIN_WAIT_2.
+ * A connection dies after max_retransmits timeouts in a row (or the user timeout, RFC 9293
+ * 3.8.3), or syn_retransmits for an open.
+ */
+#include "net/tcp_internal.h"
+
+#include "lib/errno.h"
+#include "net/stack.h"
+
+static void rtx_expired(struct timer *t, void *arg);
+static void delack_expired(struct timer *t, void *arg);
+static void idle_expired(struct timer *t, void *arg);
+
+void tcp_timers_init(struct tcp_conn *c)
+{
+    timer_init(&c->rtx_timer, rtx_expired, c);
+    timer_init(&c->delack_timer, delack_expired, c);
+    timer_init(&c->idle_timer, idle_expired, c);
+}
+
+void tcp_timers_stop(struct tcp_conn *c)
+{
+    timer_cancel(&c->rtx_timer);
+    timer_cancel(&c->delack_timer);
+    timer_cancel(&c->idle_timer);
+}
+
+void tcp_rtx_arm(struct tcp_conn *c)
+{
+    c->persist = false;
+    timer_arm(&c->rtx_timer, tcp_now() + tcp_rtt_rto(&c->rtt));
+}
+
+void tcp_rtx_stop(struct tcp_conn *c)
+{
+    timer_cancel(&c->rtx_timer);
+    c->persist = false;
+    c->retries = 0;
+}
+
+void tcp_persist_arm(struct tcp_conn *c)
+{
+    uint64_t interval = tcp_rtt_rto(&c->rtt);
+    for (unsigned i = 0; i < c->persist_backoff && interval < TCP_PERSIST_MAX_NS; i++)
+        interval *= 2;
+    if (interval > TCP_PERSIST_MAX_NS)
+        interval = TCP_PERSIST_MAX_NS;
+    c->persist = true;
+    timer_arm(&c->rtx_timer, tcp_now() + interval);
+}
+
+static bool retries_exhausted(struct tcp_conn *c)
+{
+    const struct tcp_config *cfg = &c->ts->cfg;
+    bool opening = c->state == TCPS_SYN_SENT || c->state == TCPS_SYN_RECEIVED;
+    if (c->retries == 1)
+        c->first_timeout_ns = tcp_now();
+    if (c->user_timeout_ns && !opening)
+        return tcp_now() - c->first_timeout_ns >= c->user_timeout_ns;
+    return c->retries > (opening ? cfg->syn_retransmits : cfg->max_retransmits);
+}
+
+static void persist_expired(struct tcp_conn *c)
+{
+    c->persist = false;
+    uint32_t room = tcp_window_left(c->snd_una + c->snd_wnd, c->snd_nxt);
+    if (room) {
+        /* The window opened a little but not enough for Nagle/SWS: send what fits (RFC 9293
+         * 3.8.6.2.1's override timeout). */
+        tcp_force_send(c, room);
+    } else {
+        c->stats.zero_window_probes++;
+        c->ts->stack->tcp_stats.tx_window_probes++;
+        tcp_send_probe(c);
+    }
+    if (c->persist_backoff < 16)
+        c->persist_backoff++;
+    if (!timer_armed(&c->rtx_timer) && c->snd_una == c->snd_nxt)
+        tcp_persist_arm(c);
+}
+
+static void rtx_expired(struct timer *t, void *arg)
+{
+    (void)t;
+    struct tcp_conn *c = arg;
+    if (!c->ts)
+        return;
+    if (c->persist) {
+        persist_expired(c);
+        return;
+    }
+    if (c->snd_una == c->snd_nxt)
+        return;                              /* everything acknowledged meanwhile */
+    c->retries++;
+    c->stats.rto_timeouts++;
+    c->ts->stack->tcp_stats.rto_expirations++;
+    if (retries_exhausted(c)) {
+        c->ts->stack->tcp_stats.conn_timed_out++;
+        if (c->state != TCPS_SYN_SENT)
+            tcp_send_rst_conn(c);            /* tell the peer, in case only our side is cut off */
+        tcp_conn_terminate(c, c->error && c->state == TCPS_SYN_SENT ? c->error : -ETIMEDOUT);
+        return;
+    }
+    tcp_rtt_on_timeout(&c->rtt);             /* RFC 6298 5.5: back off */
+    if (c->state == TCPS_SYN_SENT || c->state == TCPS_SYN_RECEIVED) {
+        tcp_send_syn(c);                     /* RFC 6298 5.4 for the SYN */
+        tcp_rtx_arm(c);
+        return;
+    }
+    tcp_cc_on_rto(&c->cc, c->snd_una, c->snd_nxt, tcp_now());
+    if (c->sack_ok)
+        tcp_scoreboard_on_rto(&c->sb);
+    tcp_output(c);                           /* tcp_cc chooses the retransmission of SND.UNA */
+    tcp_rtx_arm(c);                          /* RFC 6298 5.6: restart with the doubled RTO */
+}
+
+void tcp_delack_schedule(struct tcp_conn *c)
+{
+    c->ack_pending = true;
+    c->unacked_segs++;
+    /* RFC 1122 4.2.3.2 / RFC 5681 4.2: ACK at least every second full-sized segment, and at once
+     * when out-of-order data is held (the sender needs the duplicate ACKs and SACK blocks). */
+    if (c->unacked_segs >= 2 || c->ooo.count) {
+        tcp_send_ack(c);
+        return;
+    }
+    if (!timer_armed(&c->delack_timer))
+        timer_arm(&c->delack_timer, tcp_now() + c->ts->cfg.delack_ns);
+}
+
+static void delack_expired(struct timer *t, void *arg)
+{
+    (void)t;
+    struct tcp_conn *c = arg;
+    if (!c->ts || !c->ack_pending)
+        return;
+    c->ts->stack->tcp_stats.tx_delayed_acks++;
+    tcp_send_ack(c);
+}
+
+void tcp_idle_rearm(struct tcp_conn *c)
+{
+    if (!c->ts)
+        return;
+    switch (c->state) {
+    case TCPS_TIME_WAIT:
+        return;                              /* its 2*MSL deadline stands */
+    case TCPS_FIN_WAIT_2:
+        if (!c->user_owned) {
+            timer_arm(&c->idle_timer, tcp_now() + TCP_FIN_WAIT_2_TIMEOUT_NS);
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    if (c->keepalive && (c->state == TCPS_ESTABLISHED || c->state == TCPS_CLOSE_WAIT ||
+                         c->state == TCPS_FIN_WAIT_2)) {
+        uint64_t next = c->last_rx_ns + (c->keepalive_sent ? c->keepintvl_ns : c->keepidle_ns);
+        if (c->keepalive_sent)
+            next = tcp_now() + c->keepintvl_ns;
+        timer_arm(&c->idle_timer, next);
+    } else {
+        timer_cancel(&c->idle_timer);
+    }
+}
+
+void tcp_enter_time_wait(struct tcp_conn *c)
+{
+    tcp_set_state(c, TCPS_TIME_WAIT);
+    timer_cancel(&c->rtx_timer);
+    timer_cancel(&c->delack_timer);
+    c->persist = false;
+    /* RFC 9293 3.6.1: wait 2*MSL so old duplicates die and a lost final ACK can be resent. */
+    timer_arm(&c->idle_timer, tcp_now() + 2 * c->ts->cfg.msl_ns);
+    waitq_wake_all(&c->readers);
+    waitq_wake_all(&c->writers);
+}
+
+static void idle_expired(struct timer *t, void *arg)
+{
+    (void)t;
+    struct tcp_conn *c = arg;
+    if (!c->ts)
+        return;
+    if (c->state == TCPS_TIME_WAIT) {
+        tcp_conn_terminate(c, 0);
+        return;
+    }
+    if (c->state == TCPS_FIN_WAIT_2 && !c->user_owned) {
+        c->ts->stack->tcp_stats.conn_timed_out++;
+        tcp_conn_terminate(c, -ETIMEDOUT);
+        return;
+    }
+    if (!c->keepalive)
+        return;
+    uint64_t now = tcp_now();
+    if (!c->keepalive_sent && now - c->last_rx_ns < c->keepidle_ns) {
+        tcp_idle_rearm(c);                   /* traffic since: wait the rest of the idle time */
+        return;
+    }
+    if (c->keepalive_sent >= c->keepcnt) {
+        /* RFC 1122 4.2.3.6: the peer is gone. */
+        c->ts->stack->tcp_stats.conn_timed_out++;
+        tcp_send_rst_conn(c);
+        tcp_conn_terminate(c, -ETIMEDOUT);
+        return;
+    }
+    c->keepalive_sent++;
+    c->stats.keepalive_probes++;
+    c->ts->stack->tcp_stats.tx_keepalives++;
+    tcp_send_probe(c);                       /* SEG.SEQ = SND.NXT - 1: the peer must ACK it */
+    tcp_idle_rearm(c);
+}
