@@ -56,9 +56,10 @@ static inline uint32_t tcp_window_unscale(uint16_t field, uint8_t shift)
 }
 
 /* The window field to send for `window` bytes under a shift: rounded up to the next unit of
- * 2^shift so that the advertised right edge never falls short of what the receiver offered
- * before (RFC 9293 3.8.6.2.2 discourages shrinking the window; the caller keeps `window` itself
- * below its buffer by at most one unit), and capped at 65535. */
+ * 2^shift, so that a right edge already offered is never pulled back by the rounding (RFC 9293
+ * 3.8.6.2.2 discourages shrinking the window), and capped at 65535. Rounding up may offer up to
+ * 2^shift - 1 bytes more than `window`: a caller that must not exceed its buffer checks
+ * field << shift against it and takes one unit less. */
 static inline uint16_t tcp_window_field(uint32_t window, uint8_t shift)
 {
     if (shift > TCP_WSCALE_MAX)

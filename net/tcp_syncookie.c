@@ -83,6 +83,8 @@ void tcp_syncookie_make(const struct tcp_syncookie_secret *secret, const struct 
                cookie_mac(secret, ep, syn->peer_isn, counter, mss_index, bits);
     out->mss = tcp_syncookie_mss_table[mss_index];
     out->has_timestamps = syn->has_timestamps;
+    out->send_wscale = syn->has_timestamps && syn->has_wscale;
+    out->send_sack_permitted = syn->has_timestamps && syn->sack_permitted;
     out->tsval = 0;
     if (syn->has_timestamps) {
         uint32_t tsval = (tsval_now & ~TS_MASK) | (bits & TS_MASK);

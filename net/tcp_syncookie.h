@@ -63,6 +63,11 @@ struct tcp_syncookie_synack {
     uint16_t mss;                    /* the MSS granted (a table entry, at most the peer's) */
     bool has_timestamps;             /* send a timestamps option with TSval = tsval */
     uint32_t tsval;
+    /* Offer window scale / SACK-permitted in the SYN-ACK only when these are set: the cookie can
+     * remember them only through timestamps, and offering an option the connection will not use
+     * would make the peer scale its windows (or send SACKs) that we then misread. */
+    bool send_wscale;
+    bool send_sack_permitted;
 };
 
 /* What a valid cookie gives back to build the connection. */

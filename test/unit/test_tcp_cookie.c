@@ -45,6 +45,9 @@ START_TEST(roundtrip_without_timestamps)
     tcp_syncookie_make(&secret, &ep, &syn, t0, 0, &sa);
     ck_assert_uint_eq(sa.mss, 1460);
     ck_assert(!sa.has_timestamps);
+    /* RFC 7323 2.2 / RFC 2018 2: an option offered in the SYN-ACK is in use for the connection,
+     * so what the cookie cannot remember must not be offered. */
+    ck_assert(!sa.send_wscale && !sa.send_sack_permitted);
     struct tcp_syncookie_grant g;
     ck_assert_int_eq(check_at(&secret, &ep, &syn, &sa, t0, &g), 0);
     ck_assert_uint_eq(g.iss, sa.iss);
@@ -89,6 +92,8 @@ START_TEST(options_in_timestamps)
             struct tcp_syncookie_synack sa;
             tcp_syncookie_make(&secret, &ep, &syn, t0, tsval_now, &sa);
             ck_assert(sa.has_timestamps);
+            ck_assert_uint_eq(sa.send_wscale, ws < 15);
+            ck_assert_uint_eq(sa.send_sack_permitted, sack);
             /* Never ahead of the clock (RFC 7323 5: the peer's PAWS must accept what follows),
              * and not far behind. */
             ck_assert(seq_le(sa.tsval, tsval_now));
