@@ -43,6 +43,7 @@ struct netstack *netstack_create(struct netdev *dev)
     arp_init(s);
     netstack_register_ethertype(s, ETHERTYPE_ARP, arp_input_adapter);
     ipv4_init(s);
+    tcp_init(s);
     netdev_set_rx_handler(dev, eth_input, s);
     return s;
 }
@@ -52,6 +53,7 @@ void netstack_destroy(struct netstack *s)
     if (!s)
         return;
     netdev_set_rx_handler(s->netif.dev, NULL, NULL);
+    tcp_stack_shutdown(s);
     ipv4_shutdown(s);
     arp_shutdown(s);
     pbuf_pool_destroy(s->pool);
@@ -218,4 +220,5 @@ void netstack_print_stats(const struct netstack *s)
     PRINT_LAYER("eth", ETH_COUNTERS, s->eth);
     PRINT_LAYER("arp", ARP_COUNTERS, s->arp_stats);
     ipv4_print_stats(s);
+    tcp_print_stats(s);
 }
