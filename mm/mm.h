@@ -14,13 +14,16 @@
 #define PAGE_SHIFT 12
 #define PAGE_ORDER_MAX 10            /* largest block: 2^10 pages = 4 MiB */
 
-/* Hands the allocator its RAM. Regions are trimmed to page boundaries; may be called once. */
+/* Hands the allocator its RAM. Regions are trimmed to page boundaries; each gives up ~1% of
+ * its pages (at its end) for page descriptors. Calling it again starts over with an empty
+ * heap (unit tests do). */
 void page_allocator_init(const struct mem_region *regions, size_t count);
 
-/* 2^order contiguous pages, aligned to their size, or NULL when none is free. Not zeroed. */
+/* 2^order contiguous pages, aligned to their size, or NULL when none is free. Not zeroed.
+ * page_free panics on a double free, a wrong order or an address it never handed out. */
 void *page_alloc(unsigned order);
 void page_free(void *pages, unsigned order);
-/* The smallest order whose block holds `bytes`. */
+/* The smallest order whose block holds `bytes` (PAGE_ORDER_MAX + 1 when none does). */
 unsigned page_order_for(size_t bytes);
 
 struct page_stats {
@@ -32,11 +35,17 @@ struct page_stats {
 void page_get_stats(struct page_stats *out);
 
 /* ---- Heap ---- */
-void *kmalloc(size_t size);                 /* 16-byte aligned; NULL when out of memory */
-void *kcalloc(size_t count, size_t size);   /* NULL on overflow of count*size */
+/* Invalid frees (double free, a pointer the heap never gave, the middle of an object) panic
+ * with the address. Freed memory is poisoned; a write after free panics on reuse. */
+void *kmalloc(size_t size);                 /* 16-byte aligned; NULL when out of memory;
+                                               kmalloc(0) gives a unique minimal object */
+void *kcalloc(size_t count, size_t size);   /* NULL on overflow of count*size (counted) */
+/* As C's realloc: NULL ptr = kmalloc; size 0 frees and returns NULL; stays in place while the
+ * size class (or page block) is unchanged; on failure returns NULL and ptr stays valid. */
 void *krealloc(void *ptr, size_t size);
 void kfree(void *ptr);                      /* kfree(NULL) does nothing */
-/* Pages with inaccessible guard pages on both sides (fiber stacks). */
+/* Pages with inaccessible guard pages on both sides (fiber stacks): exactly the rounded-up
+ * pages plus two guards. Counted in heap_stats as a large allocation of `size` bytes. */
 void *kalloc_guarded(size_t size);
 void kfree_guarded(void *ptr, size_t size);
 
