@@ -1,14 +1,50 @@
 /*
- * app/echo: the UDP echo appliance (RFC 862 echo on port 7, RFC 863 discard on port 9).
- * Internal interface between its files.
+ * app/echo: the echo appliance (RFC 862 echo on port 7, RFC 863 discard on port 9, over UDP and
+ * TCP). Internal interface between its files.
  */
 #ifndef XENOLITH_APP_ECHO_ECHO_H
 #define XENOLITH_APP_ECHO_ECHO_H
 
+#include <stdbool.h>
+#include <stdint.h>
+#include "lib/list.h"
 #include "net/pbuf.h"
+#include "net/stack.h"
+#include "net/tcp.h"
 #include "platform/netdev.h"
+#include "sched/sched.h"
 
 /* The platform's network device, receiving into rx_pool, or NULL (reason logged). */
 struct netdev *echo_open_device(struct pbuf_pool *rx_pool);
+
+/* A TCP service (tcp_service.c): a listener and one fiber per connection, at most max_sessions. */
+struct tcp_service {
+    const char *name;
+    uint16_t port;
+    bool reply;                      /* echo writes back what it reads; discard only counts */
+    unsigned max_sessions;
+    struct netstack *stack;
+    struct tcp_listener *listener;
+    struct fiber *acceptor;
+    struct list_node sessions;
+    unsigned active;
+    bool stopping;
+    struct waitq drained;            /* woken whenever a session ends */
+    uint64_t accepted, refused, completed, errors, bytes;
+};
+
+void tcp_service_init(struct tcp_service *svc, struct netstack *s, const char *name, uint16_t port,
+                      bool reply, unsigned max_sessions);
+/* Listens and starts the acceptor. Negative errno (logged) on failure. */
+int tcp_service_start(struct tcp_service *svc);
+/* Opens a connection to dst:port (network-order address), retrying until the peer accepts, and
+ * serves it like an accepted one. */
+int tcp_service_connect(struct tcp_service *svc, uint32_t dst, uint16_t port);
+/* Stops accepting and half-closes every session. */
+void tcp_service_stop_begin(struct tcp_service *svc);
+/* Waits until every session has ended or deadline; true when none is left. */
+bool tcp_service_wait(struct tcp_service *svc, uint64_t deadline_ns);
+/* Joins the acceptor and prints the service's counters. */
+void tcp_service_stop_finish(struct tcp_service *svc);
 
 #endif

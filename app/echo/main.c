@@ -1,16 +1,23 @@
 /*
- * app/echo: the UDP echo appliance. Brings up the network stack on the platform's device,
+ * app/echo: the echo appliance. Brings up the network stack on the platform's device,
  * configures it statically (ip=A.B.C.D/N gw= dns= mtu=) or by DHCP (ip=dhcp, the default),
- * answers RFC 862 echo on UDP port 7 and swallows RFC 863 discard on UDP port 9 (each in its
- * own fiber), logs its configuration whenever it changes, and runs until a shutdown is
- * requested (SIGINT/SIGTERM hosted, the toolstack on Xen). At shutdown it gives a DHCP lease
- * back, prints the stack's counters and returns 0.
+ * answers RFC 862 echo on port 7 and swallows RFC 863 discard on port 9, over UDP (one fiber
+ * per port) and TCP (a fiber per connection, tcp_service.c), logs its configuration whenever it
+ * changes, and runs until a shutdown is requested (SIGINT/SIGTERM hosted, the toolstack on Xen).
+ * At shutdown it closes the TCP connections, gives a DHCP lease back, prints the stack's counters
+ * and returns 0.
+ *
+ * Application arguments (after "--"):
+ *   connect=A.B.C.D:PORT   also open one TCP connection there (retrying until accepted) and echo
+ *                          on it: the active open, for the integration tests
+ *   tcp-max=N              connections served at once per TCP service (default 1024, 1..65536)
  */
 #include "app/echo/echo.h"
 #include "kernel/kernel.h"
 #include "kernel/options.h"
 #include "lib/errno.h"
 #include "lib/log.h"
+#include "lib/parse.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/mm.h"
@@ -22,6 +29,69 @@
 #define ECHO_PORT 7
 #define DISCARD_PORT 9
 #define RX_POOL_BLOCKS 512
+#define TCP_MAX_SESSIONS_DEFAULT 1024
+#define TCP_STOP_GRACE_NS (3ull * 1000000000ull)
+
+struct app_args {
+    uint32_t connect_addr;           /* network order; 0: no active open */
+    uint16_t connect_port;
+    unsigned tcp_max;
+};
+
+static int parse_app_args(int argc, char **argv, struct app_args *out)
+{
+    out->connect_addr = 0;
+    out->connect_port = 0;
+    out->tcp_max = TCP_MAX_SESSIONS_DEFAULT;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "connect=", 8) == 0) {
+            const char *v = a + 8;
+            const char *colon = strchr(v, ':');
+            uint8_t addr[4];
+            uint32_t port;
+            if (!colon || parse_ipv4(v, (size_t)(colon - v), addr) < 0 ||
+                parse_u32(colon + 1, strlen(colon + 1), 10, &port) < 0 || port == 0 ||
+                port > 65535) {
+                log_error("echo", "malformed argument '%s' (connect=A.B.C.D:PORT)", a);
+                return -EINVAL;
+            }
+            memcpy(&out->connect_addr, addr, 4);
+            out->connect_port = (uint16_t)port;
+        } else if (strncmp(a, "tcp-max=", 8) == 0) {
+            uint32_t n;
+            if (parse_u32(a + 8, strlen(a + 8), 10, &n) < 0 || n == 0 || n > 65536) {
+                log_error("echo", "malformed argument '%s' (tcp-max=1..65536)", a);
+                return -EINVAL;
+            }
+            out->tcp_max = n;
+        } else {
+            log_error("echo", "unknown argument '%s'", a);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+/* Stops both TCP services with one grace period: sessions still blocked after it are woken by
+ * shutting the stack's TCP down (their calls return -ENETDOWN). */
+static void stop_tcp_services(struct netstack *s, struct tcp_service *svcs[], unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        tcp_service_stop_begin(svcs[i]);
+    uint64_t deadline = platform_monotonic_ns() + TCP_STOP_GRACE_NS;
+    bool drained = true;
+    for (unsigned i = 0; i < n; i++)
+        drained = tcp_service_wait(svcs[i], deadline) && drained;
+    if (!drained) {
+        log_warn("echo", "TCP sessions still open after the grace period: resetting them");
+        tcp_stack_shutdown(s);
+        for (unsigned i = 0; i < n; i++)
+            tcp_service_wait(svcs[i], DEADLINE_NONE);
+    }
+    for (unsigned i = 0; i < n; i++)
+        tcp_service_stop_finish(svcs[i]);
+}
 
 struct service {
     const char *name;
@@ -130,6 +200,9 @@ static void stop_service(struct service *svc)
 int app_main(int argc, char **argv)
 {
     const struct kernel_options *opts = kernel_options();
+    struct app_args args;
+    if (parse_app_args(argc, argv, &args) < 0)
+        return 1;
     struct pbuf_pool *rx_pool = pbuf_pool_create("rx", RX_POOL_BLOCKS);
     if (!rx_pool) {
         log_error("echo", "out of memory for the receive pool");
@@ -153,6 +226,10 @@ int app_main(int argc, char **argv)
     struct dhcp *dhcp = NULL;
     struct service echo = { .name = "echo", .port = ECHO_PORT, .reply = true };
     struct service discard = { .name = "discard", .port = DISCARD_PORT, .reply = false };
+    struct tcp_service tcp_echo, tcp_discard;
+    tcp_service_init(&tcp_echo, stack, "tcp_echo", ECHO_PORT, true, args.tcp_max);
+    tcp_service_init(&tcp_discard, stack, "tcp_discard", DISCARD_PORT, false, args.tcp_max);
+    struct tcp_service *tcp_services[] = { &tcp_echo, &tcp_discard };
 
     if (opts->ip_dhcp) {
         struct dhcp_params params;
@@ -168,15 +245,23 @@ int app_main(int argc, char **argv)
     } else if (configure_static(stack, opts) < 0) {
         goto out;
     }
-    if (start_service(stack, &echo) < 0 || start_service(stack, &discard) < 0)
+    if (start_service(stack, &echo) < 0 || start_service(stack, &discard) < 0 ||
+        tcp_service_start(&tcp_echo) < 0 || tcp_service_start(&tcp_discard) < 0)
         goto out;
-    log_info("echo", "serving UDP echo on port %u and discard on port %u", ECHO_PORT,
-             DISCARD_PORT);
+    if (args.connect_addr && tcp_service_connect(&tcp_echo, args.connect_addr,
+                                                 args.connect_port) < 0) {
+        log_error("echo", "out of memory for the connection to %pI4:%u", &args.connect_addr,
+                  (unsigned)args.connect_port);
+        goto out;
+    }
+    log_info("echo", "serving UDP and TCP echo on port %u and discard on port %u (at most %u "
+             "TCP connections each)", ECHO_PORT, DISCARD_PORT, args.tcp_max);
 
     lifecycle_wait_shutdown(DEADLINE_NONE);
     log_info("echo", "shutting down");
     status = 0;
 out:
+    stop_tcp_services(stack, tcp_services, 2);
     if (dhcp) {
         dhcp_print_stats(dhcp);
         dhcp_stop(dhcp, true);
