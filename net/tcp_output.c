@@ -178,6 +178,13 @@ static int send_segment(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_
     bool syn = flags & TCP_FLAG_SYN;
     struct tcp_options o;
     fill_options(c, syn, &o);
+    /* RFC 6691: options come out of the MSS. c->mss already leaves room for timestamps; SACK
+     * blocks beyond that room are dropped (the oldest first) rather than exceed the path. */
+    uint32_t limit = c->mss + (c->ts_ok ? 12u : 0u);
+    while (!syn && o.sack_count && tcp_options_len(&o, false) + data_len > limit)
+        o.sack_count--;
+    if (!o.sack_count)
+        o.present &= (uint8_t)~TCP_OPTF_SACK;
     if (c->state != TCPS_SYN_SENT)
         flags |= TCP_FLAG_ACK;
     uint16_t wnd = window_field(c, syn);
