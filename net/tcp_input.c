@@ -204,14 +204,14 @@ static void accept_data(struct tcp_conn *c, struct tcp_segment *seg, uint32_t se
         stats_of(c)->rx_after_shutdown++;
         if (seq == c->rcv_nxt)
             c->rcv_nxt += len;
-        c->ack_pending = true;
+        tcp_send_ack(c);
         return;
     }
     uint32_t off = seq - c->rcv_nxt;
     int err = store_payload(c, seg->payload, front, len, c->rcv_ready + off);
     if (err) {
         stats_of(c)->buffer_limit++;
-        c->ack_pending = true;
+        tcp_send_ack(c);
         return;
     }
     if (off == 0) {
@@ -495,7 +495,7 @@ void tcp_conn_input(struct tcp_conn *c, struct tcp_segment *seg)
         if (seq + len == c->rcv_nxt)
             fin_received(c);
         else
-            c->ack_pending = true;               /* out of order: the peer resends it */
+            tcp_send_ack(c);                     /* out of order: the peer resends it */
     }
     tcp_output(c);
 }

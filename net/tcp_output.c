@@ -332,12 +332,8 @@ void tcp_output(struct tcp_conn *c)
 {
     if (!c->ts)
         return;
-    if (c->state == TCPS_SYN_SENT || c->state == TCPS_SYN_RECEIVED) {
-        if (c->ack_pending && c->state == TCPS_SYN_RECEIVED)
-            tcp_send_syn(c);
+    if (c->state == TCPS_SYN_SENT || c->state == TCPS_SYN_RECEIVED)
         return;
-    }
-    bool sent = false;
     while (can_send_data(c)) {
         struct tcp_cc_tx_ctx ctx = {
             .now_ns = tcp_now(),
@@ -356,12 +352,10 @@ void tcp_output(struct tcp_conn *c)
         if (n == 0)
             break;
         tcp_cc_on_tx(&c->cc, &tx, n, tcp_now());
-        sent = true;
     }
     /* RFC 9293 3.8.6.1: data waiting, no room in the peer's window and nothing in flight that
      * would bring a window update: probe it (persist timer). */
     if (can_send_data(c) && unsent(c) && c->snd_una == c->snd_nxt && !timer_armed(&c->rtx_timer))
         tcp_persist_arm(c);
-    if (!sent && c->ack_pending)
-        tcp_send_ack(c);
+    /* A pending ACK rode on any segment sent above; otherwise the delayed-ACK timer sends it. */
 }

@@ -103,7 +103,7 @@ struct tf_server {
     bool done;
 };
 
-static int tf_server_fiber(void *arg)
+static inline int tf_server_fiber(void *arg)
 {
     struct tf_server *s = arg;
     s->accept_rc = tcp_accept(s->l, &s->conn, DEADLINE_NONE);
@@ -150,7 +150,7 @@ struct tf_client {
     bool done;
 };
 
-static int tf_client_fiber(void *arg)
+static inline int tf_client_fiber(void *arg)
 {
     struct tf_client *c = arg;
     c->connect_rc = tcp_connect(sa, c->dst, c->port, sim_now() + 60 * SEC, &c->conn);
