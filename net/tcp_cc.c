@@ -102,11 +102,12 @@ bool tcp_cc_limited_transmit_ok(uint32_t dupacks, uint32_t flight_size, uint32_t
                                 uint32_t smss, uint32_t seg_len, uint32_t rwnd_room,
                                 uint32_t unsent)
 {
-    /* RFC 3042 2: on the first and second duplicate ACK, one new segment if the peer's window
-     * allows it and the outstanding data stays within cwnd + 2 * SMSS; cwnd itself unchanged. */
+    /* RFC 3042 2: one new segment for each of the first and second duplicate ACK, if the
+     * peer's window allows it; outstanding data stays within cwnd + 2 * SMSS (within
+     * cwnd + SMSS after the first), and cwnd itself is unchanged. */
     return dupacks >= 1 && dupacks < TCP_CC_DUPTHRESH && seg_len > 0 && unsent >= seg_len &&
            rwnd_room >= seg_len &&
-           (uint64_t)flight_size + seg_len <= (uint64_t)cwnd + 2ull * smss;
+           (uint64_t)flight_size + seg_len <= (uint64_t)cwnd + (uint64_t)dupacks * smss;
 }
 
 /* ---- Helpers for the algorithms ---- */

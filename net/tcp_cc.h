@@ -150,7 +150,8 @@ uint32_t tcp_cc_initial_window(uint32_t smss);
 bool tcp_cc_is_duplicate_ack(uint32_t seg_ack, uint32_t snd_una, uint32_t snd_nxt,
                              uint32_t seg_len, bool syn_or_fin, uint32_t seg_wnd, uint32_t snd_wnd);
 
-/* RFC 3042 2: may one new segment of seg_len go now under limited transmit? */
+/* RFC 3042 2: may one new segment of seg_len go now under limited transmit? One segment per
+ * duplicate ACK: outstanding data stays within cwnd + dupacks * SMSS (at most cwnd + 2 * SMSS). */
 bool tcp_cc_limited_transmit_ok(uint32_t dupacks, uint32_t flight_size, uint32_t cwnd,
                                 uint32_t smss, uint32_t seg_len, uint32_t rwnd_room,
                                 uint32_t unsent);
