@@ -301,9 +301,6 @@ bool tcp_conn_maybe_free(struct tcp_conn *c)
 
 void tcp_conn_terminate(struct tcp_conn *c, int error)
 {
-    if (c->state == TCPS_CLOSED && !list_node_linked(&c->hash_link) && !c->ts) {
-        /* already detached (stack shutdown) */
-    }
     if (!c->error)
         c->error = error;
     c->stats.error = c->error;
