@@ -24,6 +24,7 @@ struct harness {
     uint32_t unsent;             /* bytes the application has queued beyond nxt */
     uint32_t rwnd;               /* the peer's window from una */
     uint64_t rto_ns;
+    uint64_t srtt_ns;            /* reported with every ACK */
     unsigned ntx;                /* what the last output loop sent */
     struct tcp_cc_tx tx[H_MAX_TX];
 };
@@ -35,6 +36,7 @@ static inline void h_init(struct harness *h, const char *alg, uint32_t iss, bool
     h->unsent = 1u << 30;
     h->rwnd = 1u << 30;
     h->rto_ns = 1000 * H_MS;
+    h->srtt_ns = 100 * H_MS;
     ck_assert_int_eq(tcp_cc_init(&h->cc, alg, iss, H_SMSS, sim_now()), 0);
     if (use_sack) {
         tcp_scoreboard_init(&h->sb, iss, H_SMSS);
@@ -76,7 +78,7 @@ static inline unsigned h_ack_sack(struct harness *h, uint32_t ack, const struct 
     struct tcp_cc_ack a = {
         .now_ns = sim_now(), .ack = ack, .snd_una = h->una, .snd_nxt = h->nxt,
         .dup = tcp_cc_is_duplicate_ack(ack, h->una, h->nxt, 0, false, h->rwnd, h->rwnd),
-        .sack = blocks, .sack_count = nblocks, .srtt_ns = 100 * H_MS,
+        .sack = blocks, .sack_count = nblocks, .srtt_ns = h->srtt_ns,
     };
     unsigned ev = tcp_cc_on_ack(&h->cc, &a);
     if (seq_gt(ack, h->una))
@@ -87,6 +89,19 @@ static inline unsigned h_ack_sack(struct harness *h, uint32_t ack, const struct 
 static inline unsigned h_ack(struct harness *h, uint32_t ack)
 {
     return h_ack_sack(h, ack, NULL, 0);
+}
+
+/* One round trip: send what the window allows, wait rtt, then every segment is acknowledged
+ * by its own ACK. */
+static inline void h_round_trip(struct harness *h, uint64_t rtt_ns)
+{
+    h_output(h);
+    sim_advance_to(sim_now() + rtt_ns);
+    uint32_t top = h->nxt;
+    while (seq_lt(h->una, top)) {
+        uint32_t step = top - h->una < H_SMSS ? top - h->una : H_SMSS;
+        h_ack(h, h->una + step);
+    }
 }
 
 static inline void h_rto(struct harness *h)
