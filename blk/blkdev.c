@@ -218,20 +218,20 @@ static void dispatch(struct blkdev *dev)
         dev->in_flight++;
         if (dev->in_flight > dev->stats.in_flight_peak)
             dev->stats.in_flight_peak = dev->in_flight;
-        if (req->op == BLK_OP_FLUSH) {
+        if (req->op == BLK_OP_FLUSH)
             dev->flush_in_flight = true;
-            if (!(dev->caps & BLKDEV_CAP_FLUSH)) {
-                /* No volatile cache: the writes before it are durable already. */
-                finish(dev, req, 0);
-                continue;
-            }
-        }
+        /* Whatever completes from here on is deferred, so that a completion that led to this
+         * dispatch has its done callback run first. */
         bool was_submitting = dev->submitting;
         dev->submitting = true;
-        int err = dev->ops->submit(dev, req);
-        dev->submitting = was_submitting;
+        int err = 0;
+        if (req->op == BLK_OP_FLUSH && !(dev->caps & BLKDEV_CAP_FLUSH))
+            finish(dev, req, 0);   /* no volatile cache: earlier writes are durable already */
+        else
+            err = dev->ops->submit(dev, req);
         if (err)
             finish(dev, req, err);
+        dev->submitting = was_submitting;
     }
     dev->dispatching = false;
 }
