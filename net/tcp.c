@@ -257,12 +257,23 @@ int tcp_conn_setup(struct tcp_conn *c)
     c->keepcnt = TCP_DEFAULT_KEEPCNT;
     c->ts_offset = tcp_ts_offset(&c->ts->isn_secret, &c->ep);
     c->iss = tcp_isn(&c->ts->isn_secret, &c->ep, tcp_now());
+    if (c->ts->test.fixed_ts_offset)
+        c->ts_offset = c->ts->test.ts_offset;
+    if (c->ts->test.fixed_iss)
+        c->iss = c->ts->test.iss;
     c->mss = TCP_DEFAULT_MSS;
     c->snd_una = c->snd_nxt = c->snd_buf_seq = c->iss;
     tcp_cc_init(&c->cc, cfg->congestion_control, c->iss, c->mss, tcp_now());
     tcp_timers_init(c);
     c->last_rx_ns = tcp_now();
     return 0;
+}
+
+void tcp_test_set_hooks(struct netstack *s, const struct tcp_test_hooks *hooks)
+{
+    struct tcp_stack *ts = tcp_stack_of(s);
+    if (ts)
+        ts->test = *hooks;
 }
 
 uint32_t tcp_tsval(const struct tcp_conn *c)

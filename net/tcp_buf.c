@@ -200,6 +200,17 @@ bool tcp_ranges_add(struct tcp_ranges *set, uint32_t base, uint32_t start, uint3
     return true;
 }
 
+bool tcp_ranges_would_add(const struct tcp_ranges *set, uint32_t base, uint32_t start, uint32_t end)
+{
+    if (set->count < TCP_RANGES_MAX)
+        return true;
+    uint32_t s = rel(base, start), e = rel(base, end);
+    for (unsigned i = 0; i < set->count; i++)
+        if (s <= rel(base, set->r[i].end) && rel(base, set->r[i].start) <= e)
+            return true;
+    return false;
+}
+
 uint32_t tcp_ranges_advance(struct tcp_ranges *set, uint32_t base, uint32_t upto)
 {
     uint32_t u = rel(base, upto);

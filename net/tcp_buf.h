@@ -68,6 +68,9 @@ struct tcp_ranges {
  * sequence wrap). Merges overlapping and adjacent ranges. false (nothing added) if the set is full
  * and the range touches none of the existing ones. */
 bool tcp_ranges_add(struct tcp_ranges *set, uint32_t base, uint32_t start, uint32_t end);
+/* Whether tcp_ranges_add would take [start, end): the set has room, or the range touches one
+ * already held. Lets the caller refuse data before storing it. */
+bool tcp_ranges_would_add(const struct tcp_ranges *set, uint32_t base, uint32_t start, uint32_t end);
 /* Removes everything before `upto` (offsets from base) and returns how far the range starting at
  * or before upto extends (upto itself when none does). Used when RCV.NXT advances: the new RCV.NXT
  * is the returned value. */

@@ -208,6 +208,13 @@ static void accept_data(struct tcp_conn *c, struct tcp_segment *seg, uint32_t se
         return;
     }
     uint32_t off = seq - c->rcv_nxt;
+    /* The out-of-order bound per connection: at most the receive window in bytes (the caller
+     * trimmed to it) and TCP_RANGES_MAX separate holes; refuse before any chunk is allocated. */
+    if (off && !tcp_ranges_would_add(&c->ooo, c->rcv_nxt, seq, seq + len)) {
+        stats_of(c)->rx_ooo_dropped++;
+        tcp_send_ack(c);
+        return;
+    }
     int err = store_payload(c, seg->payload, front, len, c->rcv_ready + off);
     if (err) {
         stats_of(c)->buffer_limit++;
@@ -230,15 +237,12 @@ static void accept_data(struct tcp_conn *c, struct tcp_segment *seg, uint32_t se
         tcp_delack_schedule(c);
         return;
     }
-    if (!tcp_ranges_add(&c->ooo, c->rcv_nxt, seq, seq + len)) {
-        stats_of(c)->rx_ooo_dropped++;
-    } else {
-        stats_of(c)->rx_out_of_order++;
-        if (c->sack_ok)
-            for (unsigned i = 0; i < c->ooo.count; i++)
-                if (seq_between(seq, c->ooo.r[i].start, c->ooo.r[i].end))
-                    tcp_sack_rx_on_ooo(&c->sack_rx, c->ooo.r[i].start, c->ooo.r[i].end);
-    }
+    tcp_ranges_add(&c->ooo, c->rcv_nxt, seq, seq + len);    /* cannot fail: checked above */
+    stats_of(c)->rx_out_of_order++;
+    if (c->sack_ok)
+        for (unsigned i = 0; i < c->ooo.count; i++)
+            if (seq_between(seq, c->ooo.r[i].start, c->ooo.r[i].end))
+                tcp_sack_rx_on_ooo(&c->sack_rx, c->ooo.r[i].start, c->ooo.r[i].end);
     tcp_send_ack(c);                             /* RFC 5681 4.2: out of order: ACK at once */
 }
 
@@ -246,6 +250,7 @@ static void fin_received(struct tcp_conn *c)
 {
     c->rcv_nxt++;
     c->fin_received = true;
+    c->fin_pending = false;
     c->ack_pending = true;
     switch (c->state) {
     case TCPS_SYN_RECEIVED:
@@ -356,11 +361,17 @@ void tcp_conn_input(struct tcp_conn *c, struct tcp_segment *seg)
         time_wait_syn(c, seg))
         return;
     uint32_t rcv_wnd = tcp_window_left(c->rcv_adv, c->rcv_nxt);
+    /* RFC 7323 3.2: once timestamps are in use, every segment but a RST carries them; one that
+     * does not is dropped (it may be an old or forged segment PAWS cannot judge). */
+    if (c->ts_ok && !(f & TCP_FLAG_RST) && !(seg->opts.present & TCP_OPTF_TIMESTAMPS)) {
+        stats_of(c)->rx_no_timestamp++;
+        return;
+    }
     /* RFC 7323 5.3 R1: PAWS. */
     if (c->ts_ok && (seg->opts.present & TCP_OPTF_TIMESTAMPS) &&
         tcp_paws_reject(seg->opts.ts_val, c->ts_recent, tcp_now() - c->ts_recent_time,
                         f & TCP_FLAG_RST)) {
-        stats_of(c)->rx_duplicate++;
+        stats_of(c)->rx_paws_rejected++;
         if (!(f & TCP_FLAG_RST))
             tcp_send_ack(c);
         return;
@@ -478,6 +489,17 @@ void tcp_conn_input(struct tcp_conn *c, struct tcp_segment *seg)
     }
     len = front < len ? len - front : 0;
     uint32_t seq = seg->h.seq + front;
+    if (c->fin_pending) {
+        /* Nothing exists past the peer's FIN: cut data beyond it, and a FIN elsewhere than the
+         * remembered one is inconsistent (the first one stands). */
+        if (len && seq_gt(seq + len, c->fin_seq)) {
+            uint32_t keep = seq_lt(seq, c->fin_seq) ? c->fin_seq - seq : 0;
+            stats_of(c)->rx_data_after_fin++;
+            len = keep;
+        }
+        if (fin && seq + len != c->fin_seq)
+            fin = false;
+    }
     bool receiving = c->state == TCPS_ESTABLISHED || c->state == TCPS_FIN_WAIT_1 ||
                      c->state == TCPS_FIN_WAIT_2;
     if (len && receiving && !c->fin_received) {
@@ -492,10 +514,20 @@ void tcp_conn_input(struct tcp_conn *c, struct tcp_segment *seg)
         tcp_send_ack(c);                         /* an old duplicate: repeat our ACK */
     }
     if (fin && !c->fin_received) {
-        if (seq + len == c->rcv_nxt)
+        if (seq + len == c->rcv_nxt) {
             fin_received(c);
-        else
-            tcp_send_ack(c);                     /* out of order: the peer resends it */
+        } else {
+            /* RFC 9293 3.10.7.4 eighth step: a FIN is processed only at RCV.NXT; one that arrives
+             * ahead of missing data is kept with the out-of-order data, not thrown away. */
+            if (!c->fin_pending) {
+                c->fin_pending = true;
+                c->fin_seq = seq + len;
+                stats_of(c)->rx_ooo_fin++;
+            }
+            tcp_send_ack(c);
+        }
+    } else if (c->fin_pending && !c->fin_received && c->rcv_nxt == c->fin_seq) {
+        fin_received(c);                         /* the gap before the remembered FIN filled */
     }
     tcp_output(c);
 }

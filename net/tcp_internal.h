@@ -53,6 +53,16 @@
 
 struct tcp_listener;
 
+/* Test-only overrides (tcp_test_set_hooks): fixed initial sequence numbers and timestamp offsets
+ * so unit tests can start connections near the 2^32 wrap (RFC 9293 3.4 arithmetic, RFC 7323 5.2
+ * timestamp wrap). Production code never sets them. */
+struct tcp_test_hooks {
+    bool fixed_iss;
+    uint32_t iss;                                /* ISS of every connection created from now on */
+    bool fixed_ts_offset;
+    uint32_t ts_offset;                          /* TSval = clock + ts_offset */
+};
+
 /* Per-stack TCP (struct tcp_state.impl). */
 struct tcp_stack {
     struct netstack *stack;
@@ -67,6 +77,7 @@ struct tcp_stack {
     struct siphash_key hash_key;                 /* bucket choice: not steerable by peers */
     struct tcp_ports ports;
     struct tcp_challenge_limiter challenge;
+    struct tcp_test_hooks test;
 };
 
 struct tcp_listener {
@@ -107,6 +118,8 @@ struct tcp_conn {
     uint32_t irs, rcv_nxt, rcv_adv;              /* rcv_adv: right edge last advertised */
     size_t rcv_ready;                            /* readable bytes at rcvbuf offset 0 */
     bool fin_received;
+    bool fin_pending;                            /* a FIN arrived out of order, at fin_seq */
+    uint32_t fin_seq;
     struct tcp_ranges ooo;
     struct tcp_buf sndbuf, rcvbuf;
     size_t sndbuf_size, rcvbuf_size;
@@ -169,6 +182,8 @@ struct tcp_listener *tcp_listener_lookup(struct tcp_stack *ts, uint16_t port);
 /* The current TSval for c. */
 uint32_t tcp_tsval(const struct tcp_conn *c);
 uint64_t tcp_now(void);
+/* Installs test overrides for connections created from now on (unit tests only). */
+void tcp_test_set_hooks(struct netstack *s, const struct tcp_test_hooks *hooks);
 
 /* IP protocol 6 handlers. */
 void tcp_ipv4_input(struct netstack *s, struct pbuf *p, const struct ipv4_rx_info *rx);

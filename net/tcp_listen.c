@@ -57,11 +57,14 @@ static void send_cookie(struct tcp_listener *l, const struct tcp_segment *seg)
     struct tcp_syncookie_synack out;
     tcp_syncookie_make(&ts->cookie_secret, &ep, &syn, now, tsval, &out);
     struct tcp_options reply = { .present = TCP_OPTF_MSS, .mss = our_mss(ts) };
-    if (syn.has_wscale) {
+    /* Window scale and SACK-permitted only when the cookie can remember them (in TSval): an
+     * offer the connection would not honour makes the peer scale its windows or send SACK
+     * blocks we would then misread (RFC 7323 2.2: scaling applies only when both sides sent it). */
+    if (out.send_wscale) {
         reply.present |= TCP_OPTF_WSCALE;
         reply.wscale = our_wscale(ts);
     }
-    if (syn.sack_permitted && syn.has_timestamps)
+    if (out.send_sack_permitted)
         reply.present |= TCP_OPTF_SACK_PERMITTED;
     if (out.has_timestamps) {
         reply.present |= TCP_OPTF_TIMESTAMPS;

@@ -23,6 +23,9 @@
     X(rx_challenge_throttled) /* challenge ACKs the rate limiter suppressed (RFC 5961 7) */    \
     X(rx_no_ack_flag)       /* synchronized state, ACK bit off: dropped (RFC 9293 3.10.7.4) */ \
     X(rx_duplicate)         /* entirely old data: dropped, ACK sent */                        \
+    X(rx_paws_rejected)     /* TSval older than TS.Recent (RFC 7323 5.3 R1): dropped, ACK sent */ \
+    X(rx_no_timestamp)      /* non-RST segment without TSopt after negotiation (RFC 7323 3.2) */ \
+    X(rx_ooo_fin)           /* FIN beyond RCV.NXT: remembered until the gap fills (3.10.7.4) */ \
     X(rx_out_of_order)      /* segments queued out of order */                                 \
     X(rx_ooo_dropped)       /* out-of-order segments the queue bound refused */               \
     X(rx_window_trimmed)    /* bytes cut off beyond the receive window */                      \

@@ -46,24 +46,19 @@ static void open_pair(struct pair_conns *p)
     ck_assert_int_eq(p->arc, 0);
 }
 
-/* Injects a TCP segment from A's address to B's stack (as if A had sent it). */
+/* Injects a TCP segment from A's address to B's stack (as if A had sent it), with the timestamps
+ * option when the connection negotiated it (RFC 7323 3.2: otherwise it would be dropped). */
 static void inject_to_b(const struct tcp_conn *from, uint32_t seq, uint32_t ack, uint8_t flags,
                         const void *data, size_t len)
 {
-    struct tcp_header h = { .src_port = from->ep.local_port, .dst_port = from->ep.remote_port,
-                            .seq = seq, .ack = ack, .flags = flags, .window = 65535 };
-    uint8_t seg[1600];
-    size_t hl = tcp_build_header(seg, &h, NULL);
-    if (len)
-        memcpy(seg + hl, data, len);
-    struct csum c;
-    csum_init(&c);
-    ipv4_csum_add_pseudo(&c, A_IP, B_IP, IPV4_PROTO_TCP, (uint16_t)(hl + len));
-    csum_add(&c, seg, hl + len);
-    store_be16(seg + 16, csum_finish(&c));
-    uint8_t frame[1700];
-    size_t n = build_ipv4_frame(frame, sb->netif.mac, A_IP, B_IP, IPV4_PROTO_TCP, 77, 0, seg, hl + len);
-    inject(netdev_pair_end(tf_pair, 1), tf_pool_b, frame, n);
+    struct tcp_options o = { 0 };
+    if (from->ts_ok) {
+        o.present = TCP_OPTF_TIMESTAMPS;
+        o.ts_val = tcp_tsval(from);
+        o.ts_ecr = from->ts_recent;
+    }
+    tf_inject(sb, A_IP, B_IP, from->ep.local_port, from->ep.remote_port, seq, ack, flags, 65535,
+              &o, data, len);
 }
 
 /* RFC 5961 3.2: a RST inside the window but not at RCV.NXT only draws a challenge ACK; a RST
