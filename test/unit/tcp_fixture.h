@@ -44,6 +44,7 @@ struct tf_seg {
     bool csum_partial;              /* tx: left for the device to complete */
     bool csum_ok;                   /* the checksum as it stands is correct (false if partial) */
     bool dont_fragment;
+    uint64_t at;                    /* simulated time it passed the tap */
 };
 
 enum tf_verdict { TF_PASS, TF_DROP, TF_HOLD };
@@ -76,6 +77,7 @@ static inline bool tf_parse(struct pbuf *p, bool tx, struct tf_seg *out)
         return false;
     memset(out, 0, sizeof(*out));
     out->tx = tx;
+    out->at = sim_now();
     out->ip_len = total;
     out->dont_fragment = (load_be16(ip + 6) & 0x4000) != 0;
     const uint8_t *t = ip + ihl;
@@ -286,6 +288,61 @@ static inline void tf_inject_icmp_unreach(struct netstack *to, uint32_t from_ip,
         inject(netdev_pair_end(tf_pair, 1), tf_pool_b, frame, n);
     else
         inject(&tf_tap.dev, tf_pool_a, frame, n);
+}
+
+/* ---- an established pair of connections, A (client) -> B (server) ---- */
+
+struct tf_conns {
+    uint16_t port;
+    struct tcp_listener *l;
+    struct tcp_conn *client, *server;
+    int crc, arc;
+    bool cdone, adone;
+};
+
+static inline int tf_conns_connect(void *arg)
+{
+    struct tf_conns *p = arg;
+    p->crc = tcp_connect(sa, B_IP, p->port, sim_now() + 30 * SEC, &p->client);
+    p->cdone = true;
+    return 0;
+}
+
+static inline int tf_conns_accept(void *arg)
+{
+    struct tf_conns *p = arg;
+    p->arc = tcp_accept(p->l, &p->server, sim_now() + 30 * SEC);
+    p->adone = true;
+    return 0;
+}
+
+/* Listens on B's port, connects from A and accepts; both must succeed within 2 s. */
+static inline void tf_open(struct tf_conns *p, uint16_t port)
+{
+    memset(p, 0, sizeof(*p));
+    p->port = port;
+    ck_assert_int_eq(tcp_listen(sb, port, 8, &p->l), 0);
+    fiber_detach(fiber_spawn("accept", tf_conns_accept, p, 0));
+    fiber_detach(fiber_spawn("connect", tf_conns_connect, p, 0));
+    uint64_t end = sim_now() + 2 * SEC;
+    while (!(p->cdone && p->adone) && sim_now() < end)
+        run_for(MS);
+    ck_assert(p->cdone && p->adone);
+    ck_assert_int_eq(p->crc, 0);
+    ck_assert_int_eq(p->arc, 0);
+}
+
+/* Aborts both ends and closes the listener. */
+static inline void tf_close_all(struct tf_conns *p)
+{
+    if (p->client)
+        tcp_abort(p->client);
+    if (p->server)
+        tcp_abort(p->server);
+    if (p->l)
+        tcp_listener_close(p->l);
+    p->client = p->server = NULL;
+    p->l = NULL;
 }
 
 /* Deterministic test data. */

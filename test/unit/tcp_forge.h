@@ -1,0 +1,110 @@
+/*
+ * test/unit/tcp_forge.h: hand-made segments addressed to one connection as if its peer had sent
+ * them, built from the TCB (net/tcp_internal.h), for rules that need an unusual or hostile peer.
+ */
+#ifndef XENOLITH_TEST_UNIT_TCP_FORGE_H
+#define XENOLITH_TEST_UNIT_TCP_FORGE_H
+
+#include "net/tcp_internal.h"
+#include "test/unit/tcp_fixture.h"
+
+#define FORGE_NO_TS 0x7fffffff       /* ts_delta: leave the timestamps option out */
+
+/* A segment to c from its peer. ts_delta: TSval = TS.Recent + ts_delta (when c uses timestamps),
+ * or FORGE_NO_TS. window: the raw field. */
+static inline void forge_to(const struct tcp_conn *c, uint32_t seq, uint32_t ack, uint8_t flags,
+                            uint16_t window, int32_t ts_delta, const void *data, size_t len)
+{
+    struct tcp_options o = { 0 };
+    if (c->ts_ok && ts_delta != FORGE_NO_TS) {
+        o.present = TCP_OPTF_TIMESTAMPS;
+        o.ts_val = c->ts_recent + (uint32_t)ts_delta;
+        o.ts_ecr = tcp_tsval(c);
+    }
+    tf_inject(c->ts->stack, c->ep.remote_ip, c->ep.local_ip, c->ep.remote_port, c->ep.local_port,
+              seq, ack, flags, window, &o, data, len);
+}
+
+/* Data (or a flag) at RCV.NXT + off, acknowledging everything c sent, timestamps current. */
+static inline void forge_data(const struct tcp_conn *c, uint32_t off, uint8_t flags,
+                              const void *data, size_t len)
+{
+    forge_to(c, c->rcv_nxt + off, c->snd_nxt, (uint8_t)(flags | TCP_FLAG_ACK), 65535, 0, data,
+             len);
+}
+
+/* Segments the tap recorded that match: tx (sent by A) or not, with these flags all set. */
+static inline unsigned tap_count(bool tx, uint8_t flags, bool with_data)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < tf_tap.count; i++) {
+        const struct tf_seg *s = &tf_tap.seg[i];
+        if (s->tx == tx && (s->h.flags & flags) == flags && (!with_data || s->len))
+            n++;
+    }
+    return n;
+}
+
+/* The first recorded segment with these flags exactly among SYN/ACK/RST/FIN, or NULL. */
+static inline const struct tf_seg *tap_find(bool tx, uint8_t flags)
+{
+    const uint8_t mask = TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST | TCP_FLAG_FIN;
+    for (unsigned i = 0; i < tf_tap.count; i++)
+        if (tf_tap.seg[i].tx == tx && (tf_tap.seg[i].h.flags & mask) == flags)
+            return &tf_tap.seg[i];
+    return NULL;
+}
+
+static inline enum tf_verdict tf_drop_tx(const struct tf_seg *s, void *ctx)
+{
+    (void)ctx;
+    return s->tx ? TF_DROP : TF_PASS;
+}
+
+/* Moves len pattern bytes from `from` to `to` (both established) from the test's own context:
+ * writes without blocking, reads what arrives, checks every byte. Returns the bytes read. */
+static inline size_t pump(struct tcp_conn *from, struct tcp_conn *to, size_t len, uint64_t limit)
+{
+    static uint8_t wbuf[4096], rbuf[4096];
+    size_t written = 0, got = 0;
+    uint64_t end = sim_now() + limit;
+    while (got < len && sim_now() < end) {
+        if (written < len) {
+            size_t n = len - written < sizeof(wbuf) ? len - written : sizeof(wbuf);
+            fill_pattern(wbuf, n, written);
+            long w = tcp_write(from, wbuf, n, 0);
+            if (w > 0)
+                written += (size_t)w;
+        }
+        long r = tcp_read(to, rbuf, sizeof(rbuf), 0);
+        if (r > 0) {
+            for (long i = 0; i < r; i++)
+                ck_assert_uint_eq(rbuf[i], pattern_byte(got + (size_t)i));
+            got += (size_t)r;
+            continue;
+        }
+        run_for(MS);
+    }
+    return got;
+}
+
+/* Runs the loop until cond holds or limit passes. */
+#define RUN_UNTIL(cond, limit)                                                                  \
+    do {                                                                                         \
+        uint64_t run_until_end_ = sim_now() + (limit);                                           \
+        while (!(cond) && sim_now() < run_until_end_)                                            \
+            run_for(MS);                                                                         \
+    } while (0)
+
+/* Common main() of the TCP test programs. */
+#define TCP_TEST_MAIN(make_suite)                                                                \
+    int main(void)                                                                               \
+    {                                                                                            \
+        SRunner *sr = srunner_create(make_suite());                                              \
+        srunner_run_all(sr, CK_NORMAL);                                                          \
+        int failed = srunner_ntests_failed(sr);                                                  \
+        srunner_free(sr);                                                                        \
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;                                             \
+    }
+
+#endif
