@@ -312,8 +312,8 @@ static bool small_segment_ok(const struct tcp_conn *c, uint32_t len)
 {
     uint32_t avail = unsent(c);
     bool idle = c->snd_nxt == c->snd_una;
-    if (len >= avail && (c->nodelay || idle))
-        return true;    /* all we have (a FIN included) */
+    if (len >= avail && (c->nodelay || idle || c->fin_queued))
+        return true;    /* all we have; after a shutdown nothing more will come to join it */
     if (c->max_snd_wnd && len >= c->max_snd_wnd / 2 && (c->nodelay || idle))
         return true;
     return false;
