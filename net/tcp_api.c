@@ -141,9 +141,11 @@ long tcp_write(struct tcp_conn *c, const void *buf, size_t len, uint64_t deadlin
             return write_result(total, -EPIPE);
         size_t room = c->sndbuf.capacity - c->snd_queued;
         size_t n = min(room, len - total);
-        if (n && tcp_buf_write(&c->sndbuf, c->snd_queued, from + total, n) == 0) {
-            c->snd_queued += n;
-            total += n;
+        /* Under the stack-wide budget take what fits now rather than nothing (partial write). */
+        size_t fits = min(n, tcp_buf_writable(&c->sndbuf, c->snd_queued));
+        if (fits && tcp_buf_write(&c->sndbuf, c->snd_queued, from + total, fits) == 0) {
+            c->snd_queued += fits;
+            total += fits;
             tcp_output(c);
             continue;
         }

@@ -125,6 +125,22 @@ int tcp_buf_write(struct tcp_buf *b, size_t off, const void *src, size_t len)
     return 0;
 }
 
+size_t tcp_buf_writable(const struct tcp_buf *b, size_t off)
+{
+    if (off >= b->capacity)
+        return 0;
+    size_t room = b->capacity - off;
+    if (!b->budget)
+        return room;
+    uint32_t slot;
+    size_t in;
+    locate(b, off, &slot, &in);
+    size_t have = b->chunks[slot] ? TCP_BUF_CHUNK - in : 0;
+    size_t spare = b->budget->limit > b->budget->used ? b->budget->limit - b->budget->used : 0;
+    size_t can = have + spare / TCP_BUF_CHUNK * TCP_BUF_CHUNK;
+    return can < room ? can : room;
+}
+
 void tcp_buf_read(const struct tcp_buf *b, size_t off, void *dst, size_t len)
 {
     uint8_t *to = dst;

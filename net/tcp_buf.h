@@ -46,6 +46,9 @@ int tcp_buf_resize(struct tcp_buf *b, size_t capacity, size_t keep);
 /* Stores len bytes at logical offset off (0 = the oldest byte held). -ENOSPC past the capacity,
  * -ENOBUFS when the budget (or the heap) has no chunk for it; nothing is stored then. */
 int tcp_buf_write(struct tcp_buf *b, size_t off, const void *src, size_t len);
+/* How many bytes a write at offset off could store now: bounded by the capacity, and by the chunks
+ * the budget still allows beyond the one holding off (if that one is already allocated). */
+size_t tcp_buf_writable(const struct tcp_buf *b, size_t off);
 /* Copies len bytes from logical offset off (they must have been written). */
 void tcp_buf_read(const struct tcp_buf *b, size_t off, void *dst, size_t len);
 /* Forgets the first n bytes (n <= capacity): later offsets shift down by n; chunks left holding
