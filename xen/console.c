@@ -7,6 +7,7 @@
 #include "xen/xen.h"
 #include "xen/hypercall.h"
 #include "xen/console_ring.h"
+#include "xen/events.h"
 #include "lib/errno.h"
 
 #include <xen/event_channel.h>
@@ -97,6 +98,44 @@ void xen_console_drain(void)
     console_notify();
     for (unsigned i = 0; i < CONSOLE_FULL_MAX_YIELDS && xencons_out_pending(ring) > 0; i++)
         yield_to_xen();
+}
+
+/* ---- input: bytes typed into `xl console` arrive in the "in" ring ---- */
+static struct xen_event input_event;
+static uint64_t input_seen;
+static uint64_t input_refused;
+
+int xen_console_input_init(void)
+{
+    if (!console_ring)
+        return -ENODEV;
+    xen_event_init(&input_event, NULL, NULL);
+    int rc = xen_event_bind_existing(&input_event, console_port);
+    input_seen = input_event.count;
+    return rc;
+}
+
+long xen_console_read(char *buf, size_t len)
+{
+    if (!console_ring)
+        return -ENODEV;
+    long n = xencons_in_get(console_ring, buf, len);
+    if (n < 0) {
+        input_refused++;
+        return -EPROTO;
+    }
+    if (n > 0)
+        console_notify();   /* the back end may wait for room */
+    return n;
+}
+
+int xen_console_wait_input(uint64_t deadline_ns)
+{
+    if (!console_ring)
+        return -ENODEV;
+    if (xencons_in_pending(console_ring) != 0)
+        return 0;
+    return xen_event_wait(&input_event, &input_seen, deadline_ns);
 }
 
 uint64_t xen_console_dropped(void)

@@ -1,5 +1,6 @@
 /*
- * xen/console_ring: the producer side of the PV console's "out" ring, as pure memory
+ * xen/console_ring: the producer side of the PV console's "out" ring and the consumer side of
+ * its "in" ring, as pure memory
  * operations (no hypercalls), so the ring rules are unit-tested on the host
  * (test/unit/test_xen_console_ring.c) and xen/console.c only adds notification and waiting.
  *
@@ -39,6 +40,30 @@ static inline long xencons_out_put(volatile struct xencons_interface *ring, cons
     for (size_t i = 0; i < n; i++)
         ring->out[MASK_XENCONS_IDX(prod + (XENCONS_RING_IDX)i, ring->out)] = buf[i];
     __atomic_store_n(&ring->out_prod, prod + (XENCONS_RING_IDX)n, __ATOMIC_RELEASE);
+    return (long)n;
+}
+
+/* Input bytes waiting (0 also when the indices are impossible: xencons_in_get reports that). */
+static inline long xencons_in_pending(volatile struct xencons_interface *ring)
+{
+    XENCONS_RING_IDX avail = __atomic_load_n(&ring->in_prod, __ATOMIC_ACQUIRE) - ring->in_cons;
+    return avail > sizeof(ring->in) ? 0 : (long)avail;
+}
+
+/* The consumer side of the "in" ring (keyboard input from the back end): copies up to len
+ * pending bytes into buf and releases their slots. Returns bytes taken, or -1 without
+ * consuming anything if the indices are impossible. */
+static inline long xencons_in_get(volatile struct xencons_interface *ring, char *buf, size_t len)
+{
+    XENCONS_RING_IDX prod = __atomic_load_n(&ring->in_prod, __ATOMIC_ACQUIRE);
+    XENCONS_RING_IDX cons = ring->in_cons;
+    XENCONS_RING_IDX avail = prod - cons;
+    if (avail > sizeof(ring->in))
+        return -1;
+    size_t n = len < avail ? len : avail;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = ring->in[MASK_XENCONS_IDX(cons + (XENCONS_RING_IDX)i, ring->in)];
+    __atomic_store_n(&ring->in_cons, cons + (XENCONS_RING_IDX)n, __ATOMIC_RELEASE);
     return (long)n;
 }
 

@@ -27,3 +27,30 @@ long xen_version_op(int cmd, void *arg)
 {
     return xen_hypercall2(__HYPERVISOR_xen_version, (unsigned long)cmd, (unsigned long)arg);
 }
+
+long xen_memory_op(int cmd, void *arg)
+{
+    return xen_hypercall2(__HYPERVISOR_memory_op, (unsigned long)cmd, (unsigned long)arg);
+}
+
+long xen_grant_table_op(int cmd, void *args, unsigned count)
+{
+    return xen_hypercall3(__HYPERVISOR_grant_table_op, (unsigned long)cmd, (unsigned long)args,
+                          count);
+}
+
+long xen_vcpu_op(int cmd, unsigned vcpu, void *arg)
+{
+    return xen_hypercall3(__HYPERVISOR_vcpu_op, (unsigned long)cmd, vcpu, (unsigned long)arg);
+}
+
+long xen_console_io(int cmd, unsigned count, const char *buf)
+{
+    return xen_hypercall3(__HYPERVISOR_console_io, (unsigned long)cmd, count,
+                          (unsigned long)buf);
+}
+
+long xen_set_timer_op(uint64_t deadline_ns)
+{
+    return xen_hypercall1(__HYPERVISOR_set_timer_op, (unsigned long)deadline_ns);
+}

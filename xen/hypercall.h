@@ -19,6 +19,17 @@
 /* One page, page-aligned, in .text; filled by Xen. */
 extern char xen_hypercall_page[];
 
+static inline long xen_hypercall1(unsigned op, unsigned long a1)
+{
+    register unsigned long rdi __asm__("rdi") = a1;
+    long ret;
+    __asm__ volatile("call *%[stub]"
+                     : "=a"(ret), "+r"(rdi)
+                     : [stub] "r"(xen_hypercall_page + op * XEN_HYPERCALL_STUB_SIZE)
+                     : "memory");
+    return ret;
+}
+
 static inline long xen_hypercall2(unsigned op, unsigned long a1, unsigned long a2)
 {
     register unsigned long rdi __asm__("rdi") = a1;
@@ -51,5 +62,11 @@ long xen_sched_op(int cmd, void *arg);
 long xen_event_channel_op(int cmd, void *arg);
 long xen_hvm_op(int cmd, void *arg);
 long xen_version_op(int cmd, void *arg);
+long xen_memory_op(int cmd, void *arg);
+long xen_grant_table_op(int cmd, void *args, unsigned count);
+long xen_vcpu_op(int cmd, unsigned vcpu, void *arg);
+long xen_console_io(int cmd, unsigned count, const char *buf);
+/* The old one-shot timer interface: fires VIRQ_TIMER at Xen system time deadline_ns (0 stops it). */
+long xen_set_timer_op(uint64_t deadline_ns);
 
 #endif

@@ -1,12 +1,21 @@
 /*
  * xen/xen.c: finding Xen and the few things the boot code needs from it before anything else
- * works: the hypercall page, the guest TSC frequency and shutting the domain down.
+ * works: the hypercall page, Xen's version and feature bits, the hypervisor's debug console
+ * (probed once: Xen may refuse it to a domU), the guest TSC frequency and shutting the domain
+ * down.
  */
 #include "xen/xen.h"
 #include "xen/hypercall.h"
+#include "xen/control.h"
+#include "xen/xenstore.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "lib/string.h"
 
 #include <xen/arch-x86/cpuid.h>
+#include <xen/features.h>
 #include <xen/sched.h>
+#include <xen/version.h>
 
 #define XEN_CPUID_FIRST_BASE 0x40000000u
 #define XEN_CPUID_LAST_BASE  0x40010000u
@@ -20,6 +29,9 @@
 static uint32_t xen_cpuid_base;   /* 0: not on Xen */
 static uint32_t xen_cpuid_max;    /* highest leaf Xen answers */
 static bool xen_hypercalls_ready;
+static struct xen_identity identity;
+static uint32_t feature_words[2];   /* XENVER_get_features submaps 0 and 1 */
+static int debug_console_state;     /* 0 untested, 1 usable, negative errno: refused */
 
 struct cpuid_regs {
     uint32_t eax, ebx, ecx, edx;
@@ -71,7 +83,74 @@ bool xen_early_init(void)
 
     /* Xen fills the page synchronously; an untouched first stub means it refused the MSR. */
     xen_hypercalls_ready = (unsigned char)xen_hypercall_page[0] != 0xcc;
-    return xen_hypercalls_ready;
+    if (!xen_hypercalls_ready)
+        return false;
+
+    long version = xen_version_op(XENVER_version, NULL);
+    identity.major = (unsigned)((unsigned long)version >> 16);
+    identity.minor = (unsigned)version & 0xffff;
+    /* Xen fills all 16 bytes and need not terminate them. */
+    char extra[sizeof(xen_extraversion_t) + 1];
+    memset(extra, 0, sizeof(extra));
+    if (xen_version_op(XENVER_extraversion, extra) >= 0)
+        kstrlcpy(identity.extra, extra, sizeof(identity.extra));
+    for (unsigned i = 0; i < 2; i++) {
+        xen_feature_info_t fi = { .submap_idx = i };
+        if (xen_version_op(XENVER_get_features, &fi) >= 0)
+            feature_words[i] = fi.submap;
+    }
+    identity.features = feature_words[0];
+    identity.cpuid_base = base;
+
+    /* One probe decides whether the debug console is ours: Debian's release build refuses
+     * CONSOLEIO_write from a domU (-EPERM), a debug build accepts it. Later output then goes
+     * either through the hypercall or through port 0xe9 alone. */
+    static const char probe[] = "xenolith: Xen debug console reachable\n";
+    long rc = xen_console_io(CONSOLEIO_write, sizeof(probe) - 1, probe);
+    debug_console_state = rc < 0 ? (int)rc : 1;
+    return true;
+}
+
+void xen_report_identity(void)
+{
+    kprintf("xenolith: Xen %u.%u%s (CPUID base %#x), features %#x%s%s\n", identity.major,
+            identity.minor, identity.extra, (unsigned)identity.cpuid_base,
+            (unsigned)identity.features,
+            xen_has_feature(XENFEAT_hvm_callback_vector) ? " hvm_callback_vector" : "",
+            xen_has_feature(XENFEAT_hvm_safe_pvclock) ? " hvm_safe_pvclock" : "");
+    if (debug_console_state == 1)
+        kprintf("xenolith: early output through Xen's debug console (CONSOLEIO_write)\n");
+    else
+        kprintf("xenolith: Xen refused CONSOLEIO_write (%s); early output through port 0xe9\n",
+                error_name(debug_console_state));
+}
+
+const struct xen_identity *xen_identity(void)
+{
+    return xen_hypercalls_ready ? &identity : NULL;
+}
+
+bool xen_has_feature(unsigned bit)
+{
+    return bit < 64 && (feature_words[bit / 32] >> (bit % 32)) & 1u;
+}
+
+int xen_debug_console_status(void)
+{
+    return debug_console_state;
+}
+
+void xen_debug_console_write(const char *buf, size_t len)
+{
+    if (debug_console_state != 1)
+        return;
+    while (len > 0) {
+        unsigned chunk = len > 1024 ? 1024 : (unsigned)len;
+        if (xen_console_io(CONSOLEIO_write, chunk, buf) < 0)
+            return;
+        buf += chunk;
+        len -= chunk;
+    }
 }
 
 bool xen_present(void)
@@ -95,4 +174,16 @@ __attribute__((noreturn)) void xen_shutdown(unsigned reason)
     }
     for (;;)
         __asm__ volatile("cli; hlt");
+}
+
+int xen_late_init(void)
+{
+    int rc = xenstore_init();
+    if (rc < 0) {
+        kprintf("xenolith: xenstore unavailable (%s)\n", error_name(rc));
+        return rc;
+    }
+    if ((rc = xen_console_input_init()) < 0)
+        kprintf("xenolith: PV console input unavailable (%s)\n", error_name(rc));
+    return xen_control_start();
 }

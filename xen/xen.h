@@ -23,6 +23,27 @@ bool xen_early_init(void);
 /* True once xen_early_init() found Xen and installed the hypercall page. */
 bool xen_present(void);
 
+/* What xen_early_init() learned: XENVER_version, XENVER_extraversion (".0" style suffix),
+ * the first XENVER_get_features word, and the CPUID base Xen's leaves start at. NULL when
+ * not on Xen. */
+struct xen_identity {
+    unsigned major, minor;
+    char extra[16];
+    uint32_t features;
+    uint32_t cpuid_base;
+};
+const struct xen_identity *xen_identity(void);
+/* Prints Xen's version, feature bits and how early output leaves the guest. */
+void xen_report_identity(void);
+/* One XENFEAT_* bit of XENVER_get_features (submaps 0 and 1). */
+bool xen_has_feature(unsigned bit);
+
+/* The hypervisor's debug console (CONSOLEIO_write): 1 when a probe write succeeded, 0 before
+ * xen_early_init, or the negative errno Xen refused it with (-EPERM from a release build for
+ * a domU). xen_debug_console_write does nothing unless the status is 1. */
+int xen_debug_console_status(void);
+void xen_debug_console_write(const char *buf, size_t len);
+
 /* Attaches to the PV console ring (HVM_PARAM_CONSOLE_PFN / _EVTCHN). 0, or a negative errno:
  * -ENODEV when not on Xen, -EIO when Xen refuses the parameters. */
 int xen_console_init(void);
@@ -36,12 +57,24 @@ void xen_console_write(const char *buf, size_t len);
  * before shutdown so the last lines reach the console log. */
 void xen_console_drain(void);
 
+/* Console input (`xl console` keystrokes, or a write to the console's pty in dom0). Needs
+ * event channels. xen_console_read takes what is pending (0 if nothing; never blocks);
+ * xen_console_wait_input blocks the calling fiber until input is pending or the deadline
+ * (-ETIMEDOUT). */
+int xen_console_input_init(void);
+long xen_console_read(char *buf, size_t len);
+int xen_console_wait_input(uint64_t deadline_ns);
+
 /* Bytes xen_console_write() had to drop because the ring stayed full. */
 uint64_t xen_console_dropped(void);
 
 /* The guest TSC frequency in kHz from Xen's time leaf (base+3, subleaf 0, ecx); 0 if unknown
  * or not on Xen. */
 uint32_t xen_tsc_khz(void);
+
+/* The Xen platform's part of platform_late_init (heap and scheduler up): xenstore, the
+ * control/ node watcher (xl shutdown/reboot), PV console input. 0 or a negative errno. */
+int xen_late_init(void);
 
 /* Ends the domain with a SHUTDOWN_* reason from <xen/sched.h> (SCHEDOP_shutdown), after giving
  * the console back end a moment to drain the ring. If that returns (not on Xen), halts forever. */

@@ -36,6 +36,8 @@ void memmap_init(uintptr_t start_info_paddr);
 size_t memmap_entries(const struct memmap_entry **entries);
 /* Boot-time page allocator for page tables: pages above the image, never returned. */
 void *memmap_boot_page(void);
+/* Replaces the entries (iomap_adopt_memmap); halts on more than the table holds. */
+void memmap_replace(const struct memmap_entry *entries, size_t count);
 /* Freezes the boot allocator and computes platform_memory()'s regions. */
 void memmap_finish(void);
 
@@ -47,6 +49,9 @@ void paging_init(void);
 /* True if addr is mapped readable in the current page tables (crash-report walks). */
 bool paging_is_mapped(uintptr_t addr);
 bool cpu_has_nx(void);
+/* Maps [base, end) read-write, no-execute like a memory-map entry (never the image or the
+ * NULL page); used for ranges the hypervisor reports after boot (iomap.c). */
+void paging_map_data_range(uint64_t base, uint64_t end);
 
 /* ---- clock.c ---- */
 void clock_init(bool on_xen);

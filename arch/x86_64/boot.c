@@ -10,6 +10,9 @@
 #include "kernel/kernel.h"
 #include "lib/printf.h"
 #include "xen/xen.h"
+#include "xen/events.h"
+#include "xen/physmap.h"
+#include "xen/pvclock.h"
 
 #include <xen/sched.h>
 
@@ -35,8 +38,21 @@ void arch_main(uintptr_t start_info)
     if (running_on_xen && xen_console_init() < 0)
         kprintf("xenolith: PV console unavailable; output goes to the Xen debug port only\n");
     console_use_xen(running_on_xen);
+    if (running_on_xen)
+        xen_report_identity();
+    else
+        kprintf("xenolith: no hypervisor interface (no Xen CPUID leaves): bare-metal paths\n");
+    /* shared_info (time, events) before the clock; the PV clock replaces the TSC math. */
+    if (running_on_xen && (xen_physmap_init() < 0 || xen_pvclock_init() < 0)) {
+        kprintf("xenolith: Xen's shared_info or PV clock is unusable\n");
+        platform_shutdown(SHUTDOWN_FAILURE);
+    }
     clock_init(running_on_xen);
     lapic_init();
+    if (running_on_xen && xen_events_init() < 0) {
+        kprintf("xenolith: Xen event channels cannot be set up\n");
+        platform_shutdown(SHUTDOWN_FAILURE);
+    }
     memmap_finish();
     const struct mem_region *regions;
     size_t count = platform_memory(&regions);
@@ -51,7 +67,7 @@ void arch_main(uintptr_t start_info)
 
 int platform_late_init(void)
 {
-    return 0;
+    return running_on_xen ? xen_late_init() : 0;
 }
 
 static const char *const shutdown_words[] = {

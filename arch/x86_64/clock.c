@@ -2,12 +2,14 @@
  * arch/x86_64/clock: monotonic time from the TSC and wall-clock time from the CMOS RTC.
  * The TSC rate comes from, in order of trust: Xen's CPUID time leaf (PVH has no PIT),
  * CPUID 0x15 (crystal ratio), a measurement against PIT channel 2, CPUID 0x16 (nominal
- * base frequency). Wall clock: the RTC read once at boot on bare QEMU; 0 on Xen.
+ * base frequency). Wall clock: the RTC read once at boot on bare QEMU. On Xen both clocks
+ * come from the PV clock (xen/pvclock.c) once it is up.
  */
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/cpu.h"
 #include "lib/printf.h"
 #include "xen/xen.h"
+#include "xen/pvclock.h"
 
 #define PIT_HZ 1193182ull
 #define PIT_CHANNEL0 0x40
@@ -206,6 +208,8 @@ void clock_init(bool on_xen)
 
 uint64_t platform_monotonic_ns(void)
 {
+    if (xen_pvclock_ready())
+        return xen_monotonic_ns();
     if (ns_mult == 0)
         return 0; /* before calibration (early boot messages) */
     uint64_t ns = clock_ticks_to_ns(rdtsc() - tsc_at_boot);
@@ -218,6 +222,8 @@ uint64_t platform_monotonic_ns(void)
 
 uint64_t platform_wallclock_ns(void)
 {
+    if (xen_pvclock_ready())
+        return xen_wallclock_ns();
     if (wallclock_at_boot_ns == 0)
         return 0;
     return wallclock_at_boot_ns + platform_monotonic_ns();

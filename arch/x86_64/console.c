@@ -69,8 +69,13 @@ static void uart_put(char c)
 
 void platform_console_write(const char *buf, size_t len)
 {
+    /* Xen's debug console when Xen lets a domU use it, else port 0xe9 (Xen logs that too). */
+    bool hypercall_console = on_xen && xen_debug_console_status() == 1;
+    if (hypercall_console)
+        xen_debug_console_write(buf, len);
     for (size_t i = 0; i < len; i++) {
-        outb(DEBUG_PORT, (uint8_t)buf[i]);
+        if (!hypercall_console)
+            outb(DEBUG_PORT, (uint8_t)buf[i]);
         if (have_uart) {
             if (buf[i] == '\n')
                 uart_put('\r'); /* terminals in raw mode need the carriage return */

@@ -9,6 +9,7 @@
 #include "arch/x86_64/irq.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
+#include "xen/events.h"
 
 #define LAPIC_BASE 0xfee00000ull
 #define LAPIC_TPR 0x080
@@ -148,7 +149,11 @@ static void timer_arm_ns(uint64_t ns)
 
 void platform_wait_until(uint64_t deadline_ns)
 {
-    if (deadline_ns != 0 && !irq_work_pending) {
+    if (arch_on_xen()) {
+        /* Xen: the one-shot timer is Xen's (VIRQ_TIMER), the block is Xen's too. */
+        if (deadline_ns != 0 && !irq_work_pending && platform_monotonic_ns() < deadline_ns)
+            xen_events_block_until(deadline_ns);
+    } else if (deadline_ns != 0 && !irq_work_pending) {
         uint64_t now = platform_monotonic_ns();
         if (now < deadline_ns) {
             if (deadline_ns != UINT64_MAX)

@@ -113,6 +113,15 @@ size_t memmap_entries(const struct memmap_entry **entries)
     return memmap_count;
 }
 
+void memmap_replace(const struct memmap_entry *entries, size_t count)
+{
+    if (count > MEMMAP_MAX)
+        refuse("the hypervisor's memory map has too many entries");
+    for (size_t i = 0; i < count; i++)
+        memmap[i] = entries[i];
+    memmap_count = count;
+}
+
 void *memmap_boot_page(void)
 {
     if (boot_alloc_frozen || boot_alloc_next + 4096 > boot_alloc_limit)

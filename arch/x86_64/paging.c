@@ -147,6 +147,11 @@ static void map_memmap_entry(uint64_t base, uint64_t end)
         map_range(base > image_end ? base : image_end, end, data_flags);
 }
 
+void paging_map_data_range(uint64_t base, uint64_t end)
+{
+    map_memmap_entry(base, end);
+}
+
 static void map_image(void)
 {
     map_range((uintptr_t)_kernel_start, (uintptr_t)_etext, PTE_PRESENT);

@@ -1,0 +1,231 @@
+/*
+ * xen/events: event channels on Xen (events.h). The HVM callback vector is the only interrupt
+ * the kernel takes on Xen; its handler clears vCPU 0's upcall flag and returns, and the
+ * dispatcher scans in loop context (xen/events_core.c).
+ *
+ * Idle: with interrupts off we check the upcall flag, arm the one-shot timer, then execute
+ * `sti; hlt`. For an HVM-type vCPU Xen turns HLT into SCHEDOP_block (it blocks the vCPU until
+ * an event or interrupt is pending) and, unlike a SCHEDOP_block hypercall issued with
+ * interrupts off (Xen then ignores the pending upcall) or on (an upcall taken between `sti`
+ * and the hypercall would be consumed and the block would sleep through it), the STI shadow
+ * makes "enable and block" one step: an upcall that arrives after the check wakes the HLT.
+ */
+#include "xen/events.h"
+#include "xen/events_core.h"
+#include "xen/hypercall.h"
+#include "xen/physmap.h"
+#include "xen/pvclock.h"
+#include "arch/x86_64/irq.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+
+#include <xen/event_channel.h>
+#include <xen/hvm/hvm_op.h>
+#include <xen/hvm/params.h>
+
+#define XEN_UPCALL_VECTOR 0xa0
+#define CALLBACK_TYPE_VECTOR (2ull << 56)   /* HVM_PARAM_CALLBACK_IRQ: "vector" delivery */
+#define DISPATCH_ROUNDS 16
+
+static struct events_core core;
+static bool ready;
+static struct xen_event_stats stats;
+static struct xen_event timer_event;
+
+static volatile struct vcpu_info *vcpu0(void)
+{
+    return &xen_shared_info()->vcpu_info[0];
+}
+
+static void upcall(unsigned vector)
+{
+    vcpu0()->evtchn_upcall_pending = 0;
+    stats.upcalls++;
+}
+
+bool xen_events_pending(void)
+{
+    return ready && (vcpu0()->evtchn_upcall_pending || vcpu0()->evtchn_pending_sel);
+}
+
+void xen_events_dispatch(void)
+{
+    if (!ready)
+        return;
+    for (unsigned round = 0; round < DISPATCH_ROUNDS && xen_events_pending(); round++)
+        events_core_scan(&core);
+}
+
+void xen_events_block_until(uint64_t deadline_ns)
+{
+    if (!ready || xen_events_pending())
+        return;
+    if (deadline_ns != DEADLINE_NONE)
+        xen_timer_arm(xen_monotonic_origin() + deadline_ns);
+    else
+        xen_timer_stop();
+    if (xen_events_pending())   /* the timer may have fired already */
+        return;
+    stats.blocks++;
+    __asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
+void xen_event_init(struct xen_event *ev, void (*handler)(struct xen_event *, void *), void *arg)
+{
+    ev->port = XEN_EVENT_NO_PORT;
+    ev->owned = false;
+    ev->count = 0;
+    waitq_init(&ev->waiters);
+    ev->handler = handler;
+    ev->arg = arg;
+}
+
+static void close_port(uint32_t port)
+{
+    struct evtchn_close close = { .port = port };
+    xen_event_channel_op(EVTCHNOP_close, &close);
+}
+
+/* Records a port Xen just gave us and unmasks it. */
+static int attach(struct xen_event *ev, uint32_t port, bool owned)
+{
+    int rc = events_core_attach(&core, port, ev);
+    if (rc < 0) {
+        if (owned)
+            close_port(port);
+        return rc;
+    }
+    ev->port = port;
+    ev->owned = owned;
+    events_core_unmask(&core, port);
+    return 0;
+}
+
+static int check_unbound(struct xen_event *ev)
+{
+    if (!ready)
+        return -ENODEV;
+    return ev->port == XEN_EVENT_NO_PORT ? 0 : -EBUSY;
+}
+
+int xen_event_bind_virq(struct xen_event *ev, unsigned virq)
+{
+    int rc = check_unbound(ev);
+    if (rc < 0)
+        return rc;
+    struct evtchn_bind_virq bind = { .virq = virq, .vcpu = 0 };
+    long err = xen_event_channel_op(EVTCHNOP_bind_virq, &bind);
+    return err < 0 ? (int)err : attach(ev, bind.port, true);
+}
+
+int xen_event_alloc_unbound(struct xen_event *ev, uint16_t remote_domid)
+{
+    int rc = check_unbound(ev);
+    if (rc < 0)
+        return rc;
+    struct evtchn_alloc_unbound alloc = { .dom = DOMID_SELF, .remote_dom = remote_domid };
+    long err = xen_event_channel_op(EVTCHNOP_alloc_unbound, &alloc);
+    return err < 0 ? (int)err : attach(ev, alloc.port, true);
+}
+
+int xen_event_bind_interdomain(struct xen_event *ev, uint16_t remote_domid, uint32_t remote_port)
+{
+    int rc = check_unbound(ev);
+    if (rc < 0)
+        return rc;
+    struct evtchn_bind_interdomain bind = { .remote_dom = remote_domid,
+                                            .remote_port = remote_port };
+    long err = xen_event_channel_op(EVTCHNOP_bind_interdomain, &bind);
+    return err < 0 ? (int)err : attach(ev, bind.local_port, true);
+}
+
+int xen_event_bind_existing(struct xen_event *ev, uint32_t port)
+{
+    int rc = check_unbound(ev);
+    return rc < 0 ? rc : attach(ev, port, false);
+}
+
+void xen_event_close(struct xen_event *ev)
+{
+    if (ev->port == XEN_EVENT_NO_PORT)
+        return;
+    events_core_set_mask(&core, ev->port, true);
+    events_core_detach(&core, ev->port);
+    if (ev->owned)
+        close_port(ev->port);
+    ev->port = XEN_EVENT_NO_PORT;
+    waitq_wake_all(&ev->waiters);
+}
+
+int xen_event_notify(const struct xen_event *ev)
+{
+    if (ev->port == XEN_EVENT_NO_PORT)
+        return -EPIPE;
+    struct evtchn_send send = { .port = ev->port };
+    return (int)xen_event_channel_op(EVTCHNOP_send, &send);
+}
+
+int xen_event_wait(struct xen_event *ev, uint64_t *seen, uint64_t deadline_ns)
+{
+    while (ev->count == *seen) {
+        if (ev->port == XEN_EVENT_NO_PORT)
+            return -EPIPE;
+        int rc = waitq_wait(&ev->waiters, deadline_ns);
+        if (rc < 0 && ev->count == *seen)
+            return rc;
+    }
+    *seen = ev->count;
+    return 0;
+}
+
+void xen_event_mask(struct xen_event *ev, bool masked)
+{
+    if (ev->port == XEN_EVENT_NO_PORT)
+        return;
+    if (masked)
+        events_core_set_mask(&core, ev->port, true);
+    else
+        events_core_unmask(&core, ev->port);
+}
+
+void xen_events_get_stats(struct xen_event_stats *out)
+{
+    *out = stats;
+    out->delivered = core.delivered;
+    out->unbound = core.unbound;
+}
+
+int xen_events_init(void)
+{
+    struct shared_info *sh = xen_shared_info();
+    if (!sh)
+        return -ENODEV;
+    events_core_init(&core, (volatile uint64_t *)sh->evtchn_pending,
+                     (volatile uint64_t *)sh->evtchn_mask,
+                     (volatile uint64_t *)&sh->vcpu_info[0].evtchn_pending_sel,
+                     &sh->vcpu_info[0].evtchn_upcall_pending);
+    /* Ports other software left bound stay masked until a driver claims them. */
+    for (unsigned w = 0; w < EVENTS_WORDS; w++)
+        ((volatile uint64_t *)sh->evtchn_mask)[w] = ~0ull;
+    int rc = irq_set_handler(XEN_UPCALL_VECTOR, upcall);
+    if (rc < 0)
+        return rc;
+    struct xen_hvm_param param = {
+        .domid = DOMID_SELF,
+        .index = HVM_PARAM_CALLBACK_IRQ,
+        .value = CALLBACK_TYPE_VECTOR | XEN_UPCALL_VECTOR,
+    };
+    long err = xen_hvm_op(HVMOP_set_param, &param);
+    if (err < 0) {
+        irq_set_handler(XEN_UPCALL_VECTOR, NULL);
+        return (int)err;
+    }
+    irq_set_event_dispatcher(xen_events_dispatch);
+    ready = true;
+    /* The one-shot timer's expiry only has to wake the vCPU; no fiber waits on it. */
+    xen_event_init(&timer_event, NULL, NULL);
+    rc = xen_event_bind_virq(&timer_event, VIRQ_TIMER);
+    if (rc < 0)
+        kprintf("xenolith: cannot bind VIRQ_TIMER (%d)\n", rc);
+    return rc;
+}

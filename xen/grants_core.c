@@ -1,0 +1,92 @@
+/*
+ * xen/grants_core: v1 grant entries and the reference free list (grants_core.h).
+ */
+#include "xen/grants_core.h"
+#include "lib/errno.h"
+
+/* A freed or never-used reference's link while allocated: distinguishes "granted" from
+ * "free" so a double end is refused. */
+#define LINK_IN_USE (UINT32_MAX - 1)
+
+void grants_core_init(struct grants_core *g, volatile struct grants_entry *entries,
+                      uint32_t *links, uint32_t nr_entries)
+{
+    g->entries = entries;
+    g->nr_entries = nr_entries;
+    g->next_free = links;
+    g->free_head = nr_entries;
+    g->free_count = 0;
+    g->granted = g->ended = g->end_refused_busy = g->exhausted = g->bad_ref = 0;
+    /* Build the list so that low references come out first. */
+    for (uint32_t ref = nr_entries; ref-- > GRANTS_FIRST_FREE;) {
+        entries[ref].flags = 0;
+        entries[ref].domid = 0;
+        entries[ref].frame = 0;
+        links[ref] = g->free_head;
+        g->free_head = ref;
+        g->free_count++;
+    }
+    for (uint32_t ref = 0; ref < GRANTS_FIRST_FREE && ref < nr_entries; ref++)
+        links[ref] = LINK_IN_USE;   /* reserved: never on the list, never ours to end */
+}
+
+long grants_core_grant(struct grants_core *g, uint16_t domid, uint32_t frame, bool readonly)
+{
+    if (g->free_head >= g->nr_entries) {
+        g->exhausted++;
+        return -ENOSPC;
+    }
+    uint32_t ref = g->free_head;
+    g->free_head = g->next_free[ref];
+    g->next_free[ref] = LINK_IN_USE;
+    g->free_count--;
+    volatile struct grants_entry *e = &g->entries[ref];
+    e->domid = domid;
+    e->frame = frame;
+    /* The other domain reads flags first: domid and frame must be visible before it. */
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    __atomic_store_n(&e->flags,
+                     (uint16_t)(GRANTS_FLAG_PERMIT | (readonly ? GRANTS_FLAG_READONLY : 0)),
+                     __ATOMIC_RELEASE);
+    g->granted++;
+    return (long)ref;
+}
+
+static bool ref_is_granted(const struct grants_core *g, uint32_t ref)
+{
+    return ref >= GRANTS_FIRST_FREE && ref < g->nr_entries &&
+           g->next_free[ref] == LINK_IN_USE;
+}
+
+bool grants_core_in_use(const struct grants_core *g, uint32_t ref)
+{
+    if (ref >= g->nr_entries)
+        return false;
+    uint16_t flags = __atomic_load_n(&g->entries[ref].flags, __ATOMIC_ACQUIRE);
+    return (flags & (GRANTS_FLAG_READING | GRANTS_FLAG_WRITING)) != 0;
+}
+
+int grants_core_end(struct grants_core *g, uint32_t ref)
+{
+    if (!ref_is_granted(g, ref)) {
+        g->bad_ref++;
+        return -EINVAL;
+    }
+    volatile uint16_t *flags = &g->entries[ref].flags;
+    uint16_t seen = __atomic_load_n(flags, __ATOMIC_ACQUIRE);
+    for (;;) {
+        if (seen & (GRANTS_FLAG_READING | GRANTS_FLAG_WRITING)) {
+            g->end_refused_busy++;
+            return -EBUSY;
+        }
+        /* Fails (and reloads `seen`) if Xen set reading/writing meanwhile. */
+        if (__atomic_compare_exchange_n(flags, &seen, 0, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE))
+            break;
+    }
+    g->next_free[ref] = g->free_head;
+    g->free_head = ref;
+    g->free_count++;
+    g->ended++;
+    return 0;
+}

@@ -1,0 +1,68 @@
+/*
+ * xen/grants_core: version-1 grant entries and the free list of grant references, as pure
+ * memory operations (unit-tested in test/unit/test_xen_grants.c; xen/grants.c maps the real
+ * table and calls these).
+ *
+ * The rules (<xen/grant_table.h>, struct grant_entry_v1 {flags, domid, frame}):
+ *  - granting writes domid and frame first, then, after a write barrier, flags with
+ *    GTF_permit_access (plus GTF_readonly): the other domain must never see a valid flags word
+ *    with a stale frame;
+ *  - Xen sets GTF_reading/GTF_writing while the other domain has the page mapped; ending
+ *    access is one atomic compare-exchange of flags from "no reading/writing" to 0, so a
+ *    mapping that appears at the same moment makes the exchange fail instead of being lost;
+ *    while it is held, the grant stays and the caller is told -EBUSY (the page must not be
+ *    reused);
+ *  - references below GNTTAB_NR_RESERVED_ENTRIES belong to the toolstack and are never
+ *    handed out.
+ */
+#ifndef XENOLITH_XEN_GRANTS_CORE_H
+#define XENOLITH_XEN_GRANTS_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint32_t grant_ref_t_;   /* same as Xen's grant_ref_t, without its header */
+
+#define GRANTS_FIRST_FREE 8u     /* GNTTAB_NR_RESERVED_ENTRIES */
+#define GRANTS_FLAG_PERMIT 0x1u  /* GTF_permit_access */
+#define GRANTS_FLAG_READONLY 0x4u
+#define GRANTS_FLAG_READING 0x8u
+#define GRANTS_FLAG_WRITING 0x10u
+
+/* struct grant_entry_v1, laid out as Xen reads it. */
+struct grants_entry {
+    uint16_t flags;
+    uint16_t domid;
+    uint32_t frame;
+};
+
+struct grants_core {
+    volatile struct grants_entry *entries;
+    uint32_t nr_entries;
+    uint32_t *next_free;         /* nr_entries links; the free list threads through it */
+    uint32_t free_head;          /* nr_entries when empty */
+    uint32_t free_count;
+    uint64_t granted, ended, end_refused_busy, exhausted, bad_ref;
+};
+
+#define GRANTS_NONE UINT32_MAX
+
+/* Uses entries[nr_entries] and links[nr_entries]; every reference from GRANTS_FIRST_FREE up
+ * becomes free (entries are cleared). */
+void grants_core_init(struct grants_core *g, volatile struct grants_entry *entries,
+                      uint32_t *links, uint32_t nr_entries);
+
+/* Grants domid access to frame (read-only or read-write). Returns the reference, or -ENOSPC
+ * when every reference is in use. */
+long grants_core_grant(struct grants_core *g, uint16_t domid, uint32_t frame, bool readonly);
+
+/* Ends access and frees the reference. -EBUSY while the other domain still has it mapped
+ * (the grant stays valid; try again after it unmapped), -EINVAL for a reference that is not
+ * granted (reserved, out of range, already ended). */
+int grants_core_end(struct grants_core *g, uint32_t ref);
+
+/* True if the other domain currently maps the granted page (GTF_reading/GTF_writing). */
+bool grants_core_in_use(const struct grants_core *g, uint32_t ref);
+
+#endif

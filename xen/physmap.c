@@ -1,0 +1,92 @@
+/*
+ * xen/physmap: the memory map from Xen and frames placed by XENMEM_add_to_physmap (physmap.h).
+ */
+#include "xen/physmap.h"
+#include "xen/xen.h"
+#include "arch/x86_64/iomap.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+
+#include <xen/memory.h>
+
+#define PAGE_SHIFT 12
+#define MEMMAP_MAX 64
+
+/* One entry as XENMEM_memory_map writes it: the BIOS E820 layout, 20 bytes, packed. */
+struct e820_entry {
+    uint64_t addr;
+    uint64_t size;
+    uint32_t type;
+} __attribute__((packed));
+
+static struct shared_info *shared;
+static const char *memmap_source = "start info";
+
+struct shared_info *xen_shared_info(void)
+{
+    return shared;
+}
+
+const char *xen_physmap_memmap_source(void)
+{
+    return memmap_source;
+}
+
+static void adopt_xen_memory_map(void)
+{
+    static struct e820_entry raw[MEMMAP_MAX];
+    struct xen_memory_map map = { .nr_entries = MEMMAP_MAX };
+    set_xen_guest_handle(map.buffer, raw);
+    long rc = xen_memory_op(XENMEM_memory_map, &map);
+    if (rc < 0) {
+        kprintf("xenolith: XENMEM_memory_map refused (%ld); keeping the start info's map\n", rc);
+        return;
+    }
+    if (map.nr_entries > MEMMAP_MAX) {
+        kprintf("xenolith: XENMEM_memory_map returned %u entries; keeping the start info's map\n",
+                map.nr_entries);
+        return;
+    }
+    static struct iomap_memmap_entry entries[MEMMAP_MAX];
+    for (unsigned i = 0; i < map.nr_entries; i++)
+        entries[i] = (struct iomap_memmap_entry){ raw[i].addr, raw[i].size, raw[i].type };
+    if (iomap_adopt_memmap(entries, map.nr_entries) < 0) {
+        kprintf("xenolith: XENMEM_memory_map's map is malformed; keeping the start info's map\n");
+        return;
+    }
+    memmap_source = "XENMEM_memory_map";
+}
+
+void *xen_physmap_place(unsigned space, unsigned long first_idx, unsigned count, int *err)
+{
+    uint64_t base = iomap_reserve_hole(count);
+    if (base == 0) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    for (unsigned i = 0; i < count; i++) {
+        struct xen_add_to_physmap xatp = {
+            .domid = DOMID_SELF,
+            .space = space,
+            .idx = first_idx + i,
+            .gpfn = (base >> PAGE_SHIFT) + i,
+        };
+        long rc = xen_memory_op(XENMEM_add_to_physmap, &xatp);
+        if (rc < 0) {
+            *err = (int)rc;
+            return NULL;
+        }
+    }
+    *err = 0;
+    return (void *)(uintptr_t)base;
+}
+
+int xen_physmap_init(void)
+{
+    adopt_xen_memory_map();
+    int err;
+    shared = xen_physmap_place(XENMAPSPACE_shared_info, 0, 1, &err);
+    if (!shared)
+        kprintf("xenolith: cannot map shared_info (%d)\n", err);
+    return shared ? 0 : err;
+}

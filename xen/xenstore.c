@@ -1,0 +1,532 @@
+/*
+ * xen/xenstore: the xenstore client (xenstore.h). One reader fiber owns the response ring: it
+ * reassembles messages, hands each reply to the request with the same req_id and queues watch
+ * events on their watch. Requesters write whole messages into the request ring under a writer
+ * lock (a message may need several rounds when the ring is full), then sleep until their
+ * reply arrives or the request times out.
+ */
+#include "xen/xenstore.h"
+#include "xen/events.h"
+#include "xen/hypercall.h"
+#include "lib/errno.h"
+#include "lib/log.h"
+#include "lib/string.h"
+#include "mm/mm.h"
+
+#include <xen/hvm/hvm_op.h>
+#include <xen/hvm/params.h>
+
+struct xs_request {
+    uint32_t req_id;
+    bool done;
+    int err;
+    struct xs_header reply;
+    char *payload;              /* kmalloc'ed, len + 1 bytes, NUL-terminated for safety */
+    struct waitq waiters;
+    struct xs_request *next;
+};
+
+static volatile struct xenstore_domain_interface *ring;
+static struct xen_event store_event;
+static struct xs_request *in_flight;
+static unsigned in_flight_count;
+static struct xenstore_watch *watches;
+static uint32_t next_req_id = 1;
+static unsigned next_watch_token = 1;
+static bool writer_busy;
+static struct waitq writer_queue = WAITQ_INIT;
+static struct xenstore_stats stats;
+static struct xs_assembler assembler;
+static bool ready;
+
+bool xenstore_ready(void)
+{
+    return ready;
+}
+
+void xenstore_get_stats(struct xenstore_stats *out)
+{
+    *out = stats;
+}
+
+/* ---- the reader fiber ---- */
+
+static void fail_all_in_flight(int err)
+{
+    for (struct xs_request *r = in_flight; r; r = r->next) {
+        if (!r->done) {
+            r->done = true;
+            r->err = err;
+            waitq_wake_all(&r->waiters);
+        }
+    }
+}
+
+static void deliver_watch_event(const char *payload, size_t len)
+{
+    const char *path, *token;
+    if (xs_decode_watch_event(payload, len, &path, &token) < 0) {
+        stats.malformed++;
+        return;
+    }
+    stats.watch_events++;
+    for (struct xenstore_watch *w = watches; w; w = w->next) {
+        if (!w->active || strcmp(w->token, token) != 0)
+            continue;
+        if (strlen(path) >= XENSTORE_PATH_MAX) {
+            w->dropped++;
+            return;
+        }
+        if (w->count == XENSTORE_WATCH_QUEUE) {   /* drop the oldest: the newest matters */
+            w->head = (w->head + 1) % XENSTORE_WATCH_QUEUE;
+            w->count--;
+            w->dropped++;
+        }
+        kstrlcpy(w->events[(w->head + w->count) % XENSTORE_WATCH_QUEUE], path, XENSTORE_PATH_MAX);
+        w->count++;
+        waitq_wake_all(&w->waiters);
+        return;
+    }
+    stats.watch_events_unknown++;
+}
+
+static void deliver_reply(const struct xs_header *h, const uint8_t *payload)
+{
+    for (struct xs_request *r = in_flight; r; r = r->next) {
+        if (r->req_id != h->req_id || r->done)
+            continue;
+        r->payload = kmalloc(h->len + 1);
+        if (!r->payload) {
+            r->err = -ENOMEM;
+        } else {
+            memcpy(r->payload, payload, h->len);
+            r->payload[h->len] = '\0';
+            r->reply = *h;
+        }
+        r->done = true;
+        stats.replies++;
+        waitq_wake_all(&r->waiters);
+        return;
+    }
+    stats.unmatched_replies++;
+}
+
+static void handle_message(void)
+{
+    const struct xs_header *h = &assembler.header;
+    const char *payload = (const char *)assembler.buf + XS_HEADER_SIZE;
+    if (h->type == XS_WATCH_EVENT)
+        deliver_watch_event(payload, h->len);
+    else
+        deliver_reply(h, (const uint8_t *)payload);
+}
+
+static int reader_fiber(void *arg)
+{
+    uint64_t seen = store_event.count;
+    uint8_t chunk[256];
+    for (;;) {
+        long n = xs_ring_read(ring, chunk, sizeof(chunk));
+        if (n < 0) {
+            /* Indices no daemon would produce: nothing on the ring can be trusted. */
+            stats.malformed++;
+            log_error("xenstore", "response ring indices are corrupt; failing requests");
+            fail_all_in_flight(-EPROTO);
+            ring->rsp_cons = ring->rsp_prod;
+            continue;
+        }
+        if (n > 0) {
+            xen_event_notify(&store_event);   /* space freed for the daemon */
+            for (long used = 0; used < n;) {
+                bool complete;
+                long took = xs_assembler_feed(&assembler, chunk + used, (size_t)(n - used),
+                                              &complete);
+                if (took < 0) {
+                    stats.malformed++;
+                    log_error("xenstore", "malformed reply header; failing requests");
+                    fail_all_in_flight(-EBADMSG);
+                    break;
+                }
+                used += took;
+                if (complete)
+                    handle_message();
+            }
+            continue;
+        }
+        xen_event_wait(&store_event, &seen, DEADLINE_NONE);
+    }
+    return 0;
+}
+
+/* ---- requests ---- */
+
+static int write_message(const uint8_t *msg, size_t len)
+{
+    while (writer_busy)
+        waitq_wait(&writer_queue, DEADLINE_NONE);
+    writer_busy = true;
+    uint64_t seen = store_event.count;
+    uint64_t deadline = platform_monotonic_ns() + XENSTORE_REQUEST_TIMEOUT_NS;
+    int rc = 0;
+    size_t sent = 0;
+    while (sent < len) {
+        long n = xs_ring_write(ring, msg + sent, len - sent);
+        if (n < 0) {
+            stats.malformed++;
+            rc = -EPROTO;
+            break;
+        }
+        sent += (size_t)n;
+        xen_event_notify(&store_event);
+        if (sent < len && (rc = xen_event_wait(&store_event, &seen, deadline)) < 0)
+            break;
+    }
+    writer_busy = false;
+    waitq_wake_one(&writer_queue);
+    return rc;
+}
+
+static void unlink_request(struct xs_request *req)
+{
+    for (struct xs_request **p = &in_flight; *p; p = &(*p)->next) {
+        if (*p == req) {
+            *p = req->next;
+            in_flight_count--;
+            return;
+        }
+    }
+}
+
+/* Sends one request and waits for its reply. On success *reply_out holds the payload (the
+ * caller kfrees it) and *reply_len its length. */
+static int transact_once(uint32_t type, uint32_t tx, const struct xs_piece *pieces, size_t count,
+                         char **reply_out, size_t *reply_len)
+{
+    if (!ready)
+        return -ENODEV;
+    if (!fiber_current())
+        return -EPERM;   /* waiting needs a fiber */
+    struct xs_request req = { .req_id = next_req_id++ };
+    if (next_req_id == 0)
+        next_req_id = 1;
+    waitq_init(&req.waiters);
+    uint8_t *msg = kmalloc(XS_MSG_MAX);
+    if (!msg)
+        return -ENOMEM;
+    long len = xs_encode(msg, XS_MSG_MAX, type, req.req_id, tx, pieces, count);
+    if (len < 0) {
+        kfree(msg);
+        return (int)len;
+    }
+    /* Registered before the bytes go out, so the reply cannot overtake us. */
+    req.next = in_flight;
+    in_flight = &req;
+    if (++in_flight_count > stats.in_flight_max)
+        stats.in_flight_max = in_flight_count;
+    stats.requests++;
+    int rc = write_message(msg, (size_t)len);
+    kfree(msg);
+    uint64_t deadline = platform_monotonic_ns() + XENSTORE_REQUEST_TIMEOUT_NS;
+    while (rc == 0 && !req.done)
+        rc = waitq_wait(&req.waiters, deadline);
+    unlink_request(&req);
+    if (rc == -ETIMEDOUT && !req.done)
+        stats.timeouts++;
+    if (rc == 0 && req.err)
+        rc = req.err;
+    if (rc == 0 && req.reply.type == XS_ERROR) {
+        rc = xs_decode_error(req.payload, req.reply.len);
+        stats.errors++;
+    } else if (rc == 0 && req.reply.type != type) {
+        stats.malformed++;
+        rc = -EBADMSG;
+    }
+    if (rc < 0) {
+        kfree(req.payload);
+        return rc;
+    }
+    *reply_out = req.payload;
+    *reply_len = req.reply.len;
+    return 0;
+}
+
+static struct xs_piece str_piece(const char *s)
+{
+    return (struct xs_piece){ s, strlen(s) + 1 };
+}
+
+/* A request whose reply carries nothing we keep ("OK"). */
+static int simple_request(uint32_t type, uint32_t tx, const struct xs_piece *pieces, size_t n)
+{
+    char *reply;
+    size_t len;
+    int rc = transact_once(type, tx, pieces, n, &reply, &len);
+    if (rc == 0)
+        kfree(reply);
+    return rc;
+}
+
+int xenstore_read(uint32_t tx, const char *path, char *buf, size_t cap)
+{
+    struct xs_piece p = str_piece(path);
+    char *reply;
+    size_t len;
+    int rc = transact_once(XS_READ, tx, &p, 1, &reply, &len);
+    if (rc < 0)
+        return rc;
+    if (len + 1 > cap) {
+        rc = -EOVERFLOW;
+    } else {
+        memcpy(buf, reply, len);
+        buf[len] = '\0';
+        rc = (int)len;
+    }
+    kfree(reply);
+    return rc;
+}
+
+int xenstore_read_uint(uint32_t tx, const char *path, unsigned long *value)
+{
+    char buf[24];
+    int rc = xenstore_read(tx, path, buf, sizeof(buf));
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return -EINVAL;
+    unsigned long v = 0;
+    for (int i = 0; i < rc; i++) {
+        if (buf[i] < '0' || buf[i] > '9' || v > (~0ul - 9) / 10)
+            return -EINVAL;
+        v = v * 10 + (unsigned long)(buf[i] - '0');
+    }
+    *value = v;
+    return 0;
+}
+
+int xenstore_write(uint32_t tx, const char *path, const char *value)
+{
+    struct xs_piece p[2] = { str_piece(path), { value, strlen(value) } };
+    return simple_request(XS_WRITE, tx, p, 2);
+}
+
+int xenstore_mkdir(uint32_t tx, const char *path)
+{
+    struct xs_piece p = str_piece(path);
+    return simple_request(XS_MKDIR, tx, &p, 1);
+}
+
+int xenstore_rm(uint32_t tx, const char *path)
+{
+    struct xs_piece p = str_piece(path);
+    return simple_request(XS_RM, tx, &p, 1);
+}
+
+int xenstore_directory(uint32_t tx, const char *path, char *buf, size_t cap, const char **names,
+                       size_t max)
+{
+    struct xs_piece p = str_piece(path);
+    char *reply;
+    size_t len;
+    int rc = transact_once(XS_DIRECTORY, tx, &p, 1, &reply, &len);
+    if (rc < 0)
+        return rc;
+    if (len > cap)
+        rc = -EOVERFLOW;
+    else {
+        memcpy(buf, reply, len);
+        rc = xs_split_strings(buf, len, names, max);
+    }
+    kfree(reply);
+    return rc;
+}
+
+int xenstore_get_perms(uint32_t tx, const char *path, struct xs_perm *perms, size_t max)
+{
+    struct xs_piece p = str_piece(path);
+    char *reply;
+    size_t len;
+    int rc = transact_once(XS_GET_PERMS, tx, &p, 1, &reply, &len);
+    if (rc < 0)
+        return rc;
+    rc = xs_decode_perms(reply, len, perms, max);
+    kfree(reply);
+    return rc;
+}
+
+int xenstore_set_perms(uint32_t tx, const char *path, const struct xs_perm *perms, size_t count)
+{
+    char encoded[256];
+    long n = xs_encode_perms(encoded, sizeof(encoded), perms, count);
+    if (n < 0)
+        return (int)n;
+    struct xs_piece p[2] = { str_piece(path), { encoded, (size_t)n } };
+    return simple_request(XS_SET_PERMS, tx, p, 2);
+}
+
+int xenstore_domain_path(char *buf, size_t cap)
+{
+    char *reply;
+    size_t len;
+    /* A guest is not told its domain id; the toolstack writes it under the home directory,
+     * which relative paths reach. */
+    char id[8];
+    int rc = xenstore_read(XENSTORE_NO_TX, "domid", id, sizeof(id));
+    if (rc < 0)
+        return rc;
+    struct xs_piece p = str_piece(id);
+    rc = transact_once(XS_GET_DOMAIN_PATH, XENSTORE_NO_TX, &p, 1, &reply, &len);
+    if (rc < 0)
+        return rc;
+    if (len == 0 || reply[len - 1] != '\0' || len > cap)
+        rc = len > cap ? -EOVERFLOW : -EBADMSG;
+    else
+        memcpy(buf, reply, len);
+    kfree(reply);
+    return rc;
+}
+
+int xenstore_transaction_start(uint32_t *tx)
+{
+    struct xs_piece p = { "", 1 };
+    char *reply;
+    size_t len;
+    int rc = transact_once(XS_TRANSACTION_START, XENSTORE_NO_TX, &p, 1, &reply, &len);
+    if (rc < 0)
+        return rc;
+    /* The id as a decimal string, terminated. */
+    unsigned long id = 0;
+    rc = (len >= 2 && reply[len - 1] == '\0') ? 0 : -EBADMSG;
+    for (size_t i = 0; rc == 0 && i + 1 < len; i++) {
+        if (reply[i] < '0' || reply[i] > '9' || id > 0xffffffful)
+            rc = -EBADMSG;
+        else
+            id = id * 10 + (unsigned long)(reply[i] - '0');
+    }
+    kfree(reply);
+    if (rc == 0 && (id == 0 || id > 0xfffffffful))
+        rc = -EBADMSG;
+    if (rc == 0)
+        *tx = (uint32_t)id;
+    return rc;
+}
+
+int xenstore_transaction_end(uint32_t tx, bool commit)
+{
+    struct xs_piece p = str_piece(commit ? "T" : "F");
+    return simple_request(XS_TRANSACTION_END, tx, &p, 1);
+}
+
+int xenstore_transact(int (*body)(uint32_t tx, void *arg), void *arg, unsigned attempts)
+{
+    for (unsigned i = 0; i < attempts; i++) {
+        uint32_t tx;
+        int rc = xenstore_transaction_start(&tx);
+        if (rc < 0)
+            return rc;
+        rc = body(tx, arg);
+        if (rc < 0) {
+            xenstore_transaction_end(tx, false);
+            if (rc != -EAGAIN)
+                return rc;
+            continue;
+        }
+        rc = xenstore_transaction_end(tx, true);
+        if (rc != -EAGAIN)
+            return rc;
+        log_debug("xenstore", "transaction conflict; retrying (%u)", i + 1);
+    }
+    return -EAGAIN;
+}
+
+/* ---- watches ---- */
+
+int xenstore_watch(struct xenstore_watch *w, const char *path)
+{
+    if (kstrlcpy(w->path, path, sizeof(w->path)) >= sizeof(w->path))
+        return -ENAMETOOLONG;
+    ksnprintf(w->token, sizeof(w->token), "xenolith-%u", next_watch_token++);
+    w->head = w->count = 0;
+    w->dropped = 0;
+    waitq_init(&w->waiters);
+    /* Linked before the request, so the immediate first event finds it. */
+    w->active = true;
+    w->next = watches;
+    watches = w;
+    struct xs_piece p[2] = { str_piece(w->path), str_piece(w->token) };
+    int rc = simple_request(XS_WATCH, XENSTORE_NO_TX, p, 2);
+    if (rc < 0) {
+        w->active = false;
+        for (struct xenstore_watch **q = &watches; *q; q = &(*q)->next)
+            if (*q == w) {
+                *q = w->next;
+                break;
+            }
+    }
+    return rc;
+}
+
+int xenstore_unwatch(struct xenstore_watch *w)
+{
+    if (!w->active)
+        return -EINVAL;
+    struct xs_piece p[2] = { str_piece(w->path), str_piece(w->token) };
+    int rc = simple_request(XS_UNWATCH, XENSTORE_NO_TX, p, 2);
+    w->active = false;
+    for (struct xenstore_watch **q = &watches; *q; q = &(*q)->next)
+        if (*q == w) {
+            *q = w->next;
+            break;
+        }
+    waitq_wake_all(&w->waiters);
+    return rc;
+}
+
+int xenstore_watch_next(struct xenstore_watch *w, char *buf, size_t cap, uint64_t deadline_ns)
+{
+    while (w->count == 0) {
+        if (!w->active)
+            return -EPIPE;
+        int rc = waitq_wait(&w->waiters, deadline_ns);
+        if (rc < 0 && w->count == 0)
+            return rc;
+    }
+    kstrlcpy(buf, w->events[w->head], cap);
+    w->head = (w->head + 1) % XENSTORE_WATCH_QUEUE;
+    w->count--;
+    return 0;
+}
+
+/* ---- set-up ---- */
+
+static int hvm_param(uint32_t index, uint64_t *value)
+{
+    struct xen_hvm_param param = { .domid = DOMID_SELF, .index = index };
+    long rc = xen_hvm_op(HVMOP_get_param, &param);
+    if (rc < 0)
+        return (int)rc;
+    *value = param.value;
+    return 0;
+}
+
+int xenstore_init(void)
+{
+    uint64_t pfn = 0, port = 0;
+    int rc;
+    if ((rc = hvm_param(HVM_PARAM_STORE_PFN, &pfn)) < 0 ||
+        (rc = hvm_param(HVM_PARAM_STORE_EVTCHN, &port)) < 0)
+        return rc;
+    if (pfn == 0 || port == 0 || port >= XEN_EVENT_PORTS)
+        return -ENODEV;
+    /* Like the console page, the store page is a Xen special page the memory map lists. */
+    ring = (volatile struct xenstore_domain_interface *)(uintptr_t)(pfn << 12);
+    xs_assembler_reset(&assembler);
+    xen_event_init(&store_event, NULL, NULL);
+    if ((rc = xen_event_bind_existing(&store_event, (uint32_t)port)) < 0)
+        return rc;
+    struct fiber *f = fiber_spawn("xenstore", reader_fiber, NULL, 0);
+    if (!f)
+        return -ENOMEM;
+    fiber_detach(f);
+    ready = true;
+    return 0;
+}

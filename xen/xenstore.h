@@ -1,0 +1,86 @@
+/*
+ * xen/xenstore: the xenstore client for fibers. Every call blocks only the calling fiber
+ * (never from loop context: those return -EPERM); many fibers may have requests in flight at
+ * once, matched to replies by req_id. Watch events go to the fiber waiting on that watch.
+ * Paths are absolute ("/local/domain/0/...") or relative to the domain's home
+ * ("device/vif/0" means /local/domain/<self>/device/vif/0), as xenstored resolves them.
+ * A reply the daemon sends malformed, oversized or unterminated fails the request with
+ * -EBADMSG; it is never read past its buffer.
+ *
+ * Errors are negative lib/errno.h codes: xenstored's error names map to them (ENOENT when a
+ * node does not exist, EACCES, EAGAIN when a transaction must be retried...), -ETIMEDOUT when
+ * the daemon does not answer within XENSTORE_REQUEST_TIMEOUT_NS.
+ */
+#ifndef XENOLITH_XEN_XENSTORE_H
+#define XENOLITH_XEN_XENSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "sched/sched.h"
+#include "xen/xenstore_codec.h"
+
+#define XENSTORE_NO_TX 0u
+#define XENSTORE_REQUEST_TIMEOUT_NS (10ull * 1000 * 1000 * 1000)
+#define XENSTORE_WATCH_QUEUE 8      /* events kept per watch before the oldest are dropped */
+#define XENSTORE_PATH_MAX 256       /* longest path we keep for a watch event */
+
+/* Attaches to the ring (HVM_PARAM_STORE_PFN / STORE_EVTCHN) and starts the reader fiber.
+ * Needs the heap, the scheduler and event channels. 0 or a negative errno. */
+int xenstore_init(void);
+bool xenstore_ready(void);
+
+/* The value at path into buf[cap], NUL-terminated; returns its length, or -EOVERFLOW if it
+ * does not fit (nothing partial is returned). */
+int xenstore_read(uint32_t tx, const char *path, char *buf, size_t cap);
+/* Reads an unsigned decimal integer; -EINVAL if the node holds something else. */
+int xenstore_read_uint(uint32_t tx, const char *path, unsigned long *value);
+int xenstore_write(uint32_t tx, const char *path, const char *value);
+int xenstore_mkdir(uint32_t tx, const char *path);
+int xenstore_rm(uint32_t tx, const char *path);
+/* The children of path: the names are stored in buf[cap] and pointed to by names[max].
+ * Returns the count, -E2BIG if more than max, -EOVERFLOW if buf is too small. */
+int xenstore_directory(uint32_t tx, const char *path, char *buf, size_t cap, const char **names,
+                       size_t max);
+int xenstore_get_perms(uint32_t tx, const char *path, struct xs_perm *perms, size_t max);
+int xenstore_set_perms(uint32_t tx, const char *path, const struct xs_perm *perms, size_t count);
+/* This domain's home path ("/local/domain/<id>"), into buf[cap]. */
+int xenstore_domain_path(char *buf, size_t cap);
+
+/* Transactions: start gives *tx; end commits (or aborts) and returns -EAGAIN when the daemon
+ * saw a conflicting change, in which case the whole body must be redone. xenstore_transact
+ * does exactly that: runs body(tx, arg) in a fresh transaction until it commits, at most
+ * `attempts` times (then -EAGAIN). A body returning an error aborts and that error is returned. */
+int xenstore_transaction_start(uint32_t *tx);
+int xenstore_transaction_end(uint32_t tx, bool commit);
+int xenstore_transact(int (*body)(uint32_t tx, void *arg), void *arg, unsigned attempts);
+
+/* Watches: events (the path that changed, which may be below the watched one) queue on the
+ * watch and wake the fiber in xenstore_watch_next. xenstored sends one event at once when the
+ * watch is set, so a watcher always starts by reading the current state. */
+struct xenstore_watch {
+    char path[XENSTORE_PATH_MAX];
+    char token[24];
+    char events[XENSTORE_WATCH_QUEUE][XENSTORE_PATH_MAX];
+    unsigned head, count;
+    uint64_t dropped;           /* events lost to a full queue or an over-long path */
+    struct waitq waiters;
+    bool active;
+    struct xenstore_watch *next;
+};
+int xenstore_watch(struct xenstore_watch *w, const char *path);
+int xenstore_unwatch(struct xenstore_watch *w);
+/* Takes the oldest event (its path into buf[cap]), waiting until deadline_ns if none is
+ * queued. 0, -ETIMEDOUT, -EPIPE if the watch was removed. */
+int xenstore_watch_next(struct xenstore_watch *w, char *buf, size_t cap, uint64_t deadline_ns);
+
+struct xenstore_stats {
+    uint64_t requests, replies, errors, timeouts;
+    uint64_t watch_events, watch_events_unknown;
+    uint64_t unmatched_replies;  /* a req_id nobody waits for (late reply after a timeout) */
+    uint64_t malformed;          /* replies or ring states refused */
+    uint64_t in_flight_max;
+};
+void xenstore_get_stats(struct xenstore_stats *out);
+
+#endif

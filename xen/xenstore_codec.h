@@ -1,0 +1,90 @@
+/*
+ * xen/xenstore_codec: the xenstore wire protocol (<xen/io/xs_wire.h>) as pure functions, so
+ * every rule is unit-tested (test/unit/test_xen_xenstore_codec.c) and fuzzed
+ * (test/fuzz/fuzz_xenstore*.c) on the host; xen/xenstore.c adds the event channel and fibers.
+ *
+ * A message is a 16-byte header {type, req_id, tx_id, len} and `len` payload bytes, len at most
+ * XENSTORE_PAYLOAD_MAX. Requests carry NUL-terminated strings (a write's value is the last
+ * piece and is not terminated); replies carry a value (read), NUL-separated names (directory),
+ * "OK" (most writes), an error name (XS_ERROR) or, unrequested, a watch event "path\0token\0".
+ * The shared page holds two 1 KiB rings (req, rsp) with free-running 32-bit indices.
+ * Everything coming from the other side is checked: a header with an impossible length or
+ * type, an unterminated string, or ring indices further apart than the ring is refused with
+ * -EBADMSG/-EPROTO, never read past.
+ */
+#ifndef XENOLITH_XEN_XENSTORE_CODEC_H
+#define XENOLITH_XEN_XENSTORE_CODEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <xen/io/xs_wire.h>
+
+#define XS_HEADER_SIZE 16u
+#define XS_MSG_MAX (XS_HEADER_SIZE + XENSTORE_PAYLOAD_MAX)
+
+struct xs_header {
+    uint32_t type, req_id, tx_id, len;
+};
+
+struct xs_piece {
+    const void *data;
+    size_t len;
+};
+
+/* Writes header and pieces into buf[cap]. Returns the message size, or -EMSGSIZE when the
+ * payload exceeds XENSTORE_PAYLOAD_MAX or cap. */
+long xs_encode(void *buf, size_t cap, uint32_t type, uint32_t req_id, uint32_t tx_id,
+               const struct xs_piece *pieces, size_t count);
+
+/* Reads a header. -EBADMSG for a length above XENSTORE_PAYLOAD_MAX or a type we never expect
+ * in a reply (only replies to our requests, XS_ERROR and XS_WATCH_EVENT are). */
+int xs_decode_header(const void *buf, size_t len, struct xs_header *out);
+
+/* The negative errno an XS_ERROR payload names ("EAGAIN\0" -> -EAGAIN); unknown -> -EIO,
+ * unterminated -> -EBADMSG. */
+int xs_decode_error(const char *payload, size_t len);
+
+/* Splits a payload of NUL-terminated strings (directory, get_perms, watch events) into
+ * items[max]. Returns the count, -EBADMSG if the last string is unterminated, -E2BIG if more
+ * than max. An empty payload is zero strings. */
+int xs_split_strings(const char *payload, size_t len, const char **items, size_t max);
+
+/* A watch event payload: exactly "path\0token\0" (extra strings are ignored, as xenstored may
+ * append). -EBADMSG otherwise. */
+int xs_decode_watch_event(const char *payload, size_t len, const char **path,
+                          const char **token);
+
+/* Permissions: one entry per string, a letter (n none, r read, w write, b both) and a domain
+ * id; the first entry names the owner and the default for other domains. */
+struct xs_perm {
+    char access;        /* 'n', 'r', 'w', 'b' */
+    uint16_t domid;
+};
+int xs_decode_perms(const char *payload, size_t len, struct xs_perm *out, size_t max);
+/* Encodes perms as NUL-terminated strings into buf[cap]; returns bytes or -EMSGSIZE/-EINVAL. */
+long xs_encode_perms(char *buf, size_t cap, const struct xs_perm *perms, size_t count);
+
+/* ---- the shared rings ---- */
+/* Copies up to len bytes into the request ring; returns bytes written (0: full), -EPROTO if
+ * the indices are corrupt. The bytes are visible before the new req_prod (release). */
+long xs_ring_write(volatile struct xenstore_domain_interface *intf, const void *buf, size_t len);
+/* Copies up to len bytes out of the response ring; returns bytes read, -EPROTO if corrupt.
+ * rsp_cons moves after the bytes are copied (the slots are then free for the daemon). */
+long xs_ring_read(volatile struct xenstore_domain_interface *intf, void *buf, size_t len);
+
+/* Reassembles messages from the response stream. Feed it bytes until it has one message. */
+struct xs_assembler {
+    uint8_t buf[XS_MSG_MAX];
+    size_t have;
+    struct xs_header header;
+    bool header_ok;
+};
+void xs_assembler_reset(struct xs_assembler *a);
+/* Takes bytes from data[len] (never more than the current message needs). Returns bytes
+ * consumed; sets *complete when a whole message is in a->buf (header in a->header, payload at
+ * a->buf + XS_HEADER_SIZE); -EBADMSG if the header is malformed (the stream is then lost). */
+long xs_assembler_feed(struct xs_assembler *a, const void *data, size_t len, bool *complete);
+
+#endif
