@@ -425,7 +425,7 @@ void tcp_ipv4_error(struct netstack *s, const struct ipv4_icmp_error *err)
     uint32_t seq = load_be32(err->quoted_payload + 4);
     struct tcp_conn *c = tcp_conn_lookup(ts, &ep);
     /* RFC 5927 4.1: only an error quoting a sequence number in flight can be ours. */
-    if (!c || c->state == TCPS_TIME_WAIT || !seq_between(seq, c->snd_una, c->snd_nxt)) {
+    if (!c || c->state == TCPS_TIME_WAIT || !seq_in_window(seq, c->snd_una, c->snd_nxt - c->snd_una)) {
         s->tcp_stats.rx_icmp_ignored++;
         return;
     }

@@ -73,8 +73,10 @@ int tcp_connect_from(struct netstack *s, uint16_t local_port, uint32_t dst, uint
                 c->user_owned = false;
                 if (c->state == TCPS_SYN_RECEIVED)
                     tcp_send_rst_conn(c);
-                tcp_conn_terminate(c, -ETIMEDOUT);
-                return -ETIMEDOUT;
+                /* an ICMP unreachable seen during the open says more than "timed out" */
+                int err = c->error ? c->error : -ETIMEDOUT;
+                tcp_conn_terminate(c, err);
+                return err;
             }
         }
     }
