@@ -145,21 +145,24 @@ int tcp_send_raw(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t 
     struct ipv4_tx tx = { .src = ep->local_ip, .dst = ep->remote_ip, .protocol = IPV4_PROTO_TCP,
                           .dont_fragment = true };
     int err = ipv4_output(s, p, &tx);
-    if (err && err != -EMSGSIZE) {
-        s->tcp_stats.tx_errors++;
-        return err;
-    }
     if (err == -EMSGSIZE) {
         s->tcp_stats.tx_errors++;
         if (c)
             tcp_pmtu_changed(c);
         return err;
     }
-    s->tcp_stats.tx_segments++;
-    if (data_len)
-        s->tcp_stats.tx_data_segments++;
-    if (flags & TCP_FLAG_RST)
-        s->tcp_stats.tx_rst++;
+    if (err) {
+        /* Refused below us (link down, no route, device queue full): treated like a loss on the
+         * wire, so the retransmission timer runs and the retry limits or the user timeout decide
+         * when to give up, instead of the data waiting with no timer at all. */
+        s->tcp_stats.tx_errors++;
+    } else {
+        s->tcp_stats.tx_segments++;
+        if (data_len)
+            s->tcp_stats.tx_data_segments++;
+        if (flags & TCP_FLAG_RST)
+            s->tcp_stats.tx_rst++;
+    }
     if (c) {
         c->stats.segs_out++;
         if (flags & TCP_FLAG_ACK) {
