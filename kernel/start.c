@@ -142,7 +142,9 @@ void kernel_start(void)
     sched_run(machine_done, NULL);
 
     enum shutdown_reason reason;
-    if (main_finished)
+    if (main_finished && main_status == 0 && shutdown_requested)
+        reason = requested_reason;   /* main obeyed the request: end the way it asked (reboot) */
+    else if (main_finished)
         reason = main_status == 0 ? SHUTDOWN_SUCCESS : SHUTDOWN_FAILURE;
     else if (shutdown_requested)
         reason = requested_reason;

@@ -14,3 +14,6 @@ test-xen:
 # An interactive dom0 in the same test bed, with every built image in /xenolith/images.
 xen-shell:
 	@scripts/xen-testbed/run.sh --shell $(XEN_TEST_ARGS)
+
+# build/xen/xentest: the in-kernel half of the Xen platform tests (test/xen/guest).
+$(eval $(call kernel_image_rule,xentest,$(call module_objs,xen,test/xen/guest)))

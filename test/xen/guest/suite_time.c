@@ -1,0 +1,86 @@
+/*
+ * test/xen/guest/suite_time: the PV clock and one-shot timers under real Xen. The wall clock
+ * line is compared with dom0's clock by the test script (xen-time.sh).
+ */
+#include "test/xen/guest/xentest.h"
+#include "platform/platform.h"
+#include "sched/sched.h"
+#include "xen/events.h"
+#include "xen/pvclock.h"
+
+#define MS 1000000ull
+/* A timer may fire late by scheduling in dom0 and TCG's slowness, never early. */
+#define LATE_TOLERANCE_NS (40 * MS)
+
+struct timer_probe {
+    uint64_t fired_at;
+    bool fired;
+};
+
+static void probe_fired(struct timer *t, void *arg)
+{
+    struct timer_probe *p = arg;
+    p->fired_at = platform_monotonic_ns();
+    p->fired = true;
+}
+
+void suite_time(void)
+{
+    kprintf("xentest: pv clock: system time %llu ns, TSC %llu kHz per Xen's record\n",
+            (unsigned long long)xen_system_time_ns(),
+            (unsigned long long)(xen_pvclock_tsc_hz() / 1000));
+    uint64_t wall = platform_wallclock_ns();
+    kprintf("xentest: wallclock %llu.%03llu\n", (unsigned long long)(wall / 1000000000ull),
+            (unsigned long long)(wall / MS % 1000));
+    xt_check(wall / 1000000000ull > 1577836800ull, "wall clock from shared_info",
+             "%llu s since the epoch", (unsigned long long)(wall / 1000000000ull));
+
+    uint64_t prev = platform_monotonic_ns();
+    bool monotonic = true;
+    for (int i = 0; i < 100000; i++) {
+        uint64_t now = platform_monotonic_ns();
+        monotonic &= now >= prev;
+        prev = now;
+    }
+    xt_check(monotonic, "monotonic clock never goes back", "100000 reads, %llu version retries",
+             (unsigned long long)xen_pvclock_retries());
+
+    static const uint64_t sleeps_ms[] = { 1, 10, 20, 50, 100 };
+    for (unsigned i = 0; i < sizeof(sleeps_ms) / sizeof(sleeps_ms[0]); i++) {
+        struct xen_event_stats before, after;
+        xen_events_get_stats(&before);
+        uint64_t start = platform_monotonic_ns();
+        fiber_sleep_ns(sleeps_ms[i] * MS);
+        uint64_t slept = platform_monotonic_ns() - start;
+        xen_events_get_stats(&after);
+        xt_check(slept >= sleeps_ms[i] * MS && slept <= sleeps_ms[i] * MS + LATE_TOLERANCE_NS &&
+                     after.blocks > before.blocks,
+                 "sleep fires within tolerance", "%llu ms asked, %llu us slept, %llu idle blocks",
+                 (unsigned long long)sleeps_ms[i], (unsigned long long)(slept / 1000),
+                 (unsigned long long)(after.blocks - before.blocks));
+    }
+
+    /* Three timers armed out of order fire in deadline order, none early. */
+    struct timer t[3];
+    struct timer_probe p[3] = { { 0, false }, { 0, false }, { 0, false } };
+    uint64_t base = platform_monotonic_ns();
+    static const uint64_t offsets[] = { 30 * MS, 10 * MS, 20 * MS };
+    for (int i = 0; i < 3; i++) {
+        timer_init(&t[i], probe_fired, &p[i]);
+        timer_arm(&t[i], base + offsets[i]);
+    }
+    fiber_sleep_ns(60 * MS);
+    bool all = p[0].fired && p[1].fired && p[2].fired;
+    xt_check(all && p[1].fired_at <= p[2].fired_at && p[2].fired_at <= p[0].fired_at &&
+                 p[1].fired_at >= base + offsets[1] && p[0].fired_at >= base + offsets[0],
+             "timers fire in deadline order, never early", "late by %lld/%lld/%lld us",
+             (long long)(p[1].fired_at - base - offsets[1]) / 1000,
+             (long long)(p[2].fired_at - base - offsets[2]) / 1000,
+             (long long)(p[0].fired_at - base - offsets[0]) / 1000);
+
+    struct xen_event_stats s;
+    xen_events_get_stats(&s);
+    kprintf("xentest: timer via %s; %llu upcalls, %llu events, %llu idle blocks\n",
+            xen_timer_interface(), (unsigned long long)s.upcalls,
+            (unsigned long long)s.delivered, (unsigned long long)s.blocks);
+}
