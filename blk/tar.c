@@ -141,13 +141,13 @@ static int refuse(struct walk *w, int err, const char *name, const char *fmt, ..
     if (name) {
         char shown[96];
         printable(shown, sizeof(shown), name, strlen(name));
-        ksnprintf(w->err, w->err_size, "tar: entry '%s' at offset %llu: %s", shown,
-                  (unsigned long long)w->pos, what);
+        ksnprintf(w->err, w->err_size, "%s: entry '%s' at offset %llu: %s", w->a->dev->name,
+                  shown, (unsigned long long)w->pos, what);
     } else {
-        ksnprintf(w->err, w->err_size, "tar: header at offset %llu: %s",
+        ksnprintf(w->err, w->err_size, "%s: header at offset %llu: %s", w->a->dev->name,
                   (unsigned long long)w->pos, what);
     }
-    log_error("tar", "%s: %s", w->a->dev->name, w->err);
+    log_error("tar", "%s", w->err);
     return err;
 }
 
@@ -413,7 +413,7 @@ int tar_mount(struct blkdev *dev, const struct tar_options *options, struct tar_
     struct walk *w = kcalloc(1, sizeof(*w));
     int err = -ENOMEM;
     if (!a || !w) {
-        ksnprintf(err_buf, err_size, "tar: no memory to mount %s", dev->name);
+        ksnprintf(err_buf, err_size, "%s: no memory to mount the archive", dev->name);
         goto fail;
     }
     a->dev = dev;
@@ -425,7 +425,7 @@ int tar_mount(struct blkdev *dev, const struct tar_options *options, struct tar_
     w->err_size = err_size;
     err = tar_cache_init(a);
     if (err) {
-        ksnprintf(err_buf, err_size, "tar: no memory for the block cache of %s", dev->name);
+        ksnprintf(err_buf, err_size, "%s: no memory for the block cache", dev->name);
         goto fail;
     }
     bool end = false;

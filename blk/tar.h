@@ -84,7 +84,7 @@ struct tar_archive;
 /* Indexes the archive on dev (options may be NULL). Returns 0 and *out, or a negative errno
  * (-EBADMSG malformed, -E2BIG over a limit, -EIO and other device errors, -ENOMEM) with the
  * message in err[err_size] (also logged), e.g.
- *   "tar: entry 'site/../etc' at offset 1536: '..' component in the name". */
+ *   "disk0: entry 'site/../etc' at offset 1536: '..' component in the name". */
 int tar_mount(struct blkdev *dev, const struct tar_options *options, struct tar_archive **out,
               char *err, size_t err_size);
 /* Frees the index and the cache. No tar_read may be in progress. */
