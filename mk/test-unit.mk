@@ -19,3 +19,9 @@ build/test/unit/%: build/test/obj/test/unit/%.o $(SIM_OBJS) $(TEST_ARCHIVES)
 .PHONY: test-unit
 test-unit: $(UNIT_BINS)
 	@scripts/run-unit-tests.sh $(UNIT_BINS)
+
+# Xen's pure pieces (ring and table rules, no hypercalls) are unit-tested against fakes:
+# every test_xen_* program links them.
+XEN_PURE_SRCS      := xen/events_core.c xen/grants_core.c xen/xenstore_codec.c
+XEN_PURE_TEST_OBJS := $(patsubst %.c,build/test/obj/%.o,$(XEN_PURE_SRCS))
+$(filter build/test/unit/test_xen_%,$(UNIT_BINS)): $(XEN_PURE_TEST_OBJS)

@@ -70,16 +70,6 @@ void xen_events_block_until(uint64_t deadline_ns)
     __asm__ volatile("sti; hlt; cli" ::: "memory");
 }
 
-void xen_event_init(struct xen_event *ev, void (*handler)(struct xen_event *, void *), void *arg)
-{
-    ev->port = XEN_EVENT_NO_PORT;
-    ev->owned = false;
-    ev->count = 0;
-    waitq_init(&ev->waiters);
-    ev->handler = handler;
-    ev->arg = arg;
-}
-
 static void close_port(uint32_t port)
 {
     struct evtchn_close close = { .port = port };

@@ -4,6 +4,17 @@
 #include "xen/events_core.h"
 #include "lib/errno.h"
 
+/* Here rather than in events.c: it is pure, and the unit tests use it. */
+void xen_event_init(struct xen_event *ev, void (*handler)(struct xen_event *, void *), void *arg)
+{
+    ev->port = XEN_EVENT_NO_PORT;
+    ev->owned = false;
+    ev->count = 0;
+    waitq_init(&ev->waiters);
+    ev->handler = handler;
+    ev->arg = arg;
+}
+
 void events_core_init(struct events_core *c, volatile uint64_t *pending, volatile uint64_t *mask,
                       volatile uint64_t *pending_sel, volatile uint8_t *upcall_pending)
 {

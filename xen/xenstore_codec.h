@@ -19,7 +19,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* xs_wire.h defines a table of errno names whenever EINVAL is defined, naming errors
+ * lib/errno.h lacks; hide EINVAL from it (we map names ourselves, xs_decode_error). */
+#pragma push_macro("EINVAL")
+#undef EINVAL
 #include <xen/io/xs_wire.h>
+#pragma pop_macro("EINVAL")
 
 #define XS_HEADER_SIZE 16u
 #define XS_MSG_MAX (XS_HEADER_SIZE + XENSTORE_PAYLOAD_MAX)

@@ -45,6 +45,8 @@ void suite_time(void)
     xt_check(monotonic, "monotonic clock never goes back", "100000 reads, %llu version retries",
              (unsigned long long)xen_pvclock_retries());
 
+    /* From 10 ms up the vCPU must have blocked in Xen; a 1 ms sleep may pass while the loop
+     * still dispatches the events of boot. */
     static const uint64_t sleeps_ms[] = { 1, 10, 20, 50, 100 };
     for (unsigned i = 0; i < sizeof(sleeps_ms) / sizeof(sleeps_ms[0]); i++) {
         struct xen_event_stats before, after;
@@ -54,7 +56,7 @@ void suite_time(void)
         uint64_t slept = platform_monotonic_ns() - start;
         xen_events_get_stats(&after);
         xt_check(slept >= sleeps_ms[i] * MS && slept <= sleeps_ms[i] * MS + LATE_TOLERANCE_NS &&
-                     after.blocks > before.blocks,
+                     (sleeps_ms[i] < 10 || after.blocks > before.blocks),
                  "sleep fires within tolerance", "%llu ms asked, %llu us slept, %llu idle blocks",
                  (unsigned long long)sleeps_ms[i], (unsigned long long)(slept / 1000),
                  (unsigned long long)(after.blocks - before.blocks));

@@ -1,0 +1,225 @@
+/*
+ * Unit tests for xen/xenstore_codec.c, the xenstore wire protocol (Xen public io/xs_wire.h
+ * and docs/misc/xenstore.txt): 16-byte headers, the XENSTORE_PAYLOAD_MAX limit, error names,
+ * NUL-separated strings (directory, perms, watch events "path\0token\0"), permission strings
+ * (n/r/w/b + domid), the 1 KiB rings with free-running indices, and reassembly of replies that
+ * arrive split at any byte. Malformed or oversized input is refused, never read past.
+ */
+#include <check.h>
+#include <string.h>
+
+#include "lib/errno.h"
+#include "xen/xenstore_codec.h"
+
+static size_t build(uint8_t *buf, uint32_t type, uint32_t req_id, const void *payload,
+                    size_t len)
+{
+    struct xs_piece p = { payload, len };
+    long n = xs_encode(buf, XS_MSG_MAX, type, req_id, 0, &p, 1);
+    ck_assert_int_ge(n, 0);
+    return (size_t)n;
+}
+
+START_TEST(encode_lays_out_header_and_pieces)
+{
+    uint8_t buf[64];
+    struct xs_piece p[2] = { { "a/b", 4 }, { "val", 3 } };
+    long n = xs_encode(buf, sizeof(buf), XS_WRITE, 7, 9, p, 2);
+    ck_assert_int_eq(n, 16 + 7);
+    struct xsd_sockmsg h;
+    memcpy(&h, buf, 16);
+    ck_assert_uint_eq(h.type, XS_WRITE);
+    ck_assert_uint_eq(h.req_id, 7);
+    ck_assert_uint_eq(h.tx_id, 9);
+    ck_assert_uint_eq(h.len, 7);
+    ck_assert(memcmp(buf + 16, "a/b\0val", 7) == 0);
+}
+END_TEST
+
+START_TEST(encode_refuses_oversized_payload)
+{
+    static uint8_t buf[XS_MSG_MAX + 16];
+    static char big[XENSTORE_PAYLOAD_MAX + 1];
+    struct xs_piece p = { big, sizeof(big) };
+    ck_assert_int_eq(xs_encode(buf, sizeof(buf), XS_WRITE, 1, 0, &p, 1), -EMSGSIZE);
+    p.len = XENSTORE_PAYLOAD_MAX;
+    ck_assert_int_eq(xs_encode(buf, sizeof(buf), XS_WRITE, 1, 0, &p, 1),
+                     16 + XENSTORE_PAYLOAD_MAX);
+    ck_assert_int_eq(xs_encode(buf, 20, XS_WRITE, 1, 0, &p, 1), -EMSGSIZE);
+}
+END_TEST
+
+START_TEST(header_length_and_type_checked)
+{
+    uint8_t buf[XS_MSG_MAX];
+    struct xs_header h;
+    build(buf, XS_READ, 3, "x", 1);
+    ck_assert_int_eq(xs_decode_header(buf, 16, &h), 0);
+    ck_assert_uint_eq(h.req_id, 3);
+    ck_assert_int_eq(xs_decode_header(buf, 15, &h), -EBADMSG);
+    struct xsd_sockmsg raw = { XS_READ, 1, 0, XENSTORE_PAYLOAD_MAX + 1 };
+    memcpy(buf, &raw, 16);
+    ck_assert_int_eq(xs_decode_header(buf, 16, &h), -EBADMSG);
+    raw = (struct xsd_sockmsg){ 999, 1, 0, 0 };
+    memcpy(buf, &raw, 16);
+    ck_assert_int_eq(xs_decode_header(buf, 16, &h), -EBADMSG);
+}
+END_TEST
+
+START_TEST(error_names_map_to_errno)
+{
+    ck_assert_int_eq(xs_decode_error("EAGAIN", 7), -EAGAIN);
+    ck_assert_int_eq(xs_decode_error("ENOENT", 7), -ENOENT);
+    ck_assert_int_eq(xs_decode_error("EACCES", 7), -EACCES);
+    ck_assert_int_eq(xs_decode_error("EWHATEVER", 10), -EIO);
+    ck_assert_int_eq(xs_decode_error("EAGAIN", 6), -EBADMSG);   /* unterminated */
+    ck_assert_int_eq(xs_decode_error("", 0), -EBADMSG);
+}
+END_TEST
+
+START_TEST(strings_split_and_bounded)
+{
+    const char *items[3];
+    ck_assert_int_eq(xs_split_strings("a\0bc\0", 5, items, 3), 2);
+    ck_assert_str_eq(items[0], "a");
+    ck_assert_str_eq(items[1], "bc");
+    ck_assert_int_eq(xs_split_strings("", 0, items, 3), 0);
+    ck_assert_int_eq(xs_split_strings("a\0b", 3, items, 3), -EBADMSG);
+    ck_assert_int_eq(xs_split_strings("a\0b\0c\0d\0", 8, items, 3), -E2BIG);
+    ck_assert_int_eq(xs_split_strings("\0\0", 2, items, 3), 2);   /* empty names */
+}
+END_TEST
+
+START_TEST(watch_event_needs_path_and_token)
+{
+    const char *path, *token;
+    ck_assert_int_eq(xs_decode_watch_event("/a/b\0tok\0", 9, &path, &token), 0);
+    ck_assert_str_eq(path, "/a/b");
+    ck_assert_str_eq(token, "tok");
+    ck_assert_int_eq(xs_decode_watch_event("/a/b\0", 5, &path, &token), -EBADMSG);
+    ck_assert_int_eq(xs_decode_watch_event("/a/b\0tok", 8, &path, &token), -EBADMSG);
+    ck_assert_int_eq(xs_decode_watch_event("", 0, &path, &token), -EBADMSG);
+}
+END_TEST
+
+START_TEST(perms_round_trip_and_refusals)
+{
+    struct xs_perm in[3] = { { 'n', 5 }, { 'r', 0 }, { 'b', 65535 } }, out[3];
+    char buf[64];
+    long n = xs_encode_perms(buf, sizeof(buf), in, 3);
+    ck_assert_int_eq(n, 3 + 3 + 7);
+    ck_assert(memcmp(buf, "n5\0r0\0b65535\0", (size_t)n) == 0);
+    ck_assert_int_eq(xs_decode_perms(buf, (size_t)n, out, 3), 3);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(out[i].access, in[i].access);
+        ck_assert_uint_eq(out[i].domid, in[i].domid);
+    }
+    ck_assert_int_eq(xs_decode_perms("x1\0", 3, out, 3), -EBADMSG);
+    ck_assert_int_eq(xs_decode_perms("r\0", 2, out, 3), -EBADMSG);
+    ck_assert_int_eq(xs_decode_perms("r65536\0", 7, out, 3), -EBADMSG);
+    ck_assert_int_eq(xs_decode_perms("r1a\0", 4, out, 3), -EBADMSG);
+    ck_assert_int_eq(xs_decode_perms("", 0, out, 3), -EBADMSG);
+    ck_assert_int_eq(xs_decode_perms("r1\0r2\0", 6, out, 1), -E2BIG);
+    struct xs_perm bad = { 'x', 1 };
+    ck_assert_int_eq(xs_encode_perms(buf, sizeof(buf), &bad, 1), -EINVAL);
+    ck_assert_int_eq(xs_encode_perms(buf, 3, in, 3), -EMSGSIZE);
+}
+END_TEST
+
+START_TEST(rings_wrap_and_refuse_corrupt_indices)
+{
+    static struct xenstore_domain_interface intf;
+    memset(&intf, 0, sizeof(intf));
+    intf.req_prod = intf.req_cons = 0xfffffffeu;
+    ck_assert_int_eq(xs_ring_write(&intf, "abcd", 4), 4);
+    ck_assert_uint_eq(intf.req_prod, 2);
+    ck_assert(intf.req[1022] == 'a' && intf.req[1] == 'd');
+    /* Full: only what fits. */
+    static char big[2000];
+    ck_assert_int_eq(xs_ring_write(&intf, big, sizeof(big)), XENSTORE_RING_SIZE - 4);
+    ck_assert_int_eq(xs_ring_write(&intf, "x", 1), 0);
+    intf.req_cons = intf.req_prod + 1;   /* consumer ahead of producer: corrupt */
+    ck_assert_int_eq(xs_ring_write(&intf, "x", 1), -EPROTO);
+
+    intf.rsp_cons = 0xffffffffu;
+    intf.rsp[1023] = 'p';
+    intf.rsp[0] = 'q';
+    intf.rsp_prod = 1;
+    char out[8];
+    ck_assert_int_eq(xs_ring_read(&intf, out, sizeof(out)), 2);
+    ck_assert(out[0] == 'p' && out[1] == 'q');
+    ck_assert_uint_eq(intf.rsp_cons, 1);
+    intf.rsp_prod = intf.rsp_cons + XENSTORE_RING_SIZE + 1;
+    ck_assert_int_eq(xs_ring_read(&intf, out, sizeof(out)), -EPROTO);
+    ck_assert_uint_eq(intf.rsp_cons, 1);
+}
+END_TEST
+
+START_TEST(assembler_handles_any_split)
+{
+    static uint8_t stream[2 * XS_MSG_MAX];
+    size_t a = build(stream, XS_READ, 1, "hello", 5);
+    size_t b = build(stream + a, XS_WATCH_EVENT, 0, "/p\0t\0", 5);
+    size_t c = build(stream + a + b, XS_RM, 2, "OK", 3);
+    size_t total = a + b + c;
+    for (size_t chunk = 1; chunk <= total; chunk++) {
+        static struct xs_assembler as;
+        xs_assembler_reset(&as);
+        unsigned got = 0;
+        uint32_t types[3];
+        for (size_t at = 0; at < total;) {
+            size_t n = total - at < chunk ? total - at : chunk;
+            size_t used = 0;
+            while (used < n) {
+                bool complete;
+                long took = xs_assembler_feed(&as, stream + at + used, n - used, &complete);
+                ck_assert_int_gt(took, 0);
+                used += (size_t)took;
+                if (complete) {
+                    ck_assert_uint_lt(got, 3);
+                    types[got++] = as.header.type;
+                }
+            }
+            at += n;
+        }
+        ck_assert_uint_eq(got, 3);
+        ck_assert_uint_eq(types[0], XS_READ);
+        ck_assert_uint_eq(types[1], XS_WATCH_EVENT);
+        ck_assert_uint_eq(types[2], XS_RM);
+    }
+}
+END_TEST
+
+START_TEST(assembler_refuses_oversized_header)
+{
+    static struct xs_assembler as;
+    xs_assembler_reset(&as);
+    struct xsd_sockmsg h = { XS_READ, 1, 0, XENSTORE_PAYLOAD_MAX + 1 };
+    bool complete;
+    ck_assert_int_eq(xs_assembler_feed(&as, &h, sizeof(h), &complete), -EBADMSG);
+    ck_assert(!complete);
+    ck_assert_uint_eq(as.have, 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("xen_xenstore_codec");
+    TCase *tc = tcase_create("codec");
+    tcase_add_test(tc, encode_lays_out_header_and_pieces);
+    tcase_add_test(tc, encode_refuses_oversized_payload);
+    tcase_add_test(tc, header_length_and_type_checked);
+    tcase_add_test(tc, error_names_map_to_errno);
+    tcase_add_test(tc, strings_split_and_bounded);
+    tcase_add_test(tc, watch_event_needs_path_and_token);
+    tcase_add_test(tc, perms_round_trip_and_refusals);
+    tcase_add_test(tc, rings_wrap_and_refuse_corrupt_indices);
+    tcase_add_test(tc, assembler_handles_any_split);
+    tcase_add_test(tc, assembler_refuses_oversized_header);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}
