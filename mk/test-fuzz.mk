@@ -39,3 +39,6 @@ test-fuzz: $(FUZZ_BINS)
 	@test/fuzz/run.sh runs $(FUZZ_RUNS) $(FUZZ_BINS)
 fuzz: $(FUZZ_BINS)
 	@test/fuzz/run.sh seconds $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+# The xenstore harnesses also link the portable xenstore codec from xen/ (pure: no hypercalls).
+$(filter build/fuzz/fuzz_xenstore%,$(FUZZ_BINS)): build/fuzz/obj/xen/xenstore_codec.o

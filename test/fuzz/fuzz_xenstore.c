@@ -1,0 +1,100 @@
+/*
+ * Fuzz harness: xenstore replies as the daemon writes them (xen/xenstore_codec.c). The first
+ * 8 bytes set the response ring's producer and consumer indices (often impossible ones); the
+ * rest is the ring's content. The ring is read in chunks whose sizes come from the input,
+ * fed to the reassembler, and every complete message is decoded the way the client would
+ * (error name, string list, watch event, permissions).
+ * Checks: no crash or sanitizer report; the reader never takes more than the ring holds nor
+ * accepts impossible indices; a completed message's payload length is within
+ * XENSTORE_PAYLOAD_MAX; every decoded string lies inside its payload and is terminated there.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xen/xenstore_codec.h"
+
+static void check_within(const char *s, const char *payload, size_t len)
+{
+    if (s < payload || s >= payload + len)
+        abort();
+    if (!memchr(s, '\0', (size_t)(payload + len - s)))
+        abort();
+}
+
+static void decode(const struct xs_assembler *a)
+{
+    if (a->header.len > XENSTORE_PAYLOAD_MAX || a->have != XS_HEADER_SIZE + a->header.len)
+        abort();
+    const char *payload = (const char *)a->buf + XS_HEADER_SIZE;
+    size_t len = a->header.len;
+    const char *items[16];
+    int n = xs_split_strings(payload, len, items, 16);
+    for (int i = 0; i < n; i++)
+        check_within(items[i], payload, len);
+    const char *path, *token;
+    if (xs_decode_watch_event(payload, len, &path, &token) == 0) {
+        check_within(path, payload, len);
+        check_within(token, payload, len);
+    }
+    struct xs_perm perms[8];
+    int np = xs_decode_perms(payload, len, perms, 8);
+    for (int i = 0; i < np; i++)
+        if (!strchr("nrwb", perms[i].access) || perms[i].access == '\0')
+            abort();
+    int err = xs_decode_error(payload, len);
+    if (err >= 0)
+        abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static struct xenstore_domain_interface intf;
+    static struct xs_assembler as;
+    if (size < 9)
+        return 0;
+    memset(&intf, 0, sizeof(intf));
+    uint32_t prod, cons;
+    memcpy(&prod, data, 4);
+    memcpy(&cons, data + 4, 4);
+    uint8_t chunk_seed = data[8];
+    data += 9;
+    size -= 9;
+    size_t copy = size < XENSTORE_RING_SIZE ? size : XENSTORE_RING_SIZE;
+    memcpy((void *)intf.rsp, data, copy);
+    /* Half the time make the indices describe exactly what was copied. */
+    if (chunk_seed & 1)
+        prod = cons + (uint32_t)copy;
+    intf.rsp_prod = prod;
+    intf.rsp_cons = cons;
+    xs_assembler_reset(&as);
+    uint8_t buf[300];
+    size_t chunk = (size_t)(chunk_seed >> 1) % sizeof(buf) + 1;
+    for (int rounds = 0; rounds < 64; rounds++) {
+        uint32_t before = intf.rsp_cons;
+        long n = xs_ring_read(&intf, buf, chunk);
+        if (n < 0) {
+            if ((uint32_t)(intf.rsp_prod - intf.rsp_cons) <= XENSTORE_RING_SIZE || intf.rsp_cons != before)
+                abort();
+            break;
+        }
+        if ((size_t)n > chunk || (uint32_t)(intf.rsp_cons - before) != (uint32_t)n)
+            abort();
+        if (n == 0)
+            break;
+        for (long used = 0; used < n;) {
+            bool complete;
+            long took = xs_assembler_feed(&as, buf + used, (size_t)(n - used), &complete);
+            if (took < 0)
+                break;
+            if (took == 0 && !complete)
+                abort();
+            used += took;
+            if (complete)
+                decode(&as);
+        }
+    }
+    return 0;
+}
