@@ -190,8 +190,10 @@ static void fill(uint8_t *p, size_t n, uint8_t seed)
 
 static void expect_filled(const uint8_t *p, size_t n, uint8_t seed)
 {
-    for (size_t i = 0; i < n; i++)
-        ck_assert_msg(p[i] == (uint8_t)(seed + i * 7), "byte %zu changed", i);
+    size_t i = 0;
+    while (i < n && p[i] == (uint8_t)(seed + i * 7))
+        i++;
+    ck_assert_msg(i == n, "byte %zu of %zu changed", i, n);
 }
 
 START_TEST(realloc_semantics)
