@@ -141,18 +141,14 @@ void kernel_start(void)
         panic("no memory for the main fiber");
     sched_run(machine_done, NULL);
 
+    /* sched_run returns only through machine_done: main returned, or a requested shutdown's
+     * grace period ran out. */
     enum shutdown_reason reason;
-    if (main_finished && main_status == 0 && shutdown_requested)
-        reason = requested_reason;   /* main obeyed the request: end the way it asked (reboot) */
-    else if (main_finished)
+    if (main_finished) {
         reason = main_status == 0 ? SHUTDOWN_SUCCESS : SHUTDOWN_FAILURE;
-    else if (shutdown_requested)
-        reason = requested_reason;
-    else {
-        log_error("boot", "every fiber is blocked and no timer is armed: nothing can wake main");
-        reason = SHUTDOWN_FAILURE;
-    }
-    if (!main_finished && shutdown_requested)
+    } else {
         log_warn("boot", "main did not return within the shutdown grace period");
+        reason = requested_reason;
+    }
     kernel_exit(reason);
 }
