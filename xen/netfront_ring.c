@@ -1,0 +1,374 @@
+/*
+ * xen/netfront_ring: the rules of one netfront queue's tx and rx rings (see netfront_ring.h).
+ * Pure memory operations: compiled into the kernel, the unit tests and the fuzzers alike.
+ */
+#include "xen/netfront_ring.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "net/pbuf.h"
+
+#include <stdarg.h>
+
+static int refuse(struct netfront_queue *q, const char *fmt, ...) PRINTF_LIKE(2, 3);
+static int refuse(struct netfront_queue *q, const char *fmt, ...)
+{
+    if (!q->broken) {
+        va_list ap;
+        va_start(ap, fmt);
+        kvsnprintf(q->why, sizeof(q->why), fmt, ap);
+        va_end(ap);
+        q->broken = true;
+        q->stats.bad_responses++;
+    }
+    return -EPROTO;
+}
+
+void netfront_queue_init(struct netfront_queue *q, unsigned index, netif_tx_sring_t *tx_sring,
+                         netif_rx_sring_t *rx_sring, uint8_t *const tx_pages[],
+                         const uint32_t tx_grefs[], uint8_t *const rx_pages[],
+                         const uint32_t rx_grefs[], const struct netfront_queue_features *f)
+{
+    memset(q, 0, sizeof(*q));
+    q->index = index;
+    q->features = *f;
+    SHARED_RING_INIT(tx_sring);
+    FRONT_RING_INIT(&q->tx, tx_sring, NETFRONT_PAGE_SIZE);
+    SHARED_RING_INIT(rx_sring);
+    FRONT_RING_INIT(&q->rx, rx_sring, NETFRONT_PAGE_SIZE);
+    for (unsigned i = 0; i < NETFRONT_TX_SLOTS; i++) {
+        q->tx_page[i] = tx_pages[i];
+        q->tx_gref[i] = tx_grefs[i];
+        /* Lowest ids on top of the stack: easier to read in traces. */
+        q->tx_free[i] = (uint16_t)(NETFRONT_TX_SLOTS - 1 - i);
+    }
+    q->tx_free_count = NETFRONT_TX_SLOTS;
+    for (unsigned i = 0; i < NETFRONT_RX_SLOTS; i++) {
+        q->rx_page[i] = rx_pages[i];
+        q->rx_gref[i] = rx_grefs[i];
+    }
+}
+
+/* ---- transmit ---- */
+
+unsigned netfront_tx_in_flight(const struct netfront_queue *q)
+{
+    return NETFRONT_TX_SLOTS - q->tx_free_count;
+}
+
+int netfront_tx_frame(struct netfront_queue *q, const struct pbuf *p, bool *notify)
+{
+    *notify = false;
+    if (q->broken)
+        return -EPIPE;
+    uint32_t len = p->tot_len;
+    bool gso = p->gso_size != 0;
+    if (len == 0)
+        return -EINVAL;
+    if (len > NETFRONT_TX_FRAME_MAX)
+        return -EMSGSIZE;
+    if (gso && !q->features.tx_gso)
+        return -EINVAL;
+    uint16_t csum_flags = 0;
+    if (p->flags & PBUF_F_CSUM_PARTIAL) {
+        if (!q->features.tx_csum)
+            return -EINVAL;
+        csum_flags = NETTXF_csum_blank | NETTXF_data_validated;
+    }
+    unsigned slots = (len + NETFRONT_PAGE_SIZE - 1) / NETFRONT_PAGE_SIZE;
+    if (slots > 1 && !q->features.tx_sg)
+        return -EMSGSIZE;
+    unsigned extras = gso ? 1 : 0;
+    RING_IDX prod = q->tx.req_prod_pvt;
+    unsigned ring_free = RING_SIZE(&q->tx) - (prod - q->tx.rsp_cons);
+    if (slots + extras > ring_free || slots > q->tx_free_count) {
+        q->stats.tx_full++;
+        return -ENOBUFS;
+    }
+    uint32_t off = 0;
+    for (unsigned s = 0; s < slots; s++) {
+        uint16_t id = q->tx_free[--q->tx_free_count];
+        q->tx_busy[id] = true;
+        uint32_t chunk = len - off < NETFRONT_PAGE_SIZE ? len - off : NETFRONT_PAGE_SIZE;
+        pbuf_copy_out(p, off, q->tx_page[id], chunk);
+        netif_tx_request_t *req = RING_GET_REQUEST(&q->tx, prod++);
+        req->gref = q->tx_gref[id];
+        req->offset = 0;
+        req->id = id;
+        /* The first slot announces the whole frame; the others say what they hold. */
+        req->size = (uint16_t)(s == 0 ? len : chunk);
+        req->flags = (uint16_t)((s == 0 ? csum_flags : 0) | (s + 1 < slots ? NETTXF_more_data : 0));
+        if (s == 0 && gso) {
+            req->flags |= NETTXF_extra_info;
+            struct netif_extra_info *x = (struct netif_extra_info *)RING_GET_REQUEST(&q->tx, prod++);
+            memset(x, 0, sizeof(*x));
+            x->type = XEN_NETIF_EXTRA_TYPE_GSO;
+            x->u.gso.size = p->gso_size;
+            x->u.gso.type = XEN_NETIF_GSO_TYPE_TCPV4;
+        }
+        off += chunk;
+    }
+    q->tx.req_prod_pvt = prod;
+    q->stats.tx_frames++;
+    q->stats.tx_slots += slots;
+    if (gso)
+        q->stats.tx_gso++;
+    if (csum_flags)
+        q->stats.tx_csum_blank++;
+    int kick;
+    RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->tx, kick);
+    if (kick) {
+        q->stats.tx_notify++;
+        *notify = true;
+    }
+    return 0;
+}
+
+/* Reads the producer once and checks it lies between our consumer and our requests. */
+static int response_window(struct netfront_queue *q, const char *ring, RING_IDX cons,
+                           RING_IDX req_prod, volatile RING_IDX *rsp_prod, RING_IDX *out)
+{
+    RING_IDX prod = *rsp_prod;
+    xen_rmb();   /* responses are read after the producer index that published them */
+    if ((RING_IDX)(prod - cons) > (RING_IDX)(req_prod - cons))
+        return refuse(q, "%s: response producer %u is past our requests (%u outstanding from %u)",
+                      ring, prod, req_prod - cons, cons);
+    *out = prod;
+    return 0;
+}
+
+int netfront_tx_reap(struct netfront_queue *q)
+{
+    if (q->broken)
+        return -EPROTO;
+    int done = 0;
+    int more;
+    do {
+        RING_IDX cons = q->tx.rsp_cons, prod = cons;
+        if (response_window(q, "tx", cons, q->tx.req_prod_pvt, &q->tx.sring->rsp_prod, &prod) < 0)
+            return -EPROTO;
+        for (; cons != prod; cons++) {
+            const volatile netif_tx_response_t *v = RING_GET_RESPONSE(&q->tx, cons);
+            uint16_t id = v->id;
+            int16_t status = v->status;
+            if (status == NETIF_RSP_NULL)
+                continue;   /* the answer to an extra-info slot */
+            if (id >= NETFRONT_TX_SLOTS || !q->tx_busy[id]) {
+                q->tx.rsp_cons = cons;
+                return refuse(q, "tx: response %u names id %u, which is not in flight", cons, id);
+            }
+            if (status != NETIF_RSP_OKAY) {
+                if (status != NETIF_RSP_ERROR && status != NETIF_RSP_DROPPED) {
+                    q->tx.rsp_cons = cons;
+                    return refuse(q, "tx: response %u for id %u has status %d", cons, id, status);
+                }
+                q->stats.tx_backend_errors++;
+            }
+            q->tx_busy[id] = false;
+            q->tx_free[q->tx_free_count++] = id;
+            q->stats.tx_completed++;
+            done++;
+        }
+        q->tx.rsp_cons = cons;
+        RING_FINAL_CHECK_FOR_RESPONSES(&q->tx, more);
+    } while (more);
+    return done;
+}
+
+bool netfront_tx_pending(struct netfront_queue *q)
+{
+    int more;
+    RING_FINAL_CHECK_FOR_RESPONSES(&q->tx, more);
+    return more != 0;
+}
+
+/* ---- receive ---- */
+
+bool netfront_rx_refill(struct netfront_queue *q)
+{
+    if (q->broken)
+        return false;
+    RING_IDX prod = q->rx.req_prod_pvt;
+    RING_IDX limit = q->rx.rsp_cons + RING_SIZE(&q->rx);
+    if (prod == limit)
+        return false;
+    for (; prod != limit; prod++) {
+        unsigned slot = prod & (NETFRONT_RX_SLOTS - 1);
+        netif_rx_request_t *req = RING_GET_REQUEST(&q->rx, prod);
+        req->id = (uint16_t)slot;
+        req->gref = q->rx_gref[slot];
+    }
+    q->rx.req_prod_pvt = prod;
+    int kick;
+    RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->rx, kick);
+    if (kick)
+        q->stats.rx_notify++;
+    return kick != 0;
+}
+
+bool netfront_rx_pending(struct netfront_queue *q)
+{
+    int more;
+    RING_FINAL_CHECK_FOR_RESPONSES(&q->rx, more);
+    return more != 0;
+}
+
+struct rx_slot {
+    uint16_t slot, offset, len;
+};
+
+/* One frame as the responses from `cons` describe it, checked but not yet consumed. */
+struct rx_frame {
+    struct rx_slot data[NETFRONT_RX_SLOTS_PER_FRAME];
+    unsigned data_count;
+    RING_IDX end;            /* first response after the frame */
+    uint32_t total;
+    uint16_t flags;          /* of the first response */
+    uint16_t gso_size;
+    bool backend_error;
+};
+
+/* 1: a whole frame was parsed into f; 0: its last responses have not arrived yet; -EPROTO. */
+static int parse_frame(struct netfront_queue *q, RING_IDX cons, RING_IDX prod, struct rx_frame *f)
+{
+    memset(f, 0, sizeof(*f));
+    bool first = true, more = true;
+    while (more) {
+        if (cons == prod)
+            return 0;
+        const volatile netif_rx_response_t *v = RING_GET_RESPONSE(&q->rx, cons);
+        netif_rx_response_t r = { .id = v->id, .offset = v->offset, .flags = v->flags,
+                                  .status = v->status };
+        unsigned slot = cons & (NETFRONT_RX_SLOTS - 1);
+        if (r.id != slot)
+            return refuse(q, "rx: response %u has id %u, slot %u was posted there", cons, r.id,
+                          slot);
+        if (r.flags & NETRXF_gso_prefix)
+            return refuse(q, "rx: response %u has a GSO prefix, which we never asked for", cons);
+        if (!first && (r.flags & NETRXF_extra_info))
+            return refuse(q, "rx: response %u has extra info after the first slot", cons);
+        if (r.status < NETIF_RSP_DROPPED)
+            return refuse(q, "rx: response %u has status %d", cons, r.status);
+        if (r.status < 0) {
+            f->backend_error = true;
+        } else {
+            if ((uint32_t)r.offset + (uint32_t)r.status > NETFRONT_PAGE_SIZE)
+                return refuse(q, "rx: response %u: %d bytes at offset %u overrun the page", cons,
+                              r.status, r.offset);
+            if (f->data_count == NETFRONT_RX_SLOTS_PER_FRAME)
+                return refuse(q, "rx: a frame from response %u spans more than %u slots",
+                              cons - f->data_count, NETFRONT_RX_SLOTS_PER_FRAME);
+            f->data[f->data_count++] = (struct rx_slot){ (uint16_t)slot, r.offset,
+                                                          (uint16_t)r.status };
+            f->total += (uint32_t)r.status;
+            if (f->total > NETFRONT_RX_FRAME_MAX)
+                return refuse(q, "rx: a frame from response %u is longer than %u bytes",
+                              cons, NETFRONT_RX_FRAME_MAX);
+        }
+        more = (r.flags & NETRXF_more_data) != 0;
+        cons++;
+        if (first) {
+            f->flags = r.flags;
+            first = false;
+            /* Extra-info slots follow the first data slot, each naming the next. */
+            bool extra_more = (r.flags & NETRXF_extra_info) != 0;
+            unsigned extras = 0;
+            while (extra_more) {
+                if (cons == prod)
+                    return 0;
+                if (++extras > NETFRONT_EXTRAS_PER_FRAME)
+                    return refuse(q, "rx: more than %u extra-info slots", NETFRONT_EXTRAS_PER_FRAME);
+                const volatile struct netif_extra_info *xv =
+                    (const volatile struct netif_extra_info *)RING_GET_RESPONSE(&q->rx, cons);
+                uint8_t type = xv->type, xflags = xv->flags;
+                if (type == XEN_NETIF_EXTRA_TYPE_NONE || type >= XEN_NETIF_EXTRA_TYPE_MAX)
+                    return refuse(q, "rx: response %u: extra info of unknown type %u", cons, type);
+                if (type == XEN_NETIF_EXTRA_TYPE_GSO) {
+                    uint16_t size = xv->u.gso.size;
+                    uint8_t gso_type = xv->u.gso.type;
+                    if (size == 0 || gso_type != XEN_NETIF_GSO_TYPE_TCPV4)
+                        return refuse(q, "rx: response %u: GSO extra of type %u size %u", cons,
+                                      gso_type, size);
+                    f->gso_size = size;
+                }
+                extra_more = (xflags & XEN_NETIF_EXTRA_FLAG_MORE) != 0;
+                cons++;
+            }
+        }
+    }
+    f->end = cons;
+    return 1;
+}
+
+static void take_frame(struct netfront_queue *q, struct pbuf_pool *pool, const struct rx_frame *f,
+                       void (*deliver)(void *ctx, struct pbuf *p), void *ctx)
+{
+    if (f->backend_error) {
+        q->stats.rx_backend_errors++;
+        return;
+    }
+    if (f->total < 14) {
+        q->stats.rx_runts++;
+        return;
+    }
+    struct pbuf *p = pbuf_alloc(pool, f->total);
+    if (!p) {
+        q->stats.rx_no_buffer++;
+        return;
+    }
+    uint32_t off = 0;
+    for (unsigned i = 0; i < f->data_count; i++) {
+        const struct rx_slot *s = &f->data[i];
+        pbuf_copy_in(p, off, q->rx_page[s->slot] + s->offset, s->len);
+        off += s->len;
+    }
+    if (q->features.rx_csum && (f->flags & (NETRXF_data_validated | NETRXF_csum_blank))) {
+        p->flags |= PBUF_F_CSUM_VERIFIED;
+        q->stats.rx_csum_valid++;
+    }
+    if (f->gso_size)
+        q->stats.rx_gso++;
+    q->stats.rx_frames++;
+    q->stats.rx_slots += f->data_count;
+    deliver(ctx, p);
+}
+
+int netfront_rx_poll(struct netfront_queue *q, struct pbuf_pool *pool, unsigned budget,
+                     void (*deliver)(void *ctx, struct pbuf *p), void *ctx, bool *notify)
+{
+    *notify = false;
+    if (q->broken)
+        return -EPROTO;
+    int taken = 0;
+    int more = 1;
+    while (more && (unsigned)taken < budget) {
+        RING_IDX cons = q->rx.rsp_cons, prod = cons;
+        if (response_window(q, "rx", cons, q->rx.req_prod_pvt, &q->rx.sring->rsp_prod, &prod) < 0)
+            return -EPROTO;
+        while (cons != prod && (unsigned)taken < budget) {
+            struct rx_frame f;
+            int rc = parse_frame(q, cons, prod, &f);
+            if (rc < 0)
+                return rc;
+            if (rc == 0)
+                break;   /* the rest of the frame is still to come */
+            cons = f.end;
+            q->rx.rsp_cons = cons;
+            take_frame(q, pool, &f, deliver, ctx);
+            taken++;
+        }
+        if (netfront_rx_refill(q))
+            *notify = true;
+        if ((unsigned)taken >= budget)
+            break;
+        if (q->rx.rsp_cons != prod) {
+            /* A partial frame: ask for an event when the producer moves past what we saw. */
+            q->rx.sring->rsp_event = prod + 1;
+            xen_mb();
+            more = q->rx.sring->rsp_prod != prod;
+            continue;
+        }
+        RING_FINAL_CHECK_FOR_RESPONSES(&q->rx, more);
+    }
+    return taken;
+}

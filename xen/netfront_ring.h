@@ -1,0 +1,142 @@
+/*
+ * xen/netfront_ring: one netfront queue's shared rings as pure memory operations (no hypercalls,
+ * no grants, no event channels), so that the rules are unit-tested against a fake ring
+ * (test/unit/test_netfront.c) and fuzzed as a hostile backend (test/fuzz/fuzz_netif.c);
+ * xen/netfront.c grants the pages, binds the events and kicks the backend when told to.
+ *
+ * Transmit: a pool of NETFRONT_TX_SLOTS pages, granted read-only once when the queue is set up.
+ * A frame is copied into free pool pages (one slot per page, a request id is the page's index),
+ * so sending costs no grant operation; a completed id returns its page to the pool.
+ * Receive: NETFRONT_RX_SLOTS pages granted read-write once, one per ring slot: the request at
+ * ring index i always carries id i % NETFRONT_RX_SLOTS and that slot's page, so the backend
+ * answers slot i in place and the page is posted again as soon as its bytes are copied out.
+ *
+ * The backend is untrusted. Every response is read once into a local copy, and its id, status,
+ * offset, length, flags and extra-info chain are checked against what we asked for; a response
+ * producer that runs past our requests is refused. The first bad response marks the queue
+ * broken (netfront_queue.broken, with a reason) and every later call refuses to touch the ring:
+ * the caller logs the reason and disconnects. A backend's own NETIF_RSP_ERROR/DROPPED is not a
+ * bad response: the frame is counted and dropped.
+ */
+#ifndef XENOLITH_XEN_NETFRONT_RING_H
+#define XENOLITH_XEN_NETFRONT_RING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* x86 keeps stores ordered and loads ordered; only store-then-load needs a fence. The ring
+ * macros of <xen/io/ring.h> use these. */
+#ifndef __XEN_INTERFACE_VERSION__
+#define __XEN_INTERFACE_VERSION__ 0x00040e00
+#endif
+#ifndef xen_mb
+#define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+#endif
+#include <xen/io/netif.h>
+
+struct pbuf;
+struct pbuf_pool;
+
+#define NETFRONT_PAGE_SIZE 4096u
+#define NETFRONT_TX_SLOTS __CONST_RING_SIZE(netif_tx, NETFRONT_PAGE_SIZE)
+#define NETFRONT_RX_SLOTS __CONST_RING_SIZE(netif_rx, NETFRONT_PAGE_SIZE)
+/* The first tx request's size field is 16 bits: no frame can be longer. */
+#define NETFRONT_TX_FRAME_MAX 0xffffu
+/* A received frame: an IPv4 packet of at most 64 KiB behind an Ethernet header. */
+#define NETFRONT_RX_FRAME_MAX (0xffffu + 14u)
+/* Data slots one received frame may use (netback needs at most XEN_NETIF_NR_SLOTS_MIN). */
+#define NETFRONT_RX_SLOTS_PER_FRAME (XEN_NETIF_NR_SLOTS_MIN + 1u)
+/* Extra-info slots one frame may carry: one per defined type. */
+#define NETFRONT_EXTRAS_PER_FRAME (XEN_NETIF_EXTRA_TYPE_MAX - 1u)
+
+/* Per-queue counters (X-macro so that names print). */
+#define NETFRONT_QUEUE_COUNTERS(X)                                                         \
+    X(tx_frames)          /* frames put on the ring */                                     \
+    X(tx_slots)           /* data slots they used */                                      \
+    X(tx_gso)             /* frames sent as TSO (with a GSO extra) */                     \
+    X(tx_csum_blank)      /* frames whose checksum the backend completes */               \
+    X(tx_full)            /* frames refused: no ring slot or pool page free */            \
+    X(tx_completed)       /* requests answered */                                         \
+    X(tx_backend_errors)  /* answered NETIF_RSP_ERROR or NETIF_RSP_DROPPED */             \
+    X(tx_notify)          /* kicks to the backend after pushing tx requests */            \
+    X(rx_frames)          /* frames handed up */                                          \
+    X(rx_slots)           /* data slots they came in */                                   \
+    X(rx_gso)             /* frames that came with a GSO extra (large receives) */        \
+    X(rx_csum_valid)      /* frames the backend vouched for (data_validated/csum_blank) */\
+    X(rx_backend_errors)  /* frames the backend answered with an error status */          \
+    X(rx_runts)           /* frames shorter than an Ethernet header, dropped */           \
+    X(rx_no_buffer)       /* frames dropped: no packet buffer */                          \
+    X(rx_notify)          /* kicks to the backend after posting rx requests */            \
+    X(bad_responses)      /* responses refused (the queue is broken from then on) */
+
+struct netfront_queue_stats {
+#define NETFRONT_QUEUE_STAT_FIELD(name) uint64_t name;
+    NETFRONT_QUEUE_COUNTERS(NETFRONT_QUEUE_STAT_FIELD)
+#undef NETFRONT_QUEUE_STAT_FIELD
+};
+
+/* What was negotiated, as far as the rings are concerned. */
+struct netfront_queue_features {
+    bool tx_csum;            /* we may send NETTXF_csum_blank (backend did not refuse offload) */
+    bool tx_sg;              /* frames may span several slots (feature-sg) */
+    bool tx_gso;             /* TSO frames with a GSO extra (feature-gso-tcpv4) */
+    bool rx_csum;            /* mark frames the backend validated as PBUF_F_CSUM_VERIFIED */
+};
+
+struct netfront_queue {
+    unsigned index;
+    netif_tx_front_ring_t tx;
+    netif_rx_front_ring_t rx;
+    struct netfront_queue_features features;
+    /* Transmit pool: page i has grant tx_gref[i]; free ids are a stack. */
+    uint8_t *tx_page[NETFRONT_TX_SLOTS];
+    uint32_t tx_gref[NETFRONT_TX_SLOTS];
+    uint16_t tx_free[NETFRONT_TX_SLOTS];
+    unsigned tx_free_count;
+    bool tx_busy[NETFRONT_TX_SLOTS];
+    /* Receive pages, one per ring slot. */
+    uint8_t *rx_page[NETFRONT_RX_SLOTS];
+    uint32_t rx_gref[NETFRONT_RX_SLOTS];
+    struct netfront_queue_stats stats;
+    bool broken;
+    char why[96];            /* the first bad response, for the log */
+};
+
+/* Initializes the shared rings (tx_sring and rx_sring: one zeroed-or-not page each) and the
+ * pools from the given pages and their grant references. */
+void netfront_queue_init(struct netfront_queue *q, unsigned index, netif_tx_sring_t *tx_sring,
+                         netif_rx_sring_t *rx_sring, uint8_t *const tx_pages[],
+                         const uint32_t tx_grefs[], uint8_t *const rx_pages[],
+                         const uint32_t rx_grefs[], const struct netfront_queue_features *f);
+
+/* Posts a request for every free rx slot. Returns true when the backend must be kicked. */
+bool netfront_rx_refill(struct netfront_queue *q);
+
+/* Copies frame p onto the ring (p stays the caller's). 0 with *notify telling whether to kick
+ * the backend; -ENOBUFS when ring or pool is full (reap completions and retry, or drop);
+ * -EMSGSIZE for a frame that cannot be sent (too long, several pages without feature-sg);
+ * -EINVAL for an empty frame or a TSO frame without TSO; -EPIPE when the queue is broken. */
+int netfront_tx_frame(struct netfront_queue *q, const struct pbuf *p, bool *notify);
+
+/* Takes every tx response, returning pages to the pool. Number of requests completed, or
+ * -EPROTO on a bad response (the queue is broken). */
+int netfront_tx_reap(struct netfront_queue *q);
+
+/* Takes up to `budget` received frames: each is copied into a packet from `pool` and handed to
+ * deliver(ctx, p), which owns it. The slots are posted again; *notify says whether to kick the
+ * backend. Returns the number of frames taken (budget means more may be waiting), or -EPROTO on
+ * a bad response (the queue is broken; frames taken before it were delivered). */
+int netfront_rx_poll(struct netfront_queue *q, struct pbuf_pool *pool, unsigned budget,
+                     void (*deliver)(void *ctx, struct pbuf *p), void *ctx, bool *notify);
+
+/* True when responses are waiting (and, when not, asks the backend for an event on the next). */
+bool netfront_tx_pending(struct netfront_queue *q);
+bool netfront_rx_pending(struct netfront_queue *q);
+
+/* Requests outstanding on each ring (sent or posted, not yet answered). */
+unsigned netfront_tx_in_flight(const struct netfront_queue *q);
+
+#endif
