@@ -1,0 +1,100 @@
+/*
+ * app/httpd: the web server appliance (docs/HTTPD.md). Internal interface between its files:
+ *   main.c     options, the network stack and its configuration, start and shutdown
+ *   device.c   the platform's network and block devices
+ *   site.c     the files served: a tar archive on the block device, or a built-in page
+ *   server.c   the listener, the connection fibers and their limits
+ *   conn.c     one connection: requests in, responses out (net/http.h does the rules)
+ */
+#ifndef XENOLITH_APP_HTTPD_HTTPD_H
+#define XENOLITH_APP_HTTPD_HTTPD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "blk/tar.h"
+#include "lib/list.h"
+#include "net/http.h"
+#include "net/pbuf.h"
+#include "net/stack.h"
+#include "net/tcp.h"
+#include "platform/blkdev.h"
+#include "platform/netdev.h"
+#include "sched/sched.h"
+
+#define NS_PER_S 1000000000ull
+
+/* ---- device.c ---- */
+/* The platform's first network device, receiving into rx_pool, or NULL (reason logged). */
+struct netdev *httpd_open_netdev(struct pbuf_pool *rx_pool);
+/* The platform's first block device, read-only: 0 and *out (NULL when there is none), or
+ * -ENODEV when one was asked for and cannot be opened (logged). */
+int httpd_open_blkdev(struct blkdev **out);
+
+/* ---- site.c ---- */
+struct site {
+    struct tar_archive *tar;         /* NULL: the built-in page */
+    int64_t builtin_mtime;
+};
+
+struct site_file {
+    bool is_dir;
+    uint64_t size;
+    int64_t mtime;
+    char etag[HTTP_ETAG_MAX];
+    const struct tar_entry *entry;   /* tar files */
+    const char *builtin;             /* the built-in page */
+};
+
+/* Mounts the archive on dev (dev NULL: the built-in page). Returns 0, or a negative errno after
+ * logging why the archive was refused. */
+int site_open(struct site *s, struct blkdev *dev, int64_t now_seconds);
+void site_close(struct site *s);
+/* Finds a normalized path ("" is the root). Returns 0 and *out, or -ENOENT (also for symbolic
+ * links and special files, which are not served). */
+int site_lookup(const struct site *s, const char *path, struct site_file *out);
+/* Copies file bytes [offset, offset + len) into buf: the count, or a negative errno. */
+int64_t site_read(const struct site *s, const struct site_file *f, uint64_t offset, void *buf,
+                  size_t len, uint64_t deadline_ns);
+
+/* ---- server.c ---- */
+struct httpd_config {
+    uint16_t port;
+    unsigned max_conns;              /* connections served at once; more are reset */
+    uint64_t idle_ns;                /* keep-alive: the next request must start within this */
+    uint64_t header_ns;              /* a request head must be complete this long after it began */
+    uint64_t send_ns;                /* each block of the response must be taken within this */
+    bool access_log;
+};
+void httpd_default_config(struct httpd_config *cfg);
+
+struct httpd_stats {
+    uint64_t connections, refused, requests;
+    uint64_t status_2xx, status_3xx, status_4xx, status_5xx;
+    uint64_t header_timeouts, idle_closes, send_failures, bytes_sent;
+};
+
+struct server {
+    struct httpd_config cfg;
+    struct netstack *stack;
+    const struct site *site;
+    struct tcp_listener *listener;
+    struct fiber *acceptor;
+    struct list_node conns;
+    unsigned active;
+    bool stopping;
+    struct waitq drained;
+    struct httpd_stats stats;
+};
+
+int server_start(struct server *srv, struct netstack *stack, const struct site *site,
+                 const struct httpd_config *cfg);
+/* Stops accepting, ends every connection within grace_ns (then resets what is left through
+ * tcp_stack_shutdown), joins the acceptor and prints the counters. */
+void server_stop(struct server *srv, uint64_t grace_ns);
+
+/* ---- conn.c ---- */
+struct conn;
+/* Serves one accepted connection until it ends; frees nothing of the server's. */
+void conn_serve(struct server *srv, struct tcp_conn *tcp);
+
+#endif
