@@ -17,3 +17,6 @@ xen-shell:
 
 # build/xen/xentest: the in-kernel half of the Xen platform tests (test/xen/guest).
 $(eval $(call kernel_image_rule,xentest,$(call module_objs,xen,test/xen/guest)))
+
+# build/xen/blktest: the guest half of the blkfront tests (test/xen/blk).
+$(eval $(call kernel_image_rule,blktest,$(call module_objs,xen,test/xen/blk)))
