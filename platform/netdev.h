@@ -105,6 +105,11 @@ void netdev_receive(struct netdev *dev, struct pbuf *p);
  * frame's storage is shared. */
 int netdev_complete_checksum(struct pbuf *frame);
 
+/* The platform's index-th network device, receiving into rx_pool, or NULL with the reason logged
+ * (hosted: index 0 is the TAP interface of tap=; Xen: the index-th device/vif; bare QEMU: none).
+ * Implemented per platform: arch/hosted/tap.c, xen/netfront.c. */
+struct netdev *platform_netdev_open(unsigned index, struct pbuf_pool *rx_pool);
+
 /* Calls ops->destroy if there is one. */
 void netdev_destroy(struct netdev *dev);
 

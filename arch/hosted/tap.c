@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "arch/hosted/tap.h"
 #include "arch/hosted/hosted.h"
+#include "kernel/options.h"
 #include "lib/log.h"
 #include "lib/string.h"
 #include "mm/mm.h"
@@ -183,4 +184,15 @@ struct netdev *tap_open(const char *name, struct pbuf_pool *pool)
     }
     log_info("tap", "%s: attached, MAC %pM, MTU %u", name, t->dev.mac, (unsigned)mtu);
     return &t->dev;
+}
+
+struct netdev *platform_netdev_open(unsigned index, struct pbuf_pool *rx_pool)
+{
+    const char *tap = kernel_options()->tap;
+    if (index > 0 || !tap) {
+        log_error("tap", "no network device %u: the hosted platform has one, named by tap=NAME",
+                  index);
+        return NULL;
+    }
+    return tap_open(tap, rx_pool);
 }
