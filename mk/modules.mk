@@ -38,4 +38,4 @@ build/xen/include/xen:
 	$(Q)mkdir -p $(@D)
 	$(Q)ln -sfn /usr/include/xen $@
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -name '*.d' -type f 2>/dev/null)
