@@ -338,7 +338,7 @@ int http_parse_request(const char *head, size_t len, struct http_request *req)
         if (head[i] == '\r' && (i + 1 >= len || head[i + 1] != '\n'))
             return 400;
     size_t pos = 0;
-    bool first = true;
+    bool first = true, ended = false;
     while (pos < len) {
         const char *nl = memchr(head + pos, '\n', len - pos);
         if (!nl)
@@ -362,6 +362,7 @@ int http_parse_request(const char *head, size_t len, struct http_request *req)
         if (line_len == 0) {
             if (pos != len)
                 return 400;          /* bytes after the empty line are not part of this head */
+            ended = true;
             break;
         }
         if (line_len > HTTP_MAX_FIELD_LINE || ++req->fields > HTTP_MAX_FIELDS)
@@ -370,7 +371,7 @@ int http_parse_request(const char *head, size_t len, struct http_request *req)
         if (rc)
             return rc;
     }
-    if (first)
+    if (!ended)
         return 400;
     /* RFC 9112 3.2: an HTTP/1.1 request needs exactly one valid Host; any request may not have
      * several. */

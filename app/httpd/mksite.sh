@@ -4,12 +4,12 @@
 # scripts/mkdisk.sh. The same inputs give the same image when SOURCE_DATE_EPOCH is set
 # (mkdisk.sh caps every time at it); big.txt takes index.html's time.
 #
-# Usage: app/httpd/mksite.sh OUT [STAGING_DIR]   (staging defaults to OUT.d)
+# Usage: app/httpd/mksite.sh OUT [STAGING_DIR]   (staging defaults to OUT.stage)
 set -eu
 cd "$(dirname "$0")/../.."
 [ $# -ge 1 ] || { echo "usage: $0 OUT [STAGING_DIR]" >&2; exit 2; }
 out=$1
-stage=${2:-$out.d}
+stage=${2:-$out.stage}
 rm -rf "$stage"
 mkdir -p "$stage" "$(dirname "$out")"
 cp -pR app/httpd/site/. "$stage/"
