@@ -1,0 +1,540 @@
+/*
+ * Unit tests for xen/netfront_ring.c against a fake backend that reads and writes the shared
+ * rings as netback would (Xen public io/netif.h, io/ring.h). The rules: the transmit pool's
+ * pages are granted once and reused, a frame costs slots but no grant; the first tx slot carries
+ * the whole frame's size, later ones their own with NETTXF_more_data; TSO adds a GSO extra-info
+ * slot; checksum offload sets NETTXF_csum_blank|data_validated; responses return pages to the
+ * pool. The receive ring stays full, request id = slot. Every bad response (id, status, offset,
+ * length, slot count, extra type, GSO prefix, producer past the requests) breaks the queue and
+ * nothing after it is touched; backend error statuses are counted, not fatal. Notifications
+ * follow the backend's req_event (batching).
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net_core_fixture.h"
+#include "xen/netfront_ring.h"
+#include "lib/errno.h"
+#include "net/pbuf.h"
+
+#define GREF_TX0 1000u
+#define GREF_RX0 5000u
+
+static struct netfront_queue q;
+static netif_tx_sring_t *txs;
+static netif_rx_sring_t *rxs;
+static uint8_t *tx_pages[NETFRONT_TX_SLOTS], *rx_pages[NETFRONT_RX_SLOTS];
+static uint32_t tx_grefs[NETFRONT_TX_SLOTS], rx_grefs[NETFRONT_RX_SLOTS];
+static struct pbuf_pool *pool;
+static struct netfront_queue_features all = { true, true, true, true };
+
+#define DELIVERED_MAX 64
+static struct pbuf *delivered[DELIVERED_MAX];
+static unsigned delivered_count;
+
+static void collect(void *ctx, struct pbuf *p)
+{
+    (void)ctx;
+    ck_assert_uint_lt(delivered_count, DELIVERED_MAX);
+    delivered[delivered_count++] = p;
+}
+
+static void init_queue(const struct netfront_queue_features *f)
+{
+    netfront_queue_init(&q, 0, txs, rxs, tx_pages, tx_grefs, rx_pages, rx_grefs, f);
+    /* netback asks for an event on its first request */
+    txs->req_event = 1;
+    rxs->req_event = 1;
+}
+
+static void setup(void)
+{
+    core_boot();
+    txs = aligned_alloc(4096, 4096);
+    rxs = aligned_alloc(4096, 4096);
+    for (unsigned i = 0; i < NETFRONT_TX_SLOTS; i++) {
+        tx_pages[i] = aligned_alloc(4096, 4096);
+        tx_grefs[i] = GREF_TX0 + i;
+    }
+    for (unsigned i = 0; i < NETFRONT_RX_SLOTS; i++) {
+        rx_pages[i] = aligned_alloc(4096, 4096);
+        rx_grefs[i] = GREF_RX0 + i;
+    }
+    pool = pbuf_pool_create("nf", 256);
+    delivered_count = 0;
+    init_queue(&all);
+}
+
+static void teardown(void)
+{
+    for (unsigned i = 0; i < delivered_count; i++)
+        pbuf_free(delivered[i]);
+    ck_assert_uint_eq(pool_in_use(pool), 0);
+    pbuf_pool_destroy(pool);
+    for (unsigned i = 0; i < NETFRONT_TX_SLOTS; i++)
+        free(tx_pages[i]);
+    for (unsigned i = 0; i < NETFRONT_RX_SLOTS; i++)
+        free(rx_pages[i]);
+    free(txs);
+    free(rxs);
+}
+
+static struct pbuf *frame(size_t len, uint8_t seed)
+{
+    struct pbuf *p = pbuf_alloc(pool, len);
+    ck_assert_ptr_nonnull(p);
+    for (size_t i = 0; i < len; i++) {
+        uint8_t b = (uint8_t)(seed + i * 7);
+        pbuf_copy_in(p, i, &b, 1);
+    }
+    return p;
+}
+
+static int send(size_t len, uint8_t seed, bool *notify)
+{
+    struct pbuf *p = frame(len, seed);
+    int rc = netfront_tx_frame(&q, p, notify);
+    pbuf_free(p);
+    return rc;
+}
+
+/* The backend answers tx ring index i with (id, status). */
+static void tx_respond(RING_IDX i, uint16_t id, int16_t status)
+{
+    txs->ring[i % NETFRONT_TX_SLOTS].rsp.id = id;
+    txs->ring[i % NETFRONT_TX_SLOTS].rsp.status = status;
+}
+
+/* The backend answers every tx request so far with OKAY (NULL for extra-info slots). */
+static void tx_answer_all(void)
+{
+    RING_IDX i = txs->rsp_prod;
+    bool extra = false;
+    for (; i != txs->req_prod; i++) {
+        netif_tx_request_t r = txs->ring[i % NETFRONT_TX_SLOTS].req;
+        if (extra) {
+            tx_respond(i, 0, NETIF_RSP_NULL);
+            extra = false;
+            continue;
+        }
+        extra = (r.flags & NETTXF_extra_info) != 0;
+        tx_respond(i, r.id, NETIF_RSP_OKAY);
+    }
+    txs->rsp_prod = i;
+}
+
+/* The backend fills rx ring index i. */
+static void rx_respond(RING_IDX i, uint16_t id, uint16_t offset, uint16_t flags, int16_t status)
+{
+    netif_rx_response_t *r = &rxs->ring[i % NETFRONT_RX_SLOTS].rsp;
+    r->id = id;
+    r->offset = offset;
+    r->flags = flags;
+    r->status = status;
+}
+
+static void rx_fill_page(RING_IDX i, uint16_t offset, uint16_t len, uint8_t seed)
+{
+    for (unsigned b = 0; b < len; b++)
+        rx_pages[i % NETFRONT_RX_SLOTS][offset + b] = (uint8_t)(seed + b);
+}
+
+static int rx_poll(bool *notify)
+{
+    return netfront_rx_poll(&q, pool, 32, collect, NULL, notify);
+}
+
+/* ---- transmit ---- */
+
+START_TEST(tx_frame_uses_a_pregranted_pool_page)
+{
+    bool notify;
+    ck_assert_int_eq(send(100, 3, &notify), 0);
+    ck_assert(notify);                       /* req_event = 1: netback waits for the first */
+    ck_assert_uint_eq(txs->req_prod, 1);
+    netif_tx_request_t r = txs->ring[0].req;
+    ck_assert_uint_lt(r.id, NETFRONT_TX_SLOTS);
+    ck_assert_uint_eq(r.gref, GREF_TX0 + r.id);    /* the page's grant from set-up: no new one */
+    ck_assert_uint_eq(r.offset, 0);
+    ck_assert_uint_eq(r.size, 100);
+    ck_assert_uint_eq(r.flags, 0);
+    for (unsigned i = 0; i < 100; i++)
+        ck_assert_uint_eq(tx_pages[r.id][i], (uint8_t)(3 + i * 7));
+    ck_assert_uint_eq(netfront_tx_in_flight(&q), 1);
+    tx_answer_all();
+    ck_assert_int_eq(netfront_tx_reap(&q), 1);
+    ck_assert_uint_eq(netfront_tx_in_flight(&q), 0);
+    /* the page goes back and is used again */
+    ck_assert_int_eq(send(60, 9, &notify), 0);
+    ck_assert_uint_eq(txs->ring[1].req.id, r.id);
+    ck_assert_uint_eq(txs->ring[1].req.gref, r.gref);
+}
+END_TEST
+
+START_TEST(tx_pool_exhausts_and_refills)
+{
+    bool notify;
+    unsigned sent = 0;
+    while (send(64, (uint8_t)sent, &notify) == 0)
+        sent++;
+    ck_assert_uint_eq(sent, NETFRONT_TX_SLOTS);
+    ck_assert_int_eq(send(64, 0, &notify), -ENOBUFS);
+    ck_assert_uint_eq(q.stats.tx_full, 2);
+    tx_answer_all();
+    ck_assert_int_eq(netfront_tx_reap(&q), (int)NETFRONT_TX_SLOTS);
+    ck_assert_int_eq(send(64, 0, &notify), 0);
+}
+END_TEST
+
+START_TEST(tx_notifications_follow_req_event)
+{
+    bool notify;
+    ck_assert_int_eq(send(64, 1, &notify), 0);
+    ck_assert(notify);
+    /* netback is busy and will look again by itself: req_event stays at 1 */
+    for (unsigned i = 0; i < 10; i++) {
+        ck_assert_int_eq(send(64, 1, &notify), 0);
+        ck_assert(!notify);
+    }
+    ck_assert_uint_eq(q.stats.tx_notify, 1);
+    txs->req_event = txs->req_prod + 1;      /* it went idle: the next request must kick it */
+    ck_assert_int_eq(send(64, 1, &notify), 0);
+    ck_assert(notify);
+    ck_assert_uint_eq(q.stats.tx_notify, 2);
+}
+END_TEST
+
+START_TEST(tx_large_frame_spans_slots)
+{
+    bool notify;
+    ck_assert_int_eq(send(9000, 5, &notify), 0);
+    ck_assert_uint_eq(txs->req_prod, 3);
+    netif_tx_request_t a = txs->ring[0].req, b = txs->ring[1].req, c = txs->ring[2].req;
+    ck_assert_uint_eq(a.size, 9000);                 /* the whole frame */
+    ck_assert_uint_eq(b.size, 4096);
+    ck_assert_uint_eq(c.size, 9000 - 8192);
+    ck_assert(a.flags & NETTXF_more_data);
+    ck_assert(b.flags & NETTXF_more_data);
+    ck_assert(!(c.flags & NETTXF_more_data));
+    ck_assert_uint_eq(tx_pages[c.id][0], (uint8_t)(5 + 8192 * 7));
+    ck_assert_uint_eq(q.stats.tx_slots, 3);
+
+    struct netfront_queue_features no_sg = all;
+    no_sg.tx_sg = false;
+    init_queue(&no_sg);
+    ck_assert_int_eq(send(9000, 5, &notify), -EMSGSIZE);
+    ck_assert_int_eq(send(4096, 5, &notify), 0);
+}
+END_TEST
+
+START_TEST(tx_tso_adds_a_gso_extra)
+{
+    bool notify;
+    struct pbuf *p = frame(30000, 1);
+    p->gso_size = 1448;
+    p->flags |= PBUF_F_CSUM_PARTIAL;
+    ck_assert_int_eq(netfront_tx_frame(&q, p, &notify), 0);
+    netif_tx_request_t first = txs->ring[0].req;
+    ck_assert(first.flags & NETTXF_extra_info);
+    ck_assert(first.flags & NETTXF_csum_blank);
+    ck_assert(first.flags & NETTXF_data_validated);
+    struct netif_extra_info *x = (struct netif_extra_info *)&txs->ring[1].req;
+    ck_assert_uint_eq(x->type, XEN_NETIF_EXTRA_TYPE_GSO);
+    ck_assert_uint_eq(x->u.gso.size, 1448);
+    ck_assert_uint_eq(x->u.gso.type, XEN_NETIF_GSO_TYPE_TCPV4);
+    ck_assert_uint_eq(x->flags, 0);
+    ck_assert_uint_eq(txs->req_prod, 1 + 1 + 7);    /* 8 data slots + the extra */
+    ck_assert_uint_eq(q.stats.tx_gso, 1);
+    tx_answer_all();
+    ck_assert_int_eq(netfront_tx_reap(&q), 8);       /* the extra's NULL answer frees nothing */
+    ck_assert_uint_eq(netfront_tx_in_flight(&q), 0);
+
+    struct netfront_queue_features plain = all;
+    plain.tx_gso = false;
+    plain.tx_csum = false;
+    init_queue(&plain);
+    ck_assert_int_eq(netfront_tx_frame(&q, p, &notify), -EINVAL);   /* no TSO */
+    p->gso_size = 0;
+    ck_assert_int_eq(netfront_tx_frame(&q, p, &notify), -EINVAL);   /* no checksum offload */
+    pbuf_free(p);
+}
+END_TEST
+
+START_TEST(tx_backend_error_status_is_counted_not_fatal)
+{
+    bool notify;
+    send(64, 1, &notify);
+    tx_respond(0, txs->ring[0].req.id, NETIF_RSP_DROPPED);
+    txs->rsp_prod = 1;
+    ck_assert_int_eq(netfront_tx_reap(&q), 1);
+    ck_assert(!q.broken);
+    ck_assert_uint_eq(q.stats.tx_backend_errors, 1);
+    ck_assert_uint_eq(netfront_tx_in_flight(&q), 0);
+}
+END_TEST
+
+START_TEST(tx_bad_responses_break_the_queue)
+{
+    bool notify;
+    /* an id that is not in flight */
+    send(64, 1, &notify);
+    tx_respond(0, (uint16_t)(txs->ring[0].req.id + 1), NETIF_RSP_OKAY);
+    txs->rsp_prod = 1;
+    ck_assert_int_eq(netfront_tx_reap(&q), -EPROTO);
+    ck_assert(q.broken);
+    ck_assert_ptr_nonnull(strstr(q.why, "not in flight"));
+    ck_assert_uint_eq(q.stats.bad_responses, 1);
+    ck_assert_int_eq(send(64, 1, &notify), -EPIPE);   /* nothing is touched afterwards */
+    ck_assert_int_eq(netfront_tx_reap(&q), -EPROTO);
+
+    /* the same id answered twice */
+    init_queue(&all);
+    send(64, 1, &notify);
+    send(64, 2, &notify);
+    tx_respond(0, txs->ring[0].req.id, NETIF_RSP_OKAY);
+    tx_respond(1, txs->ring[0].req.id, NETIF_RSP_OKAY);
+    txs->rsp_prod = 2;
+    ck_assert_int_eq(netfront_tx_reap(&q), -EPROTO);
+
+    /* an id past the pool */
+    init_queue(&all);
+    send(64, 1, &notify);
+    tx_respond(0, 60000, NETIF_RSP_OKAY);
+    txs->rsp_prod = 1;
+    ck_assert_int_eq(netfront_tx_reap(&q), -EPROTO);
+
+    /* an unknown status */
+    init_queue(&all);
+    send(64, 1, &notify);
+    tx_respond(0, txs->ring[0].req.id, 7);
+    txs->rsp_prod = 1;
+    ck_assert_int_eq(netfront_tx_reap(&q), -EPROTO);
+
+    /* a producer past our requests */
+    init_queue(&all);
+    send(64, 1, &notify);
+    tx_respond(0, txs->ring[0].req.id, NETIF_RSP_OKAY);
+    txs->rsp_prod = 2;
+    ck_assert_int_eq(netfront_tx_reap(&q), -EPROTO);
+    ck_assert_ptr_nonnull(strstr(q.why, "past our requests"));
+    ck_assert_uint_eq(netfront_tx_in_flight(&q), 1);   /* nothing was taken */
+}
+END_TEST
+
+/* ---- receive ---- */
+
+START_TEST(rx_ring_is_kept_full)
+{
+    ck_assert(netfront_rx_refill(&q));
+    ck_assert_uint_eq(rxs->req_prod, NETFRONT_RX_SLOTS);
+    for (unsigned i = 0; i < NETFRONT_RX_SLOTS; i++) {
+        ck_assert_uint_eq(rxs->ring[i].req.id, i);
+        ck_assert_uint_eq(rxs->ring[i].req.gref, GREF_RX0 + i);
+    }
+    ck_assert(!netfront_rx_refill(&q));    /* nothing to add, no kick */
+    ck_assert_uint_eq(q.stats.rx_notify, 1);
+}
+END_TEST
+
+START_TEST(rx_frame_is_copied_out_and_the_slot_reposted)
+{
+    bool notify;
+    netfront_rx_refill(&q);
+    rx_fill_page(0, 10, 60, 4);
+    rx_respond(0, 0, 10, NETRXF_data_validated, 60);
+    rxs->rsp_prod = 1;
+    rxs->req_event = NETFRONT_RX_SLOTS + 1;
+    ck_assert_int_eq(rx_poll(&notify), 1);
+    ck_assert_uint_eq(delivered_count, 1);
+    struct pbuf *p = delivered[0];
+    ck_assert_uint_eq(p->tot_len, 60);
+    uint8_t buf[60];
+    pbuf_copy_out(p, 0, buf, 60);
+    for (unsigned i = 0; i < 60; i++)
+        ck_assert_uint_eq(buf[i], (uint8_t)(4 + i));
+    ck_assert(p->flags & PBUF_F_CSUM_VERIFIED);
+    ck_assert_uint_eq(rxs->req_prod, NETFRONT_RX_SLOTS + 1);   /* slot 0 went back */
+    ck_assert_uint_eq(rxs->ring[0].req.id, 0);
+    ck_assert(notify);
+    ck_assert_uint_eq(q.stats.rx_frames, 1);
+}
+END_TEST
+
+START_TEST(rx_checksum_mark_needs_the_feature)
+{
+    bool notify;
+    struct netfront_queue_features f = all;
+    f.rx_csum = false;
+    init_queue(&f);
+    netfront_rx_refill(&q);
+    rx_respond(0, 0, 0, NETRXF_data_validated | NETRXF_csum_blank, 60);
+    rxs->rsp_prod = 1;
+    ck_assert_int_eq(rx_poll(&notify), 1);
+    ck_assert(!(delivered[0]->flags & PBUF_F_CSUM_VERIFIED));
+}
+END_TEST
+
+START_TEST(rx_multi_slot_frame_with_gso_extra)
+{
+    bool notify;
+    netfront_rx_refill(&q);
+    rx_fill_page(0, 0, 4096, 1);
+    rx_respond(0, 0, 0, NETRXF_more_data | NETRXF_extra_info | NETRXF_csum_blank, 4096);
+    struct netif_extra_info *x = (struct netif_extra_info *)&rxs->ring[1].rsp;
+    memset(x, 0, sizeof(*x));
+    x->type = XEN_NETIF_EXTRA_TYPE_GSO;
+    x->u.gso.size = 1448;
+    x->u.gso.type = XEN_NETIF_GSO_TYPE_TCPV4;
+    rx_fill_page(2, 0, 1000, 50);
+    rx_respond(2, 2, 0, 0, 1000);
+    rxs->rsp_prod = 3;
+    ck_assert_int_eq(rx_poll(&notify), 1);
+    ck_assert_uint_eq(delivered[0]->tot_len, 5096);
+    uint8_t b;
+    pbuf_copy_out(delivered[0], 4096, &b, 1);
+    ck_assert_uint_eq(b, 50);
+    ck_assert_uint_eq(q.stats.rx_gso, 1);
+    ck_assert_uint_eq(q.stats.rx_slots, 2);
+    ck_assert_uint_eq(rxs->req_prod, NETFRONT_RX_SLOTS + 3);   /* the extra's slot too */
+}
+END_TEST
+
+START_TEST(rx_partial_frame_waits_for_its_end)
+{
+    bool notify;
+    netfront_rx_refill(&q);
+    rx_respond(0, 0, 0, NETRXF_more_data, 100);
+    rxs->rsp_prod = 1;
+    ck_assert_int_eq(rx_poll(&notify), 0);
+    ck_assert_uint_eq(q.rx.rsp_cons, 0);
+    ck_assert_uint_eq(rxs->rsp_event, 2);        /* wake us when the producer moves */
+    rx_respond(1, 1, 0, 0, 50);
+    rxs->rsp_prod = 2;
+    ck_assert_int_eq(rx_poll(&notify), 1);
+    ck_assert_uint_eq(delivered[0]->tot_len, 150);
+}
+END_TEST
+
+START_TEST(rx_backend_errors_and_runts_are_dropped)
+{
+    bool notify;
+    netfront_rx_refill(&q);
+    rx_respond(0, 0, 0, 0, NETIF_RSP_ERROR);
+    rx_respond(1, 1, 0, 0, 10);                   /* shorter than an Ethernet header */
+    rx_respond(2, 2, 0, 0, 60);
+    rxs->rsp_prod = 3;
+    ck_assert_int_eq(rx_poll(&notify), 3);
+    ck_assert(!q.broken);
+    ck_assert_uint_eq(delivered_count, 1);
+    ck_assert_uint_eq(q.stats.rx_backend_errors, 1);
+    ck_assert_uint_eq(q.stats.rx_runts, 1);
+}
+END_TEST
+
+START_TEST(rx_without_buffers_drops_and_reposts)
+{
+    bool notify;
+    struct pbuf_pool *tiny = pbuf_pool_create("tiny", 1);
+    struct pbuf *hog = pbuf_alloc(tiny, 10);
+    netfront_rx_refill(&q);
+    rx_respond(0, 0, 0, 0, 60);
+    rxs->rsp_prod = 1;
+    ck_assert_int_eq(netfront_rx_poll(&q, tiny, 8, collect, NULL, &notify), 1);
+    ck_assert_uint_eq(delivered_count, 0);
+    ck_assert_uint_eq(q.stats.rx_no_buffer, 1);
+    ck_assert_uint_eq(rxs->req_prod, NETFRONT_RX_SLOTS + 1);
+    pbuf_free(hog);
+    pbuf_pool_destroy(tiny);
+}
+END_TEST
+
+/* Each case: one bad response at index 0 (after a refill), and what the reason must say. */
+static void expect_rx_refused(const char *reason)
+{
+    bool notify;
+    ck_assert_int_eq(rx_poll(&notify), -EPROTO);
+    ck_assert(q.broken);
+    ck_assert_msg(strstr(q.why, reason), "reason '%s' lacks '%s'", q.why, reason);
+    ck_assert_uint_eq(delivered_count, 0);
+    ck_assert_int_eq(rx_poll(&notify), -EPROTO);
+    ck_assert(!netfront_rx_refill(&q));
+    init_queue(&all);
+    netfront_rx_refill(&q);
+}
+
+START_TEST(rx_bad_responses_break_the_queue)
+{
+    netfront_rx_refill(&q);
+    rx_respond(0, 7, 0, 0, 60);                       /* id of another slot */
+    rxs->rsp_prod = 1;
+    expect_rx_refused("slot 0 was posted there");
+    rx_respond(0, 0, 4000, 0, 200);                   /* past the page */
+    rxs->rsp_prod = 1;
+    expect_rx_refused("overrun the page");
+    rx_respond(0, 0, 0, 0, -9);                       /* unknown status */
+    rxs->rsp_prod = 1;
+    expect_rx_refused("status -9");
+    rx_respond(0, 0, 0, NETRXF_gso_prefix, 60);
+    rxs->rsp_prod = 1;
+    expect_rx_refused("GSO prefix");
+    rx_respond(0, 0, 0, 0, 60);
+    rxs->rsp_prod = NETFRONT_RX_SLOTS + 1;            /* more answers than requests */
+    expect_rx_refused("past our requests");
+    rx_respond(0, 0, 0, NETRXF_extra_info, 60);
+    struct netif_extra_info *x = (struct netif_extra_info *)&rxs->ring[1].rsp;
+    memset(x, 0, sizeof(*x));
+    x->type = XEN_NETIF_EXTRA_TYPE_MAX;
+    rxs->rsp_prod = 2;
+    expect_rx_refused("unknown type");
+    rx_respond(0, 0, 0, NETRXF_extra_info, 60);
+    memset(x, 0, sizeof(*x));
+    x->type = XEN_NETIF_EXTRA_TYPE_GSO;               /* GSO of size 0 */
+    x->u.gso.type = XEN_NETIF_GSO_TYPE_TCPV4;
+    rxs->rsp_prod = 2;
+    expect_rx_refused("GSO extra");
+    rx_respond(0, 0, 0, NETRXF_more_data, 60);
+    rx_respond(1, 1, 0, NETRXF_extra_info, 60);       /* extra info after the first slot */
+    rxs->rsp_prod = 2;
+    expect_rx_refused("after the first slot");
+    for (unsigned i = 0; i < 40; i++)                 /* a frame that never ends */
+        rx_respond(i, (uint16_t)i, 0, NETRXF_more_data, 1);
+    rxs->rsp_prod = 40;
+    expect_rx_refused("more than");
+    for (unsigned i = 0; i < 17; i++)                 /* 17 full pages: longer than 64 KiB */
+        rx_respond(i, (uint16_t)i, 0, i < 16 ? NETRXF_more_data : 0, 4096);
+    rxs->rsp_prod = 17;
+    expect_rx_refused("longer than");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("netfront");
+    TCase *tx = tcase_create("tx");
+    tcase_add_checked_fixture(tx, setup, teardown);
+    tcase_add_test(tx, tx_frame_uses_a_pregranted_pool_page);
+    tcase_add_test(tx, tx_pool_exhausts_and_refills);
+    tcase_add_test(tx, tx_notifications_follow_req_event);
+    tcase_add_test(tx, tx_large_frame_spans_slots);
+    tcase_add_test(tx, tx_tso_adds_a_gso_extra);
+    tcase_add_test(tx, tx_backend_error_status_is_counted_not_fatal);
+    tcase_add_test(tx, tx_bad_responses_break_the_queue);
+    suite_add_tcase(s, tx);
+    TCase *rx = tcase_create("rx");
+    tcase_add_checked_fixture(rx, setup, teardown);
+    tcase_add_test(rx, rx_ring_is_kept_full);
+    tcase_add_test(rx, rx_frame_is_copied_out_and_the_slot_reposted);
+    tcase_add_test(rx, rx_checksum_mark_needs_the_feature);
+    tcase_add_test(rx, rx_multi_slot_frame_with_gso_extra);
+    tcase_add_test(rx, rx_partial_frame_waits_for_its_end);
+    tcase_add_test(rx, rx_backend_errors_and_runts_are_dropped);
+    tcase_add_test(rx, rx_without_buffers_drops_and_reposts);
+    tcase_add_test(rx, rx_bad_responses_break_the_queue);
+    suite_add_tcase(s, rx);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,65 @@
+# netfront-tcp: TCP echo through netfront: dom0 sends 2 MB over one connection and 64 KB over
+# each of 8 concurrent ones to the echo appliance (port 7) and checks every byte comes back; then
+# `xl shutdown` must close the vif cleanly, and the counters must show no bad response and
+# batched notifications.
+# images: echo
+# timeout: 180
+nf_static_domain() {
+    xl domid nfstatic >/dev/null 2>&1 && return 0
+    local mq=/sys/module/xen_netback/parameters/max_queues old=""
+    [ -w "$mq" ] && { old=$(cat "$mq"); echo 2 >"$mq"; }
+    xt_create nfstatic "kernel = \"$(xt_image echo)\"" 'memory = 64' \
+        'extra = "ip=10.0.0.2/24 gw=10.0.0.1"' "vif = ['mac=00:16:3e:00:00:02,bridge=xenbr0']"
+    [ -n "$old" ] && echo "$old" >"$mq"
+    for _ in $(seq 300); do
+        xt_console_has nfstatic "serving UDP and TCP echo" && return 0
+        xt_console_has nfstatic "xenolith: shutdown" && break
+        sleep 0.2
+    done
+    xt_fail "the echo appliance did not start (last line: \"$(xt_console_last nfstatic)\")"
+}
+nf_static_domain
+# This test ends the shared domain (and shows its console if it fails).
+grep -qx nfstatic "$XT_OUT/tests/$XT_TEST.domains" 2>/dev/null ||
+    echo nfstatic >>"$XT_OUT/tests/$XT_TEST.domains"
+ping -c 2 -i 0.3 -W 3 10.0.0.2 >/dev/null || xt_fail "the guest does not answer ping"
+/usr/bin/python3 - <<'PYEOF' || xt_fail "TCP echo failed"
+import os, socket, sys, threading, time
+def echo(size, results, i):
+    payload = os.urandom(size)
+    s = socket.create_connection(("10.0.0.2", 7), timeout=20)
+    got = bytearray()
+    def reader():
+        while len(got) < size:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got.extend(chunk)
+    t = threading.Thread(target=reader)
+    t.start()
+    s.sendall(payload)
+    t.join(60)
+    s.close()
+    results[i] = bytes(got) == payload
+started = time.time()
+results = [None]
+echo(2 * 1024 * 1024, results, 0)
+if not results[0]:
+    sys.exit("2 MB did not come back intact")
+took = time.time() - started
+print(f"2 MB echoed in {took:.2f} s ({2 * 8 / took:.1f} Mbit/s each way)")
+results = [None] * 8
+threads = [threading.Thread(target=echo, args=(64 * 1024, results, i)) for i in range(8)]
+for t in threads: t.start()
+for t in threads: t.join(90)
+if not all(results):
+    sys.exit(f"concurrent echoes failed: {results}")
+print("8 concurrent connections echoed 64 KB each")
+PYEOF
+xl shutdown nfstatic || xt_fail "xl shutdown failed"
+xt_expect_end nfstatic poweroff 60
+xt_expect_console nfstatic "netfront: vif0: disconnecting: closing"
+xt_expect_console nfstatic "netfront: vif0: disconnected"
+xt_expect_console nfstatic "netfront.vif0.bad_responses 0"
+rate=$(grep -m1 "per 1000 frames" "$(xt_console nfstatic)" | sed 's/^.*netfront\.vif0: //')
+xt_pass "2 MB + 8 x 64 KB echoed; $rate"
