@@ -90,8 +90,7 @@ static int poller_main(void *arg)
                 again = true;
         if (nf->link == NETFRONT_UP)
             for (unsigned i = 0; i < nf->nqueues; i++)
-                if (nf->q[i] && (netfront_rx_pending(&nf->q[i]->ring) ||
-                                 netfront_tx_pending(&nf->q[i]->ring)))
+                if (nf->q[i] && netfront_rx_pending(&nf->q[i]->ring))
                     again = true;
         if (again) {
             nf->kicked = true;

@@ -45,6 +45,8 @@ struct pbuf_pool;
 #define NETFRONT_RX_SLOTS __CONST_RING_SIZE(netif_rx, NETFRONT_PAGE_SIZE)
 /* The first tx request's size field is 16 bits: no frame can be longer. */
 #define NETFRONT_TX_FRAME_MAX 0xffffu
+/* Tx responses per completion event (see netfront_tx_reap). */
+#define NETFRONT_TX_EVENT_BATCH (NETFRONT_TX_SLOTS / 2)
 /* A received frame: an IPv4 packet of at most 64 KiB behind an Ethernet header. */
 #define NETFRONT_RX_FRAME_MAX (0xffffu + 14u)
 /* Data slots one received frame may use (netback needs at most XEN_NETIF_NR_SLOTS_MIN). */
@@ -122,7 +124,9 @@ bool netfront_rx_refill(struct netfront_queue *q);
 int netfront_tx_frame(struct netfront_queue *q, const struct pbuf *p, bool *notify);
 
 /* Takes every tx response, returning pages to the pool. Number of requests completed, or
- * -EPROTO on a bad response (the queue is broken). */
+ * -EPROTO on a bad response (the queue is broken). Asks the backend for its next tx event only
+ * after NETFRONT_TX_EVENT_BATCH more responses: completions are batched, not signalled one by
+ * one. */
 int netfront_tx_reap(struct netfront_queue *q);
 
 /* Takes up to `budget` received frames: each is copied into a packet from `pool` and handed to
@@ -132,8 +136,7 @@ int netfront_tx_reap(struct netfront_queue *q);
 int netfront_rx_poll(struct netfront_queue *q, struct pbuf_pool *pool, unsigned budget,
                      void (*deliver)(void *ctx, struct pbuf *p), void *ctx, bool *notify);
 
-/* True when responses are waiting (and, when not, asks the backend for an event on the next). */
-bool netfront_tx_pending(struct netfront_queue *q);
+/* True when rx responses are waiting (and, when not, asks for an event on the next). */
 bool netfront_rx_pending(struct netfront_queue *q);
 
 /* Requests outstanding on each ring (sent or posted, not yet answered). */

@@ -165,6 +165,8 @@ START_TEST(tx_frame_uses_a_pregranted_pool_page)
     tx_answer_all();
     ck_assert_int_eq(netfront_tx_reap(&q), 1);
     ck_assert_uint_eq(netfront_tx_in_flight(&q), 0);
+    /* the next completion event is wanted only after a batch of them */
+    ck_assert_uint_eq(txs->rsp_event, 1 + NETFRONT_TX_EVENT_BATCH);
     /* the page goes back and is used again */
     ck_assert_int_eq(send(60, 9, &notify), 0);
     ck_assert_uint_eq(txs->ring[1].req.id, r.id);

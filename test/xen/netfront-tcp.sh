@@ -10,12 +10,13 @@ nf_static_domain() {
     [ -w "$mq" ] && { old=$(cat "$mq"); echo 2 >"$mq"; }
     xt_create nfstatic "kernel = \"$(xt_image echo)\"" 'memory = 64' \
         'extra = "ip=10.0.0.2/24 gw=10.0.0.1"' "vif = ['mac=00:16:3e:00:00:02,bridge=xenbr0']"
-    [ -n "$old" ] && echo "$old" >"$mq"
+    # netback checks the queue count again when the frontend connects: restore it after that.
     for _ in $(seq 300); do
-        xt_console_has nfstatic "serving UDP and TCP echo" && return 0
+        xt_console_has nfstatic "serving UDP and TCP echo" && { [ -n "$old" ] && echo "$old" >"$mq"; return 0; }
         xt_console_has nfstatic "xenolith: shutdown" && break
         sleep 0.2
     done
+    [ -n "$old" ] && echo "$old" >"$mq"
     xt_fail "the echo appliance did not start (last line: \"$(xt_console_last nfstatic)\")"
 }
 nf_static_domain
