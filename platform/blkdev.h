@@ -163,9 +163,9 @@ static inline uint64_t blkdev_bytes(const struct blkdev *dev)
 /* Prints the counters, one "name value" pair per counter, prefixed by the device name. */
 void blkdev_print_stats(const struct blkdev *dev);
 
-/* The platform's index-th block device (docs: devices plan): hosted, index 0 is the file named
- * by disk=; on Xen, the index-th device/vbd in xenstore order (xen/blkfront.h); bare QEMU has
- * none. read_only opens a writable device read-only. Call from a fiber. NULL, with a log line
+/* The platform's index-th block device: hosted, index 0 is the file named by disk=; on Xen,
+ * the index-th device/vbd in numeric order, xvda first (xen/blkfront.h); bare QEMU has none.
+ * read_only opens a writable device read-only. Call from a fiber. NULL, with a log line
  * saying why, when there is no such device or it cannot be used. */
 struct blkdev *platform_blkdev_open(unsigned index, bool read_only);
 

@@ -394,6 +394,12 @@ struct blkdev *blkfront_open(const char *vbd, bool read_only)
     return NULL;
 }
 
+static uint64_t device_number(const char *id)
+{
+    uint64_t v;
+    return parse_u64(id, strlen(id), 10, &v) == 0 ? v : UINT64_MAX;
+}
+
 struct blkdev *platform_blkdev_open(unsigned index, bool read_only)
 {
     if (!xen_present() || !xenstore_ready()) {
@@ -408,6 +414,14 @@ struct blkdev *platform_blkdev_open(unsigned index, bool read_only)
     if (n < 0) {
         log_error("blkfront", "cannot list block devices: %s", error_name(n));
         return NULL;
+    }
+    /* Device numbers in numeric order: xvda (51712) before xvdb, whatever xenstore's order. */
+    for (int i = 1; i < n; i++) {
+        for (int j = i; j > 0 && device_number(ids[j]) < device_number(ids[j - 1]); j--) {
+            const char *t = ids[j];
+            ids[j] = ids[j - 1];
+            ids[j - 1] = t;
+        }
     }
     if (index >= (unsigned)n) {
         log_error("blkfront", "no block device %u (the domain has %d)", index, n);

@@ -221,8 +221,9 @@ int blkfront_core_init(struct blkfront_core *c, void *sring, unsigned ring_order
             free_slots(c);
             return -ENOMEM;
         }
-        /* The backend only reads descriptors. */
-        long ref = gops->grant(gops->ctx, page, true);
+        /* The backend only reads descriptors, but blkback maps every grant of a persistent
+         * connection writable, so there a read-only grant would fail its mapping. */
+        long ref = gops->grant(gops->ctx, page, !feat->persistent);
         if (ref < 0) {
             page_free(page, 0);
             free_slots(c);

@@ -307,9 +307,12 @@ static void mode_durable(void)
     if (!dev)
         return;
     check(dev->caps & BLKDEV_CAP_FLUSH, "flush offered", "%s: caps 0x%x", dev->name, dev->caps);
+    unsigned failed_before = failed;
     whole_disk(dev, 3, true, 4, "write generation 3");
     int rc = blk_flush(dev, deadline());
     check(rc == 0, "flush", "%s: rc %d", dev->name, rc);
+    if (failed != failed_before)
+        return;
     kprintf("blktest: flush done\n");
     /* Until dom0 destroys us: each line is printed only after the backend acknowledged. */
     uint8_t *buf = kmalloc(8 * PATTERN_SECTOR);
