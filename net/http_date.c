@@ -54,7 +54,7 @@ void http_format_date(int64_t seconds, char *out)
 {
     int64_t days = floor_div(seconds, 86400);
     unsigned secs = (unsigned)(seconds - days * 86400);
-    int64_t y;
+    int64_t y = 0;
     unsigned m, d;
     civil_from_days(days, &y, &m, &d);
     if (y < 0 || y > 9999) {         /* outside what the format can say: clamp to its range */
@@ -137,22 +137,22 @@ static bool days_in_month_ok(int64_t y, unsigned m, unsigned d)
 int http_parse_date(struct http_str s, int64_t now_seconds, int64_t *out)
 {
     struct cursor c = { s.ptr, s.ptr + s.len };
-    unsigned d = 0, m = 0, h, mi, sec, yy;
-    int64_t y;
+    unsigned d = 0, m = 0, h = 0, mi = 0, sec = 0, yy = 0;
+    int64_t y = 0;
     bool ok = false;
     if (s.len >= 4 && s.ptr[3] == ',') {
         /* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
         unsigned wd;
         for (wd = 0; wd < 7 && !take_lit(&c, day_names[wd]); wd++)
             ;
-        unsigned y4;
+        unsigned y4 = 0;
         ok = wd < 7 && take_lit(&c, ", ") && take_digits(&c, 2, &d) && take_lit(&c, " ") &&
              take_month(&c, &m) && take_lit(&c, " ") && take_digits(&c, 4, &y4) &&
              take_lit(&c, " ") && take_time(&c, &h, &mi, &sec) && take_lit(&c, " GMT");
         y = y4;
     } else if (s.len >= 4 && s.ptr[3] == ' ') {
         /* asctime-date: "Sun Nov  6 08:49:37 1994" (day padded with a space) */
-        unsigned wd, y4;
+        unsigned wd, y4 = 0;
         for (wd = 0; wd < 7 && !take_lit(&c, day_names[wd]); wd++)
             ;
         ok = wd < 7 && take_lit(&c, " ") && take_month(&c, &m) && take_lit(&c, " ");
