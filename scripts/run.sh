@@ -5,7 +5,15 @@
 #   xen     boots build/xen/APP as a PVH guest with xl, ARGS as its command line (extra=)
 # Per-application set-up (a TAP device for a network appliance, a disk image) goes in the
 # hooks below: hosted_prepare_APP runs before the program and may add arguments to
-# HOSTED_ARGS; hosted_cleanup_APP runs after it, whatever the outcome.
+# HOSTED_ARGS; hosted_cleanup_APP runs after it, whatever the outcome (Ctrl-C included).
+# xen_prepare_APP may set XEN_MEMORY (MiB) and add lines (devices) to XEN_CONFIG for the xl config.
+#
+# Environment:
+#   RUN_SECONDS=N   hosted: stop the program with SIGTERM after N seconds (non-interactive runs,
+#                   smoke tests); the exit status is the program's own
+#   httpd: HTTPD_TAP (xhttpd0), HTTPD_HOST_IP (10.78.0.1), HTTPD_IP (10.78.0.2), HTTPD_PREFIX (24),
+#          HTTPD_DISK (build/httpd/site.img, packed from app/httpd/site by app/httpd/mksite.sh);
+#          on Xen: XEN_BRIDGE (xenbr0), HTTPD_XEN_MEMORY (64, MiB)
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -27,12 +35,81 @@ HOSTED_ARGS=""
 hosted_prepare_default() { :; }
 hosted_cleanup_default() { :; }
 
+# httpd: a TAP device with the host's side of a small link, the appliance on the other side,
+# serving the sample site from a disk image packed here.
+HTTPD_TAP=${HTTPD_TAP:-xhttpd0}
+HTTPD_HOST_IP=${HTTPD_HOST_IP:-10.78.0.1}
+HTTPD_IP=${HTTPD_IP:-10.78.0.2}
+HTTPD_PREFIX=${HTTPD_PREFIX:-24}
+HTTPD_DISK=${HTTPD_DISK:-build/httpd/site.img}
+HTTPD_TAP_MADE=""
+
+httpd_pack_site() {
+    if [ "$HTTPD_DISK" = build/httpd/site.img ]; then
+        app/httpd/mksite.sh "$HTTPD_DISK" >/dev/null
+    elif [ ! -f "$HTTPD_DISK" ]; then
+        echo "run.sh: HTTPD_DISK=$HTTPD_DISK does not exist" >&2
+        exit 1
+    fi
+}
+
+hosted_prepare_httpd() {
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "run.sh: httpd runs on a TAP device, which needs root (sudo make run)" >&2
+        exit 1
+    fi
+    httpd_pack_site
+    if ip link show "$HTTPD_TAP" >/dev/null 2>&1; then
+        echo "run.sh: $HTTPD_TAP already exists (another run?); remove it with: ip link del $HTTPD_TAP" >&2
+        exit 1
+    fi
+    ip tuntap add dev "$HTTPD_TAP" mode tap
+    HTTPD_TAP_MADE=1
+    ip addr add "$HTTPD_HOST_IP/$HTTPD_PREFIX" dev "$HTTPD_TAP"
+    ip link set "$HTTPD_TAP" up
+    HOSTED_ARGS="tap=$HTTPD_TAP disk=$HTTPD_DISK ip=$HTTPD_IP/$HTTPD_PREFIX gw=$HTTPD_HOST_IP"
+    # An app port given after "--" changes the URL to try.
+    port=80
+    for word in "$@"; do
+        case $word in port=*) port=${word#port=} ;; esac
+    done
+    url=http://$HTTPD_IP/
+    [ "$port" = 80 ] || url=http://$HTTPD_IP:$port/
+    cat <<MSG
+run.sh: httpd on TAP $HTTPD_TAP: host side $HTTPD_HOST_IP/$HTTPD_PREFIX, appliance $HTTPD_IP
+run.sh: serving $HTTPD_DISK; try:  curl -v $url
+run.sh: Ctrl-C stops it and removes $HTTPD_TAP
+MSG
+}
+
+hosted_cleanup_httpd() {
+    if [ -n "$HTTPD_TAP_MADE" ]; then
+        ip link del "$HTTPD_TAP" 2>/dev/null || true
+        HTTPD_TAP_MADE=""
+        echo "run.sh: removed $HTTPD_TAP"
+    fi
+}
+
+# Xen: the image, the disk image and a vif on the default bridge.
+XEN_CONFIG=""
+XEN_MEMORY=32
+xen_prepare_default() { :; }
+xen_prepare_httpd() {
+    httpd_pack_site
+    bridge=${XEN_BRIDGE:-xenbr0}
+    XEN_MEMORY=${HTTPD_XEN_MEMORY:-64}
+    XEN_CONFIG="vif = [ 'bridge=$(xen_quote "$bridge")' ]
+disk = [ 'format=raw,vdev=xvda,access=ro,target=$(xen_quote "$(pwd)/$HTTPD_DISK")' ]"
+}
+
 hook() {
     # $1 prepare|cleanup: the app's own hook if it defines one, else the default
-    if command -v "hosted_$1_$app" >/dev/null 2>&1; then
-        "hosted_$1_$app"
+    step=$1
+    shift
+    if command -v "hosted_${step}_$app" >/dev/null 2>&1; then
+        "hosted_${step}_$app" "$@"
     else
-        "hosted_$1_default"
+        "hosted_${step}_default" "$@"
     fi
 }
 
@@ -42,11 +119,26 @@ run_hosted() {
         echo "run.sh: $bin is missing; build it with: make APP=$app build/hosted/$app" >&2
         exit 1
     fi
-    hook prepare
+    # The clean-up must run however the program ends: Ctrl-C reaches the whole foreground group,
+    # so this shell ignores it while the program handles it (and exits) on its own.
+    trap 'hook cleanup' EXIT
+    trap 'hook cleanup; exit 143' TERM
+    hook prepare "$@"
     status=0
-    # shellcheck disable=SC2086 # HOSTED_ARGS is a list of words by design
-    "$bin" $HOSTED_ARGS "$@" || status=$?
+    trap '' INT
+    if [ -n "${RUN_SECONDS:-}" ]; then
+        case $RUN_SECONDS in
+            ''|*[!0-9]*) echo "run.sh: RUN_SECONDS wants whole seconds, not '$RUN_SECONDS'" >&2; exit 2 ;;
+        esac
+        # shellcheck disable=SC2086 # HOSTED_ARGS is a list of words by design
+        timeout --preserve-status -s TERM "$RUN_SECONDS" "$bin" $HOSTED_ARGS "$@" || status=$?
+    else
+        # shellcheck disable=SC2086
+        "$bin" $HOSTED_ARGS "$@" || status=$?
+    fi
+    trap - INT
     hook cleanup
+    trap - EXIT TERM
     # 0 success, 1 failure, 2 crash, 3 reboot, 130 interrupted (arch/hosted/hosted.h)
     exit "$status"
 }
@@ -64,9 +156,28 @@ run_xen() {
         exit 1
     fi
     extra="$*"
+    if command -v "xen_prepare_$app" >/dev/null 2>&1; then
+        "xen_prepare_$app"
+    else
+        xen_prepare_default
+    fi
+    cfg=build/xen/$app.xl
+    cat >"$cfg" <<CFG
+# Written by scripts/run.sh: boots $image as a PVH guest.
+name = "xenolith-$app"
+type = "pvh"
+kernel = "$(xen_quote "$(pwd)/$image")"
+memory = $XEN_MEMORY
+vcpus = 1
+on_crash = "preserve"
+extra = "$(xen_quote "$extra")"
+CFG
+    [ -z "$XEN_CONFIG" ] || printf '%s\n' "$XEN_CONFIG" >>"$cfg"
+    echo "run.sh: wrote $cfg"
     if ! command -v xl >/dev/null 2>&1; then
         cat >&2 <<MSG
-run.sh: 'xl' was not found: running $app on Xen needs a Xen host (dom0 with the xl toolstack).
+run.sh: 'xl' was not found: running $app on Xen needs a Xen host (dom0 with the xl toolstack),
+where this runs:  xl create -c $cfg
 The same PVH image also boots on bare QEMU, without Xen (no network or disk there):
   scripts/qemu-boot.sh $image "$extra"
 which runs:
@@ -76,17 +187,6 @@ which runs:
 MSG
         exit 1
     fi
-    cfg=build/xen/$app.xl
-    cat >"$cfg" <<CFG
-# Written by scripts/run.sh: boots $image as a PVH guest.
-name = "xenolith-$app"
-type = "pvh"
-kernel = "$(xen_quote "$(pwd)/$image")"
-memory = 32
-vcpus = 1
-on_crash = "preserve"
-extra = "$(xen_quote "$extra")"
-CFG
     echo "run.sh: starting $cfg (detach from the console with Ctrl-])"
     exec xl create -c "$cfg"
 }
