@@ -42,3 +42,8 @@ fuzz: $(FUZZ_BINS)
 
 # The xenstore harnesses also link the portable xenstore codec from xen/ (pure: no hypercalls).
 $(filter build/fuzz/fuzz_xenstore%,$(FUZZ_BINS)): build/fuzz/obj/xen/xenstore_codec.o
+
+# The hostile-backend harness links the netfront ring rules from xen/ (pure: no hypercalls).
+build/fuzz/fuzz_netif: build/fuzz/obj/xen/netfront_ring.o
+# The blkif harness drives the blkfront core from xen/ (pure ring code) against a fake backend.
+$(filter build/fuzz/fuzz_blkif%,$(FUZZ_BINS)): build/fuzz/obj/xen/blkfront_core.o
