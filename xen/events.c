@@ -60,9 +60,10 @@ void xen_events_block_until(uint64_t deadline_ns)
 {
     if (!ready || xen_events_pending())
         return;
-    if (deadline_ns != DEADLINE_NONE)
-        xen_timer_arm(xen_monotonic_origin() + deadline_ns);
-    else
+    if (deadline_ns != DEADLINE_NONE) {
+        if (xen_timer_arm(xen_monotonic_origin() + deadline_ns) == -ETIME)
+            return;   /* already due by Xen's clock */
+    } else
         xen_timer_stop();
     if (xen_events_pending())   /* the timer may have fired already */
         return;

@@ -16,6 +16,9 @@ static bool use_set_timer_op;
 static uint64_t retries;
 static uint64_t origin;
 static uint64_t last_monotonic;
+/* How far our reading has been found behind Xen's own clock (see xen_timer_arm). */
+static uint64_t behind_ns;
+static uint64_t corrections;
 
 static inline uint64_t read_tsc(void)
 {
@@ -120,7 +123,7 @@ uint64_t xen_monotonic_ns(void)
 {
     if (!ready)
         return 0;
-    uint64_t now = xen_system_time_ns() - origin;
+    uint64_t now = xen_system_time_ns() + behind_ns - origin;
     if (now < last_monotonic)
         now = last_monotonic;
     last_monotonic = now;
@@ -132,11 +135,31 @@ uint64_t xen_monotonic_origin(void)
     return origin;
 }
 
+uint64_t xen_pvclock_corrections(void)
+{
+    return corrections;
+}
+
 int xen_timer_arm(uint64_t system_deadline_ns)
 {
     if (!use_set_timer_op) {
-        struct vcpu_set_singleshot_timer single = { .timeout_abs_ns = system_deadline_ns };
+        /* "Future" makes Xen refuse a deadline its own clock has passed (-ETIME). Our
+         * reading can lag Xen's when the TSC we read disagrees with the TSC stamp of the
+         * time record (seen on nested SVM under TCG: the record's stamp ahead of our TSC
+         * froze the clock for up to a second); the refusal proves Xen's time is past the
+         * deadline, so the clock moves forward to it instead of spinning until it catches
+         * up by itself. */
+        struct vcpu_set_singleshot_timer single = { .timeout_abs_ns = system_deadline_ns,
+                                                    .flags = VCPU_SSHOTTMR_future };
         long rc = xen_vcpu_op(VCPUOP_set_singleshot_timer, 0, &single);
+        if (rc == -ETIME) {
+            uint64_t ours = xen_system_time_ns() + behind_ns;
+            if (system_deadline_ns > ours) {
+                behind_ns += system_deadline_ns - ours;
+                corrections++;
+            }
+            return -ETIME;
+        }
         if (rc != -ENOSYS && rc != -EPERM)
             return (int)rc;
         use_set_timer_op = true;

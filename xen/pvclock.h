@@ -26,11 +26,15 @@ uint64_t xen_monotonic_origin(void);
 uint64_t xen_wallclock_ns(void);
 /* The TSC rate the time record implies (Hz). */
 uint64_t xen_pvclock_tsc_hz(void);
+/* How many times xen_timer_arm found our clock behind Xen's and moved it forward. */
+uint64_t xen_pvclock_corrections(void);
 /* How many reads had to retry because Xen was updating the record. */
 uint64_t xen_pvclock_retries(void);
 
-/* Arms vCPU 0's one-shot timer for Xen system time deadline_ns (in the past: fires at once).
- * The expiry is an event on VIRQ_TIMER. 0 or a negative errno. */
+/* Arms vCPU 0's one-shot timer for Xen system time deadline_ns; the expiry is an event on
+ * VIRQ_TIMER. -ETIME when Xen's clock has already passed the deadline (nothing is armed;
+ * the monotonic clock is moved forward to the deadline, since it evidently lags Xen's),
+ * else 0 or a negative errno. */
 int xen_timer_arm(uint64_t system_deadline_ns);
 void xen_timer_stop(void);
 /* Which interface xen_timer_arm uses: "VCPUOP_set_singleshot_timer" or "set_timer_op". */

@@ -82,7 +82,8 @@ void suite_time(void)
 
     struct xen_event_stats s;
     xen_events_get_stats(&s);
-    kprintf("xentest: timer via %s; %llu upcalls, %llu events, %llu idle blocks\n",
-            xen_timer_interface(), (unsigned long long)s.upcalls,
-            (unsigned long long)s.delivered, (unsigned long long)s.blocks);
+    kprintf("xentest: timer via %s; %llu upcalls, %llu events, %llu idle blocks, %llu clock "
+            "corrections\n", xen_timer_interface(), (unsigned long long)s.upcalls,
+            (unsigned long long)s.delivered, (unsigned long long)s.blocks,
+            (unsigned long long)xen_pvclock_corrections());
 }
