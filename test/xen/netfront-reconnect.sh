@@ -1,0 +1,47 @@
+# netfront-reconnect: the backend closes under a connected netfront (dom0 sets the backend's
+# state to Closing, as netback does when it goes away) and offers the device again: the frontend
+# must close (Closing, Closed, rings and grants released), go Initialising so netback prepares a
+# new connection, reconnect, and answer ping again. Uses the echo guest netfront-ping started
+# (or starts it) and leaves it for netfront-tcp.
+# images: echo
+# timeout: 120
+nf_static_domain() {
+    xl domid nfstatic >/dev/null 2>&1 && return 0
+    local mq=/sys/module/xen_netback/parameters/max_queues old=""
+    [ -w "$mq" ] && { old=$(cat "$mq"); echo 2 >"$mq"; }
+    xt_create nfstatic "kernel = \"$(xt_image echo)\"" 'memory = 64' \
+        'extra = "ip=10.0.0.2/24 gw=10.0.0.1"' "vif = ['mac=00:16:3e:00:00:02,bridge=xenbr0']"
+    # Shared with the next netfront test: not destroyed when this one ends.
+    sed -i '/^nfstatic$/d' "$XT_OUT/tests/$XT_TEST.domains"
+    # netback checks the queue count again when the frontend connects: restore it after that.
+    for _ in $(seq 300); do
+        xt_console_has nfstatic "serving UDP and TCP echo" && { [ -n "$old" ] && echo "$old" >"$mq"; return 0; }
+        xt_console_has nfstatic "xenolith: shutdown" && break
+        sleep 0.2
+    done
+    [ -n "$old" ] && echo "$old" >"$mq"
+    xt_fail "the echo appliance did not start (last line: \"$(xt_console_last nfstatic)\")"
+}
+nf_static_domain
+sed -i '/^nfstatic$/d' "$XT_OUT/tests/$XT_TEST.domains" 2>/dev/null
+id=$(xl domid nfstatic)
+be=$(xenstore-read "/local/domain/$id/device/vif/0/backend") || xt_fail "no backend path for vif 0"
+ping -c 2 -i 0.3 -W 3 10.0.0.2 >/dev/null || xt_fail "no answer to ping before the backend closes"
+before=$(grep -c "netfront: vif0: connected" "$(xt_console nfstatic)")
+xenstore-write "$be/state" 5 || xt_fail "cannot write the backend's state"
+for _ in $(seq 150); do
+    xt_console_has nfstatic "netfront: vif0: reconnected" && break
+    sleep 0.2
+done
+xt_console_has nfstatic "netfront: vif0: reconnected" ||
+    xt_fail "no reconnection (last line: \"$(xt_console_last nfstatic)\"; backend state $(xenstore-read "$be/state"))"
+xt_expect_console nfstatic "netfront: vif0: disconnected (backend Closed)"
+after=$(grep -c "netfront: vif0: connected" "$(xt_console nfstatic)")
+[ "$after" -gt "$before" ] || xt_fail "no second connection logged"
+ok=0
+for _ in $(seq 10); do
+    ping -c 1 -W 2 10.0.0.2 >/dev/null && { ok=1; break; }
+done
+[ $ok = 1 ] || xt_fail "no answer to ping after the reconnection"
+ping -c 3 -i 0.3 -W 3 -s 4000 10.0.0.2 >/dev/null || xt_fail "no answer to fragmented pings after it"
+xt_pass "closed, reconnected and answering (backend $(xenstore-read "$be/state"))"
