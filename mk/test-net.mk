@@ -1,9 +1,26 @@
 # Tier 3: hosted network integration (test/net/run.sh). The real build/hosted/echo on a TAP device
 # in a network namespace the test creates (root needed), against Linux's ping, arping, dnsmasq,
-# tshark and scapy. docs/NETWORK.md says what each case checks.
+# tshark and scapy. docs/NETWORK.md says what each case checks. Then the httpd appliance's cases
+# (test/net/httpd.sh, below). test-net-echo and test-net-httpd run one half.
 # NET_ECHO=build/hosted-asan/echo runs the same cases against the sanitizer build.
 NET_ECHO ?= build/hosted/echo
+NET_HTTPD ?= build/hosted/httpd
+HTTPD_SITE_IMG := build/httpd/site.img
 
-.PHONY: test-net
-test-net: $(NET_ECHO)
+.PHONY: test-net test-net-echo test-net-httpd
+test-net: $(NET_ECHO) $(NET_HTTPD) $(HTTPD_SITE_IMG)
+	@status=0; test/net/run.sh $(NET_ECHO) || status=1; \
+	test/net/httpd.sh $(NET_HTTPD) $(HTTPD_SITE_IMG) $(HTTPD_SITE_IMG).stage || status=1; \
+	exit $$status
+test-net-echo: $(NET_ECHO)
 	@test/net/run.sh $(NET_ECHO)
+
+# ---- httpd: the web server appliance (test/net/httpd.sh; docs/HTTPD.md) ----
+# The sample site's disk image: app/httpd/site plus a generated 1 MiB file, packed by
+# scripts/mkdisk.sh (app/httpd/mksite.sh). make run packs it the same way (scripts/run.sh).
+# NET_HTTPD=build/hosted-asan/httpd runs the httpd cases against the sanitizer build;
+# HTTPD_SKIP_WRK=1 leaves out the 30 s load.
+$(HTTPD_SITE_IMG): app/httpd/mksite.sh scripts/mkdisk.sh $(shell find app/httpd/site -type f 2>/dev/null)
+	$(Q)app/httpd/mksite.sh $@ >/dev/null
+test-net-httpd: $(NET_HTTPD) $(HTTPD_SITE_IMG)
+	@test/net/httpd.sh $(NET_HTTPD) $(HTTPD_SITE_IMG) $(HTTPD_SITE_IMG).stage

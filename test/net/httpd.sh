@@ -217,6 +217,7 @@ builtin_page() {
     out=$(nsx curl -sS --max-time 5 "$URL/") || return 1
     echo "$out" | grep -q "no site disk" && [ "$(code "$URL/other.html")" = 404 ]
 }
+LOG=$NET_TMP/httpd-builtin.log
 if net_setup; then
     start_httpd "ip=$IP/24"
     if wait_for_line "$LOG" "httpd: listening" 10; then
@@ -228,6 +229,7 @@ if net_setup; then
     # A disk whose archive is corrupt: refused at start with a message, exit status 1.
     cp "$SITE_IMG" "$NET_TMP/bad.img"
     printf 'X' | dd of="$NET_TMP/bad.img" bs=1 seek=148 conv=notrunc status=none   # checksum field
+    LOG=$NET_TMP/httpd-bad-disk.log
     start_httpd disk="$NET_TMP/bad.img" "ip=$IP/24"
     refused() {
         net_stop "$ECHO_PID" 10
