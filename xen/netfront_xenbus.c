@@ -16,6 +16,7 @@
 #define CLOSE_TIMEOUT_NS (5ull * 1000000000ull)
 #define WATCH_POLL_NS (250ull * 1000000ull)
 #define NO_REF (-1L)
+#define RECONNECT_ATTEMPTS 3u
 
 static uint64_t after(uint64_t ns)
 {
@@ -221,8 +222,13 @@ int netfront_connect(struct netfront *nf)
     if (rc == 0)
         rc = xenbus_switch_state(&nf->xb, XenbusStateConnected);
     if (rc == 0)
-        rc = xenbus_wait_backend_state(&nf->xb, XENBUS_STATE_BIT(XenbusStateConnected),
+        rc = xenbus_wait_backend_state(&nf->xb, XENBUS_STATE_BIT(XenbusStateConnected) |
+                                       XENBUS_STATE_BIT(XenbusStateClosing) |
+                                       XENBUS_STATE_BIT(XenbusStateClosed),
                                        after(CONNECT_TIMEOUT_NS), &s);
+    if (rc == 0 && s != XenbusStateConnected) {
+        rc = -ECONNREFUSED;   /* netback refused what we published (see its error node) */
+    }
     if (rc < 0) {
         log_error("netfront", "%s: handshake failed (backend %s): %s", nf->dev.name,
                   xenbus_state_name(s), error_name(rc));
@@ -285,6 +291,7 @@ static int watcher_main(void *arg)
 {
     struct netfront *nf = arg;
     char path[XENSTORE_PATH_MAX];
+    unsigned failures = 0;
     while (!nf->stopping) {
         int rc = xenstore_watch_next(&nf->watch, path, sizeof(path), after(WATCH_POLL_NS));
         if (rc == -EPIPE || nf->stopping)
@@ -308,8 +315,14 @@ static int watcher_main(void *arg)
             xenbus_switch_state(&nf->xb, XenbusStateInitialising);
         } else if (nf->link == NETFRONT_DOWN && !nf->no_reconnect && s == XenbusStateInitWait) {
             log_info("netfront", "%s: the backend is back; reconnecting", nf->dev.name);
-            if (netfront_connect(nf) == 0)
+            if (netfront_connect(nf) == 0) {
                 log_info("netfront", "%s: reconnected", nf->dev.name);
+                failures = 0;
+            } else if (++failures >= RECONNECT_ATTEMPTS) {
+                log_error("netfront", "%s: %u reconnections failed; giving up", nf->dev.name,
+                          failures);
+                nf->no_reconnect = true;
+            }
         } else if (nf->link == NETFRONT_DOWN && !nf->no_reconnect && s == XenbusStateClosed &&
                    backend_online(nf)) {
             xenbus_switch_state(&nf->xb, XenbusStateInitialising);
