@@ -8,6 +8,12 @@
 /* Pulls in the public xen.h with the hypercall numbers (see the note in xen/xen.h). */
 #include <xen/version.h>
 
+void xen_hypercall_page_prepare(void)
+{
+    for (unsigned i = 0; i < 4096; i++)
+        ((volatile char *)xen_hypercall_page)[i] = (char)0xcc;
+}
+
 long xen_sched_op(int cmd, void *arg)
 {
     return xen_hypercall2(__HYPERVISOR_sched_op, (unsigned long)cmd, (unsigned long)arg);

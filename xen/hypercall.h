@@ -16,8 +16,10 @@
 
 #define XEN_HYPERCALL_STUB_SIZE 32
 
-/* One page, page-aligned, in .text; filled by Xen. */
+/* One page, page-aligned, in .bss; mapped read-only and executable; filled by Xen. */
 extern char xen_hypercall_page[];
+/* Fills the page with int3. Call before the final page tables (which make it read-only). */
+void xen_hypercall_page_prepare(void);
 
 static inline long xen_hypercall1(unsigned op, unsigned long a1)
 {

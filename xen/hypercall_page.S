@@ -1,15 +1,18 @@
 /*
- * xen/hypercall_page.S: the hypercall page. One page of .text, page-aligned, that Xen fills with its
- * hypercall stubs when xen_early_init() writes the page's physical address to Xen's MSR. Until
- * then it holds int3 (0xcc), so a premature hypercall traps instead of running off the page.
- * Xen writes it through guest-physical memory, so the page can stay read-only and executable.
+ * xen/hypercall_page.S: the hypercall page. One page that Xen fills with its hypercall stubs
+ * when xen_early_init() writes the page's physical address to Xen's MSR. It lives in .bss,
+ * so images carry no 4 KiB of filler: xen_hypercall_page_prepare() fills it with int3 (0xcc)
+ * during boot, while the boot page tables still map it writable, so a premature hypercall
+ * traps instead of running off the page; the final page tables map it read-only and
+ * executable (arch/x86_64/paging.c). Xen writes it through guest-physical memory, which the
+ * guest's own mapping does not restrict, and it is never writable and executable at once.
  */
-    .section .text.xen_hypercall_page, "ax", @progbits
+    .section .bss.xen_hypercall_page, "aw", @nobits
     .balign 4096
     .globl xen_hypercall_page
     .type xen_hypercall_page, @object
 xen_hypercall_page:
-    .fill 4096, 1, 0xcc
+    .skip 4096
     .size xen_hypercall_page, 4096
 
     .section .note.GNU-stack, "", @progbits

@@ -6,7 +6,6 @@
  */
 #include "xen/xen.h"
 #include "xen/hypercall.h"
-#include "xen/control.h"
 #include "xen/xenstore.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
@@ -176,14 +175,20 @@ __attribute__((noreturn)) void xen_shutdown(unsigned reason)
         __asm__ volatile("cli; hlt");
 }
 
+/* Weak: an image links the xenstore client (and with it the control/ watcher) only if
+ * something in it uses xenstore (drivers, xenbus, tests); a weak reference does not pull it
+ * from the archive, so an image without devices (hello) stays small. */
+#pragma weak xenstore_init
+
 int xen_late_init(void)
 {
-    int rc = xenstore_init();
-    if (rc < 0) {
-        kprintf("xenolith: xenstore unavailable (%s)\n", error_name(rc));
-        return rc;
-    }
-    if ((rc = xen_console_input_init()) < 0)
+    int rc = xen_console_input_init();
+    if (rc < 0)
         kprintf("xenolith: PV console input unavailable (%s)\n", error_name(rc));
-    return xen_control_start();
+    if (!xenstore_init)
+        return 0;
+    rc = xenstore_init();
+    if (rc < 0)
+        kprintf("xenolith: xenstore unavailable (%s)\n", error_name(rc));
+    return rc;
 }

@@ -72,8 +72,10 @@ uint64_t xen_console_dropped(void);
  * or not on Xen. */
 uint32_t xen_tsc_khz(void);
 
-/* The Xen platform's part of platform_late_init (heap and scheduler up): xenstore, the
- * control/ node watcher (xl shutdown/reboot), PV console input. 0 or a negative errno. */
+/* The Xen platform's part of platform_late_init (heap and scheduler up): PV console input,
+ * and, in every image that links the xenstore client (any image with Xen devices or
+ * xenstore use), xenstore and the control/ watcher that obeys xl shutdown/reboot. An image
+ * that never touches xenstore (hello) carries neither. 0 or a negative errno. */
 int xen_late_init(void);
 
 /* Ends the domain with a SHUTDOWN_* reason from <xen/sched.h> (SCHEDOP_shutdown), after giving

@@ -6,6 +6,7 @@
  * reply arrives or the request times out.
  */
 #include "xen/xenstore.h"
+#include "xen/control.h"
 #include "xen/events.h"
 #include "xen/hypercall.h"
 #include "lib/errno.h"
@@ -528,5 +529,6 @@ int xenstore_init(void)
         return -ENOMEM;
     fiber_detach(f);
     ready = true;
-    return 0;
+    /* Every image with xenstore obeys xl shutdown/reboot. */
+    return xen_control_start();
 }

@@ -25,8 +25,9 @@
 #define XENSTORE_WATCH_QUEUE 8      /* events kept per watch before the oldest are dropped */
 #define XENSTORE_PATH_MAX 256       /* longest path we keep for a watch event */
 
-/* Attaches to the ring (HVM_PARAM_STORE_PFN / STORE_EVTCHN) and starts the reader fiber.
- * Needs the heap, the scheduler and event channels. 0 or a negative errno. */
+/* Attaches to the ring (HVM_PARAM_STORE_PFN / STORE_EVTCHN), starts the reader fiber and
+ * the control/ watcher (xen/control.h). Called by platform_late_init in every image that
+ * links this file. 0 or a negative errno. */
 int xenstore_init(void);
 bool xenstore_ready(void);
 

@@ -10,6 +10,7 @@
 #include "kernel/kernel.h"
 #include "lib/printf.h"
 #include "xen/xen.h"
+#include "xen/hypercall.h"
 #include "xen/events.h"
 #include "xen/physmap.h"
 #include "xen/pvclock.h"
@@ -32,6 +33,7 @@ void arch_main(uintptr_t start_info)
     console_init();
     memmap_init(start_info);
     descriptors_init();
+    xen_hypercall_page_prepare();   /* while the boot tables still let us write it */
     paging_init();
     running_on_xen = xen_early_init();
     /* The PV console needs no heap: bring it up now so every boot line reaches `xl console`. */

@@ -10,6 +10,7 @@
 #include "arch/x86_64/cpu.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
+#include "xen/hypercall.h"
 
 #define PTE_PRESENT (1ull << 0)
 #define PTE_WRITE (1ull << 1)
@@ -157,6 +158,8 @@ static void map_image(void)
     map_range((uintptr_t)_kernel_start, (uintptr_t)_etext, PTE_PRESENT);
     map_range((uintptr_t)_etext, (uintptr_t)_erodata, PTE_PRESENT | nx_bit);
     map_range((uintptr_t)_erodata, (uintptr_t)_kernel_end, PTE_PRESENT | PTE_WRITE | nx_bit);
+    /* Xen's hypercall page sits in .bss but holds code: read-only and executable. */
+    map_4k((uintptr_t)xen_hypercall_page, PTE_PRESENT);
     unmap_4k((uintptr_t)boot_stack_guard);
     for (uintptr_t slot = (uintptr_t)ist_stacks_start; slot < (uintptr_t)ist_stacks_end;
          slot += IST_SLOT_SIZE)
