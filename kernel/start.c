@@ -146,6 +146,9 @@ void kernel_start(void)
     enum shutdown_reason reason;
     if (main_finished) {
         reason = main_status == 0 ? SHUTDOWN_SUCCESS : SHUTDOWN_FAILURE;
+        /* main obeyed a request (xl reboot): end the way it was asked, not as "success". */
+        if (main_status == 0 && shutdown_requested)
+            reason = requested_reason;
     } else {
         log_warn("boot", "main did not return within the shutdown grace period");
         reason = requested_reason;
