@@ -126,14 +126,22 @@ static void end_ring_grants(struct blkfront *f)
 /* Tells the backend we are going and waits (bounded) for it to let go of our pages. */
 static void close_handshake(struct blkfront *f)
 {
-    enum xenbus_state state;
+    enum xenbus_state state = XenbusStateUnknown;
     uint64_t deadline = platform_monotonic_ns() + CLOSE_TIMEOUT_NS;
-    xenbus_switch_state(&f->xb, XenbusStateClosing);
-    xenbus_wait_backend_state(&f->xb, XENBUS_STATE_BIT(XenbusStateClosing) |
-                                          XENBUS_STATE_BIT(XenbusStateClosed), deadline, &state);
-    xenbus_switch_state(&f->xb, XenbusStateClosed);
-    xenbus_wait_backend_state(&f->xb, XENBUS_STATE_BIT(XenbusStateClosed) |
-                                          XENBUS_STATE_BIT(XenbusStateInitWait), deadline, &state);
+    int rc = xenbus_switch_state(&f->xb, XenbusStateClosing);
+    if (rc == 0)
+        rc = xenbus_wait_backend_state(&f->xb, XENBUS_STATE_BIT(XenbusStateClosing) |
+                                                   XENBUS_STATE_BIT(XenbusStateClosed),
+                                       deadline, &state);
+    log_info("blkfront", "vbd %s: closing (%s, backend %s)", f->xb.id, error_name(rc),
+             xenbus_state_name(state));
+    rc = xenbus_switch_state(&f->xb, XenbusStateClosed);
+    if (rc == 0)
+        rc = xenbus_wait_backend_state(&f->xb, XENBUS_STATE_BIT(XenbusStateClosed) |
+                                                   XENBUS_STATE_BIT(XenbusStateInitWait),
+                                       deadline, &state);
+    log_info("blkfront", "vbd %s: closed (%s, backend %s)", f->xb.id, error_name(rc),
+             xenbus_state_name(state));
 }
 
 static void blkfront_destroy(struct blkdev *dev)
@@ -144,6 +152,7 @@ static void blkfront_destroy(struct blkdev *dev)
     xen_event_close(&f->ev);
     if (f->service)
         fiber_join(f->service);
+    log_info("blkfront", "%s: service stopped", dev->name);
     uint64_t leaked = blkfront_core_teardown(&f->core);
     if (leaked)
         log_error("blkfront", "%s: %llu grants kept by the backend were never reused", dev->name,

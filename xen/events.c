@@ -158,6 +158,8 @@ int xen_event_notify(const struct xen_event *ev)
 
 int xen_event_wait(struct xen_event *ev, uint64_t *seen, uint64_t deadline_ns)
 {
+    if (!fiber_current())
+        return -EPERM;   /* only a fiber can wait */
     while (ev->count == *seen) {
         if (ev->port == XEN_EVENT_NO_PORT)
             return -EPIPE;

@@ -58,7 +58,8 @@ void xen_event_close(struct xen_event *ev);
 int xen_event_notify(const struct xen_event *ev);
 
 /* Blocks the calling fiber until ev->count differs from *seen (then *seen = ev->count and
- * returns 0), or until deadline_ns (-ETIMEDOUT), or the event is closed (-EPIPE). */
+ * returns 0), or until deadline_ns (-ETIMEDOUT), or the event is closed (-EPIPE). -EPERM
+ * from loop context (only fibers wait). */
 int xen_event_wait(struct xen_event *ev, uint64_t *seen, uint64_t deadline_ns);
 
 /* Masks or unmasks delivery on a bound port (unmask replays an event that arrived masked). */

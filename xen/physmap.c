@@ -86,7 +86,11 @@ int xen_physmap_init(void)
     adopt_xen_memory_map();
     int err;
     shared = xen_physmap_place(XENMAPSPACE_shared_info, 0, 1, &err);
-    if (!shared)
+    if (!shared) {
         kprintf("xenolith: cannot map shared_info (%d)\n", err);
-    return shared ? 0 : err;
+        return err;
+    }
+    kprintf("xenolith: memory map from %s; shared_info at %#lx\n", memmap_source,
+            (unsigned long)(uintptr_t)shared);
+    return 0;
 }

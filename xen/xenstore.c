@@ -484,6 +484,8 @@ int xenstore_unwatch(struct xenstore_watch *w)
 
 int xenstore_watch_next(struct xenstore_watch *w, char *buf, size_t cap, uint64_t deadline_ns)
 {
+    if (w->count == 0 && !fiber_current())
+        return -EPERM;
     while (w->count == 0) {
         if (!w->active)
             return -EPIPE;
