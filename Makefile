@@ -14,6 +14,8 @@ include mk/modules.mk
 include mk/kernel.mk
 include mk/hosted.mk
 include $(sort $(wildcard mk/test-*.mk))
+# make bench (not a test tier): mk/bench.mk
+-include mk/bench.mk
 
 .PHONY: all deps run test clean help
 all: $(foreach a,$(APPS),build/xen/$(a) build/hosted/$(a))
