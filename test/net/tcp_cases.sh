@@ -16,7 +16,7 @@
 # namespaces are deleted by tcp_link_teardown, which run.sh's exit trap calls.
 
 TCP_BULK_MB=${TCP_BULK_MB:-100}
-TCP_NETEM_MB=${TCP_NETEM_MB:-100}
+TCP_NETEM_MB=${TCP_NETEM_MB:-20}
 TCP_FLOOD_MB=${TCP_FLOOD_MB:-20}
 TCP_MANY=${TCP_MANY:-1000}
 TCP_ACTIVE_PORT=7700
@@ -143,7 +143,7 @@ scenario_tcp() {
         return
     fi
     net_pass tcp.start
-    check tcp.active_open_${TCP_BULK_MB}MB_both_ways tcp_wait_pid "$active_pid" 120 "$NET_TMP/active.log"
+    check tcp.active_open_${TCP_BULK_MB}MB_both_ways tcp_wait_pid "$active_pid" 600 "$NET_TMP/active.log"
     check tcp.active_open_logged grep -qE "tcp_echo: $NET_HOST_IP:$TCP_ACTIVE_PORT: $(mb "$TCP_BULK_MB") bytes, closed by the peer" "$NET_TMP/echo.log"
     check tcp.echo_${TCP_BULK_MB}MB_both_ways nsx "$PY" test/net/tcp_transfer.py echo "$ip" 7 "$(mb "$TCP_BULK_MB")" --stall 60
     check tcp.discard_${TCP_BULK_MB}MB nsx "$PY" test/net/tcp_transfer.py discard "$ip" 9 "$(mb "$TCP_BULK_MB")" --stall 60
@@ -251,7 +251,7 @@ scenario_tcp_netem() {
         return
     fi
     net_pass tcp_netem.start
-    check tcp_netem.active_open_${TCP_NETEM_MB}MB_both_ways tcp_wait_pid "$active_pid" 150 "$NET_TMP/active.log"
+    check tcp_netem.active_open_${TCP_NETEM_MB}MB_both_ways tcp_wait_pid "$active_pid" 600 "$NET_TMP/active.log"
     check tcp_netem.echo_${TCP_NETEM_MB}MB_both_ways nsx "$PY" test/net/tcp_transfer.py echo "$ip" 7 "$(mb "$TCP_NETEM_MB")" --stall 60
     check tcp_netem.linux_saw_no_bad_segment tcp_linux_no_bad_segments
     check tcp_netem.clean_exit_on_sigterm stop_echo_checked
