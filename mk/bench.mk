@@ -32,7 +32,14 @@ build/bench/ops_lwip: build/bench/lwip/ops/ops_lwip.o
 build/bench/httpd_lwip: build/bench/lwip/lwip/httpd_lwip.o
 	$(Q)$(CC) -o $@ $^ $(LWIP_LIBS) -lpthread
 
-BENCH_PROGRAMS := build/bench/ops_xenolith build/bench/ops_lwip build/bench/httpd_lwip
+# The Linux reference server is an ordinary Linux program.
+build/bench/static_server: bench/linux/static_server.c mk/bench.mk
+	$(Q)mkdir -p $(@D)
+	$(if $(Q),@echo "  CC [bench] $<")
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
+
+BENCH_PROGRAMS := build/bench/ops_xenolith build/bench/ops_lwip build/bench/httpd_lwip \
+                  build/bench/static_server
 BENCH_APPS     := $(foreach a,$(ALL_APPS),build/xen/$(a) build/hosted/$(a))
 
 .PHONY: bench
