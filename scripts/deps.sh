@@ -9,10 +9,12 @@ boot_pkgs="qemu-system-x86"
 fuzz_pkgs="clang libclang-rt-14-dev llvm"
 net_pkgs="iproute2 iputils-ping iputils-arping dnsmasq-base tshark python3-scapy netcat-openbsd curl socat hping3 wrk ethtool"
 xen_pkgs="debootstrap cpio gzip dpkg"
+# make bench: callgrind, the lwIP reference stack, bulk TCP reference.
+bench_pkgs="valgrind liblwip-dev iperf3"
 
 case "${1:-all}" in
     build) want="$build_pkgs" ;;
-    test|all) want="$build_pkgs $boot_pkgs $fuzz_pkgs $net_pkgs $xen_pkgs" ;;
+    test|all) want="$build_pkgs $boot_pkgs $fuzz_pkgs $net_pkgs $xen_pkgs $bench_pkgs" ;;
     *) echo "deps.sh: unknown set '$1' (build, test or all)" >&2; exit 2 ;;
 esac
 

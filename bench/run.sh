@@ -1,0 +1,104 @@
+#!/bin/bash
+# bench/run.sh: what `make bench` runs after building. Measures, prints a table and writes
+# docs/BENCHMARKS.md (what, how, on what machine, the numbers). Parts, each in its own script:
+#   sizes   the stripped PVH image of every application, per section (size -A)
+#   ops     instructions per network operation, ours against lwIP (bench/ops/, callgrind)
+#   boot    instructions from kernel_start to "ready", hosted (bench/boot.sh, callgrind)
+#   hosted  wrk and iperf3: our httpd on TAP, lwIP on TAP, Linux over a veth (bench/hosted.sh)
+# Results and raw outputs go to build/bench/results/. BENCH_SECONDS sets each wrk run (10 s);
+# BENCH_DOC=path writes the document elsewhere (BENCH_DOC=- not at all).
+set -u
+cd "$(dirname "$0")/.."
+R=build/bench/results
+DOC=${BENCH_DOC:-docs/BENCHMARKS.md}
+rm -rf "$R" && mkdir -p "$R"
+fail() { echo "bench: $*" >&2; exit 1; }
+started=$(date +%s)
+
+# ---- image sizes ----
+apps=$(ls app | while read -r a; do [ -f "app/$a/main.c" ] && echo "$a"; done)
+: > "$R/sizes.txt"
+for a in $apps; do
+    img=build/xen/$a
+    [ -f "$img" ] || fail "$img is not built"
+    size -A "$img" | awk -v app="$a" -v file="$(stat -c %s "$img")" '
+        $1 ~ /^\./ { s[$1] = $2 }
+        END { printf "%s %d %d %d %d %d %d\n", app, file, s[".text"], s[".rodata"], s[".data"],
+              s[".bss"], s[".ksyms"] }' >> "$R/sizes.txt"
+done
+echo "bench: sizes done"
+
+# ---- instructions per operation ----
+bench/ops/callgrind-ops.sh build/bench/ops_xenolith "$R/ops-xenolith" > "$R/ops-xenolith.txt" ||
+    fail "the Xenolith per-operation harness failed"
+bench/ops/callgrind-ops.sh build/bench/ops_lwip "$R/ops-lwip" > "$R/ops-lwip.txt" ||
+    fail "the lwIP per-operation harness failed"
+echo "bench: ops done"
+
+# ---- boot cost ----
+bench/boot.sh "$R" > /dev/null || fail "boot cost failed"
+echo "bench: boot done"
+
+# ---- hosted throughput ----
+bench/hosted.sh "$R" > "$R/hosted.log" 2>&1 || { tail -5 "$R/hosted.log"; fail "hosted throughput failed"; }
+echo "bench: hosted done"
+
+# ---- the table ----
+val() { awk -v k="$2" '$1 == k { print $2; exit }' "$1"; }
+op() { awk -v k="$2" '$1 == k { print $2; exit }' "$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+X=$R/ops-xenolith.txt L=$R/ops-lwip.txt H=$R/hosted.txt B=$R/boot.txt
+
+table=$R/table.md
+{
+    echo "### Image size (stripped PVH image, bytes)"
+    echo
+    echo "| application | image | .text | .rodata | .data | .bss | .ksyms |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    while read -r a f t r d b k; do echo "| $a | $f | $t | $r | $d | $b | $k |"; done < "$R/sizes.txt"
+    echo
+    echo "### Instructions per operation (callgrind; lower is better)"
+    echo
+    echo "| operation | Xenolith | lwIP 2.1.3 | Xenolith / lwIP |"
+    echo "| --- | ---: | ---: | ---: |"
+    for o in tcp_recv_ack tcp_send http_exchange tcp_connect_close arp_resolution udp_echo udp_oneway; do
+        if [ "$o" = arp_resolution ]; then
+            x=$(( $(op "$X" arp) - $(op "$X" udp_oneway) )); l=$(( $(op "$L" arp) - $(op "$L" udp_oneway) ))
+        else
+            x=$(op "$X" "$o"); l=$(op "$L" "$o")
+        fi
+        echo "| $o | $x | $l | $(ratio "$x" "$l") |"
+    done
+    echo
+    echo "Full-sized segment payload: Xenolith $(awk '$1 == "segment" && $2 == "tcp_send" { print $3 }' "$X") bytes (timestamps negotiated), lwIP $(awk '$1 == "segment" && $2 == "tcp_send" { print $3 }' "$L") bytes."
+    echo
+    echo "### Boot cost, hosted (instructions, callgrind)"
+    echo
+    echo "| application | Linux process start-up (loader, libc) | kernel_start to ready |"
+    echo "| --- | ---: | ---: |"
+    for a in httpd echo; do echo "| $a | $(val "$B" "$a.startup") | $(val "$B" "$a.boot") |"; done
+    echo
+    echo "### Hosted throughput and latency (wrk, same run, one server at a time)"
+    echo
+    echo "| server | requests/s (index.html, 10 conns) | p50 µs | p99 µs | bulk MB/s (big.txt, 2 conns) | req/s vs Linux | bulk vs Linux |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    lr=$(val "$H" linux.req_s); lb=$(val "$H" linux.bulk_MB_s)
+    for s in xenolith lwip linux; do
+        r=$(val "$H" "$s.req_s"); b=$(val "$H" "$s.bulk_MB_s")
+        echo "| $s | $r | $(val "$H" "$s.small_p50_us") | $(val "$H" "$s.small_p99_us") | $b | $(ratio "$r" "$lr") | $(ratio "$b" "$lb") |"
+    done
+    echo
+    echo "iperf3 over the same veth, Linux to Linux: $(val "$H" linux.iperf3_MB_s) MB/s."
+    errs=$(grep "_errors" "$H" || true)
+    [ -n "$errs" ] && { echo; echo "wrk reported errors: $errs"; }
+} > "$table"
+echo
+cat "$table"
+elapsed=$(( $(date +%s) - started ))
+
+[ "$DOC" = "-" ] && exit 0
+machine_cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
+machine_mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+bench/doc.sh "$table" "$(nproc)" "$machine_cpu" "$machine_mem" "$(uname -r)" \
+    "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" "$elapsed" > "$DOC"
+echo "bench: wrote $DOC (${elapsed} s)"
