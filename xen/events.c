@@ -26,6 +26,7 @@
 #define XEN_UPCALL_VECTOR 0xa0
 #define CALLBACK_TYPE_VECTOR (2ull << 56)   /* HVM_PARAM_CALLBACK_IRQ: "vector" delivery */
 #define DISPATCH_ROUNDS 16
+#define BLOCK_LIMIT_NS 1000000000ull
 
 static struct events_core core;
 static bool ready;
@@ -61,8 +62,17 @@ void xen_events_block_until(uint64_t deadline_ns)
     if (!ready || xen_events_pending())
         return;
     if (deadline_ns != DEADLINE_NONE) {
-        if (xen_timer_arm(xen_monotonic_origin() + deadline_ns) == -ETIME)
-            return;   /* already due by Xen's clock */
+        /* Never sleep longer than BLOCK_LIMIT_NS on one timer: if a deadline ever lands late
+         * in Xen's time, the loop still comes back to look. */
+        uint64_t limit = xen_monotonic_ns() + BLOCK_LIMIT_NS;
+        int rc = xen_timer_arm(deadline_ns < limit ? deadline_ns : limit);
+        if (rc < 0) {
+            /* Due already (-ETIME), or no timer: blocking now could sleep through the
+             * deadline, so the loop goes round instead. */
+            if (rc != -ETIME)
+                stats.timer_failures++;
+            return;
+        }
     } else
         xen_timer_stop();
     if (xen_events_pending())   /* the timer may have fired already */

@@ -79,6 +79,7 @@ struct xen_event_stats {
     uint64_t delivered;         /* events handed to a bound xen_event */
     uint64_t unbound;           /* events on ports nobody owns (dropped) */
     uint64_t blocks;            /* idle blocks in Xen */
+    uint64_t timer_failures;    /* one-shot timers Xen would not arm (the block was skipped) */
 };
 void xen_events_get_stats(struct xen_event_stats *out);
 

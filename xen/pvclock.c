@@ -5,7 +5,7 @@
  */
 #include "xen/pvclock.h"
 #include "xen/physmap.h"
-#include "xen/pvclock_math.h"
+#include "xen/pvclock_clock.h"
 #include "lib/errno.h"
 #include <stddef.h>
 
@@ -15,10 +15,12 @@ static bool ready;
 static bool use_set_timer_op;
 static uint64_t retries;
 static uint64_t origin;
-static uint64_t last_monotonic;
-/* How far our reading has been found behind Xen's own clock (see xen_timer_arm). */
-static uint64_t behind_ns;
-static uint64_t corrections;
+static struct pvclock_clock clock;
+/* How far timer refusals show Xen's time past our estimate of it (see xen_timer_arm);
+ * forgotten when a new record arrives, which is fresher knowledge. */
+static uint64_t timer_lag_ns;
+static uint32_t timer_lag_version;
+static uint64_t timer_refusals;
 
 static inline uint64_t read_tsc(void)
 {
@@ -28,13 +30,8 @@ static inline uint64_t read_tsc(void)
     return (uint64_t)hi << 32 | lo;
 }
 
-struct time_snapshot {
-    uint64_t tsc_timestamp, system_time;
-    uint32_t mul;
-    int8_t shift;
-};
-
-static void read_time_record(struct time_snapshot *snap, uint64_t *tsc)
+/* A consistent copy of vCPU 0's record, and the TSC read inside the same version window. */
+static void read_time_record(struct pvclock_record *rec, uint64_t *tsc)
 {
     volatile struct vcpu_time_info *t = &xen_shared_info()->vcpu_info[0].time;
     for (;;) {
@@ -44,12 +41,12 @@ static void read_time_record(struct time_snapshot *snap, uint64_t *tsc)
             retries++;
             continue;
         }
-        snap->tsc_timestamp = t->tsc_timestamp;
-        snap->system_time = t->system_time;
-        snap->mul = t->tsc_to_system_mul;
-        snap->shift = t->tsc_shift;
-        if (tsc)
-            *tsc = read_tsc();
+        rec->version = version;
+        rec->tsc_timestamp = t->tsc_timestamp;
+        rec->system_time = t->system_time;
+        rec->mul = t->tsc_to_system_mul;
+        rec->shift = t->tsc_shift;
+        *tsc = read_tsc();
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
         if (t->version == version)
             return;
@@ -59,17 +56,30 @@ static void read_time_record(struct time_snapshot *snap, uint64_t *tsc)
 
 uint64_t xen_system_time_ns(void)
 {
-    struct time_snapshot s;
+    struct pvclock_record rec;
     uint64_t tsc;
-    read_time_record(&s, &tsc);
-    return pvclock_system_time(s.system_time, s.tsc_timestamp, s.mul, s.shift, tsc);
+    read_time_record(&rec, &tsc);
+    return pvclock_record_time(&rec, tsc);
+}
+
+/* The clock (Xen's time scale); *tsc_out gets the TSC it was read at. */
+static uint64_t clock_now(uint64_t *tsc_out)
+{
+    struct pvclock_record rec;
+    uint64_t tsc;
+    read_time_record(&rec, &tsc);
+    uint64_t now = pvclock_clock_read(&clock, &rec, tsc);
+    if (tsc_out)
+        *tsc_out = tsc;
+    return now;
 }
 
 uint64_t xen_pvclock_tsc_hz(void)
 {
-    struct time_snapshot s;
-    read_time_record(&s, NULL);
-    return pvclock_tsc_hz(s.mul, s.shift);
+    struct pvclock_record rec;
+    uint64_t tsc;
+    read_time_record(&rec, &tsc);
+    return pvclock_tsc_hz(rec.mul, rec.shift);
 }
 
 uint64_t xen_pvclock_retries(void)
@@ -96,8 +106,11 @@ uint64_t xen_wallclock_ns(void)
     uint64_t base = ((uint64_t)sec_hi << 32 | sec) * 1000000000ull + nsec;
     if (base == 0)
         return 0;
-    /* The base is the wall clock at system time 0. */
-    return base + xen_system_time_ns();
+    /* The base is the wall clock at system time 0. Our best estimate of Xen's time, not the
+     * slewed clock: a wall clock may be stepped, and should be right at once. */
+    uint64_t tsc;
+    clock_now(&tsc);
+    return base + pvclock_clock_xen_now(&clock, tsc);
 }
 
 int xen_pvclock_init(void)
@@ -109,7 +122,7 @@ int xen_pvclock_init(void)
         return (int)rc;
     if (xen_shared_info()->vcpu_info[0].time.tsc_to_system_mul == 0)
         return -EIO;   /* Xen never filled the record */
-    origin = xen_system_time_ns();
+    origin = clock_now(NULL);
     ready = true;
     return 0;
 }
@@ -121,13 +134,7 @@ bool xen_pvclock_ready(void)
 
 uint64_t xen_monotonic_ns(void)
 {
-    if (!ready)
-        return 0;
-    uint64_t now = xen_system_time_ns() + behind_ns - origin;
-    if (now < last_monotonic)
-        now = last_monotonic;
-    last_monotonic = now;
-    return now;
+    return ready ? clock_now(NULL) - origin : 0;
 }
 
 uint64_t xen_monotonic_origin(void)
@@ -135,37 +142,62 @@ uint64_t xen_monotonic_origin(void)
     return origin;
 }
 
-uint64_t xen_pvclock_corrections(void)
+void xen_pvclock_get_stats(struct xen_pvclock_stats *out)
 {
-    return corrections;
+    out->clock = clock.stats;
+    out->retries = retries;
+    out->timer_refusals = timer_refusals;
+    out->timer_lag_ns = timer_lag_ns;
 }
 
-int xen_timer_arm(uint64_t system_deadline_ns)
+/* Arms the one-shot timer for Xen's time xen_deadline; "future" makes Xen refuse (-ETIME) a
+ * deadline its own clock has already passed. */
+static long arm_singleshot(uint64_t xen_deadline)
 {
-    if (!use_set_timer_op) {
-        /* "Future" makes Xen refuse a deadline its own clock has passed (-ETIME). Our
-         * reading can lag Xen's when the TSC we read disagrees with the TSC stamp of the
-         * time record (seen on nested SVM under TCG: the record's stamp ahead of our TSC
-         * froze the clock for up to a second); the refusal proves Xen's time is past the
-         * deadline, so the clock moves forward to it instead of spinning until it catches
-         * up by itself. */
-        struct vcpu_set_singleshot_timer single = { .timeout_abs_ns = system_deadline_ns,
-                                                    .flags = VCPU_SSHOTTMR_future };
-        long rc = xen_vcpu_op(VCPUOP_set_singleshot_timer, 0, &single);
-        if (rc == -ETIME) {
-            uint64_t ours = xen_system_time_ns() + behind_ns;
-            if (system_deadline_ns > ours) {
-                behind_ns += system_deadline_ns - ours;
-                corrections++;
-            }
-            return -ETIME;
-        }
-        if (rc != -ENOSYS && rc != -EPERM)
-            return (int)rc;
-        use_set_timer_op = true;
+    struct vcpu_set_singleshot_timer single = { .timeout_abs_ns = xen_deadline,
+                                                .flags = VCPU_SSHOTTMR_future };
+    return xen_vcpu_op(VCPUOP_set_singleshot_timer, 0, &single);
+}
+
+#define TIMER_ARM_TRIES 8
+#define TIMER_LAG_STEP_NS 1000000ull
+
+int xen_timer_arm(uint64_t deadline_ns)
+{
+    uint64_t tsc;
+    uint64_t now = clock_now(&tsc) - origin;
+    if (deadline_ns <= now)
+        return -ETIME;
+    if (timer_lag_version != clock.version) {
+        timer_lag_version = clock.version;
+        timer_lag_ns = 0;
     }
+    uint64_t deadline = origin + deadline_ns;
+    if (!use_set_timer_op) {
+        /* A refusal proves Xen's clock is past our estimate of it by more than the time
+         * left: learn that (doubling the step, so a large gap takes few tries) and arm
+         * again, rather than spin until our clock reaches the deadline. The lag is only
+         * added to timer deadlines, never to the clock. */
+        uint64_t step = deadline_ns - now;
+        if (step < TIMER_LAG_STEP_NS)
+            step = TIMER_LAG_STEP_NS;
+        for (int tries = 0; tries < TIMER_ARM_TRIES; tries++, step *= 2) {
+            long rc = arm_singleshot(pvclock_clock_to_xen(&clock, tsc, deadline, timer_lag_ns));
+            if (rc != -ETIME) {
+                if (rc != -ENOSYS && rc != -EPERM)
+                    return (int)rc;
+                use_set_timer_op = true;
+                break;
+            }
+            timer_refusals++;
+            timer_lag_ns += step;
+        }
+        if (!use_set_timer_op)
+            return -ETIME;
+    }
+    uint64_t xen_deadline = pvclock_clock_to_xen(&clock, tsc, deadline, timer_lag_ns);
     /* set_timer_op treats 0 as "stop": a deadline of 0 means "now", so make it 1 ns. */
-    return (int)xen_set_timer_op(system_deadline_ns ? system_deadline_ns : 1);
+    return (int)xen_set_timer_op(xen_deadline ? xen_deadline : 1);
 }
 
 void xen_timer_stop(void)

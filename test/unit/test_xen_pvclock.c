@@ -1,11 +1,13 @@
 /*
  * Unit tests for xen/pvclock_math.h, the scaling of Xen's vCPU time record (Xen public xen.h,
  * struct vcpu_time_info: system_time + (((tsc - tsc_timestamp) << tsc_shift) *
- * tsc_to_system_mul) >> 32, a negative shift shifting right).
+ * tsc_to_system_mul) >> 32, a negative shift shifting right), and for xen/pvclock_clock.h,
+ * the clock built on it: runs on our TSC at the record's rate, slews toward Xen's time,
+ * never stands still, never goes backwards; deadlines converted to Xen's time.
  */
 #include <check.h>
 
-#include "xen/pvclock_math.h"
+#include "xen/pvclock_clock.h"
 
 START_TEST(scale_matches_the_formula)
 {
@@ -47,6 +49,182 @@ START_TEST(tsc_behind_the_record_counts_as_no_time)
 }
 END_TEST
 
+
+/* mul = 2^31, shift 1: exactly 1 ns per tick, so TSC values read as ns. */
+#define NS_MUL 0x80000000u
+#define NS_SHIFT 1
+#define MS 1000000ull
+
+static struct pvclock_record record(uint32_t version, uint64_t stamp, uint64_t system_time)
+{
+    struct pvclock_record r = { .version = version, .tsc_timestamp = stamp,
+                                .system_time = system_time, .mul = NS_MUL, .shift = NS_SHIFT };
+    return r;
+}
+
+START_TEST(record_time_extrapolates_backwards_before_the_stamp)
+{
+    struct pvclock_record r = record(2, 1000 * MS, 5000 * MS);
+    ck_assert_uint_eq(pvclock_record_time(&r, 1200 * MS), 5200 * MS);
+    ck_assert_uint_eq(pvclock_record_time(&r, 900 * MS), 4900 * MS);
+    /* Never below zero, however far behind the TSC is. */
+    ck_assert_uint_eq(pvclock_record_time(&r, 0), 4000 * MS);
+    struct pvclock_record young = record(2, 1000 * MS, 10 * MS);
+    ck_assert_uint_eq(pvclock_record_time(&young, 0), 0);
+}
+END_TEST
+
+START_TEST(clock_runs_on_the_tsc_while_the_stamp_is_ahead)
+{
+    /* The stamp is 300 ms ahead of our TSC and the record does not change: the old clock
+     * stood still here until Xen's next update. */
+    struct pvclock_clock c = { 0 };
+    struct pvclock_record r = record(2, 10300 * MS, 50000 * MS);
+    uint64_t start = pvclock_clock_read(&c, &r, 10000 * MS);
+    ck_assert_uint_eq(start, 50000 * MS);   /* no backwards extrapolation at start */
+    uint64_t after_20ms = pvclock_clock_read(&c, &r, 10020 * MS);
+    ck_assert_uint_eq(after_20ms - start, 20 * MS);
+    uint64_t after_1s = pvclock_clock_read(&c, &r, 11000 * MS);
+    ck_assert_uint_eq(after_1s - start, 1000 * MS);
+}
+END_TEST
+
+START_TEST(new_record_behind_us_slows_the_clock_never_back)
+{
+    struct pvclock_clock c = { 0 };
+    struct pvclock_record r = record(2, 0, 1000 * MS);
+    pvclock_clock_read(&c, &r, 0);
+    pvclock_clock_read(&c, &r, 100 * MS);            /* clock 1100 ms */
+    /* The next record puts Xen's time 80 ms behind ours (its stamp is ahead of our TSC). */
+    struct pvclock_record behind = record(4, 180 * MS, 1100 * MS);
+    uint64_t at_fold = pvclock_clock_read(&c, &behind, 100 * MS);
+    ck_assert_uint_eq(at_fold, 1100 * MS);            /* continuity, no step back */
+    ck_assert_int_eq(c.stats.last_error_ns, -80 * (int64_t)MS);
+    ck_assert_uint_eq(c.stats.tsc_before_stamp, 1);
+    ck_assert_uint_eq(c.stats.max_before_stamp_ns, 80 * MS);
+    /* 160 ms of TSC: the clock advances 7/8 of it while absorbing 20 ms of the error. */
+    uint64_t later = pvclock_clock_read(&c, &behind, 260 * MS);
+    ck_assert_uint_eq(later - at_fold, 140 * MS);
+    /* After the whole error is absorbed (640 ms of TSC), it runs at the TSC's rate again
+     * and agrees with the record. */
+    uint64_t absorbed = pvclock_clock_read(&c, &behind, 740 * MS);
+    ck_assert_uint_eq(absorbed, pvclock_record_time(&behind, 740 * MS));
+    uint64_t then = pvclock_clock_read(&c, &behind, 840 * MS);
+    ck_assert_uint_eq(then - absorbed, 100 * MS);
+}
+END_TEST
+
+START_TEST(new_record_ahead_speeds_the_clock_up_without_a_jump)
+{
+    struct pvclock_clock c = { 0 };
+    struct pvclock_record r = record(2, 0, 1000 * MS);
+    pvclock_clock_read(&c, &r, 0);
+    struct pvclock_record ahead = record(4, 0, 1040 * MS);   /* Xen 40 ms ahead */
+    uint64_t at_fold = pvclock_clock_read(&c, &ahead, 0);
+    ck_assert_uint_eq(at_fold, 1000 * MS);
+    ck_assert_uint_eq(pvclock_clock_read(&c, &ahead, 80 * MS), 1090 * MS);   /* 9/8 rate */
+    ck_assert_uint_eq(pvclock_clock_read(&c, &ahead, 400 * MS), 1440 * MS);  /* caught up */
+    /* Far ahead (Xen's time jumped 30 s): half again as fast, never a jump. */
+    struct pvclock_record far = record(6, 400 * MS, 31440 * MS);
+    uint64_t base = pvclock_clock_read(&c, &far, 400 * MS);
+    ck_assert_uint_eq(base, 1440 * MS);
+    ck_assert_uint_eq(c.stats.fast_slews, 1);
+    ck_assert_uint_eq(pvclock_clock_read(&c, &far, 420 * MS) - base, 30 * MS);
+}
+END_TEST
+
+START_TEST(implausible_records_are_ignored_unless_they_persist)
+{
+    struct pvclock_clock c = { 0 };
+    struct pvclock_record r = record(2, 0, 40000 * MS);
+    pvclock_clock_read(&c, &r, 0);
+    /* A record whose stamp is 30 s ahead of our TSC: Xen's time 30 s behind ours. */
+    struct pvclock_record stale = record(4, 30000 * MS, 40000 * MS);
+    uint64_t v = pvclock_clock_read(&c, &stale, 10 * MS);
+    ck_assert_uint_eq(v, 40010 * MS);
+    ck_assert_uint_eq(c.stats.ignored, 1);
+    ck_assert_uint_eq(pvclock_clock_read(&c, &stale, 30 * MS), 40030 * MS);   /* full rate */
+    struct pvclock_record stale2 = record(6, 30000 * MS, 40000 * MS);
+    pvclock_clock_read(&c, &stale2, 40 * MS);
+    ck_assert_uint_eq(c.stats.ignored, 2);
+    ck_assert_int_eq(c.error_ns, 0);
+    /* The third in a row is believed, and slewed toward (not stepped to). */
+    struct pvclock_record stale3 = record(8, 30000 * MS, 40000 * MS);
+    uint64_t w = pvclock_clock_read(&c, &stale3, 50 * MS);
+    ck_assert_uint_eq(w, 40050 * MS);
+    ck_assert_int_lt(c.error_ns, -(int64_t)PVCLOCK_IMPLAUSIBLE_NS);
+    ck_assert_uint_eq(pvclock_clock_read(&c, &stale3, 130 * MS) - w, 70 * MS);
+}
+END_TEST
+
+START_TEST(tsc_going_back_never_moves_the_clock_back)
+{
+    struct pvclock_clock c = { 0 };
+    struct pvclock_record r = record(2, 0, 1000 * MS);
+    pvclock_clock_read(&c, &r, 500 * MS);
+    uint64_t before = pvclock_clock_read(&c, &r, 600 * MS);
+    /* Moved to a CPU whose TSC is 200 ms behind. */
+    uint64_t after = pvclock_clock_read(&c, &r, 400 * MS);
+    ck_assert_uint_eq(after, before);
+    ck_assert_uint_eq(c.stats.tsc_backwards, 1);
+    ck_assert_uint_eq(pvclock_clock_read(&c, &r, 410 * MS) - after, 10 * MS);
+}
+END_TEST
+
+START_TEST(clock_is_monotonic_under_arbitrary_records)
+{
+    /* Records whose stamps and system times wander both ways by up to +-2 s, TSC reads that
+     * sometimes step back: the clock never decreases, and advances at least 7/8 of each TSC
+     * step that goes forward from the anchor. */
+    struct pvclock_clock c = { 0 };
+    uint64_t seed = 12345, tsc = 1000 * MS, last = 0;
+    uint32_t version = 2;
+    struct pvclock_record r = record(version, tsc, 5000 * MS);
+    for (int i = 0; i < 20000; i++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        unsigned pick = (unsigned)(seed >> 33);
+        if (pick % 7 == 0) {
+            version += 2;
+            int64_t wobble = (int64_t)(pick % 4000) - 2000;
+            r = record(version, tsc + (uint64_t)((int64_t)(pick % 600) - 300) * MS,
+                       tsc + 4000 * MS + (uint64_t)(wobble * (int64_t)MS));
+        }
+        uint64_t step = (pick >> 8) % (5 * MS);
+        if (pick % 53 == 0 && tsc > step)
+            tsc -= step;
+        else
+            tsc += step;
+        uint64_t now = pvclock_clock_read(&c, &r, tsc);
+        ck_assert_uint_ge(now, last);
+        last = now;
+    }
+}
+END_TEST
+
+START_TEST(deadlines_convert_to_xen_time_with_the_unabsorbed_error)
+{
+    struct pvclock_clock c = { 0 };
+    struct pvclock_record r = record(2, 0, 1000 * MS);
+    pvclock_clock_read(&c, &r, 0);
+    /* In step with Xen: a deadline 20 ms away is Xen's now + 20 ms. */
+    ck_assert_uint_eq(pvclock_clock_to_xen(&c, 0, 1020 * MS, 0), 1020 * MS);
+    /* Xen 100 ms behind us per a new record: the timer must target Xen's 920 ms + 20 ms, or
+     * it would fire 100 ms late. */
+    struct pvclock_record behind = record(4, 0, 900 * MS);
+    uint64_t now = pvclock_clock_read(&c, &behind, 0);
+    ck_assert_uint_eq(now, 1000 * MS);
+    ck_assert_uint_eq(pvclock_clock_to_xen(&c, 0, 1020 * MS, 0), 920 * MS);
+    ck_assert_uint_eq(pvclock_clock_xen_now(&c, 0), 900 * MS);
+    /* Refusals' lag is added on top; a past deadline maps to Xen's now. */
+    ck_assert_uint_eq(pvclock_clock_to_xen(&c, 0, 1020 * MS, 5 * MS), 925 * MS);
+    ck_assert_uint_eq(pvclock_clock_to_xen(&c, 0, 990 * MS, 0), 900 * MS);
+    /* Halfway through absorbing, the conversion still lands on the same Xen time. */
+    uint64_t mid = pvclock_clock_read(&c, &behind, 400 * MS);
+    ck_assert_uint_eq(mid, 1350 * MS);
+    ck_assert_uint_eq(pvclock_clock_to_xen(&c, 400 * MS, mid + 20 * MS, 0), 1320 * MS);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("xen_pvclock");
@@ -56,6 +234,16 @@ int main(void)
     tcase_add_test(tc, long_gaps_do_not_overflow);
     tcase_add_test(tc, tsc_behind_the_record_counts_as_no_time);
     suite_add_tcase(s, tc);
+    TCase *clock = tcase_create("clock");
+    tcase_add_test(clock, record_time_extrapolates_backwards_before_the_stamp);
+    tcase_add_test(clock, clock_runs_on_the_tsc_while_the_stamp_is_ahead);
+    tcase_add_test(clock, new_record_behind_us_slows_the_clock_never_back);
+    tcase_add_test(clock, new_record_ahead_speeds_the_clock_up_without_a_jump);
+    tcase_add_test(clock, implausible_records_are_ignored_unless_they_persist);
+    tcase_add_test(clock, tsc_going_back_never_moves_the_clock_back);
+    tcase_add_test(clock, clock_is_monotonic_under_arbitrary_records);
+    tcase_add_test(clock, deadlines_convert_to_xen_time_with_the_unabsorbed_error);
+    suite_add_tcase(s, clock);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

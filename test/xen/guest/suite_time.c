@@ -82,8 +82,20 @@ void suite_time(void)
 
     struct xen_event_stats s;
     xen_events_get_stats(&s);
-    kprintf("xentest: timer via %s; %llu upcalls, %llu events, %llu idle blocks, %llu clock "
-            "corrections\n", xen_timer_interface(), (unsigned long long)s.upcalls,
-            (unsigned long long)s.delivered, (unsigned long long)s.blocks,
-            (unsigned long long)xen_pvclock_corrections());
+    struct xen_pvclock_stats c;
+    xen_pvclock_get_stats(&c);
+    kprintf("xentest: timer via %s; %llu upcalls, %llu events, %llu idle blocks, %llu timer "
+            "failures, %llu refusals (lag %llu us)\n", xen_timer_interface(),
+            (unsigned long long)s.upcalls, (unsigned long long)s.delivered,
+            (unsigned long long)s.blocks, (unsigned long long)s.timer_failures,
+            (unsigned long long)c.timer_refusals, (unsigned long long)(c.timer_lag_ns / 1000));
+    kprintf("xentest: pv clock: %llu records, %llu with our TSC before the stamp (max %llu us), "
+            "error last %lld us max %llu us, %llu fast slews, %llu ignored, %llu TSC "
+            "backwards\n", (unsigned long long)c.clock.records,
+            (unsigned long long)c.clock.tsc_before_stamp,
+            (unsigned long long)(c.clock.max_before_stamp_ns / 1000),
+            (long long)(c.clock.last_error_ns / 1000),
+            (unsigned long long)(c.clock.max_error_ns / 1000),
+            (unsigned long long)c.clock.fast_slews, (unsigned long long)c.clock.ignored,
+            (unsigned long long)c.clock.tsc_backwards);
 }
