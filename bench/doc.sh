@@ -44,7 +44,7 @@ SACK (so a full segment carries 1448 bytes), lwIP does neither (1460 bytes).
 | --- | --- |
 | tcp_recv_ack | B only: taking a full-sized segment in, acknowledging every second one (RFC 5681 4.2), the application copying it out |
 | tcp_send | A only: the application writing a full-sized segment, the segment going out, and taking half an ACK |
-| http_exchange | both ends, on an open connection: an 80-byte GET, a 1 KiB response with a 170-byte head (fixed answer, no parsing beyond finding the end of the head) |
+| http_exchange | both ends, on an open connection: a 76-byte GET, a 1 KiB response with a 135-byte head (fixed answer, no parsing beyond finding the end of the head) |
 | tcp_connect_close | both ends: handshake, accept, close by the client, close by the server, up to TIME_WAIT/CLOSED |
 | arp_resolution | both ends: a 64-byte UDP datagram to an address missing from the ARP cache (both caches flushed) minus the same datagram with the cache warm (udp_oneway) |
 | udp_echo | both ends: a 64-byte datagram echoed by a receive callback and received |
