@@ -79,6 +79,7 @@ void xen_events_block_until(uint64_t deadline_ns)
         return;
     stats.blocks++;
     __asm__ volatile("sti; hlt; cli" ::: "memory");
+    xen_pvclock_sample_after_wake();
 }
 
 static void close_port(uint32_t port)

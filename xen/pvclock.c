@@ -16,11 +16,13 @@ static bool use_set_timer_op;
 static uint64_t retries;
 static uint64_t origin;
 static struct pvclock_clock clock;
-/* How far timer refusals show Xen's time past our estimate of it (see xen_timer_arm);
- * forgotten when a new record arrives, which is fresher knowledge. */
-static uint64_t timer_lag_ns;
-static uint32_t timer_lag_version;
 static uint64_t timer_refusals;
+/* The last sample of Xen's own clock (see xen_pvclock_sample_after_wake): Xen's time
+ * sample_ns when our TSC read sample_tsc. */
+static bool have_sample;
+static uint64_t sample_tsc, sample_ns;
+static uint64_t samples;
+static int64_t sample_offset_ns;
 
 static inline uint64_t read_tsc(void)
 {
@@ -124,6 +126,10 @@ int xen_pvclock_init(void)
         return -EIO;   /* Xen never filled the record */
     origin = clock_now(NULL);
     ready = true;
+    /* A first sample of Xen's clock (stale by the time since we were scheduled in, so a
+     * lower bound): until the first block brings a fresh one, deadlines are converted from
+     * it rather than from a record whose stamp can be seconds off our TSC. */
+    xen_pvclock_sample_after_wake();
     return 0;
 }
 
@@ -147,20 +153,35 @@ void xen_pvclock_get_stats(struct xen_pvclock_stats *out)
     out->clock = clock.stats;
     out->retries = retries;
     out->timer_refusals = timer_refusals;
-    out->timer_lag_ns = timer_lag_ns;
+    out->samples = samples;
+    out->sample_offset_ns = sample_offset_ns;
 }
 
-/* Arms the one-shot timer for Xen's time xen_deadline; "future" makes Xen refuse (-ETIME) a
- * deadline its own clock has already passed. */
-static long arm_singleshot(uint64_t xen_deadline)
+void xen_pvclock_sample_after_wake(void)
 {
-    struct vcpu_set_singleshot_timer single = { .timeout_abs_ns = xen_deadline,
-                                                .flags = VCPU_SSHOTTMR_future };
-    return xen_vcpu_op(VCPUOP_set_singleshot_timer, 0, &single);
+    struct vcpu_runstate_info info;
+    if (!ready || xen_vcpu_op(VCPUOP_get_runstate_info, 0, &info) < 0 ||
+        info.state != RUNSTATE_running)
+        return;
+    uint64_t tsc;
+    clock_now(&tsc);
+    /* state_entry_time is Xen's NOW() when this vCPU was last scheduled in, moments ago
+     * after a block: a lower bound on Xen's time at `tsc`, short by microseconds. */
+    sample_tsc = tsc;
+    sample_ns = info.state_entry_time;
+    sample_offset_ns = (int64_t)(sample_ns - pvclock_clock_xen_now(&clock, tsc));
+    have_sample = true;
+    samples++;
 }
 
-#define TIMER_ARM_TRIES 8
-#define TIMER_LAG_STEP_NS 1000000ull
+/* Xen's time for our clock's deadline, from the last sample if there is one. */
+static uint64_t deadline_to_xen(uint64_t deadline, uint64_t now, uint64_t tsc)
+{
+    if (!have_sample || tsc < sample_tsc)
+        return pvclock_clock_to_xen(&clock, tsc, deadline, 0);
+    uint64_t xen_now = sample_ns + pvclock_scale_delta(tsc - sample_tsc, clock.mul, clock.shift);
+    return xen_now + (deadline > now ? deadline - now : 0);
+}
 
 int xen_timer_arm(uint64_t deadline_ns)
 {
@@ -168,34 +189,18 @@ int xen_timer_arm(uint64_t deadline_ns)
     uint64_t now = clock_now(&tsc) - origin;
     if (deadline_ns <= now)
         return -ETIME;
-    if (timer_lag_version != clock.version) {
-        timer_lag_version = clock.version;
-        timer_lag_ns = 0;
-    }
-    uint64_t deadline = origin + deadline_ns;
+    uint64_t xen_deadline = deadline_to_xen(origin + deadline_ns, origin + now, tsc);
     if (!use_set_timer_op) {
-        /* A refusal proves Xen's clock is past our estimate of it by more than the time
-         * left: learn that (doubling the step, so a large gap takes few tries) and arm
-         * again, rather than spin until our clock reaches the deadline. The lag is only
-         * added to timer deadlines, never to the clock. */
-        uint64_t step = deadline_ns - now;
-        if (step < TIMER_LAG_STEP_NS)
-            step = TIMER_LAG_STEP_NS;
-        for (int tries = 0; tries < TIMER_ARM_TRIES; tries++, step *= 2) {
-            long rc = arm_singleshot(pvclock_clock_to_xen(&clock, tsc, deadline, timer_lag_ns));
-            if (rc != -ETIME) {
-                if (rc != -ENOSYS && rc != -EPERM)
-                    return (int)rc;
-                use_set_timer_op = true;
-                break;
-            }
+        /* Xen 4.17 ignores "future" and fires a past deadline at once; older Xen refuses it. */
+        struct vcpu_set_singleshot_timer single = { .timeout_abs_ns = xen_deadline,
+                                                    .flags = VCPU_SSHOTTMR_future };
+        long rc = xen_vcpu_op(VCPUOP_set_singleshot_timer, 0, &single);
+        if (rc == -ETIME)
             timer_refusals++;
-            timer_lag_ns += step;
-        }
-        if (!use_set_timer_op)
-            return -ETIME;
+        if (rc != -ENOSYS && rc != -EPERM)
+            return (int)rc;
+        use_set_timer_op = true;
     }
-    uint64_t xen_deadline = pvclock_clock_to_xen(&clock, tsc, deadline, timer_lag_ns);
     /* set_timer_op treats 0 as "stop": a deadline of 0 means "now", so make it 1 ns. */
     return (int)xen_set_timer_op(xen_deadline ? xen_deadline : 1);
 }

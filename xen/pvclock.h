@@ -36,14 +36,20 @@ struct xen_pvclock_stats {
     struct pvclock_clock_stats clock;   /* records, errors, slews and steps */
     uint64_t retries;                   /* record reads retried (Xen was updating it) */
     uint64_t timer_refusals;            /* deadlines Xen refused as already past */
-    uint64_t timer_lag_ns;              /* what the refusals since the last record taught */
+    uint64_t samples;                   /* samples of Xen's clock after wake-ups */
+    int64_t sample_offset_ns;           /* the last: Xen's time minus the record's estimate */
 };
 void xen_pvclock_get_stats(struct xen_pvclock_stats *out);
 
+/* Samples Xen's own clock (the runstate's state_entry_time, Xen's NOW() when the vCPU was
+ * scheduled in) right after a block, for converting timer deadlines: the record's estimate
+ * of Xen's time can be off by seconds here (its stamp need not match our TSC). */
+void xen_pvclock_sample_after_wake(void);
+
 /* Arms vCPU 0's one-shot timer for when the monotonic clock (xen_monotonic_ns) reads
- * deadline_ns, converted to Xen's time; the expiry is an event on VIRQ_TIMER. -ETIME when the
- * deadline has passed by our clock, or Xen keeps refusing it as past (nothing is armed),
- * else 0 or a negative errno. */
+ * deadline_ns, converted to Xen's time (from the last wake-up's sample, else the record);
+ * the expiry is an event on VIRQ_TIMER. -ETIME when the deadline has passed by our clock or
+ * Xen refuses it as past (nothing is armed), else 0 or a negative errno. */
 int xen_timer_arm(uint64_t deadline_ns);
 void xen_timer_stop(void);
 /* Which interface xen_timer_arm uses: "VCPUOP_set_singleshot_timer" or "set_timer_op". */
