@@ -329,6 +329,8 @@ void tcp_conn_terminate(struct tcp_conn *c, int error)
     tcp_set_state(c, TCPS_CLOSED);
     tcp_buf_destroy(&c->sndbuf);
     tcp_buf_destroy(&c->rcvbuf);
+    c->cc.rack = NULL;
+    tcp_rack_destroy(&c->rack);
     c->snd_queued = 0;
     c->rcv_ready = 0;
     c->ooo.count = 0;

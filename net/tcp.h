@@ -187,6 +187,9 @@ struct tcp_conn_info {
     uint32_t rto_timeouts;           /* retransmission timer expirations */
     uint32_t fast_retransmits;       /* recovery episodes entered on duplicate ACKs / SACK */
     uint32_t dupacks_received;
+    uint32_t tail_loss_probes;       /* RFC 8985 7 */
+    uint32_t rack_lost;              /* segments RACK declared lost (RFC 8985 6) */
+    uint32_t rack_lost_retransmits;  /* ... that were retransmissions lost again */
     uint32_t zero_window_probes;
     uint32_t keepalive_probes;
     uint32_t challenge_acks;         /* RFC 5961 challenge ACKs sent on this connection */

@@ -71,6 +71,35 @@ void tcp_cc_use_sack(struct tcp_cc *cc, struct tcp_scoreboard *sb)
     cc->sb = sb;
 }
 
+void tcp_cc_use_rack(struct tcp_cc *cc, struct tcp_rack *rack)
+{
+    cc->rack = cc->sb ? rack : NULL;
+}
+
+/* RFC 6675 SetPipe, less what RACK already declared lost (it is not in the network). */
+static uint32_t cc_pipe(const struct tcp_cc *cc)
+{
+    uint32_t pipe = tcp_scoreboard_pipe(cc->sb);
+    if (cc->rack) {
+        uint32_t lost = tcp_rack_lost_in_pipe(cc->rack, cc->sb);
+        pipe = pipe > lost ? pipe - lost : 0;
+    }
+    return pipe;
+}
+
+/* RFC 8985 6.2 step 4-5 after an ACK or when the reordering timer fires: true when some
+ * segment is now deemed lost. */
+static bool rack_detect(struct tcp_cc *cc, uint64_t now_ns)
+{
+    if (!cc->rack)
+        return false;
+    unsigned sacked_segs = tcp_scoreboard_sacked_bytes(cc->sb) / cc->smss;
+    uint64_t reo = tcp_rack_reo_wnd(cc->rack, cc->phase != TCP_CC_OPEN, cc->srtt_ns, sacked_segs);
+    unsigned newly;
+    cc->rack_timeout_ns = tcp_rack_detect(cc->rack, reo, now_ns, &newly);
+    return cc->rack->lost_bytes > 0;
+}
+
 void tcp_cc_handshake_done(struct tcp_cc *cc, uint32_t smss, bool syn_retransmitted, uint64_t now_ns)
 {
     if (smss)
@@ -148,11 +177,15 @@ static unsigned enter_recovery(struct tcp_cc *cc, uint32_t flight_size, uint64_t
 {
     cc->phase = TCP_CC_RECOVERY;
     cc->recover = cc->high_data;        /* RFC 6582 3.2 step 1 / RFC 6675 5 (4.1) */
-    cc->retransmit_head = true;         /* RFC 5681 3.2 step 3 / RFC 6675 5 (4.3) */
+    /* RFC 5681 3.2 step 3 / RFC 6675 5 (4.3); with RACK the segments it marked lost are resent
+     * instead (RFC 8985 6.3): SND.UNA may be a retransmission still in flight. */
+    cc->retransmit_head = !cc->rack;
     cc->ca_acked = 0;
     cc->ops->enter_recovery(cc, flight_size, now_ns);
     if (cc->cwnd < cc->smss)
         cc->cwnd = cc->smss;
+    if (cc->rack)
+        tcp_rack_on_recovery(cc->rack);
     if (cc->sb) {
         tcp_scoreboard_start_recovery(cc->sb);
     } else {
@@ -215,6 +248,9 @@ unsigned tcp_cc_on_ack(struct tcp_cc *cc, const struct tcp_cc_ack *a)
         tcp_scoreboard_update(cc->sb, a->ack, a->snd_nxt, a->sack, a->sack ? a->sack_count : 0,
                               &upd);
         dup = upd.dup_ack;          /* RFC 6675 2 */
+        if (cc->rack)
+            tcp_rack_on_ack(cc->rack, acked ? a->ack : a->snd_una, a->sack,
+                            a->sack ? a->sack_count : 0, cc->sb, a->now_ns);
     } else {
         dup = a->dup && acked == 0; /* RFC 5681 2 */
     }
@@ -225,9 +261,16 @@ unsigned tcp_cc_on_ack(struct tcp_cc *cc, const struct tcp_cc_ack *a)
             cc->rtx_next = a->ack;
     }
 
+    bool rack_loss = rack_detect(cc, a->now_ns);
     switch (cc->phase) {
     case TCP_CC_RECOVERY:
-        return recovery_ack(cc, a, acked, dup);
+        ev = recovery_ack(cc, a, acked, dup);
+        /* Losses RACK found beyond the old recovery point start the next episode at once. */
+        if ((ev & TCP_CC_EV_EXITED_RECOVERY) && rack_loss) {
+            cc->counters.rack_recoveries++;
+            ev |= enter_recovery(cc, a->snd_nxt - a->ack, a->now_ns);
+        }
+        return ev;
     case TCP_CC_LOSS:
         if (acked) {
             cc->ops->on_ack(cc, acked, a->now_ns);
@@ -245,12 +288,20 @@ unsigned tcp_cc_on_ack(struct tcp_cc *cc, const struct tcp_cc_ack *a)
 
     if (acked)
         cc->ops->on_ack(cc, acked, a->now_ns);
-    if (!dup)
+    if (dup) {
+        cc->dupacks++;
+        ev |= TCP_CC_EV_DUPACK;
+    } else if (!rack_loss) {
         return ev;
-    cc->dupacks++;
-    ev |= TCP_CC_EV_DUPACK;
-    bool loss_detected = cc->dupacks >= TCP_CC_DUPTHRESH ||
-                         (cc->sb && tcp_scoreboard_is_lost(cc->sb, cc->sb->high_ack));
+    }
+    /* With RACK, time decides what is lost (RFC 8985 6: DupThresh would misjudge the
+     * reordering RACK measures); without it, RFC 5681 / RFC 6675 DupThresh. */
+    bool dupthresh_loss = !cc->rack && dup &&
+                          (cc->dupacks >= TCP_CC_DUPTHRESH ||
+                           (cc->sb && tcp_scoreboard_is_lost(cc->sb, cc->sb->high_ack)));
+    bool loss_detected = dupthresh_loss || rack_loss;
+    if (loss_detected && !dupthresh_loss && seq_ge(a->ack, cc->recover))
+        cc->counters.rack_recoveries++;
     /* RFC 6582 3.2 step 1: only if the cumulative ACK covers more than recover; otherwise
      * these duplicates belong to a window already reduced. */
     if (loss_detected && seq_ge(a->ack, cc->recover))
@@ -277,6 +328,32 @@ void tcp_cc_on_rto(struct tcp_cc *cc, uint32_t snd_una, uint32_t snd_nxt, uint64
     cc->ca_acked = 0;
     if (cc->sb)
         tcp_scoreboard_on_rto(cc->sb);
+    if (cc->rack)
+        tcp_rack_on_rto(cc->rack);
+    cc->rack_timeout_ns = 0;
+}
+
+unsigned tcp_cc_rack_timeout(struct tcp_cc *cc, uint32_t snd_una, uint32_t snd_nxt, uint64_t now_ns)
+{
+    if (!rack_detect(cc, now_ns) || cc->phase != TCP_CC_OPEN || !seq_ge(snd_una, cc->recover))
+        return 0;
+    cc->counters.rack_recoveries++;
+    if (seq_gt(snd_nxt, cc->high_data))
+        cc->high_data = snd_nxt;
+    return enter_recovery(cc, snd_nxt - snd_una, now_ns);
+}
+
+void tcp_cc_on_tlp_repair(struct tcp_cc *cc, uint32_t flight_size, uint64_t now_ns)
+{
+    if (cc->phase != TCP_CC_OPEN)
+        return;                         /* a recovery under way already reacted */
+    cc->counters.tlp_repairs++;
+    cc->ops->enter_recovery(cc, flight_size, now_ns);
+    if (cc->cwnd > cc->ssthresh)
+        cc->cwnd = cc->ssthresh;
+    if (cc->cwnd < cc->smss)
+        cc->cwnd = cc->smss;
+    cc->ops->exit_recovery(cc, now_ns);
 }
 
 /* ---- Output ---- */
@@ -312,6 +389,18 @@ static bool loss_next_tx(struct tcp_cc *cc, const struct tcp_cc_tx_ctx *ctx, uin
     if (seq_gt(nxt, cc->recover))
         in_flight += nxt - cc->recover;
     uint32_t room = cc->cwnd > in_flight ? cc->cwnd - in_flight : 0;
+
+    /* RFC 8985 6.3: a repair already resent and lost again goes before the rest. */
+    uint32_t lost_seq, lost_len;
+    if (cc->rack && tcp_rack_next_lost(cc->rack, &lost_seq, &lost_len) &&
+        seq_lt(lost_seq, seq_max(cc->rtx_next, una)) && seq_lt(lost_seq, nxt)) {
+        uint32_t len = min3(lost_len, nxt - lost_seq, cc->smss);
+        if (room < len)
+            return false;
+        *out = (struct tcp_cc_tx){.seq = lost_seq, .len = len, .retransmission = true,
+                                  .kind = TCP_CC_TX_RACK};
+        return true;
+    }
 
     uint32_t seq = seq_max(cc->rtx_next, una);
     uint32_t hole_end = cc->recover;
@@ -359,10 +448,19 @@ bool tcp_cc_next_tx(struct tcp_cc *cc, const struct tcp_cc_tx_ctx *ctx, struct t
         return loss_next_tx(cc, ctx, new_len, out);
     case TCP_CC_RECOVERY:
         if (cc->sb) {
-            /* RFC 6675 5 (C): while cwnd - pipe >= 1 SMSS, send what NextSeg chooses. */
-            uint32_t pipe = tcp_scoreboard_pipe(cc->sb);
+            /* RFC 6675 5 (C): while cwnd - pipe >= 1 SMSS, send what NextSeg chooses, after
+             * what RACK found lost (RFC 8985 6.2: lost retransmissions included). */
+            uint32_t pipe = cc_pipe(cc);
             if (cc->cwnd <= pipe || cc->cwnd - pipe < cc->smss)
                 return false;
+            uint32_t lost_seq, lost_len;
+            if (cc->rack && tcp_rack_next_lost(cc->rack, &lost_seq, &lost_len) &&
+                seq_lt(lost_seq, nxt)) {
+                *out = (struct tcp_cc_tx){.seq = lost_seq,
+                                          .len = min3(lost_len, nxt - lost_seq, cc->smss),
+                                          .retransmission = true, .kind = TCP_CC_TX_RACK};
+                return true;
+            }
             uint32_t sendable = ctx->unsent < ctx->rwnd_room ? ctx->unsent : ctx->rwnd_room;
             struct tcp_next_seg next;
             if (!tcp_scoreboard_next_seg(cc->sb, sendable, cc->recover, &next))
@@ -386,7 +484,7 @@ bool tcp_cc_next_tx(struct tcp_cc *cc, const struct tcp_cc_tx_ctx *ctx, struct t
         return false;
     if (cc->sb && cc->dupacks > 0) {
         /* RFC 6675 5 step (3): limited transmit governed by pipe (HighRxt = HighACK here). */
-        uint32_t pipe = tcp_scoreboard_pipe(cc->sb);
+        uint32_t pipe = cc_pipe(cc);
         if (cc->cwnd > pipe && cc->cwnd - pipe >= new_len) {
             bool beyond = (uint64_t)flight + new_len > cc->cwnd;
             *out = (struct tcp_cc_tx){.seq = nxt, .len = new_len,
@@ -446,6 +544,11 @@ void tcp_cc_on_tx(struct tcp_cc *cc, const struct tcp_cc_tx *tx, uint32_t sent_l
             cc->counters.retransmissions++;
         break;
     }
+    case TCP_CC_TX_RACK:
+        cc->counters.retransmissions++;
+        if (cc->sb && cc->phase == TCP_CC_RECOVERY && seq_gt(end, cc->sb->high_rxt))
+            cc->sb->high_rxt = end;     /* RFC 6675 (C.2): what NextSeg would have recorded */
+        break;
     case TCP_CC_TX_LOSS:
         cc->counters.retransmissions++;
         if (seq_gt(end, cc->rtx_next))

@@ -46,6 +46,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "net/tcp_rack.h"
 #include "net/tcp_sack.h"
 
 #define TCP_CC_NAME_MAX 16u
@@ -102,6 +103,8 @@ struct tcp_cc_counters {
     uint32_t limited_transmits;  /* segments sent under RFC 3042 */
     uint32_t idle_restarts;      /* RFC 5681 4.1 */
     uint32_t retransmissions;    /* segments next_tx chose to resend */
+    uint32_t rack_recoveries;    /* recoveries RACK's time-based detection started */
+    uint32_t tlp_repairs;        /* tail loss probes that repaired a loss (RFC 8985 7.4) */
 };
 
 struct tcp_cc {
@@ -121,6 +124,8 @@ struct tcp_cc {
     uint64_t srtt_ns;            /* from the last ACK, for algorithms that need the RTT */
     uint32_t ca_acked;           /* congestion avoidance byte counting (RFC 5681 3.1) */
     struct tcp_scoreboard *sb;   /* NULL: SACK not in use */
+    struct tcp_rack *rack;       /* NULL: RACK not in use (it needs the scoreboard) */
+    uint64_t rack_timeout_ns;    /* after the last ACK: arm the reordering timer this far out */
     struct tcp_cc_counters counters;
     union {
         struct tcp_cubic cubic;
@@ -140,6 +145,10 @@ int tcp_cc_init(struct tcp_cc *cc, const char *name, uint32_t iss, uint32_t smss
 /* Switches algorithm, keeping cwnd and ssthresh. -EINVAL for an unknown name (unchanged). */
 int tcp_cc_set_algorithm(struct tcp_cc *cc, const char *name, uint64_t now_ns);
 void tcp_cc_use_sack(struct tcp_cc *cc, struct tcp_scoreboard *sb);
+/* RFC 8985 RACK on top of the scoreboard: segments it deems lost (lost retransmissions
+ * included) are resent first in recovery and after a timeout, are not counted in pipe, and
+ * start a recovery by themselves. The core records every transmission with tcp_rack_on_send. */
+void tcp_cc_use_rack(struct tcp_cc *cc, struct tcp_rack *rack);
 void tcp_cc_handshake_done(struct tcp_cc *cc, uint32_t smss, bool syn_retransmitted, uint64_t now_ns);
 void tcp_cc_set_mss(struct tcp_cc *cc, uint32_t smss);
 
@@ -177,6 +186,14 @@ enum tcp_cc_event {
 /* Returns a mask of enum tcp_cc_event. */
 unsigned tcp_cc_on_ack(struct tcp_cc *cc, const struct tcp_cc_ack *a);
 
+/* The RACK reordering timer expired (RFC 8985 6.2 step 5 / 6.3): marks what is now lost and
+ * starts a recovery if needed. Returns events; cc->rack_timeout_ns says when to look again. */
+unsigned tcp_cc_rack_timeout(struct tcp_cc *cc, uint32_t snd_una, uint32_t snd_nxt, uint64_t now_ns);
+
+/* A tail loss probe's retransmission repaired a loss (RFC 8985 7.4.2): the congestion response
+ * of a fast recovery that is already over (ssthresh and cwnd reduced once). */
+void tcp_cc_on_tlp_repair(struct tcp_cc *cc, uint32_t flight_size, uint64_t now_ns);
+
 /* The retransmission timer expired (RFC 5681 3.1 eq. 4 and LW, RFC 6582 3.2 step 6,
  * RFC 6675 5.1). */
 void tcp_cc_on_rto(struct tcp_cc *cc, uint32_t snd_una, uint32_t snd_nxt, uint64_t now_ns);
@@ -196,6 +213,7 @@ enum tcp_cc_tx_kind {
     TCP_CC_TX_LIMITED,           /* new data under limited transmit (RFC 3042) */
     TCP_CC_TX_SACK,              /* chosen by RFC 6675 NextSeg (carries the rule) */
     TCP_CC_TX_LOSS,              /* go-back-N repair after a timeout */
+    TCP_CC_TX_RACK,              /* a segment RACK deemed lost (RFC 8985 6.2) */
 };
 struct tcp_cc_tx {
     uint32_t seq;

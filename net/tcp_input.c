@@ -84,6 +84,8 @@ void tcp_conn_established(struct tcp_conn *c)
     if (c->sack_ok) {
         tcp_scoreboard_init(&c->sb, c->snd_una, c->mss);
         tcp_cc_use_sack(&c->cc, &c->sb);
+        tcp_rack_init(&c->rack);
+        tcp_cc_use_rack(&c->cc, &c->rack);
     }
     c->retries = 0;
     c->last_rx_ns = tcp_now();
@@ -302,7 +304,27 @@ static void process_ack(struct tcp_conn *c, struct tcp_segment *seg, enum tcp_ac
     struct tcp_cc_ack ca = { .now_ns = now, .ack = ack, .snd_una = c->snd_una, .snd_nxt = c->snd_nxt,
                              .dup = dup, .sack = nblocks ? blocks : NULL, .sack_count = nblocks,
                              .srtt_ns = tcp_rtt_srtt(&c->rtt) };
+    uint32_t rack_recoveries = c->cc.counters.rack_recoveries;
+    uint32_t rack_lost = c->rack.marked_lost, rack_lost_rtx = c->rack.lost_retransmissions;
+    uint32_t rack_spurious = c->rack.spurious;
     unsigned ev = tcp_cc_on_ack(&c->cc, &ca);
+    stats_of(c)->rack_recoveries += c->cc.counters.rack_recoveries - rack_recoveries;
+    stats_of(c)->rack_lost_retransmits += c->rack.lost_retransmissions - rack_lost_rtx;
+    stats_of(c)->rack_spurious += c->rack.spurious - rack_spurious;
+    c->stats.rack_lost += c->rack.marked_lost - rack_lost;
+    c->stats.rack_lost_retransmits += c->rack.lost_retransmissions - rack_lost_rtx;
+    if (c->cc.rack)
+        tcp_rack_timer_update(c);
+    if (v == TCP_ACK_NEW && c->tlp_outstanding && seq_ge(ack, c->tlp_end_seq)) {
+        /* RFC 8985 7.4: the probe's episode is over. A retransmitted probe repaired a loss
+         * unless the ACK echoes a timestamp older than the probe (the original arrived). */
+        c->tlp_outstanding = false;
+        bool original_arrived = ra.has_tsecr && seq_lt(seg->opts.ts_ecr, c->tlp_tsval);
+        if (c->tlp_retrans && !original_arrived) {
+            tcp_cc_on_tlp_repair(&c->cc, flight, now);
+            stats_of(c)->tlp_repairs++;
+        }
+    }
     if (ev & TCP_CC_EV_DUPACK)
         c->stats.dupacks_received++;
     if (ev & TCP_CC_EV_ENTERED_RECOVERY) {

@@ -50,6 +50,11 @@
 #define TCP_FIN_WAIT_2_TIMEOUT_NS (60ull * 1000000000ull)
 #define TCP_NS_PER_SEC 1000000000ull
 #define TCP_NS_PER_MS 1000000ull
+/* RFC 8985 7.2: PTO = 2 * SRTT, plus the worst-case delayed ACK (WCDelAckT, 200 ms) when one
+ * segment is outstanding; at least 10 ms so sub-millisecond RTTs do not turn every pause of the
+ * peer's ACK clock into a probe. */
+#define TCP_TLP_WCDELACK_NS (200ull * TCP_NS_PER_MS)
+#define TCP_TLP_MIN_NS (10ull * TCP_NS_PER_MS)
 
 struct tcp_listener;
 
@@ -140,10 +145,17 @@ struct tcp_conn {
     struct tcp_sack_rx sack_rx;
     struct tcp_cc cc;
     struct tcp_scoreboard sb;                    /* used when SACK was negotiated */
+    struct tcp_rack rack;                        /* RFC 8985 RACK, with SACK */
+    /* RFC 8985 7: tail loss probe. rtx_timer runs as the probe timeout (PTO) while tlp_armed. */
+    bool tlp_armed;
+    bool tlp_outstanding;                        /* a probe was sent, TLP.end_seq not yet acked */
+    bool tlp_retrans;                            /* ... and it was a retransmission */
+    uint32_t tlp_end_seq, tlp_tsval;
 
     /* timers */
     struct timer rtx_timer;                      /* retransmission, SYN, persist */
     struct timer delack_timer;
+    struct timer rack_timer;                     /* RFC 8985 6.2 reordering window */
     struct timer idle_timer;                     /* keepalive, TIME_WAIT, FIN_WAIT_2, open timeout */
     bool persist;                                /* rtx_timer is the persist timer */
     unsigned persist_backoff;
@@ -231,6 +243,9 @@ void tcp_update_mss(struct tcp_conn *c);
 /* A zero-length segment with SEQ = SND.UNA - 1, which the peer must answer with an ACK carrying
  * its window (zero-window probe, keepalive: RFC 9293 3.8.6.1, RFC 1122 4.2.3.6). */
 void tcp_send_probe(struct tcp_conn *c);
+/* RFC 8985 7.3: one new segment if the windows allow, else the last segment sent again.
+ * Returns true when the probe was a retransmission. */
+bool tcp_send_tail_probe(struct tcp_conn *c);
 /* Sends up to len bytes of new data at SND.NXT even if Nagle would wait (persist, small window). */
 void tcp_force_send(struct tcp_conn *c, uint32_t len);
 /* A RST to the connection's peer (RFC 9293 3.10.5 abort, 3.10.7 errors). */
@@ -245,7 +260,9 @@ int tcp_send_raw(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t 
 /* ---- tcp_timer.c ---- */
 void tcp_timers_init(struct tcp_conn *c);
 void tcp_timers_stop(struct tcp_conn *c);
-void tcp_rtx_arm(struct tcp_conn *c);            /* (re)start at the current RTO */
+void tcp_rtx_arm(struct tcp_conn *c);            /* (re)start at the current RTO, or the PTO */
+void tcp_rack_timer_update(struct tcp_conn *c);  /* after an ACK: the reordering timer */
+void tcp_tlp_rearm(struct tcp_conn *c);          /* new data sent: restart the PTO if due */
 void tcp_rtx_stop(struct tcp_conn *c);
 void tcp_persist_arm(struct tcp_conn *c);
 void tcp_delack_schedule(struct tcp_conn *c);    /* a segment arrived: ACK now or later */

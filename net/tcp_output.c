@@ -294,9 +294,13 @@ static uint32_t transmit(struct tcp_conn *c, uint32_t seq, uint32_t room)
     if (seq_gt(end, c->snd_nxt))
         c->snd_nxt = end;
     tcp_rtt_on_send(&c->rtt, end, retransmission, tcp_now());
+    if (c->cc.rack)
+        tcp_rack_on_send(&c->rack, seq, end, retransmission, tcp_now());
     if (!timer_armed(&c->rtx_timer) || c->persist) {
         c->persist = false;
         tcp_rtx_arm(c);
+    } else if (!retransmission) {
+        tcp_tlp_rearm(c);        /* RFC 8985 7.2: the probe timeout restarts with new data */
     }
     return end - seq;
 }
@@ -329,6 +333,24 @@ void tcp_force_send(struct tcp_conn *c, uint32_t len)
     uint32_t sent = transmit(c, c->snd_nxt, len);
     if (sent)
         tcp_cc_on_send_new(&c->cc, c->snd_nxt, tcp_now());
+}
+
+bool tcp_send_tail_probe(struct tcp_conn *c)
+{
+    uint32_t room = tcp_window_left(c->snd_una + c->snd_wnd, c->snd_nxt);
+    uint32_t before = c->snd_nxt;
+    if (unsent(c) && room) {
+        uint32_t sent = transmit(c, c->snd_nxt, min(room, c->mss));
+        if (sent) {
+            tcp_cc_on_send_new(&c->cc, c->snd_nxt, tcp_now());
+            return false;
+        }
+    }
+    uint32_t flight = before - c->snd_una;
+    uint32_t len = min(flight, c->mss);
+    if (len)
+        transmit(c, before - len, len);
+    return true;
 }
 
 void tcp_output(struct tcp_conn *c)

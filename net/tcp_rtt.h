@@ -32,9 +32,12 @@
 #define TCP_RTT_NS_PER_MS 1000000ull
 /* RFC 6298 2.1: the RTO before any sample. */
 #define TCP_RTO_INITIAL_NS (1000 * TCP_RTT_NS_PER_MS)
-/* RFC 6298 2.4: the RTO is rounded up to 1 s. Configurable (tcp_config.rto_min_ns) because
- * Linux uses 200 ms; the default keeps the RFC's conservative value. */
-#define TCP_RTO_MIN_NS (1000 * TCP_RTT_NS_PER_MS)
+/* The lower bound of the RTO. RFC 6298 2.4 asks for 1 s but allows a lower minimum; 200 ms is
+ * what Linux has used for decades: with RTTs of a millisecond on a LAN, a 1 s floor turns every
+ * loss the SACK/RACK machinery cannot repair into a second of silence. Spurious timeouts are
+ * rare with RACK-TLP (RFC 8985) repairing most losses first, and the RTO still follows SRTT +
+ * 4 * RTTVAR above the floor. Configurable per stack (tcp_config.rto_min_ns). */
+#define TCP_RTO_MIN_NS (200 * TCP_RTT_NS_PER_MS)
 /* RFC 6298 2.5: an upper bound of at least 60 s. */
 #define TCP_RTO_MAX_NS (60000 * TCP_RTT_NS_PER_MS)
 /* RFC 6298 5.7: the RTO once data flows after a retransmitted SYN. */

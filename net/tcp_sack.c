@@ -233,6 +233,18 @@ uint32_t tcp_scoreboard_pipe(const struct tcp_scoreboard *sb)
            tcp_scoreboard_unsacked(sb, sb->high_ack, rxt_end);
 }
 
+uint32_t tcp_scoreboard_pipe_range(const struct tcp_scoreboard *sb, uint32_t lo, uint32_t hi)
+{
+    uint32_t lost_below = seq_max(lost_boundary(sb), sb->high_ack);
+    uint32_t rxt_end = seq_min(seq_max(sb->high_rxt, sb->high_ack), sb->high_data);
+    lo = seq_max(lo, sb->high_ack);
+    hi = seq_min(hi, sb->high_data);
+    if (!seq_lt(lo, hi))
+        return 0;
+    return tcp_scoreboard_unsacked(sb, seq_max(lo, lost_below), hi) +
+           tcp_scoreboard_unsacked(sb, lo, seq_min(hi, rxt_end));
+}
+
 uint32_t tcp_scoreboard_sacked_bytes(const struct tcp_scoreboard *sb)
 {
     uint32_t bytes = 0;

@@ -93,6 +93,8 @@ bool tcp_scoreboard_is_lost(const struct tcp_scoreboard *sb, uint32_t seq);
 bool tcp_scoreboard_is_sacked(const struct tcp_scoreboard *sb, uint32_t seq);
 /* RFC 6675 4 SetPipe(): the bytes the sender believes are in the network. */
 uint32_t tcp_scoreboard_pipe(const struct tcp_scoreboard *sb);
+/* What the octets of [lo, hi) contribute to SetPipe (0, 1 or 2 per un-SACKed octet). */
+uint32_t tcp_scoreboard_pipe_range(const struct tcp_scoreboard *sb, uint32_t lo, uint32_t hi);
 /* Bytes SACKed in total (above HighACK). */
 uint32_t tcp_scoreboard_sacked_bytes(const struct tcp_scoreboard *sb);
 /* The highest sequence any SACK block covered (exclusive end), or HighACK when none. */

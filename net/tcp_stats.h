@@ -54,6 +54,11 @@
     X(tx_errors)            /* the IP layer refused a segment */                               \
     X(rto_expirations)                                                                         \
     X(fast_retransmits)     /* recovery episodes entered */                                    \
+    X(rack_recoveries)      /* ... of which RACK's time-based detection started (RFC 8985) */  \
+    X(rack_lost_retransmits)/* retransmissions RACK found lost again (RFC 8985 6.2) */         \
+    X(rack_spurious)        /* retransmissions whose original arrived after all */             \
+    X(tx_tail_loss_probes)  /* RFC 8985 7 probes */                                            \
+    X(tlp_repairs)          /* probes that repaired a loss (RFC 8985 7.4) */                   \
     X(conn_opened_active)   /* connections that reached ESTABLISHED from SYN_SENT */          \
     X(conn_opened_passive)  /* ... from SYN_RECEIVED */                                        \
     X(conn_reset_by_peer)                                                                      \

@@ -20,10 +20,12 @@
 static void rtx_expired(struct timer *t, void *arg);
 static void delack_expired(struct timer *t, void *arg);
 static void idle_expired(struct timer *t, void *arg);
+static void rack_expired(struct timer *t, void *arg);
 
 void tcp_timers_init(struct tcp_conn *c)
 {
     timer_init(&c->rtx_timer, rtx_expired, c);
+    timer_init(&c->rack_timer, rack_expired, c);
     timer_init(&c->delack_timer, delack_expired, c);
     timer_init(&c->idle_timer, idle_expired, c);
 }
@@ -33,17 +35,96 @@ void tcp_timers_stop(struct tcp_conn *c)
     timer_cancel(&c->rtx_timer);
     timer_cancel(&c->delack_timer);
     timer_cancel(&c->idle_timer);
+    timer_cancel(&c->rack_timer);
+}
+
+/* RFC 8985 7.2: the probe timeout, or 0 when no tail loss probe is due: SACK and RACK in use,
+ * data outstanding, no recovery under way and nothing SACKed, no probe already outstanding. */
+static uint64_t tlp_pto(struct tcp_conn *c)
+{
+    uint64_t srtt = tcp_rtt_srtt(&c->rtt);
+    if (!c->cc.rack || !srtt || c->tlp_outstanding || tcp_cc_in_recovery(&c->cc) || c->sb.count ||
+        tcp_rtt_backoff(&c->rtt) || c->snd_una == c->snd_nxt)
+        return 0;
+    switch (c->state) {
+    case TCPS_ESTABLISHED:
+    case TCPS_CLOSE_WAIT:
+    case TCPS_FIN_WAIT_1:
+    case TCPS_CLOSING:
+    case TCPS_LAST_ACK:
+        break;
+    default:
+        return 0;
+    }
+    uint64_t pto = 2 * srtt;
+    /* A single segment may wait for the peer's delayed-ACK timer (WCDelAckT). */
+    if (c->snd_nxt - c->snd_una <= c->mss)
+        pto += TCP_TLP_WCDELACK_NS;
+    return pto < TCP_TLP_MIN_NS ? TCP_TLP_MIN_NS : pto;
 }
 
 void tcp_rtx_arm(struct tcp_conn *c)
 {
     c->persist = false;
-    timer_arm(&c->rtx_timer, tcp_now() + tcp_rtt_rto(&c->rtt));
+    uint64_t rto = tcp_rtt_rto(&c->rtt);
+    uint64_t pto = tlp_pto(c);
+    c->tlp_armed = pto && pto < rto;
+    timer_arm(&c->rtx_timer, tcp_now() + (c->tlp_armed ? pto : rto));
+}
+
+void tcp_tlp_rearm(struct tcp_conn *c)
+{
+    uint64_t pto = tlp_pto(c);
+    if (!pto)
+        return;
+    /* Never later than the retransmission timer already running. */
+    uint64_t now = tcp_now();
+    if (!c->tlp_armed && timer_armed(&c->rtx_timer) && c->rtx_timer.deadline_ns <= now + pto)
+        return;
+    c->tlp_armed = true;
+    timer_arm(&c->rtx_timer, now + pto);
+}
+
+void tcp_rack_timer_update(struct tcp_conn *c)
+{
+    if (c->cc.rack_timeout_ns)
+        timer_arm(&c->rack_timer, tcp_now() + c->cc.rack_timeout_ns);
+    else
+        timer_cancel(&c->rack_timer);
+}
+
+static void rack_expired(struct timer *t, void *arg)
+{
+    (void)t;
+    struct tcp_conn *c = arg;
+    if (!c->ts || !c->cc.rack || c->snd_una == c->snd_nxt)
+        return;
+    unsigned ev = tcp_cc_rack_timeout(&c->cc, c->snd_una, c->snd_nxt, tcp_now());
+    if (ev & TCP_CC_EV_ENTERED_RECOVERY) {
+        c->stats.fast_retransmits++;
+        c->ts->stack->tcp_stats.fast_retransmits++;
+    }
+    tcp_rack_timer_update(c);
+    tcp_output(c);
+}
+
+/* RFC 8985 7.3: the probe timeout expired: send a probe, then the RTO runs as usual. */
+static void tlp_fire(struct tcp_conn *c)
+{
+    c->tlp_armed = false;
+    c->tlp_outstanding = true;
+    c->tlp_tsval = tcp_tsval(c);
+    c->tlp_retrans = tcp_send_tail_probe(c);
+    c->tlp_end_seq = c->snd_nxt;
+    c->stats.tail_loss_probes++;
+    c->ts->stack->tcp_stats.tx_tail_loss_probes++;
+    tcp_rtx_arm(c);
 }
 
 void tcp_rtx_stop(struct tcp_conn *c)
 {
     timer_cancel(&c->rtx_timer);
+    c->tlp_armed = false;
     c->persist = false;
     c->retries = 0;
 }
@@ -101,6 +182,11 @@ static void rtx_expired(struct timer *t, void *arg)
     }
     if (c->snd_una == c->snd_nxt)
         return;                              /* everything acknowledged meanwhile */
+    if (c->tlp_armed) {
+        tlp_fire(c);
+        return;
+    }
+    c->tlp_outstanding = false;              /* RFC 8985 7.4: the episode ends with the RTO */
     c->retries++;
     c->stats.rto_timeouts++;
     c->ts->stack->tcp_stats.rto_expirations++;

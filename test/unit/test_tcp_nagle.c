@@ -73,9 +73,9 @@ static void fill_window(struct tf_conns *p)
     static uint8_t data[64 * 1024];
     fill_pattern(data, sizeof(data), 0);
     ck_assert_int_eq(tcp_write(p->client, data, sizeof(data), 0), (long)sizeof(data));
-    run_for(500 * MS);
+    run_for(100 * MS);
     /* 5 full segments fit; the last 952 bytes wait for the persist timer's override (RFC 9293
-     * 3.8.6.2.1: sender SWS avoidance) at one RTO. */
+     * 3.8.6.2.1: sender SWS avoidance) at one RTO (200 ms). */
     ck_assert_uint_eq(tcp_readable(p->server), 5 * 1448);
     run_for(SEC);
     ck_assert_uint_eq(tcp_readable(p->server), 8192);

@@ -25,6 +25,8 @@ START_TEST(rto_backoff_doubles_and_karn)
     struct tcp_config cfg;
     tcp_get_config(sa, &cfg);
     cfg.timestamps = false;                 /* RTT only by timing segments: Karn applies */
+    cfg.rto_min_ns = 1 * SEC;               /* whole seconds keep the doublings easy to read */
+    cfg.sack = false;                       /* no RACK-TLP probe (RFC 8985 7) before the RTO */
     ck_assert_int_eq(tcp_set_config(sa, &cfg), 0);
     netdev_pair_set_latency(tf_pair, 5 * MS);
     struct tf_conns p;

@@ -50,7 +50,11 @@ START_TEST(transfer_across_sequence_and_timestamp_wrap)
     ck_assert_uint_lt(cc->ts_recent, 0x10000000u);
     ck_assert_uint_gt(cc->stats.retransmits, 0);
     ck_assert_uint_gt(sa->tcp_stats.rx_out_of_order + sb->tcp_stats.rx_out_of_order, 0);
-    ck_assert_uint_eq(sa->tcp_stats.rx_paws_rejected + sb->tcp_stats.rx_paws_rejected, 0);
+    /* PAWS across the timestamp wrap: a broken comparison would reject nearly every segment
+     * after it. A few rejections are legitimate on this link: a reordered segment can arrive
+     * after a later-stamped retransmission filled the hole and raised TS.Recent (RFC 7323 5.3). */
+    uint64_t rx = sa->tcp_stats.rx_segments + sb->tcp_stats.rx_segments;
+    ck_assert_uint_lt(100 * (sa->tcp_stats.rx_paws_rejected + sb->tcp_stats.rx_paws_rejected), rx);
     tcp_close(c.conn);
     tcp_listener_close(s.l);
     run_for(120 * SEC);
