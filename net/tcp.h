@@ -112,13 +112,15 @@ int tcp_connect_from(struct netstack *s, uint16_t local_port, uint32_t dst, uint
 
 /* Copies up to len bytes of in-order received data into buf, blocking until at least one byte,
  * the peer's FIN or deadline. Returns the bytes copied (> 0), 0 at end of stream (FIN received
- * and everything read), -ETIMEDOUT, -ECONNRESET (reset by the peer), -ETIMEDOUT also when the
- * connection died of retransmission timeouts (tcp_get_info tells which), -ENOTCONN before the
+ * and everything read), -EAGAIN when the deadline passed with nothing to read (the connection
+ * is fine; as POSIX's SO_RCVTIMEO), -ETIMEDOUT only when the connection died of retransmission
+ * or keepalive timeouts (as POSIX), -ECONNRESET (reset by the peer), -ENOTCONN before the
  * connection was established, -EBADF after tcp_shutdown(TCP_SHUT_RD). */
 long tcp_read(struct tcp_conn *c, void *buf, size_t len, uint64_t deadline_ns);
 /* Queues len bytes for sending, blocking while the send buffer is full. Returns len when all of it
  * was queued; when the deadline passes, or the connection fails, after some bytes were queued,
- * returns how many were (a partial write); with nothing queued returns -ETIMEDOUT, -EPIPE (after
+ * returns how many were (a partial write); with nothing queued returns -EAGAIN (the deadline
+ * passed; the connection is fine), -ETIMEDOUT (the connection died of timeouts), -EPIPE (after
  * tcp_shutdown(TCP_SHUT_WR) or the connection closed), -ECONNRESET, -ENOTCONN. */
 long tcp_write(struct tcp_conn *c, const void *buf, size_t len, uint64_t deadline_ns);
 /* Bytes tcp_read could return without blocking; free room in the send buffer. */

@@ -114,9 +114,11 @@ long tcp_read(struct tcp_conn *c, void *buf, size_t len, uint64_t deadline_ns)
             return -ENETDOWN;
         if (c->state == TCPS_SYN_SENT)
             return -ENOTCONN;
+        /* The caller's deadline is -EAGAIN (as POSIX's SO_RCVTIMEO): -ETIMEDOUT is kept for a
+         * connection that died of retransmission timeouts, returned from c->error above. */
         if (deadline_passed(deadline_ns) || wait_on(c, &c->readers, deadline_ns) == -ETIMEDOUT) {
             if (!c->rcv_ready && !c->fin_received && c->state != TCPS_CLOSED)
-                return -ETIMEDOUT;
+                return -EAGAIN;
         }
         if (c->rd_shut)
             return -EBADF;
@@ -154,7 +156,7 @@ long tcp_write(struct tcp_conn *c, const void *buf, size_t len, uint64_t deadlin
         if (n)
             c->ts->stack->tcp_stats.buffer_limit++;
         if (deadline_passed(deadline_ns) || wait_on(c, &c->writers, deadline_ns) == -ETIMEDOUT)
-            return write_result(total, -ETIMEDOUT);
+            return write_result(total, -EAGAIN);    /* the deadline; see tcp_read */
         if (c->wr_shut)
             return write_result(total, -EPIPE);
     }

@@ -59,6 +59,17 @@ static long write_all(struct tcp_conn *c, const uint8_t *buf, size_t len, uint64
     return (long)done;
 }
 
+/* Why a session ended, for the log: tcp_read's -EAGAIN is our idle deadline, -ETIMEDOUT a
+ * connection that died of retransmission timeouts. */
+static const char *end_reason(long rc)
+{
+    if (rc == 0)
+        return "closed by the peer";
+    if (rc == -EAGAIN)
+        return "idle timeout";
+    return error_name((int)rc);
+}
+
 /* Reads until the peer's FIN (returns 0) or an error (negative), echoing when the service replies. */
 static long pump(struct tcp_session *ss)
 {
@@ -138,11 +149,11 @@ static int session_main(void *arg)
     if (!svc->reply || ss->dst)
         log_info("echo", "%s: %pI4:%u: %llu bytes, %s", svc->name, &info.remote_addr,
                  (unsigned)info.remote_port, (unsigned long long)ss->bytes,
-                 rc == 0 ? "closed by the peer" : error_name((int)rc));
+                 end_reason(rc));
     else
         log_debug("echo", "%s: %pI4:%u: %llu bytes, %s", svc->name, &info.remote_addr,
                   (unsigned)info.remote_port, (unsigned long long)ss->bytes,
-                  rc == 0 ? "closed by the peer" : error_name((int)rc));
+                  end_reason(rc));
     session_end(ss);
     return 0;
 }

@@ -283,12 +283,12 @@ static enum next read_head(struct conn *c, size_t *skip, size_t *head_len)
             head_deadline = now_ns() + c->srv->cfg.header_ns;
         long n = tcp_read(c->tcp, c->in + c->in_len, sizeof(c->in) - c->in_len,
                           started ? head_deadline : idle_deadline);
-        if (n == -ETIMEDOUT && started) {
+        if (n == -EAGAIN && started) {          /* our deadline (tcp_read: -ETIMEDOUT = dead) */
             c->srv->stats.header_timeouts++;
             send_simple(c, NULL, 408, true, NULL, 0);
             return NEXT_LINGER;
         }
-        if (n == -ETIMEDOUT) {
+        if (n == -EAGAIN) {
             c->srv->stats.idle_closes++;
             return NEXT_CLOSE;
         }

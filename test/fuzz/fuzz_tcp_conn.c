@@ -188,8 +188,8 @@ static int app_fiber(void *arg)
                 F.read_bytes += (uint64_t)n;
                 if (F.read_bytes > F.peer_bytes)
                     abort();   /* data the peer never sent */
-            } else if (n != -ETIMEDOUT || platform_monotonic_ns() < deadline) {
-                /* -ETIMEDOUT before the deadline: the connection died of timeouts */
+            } else if (n != -EAGAIN) {
+                /* -EAGAIN is only our poll deadline; anything else ends the reading */
                 F.read_ended = true;
             }
             continue;
