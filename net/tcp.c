@@ -382,8 +382,10 @@ void tcp_ipv4_input(struct netstack *s, struct pbuf *p, const struct ipv4_rx_inf
         st->rx_bad_header++;
         goto drop;
     }
+    /* Port 0 is reserved (RFC 9293 3.1, IANA): nothing can answer it. hping3's SYN floods meet
+     * it once every 65536 segments, as their source port counts up and wraps. */
     if (seg.h.src_port == 0 || seg.h.dst_port == 0) {
-        st->rx_bad_header++;
+        st->rx_bad_port++;
         goto drop;
     }
     pbuf_pull(p, seg.h.header_len);

@@ -12,6 +12,7 @@
     X(rx_segments)          /* handed to tcp_input */                                          \
     X(rx_bad_checksum)                                                                         \
     X(rx_bad_header)        /* truncated, data offset out of range, malformed options */       \
+    X(rx_bad_port)          /* source or destination port 0 (reserved): dropped silently */    \
     X(rx_bad_address)       /* broadcast/multicast destination or source */                   \
     X(rx_no_connection)     /* no TCB and no listener: answered with RST (RFC 9293 3.10.7.1) */ \
     X(rx_unacceptable)      /* failed the RFC 9293 3.10.7.4 acceptability test: ACK sent */    \

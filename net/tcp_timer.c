@@ -192,8 +192,11 @@ static void rtx_expired(struct timer *t, void *arg)
     c->ts->stack->tcp_stats.rto_expirations++;
     if (retries_exhausted(c)) {
         c->ts->stack->tcp_stats.conn_timed_out++;
-        if (c->state != TCPS_SYN_SENT)
-            tcp_send_rst_conn(c);            /* tell the peer, in case only our side is cut off */
+        /* Tell the peer, in case only our side is cut off; but not from an open that never
+         * completed: a half-open connection's peer may be a spoofed source (SYN flood), which a
+         * RST would only hit as backscatter. Dropped silently, as Linux does. */
+        if (c->state != TCPS_SYN_SENT && c->state != TCPS_SYN_RECEIVED)
+            tcp_send_rst_conn(c);
         tcp_conn_terminate(c, c->error && c->state == TCPS_SYN_SENT ? c->error : -ETIMEDOUT);
         return;
     }

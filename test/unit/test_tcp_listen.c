@@ -268,6 +268,79 @@ START_TEST(half_close_both_directions)
 }
 END_TEST
 
+/* SYN-ACKs to a source that never answers (a spoofed SYN): A's stack must not see them, or its
+ * RST would end the half-open entry early. */
+#define SPOOFED_PORT 41234
+static enum tf_verdict hide_synacks_from_a(const struct tf_seg *seg, void *ctx)
+{
+    (void)ctx;
+    return !seg->tx && seg->h.dst_port == SPOOFED_PORT ? TF_DROP : TF_PASS;
+}
+
+/* A half-open connection that gives up after its SYN-ACK retransmissions is dropped silently:
+ * during a spoofed SYN flood a RST would only go to the spoofed source (Linux does the same;
+ * RFC 9293 3.10.7.4 lets a SYN-RECEIVED connection return to LISTEN). */
+START_TEST(half_open_gives_up_without_rst)
+{
+    struct tcp_config cfg;
+    tcp_get_config(sb, &cfg);
+    cfg.syn_retransmits = 2;
+    ck_assert_int_eq(tcp_set_config(sb, &cfg), 0);
+    struct tcp_listener *l;
+    ck_assert_int_eq(tcp_listen(sb, PORT, 8, &l), 0);
+    tf_tap_set_filter(hide_synacks_from_a, NULL);
+    tf_tap_clear();
+    struct tcp_options mss = { .present = TCP_OPTF_MSS, .mss = 1460 };
+    tf_inject(sb, A_IP, B_IP, SPOOFED_PORT, PORT, 777, 0, TCP_FLAG_SYN, 65535, &mss, NULL, 0);
+    run_for(SEC / 10);
+    struct tcp_census census;
+    tcp_get_census(sb, &census);
+    ck_assert_uint_eq(census.half_open, 1);
+    uint64_t rst_before = sb->tcp_stats.tx_rst;
+    run_for(60 * SEC);
+    tcp_get_census(sb, &census);
+    ck_assert_uint_eq(census.half_open, 0);                  /* it gave up ... */
+    unsigned synacks = 0, rsts = 0;
+    for (unsigned i = 0; i < tf_tap.count; i++) {
+        const struct tf_seg *sg = &tf_tap.seg[i];
+        if (sg->tx || sg->h.dst_port != SPOOFED_PORT)
+            continue;
+        if ((sg->h.flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == (TCP_FLAG_SYN | TCP_FLAG_ACK))
+            synacks++;
+        if (sg->h.flags & TCP_FLAG_RST)
+            rsts++;
+    }
+    ck_assert_uint_eq(synacks, 3);                            /* the first and 2 retries */
+    ck_assert_uint_eq(rsts, 0);                               /* ... without a word */
+    ck_assert_uint_eq(sb->tcp_stats.tx_rst, rst_before);
+    ck_assert_uint_eq(sb->tcp_stats.conn_timed_out, 1);
+    tf_tap_set_filter(NULL, NULL);
+    tcp_listener_close(l);
+}
+END_TEST
+
+/* A SYN from source port 0 (reserved; a counting SYN flooder such as hping3 wraps through it) is
+ * dropped with its own counter: no SYN-ACK, no RST, no half-open entry, not a malformed header. */
+START_TEST(syn_from_port_zero_dropped)
+{
+    struct tcp_listener *l;
+    ck_assert_int_eq(tcp_listen(sb, PORT, 8, &l), 0);
+    tf_tap_set_filter(hide_synacks_from_a, NULL);
+    tf_tap_clear();
+    uint64_t tx_before = sb->tcp_stats.tx_segments;
+    tf_inject(sb, A_IP, B_IP, 0, PORT, 5, 0, TCP_FLAG_SYN, 512, NULL, NULL, 0);
+    run_for(SEC);
+    ck_assert_uint_eq(sb->tcp_stats.rx_bad_port, 1);
+    ck_assert_uint_eq(sb->tcp_stats.rx_bad_header, 0);
+    ck_assert_uint_eq(sb->tcp_stats.tx_segments, tx_before);
+    struct tcp_census census;
+    tcp_get_census(sb, &census);
+    ck_assert_uint_eq(census.half_open, 0);
+    tf_tap_set_filter(NULL, NULL);
+    tcp_listener_close(l);
+}
+END_TEST
+
 static void setup(void)
 {
     tcp_fixture_setup();
@@ -289,6 +362,8 @@ static Suite *suite(void)
     tcase_add_test(tc, syn_dropped_while_backlog_full);
     tcase_add_test(tc, listen_backlog_bound);
     tcase_add_test(tc, half_open_bound_without_cookies);
+    tcase_add_test(tc, half_open_gives_up_without_rst);
+    tcase_add_test(tc, syn_from_port_zero_dropped);
     tcase_add_test(tc, simultaneous_open);
     tcase_add_test(tc, half_close_both_directions);
     suite_add_tcase(s, tc);
