@@ -6,34 +6,77 @@
 #include "arch/x86_64/ksyms.h"
 #include "lib/printf.h"
 
-/* Emitted by scripts/gen-ksyms.sh: addresses ascending, names NUL-separated. */
-struct ksym {
-    uint32_t address;
-    uint32_t name_offset;
-};
-extern const uint64_t ksyms_count;
-extern const struct ksym ksyms_table[];
-extern const char ksyms_names[];
+/* Emitted by scripts/gen-ksyms.sh (its header describes the encoding): the entries hold the
+ * distance from the previous symbol as ULEB128 and the name byte-pair encoded, 0-terminated. */
+extern const uint32_t ksyms_count;
+extern const uint8_t ksyms_tokens[];   /* pairs; token 128+k expands to pair k */
+extern const uint8_t ksyms_entries[];
+
+#define KSYM_NAME_MAX 128
+#define KSYM_TOKEN_BASE 128
 
 #define BACKTRACE_MAX_FRAMES 32      /* distinct lines printed */
 #define BACKTRACE_MAX_WALK 100000    /* frames followed, repeated ones included */
 
+static uintptr_t read_uleb128(const uint8_t **p)
+{
+    uintptr_t value = 0;
+    for (unsigned shift = 0; shift < 64; shift += 7) {
+        uint8_t byte = *(*p)++;
+        value |= (uintptr_t)(byte & 0x7f) << shift;
+        if (!(byte & 0x80))
+            break;
+    }
+    return value;
+}
+
+/* Expands an encoded name into out (truncated to fit). Tokens refer only to earlier tokens,
+ * so the expansion ends; the explicit stack keeps a corrupt table from recursing deeply. */
+static void decode_name(const uint8_t *encoded, char *out, size_t cap)
+{
+    uint8_t stack[256];
+    size_t depth = 0, n = 0;
+    for (; *encoded; encoded++) {
+        stack[depth++] = *encoded;
+        while (depth > 0) {
+            uint8_t c = stack[--depth];
+            if (c < KSYM_TOKEN_BASE) {
+                if (n + 1 < cap)
+                    out[n++] = (char)c;
+            } else if (depth + 2 <= sizeof(stack)) {
+                const uint8_t *pair = &ksyms_tokens[2 * (c - KSYM_TOKEN_BASE)];
+                stack[depth++] = pair[1];
+                stack[depth++] = pair[0];
+            }
+        }
+    }
+    out[n] = '\0';
+}
+
+/* The name lives in a buffer the next lookup reuses: lookups happen on the one CPU, in crash
+ * reports and tests that print or compare the name at once. */
 const char *ksym_lookup(uintptr_t addr, uintptr_t *offset)
 {
-    if (addr < (uintptr_t)_text_start || addr >= (uintptr_t)_etext || ksyms_count == 0)
+    static char name[KSYM_NAME_MAX];
+    if (addr < (uintptr_t)_text_start || addr >= (uintptr_t)_etext)
         return NULL;
-    size_t lo = 0, hi = ksyms_count;
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (ksyms_table[mid].address <= addr)
-            lo = mid;
-        else
-            hi = mid;
+    const uint8_t *p = ksyms_entries, *found = NULL;
+    uintptr_t at = (uintptr_t)_text_start, found_at = 0;
+    for (uint32_t i = 0; i < ksyms_count; i++) {
+        at += read_uleb128(&p);
+        if (at > addr)
+            break;
+        found = p;
+        found_at = at;
+        while (*p)
+            p++;
+        p++;
     }
-    if (ksyms_table[lo].address > addr)
+    if (!found)
         return NULL;
-    *offset = addr - ksyms_table[lo].address;
-    return ksyms_names + ksyms_table[lo].name_offset;
+    decode_name(found, name, sizeof(name));
+    *offset = addr - found_at;
+    return name;
 }
 
 static void print_frame(unsigned index, uintptr_t addr, uintptr_t lookup)

@@ -7,7 +7,8 @@
 
 #include <stdint.h>
 
-/* The function containing addr and addr's offset in it, or NULL if addr is not in .text. */
+/* The function containing addr and addr's offset in it, or NULL if addr is not in .text.
+ * The name is decoded into a buffer that the next call overwrites. */
 const char *ksym_lookup(uintptr_t addr, uintptr_t *offset);
 
 /* Prints "  #n 0x... function+0xoff" for rip and then every return address found by walking
