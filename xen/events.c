@@ -57,6 +57,15 @@ void xen_events_dispatch(void)
         events_core_scan(&core);
 }
 
+static bool timer_port_pending(void)
+{
+    uint32_t port = timer_event.port;
+    if (port == XEN_EVENT_NO_PORT)
+        return false;
+    volatile uint64_t *pending = (volatile uint64_t *)xen_shared_info()->evtchn_pending;
+    return __atomic_load_n(&pending[port / 64], __ATOMIC_SEQ_CST) & (1ull << (port % 64));
+}
+
 void xen_events_block_until(uint64_t deadline_ns)
 {
     if (!ready || xen_events_pending())
@@ -75,8 +84,11 @@ void xen_events_block_until(uint64_t deadline_ns)
         }
     } else
         xen_timer_stop();
-    if (xen_events_pending())   /* the timer may have fired already */
+    if (xen_events_pending()) {   /* the timer may have fired already */
+        if (deadline_ns != DEADLINE_NONE && timer_port_pending())
+            xen_pvclock_timer_fired_at_arm();
         return;
+    }
     stats.blocks++;
     __asm__ volatile("sti; hlt; cli" ::: "memory");
     xen_pvclock_sample_after_wake();

@@ -23,6 +23,9 @@ static bool have_sample;
 static uint64_t sample_tsc, sample_ns;
 static uint64_t samples;
 static int64_t sample_offset_ns;
+/* The last deadline given to Xen, and the TSC it was computed at. */
+static uint64_t armed_xen_ns, armed_tsc;
+static uint64_t early_fires;
 
 static inline uint64_t read_tsc(void)
 {
@@ -154,6 +157,7 @@ void xen_pvclock_get_stats(struct xen_pvclock_stats *out)
     out->retries = retries;
     out->timer_refusals = timer_refusals;
     out->samples = samples;
+    out->early_fires = early_fires;
     out->sample_offset_ns = sample_offset_ns;
 }
 
@@ -174,6 +178,22 @@ void xen_pvclock_sample_after_wake(void)
     samples++;
 }
 
+void xen_pvclock_timer_fired_at_arm(void)
+{
+    /* Xen fires a deadline it has already passed at once: its time was past armed_xen_ns
+     * when we computed it, a better lower bound than a sample that proved too low. */
+    early_fires++;
+    uint64_t known = have_sample && armed_tsc >= sample_tsc
+                         ? sample_ns + pvclock_scale_delta(armed_tsc - sample_tsc, clock.mul,
+                                                           clock.shift)
+                         : 0;
+    if (armed_xen_ns > known) {
+        sample_tsc = armed_tsc;
+        sample_ns = armed_xen_ns;
+        have_sample = true;
+    }
+}
+
 /* Xen's time for our clock's deadline, from the last sample if there is one. */
 static uint64_t deadline_to_xen(uint64_t deadline, uint64_t now, uint64_t tsc)
 {
@@ -190,6 +210,8 @@ int xen_timer_arm(uint64_t deadline_ns)
     if (deadline_ns <= now)
         return -ETIME;
     uint64_t xen_deadline = deadline_to_xen(origin + deadline_ns, origin + now, tsc);
+    armed_xen_ns = xen_deadline;
+    armed_tsc = tsc;
     if (!use_set_timer_op) {
         /* Xen 4.17 ignores "future" and fires a past deadline at once; older Xen refuses it. */
         struct vcpu_set_singleshot_timer single = { .timeout_abs_ns = xen_deadline,

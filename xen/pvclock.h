@@ -37,6 +37,7 @@ struct xen_pvclock_stats {
     uint64_t retries;                   /* record reads retried (Xen was updating it) */
     uint64_t timer_refusals;            /* deadlines Xen refused as already past */
     uint64_t samples;                   /* samples of Xen's clock after wake-ups */
+    uint64_t early_fires;               /* timers Xen fired at once (deadline already past) */
     int64_t sample_offset_ns;           /* the last: Xen's time minus the record's estimate */
 };
 void xen_pvclock_get_stats(struct xen_pvclock_stats *out);
@@ -45,6 +46,9 @@ void xen_pvclock_get_stats(struct xen_pvclock_stats *out);
  * scheduled in) right after a block, for converting timer deadlines: the record's estimate
  * of Xen's time can be off by seconds here (its stamp need not match our TSC). */
 void xen_pvclock_sample_after_wake(void);
+
+/* Tells the clock that the timer just armed fired at once: Xen's time had passed it. */
+void xen_pvclock_timer_fired_at_arm(void);
 
 /* Arms vCPU 0's one-shot timer for when the monotonic clock (xen_monotonic_ns) reads
  * deadline_ns, converted to Xen's time (from the last wake-up's sample, else the record);

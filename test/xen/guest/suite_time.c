@@ -85,12 +85,13 @@ void suite_time(void)
     struct xen_pvclock_stats c;
     xen_pvclock_get_stats(&c);
     kprintf("xentest: timer via %s; %llu upcalls, %llu events, %llu idle blocks, %llu timer "
-            "failures, %llu refusals, %llu clock samples (last: Xen %lld us from the record)\n",
+            "failures, %llu refusals, %llu clock samples (last: Xen %lld us from the record), "
+            "%llu early fires\n",
             xen_timer_interface(),
             (unsigned long long)s.upcalls, (unsigned long long)s.delivered,
             (unsigned long long)s.blocks, (unsigned long long)s.timer_failures,
             (unsigned long long)c.timer_refusals, (unsigned long long)c.samples,
-            (long long)(c.sample_offset_ns / 1000));
+            (long long)(c.sample_offset_ns / 1000), (unsigned long long)c.early_fires);
     kprintf("xentest: pv clock: %llu records, %llu with our TSC before the stamp (max %llu us), "
             "error last %lld us max %llu us, %llu fast slews, %llu ignored, %llu TSC "
             "backwards\n", (unsigned long long)c.clock.records,
