@@ -317,10 +317,14 @@ static void process_ack(struct tcp_conn *c, struct tcp_segment *seg, enum tcp_ac
         tcp_rack_timer_update(c);
     if (v == TCP_ACK_NEW && c->tlp_outstanding && seq_ge(ack, c->tlp_end_seq)) {
         /* RFC 8985 7.4: the probe's episode is over. A retransmitted probe repaired a loss
-         * unless the ACK echoes a timestamp older than the probe (the original arrived). */
+         * when the ACK echoes the probe's timestamp: TS.Recent only follows a segment at the
+         * receiver's left edge (RFC 7323 4.3), so the probe filled the hole. An older echo is
+         * ambiguous (the original may have arrived, its ACK delayed) and, without D-SACK,
+         * earns no congestion response; without timestamps the response is taken. */
         c->tlp_outstanding = false;
-        bool original_arrived = ra.has_tsecr && seq_lt(seg->opts.ts_ecr, c->tlp_tsval);
-        if (c->tlp_retrans && !original_arrived) {
+        bool probe_filled = !ra.has_tsecr || seq_ge(seg->opts.ts_ecr, c->tlp_tsval);
+        bool recovered = c->cc.counters.fast_retransmits != c->tlp_recoveries;
+        if (c->tlp_retrans && probe_filled && !recovered) {
             tcp_cc_on_tlp_repair(&c->cc, flight, now);
             stats_of(c)->tlp_repairs++;
         }

@@ -151,6 +151,7 @@ struct tcp_conn {
     bool tlp_outstanding;                        /* a probe was sent, TLP.end_seq not yet acked */
     bool tlp_retrans;                            /* ... and it was a retransmission */
     uint32_t tlp_end_seq, tlp_tsval;
+    uint32_t tlp_recoveries;                     /* cc recoveries when the probe left */
 
     /* timers */
     struct timer rtx_timer;                      /* retransmission, SYN, persist */

@@ -114,6 +114,7 @@ static void tlp_fire(struct tcp_conn *c)
     c->tlp_armed = false;
     c->tlp_outstanding = true;
     c->tlp_tsval = tcp_tsval(c);
+    c->tlp_recoveries = c->cc.counters.fast_retransmits;
     c->tlp_retrans = tcp_send_tail_probe(c);
     c->tlp_end_seq = c->snd_nxt;
     c->stats.tail_loss_probes++;
