@@ -4,6 +4,10 @@
 #   sizes   the stripped PVH image of every application, per section (size -A)
 #   ops     instructions per network operation, ours against lwIP (bench/ops/, callgrind)
 #   boot    instructions from kernel_start to "ready", hosted (bench/boot.sh, callgrind)
+#   pvh     instructions from the PVH entry to app_main on bare QEMU (bench/pvh-boot.sh, -icount)
+#   xen     in the real-Xen test bed: xl create to first HTTP answer, httpd beside a minimal Linux
+#           guest; netfront notifications, events and grant operations per 1000 frames
+#           (bench/xen.sh; BENCH_XEN=0 leaves it out, BENCH_XEN_REPS sets the boots per guest)
 #   hosted  wrk and iperf3: our httpd on TAP, lwIP on TAP, Linux over a veth (bench/hosted.sh)
 # Results and raw outputs go to build/bench/results/. BENCH_SECONDS sets each wrk run (10 s);
 # BENCH_DOC=path writes the document elsewhere (BENCH_DOC=- not at all).
@@ -39,6 +43,16 @@ echo "bench: ops done"
 bench/boot.sh "$R" > /dev/null || fail "boot cost failed"
 echo "bench: boot done"
 
+# ---- PVH boot cost on bare QEMU ----
+bench/pvh-boot.sh "$R" > "$R/pvh-boot.log" 2>&1 || { tail -5 "$R/pvh-boot.log"; fail "PVH boot cost failed"; }
+echo "bench: pvh boot done"
+
+# ---- the real-Xen test bed ----
+if [ "${BENCH_XEN:-1}" != 0 ]; then
+    bench/xen.sh "$R" > "$R/xen-summary.log" 2>&1 || { tail -20 "$R/xen-summary.log"; fail "the Xen test bed part failed"; }
+    echo "bench: xen done"
+fi
+
 # ---- hosted throughput ----
 bench/hosted.sh "$R" > "$R/hosted.log" 2>&1 || { tail -5 "$R/hosted.log"; fail "hosted throughput failed"; }
 echo "bench: hosted done"
@@ -47,7 +61,7 @@ echo "bench: hosted done"
 val() { awk -v k="$2" '$1 == k { print $2; exit }' "$1"; }
 op() { awk -v k="$2" '$1 == k { print $2; exit }' "$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
-X=$R/ops-xenolith.txt L=$R/ops-lwip.txt H=$R/hosted.txt B=$R/boot.txt
+X=$R/ops-xenolith.txt L=$R/ops-lwip.txt H=$R/hosted.txt B=$R/boot.txt P=$R/pvh-boot.txt XN=$R/xen.txt
 
 table=$R/table.md
 {
@@ -78,6 +92,38 @@ table=$R/table.md
     echo "| --- | ---: | ---: |"
     for a in httpd echo; do echo "| $a | $(val "$B" "$a.startup") | $(val "$B" "$a.boot") |"; done
     echo
+    echo "### Boot cost, PVH image on bare QEMU (instructions from the PVH entry, -icount)"
+    echo
+    echo "| application | entry assembly (to arch_main) | arch set-up (to kernel_start) | of which clock_init (PIT wait) | portable boot (kernel_start to app_main) | entry to app_main | the same without clock_init | two runs agree |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+    for a in hello echo httpd; do
+        am=$(val "$P" "$a.arch_main"); ks=$(val "$P" "$a.kernel_start"); ap=$(val "$P" "$a.app_main")
+        ck=$(val "$P" "$a.clock_init")
+        echo "| $a | $am | $((ks - am)) | $ck | $((ap - ks)) | $ap | $((ap - ck)) | $(val "$P" "$a.deterministic") |"
+    done
+    echo
+    echo "httpd from app_main to its first look for a device (platform_blkdev_open): $(( $(val "$P" httpd.platform_blkdev_open) - $(val "$P" httpd.app_main) )) instructions."
+    echo
+    if [ -s "$XN" ]; then
+        echo "### Boot to the first HTTP answer on Xen (test bed, wall time in ms, $(val "$XN" httpd.create_ms.n) boots each)"
+        echo
+        echo "| guest | memory | xl create to answer: median | min | max | xl create returned to answer: median | min | max |"
+        echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        for k in httpd linux; do
+            case $k in httpd) label="Xenolith httpd"; mem=64 ;; linux) label="Linux 6.1 + busybox httpd"; mem=128 ;; esac
+            echo "| $label | $mem MB | $(val "$XN" $k.create_ms.median) | $(val "$XN" $k.create_ms.min) | $(val "$XN" $k.create_ms.max) | $(val "$XN" $k.running_ms.median) | $(val "$XN" $k.running_ms.min) | $(val "$XN" $k.running_ms.max) |"
+        done
+        echo "| Linux / httpd (medians) | | $(ratio "$(val "$XN" linux.create_ms.median)" "$(val "$XN" httpd.create_ms.median)") | | | $(ratio "$(val "$XN" linux.running_ms.median)" "$(val "$XN" httpd.running_ms.median)") | | |"
+        echo
+        echo "### Netfront in the test bed (counters at xl shutdown)"
+        echo
+        echo "| workload | frames tx + rx | notifications sent | events received | grants granted + ended | notifications / 1000 frames | events / 1000 frames | grant operations / 1000 frames |"
+        echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        for w in http udp tcp; do
+            echo "| $w | $(val "$XN" nf.$w.tx_frames) + $(val "$XN" nf.$w.rx_frames) | $(( $(val "$XN" nf.$w.tx_notify) + $(val "$XN" nf.$w.rx_notify) )) | $(val "$XN" nf.$w.events) | $(val "$XN" nf.$w.granted) + $(val "$XN" nf.$w.ended) | $(val "$XN" rate.$w.notify_per_1000) | $(val "$XN" rate.$w.events_per_1000) | $(val "$XN" rate.$w.grant_ops_per_1000) |"
+        done
+        echo
+    fi
     echo "### Hosted throughput and latency (wrk, same run, one server at a time)"
     echo
     echo "| server | requests/s (index.html, 10 conns) | p50 µs | p99 µs | bulk MB/s (big.txt, 2 conns) | req/s vs Linux | bulk vs Linux |"
@@ -100,5 +146,5 @@ elapsed=$(( $(date +%s) - started ))
 machine_cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 machine_mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 bench/doc.sh "$table" "$(nproc)" "$machine_cpu" "$machine_mem" "$(uname -r)" \
-    "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" "$elapsed" > "$DOC"
+    "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes in the tree)')" "$elapsed" > "$DOC"
 echo "bench: wrote $DOC (${elapsed} s)"

@@ -1,6 +1,7 @@
 # make bench: the performance figures (bench/run.sh; docs/BENCHMARKS.md says what and how).
 # Not a test tier (the name is not test-*), so make test does not run it. It needs root (network
-# namespaces, TAP) and valgrind, wrk, iperf3, liblwip-dev (scripts/deps.sh installs them).
+# namespaces, TAP, the Xen test bed) and valgrind, wrk, iperf3, liblwip-dev, busybox-static
+# (scripts/deps.sh installs them). BENCH_XEN=0 leaves out the test bed part (bench/xen.sh).
 #
 # The per-operation harnesses are built here, optimized like the hosted programs and without
 # sanitizers: bench/ops/ops_xenolith.c on the hosted archives and the simulated platform

@@ -9,8 +9,8 @@ boot_pkgs="qemu-system-x86"
 fuzz_pkgs="clang libclang-rt-14-dev llvm"
 net_pkgs="iproute2 iputils-ping iputils-arping dnsmasq-base tshark python3-scapy netcat-openbsd curl socat hping3 wrk ethtool"
 xen_pkgs="debootstrap cpio gzip dpkg"
-# make bench: callgrind, the lwIP reference stack, bulk TCP reference.
-bench_pkgs="valgrind liblwip-dev iperf3"
+# make bench: callgrind, the lwIP reference stack, bulk TCP reference, the Linux guest's busybox.
+bench_pkgs="valgrind liblwip-dev iperf3 busybox-static"
 
 case "${1:-all}" in
     build) want="$build_pkgs" ;;
