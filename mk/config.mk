@@ -22,10 +22,15 @@ COMMON_CFLAGS := -std=gnu11 -g -O2 $(WARN) -iquote . -MMD -MP \
                  -ffile-prefix-map=$(CURDIR)=. -fno-common -ffunction-sections -fdata-sections
 
 # The kernel image: freestanding, no host headers but gcc's own and Xen's public interface.
+# Built for size (the image budget, DESIGN.md): -Os, with mk/kernel.mk giving the few per-byte
+# loops -O2; link-time optimization (objects hold GIMPLE, mk/kernel.mk links with the same code
+# generation flags), so -frandom-seed per object keeps them reproducible; no jump tables (smaller
+# here, and switch statements on these paths are short). Frame pointers stay: crash backtraces.
 GCC_INCLUDE   := $(shell $(CC) -print-file-name=include)
-KERNEL_CFLAGS := $(COMMON_CFLAGS) -DXENOLITH_KERNEL -D_LIBC_LIMITS_H_ -ffreestanding -fno-pie -mno-red-zone \
-                 -fno-omit-frame-pointer -fno-stack-protector -fno-asynchronous-unwind-tables \
-                 -mcmodel=small -nostdinc -isystem $(GCC_INCLUDE) -isystem build/xen/include
+KERNEL_CODEGEN := -Os -flto -fno-jump-tables -ffreestanding -fno-pie -mno-red-zone -mcmodel=small \
+                  -fno-omit-frame-pointer -fno-stack-protector -fno-asynchronous-unwind-tables
+KERNEL_CFLAGS = $(COMMON_CFLAGS) $(KERNEL_CODEGEN) -frandom-seed=$@ -DXENOLITH_KERNEL -D_LIBC_LIMITS_H_ \
+                -nostdinc -isystem $(GCC_INCLUDE) -isystem build/xen/include
 KERNEL_ASFLAGS := -DXENOLITH_KERNEL -D__ASSEMBLY__ -iquote . -MMD -MP -nostdinc -isystem build/xen/include
 
 # The hosted platform: an ordinary Linux program.

@@ -11,8 +11,17 @@ KERNEL_LDS       := arch/x86_64/kernel.ld
 KERNEL_ARCH_OBJS := $(call module_objs,xen,arch/x86_64)
 KERNEL_ARCHIVES  := $(call module_archives,xen,$(PORTABLE_MODULES) $(KERNEL_MODULES))
 KERNEL_LIBGCC    := $(shell $(CC) -print-libgcc-file-name)
-KERNEL_LDFLAGS   := -nostdlib -static -T $(KERNEL_LDS) --gc-sections -z max-page-size=4096 \
-                    -z noexecstack --build-id=none
+# Linked through gcc: link-time optimization (one partition: smallest and deterministic) sees
+# the whole image. -n packs the segments in the file without page padding (the PVH loaders copy
+# each PT_LOAD by its offset; addresses stay 4 KiB aligned for paging.c).
+KERNEL_LDFLAGS   := $(KERNEL_CODEGEN) -g $(WARN) -ffunction-sections -fdata-sections \
+                    -ffile-prefix-map=$(CURDIR)=. -flto-partition=one -nostdlib -static -no-pie \
+                    -Wl,-T,$(KERNEL_LDS) -Wl,--gc-sections -Wl,-n -Wl,-z,noexecstack -Wl,--build-id=none
+# Per-byte loops keep -O2 (memcpy/memset and the Internet checksum run over every payload byte;
+# -Os costs them more than the ~0.5 KB it saves). Measured with a hosted bulk TCP transfer.
+KERNEL_HOT_SRCS  := lib/checksum.c lib/libc/string.c
+$(patsubst %.c,build/xen/obj/%.o,$(KERNEL_HOT_SRCS)): KERNEL_CFLAGS += -O2
+$(patsubst %.c,build/xen/obj/%.o,$(KERNEL_HOT_SRCS)): mk/kernel.mk
 GEN_KSYMS        := scripts/gen-ksyms.sh
 
 build/xen/link/ksyms-empty.S: $(GEN_KSYMS)
@@ -27,12 +36,12 @@ build/xen/$(1): $(2) $$(KERNEL_ARCH_OBJS) $$(KERNEL_ARCHIVES) $$(KERNEL_LDS) \
 		build/xen/link/ksyms-empty.o $$(GEN_KSYMS) mk/kernel.mk
 	$$(Q)mkdir -p build/xen/link
 	$$(if $$(Q),@echo "  LD [xen] $$@")
-	$$(Q)$$(LD) $$(KERNEL_LDFLAGS) -o build/xen/link/$(1).pass1 $(2) $$(KERNEL_ARCH_OBJS) \
-		build/xen/link/ksyms-empty.o --start-group $$(KERNEL_ARCHIVES) --end-group $$(KERNEL_LIBGCC)
+	$$(Q)$$(CC) $$(KERNEL_LDFLAGS) -o build/xen/link/$(1).pass1 $(2) $$(KERNEL_ARCH_OBJS) \
+		build/xen/link/ksyms-empty.o -Wl,--start-group $$(KERNEL_ARCHIVES) -Wl,--end-group $$(KERNEL_LIBGCC)
 	$$(Q)NM=$$(NM) $$(GEN_KSYMS) build/xen/link/$(1).pass1 > build/xen/link/$(1).ksyms.S
 	$$(Q)$$(CC) $$(KERNEL_ASFLAGS) -c build/xen/link/$(1).ksyms.S -o build/xen/link/$(1).ksyms.o
-	$$(Q)$$(LD) $$(KERNEL_LDFLAGS) -o build/xen/link/$(1).full $(2) $$(KERNEL_ARCH_OBJS) \
-		build/xen/link/$(1).ksyms.o --start-group $$(KERNEL_ARCHIVES) --end-group $$(KERNEL_LIBGCC)
+	$$(Q)$$(CC) $$(KERNEL_LDFLAGS) -o build/xen/link/$(1).full $(2) $$(KERNEL_ARCH_OBJS) \
+		build/xen/link/$(1).ksyms.o -Wl,--start-group $$(KERNEL_ARCHIVES) -Wl,--end-group $$(KERNEL_LIBGCC)
 	$$(Q)NM=$$(NM) $$(GEN_KSYMS) --text-symbols build/xen/link/$(1).pass1 > build/xen/link/$(1).text1
 	$$(Q)NM=$$(NM) $$(GEN_KSYMS) --text-symbols build/xen/link/$(1).full > build/xen/link/$(1).text2
 	$$(Q)cmp -s build/xen/link/$(1).text1 build/xen/link/$(1).text2 || \

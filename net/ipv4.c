@@ -185,7 +185,7 @@ static struct pbuf *reassemble(struct netstack *s, struct pbuf *p, const struct 
         .offset = ipv4_frag_offset_bytes(h),
         .more_fragments = ipv4_more_fragments(h),
     };
-    struct ip_reass_datagram whole;
+    struct ip_reass_datagram whole = {0}; /* filled only on IP_REASS_COMPLETE */
     enum ip_reass_result r = ip_reass_add(&s->ipv4.reass, &key, &frag, platform_monotonic_ns(), &whole);
     kfree(copy);
     pbuf_free(p);
