@@ -46,21 +46,26 @@ count() {
     entry=$(sym "$dbg" pvh_start32)
     for m in "$@"; do
         a=$(sym "$dbg" "$m")
+        # Link-time optimization may inline a marker: app_main then starts inside run_app_main
+        # (the kernel's fiber that calls it); a device lookup inlined away is left out.
+        [ -z "$a" ] && [ "$m" = app_main ] && a=$(sym "$dbg" run_app_main)
+        [ -z "$a" ] && [ "$m" = platform_blkdev_open ] && continue
         [ -n "$a" ] || fail "$app has no symbol $m"
         pcs="$pcs $m=$a"
     done
     # clock_init's return address: the instruction after arch_main's call to it.
-    local clk clk_ret
+    local clk clk_ret=""
     clk=$(sym "$dbg" clock_init)
     # (APP.debug carries symbols but no code; the stripped image carries the code.)
     local am_start am_size
-    read -r am_start am_size < <(nm -S "$dbg" | awk '$4 == "arch_main" { print $1, $2; exit }')
-    clk_ret=$(objdump -d --no-show-raw-insn --start-address=$((16#$am_start)) \
+    [ -n "$clk" ] && read -r am_start am_size < <(nm -S "$dbg" | awk '$4 == "arch_main" { print $1, $2; exit }')
+    [ -n "$clk" ] && clk_ret=$(objdump -d --no-show-raw-insn --start-address=$((16#$am_start)) \
             --stop-address=$((16#$am_start + 16#$am_size)) "build/xen/$app" |
         awk -v c="$(echo "$clk" | sed 's/^0*//')" '
             found && /^ *[0-9a-f]+:/ { sub(":", "", $1); print $1; exit }
             $2 == "call" && ($3 == c || $3 == "0x" c) { found = 1 }')
-    [ -n "$clk" ] && [ -n "$clk_ret" ] || fail "cannot find clock_init's call in $app's arch_main"
+    # clock_init inlined into arch_main (link-time optimization): its wait cannot be separated.
+    [ -n "$clk" ] && [ -n "$clk_ret" ] || { clk=none; clk_ret=none; }
     DIR=$out/pvh-boot-$app.$run
     rm -rf "$DIR" && mkdir -p "$DIR"
     mkfifo "$DIR/exec.fifo"
@@ -86,7 +91,7 @@ count() {
             else if (pc == clk_ret && clk_in && !clk_out) clk_out = count
             if ((pc in name) && !(pc in seen)) {
                 seen[pc] = 1; print name[pc], count - 1; fflush()
-                if (--left == 0) { print "clock_init", clk_out - clk_in; exit }
+                if (--left == 0) { print "clock_init", (clk_out ? clk_out - clk_in : "n/a"); exit }
             }
         }' < "$DIR/exec.fifo" > "$DIR/counts.txt"
     kill -KILL "$QPID" 2>/dev/null
