@@ -14,9 +14,6 @@
 #include "platform/netdev.h"
 #include "sched/sched.h"
 
-/* The platform's network device, receiving into rx_pool, or NULL (reason logged). */
-struct netdev *echo_open_device(struct pbuf_pool *rx_pool);
-
 /* A TCP service (tcp_service.c): a listener and one fiber per connection, at most max_sessions. */
 struct tcp_service {
     const char *name;

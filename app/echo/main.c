@@ -21,14 +21,13 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/mm.h"
-#include "net/dhcp.h"
+#include "net/netup.h"
 #include "net/stack.h"
 #include "net/udp.h"
 #include "sched/sched.h"
 
 #define ECHO_PORT 7
 #define DISCARD_PORT 9
-#define RX_POOL_BLOCKS 512
 #define TCP_MAX_SESSIONS_DEFAULT 1024
 #define TCP_STOP_GRACE_NS (3ull * 1000000000ull)
 
@@ -102,43 +101,6 @@ struct service {
     uint64_t datagrams, bytes, reply_errors;
 };
 
-static void log_lease(struct dhcp *d, const struct dhcp_lease *lease, void *arg)
-{
-    if (!lease) {
-        log_warn("echo", "lost the DHCP lease: unconfigured");
-        return;
-    }
-    char dns[64] = "";
-    size_t used = 0;
-    for (unsigned i = 0; i < lease->dns_count && used < sizeof(dns); i++)
-        used += (size_t)ksnprintf(dns + used, sizeof(dns) - used, " %pI4", lease->dns[i]);
-    static const uint8_t none[4];
-    log_info("echo", "configured %pI4/%u gateway %pI4 dns%s lease %u s from %pI4",
-             lease->address, (unsigned)lease->prefix_len, lease->has_router ? lease->router : none,
-             lease->dns_count ? dns : " none", (unsigned)lease->lease_s, lease->server_id);
-}
-
-static int configure_static(struct netstack *s, const struct kernel_options *opts)
-{
-    struct ipv4_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    memcpy(&cfg.addr, opts->ip_addr, 4);
-    cfg.prefix_len = opts->ip_prefix_len;
-    if (opts->has_gateway)
-        memcpy(&cfg.gateway, opts->gateway, 4);
-    for (unsigned i = 0; i < opts->dns_count && i < NETSTACK_MAX_DNS; i++)
-        memcpy(&cfg.dns[cfg.dns_count++], opts->dns[i], 4);
-    cfg.mtu = opts->mtu;
-    int rc = netstack_set_ipv4_config(s, &cfg);
-    if (rc < 0) {
-        log_error("echo", "the static configuration was refused: %s", error_name(rc));
-        return rc;
-    }
-    log_info("echo", "configured %pI4/%u gateway %pI4 (static)", &cfg.addr,
-             (unsigned)cfg.prefix_len, &cfg.gateway);
-    return 0;
-}
-
 static int serve(void *arg)
 {
     struct service *svc = arg;
@@ -203,27 +165,12 @@ int app_main(int argc, char **argv)
     struct app_args args;
     if (parse_app_args(argc, argv, &args) < 0)
         return 1;
-    struct pbuf_pool *rx_pool = pbuf_pool_create("rx", RX_POOL_BLOCKS);
-    if (!rx_pool) {
-        log_error("echo", "out of memory for the receive pool");
+    struct netup net;
+    if (netup_start(&net, "echo", opts, NULL, NULL) < 0)
         return 1;
-    }
-    struct netdev *dev = echo_open_device(rx_pool);
-    if (!dev) {
-        pbuf_pool_destroy(rx_pool);
-        return 1;
-    }
-    struct netstack *stack = netstack_create(dev);
-    if (!stack) {
-        log_error("echo", "out of memory for the network stack");
-        netdev_destroy(dev);
-        pbuf_pool_destroy(rx_pool);
-        return 1;
-    }
-    log_info("echo", "device %s %pM mtu %u", dev->name, dev->mac, (unsigned)dev->mtu);
+    struct netstack *stack = net.stack;
 
     int status = 1;
-    struct dhcp *dhcp = NULL;
     struct service echo = { .name = "echo", .port = ECHO_PORT, .reply = true };
     struct service discard = { .name = "discard", .port = DISCARD_PORT, .reply = false };
     struct tcp_service tcp_echo, tcp_discard;
@@ -231,20 +178,6 @@ int app_main(int argc, char **argv)
     tcp_service_init(&tcp_discard, stack, "tcp_discard", DISCARD_PORT, false, args.tcp_max);
     struct tcp_service *tcp_services[] = { &tcp_echo, &tcp_discard };
 
-    if (opts->ip_dhcp) {
-        struct dhcp_params params;
-        dhcp_default_params(&params);
-        params.mtu_override = opts->mtu;
-        params.on_change = log_lease;
-        int rc = dhcp_start(stack, &params, &dhcp);
-        if (rc < 0) {
-            log_error("echo", "cannot start DHCP: %s", error_name(rc));
-            goto out;
-        }
-        log_info("echo", "waiting for a DHCP lease");
-    } else if (configure_static(stack, opts) < 0) {
-        goto out;
-    }
     if (start_service(stack, &echo) < 0 || start_service(stack, &discard) < 0 ||
         tcp_service_start(&tcp_echo) < 0 || tcp_service_start(&tcp_discard) < 0)
         goto out;
@@ -262,17 +195,8 @@ int app_main(int argc, char **argv)
     status = 0;
 out:
     stop_tcp_services(stack, tcp_services, 2);
-    if (dhcp) {
-        dhcp_print_stats(dhcp);
-        dhcp_stop(dhcp, true);
-        /* Let the DHCPRELEASE leave before the device goes. */
-        fiber_yield();
-    }
     stop_service(&echo);
     stop_service(&discard);
-    netstack_print_stats(stack);
-    netstack_destroy(stack);
-    netdev_destroy(dev);
-    pbuf_pool_destroy(rx_pool);
+    netup_stop(&net);
     return status;
 }

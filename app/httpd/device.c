@@ -1,17 +1,12 @@
 /*
- * app/httpd/device: the appliance's devices are the platform's first ones (a TAP interface and
- * the disk= file hosted, netfront's first vif and blkfront's first vbd on Xen); the platform
- * says why when there is none.
+ * app/httpd/device: the site disk is the platform's first block device (the disk= file hosted,
+ * blkfront's first vbd on Xen); the platform says why when there is none. The network comes
+ * from net/netup.
  */
 #include "app/httpd/httpd.h"
 #include "kernel/options.h"
 #include "lib/errno.h"
 #include "lib/log.h"
-
-struct netdev *httpd_open_netdev(struct pbuf_pool *rx_pool)
-{
-    return platform_netdev_open(0, rx_pool);
-}
 
 int httpd_open_blkdev(struct blkdev **out)
 {

@@ -24,8 +24,6 @@
 #define NS_PER_S 1000000000ull
 
 /* ---- device.c ---- */
-/* The platform's first network device, receiving into rx_pool, or NULL (reason logged). */
-struct netdev *httpd_open_netdev(struct pbuf_pool *rx_pool);
 /* The platform's first block device, read-only: 0 and *out (NULL when there is none), or
  * -ENODEV when one was asked for and cannot be opened (logged). */
 int httpd_open_blkdev(struct blkdev **out);

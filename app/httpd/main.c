@@ -23,9 +23,8 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/mm.h"
-#include "net/dhcp.h"
+#include "net/netup.h"
 
-#define RX_POOL_BLOCKS 1024
 #define STOP_GRACE_NS (3ull * NS_PER_S)
 
 struct number_arg {
@@ -80,39 +79,11 @@ static int parse_app_args(int argc, char **argv, struct httpd_config *cfg)
     return 0;
 }
 
-static void log_lease(struct dhcp *d, const struct dhcp_lease *lease, void *arg)
+static void announce(struct netup *n, uint32_t addr, void *arg)
 {
     const struct httpd_config *cfg = arg;
-    if (!lease) {
-        log_warn("httpd", "lost the DHCP lease: unconfigured");
-        return;
-    }
-    static const uint8_t none[4];
-    log_info("httpd", "configured %pI4/%u gateway %pI4 lease %u s from %pI4", lease->address,
-             (unsigned)lease->prefix_len, lease->has_router ? lease->router : none,
-             (unsigned)lease->lease_s, lease->server_id);
-    log_info("httpd", "serving http://%pI4:%u/", lease->address, (unsigned)cfg->port);
-}
-
-static int configure_static(struct netstack *s, const struct kernel_options *opts)
-{
-    struct ipv4_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    memcpy(&cfg.addr, opts->ip_addr, 4);
-    cfg.prefix_len = opts->ip_prefix_len;
-    if (opts->has_gateway)
-        memcpy(&cfg.gateway, opts->gateway, 4);
-    for (unsigned i = 0; i < opts->dns_count && i < NETSTACK_MAX_DNS; i++)
-        memcpy(&cfg.dns[cfg.dns_count++], opts->dns[i], 4);
-    cfg.mtu = opts->mtu;
-    int rc = netstack_set_ipv4_config(s, &cfg);
-    if (rc < 0) {
-        log_error("httpd", "the static configuration was refused: %s", error_name(rc));
-        return rc;
-    }
-    log_info("httpd", "configured %pI4/%u gateway %pI4 (static)", &cfg.addr,
-             (unsigned)cfg.prefix_len, &cfg.gateway);
-    return 0;
+    if (addr)
+        log_info("httpd", "serving http://%pI4:%u/", &addr, (unsigned)cfg->port);
 }
 
 int app_main(int argc, char **argv)
@@ -131,38 +102,16 @@ int app_main(int argc, char **argv)
         return 1;
     }
     int status = 1;
-    struct pbuf_pool *rx_pool = pbuf_pool_create("rx", RX_POOL_BLOCKS);
-    struct netdev *dev = rx_pool ? httpd_open_netdev(rx_pool) : NULL;
-    struct netstack *stack = dev ? netstack_create(dev) : NULL;
-    struct dhcp *dhcp = NULL;
+    struct netup net;
     struct server srv;
     bool serving = false;
-    if (!stack) {
-        if (!rx_pool || dev)
-            log_error("httpd", "out of memory for the network stack");
+    bool net_up = netup_start(&net, "httpd", opts, announce, &cfg) == 0;
+    if (!net_up)
         goto out;
-    }
-    log_info("httpd", "device %s %pM mtu %u", dev->name, dev->mac, (unsigned)dev->mtu);
-    if (opts->ip_dhcp) {
-        struct dhcp_params params;
-        dhcp_default_params(&params);
-        params.mtu_override = opts->mtu;
-        params.on_change = log_lease;
-        params.arg = &cfg;
-        int rc = dhcp_start(stack, &params, &dhcp);
-        if (rc < 0) {
-            log_error("httpd", "cannot start DHCP: %s", error_name(rc));
-            goto out;
-        }
-        log_info("httpd", "waiting for a DHCP lease");
-    } else if (configure_static(stack, opts) < 0) {
-        goto out;
-    }
+    struct netstack *stack = net.stack;
     if (server_start(&srv, stack, &site, &cfg) < 0)
         goto out;
     serving = true;
-    if (!opts->ip_dhcp)
-        log_info("httpd", "serving http://%pI4:%u/", opts->ip_addr, (unsigned)cfg.port);
     log_info("httpd", "listening on port %u (at most %u connections; timeouts idle %llu s, "
              "head %llu s, send %llu s)", (unsigned)cfg.port, cfg.max_conns,
              (unsigned long long)(cfg.idle_ns / NS_PER_S),
@@ -175,19 +124,8 @@ int app_main(int argc, char **argv)
 out:
     if (serving)
         server_stop(&srv, STOP_GRACE_NS);
-    if (dhcp) {
-        dhcp_print_stats(dhcp);
-        dhcp_stop(dhcp, true);
-        fiber_yield();               /* let the DHCPRELEASE leave before the device goes */
-    }
-    if (stack) {
-        netstack_print_stats(stack);
-        netstack_destroy(stack);
-    }
-    if (dev)
-        netdev_destroy(dev);
-    if (rx_pool)
-        pbuf_pool_destroy(rx_pool);
+    if (net_up)
+        netup_stop(&net);
     site_close(&site);
     if (disk)
         blkdev_destroy(disk);
