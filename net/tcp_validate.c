@@ -9,8 +9,13 @@
 
 bool tcp_seq_acceptable(uint32_t seg_seq, uint32_t seg_len, uint32_t rcv_nxt, uint32_t rcv_wnd)
 {
+    /* A segment without data may also sit exactly at the right edge: a peer that filled the
+     * window while a hole holds RCV.NXT back sends its ACKs with SEG.SEQ = SND.NXT = RCV.NXT +
+     * RCV.WND. Refusing them throws their acknowledgment and SACK information away (RFC 9293
+     * 3.10.7.4 asks for that allowance for ACKs at a zero window; Linux makes it for any window),
+     * and a sender that loses its cumulative ACKs that way can only wait for its RTO. */
     if (seg_len == 0)
-        return rcv_wnd == 0 ? seg_seq == rcv_nxt : seq_in_window(seg_seq, rcv_nxt, rcv_wnd);
+        return seg_seq == rcv_nxt + rcv_wnd || seq_in_window(seg_seq, rcv_nxt, rcv_wnd);
     if (rcv_wnd == 0)
         return false;
     return seq_in_window(seg_seq, rcv_nxt, rcv_wnd) ||

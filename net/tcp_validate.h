@@ -25,7 +25,8 @@
 /* RFC 9293 3.10.7.4: is a segment of seg_len sequence numbers (data plus SYN and FIN) starting at
  * seg_seq acceptable for a receive window of rcv_wnd from rcv_nxt?
  *   len 0, wnd 0: SEG.SEQ = RCV.NXT
- *   len 0, wnd>0: RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND
+ *   len 0, wnd>0: RCV.NXT =< SEG.SEQ =< RCV.NXT+RCV.WND (the right edge too: a pure ACK from a
+ *                 peer that filled the window, as Linux accepts it; see tcp_validate.c)
  *   len>0, wnd 0: never (the caller still processes its ACK, URG and RST: RFC 9293 3.10.7.4)
  *   len>0, wnd>0: its first or its last sequence number lies in the window. */
 bool tcp_seq_acceptable(uint32_t seg_seq, uint32_t seg_len, uint32_t rcv_nxt, uint32_t rcv_wnd);

@@ -3,7 +3,8 @@
  * Linux (5% loss, 5% duplication, 25% reordering, both directions, from the seeded fault
  * injector), measured on the simulated clock. The assertions bound what matters: the time the
  * transfer takes, how many retransmission timeouts it needed, and how many retransmissions were
- * spurious. TCP_BENCH=1 prints the numbers; TCP_BENCH_KB sets the size of the bench run.
+ * spurious. TCP_BENCH=1 prints the numbers; TCP_BENCH_KB sets the size of the bench run and
+ * TCP_BENCH_LAT_US the one-way latency (default 500 us; a TAP against Linux is nearer 50 us).
  */
 #include <stdio.h>
 
@@ -170,7 +171,8 @@ START_TEST(bulk_through_netem_link)
 {
     struct bulk_result r;
     size_t kb = getenv("TCP_BENCH_KB") ? (size_t)strtoul(getenv("TCP_BENCH_KB"), NULL, 10) : 4096;
-    bulk_echo(&netem_link, MS / 2, kb * 1024, 600 * SEC, &r);
+    uint64_t lat = getenv("TCP_BENCH_LAT_US") ? strtoull(getenv("TCP_BENCH_LAT_US"), NULL, 10) * 1000 : MS / 2;
+    bulk_echo(&netem_link, lat, kb * 1024, 600 * SEC, &r);
     ck_assert_uint_gt(r.dropped, 0);
     ck_assert_uint_gt(r.fast_retransmits, 0);
     if (!getenv("TCP_BENCH_KB")) {

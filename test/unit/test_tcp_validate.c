@@ -19,8 +19,16 @@ START_TEST(acceptability_four_cases)
     /* Length 0, window > 0: RCV.NXT =< SEG.SEQ < RCV.NXT + RCV.WND. */
     ck_assert(tcp_seq_acceptable(1000, 0, 1000, 100));
     ck_assert(tcp_seq_acceptable(1099, 0, 1000, 100));
-    ck_assert(!tcp_seq_acceptable(1100, 0, 1000, 100));
+    ck_assert(!tcp_seq_acceptable(1101, 0, 1000, 100));
     ck_assert(!tcp_seq_acceptable(999, 0, 1000, 100));
+    /* ... and exactly at the right edge: the ACK of a peer whose data filled the window while a
+     * hole holds RCV.NXT back (SEG.SEQ = its SND.NXT = RCV.NXT + RCV.WND). Refusing it loses a
+     * cumulative ACK and SACK blocks; the peer can then only wait for its retransmission
+     * timer. RFC 9293 3.10.7.4 (allowance for valid ACKs), as Linux's tcp_sequence(). */
+    ck_assert(tcp_seq_acceptable(1100, 0, 1000, 100));
+    ck_assert(tcp_seq_acceptable(1000u + 0xfffffff0u, 0, 1000, 0xfffffff0u));
+    /* Data at the right edge still is not. */
+    ck_assert(!tcp_seq_acceptable(1100, 1, 1000, 100));
     /* Length > 0, window 0: never. */
     ck_assert(!tcp_seq_acceptable(1000, 1, 1000, 0));
     ck_assert(!tcp_seq_acceptable(1000, 500, 1000, 0));
