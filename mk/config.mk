@@ -22,12 +22,13 @@ COMMON_CFLAGS := -std=gnu11 -g -O2 $(WARN) -iquote . -MMD -MP \
                  -ffile-prefix-map=$(CURDIR)=. -fno-common -ffunction-sections -fdata-sections
 
 # The kernel image: freestanding, no host headers but gcc's own and Xen's public interface.
-# Built for size (the image budget, DESIGN.md): -Os, with mk/kernel.mk giving the few per-byte
-# loops -O2; link-time optimization (objects hold GIMPLE, mk/kernel.mk links with the same code
-# generation flags), so -frandom-seed per object keeps them reproducible; no jump tables (smaller
-# here, and switch statements on these paths are short). Frame pointers stay: crash backtraces.
+# Built for size (the image budget, DESIGN.md): -Oz (gcc 12; measured no slower than -Os on a
+# bulk TCP transfer), with mk/kernel.mk giving the few per-byte loops -O2; no partial inlining
+# and no jump tables (each smaller here). Link-time optimization: objects hold GIMPLE and
+# mk/kernel.mk links with the same code generation flags; -frandom-seed per object keeps them
+# reproducible. Frame pointers stay: crash backtraces walk them.
 GCC_INCLUDE   := $(shell $(CC) -print-file-name=include)
-KERNEL_CODEGEN := -Os -flto -fno-jump-tables -ffreestanding -fno-pie -mno-red-zone -mcmodel=small \
+KERNEL_CODEGEN := -Oz -flto -fno-partial-inlining -fno-jump-tables -ffreestanding -fno-pie -mno-red-zone -mcmodel=small \
                   -fno-omit-frame-pointer -fno-stack-protector -fno-asynchronous-unwind-tables
 KERNEL_CFLAGS = $(COMMON_CFLAGS) $(KERNEL_CODEGEN) -frandom-seed=$@ -DXENOLITH_KERNEL -D_LIBC_LIMITS_H_ \
                 -nostdinc -isystem $(GCC_INCLUDE) -isystem build/xen/include
