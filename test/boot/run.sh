@@ -88,8 +88,8 @@ else
 fi
 
 # The image budgets (DESIGN.md), stripped: hello <= 64 KB. httpd's design budget is 150 KB; it
-# is at about 163 KiB (166,824 bytes) without dropping features, so the check holds it there, rounded up
-# to the next 8 KB, to catch growth until the budget is reached.
+# is at about 163 KiB (166,824 bytes) without dropping features, so the check holds it there,
+# rounded up to the next 8 KB, to catch growth until the budget is reached.
 budget_case() {
     size=$(stat -c %s "build/xen/$1" 2>/dev/null || echo 0)
     if [ "$size" -gt 0 ] && [ "$size" -le "$2" ]; then
