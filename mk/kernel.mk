@@ -3,6 +3,9 @@
 # the app reaches is pulled in) and libgcc, in two passes: the first pass's text symbols
 # become the in-image symbol table (scripts/gen-ksyms.sh) that the second pass links after
 # text and rodata, and the build fails if any text symbol moved between the passes.
+# Objects hold GIMPLE (-flto, mk/config.mk): each pass links through gcc, which optimizes the
+# whole image at once, so a text symbol's place is fixed only by the link; the comparison of
+# the passes' text symbols is what guarantees the table describes the final image.
 # Debug info stays out of the image: build/xen/<app>.debug holds it for symbolizing.
 $(eval $(call flavour_rules,xen,KERNEL_CFLAGS,KERNEL_ASFLAGS))
 $(foreach m,$(PORTABLE_MODULES) $(KERNEL_MODULES),$(eval $(call archive_rule,xen,$(m))))
