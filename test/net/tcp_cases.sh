@@ -107,7 +107,8 @@ tcp_check_capture() {
     [ -s "$pcap" ] || { echo "empty capture $pcap"; return 1; }
     sent=$(tshark -n -r "$pcap" -Y "eth.src == $mac && tcp" 2>/dev/null | wc -l)
     [ "$sent" -gt 0 ] || { echo "no TCP segment from $mac in the capture"; return 1; }
-    bad=$(tshark -n -r "$pcap" -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE \
+    # shellcheck disable=SC2086
+    bad=$(tshark -n -r "$pcap" $TSHARK_NO_GUESSING -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE \
               -o udp.check_checksum:TRUE \
               -Y "eth.src == $mac && (_ws.malformed || _ws.expert.severity == error || ip.checksum.status == \"Bad\" || tcp.checksum.status == \"Bad\" || udp.checksum.status == \"Bad\" || icmp.checksum.status == \"Bad\")" 2>"$NET_TMP/tshark.err") || { cat "$NET_TMP/tshark.err"; return 1; }
     if [ -n "$bad" ]; then
