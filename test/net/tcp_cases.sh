@@ -16,7 +16,7 @@
 # namespaces are deleted by tcp_link_teardown, which run.sh's exit trap calls.
 
 TCP_BULK_MB=${TCP_BULK_MB:-100}
-TCP_NETEM_MB=${TCP_NETEM_MB:-50}
+TCP_NETEM_MB=${TCP_NETEM_MB:-100}
 TCP_FLOOD_MB=${TCP_FLOOD_MB:-20}
 TCP_MANY=${TCP_MANY:-1000}
 TCP_ACTIVE_PORT=7700
