@@ -1,6 +1,7 @@
 /*
- * xen/events: event channels on Xen (events.h). The HVM callback vector is the only interrupt
- * the kernel takes on Xen; its handler clears vCPU 0's upcall flag and returns, and the
+ * xen/events: event channels on Xen (events.h). The HVM callback vector is the interrupt the
+ * kernel takes on Xen (besides the LAPIC timer of a relative block, see
+ * block_on_relative_timer); its handler clears vCPU 0's upcall flag and returns, and the
  * dispatcher scans in loop context (xen/events_core.c).
  *
  * Idle: with interrupts off we check the upcall flag, arm the one-shot timer, then execute
@@ -15,6 +16,7 @@
 #include "xen/hypercall.h"
 #include "xen/physmap.h"
 #include "xen/pvclock.h"
+#include "arch/x86_64/arch.h"
 #include "arch/x86_64/irq.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
@@ -66,26 +68,52 @@ static bool timer_port_pending(void)
     return __atomic_load_n(&pending[port / 64], __ATOMIC_SEQ_CST) & (1ull << (port % 64));
 }
 
+/* A block that ends on the LAPIC's one-shot timer, which Xen emulates and counts from its
+ * own now, for when our idea of Xen's absolute time is not trusted (see
+ * xen_pvclock_sync_wanted): however wrong that idea, the block lasts the time asked for, and
+ * its wake-up samples Xen's clock. */
+static void block_on_relative_timer(uint64_t deadline_ns)
+{
+    uint64_t now = xen_monotonic_ns();
+    lapic_timer_start_ns(deadline_ns > now ? deadline_ns - now : 0);
+    if (!xen_events_pending()) {
+        stats.blocks++;
+        __asm__ volatile("sti; hlt; cli" ::: "memory");
+        xen_pvclock_sample_after_wake();
+    }
+    lapic_timer_stop();
+}
+
 void xen_events_block_until(uint64_t deadline_ns)
 {
     if (!ready || xen_events_pending())
         return;
-    if (deadline_ns != DEADLINE_NONE) {
-        /* Never sleep longer than BLOCK_LIMIT_NS on one timer: if a deadline ever lands late
-         * in Xen's time, the loop still comes back to look. */
-        uint64_t limit = xen_monotonic_ns() + BLOCK_LIMIT_NS;
-        int rc = xen_timer_arm(deadline_ns < limit ? deadline_ns : limit);
-        if (rc < 0) {
-            /* Due already (-ETIME), or no timer: blocking now could sleep through the
-             * deadline, so the loop goes round instead. */
-            if (rc != -ETIME)
-                stats.timer_failures++;
-            return;
-        }
-    } else
+    if (deadline_ns == DEADLINE_NONE) {
         xen_timer_stop();
+        stats.blocks++;
+        __asm__ volatile("sti; hlt; cli" ::: "memory");
+        xen_pvclock_sample_after_wake();
+        return;
+    }
+    /* Never sleep longer than BLOCK_LIMIT_NS on one timer: if a deadline ever lands late in
+     * Xen's time, the loop still comes back to look. */
+    uint64_t limit = xen_monotonic_ns() + BLOCK_LIMIT_NS;
+    if (deadline_ns > limit)
+        deadline_ns = limit;
+    if (xen_pvclock_sync_wanted()) {
+        block_on_relative_timer(deadline_ns);
+        return;
+    }
+    int rc = xen_timer_arm(deadline_ns);
+    if (rc < 0) {
+        /* Due already (-ETIME), or no timer: blocking now could sleep through the deadline,
+         * so the loop goes round instead. */
+        if (rc != -ETIME)
+            stats.timer_failures++;
+        return;
+    }
     if (xen_events_pending()) {   /* the timer may have fired already */
-        if (deadline_ns != DEADLINE_NONE && timer_port_pending())
+        if (timer_port_pending())
             xen_pvclock_timer_fired_at_arm();
         return;
     }

@@ -17,15 +17,20 @@ static uint64_t retries;
 static uint64_t origin;
 static struct pvclock_clock clock;
 static uint64_t timer_refusals;
-/* The last sample of Xen's own clock (see xen_pvclock_sample_after_wake): Xen's time
- * sample_ns when our TSC read sample_tsc. */
-static bool have_sample;
-static uint64_t sample_tsc, sample_ns;
+/* The last sample of Xen's own clock (see xen_pvclock_sample_after_wake). */
+static struct pvclock_sample sample;
 static uint64_t samples;
 static int64_t sample_offset_ns;
 /* The last deadline given to Xen, and the TSC it was computed at. */
 static uint64_t armed_xen_ns, armed_tsc;
 static uint64_t early_fires;
+/* Until a fresh sample arrives (after boot, after Xen fired a deadline at once) blocks run
+ * on a timer Xen counts from its own now (see xen_pvclock_sync_wanted). */
+static bool sync_wanted;
+static uint64_t stale_wakes;
+static uint64_t syncs;
+
+static bool take_sample(const struct vcpu_runstate_info *info, uint64_t tsc);
 
 static inline uint64_t read_tsc(void)
 {
@@ -92,6 +97,16 @@ uint64_t xen_pvclock_retries(void)
     return retries;
 }
 
+/* Xen's time at our `tsc`: from the last sample of Xen's own clock (a lower bound, fresh
+ * after every real block), else from the record, whose stamp can be seconds off our TSC. */
+static uint64_t xen_time_estimate(uint64_t tsc)
+{
+    uint64_t xen_ns;
+    if (pvclock_sample_estimate(&sample, tsc, clock.mul, clock.shift, &xen_ns))
+        return xen_ns;
+    return pvclock_clock_xen_now(&clock, tsc);
+}
+
 uint64_t xen_wallclock_ns(void)
 {
     volatile struct shared_info *sh = xen_shared_info();
@@ -115,7 +130,7 @@ uint64_t xen_wallclock_ns(void)
      * slewed clock: a wall clock may be stepped, and should be right at once. */
     uint64_t tsc;
     clock_now(&tsc);
-    return base + pvclock_clock_xen_now(&clock, tsc);
+    return base + xen_time_estimate(tsc);
 }
 
 int xen_pvclock_init(void)
@@ -129,10 +144,16 @@ int xen_pvclock_init(void)
         return -EIO;   /* Xen never filled the record */
     origin = clock_now(NULL);
     ready = true;
-    /* A first sample of Xen's clock (stale by the time since we were scheduled in, so a
-     * lower bound): until the first block brings a fresh one, deadlines are converted from
-     * it rather than from a record whose stamp can be seconds off our TSC. */
-    xen_pvclock_sample_after_wake();
+    /* A first sample of Xen's clock: the time we were scheduled in, stale by everything boot
+     * did since (hundreds of ms under nested emulation), so only a lower bound. The first
+     * block therefore runs on a relative timer and brings a fresh one. */
+    struct vcpu_runstate_info info;
+    if (xen_vcpu_op(VCPUOP_get_runstate_info, 0, &info) == 0) {
+        uint64_t tsc;
+        clock_now(&tsc);
+        take_sample(&info, tsc);
+    }
+    sync_wanted = true;
     return 0;
 }
 
@@ -159,48 +180,62 @@ void xen_pvclock_get_stats(struct xen_pvclock_stats *out)
     out->samples = samples;
     out->early_fires = early_fires;
     out->sample_offset_ns = sample_offset_ns;
+    out->stale_wakes = stale_wakes;
+    out->syncs = syncs;
 }
 
-void xen_pvclock_sample_after_wake(void)
+/* Offers a runstate reading to the sample; true if it was taken (see pvclock_sample_offer). */
+static bool take_sample(const struct vcpu_runstate_info *info, uint64_t tsc)
+{
+    if (!pvclock_sample_offer(&sample, info->state_entry_time, info->time[RUNSTATE_blocked],
+                              tsc))
+        return false;
+    sample_offset_ns = (int64_t)(sample.xen_ns - pvclock_clock_xen_now(&clock, tsc));
+    samples++;
+    return true;
+}
+
+bool xen_pvclock_sample_after_wake(void)
 {
     struct vcpu_runstate_info info;
     if (!ready || xen_vcpu_op(VCPUOP_get_runstate_info, 0, &info) < 0 ||
         info.state != RUNSTATE_running)
-        return;
+        return false;
     uint64_t tsc;
     clock_now(&tsc);
-    /* state_entry_time is Xen's NOW() when this vCPU was last scheduled in, moments ago
-     * after a block: a lower bound on Xen's time at `tsc`, short by microseconds. */
-    sample_tsc = tsc;
-    sample_ns = info.state_entry_time;
-    sample_offset_ns = (int64_t)(sample_ns - pvclock_clock_xen_now(&clock, tsc));
-    have_sample = true;
-    samples++;
+    if (!take_sample(&info, tsc)) {
+        stale_wakes++;   /* the HLT returned without blocking: nothing new to learn */
+        return false;
+    }
+    if (sync_wanted) {
+        sync_wanted = false;
+        syncs++;
+    }
+    return true;
 }
 
 void xen_pvclock_timer_fired_at_arm(void)
 {
     /* Xen fires a deadline it has already passed at once: its time was past armed_xen_ns
-     * when we computed it, a better lower bound than a sample that proved too low. */
+     * when we computed it, a better lower bound than a sample that proved too low. By how
+     * much more is unknown, so the next block runs on a relative timer. */
     early_fires++;
-    uint64_t known = have_sample && armed_tsc >= sample_tsc
-                         ? sample_ns + pvclock_scale_delta(armed_tsc - sample_tsc, clock.mul,
-                                                           clock.shift)
-                         : 0;
-    if (armed_xen_ns > known) {
-        sample_tsc = armed_tsc;
-        sample_ns = armed_xen_ns;
-        have_sample = true;
-    }
+    pvclock_sample_raise(&sample, armed_tsc, armed_xen_ns, clock.mul, clock.shift);
+    sync_wanted = true;
 }
 
 /* Xen's time for our clock's deadline, from the last sample if there is one. */
 static uint64_t deadline_to_xen(uint64_t deadline, uint64_t now, uint64_t tsc)
 {
-    if (!have_sample || tsc < sample_tsc)
+    uint64_t xen_ns;
+    if (!pvclock_sample_estimate(&sample, tsc, clock.mul, clock.shift, &xen_ns))
         return pvclock_clock_to_xen(&clock, tsc, deadline, 0);
-    uint64_t xen_now = sample_ns + pvclock_scale_delta(tsc - sample_tsc, clock.mul, clock.shift);
-    return xen_now + (deadline > now ? deadline - now : 0);
+    return xen_ns + (deadline > now ? deadline - now : 0);
+}
+
+bool xen_pvclock_sync_wanted(void)
+{
+    return ready && sync_wanted;
 }
 
 int xen_timer_arm(uint64_t deadline_ns)

@@ -1,9 +1,12 @@
 /*
  * xen/pvclock: time on Xen. The monotonic clock runs on our TSC at the rate of vCPU 0's time
- * record in shared_info and follows Xen's system time by slewing (xen/pvclock_clock.h says
- * why and how); the wall clock is shared_info's wall-clock base plus that clock; one-shot
+ * record in shared_info (xen/pvclock_clock.h says why not on the record's absolute time);
+ * Xen's own time is known from samples of its clock taken after blocks; the wall clock is
+ * shared_info's wall-clock base plus that estimate of Xen's time; one-shot
  * timers are armed with VCPUOP_set_singleshot_timer (set_timer_op if that is refused), their
- * deadlines converted to Xen's time, and arrive as VIRQ_TIMER.
+ * deadlines converted to Xen's time from samples of Xen's own clock, and arrive as VIRQ_TIMER.
+ * Until a fresh sample exists (at boot, and after Xen fired a deadline at once), blocks end
+ * on a relative timer instead: see xen_pvclock_sync_wanted.
  * Never uses RDTSCP (the nested-SVM test bed cannot emulate it).
  */
 #ifndef XENOLITH_XEN_PVCLOCK_H
@@ -33,22 +36,32 @@ uint64_t xen_pvclock_tsc_hz(void);
 uint64_t xen_pvclock_retries(void);
 
 struct xen_pvclock_stats {
-    struct pvclock_clock_stats clock;   /* records, errors, slews and steps */
+    struct pvclock_clock_stats clock;   /* records and their errors */
     uint64_t retries;                   /* record reads retried (Xen was updating it) */
     uint64_t timer_refusals;            /* deadlines Xen refused as already past */
     uint64_t samples;                   /* samples of Xen's clock after wake-ups */
     uint64_t early_fires;               /* timers Xen fired at once (deadline already past) */
     int64_t sample_offset_ns;           /* the last: Xen's time minus the record's estimate */
+    uint64_t stale_wakes;               /* HLTs that returned without blocking (no sample) */
+    uint64_t syncs;                     /* fresh samples that ended a sync (boot, early fires) */
 };
 void xen_pvclock_get_stats(struct xen_pvclock_stats *out);
 
 /* Samples Xen's own clock (the runstate's state_entry_time, Xen's NOW() when the vCPU was
- * scheduled in) right after a block, for converting timer deadlines: the record's estimate
- * of Xen's time can be off by seconds here (its stamp need not match our TSC). */
-void xen_pvclock_sample_after_wake(void);
+ * scheduled in) right after a HLT, for converting timer deadlines: the record's estimate
+ * of Xen's time can be off by seconds here (its stamp need not match our TSC). Only a HLT
+ * that really blocked (the runstate's blocked time grew) gives a sample: otherwise the
+ * schedule-in can be long past. True when it took a sample. */
+bool xen_pvclock_sample_after_wake(void);
 
 /* Tells the clock that the timer just armed fired at once: Xen's time had passed it. */
 void xen_pvclock_timer_fired_at_arm(void);
+
+/* True while no fresh sample of Xen's clock is known (after boot; after a deadline Xen
+ * fired at once): an absolute deadline converted to Xen's time may then be far off, so the
+ * next block should end on a timer Xen counts from its own now (the LAPIC's, which Xen
+ * emulates; Xen's periodic timer would not do: Xen stops it while the vCPU is blocked). */
+bool xen_pvclock_sync_wanted(void);
 
 /* Arms vCPU 0's one-shot timer for when the monotonic clock (xen_monotonic_ns) reads
  * deadline_ns, converted to Xen's time (from the last wake-up's sample, else the record);

@@ -5,21 +5,22 @@
  * Why not just evaluate Xen's record at every read: the record's tsc_timestamp is Xen's TSC
  * stamp from its last once-a-second calibration plus our TSC offset, and nothing guarantees
  * the TSC we read afterwards is past it (on the nested test bed it often is not, by up to
- * hundreds of ms). Clamping the negative delta to zero stops the clock until Xen's next
- * update. So the clock runs on our own TSC, at the rate the record gives (mul/shift), from an
- * anchor; each new record re-anchors at the current reading (continuity), adopts the new
- * rate, and measures how far the record's estimate of Xen's time is from ours. That error is
- * absorbed by slewing - the clock runs at most 1/PVCLOCK_SLEW_DIVISOR faster or slower than
- * the TSC until it is gone (1/PVCLOCK_FAST_SLEW_DIVISOR faster when Xen is more than
- * PVCLOCK_FAST_SLEW_NS ahead) - so the clock never stands still, never jumps and never goes
- * backwards, and a sleep measured on it is never off by more than the slew rate. A record far
- * behind us is implausible (our clock only ever runs at the record's rate) and ignored,
- * unless it keeps saying so. The first reading does not extrapolate backwards from a stamp
- * ahead of our TSC (the record may be stale from before our TSC offset was set): starting
- * low is corrected by slewing forward, starting high could only be by slowing down.
+ * tens of seconds, and the record may be written before our TSC offset was set). Clamping
+ * the negative delta to zero stops the clock until Xen's next update. So the clock runs on
+ * our own TSC, at the rate the record gives (mul/shift), from an anchor; each new record
+ * re-anchors at the current reading (continuity) and adopts the new rate. The clock never
+ * chases the record's idea of Xen's absolute time: that idea can be off by seconds, and
+ * slewing toward it would make every sleep measured on the clock shorter or longer in real
+ * time; the kernel's clock counts from boot, so only its rate matters. What the record says
+ * about Xen's time is kept as an offset (error_ns), for estimating Xen's time when nothing
+ * better is known; a record far behind us is implausible and ignored unless it keeps
+ * saying so. The first reading does not extrapolate backwards from a stamp ahead of our TSC.
  *
- * Timers take Xen's time: pvclock_clock_to_xen converts a deadline by adding the part of the
- * error not yet absorbed, so a timer targets Xen's time as well as the record lets us know it.
+ * Xen's time for timers comes better from samples of Xen's own clock (struct
+ * pvclock_sample): the runstate's state_entry_time, Xen's NOW() at the schedule-in that
+ * ended a block, paired with our TSC right after the wake-up. Such a sample is fresh only if
+ * the vCPU really blocked (the runstate's blocked time grew): a HLT that returned at once
+ * leaves state_entry_time at an older schedule-in, possibly hundreds of ms back.
  *
  * All times are in ns on Xen's system-time scale; the clock starts at the record's estimate.
  */
@@ -30,11 +31,6 @@
 #include <stdint.h>
 #include "xen/pvclock_math.h"
 
-/* The clock runs at most 1/8 fast or slow while absorbing an error ... */
-#define PVCLOCK_SLEW_DIVISOR 8u
-/* ... or 1/2 fast while Xen is more than this ahead. */
-#define PVCLOCK_FAST_SLEW_DIVISOR 2u
-#define PVCLOCK_FAST_SLEW_NS 1000000000ll
 /* Xen's estimate behind ours by more than this is ignored ... */
 #define PVCLOCK_IMPLAUSIBLE_NS 1000000000ll
 /* ... unless this many records in a row say so. */
@@ -55,7 +51,6 @@ struct pvclock_clock_stats {
     uint64_t max_before_stamp_ns;
     int64_t last_error_ns;       /* Xen's estimate minus ours at the last record change */
     uint64_t max_error_ns;       /* largest |error| seen */
-    uint64_t fast_slews;         /* records with Xen ahead by more than PVCLOCK_FAST_SLEW_NS */
     uint64_t ignored;            /* implausible records ignored */
     uint64_t tsc_backwards;      /* reads with a TSC below our anchor (re-anchored) */
 };
@@ -67,7 +62,7 @@ struct pvclock_clock {
     int8_t shift;
     uint64_t anchor_tsc;
     uint64_t anchor_ns;          /* the clock at anchor_tsc */
-    int64_t error_ns;            /* still to absorb at anchor_tsc (+: Xen is ahead of us) */
+    int64_t error_ns;            /* the record's Xen time minus ours (+: Xen is ahead) */
     uint64_t last_ns;            /* the last value returned */
     unsigned implausible_run;
     struct pvclock_clock_stats stats;
@@ -83,24 +78,15 @@ static inline uint64_t pvclock_record_time(const struct pvclock_record *r, uint6
     return back < r->system_time ? r->system_time - back : 0;
 }
 
-/* The clock at `tsc` from the anchor, with the slew due by then; *unabsorbed is what is left
- * of the error afterwards. A TSC below the anchor counts as no time elapsed. */
+/* The clock at `tsc` from the anchor; *offset is the record's Xen time minus the clock. A
+ * TSC below the anchor counts as no time elapsed. */
 static inline uint64_t pvclock_clock_at(const struct pvclock_clock *c, uint64_t tsc,
-                                        int64_t *unabsorbed)
+                                        int64_t *offset)
 {
     uint64_t elapsed =
         tsc > c->anchor_tsc ? pvclock_scale_delta(tsc - c->anchor_tsc, c->mul, c->shift) : 0;
-    uint64_t budget = elapsed / (c->error_ns > PVCLOCK_FAST_SLEW_NS ? PVCLOCK_FAST_SLEW_DIVISOR
-                                                                    : PVCLOCK_SLEW_DIVISOR);
-    int64_t applied;
-    if (c->error_ns >= 0)
-        applied = (uint64_t)c->error_ns < budget ? c->error_ns : (int64_t)budget;
-    else
-        applied = (uint64_t)-c->error_ns < budget ? c->error_ns : -(int64_t)budget;
-    *unabsorbed = c->error_ns - applied;
-    /* elapsed + applied >= elapsed * 7/8: the clock never stands still while the TSC runs
-     * (a fast slew only ever runs forward). */
-    return c->anchor_ns + elapsed + (uint64_t)applied;
+    *offset = c->error_ns;
+    return c->anchor_ns + elapsed;
 }
 
 static inline void pvclock_clock_anchor(struct pvclock_clock *c, uint64_t tsc, uint64_t ns,
@@ -132,8 +118,6 @@ static inline uint64_t pvclock_clock_fold(struct pvclock_clock *c, const struct 
     c->version = r->version;
     c->mul = r->mul;
     c->shift = r->shift;
-    if (error > PVCLOCK_FAST_SLEW_NS)
-        s->fast_slews++;
     if (error < -PVCLOCK_IMPLAUSIBLE_NS && ++c->implausible_run < PVCLOCK_IMPLAUSIBLE_LIMIT) {
         s->ignored++;
         pvclock_clock_anchor(c, tsc, now, 0);
@@ -166,42 +150,93 @@ static inline uint64_t pvclock_clock_read(struct pvclock_clock *c, const struct 
         c->stats.tsc_backwards++;
         pvclock_clock_anchor(c, tsc, c->last_ns, c->error_ns);
     }
-    int64_t unabsorbed;
-    uint64_t now = pvclock_clock_at(c, tsc, &unabsorbed);
+    int64_t offset;
+    uint64_t now = pvclock_clock_at(c, tsc, &offset);
     if (now < c->last_ns)
         now = c->last_ns;
     if (r->version != c->version) {
-        /* The new anchor starts from the slewed value: what is left of the old error is
-         * superseded by the new record's measurement. */
+        /* The new anchor starts from the current value (continuity); the new record's
+         * offset supersedes the old one. */
         now = pvclock_clock_fold(c, r, tsc, now);
     }
     c->last_ns = now;
     return now;
 }
 
-/* Xen's time now as well as we know it: the clock plus the error not yet absorbed. */
+/* Xen's time now as well as the record lets us know it: the clock plus its offset. */
 static inline uint64_t pvclock_clock_xen_now(const struct pvclock_clock *c, uint64_t tsc)
 {
-    int64_t unabsorbed;
-    uint64_t now = pvclock_clock_at(c, tsc, &unabsorbed);
+    int64_t offset;
+    uint64_t now = pvclock_clock_at(c, tsc, &offset);
     if (now < c->last_ns)
         now = c->last_ns;
-    int64_t xen = (int64_t)now + unabsorbed;
+    int64_t xen = (int64_t)now + offset;
     return xen < 0 ? 0 : (uint64_t)xen;
 }
 
-/* Xen's time at which our clock reads `deadline`, as well as we know it at `tsc` (the
- * error not yet absorbed is added; `lag_ns` is what timer refusals taught on top). */
+/* Xen's time at which our clock reads `deadline`, as well as the record lets us know it at
+ * `tsc` (its offset is added; `lag_ns` is what timer refusals taught on top). */
 static inline uint64_t pvclock_clock_to_xen(const struct pvclock_clock *c, uint64_t tsc,
                                             uint64_t deadline, uint64_t lag_ns)
 {
-    int64_t unabsorbed;
-    uint64_t now = pvclock_clock_at(c, tsc, &unabsorbed);
+    int64_t offset;
+    uint64_t now = pvclock_clock_at(c, tsc, &offset);
     if (now < c->last_ns)
         now = c->last_ns;
     uint64_t ahead = deadline > now ? deadline - now : 0;
-    int64_t xen_now = (int64_t)now + unabsorbed + (int64_t)lag_ns;
+    int64_t xen_now = (int64_t)now + offset + (int64_t)lag_ns;
     return xen_now < 0 ? ahead : (uint64_t)xen_now + ahead;
+}
+
+/* A sample of Xen's own clock: Xen's time xen_ns when our TSC read tsc. */
+struct pvclock_sample {
+    bool valid;
+    uint64_t tsc;
+    uint64_t xen_ns;
+    uint64_t blocked_total_ns;   /* the runstate's blocked time when it was taken */
+};
+
+/* Takes a runstate reading (state_entry_time, time[RUNSTATE_blocked]) made right after a
+ * HLT, with our TSC: true, and the sample replaced, only if the blocked time grew since the
+ * last sample (the vCPU blocked in that HLT, so state_entry_time is moments old). A first
+ * reading is always taken (a lower bound, stale by whatever ran since the schedule-in). */
+static inline bool pvclock_sample_offer(struct pvclock_sample *s, uint64_t state_entry_ns,
+                                        uint64_t blocked_total_ns, uint64_t tsc)
+{
+    if (s->valid && blocked_total_ns == s->blocked_total_ns)
+        return false;
+    s->valid = true;
+    s->tsc = tsc;
+    s->xen_ns = state_entry_ns;
+    s->blocked_total_ns = blocked_total_ns;
+    return true;
+}
+
+/* Xen's time at our `tsc` from the sample, extrapolated at the record's rate; false when
+ * there is no sample or tsc is before it. */
+static inline bool pvclock_sample_estimate(const struct pvclock_sample *s, uint64_t tsc,
+                                           uint32_t mul, int8_t shift, uint64_t *xen_ns)
+{
+    if (!s->valid || tsc < s->tsc)
+        return false;
+    *xen_ns = s->xen_ns + pvclock_scale_delta(tsc - s->tsc, mul, shift);
+    return true;
+}
+
+/* Xen's time was at least xen_ns when our TSC read tsc (a deadline it fired at once): the
+ * sample moves there if that is later than it says. True if it moved. */
+static inline bool pvclock_sample_raise(struct pvclock_sample *s, uint64_t tsc, uint64_t xen_ns,
+                                        uint32_t mul, int8_t shift)
+{
+    uint64_t known;
+    if (pvclock_sample_estimate(s, tsc, mul, shift, &known) && known >= xen_ns)
+        return false;
+    uint64_t blocked = s->blocked_total_ns;
+    s->valid = true;
+    s->tsc = tsc;
+    s->xen_ns = xen_ns;
+    s->blocked_total_ns = blocked;
+    return true;
 }
 
 #endif

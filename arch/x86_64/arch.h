@@ -63,6 +63,10 @@ uint64_t clock_ns_to_ticks(uint64_t ns);
 /* ---- lapic.c ---- */
 void lapic_init(void);
 void lapic_eoi(void);
+/* The LAPIC's one-shot timer (vector 0x40), also emulated by Xen, which counts it from its
+ * own now: xen/events.c uses it when Xen's absolute time is not known well enough. */
+void lapic_timer_start_ns(uint64_t ns);
+void lapic_timer_stop(void);
 /* Set by interrupt handlers; cleared by platform_wait_until once it returns to the loop. */
 extern volatile bool irq_work_pending;
 /* Called by trap_dispatch for vectors 32..255. */

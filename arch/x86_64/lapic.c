@@ -147,6 +147,16 @@ static void timer_arm_ns(uint64_t ns)
     lapic_write(LAPIC_TIMER_INITIAL, (uint32_t)ticks);
 }
 
+void lapic_timer_start_ns(uint64_t ns)
+{
+    timer_arm_ns(ns);
+}
+
+void lapic_timer_stop(void)
+{
+    lapic_write(LAPIC_TIMER_INITIAL, 0);
+}
+
 void platform_wait_until(uint64_t deadline_ns)
 {
     if (arch_on_xen()) {

@@ -89,7 +89,7 @@ START_TEST(clock_runs_on_the_tsc_while_the_stamp_is_ahead)
 }
 END_TEST
 
-START_TEST(new_record_behind_us_slows_the_clock_never_back)
+START_TEST(a_record_behind_us_never_moves_or_slows_the_clock)
 {
     struct pvclock_clock c = { 0 };
     struct pvclock_record r = record(2, 0, 1000 * MS);
@@ -100,21 +100,17 @@ START_TEST(new_record_behind_us_slows_the_clock_never_back)
     uint64_t at_fold = pvclock_clock_read(&c, &behind, 100 * MS);
     ck_assert_uint_eq(at_fold, 1100 * MS);            /* continuity, no step back */
     ck_assert_int_eq(c.stats.last_error_ns, -80 * (int64_t)MS);
+    ck_assert_int_eq(c.error_ns, -80 * (int64_t)MS);  /* kept as the record's offset */
     ck_assert_uint_eq(c.stats.tsc_before_stamp, 1);
     ck_assert_uint_eq(c.stats.max_before_stamp_ns, 80 * MS);
-    /* 160 ms of TSC: the clock advances 7/8 of it while absorbing 20 ms of the error. */
-    uint64_t later = pvclock_clock_read(&c, &behind, 260 * MS);
-    ck_assert_uint_eq(later - at_fold, 140 * MS);
-    /* After the whole error is absorbed (640 ms of TSC), it runs at the TSC's rate again
-     * and agrees with the record. */
-    uint64_t absorbed = pvclock_clock_read(&c, &behind, 740 * MS);
-    ck_assert_uint_eq(absorbed, pvclock_record_time(&behind, 740 * MS));
-    uint64_t then = pvclock_clock_read(&c, &behind, 840 * MS);
-    ck_assert_uint_eq(then - absorbed, 100 * MS);
+    /* 160 ms of TSC are 160 ms of clock: chasing the record's absolute time would make a
+     * sleep measured on the clock last longer than asked in real time. */
+    ck_assert_uint_eq(pvclock_clock_read(&c, &behind, 260 * MS) - at_fold, 160 * MS);
+    ck_assert_uint_eq(pvclock_clock_xen_now(&c, 260 * MS), 1180 * MS);
 }
 END_TEST
 
-START_TEST(new_record_ahead_speeds_the_clock_up_without_a_jump)
+START_TEST(a_record_ahead_never_speeds_the_clock_up)
 {
     struct pvclock_clock c = { 0 };
     struct pvclock_record r = record(2, 0, 1000 * MS);
@@ -122,14 +118,28 @@ START_TEST(new_record_ahead_speeds_the_clock_up_without_a_jump)
     struct pvclock_record ahead = record(4, 0, 1040 * MS);   /* Xen 40 ms ahead */
     uint64_t at_fold = pvclock_clock_read(&c, &ahead, 0);
     ck_assert_uint_eq(at_fold, 1000 * MS);
-    ck_assert_uint_eq(pvclock_clock_read(&c, &ahead, 80 * MS), 1090 * MS);   /* 9/8 rate */
-    ck_assert_uint_eq(pvclock_clock_read(&c, &ahead, 400 * MS), 1440 * MS);  /* caught up */
-    /* Far ahead (Xen's time jumped 30 s): half again as fast, never a jump. */
+    /* A faster clock would end every sleep early in real time. */
+    ck_assert_uint_eq(pvclock_clock_read(&c, &ahead, 80 * MS), 1080 * MS);
+    ck_assert_uint_eq(pvclock_clock_xen_now(&c, 80 * MS), 1120 * MS);
+    /* Far ahead (a record whose stamp is 30 s off): still the TSC's rate, never a jump. */
     struct pvclock_record far = record(6, 400 * MS, 31440 * MS);
     uint64_t base = pvclock_clock_read(&c, &far, 400 * MS);
-    ck_assert_uint_eq(base, 1440 * MS);
-    ck_assert_uint_eq(c.stats.fast_slews, 1);
-    ck_assert_uint_eq(pvclock_clock_read(&c, &far, 420 * MS) - base, 30 * MS);
+    ck_assert_uint_eq(base, 1400 * MS);
+    ck_assert_uint_eq(pvclock_clock_read(&c, &far, 420 * MS) - base, 20 * MS);
+}
+END_TEST
+
+START_TEST(a_new_record_rate_is_adopted_from_the_current_reading)
+{
+    struct pvclock_clock c = { 0 };
+    struct pvclock_record r = record(2, 0, 1000 * MS);
+    pvclock_clock_read(&c, &r, 0);
+    /* Xen recalibrated: the TSC runs at half a ns per tick from here (mul 2^31, shift 0). */
+    struct pvclock_record slower = { .version = 4, .tsc_timestamp = 100 * MS,
+                                     .system_time = 1100 * MS, .mul = NS_MUL, .shift = 0 };
+    uint64_t at_fold = pvclock_clock_read(&c, &slower, 100 * MS);
+    ck_assert_uint_eq(at_fold, 1100 * MS);
+    ck_assert_uint_eq(pvclock_clock_read(&c, &slower, 300 * MS) - at_fold, 100 * MS);
 }
 END_TEST
 
@@ -148,12 +158,13 @@ START_TEST(implausible_records_are_ignored_unless_they_persist)
     pvclock_clock_read(&c, &stale2, 40 * MS);
     ck_assert_uint_eq(c.stats.ignored, 2);
     ck_assert_int_eq(c.error_ns, 0);
-    /* The third in a row is believed, and slewed toward (not stepped to). */
+    /* The third in a row is believed as the record's offset; the clock itself never
+     * steps or changes rate. */
     struct pvclock_record stale3 = record(8, 30000 * MS, 40000 * MS);
     uint64_t w = pvclock_clock_read(&c, &stale3, 50 * MS);
     ck_assert_uint_eq(w, 40050 * MS);
     ck_assert_int_lt(c.error_ns, -(int64_t)PVCLOCK_IMPLAUSIBLE_NS);
-    ck_assert_uint_eq(pvclock_clock_read(&c, &stale3, 130 * MS) - w, 70 * MS);
+    ck_assert_uint_eq(pvclock_clock_read(&c, &stale3, 130 * MS) - w, 80 * MS);
 }
 END_TEST
 
@@ -174,8 +185,7 @@ END_TEST
 START_TEST(clock_is_monotonic_under_arbitrary_records)
 {
     /* Records whose stamps and system times wander both ways by up to +-2 s, TSC reads that
-     * sometimes step back: the clock never decreases, and advances at least 7/8 of each TSC
-     * step that goes forward from the anchor. */
+     * sometimes step back: the clock never decreases. */
     struct pvclock_clock c = { 0 };
     uint64_t seed = 12345, tsc = 1000 * MS, last = 0;
     uint32_t version = 2;
@@ -201,14 +211,14 @@ START_TEST(clock_is_monotonic_under_arbitrary_records)
 }
 END_TEST
 
-START_TEST(deadlines_convert_to_xen_time_with_the_unabsorbed_error)
+START_TEST(deadlines_convert_to_xen_time_with_the_record_offset)
 {
     struct pvclock_clock c = { 0 };
     struct pvclock_record r = record(2, 0, 1000 * MS);
     pvclock_clock_read(&c, &r, 0);
     /* In step with Xen: a deadline 20 ms away is Xen's now + 20 ms. */
     ck_assert_uint_eq(pvclock_clock_to_xen(&c, 0, 1020 * MS, 0), 1020 * MS);
-    /* Xen 100 ms behind us per a new record: the timer must target Xen's 920 ms + 20 ms, or
+    /* Xen 100 ms behind us per a new record: the timer must target Xen's 900 ms + 20 ms, or
      * it would fire 100 ms late. */
     struct pvclock_record behind = record(4, 0, 900 * MS);
     uint64_t now = pvclock_clock_read(&c, &behind, 0);
@@ -218,10 +228,53 @@ START_TEST(deadlines_convert_to_xen_time_with_the_unabsorbed_error)
     /* Refusals' lag is added on top; a past deadline maps to Xen's now. */
     ck_assert_uint_eq(pvclock_clock_to_xen(&c, 0, 1020 * MS, 5 * MS), 925 * MS);
     ck_assert_uint_eq(pvclock_clock_to_xen(&c, 0, 990 * MS, 0), 900 * MS);
-    /* Halfway through absorbing, the conversion still lands on the same Xen time. */
+    /* Later the offset still holds. */
     uint64_t mid = pvclock_clock_read(&c, &behind, 400 * MS);
-    ck_assert_uint_eq(mid, 1350 * MS);
+    ck_assert_uint_eq(mid, 1400 * MS);
     ck_assert_uint_eq(pvclock_clock_to_xen(&c, 400 * MS, mid + 20 * MS, 0), 1320 * MS);
+}
+END_TEST
+
+START_TEST(only_a_hlt_that_blocked_gives_a_sample)
+{
+    struct pvclock_sample s = { 0 };
+    uint64_t xen;
+    ck_assert(!pvclock_sample_estimate(&s, 0, NS_MUL, NS_SHIFT, &xen));
+    /* At boot: scheduled in at Xen's 5000 ms, our TSC now 1228 ms: taken as a lower bound. */
+    ck_assert(pvclock_sample_offer(&s, 5000 * MS, 300 * MS, 1228 * MS));
+    ck_assert(pvclock_sample_estimate(&s, 1238 * MS, NS_MUL, NS_SHIFT, &xen));
+    ck_assert_uint_eq(xen, 5010 * MS);
+    /* A HLT that returned at once (blocked time unchanged): the same old schedule-in paired
+     * with a later TSC would put Xen's time 200 ms too early, so it is refused. */
+    ck_assert(!pvclock_sample_offer(&s, 5000 * MS, 300 * MS, 1428 * MS));
+    ck_assert(pvclock_sample_estimate(&s, 1428 * MS, NS_MUL, NS_SHIFT, &xen));
+    ck_assert_uint_eq(xen, 5200 * MS);
+    /* A HLT that blocked: its schedule-in is moments old and replaces the sample, even
+     * where it says Xen is behind the old extrapolation. */
+    ck_assert(pvclock_sample_offer(&s, 5400 * MS, 310 * MS, 1500 * MS));
+    ck_assert(pvclock_sample_estimate(&s, 1510 * MS, NS_MUL, NS_SHIFT, &xen));
+    ck_assert_uint_eq(xen, 5410 * MS);
+    /* Before the sample's TSC there is no estimate. */
+    ck_assert(!pvclock_sample_estimate(&s, 1499 * MS, NS_MUL, NS_SHIFT, &xen));
+}
+END_TEST
+
+START_TEST(an_early_fire_only_raises_the_sample)
+{
+    struct pvclock_sample s = { 0 };
+    uint64_t xen;
+    pvclock_sample_offer(&s, 5000 * MS, 300 * MS, 1000 * MS);
+    /* Xen fired at once a deadline of 5030 ms computed at TSC 1010 ms (we thought 5010). */
+    ck_assert(pvclock_sample_raise(&s, 1010 * MS, 5030 * MS, NS_MUL, NS_SHIFT));
+    ck_assert(pvclock_sample_estimate(&s, 1020 * MS, NS_MUL, NS_SHIFT, &xen));
+    ck_assert_uint_eq(xen, 5040 * MS);
+    /* A bound below what we know changes nothing. */
+    ck_assert(!pvclock_sample_raise(&s, 1020 * MS, 5030 * MS, NS_MUL, NS_SHIFT));
+    ck_assert(pvclock_sample_estimate(&s, 1020 * MS, NS_MUL, NS_SHIFT, &xen));
+    ck_assert_uint_eq(xen, 5040 * MS);
+    /* The raise keeps the blocked time: a HLT that did not block still gives nothing. */
+    ck_assert(!pvclock_sample_offer(&s, 5000 * MS, 300 * MS, 1100 * MS));
+    ck_assert(pvclock_sample_offer(&s, 5200 * MS, 320 * MS, 1150 * MS));
 }
 END_TEST
 
@@ -237,12 +290,15 @@ int main(void)
     TCase *clock = tcase_create("clock");
     tcase_add_test(clock, record_time_extrapolates_backwards_before_the_stamp);
     tcase_add_test(clock, clock_runs_on_the_tsc_while_the_stamp_is_ahead);
-    tcase_add_test(clock, new_record_behind_us_slows_the_clock_never_back);
-    tcase_add_test(clock, new_record_ahead_speeds_the_clock_up_without_a_jump);
+    tcase_add_test(clock, a_record_behind_us_never_moves_or_slows_the_clock);
+    tcase_add_test(clock, a_record_ahead_never_speeds_the_clock_up);
+    tcase_add_test(clock, a_new_record_rate_is_adopted_from_the_current_reading);
     tcase_add_test(clock, implausible_records_are_ignored_unless_they_persist);
     tcase_add_test(clock, tsc_going_back_never_moves_the_clock_back);
     tcase_add_test(clock, clock_is_monotonic_under_arbitrary_records);
-    tcase_add_test(clock, deadlines_convert_to_xen_time_with_the_unabsorbed_error);
+    tcase_add_test(clock, deadlines_convert_to_xen_time_with_the_record_offset);
+    tcase_add_test(clock, only_a_hlt_that_blocked_gives_a_sample);
+    tcase_add_test(clock, an_early_fire_only_raises_the_sample);
     suite_add_tcase(s, clock);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -86,19 +86,20 @@ void suite_time(void)
     xen_pvclock_get_stats(&c);
     kprintf("xentest: timer via %s; %llu upcalls, %llu events, %llu idle blocks, %llu timer "
             "failures, %llu refusals, %llu clock samples (last: Xen %lld us from the record), "
-            "%llu early fires\n",
+            "%llu early fires, %llu syncs, %llu HLTs that did not block\n",
             xen_timer_interface(),
             (unsigned long long)s.upcalls, (unsigned long long)s.delivered,
             (unsigned long long)s.blocks, (unsigned long long)s.timer_failures,
             (unsigned long long)c.timer_refusals, (unsigned long long)c.samples,
-            (long long)(c.sample_offset_ns / 1000), (unsigned long long)c.early_fires);
+            (long long)(c.sample_offset_ns / 1000), (unsigned long long)c.early_fires,
+            (unsigned long long)c.syncs, (unsigned long long)c.stale_wakes);
     kprintf("xentest: pv clock: %llu records, %llu with our TSC before the stamp (max %llu us), "
-            "error last %lld us max %llu us, %llu fast slews, %llu ignored, %llu TSC "
+            "error last %lld us max %llu us, %llu ignored, %llu TSC "
             "backwards\n", (unsigned long long)c.clock.records,
             (unsigned long long)c.clock.tsc_before_stamp,
             (unsigned long long)(c.clock.max_before_stamp_ns / 1000),
             (long long)(c.clock.last_error_ns / 1000),
             (unsigned long long)(c.clock.max_error_ns / 1000),
-            (unsigned long long)c.clock.fast_slews, (unsigned long long)c.clock.ignored,
+            (unsigned long long)c.clock.ignored,
             (unsigned long long)c.clock.tsc_backwards);
 }
