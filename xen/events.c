@@ -76,6 +76,11 @@ static void block_on_relative_timer(uint64_t deadline_ns)
 {
     uint64_t now = xen_monotonic_ns();
     lapic_timer_start_ns(deadline_ns > now ? deadline_ns - now : 0);
+    /* A backstop one BLOCK_LIMIT_NS later on Xen's one-shot timer: the estimate it is
+     * converted with is a lower bound, so it cannot fire later than that after the
+     * deadline if the LAPIC's interrupt were ever lost (at worst it fires at once and the
+     * HLT does not block; the loop then comes round again). */
+    xen_timer_arm(deadline_ns + BLOCK_LIMIT_NS);
     if (!xen_events_pending()) {
         stats.blocks++;
         __asm__ volatile("sti; hlt; cli" ::: "memory");
