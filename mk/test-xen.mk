@@ -9,7 +9,7 @@ XEN_TEST_IMAGES := $(sort $(foreach f,$(XEN_TEST_FILES),\
 test-xen:
 	@$(MAKE) --no-print-directory -k $(addprefix build/xen/,$(XEN_TEST_IMAGES)) || \
 		echo "test-xen: some guest images did not build; the tests needing them will fail"
-	@scripts/xen-testbed/run.sh $(XEN_TEST_ARGS)
+	@scripts/xen-testbed/test-xen.sh $(XEN_TEST_ARGS)
 
 # An interactive dom0 in the same test bed, with every built image in /xenolith/images.
 xen-shell:
