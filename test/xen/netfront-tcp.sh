@@ -4,27 +4,7 @@
 # batched notifications.
 # images: echo
 # timeout: 180
-nf_static_domain() {
-    xl domid nfstatic >/dev/null 2>&1 && return 0
-    # Two netback queues, so that multi-queue is negotiated. netback checks the count again at
-    # every (re)connection, so the limit stays raised until netfront-tcp ends the guest.
-    local mq=/sys/module/xen_netback/parameters/max_queues
-    if [ -w "$mq" ]; then
-        [ -f /run/xt/nf-max-queues ] || cat "$mq" >/run/xt/nf-max-queues
-        echo 2 >"$mq"
-    fi
-    xt_create nfstatic "kernel = \"$(xt_image echo)\"" 'memory = 64' \
-        'extra = "ip=10.0.0.2/24 gw=10.0.0.1"' "vif = ['mac=00:16:3e:00:00:02,bridge=xenbr0']"
-    # Shared with the next netfront tests: not destroyed when this one ends.
-    sed -i '/^nfstatic$/d' "$XT_OUT/tests/$XT_TEST.domains"
-    for _ in $(seq 300); do
-        xt_console_has nfstatic "serving UDP and TCP echo" && return 0
-        xt_console_has nfstatic "xenolith: shutdown" && break
-        sleep 0.2
-    done
-    xt_fail "the echo appliance did not start (last line: \"$(xt_console_last nfstatic)\")"
-}
-nf_static_domain
+xt_netfront_static_domain
 # This test ends the shared domain (and shows its console if it fails).
 grep -qx nfstatic "$XT_OUT/tests/$XT_TEST.domains" 2>/dev/null ||
     echo nfstatic >>"$XT_OUT/tests/$XT_TEST.domains"
