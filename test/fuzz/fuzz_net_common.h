@@ -51,18 +51,9 @@ static void fuzz_net_boot(void)
     booted = true;
 }
 
-static bool fuzz_sentinel_fired;
-static void fuzz_sentinel(struct timer *t, void *arg) { fuzz_sentinel_fired = true; }
-static bool fuzz_reached(void *arg) { return fuzz_sentinel_fired; }
-
 static void fuzz_run_for(uint64_t ns)
 {
-    struct timer sentinel;
-    timer_init(&sentinel, fuzz_sentinel, NULL);
-    fuzz_sentinel_fired = false;
-    timer_arm(&sentinel, platform_monotonic_ns() + ns);
-    sched_run(fuzz_reached, NULL);
-    timer_cancel(&sentinel);
+    sim_run_for(ns);
 }
 
 static void fuzz_net_up(struct fuzz_net *f, bool configured)

@@ -63,31 +63,14 @@ static inline void blk_task_start(struct blk_task *t, int (*fn)(void *), void *a
     fiber_detach(t->fiber);
 }
 
-static bool blk_sentinel_fired;
-static void blk_sentinel(struct timer *t, void *arg)
-{
-    blk_sentinel_fired = true;
-}
-static bool blk_reached(void *arg)
-{
-    return blk_sentinel_fired;
-}
 /* Runs fibers, timers and completions due up to `when`; the clock ends at `when`. */
 static inline void blk_run_until(uint64_t when)
 {
-    struct timer sentinel;
-    timer_init(&sentinel, blk_sentinel, NULL);
-    blk_sentinel_fired = false;
-    if (when < sim_now())
-        when = sim_now();
-    timer_arm(&sentinel, when);
-    sched_run(blk_reached, NULL);
-    timer_cancel(&sentinel);
-    sim_advance_to(when);
+    sim_run_until(when);
 }
 static inline void blk_run_for(uint64_t ns)
 {
-    blk_run_until(sim_now() + ns);
+    sim_run_for(ns);
 }
 
 /* Runs fn(arg) in a fiber until it returns (at most `limit_ns` of simulated time). */

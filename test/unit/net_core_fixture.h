@@ -37,31 +37,14 @@ static inline void core_boot(void)
 
 /* ---- driving the loop on the simulated clock ---- */
 
-static bool core_sentinel_fired;
-static void core_sentinel(struct timer *t, void *arg)
-{
-    core_sentinel_fired = true;
-}
-static bool core_reached(void *arg)
-{
-    return core_sentinel_fired;
-}
 /* Runs every timer and delivery due up to and including `when`; the clock ends at `when`. */
 static inline void run_until(uint64_t when)
 {
-    struct timer sentinel;
-    timer_init(&sentinel, core_sentinel, NULL);
-    core_sentinel_fired = false;
-    if (when < sim_now())
-        when = sim_now();
-    timer_arm(&sentinel, when);
-    sched_run(core_reached, NULL);
-    timer_cancel(&sentinel);
-    sim_advance_to(when);
+    sim_run_until(when);
 }
 static inline void run_for(uint64_t ns)
 {
-    run_until(sim_now() + ns);
+    sim_run_for(ns);
 }
 /* Lets zero-delay work at the current instant happen (1 ns later on the clock). */
 static inline void settle(void)

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "test/unit/sim/sim.h"
 #include "kernel/kernel.h"
+#include "sched/sched.h"
 
 #include <execinfo.h>
 #include <stdio.h>
@@ -76,6 +77,36 @@ void sim_remove_event_source(struct sim_event_source *src)
 uint64_t sim_deadlocks(void)
 {
     return deadlocks;
+}
+
+static bool run_deadline_reached;
+
+static void run_deadline(struct timer *t, void *arg)
+{
+    run_deadline_reached = true;
+}
+
+static bool run_done(void *arg)
+{
+    return run_deadline_reached;
+}
+
+void sim_run_until(uint64_t when)
+{
+    struct timer deadline;
+    timer_init(&deadline, run_deadline, NULL);
+    run_deadline_reached = false;
+    if (when < now_ns)
+        when = now_ns;
+    timer_arm(&deadline, when);
+    sched_run(run_done, NULL);
+    timer_cancel(&deadline);
+    sim_advance_to(when);
+}
+
+void sim_run_for(uint64_t ns)
+{
+    sim_run_until(now_ns + ns);
 }
 
 const char *platform_cmdline(void)

@@ -40,6 +40,12 @@ void sim_remove_event_source(struct sim_event_source *src);
  * a test. platform_wait_until returns immediately in that case instead of hanging. */
 uint64_t sim_deadlocks(void);
 
+/* Runs the scheduler's loop (fibers, timers, event sources) until the simulated clock reaches
+ * `when` (a time already past counts as now); the clock ends exactly at `when`. Needs
+ * sched_init() to have run. */
+void sim_run_until(uint64_t when);
+void sim_run_for(uint64_t ns);
+
 /* The RAM region handed to the page allocator (static, 32 MiB, page-aligned). */
 #define SIM_RAM_BYTES (32u * 1024 * 1024)
 
