@@ -207,9 +207,7 @@ static void rtx_expired(struct timer *t, void *arg)
         tcp_rtx_arm(c);
         return;
     }
-    tcp_cc_on_rto(&c->cc, c->snd_una, c->snd_nxt, tcp_now());
-    if (c->sack_ok)
-        tcp_scoreboard_on_rto(&c->sb);
+    tcp_cc_on_rto(&c->cc, c->snd_una, c->snd_nxt, tcp_now()); /* also resets the scoreboard */
     tcp_output(c);                           /* tcp_cc chooses the retransmission of SND.UNA */
     tcp_rtx_arm(c);                          /* RFC 6298 5.6: restart with the doubled RTO */
 }
