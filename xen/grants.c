@@ -8,6 +8,8 @@
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "mm/mm.h"
+#include "platform/platform.h"
+#include "sched/sched.h"
 
 #include <xen/grant_table.h>
 #include <xen/memory.h>
@@ -16,9 +18,14 @@
 /* Enough for a few rings of network and block requests; Xen's default limit is 64 frames. */
 #define GRANT_FRAMES_WANTED 4u
 
+/* How often the quarantine retries grants the backend still maps. */
+#define QUARANTINE_RETRY_NS 1000000000ull
+
 static struct grants_core core;
 static uint32_t frames;
 static bool ready;
+static struct timer quarantine_timer;
+static uint64_t quarantine_lost;
 
 _Static_assert(sizeof(struct grants_entry) == sizeof(struct grant_entry_v1),
                "grants_entry must match Xen's grant_entry_v1");
@@ -79,6 +86,60 @@ bool xen_grant_in_use(uint32_t ref)
     return ready && grants_core_in_use(&core, ref);
 }
 
+static void release_held(struct grants_held *node, void *ctx)
+{
+    (void)ctx;
+    page_free(node->page, node->order);
+    kfree(node);
+}
+
+static void quarantine_tick(struct timer *t, void *arg)
+{
+    (void)arg;
+    if (xen_grants_retry_quarantine() > 0)
+        timer_arm(t, platform_monotonic_ns() + QUARANTINE_RETRY_NS);
+}
+
+uint32_t xen_grants_retry_quarantine(void)
+{
+    if (!ready)
+        return 0;
+    uint32_t before = core.held_pages;
+    uint32_t left = grants_core_retry_held(&core, release_held, NULL);
+    if (left < before)
+        log_info("grant", "%u quarantined pages released (%u still mapped by a backend)",
+                 before - left, left);
+    return left;
+}
+
+int xen_grant_end_free(uint32_t ref, void *page, unsigned order)
+{
+    int rc = xen_grant_end(ref);
+    if (rc == 0) {
+        page_free(page, order);
+        return 0;
+    }
+    if (rc != -EBUSY)
+        return rc;
+    struct grants_held *node = kmalloc(sizeof(*node));
+    if (!node) {
+        /* Without a node the page cannot be tracked; keeping it for ever is the safe choice. */
+        quarantine_lost += 1u << order;
+        log_error("grant", "ref %u still mapped and no memory to track it: page kept for good", ref);
+        return -EBUSY;
+    }
+    grants_core_hold(&core, node, ref, page, order);
+    /* One line per doubling, so a backend that keeps thousands of pages cannot flood the log. */
+    if ((core.held_pages & (core.held_pages - 1)) == 0)
+        log_warn("grant", "ref %u still mapped by domain %u: page quarantined (%u held)", ref,
+                 core.entries[ref].domid, core.held_pages);
+    if (!quarantine_timer.callback)
+        timer_init(&quarantine_timer, quarantine_tick, NULL);
+    if (!timer_armed(&quarantine_timer))
+        timer_arm(&quarantine_timer, platform_monotonic_ns() + QUARANTINE_RETRY_NS);
+    return -EBUSY;
+}
+
 void xen_grants_get_stats(struct xen_grant_stats *out)
 {
     *out = (struct xen_grant_stats){
@@ -86,5 +147,9 @@ void xen_grants_get_stats(struct xen_grant_stats *out)
         .granted = core.granted, .ended = core.ended,
         .end_refused_busy = core.end_refused_busy, .exhausted = core.exhausted,
         .bad_ref = core.bad_ref,
+        .quarantined = core.held_pages,
+        .quarantined_bytes = (uint64_t)core.held_pages * PAGE_SIZE,
+        .quarantined_total = core.held_total, .quarantine_released = core.held_released,
+        .quarantine_lost = quarantine_lost,
     };
 }

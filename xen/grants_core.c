@@ -17,6 +17,9 @@ void grants_core_init(struct grants_core *g, volatile struct grants_entry *entri
     g->free_head = nr_entries;
     g->free_count = 0;
     g->granted = g->ended = g->end_refused_busy = g->exhausted = g->bad_ref = 0;
+    g->held = NULL;
+    g->held_pages = 0;
+    g->held_total = g->held_released = 0;
     /* Build the list so that low references come out first. */
     for (uint32_t ref = nr_entries; ref-- > GRANTS_FIRST_FREE;) {
         entries[ref].flags = 0;
@@ -89,4 +92,36 @@ int grants_core_end(struct grants_core *g, uint32_t ref)
     g->free_count++;
     g->ended++;
     return 0;
+}
+
+void grants_core_hold(struct grants_core *g, struct grants_held *node, uint32_t ref, void *page,
+                      unsigned order)
+{
+    node->ref = ref;
+    node->page = page;
+    node->order = order;
+    node->next = g->held;
+    g->held = node;
+    g->held_pages += 1u << order;
+    g->held_total += 1u << order;
+}
+
+uint32_t grants_core_retry_held(struct grants_core *g,
+                                void (*release)(struct grants_held *node, void *ctx), void *ctx)
+{
+    struct grants_held **link = &g->held;
+    while (*link) {
+        struct grants_held *node = *link;
+        /* -EINVAL cannot happen for a held ref (nothing else ends it); treat it as busy so a
+         * page is never released on a path the rule does not cover. */
+        if (grants_core_end(g, node->ref) != 0) {
+            link = &node->next;
+            continue;
+        }
+        *link = node->next;
+        g->held_pages -= 1u << node->order;
+        g->held_released += 1u << node->order;
+        release(node, ctx);
+    }
+    return g->held_pages;
 }

@@ -13,7 +13,9 @@
  *    while it is held, the grant stays and the caller is told -EBUSY (the page must not be
  *    reused);
  *  - references below GNTTAB_NR_RESERVED_ENTRIES belong to the toolstack and are never
- *    handed out.
+ *    handed out;
+ *  - a page whose grant cannot be ended is held (the quarantine) and its grant retried; it is
+ *    handed back to its releaser only after the end succeeded, never before.
  */
 #ifndef XENOLITH_XEN_GRANTS_CORE_H
 #define XENOLITH_XEN_GRANTS_CORE_H
@@ -37,6 +39,15 @@ struct grants_entry {
     uint32_t frame;
 };
 
+/* A page whose grant the other domain still maps: held until ending the grant succeeds. The
+ * node is the caller's; nothing here frees it. */
+struct grants_held {
+    struct grants_held *next;
+    uint32_t ref;
+    void *page;
+    unsigned order;              /* 2^order pages from page_alloc */
+};
+
 struct grants_core {
     volatile struct grants_entry *entries;
     uint32_t nr_entries;
@@ -44,6 +55,10 @@ struct grants_core {
     uint32_t free_head;          /* nr_entries when empty */
     uint32_t free_count;
     uint64_t granted, ended, end_refused_busy, exhausted, bad_ref;
+    struct grants_held *held;    /* the quarantine, newest first */
+    uint32_t held_pages;         /* 4 KiB pages in it now */
+    uint64_t held_total;         /* pages ever put in it */
+    uint64_t held_released;      /* pages handed back after a retry succeeded */
 };
 
 #define GRANTS_NONE UINT32_MAX
@@ -64,5 +79,16 @@ int grants_core_end(struct grants_core *g, uint32_t ref);
 
 /* True if the other domain currently maps the granted page (GTF_reading/GTF_writing). */
 bool grants_core_in_use(const struct grants_core *g, uint32_t ref);
+
+/* Puts page (2^order pages) whose grant ref could not be ended into the quarantine, using the
+ * caller's node. */
+void grants_core_hold(struct grants_core *g, struct grants_held *node, uint32_t ref, void *page,
+                      unsigned order);
+
+/* Tries to end every held grant. Each one that ends leaves the quarantine and goes to
+ * release(node, ctx), which owns the page and the node from then on. Returns the number of
+ * pages still held. */
+uint32_t grants_core_retry_held(struct grants_core *g,
+                                void (*release)(struct grants_held *node, void *ctx), void *ctx);
 
 #endif

@@ -116,6 +116,56 @@ START_TEST(exhaustion_and_refill_reuse_every_reference)
 }
 END_TEST
 
+/* The grant-lifetime rule: a page whose grant is still mapped is held, retried, and handed to
+ * its releaser only after the end succeeded (xen/grants.h). */
+static unsigned released_count;
+static struct grants_held *released_last;
+
+static void note_release(struct grants_held *node, void *ctx)
+{
+    ck_assert_ptr_eq(ctx, &released_count);
+    released_count++;
+    released_last = node;
+}
+
+START_TEST(held_pages_are_released_only_after_the_grant_ends)
+{
+    setup();
+    released_count = 0;
+    long a = grants_core_grant(&g, 0, 5, false);
+    long b = grants_core_grant(&g, 0, 6, false);
+    char page_a[1], page_b[1];
+    struct grants_held node_a, node_b;
+    entries[a].flags |= GTF_writing;
+    entries[b].flags |= GTF_reading;
+    ck_assert_int_eq(grants_core_end(&g, (uint32_t)a), -EBUSY);
+    grants_core_hold(&g, &node_a, (uint32_t)a, page_a, 0);
+    grants_core_hold(&g, &node_b, (uint32_t)b, page_b, 2);
+    ck_assert_uint_eq(g.held_pages, 5);
+    ck_assert_uint_eq(g.held_total, 5);
+
+    /* Both still mapped: nothing is released, the grants stay valid. */
+    ck_assert_uint_eq(grants_core_retry_held(&g, note_release, &released_count), 5);
+    ck_assert_uint_eq(released_count, 0);
+    ck_assert_uint_eq(entries[a].flags & GTF_permit_access, GTF_permit_access);
+
+    /* The backend unmaps b: only b is released, and its reference is free again. */
+    entries[b].flags &= (uint16_t)~GTF_reading;
+    ck_assert_uint_eq(grants_core_retry_held(&g, note_release, &released_count), 1);
+    ck_assert_uint_eq(released_count, 1);
+    ck_assert_ptr_eq(released_last, &node_b);
+    ck_assert_ptr_eq(released_last->page, page_b);
+    ck_assert_uint_eq(entries[b].flags, 0);
+
+    entries[a].flags &= (uint16_t)~GTF_writing;
+    ck_assert_uint_eq(grants_core_retry_held(&g, note_release, &released_count), 0);
+    ck_assert_ptr_eq(released_last, &node_a);
+    ck_assert_ptr_null(g.held);
+    ck_assert_uint_eq(g.held_released, 5);
+    ck_assert_uint_eq(g.free_count, ENTRIES - GRANTS_FIRST_FREE);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("xen_grants");
@@ -126,6 +176,7 @@ int main(void)
     tcase_add_test(tc, end_refused_while_mapped);
     tcase_add_test(tc, double_end_and_out_of_range_are_refused);
     tcase_add_test(tc, exhaustion_and_refill_reuse_every_reference);
+    tcase_add_test(tc, held_pages_are_released_only_after_the_grant_ends);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
