@@ -172,6 +172,37 @@ static void handle_message(void)
     }
 }
 
+/* True while the reader sleeps with no deadline (nothing was in flight when it went to sleep):
+ * a request going out then wakes it, so that it looks again within XENSTORE_READER_POLL_NS. */
+static bool reader_sleeps_untimed;
+
+/* Sleeps until the daemon raises the event, a request goes out while the reader slept untimed
+ * (reader_wake_for_request), or, with requests in flight, XENSTORE_READER_POLL_NS passes.
+ * True when it woke for that time alone: no event came since *seen. */
+static bool reader_sleep(uint64_t *seen)
+{
+    bool timed_out = false;
+    if (store_event.count == *seen) {
+        uint64_t deadline = DEADLINE_NONE;
+        if (in_flight_count)
+            deadline = platform_monotonic_ns() + XENSTORE_READER_POLL_NS;
+        reader_sleeps_untimed = deadline == DEADLINE_NONE;
+        timed_out = waitq_wait(&store_event.waiters, deadline) == -ETIMEDOUT;
+        reader_sleeps_untimed = false;
+    }
+    timed_out = timed_out && store_event.count == *seen;
+    *seen = store_event.count;
+    return timed_out;
+}
+
+static void reader_wake_for_request(void)
+{
+    if (reader_sleeps_untimed) {
+        reader_sleeps_untimed = false;
+        waitq_wake_all(&store_event.waiters);
+    }
+}
+
 static int reader_fiber(void *arg)
 {
     uint64_t seen = store_event.count;
@@ -184,11 +215,7 @@ static int reader_fiber(void *arg)
             break;
         }
         if (n == 0) {
-            uint64_t deadline = in_flight_count
-                                    ? platform_monotonic_ns() + XENSTORE_READER_POLL_NS
-                                    : DEADLINE_NONE;
-            looked_without_event =
-                xen_event_wait(&store_event, &seen, deadline) == -ETIMEDOUT;
+            looked_without_event = reader_sleep(&seen);
             continue;
         }
         if (looked_without_event) {
@@ -304,6 +331,8 @@ static int transact_once(uint32_t type, uint32_t tx, const struct xs_piece *piec
     uint64_t deadline = platform_monotonic_ns() + XENSTORE_REQUEST_TIMEOUT_NS;
     int rc = write_message(msg, (size_t)len, deadline);
     kfree(msg);
+    if (rc == 0)
+        reader_wake_for_request();
     deadline = platform_monotonic_ns() + XENSTORE_REQUEST_TIMEOUT_NS;
     while (rc == 0 && !req.done)
         rc = waitq_wait(&req.waiters, deadline);
