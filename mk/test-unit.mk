@@ -25,6 +25,8 @@ test-unit: $(UNIT_BINS)
 XEN_PURE_SRCS      := xen/events_core.c xen/grants_core.c xen/xenstore_codec.c
 XEN_PURE_TEST_OBJS := $(patsubst %.c,build/test/obj/%.o,$(XEN_PURE_SRCS))
 $(filter build/test/unit/test_xen_%,$(UNIT_BINS)): $(XEN_PURE_TEST_OBJS)
+# The xenstore client itself (xen/xenstore.c) against a fake shared page and event channel.
+build/test/unit/test_xen_xenstore_client: build/test/obj/xen/xenstore.o
 
 # The netfront ring rules (xen/netfront_ring.c, pure) against a fake backend.
 $(filter build/test/unit/test_netfront%,$(UNIT_BINS)): build/test/obj/xen/netfront_ring.o

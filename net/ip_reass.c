@@ -1,9 +1,11 @@
 /*
  * net/ip_reass: the IPv4 reassembly engine (rules and limits in ip_reass.h).
- * Each datagram in progress owns one payload buffer that grows to the furthest byte seen, and a
- * sorted array of the byte ranges received, one per fragment, never overlapping. Completion is
- * "final fragment seen and every byte up to it received", which, with overlaps forbidden, is a
- * simple byte count.
+ * Each datagram in progress keeps a sorted array of the byte ranges received, one per fragment,
+ * never overlapping, each with its own copy of the fragment's payload. Nothing is allocated for
+ * bytes not yet received, so what a datagram costs is what its sender actually sent (RFC 815
+ * reassembles into one buffer of the final size; we only build that buffer at completion).
+ * Completion is "final fragment seen and every byte up to it received", which, with overlaps
+ * forbidden, is a simple byte count.
  */
 #include "net/ip_reass.h"
 
@@ -11,8 +13,12 @@
 #include "lib/string.h"
 #include "mm/mm.h"
 
+/* The shortest IPv4 header: what a datagram's first header is at least before it arrives. */
+#define IPV4_HEADER_FLOOR 20u
+
 struct reass_range {
     uint32_t start, end;            /* payload bytes [start, end) */
+    uint8_t *data;                  /* end - start bytes, kmalloc'ed */
 };
 
 struct reass_datagram {
@@ -24,9 +30,7 @@ struct reass_datagram {
     uint8_t header_len;             /* of the offset-0 fragment; 0 until it arrives */
     uint8_t header[IP_REASS_MAX_HEADER];
     uint32_t total_payload;         /* known once have_final */
-    uint32_t received;              /* payload bytes held */
-    uint8_t *buffer;                /* IP_REASS_MAX_HEADER bytes of room, then the payload */
-    uint32_t capacity;              /* payload bytes the buffer can hold */
+    uint32_t received;              /* payload bytes held, counted in ip_reass.bytes_held */
     uint32_t range_count;
     struct reass_range ranges[];    /* limits.max_fragments entries, sorted by start */
 };
@@ -49,19 +53,18 @@ void ip_reass_init(struct ip_reass *r, const struct ip_reass_limits *limits)
     list_init(&r->datagrams);
 }
 
-static void release_buffer(struct ip_reass *r, struct reass_datagram *d)
+static void release_ranges(struct ip_reass *r, struct reass_datagram *d)
 {
-    if (d->buffer) {
-        r->bytes_held -= d->capacity;
-        kfree(d->buffer);
-        d->buffer = NULL;
-        d->capacity = 0;
-    }
+    for (uint32_t i = 0; i < d->range_count; i++)
+        kfree(d->ranges[i].data);
+    r->bytes_held -= d->received;
+    d->range_count = 0;
+    d->received = 0;
 }
 
 static void free_datagram(struct ip_reass *r, struct reass_datagram *d)
 {
-    release_buffer(r, d);
+    release_ranges(r, d);
     list_remove(&d->link);
     r->datagram_count--;
     kfree(d);
@@ -76,10 +79,8 @@ void ip_reass_destroy(struct ip_reass *r)
 /* Keeps the key (and its deadline) but nothing else: later fragments are dropped. */
 static void poison(struct ip_reass *r, struct reass_datagram *d)
 {
-    release_buffer(r, d);
+    release_ranges(r, d);
     d->poisoned = true;
-    d->range_count = 0;
-    d->received = 0;
 }
 
 static bool key_equal(const struct ip_reass_key *a, const struct ip_reass_key *b)
@@ -98,21 +99,42 @@ static struct reass_datagram *find(struct ip_reass *r, const struct ip_reass_key
     return NULL;
 }
 
-static struct reass_datagram *oldest_other(struct ip_reass *r, const struct reass_datagram *keep)
+/* Who makes room for a datagram that would hold `would_hold` bytes. For a slot, a poisoned
+ * entry first (it holds nothing but a key), oldest first; otherwise (and for bytes) the least complete datagram (fewest
+ * bytes received, the oldest of equals), but only one strictly less complete than the
+ * newcomer would be. So a sparse fragment never pushes out a reassembly that has made more
+ * progress than it, however far its offset reaches. NULL: nobody may be evicted. */
+static struct reass_datagram *victim_for(struct ip_reass *r, const struct reass_datagram *keep,
+                                         uint32_t would_hold, bool for_slot)
 {
+    struct reass_datagram *least = NULL;
     list_for_each(node, &r->datagrams) {
         struct reass_datagram *d = list_entry(node, struct reass_datagram, link);
-        if (d != keep)
-            return d;
+        if (d == keep)
+            continue;
+        if (d->poisoned) {
+            if (for_slot)
+                return d;
+            continue;   /* frees no bytes */
+        }
+        if (d->received < would_hold && (!least || d->received < least->received))
+            least = d;
     }
-    return NULL;
+    return least;
 }
 
+/* A new entry for key, if a slot is free or can fairly be made free for a datagram whose first
+ * fragment brings `bytes` (0 for a key only remembered as poisoned). */
 static struct reass_datagram *create(struct ip_reass *r, const struct ip_reass_key *key,
-                                     uint64_t now_ns)
+                                     uint32_t bytes, uint64_t now_ns)
 {
     if (r->datagram_count >= r->limits.max_datagrams) {
-        free_datagram(r, oldest_other(r, NULL));
+        struct reass_datagram *victim = victim_for(r, NULL, bytes, true);
+        if (!victim) {
+            r->stats.no_slot++;
+            return NULL;
+        }
+        free_datagram(r, victim);
         r->stats.evicted++;
     }
     struct reass_datagram *d =
@@ -129,23 +151,16 @@ static struct reass_datagram *create(struct ip_reass *r, const struct ip_reass_k
     return d;
 }
 
-/* Grows d's buffer to hold payload bytes [0, end), evicting older datagrams if the byte budget
- * demands it. False when it cannot: the caller drops the datagram. */
-static bool reserve(struct ip_reass *r, struct reass_datagram *d, uint32_t end)
+/* Makes room in the byte budget for `bytes` more in d, evicting less complete datagrams.
+ * False when it cannot: the caller drops d. */
+static bool make_room(struct ip_reass *r, struct reass_datagram *d, uint32_t bytes)
 {
-    if (end <= d->capacity)
-        return true;
-    uint32_t want = d->capacity * 2;
-    if (want < end)
-        want = end;
-    uint32_t limit = IP_REASS_MAX_DATAGRAM - IP_REASS_MAX_HEADER;
-    if (d->have_final)
-        limit = d->total_payload;
-    if (want > limit)
-        want = limit > end ? limit : end;
-    uint32_t growth = want - d->capacity;
-    while (r->bytes_held + growth > r->limits.max_bytes) {
-        struct reass_datagram *victim = oldest_other(r, d);
+    if ((uint64_t)d->received + bytes > r->limits.max_bytes) {
+        r->stats.over_budget++;   /* this datagram alone outgrows the budget */
+        return false;
+    }
+    while ((uint64_t)r->bytes_held + bytes > r->limits.max_bytes) {
+        struct reass_datagram *victim = victim_for(r, d, d->received + bytes, false);
         if (!victim) {
             r->stats.over_budget++;
             return false;
@@ -153,14 +168,6 @@ static bool reserve(struct ip_reass *r, struct reass_datagram *d, uint32_t end)
         free_datagram(r, victim);
         r->stats.evicted++;
     }
-    uint8_t *grown = krealloc(d->buffer, IP_REASS_MAX_HEADER + (size_t)want);
-    if (!grown) {
-        r->stats.no_memory++;
-        return false;
-    }
-    d->buffer = grown;
-    r->bytes_held += growth;
-    d->capacity = want;
     return true;
 }
 
@@ -181,10 +188,28 @@ static long insertion_point(const struct reass_datagram *d, uint32_t start, uint
     return (long)i;
 }
 
+static enum ip_reass_result drop(struct ip_reass *r, struct reass_datagram *d)
+{
+    if (d)
+        poison(r, d);
+    return IP_REASS_DROPPED;
+}
+
+/* RFC 815: the datagram is built in one buffer of its final size, now that the size is known
+ * and every byte is here. */
 static enum ip_reass_result complete(struct ip_reass *r, struct reass_datagram *d,
                                      struct ip_reass_datagram *out)
 {
-    uint8_t *hdr = d->buffer + IP_REASS_MAX_HEADER - d->header_len;
+    uint8_t *buffer = kmalloc(IP_REASS_MAX_HEADER + (size_t)d->total_payload);
+    if (!buffer) {
+        r->stats.no_memory++;
+        return drop(r, d);
+    }
+    uint8_t *payload = buffer + IP_REASS_MAX_HEADER;
+    for (uint32_t i = 0; i < d->range_count; i++)
+        memcpy(payload + d->ranges[i].start, d->ranges[i].data,
+               d->ranges[i].end - d->ranges[i].start);
+    uint8_t *hdr = payload - d->header_len;
     memcpy(hdr, d->header, d->header_len);
     store_be16(hdr + 2, (uint16_t)(d->header_len + d->total_payload));
     /* Keep DF as the first fragment had it; clear MF and the offset. */
@@ -193,21 +218,26 @@ static enum ip_reass_result complete(struct ip_reass *r, struct reass_datagram *
     out->data = hdr;
     out->len = d->header_len + (size_t)d->total_payload;
     out->header_len = d->header_len;
-    out->allocation = d->buffer;
-    /* The buffer now belongs to the caller. */
-    r->bytes_held -= d->capacity;
-    d->buffer = NULL;
-    d->capacity = 0;
+    out->allocation = buffer;
     free_datagram(r, d);
     r->stats.reassembled++;
     return IP_REASS_COMPLETE;
 }
 
-static enum ip_reass_result drop(struct ip_reass *r, struct reass_datagram *d)
+/* RFC 791 3.2 / RFC 815: the datagram's total length is the FIRST fragment's header plus all
+ * the payload, and must fit the 16-bit total length field. Until the first fragment arrives
+ * its header is at least 20 bytes; when it arrives with a longer one, everything already held
+ * is checked against it too. */
+static bool exceeds_max_datagram(const struct reass_datagram *d,
+                                 const struct ip_reass_fragment *frag, uint64_t end)
 {
-    if (d)
-        poison(r, d);
-    return IP_REASS_DROPPED;
+    uint64_t first_header = frag->offset == 0        ? frag->header_len
+                            : d && d->header_len != 0 ? d->header_len
+                                                      : IPV4_HEADER_FLOOR;
+    uint64_t furthest = end;
+    if (d && d->range_count && d->ranges[d->range_count - 1].end > furthest)
+        furthest = d->ranges[d->range_count - 1].end;
+    return first_header + furthest > IP_REASS_MAX_DATAGRAM;
 }
 
 enum ip_reass_result ip_reass_add(struct ip_reass *r, const struct ip_reass_key *key,
@@ -222,21 +252,21 @@ enum ip_reass_result ip_reass_add(struct ip_reass *r, const struct ip_reass_key 
         r->stats.poisoned_drops++;
         return IP_REASS_DROPPED;
     }
-    if (frag->header_len < 20 || frag->header_len > IP_REASS_MAX_HEADER ||
+    if (frag->header_len < IPV4_HEADER_FLOOR || frag->header_len > IP_REASS_MAX_HEADER ||
         frag->payload_len == 0 || (frag->offset & 7) != 0 ||
         (frag->more_fragments && (frag->payload_len & 7) != 0)) {
         r->stats.malformed++;
         return IP_REASS_DROPPED;
     }
     uint64_t start = frag->offset, end = start + frag->payload_len;
-    if (frag->header_len + end > IP_REASS_MAX_DATAGRAM) {
+    if (exceeds_max_datagram(d, frag, end)) {
         r->stats.too_big++;
         if (!d)
-            d = create(r, key, now_ns);
+            d = create(r, key, 0, now_ns);   /* remembered, if a slot is free, to drop the rest */
         return drop(r, d);
     }
     if (!d) {
-        d = create(r, key, now_ns);
+        d = create(r, key, (uint32_t)frag->payload_len, now_ns);
         if (!d)
             return IP_REASS_DROPPED;
     }
@@ -257,8 +287,7 @@ enum ip_reass_result ip_reass_add(struct ip_reass *r, const struct ip_reass_key 
     const struct reass_range *same;
     long at = insertion_point(d, (uint32_t)start, (uint32_t)end, &same);
     if (at < 0) {
-        if (same && memcmp(d->buffer + IP_REASS_MAX_HEADER + start, frag->payload,
-                           frag->payload_len) == 0) {
+        if (same && memcmp(same->data, frag->payload, frag->payload_len) == 0) {
             r->stats.duplicates++;
             return IP_REASS_DUPLICATE;
         }
@@ -269,19 +298,23 @@ enum ip_reass_result ip_reass_add(struct ip_reass *r, const struct ip_reass_key 
         r->stats.too_many_fragments++;
         return drop(r, d);
     }
+    if (!make_room(r, d, (uint32_t)frag->payload_len))
+        return drop(r, d);
+    uint8_t *data = kmalloc(frag->payload_len);
+    if (!data) {
+        r->stats.no_memory++;
+        return drop(r, d);
+    }
+    memcpy(data, frag->payload, frag->payload_len);
     if (!frag->more_fragments) {
         d->have_final = true;
         d->total_payload = (uint32_t)end;
     }
-    if (!reserve(r, d, (uint32_t)end))
-        return drop(r, d);
-
-    memcpy(d->buffer + IP_REASS_MAX_HEADER + start, frag->payload, frag->payload_len);
     memmove(&d->ranges[at + 1], &d->ranges[at], (d->range_count - (uint32_t)at) * sizeof(d->ranges[0]));
-    d->ranges[at].start = (uint32_t)start;
-    d->ranges[at].end = (uint32_t)end;
+    d->ranges[at] = (struct reass_range){ (uint32_t)start, (uint32_t)end, data };
     d->range_count++;
     d->received += (uint32_t)frag->payload_len;
+    r->bytes_held += (uint32_t)frag->payload_len;
     if (start == 0) {
         memcpy(d->header, frag->header, frag->header_len);
         d->header_len = (uint8_t)frag->header_len;
@@ -318,7 +351,7 @@ unsigned ip_reass_expire(struct ip_reass *r, uint64_t now_ns)
                 uint8_t quote[IP_REASS_MAX_HEADER + 8];
                 uint32_t data = d->ranges[0].end < 8 ? d->ranges[0].end : 8;
                 memcpy(quote, d->header, d->header_len);
-                memcpy(quote + d->header_len, d->buffer + IP_REASS_MAX_HEADER, data);
+                memcpy(quote + d->header_len, d->ranges[0].data, data);
                 r->expired_fn(r->expired_ctx, &d->key, quote, d->header_len + data);
             }
         }

@@ -10,10 +10,20 @@
  *    rewrite bytes already checked (e.g. a transport header). The one exception: an exact
  *    duplicate (same offset, same length, same bytes) is ignored, since duplication is normal.
  *  - Sizes: a non-final fragment carries a non-zero multiple of 8 bytes (RFC 791); no fragment is
- *    empty; header + offset + payload may not pass 65535 (the "ping of death"); the final
- *    fragment fixes the length and anything inconsistent with it poisons the datagram.
- *  - Limits: fragments per datagram, datagrams in progress (the oldest is evicted for a new one),
- *    payload bytes held in total (the oldest are evicted to make room), and time.
+ *    empty; the datagram's total length, the FIRST fragment's header plus every payload byte
+ *    (RFC 791 3.2, RFC 815), may not pass 65535 (the "ping of death"). Until fragment zero
+ *    arrives its header counts as 20 bytes; when it arrives, what is already held is checked
+ *    against its real length. The final fragment fixes the length and anything inconsistent
+ *    with it poisons the datagram.
+ *  - Memory: a datagram is charged the payload bytes it has received, never the reach of its
+ *    highest offset (a lone 8-byte fragment at offset 65000 costs 8 bytes); the whole buffer is
+ *    only built at completion. Limits: fragments per datagram, datagrams in progress or poisoned
+ *    (max_datagrams), payload bytes held in total (max_bytes), and time.
+ *  - Fair eviction: when a slot or bytes are needed, a poisoned entry goes first, then the least
+ *    complete datagram (fewest bytes received, oldest of equals), and only one strictly less
+ *    complete than the datagram that needs the room would then be. Otherwise the newcomer is
+ *    refused (no_slot) or the growing datagram dropped (over_budget): spoofed sparse fragments
+ *    can never push out a reassembly that has received more than they carry.
  *  - Time: a fixed IP_REASS_DEFAULT_TIMEOUT_NS from the first fragment, not extended by later
  *    ones (RFC 1122 3.3.2: a fixed value, not derived from TTL), so a trickle of fragments cannot
  *    pin memory. We use RFC 791's recommended initial timer, 15 s, rather than RFC 1122's
@@ -49,8 +59,9 @@
     X(inconsistent)       /* disagrees with the final fragment's length */ \
     X(too_many_fragments) /* per-datagram fragment limit */ \
     X(poisoned_drops)     /* fragments of a datagram already discarded */ \
-    X(evicted)            /* datagrams dropped to make room (count or bytes) */ \
-    X(over_budget)        /* a datagram that alone outgrew the byte budget */ \
+    X(evicted)            /* less complete datagrams dropped to make room (slot or bytes) */ \
+    X(no_slot)            /* new datagrams refused: every slot holds a more complete one */ \
+    X(over_budget)        /* a datagram that could not grow within the byte budget */ \
     X(timeouts)           /* datagrams that ran out of time */ \
     X(no_memory)          /* allocation failures */
 
@@ -63,7 +74,7 @@ struct ip_reass_stats {
 struct ip_reass_limits {
     uint32_t max_datagrams;     /* in progress or poisoned, at once */
     uint32_t max_fragments;     /* per datagram */
-    uint32_t max_bytes;         /* payload buffer bytes across all datagrams */
+    uint32_t max_bytes;         /* payload bytes received and held, across all datagrams */
     uint64_t timeout_ns;
 };
 
@@ -108,7 +119,7 @@ struct ip_reass {
     struct ip_reass_limits limits;
     struct list_node datagrams; /* oldest first */
     uint32_t datagram_count;
-    uint32_t bytes_held;
+    uint32_t bytes_held;        /* payload bytes received by the datagrams in progress */
     struct ip_reass_stats stats;
     ip_reass_expired_fn expired_fn;
     void *expired_ctx;

@@ -1,9 +1,11 @@
 /*
  * xen/xenstore: the xenstore client (xenstore.h). One reader fiber owns the response ring: it
- * reassembles messages, hands each reply to the request with the same req_id and queues watch
- * events on their watch. Requesters write whole messages into the request ring under a writer
- * lock (a message may need several rounds when the ring is full), then sleep until their
- * reply arrives or the request times out.
+ * reassembles messages, routes each (xs_route_reply) to the request with the same req_id or
+ * to its watch. Requesters write whole messages into the request ring under a writer lock,
+ * waiting until the ring has room for all of the message (or failing before writing any of
+ * it), then sleep until their reply arrives or the request times out. A reply that breaks a
+ * stream rule fails the connection for good (connection_failed): the stream cannot be brought
+ * back into step, so nothing after it is believed.
  */
 #include "xen/xenstore.h"
 #include "xen/control.h"
@@ -17,8 +19,17 @@
 #include <xen/hvm/hvm_op.h>
 #include <xen/hvm/params.h>
 
+/* We do not rely on the daemon notifying us when it takes request bytes from a ring that was
+ * not full, so a writer waiting for room also looks again this often. */
+#define XENSTORE_ROOM_POLL_NS (10ull * 1000 * 1000)
+/* With requests in flight the reader looks at the ring this often even without an event; a
+ * reply found that way is counted (replies_without_event): a lost notification shows up as a
+ * counter and a one-second delay rather than a request that times out. */
+#define XENSTORE_READER_POLL_NS (1000ull * 1000 * 1000)
+
 struct xs_request {
     uint32_t req_id;
+    uint32_t type;
     bool done;
     int err;
     struct xs_header reply;
@@ -32,13 +43,14 @@ static struct xen_event store_event;
 static struct xs_request *in_flight;
 static unsigned in_flight_count;
 static struct xenstore_watch *watches;
-static uint32_t next_req_id = 1;
+static struct xs_req_ids req_ids;
 static unsigned next_watch_token = 1;
 static bool writer_busy;
 static struct waitq writer_queue = WAITQ_INIT;
 static struct xenstore_stats stats;
 static struct xs_assembler assembler;
 static bool ready;
+static const char *broken_rule;   /* set once the connection failed; never cleared */
 
 bool xenstore_ready(void)
 {
@@ -48,9 +60,10 @@ bool xenstore_ready(void)
 void xenstore_get_stats(struct xenstore_stats *out)
 {
     *out = stats;
+    out->broken = broken_rule != NULL;
 }
 
-/* ---- the reader fiber ---- */
+/* ---- failing the connection ---- */
 
 static void fail_all_in_flight(int err)
 {
@@ -63,11 +76,33 @@ static void fail_all_in_flight(int err)
     }
 }
 
+/* The daemon broke a stream rule: every request in flight fails, every later one fails at
+ * once, watches end (their waiters get -EPIPE) and the reader stops reading. */
+static void connection_failed(const char *rule)
+{
+    if (broken_rule)
+        return;
+    broken_rule = rule;
+    stats.malformed++;
+    log_error("xenstore", "connection failed: %s; every request and watch fails from now on",
+              rule);
+    fail_all_in_flight(-EPROTO);
+    while (watches) {
+        struct xenstore_watch *w = watches;
+        watches = w->next;
+        w->active = false;
+        waitq_wake_all(&w->waiters);
+    }
+    waitq_wake_all(&writer_queue);
+}
+
+/* ---- the reader fiber ---- */
+
 static void deliver_watch_event(const char *payload, size_t len)
 {
     const char *path, *token;
     if (xs_decode_watch_event(payload, len, &path, &token) < 0) {
-        stats.malformed++;
+        stats.malformed++;   /* framed correctly, so the stream is still in step */
         return;
     }
     stats.watch_events++;
@@ -91,95 +126,160 @@ static void deliver_watch_event(const char *payload, size_t len)
     stats.watch_events_unknown++;
 }
 
-static void deliver_reply(const struct xs_header *h, const uint8_t *payload)
+static void deliver_reply(struct xs_request *r, const struct xs_header *h, const uint8_t *payload)
 {
-    for (struct xs_request *r = in_flight; r; r = r->next) {
-        if (r->req_id != h->req_id || r->done)
-            continue;
-        r->payload = kmalloc(h->len + 1);
-        if (!r->payload) {
-            r->err = -ENOMEM;
-        } else {
-            memcpy(r->payload, payload, h->len);
-            r->payload[h->len] = '\0';
-            r->reply = *h;
-        }
-        r->done = true;
-        stats.replies++;
-        waitq_wake_all(&r->waiters);
-        return;
+    r->payload = kmalloc(h->len + 1);
+    if (!r->payload) {
+        r->err = -ENOMEM;
+    } else {
+        memcpy(r->payload, payload, h->len);
+        r->payload[h->len] = '\0';
+        r->reply = *h;
     }
-    stats.unmatched_replies++;
+    r->done = true;
+    stats.replies++;
+    waitq_wake_all(&r->waiters);
+}
+
+static struct xs_request *waiting_request(uint32_t req_id)
+{
+    for (struct xs_request *r = in_flight; r; r = r->next)
+        if (r->req_id == req_id && !r->done)
+            return r;
+    return NULL;
 }
 
 static void handle_message(void)
 {
     const struct xs_header *h = &assembler.header;
     const char *payload = (const char *)assembler.buf + XS_HEADER_SIZE;
-    if (h->type == XS_WATCH_EVENT)
+    struct xs_request *r = waiting_request(h->req_id);
+    const char *rule;
+    switch (xs_route_reply(h, r != NULL, r ? r->type : 0, &req_ids, &rule)) {
+    case XS_ROUTE_WATCH_EVENT:
         deliver_watch_event(payload, h->len);
-    else
-        deliver_reply(h, (const uint8_t *)payload);
+        break;
+    case XS_ROUTE_REPLY:
+        deliver_reply(r, h, (const uint8_t *)payload);
+        break;
+    case XS_ROUTE_LATE:
+        stats.unmatched_replies++;
+        break;
+    case XS_ROUTE_BROKEN:
+        xs_assembler_break(&assembler, rule);
+        connection_failed(rule);
+        break;
+    }
+}
+
+/* True while the reader sleeps with no deadline (nothing was in flight when it went to sleep):
+ * a request going out then wakes it, so that it looks again within XENSTORE_READER_POLL_NS. */
+static bool reader_sleeps_untimed;
+
+/* Sleeps until the daemon raises the event, a request goes out while the reader slept untimed
+ * (reader_wake_for_request), or, with requests in flight, XENSTORE_READER_POLL_NS passes.
+ * True when it woke for that time alone: no event came since *seen. */
+static bool reader_sleep(uint64_t *seen)
+{
+    bool timed_out = false;
+    if (store_event.count == *seen) {
+        uint64_t deadline = DEADLINE_NONE;
+        if (in_flight_count)
+            deadline = platform_monotonic_ns() + XENSTORE_READER_POLL_NS;
+        reader_sleeps_untimed = deadline == DEADLINE_NONE;
+        timed_out = waitq_wait(&store_event.waiters, deadline) == -ETIMEDOUT;
+        reader_sleeps_untimed = false;
+    }
+    timed_out = timed_out && store_event.count == *seen;
+    *seen = store_event.count;
+    return timed_out;
+}
+
+static void reader_wake_for_request(void)
+{
+    if (reader_sleeps_untimed) {
+        reader_sleeps_untimed = false;
+        waitq_wake_all(&store_event.waiters);
+    }
 }
 
 static int reader_fiber(void *arg)
 {
     uint64_t seen = store_event.count;
     uint8_t chunk[256];
-    for (;;) {
+    bool looked_without_event = false;
+    while (!broken_rule) {
         long n = xs_ring_read(ring, chunk, sizeof(chunk));
         if (n < 0) {
-            /* Indices no daemon would produce: nothing on the ring can be trusted. */
-            stats.malformed++;
-            log_error("xenstore", "response ring indices are corrupt; failing requests");
-            fail_all_in_flight(-EPROTO);
-            ring->rsp_cons = ring->rsp_prod;
+            connection_failed("response ring indices further apart than the ring");
+            break;
+        }
+        if (n == 0) {
+            looked_without_event = reader_sleep(&seen);
             continue;
         }
-        if (n > 0) {
-            xen_event_notify(&store_event);   /* space freed for the daemon */
-            for (long used = 0; used < n;) {
-                bool complete;
-                long took = xs_assembler_feed(&assembler, chunk + used, (size_t)(n - used),
-                                              &complete);
-                if (took < 0) {
-                    stats.malformed++;
-                    log_error("xenstore", "malformed reply header; failing requests");
-                    fail_all_in_flight(-EBADMSG);
-                    break;
-                }
-                used += took;
-                if (complete)
-                    handle_message();
+        if (looked_without_event) {
+            looked_without_event = false;
+            if (stats.replies_without_event++ == 0)
+                log_warn("xenstore", "reply found without its event notification");
+        }
+        xen_event_notify(&store_event);   /* space freed for the daemon */
+        for (long used = 0; used < n && !broken_rule;) {
+            bool complete;
+            long took = xs_assembler_feed(&assembler, chunk + used, (size_t)(n - used),
+                                          &complete);
+            if (took < 0) {
+                connection_failed(assembler.broken);
+                break;
             }
-            continue;
+            used += took;
+            if (complete)
+                handle_message();
         }
-        xen_event_wait(&store_event, &seen, DEADLINE_NONE);
     }
     return 0;
 }
 
 /* ---- requests ---- */
 
-static int write_message(const uint8_t *msg, size_t len)
+/* Puts msg[len] (at most XS_REQUEST_MAX) into the request ring whole, waiting for room until
+ * deadline; on any failure not one byte of it was written. */
+static int write_message(const uint8_t *msg, size_t len, uint64_t deadline)
 {
-    while (writer_busy)
-        waitq_wait(&writer_queue, DEADLINE_NONE);
+    while (writer_busy && !broken_rule)
+        if (waitq_wait(&writer_queue, deadline) == -ETIMEDOUT && writer_busy)
+            return -ETIMEDOUT;
+    if (broken_rule)
+        return -EPROTO;
     writer_busy = true;
     uint64_t seen = store_event.count;
-    uint64_t deadline = platform_monotonic_ns() + XENSTORE_REQUEST_TIMEOUT_NS;
-    int rc = 0;
-    size_t sent = 0;
-    while (sent < len) {
-        long n = xs_ring_write(ring, msg + sent, len - sent);
-        if (n < 0) {
-            stats.malformed++;
+    int rc;
+    for (;;) {
+        if (broken_rule) {
             rc = -EPROTO;
             break;
         }
-        sent += (size_t)n;
-        xen_event_notify(&store_event);
-        if (sent < len && (rc = xen_event_wait(&store_event, &seen, deadline)) < 0)
+        long n = xs_ring_write(ring, msg, len);
+        if (n == -EPROTO) {
+            connection_failed("request ring indices further apart than the ring");
+            rc = -EPROTO;
+            break;
+        }
+        if (n != 0) {
+            if (n > 0)
+                xen_event_notify(&store_event);
+            rc = n > 0 ? 0 : (int)n;
+            break;
+        }
+        uint64_t now = platform_monotonic_ns();
+        if (now >= deadline) {
+            rc = -ETIMEDOUT;
+            break;
+        }
+        uint64_t look = deadline - now > XENSTORE_ROOM_POLL_NS ? now + XENSTORE_ROOM_POLL_NS
+                                                               : deadline;
+        rc = xen_event_wait(&store_event, &seen, look);
+        if (rc < 0 && rc != -ETIMEDOUT)
             break;
     }
     writer_busy = false;
@@ -207,14 +307,17 @@ static int transact_once(uint32_t type, uint32_t tx, const struct xs_piece *piec
         return -ENODEV;
     if (!fiber_current())
         return -EPERM;   /* waiting needs a fiber */
-    struct xs_request req = { .req_id = next_req_id++ };
-    if (next_req_id == 0)
-        next_req_id = 1;
+    if (broken_rule)
+        return -EPROTO;
+    struct xs_request req = { .type = type };
     waitq_init(&req.waiters);
     uint8_t *msg = kmalloc(XS_MSG_MAX);
     if (!msg)
         return -ENOMEM;
+    req.req_id = xs_req_id_issue(&req_ids);
     long len = xs_encode(msg, XS_MSG_MAX, type, req.req_id, tx, pieces, count);
+    if (len >= 0 && (size_t)len > XS_REQUEST_MAX)
+        len = -EMSGSIZE;   /* could never be written whole: refused before any byte goes */
     if (len < 0) {
         kfree(msg);
         return (int)len;
@@ -225,9 +328,12 @@ static int transact_once(uint32_t type, uint32_t tx, const struct xs_piece *piec
     if (++in_flight_count > stats.in_flight_max)
         stats.in_flight_max = in_flight_count;
     stats.requests++;
-    int rc = write_message(msg, (size_t)len);
-    kfree(msg);
     uint64_t deadline = platform_monotonic_ns() + XENSTORE_REQUEST_TIMEOUT_NS;
+    int rc = write_message(msg, (size_t)len, deadline);
+    kfree(msg);
+    if (rc == 0)
+        reader_wake_for_request();
+    deadline = platform_monotonic_ns() + XENSTORE_REQUEST_TIMEOUT_NS;
     while (rc == 0 && !req.done)
         rc = waitq_wait(&req.waiters, deadline);
     unlink_request(&req);
@@ -238,9 +344,6 @@ static int transact_once(uint32_t type, uint32_t tx, const struct xs_piece *piec
     if (rc == 0 && req.reply.type == XS_ERROR) {
         rc = xs_decode_error(req.payload, req.reply.len);
         stats.errors++;
-    } else if (rc == 0 && req.reply.type != type) {
-        stats.malformed++;
-        rc = -EBADMSG;
     }
     if (rc < 0) {
         kfree(req.payload);

@@ -4,8 +4,17 @@
  * once, matched to replies by req_id. Watch events go to the fiber waiting on that watch.
  * Paths are absolute ("/local/domain/0/...") or relative to the domain's home
  * ("device/vif/0" means /local/domain/<self>/device/vif/0), as xenstored resolves them.
- * A reply the daemon sends malformed, oversized or unterminated fails the request with
- * -EBADMSG; it is never read past its buffer.
+ * A reply the daemon sends malformed or unterminated (but correctly framed) fails the request
+ * with -EBADMSG; it is never read past its buffer.
+ *
+ * The stream rules (xen/xenstore_codec.h): a request is written into the ring whole or not at
+ * all, so one larger than the 1 KiB ring (XS_REQUEST_MAX, header included) is refused with
+ * -EMSGSIZE before anything is written, and one that cannot find room before its deadline
+ * fails with -ETIMEDOUT having written nothing. A reply header that breaks a rule (length
+ * above XENSTORE_PAYLOAD_MAX, a type no request has, a reply to an id never sent, a type other
+ * than its request's) or corrupt ring indices fail the connection for good: one log line
+ * names the rule, every request in flight and every later one fails with -EPROTO, watches end
+ * (xenstore_watch_next gives -EPIPE), and nothing more is read from the ring.
  *
  * Errors are negative lib/errno.h codes: xenstored's error names map to them (ENOENT when a
  * node does not exist, EACCES, EAGAIN when a transaction must be retried...), -ETIMEDOUT when
@@ -81,6 +90,8 @@ struct xenstore_stats {
     uint64_t unmatched_replies;  /* a req_id nobody waits for (late reply after a timeout) */
     uint64_t malformed;          /* replies or ring states refused */
     uint64_t in_flight_max;
+    uint64_t replies_without_event;  /* reply bytes found by the reader's 1 s look, not an event */
+    bool broken;                 /* the connection failed (see above) */
 };
 void xenstore_get_stats(struct xenstore_stats *out);
 

@@ -42,14 +42,25 @@ static bool reply_type_known(uint32_t type)
     }
 }
 
-int xs_decode_header(const void *buf, size_t len, struct xs_header *out)
+const char *xs_header_problem(const void *buf, size_t len)
 {
     if (len < XS_HEADER_SIZE)
+        return "header shorter than 16 bytes";
+    struct xsd_sockmsg h;
+    memcpy(&h, buf, XS_HEADER_SIZE);
+    if (h.len > XENSTORE_PAYLOAD_MAX)
+        return "reply length above XENSTORE_PAYLOAD_MAX";
+    if (!reply_type_known(h.type))
+        return "reply type no request has";
+    return NULL;
+}
+
+int xs_decode_header(const void *buf, size_t len, struct xs_header *out)
+{
+    if (xs_header_problem(buf, len))
         return -EBADMSG;
     struct xsd_sockmsg h;
     memcpy(&h, buf, XS_HEADER_SIZE);
-    if (h.len > XENSTORE_PAYLOAD_MAX || !reply_type_known(h.type))
-        return -EBADMSG;
     *out = (struct xs_header){ h.type, h.req_id, h.tx_id, h.len };
     return 0;
 }
@@ -164,18 +175,20 @@ long xs_encode_perms(char *buf, size_t cap, const struct xs_perm *perms, size_t 
 
 long xs_ring_write(volatile struct xenstore_domain_interface *intf, const void *buf, size_t len)
 {
+    if (len == 0 || len > XS_REQUEST_MAX)
+        return -EMSGSIZE;
     XENSTORE_RING_IDX cons = __atomic_load_n(&intf->req_cons, __ATOMIC_ACQUIRE);
     XENSTORE_RING_IDX prod = intf->req_prod;
     XENSTORE_RING_IDX used = prod - cons;
     if (used > XENSTORE_RING_SIZE)
         return -EPROTO;
-    size_t space = XENSTORE_RING_SIZE - used;
-    size_t n = len < space ? len : space;
+    if (len > XENSTORE_RING_SIZE - used)
+        return 0;   /* not all of it fits yet: none of it goes */
     const uint8_t *src = buf;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < len; i++)
         intf->req[MASK_XENSTORE_IDX(prod + (XENSTORE_RING_IDX)i)] = (char)src[i];
-    __atomic_store_n(&intf->req_prod, prod + (XENSTORE_RING_IDX)n, __ATOMIC_RELEASE);
-    return (long)n;
+    __atomic_store_n(&intf->req_prod, prod + (XENSTORE_RING_IDX)len, __ATOMIC_RELEASE);
+    return (long)len;
 }
 
 long xs_ring_read(volatile struct xenstore_domain_interface *intf, void *buf, size_t len)
@@ -198,6 +211,13 @@ void xs_assembler_reset(struct xs_assembler *a)
 {
     a->have = 0;
     a->header_ok = false;
+    a->broken = NULL;
+}
+
+void xs_assembler_break(struct xs_assembler *a, const char *rule)
+{
+    if (!a->broken)
+        a->broken = rule;
 }
 
 long xs_assembler_feed(struct xs_assembler *a, const void *data, size_t len, bool *complete)
@@ -205,8 +225,12 @@ long xs_assembler_feed(struct xs_assembler *a, const void *data, size_t len, boo
     const uint8_t *src = data;
     size_t used = 0;
     *complete = false;
-    if (a->header_ok && a->have == XS_HEADER_SIZE + a->header.len)
-        xs_assembler_reset(a);   /* the previous message was taken */
+    if (a->broken)
+        return -EBADMSG;   /* out of step for good: nothing after the bad header is framed */
+    if (a->header_ok && a->have == XS_HEADER_SIZE + a->header.len) {
+        a->have = 0;   /* the previous message was taken */
+        a->header_ok = false;
+    }
     while (used < len && !*complete) {
         size_t want = a->header_ok ? XS_HEADER_SIZE + a->header.len - a->have
                                    : XS_HEADER_SIZE - a->have;
@@ -215,14 +239,58 @@ long xs_assembler_feed(struct xs_assembler *a, const void *data, size_t len, boo
         a->have += n;
         used += n;
         if (!a->header_ok && a->have == XS_HEADER_SIZE) {
-            if (xs_decode_header(a->buf, XS_HEADER_SIZE, &a->header) < 0) {
-                xs_assembler_reset(a);
+            const char *problem = xs_header_problem(a->buf, XS_HEADER_SIZE);
+            if (problem) {
+                a->broken = problem;
                 return -EBADMSG;
             }
+            xs_decode_header(a->buf, XS_HEADER_SIZE, &a->header);
             a->header_ok = true;
         }
         if (a->header_ok && a->have == XS_HEADER_SIZE + a->header.len)
             *complete = true;
     }
     return (long)used;
+}
+
+#define REQ_IDS_ISSUED_MAX 0x80000000u
+
+uint32_t xs_req_id_issue(struct xs_req_ids *ids)
+{
+    if (ids->next == 0)
+        ids->next = 1;   /* 0 is never an id (first use, or after a wrap) */
+    uint32_t id = ids->next++;
+    if (ids->issued < REQ_IDS_ISSUED_MAX)
+        ids->issued++;
+    return id;
+}
+
+bool xs_req_id_was_issued(const struct xs_req_ids *ids, uint32_t req_id)
+{
+    if (req_id == 0 || ids->issued == 0)
+        return false;
+    /* How far back from the last id handed out; a wrap past 0 skips one value. */
+    uint32_t last = ids->next - 1;   /* next is never 1 once an id was issued */
+    uint32_t back = last - req_id;
+    if (req_id > last)
+        back--;   /* behind the wrap: 0 was skipped */
+    return back < ids->issued;
+}
+
+enum xs_route xs_route_reply(const struct xs_header *h, bool waiting, uint32_t request_type,
+                             const struct xs_req_ids *ids, const char **rule)
+{
+    *rule = NULL;
+    if (h->type == XS_WATCH_EVENT)
+        return XS_ROUTE_WATCH_EVENT;
+    if (waiting) {
+        if (h->type == request_type || h->type == XS_ERROR)
+            return XS_ROUTE_REPLY;
+        *rule = "reply type differs from its request's";
+        return XS_ROUTE_BROKEN;
+    }
+    if (xs_req_id_was_issued(ids, h->req_id))
+        return XS_ROUTE_LATE;
+    *rule = "reply to a request id never sent";
+    return XS_ROUTE_BROKEN;
 }

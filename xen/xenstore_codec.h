@@ -11,6 +11,13 @@
  * Everything coming from the other side is checked: a header with an impossible length or
  * type, an unterminated string, or ring indices further apart than the ring is refused with
  * -EBADMSG/-EPROTO, never read past.
+ *
+ * The stream rules (both directions are byte streams framed only by the headers' lengths):
+ *  - a request is written whole or not at all, so it must fit the 1 KiB ring (xs_ring_write);
+ *  - a reply header that breaks a rule (length, type, a reply to an id never sent, a type
+ *    other than its request's) leaves the stream out of step for good: the assembler stays
+ *    broken and delivers nothing more (xs_assembler_feed, xs_route_reply), and the client
+ *    fails the whole connection rather than parse the rest at the wrong boundaries.
  */
 #ifndef XENOLITH_XEN_XENSTORE_CODEC_H
 #define XENOLITH_XEN_XENSTORE_CODEC_H
@@ -44,8 +51,10 @@ long xs_encode(void *buf, size_t cap, uint32_t type, uint32_t req_id, uint32_t t
                const struct xs_piece *pieces, size_t count);
 
 /* Reads a header. -EBADMSG for a length above XENSTORE_PAYLOAD_MAX or a type we never expect
- * in a reply (only replies to our requests, XS_ERROR and XS_WATCH_EVENT are). */
+ * in a reply (only replies to our requests, XS_ERROR and XS_WATCH_EVENT are);
+ * xs_header_problem names the rule broken (NULL for a good header). */
 int xs_decode_header(const void *buf, size_t len, struct xs_header *out);
+const char *xs_header_problem(const void *buf, size_t len);
 
 /* The negative errno an XS_ERROR payload names ("EAGAIN\0" -> -EAGAIN); unknown -> -EIO,
  * unterminated -> -EBADMSG. */
@@ -72,24 +81,62 @@ int xs_decode_perms(const char *payload, size_t len, struct xs_perm *out, size_t
 long xs_encode_perms(char *buf, size_t cap, const struct xs_perm *perms, size_t count);
 
 /* ---- the shared rings ---- */
-/* Copies up to len bytes into the request ring; returns bytes written (0: full), -EPROTO if
- * the indices are corrupt. The bytes are visible before the new req_prod (release). */
+/* A request goes into the ring whole or not at all: the daemon parses the request stream by
+ * the headers' lengths, so half a message would make the next request's bytes its payload.
+ * A message therefore has to fit the ring (XS_REQUEST_MAX); a larger one is refused before
+ * anything is written. */
+#define XS_REQUEST_MAX ((size_t)XENSTORE_RING_SIZE)
+/* Copies all of buf[len] into the request ring if the ring has room for all of it, else
+ * nothing. Returns len, 0 when there is not yet room (nothing written), -EMSGSIZE when len is
+ * 0 or above XS_REQUEST_MAX (it can never be written whole), -EPROTO if the indices are
+ * corrupt. The bytes are visible before the new req_prod (release). */
 long xs_ring_write(volatile struct xenstore_domain_interface *intf, const void *buf, size_t len);
 /* Copies up to len bytes out of the response ring; returns bytes read, -EPROTO if corrupt.
  * rsp_cons moves after the bytes are copied (the slots are then free for the daemon). */
 long xs_ring_read(volatile struct xenstore_domain_interface *intf, void *buf, size_t len);
 
-/* Reassembles messages from the response stream. Feed it bytes until it has one message. */
+/* ---- the response stream ---- */
+/* Reassembles messages from the response stream. Feed it bytes until it has one message.
+ * The stream has no markers to find a message boundary again: once a header breaks a rule
+ * the assembler is broken for good (`broken` names the rule) and takes and delivers nothing
+ * more, rather than reading the rest of the stream as headers at the wrong places. */
 struct xs_assembler {
     uint8_t buf[XS_MSG_MAX];
     size_t have;
     struct xs_header header;
     bool header_ok;
+    const char *broken;         /* NULL while in step; else the rule the daemon broke */
 };
+/* Empties the assembler for a new connection (also clears `broken`). */
 void xs_assembler_reset(struct xs_assembler *a);
 /* Takes bytes from data[len] (never more than the current message needs). Returns bytes
  * consumed; sets *complete when a whole message is in a->buf (header in a->header, payload at
- * a->buf + XS_HEADER_SIZE); -EBADMSG if the header is malformed (the stream is then lost). */
+ * a->buf + XS_HEADER_SIZE); -EBADMSG if the header is malformed or the assembler was already
+ * broken (nothing consumed, nothing delivered, then or ever after). */
 long xs_assembler_feed(struct xs_assembler *a, const void *data, size_t len, bool *complete);
+/* Marks the stream broken for a rule found above the framing (xs_route_reply). */
+void xs_assembler_break(struct xs_assembler *a, const char *rule);
+
+/* Request ids: handed out from 1 upwards (0 is never used), so a reply can be told to be for
+ * a request we sent (maybe one that timed out: a late reply) or for none at all. */
+struct xs_req_ids {
+    uint32_t next;              /* the next id to hand out; 0 before the first */
+    uint32_t issued;            /* ids handed out, saturating at 2^31 */
+};
+uint32_t xs_req_id_issue(struct xs_req_ids *ids);
+bool xs_req_id_was_issued(const struct xs_req_ids *ids, uint32_t req_id);
+
+/* Where a complete message goes. `waiting` says whether a request with h->req_id is in
+ * flight and `request_type` is its type. A watch event goes to its watch; a reply to a
+ * request in flight must carry that request's type or XS_ERROR; a reply to an id we sent but
+ * no longer wait for is late (dropped); anything else breaks the connection (*rule names it). */
+enum xs_route {
+    XS_ROUTE_REPLY,
+    XS_ROUTE_WATCH_EVENT,
+    XS_ROUTE_LATE,
+    XS_ROUTE_BROKEN,
+};
+enum xs_route xs_route_reply(const struct xs_header *h, bool waiting, uint32_t request_type,
+                             const struct xs_req_ids *ids, const char **rule);
 
 #endif

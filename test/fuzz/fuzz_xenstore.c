@@ -4,9 +4,16 @@
  * rest is the ring's content. The ring is read in chunks whose sizes come from the input,
  * fed to the reassembler, and every complete message is decoded the way the client would
  * (error name, string list, watch event, permissions).
+ * Each complete message is routed (xs_route_reply) as if requests with odd ids of the same
+ * type were in flight and ids below one taken from the input had been sent; a route that
+ * breaks the stream breaks the assembler, as the client does. The same indices and content
+ * are also used as the request ring and a request to write into it.
  * Checks: no crash or sanitizer report; the reader never takes more than the ring holds nor
  * accepts impossible indices; a completed message's payload length is within
- * XENSTORE_PAYLOAD_MAX; every decoded string lies inside its payload and is terminated there.
+ * XENSTORE_PAYLOAD_MAX; every decoded string lies inside its payload and is terminated there;
+ * once a header was refused or a route broke the stream, nothing more is ever delivered and
+ * the assembler names the rule; a request is written whole (exactly its bytes, req_prod moved
+ * by its length) or not at all (ring and indices untouched), never in part.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -47,6 +54,34 @@ static void decode(const struct xs_assembler *a)
         abort();
 }
 
+/* A request is written whole or not at all. */
+static void check_request_write(uint32_t prod, uint32_t cons, const uint8_t *msg, size_t len)
+{
+    static struct xenstore_domain_interface intf;
+    static char before[XENSTORE_RING_SIZE];
+    memset(&intf, 0, sizeof(intf));
+    memset((void *)intf.req, 0x5a, sizeof(intf.req));
+    intf.req_prod = prod;
+    intf.req_cons = cons;
+    memcpy(before, (const void *)intf.req, sizeof(before));
+    long n = xs_ring_write(&intf, msg, len);
+    if (n <= 0) {
+        if (intf.req_prod != prod || memcmp(before, (const void *)intf.req, sizeof(before)))
+            abort();
+        /* Refused only for a reason: too big, corrupt indices, or no room for all of it. */
+        uint32_t used = prod - cons;
+        if (n == 0 && (len == 0 || len > XS_REQUEST_MAX || used > XENSTORE_RING_SIZE ||
+                       len <= XENSTORE_RING_SIZE - used))
+            abort();
+        return;
+    }
+    if ((size_t)n != len || len > XS_REQUEST_MAX || intf.req_prod != prod + (uint32_t)len)
+        abort();
+    for (size_t i = 0; i < len; i++)
+        if ((uint8_t)intf.req[MASK_XENSTORE_IDX(prod + (uint32_t)i)] != msg[i])
+            abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -62,6 +97,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t chunk_seed = data[8];
     data += 9;
     size -= 9;
+    check_request_write(prod, cons, data, size);
+    /* Ids below this were "sent": the first payload byte picks how many. */
+    struct xs_req_ids ids = { 0, 0 };
+    for (unsigned i = 0, n = size ? data[0] % 8 : 0; i < n; i++)
+        xs_req_id_issue(&ids);
     size_t copy = size < XENSTORE_RING_SIZE ? size : XENSTORE_RING_SIZE;
     memcpy((void *)intf.rsp, data, copy);
     /* Half the time make the indices describe exactly what was copied. */
@@ -72,6 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     xs_assembler_reset(&as);
     uint8_t buf[300];
     size_t chunk = (size_t)(chunk_seed >> 1) % sizeof(buf) + 1;
+    bool broken = false;
     for (int rounds = 0; rounds < 64; rounds++) {
         uint32_t before = intf.rsp_cons;
         long n = xs_ring_read(&intf, buf, chunk);
@@ -87,13 +128,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (long used = 0; used < n;) {
             bool complete;
             long took = xs_assembler_feed(&as, buf + used, (size_t)(n - used), &complete);
-            if (took < 0)
+            if (took < 0) {
+                /* Refused: the rule is named, nothing was delivered, and it stays so. */
+                if (complete || !as.broken)
+                    abort();
+                broken = true;
                 break;
+            }
+            if (broken || as.broken)
+                abort();   /* something was taken after the stream broke */
             if (took == 0 && !complete)
                 abort();
             used += took;
-            if (complete)
+            if (complete) {
                 decode(&as);
+                const char *rule;
+                bool waiting = as.header.req_id & 1;
+                if (xs_route_reply(&as.header, waiting, as.header.type ^ (chunk_seed & 2 ? 1u : 0u),
+                                   &ids, &rule) == XS_ROUTE_BROKEN) {
+                    if (!rule)
+                        abort();
+                    xs_assembler_break(&as, rule);
+                }
+            }
         }
     }
     return 0;

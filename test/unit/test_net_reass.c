@@ -240,25 +240,54 @@ START_TEST(fragment_count_bounded)
 }
 END_TEST
 
-/* Bound: at most max_datagrams in progress; a new one evicts the oldest. */
+/* Bound: at most max_datagrams in progress or poisoned. A newcomer takes a slot only from a
+ * datagram strictly less complete than it (fewest bytes received, oldest of equals); otherwise it
+ * is refused and the reassemblies in progress are left alone. */
 START_TEST(datagram_count_bounded)
 {
     struct ip_reass_datagram d;
-    for (uint16_t id = 100; id < 100 + IP_REASS_DEFAULT_MAX_DATAGRAMS + 5; id++)
-        ck_assert_int_eq(add(id, 0, 8, true, &d), IP_REASS_HELD);
+    for (uint16_t id = 100; id < 100 + IP_REASS_DEFAULT_MAX_DATAGRAMS; id++)
+        ck_assert_int_eq(add(id, 0, 16, true, &d), IP_REASS_HELD);
+    /* Five more that carry no more than any held one: refused, nothing evicted. */
+    for (uint16_t id = 200; id < 205; id++)
+        ck_assert_int_eq(add(id, 0, 16, true, &d), IP_REASS_DROPPED);
     ck_assert_uint_eq(reass.datagram_count, IP_REASS_DEFAULT_MAX_DATAGRAMS);
-    ck_assert_uint_eq(reass.stats.evicted, 5);
-    /* The oldest (100) is gone: its last fragment starts a new, incomplete datagram. */
-    ck_assert_int_eq(add(100, 8, 8, false, &d), IP_REASS_HELD);
-    /* The newest is intact. */
-    uint16_t newest = 100 + IP_REASS_DEFAULT_MAX_DATAGRAMS + 4;
-    ck_assert_int_eq(add(newest, 8, 8, false, &d), IP_REASS_COMPLETE);
+    ck_assert_uint_eq(reass.stats.no_slot, 5);
+    ck_assert_uint_eq(reass.stats.evicted, 0);
+    /* One that brings more evicts the least complete; among equals the oldest (100). */
+    ck_assert_int_eq(add(101, 16, 8, true, &d), IP_REASS_HELD);   /* 101 now holds 24 */
+    ck_assert_int_eq(add(300, 0, 24, true, &d), IP_REASS_HELD);
+    ck_assert_uint_eq(reass.stats.evicted, 1);
+    /* 100 is gone: its first fragment again is no duplicate but a refused newcomer. */
+    ck_assert_int_eq(add(100, 0, 16, true, &d), IP_REASS_DROPPED);
+    ck_assert_uint_eq(reass.stats.no_slot, 6);
+    ck_assert_int_eq(add(102, 16, 8, false, &d), IP_REASS_COMPLETE);
+    check_datagram(&d, 24);
+    ck_assert_int_eq(add(101, 24, 8, false, &d), IP_REASS_COMPLETE);
+    check_datagram(&d, 32);
+    ck_assert_int_eq(add(300, 24, 8, false, &d), IP_REASS_COMPLETE);
+    check_datagram(&d, 32);
+}
+END_TEST
+
+/* A poisoned entry holds only a key: it is the first to give up its slot. */
+START_TEST(poisoned_slot_evicted_first)
+{
+    struct ip_reass_datagram d;
+    ck_assert_int_eq(add(100, 0, 800, true, &d), IP_REASS_HELD);
+    ck_assert_int_eq(add(100, 400, 800, false, &d), IP_REASS_DROPPED);   /* poisoned */
+    for (uint16_t id = 101; id < 100 + IP_REASS_DEFAULT_MAX_DATAGRAMS; id++)
+        ck_assert_int_eq(add(id, 0, 8, true, &d), IP_REASS_HELD);
+    ck_assert_int_eq(add(400, 0, 8, true, &d), IP_REASS_HELD);
+    ck_assert_uint_eq(reass.stats.evicted, 1);
+    ck_assert_int_eq(add(101, 8, 8, false, &d), IP_REASS_COMPLETE);
     check_datagram(&d, 16);
 }
 END_TEST
 
-/* Bound: bytes held across datagrams; older datagrams are evicted to make room, and one datagram
- * that alone outgrows the budget is dropped. */
+/* Bound: payload bytes received, across datagrams. Room is made only by evicting datagrams less
+ * complete than the one growing; a datagram that cannot grow is dropped (its lost fragment means
+ * it could never complete), and one that alone outgrows the budget is dropped. */
 START_TEST(byte_budget_bounded)
 {
     ip_reass_destroy(&reass);
@@ -267,13 +296,110 @@ START_TEST(byte_budget_bounded)
     struct ip_reass_datagram d;
     ck_assert_int_eq(add(20, 0, 4000, true, &d), IP_REASS_HELD);
     ck_assert_int_eq(add(21, 0, 4000, true, &d), IP_REASS_HELD);
-    ck_assert_uint_le(reass.bytes_held, 8192);
-    ck_assert_int_eq(add(22, 0, 4000, true, &d), IP_REASS_HELD);
-    ck_assert_uint_le(reass.bytes_held, 8192);
-    ck_assert_uint_ge(reass.stats.evicted, 1);
-    ck_assert_int_eq(add(23, 8000, 800, true, &d), IP_REASS_DROPPED);
+    ck_assert_uint_eq(reass.bytes_held, 8000);
+    /* A third as complete as the others may not push one out. */
+    ck_assert_int_eq(add(22, 0, 4000, true, &d), IP_REASS_DROPPED);
     ck_assert_uint_eq(reass.stats.over_budget, 1);
-    ck_assert_uint_le(reass.bytes_held, 8192);
+    ck_assert_uint_eq(reass.stats.evicted, 0);
+    /* 20 growing to 8000 is more complete than 21: 21 goes. */
+    ck_assert_int_eq(add(20, 4000, 4000, true, &d), IP_REASS_HELD);
+    ck_assert_uint_eq(reass.stats.evicted, 1);
+    ck_assert_uint_eq(reass.bytes_held, 8000);
+    ck_assert_int_eq(add(23, 8000, 800, true, &d), IP_REASS_DROPPED);
+    ck_assert_uint_eq(reass.stats.over_budget, 2);
+    /* Past the budget on its own. */
+    ck_assert_int_eq(add(20, 8000, 800, false, &d), IP_REASS_DROPPED);
+    ck_assert_uint_eq(reass.stats.over_budget, 3);
+    ck_assert_uint_eq(reass.bytes_held, 0);
+}
+END_TEST
+
+/* RFC 815 (and the resource rule of RFC 1122 3.3.2): a datagram is charged the bytes it has
+ * received, not the reach of its highest offset. Four spoofed 8-byte fragments near offset 65000
+ * cost 32 bytes of the budget and evict nothing; the real datagram in progress completes. */
+START_TEST(sparse_fragments_cost_what_they_carry)
+{
+    struct ip_reass_datagram d;
+    ck_assert_int_eq(add(60, 0, 1480, true, &d), IP_REASS_HELD);
+    for (uint16_t id = 61; id < 65; id++)
+        ck_assert_int_eq(add(id, 65000, 8, true, &d), IP_REASS_HELD);
+    ck_assert_uint_eq(reass.bytes_held, 1480 + 4 * 8);
+    ck_assert_uint_eq(reass.stats.evicted, 0);
+    ck_assert_int_eq(add(60, 1480, 1480, true, &d), IP_REASS_HELD);
+    ck_assert_int_eq(add(60, 2960, 40, false, &d), IP_REASS_COMPLETE);
+    check_datagram(&d, 3000);
+    ck_assert_uint_eq(reass.bytes_held, 4 * 8);
+}
+END_TEST
+
+/* The budget still protects against real volume: spoofed datagrams that carry bytes fill it, but
+ * cannot evict a reassembly that has received more than they have. */
+START_TEST(budget_flood_spares_more_complete)
+{
+    ip_reass_destroy(&reass);
+    struct ip_reass_limits lim = { 32, 64, 16384, 15 * SEC };
+    ip_reass_init(&reass, &lim);
+    struct ip_reass_datagram d;
+    ck_assert_int_eq(add(70, 0, 2960, true, &d), IP_REASS_HELD);
+    for (uint16_t id = 71; id < 90; id++)
+        add(id, 8000, 1480, true, &d);
+    ck_assert_uint_le(reass.bytes_held, 16384);
+    ck_assert_int_eq(add(70, 2960, 40, false, &d), IP_REASS_COMPLETE);
+    check_datagram(&d, 3000);
+}
+END_TEST
+
+/* Builds a header of hlen bytes (20 + NOP options) for a fragment of datagram id. */
+static void header_with_options(uint8_t *h, size_t hlen, uint16_t id, uint32_t offset, bool more,
+                                uint32_t len)
+{
+    fixture_ipv4_header(h, SRC, DST, IPV4_PROTO_UDP, id,
+                        (uint16_t)((offset / 8) | (more ? IPV4_FLAG_MF : 0)), len);
+    memset(h + IPV4_HEADER_MIN, 1, hlen - IPV4_HEADER_MIN);   /* IPOPT_NOP */
+    h[0] = (uint8_t)(0x40 | hlen / 4);
+}
+
+static enum ip_reass_result add_hlen(uint16_t id, size_t hlen, uint32_t offset, uint32_t len,
+                                     bool more, struct ip_reass_datagram *out)
+{
+    uint8_t header[IP_REASS_MAX_HEADER];
+    header_with_options(header, hlen, id, offset, more, len);
+    struct ip_reass_key k = key_for(id);
+    struct ip_reass_fragment f = { header, hlen, payload + offset, len, offset, more };
+    return ip_reass_add(&reass, &k, &f, sim_now(), out);
+}
+
+/* RFC 791 3.2 / RFC 815: the datagram's total length is the FIRST fragment's header length plus
+ * all the payload, so the 65535 limit is checked against that header, not the header of whichever
+ * fragment is arriving: a 60-byte first header with 65500 payload bytes is 65560 bytes (refused in
+ * either order of arrival, and the stored total length could not represent it), while a later
+ * fragment's own longer header does not make a 65500-byte datagram too big. */
+START_TEST(limit_uses_first_fragments_header)
+{
+    struct ip_reass_datagram d;
+    /* First fragment (60-byte header) first, then the final fragment ending at 65500. */
+    ck_assert_int_eq(add_hlen(80, 60, 0, 1480, true, &d), IP_REASS_HELD);
+    ck_assert_int_eq(add_hlen(80, 20, 65496, 4, false, &d), IP_REASS_DROPPED);
+    ck_assert_uint_eq(reass.stats.too_big, 1);
+    /* The other order: the final fragment is held (the first header is at least 20 bytes)... */
+    ck_assert_int_eq(add_hlen(81, 20, 65496, 4, false, &d), IP_REASS_HELD);
+    /* ...until the 60-byte first fragment shows the datagram would be 65560 bytes. */
+    ck_assert_int_eq(add_hlen(81, 60, 0, 1480, true, &d), IP_REASS_DROPPED);
+    ck_assert_uint_eq(reass.stats.too_big, 2);
+    ck_assert_uint_eq(reass.bytes_held, 0);
+
+    /* A 20-byte first header and 65480 payload bytes is 65500: legal, even though the last
+     * fragment carries 60 bytes of header. */
+    uint32_t total = 65480, off = 0;
+    while (total - off > 1480) {
+        ck_assert_int_eq(add_hlen(82, 20, off, 1480, true, &d), IP_REASS_HELD);
+        off += 1480;
+    }
+    ck_assert_int_eq(add_hlen(82, 60, off, total - off, false, &d), IP_REASS_COMPLETE);
+    ck_assert_uint_eq(d.header_len, IPV4_HEADER_MIN);
+    ck_assert_uint_eq(load_be16(d.data + 2), IPV4_HEADER_MIN + total);
+    ck_assert_int_eq(memcmp(d.data + IPV4_HEADER_MIN, payload, total), 0);
+    ip_reass_datagram_release(&d);
 }
 END_TEST
 
@@ -369,7 +495,11 @@ static Suite *reass_suite(void)
     tcase_add_test(tc, inconsistent_with_final);
     tcase_add_test(tc, fragment_count_bounded);
     tcase_add_test(tc, datagram_count_bounded);
+    tcase_add_test(tc, poisoned_slot_evicted_first);
     tcase_add_test(tc, byte_budget_bounded);
+    tcase_add_test(tc, sparse_fragments_cost_what_they_carry);
+    tcase_add_test(tc, budget_flood_spares_more_complete);
+    tcase_add_test(tc, limit_uses_first_fragments_header);
     tcase_add_test(tc, timeout_with_time_exceeded_quote);
     tcase_add_test(tc, poisoned_key_expires);
     tcase_add_test(tc, first_header_kept);

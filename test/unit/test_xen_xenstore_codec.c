@@ -3,7 +3,9 @@
  * and docs/misc/xenstore.txt): 16-byte headers, the XENSTORE_PAYLOAD_MAX limit, error names,
  * NUL-separated strings (directory, perms, watch events "path\0token\0"), permission strings
  * (n/r/w/b + domid), the 1 KiB rings with free-running indices, and reassembly of replies that
- * arrive split at any byte. Malformed or oversized input is refused, never read past.
+ * arrive split at any byte. Malformed or oversized input is refused, never read past. The
+ * stream rules: requests go into the ring whole or not at all; a reply header that breaks a
+ * rule leaves the stream broken for good; replies are routed by req_id and type.
  */
 #include <check.h>
 #include <string.h>
@@ -134,9 +136,10 @@ START_TEST(rings_wrap_and_refuse_corrupt_indices)
     ck_assert_int_eq(xs_ring_write(&intf, "abcd", 4), 4);
     ck_assert_uint_eq(intf.req_prod, 2);
     ck_assert(intf.req[1022] == 'a' && intf.req[1] == 'd');
-    /* Full: only what fits. */
-    static char big[2000];
-    ck_assert_int_eq(xs_ring_write(&intf, big, sizeof(big)), XENSTORE_RING_SIZE - 4);
+    /* Full: a message goes whole or not at all. */
+    static char big[XENSTORE_RING_SIZE];
+    ck_assert_int_eq(xs_ring_write(&intf, big, sizeof(big)), 0);
+    ck_assert_int_eq(xs_ring_write(&intf, big, XENSTORE_RING_SIZE - 4), XENSTORE_RING_SIZE - 4);
     ck_assert_int_eq(xs_ring_write(&intf, "x", 1), 0);
     intf.req_cons = intf.req_prod + 1;   /* consumer ahead of producer: corrupt */
     ck_assert_int_eq(xs_ring_write(&intf, "x", 1), -EPROTO);
@@ -198,7 +201,219 @@ START_TEST(assembler_refuses_oversized_header)
     bool complete;
     ck_assert_int_eq(xs_assembler_feed(&as, &h, sizeof(h), &complete), -EBADMSG);
     ck_assert(!complete);
-    ck_assert_uint_eq(as.have, 0);
+    ck_assert_ptr_nonnull(as.broken);
+}
+END_TEST
+
+/* ---- the stream rules (against a fake shared page playing the daemon) ---- */
+
+static struct xenstore_domain_interface fake;
+
+/* The daemon's side of the request ring: takes up to max bytes. */
+static size_t daemon_take(uint8_t *out, size_t max)
+{
+    size_t n = 0;
+    while (fake.req_cons != fake.req_prod && n < max)
+        out[n++] = (uint8_t)fake.req[MASK_XENSTORE_IDX(fake.req_cons++)];
+    return n;
+}
+
+/* The daemon's side of the response ring. */
+static void daemon_put(const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    for (size_t i = 0; i < len; i++)
+        fake.rsp[MASK_XENSTORE_IDX(fake.rsp_prod++)] = (char)p[i];
+}
+
+static size_t request(uint8_t *buf, uint32_t req_id, const char *path, size_t pad)
+{
+    static char value[XS_MSG_MAX];
+    memset(value, 'v', pad);
+    struct xs_piece p[2] = { { path, strlen(path) + 1 }, { value, pad } };
+    long n = xs_encode(buf, XS_MSG_MAX, XS_WRITE, req_id, 0, p, 2);
+    ck_assert_int_gt(n, 0);
+    return (size_t)n;
+}
+
+/* xs_wire.h: the daemon reads the request ring as one stream framed by the headers' lengths.
+ * A request that does not fit yet writes nothing, so when the writer gives up (its deadline)
+ * the next request still starts at a message boundary: the daemon reads that request whole,
+ * not as the payload of half of the first one. */
+START_TEST(request_written_whole_or_not_at_all)
+{
+    memset(&fake, 0, sizeof(fake));
+    static uint8_t filler[XENSTORE_RING_SIZE], taken[2 * XENSTORE_RING_SIZE];
+    uint8_t a[XS_MSG_MAX], b[XS_MSG_MAX];
+    size_t fill = XENSTORE_RING_SIZE - 60;
+    ck_assert_int_eq(xs_ring_write(&fake, filler, fill), (long)fill);
+    ck_assert_uint_eq(daemon_take(taken, fill), fill);   /* the daemon read it: ring empty... */
+    ck_assert_int_eq(xs_ring_write(&fake, filler, fill), (long)fill);   /* ...and full again */
+    daemon_take(taken, fill);
+    ck_assert_int_eq(xs_ring_write(&fake, filler, fill), (long)fill);
+    /* 60 bytes free: a 100-byte request does not go in, not even partly. */
+    size_t la = request(a, 7, "data/a", 100 - 16 - 7);
+    ck_assert_uint_eq(la, 100);
+    XENSTORE_RING_IDX prod = fake.req_prod;
+    ck_assert_int_eq(xs_ring_write(&fake, a, la), 0);
+    ck_assert_uint_eq(fake.req_prod, prod);
+    /* Its writer gave up; the next request (30 bytes) fits and goes in whole. */
+    size_t lb = request(b, 8, "data/b", 30 - 16 - 7);
+    ck_assert_int_eq(xs_ring_write(&fake, b, lb), (long)lb);
+    ck_assert_uint_eq(fake.req_prod, prod + lb);
+    /* The daemon parses: the filler, then request 8 exactly. */
+    size_t n = daemon_take(taken, sizeof(taken));
+    ck_assert_uint_eq(n, fill + lb);
+    struct xsd_sockmsg h;
+    memcpy(&h, taken + fill, sizeof(h));
+    ck_assert_uint_eq(h.req_id, 8);
+    ck_assert_uint_eq(h.len, lb - 16);
+    ck_assert_int_eq(memcmp(taken + fill, b, lb), 0);
+}
+END_TEST
+
+/* A message larger than the ring could never be written whole: refused before any byte is
+ * written, even into an empty ring (so it cannot leave half of itself behind). */
+START_TEST(request_larger_than_ring_refused)
+{
+    memset(&fake, 0, sizeof(fake));
+    static uint8_t big[XS_MSG_MAX];
+    size_t len = request(big, 1, "data/big", XS_REQUEST_MAX + 1 - 16 - 9);
+    ck_assert_uint_eq(len, XS_REQUEST_MAX + 1);
+    ck_assert_int_eq(xs_ring_write(&fake, big, len), -EMSGSIZE);
+    ck_assert_uint_eq(fake.req_prod, 0);
+    ck_assert_int_eq(xs_ring_write(&fake, big, 0), -EMSGSIZE);
+    len = request(big, 1, "data/big", XS_REQUEST_MAX - 16 - 9);
+    ck_assert_int_eq(xs_ring_write(&fake, big, len), (long)XS_REQUEST_MAX);
+}
+END_TEST
+
+/* Reads the response ring through the assembler the way the reader fiber does; returns how
+ * many messages were delivered and whether the assembler ended broken. */
+static unsigned read_stream(struct xs_assembler *as, size_t chunk, uint32_t *types, bool *broken)
+{
+    unsigned got = 0;
+    uint8_t buf[300];
+    *broken = false;
+    for (;;) {
+        long n = xs_ring_read(&fake, buf, chunk);
+        ck_assert_int_ge(n, 0);
+        if (n == 0 || *broken)
+            return got;
+        for (long used = 0; used < n;) {
+            bool complete;
+            long took = xs_assembler_feed(as, buf + used, (size_t)(n - used), &complete);
+            if (took < 0) {
+                ck_assert(!complete);
+                *broken = true;
+                break;
+            }
+            used += took;
+            if (complete)
+                types[got++] = as->header.type;
+        }
+    }
+}
+
+/* xs_wire.h framing: after a header with a length above XENSTORE_PAYLOAD_MAX or a type no
+ * request has, the stream has no boundary left to trust. The assembler stays broken, naming
+ * the rule, and delivers nothing more (not the good-looking messages that follow, whatever
+ * the chunking), rather than starting over on the bytes after the bad header. */
+START_TEST(bad_reply_header_breaks_stream_for_good)
+{
+    static struct xs_assembler as;
+    uint8_t msg[XS_MSG_MAX];
+    struct xsd_sockmsg bad[2] = { { XS_READ, 1, 0, XENSTORE_PAYLOAD_MAX + 1 }, { 999, 1, 0, 0 } };
+    const char *rule[2] = { "reply length above XENSTORE_PAYLOAD_MAX", "reply type no request has" };
+    for (int which = 0; which < 2; which++) {
+        for (size_t chunk = 1; chunk <= 64; chunk += 7) {
+            memset(&fake, 0, sizeof(fake));
+            xs_assembler_reset(&as);
+            size_t n = build(msg, XS_READ, 1, "ok", 3);
+            daemon_put(msg, n);
+            daemon_put(&bad[which], sizeof(bad[which]));
+            n = build(msg, XS_READ, 2, "after", 6);   /* would parse, if we resynchronised */
+            daemon_put(msg, n);
+            daemon_put(msg, n);
+            uint32_t types[8];
+            bool broken;
+            ck_assert_uint_eq(read_stream(&as, chunk, types, &broken), 1);
+            ck_assert(broken);
+            ck_assert_ptr_nonnull(as.broken);
+            ck_assert_str_eq(as.broken, rule[which]);
+            /* And nothing ever again, even a whole good message fed directly. */
+            bool complete = true;
+            ck_assert_int_eq(xs_assembler_feed(&as, msg, n, &complete), -EBADMSG);
+            ck_assert(!complete);
+        }
+    }
+}
+END_TEST
+
+/* A rule found above the framing (xs_route_reply) breaks the assembler the same way. */
+START_TEST(break_from_routing_is_final)
+{
+    static struct xs_assembler as;
+    xs_assembler_reset(&as);
+    uint8_t msg[XS_MSG_MAX];
+    size_t n = build(msg, XS_READ, 1, "ok", 3);
+    bool complete;
+    ck_assert_int_eq(xs_assembler_feed(&as, msg, n, &complete), (long)n);
+    ck_assert(complete);
+    xs_assembler_break(&as, "reply to a request id never sent");
+    ck_assert_int_eq(xs_assembler_feed(&as, msg, n, &complete), -EBADMSG);
+    ck_assert(!complete);
+    ck_assert_str_eq(as.broken, "reply to a request id never sent");
+    xs_assembler_reset(&as);   /* only a new connection starts over */
+    ck_assert_ptr_null(as.broken);
+}
+END_TEST
+
+/* Routing (xs_wire.h: replies carry the req_id and, but for XS_ERROR, the type of their
+ * request): a reply for a request in flight with its type or XS_ERROR is delivered; another
+ * type breaks the stream; a reply to an id we sent but no longer wait for (it timed out) is
+ * late and dropped; one to an id never sent breaks the stream; watch events go to watches. */
+START_TEST(replies_routed_by_id_and_type)
+{
+    struct xs_req_ids ids = { 0, 0 };
+    const char *rule;
+    struct xs_header h = { XS_READ, 1, 0, 0 };
+    ck_assert_int_eq(xs_route_reply(&h, false, 0, &ids, &rule), XS_ROUTE_BROKEN);
+    ck_assert_str_eq(rule, "reply to a request id never sent");
+    ck_assert_uint_eq(xs_req_id_issue(&ids), 1);
+    ck_assert_uint_eq(xs_req_id_issue(&ids), 2);
+    ck_assert_int_eq(xs_route_reply(&h, true, XS_READ, &ids, &rule), XS_ROUTE_REPLY);
+    h.type = XS_ERROR;
+    ck_assert_int_eq(xs_route_reply(&h, true, XS_READ, &ids, &rule), XS_ROUTE_REPLY);
+    h.type = XS_WRITE;
+    ck_assert_int_eq(xs_route_reply(&h, true, XS_READ, &ids, &rule), XS_ROUTE_BROKEN);
+    ck_assert_str_eq(rule, "reply type differs from its request's");
+    h.type = XS_READ;
+    ck_assert_int_eq(xs_route_reply(&h, false, 0, &ids, &rule), XS_ROUTE_LATE);
+    h.req_id = 3;
+    ck_assert_int_eq(xs_route_reply(&h, false, 0, &ids, &rule), XS_ROUTE_BROKEN);
+    h.req_id = 0;
+    ck_assert_int_eq(xs_route_reply(&h, false, 0, &ids, &rule), XS_ROUTE_BROKEN);
+    h = (struct xs_header){ XS_WATCH_EVENT, 0, 0, 5 };
+    ck_assert_int_eq(xs_route_reply(&h, false, 0, &ids, &rule), XS_ROUTE_WATCH_EVENT);
+}
+END_TEST
+
+/* Request ids skip 0 when they wrap, and "was issued" follows them across the wrap. */
+START_TEST(request_ids_wrap_without_zero)
+{
+    struct xs_req_ids ids = { 0xfffffffeu, 5 };
+    ck_assert_uint_eq(xs_req_id_issue(&ids), 0xfffffffeu);
+    ck_assert_uint_eq(xs_req_id_issue(&ids), 0xffffffffu);
+    ck_assert_uint_eq(xs_req_id_issue(&ids), 1);
+    ck_assert(xs_req_id_was_issued(&ids, 1));
+    ck_assert(xs_req_id_was_issued(&ids, 0xffffffffu));
+    ck_assert(xs_req_id_was_issued(&ids, 0xfffffffeu));
+    ck_assert(!xs_req_id_was_issued(&ids, 0));
+    ck_assert(!xs_req_id_was_issued(&ids, 2));
+    /* issued = 8: the 8 ids up to 1 are 0xfffffff9..0xffffffff and 1. */
+    ck_assert(xs_req_id_was_issued(&ids, 0xfffffff9u));
+    ck_assert(!xs_req_id_was_issued(&ids, 0xfffffff8u));
 }
 END_TEST
 
@@ -216,6 +431,12 @@ int main(void)
     tcase_add_test(tc, rings_wrap_and_refuse_corrupt_indices);
     tcase_add_test(tc, assembler_handles_any_split);
     tcase_add_test(tc, assembler_refuses_oversized_header);
+    tcase_add_test(tc, request_written_whole_or_not_at_all);
+    tcase_add_test(tc, request_larger_than_ring_refused);
+    tcase_add_test(tc, bad_reply_header_breaks_stream_for_good);
+    tcase_add_test(tc, break_from_routing_is_final);
+    tcase_add_test(tc, replies_routed_by_id_and_type);
+    tcase_add_test(tc, request_ids_wrap_without_zero);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,441 @@
+/*
+ * Unit tests for xen/xenstore.c, the fiber client, against a fake shared page that the test
+ * reads and writes as xenstored would (Xen public io/xs_wire.h: two 1 KiB byte rings framed
+ * only by the 16-byte headers' lengths). The event channel, HVM parameters and the control
+ * watcher are faked below; fibers and time are the simulated platform's.
+ * The stream rules: a request goes into the ring whole or not at all (it waits for room, and
+ * one that finds none in time or is larger than the ring writes nothing); a reply header that
+ * breaks a rule fails the connection for good (a log line naming the rule, every pending and
+ * later request fails with -EPROTO, watches end); a late reply to a timed-out request is
+ * dropped; and a reply whose event notification never comes is still found.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/errno.h"
+#include "mm/mm.h"
+#include "sched/sched.h"
+#include "test/unit/sim/sim.h"
+#include "xen/control.h"
+#include "xen/events.h"
+#include "xen/hypercall.h"
+#include "xen/xenstore.h"
+
+#include <xen/hvm/hvm_op.h>
+#include <xen/hvm/params.h>
+
+#define SEC 1000000000ull
+#define MS 1000000ull
+#define STORE_PORT 5u
+
+/* ---- the fakes: what Xen and the toolstack provide to xenstore.c ---- */
+
+static struct xenstore_domain_interface *page;
+static struct xen_event *store;
+static unsigned notifies;
+
+long xen_hvm_op(int cmd, void *arg)
+{
+    struct xen_hvm_param *p = arg;
+    ck_assert_int_eq(cmd, HVMOP_get_param);
+    if (p->index == HVM_PARAM_STORE_PFN)
+        p->value = (uintptr_t)page >> 12;
+    else if (p->index == HVM_PARAM_STORE_EVTCHN)
+        p->value = STORE_PORT;
+    else
+        return -EINVAL;
+    return 0;
+}
+
+int xen_event_bind_existing(struct xen_event *ev, uint32_t port)
+{
+    ev->port = port;
+    store = ev;
+    return 0;
+}
+
+int xen_event_notify(const struct xen_event *ev)
+{
+    notifies++;
+    return 0;
+}
+
+/* As xen/events.c: wait until the count moves past *seen. */
+int xen_event_wait(struct xen_event *ev, uint64_t *seen, uint64_t deadline_ns)
+{
+    while (ev->count == *seen) {
+        int rc = waitq_wait(&ev->waiters, deadline_ns);
+        if (rc < 0 && ev->count == *seen)
+            return rc;
+    }
+    *seen = ev->count;
+    return 0;
+}
+
+int xen_control_start(void)
+{
+    return 0;
+}
+
+/* ---- the daemon's side ---- */
+
+static void raise_event(void)
+{
+    store->count++;
+    waitq_wake_all(&store->waiters);
+}
+
+static uint32_t req_used(void)
+{
+    return page->req_prod - page->req_cons;
+}
+
+/* Takes one whole request off the request ring (it must be there whole). */
+static struct xsd_sockmsg take_request(char *payload, size_t cap)
+{
+    struct xsd_sockmsg h;
+    ck_assert_uint_ge(req_used(), sizeof(h));
+    uint8_t *p = (uint8_t *)&h;
+    for (size_t i = 0; i < sizeof(h); i++)
+        p[i] = (uint8_t)page->req[MASK_XENSTORE_IDX(page->req_cons++)];
+    ck_assert_uint_ge(req_used(), h.len);
+    ck_assert_uint_lt(h.len, cap);
+    for (size_t i = 0; i < h.len; i++)
+        payload[i] = page->req[MASK_XENSTORE_IDX(page->req_cons++)];
+    payload[h.len] = '\0';
+    return h;
+}
+
+static void put_bytes(const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    for (size_t i = 0; i < len; i++)
+        page->rsp[MASK_XENSTORE_IDX(page->rsp_prod++)] = (char)p[i];
+}
+
+/* Writes a reply into the response ring; with `notify`, raises the event as xenstored does. */
+static void reply(uint32_t type, uint32_t req_id, const void *payload, size_t len, bool notify)
+{
+    struct xsd_sockmsg h = { type, req_id, 0, (uint32_t)len };
+    put_bytes(&h, sizeof(h));
+    put_bytes(payload, len);
+    if (notify)
+        raise_event();
+}
+
+/* ---- client fibers ---- */
+
+struct call {
+    const char *path;
+    const char *value;          /* a write when set, else a read */
+    int rc;
+    bool done;
+    char buf[64];
+};
+
+static int call_fiber(void *arg)
+{
+    struct call *c = arg;
+    c->rc = c->value ? xenstore_write(XENSTORE_NO_TX, c->path, c->value)
+                     : xenstore_read(XENSTORE_NO_TX, c->path, c->buf, sizeof(c->buf));
+    c->done = true;
+    return 0;
+}
+
+static void start(struct call *c)
+{
+    c->done = false;
+    struct fiber *f = fiber_spawn("client", call_fiber, c, 0);
+    ck_assert_ptr_nonnull(f);
+    fiber_detach(f);
+}
+
+struct watcher {
+    struct xenstore_watch w;
+    int watch_rc, next_rc;
+    bool done;
+};
+
+static int watch_fiber(void *arg)
+{
+    struct watcher *wt = arg;
+    wt->watch_rc = xenstore_watch(&wt->w, "device");
+    char path[XENSTORE_PATH_MAX];
+    do
+        wt->next_rc = xenstore_watch_next(&wt->w, path, sizeof(path), sim_now() + 60 * SEC);
+    while (wt->next_rc == 0);
+    wt->done = true;
+    return 0;
+}
+
+static void setup(void)
+{
+    sim_reset(SEC);
+    const struct mem_region *regions;
+    size_t n = platform_memory(&regions);
+    page_allocator_init(regions, n);
+    sched_init();
+    page = aligned_alloc(4096, 4096);
+    memset(page, 0, 4096);
+    notifies = 0;
+    ck_assert_int_eq(xenstore_init(), 0);
+    sim_run_for(MS);
+}
+
+static void teardown(void)
+{
+    free(page);   /* the rest goes with the test's process (Check's fork mode) */
+}
+
+/* A read answered normally: the baseline the rule tests depart from. */
+START_TEST(read_round_trip)
+{
+    struct call a = { .path = "domid" };
+    start(&a);
+    sim_run_for(MS);
+    char payload[64];
+    struct xsd_sockmsg h = take_request(payload, sizeof(payload));
+    ck_assert_uint_eq(h.type, XS_READ);
+    ck_assert_str_eq(payload, "domid");
+    reply(XS_READ, h.req_id, "7", 1, true);
+    sim_run_for(MS);
+    ck_assert(a.done);
+    ck_assert_int_eq(a.rc, 1);
+    ck_assert_str_eq(a.buf, "7");
+}
+END_TEST
+
+/* xs_wire.h framing: after a reply header whose length is above XENSTORE_PAYLOAD_MAX the
+ * stream has no boundary left to trust. The connection fails visibly and for good: the log
+ * names the rule, the request in flight and every later one fail with -EPROTO (a later one
+ * writes nothing), and a watch ends with -EPIPE; the good-looking reply after the bad header
+ * is never delivered. */
+START_TEST(malformed_header_fails_connection)
+{
+    struct watcher wt;
+    memset(&wt, 0, sizeof(wt));
+    struct fiber *f = fiber_spawn("watcher", watch_fiber, &wt, 0);
+    fiber_detach(f);
+    sim_run_for(MS);
+    char payload[128];
+    struct xsd_sockmsg h = take_request(payload, sizeof(payload));
+    ck_assert_uint_eq(h.type, XS_WATCH);
+    reply(XS_WATCH, h.req_id, "OK", 3, true);
+    sim_run_for(MS);
+    ck_assert_int_eq(wt.watch_rc, 0);
+    ck_assert(!wt.done);
+
+    struct call a = { .path = "domid" };
+    start(&a);
+    sim_run_for(MS);
+    h = take_request(payload, sizeof(payload));
+    struct xsd_sockmsg bad = { XS_READ, h.req_id, 0, XENSTORE_PAYLOAD_MAX + 1 };
+    put_bytes(&bad, sizeof(bad));
+    reply(XS_READ, h.req_id, "7", 1, true);
+    sim_run_for(MS);
+    ck_assert(a.done);
+    ck_assert_int_eq(a.rc, -EPROTO);
+    ck_assert(wt.done);
+    ck_assert_int_eq(wt.next_rc, -EPIPE);
+    ck_assert_ptr_nonnull(strstr(sim_console_output(),
+                                 "connection failed: reply length above XENSTORE_PAYLOAD_MAX"));
+    struct xenstore_stats st;
+    xenstore_get_stats(&st);
+    ck_assert(st.broken);
+    ck_assert_uint_eq(st.replies, 1);   /* the watch's OK only */
+
+    uint32_t prod = page->req_prod;
+    struct call b = { .path = "domid" };
+    start(&b);
+    sim_run_for(MS);
+    ck_assert(b.done);
+    ck_assert_int_eq(b.rc, -EPROTO);
+    ck_assert_uint_eq(page->req_prod, prod);
+}
+END_TEST
+
+/* xs_wire.h: a reply carries the req_id of its request. A reply to an id the client never sent
+ * means the stream is out of step: the connection fails, naming that rule. */
+START_TEST(reply_to_unsent_id_fails_connection)
+{
+    struct call a = { .path = "domid" };
+    start(&a);
+    sim_run_for(MS);
+    char payload[64];
+    struct xsd_sockmsg h = take_request(payload, sizeof(payload));
+    reply(XS_READ, h.req_id + 100, "7", 1, true);
+    sim_run_for(MS);
+    ck_assert(a.done);
+    ck_assert_int_eq(a.rc, -EPROTO);
+    ck_assert_ptr_nonnull(strstr(sim_console_output(), "reply to a request id never sent"));
+}
+END_TEST
+
+/* A reply of another type than its request (XS_ERROR aside) is out of step too. */
+START_TEST(reply_of_other_type_fails_connection)
+{
+    struct call a = { .path = "domid" };
+    start(&a);
+    sim_run_for(MS);
+    char payload[64];
+    struct xsd_sockmsg h = take_request(payload, sizeof(payload));
+    reply(XS_DIRECTORY, h.req_id, "7", 2, true);
+    sim_run_for(MS);
+    ck_assert_int_eq(a.rc, -EPROTO);
+    ck_assert_ptr_nonnull(strstr(sim_console_output(), "reply type differs from its request's"));
+}
+END_TEST
+
+/* A reply that arrives after its request timed out belongs to an id we sent: it is dropped
+ * (counted), and the connection carries on. */
+START_TEST(late_reply_dropped_connection_kept)
+{
+    struct call a = { .path = "domid" };
+    start(&a);
+    sim_run_for(MS);
+    char payload[64];
+    struct xsd_sockmsg h = take_request(payload, sizeof(payload));
+    sim_run_for(XENSTORE_REQUEST_TIMEOUT_NS + SEC);
+    ck_assert(a.done);
+    ck_assert_int_eq(a.rc, -ETIMEDOUT);
+    reply(XS_READ, h.req_id, "7", 1, true);
+    sim_run_for(MS);
+    struct call b = { .path = "domid" };
+    start(&b);
+    sim_run_for(MS);
+    h = take_request(payload, sizeof(payload));
+    reply(XS_READ, h.req_id, "8", 1, true);
+    sim_run_for(MS);
+    ck_assert_int_eq(b.rc, 1);
+    ck_assert_str_eq(b.buf, "8");
+    struct xenstore_stats st;
+    xenstore_get_stats(&st);
+    ck_assert(!st.broken);
+    ck_assert_uint_eq(st.unmatched_replies, 1);
+    ck_assert_uint_eq(st.timeouts, 1);
+}
+END_TEST
+
+/* Fills the request ring with a message the daemon has not taken yet, leaving `room` bytes. */
+static void fill_request_ring(uint32_t room)
+{
+    uint32_t fill = XENSTORE_RING_SIZE - room;
+    for (uint32_t i = 0; i < fill; i++)
+        page->req[MASK_XENSTORE_IDX(page->req_prod++)] = 'f';
+}
+
+static void drop_requests(void)
+{
+    page->req_cons = page->req_prod;
+}
+
+/* xs_wire.h: the daemon frames requests by their headers' lengths, so a request is written
+ * whole or not at all. With 20 bytes of room a 30-byte request waits, writing nothing; once
+ * the daemon takes bytes (without an event: it need not send one) it goes in whole. */
+START_TEST(request_waits_for_room_then_goes_whole)
+{
+    fill_request_ring(20);
+    uint32_t prod = page->req_prod;
+    struct call a = { .path = "data/abcdefg" };   /* 16 + 13 bytes */
+    start(&a);
+    sim_run_for(SEC);
+    ck_assert(!a.done);
+    ck_assert_uint_eq(page->req_prod, prod);
+    drop_requests();
+    sim_run_for(20 * MS);
+    ck_assert_uint_eq(page->req_prod, prod + 29);
+    char payload[64];
+    struct xsd_sockmsg h = take_request(payload, sizeof(payload));
+    ck_assert_str_eq(payload, "data/abcdefg");
+    reply(XS_READ, h.req_id, "v", 1, true);
+    sim_run_for(MS);
+    ck_assert_int_eq(a.rc, 1);
+}
+END_TEST
+
+/* The finding this fixes: a request that never finds room fails with -ETIMEDOUT having
+ * written nothing, so the next request's bytes are not read by the daemon as its payload. */
+START_TEST(request_without_room_writes_nothing)
+{
+    fill_request_ring(10);
+    uint32_t prod = page->req_prod;
+    struct call a = { .path = "data/first", .value = "a value that does not fit" };
+    start(&a);
+    sim_run_for(XENSTORE_REQUEST_TIMEOUT_NS + SEC);
+    ck_assert(a.done);
+    ck_assert_int_eq(a.rc, -ETIMEDOUT);
+    ck_assert_uint_eq(page->req_prod, prod);
+    drop_requests();
+    struct call b = { .path = "data/second" };
+    start(&b);
+    sim_run_for(MS);
+    char payload[64];
+    struct xsd_sockmsg h = take_request(payload, sizeof(payload));
+    ck_assert_uint_eq(h.type, XS_READ);
+    ck_assert_str_eq(payload, "data/second");
+    ck_assert_uint_eq(req_used(), 0);
+    reply(XS_READ, h.req_id, "2", 1, true);
+    sim_run_for(MS);
+    ck_assert_int_eq(b.rc, 1);
+}
+END_TEST
+
+/* A request larger than the ring can never be written whole: -EMSGSIZE before any byte. */
+START_TEST(request_larger_than_ring_refused)
+{
+    static char big[XENSTORE_RING_SIZE];
+    memset(big, 'x', sizeof(big) - 1);
+    struct call a = { .path = "data/big", .value = big };
+    start(&a);
+    sim_run_for(MS);
+    ck_assert(a.done);
+    ck_assert_int_eq(a.rc, -EMSGSIZE);
+    ck_assert_uint_eq(page->req_prod, 0);
+    struct xenstore_stats st;
+    xenstore_get_stats(&st);
+    ck_assert(!st.broken);
+}
+END_TEST
+
+/* Wake-up ordering: a reply whose event notification never comes (lost, or sent before we
+ * looked) is still found by the reader's once-a-second look while a request is in flight,
+ * and counted, instead of the request timing out. */
+START_TEST(reply_without_event_still_found)
+{
+    struct call a = { .path = "domid" };
+    start(&a);
+    sim_run_for(MS);
+    char payload[64];
+    struct xsd_sockmsg h = take_request(payload, sizeof(payload));
+    reply(XS_READ, h.req_id, "7", 1, false);
+    sim_run_for(2 * SEC);
+    ck_assert(a.done);
+    ck_assert_int_eq(a.rc, 1);
+    struct xenstore_stats st;
+    xenstore_get_stats(&st);
+    ck_assert_uint_eq(st.replies_without_event, 1);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("xen_xenstore_client");
+    TCase *tc = tcase_create("client");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, read_round_trip);
+    tcase_add_test(tc, malformed_header_fails_connection);
+    tcase_add_test(tc, reply_to_unsent_id_fails_connection);
+    tcase_add_test(tc, reply_of_other_type_fails_connection);
+    tcase_add_test(tc, late_reply_dropped_connection_kept);
+    tcase_add_test(tc, request_waits_for_room_then_goes_whole);
+    tcase_add_test(tc, request_without_room_writes_nothing);
+    tcase_add_test(tc, request_larger_than_ring_refused);
+    tcase_add_test(tc, reply_without_event_still_found);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}
