@@ -40,6 +40,8 @@ START_TEST(user_timeout_ends_zero_window_probing)
     ck_assert_uint_gt(p.client->stats.zero_window_probes, 1);   /* it did probe, B answered */
     ck_assert_uint_ge(sim_now() - t0, 18 * SEC);
     ck_assert_uint_le(sim_now() - t0, 20 * SEC + 61 * SEC);    /* at the first probe past it */
+    run_for(MS);
+    ck_assert_int_eq(p.server->state, TCPS_CLOSED);             /* B got our RST */
     tf_close_all(&p);
 }
 END_TEST
