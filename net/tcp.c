@@ -112,14 +112,7 @@ int tcp_set_config(struct netstack *s, const struct tcp_config *cfg)
         return refuse("unknown congestion control");
     ts->cfg = *cfg;
     ts->budget.limit = cfg->total_buffer_limit;
-    /* A smaller TIME_WAIT table takes effect at once: the oldest records go. */
-    while (ts->tw_count > cfg->max_time_wait) {
-        struct tcp_tw *oldest = list_entry(ts->tw_age.next, struct tcp_tw, age_link);
-        list_remove(&oldest->hash_link);
-        list_remove(&oldest->age_link);
-        ts->tw_count--;
-        kfree(oldest);
-    }
+    tcp_tw_trim(ts);                             /* a smaller table takes effect at once */
     return 0;
 }
 

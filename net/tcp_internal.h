@@ -326,6 +326,8 @@ bool tcp_conn_orphaned(const struct tcp_conn *c);
 /* ---- tcp_timewait.c ---- */
 void tcp_tw_init(struct tcp_stack *ts);
 void tcp_tw_shutdown(struct tcp_stack *ts);
+/* Drops the oldest records until at most cfg.max_time_wait remain (after tcp_set_config). */
+void tcp_tw_trim(struct tcp_stack *ts);
 /* c entered TIME_WAIT: its state moves to a compact record (reusing the oldest record when the
  * table is full) and the TCB is terminated (a handle still held sees CLOSED, error 0). c may be
  * freed: the caller must not touch it afterwards unless it holds the TCB. */

@@ -50,6 +50,15 @@ static void tw_free(struct tcp_stack *ts, struct tcp_tw *tw)
     kfree(tw);
 }
 
+static void tw_timer_rearm(struct tcp_stack *ts);
+
+void tcp_tw_trim(struct tcp_stack *ts)
+{
+    while (ts->tw_count > ts->cfg.max_time_wait)
+        tw_free(ts, list_entry(ts->tw_age.next, struct tcp_tw, age_link));
+    tw_timer_rearm(ts);
+}
+
 void tcp_tw_shutdown(struct tcp_stack *ts)
 {
     timer_cancel(&ts->tw_timer);

@@ -84,6 +84,13 @@ START_TEST(full_table_reuses_the_oldest_record)
     ck_assert_ptr_null(tcp_tw_lookup(sb->tcp.impl, &ep[1]));
     for (int i = 2; i < 6; i++)
         ck_assert_ptr_nonnull(tcp_tw_lookup(sb->tcp.impl, &ep[i]));
+    /* A smaller table takes effect at once, the oldest going first. */
+    set_limits(sb, 2, 2);
+    tcp_get_census(sb, &census);
+    ck_assert_uint_eq(census.time_wait, 2);
+    ck_assert_ptr_null(tcp_tw_lookup(sb->tcp.impl, &ep[3]));
+    ck_assert_ptr_nonnull(tcp_tw_lookup(sb->tcp.impl, &ep[4]));
+    ck_assert_ptr_nonnull(tcp_tw_lookup(sb->tcp.impl, &ep[5]));
     /* 2*MSL later every record is gone. */
     run_for(61 * SEC);
     tcp_get_census(sb, &census);
