@@ -106,6 +106,8 @@ int tcp_set_config(struct netstack *s, const struct tcp_config *cfg)
     if (cfg->max_connections == 0 || cfg->max_half_open == 0 || cfg->total_buffer_limit == 0 ||
         cfg->max_time_wait == 0 || cfg->orphan_retries == 0)
         return refuse("limits must be positive");
+    if (cfg->orphan_retries > 16)
+        return refuse("orphan retries above 16 (the persist backoff counts to 16)");
     if (cfg->invalid_ack_interval_ns > 60 * TCP_NS_PER_SEC)
         return refuse("invalid-segment ACK interval above 60 s");
     if (!tcp_cc_find(cfg->congestion_control))

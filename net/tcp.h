@@ -74,7 +74,7 @@ struct tcp_config {
     unsigned max_connections;        /* TCBs (TIME_WAIT records are apart) (default 4096) */
     unsigned max_time_wait;          /* TIME_WAIT records; when full the oldest is reused (8192) */
     unsigned orphan_retries;         /* retransmissions / window probes of a closed connection
-                                        still sending its FIN before it is reaped (default 8) */
+                                        still sending its FIN before it is reaped (8; 1..16) */
     uint64_t invalid_ack_interval_ns;/* at most one ACK per connection per this answering
                                         invalid segments (RFC 5961 10; default 500 ms, 0: off) */
     unsigned max_half_open;          /* SYN_RECEIVED TCBs per stack; above: SYN cookies (256) */
