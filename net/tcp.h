@@ -11,8 +11,9 @@
  * Lifetime: a handle is the caller's until tcp_close or tcp_abort (connections) or
  * tcp_listener_close (listeners); after that it must not be used. Closing a handle does not end the
  * connection at once: the FIN exchange and TIME_WAIT carry on inside the stack. A connection that
- * reaches TIME_WAIT leaves its TCB at once (the handle, if still held, reads CLOSED with no error)
- * for a compact TIME_WAIT record that no longer counts against max_connections.
+ * reaches TIME_WAIT leaves its TCB at once (the handle, if still held, reads CLOSED with no error,
+ * and what arrived before the peer's FIN stays readable until it is closed) for a compact
+ * TIME_WAIT record that no longer counts against max_connections.
  *
  * Addresses are uint32_t in network byte order (net/stack.h), ports host-order integers.
  */
