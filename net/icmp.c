@@ -1,5 +1,6 @@
 /*
- * net/icmp: echo, error reception (with RFC 1191 path MTU updates) and rate-limited error
+ * net/icmp: echo, error reception (handed to the transport, which alone may lower the path MTU)
+ * and rate-limited error
  * generation for one stack (rules in icmp.h).
  */
 #include "net/icmp.h"
@@ -142,8 +143,11 @@ static void handle_error(struct netstack *s, struct pbuf *p, const struct ipv4_r
         if (mtu == 0)
             mtu = plateau_below(q->total_len);
         err.info = mtu;
-        ipv4_pmtu_update(s, q->dst, mtu);
     }
+    /* The transport judges the quote first: only one that matches a segment it has in flight
+     * may lower the path MTU (it calls ipv4_pmtu_update itself; RFC 5927 4.1). A protocol
+     * without an error handler (UDP, ICMP) cannot vouch for a quote, so its errors change
+     * nothing. */
     for (unsigned i = 0; i < s->ipv4.protocol_count; i++) {
         const struct ipv4_protocol *proto = &s->ipv4.protocols[i];
         if (proto->protocol == q->protocol && proto->error)

@@ -6,7 +6,12 @@
  * keep it, against smurf amplification). Errors (destination unreachable, time exceeded,
  * parameter problem, source quench) must quote at least our datagram's header and 8 bytes sent
  * from our own address; they go to the transport that sent it (ipv4_register_protocol's error
- * function), and "fragmentation needed" (type 3 code 4) lowers the path MTU (RFC 1191). Redirects
+ * function, with the next-hop MTU of a "fragmentation needed" in err->info: a router predating
+ * RFC 1191 that reports 0 gets the plateau below the quoted length). ICMP itself never lowers the
+ * path MTU: the transport does (ipv4_pmtu_update), and only after the quote matched a segment it
+ * has in flight (TCP: a sequence number within SND.UNA..SND.NXT of a connection, RFC 5927 4.1), so
+ * a blind forger cannot shrink every path; UDP and ICMP cannot vouch for a quote and their
+ * "fragmentation needed" changes nothing. Redirects
  * are counted and ignored: we have one gateway and do not let others change our routes.
  *
  * Output of errors (icmp_send_error) follows RFC 1122 3.2.2: never about an ICMP error, a datagram

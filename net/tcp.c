@@ -1,12 +1,15 @@
 /*
  * net/tcp: TCP for one stack: set-up and teardown, configuration, the TCB table (hashed by 4-tuple
  * under a secret key), TCB life cycle, segment arrival up to demultiplexing (checksum, header and
- * option parsing, address checks), ICMP errors (PMTU, RFC 5927 checks) and statistics.
+ * option parsing, address checks; then a TCB, a TIME_WAIT record or a listener), ICMP errors (the
+ * RFC 5927 checks, and the path MTU lowered only for a quote that matches data in flight) and
+ * statistics.
  */
 #include "net/tcp_internal.h"
 
 #include "lib/errno.h"
 #include "lib/log.h"
+#include "lib/minmax.h"
 #include "lib/string.h"
 #include "mm/mm.h"
 #include "net/icmp.h"
@@ -57,6 +60,9 @@ static void config_defaults(struct tcp_config *c)
     c->rcvbuf_default = 256 * 1024;
     c->total_buffer_limit = 16u * 1024 * 1024;
     c->max_connections = 4096;
+    c->max_time_wait = TCP_DEFAULT_MAX_TIME_WAIT;
+    c->orphan_retries = 8;
+    c->invalid_ack_interval_ns = 500 * TCP_NS_PER_MS;
     c->max_half_open = 256;
     c->syncookies = true;
     c->timestamps = true;
@@ -97,12 +103,18 @@ int tcp_set_config(struct netstack *s, const struct tcp_config *cfg)
     if (cfg->sndbuf_default < 4096 || cfg->sndbuf_default > TCP_BUF_MAX_CAPACITY ||
         cfg->rcvbuf_default < 4096 || cfg->rcvbuf_default > TCP_BUF_MAX_CAPACITY)
         return refuse("buffer sizes outside 4 KiB..16 MiB");
-    if (cfg->max_connections == 0 || cfg->max_half_open == 0 || cfg->total_buffer_limit == 0)
+    if (cfg->max_connections == 0 || cfg->max_half_open == 0 || cfg->total_buffer_limit == 0 ||
+        cfg->max_time_wait == 0 || cfg->orphan_retries == 0)
         return refuse("limits must be positive");
+    if (cfg->orphan_retries > 16)
+        return refuse("orphan retries above 16 (the persist backoff counts to 16)");
+    if (cfg->invalid_ack_interval_ns > 60 * TCP_NS_PER_SEC)
+        return refuse("invalid-segment ACK interval above 60 s");
     if (!tcp_cc_find(cfg->congestion_control))
         return refuse("unknown congestion control");
     ts->cfg = *cfg;
     ts->budget.limit = cfg->total_buffer_limit;
+    tcp_tw_trim(ts);                             /* a smaller table takes effect at once */
     return 0;
 }
 
@@ -121,6 +133,7 @@ void tcp_init(struct netstack *s)
         list_init(&ts->buckets[i]);
     list_init(&ts->conns);
     list_init(&ts->listeners);
+    tcp_tw_init(ts);
     ts->budget.limit = ts->cfg.total_buffer_limit;
     tcp_isn_secret_init(&ts->isn_secret);
     tcp_syncookie_secret_init(&ts->cookie_secret);
@@ -140,6 +153,7 @@ void tcp_stack_shutdown(struct netstack *s)
         struct tcp_listener *l = list_entry(node, struct tcp_listener, link);
         tcp_listener_shutdown(l);
     }
+    tcp_tw_shutdown(ts);
     list_for_each_safe(node, &ts->conns) {
         struct tcp_conn *c = list_entry(node, struct tcp_conn, link);
         if (c->state != TCPS_CLOSED && c->state != TCPS_TIME_WAIT && c->state != TCPS_SYN_SENT)
@@ -157,14 +171,19 @@ void tcp_stack_shutdown(struct netstack *s)
 
 /* ---- the TCB table ---- */
 
-static unsigned bucket_of(const struct tcp_stack *ts, const struct tcp_endpoints *ep)
+uint32_t tcp_endpoints_hash(const struct tcp_stack *ts, const struct tcp_endpoints *ep)
 {
     struct { uint32_t l, r; uint16_t lp, rp; } key = { ep->local_ip, ep->remote_ip,
                                                        ep->local_port, ep->remote_port };
-    return (unsigned)(siphash24(&ts->hash_key, &key, sizeof(key)) % TCP_HASH_BUCKETS);
+    return (uint32_t)siphash24(&ts->hash_key, &key, sizeof(key));
 }
 
-static bool same_endpoints(const struct tcp_endpoints *a, const struct tcp_endpoints *b)
+static unsigned bucket_of(const struct tcp_stack *ts, const struct tcp_endpoints *ep)
+{
+    return tcp_endpoints_hash(ts, ep) % TCP_HASH_BUCKETS;
+}
+
+bool tcp_same_endpoints(const struct tcp_endpoints *a, const struct tcp_endpoints *b)
 {
     return a->local_ip == b->local_ip && a->remote_ip == b->remote_ip &&
            a->local_port == b->local_port && a->remote_port == b->remote_port;
@@ -175,7 +194,7 @@ struct tcp_conn *tcp_conn_lookup(struct tcp_stack *ts, const struct tcp_endpoint
     struct list_node *bucket = &ts->buckets[bucket_of(ts, ep)];
     list_for_each(node, bucket) {
         struct tcp_conn *c = list_entry(node, struct tcp_conn, hash_link);
-        if (same_endpoints(&c->ep, ep))
+        if (tcp_same_endpoints(&c->ep, ep))
             return c;
     }
     return NULL;
@@ -208,7 +227,8 @@ struct tcp_listener *tcp_listener_lookup(struct tcp_stack *ts, uint16_t port)
     return NULL;
 }
 
-struct tcp_conn *tcp_conn_create(struct tcp_stack *ts, const struct tcp_endpoints *ep)
+struct tcp_conn *tcp_conn_create(struct tcp_stack *ts, const struct tcp_endpoints *ep,
+                                 const struct tcp_buffer_sizes *sizes)
 {
     if (ts->conn_count >= ts->cfg.max_connections) {
         ts->stack->tcp_stats.conn_limit++;
@@ -227,7 +247,7 @@ struct tcp_conn *tcp_conn_create(struct tcp_stack *ts, const struct tcp_endpoint
     waitq_init(&c->readers);
     waitq_init(&c->writers);
     waitq_init(&c->openers);
-    if (tcp_conn_setup(c)) {
+    if (tcp_conn_setup(c, sizes)) {
         kfree(c);
         ts->stack->tcp_stats.rx_no_memory++;
         return NULL;
@@ -237,11 +257,18 @@ struct tcp_conn *tcp_conn_create(struct tcp_stack *ts, const struct tcp_endpoint
     return c;
 }
 
-int tcp_conn_setup(struct tcp_conn *c)
+uint8_t tcp_wscale_for_rcvbuf(const struct tcp_stack *ts, size_t bytes)
+{
+    if (!bytes)
+        bytes = ts->cfg.rcvbuf_default;
+    return tcp_wscale_for_buffer((uint32_t)ALIGN_UP(bytes, (size_t)TCP_BUF_CHUNK));
+}
+
+int tcp_conn_setup(struct tcp_conn *c, const struct tcp_buffer_sizes *sizes)
 {
     const struct tcp_config *cfg = &c->ts->cfg;
-    c->sndbuf_size = cfg->sndbuf_default;
-    c->rcvbuf_size = cfg->rcvbuf_default;
+    c->sndbuf_size = sizes && sizes->sndbuf ? sizes->sndbuf : cfg->sndbuf_default;
+    c->rcvbuf_size = sizes && sizes->rcvbuf ? sizes->rcvbuf : cfg->rcvbuf_default;
     if (tcp_buf_init(&c->sndbuf, c->sndbuf_size, &c->ts->budget))
         return -ENOMEM;
     if (tcp_buf_init(&c->rcvbuf, c->rcvbuf_size, &c->ts->budget)) {
@@ -250,6 +277,9 @@ int tcp_conn_setup(struct tcp_conn *c)
     }
     c->sndbuf_size = c->sndbuf.capacity;
     c->rcvbuf_size = c->rcvbuf.capacity;
+    /* The scale we offer follows the receive buffer configured before the SYN (RFC 7323 2.3:
+     * the smallest shift that lets the window cover the buffer); it is fixed from then on. */
+    c->rcv_wscale = cfg->window_scaling ? tcp_wscale_for_rcvbuf(c->ts, c->rcvbuf.capacity) : 0;
     tcp_rtt_init(&c->rtt, cfg->rto_initial_ns, cfg->rto_min_ns, cfg->rto_max_ns);
     tcp_sack_rx_init(&c->sack_rx);
     c->keepidle_ns = TCP_DEFAULT_KEEPIDLE_NS;
@@ -285,8 +315,6 @@ static void count_state(struct tcp_stack *ts, enum tcp_conn_state st, int delta)
 {
     if (st == TCPS_SYN_RECEIVED)
         ts->half_open += (unsigned)delta;
-    else if (st == TCPS_TIME_WAIT)
-        ts->time_wait += (unsigned)delta;
 }
 
 void tcp_set_state(struct tcp_conn *c, enum tcp_conn_state state)
@@ -306,6 +334,7 @@ bool tcp_conn_maybe_free(struct tcp_conn *c)
     if (c->state != TCPS_CLOSED || c->user_owned || c->waiters || list_node_linked(&c->queue_link))
         return false;
     tcp_timers_stop(c);
+    tcp_buf_destroy(&c->rcvbuf);                 /* unread data kept after a graceful end */
     kfree(c);
     return true;
 }
@@ -328,11 +357,18 @@ void tcp_conn_terminate(struct tcp_conn *c, int error)
     }
     tcp_set_state(c, TCPS_CLOSED);
     tcp_buf_destroy(&c->sndbuf);
-    tcp_buf_destroy(&c->rcvbuf);
+    if (error == 0 && c->user_owned && c->rcv_ready && c->rcvbuf.chunks) {
+        /* A graceful end (the peer's FIN was received; TIME_WAIT or LAST_ACK done): what arrived
+         * before the FIN is still the application's to read. It leaves the stack's budget, which
+         * may go away before the handle does, and is freed when the handle is. */
+        tcp_buf_leave_budget(&c->rcvbuf);
+    } else {
+        tcp_buf_destroy(&c->rcvbuf);
+        c->rcv_ready = 0;
+    }
     c->cc.rack = NULL;
     tcp_rack_destroy(&c->rack);
     c->snd_queued = 0;
-    c->rcv_ready = 0;
     c->ooo.count = 0;
     waitq_wake_all(&c->readers);
     waitq_wake_all(&c->writers);
@@ -397,8 +433,11 @@ void tcp_ipv4_input(struct netstack *s, struct pbuf *p, const struct ipv4_rx_inf
     struct tcp_endpoints ep = { .local_ip = rx->dst, .remote_ip = rx->src,
                                 .local_port = seg.h.dst_port, .remote_port = seg.h.src_port };
     struct tcp_conn *c = tcp_conn_lookup(ts, &ep);
+    struct tcp_tw *tw;
     if (c) {
         tcp_conn_input(c, &seg);
+    } else if ((tw = tcp_tw_lookup(ts, &ep)) != NULL) {
+        tcp_tw_input(ts, tw, &seg);
     } else {
         struct tcp_listener *l = tcp_listener_lookup(ts, seg.h.dst_port);
         if (l && !l->closed) {
@@ -434,6 +473,10 @@ void tcp_ipv4_error(struct netstack *s, const struct ipv4_icmp_error *err)
         return;
     }
     if (err->type == ICMP_DEST_UNREACHABLE && err->code == ICMP_UNREACH_FRAG_NEEDED) {
+        /* RFC 1191 with RFC 5927 4.1: the path MTU is lowered only now that the quote matched a
+         * segment in flight (net/icmp.c leaves it to the transport), so a blind forger cannot
+         * shrink the path to every destination. */
+        ipv4_pmtu_update(s, c->ep.remote_ip, err->info);
         tcp_pmtu_changed(c);
         return;
     }
@@ -456,7 +499,7 @@ void tcp_get_census(struct netstack *s, struct tcp_census *out)
         return;
     out->connections = ts->conn_count;
     out->half_open = ts->half_open;
-    out->time_wait = ts->time_wait;
+    out->time_wait = ts->tw_count;
     out->listeners = ts->listener_count;
     out->buffered_bytes = ts->budget.used;
 }

@@ -10,7 +10,10 @@
  *
  * Lifetime: a handle is the caller's until tcp_close or tcp_abort (connections) or
  * tcp_listener_close (listeners); after that it must not be used. Closing a handle does not end the
- * connection at once: the FIN exchange and TIME_WAIT carry on inside the stack.
+ * connection at once: the FIN exchange and TIME_WAIT carry on inside the stack. A connection that
+ * reaches TIME_WAIT leaves its TCB at once (the handle, if still held, reads CLOSED with no error,
+ * and what arrived before the peer's FIN stays readable until it is closed) for a compact
+ * TIME_WAIT record that no longer counts against max_connections.
  *
  * Addresses are uint32_t in network byte order (net/stack.h), ports host-order integers.
  */
@@ -69,7 +72,12 @@ struct tcp_config {
     size_t sndbuf_default;           /* per-connection send buffer (default 256 KiB) */
     size_t rcvbuf_default;           /* per-connection receive buffer = window (default 256 KiB) */
     size_t total_buffer_limit;       /* send + receive + out-of-order bytes of all connections */
-    unsigned max_connections;        /* every TCB, TIME_WAIT included (default 4096) */
+    unsigned max_connections;        /* TCBs (TIME_WAIT records are apart) (default 4096) */
+    unsigned max_time_wait;          /* TIME_WAIT records; when full the oldest is reused (8192) */
+    unsigned orphan_retries;         /* retransmissions / window probes of a closed connection
+                                        still sending its FIN before it is reaped (8; 1..16) */
+    uint64_t invalid_ack_interval_ns;/* at most one ACK per connection per this answering
+                                        invalid segments (RFC 5961 10; default 500 ms, 0: off) */
     unsigned max_half_open;          /* SYN_RECEIVED TCBs per stack; above: SYN cookies (256) */
     bool syncookies;                 /* answer SYNs with cookies when the half-open queue is full */
     bool timestamps;                 /* offer RFC 7323 timestamps */
@@ -83,6 +91,14 @@ void tcp_get_config(struct netstack *s, struct tcp_config *out);
  * for out-of-range values or an unknown congestion control name. */
 int tcp_set_config(struct netstack *s, const struct tcp_config *cfg);
 
+/* Buffer sizes chosen before the SYN (bytes, 4 KiB .. 16 MiB; 0: the stack default). The receive
+ * buffer also chooses the RFC 7323 window scale we offer, which cannot change after the SYN: a
+ * receive buffer grown later with TCP_SOCKOPT_RCVBUF is only offered up to 65535 << that scale. */
+struct tcp_buffer_sizes {
+    size_t sndbuf;
+    size_t rcvbuf;
+};
+
 /* ---- Passive open ---- */
 
 /* Listens on port (1..65535) of our address. backlog bounds the established connections waiting
@@ -95,6 +111,9 @@ int tcp_accept(struct tcp_listener *l, struct tcp_conn **out, uint64_t deadline_
 /* Stops listening: connections waiting for accept are reset, accept waiters get -EBADF. */
 void tcp_listener_close(struct tcp_listener *l);
 uint16_t tcp_listener_port(const struct tcp_listener *l);
+/* Buffer sizes (and so the window scale) of connections the listener accepts from now on.
+ * Returns 0 or -EINVAL (a size out of range). */
+int tcp_listener_set_buffers(struct tcp_listener *l, const struct tcp_buffer_sizes *sizes);
 
 /* ---- Active open ---- */
 
@@ -107,6 +126,10 @@ int tcp_connect(struct netstack *s, uint32_t dst, uint16_t port, uint64_t deadli
 /* The same from a chosen local port (0: ephemeral); -EADDRINUSE if that 4-tuple is taken. */
 int tcp_connect_from(struct netstack *s, uint16_t local_port, uint32_t dst, uint16_t port,
                      uint64_t deadline_ns, struct tcp_conn **out);
+/* The same with chosen buffer sizes (NULL: defaults); -EINVAL for a size out of range. */
+int tcp_connect_sized(struct netstack *s, uint16_t local_port, uint32_t dst, uint16_t port,
+                      const struct tcp_buffer_sizes *sizes, uint64_t deadline_ns,
+                      struct tcp_conn **out);
 
 /* ---- Data ---- */
 
@@ -151,8 +174,10 @@ enum tcp_sockopt {
     TCP_SOCKOPT_KEEPCNT,             /* unanswered probes before reset (default 9, 1..127) */
     TCP_SOCKOPT_SNDBUF,              /* send buffer bytes (4 KiB .. 16 MiB) */
     TCP_SOCKOPT_RCVBUF,              /* receive buffer bytes = advertised window (4 KiB .. 16 MiB);
-                                        before the open, also chooses the window scale */
-    TCP_SOCKOPT_USER_TIMEOUT_MS,     /* RFC 9293 3.8.3 user timeout: 0 = max_retransmits decides */
+                                        only grows once open; the window offered stays within
+                                        65535 << the scale chosen at the SYN (tcp_buffer_sizes) */
+    TCP_SOCKOPT_USER_TIMEOUT_MS,     /* RFC 9293 3.8.3 user timeout: 0 = max_retransmits decides;
+                                        also bounds probing a zero window (persist) */
 };
 /* Returns 0 or -EINVAL (unknown option or value out of range). */
 int tcp_set_option(struct tcp_conn *c, enum tcp_sockopt opt, long value);
@@ -201,9 +226,10 @@ void tcp_get_info(const struct tcp_conn *c, struct tcp_conn_info *out);
 
 /* Counts of the stack's TCBs, for tests and `stats`. */
 struct tcp_census {
-    unsigned connections;            /* all TCBs except listeners */
+    unsigned connections;            /* live TCBs (what max_connections bounds), listeners and
+                                        TIME_WAIT excluded */
     unsigned half_open;              /* SYN_RECEIVED */
-    unsigned time_wait;
+    unsigned time_wait;              /* TIME_WAIT records (what max_time_wait bounds) */
     unsigned listeners;
     size_t buffered_bytes;           /* send + receive + out-of-order bytes of all connections */
 };

@@ -31,17 +31,19 @@ static bool port_taken(void *arg, uint16_t port)
     struct tcp_conn *probe = arg;
     struct tcp_endpoints ep = probe->ep;
     ep.local_port = port;
-    return tcp_listener_lookup(probe->ts, port) || tcp_conn_lookup(probe->ts, &ep);
+    /* RFC 9293 3.4.1: a 4-tuple in TIME_WAIT is not reused by a fresh active open either. */
+    return tcp_listener_lookup(probe->ts, port) || tcp_endpoints_taken(probe->ts, &ep);
 }
 
-int tcp_connect_from(struct netstack *s, uint16_t local_port, uint32_t dst, uint16_t port,
-                     uint64_t deadline_ns, struct tcp_conn **out)
+int tcp_connect_sized(struct netstack *s, uint16_t local_port, uint32_t dst, uint16_t port,
+                      const struct tcp_buffer_sizes *sizes, uint64_t deadline_ns,
+                      struct tcp_conn **out)
 {
     *out = NULL;
     struct tcp_stack *ts = tcp_stack_of(s);
     if (!ts)
         return -ENETDOWN;
-    if (dst == 0 || port == 0 || ipv4_is_broadcast(s, dst))
+    if (dst == 0 || port == 0 || ipv4_is_broadcast(s, dst) || !tcp_buffer_sizes_valid(sizes))
         return -EINVAL;
     uint32_t src = netstack_ipv4_addr(s), next_hop;
     if (!src || ipv4_route(s, dst, &next_hop))
@@ -54,15 +56,14 @@ int tcp_connect_from(struct netstack *s, uint16_t local_port, uint32_t dst, uint
         if (picked < 0)
             return picked;
         ep.local_port = (uint16_t)picked;
-    } else if (tcp_conn_lookup(ts, &ep)) {
+    } else if (tcp_endpoints_taken(ts, &ep)) {
         return -EADDRINUSE;
     }
-    struct tcp_conn *c = tcp_conn_create(ts, &ep);
+    struct tcp_conn *c = tcp_conn_create(ts, &ep, sizes);
     if (!c)
         return -ENOMEM;
     c->user_owned = true;
     c->adv_mss = tcp_mss_for_mtu(s->netif.mtu);
-    c->rcv_wscale = ts->cfg.window_scaling ? tcp_wscale_for_buffer((uint32_t)c->rcvbuf.capacity) : 0;
     tcp_set_state(c, TCPS_SYN_SENT);
     tcp_conn_hash(c);
     tcp_send_syn(c);
@@ -88,6 +89,12 @@ int tcp_connect_from(struct netstack *s, uint16_t local_port, uint32_t dst, uint
     }
     *out = c;
     return 0;
+}
+
+int tcp_connect_from(struct netstack *s, uint16_t local_port, uint32_t dst, uint16_t port,
+                     uint64_t deadline_ns, struct tcp_conn **out)
+{
+    return tcp_connect_sized(s, local_port, dst, port, NULL, deadline_ns, out);
 }
 
 int tcp_connect(struct netstack *s, uint32_t dst, uint16_t port, uint64_t deadline_ns,
@@ -298,11 +305,15 @@ int tcp_set_option(struct tcp_conn *c, enum tcp_sockopt opt, long value)
             return 0;
         }
         /* The receive buffer may only grow once data flows: shrinking would take back window
-         * already offered (RFC 9293 3.8.6.2.2). Before the open it also sets the window scale. */
-        size_t keep = c->rcv_ready + (c->ooo.count ? tcp_ranges_highest(&c->ooo, c->rcv_nxt) - c->rcv_nxt : 0);
+         * already offered (RFC 9293 3.8.6.2.2). The window scale was fixed with the SYN
+         * (tcp_buffer_sizes): the window offered stays within 65535 << rcv_wscale. */
         if (c->state != TCPS_SYN_SENT && (size_t)value < c->rcvbuf.capacity)
             return -EINVAL;
-        int err = tcp_buf_resize(&c->rcvbuf, (size_t)value, c->rcv_ready + keep);
+        /* What must move: the unread bytes and, after them, the window up to the highest byte
+         * held out of order (out-of-order offsets count from RCV.NXT, i.e. after rcv_ready). */
+        size_t keep = c->rcv_ready +
+                      (c->ooo.count ? tcp_ranges_highest(&c->ooo, c->rcv_nxt) - c->rcv_nxt : 0);
+        int err = tcp_buf_resize(&c->rcvbuf, (size_t)value, keep);
         if (err)
             return err;
         c->rcvbuf_size = c->rcvbuf.capacity;

@@ -40,6 +40,13 @@ static void free_slot(struct tcp_buf *b, uint32_t slot)
         b->budget->used -= TCP_BUF_CHUNK;
 }
 
+void tcp_buf_leave_budget(struct tcp_buf *b)
+{
+    if (b->budget)
+        b->budget->used -= b->allocated;
+    b->budget = NULL;
+}
+
 void tcp_buf_destroy(struct tcp_buf *b)
 {
     if (!b->chunks)

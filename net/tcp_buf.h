@@ -39,6 +39,9 @@ struct tcp_buf {
  * -EINVAL or -ENOMEM (the slot table). */
 int tcp_buf_init(struct tcp_buf *b, size_t capacity, struct tcp_buf_budget *budget);
 /* Frees every chunk and the slot table. */
+/* The buffer stops counting against its budget (for bytes that outlive the stack's TCB: unread data
+ * of a connection that ended gracefully, until its handle reads or closes it). */
+void tcp_buf_leave_budget(struct tcp_buf *b);
 void tcp_buf_destroy(struct tcp_buf *b);
 /* Changes the capacity, keeping the first `keep` bytes. -EINVAL if keep > new capacity, -ENOMEM. */
 int tcp_buf_resize(struct tcp_buf *b, size_t capacity, size_t keep);

@@ -1,10 +1,11 @@
 /*
  * net/tcp_input: a segment for an existing TCB, processed in the order of RFC 9293 3.10.7.3
- * (SYN-SENT) and 3.10.7.4 (the other states): PAWS (RFC 7323 5), sequence acceptability and
- * trimming, RST (RFC 5961 3.2), SYN (RFC 5961 4.2, RFC 6191 reuse of TIME-WAIT), ACK (RFC 5961
- * 5.2, RTT, congestion control, window update), data (in order into the receive buffer, out of
- * order in place, tracked for SACK) and FIN. Challenge ACKs share the stack's rate limiter
- * (RFC 5961 7).
+ * (SYN-SENT) and 3.10.7.4 (the other states): a repeated SYN in SYN-RECEIVED (SYN-ACK again), PAWS
+ * (RFC 7323 5), sequence acceptability and trimming, RST (RFC 5961 3.2), SYN (RFC 5961 4.2), ACK
+ * (RFC 5961 5.2, RTT, congestion control, window update), data (in order into the receive buffer,
+ * out of order in place, tracked for SACK) and FIN. Challenge ACKs share the stack's rate limiter
+ * (RFC 5961 7); ACKs answering out-of-window and PAWS-failed segments are limited per connection
+ * (RFC 5961 10). TIME_WAIT is not a TCB state here: tcp_timewait.c takes over.
  */
 #include "net/tcp_internal.h"
 
@@ -30,38 +31,16 @@ static void challenge_ack(struct tcp_conn *c)
     tcp_send_ack(c);
 }
 
-void tcp_update_mss(struct tcp_conn *c)
-{
-    uint32_t mtu = ipv4_path_mtu(c->ts->stack, c->ep.remote_ip);
-    c->mss = tcp_effective_send_mss(c->peer_mss, mtu, c->ts_ok ? 12 : 0);
-    c->stats.snd_mss = c->mss;
-    tcp_cc_set_mss(&c->cc, c->mss);
-    if (c->sack_ok)
-        tcp_scoreboard_set_mss(&c->sb, c->mss);
-}
-
-void tcp_pmtu_changed(struct tcp_conn *c)
-{
-    uint32_t old = c->mss;
-    tcp_update_mss(c);
-    if (c->mss < old) {
-        /* RFC 1191 / RFC 9293 3.7.3: what was sent in larger segments is lost; resend from
-         * SND.UNA in segments of the new size at once rather than waiting for the timer. */
-        stats_of(c)->rx_pmtu_updates++;
-        if (c->snd_una != c->snd_nxt && c->state >= TCPS_ESTABLISHED) {
-            tcp_cc_on_rto(&c->cc, c->snd_una, c->snd_nxt, tcp_now());
-            tcp_output(c);
-        }
-    }
-}
-
 void tcp_apply_syn_options(struct tcp_conn *c, const struct tcp_options *o)
 {
     const struct tcp_config *cfg = &c->ts->cfg;
     c->peer_mss = (o->present & TCP_OPTF_MSS) ? o->mss : 0;
     c->ws_ok = cfg->window_scaling && (o->present & TCP_OPTF_WSCALE);
     c->snd_wscale = c->ws_ok ? o->wscale : 0;
-    c->rcv_wscale = c->ws_ok ? tcp_wscale_for_buffer((uint32_t)c->rcvbuf.capacity) : 0;
+    /* Our scale was chosen with the buffer before the SYN (tcp_conn_setup) and, for an active
+     * open, already sent: a buffer resized since cannot change it (RFC 7323 2.2). */
+    if (!c->ws_ok)
+        c->rcv_wscale = 0;
     c->sack_ok = cfg->sack && (o->present & TCP_OPTF_SACK_PERMITTED);
     c->ts_ok = cfg->timestamps && (o->present & TCP_OPTF_TIMESTAMPS);
     if (c->ts_ok) {
@@ -264,8 +243,10 @@ static void fin_received(struct tcp_conn *c)
         tcp_set_state(c, TCPS_CLOSING);
         break;
     case TCPS_FIN_WAIT_2:
-        tcp_enter_time_wait(c);
-        break;
+        waitq_wake_all(&c->readers);
+        tcp_send_ack(c);
+        tcp_enter_time_wait(c);                  /* the TCB goes; the caller holds it */
+        return;
     default:
         break;
     }
@@ -357,25 +338,47 @@ static void process_ack(struct tcp_conn *c, struct tcp_segment *seg, enum tcp_ac
     update_window(c, seg);
 }
 
-/* RFC 6191: a SYN for a TIME-WAIT 4-tuple may start a new incarnation. True when it did. */
-static bool time_wait_syn(struct tcp_conn *c, struct tcp_segment *seg)
+void tcp_send_invalid_ack(struct tcp_conn *c, const struct tcp_segment *seg)
 {
-    struct tcp_time_wait_info tw = { .rcv_nxt = c->rcv_nxt, .has_timestamps = c->ts_ok,
-                                     .ts_recent = c->ts_recent };
-    bool seg_ts = seg->opts.present & TCP_OPTF_TIMESTAMPS;
-    if (!tcp_time_wait_reuse_ok(&tw, seg->h.seq, seg_ts, seg->opts.ts_val))
+    bool data = seg->len && !(seg->h.flags & TCP_FLAG_SYN);
+    if (!data && !tcp_invalid_ack_allow(&c->next_oow_ack_ns, c->ts->cfg.invalid_ack_interval_ns,
+                                        tcp_now())) {
+        stats_of(c)->rx_invalid_ack_throttled++;
+        return;
+    }
+    tcp_send_ack(c);
+}
+
+/* RFC 9293 3.10.7.4 (SYN-RECEIVED): the peer's SYN again means our SYN-ACK was lost; answer with
+ * the SYN-ACK at once rather than a bare ACK, which a peer in SYN-SENT can only reset. Limited
+ * like any answer to an old segment (a forger could otherwise make us repeat it at will). */
+static bool syn_received_syn_again(struct tcp_conn *c, const struct tcp_segment *seg)
+{
+    uint8_t f = seg->h.flags;
+    if (c->state != TCPS_SYN_RECEIVED || (f & (TCP_FLAG_ACK | TCP_FLAG_RST | TCP_FLAG_FIN)) ||
+        !(f & TCP_FLAG_SYN) || seg->h.seq != c->irs)
         return false;
-    struct tcp_stack *ts = c->ts;
-    struct tcp_listener *l = tcp_listener_lookup(ts, c->ep.local_port);
-    if (!l || l->closed)
-        return false;
-    ts->stack->tcp_stats.rx_timewait_reuse++;
-    tcp_conn_terminate(c, 0);
-    tcp_listen_input(l, seg);
+    stats_of(c)->rx_syn_retransmitted++;
+    if (!tcp_invalid_ack_allow(&c->next_oow_ack_ns, c->ts->cfg.invalid_ack_interval_ns, tcp_now()))
+        stats_of(c)->rx_invalid_ack_throttled++;
+    else
+        tcp_send_syn(c);
     return true;
 }
 
+static void conn_input(struct tcp_conn *c, struct tcp_segment *seg);
+
 void tcp_conn_input(struct tcp_conn *c, struct tcp_segment *seg)
+{
+    /* Held while the segment is processed: a step may end the connection (reset, TIME_WAIT,
+     * data for a closed handle) and the later steps only look at c->state then. */
+    c->waiters++;
+    conn_input(c, seg);
+    c->waiters--;
+    tcp_conn_maybe_free(c);
+}
+
+static void conn_input(struct tcp_conn *c, struct tcp_segment *seg)
 {
     c->stats.segs_in++;
     uint8_t f = seg->h.flags;
@@ -383,8 +386,7 @@ void tcp_conn_input(struct tcp_conn *c, struct tcp_segment *seg)
         syn_sent_input(c, seg);
         return;
     }
-    if (c->state == TCPS_TIME_WAIT && (f & TCP_FLAG_SYN) && !(f & (TCP_FLAG_ACK | TCP_FLAG_RST)) &&
-        time_wait_syn(c, seg))
+    if (syn_received_syn_again(c, seg))
         return;
     uint32_t rcv_wnd = tcp_window_left(c->rcv_adv, c->rcv_nxt);
     /* RFC 7323 3.2: once timestamps are in use, every segment but a RST carries them; one that
@@ -399,7 +401,7 @@ void tcp_conn_input(struct tcp_conn *c, struct tcp_segment *seg)
                         f & TCP_FLAG_RST)) {
         stats_of(c)->rx_paws_rejected++;
         if (!(f & TCP_FLAG_RST))
-            tcp_send_ack(c);
+            tcp_send_invalid_ack(c, seg);
         return;
     }
     /* RFC 5961 3.2: RST only at exactly RCV.NXT; elsewhere in the window a challenge ACK. */
@@ -409,8 +411,7 @@ void tcp_conn_input(struct tcp_conn *c, struct tcp_segment *seg)
             stats_of(c)->rx_rst_accepted++;
             if (c->state == TCPS_SYN_RECEIVED && c->listener) {
                 tcp_conn_terminate(c, -ECONNREFUSED);   /* back to LISTEN: the child goes */
-            } else if (c->state == TCPS_CLOSING || c->state == TCPS_LAST_ACK ||
-                       c->state == TCPS_TIME_WAIT) {
+            } else if (c->state == TCPS_CLOSING || c->state == TCPS_LAST_ACK) {
                 tcp_conn_terminate(c, 0);
             } else {
                 stats_of(c)->conn_reset_by_peer++;
@@ -429,7 +430,7 @@ void tcp_conn_input(struct tcp_conn *c, struct tcp_segment *seg)
     /* RFC 9293 3.10.7.4 first check: sequence acceptability. */
     if (!tcp_seq_acceptable(seg->h.seq, seg->seg_len, c->rcv_nxt, rcv_wnd)) {
         stats_of(c)->rx_unacceptable++;
-        tcp_send_ack(c);
+        tcp_send_invalid_ack(c, seg);
         return;
     }
     /* RFC 5961 4.2: a SYN in a synchronized state gets a challenge ACK, whatever its sequence. */
@@ -450,6 +451,7 @@ void tcp_conn_input(struct tcp_conn *c, struct tcp_segment *seg)
     }
     c->last_rx_ns = tcp_now();
     c->keepalive_sent = 0;
+    c->probes_unanswered = 0;
     if (c->state == TCPS_SYN_RECEIVED) {
         if (!tcp_syn_received_ack_acceptable(seg->h.ack, c->snd_una, c->snd_nxt)) {
             stats_of(c)->rx_bad_ack++;
@@ -469,7 +471,7 @@ void tcp_conn_input(struct tcp_conn *c, struct tcp_segment *seg)
         enum tcp_ack_verdict v = tcp_ack_check(seg->h.ack, c->snd_una, c->snd_nxt, c->max_snd_wnd);
         if (v == TCP_ACK_TOO_NEW) {
             stats_of(c)->rx_bad_ack++;
-            tcp_send_ack(c);
+            tcp_send_invalid_ack(c, seg);
             return;
         }
         if (v == TCP_ACK_TOO_OLD) {
@@ -487,19 +489,12 @@ void tcp_conn_input(struct tcp_conn *c, struct tcp_segment *seg)
             tcp_set_state(c, TCPS_FIN_WAIT_2);
             tcp_idle_rearm(c);
         } else if (c->state == TCPS_CLOSING) {
-            tcp_enter_time_wait(c);
+            tcp_enter_time_wait(c);              /* the record answers from now on */
+            return;
         } else if (c->state == TCPS_LAST_ACK) {
             tcp_conn_terminate(c, 0);
             return;
         }
-    }
-    if (c->state == TCPS_TIME_WAIT) {
-        /* RFC 9293 3.10.7.4: a retransmitted FIN is acknowledged and restarts the 2*MSL wait. */
-        if (f & TCP_FLAG_FIN) {
-            tcp_send_ack(c);
-            timer_arm(&c->idle_timer, tcp_now() + 2 * c->ts->cfg.msl_ns);
-        }
-        return;
     }
     /* Data and FIN (seventh and eighth steps), trimmed to the window. */
     struct tcp_trim trim = tcp_seq_trim(seg->h.seq, seg->seg_len, c->rcv_nxt, rcv_wnd);
@@ -542,6 +537,8 @@ void tcp_conn_input(struct tcp_conn *c, struct tcp_segment *seg)
     if (fin && !c->fin_received) {
         if (seq + len == c->rcv_nxt) {
             fin_received(c);
+            if (c->state == TCPS_CLOSED)
+                return;                          /* TIME_WAIT: the record took over */
         } else {
             /* RFC 9293 3.10.7.4 eighth step: a FIN is processed only at RCV.NXT; one that arrives
              * ahead of missing data is kept with the out-of-order data, not thrown away. */
@@ -554,6 +551,8 @@ void tcp_conn_input(struct tcp_conn *c, struct tcp_segment *seg)
         }
     } else if (c->fin_pending && !c->fin_received && c->rcv_nxt == c->fin_seq) {
         fin_received(c);                         /* the gap before the remembered FIN filled */
+        if (c->state == TCPS_CLOSED)
+            return;
     }
     tcp_output(c);
 }

@@ -5,7 +5,9 @@
  *   tcp_input.c   segment arrival in RFC 9293 3.10.7 order for synchronized and opening states
  *   tcp_listen.c  listeners: SYN handling, half-open bound, SYN cookies, accept backlog
  *   tcp_output.c  segment construction: data (Nagle, window, MSS), ACKs, SYN, FIN, RST
- *   tcp_timer.c   retransmission, persist, delayed ACK, keepalive, TIME_WAIT
+ *   tcp_pmtu.c    the send MSS against the path MTU: lowered by ICMP, raised when it expires
+ *   tcp_timer.c   retransmission, persist, delayed ACK, keepalive, orphan bounds
+ *   tcp_timewait.c TIME_WAIT as compact records in their own bounded table (not TCBs)
  *   tcp_api.c     the fiber API of net/tcp.h
  *
  * Pure pieces come from their own modules: sequence arithmetic (tcp_seq.h), header and option
@@ -39,6 +41,10 @@
 #include "sched/sched.h"
 
 #define TCP_HASH_BUCKETS 256u
+/* TIME_WAIT records outnumber TCBs on a server that closes first: a wider table keeps chains short. */
+#define TCP_TW_HASH_BUCKETS 2048u
+/* The default bound on TIME_WAIT records (cfg.max_time_wait): ~100 bytes each. */
+#define TCP_DEFAULT_MAX_TIME_WAIT 8192u
 #define TCP_MAX_BACKLOG 1024u
 #define TCP_DEFAULT_KEEPIDLE_NS (7200ull * 1000000000ull)
 #define TCP_DEFAULT_KEEPINTVL_NS (75ull * 1000000000ull)
@@ -55,6 +61,23 @@
  * peer's ACK clock into a probe. */
 #define TCP_TLP_WCDELACK_NS (200ull * TCP_NS_PER_MS)
 #define TCP_TLP_MIN_NS (10ull * TCP_NS_PER_MS)
+
+/* A TIME_WAIT connection, kept as a compact record once its TCB is gone (tcp_timewait.c): what is
+ * needed to re-ACK a retransmitted FIN, judge a new SYN (RFC 6191) and apply PAWS, nothing more.
+ * About 100 bytes against a TCB's several KiB and buffers. */
+struct tcp_tw {
+    struct list_node hash_link;                  /* ts->tw_buckets[] */
+    struct list_node age_link;                   /* ts->tw_age: oldest (first to expire) first */
+    struct tcp_endpoints ep;
+    uint64_t expires_ns;                         /* 2*MSL after the last FIN we acknowledged */
+    uint64_t next_ack_ns;                        /* invalid-segment ACK rate limit */
+    uint64_t ts_recent_time;
+    uint32_t snd_nxt, rcv_nxt;                   /* our FIN's end, the peer's FIN's end */
+    uint32_t ts_recent, ts_offset;
+    uint32_t rcv_wnd;                            /* the window we last offered, bytes */
+    uint8_t rcv_wscale;
+    bool ts_ok;
+};
 
 struct tcp_listener;
 
@@ -75,7 +98,11 @@ struct tcp_stack {
     struct list_node buckets[TCP_HASH_BUCKETS];  /* struct tcp_conn.hash_link by 4-tuple */
     struct list_node conns;                      /* every TCB, struct tcp_conn.link */
     struct list_node listeners;                  /* struct tcp_listener.link */
-    unsigned conn_count, half_open, time_wait, listener_count;
+    unsigned conn_count, half_open, listener_count;  /* conn_count: TCBs, max_connections */
+    struct list_node tw_buckets[TCP_TW_HASH_BUCKETS]; /* struct tcp_tw.hash_link by 4-tuple */
+    struct list_node tw_age;                     /* struct tcp_tw.age_link, oldest first */
+    unsigned tw_count;                           /* at most cfg.max_time_wait */
+    struct timer tw_timer;                       /* at the oldest record's expiry */
     struct tcp_buf_budget budget;
     struct tcp_isn_secret isn_secret;
     struct tcp_syncookie_secret cookie_secret;
@@ -96,6 +123,7 @@ struct tcp_listener {
     struct waitq acceptors;
     unsigned waiters;
     bool closed, released;
+    size_t sndbuf, rcvbuf;                       /* for children; 0: the stack default */
 };
 
 struct tcp_conn {
@@ -109,7 +137,8 @@ struct tcp_conn {
     int error;                                   /* why it ended (negative errno) */
     bool user_owned;                             /* a handle is out (not closed/aborted) */
     bool rd_shut, wr_shut;
-    unsigned waiters;                            /* fibers inside API calls on it */
+    unsigned waiters;                            /* fibers inside API calls on it, and
+                                                    tcp_conn_input while it runs: holds the TCB */
     struct waitq readers, writers, openers;
 
     /* RFC 9293 3.3.1 send sequence variables */
@@ -160,6 +189,10 @@ struct tcp_conn {
     struct timer idle_timer;                     /* keepalive, TIME_WAIT, FIN_WAIT_2, open timeout */
     bool persist;                                /* rtx_timer is the persist timer */
     unsigned persist_backoff;
+    uint64_t persist_start_ns;                   /* when the peer's window closed (user timeout) */
+    unsigned probes_unanswered;                  /* window probes since the peer's last ACK */
+    uint64_t next_oow_ack_ns;                    /* invalid-segment ACK rate limit (RFC 5961 10) */
+    uint32_t path_mtu;                           /* the path MTU the MSS was computed from */
     unsigned retries;                            /* consecutive timeouts */
     uint64_t first_timeout_ns;                   /* when the current run of timeouts began */
     unsigned unacked_segs;                       /* full segments received since our last ACK */
@@ -179,8 +212,15 @@ struct tcp_conn {
 /* ---- tcp.c ---- */
 struct tcp_stack *tcp_stack_of(struct netstack *s);
 struct tcp_conn *tcp_conn_lookup(struct tcp_stack *ts, const struct tcp_endpoints *ep);
-/* A new TCB in CLOSED (not hashed), or NULL (limit or memory; counted). */
-struct tcp_conn *tcp_conn_create(struct tcp_stack *ts, const struct tcp_endpoints *ep);
+/* The keyed hash of a 4-tuple (not steerable by peers); equality of 4-tuples. */
+uint32_t tcp_endpoints_hash(const struct tcp_stack *ts, const struct tcp_endpoints *ep);
+bool tcp_same_endpoints(const struct tcp_endpoints *a, const struct tcp_endpoints *b);
+/* A new TCB in CLOSED (not hashed), or NULL (limit or memory; counted). sizes: the buffers (NULL
+ * or 0: the stack defaults); the window scale offered in our SYN follows the receive buffer. */
+struct tcp_conn *tcp_conn_create(struct tcp_stack *ts, const struct tcp_endpoints *ep,
+                                 const struct tcp_buffer_sizes *sizes);
+/* The window scale for a receive buffer of `bytes` (0: the stack default), for SYN and cookie. */
+uint8_t tcp_wscale_for_rcvbuf(const struct tcp_stack *ts, size_t bytes);
 void tcp_conn_hash(struct tcp_conn *c);
 void tcp_set_state(struct tcp_conn *c, enum tcp_conn_state state);
 /* The connection is over (error set by the caller): timers stopped, buffers freed, waiters woken,
@@ -189,7 +229,9 @@ void tcp_conn_terminate(struct tcp_conn *c, int error);
 /* Frees the TCB if nothing holds it any more. Returns true if freed. */
 bool tcp_conn_maybe_free(struct tcp_conn *c);
 /* Initial per-connection values from the stack configuration (buffers, options, MSS, RTO). */
-int tcp_conn_setup(struct tcp_conn *c);
+int tcp_conn_setup(struct tcp_conn *c, const struct tcp_buffer_sizes *sizes);
+/* The 4-tuple is taken by a TCB or a TIME_WAIT record. */
+bool tcp_endpoints_taken(struct tcp_stack *ts, const struct tcp_endpoints *ep);
 bool tcp_port_in_use(struct tcp_stack *ts, uint16_t port);
 struct tcp_listener *tcp_listener_lookup(struct tcp_stack *ts, uint16_t port);
 /* The current TSval for c. */
@@ -213,6 +255,11 @@ struct tcp_segment {
     struct pbuf *payload;
 };
 void tcp_conn_input(struct tcp_conn *c, struct tcp_segment *seg);
+/* The ACK answering an out-of-window, PAWS-failed or otherwise invalid segment, rate-limited per
+ * connection to one per invalid_ack_interval (RFC 5961 10; Linux tcp_invalid_ratelimit). A segment
+ * carrying data is always answered: the sender's loss recovery needs the duplicate ACK, and data
+ * cannot start an ACK loop. */
+void tcp_send_invalid_ack(struct tcp_conn *c, const struct tcp_segment *seg);
 /* Negotiated options from the peer's SYN (MSS, window scale, SACK-permitted, timestamps). */
 void tcp_apply_syn_options(struct tcp_conn *c, const struct tcp_options *o);
 /* The handshake completed: ESTABLISHED, congestion control and SACK start, openers wake. */
@@ -229,6 +276,8 @@ void tcp_listener_child_established(struct tcp_conn *c);
 /* A passive child died before accept. */
 void tcp_listener_child_gone(struct tcp_conn *c);
 void tcp_listener_shutdown(struct tcp_listener *l);
+/* NULL or every size 0 or within 4 KiB .. 16 MiB. */
+bool tcp_buffer_sizes_valid(const struct tcp_buffer_sizes *sizes);
 
 /* ---- tcp_output.c ---- */
 /* Sends what the windows, Nagle and the queue allow (and a pending ACK if nothing else). */
@@ -241,6 +290,8 @@ void tcp_send_syn(struct tcp_conn *c);           /* SYN or SYN-ACK per state */
 void tcp_pmtu_changed(struct tcp_conn *c);
 /* The effective send MSS from the peer's MSS, the path MTU and the options in use. */
 void tcp_update_mss(struct tcp_conn *c);
+/* Before sending: an MSS lowered by a path MTU estimate that has since expired is raised again. */
+void tcp_pmtu_recheck(struct tcp_conn *c);
 /* A zero-length segment with SEQ = SND.UNA - 1, which the peer must answer with an ACK carrying
  * its window (zero-window probe, keepalive: RFC 9293 3.8.6.1, RFC 1122 4.2.3.6). */
 void tcp_send_probe(struct tcp_conn *c);
@@ -268,6 +319,21 @@ void tcp_rtx_stop(struct tcp_conn *c);
 void tcp_persist_arm(struct tcp_conn *c);
 void tcp_delack_schedule(struct tcp_conn *c);    /* a segment arrived: ACK now or later */
 void tcp_idle_rearm(struct tcp_conn *c);         /* keepalive per options and state */
+/* The application closed the connection and it is still sending its FIN (FIN_WAIT_1, CLOSING,
+ * LAST_ACK): its retransmissions and window probes are bounded by cfg.orphan_retries. */
+bool tcp_conn_orphaned(const struct tcp_conn *c);
+
+/* ---- tcp_timewait.c ---- */
+void tcp_tw_init(struct tcp_stack *ts);
+void tcp_tw_shutdown(struct tcp_stack *ts);
+/* Drops the oldest records until at most cfg.max_time_wait remain (after tcp_set_config). */
+void tcp_tw_trim(struct tcp_stack *ts);
+/* c entered TIME_WAIT: its state moves to a compact record (reusing the oldest record when the
+ * table is full) and the TCB is terminated (a handle still held sees CLOSED, error 0). c may be
+ * freed: the caller must not touch it afterwards unless it holds the TCB. */
 void tcp_enter_time_wait(struct tcp_conn *c);
+struct tcp_tw *tcp_tw_lookup(struct tcp_stack *ts, const struct tcp_endpoints *ep);
+/* A segment for a TIME_WAIT 4-tuple (RFC 9293 3.10.7.4, RFC 1337, RFC 6191). Does not own p. */
+void tcp_tw_input(struct tcp_stack *ts, struct tcp_tw *tw, struct tcp_segment *seg);
 
 #endif

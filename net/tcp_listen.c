@@ -5,7 +5,10 @@
  * clients. Children that complete the handshake wait for tcp_accept in a queue bounded by the
  * backlog; SYNs arriving while it is full are dropped (the client retries). Segments for a
  * listener that are not SYNs: a RST is ignored, an ACK either completes a cookie handshake or is
- * answered with a RST (RFC 9293 3.10.7.2).
+ * answered with a RST (RFC 9293 3.10.7.2). A valid cookie ACK that finds max_connections reached
+ * is refused with a RST (counted), not dropped: the peer believes it is connected. Children get
+ * the listener's buffer sizes (tcp_listener_set_buffers), and the window scale offered in the
+ * SYN-ACK, cookie or not, follows that receive buffer.
  */
 #include "net/tcp_internal.h"
 
@@ -27,10 +30,17 @@ static struct tcp_endpoints seg_endpoints(const struct tcp_segment *seg)
                                    .local_port = seg->h.dst_port, .remote_port = seg->h.src_port };
 }
 
-static uint8_t our_wscale(const struct tcp_stack *ts)
+/* The scale offered to the listener's clients: from the receive buffer its children get. */
+static uint8_t our_wscale(const struct tcp_listener *l)
 {
-    size_t cap = ALIGN_UP(ts->cfg.rcvbuf_default, (size_t)TCP_BUF_CHUNK);
-    return tcp_wscale_for_buffer((uint32_t)cap);
+    return tcp_wscale_for_rcvbuf(l->ts, l->rcvbuf);
+}
+
+static const struct tcp_buffer_sizes *child_sizes(const struct tcp_listener *l,
+                                                  struct tcp_buffer_sizes *out)
+{
+    *out = (struct tcp_buffer_sizes){ .sndbuf = l->sndbuf, .rcvbuf = l->rcvbuf };
+    return out;
 }
 
 static uint16_t our_mss(const struct tcp_stack *ts)
@@ -62,7 +72,7 @@ static void send_cookie(struct tcp_listener *l, const struct tcp_segment *seg)
      * blocks we would then misread (RFC 7323 2.2: scaling applies only when both sides sent it). */
     if (out.send_wscale) {
         reply.present |= TCP_OPTF_WSCALE;
-        reply.wscale = our_wscale(ts);
+        reply.wscale = our_wscale(l);
     }
     if (out.send_sack_permitted)
         reply.present |= TCP_OPTF_SACK_PERMITTED;
@@ -71,7 +81,7 @@ static void send_cookie(struct tcp_listener *l, const struct tcp_segment *seg)
         reply.ts_val = out.tsval;
         reply.ts_ecr = o->ts_val;
     }
-    uint32_t wnd = min(ts->cfg.rcvbuf_default, (size_t)0xffff);
+    uint32_t wnd = min(l->rcvbuf ? l->rcvbuf : ts->cfg.rcvbuf_default, (size_t)0xffff);
     lstats(l)->rx_syncookies_sent++;
     tcp_send_raw(ts, &ep, out.iss, seg->h.seq + 1, TCP_FLAG_SYN | TCP_FLAG_ACK, (uint16_t)wnd, &reply,
                  NULL, 0, 0);
@@ -95,9 +105,20 @@ static void cookie_ack(struct tcp_listener *l, struct tcp_segment *seg)
         lstats(l)->rx_listen_overflow++;
         return;
     }
-    struct tcp_conn *c = tcp_conn_create(ts, &ep);
-    if (!c)
+    /* The peer believes the connection open (it may be sending a request now): silence would
+     * leave it waiting for a retransmission timeout or worse, so say no with a RST. TIME_WAIT
+     * records no longer hold TCB slots, so this means max_connections live connections. */
+    if (ts->conn_count >= ts->cfg.max_connections) {
+        lstats(l)->rx_syncookies_conn_limit++;
+        tcp_send_rst_reply(ts, seg);
         return;
+    }
+    struct tcp_buffer_sizes sizes;
+    struct tcp_conn *c = tcp_conn_create(ts, &ep, child_sizes(l, &sizes));
+    if (!c) {
+        tcp_send_rst_reply(ts, seg);             /* out of memory (counted): refuse, as above */
+        return;
+    }
     struct tcp_options o = { .present = TCP_OPTF_MSS, .mss = g.mss };
     if (g.has_wscale) {
         o.present |= TCP_OPTF_WSCALE;
@@ -118,7 +139,7 @@ static void cookie_ack(struct tcp_listener *l, struct tcp_segment *seg)
     c->adv_mss = our_mss(ts);
     tcp_apply_syn_options(c, &o);
     if (c->ws_ok)
-        c->rcv_wscale = our_wscale(ts);
+        c->rcv_wscale = our_wscale(l);           /* what the cookie's SYN-ACK offered */
     c->rcv_adv = c->rcv_nxt + min((uint32_t)c->rcvbuf.capacity, 0xffffu);
     c->user_owned = true;                        /* for the acceptor */
     c->listener = l;
@@ -164,7 +185,8 @@ void tcp_listen_input(struct tcp_listener *l, struct tcp_segment *seg)
         return;
     }
     struct tcp_endpoints ep = seg_endpoints(seg);
-    struct tcp_conn *c = tcp_conn_create(ts, &ep);
+    struct tcp_buffer_sizes sizes;
+    struct tcp_conn *c = tcp_conn_create(ts, &ep, child_sizes(l, &sizes));
     if (!c)
         return;
     c->irs = seg->h.seq;
@@ -300,4 +322,21 @@ void tcp_listener_close(struct tcp_listener *l)
 uint16_t tcp_listener_port(const struct tcp_listener *l)
 {
     return l->port;
+}
+
+bool tcp_buffer_sizes_valid(const struct tcp_buffer_sizes *sizes)
+{
+    if (!sizes)
+        return true;
+    return (sizes->sndbuf == 0 || (sizes->sndbuf >= 4096 && sizes->sndbuf <= TCP_BUF_MAX_CAPACITY)) &&
+           (sizes->rcvbuf == 0 || (sizes->rcvbuf >= 4096 && sizes->rcvbuf <= TCP_BUF_MAX_CAPACITY));
+}
+
+int tcp_listener_set_buffers(struct tcp_listener *l, const struct tcp_buffer_sizes *sizes)
+{
+    if (!sizes || !tcp_buffer_sizes_valid(sizes))
+        return -EINVAL;
+    l->sndbuf = sizes->sndbuf;
+    l->rcvbuf = sizes->rcvbuf;
+    return 0;
 }

@@ -359,6 +359,7 @@ void tcp_output(struct tcp_conn *c)
         return;
     if (c->state == TCPS_SYN_SENT || c->state == TCPS_SYN_RECEIVED)
         return;
+    tcp_pmtu_recheck(c);
     while (can_send_data(c)) {
         struct tcp_cc_tx_ctx ctx = {
             .now_ns = tcp_now(),

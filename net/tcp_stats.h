@@ -39,9 +39,17 @@
     X(rx_syncookies_bad)    /* ACKs to a listener with an invalid cookie: RST */              \
     X(rx_half_open_full)    /* SYN dropped: half-open queue full, cookies off */               \
     X(rx_timewait_reuse)    /* SYN accepted on a TIME_WAIT 4-tuple (RFC 6191) */               \
+    X(rx_timewait_rst_ignored) /* RST to a TIME_WAIT 4-tuple: ignored (RFC 1337) */            \
+    X(rx_timewait_fin_acked) /* retransmitted FIN in TIME_WAIT: re-ACKed, 2*MSL restarted */   \
+    X(rx_timewait_acked)    /* other segment in TIME_WAIT answered with an ACK (rate-limited) */ \
+    X(rx_timewait_dropped)  /* bare ACK (or rate-limited segment) in TIME_WAIT: dropped */      \
+    X(rx_syn_retransmitted) /* SYN again in SYN_RECEIVED: SYN-ACK resent (RFC 9293 3.10.7.4) */ \
+    X(rx_invalid_ack_throttled) /* ACK to an invalid segment suppressed (RFC 5961 10) */       \
+    X(rx_syncookies_conn_limit) /* valid cookie ACK, max_connections reached: RST */          \
     X(rx_icmp_errors)       /* ICMP errors about our segments */                               \
     X(rx_icmp_ignored)      /* ... not matching a TCB or outside SND.UNA..SND.NXT (RFC 5927) */ \
     X(rx_pmtu_updates)      /* MSS lowered after fragmentation needed (RFC 1191) */             \
+    X(pmtu_mss_raised)      /* MSS raised again after the path MTU estimate expired */          \
     X(rx_no_memory)         /* segments dropped for want of memory */                          \
     X(tx_segments)                                                                             \
     X(tx_data_segments)                                                                        \
@@ -66,6 +74,12 @@
     X(conn_timed_out)       /* retransmissions or keepalives exhausted */                     \
     X(conn_aborted)         /* reset by us: abort, close with unread data, shutdown */        \
     X(conn_limit)           /* new TCB refused: max_connections */                            \
+    X(conn_persist_timeout) /* zero window probed beyond the user timeout: reset */           \
+    X(conn_orphan_reaped)   /* closed connection past orphan_retries sending its FIN: reset */ \
+    X(conn_fin_wait_2_timeout) /* closed connection whose peer never sent its FIN */          \
+    X(time_wait_entered)    /* connections that entered TIME_WAIT (records made) */           \
+    X(time_wait_recycled)   /* ... that reused the oldest record: the table was full */       \
+    X(time_wait_no_memory)  /* ... that got no record (out of memory): closed at once */      \
     X(buffer_limit)         /* bytes refused by the per-connection or global buffer bounds */
 
 struct tcp_stats {

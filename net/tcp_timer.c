@@ -3,14 +3,22 @@
  *   rtx_timer    retransmission (RFC 6298 5: armed while data is outstanding, RTO from tcp_rtt,
  *                doubled on expiry), SYN/SYN-ACK retransmission, and, when nothing is outstanding
  *                but data waits for a closed window, the persist timer (RFC 9293 3.8.6.1,
- *                RFC 1122 4.2.2.17: probes backing off exponentially up to 60 s, never giving up
- *                while the peer keeps answering).
+ *                RFC 1122 4.2.2.17: probes backing off exponentially up to 60 s; while the peer
+ *                keeps answering they go on, but no longer than the user timeout (RFC 9293
+ *                3.8.3, as Linux's TCP_USER_TIMEOUT) nor, once the application closed the
+ *                connection, than orphan_retries probes; max_retransmits unanswered probes in
+ *                a row end it too).
  *   delack_timer the delayed ACK (RFC 1122 4.2.3.2: at most 0.5 s, configurable 40..200 ms here;
  *                an ACK at least every second full-sized segment).
  *   idle_timer   keepalive (RFC 1122 4.2.3.6: off by default, idle 2 h, interval 75 s, 9 probes),
- *                TIME_WAIT's 2*MSL (RFC 9293 3.6.1) and the bound on an orphaned FIN_WAIT_2.
+ *                and the bound on an orphaned FIN_WAIT_2 (TIME_WAIT has its own table and timer,
+ *                tcp_timewait.c).
  * A connection dies after max_retransmits timeouts in a row (or the user timeout, RFC 9293
- * 3.8.3), or syn_retransmits for an open.
+ * 3.8.3), or syn_retransmits for an open. An orphan (closed by the application, still sending its
+ * FIN: FIN_WAIT_1, CLOSING, LAST_ACK) dies after orphan_retries retransmission timeouts or window
+ * probes (Linux's tcp_orphan_retries), an orphaned FIN_WAIT_2 after TCP_FIN_WAIT_2_TIMEOUT_NS
+ * (tcp_fin_timeout): nobody is left to wait for it, and its send buffer counts against every
+ * other connection's budget.
  */
 #include "net/tcp_internal.h"
 
@@ -130,8 +138,24 @@ void tcp_rtx_stop(struct tcp_conn *c)
     c->retries = 0;
 }
 
+bool tcp_conn_orphaned(const struct tcp_conn *c)
+{
+    return !c->user_owned && (c->state == TCPS_FIN_WAIT_1 || c->state == TCPS_CLOSING ||
+                              c->state == TCPS_LAST_ACK);
+}
+
+/* Gives up on the connection: RST (the peer may still be there) and the end. */
+static void give_up(struct tcp_conn *c, uint64_t *counter)
+{
+    (*counter)++;
+    tcp_send_rst_conn(c);
+    tcp_conn_terminate(c, -ETIMEDOUT);
+}
+
 void tcp_persist_arm(struct tcp_conn *c)
 {
+    if (!c->persist && c->persist_backoff == 0)
+        c->persist_start_ns = tcp_now();         /* a new zero-window episode */
     uint64_t interval = tcp_rtt_rto(&c->rtt);
     for (unsigned i = 0; i < c->persist_backoff && interval < TCP_PERSIST_MAX_NS; i++)
         interval *= 2;
@@ -147,6 +171,8 @@ static bool retries_exhausted(struct tcp_conn *c)
     bool opening = c->state == TCPS_SYN_SENT || c->state == TCPS_SYN_RECEIVED;
     if (c->retries == 1)
         c->first_timeout_ns = tcp_now();
+    if (tcp_conn_orphaned(c) && c->retries > cfg->orphan_retries)
+        return true;
     if (c->user_timeout_ns && !opening)
         return tcp_now() - c->first_timeout_ns >= c->user_timeout_ns;
     return c->retries > (opening ? cfg->syn_retransmits : cfg->max_retransmits);
@@ -154,6 +180,18 @@ static bool retries_exhausted(struct tcp_conn *c)
 
 static void persist_expired(struct tcp_conn *c)
 {
+    struct tcp_stats *st = &c->ts->stack->tcp_stats;
+    /* RFC 9293 3.8.3: the user timeout covers a peer that answers every probe with a zero window
+     * as much as one that does not answer (RFC 1122 4.2.2.17 keeps probing only "as long as the
+     * receiving TCP continues to send acknowledgments" within what the user allows). */
+    if (c->user_timeout_ns && tcp_now() - c->persist_start_ns >= c->user_timeout_ns) {
+        give_up(c, &st->conn_persist_timeout);
+        return;
+    }
+    if (tcp_conn_orphaned(c) && c->persist_backoff >= c->ts->cfg.orphan_retries) {
+        give_up(c, &st->conn_orphan_reaped);
+        return;
+    }
     c->persist = false;
     uint32_t room = tcp_window_left(c->snd_una + c->snd_wnd, c->snd_nxt);
     if (room) {
@@ -161,6 +199,13 @@ static void persist_expired(struct tcp_conn *c)
          * 3.8.6.2.1's override timeout). */
         tcp_force_send(c, room);
     } else {
+        /* RFC 1122 4.2.2.17 keeps probing while the peer answers; a peer that answers none of
+         * max_retransmits probes is gone (as Linux's tcp_retries2 bound on window probes). */
+        if (c->probes_unanswered >= c->ts->cfg.max_retransmits) {
+            give_up(c, &st->conn_timed_out);
+            return;
+        }
+        c->probes_unanswered++;
         c->stats.zero_window_probes++;
         c->ts->stack->tcp_stats.tx_window_probes++;
         tcp_send_probe(c);
@@ -192,7 +237,10 @@ static void rtx_expired(struct timer *t, void *arg)
     c->stats.rto_timeouts++;
     c->ts->stack->tcp_stats.rto_expirations++;
     if (retries_exhausted(c)) {
-        c->ts->stack->tcp_stats.conn_timed_out++;
+        if (tcp_conn_orphaned(c) && c->retries > c->ts->cfg.orphan_retries)
+            c->ts->stack->tcp_stats.conn_orphan_reaped++;
+        else
+            c->ts->stack->tcp_stats.conn_timed_out++;
         /* Tell the peer, in case only our side is cut off; but not from an open that never
          * completed: a half-open connection's peer may be a spoofed source (SYN flood), which a
          * RST would only hit as backscatter. Dropped silently, as Linux does. */
@@ -241,8 +289,6 @@ void tcp_idle_rearm(struct tcp_conn *c)
     if (!c->ts)
         return;
     switch (c->state) {
-    case TCPS_TIME_WAIT:
-        return;                              /* its 2*MSL deadline stands */
     case TCPS_FIN_WAIT_2:
         if (!c->user_owned) {
             timer_arm(&c->idle_timer, tcp_now() + TCP_FIN_WAIT_2_TIMEOUT_NS);
@@ -263,30 +309,14 @@ void tcp_idle_rearm(struct tcp_conn *c)
     }
 }
 
-void tcp_enter_time_wait(struct tcp_conn *c)
-{
-    tcp_set_state(c, TCPS_TIME_WAIT);
-    timer_cancel(&c->rtx_timer);
-    timer_cancel(&c->delack_timer);
-    c->persist = false;
-    /* RFC 9293 3.6.1: wait 2*MSL so old duplicates die and a lost final ACK can be resent. */
-    timer_arm(&c->idle_timer, tcp_now() + 2 * c->ts->cfg.msl_ns);
-    waitq_wake_all(&c->readers);
-    waitq_wake_all(&c->writers);
-}
-
 static void idle_expired(struct timer *t, void *arg)
 {
     (void)t;
     struct tcp_conn *c = arg;
     if (!c->ts)
         return;
-    if (c->state == TCPS_TIME_WAIT) {
-        tcp_conn_terminate(c, 0);
-        return;
-    }
     if (c->state == TCPS_FIN_WAIT_2 && !c->user_owned) {
-        c->ts->stack->tcp_stats.conn_timed_out++;
+        c->ts->stack->tcp_stats.conn_fin_wait_2_timeout++;
         tcp_conn_terminate(c, -ETIMEDOUT);
         return;
     }

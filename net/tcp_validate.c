@@ -135,3 +135,13 @@ bool tcp_challenge_ack_allow(struct tcp_challenge_limiter *l, uint64_t now_ns)
     l->budget--;
     return true;
 }
+
+bool tcp_invalid_ack_allow(uint64_t *next_ns, uint64_t interval_ns, uint64_t now_ns)
+{
+    if (interval_ns == 0)
+        return true;
+    if (*next_ns && now_ns < *next_ns)
+        return false;
+    *next_ns = now_ns + interval_ns;
+    return true;
+}

@@ -12,7 +12,8 @@
  *     TIME-WAIT 4-tuple (RFC 6191 2, RFC 1122 4.2.2.13);
  *   - ACK acceptability: SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT (RFC 5961 5.2);
  *   - SACK blocks that make sense for what we sent (RFC 2018 3, RFC 6675 5);
- *   - the challenge ACK rate limit, one per stack (RFC 5961 7).
+ *   - the challenge ACK rate limit, one per stack (RFC 5961 7);
+ *   - the invalid-segment ACK rate limit, one per connection (RFC 5961 10).
  * Tests: test/unit/test_tcp_validate.c.
  */
 #ifndef XENOLITH_NET_TCP_VALIDATE_H
@@ -124,5 +125,11 @@ struct tcp_challenge_limiter {
 void tcp_challenge_limiter_init(struct tcp_challenge_limiter *l, uint32_t limit_per_second);
 /* True if one more challenge ACK may be sent at now_ns (and counts it). */
 bool tcp_challenge_ack_allow(struct tcp_challenge_limiter *l, uint64_t now_ns);
+
+/* RFC 5961 10 (Linux's tcp_invalid_ratelimit): ACKs answering out-of-window or PAWS-failed
+ * segments are limited per connection, so two confused peers (or a forger) cannot ping-pong ACKs
+ * at line rate. *next_ns: when the next one may go (0 at first). True, and *next_ns moved on by
+ * interval_ns, if one may be sent at now_ns; interval 0: always. */
+bool tcp_invalid_ack_allow(uint64_t *next_ns, uint64_t interval_ns, uint64_t now_ns);
 
 #endif

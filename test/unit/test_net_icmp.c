@@ -241,32 +241,6 @@ static size_t our_quote(uint8_t *q, uint32_t from, uint32_t to, uint16_t total_l
     return 28;
 }
 
-/* RFC 1191 4: "fragmentation needed" with a next-hop MTU lowers the path MTU of the quoted
- * destination; RFC 1191 5: with MTU 0 (an old router) the next plateau below the quoted length is
- * used. A quote of someone else's datagram is ignored. */
-START_TEST(frag_needed_updates_pmtu)
-{
-    uint8_t q[64];
-    our_quote(q, OUR_IP, FAR_IP, 1500);
-    inject_icmp(cap.dev.mac, OUR_IP, ICMP_DEST_UNREACHABLE, ICMP_UNREACH_FRAG_NEEDED, 1400, q, 28, false);
-    ck_assert_uint_eq(ipv4_path_mtu(s, FAR_IP), 1400);
-    ck_assert_uint_eq(s->icmp_stats.rx_frag_needed, 1);
-
-    our_quote(q, OUR_IP, IP4_ADDR(192, 0, 2, 8), 1400);
-    inject_icmp(cap.dev.mac, OUR_IP, ICMP_DEST_UNREACHABLE, ICMP_UNREACH_FRAG_NEEDED, 0, q, 28, false);
-    ck_assert_uint_eq(ipv4_path_mtu(s, IP4_ADDR(192, 0, 2, 8)), 1006);
-
-    our_quote(q, IP4_ADDR(10, 0, 0, 9), IP4_ADDR(192, 0, 2, 9), 1500);
-    inject_icmp(cap.dev.mac, OUR_IP, ICMP_DEST_UNREACHABLE, ICMP_UNREACH_FRAG_NEEDED, 600, q, 28, false);
-    ck_assert_uint_eq(ipv4_path_mtu(s, IP4_ADDR(192, 0, 2, 9)), 1500);
-    ck_assert_uint_eq(s->icmp_stats.rx_bad_quote, 1);
-
-    /* Shorter than a header + 8 bytes: not believable. */
-    inject_icmp(cap.dev.mac, OUR_IP, ICMP_DEST_UNREACHABLE, ICMP_UNREACH_FRAG_NEEDED, 600, q, 20, false);
-    ck_assert_uint_eq(s->icmp_stats.rx_bad_quote, 2);
-}
-END_TEST
-
 static unsigned errors_seen;
 static struct ipv4_icmp_error last_error;
 static void record_error(struct netstack *st, const struct ipv4_icmp_error *err)
@@ -279,10 +253,46 @@ static void discard_input(struct netstack *st, struct pbuf *p, const struct ipv4
     pbuf_free(p);
 }
 
+/* RFC 1191 4 with RFC 5927 4.1: ICMP hands "fragmentation needed" to the transport that sent the
+ * quoted datagram, with the next-hop MTU (RFC 1191 5: with MTU 0, from an old router, the next
+ * plateau below the quoted length), and never lowers the path MTU itself: only a transport that
+ * matched the quote to data in flight may (TCP does, test_tcp_pmtu.c). A UDP quote, which UDP
+ * cannot vouch for, changes nothing; a quote of someone else's datagram is ignored. Without the
+ * hand-off rule, a forged error about any UDP datagram lowered the path MTU for ten minutes. */
+START_TEST(frag_needed_goes_to_the_transport_first)
+{
+    errors_seen = 0;
+    uint8_t q[64];
+    our_quote(q, OUR_IP, FAR_IP, 1500);
+    inject_icmp(cap.dev.mac, OUR_IP, ICMP_DEST_UNREACHABLE, ICMP_UNREACH_FRAG_NEEDED, 1400, q, 28, false);
+    ck_assert_uint_eq(ipv4_path_mtu(s, FAR_IP), 1500);
+    ck_assert_uint_eq(s->icmp_stats.rx_frag_needed, 1);
+
+    ck_assert_int_eq(ipv4_register_protocol(s, 200, discard_input, record_error), 0);
+    fixture_ipv4_header(q, OUR_IP, IP4_ADDR(192, 0, 2, 8), 200, 1, IPV4_FLAG_DF, 1400 - 20);
+    memset(q + 20, 0xab, 8);
+    inject_icmp(cap.dev.mac, OUR_IP, ICMP_DEST_UNREACHABLE, ICMP_UNREACH_FRAG_NEEDED, 0, q, 28, false);
+    ck_assert_uint_eq(errors_seen, 1);
+    ck_assert_uint_eq(last_error.info, 1006);
+    ck_assert_uint_eq(ipv4_path_mtu(s, IP4_ADDR(192, 0, 2, 8)), 1500);
+
+    our_quote(q, IP4_ADDR(10, 0, 0, 9), IP4_ADDR(192, 0, 2, 9), 1500);
+    inject_icmp(cap.dev.mac, OUR_IP, ICMP_DEST_UNREACHABLE, ICMP_UNREACH_FRAG_NEEDED, 600, q, 28, false);
+    ck_assert_uint_eq(ipv4_path_mtu(s, IP4_ADDR(192, 0, 2, 9)), 1500);
+    ck_assert_uint_eq(s->icmp_stats.rx_bad_quote, 1);
+
+    /* Shorter than a header + 8 bytes: not believable. */
+    inject_icmp(cap.dev.mac, OUR_IP, ICMP_DEST_UNREACHABLE, ICMP_UNREACH_FRAG_NEEDED, 600, q, 20, false);
+    ck_assert_uint_eq(s->icmp_stats.rx_bad_quote, 2);
+    ck_assert_uint_eq(errors_seen, 1);
+}
+END_TEST
+
 /* RFC 1122 3.2.2.1: destination unreachable is passed to the transport that sent the datagram,
  * with the quoted header and ports. Redirects are ignored (counted). */
 START_TEST(errors_reach_transport_redirects_ignored)
 {
+    errors_seen = 0;
     ck_assert_int_eq(ipv4_register_protocol(s, 200, discard_input, record_error), 0);
     ck_assert_int_eq(ipv4_register_protocol(s, 200, discard_input, record_error), -EEXIST);
     uint8_t q[64];
@@ -319,7 +329,7 @@ static Suite *icmp_suite(void)
     tcase_add_test(tc, quote_limited_to_576);
     tcase_add_test(tc, errors_rate_limited);
     tcase_add_test(tc, token_bucket);
-    tcase_add_test(tc, frag_needed_updates_pmtu);
+    tcase_add_test(tc, frag_needed_goes_to_the_transport_first);
     tcase_add_test(tc, errors_reach_transport_redirects_ignored);
     suite_add_tcase(su, tc);
     return su;

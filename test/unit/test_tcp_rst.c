@@ -85,15 +85,28 @@ START_TEST(rst_in_last_ack)
 }
 END_TEST
 
-START_TEST(rst_in_time_wait)
+/* RFC 1337 (TIME-WAIT assassination, fix TWA1): a RST for a TIME_WAIT 4-tuple, even one exactly at
+ * RCV.NXT, is ignored and counted; TIME_WAIT runs its full 2*MSL. (Before, the RST ended it.) */
+START_TEST(rst_in_time_wait_ignored)
 {
     tf_open(&p, PORT);
     ck_assert_int_eq(tcp_shutdown(p.client, TCP_SHUT_WR), 0);
     run_for(100 * MS);
     ck_assert_int_eq(tcp_shutdown(p.server, TCP_SHUT_WR), 0);
     run_for(100 * MS);
-    expect_reset(p.client, TCPS_TIME_WAIT, 0);
     struct tcp_census census;
+    tcp_get_census(sa, &census);
+    ck_assert_uint_eq(census.time_wait, 1);
+    tf_tap_clear();
+    forge_to(p.client, p.client->rcv_nxt, 0, TCP_FLAG_RST, 0, FORGE_NO_TS, NULL, 0);
+    forge_to(p.client, p.client->rcv_nxt, p.client->snd_nxt, TCP_FLAG_RST | TCP_FLAG_ACK, 0,
+             FORGE_NO_TS, NULL, 0);
+    settle();
+    ck_assert_uint_eq(sa->tcp_stats.rx_timewait_rst_ignored, 2);
+    ck_assert_uint_eq(tap_count(true, 0, false), 0);          /* not even answered */
+    tcp_get_census(sa, &census);
+    ck_assert_uint_eq(census.time_wait, 1);
+    run_for(2 * 30 * SEC);
     tcp_get_census(sa, &census);
     ck_assert_uint_eq(census.time_wait, 0);
 }
@@ -208,7 +221,7 @@ static Suite *suite(void)
     tcase_add_test(tc, rst_in_close_wait);
     tcase_add_test(tc, rst_in_closing);
     tcase_add_test(tc, rst_in_last_ack);
-    tcase_add_test(tc, rst_in_time_wait);
+    tcase_add_test(tc, rst_in_time_wait_ignored);
     tcase_add_test(tc, rst_in_syn_received);
     tcase_add_test(tc, rst_in_syn_sent);
     tcase_add_test(tc, rst_to_listener_ignored);

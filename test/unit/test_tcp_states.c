@@ -146,8 +146,16 @@ START_TEST(simultaneous_close)
     ck_assert_int_eq(tcp_shutdown(p.client, TCP_SHUT_WR), 0);
     ck_assert_int_eq(tcp_shutdown(p.server, TCP_SHUT_WR), 0);
     run_for(SEC);
-    ck_assert_int_eq(p.client->state, TCPS_TIME_WAIT);
-    ck_assert_int_eq(p.server->state, TCPS_TIME_WAIT);
+    /* Both TCBs went to TIME_WAIT records (the handles read CLOSED, no error). */
+    struct tcp_census tw;
+    tcp_get_census(sa, &tw);
+    ck_assert_uint_eq(tw.time_wait, 1);
+    tcp_get_census(sb, &tw);
+    ck_assert_uint_eq(tw.time_wait, 1);
+    ck_assert_int_eq(p.client->state, TCPS_CLOSED);
+    ck_assert_int_eq(p.server->state, TCPS_CLOSED);
+    ck_assert_int_eq(p.client->error, 0);
+    ck_assert_int_eq(p.server->error, 0);
     uint8_t b;
     ck_assert_int_eq(tcp_read(p.client, &b, 1, 0), 0);
     tcp_close(p.client);

@@ -124,7 +124,7 @@ START_TEST(fin_wait_2_bounded_when_orphaned)
     run_for(2 * SEC);
     tcp_get_census(sa, &census);
     ck_assert_uint_eq(census.connections, 1);
-    ck_assert_uint_eq(sa->tcp_stats.conn_timed_out, 1);
+    ck_assert_uint_eq(sa->tcp_stats.conn_fin_wait_2_timeout, 1);
     run_for(120 * SEC);
     ck_assert_int_eq(q.client->state, TCPS_FIN_WAIT_2);
     tf_close_all(&p);

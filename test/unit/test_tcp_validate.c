@@ -240,6 +240,23 @@ START_TEST(challenge_limiter)
 }
 END_TEST
 
+/* RFC 5961 10 (Linux's tcp_invalid_ratelimit): one ACK to invalid segments per interval per
+ * connection; interval 0 switches the limit off. */
+START_TEST(invalid_ack_limiter)
+{
+    uint64_t next = 0;
+    const uint64_t ms = 1000000ull;
+    ck_assert(tcp_invalid_ack_allow(&next, 500 * ms, 1000 * ms));
+    ck_assert(!tcp_invalid_ack_allow(&next, 500 * ms, 1000 * ms));
+    ck_assert(!tcp_invalid_ack_allow(&next, 500 * ms, 1499 * ms));
+    ck_assert(tcp_invalid_ack_allow(&next, 500 * ms, 1500 * ms));
+    ck_assert(!tcp_invalid_ack_allow(&next, 500 * ms, 1600 * ms));
+    uint64_t off = 0;
+    for (int i = 0; i < 10; i++)
+        ck_assert(tcp_invalid_ack_allow(&off, 0, 5 * ms));
+}
+END_TEST
+
 static Suite *tcp_validate_suite(void)
 {
     Suite *s = suite_create("tcp_validate");
@@ -252,6 +269,7 @@ static Suite *tcp_validate_suite(void)
     tcase_add_test(tc, rst_checks);
     tcase_add_test(tc, handshake_acks);
     tcase_add_test(tc, time_wait_reuse);
+    tcase_add_test(tc, invalid_ack_limiter);
     tcase_add_test(tc, ack_acceptability);
     tcase_add_test(tc, sack_sanitize);
     tcase_add_test(tc, challenge_limiter);
