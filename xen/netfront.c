@@ -47,8 +47,8 @@ static void queue_broken(struct netfront *nf, struct netfront_q *q)
 {
     if (nf->link != NETFRONT_UP)
         return;
-    log_error("netfront", "%s: queue %u: bad response from the backend: %s; disconnecting",
-              nf->dev.name, q->ring.index, q->ring.why);
+    log_error("netfront", "%s: queue %u broken (rule %s): %s; disconnecting", nf->dev.name,
+              q->ring.index, netfront_break_name(q->ring.break_reason), q->ring.why);
     nf->link = NETFRONT_BROKEN;
     nf->no_reconnect = true;
 }
@@ -66,7 +66,8 @@ static bool service_queue(struct netfront *nf, struct netfront_q *q)
         return false;
     }
     bool notify;
-    int n = netfront_rx_poll(&q->ring, nf->dev.pool, RX_BUDGET, deliver, nf, &notify);
+    int n = netfront_rx_poll(&q->ring, nf->dev.pool, RX_BUDGET, deliver, nf,
+                             platform_monotonic_ns(), &notify);
     if (notify && nf->link == NETFRONT_UP)
         kick_backend(q, true);
     if (n < 0) {
@@ -76,12 +77,30 @@ static bool service_queue(struct netfront *nf, struct netfront_q *q)
     return (unsigned)n >= RX_BUDGET;
 }
 
+/* The earliest time a queue must be polled again without an event (a partial frame's wait
+ * running out), or DEADLINE_NONE. */
+static uint64_t poll_deadline(struct netfront *nf)
+{
+    uint64_t deadline = DEADLINE_NONE;
+    for (unsigned i = 0; i < nf->nqueues && nf->link == NETFRONT_UP; i++) {
+        uint64_t d = nf->q[i] ? netfront_rx_partial_deadline(&nf->q[i]->ring) : 0;
+        if (d && d < deadline)
+            deadline = d;
+    }
+    return deadline;
+}
+
+/* Polls when kicked and sleeps otherwise. It goes round again without sleeping only when a
+ * queue used its whole budget or new responses arrived (netfront_rx_pending reports only what
+ * no poll has seen): a partial frame or a broken queue never keeps it busy. */
 static int poller_main(void *arg)
 {
     struct netfront *nf = arg;
     while (!nf->poller_stop) {
         if (!nf->kicked) {
-            waitq_wait(&nf->wake, DEADLINE_NONE);
+            uint64_t deadline = poll_deadline(nf);
+            if (waitq_wait(&nf->wake, deadline) == -ETIMEDOUT && deadline != DEADLINE_NONE)
+                nf->kicked = true;   /* a partial frame's wait ran out: look at it again */
             continue;
         }
         nf->kicked = false;
