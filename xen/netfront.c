@@ -189,6 +189,7 @@ static void close_device(struct netfront *nf)
         nf->poller = NULL;
     }
     netfront_print_stats(&nf->dev);
+    netfront_account_release(nf);
     nf->closed = true;
     for (struct netfront **pp = &open_devices; *pp; pp = &(*pp)->next)
         if (*pp == nf) {
@@ -305,8 +306,15 @@ struct netdev *netfront_open(const char *id, struct pbuf_pool *rx_pool)
     netdev_init(&nf->dev, &netfront_ops, name, mac, mtu, NETDEV_CAP_SG | NETDEV_CAP_RX_CSUM,
                 rx_pool, nf);
     waitq_init(&nf->wake);
+    if ((rc = netfront_account_claim(nf)) < 0) {
+        log_error("netfront", "%s: too many netfront devices (open, or closed with pages their "
+                  "backend still maps)", name);
+        kfree(nf);
+        return NULL;
+    }
     nf->poller = fiber_spawn("netfront", poller_main, nf, 0);
     if (!nf->poller) {
+        netfront_account_release(nf);
         kfree(nf);
         return NULL;
     }
@@ -380,10 +388,18 @@ void netfront_print_stats(struct netdev *dev)
             "received\n", dev->name, s.queues,
             (unsigned long long)(frames ? kicks * 1000 / frames : 0),
             (unsigned long long)(frames ? s.events * 1000 / frames : 0));
+    /* This device's pages in the grant quarantine now (its backend still maps them). */
+    struct netfront *nf = dev->priv;
+    uint32_t held = nf->quarantined ? *nf->quarantined : 0;
+    kprintf("netfront.%s.grants.quarantined %u\n", dev->name, held);
+    kprintf("netfront.%s.grants.quarantined_bytes %llu\n", dev->name,
+            (unsigned long long)held * NETFRONT_PAGE_SIZE);
     /* The grant table's own counters: netfront grants its pools once per connection, so these
      * show what the frames cost in grant operations (they include other drivers' grants). */
     struct xen_grant_stats g;
     xen_grants_get_stats(&g);
-    kprintf("netfront.%s: grant table (whole guest): %llu granted, %llu ended\n", dev->name,
-            (unsigned long long)g.granted, (unsigned long long)g.ended);
+    kprintf("netfront.%s: grant table (whole guest): %llu granted, %llu ended, %u pages "
+            "quarantined (%llu bytes), %llu released from the quarantine\n", dev->name,
+            (unsigned long long)g.granted, (unsigned long long)g.ended, g.quarantined,
+            (unsigned long long)g.quarantined_bytes, (unsigned long long)g.quarantine_released);
 }

@@ -31,7 +31,10 @@
     X(disconnects)      /* connections torn down (backend closed, bad response, close) */ \
     X(bad_disconnects)  /* ... of which because of a bad response */                   \
     X(events)           /* event-channel notifications from the backend */             \
-    X(grants_stuck)     /* pages kept because the backend still mapped them */
+    X(pages_quarantined) /* pages the backend still mapped when given back (quarantined) */ \
+    X(reconnect_backoff) /* reconnections postponed by the backoff */                  \
+    X(reconnect_over_cap) /* ... refused: the quarantine plus new queues pass the cap */ \
+    X(reconnect_gave_up) /* times the device stayed down after too many reconnections */
 
 struct netfront_stats {
 #define NETFRONT_STAT_FIELD(name) uint64_t name;
