@@ -15,7 +15,7 @@ const char *netfront_break_name(enum netfront_break reason)
     switch (reason) {
     case NETFRONT_BREAK_NONE:
         return "none";
-#define NETFRONT_BREAK_CASE(name) case NETFRONT_##name: return #name + sizeof("broken_") - 1;
+#define NETFRONT_BREAK_CASE(name) case NETFRONT_##name: return &#name[sizeof("broken_") - 1];
     NETFRONT_BREAK_REASONS(NETFRONT_BREAK_CASE)
 #undef NETFRONT_BREAK_CASE
     }
