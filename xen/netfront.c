@@ -188,6 +188,7 @@ static void close_device(struct netfront *nf)
         fiber_join(nf->poller);
         nf->poller = NULL;
     }
+    xen_grants_retry_quarantine();   /* the counters show what the backend really still maps */
     netfront_print_stats(&nf->dev);
     netfront_account_release(nf);
     nf->closed = true;

@@ -59,7 +59,8 @@ struct pbuf_pool;
 #define NETFRONT_TX_EVENT_BATCH (NETFRONT_TX_SLOTS / 2)
 /* A received frame: an IPv4 packet of at most 64 KiB behind an Ethernet header. */
 #define NETFRONT_RX_FRAME_MAX (0xffffu + 14u)
-/* Data slots one received frame may use (netback needs at most XEN_NETIF_NR_SLOTS_MIN). */
+/* Response slots one received frame may use, data and error slots alike (netback needs at most
+ * XEN_NETIF_NR_SLOTS_MIN); extra-info slots are bounded apart. */
 #define NETFRONT_RX_SLOTS_PER_FRAME (XEN_NETIF_NR_SLOTS_MIN + 1u)
 /* Extra-info slots one frame may carry: one per defined type. */
 #define NETFRONT_EXTRAS_PER_FRAME (XEN_NETIF_EXTRA_TYPE_MAX - 1u)
