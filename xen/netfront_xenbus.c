@@ -1,7 +1,9 @@
 /*
- * xen/netfront_xenbus: a netfront's connection to netback: queue set-up (pages granted once),
- * the xenstore handshake and feature negotiation, the close handshake, and the watcher fiber
- * that follows the backend's state (reconnecting when a closed backend offers InitWait again).
+ * xen/netfront_xenbus: a netfront's connection to netback: queue set-up (pages granted once,
+ * given back under the grant-lifetime rule with this device's quarantine account), the xenstore
+ * handshake and feature negotiation, the close handshake, and the watcher fiber that follows
+ * the backend's state (reconnecting when a closed backend offers InitWait again, as the backoff
+ * and the grant cap of xen/netfront_conn.h allow).
  */
 #include "xen/netfront_private.h"
 #include "xen/grants.h"

@@ -5,9 +5,11 @@
  * the whole frame's size, later ones their own with NETTXF_more_data; TSO adds a GSO extra-info
  * slot; checksum offload sets NETTXF_csum_blank|data_validated; responses return pages to the
  * pool. The receive ring stays full, request id = slot. Every bad response (id, status, offset,
- * length, slot count, extra type, GSO prefix, producer past the requests) breaks the queue and
- * nothing after it is touched; backend error statuses are counted, not fatal. Notifications
- * follow the backend's req_event (batching).
+ * length, slot count, extra type, GSO prefix, producer past the requests, stray NULL) breaks the
+ * queue by a named rule and nothing after it is touched; backend error statuses are counted, not
+ * fatal, but an error chain counts toward the frame's slots; a partial frame is waited for
+ * quietly and for a bounded time (issue 13, finding 3). Notifications follow the backend's
+ * req_event (batching).
  */
 #include <check.h>
 #include <stdlib.h>
