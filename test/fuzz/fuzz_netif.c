@@ -130,6 +130,9 @@ static bool connect_device(void)
                 netfront_queue_pages_release(&pages[k], &ops);
             return false;
         }
+    /* Responses the backend did not write read as zeros, whatever the last input left. */
+    memset(pages[0].tx_sring, 0, 4096);
+    memset(pages[0].rx_sring, 0, 4096);
     netfront_queue_init(&q, 0, pages[0].tx_sring, pages[0].rx_sring, pages[0].tx_pages,
                         pages[0].tx_grefs, pages[0].rx_pages, pages[0].rx_grefs, &features);
     netfront_rx_refill(&q);
