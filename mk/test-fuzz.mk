@@ -43,7 +43,9 @@ fuzz: $(FUZZ_BINS)
 # The xenstore harnesses also link the portable xenstore codec from xen/ (pure: no hypercalls).
 $(filter build/fuzz/fuzz_xenstore%,$(FUZZ_BINS)): build/fuzz/obj/xen/xenstore_codec.o
 
-# The hostile-backend harness links the netfront ring rules from xen/ (pure: no hypercalls).
-build/fuzz/fuzz_netif: build/fuzz/obj/xen/netfront_ring.o
+# The hostile-backend harness links the netfront ring and connection rules and the grant table
+# core from xen/ (pure: no hypercalls).
+build/fuzz/fuzz_netif: build/fuzz/obj/xen/netfront_ring.o build/fuzz/obj/xen/netfront_conn.o \
+    build/fuzz/obj/xen/grants_core.o
 # The blkif harness drives the blkfront core from xen/ (pure ring code) against a fake backend.
 $(filter build/fuzz/fuzz_blkif%,$(FUZZ_BINS)): build/fuzz/obj/xen/blkfront_core.o

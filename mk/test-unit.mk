@@ -28,7 +28,9 @@ $(filter build/test/unit/test_xen_%,$(UNIT_BINS)): $(XEN_PURE_TEST_OBJS)
 # The xenstore client itself (xen/xenstore.c) against a fake shared page and event channel.
 build/test/unit/test_xen_xenstore_client: build/test/obj/xen/xenstore.o
 
-# The netfront ring rules (xen/netfront_ring.c, pure) against a fake backend.
-$(filter build/test/unit/test_netfront%,$(UNIT_BINS)): build/test/obj/xen/netfront_ring.o
+# The netfront ring and connection rules (xen/netfront_ring.c, xen/netfront_conn.c, pure)
+# against a fake backend and the pure grant table.
+$(filter build/test/unit/test_netfront%,$(UNIT_BINS)): build/test/obj/xen/netfront_ring.o \
+    build/test/obj/xen/netfront_conn.o build/test/obj/xen/grants_core.o
 # The blkfront core (pure ring code from xen/) is tested against a fake backend.
 $(filter build/test/unit/test_blkfront%,$(UNIT_BINS)): build/test/obj/xen/blkfront_core.o

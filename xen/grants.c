@@ -6,6 +6,7 @@
 #include "xen/hypercall.h"
 #include "xen/physmap.h"
 #include "lib/errno.h"
+#include "lib/list.h"
 #include "lib/log.h"
 #include "mm/mm.h"
 #include "platform/platform.h"
@@ -86,11 +87,20 @@ bool xen_grant_in_use(uint32_t ref)
     return ready && grants_core_in_use(&core, ref);
 }
 
+/* A quarantine node with the driver's counter of its held pages. */
+struct counted_held {
+    struct grants_held held;
+    uint32_t *owner_held;
+};
+
 static void release_held(struct grants_held *node, void *ctx)
 {
     (void)ctx;
+    struct counted_held *c = container_of(node, struct counted_held, held);
+    if (c->owner_held)
+        *c->owner_held -= 1u << node->order;
     page_free(node->page, node->order);
-    kfree(node);
+    kfree(c);
 }
 
 static void quarantine_tick(struct timer *t, void *arg)
@@ -114,6 +124,11 @@ uint32_t xen_grants_retry_quarantine(void)
 
 int xen_grant_end_free(uint32_t ref, void *page, unsigned order)
 {
+    return xen_grant_end_free_counted(ref, page, order, NULL);
+}
+
+int xen_grant_end_free_counted(uint32_t ref, void *page, unsigned order, uint32_t *held)
+{
     int rc = xen_grant_end(ref);
     if (rc == 0) {
         page_free(page, order);
@@ -121,14 +136,19 @@ int xen_grant_end_free(uint32_t ref, void *page, unsigned order)
     }
     if (rc != -EBUSY)
         return rc;
-    struct grants_held *node = kmalloc(sizeof(*node));
+    struct counted_held *node = kmalloc(sizeof(*node));
     if (!node) {
         /* Without a node the page cannot be tracked; keeping it for ever is the safe choice. */
         quarantine_lost += 1u << order;
+        if (held)
+            *held += 1u << order;   /* its grant stays taken for good: still the owner's */
         log_error("grant", "ref %u still mapped and no memory to track it: page kept for good", ref);
         return -EBUSY;
     }
-    grants_core_hold(&core, node, ref, page, order);
+    node->owner_held = held;
+    if (held)
+        *held += 1u << order;
+    grants_core_hold(&core, &node->held, ref, page, order);
     /* One line per doubling, so a backend that keeps thousands of pages cannot flood the log. */
     if ((core.held_pages & (core.held_pages - 1)) == 0)
         log_warn("grant", "ref %u still mapped by domain %u: page quarantined (%u held)", ref,

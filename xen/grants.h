@@ -42,6 +42,11 @@ bool xen_grant_in_use(uint32_t ref);
  * touched: the caller still owns it). */
 int xen_grant_end_free(uint32_t ref, void *page, unsigned order);
 
+/* xen_grant_end_free, and while the page is quarantined *held counts its pages (added when it
+ * goes in, subtracted when the quarantine frees it), so a driver can cap what one backend keeps
+ * of the table. held must stay valid until it reads 0 (static storage); NULL counts nothing. */
+int xen_grant_end_free_counted(uint32_t ref, void *page, unsigned order, uint32_t *held);
+
 /* Retries every quarantined grant now. Returns the pages still held. */
 uint32_t xen_grants_retry_quarantine(void);
 

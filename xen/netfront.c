@@ -47,8 +47,8 @@ static void queue_broken(struct netfront *nf, struct netfront_q *q)
 {
     if (nf->link != NETFRONT_UP)
         return;
-    log_error("netfront", "%s: queue %u: bad response from the backend: %s; disconnecting",
-              nf->dev.name, q->ring.index, q->ring.why);
+    log_error("netfront", "%s: queue %u broken (rule %s): %s; disconnecting", nf->dev.name,
+              q->ring.index, netfront_break_name(q->ring.break_reason), q->ring.why);
     nf->link = NETFRONT_BROKEN;
     nf->no_reconnect = true;
 }
@@ -66,7 +66,8 @@ static bool service_queue(struct netfront *nf, struct netfront_q *q)
         return false;
     }
     bool notify;
-    int n = netfront_rx_poll(&q->ring, nf->dev.pool, RX_BUDGET, deliver, nf, &notify);
+    int n = netfront_rx_poll(&q->ring, nf->dev.pool, RX_BUDGET, deliver, nf,
+                             platform_monotonic_ns(), &notify);
     if (notify && nf->link == NETFRONT_UP)
         kick_backend(q, true);
     if (n < 0) {
@@ -76,12 +77,30 @@ static bool service_queue(struct netfront *nf, struct netfront_q *q)
     return (unsigned)n >= RX_BUDGET;
 }
 
+/* The earliest time a queue must be polled again without an event (a partial frame's wait
+ * running out), or DEADLINE_NONE. */
+static uint64_t poll_deadline(struct netfront *nf)
+{
+    uint64_t deadline = DEADLINE_NONE;
+    for (unsigned i = 0; i < nf->nqueues && nf->link == NETFRONT_UP; i++) {
+        uint64_t d = nf->q[i] ? netfront_rx_partial_deadline(&nf->q[i]->ring) : 0;
+        if (d && d < deadline)
+            deadline = d;
+    }
+    return deadline;
+}
+
+/* Polls when kicked and sleeps otherwise. It goes round again without sleeping only when a
+ * queue used its whole budget or new responses arrived (netfront_rx_pending reports only what
+ * no poll has seen): a partial frame or a broken queue never keeps it busy. */
 static int poller_main(void *arg)
 {
     struct netfront *nf = arg;
     while (!nf->poller_stop) {
         if (!nf->kicked) {
-            waitq_wait(&nf->wake, DEADLINE_NONE);
+            uint64_t deadline = poll_deadline(nf);
+            if (waitq_wait(&nf->wake, deadline) == -ETIMEDOUT && deadline != DEADLINE_NONE)
+                nf->kicked = true;   /* a partial frame's wait ran out: look at it again */
             continue;
         }
         nf->kicked = false;
@@ -169,7 +188,9 @@ static void close_device(struct netfront *nf)
         fiber_join(nf->poller);
         nf->poller = NULL;
     }
+    xen_grants_retry_quarantine();   /* the counters show what the backend really still maps */
     netfront_print_stats(&nf->dev);
+    netfront_account_release(nf);
     nf->closed = true;
     for (struct netfront **pp = &open_devices; *pp; pp = &(*pp)->next)
         if (*pp == nf) {
@@ -286,8 +307,15 @@ struct netdev *netfront_open(const char *id, struct pbuf_pool *rx_pool)
     netdev_init(&nf->dev, &netfront_ops, name, mac, mtu, NETDEV_CAP_SG | NETDEV_CAP_RX_CSUM,
                 rx_pool, nf);
     waitq_init(&nf->wake);
+    if ((rc = netfront_account_claim(nf)) < 0) {
+        log_error("netfront", "%s: too many netfront devices (open, or closed with pages their "
+                  "backend still maps)", name);
+        kfree(nf);
+        return NULL;
+    }
     nf->poller = fiber_spawn("netfront", poller_main, nf, 0);
     if (!nf->poller) {
+        netfront_account_release(nf);
         kfree(nf);
         return NULL;
     }
@@ -361,10 +389,18 @@ void netfront_print_stats(struct netdev *dev)
             "received\n", dev->name, s.queues,
             (unsigned long long)(frames ? kicks * 1000 / frames : 0),
             (unsigned long long)(frames ? s.events * 1000 / frames : 0));
+    /* This device's pages in the grant quarantine now (its backend still maps them). */
+    struct netfront *nf = dev->priv;
+    uint32_t held = nf->quarantined ? *nf->quarantined : 0;
+    kprintf("netfront.%s.grants.quarantined %u\n", dev->name, held);
+    kprintf("netfront.%s.grants.quarantined_bytes %llu\n", dev->name,
+            (unsigned long long)held * NETFRONT_PAGE_SIZE);
     /* The grant table's own counters: netfront grants its pools once per connection, so these
      * show what the frames cost in grant operations (they include other drivers' grants). */
     struct xen_grant_stats g;
     xen_grants_get_stats(&g);
-    kprintf("netfront.%s: grant table (whole guest): %llu granted, %llu ended\n", dev->name,
-            (unsigned long long)g.granted, (unsigned long long)g.ended);
+    kprintf("netfront.%s: grant table (whole guest): %llu granted, %llu ended, %u pages "
+            "quarantined (%llu bytes), %llu released from the quarantine\n", dev->name,
+            (unsigned long long)g.granted, (unsigned long long)g.ended, g.quarantined,
+            (unsigned long long)g.quarantined_bytes, (unsigned long long)g.quarantine_released);
 }

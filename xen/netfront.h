@@ -6,11 +6,19 @@
  * sets up min(multi-queue-max-queues, NETFRONT_MAX_QUEUES) queues with split event channels when
  * offered, publishes them and goes Connected. MAC and MTU come from the vif's xenstore nodes.
  * Rings, page pools and response checks are xen/netfront_ring.h; a poller fiber per device takes
- * responses when an event arrives, a watcher fiber follows the backend's state: when the backend
- * closes, the frontend closes too and reconnects when the backend offers InitWait again. A bad
- * response is logged and disconnects the device for good (transmit then returns -ENETDOWN).
+ * responses when an event arrives and sleeps otherwise (also while a partial frame waits for its
+ * end, at most NETFRONT_RX_PARTIAL_WAIT_NS); a watcher fiber follows the backend's state: when
+ * the backend closes, the frontend closes too and reconnects when the backend offers InitWait
+ * again, under xen/netfront_conn.h's rules: backoff (1 s doubling to 32 s), at most
+ * NETFRONT_RECONNECT_LIMIT reconnections without a connection that lasted a minute, and the
+ * device's grant cap (NETFRONT_GRANT_CAP: live queues plus its pages in the grant quarantine).
+ * A bad response is logged with the rule it broke ("queue 0 broken (rule rx_error_chain): ...")
+ * and disconnects the device for good (transmit then returns -ENETDOWN).
+ * Every page goes back through xen_grant_end_free_counted: one the backend still maps waits in
+ * the grant quarantine (counted per device) until the backend unmaps it, however late.
  * netdev_destroy, or the kernel's shutdown hook for a device still open, closes cleanly
- * (Closing, Closed, grants ended, ports closed).
+ * (Closing, Closed, grants ended or quarantined, ports closed) and prints the counters, among
+ * them the broken_<rule> counts and grants.quarantined (this device's pages held now).
  *
  * Capabilities given to the stack: RX_CSUM (frames the backend validated), SG (frames are
  * copied into the pool anyway), TX_CSUM unless the backend says feature-no-csum-offload, TSO
@@ -31,7 +39,10 @@
     X(disconnects)      /* connections torn down (backend closed, bad response, close) */ \
     X(bad_disconnects)  /* ... of which because of a bad response */                   \
     X(events)           /* event-channel notifications from the backend */             \
-    X(grants_stuck)     /* pages kept because the backend still mapped them */
+    X(pages_quarantined) /* pages the backend still mapped when given back (quarantined) */ \
+    X(reconnect_backoff) /* reconnections postponed by the backoff */                  \
+    X(reconnect_over_cap) /* ... refused: the quarantine plus new queues pass the cap */ \
+    X(reconnect_gave_up) /* times the device stayed down after too many reconnections */
 
 struct netfront_stats {
 #define NETFRONT_STAT_FIELD(name) uint64_t name;

@@ -10,6 +10,7 @@
 #include "sched/sched.h"
 #include "xen/events.h"
 #include "xen/netfront.h"
+#include "xen/netfront_conn.h"
 #include "xen/xenbus_client.h"
 #include "xen/xenstore.h"
 
@@ -19,12 +20,7 @@ struct netfront_q {
     struct netfront_queue ring;
     struct netfront *nf;
     struct xen_event ev_tx, ev_rx;      /* ev_rx is bound only with split event channels */
-    void *tx_sring, *rx_sring;
-    long tx_ring_ref, rx_ring_ref;
-    uint8_t *tx_pages[NETFRONT_TX_SLOTS];
-    uint32_t tx_grefs[NETFRONT_TX_SLOTS];
-    uint8_t *rx_pages[NETFRONT_RX_SLOTS];
-    uint32_t rx_grefs[NETFRONT_RX_SLOTS];
+    struct netfront_queue_pages pages;  /* granted to the backend while the queue lives */
 };
 
 enum netfront_link {
@@ -56,10 +52,19 @@ struct netfront {
     struct xenstore_watch watch;
     bool watching;
     struct netfront_stats stats;
+    /* This device's pages in the grant quarantine (xen_grant_end_free_counted). Static storage
+     * (netfront_account_claim): the quarantine may free pages after the device is gone. */
+    uint32_t *quarantined;
+    struct netfront_reconnect reconnect;
+    bool retry_pending;                 /* the backend waits in InitWait; the policy said later */
+    enum netfront_reconnect_verdict last_verdict;
     struct netfront *next;              /* every open device, for the shutdown hook */
 };
 
 /* netfront_xenbus.c */
+/* Gives nf a quarantine counter (-ENOSPC when every one is taken); release at destroy. */
+int netfront_account_claim(struct netfront *nf);
+void netfront_account_release(struct netfront *nf);
 int netfront_connect(struct netfront *nf);
 /* Tears the rings down after telling the backend (Closing, Closed); fiber context. */
 void netfront_disconnect(struct netfront *nf, const char *why);

@@ -10,8 +10,34 @@
 
 #include <stdarg.h>
 
-static int refuse(struct netfront_queue *q, const char *fmt, ...) PRINTF_LIKE(2, 3);
-static int refuse(struct netfront_queue *q, const char *fmt, ...)
+const char *netfront_break_name(enum netfront_break reason)
+{
+    switch (reason) {
+    case NETFRONT_BREAK_NONE:
+        return "none";
+#define NETFRONT_BREAK_CASE(name) case NETFRONT_##name: return &#name[sizeof("broken_") - 1];
+    NETFRONT_BREAK_REASONS(NETFRONT_BREAK_CASE)
+#undef NETFRONT_BREAK_CASE
+    }
+    return "?";
+}
+
+static uint64_t *break_counter(struct netfront_queue_stats *s, enum netfront_break reason)
+{
+    switch (reason) {
+#define NETFRONT_BREAK_COUNTER(name) case NETFRONT_##name: return &s->name;
+    NETFRONT_BREAK_REASONS(NETFRONT_BREAK_COUNTER)
+#undef NETFRONT_BREAK_COUNTER
+    case NETFRONT_BREAK_NONE:
+        break;
+    }
+    return &s->bad_responses;
+}
+
+/* Marks the queue broken by the first bad response: the rule's counter, its name and why. */
+static int refuse(struct netfront_queue *q, enum netfront_break reason, const char *fmt, ...)
+    PRINTF_LIKE(3, 4);
+static int refuse(struct netfront_queue *q, enum netfront_break reason, const char *fmt, ...)
 {
     if (!q->broken) {
         va_list ap;
@@ -19,7 +45,9 @@ static int refuse(struct netfront_queue *q, const char *fmt, ...)
         kvsnprintf(q->why, sizeof(q->why), fmt, ap);
         va_end(ap);
         q->broken = true;
+        q->break_reason = reason;
         q->stats.bad_responses++;
+        (*break_counter(&q->stats, reason))++;
     }
     return -EPROTO;
 }
@@ -100,6 +128,7 @@ int netfront_tx_frame(struct netfront_queue *q, const struct pbuf *p, bool *noti
         req->flags = (uint16_t)((s == 0 ? csum_flags : 0) | (s + 1 < slots ? NETTXF_more_data : 0));
         if (s == 0 && gso) {
             req->flags |= NETTXF_extra_info;
+            q->tx_extras_in_flight++;
             struct netif_extra_info *x = (struct netif_extra_info *)RING_GET_REQUEST(&q->tx, prod++);
             memset(x, 0, sizeof(*x));
             x->type = XEN_NETIF_EXTRA_TYPE_GSO;
@@ -125,14 +154,15 @@ int netfront_tx_frame(struct netfront_queue *q, const struct pbuf *p, bool *noti
 }
 
 /* Reads the producer once and checks it lies between our consumer and our requests. */
-static int response_window(struct netfront_queue *q, const char *ring, RING_IDX cons,
+static int response_window(struct netfront_queue *q, bool rx, RING_IDX cons,
                            RING_IDX req_prod, volatile RING_IDX *rsp_prod, RING_IDX *out)
 {
     RING_IDX prod = *rsp_prod;
     xen_rmb();   /* responses are read after the producer index that published them */
     if ((RING_IDX)(prod - cons) > (RING_IDX)(req_prod - cons))
-        return refuse(q, "%s: response producer %u is past our requests (%u outstanding from %u)",
-                      ring, prod, req_prod - cons, cons);
+        return refuse(q, rx ? NETFRONT_broken_rx_producer : NETFRONT_broken_tx_producer,
+                      "%s: response producer %u is past our requests (%u outstanding from %u)",
+                      rx ? "rx" : "tx", prod, req_prod - cons, cons);
     *out = prod;
     return 0;
 }
@@ -145,22 +175,35 @@ int netfront_tx_reap(struct netfront_queue *q)
     int more;
     do {
         RING_IDX cons = q->tx.rsp_cons, prod = cons;
-        if (response_window(q, "tx", cons, q->tx.req_prod_pvt, &q->tx.sring->rsp_prod, &prod) < 0)
+        if (response_window(q, false, cons, q->tx.req_prod_pvt, &q->tx.sring->rsp_prod,
+                            &prod) < 0)
             return -EPROTO;
         for (; cons != prod; cons++) {
             const volatile netif_tx_response_t *v = RING_GET_RESPONSE(&q->tx, cons);
             uint16_t id = v->id;
             int16_t status = v->status;
-            if (status == NETIF_RSP_NULL)
-                continue;   /* the answer to an extra-info slot */
+            if (status == NETIF_RSP_NULL) {
+                /* The answer to an extra-info slot (netif.h: netback answers each extra with
+                 * NETIF_RSP_NULL): only as many as we sent extras. */
+                if (q->tx_extras_in_flight == 0) {
+                    q->tx.rsp_cons = cons;
+                    return refuse(q, NETFRONT_broken_tx_stray_null,
+                                  "tx: response %u is NETIF_RSP_NULL, no extra info outstanding",
+                                  cons);
+                }
+                q->tx_extras_in_flight--;
+                continue;
+            }
             if (id >= NETFRONT_TX_SLOTS || !q->tx_busy[id]) {
                 q->tx.rsp_cons = cons;
-                return refuse(q, "tx: response %u names id %u, which is not in flight", cons, id);
+                return refuse(q, NETFRONT_broken_tx_not_in_flight,
+                              "tx: response %u names id %u, which is not in flight", cons, id);
             }
             if (status != NETIF_RSP_OKAY) {
                 if (status != NETIF_RSP_ERROR && status != NETIF_RSP_DROPPED) {
                     q->tx.rsp_cons = cons;
-                    return refuse(q, "tx: response %u for id %u has status %d", cons, id, status);
+                    return refuse(q, NETFRONT_broken_tx_bad_status,
+                                  "tx: response %u for id %u has status %d", cons, id, status);
                 }
                 q->stats.tx_backend_errors++;
             }
@@ -205,9 +248,22 @@ bool netfront_rx_refill(struct netfront_queue *q)
 
 bool netfront_rx_pending(struct netfront_queue *q)
 {
-    int more;
-    RING_FINAL_CHECK_FOR_RESPONSES(&q->rx, more);
-    return more != 0;
+    if (q->broken)
+        return false;
+    /* Responses a poll already looked at (a partial frame) are not work: only new ones are. */
+    RING_IDX seen = q->rx_examined;
+    if (q->rx.sring->rsp_prod != seen)
+        return true;
+    q->rx.sring->rsp_event = seen + 1;
+    xen_mb();   /* the event request must be visible before we look at the producer again */
+    return q->rx.sring->rsp_prod != seen;
+}
+
+uint64_t netfront_rx_partial_deadline(const struct netfront_queue *q)
+{
+    if (q->broken || !q->rx_partial)
+        return 0;
+    return q->rx_partial_since + NETFRONT_RX_PARTIAL_WAIT_NS;
 }
 
 struct rx_slot {
@@ -229,7 +285,9 @@ struct rx_frame {
 static int parse_frame(struct netfront_queue *q, RING_IDX cons, RING_IDX prod, struct rx_frame *f)
 {
     memset(f, 0, sizeof(*f));
+    const RING_IDX start = cons;
     bool first = true, more = true;
+    unsigned slots = 0;
     while (more) {
         if (cons == prod)
             return 0;
@@ -238,29 +296,42 @@ static int parse_frame(struct netfront_queue *q, RING_IDX cons, RING_IDX prod, s
                                   .status = v->status };
         unsigned slot = cons & (NETFRONT_RX_SLOTS - 1);
         if (r.id != slot)
-            return refuse(q, "rx: response %u has id %u, slot %u was posted there", cons, r.id,
-                          slot);
+            return refuse(q, NETFRONT_broken_rx_bad_id,
+                          "rx: response %u has id %u, slot %u was posted there", cons, r.id, slot);
         if (r.flags & NETRXF_gso_prefix)
-            return refuse(q, "rx: response %u has a GSO prefix, which we never asked for", cons);
+            return refuse(q, NETFRONT_broken_rx_gso_prefix,
+                          "rx: response %u has a GSO prefix, which we never asked for", cons);
         if (!first && (r.flags & NETRXF_extra_info))
-            return refuse(q, "rx: response %u has extra info after the first slot", cons);
+            return refuse(q, NETFRONT_broken_rx_bad_extra,
+                          "rx: response %u has extra info after the first slot", cons);
         if (r.status < NETIF_RSP_DROPPED)
-            return refuse(q, "rx: response %u has status %d", cons, r.status);
+            return refuse(q, NETFRONT_broken_rx_bad_status, "rx: response %u has status %d",
+                          cons, r.status);
+        /* Every slot counts, error slots too: a chain of errors linked by NETRXF_more_data is
+         * one frame, and without the bound it could fill the ring and never end. */
+        if (++slots > NETFRONT_RX_SLOTS_PER_FRAME) {
+            if (f->backend_error || r.status < 0)
+                return refuse(q, NETFRONT_broken_rx_error_chain,
+                              "rx: an error frame from response %u spans more than %u slots",
+                              start, NETFRONT_RX_SLOTS_PER_FRAME);
+            return refuse(q, NETFRONT_broken_rx_slot_overrun,
+                          "rx: a frame from response %u spans more than %u slots", start,
+                          NETFRONT_RX_SLOTS_PER_FRAME);
+        }
         if (r.status < 0) {
             f->backend_error = true;
         } else {
             if ((uint32_t)r.offset + (uint32_t)r.status > NETFRONT_PAGE_SIZE)
-                return refuse(q, "rx: response %u: %d bytes at offset %u overrun the page", cons,
+                return refuse(q, NETFRONT_broken_rx_bad_offset,
+                              "rx: response %u: %d bytes at offset %u overrun the page", cons,
                               r.status, r.offset);
-            if (f->data_count == NETFRONT_RX_SLOTS_PER_FRAME)
-                return refuse(q, "rx: a frame from response %u spans more than %u slots",
-                              cons - f->data_count, NETFRONT_RX_SLOTS_PER_FRAME);
             f->data[f->data_count++] = (struct rx_slot){ (uint16_t)slot, r.offset,
                                                           (uint16_t)r.status };
             f->total += (uint32_t)r.status;
             if (f->total > NETFRONT_RX_FRAME_MAX)
-                return refuse(q, "rx: a frame from response %u is longer than %u bytes",
-                              cons, NETFRONT_RX_FRAME_MAX);
+                return refuse(q, NETFRONT_broken_rx_too_long,
+                              "rx: a frame from response %u is longer than %u bytes", start,
+                              NETFRONT_RX_FRAME_MAX);
         }
         more = (r.flags & NETRXF_more_data) != 0;
         cons++;
@@ -274,17 +345,20 @@ static int parse_frame(struct netfront_queue *q, RING_IDX cons, RING_IDX prod, s
                 if (cons == prod)
                     return 0;
                 if (++extras > NETFRONT_EXTRAS_PER_FRAME)
-                    return refuse(q, "rx: more than %u extra-info slots", NETFRONT_EXTRAS_PER_FRAME);
+                    return refuse(q, NETFRONT_broken_rx_bad_extra,
+                                  "rx: more than %u extra-info slots", NETFRONT_EXTRAS_PER_FRAME);
                 const volatile struct netif_extra_info *xv =
                     (const volatile struct netif_extra_info *)RING_GET_RESPONSE(&q->rx, cons);
                 uint8_t type = xv->type, xflags = xv->flags;
                 if (type == XEN_NETIF_EXTRA_TYPE_NONE || type >= XEN_NETIF_EXTRA_TYPE_MAX)
-                    return refuse(q, "rx: response %u: extra info of unknown type %u", cons, type);
+                    return refuse(q, NETFRONT_broken_rx_bad_extra,
+                                  "rx: response %u: extra info of unknown type %u", cons, type);
                 if (type == XEN_NETIF_EXTRA_TYPE_GSO) {
                     uint16_t size = xv->u.gso.size;
                     uint8_t gso_type = xv->u.gso.type;
                     if (size == 0 || gso_type != XEN_NETIF_GSO_TYPE_TCPV4)
-                        return refuse(q, "rx: response %u: GSO extra of type %u size %u", cons,
+                        return refuse(q, NETFRONT_broken_rx_bad_extra,
+                                      "rx: response %u: GSO extra of type %u size %u", cons,
                                       gso_type, size);
                     f->gso_size = size;
                 }
@@ -330,42 +404,69 @@ static void take_frame(struct netfront_queue *q, struct pbuf_pool *pool, const s
     deliver(ctx, p);
 }
 
+/* A partial frame at cons: starts its clock the first time, breaks the queue once it has waited
+ * NETFRONT_RX_PARTIAL_WAIT_NS. */
+static int partial_frame(struct netfront_queue *q, RING_IDX cons, uint64_t now_ns)
+{
+    if (!q->rx_partial || q->rx_partial_cons != cons) {
+        q->rx_partial = true;
+        q->rx_partial_cons = cons;
+        q->rx_partial_since = now_ns;
+        return 0;
+    }
+    if (now_ns - q->rx_partial_since >= NETFRONT_RX_PARTIAL_WAIT_NS)
+        return refuse(q, NETFRONT_broken_rx_partial_stall,
+                      "rx: the frame from response %u is still incomplete after %llu ms", cons,
+                      (unsigned long long)((now_ns - q->rx_partial_since) / 1000000u));
+    return 0;
+}
+
 int netfront_rx_poll(struct netfront_queue *q, struct pbuf_pool *pool, unsigned budget,
-                     void (*deliver)(void *ctx, struct pbuf *p), void *ctx, bool *notify)
+                     void (*deliver)(void *ctx, struct pbuf *p), void *ctx, uint64_t now_ns,
+                     bool *notify)
 {
     *notify = false;
     if (q->broken)
         return -EPROTO;
     int taken = 0;
-    int more = 1;
-    while (more && (unsigned)taken < budget) {
+    for (;;) {
         RING_IDX cons = q->rx.rsp_cons, prod = cons;
-        if (response_window(q, "rx", cons, q->rx.req_prod_pvt, &q->rx.sring->rsp_prod, &prod) < 0)
+        if (response_window(q, true, cons, q->rx.req_prod_pvt, &q->rx.sring->rsp_prod, &prod) < 0)
             return -EPROTO;
+        bool partial = false;
         while (cons != prod && (unsigned)taken < budget) {
             struct rx_frame f;
             int rc = parse_frame(q, cons, prod, &f);
             if (rc < 0)
                 return rc;
-            if (rc == 0)
-                break;   /* the rest of the frame is still to come */
+            if (rc == 0) {
+                partial = true;   /* the rest of the frame is still to come */
+                break;
+            }
             cons = f.end;
             q->rx.rsp_cons = cons;
+            q->rx_partial = false;
             take_frame(q, pool, &f, deliver, ctx);
             taken++;
         }
         if (netfront_rx_refill(q))
             *notify = true;
-        if ((unsigned)taken >= budget)
-            break;
-        if (q->rx.rsp_cons != prod) {
-            /* A partial frame: ask for an event when the producer moves past what we saw. */
-            q->rx.sring->rsp_event = prod + 1;
-            xen_mb();
-            more = q->rx.sring->rsp_prod != prod;
-            continue;
+        if ((unsigned)taken >= budget) {
+            q->rx_examined = q->rx.rsp_cons;   /* more may wait: the caller polls again */
+            return taken;
         }
-        RING_FINAL_CHECK_FOR_RESPONSES(&q->rx, more);
+        if (partial) {
+            if (partial_frame(q, cons, now_ns) < 0)
+                return -EPROTO;
+        } else {
+            q->rx_partial = false;
+        }
+        /* Everything up to prod was looked at; ask for an event when the producer moves past
+         * it, and look once more in case it already did. */
+        q->rx_examined = prod;
+        q->rx.sring->rsp_event = prod + 1;
+        xen_mb();
+        if (q->rx.sring->rsp_prod == prod)
+            return taken;
     }
-    return taken;
 }

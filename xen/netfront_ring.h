@@ -14,9 +14,19 @@
  * The backend is untrusted. Every response is read once into a local copy, and its id, status,
  * offset, length, flags and extra-info chain are checked against what we asked for; a response
  * producer that runs past our requests is refused. The first bad response marks the queue
- * broken (netfront_queue.broken, with a reason) and every later call refuses to touch the ring:
+ * broken (netfront_queue.broken, with the rule it broke in break_reason, counted in the
+ * broken_<rule> counter, and a sentence in why) and every later call refuses to touch the ring:
  * the caller logs the reason and disconnects. A backend's own NETIF_RSP_ERROR/DROPPED is not a
  * bad response: the frame is counted and dropped.
+ *
+ * Liveness: every call either consumes responses, breaks the queue, or reports that nothing can
+ * be consumed until the backend writes more. A frame may span at most NETFRONT_RX_SLOTS_PER_FRAME
+ * response slots, error slots included (a chain of NETIF_RSP_ERROR slots linked by
+ * NETRXF_more_data is a frame too), so a frame that could never end is refused rather than
+ * waited for. A frame whose first slots sit at the producer index is waited for, but only
+ * NETFRONT_RX_PARTIAL_WAIT_NS: the poller sleeps until netfront_rx_partial_deadline, and a poll
+ * after it breaks the queue. netfront_rx_pending reports only responses no poll has looked at
+ * yet, so a partial frame does not make the poller spin.
  */
 #ifndef XENOLITH_XEN_NETFRONT_RING_H
 #define XENOLITH_XEN_NETFRONT_RING_H
@@ -49,10 +59,42 @@ struct pbuf_pool;
 #define NETFRONT_TX_EVENT_BATCH (NETFRONT_TX_SLOTS / 2)
 /* A received frame: an IPv4 packet of at most 64 KiB behind an Ethernet header. */
 #define NETFRONT_RX_FRAME_MAX (0xffffu + 14u)
-/* Data slots one received frame may use (netback needs at most XEN_NETIF_NR_SLOTS_MIN). */
+/* Response slots one received frame may use, data and error slots alike (netback needs at most
+ * XEN_NETIF_NR_SLOTS_MIN); extra-info slots are bounded apart. */
 #define NETFRONT_RX_SLOTS_PER_FRAME (XEN_NETIF_NR_SLOTS_MIN + 1u)
 /* Extra-info slots one frame may carry: one per defined type. */
 #define NETFRONT_EXTRAS_PER_FRAME (XEN_NETIF_EXTRA_TYPE_MAX - 1u)
+/* How long a frame whose last slots have not arrived may hold the ring. netback pushes a frame's
+ * slots together (at most a copy batch apart), so this is generous even on a loaded dom0. */
+#define NETFRONT_RX_PARTIAL_WAIT_NS (2ull * 1000000000ull)
+
+/* The rules a backend's responses can break; each has a counter broken_<rule>, and
+ * netfront_break_name gives the rule's name for the log. */
+#define NETFRONT_BREAK_REASONS(X)                                                           \
+    X(broken_rx_producer)      /* rx response producer outside our outstanding requests */  \
+    X(broken_rx_bad_id)        /* rx response id is not the slot posted at that index */    \
+    X(broken_rx_bad_status)    /* rx status below NETIF_RSP_DROPPED */                      \
+    X(broken_rx_bad_offset)    /* rx offset + length past the page */                       \
+    X(broken_rx_slot_overrun)  /* a frame spans more than NETFRONT_RX_SLOTS_PER_FRAME */    \
+    X(broken_rx_error_chain)   /* ... with error slots chained by NETRXF_more_data */       \
+    X(broken_rx_too_long)      /* a frame longer than NETFRONT_RX_FRAME_MAX */              \
+    X(broken_rx_bad_extra)     /* extra info: unknown type, bad GSO, too many, misplaced */ \
+    X(broken_rx_gso_prefix)    /* NETRXF_gso_prefix, never requested */                     \
+    X(broken_rx_partial_stall) /* a frame's last slots missing NETFRONT_RX_PARTIAL_WAIT_NS */ \
+    X(broken_tx_producer)      /* tx response producer outside our outstanding requests */  \
+    X(broken_tx_not_in_flight) /* tx response for an id not in flight */                   \
+    X(broken_tx_bad_status)    /* tx status not OKAY/ERROR/DROPPED */                       \
+    X(broken_tx_stray_null)    /* NETIF_RSP_NULL with no extra-info request outstanding */
+
+enum netfront_break {
+    NETFRONT_BREAK_NONE,
+#define NETFRONT_BREAK_ENUM(name) NETFRONT_##name,
+    NETFRONT_BREAK_REASONS(NETFRONT_BREAK_ENUM)
+#undef NETFRONT_BREAK_ENUM
+};
+
+/* "rx_error_chain" for NETFRONT_broken_rx_error_chain; "none" for NETFRONT_BREAK_NONE. */
+const char *netfront_break_name(enum netfront_break reason);
 
 /* Per-queue counters (X-macro so that names print). */
 #define NETFRONT_QUEUE_COUNTERS(X)                                                         \
@@ -72,7 +114,8 @@ struct pbuf_pool;
     X(rx_runts)           /* frames shorter than an Ethernet header, dropped */           \
     X(rx_no_buffer)       /* frames dropped: no packet buffer */                          \
     X(rx_notify)          /* kicks to the backend after posting rx requests */            \
-    X(bad_responses)      /* responses refused (the queue is broken from then on) */
+    X(bad_responses)      /* responses refused (the queue is broken from then on) */      \
+    NETFRONT_BREAK_REASONS(X)
 
 struct netfront_queue_stats {
 #define NETFRONT_QUEUE_STAT_FIELD(name) uint64_t name;
@@ -99,12 +142,20 @@ struct netfront_queue {
     uint16_t tx_free[NETFRONT_TX_SLOTS];
     unsigned tx_free_count;
     bool tx_busy[NETFRONT_TX_SLOTS];
+    unsigned tx_extras_in_flight;   /* extra-info requests whose NULL answer is still due */
     /* Receive pages, one per ring slot. */
     uint8_t *rx_page[NETFRONT_RX_SLOTS];
     uint32_t rx_gref[NETFRONT_RX_SLOTS];
+    /* Receive progress: responses up to rx_examined were looked at by a poll; while
+     * rx_partial, the frame at rx_partial_cons is incomplete since rx_partial_since. */
+    RING_IDX rx_examined;
+    bool rx_partial;
+    RING_IDX rx_partial_cons;
+    uint64_t rx_partial_since;
     struct netfront_queue_stats stats;
     bool broken;
-    char why[96];            /* the first bad response, for the log */
+    enum netfront_break break_reason;
+    char why[112];           /* the first bad response, for the log */
 };
 
 /* Initializes the shared rings (tx_sring and rx_sring: one zeroed-or-not page each) and the
@@ -131,13 +182,21 @@ int netfront_tx_reap(struct netfront_queue *q);
 
 /* Takes up to `budget` received frames: each is copied into a packet from `pool` and handed to
  * deliver(ctx, p), which owns it. The slots are posted again; *notify says whether to kick the
- * backend. Returns the number of frames taken (budget means more may be waiting), or -EPROTO on
- * a bad response (the queue is broken; frames taken before it were delivered). */
+ * backend. now_ns (monotonic) times a partial frame at the producer index. Returns the number of
+ * frames taken (budget means more may be waiting), or -EPROTO on a bad response (the queue is
+ * broken; frames taken before it were delivered). Below budget, nothing more can be taken until
+ * the backend writes (or netfront_rx_partial_deadline passes). */
 int netfront_rx_poll(struct netfront_queue *q, struct pbuf_pool *pool, unsigned budget,
-                     void (*deliver)(void *ctx, struct pbuf *p), void *ctx, bool *notify);
+                     void (*deliver)(void *ctx, struct pbuf *p), void *ctx, uint64_t now_ns,
+                     bool *notify);
 
-/* True when rx responses are waiting (and, when not, asks for an event on the next). */
+/* True when rx responses no poll has looked at yet are waiting (when not, asks the backend for
+ * an event on the next). False for a broken queue, and for a partial frame already seen. */
 bool netfront_rx_pending(struct netfront_queue *q);
+
+/* When a poll must look again at a partial frame (to break the queue if it is still partial):
+ * 0 when no frame is partial. */
+uint64_t netfront_rx_partial_deadline(const struct netfront_queue *q);
 
 /* Requests outstanding on each ring (sent or posted, not yet answered). */
 unsigned netfront_tx_in_flight(const struct netfront_queue *q);

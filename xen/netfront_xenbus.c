@@ -1,7 +1,9 @@
 /*
- * xen/netfront_xenbus: a netfront's connection to netback: queue set-up (pages granted once),
- * the xenstore handshake and feature negotiation, the close handshake, and the watcher fiber
- * that follows the backend's state (reconnecting when a closed backend offers InitWait again).
+ * xen/netfront_xenbus: a netfront's connection to netback: queue set-up (pages granted once,
+ * given back under the grant-lifetime rule with this device's quarantine account), the xenstore
+ * handshake and feature negotiation, the close handshake, and the watcher fiber that follows
+ * the backend's state (reconnecting when a closed backend offers InitWait again, as the backoff
+ * and the grant cap of xen/netfront_conn.h allow).
  */
 #include "xen/netfront_private.h"
 #include "xen/grants.h"
@@ -15,42 +17,81 @@
 #define CONNECT_TIMEOUT_NS (10ull * 1000000000ull)
 #define CLOSE_TIMEOUT_NS (5ull * 1000000000ull)
 #define WATCH_POLL_NS (250ull * 1000000ull)
-#define NO_REF (-1L)
-#define RECONNECT_ATTEMPTS 3u
+/* Devices whose quarantine counters exist at once (open ones, and closed ones whose backend
+ * still maps pages). */
+#define NETFRONT_ACCOUNTS 16u
 
 static uint64_t after(uint64_t ns)
 {
     return platform_monotonic_ns() + ns;
 }
 
+/* ---- the quarantine accounts ---- */
+
+static struct {
+    bool open;
+    uint32_t held;    /* pages in the grant quarantine; the quarantine decrements it */
+} accounts[NETFRONT_ACCOUNTS];
+
+int netfront_account_claim(struct netfront *nf)
+{
+    for (unsigned i = 0; i < NETFRONT_ACCOUNTS; i++)
+        if (!accounts[i].open && accounts[i].held == 0) {
+            accounts[i].open = true;
+            nf->quarantined = &accounts[i].held;
+            return 0;
+        }
+    return -ENOSPC;
+}
+
+void netfront_account_release(struct netfront *nf)
+{
+    for (unsigned i = 0; i < NETFRONT_ACCOUNTS; i++)
+        if (nf->quarantined == &accounts[i].held)
+            accounts[i].open = false;   /* held drains on its own as the backend unmaps */
+    nf->quarantined = NULL;
+}
+
 /* ---- pages and grants ---- */
 
 /* A fresh zeroed page granted to the backend; NULL when out of pages or grants. */
-static void *grant_page(struct netfront *nf, bool readonly, long *ref)
+static void *grant_page(bool readonly, uint32_t *ref, void *ctx)
 {
+    struct netfront *nf = ctx;
     void *page = page_alloc(0);
     if (!page)
         return NULL;
-    memset(page, 0, NETFRONT_PAGE_SIZE);
-    *ref = xen_grant_access(nf->xb.backend_id, page, readonly);
-    if (*ref < 0) {
+    memset(page, 0, NETFRONT_PAGE_SIZE);   /* the backend never reads stale memory */
+    long rc = xen_grant_access(nf->xb.backend_id, page, readonly);
+    if (rc < 0) {
         page_free(page, 0);
         return NULL;
     }
+    *ref = (uint32_t)rc;
     return page;
 }
 
-/* Ends the grant and frees the page; a page the backend still maps is kept for ever (counted),
- * because freeing it would hand the backend memory we reuse. */
-static void release_page(struct netfront *nf, void *page, long ref)
+/* The grant-lifetime rule (xen/grants.h): a page the backend still maps goes to the quarantine,
+ * counted in this device's account, and comes back when the backend unmaps it. */
+static int end_free_page(uint32_t ref, void *page, void *ctx)
 {
-    if (!page)
-        return;
-    if (ref >= 0 && xen_grant_end((uint32_t)ref) < 0) {
-        nf->stats.grants_stuck++;
-        return;
-    }
+    struct netfront *nf = ctx;
+    int rc = xen_grant_end_free_counted(ref, page, 0, nf->quarantined);
+    if (rc == -EBUSY)
+        nf->stats.pages_quarantined++;
+    return rc;
+}
+
+static void free_page(void *page, void *ctx)
+{
+    (void)ctx;
     page_free(page, 0);
+}
+
+static struct netfront_page_ops page_ops(struct netfront *nf)
+{
+    return (struct netfront_page_ops){ .grant = grant_page, .end_free = end_free_page,
+                                       .free = free_page, .ctx = nf };
 }
 
 static void queue_free(struct netfront *nf, struct netfront_q *q)
@@ -59,12 +100,12 @@ static void queue_free(struct netfront *nf, struct netfront_q *q)
         return;
     xen_event_close(&q->ev_tx);
     xen_event_close(&q->ev_rx);
-    release_page(nf, q->tx_sring, q->tx_ring_ref);
-    release_page(nf, q->rx_sring, q->rx_ring_ref);
-    for (unsigned i = 0; i < NETFRONT_TX_SLOTS; i++)
-        release_page(nf, q->tx_pages[i], q->tx_pages[i] ? (long)q->tx_grefs[i] : NO_REF);
-    for (unsigned i = 0; i < NETFRONT_RX_SLOTS; i++)
-        release_page(nf, q->rx_pages[i], q->rx_pages[i] ? (long)q->rx_grefs[i] : NO_REF);
+    struct netfront_page_ops ops = page_ops(nf);
+    unsigned held = netfront_queue_pages_release(&q->pages, &ops);
+    if (held)
+        log_warn("netfront", "%s: queue %u: %u pages still mapped by the backend: quarantined "
+                 "until it unmaps them (%u of this device's pages held)", nf->dev.name,
+                 q->ring.index, held, nf->quarantined ? *nf->quarantined : 0);
     kfree(q);
 }
 
@@ -74,23 +115,11 @@ static struct netfront_q *queue_create(struct netfront *nf, unsigned index)
     if (!q)
         return NULL;
     q->nf = nf;
-    q->tx_ring_ref = q->rx_ring_ref = NO_REF;
     xen_event_init(&q->ev_tx, netfront_event, nf);
     xen_event_init(&q->ev_rx, netfront_event, nf);
-    long ref;
-    if (!(q->tx_sring = grant_page(nf, false, &q->tx_ring_ref)) ||
-        !(q->rx_sring = grant_page(nf, false, &q->rx_ring_ref)))
+    struct netfront_page_ops ops = page_ops(nf);
+    if (netfront_queue_pages_grant(&q->pages, &ops) < 0)
         goto fail;
-    for (unsigned i = 0; i < NETFRONT_TX_SLOTS; i++) {
-        if (!(q->tx_pages[i] = grant_page(nf, true, &ref)))
-            goto fail;
-        q->tx_grefs[i] = (uint32_t)ref;
-    }
-    for (unsigned i = 0; i < NETFRONT_RX_SLOTS; i++) {
-        if (!(q->rx_pages[i] = grant_page(nf, false, &ref)))
-            goto fail;
-        q->rx_grefs[i] = (uint32_t)ref;
-    }
     if (xen_event_alloc_unbound(&q->ev_tx, nf->xb.backend_id) < 0 ||
         (nf->neg.split_events && xen_event_alloc_unbound(&q->ev_rx, nf->xb.backend_id) < 0))
         goto fail;
@@ -100,8 +129,9 @@ static struct netfront_q *queue_create(struct netfront *nf, unsigned index)
         .tx_gso = nf->neg.gso_tcpv4 && nf->neg.sg,
         .rx_csum = true,
     };
-    netfront_queue_init(&q->ring, index, q->tx_sring, q->rx_sring, q->tx_pages, q->tx_grefs,
-                        q->rx_pages, q->rx_grefs, &f);
+    netfront_queue_init(&q->ring, index, q->pages.tx_sring, q->pages.rx_sring,
+                        q->pages.tx_pages, q->pages.tx_grefs, q->pages.rx_pages,
+                        q->pages.rx_grefs, &f);
     netfront_rx_refill(&q->ring);   /* the backend sees them when it connects */
     return q;
 fail:
@@ -158,8 +188,10 @@ static int publish(uint32_t tx, void *arg)
         char dir[16] = "";
         if (nf->nqueues > 1)
             ksnprintf(dir, sizeof(dir), "queue-%u", i);
-        if ((rc = write_node(tx, nf, dir, "tx-ring-ref", "%lu", (unsigned long)q->tx_ring_ref)) ||
-            (rc = write_node(tx, nf, dir, "rx-ring-ref", "%lu", (unsigned long)q->rx_ring_ref)))
+        if ((rc = write_node(tx, nf, dir, "tx-ring-ref", "%lu",
+                             (unsigned long)q->pages.tx_ring_ref)) ||
+            (rc = write_node(tx, nf, dir, "rx-ring-ref", "%lu",
+                             (unsigned long)q->pages.rx_ring_ref)))
             break;
         if (nf->neg.split_events)
             rc = write_node(tx, nf, dir, "event-channel-tx", "%lu", q->ev_tx.port) ?:
@@ -212,6 +244,16 @@ int netfront_connect(struct netfront *nf)
         return -EOPNOTSUPP;
     }
     negotiate(nf);
+    /* Pages the backend unmapped since are back; what it still maps counts against the cap. */
+    xen_grants_retry_quarantine();
+    uint32_t held = nf->quarantined ? *nf->quarantined : 0;
+    if (!netfront_grants_allow(held, nf->nqueues)) {
+        log_error("netfront", "%s: not connecting: %u pages still mapped by the backend plus %u "
+                  "for %u queue%s would pass this device's cap of %u grants", nf->dev.name,
+                  held, nf->nqueues * NETFRONT_GRANTS_PER_QUEUE, nf->nqueues,
+                  nf->nqueues > 1 ? "s" : "", NETFRONT_GRANT_CAP);
+        return -ENOSPC;
+    }
     for (unsigned i = 0; i < nf->nqueues; i++)
         if (!(nf->q[i] = queue_create(nf, i))) {
             queues_free(nf);
@@ -238,6 +280,7 @@ int netfront_connect(struct netfront *nf)
     }
     nf->link = NETFRONT_UP;
     nf->stats.connects++;
+    netfront_reconnect_up(&nf->reconnect, platform_monotonic_ns());
     nf->stats.queues = nf->nqueues;
     for (unsigned i = 0; i < nf->nqueues; i++) {
         xen_event_notify(&nf->q[i]->ev_tx);   /* rx requests were posted before it mapped */
@@ -275,6 +318,7 @@ void netfront_disconnect(struct netfront *nf, const char *why)
     queues_free(nf);
     nf->nqueues = 0;
     nf->stats.disconnects++;
+    netfront_reconnect_down(&nf->reconnect, platform_monotonic_ns());
     if (bad)
         nf->stats.bad_disconnects++;
     log_info("netfront", "%s: disconnected (backend %s)", nf->dev.name, xenbus_state_name(s));
@@ -287,11 +331,70 @@ static bool backend_online(struct netfront *nf)
     return backend_flag(nf, "online") != 0;
 }
 
+/* The queues a connection would use, as netback offers them now. */
+static unsigned planned_queues(struct netfront *nf)
+{
+    unsigned long offered = backend_flag(nf, "multi-queue-max-queues");
+    if (offered == 0)
+        return 1;
+    return offered < NETFRONT_MAX_QUEUES ? (unsigned)offered : NETFRONT_MAX_QUEUES;
+}
+
+/* The backend waits in InitWait: connect if the backoff and the grant cap allow it (a verdict
+ * is logged once, when it changes). */
+static void try_reconnect(struct netfront *nf)
+{
+    uint64_t now = platform_monotonic_ns(), not_before = 0;
+    xen_grants_retry_quarantine();   /* pages the backend unmapped meanwhile are back */
+    uint32_t held = nf->quarantined ? *nf->quarantined : 0;
+    unsigned queues = planned_queues(nf);
+    enum netfront_reconnect_verdict v =
+        netfront_reconnect_decide(&nf->reconnect, now, held, queues, &not_before);
+    bool changed = v != nf->last_verdict;
+    nf->last_verdict = v;
+    nf->retry_pending = v == NETFRONT_RECONNECT_WAIT || v == NETFRONT_RECONNECT_OVER_CAP;
+    switch (v) {
+    case NETFRONT_RECONNECT_WAIT:
+        if (changed) {
+            nf->stats.reconnect_backoff++;
+            log_info("netfront", "%s: the backend is back; reconnecting in %llu ms (attempt %u "
+                     "of %u)", nf->dev.name, (unsigned long long)((not_before - now) / 1000000u),
+                     nf->reconnect.attempts, NETFRONT_RECONNECT_LIMIT);
+        }
+        return;
+    case NETFRONT_RECONNECT_OVER_CAP:
+        if (changed) {
+            nf->stats.reconnect_over_cap++;
+            log_warn("netfront", "%s: not reconnecting: %u pages still mapped by the backend "
+                     "plus %u for %u queue%s would pass this device's cap of %u grants; waiting "
+                     "for the backend to unmap them", nf->dev.name, held,
+                     queues * NETFRONT_GRANTS_PER_QUEUE, queues, queues > 1 ? "s" : "",
+                     NETFRONT_GRANT_CAP);
+        }
+        return;
+    case NETFRONT_RECONNECT_GIVE_UP:
+        nf->stats.reconnect_gave_up++;
+        log_error("netfront", "%s: %u reconnections without a connection that lasted %llu s; "
+                  "staying down", nf->dev.name, nf->reconnect.attempts - 1,
+                  (unsigned long long)(NETFRONT_RECONNECT_STABLE_NS / 1000000000u));
+        nf->no_reconnect = true;
+        return;
+    case NETFRONT_RECONNECT_NOW:
+        break;
+    }
+    log_info("netfront", "%s: the backend is back; reconnecting", nf->dev.name);
+    if (netfront_connect(nf) == 0) {
+        log_info("netfront", "%s: reconnected", nf->dev.name);
+    } else {
+        netfront_reconnect_down(&nf->reconnect, platform_monotonic_ns());
+        nf->retry_pending = true;   /* if the backend stays in InitWait, after the backoff */
+    }
+}
+
 static int watcher_main(void *arg)
 {
     struct netfront *nf = arg;
     char path[XENSTORE_PATH_MAX];
-    unsigned failures = 0;
     while (!nf->stopping) {
         int rc = xenstore_watch_next(&nf->watch, path, sizeof(path), after(WATCH_POLL_NS));
         if (rc == -EPIPE || nf->stopping)
@@ -300,7 +403,8 @@ static int watcher_main(void *arg)
             netfront_disconnect(nf, "the backend sent a bad response; staying down");
             continue;
         }
-        if (rc < 0)
+        /* Without a change, look again only when a postponed reconnection may be due. */
+        if (rc < 0 && !(nf->retry_pending && nf->link == NETFRONT_DOWN && !nf->no_reconnect))
             continue;
         enum xenbus_state s;
         if (xenbus_read_state(nf->xb.backend, &s) < 0)
@@ -314,15 +418,7 @@ static int watcher_main(void *arg)
             /* netback prepares a closed device for a new connection when we go Initialising. */
             xenbus_switch_state(&nf->xb, XenbusStateInitialising);
         } else if (nf->link == NETFRONT_DOWN && !nf->no_reconnect && s == XenbusStateInitWait) {
-            log_info("netfront", "%s: the backend is back; reconnecting", nf->dev.name);
-            if (netfront_connect(nf) == 0) {
-                log_info("netfront", "%s: reconnected", nf->dev.name);
-                failures = 0;
-            } else if (++failures >= RECONNECT_ATTEMPTS) {
-                log_error("netfront", "%s: %u reconnections failed; giving up", nf->dev.name,
-                          failures);
-                nf->no_reconnect = true;
-            }
+            try_reconnect(nf);
         } else if (nf->link == NETFRONT_DOWN && !nf->no_reconnect && s == XenbusStateClosed &&
                    backend_online(nf)) {
             xenbus_switch_state(&nf->xb, XenbusStateInitialising);

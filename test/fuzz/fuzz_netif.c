@@ -1,12 +1,21 @@
 /*
- * Fuzz harness: a hostile netback (xen/netfront_ring.c). The input is a program for the backend:
- * each operation writes a tx or rx response (any id, status, offset, flags), an extra-info slot,
- * an arbitrary response producer, bytes into a received page, or makes the frontend act (send a
- * frame of a chosen size with or without TSO/checksum offload, reap tx completions, poll the rx
- * ring). The first byte picks the negotiated features.
+ * Fuzz harness: a hostile netback (xen/netfront_ring.c, xen/netfront_conn.c). The input is a
+ * program for the backend: each operation writes a tx or rx response (any id, status, offset,
+ * flags; or a well-formed answer to a random request in flight, so completions arrive in any
+ * order), an extra-info slot, an arbitrary response producer, bytes into a received page, maps
+ * or unmaps a granted page, or makes the frontend act (send a frame, reap tx completions, poll
+ * the rx ring as the poller does, disconnect and reconnect under the backoff and grant cap, run
+ * the quarantine's retry, let time pass). The first byte picks the negotiated features. Pages
+ * and grants come from the fake table of test/unit/netfront_grant_fake.h.
  * Checks: no crash or sanitizer report; the consumer indices never pass our own requests; the
  * pool's free count matches the ids marked busy; a delivered frame is 14..NETFRONT_RX_FRAME_MAX
  * bytes; once a bad response broke the queue nothing else is taken; no packet buffer leaks.
+ * Liveness: a tx reap consumes every published response or breaks the queue; an rx poll below
+ * its budget leaves nothing that rx_pending reports (the poller then sleeps instead of
+ * spinning), and a poll after a partial frame's deadline consumes it or breaks the queue.
+ * Ownership: no page goes back to the allocator while a grant names it (the backend may map any
+ * page when it is given back: it goes to the quarantine); the device never holds more than
+ * NETFRONT_GRANT_CAP grants; after the backend unmapped everything, every page comes back.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,15 +25,28 @@
 #include "net/pbuf.h"
 #include "sched/sched.h"
 #include "test/unit/sim/sim.h"
+#include "xen/netfront_conn.h"
 #include "xen/netfront_ring.h"
+
+#define FAKE_CHECK(cond, what) \
+    do {                       \
+        if (!(cond))           \
+            abort();           \
+    } while (0)
+#include "test/unit/netfront_grant_fake.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static _Alignas(4096) uint8_t tx_sring_page[4096], rx_sring_page[4096];
-static _Alignas(4096) uint8_t tx_mem[NETFRONT_TX_SLOTS][4096];
-static _Alignas(4096) uint8_t rx_mem[NETFRONT_RX_SLOTS][4096];
-static uint8_t *tx_pages[NETFRONT_TX_SLOTS], *rx_pages[NETFRONT_RX_SLOTS];
-static uint32_t tx_grefs[NETFRONT_TX_SLOTS], rx_grefs[NETFRONT_RX_SLOTS];
+/* Queue 0 carries the traffic; queue 1 only holds its pages, as a second queue would. */
+#define QUEUES 2u
+
+static struct nf_grant_fake fake;
+static struct netfront_page_ops ops;
+static struct netfront_queue_pages pages[QUEUES];
+static bool connected;
+static unsigned connections;   /* queue 0 is set up again on each */
+static struct netfront_reconnect reconnect;
+static uint64_t now;
 static struct pbuf_pool *pool;
 static struct netfront_queue q;
 
@@ -38,14 +60,6 @@ static void boot(void)
     size_t n = platform_memory(&regions);
     page_allocator_init(regions, n);
     sched_init();
-    for (unsigned i = 0; i < NETFRONT_TX_SLOTS; i++) {
-        tx_pages[i] = tx_mem[i];
-        tx_grefs[i] = 100 + i;
-    }
-    for (unsigned i = 0; i < NETFRONT_RX_SLOTS; i++) {
-        rx_pages[i] = rx_mem[i];
-        rx_grefs[i] = 1000 + i;
-    }
     pool = pbuf_pool_create("fuzz", 256);
     booted = true;
 }
@@ -105,28 +119,128 @@ static void send_frame(struct input *in)
     pbuf_free(p);
 }
 
+static struct netfront_queue_features features;
+
+/* Grants both queues' pages and sets queue 0's rings up on them. */
+static bool connect_device(void)
+{
+    for (unsigned i = 0; i < QUEUES; i++)
+        if (netfront_queue_pages_grant(&pages[i], &ops) < 0) {
+            for (unsigned k = 0; k < i; k++)
+                netfront_queue_pages_release(&pages[k], &ops);
+            return false;
+        }
+    /* Responses the backend did not write read as zeros, whatever the last input left. */
+    memset(pages[0].tx_sring, 0, 4096);
+    memset(pages[0].rx_sring, 0, 4096);
+    netfront_queue_init(&q, 0, pages[0].tx_sring, pages[0].rx_sring, pages[0].tx_pages,
+                        pages[0].tx_grefs, pages[0].rx_pages, pages[0].rx_grefs, &features);
+    netfront_rx_refill(&q);
+    netfront_reconnect_up(&reconnect, now);
+    connected = true;
+    connections++;
+    return true;
+}
+
+/* Gives every page back, whatever the backend still maps. */
+static void disconnect_device(void)
+{
+    if (!connected)
+        return;
+    for (unsigned i = 0; i < QUEUES; i++)
+        netfront_queue_pages_release(&pages[i], &ops);
+    netfront_reconnect_down(&reconnect, now);
+    connected = false;
+}
+
+/* The watcher: the backend offers InitWait again. */
+static void try_reconnect(void)
+{
+    uint64_t not_before;
+    switch (netfront_reconnect_decide(&reconnect, now, fake.held, QUEUES, &not_before)) {
+    case NETFRONT_RECONNECT_NOW:
+        if (!connect_device())
+            netfront_reconnect_down(&reconnect, now);
+        break;
+    case NETFRONT_RECONNECT_WAIT:
+        if (not_before <= now)
+            abort();
+        break;
+    case NETFRONT_RECONNECT_OVER_CAP:
+        if (netfront_grants_allow(fake.held, QUEUES))
+            abort();
+        break;
+    case NETFRONT_RECONNECT_GIVE_UP:
+        break;
+    }
+}
+
+/* A granted page of the live queues, picked by the input. */
+static uint32_t pick_ref(struct input *in)
+{
+    unsigned which = take(in, 2) % (2 + NETFRONT_TX_SLOTS + NETFRONT_RX_SLOTS);
+    const struct netfront_queue_pages *p = &pages[take(in, 1) % QUEUES];
+    if (which == 0)
+        return p->tx_ring_ref;
+    if (which == 1)
+        return p->rx_ring_ref;
+    which -= 2;
+    if (which < NETFRONT_TX_SLOTS)
+        return p->tx_grefs[which];
+    return p->rx_grefs[which - NETFRONT_TX_SLOTS];
+}
+
+/* Polls rx as the poller does and checks it cannot spin. */
+static void poll_rx(struct input *in)
+{
+    unsigned budget = 1 + take(in, 1) % 64;
+    RING_IDX cons = q.rx.rsp_cons;
+    uint64_t deadline = netfront_rx_partial_deadline(&q);
+    bool notify;
+    int n = netfront_rx_poll(&q, pool, budget, deliver, NULL, now, &notify);
+    if (n < 0) {
+        if (!q.broken || q.break_reason == NETFRONT_BREAK_NONE)
+            abort();
+        return;
+    }
+    /* Below budget nothing is left that the poller would come back for. */
+    if ((unsigned)n < budget && netfront_rx_pending(&q))
+        abort();
+    /* A partial frame whose wait ran out is consumed or breaks the queue. */
+    if (deadline && now >= deadline && q.rx.rsp_cons == cons)
+        abort();
+    if (n > 0 && q.rx.rsp_cons == cons)
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     boot();
     struct input in = { data, size };
     uint8_t feat = (uint8_t)take(&in, 1);
-    struct netfront_queue_features f = {
+    features = (struct netfront_queue_features){
         .tx_csum = feat & 1, .tx_sg = feat & 2, .tx_gso = feat & 4, .rx_csum = feat & 8,
     };
-    memset(tx_sring_page, 0, sizeof(tx_sring_page));
-    memset(rx_sring_page, 0, sizeof(rx_sring_page));
-    netfront_queue_init(&q, 0, (netif_tx_sring_t *)tx_sring_page,
-                        (netif_rx_sring_t *)rx_sring_page, tx_pages, tx_grefs, rx_pages,
-                        rx_grefs, &f);
-    netfront_rx_refill(&q);
-    netif_tx_sring_t *txs = (netif_tx_sring_t *)tx_sring_page;
-    netif_rx_sring_t *rxs = (netif_rx_sring_t *)rx_sring_page;
+    fake_init(&fake);
+    ops = fake_ops(&fake);
+    memset(&reconnect, 0, sizeof(reconnect));
+    now = 1000000000ull;
+    connected = false;
+    if (!connect_device())
+        abort();
     RING_IDX tx_next = 0, rx_next = 0;   /* where the backend writes its next response */
-    bool notify;
     while (in.left) {
+        netif_tx_sring_t *txs = q.tx.sring;
+        netif_rx_sring_t *rxs = q.rx.sring;
         bool was_broken = q.broken;
+        unsigned connection = connections;
         struct netfront_queue_stats before = q.stats;
-        switch (take(&in, 1) % 9) {
+        uint8_t op = (uint8_t)(take(&in, 1) % 16);
+        if (!connected && op < 13) {
+            /* Down: only the backend's mappings, time and the watcher act. */
+            op = (uint8_t)(13 + op % 3);
+        }
+        switch (op) {
         case 0: {   /* a tx response, published */
             netif_tx_response_t *r = &txs->ring[tx_next % NETFRONT_TX_SLOTS].rsp;
             r->id = (uint16_t)take(&in, 2);
@@ -162,29 +276,89 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 4: {   /* bytes in a received page (the backend may change them at any time) */
             unsigned page = take(&in, 1);
             unsigned off = take(&in, 2) % 4096;
-            rx_mem[page][off] = (uint8_t)take(&in, 1);
+            pages[0].rx_pages[page % NETFRONT_RX_SLOTS][off] = (uint8_t)take(&in, 1);
             break;
         }
         case 5:
             send_frame(&in);
             break;
         case 6:
-            netfront_tx_reap(&q);
+            if (netfront_tx_reap(&q) >= 0 && q.tx.rsp_cons != txs->rsp_prod)
+                abort();   /* every published answer is taken, or the queue is broken */
             break;
         case 7:
-            netfront_rx_poll(&q, pool, 1 + take(&in, 1) % 64, deliver, NULL, &notify);
+            poll_rx(&in);
             break;
         case 8:
             netfront_rx_pending(&q);
             break;
+        case 9: {   /* a well-formed answer to the k-th tx id in flight: any order */
+            unsigned k = take(&in, 1), seen = 0;
+            for (unsigned id = 0; id < NETFRONT_TX_SLOTS; id++)
+                if (q.tx_busy[id] && seen++ == k % (netfront_tx_in_flight(&q) + 1)) {
+                    netif_tx_response_t *r = &txs->ring[tx_next % NETFRONT_TX_SLOTS].rsp;
+                    r->id = (uint16_t)id;
+                    r->status = (take(&in, 1) & 7) == 0 ? NETIF_RSP_ERROR : NETIF_RSP_OKAY;
+                    txs->rsp_prod = ++tx_next;
+                    break;
+                }
+            break;
         }
+        case 10: {  /* a well-formed rx slot: right id, chosen length, maybe more to come */
+            uint8_t how = (uint8_t)take(&in, 1);
+            netif_rx_response_t *r = &rxs->ring[rx_next % NETFRONT_RX_SLOTS].rsp;
+            r->id = (uint16_t)(rx_next % NETFRONT_RX_SLOTS);
+            r->offset = 0;
+            r->flags = (uint16_t)((how & 1 ? NETRXF_more_data : 0) |
+                                  (how & 2 ? NETRXF_data_validated : 0));
+            r->status = how & 4 ? NETIF_RSP_ERROR : (int16_t)(take(&in, 2) % 4097);
+            rxs->rsp_prod = ++rx_next;
+            break;
+        }
+        case 11:    /* the backend closes: give every page back, mapped or not */
+            disconnect_device();
+            tx_next = rx_next = 0;
+            break;
+        case 12:    /* a queue broke: the watcher disconnects */
+            if (q.broken) {
+                disconnect_device();
+                tx_next = rx_next = 0;
+            }
+            break;
+        case 13: {  /* the backend maps or unmaps one granted page, or all of them */
+            uint8_t how = (uint8_t)take(&in, 1);
+            if (connected && !(how & 2))
+                fake_backend_map(&fake, pick_ref(&in), how & 1);
+            else
+                fake_backend_map_all(&fake, how & 1);
+            break;
+        }
+        case 14:    /* time passes; the quarantine retries */
+            now += (uint64_t)take(&in, 1) * 100000000ull;
+            fake_retry_quarantine(&fake);
+            break;
+        case 15:    /* the backend offers InitWait again */
+            if (!connected)
+                try_reconnect();
+            break;
+        }
+        if (fake_grants_in_use(&fake) > NETFRONT_GRANT_CAP || fake.held > NETFRONT_GRANT_CAP)
+            abort();
+        if (!connected)
+            continue;
         check_invariants();
-        /* A broken queue takes nothing more. */
-        if (was_broken && (q.stats.rx_frames != before.rx_frames ||
+        /* A broken queue takes nothing more (until a new connection sets it up again). */
+        if (was_broken && connection == connections && (q.stats.rx_frames != before.rx_frames ||
                            q.stats.tx_completed != before.tx_completed ||
                            q.stats.tx_frames != before.tx_frames))
             abort();
     }
+    /* The backend unmaps everything: every page comes back. */
+    disconnect_device();
+    fake_backend_map_all(&fake, false);
+    if (fake_retry_quarantine(&fake) != 0 || fake.held != 0 || fake_pages_in_use(&fake) != 0 ||
+        fake_grants_in_use(&fake) != 0)
+        abort();
     struct pbuf_pool_stats ps;
     pbuf_pool_get_stats(pool, &ps);
     if (ps.storage_in_use != 0 || ps.segments_in_use != 0)

@@ -5,9 +5,11 @@
  * the whole frame's size, later ones their own with NETTXF_more_data; TSO adds a GSO extra-info
  * slot; checksum offload sets NETTXF_csum_blank|data_validated; responses return pages to the
  * pool. The receive ring stays full, request id = slot. Every bad response (id, status, offset,
- * length, slot count, extra type, GSO prefix, producer past the requests) breaks the queue and
- * nothing after it is touched; backend error statuses are counted, not fatal. Notifications
- * follow the backend's req_event (batching).
+ * length, slot count, extra type, GSO prefix, producer past the requests, stray NULL) breaks the
+ * queue by a named rule and nothing after it is touched; backend error statuses are counted, not
+ * fatal, but an error chain counts toward the frame's slots; a partial frame is waited for
+ * quietly and for a bounded time (issue 13, finding 3). Notifications follow the backend's
+ * req_event (batching).
  */
 #include <check.h>
 #include <stdlib.h>
@@ -140,9 +142,12 @@ static void rx_fill_page(RING_IDX i, uint16_t offset, uint16_t len, uint8_t seed
         rx_pages[i % NETFRONT_RX_SLOTS][offset + b] = (uint8_t)(seed + b);
 }
 
+/* The monotonic time the polls see (partial frames are timed). */
+static uint64_t now_ns = 1000000000ull;
+
 static int rx_poll(bool *notify)
 {
-    return netfront_rx_poll(&q, pool, 32, collect, NULL, notify);
+    return netfront_rx_poll(&q, pool, 32, collect, NULL, now_ns, notify);
 }
 
 /* ---- transmit ---- */
@@ -286,6 +291,7 @@ START_TEST(tx_bad_responses_break_the_queue)
     ck_assert_int_eq(netfront_tx_reap(&q), -EPROTO);
     ck_assert(q.broken);
     ck_assert_ptr_nonnull(strstr(q.why, "not in flight"));
+    ck_assert_int_eq(q.break_reason, NETFRONT_broken_tx_not_in_flight);
     ck_assert_uint_eq(q.stats.bad_responses, 1);
     ck_assert_int_eq(send(64, 1, &notify), -EPIPE);   /* nothing is touched afterwards */
     ck_assert_int_eq(netfront_tx_reap(&q), -EPROTO);
@@ -320,6 +326,7 @@ START_TEST(tx_bad_responses_break_the_queue)
     txs->rsp_prod = 2;
     ck_assert_int_eq(netfront_tx_reap(&q), -EPROTO);
     ck_assert_ptr_nonnull(strstr(q.why, "past our requests"));
+    ck_assert_uint_eq(q.stats.broken_tx_producer, 1);
     ck_assert_uint_eq(netfront_tx_in_flight(&q), 1);   /* nothing was taken */
 }
 END_TEST
@@ -442,7 +449,7 @@ START_TEST(rx_without_buffers_drops_and_reposts)
     netfront_rx_refill(&q);
     rx_respond(0, 0, 0, 0, 60);
     rxs->rsp_prod = 1;
-    ck_assert_int_eq(netfront_rx_poll(&q, tiny, 8, collect, NULL, &notify), 1);
+    ck_assert_int_eq(netfront_rx_poll(&q, tiny, 8, collect, NULL, now_ns, &notify), 1);
     ck_assert_uint_eq(delivered_count, 0);
     ck_assert_uint_eq(q.stats.rx_no_buffer, 1);
     ck_assert_uint_eq(rxs->req_prod, NETFRONT_RX_SLOTS + 1);
@@ -451,13 +458,123 @@ START_TEST(rx_without_buffers_drops_and_reposts)
 }
 END_TEST
 
+/* Issue 13 finding 3, the wedge: netback fills every posted slot with NETIF_RSP_ERROR linked by
+ * NETRXF_more_data (io/netif.h: more_data means the frame continues in the next slot), so the
+ * frame can never end. Before, error slots did not count toward the per-frame bound: every poll
+ * took nothing and rx_pending kept reporting work, and the poller yielded for ever. Now every
+ * slot counts: the poll breaks the queue by the error-chain rule and rx_pending goes quiet. */
+START_TEST(rx_error_chain_breaks_the_queue_instead_of_wedging)
+{
+    bool notify;
+    netfront_rx_refill(&q);
+    for (unsigned i = 0; i < NETFRONT_RX_SLOTS; i++)
+        rx_respond(i, (uint16_t)i, 0, NETRXF_more_data, NETIF_RSP_ERROR);
+    rxs->rsp_prod = NETFRONT_RX_SLOTS;
+    ck_assert(netfront_rx_pending(&q));
+    for (unsigned round = 0; round < 3; round++) {
+        RING_IDX cons = q.rx.rsp_cons;
+        int n = rx_poll(&notify);
+        /* liveness: a poll either consumes or breaks the queue */
+        ck_assert(n > 0 || q.rx.rsp_cons != cons || q.broken);
+        if (!netfront_rx_pending(&q))
+            break;
+    }
+    ck_assert(q.broken);
+    ck_assert_int_eq(q.break_reason, NETFRONT_broken_rx_error_chain);
+    ck_assert_str_eq(netfront_break_name(q.break_reason), "rx_error_chain");
+    ck_assert_uint_eq(q.stats.broken_rx_error_chain, 1);
+    ck_assert_uint_eq(q.stats.bad_responses, 1);
+    ck_assert(!netfront_rx_pending(&q));
+    ck_assert_uint_eq(delivered_count, 0);
+}
+END_TEST
+
+/* An error frame within the bound is the backend's own failure: counted, dropped, not fatal. */
+START_TEST(rx_short_error_chain_is_dropped)
+{
+    bool notify;
+    netfront_rx_refill(&q);
+    for (unsigned i = 0; i < NETFRONT_RX_SLOTS_PER_FRAME; i++)
+        rx_respond(i, (uint16_t)i, 0, i + 1 < NETFRONT_RX_SLOTS_PER_FRAME ? NETRXF_more_data : 0,
+                   NETIF_RSP_ERROR);
+    rx_respond(NETFRONT_RX_SLOTS_PER_FRAME, NETFRONT_RX_SLOTS_PER_FRAME, 0, 0, 60);
+    rxs->rsp_prod = NETFRONT_RX_SLOTS_PER_FRAME + 1;
+    ck_assert_int_eq(rx_poll(&notify), 2);
+    ck_assert(!q.broken);
+    ck_assert_uint_eq(q.stats.rx_backend_errors, 1);
+    ck_assert_uint_eq(delivered_count, 1);
+    ck_assert(!netfront_rx_pending(&q));
+}
+END_TEST
+
+/* A frame whose first slot sits at the producer index is waited for (netback may publish a
+ * frame in two pushes) without keeping the poller busy, but only NETFRONT_RX_PARTIAL_WAIT_NS:
+ * then the queue is broken by the partial-stall rule. */
+START_TEST(rx_partial_frame_wait_is_bounded_and_quiet)
+{
+    bool notify;
+    netfront_rx_refill(&q);
+    rx_respond(0, 0, 0, NETRXF_more_data, 100);
+    rxs->rsp_prod = 1;
+    ck_assert(netfront_rx_pending(&q));              /* new: look at it */
+    ck_assert_int_eq(rx_poll(&notify), 0);
+    ck_assert(!q.broken);
+    ck_assert(!netfront_rx_pending(&q));             /* seen: nothing to do until it moves */
+    ck_assert_uint_eq(rxs->rsp_event, 2);
+    ck_assert_uint_eq(netfront_rx_partial_deadline(&q), now_ns + NETFRONT_RX_PARTIAL_WAIT_NS);
+    now_ns += NETFRONT_RX_PARTIAL_WAIT_NS - 1;
+    ck_assert_int_eq(rx_poll(&notify), 0);           /* still within the wait */
+    ck_assert(!q.broken);
+    now_ns += 1;
+    ck_assert_int_eq(rx_poll(&notify), -EPROTO);
+    ck_assert_int_eq(q.break_reason, NETFRONT_broken_rx_partial_stall);
+    ck_assert_uint_eq(q.stats.broken_rx_partial_stall, 1);
+    ck_assert_uint_eq(netfront_rx_partial_deadline(&q), 0);
+    ck_assert(!netfront_rx_pending(&q));
+
+    /* a frame completed in time resets the clock for the next one */
+    init_queue(&all);
+    netfront_rx_refill(&q);
+    rx_respond(0, 0, 0, NETRXF_more_data, 100);
+    rxs->rsp_prod = 1;
+    ck_assert_int_eq(rx_poll(&notify), 0);
+    now_ns += NETFRONT_RX_PARTIAL_WAIT_NS / 2;
+    rx_respond(1, 1, 0, 0, 50);
+    rx_respond(2, 2, 0, NETRXF_more_data, 70);
+    rxs->rsp_prod = 3;
+    ck_assert(netfront_rx_pending(&q));
+    ck_assert_int_eq(rx_poll(&notify), 1);
+    ck_assert_uint_eq(netfront_rx_partial_deadline(&q), now_ns + NETFRONT_RX_PARTIAL_WAIT_NS);
+    now_ns += NETFRONT_RX_PARTIAL_WAIT_NS / 2 + 1;
+    ck_assert_int_eq(rx_poll(&notify), 0);
+    ck_assert(!q.broken);
+}
+END_TEST
+
+/* netback answers each extra-info request with one NETIF_RSP_NULL (io/netif.h); a NULL with no
+ * extra outstanding is a response for a slot that is not in flight. */
+START_TEST(tx_stray_null_response_breaks_the_queue)
+{
+    bool notify;
+    send(64, 1, &notify);
+    tx_respond(0, 0, NETIF_RSP_NULL);
+    txs->rsp_prod = 1;
+    ck_assert_int_eq(netfront_tx_reap(&q), -EPROTO);
+    ck_assert_int_eq(q.break_reason, NETFRONT_broken_tx_stray_null);
+    ck_assert_uint_eq(q.stats.broken_tx_stray_null, 1);
+}
+END_TEST
+
 /* Each case: one bad response at index 0 (after a refill), and what the reason must say. */
-static void expect_rx_refused(const char *reason)
+static void expect_rx_refused_by(const char *reason, enum netfront_break rule)
 {
     bool notify;
     ck_assert_int_eq(rx_poll(&notify), -EPROTO);
     ck_assert(q.broken);
     ck_assert_msg(strstr(q.why, reason), "reason '%s' lacks '%s'", q.why, reason);
+    ck_assert_msg(rule == NETFRONT_BREAK_NONE || q.break_reason == rule, "rule %s, expected %s",
+                  netfront_break_name(q.break_reason), netfront_break_name(rule));
+    ck_assert(!netfront_rx_pending(&q));
     ck_assert_uint_eq(delivered_count, 0);
     ck_assert_int_eq(rx_poll(&notify), -EPROTO);
     ck_assert(!netfront_rx_refill(&q));
@@ -465,30 +582,32 @@ static void expect_rx_refused(const char *reason)
     netfront_rx_refill(&q);
 }
 
+#define expect_rx_refused(reason) expect_rx_refused_by(reason, NETFRONT_BREAK_NONE)
+
 START_TEST(rx_bad_responses_break_the_queue)
 {
     netfront_rx_refill(&q);
     rx_respond(0, 7, 0, 0, 60);                       /* id of another slot */
     rxs->rsp_prod = 1;
-    expect_rx_refused("slot 0 was posted there");
+    expect_rx_refused_by("slot 0 was posted there", NETFRONT_broken_rx_bad_id);
     rx_respond(0, 0, 4000, 0, 200);                   /* past the page */
     rxs->rsp_prod = 1;
-    expect_rx_refused("overrun the page");
+    expect_rx_refused_by("overrun the page", NETFRONT_broken_rx_bad_offset);
     rx_respond(0, 0, 0, 0, -9);                       /* unknown status */
     rxs->rsp_prod = 1;
-    expect_rx_refused("status -9");
+    expect_rx_refused_by("status -9", NETFRONT_broken_rx_bad_status);
     rx_respond(0, 0, 0, NETRXF_gso_prefix, 60);
     rxs->rsp_prod = 1;
-    expect_rx_refused("GSO prefix");
+    expect_rx_refused_by("GSO prefix", NETFRONT_broken_rx_gso_prefix);
     rx_respond(0, 0, 0, 0, 60);
     rxs->rsp_prod = NETFRONT_RX_SLOTS + 1;            /* more answers than requests */
-    expect_rx_refused("past our requests");
+    expect_rx_refused_by("past our requests", NETFRONT_broken_rx_producer);
     rx_respond(0, 0, 0, NETRXF_extra_info, 60);
     struct netif_extra_info *x = (struct netif_extra_info *)&rxs->ring[1].rsp;
     memset(x, 0, sizeof(*x));
     x->type = XEN_NETIF_EXTRA_TYPE_MAX;
     rxs->rsp_prod = 2;
-    expect_rx_refused("unknown type");
+    expect_rx_refused_by("unknown type", NETFRONT_broken_rx_bad_extra);
     rx_respond(0, 0, 0, NETRXF_extra_info, 60);
     memset(x, 0, sizeof(*x));
     x->type = XEN_NETIF_EXTRA_TYPE_GSO;               /* GSO of size 0 */
@@ -502,11 +621,11 @@ START_TEST(rx_bad_responses_break_the_queue)
     for (unsigned i = 0; i < 40; i++)                 /* a frame that never ends */
         rx_respond(i, (uint16_t)i, 0, NETRXF_more_data, 1);
     rxs->rsp_prod = 40;
-    expect_rx_refused("more than");
+    expect_rx_refused_by("more than", NETFRONT_broken_rx_slot_overrun);
     for (unsigned i = 0; i < 17; i++)                 /* 17 full pages: longer than 64 KiB */
         rx_respond(i, (uint16_t)i, 0, i < 16 ? NETRXF_more_data : 0, 4096);
     rxs->rsp_prod = 17;
-    expect_rx_refused("longer than");
+    expect_rx_refused_by("longer than", NETFRONT_broken_rx_too_long);
 }
 END_TEST
 
@@ -522,6 +641,7 @@ int main(void)
     tcase_add_test(tx, tx_tso_adds_a_gso_extra);
     tcase_add_test(tx, tx_backend_error_status_is_counted_not_fatal);
     tcase_add_test(tx, tx_bad_responses_break_the_queue);
+    tcase_add_test(tx, tx_stray_null_response_breaks_the_queue);
     suite_add_tcase(s, tx);
     TCase *rx = tcase_create("rx");
     tcase_add_checked_fixture(rx, setup, teardown);
@@ -533,6 +653,9 @@ int main(void)
     tcase_add_test(rx, rx_backend_errors_and_runts_are_dropped);
     tcase_add_test(rx, rx_without_buffers_drops_and_reposts);
     tcase_add_test(rx, rx_bad_responses_break_the_queue);
+    tcase_add_test(rx, rx_error_chain_breaks_the_queue_instead_of_wedging);
+    tcase_add_test(rx, rx_short_error_chain_is_dropped);
+    tcase_add_test(rx, rx_partial_frame_wait_is_bounded_and_quiet);
     suite_add_tcase(s, rx);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
