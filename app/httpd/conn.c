@@ -17,6 +17,9 @@
  * A connection the server evicts to make room (server.c) is woken by a shutdown of its read side
  * and ends at once: quietly when it was waiting, with 503 when a head was under way.
  *
+ * The TCP send buffer grows with the client (grow_sndbuf), so slow readers cannot take the
+ * stack-wide TCP buffer budget from everyone else.
+ *
  * Closing after an answer drains what the client still sends for a moment before releasing the
  * connection (a "lingering close"): releasing it with unread data would reset it, and the reset
  * could destroy the answer before the client read it. The buffers are freed first: a closing
@@ -35,6 +38,11 @@
 #define IN_BUF (HTTP_MAX_HEAD + 8192)
 #define OUT_BUF (16 * 1024)
 #define LINGER_MAX_BYTES (256 * 1024)
+/* The TCP send buffer starts at this and doubles each time the client takes a whole buffer
+ * within a second, up to the stack's default: a fast client soon has it all, while a slow reader
+ * never holds more than this much of the stack-wide TCP buffer budget (500 slow readers with the
+ * 256 KiB default held all of it, and then no new request could even be received). */
+#define SNDBUF_START (16 * 1024)
 #define DRAIN_CHUNK 512
 #define LOG_TARGET_MAX 200
 
@@ -44,6 +52,8 @@ struct conn {
     struct tcp_conn *tcp;
     struct tcp_conn_info info;
     uint64_t acked_at_response;      /* the TCP's bytes_acked when the answer began */
+    size_t sndbuf, sndbuf_max;       /* the TCP send buffer now, and where its growth stops */
+    uint64_t grow_ns, grow_taken;    /* since when, and from how many taken bytes, it is timed */
     size_t in_len;
     char *in;                        /* IN_BUF bytes */
     char *out;                       /* OUT_BUF bytes */
@@ -90,7 +100,26 @@ static void begin_response(struct conn *c)
     struct tcp_conn_info info;
     tcp_get_info(c->tcp, &info);
     c->acked_at_response = info.bytes_acked;
+    c->grow_ns = now_ns();
+    c->grow_taken = 0;
     enter(c, HTTP_PHASE_RESPONSE);
+}
+
+/* Doubles the send buffer when the client took a whole one within the last second. */
+static void grow_sndbuf(struct conn *c)
+{
+    if (c->sndbuf >= c->sndbuf_max)
+        return;
+    uint64_t now = now_ns(), took = taken(c);
+    if (took - c->grow_taken >= c->sndbuf) {
+        size_t want = c->sndbuf * 2 < c->sndbuf_max ? c->sndbuf * 2 : c->sndbuf_max;
+        if (tcp_set_option(c->tcp, TCP_SOCKOPT_SNDBUF, (long)want) == 0)
+            c->sndbuf = want;
+    } else if (now - c->grow_ns <= NS_PER_S) {
+        return;
+    }
+    c->grow_ns = now;
+    c->grow_taken = took;
 }
 
 /* Writes all of buf; false when the peer did not take it at the minimum rate (the deadline of
@@ -105,6 +134,7 @@ static bool send_all(struct conn *c, const void *buf, size_t len)
             st->bytes_sent += (uint64_t)w;
             p += w;
             len -= (size_t)w;
+            grow_sndbuf(c);
             continue;
         }
         if (w == -EAGAIN && !c->slot->evicted && phase_of(c) == HTTP_PHASE_RESPONSE) {
@@ -491,6 +521,14 @@ void conn_serve(struct conn *c)
     /* Responses are whole writes; waiting for more data to fill a segment only adds latency
      * (and with the client's delayed ACK, up to 200 ms per small response). */
     tcp_set_option(tcp, TCP_SOCKOPT_NODELAY, 1);
+    long sndbuf;
+    c->sndbuf = c->sndbuf_max = 0;
+    if (tcp_get_option(tcp, TCP_SOCKOPT_SNDBUF, &sndbuf) == 0) {
+        c->sndbuf = c->sndbuf_max = (size_t)sndbuf;
+        if ((size_t)sndbuf > SNDBUF_START && tcp_set_option(tcp, TCP_SOCKOPT_SNDBUF,
+                                                            SNDBUF_START) == 0)
+            c->sndbuf = SNDBUF_START;
+    }
     enum next next;
     do {
         if (phase_of(c) != HTTP_PHASE_WAITING && phase_of(c) != HTTP_PHASE_EVICTED)
