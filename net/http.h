@@ -155,6 +155,21 @@ void http_evaluate(const struct http_request *req, const struct http_resource *r
 
 /* ---- Responses ---- */
 
+/* What a response says about its connection (RFC 9112 9.3, 9.6, appendix C.2.2). */
+enum http_connection {
+    HTTP_CONN_PERSIST,               /* HTTP/1.1 persists by default: no Connection field */
+    HTTP_CONN_KEEP_ALIVE,            /* "Connection: keep-alive": an HTTP/1.0 client's request
+                                        for persistence is honoured (C.2.2) */
+    HTTP_CONN_CLOSE,                 /* "Connection: close": the last response (9.6) */
+};
+/* How the response to req leaves the connection. req is NULL when no request could be parsed
+ * (the connection closes); server_closes: the server ends the connection after this response
+ * whatever the client asked (shutting down). RFC 9112 9.3: HTTP/1.1 persists unless "close";
+ * HTTP/1.0 only with "keep-alive", and then the answer must say so, since an HTTP/1.0 client
+ * otherwise waits for the close that ends the response (C.2.2); 9.6: a response after which the
+ * server closes carries "close". */
+enum http_connection http_response_connection(const struct http_request *req, bool server_closes);
+
 /* A response head to format. Fields that do not apply are left zero/NULL. */
 struct http_response_head {
     int status;
@@ -168,7 +183,7 @@ struct http_response_head {
     uint64_t complete_length;        /* 206 and 416 (bytes * /complete_length) */
     const char *location;            /* 301 */
     const char *allow;               /* 405 */
-    bool close;                      /* "Connection: close" */
+    enum http_connection connection; /* the Connection field, if any */
 };
 /* Formats the status line and fields, ending with the empty line. Content-Length is sent for
  * every status but 304 (RFC 9110 8.6 lets it be omitted there; it would describe the 200). Returns

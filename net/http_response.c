@@ -1,6 +1,7 @@
 /*
  * net/http_response: the status line and header fields of a response (RFC 9112 4, RFC 9110 15),
- * with what each status must or must not carry.
+ * with what each status must or must not carry, and what it says about the connection (RFC 9112
+ * 9.3).
  */
 #include "lib/errno.h"
 #include "lib/printf.h"
@@ -27,6 +28,13 @@ static void add(struct out *o, const char *fmt, ...)
         return;
     }
     o->used += (size_t)n;
+}
+
+enum http_connection http_response_connection(const struct http_request *req, bool server_closes)
+{
+    if (!req || !req->keep_alive || server_closes)
+        return HTTP_CONN_CLOSE;
+    return req->version_minor == 0 ? HTTP_CONN_KEEP_ALIVE : HTTP_CONN_PERSIST;
 }
 
 int http_format_head(char *buf, size_t size, const struct http_response_head *h)
@@ -63,8 +71,10 @@ int http_format_head(char *buf, size_t size, const struct http_response_head *h)
         add(&o, "Allow: %s\r\n", h->allow);
     if (!not_modified)
         add(&o, "Content-Length: %llu\r\n", (unsigned long long)h->content_length);
-    if (h->close)
+    if (h->connection == HTTP_CONN_CLOSE)
         add(&o, "Connection: close\r\n");
+    else if (h->connection == HTTP_CONN_KEEP_ALIVE)
+        add(&o, "Connection: keep-alive\r\n");
     add(&o, "\r\n");
     return o.overflow ? -ENOSPC : (int)o.used;
 }

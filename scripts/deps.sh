@@ -7,7 +7,7 @@ set -eu
 build_pkgs="gcc make binutils libc6-dev libxen-dev check pkg-config"
 boot_pkgs="qemu-system-x86"
 fuzz_pkgs="clang libclang-rt-14-dev llvm"
-net_pkgs="iproute2 iputils-ping iputils-arping dnsmasq-base tshark python3-scapy netcat-openbsd curl socat hping3 wrk ethtool"
+net_pkgs="iproute2 iputils-ping iputils-arping dnsmasq-base tshark python3-scapy netcat-openbsd curl socat hping3 wrk ethtool apache2-utils slowhttptest"
 xen_pkgs="debootstrap cpio gzip dpkg"
 # make bench: callgrind, the lwIP reference stack, bulk TCP reference, the Linux guest's busybox.
 bench_pkgs="valgrind liblwip-dev iperf3 busybox-static"

@@ -1,19 +1,29 @@
 /*
  * app/httpd/conn: one connection, one fiber: request heads in, responses out, in order, for as
  * long as the connection persists (RFC 9112 9.3; pipelined requests wait in the input buffer and
- * are answered one after the other, 9.3.2).
+ * are answered one after the other, 9.3.2). Every answer says how the connection goes on
+ * (http_response_connection): "Connection: keep-alive" to an HTTP/1.0 client kept open,
+ * "Connection: close" on the last one.
  *
- * Time limits, so a slow or silent client cannot hold a slot (slowloris):
- *   idle_ns    between requests, the next one must begin within it; else the connection closes
- *   header_ns  a request head must be complete header_ns after its first byte, however slowly
- *              the bytes trickle in; else 408 and close
- *   send_ns    each block of a response must be taken by the peer within it; else reset
+ * The connection moves through net/http_slots.h's phases (WAITING, HEAD, BODY, RESPONSE,
+ * CLOSING) and each phase ends at its deadline, so a slow or silent client cannot hold a slot:
+ *   WAITING    the next request must begin in time; else the connection closes quietly
+ *   HEAD       the whole head in time, however slowly the bytes trickle; else 408 and close
+ *   BODY       content read (and dropped) at the minimum rate after a grace; else 408, close
+ *   RESPONSE   the client must take the answer at the minimum rate after a grace; else reset
+ *   CLOSING    a lingering close, bounded in time and bytes
  * A request that breaks the framing rules (every 400/413/414/431/501/505 from the parser) is
  * answered and the connection closed, since what follows cannot be trusted to start a request.
+ * A connection the server evicts to make room (server.c) is woken by a shutdown of its read side
+ * and ends at once: quietly when it was waiting, with 503 when a head was under way.
  *
- * Closing after an error drains what the client still sends for a moment before releasing the
+ * The TCP send buffer grows with the client (grow_sndbuf), so slow readers cannot take the
+ * stack-wide TCP buffer budget from everyone else.
+ *
+ * Closing after an answer drains what the client still sends for a moment before releasing the
  * connection (a "lingering close"): releasing it with unread data would reset it, and the reset
- * could destroy the error response before the client read it.
+ * could destroy the answer before the client read it. The buffers are freed first: a closing
+ * connection holds its fiber and its TCP state only.
  */
 #include "app/httpd/httpd.h"
 #include "lib/errno.h"
@@ -23,19 +33,30 @@
 #include "mm/mm.h"
 #include "platform/platform.h"
 
+/* Two separate 16 KiB buffers (4 pages each) rather than one large block: a heap fragmented by
+ * many small objects still has them. */
 #define IN_BUF (HTTP_MAX_HEAD + 8192)
-#define OUT_BUF (32 * 1024)
-#define LINGER_NS (2ull * NS_PER_S)
+#define OUT_BUF (16 * 1024)
 #define LINGER_MAX_BYTES (256 * 1024)
+/* The TCP send buffer starts at this and doubles each time the client takes a whole buffer
+ * within a second, up to the stack's default: a fast client soon has it all, while a slow reader
+ * never holds more than this much of the stack-wide TCP buffer budget (500 slow readers with the
+ * 256 KiB default held all of it, and then no new request could even be received). */
+#define SNDBUF_START (16 * 1024)
+#define DRAIN_CHUNK 512
 #define LOG_TARGET_MAX 200
 
 struct conn {
     struct server *srv;
+    struct conn_slot *slot;
     struct tcp_conn *tcp;
     struct tcp_conn_info info;
+    uint64_t acked_at_response;      /* the TCP's bytes_acked when the answer began */
+    size_t sndbuf, sndbuf_max;       /* the TCP send buffer now, and where its growth stops */
+    uint64_t grow_ns, grow_taken;    /* since when, and from how many taken bytes, it is timed */
     size_t in_len;
-    char in[IN_BUF];
-    char out[OUT_BUF];
+    char *in;                        /* IN_BUF bytes */
+    char *out;                       /* OUT_BUF bytes */
     char path[HTTP_PATH_MAX + sizeof("/index.html")];
 };
 
@@ -50,19 +71,79 @@ static int64_t wall_seconds(void)
     return ns ? (int64_t)(ns / NS_PER_S) : -1;
 }
 
-/* Writes all of buf within send_ns per block; false when the peer did not take it. */
+static void enter(struct conn *c, enum http_phase phase)
+{
+    server_enter(c->srv, c->slot, phase);
+}
+
+static enum http_phase phase_of(const struct conn *c)
+{
+    return c->slot->hs.phase;
+}
+
+/* When the current phase must end, given its progress (see http_slot_deadline). */
+static uint64_t deadline_of(const struct conn *c, uint64_t progress)
+{
+    return http_slot_deadline(&c->srv->cfg.timeouts, &c->slot->hs, progress);
+}
+
+/* The bytes of the current answer the client has taken (acknowledged). */
+static uint64_t taken(const struct conn *c)
+{
+    struct tcp_conn_info info;
+    tcp_get_info(c->tcp, &info);
+    return info.bytes_acked - c->acked_at_response;
+}
+
+static void begin_response(struct conn *c)
+{
+    struct tcp_conn_info info;
+    tcp_get_info(c->tcp, &info);
+    c->acked_at_response = info.bytes_acked;
+    c->grow_ns = now_ns();
+    c->grow_taken = 0;
+    enter(c, HTTP_PHASE_RESPONSE);
+}
+
+/* Doubles the send buffer when the client took a whole one within the last second. */
+static void grow_sndbuf(struct conn *c)
+{
+    if (c->sndbuf >= c->sndbuf_max)
+        return;
+    uint64_t now = now_ns(), took = taken(c);
+    if (took - c->grow_taken >= c->sndbuf) {
+        size_t want = c->sndbuf * 2 < c->sndbuf_max ? c->sndbuf * 2 : c->sndbuf_max;
+        if (tcp_set_option(c->tcp, TCP_SOCKOPT_SNDBUF, (long)want) == 0)
+            c->sndbuf = want;
+    } else if (now - c->grow_ns <= NS_PER_S) {
+        return;
+    }
+    c->grow_ns = now;
+    c->grow_taken = took;
+}
+
+/* Writes all of buf; false when the peer did not take it at the minimum rate (the deadline of
+ * the RESPONSE phase moves on with every byte it takes) or the connection failed. */
 static bool send_all(struct conn *c, const void *buf, size_t len)
 {
     const uint8_t *p = buf;
+    struct httpd_stats *st = &c->srv->stats;
     while (len > 0) {
-        long w = tcp_write(c->tcp, p, len, now_ns() + c->srv->cfg.send_ns);
-        if (w <= 0) {
-            c->srv->stats.send_failures++;
-            return false;
+        long w = tcp_write(c->tcp, p, len, deadline_of(c, taken(c)));
+        if (w > 0) {
+            st->bytes_sent += (uint64_t)w;
+            p += w;
+            len -= (size_t)w;
+            grow_sndbuf(c);
+            continue;
         }
-        c->srv->stats.bytes_sent += (uint64_t)w;
-        p += w;
-        len -= (size_t)w;
+        if (w == -EAGAIN && !c->slot->evicted && phase_of(c) == HTTP_PHASE_RESPONSE) {
+            if (now_ns() < deadline_of(c, taken(c)))
+                continue;            /* the client took more meanwhile: the deadline moved */
+            st->send_timeouts++;
+        }
+        st->send_failures++;
+        return false;
     }
     return true;
 }
@@ -109,8 +190,9 @@ static void access_log(struct conn *c, const struct http_request *req, int statu
 }
 
 /* A response without a representation: an error or a redirect, with a small HTML body. */
-static bool send_simple(struct conn *c, const struct http_request *req, int status, bool close,
-                        const char *location, uint64_t range_complete)
+static bool send_simple(struct conn *c, const struct http_request *req, int status,
+                        enum http_connection connection, const char *location,
+                        uint64_t range_complete)
 {
     char body[192];
     int body_len = ksnprintf(body, sizeof(body),
@@ -125,9 +207,9 @@ static bool send_simple(struct conn *c, const struct http_request *req, int stat
         .complete_length = range_complete,
         .location = location,
         .allow = status == 405 ? "GET, HEAD" : NULL,
-        .close = close,
+        .connection = connection,
     };
-    int n = http_format_head(c->out, sizeof(c->out), &h);
+    int n = http_format_head(c->out, OUT_BUF, &h);
     if (n < 0)
         return false;
     bool head_only = req && req->method == HTTP_METHOD_HEAD;
@@ -136,19 +218,21 @@ static bool send_simple(struct conn *c, const struct http_request *req, int stat
         n += body_len;
     }
     access_log(c, req, status, head_only ? 0 : (uint64_t)body_len);
+    if (phase_of(c) != HTTP_PHASE_RESPONSE && phase_of(c) != HTTP_PHASE_EVICTED)
+        begin_response(c);
     return send_all(c, c->out, (size_t)n);
 }
 
 /* Sends a file (or its range, or only its head): false when the connection must end. */
 static bool send_file(struct conn *c, const struct http_request *req, const struct site_file *f,
-                      const char *name, bool close)
+                      const char *name, enum http_connection connection)
 {
     struct http_resource res = { .size = f->size, .mtime = f->mtime, .etag = f->etag };
     struct http_outcome oc;
     int64_t now = wall_seconds();
     http_evaluate(req, &res, now < 0 ? 0 : now, &oc);
     if (oc.status == 412 || oc.status == 416)
-        return send_simple(c, req, oc.status, close, NULL, f->size);
+        return send_simple(c, req, oc.status, connection, NULL, f->size);
     struct http_response_head h = {
         .status = oc.status,
         .date = now,
@@ -159,22 +243,23 @@ static bool send_file(struct conn *c, const struct http_request *req, const stru
         .content_length = oc.length,
         .range_first = oc.first,
         .complete_length = f->size,
-        .close = close,
+        .connection = connection,
     };
-    int n = http_format_head(c->out, sizeof(c->out), &h);
+    int n = http_format_head(c->out, OUT_BUF, &h);
     if (n < 0)
         return false;
     bool body = req->method == HTTP_METHOD_GET && oc.status != 304;
     size_t used = (size_t)n;
     uint64_t pos = oc.first, left = body ? oc.length : 0;
     access_log(c, req, oc.status, left);
+    begin_response(c);
     /* The head goes out with the first block of the file, so a small file is one write. */
     do {
-        size_t room = sizeof(c->out) - used;
+        size_t room = OUT_BUF - used;
         size_t want = left < room ? (size_t)left : room;
         if (want > 0) {
             int64_t got = site_read(c->srv->site, f, pos, c->out + used, want,
-                                    now_ns() + c->srv->cfg.send_ns);
+                                    deadline_of(c, taken(c)));
             if (got <= 0) {
                 log_error("httpd", "reading /%s at %llu: %s", name, (unsigned long long)pos,
                           got == 0 ? "file ended early" : error_name((int)got));
@@ -192,61 +277,87 @@ static bool send_file(struct conn *c, const struct http_request *req, const stru
 }
 
 /* Finds what a normalized path names and answers for it. */
-static bool respond(struct conn *c, const struct http_request *req, bool close)
+static bool respond(struct conn *c, const struct http_request *req,
+                    enum http_connection connection)
 {
     bool dir;
     int rc = http_normalize_path(req->path, c->path, HTTP_PATH_MAX, &dir);
     if (rc)
-        return send_simple(c, req, rc, close, NULL, 0);
+        return send_simple(c, req, rc, connection, NULL, 0);
     struct site_file f;
     if (site_lookup(c->srv->site, c->path, &f) < 0)
-        return send_simple(c, req, 404, close, NULL, 0);
+        return send_simple(c, req, 404, connection, NULL, 0);
     if (f.is_dir && !dir) {
         /* "/docs" names a directory: its page must be fetched as "/docs/" so its relative
          * links resolve inside it. The raw path is already valid URI text. */
         char location[HTTP_MAX_TARGET + 2];
         ksnprintf(location, sizeof(location), "%.*s/", (int)req->path.len, req->path.ptr);
-        return send_simple(c, req, 301, close, location, 0);
+        return send_simple(c, req, 301, connection, location, 0);
     }
     if (!f.is_dir && dir)
-        return send_simple(c, req, 404, close, NULL, 0);
+        return send_simple(c, req, 404, connection, NULL, 0);
     if (f.is_dir) {
         size_t len = strlen(c->path);
         kstrlcpy(c->path + len, len ? "/index.html" : "index.html", sizeof(c->path) - len);
         if (site_lookup(c->srv->site, c->path, &f) < 0 || f.is_dir)
-            return send_simple(c, req, 404, close, NULL, 0);
+            return send_simple(c, req, 404, connection, NULL, 0);
     }
-    return send_file(c, req, &f, c->path, close);
+    return send_file(c, req, &f, c->path, connection);
 }
 
 /* Drops a request's content (Content-Length framed) that came with the head, reading what has
- * not arrived yet within the head's deadline. */
-static bool discard_content(struct conn *c, uint64_t length, uint64_t deadline)
+ * not arrived yet within the BODY phase's deadline (a grace plus the minimum rate). */
+static enum body_result { BODY_OK, BODY_SLOW, BODY_FAILED } discard_content(struct conn *c,
+                                                                            uint64_t length)
 {
+    uint64_t received = 0;
+    enter(c, HTTP_PHASE_BODY);
     while (length > 0) {
         if (c->in_len == 0) {
-            long n = tcp_read(c->tcp, c->in, sizeof(c->in), deadline);
+            long n = tcp_read(c->tcp, c->in, IN_BUF, deadline_of(c, received));
+            if (c->slot->evicted)
+                return BODY_FAILED;
+            if (n == -EAGAIN) {
+                c->srv->stats.body_timeouts++;
+                return BODY_SLOW;
+            }
             if (n <= 0)
-                return false;
+                return BODY_FAILED;
             c->in_len = (size_t)n;
         }
         size_t take = c->in_len < length ? c->in_len : (size_t)length;
         memmove(c->in, c->in + take, c->in_len - take);
         c->in_len -= take;
         length -= take;
+        received += take;
     }
-    return true;
+    return BODY_OK;
 }
 
-/* After an error: FIN, then swallow what the client still sends, briefly, then release. */
+static void free_buffers(struct conn *c)
+{
+    kfree(c->in);
+    kfree(c->out);
+    c->in = c->out = NULL;
+    c->in_len = 0;
+}
+
+/* After the last answer: FIN, then swallow what the client still sends, within the CLOSING
+ * phase's deadline and LINGER_MAX_BYTES, then release. The connection no longer counts against
+ * the client limit meanwhile. */
 static void lingering_close(struct conn *c)
 {
-    if (tcp_shutdown(c->tcp, TCP_SHUT_WR) == 0) {
-        uint64_t deadline = now_ns() + LINGER_NS;
+    free_buffers(c);
+    enter(c, HTTP_PHASE_CLOSING);
+    if (!c->slot->evicted && tcp_shutdown(c->tcp, TCP_SHUT_WR) == 0) {
+        char sink[DRAIN_CHUNK];
+        uint64_t deadline = deadline_of(c, 0);
         size_t total = 0;
         for (;;) {
-            long n = tcp_read(c->tcp, c->in, sizeof(c->in), deadline);
-            if (n <= 0)
+            long n = tcp_read(c->tcp, sink, sizeof(sink), deadline);
+            if (n == -EAGAIN && !c->slot->evicted)
+                c->srv->stats.linger_timeouts++;
+            if (n <= 0 || c->slot->evicted)
                 break;
             total += (size_t)n;
             if (total > LINGER_MAX_BYTES)
@@ -256,40 +367,44 @@ static void lingering_close(struct conn *c)
     tcp_close(c->tcp);
 }
 
-enum next { NEXT_REQUEST, NEXT_CLOSE, NEXT_LINGER, NEXT_ABORT };
+enum next { NEXT_REQUEST, NEXT_CLOSE, NEXT_LINGER, NEXT_ABORT, NEXT_EVICTED };
 
 /* Reads until a whole head is in the buffer. Returns NEXT_REQUEST with *skip and *head_len set,
  * or how the connection ends (having answered when an answer is due). */
 static enum next read_head(struct conn *c, size_t *skip, size_t *head_len)
 {
-    uint64_t head_deadline = c->in_len > 0 ? now_ns() + c->srv->cfg.header_ns : 0;
-    uint64_t idle_deadline = now_ns() + c->srv->cfg.idle_ns;
     for (;;) {
         switch (http_head_scan(c->in, c->in_len, skip, head_len)) {
         case HTTP_SCAN_DONE:
             return NEXT_REQUEST;
         case HTTP_SCAN_TOO_LONG_LINE:
-            send_simple(c, NULL, 414, true, NULL, 0);
+            send_simple(c, NULL, 414, HTTP_CONN_CLOSE, NULL, 0);
             return NEXT_LINGER;
         case HTTP_SCAN_TOO_LARGE:
-            send_simple(c, NULL, 431, true, NULL, 0);
+            send_simple(c, NULL, 431, HTTP_CONN_CLOSE, NULL, 0);
             return NEXT_LINGER;
         case HTTP_SCAN_MORE:
             break;
         }
-        /* Leading empty lines do not start a request: the idle limit still applies. */
+        /* Leading empty lines do not start a request: the connection is still waiting. */
         bool started = c->in_len > *skip;
-        if (started && head_deadline == 0)
-            head_deadline = now_ns() + c->srv->cfg.header_ns;
-        long n = tcp_read(c->tcp, c->in + c->in_len, sizeof(c->in) - c->in_len,
-                          started ? head_deadline : idle_deadline);
+        if (started && phase_of(c) == HTTP_PHASE_WAITING)
+            enter(c, HTTP_PHASE_HEAD);
+        long n = tcp_read(c->tcp, c->in + c->in_len, IN_BUF - c->in_len, deadline_of(c, 0));
+        if (c->slot->evicted)
+            return NEXT_EVICTED;
         if (n == -EAGAIN && started) {          /* our deadline (tcp_read: -ETIMEDOUT = dead) */
             c->srv->stats.header_timeouts++;
-            send_simple(c, NULL, 408, true, NULL, 0);
+            send_simple(c, NULL, 408, HTTP_CONN_CLOSE, NULL, 0);
             return NEXT_LINGER;
         }
         if (n == -EAGAIN) {
-            c->srv->stats.idle_closes++;
+            /* Silent: closed quietly, no request was begun. A new connection owed its first
+             * head within the head timeout. */
+            if (c->slot->hs.kept_alive)
+                c->srv->stats.idle_closes++;
+            else
+                c->srv->stats.header_timeouts++;
             return NEXT_CLOSE;
         }
         if (n == 0)
@@ -306,19 +421,21 @@ static enum next serve_one(struct conn *c)
     enum next next = read_head(c, &skip, &head_len);
     if (next != NEXT_REQUEST)
         return next;
-    uint64_t head_deadline = now_ns() + c->srv->cfg.header_ns;
+    if (c->slot->hs.kept_alive)
+        c->srv->stats.keepalive_requests++;
     struct http_request req;
     int status = http_parse_request(c->in + skip, head_len, &req);
     if (status) {
-        send_simple(c, req.method_name.ptr ? &req : NULL, status, true, NULL, 0);
+        send_simple(c, req.method_name.ptr ? &req : NULL, status, HTTP_CONN_CLOSE, NULL, 0);
         return NEXT_LINGER;
     }
     /* The request leaves the buffer before content is discarded; what the response needs is
      * copied out of it first (the path normalized into c->path, the rest by value below). */
     size_t consumed = skip + head_len;
-    bool close = !req.keep_alive || c->srv->stopping;
+    enum http_connection connection = http_response_connection(&req, c->srv->stopping);
+    bool close = connection == HTTP_CONN_CLOSE;
     if (req.has_content_length && req.content_length > HTTP_MAX_DISCARD) {
-        send_simple(c, &req, 413, true, NULL, 0);
+        send_simple(c, &req, 413, HTTP_CONN_CLOSE, NULL, 0);
         return NEXT_LINGER;
     }
     bool ok;
@@ -331,17 +448,25 @@ static enum next serve_one(struct conn *c)
         http_parse_request(copy, head_len, &req);
         memmove(c->in, c->in + consumed, c->in_len - consumed);
         c->in_len -= consumed;
-        ok = discard_content(c, req.content_length, head_deadline);
+        enum body_result body = discard_content(c, req.content_length);
+        if (body == BODY_SLOW) {
+            send_simple(c, &req, 408, HTTP_CONN_CLOSE, NULL, 0);
+            kfree(copy);
+            return NEXT_LINGER;
+        }
+        ok = body == BODY_OK;
         if (ok)
-            ok = req.method == HTTP_METHOD_KNOWN ? send_simple(c, &req, 405, close, NULL, 0)
-                                                 : respond(c, &req, close);
+            ok = req.method == HTTP_METHOD_KNOWN ? send_simple(c, &req, 405, connection, NULL, 0)
+                                                 : respond(c, &req, connection);
         kfree(copy);
+        if (c->slot->evicted)
+            return NEXT_EVICTED;
         if (!ok)
             return NEXT_ABORT;
         return close ? NEXT_LINGER : NEXT_REQUEST;
     }
-    ok = req.method == HTTP_METHOD_KNOWN ? send_simple(c, &req, 405, close, NULL, 0)
-                                         : respond(c, &req, close);
+    ok = req.method == HTTP_METHOD_KNOWN ? send_simple(c, &req, 405, connection, NULL, 0)
+                                         : respond(c, &req, connection);
     memmove(c->in, c->in + consumed, c->in_len - consumed);
     c->in_len -= consumed;
     if (!ok)
@@ -351,30 +476,76 @@ static enum next serve_one(struct conn *c)
     return close ? NEXT_LINGER : NEXT_REQUEST;
 }
 
-void conn_serve(struct server *srv, struct tcp_conn *tcp)
+struct conn *conn_create(struct server *srv, struct conn_slot *slot)
 {
     struct conn *c = kmalloc(sizeof(*c));
-    if (!c) {
-        srv->stats.refused++;
-        tcp_abort(tcp);
-        return;
-    }
+    if (!c)
+        return NULL;
     c->srv = srv;
-    c->tcp = tcp;
+    c->slot = slot;
+    c->tcp = slot->tcp;
     c->in_len = 0;
+    c->acked_at_response = 0;
+    c->in = kmalloc(IN_BUF);
+    c->out = kmalloc(OUT_BUF);
+    if (!c->in || !c->out) {
+        conn_destroy(c);
+        return NULL;
+    }
+    return c;
+}
+
+void conn_destroy(struct conn *c)
+{
+    free_buffers(c);
+    kfree(c);
+}
+
+/* Evicted to make room: a head under way learns why (503, RFC 9110 15.6.4); a waiting
+ * connection is closed quietly (RFC 9112 9.5: a server may close an idle connection at any
+ * time). The read side is already shut, so nothing the client sends can turn the close into a
+ * reset. */
+static void end_evicted(struct conn *c, bool head_begun)
+{
+    if (head_begun && c->out)
+        send_simple(c, NULL, 503, HTTP_CONN_CLOSE, NULL, 0);
+    tcp_close(c->tcp);
+}
+
+void conn_serve(struct conn *c)
+{
+    struct server *srv = c->srv;
+    struct conn_slot *slot = c->slot;
+    struct tcp_conn *tcp = c->tcp;
     tcp_get_info(tcp, &c->info);
     /* Responses are whole writes; waiting for more data to fill a segment only adds latency
      * (and with the client's delayed ACK, up to 200 ms per small response). */
     tcp_set_option(tcp, TCP_SOCKOPT_NODELAY, 1);
+    long sndbuf;
+    c->sndbuf = c->sndbuf_max = 0;
+    if (tcp_get_option(tcp, TCP_SOCKOPT_SNDBUF, &sndbuf) == 0) {
+        c->sndbuf = c->sndbuf_max = (size_t)sndbuf;
+        if ((size_t)sndbuf > SNDBUF_START && tcp_set_option(tcp, TCP_SOCKOPT_SNDBUF,
+                                                            SNDBUF_START) == 0)
+            c->sndbuf = SNDBUF_START;
+    }
     enum next next;
     do {
+        if (phase_of(c) != HTTP_PHASE_WAITING && phase_of(c) != HTTP_PHASE_EVICTED)
+            enter(c, HTTP_PHASE_WAITING);
         next = serve_one(c);
-    } while (next == NEXT_REQUEST && !srv->stopping);
-    if (next == NEXT_ABORT)
+    } while (next == NEXT_REQUEST && !srv->stopping && !slot->evicted);
+    if (next == NEXT_REQUEST && slot->evicted)
+        next = NEXT_EVICTED;
+    if (next == NEXT_EVICTED)
+        end_evicted(c, c->in_len > 0);
+    else if (next == NEXT_ABORT)
         tcp_abort(tcp);
     else if (next == NEXT_LINGER)
         lingering_close(c);
     else
         tcp_close(tcp);
-    kfree(c);
+    slot->tcp = NULL;
+    conn_destroy(c);
+    server_release(slot);
 }

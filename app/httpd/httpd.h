@@ -3,7 +3,7 @@
  *   main.c     options, the network stack and its configuration, start and shutdown
  *   device.c   the platform's network and block devices
  *   site.c     the files served: a tar archive on the block device, or a built-in page
- *   server.c   the listener, the connection fibers and their limits
+ *   server.c   the listener, the connection fibers, admission and eviction (net/http_slots.h)
  *   conn.c     one connection: requests in, responses out (net/http.h does the rules)
  */
 #ifndef XENOLITH_APP_HTTPD_HTTPD_H
@@ -14,6 +14,7 @@
 #include "blk/tar.h"
 #include "lib/list.h"
 #include "net/http.h"
+#include "net/http_slots.h"
 #include "net/pbuf.h"
 #include "net/stack.h"
 #include "net/tcp.h"
@@ -57,18 +58,30 @@ int64_t site_read(const struct site *s, const struct site_file *f, uint64_t offs
 /* ---- server.c ---- */
 struct httpd_config {
     uint16_t port;
-    unsigned max_conns;              /* connections served at once; more are reset */
-    uint64_t idle_ns;                /* keep-alive: the next request must start within this */
-    uint64_t header_ns;              /* a request head must be complete this long after it began */
-    uint64_t send_ns;                /* each block of the response must be taken within this */
+    unsigned max_conns;              /* clients served at once (net/http_slots.h) */
+    struct http_timeouts timeouts;   /* idle, head, body, send, linger */
     bool access_log;
 };
 void httpd_default_config(struct httpd_config *cfg);
 
+/* The counters printed at shutdown (docs/HTTPD.md, "Counters"). */
 struct httpd_stats {
     uint64_t connections, refused, requests;
     uint64_t status_2xx, status_3xx, status_4xx, status_5xx;
     uint64_t header_timeouts, idle_closes, send_failures, bytes_sent;
+    uint64_t refused_busy, refused_no_memory, refused_stopping;
+    uint64_t evicted_idle, evicted_heads, evicted_closing;
+    uint64_t body_timeouts, send_timeouts, linger_timeouts;
+    uint64_t keepalive_requests;     /* requests that came on an already used connection */
+};
+
+/* One connection as the server tracks it: its place in the slot table, its TCP handle. */
+struct conn_slot {
+    struct list_node link;           /* in server.conns, every connection whose fiber runs */
+    struct http_slot hs;
+    struct server *srv;
+    struct tcp_conn *tcp;            /* NULL once the connection's fiber let it go */
+    bool evicted;                    /* taken away to make room: end at once */
 };
 
 struct server {
@@ -78,9 +91,10 @@ struct server {
     struct tcp_listener *listener;
     struct fiber *acceptor;
     struct list_node conns;
-    unsigned active;
+    struct http_slots slots;
+    unsigned active;                 /* connection fibers alive, counted or not */
     bool stopping;
-    struct waitq drained;
+    struct waitq drained;            /* woken whenever a connection fiber ends */
     struct httpd_stats stats;
 };
 
@@ -89,10 +103,17 @@ int server_start(struct server *srv, struct netstack *stack, const struct site *
 /* Stops accepting, ends every connection within grace_ns (then resets what is left through
  * tcp_stack_shutdown), joins the acceptor and prints the counters. */
 void server_stop(struct server *srv, uint64_t grace_ns);
+/* Moves a connection to another phase; entering CLOSING may cut the oldest closing one short. */
+void server_enter(struct server *srv, struct conn_slot *slot, enum http_phase phase);
+/* The connection's fiber is done with it: the slot leaves the table and is freed. */
+void server_release(struct conn_slot *slot);
 
 /* ---- conn.c ---- */
 struct conn;
-/* Serves one accepted connection until it ends; frees nothing of the server's. */
-void conn_serve(struct server *srv, struct tcp_conn *tcp);
+/* The memory one connection needs, or NULL (out of memory). */
+struct conn *conn_create(struct server *srv, struct conn_slot *slot);
+void conn_destroy(struct conn *c);
+/* Serves the connection until it ends, then frees c and releases its slot (server_release). */
+void conn_serve(struct conn *c);
 
 #endif

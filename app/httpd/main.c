@@ -6,13 +6,18 @@
  * shutdown is requested (SIGINT/SIGTERM hosted, the toolstack on Xen). At shutdown it ends the
  * connections, gives a DHCP lease back, prints its counters and the stack's, and returns 0.
  *
- * Application arguments (after "--"), docs/HTTPD.md:
- *   port=N             TCP port (1..65535, default 80)
- *   max-conns=N        connections served at once (1..65536, default 1024)
+ * Application arguments (after "--"), docs/HTTPD.md "Options" (range, default):
+ *   port=N             TCP port (1..65535, 80)
+ *   max-conns=N        clients served at once; closing connections do not count (1..65536, 1024)
  *   idle-timeout=S     seconds a kept-alive connection may wait for its next request (1..3600, 15)
- *   header-timeout=S   seconds a request head may take to arrive (1..3600, 10)
- *   send-timeout=S     seconds the client may take to accept each block of a response (1..3600, 30)
- *   access-log=on|off  one console line per request (default on)
+ *   header-timeout=S   seconds a whole request head may take; a new connection's first head
+ *                      counts from the accept (1..3600, 10)
+ *   body-timeout=S     grace in seconds for a request's content (1..3600, 10)
+ *   body-min-rate=B    ... plus one second per B bytes received (1..1073741824, 1024)
+ *   send-timeout=S     grace in seconds for an answer (1..3600, 30)
+ *   send-min-rate=B    ... plus one second per B bytes the client took (1..1073741824, 1024)
+ *   linger-timeout=S   seconds a closing connection drains the client's late bytes (0..60, 2)
+ *   access-log=on|off  one console line per request (on)
  */
 #include "app/httpd/httpd.h"
 #include "kernel/kernel.h"
@@ -27,25 +32,62 @@
 
 #define STOP_GRACE_NS (3ull * NS_PER_S)
 
-struct number_arg {
+/* A numeric option: "key=N" within [min, max], stored scaled by `scale` into a uint64_t or,
+ * for a 32-bit field, a uint32_t. */
+struct number_option {
     const char *key;
     uint32_t min, max;
+    uint64_t scale;
+    size_t offset;                   /* into struct httpd_config */
+    unsigned width;                  /* 2, 4 or 8 bytes */
 };
 
-/* Parses "key=N" into *out within [min, max]; 1 when key matched, -EINVAL when malformed. */
-static int number_option(const char *a, const struct number_arg *spec, uint32_t *out)
+#define OPT(key, min, max, scale, field)                                                     \
+    { key, min, max, scale, offsetof(struct httpd_config, field),                            \
+      sizeof(((struct httpd_config *)0)->field) }
+static const struct number_option number_options[] = {
+    OPT("port", 1, 65535, 1, port),
+    OPT("max-conns", 1, 65536, 1, max_conns),
+    OPT("idle-timeout", 1, 3600, NS_PER_S, timeouts.idle_ns),
+    OPT("header-timeout", 1, 3600, NS_PER_S, timeouts.head_ns),
+    OPT("body-timeout", 1, 3600, NS_PER_S, timeouts.body_ns),
+    OPT("body-min-rate", 1, 1u << 30, 1, timeouts.body_min_rate),
+    OPT("send-timeout", 1, 3600, NS_PER_S, timeouts.send_ns),
+    OPT("send-min-rate", 1, 1u << 30, 1, timeouts.send_min_rate),
+    OPT("linger-timeout", 0, 60, NS_PER_S, timeouts.linger_ns),
+};
+#undef OPT
+
+static void store(struct httpd_config *cfg, const struct number_option *o, uint64_t v)
 {
-    size_t k = strlen(spec->key);
-    if (strncmp(a, spec->key, k) != 0 || a[k] != '=')
-        return 0;
-    uint32_t v;
-    if (parse_u32(a + k + 1, strlen(a + k + 1), 10, &v) < 0 || v < spec->min || v > spec->max) {
-        log_error("httpd", "malformed argument '%s' (%s=%u..%u)", a, spec->key,
-                  (unsigned)spec->min, (unsigned)spec->max);
-        return -EINVAL;
+    void *field = (char *)cfg + o->offset;
+    if (o->width == sizeof(uint16_t))
+        *(uint16_t *)field = (uint16_t)v;
+    else if (o->width == sizeof(uint32_t))
+        *(uint32_t *)field = (uint32_t)v;
+    else
+        *(uint64_t *)field = v;
+}
+
+/* Parses "key=N" into its field; 1 when a key matched, 0 when none did, -EINVAL when
+ * malformed or out of range. */
+static int parse_number_option(const char *a, struct httpd_config *cfg)
+{
+    for (size_t i = 0; i < sizeof(number_options) / sizeof(number_options[0]); i++) {
+        const struct number_option *o = &number_options[i];
+        size_t k = strlen(o->key);
+        if (strncmp(a, o->key, k) != 0 || a[k] != '=')
+            continue;
+        uint32_t v;
+        if (parse_u32(a + k + 1, strlen(a + k + 1), 10, &v) < 0 || v < o->min || v > o->max) {
+            log_error("httpd", "malformed argument '%s' (%s=%u..%u)", a, o->key,
+                      (unsigned)o->min, (unsigned)o->max);
+            return -EINVAL;
+        }
+        store(cfg, o, (uint64_t)v * o->scale);
+        return 1;
     }
-    *out = v;
-    return 1;
+    return 0;
 }
 
 static int parse_app_args(int argc, char **argv, struct httpd_config *cfg)
@@ -53,28 +95,19 @@ static int parse_app_args(int argc, char **argv, struct httpd_config *cfg)
     httpd_default_config(cfg);
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
-        uint32_t v;
-        int rc;
-        if ((rc = number_option(a, &(struct number_arg){ "port", 1, 65535 }, &v)) != 0) {
-            cfg->port = (uint16_t)v;
-        } else if ((rc = number_option(a, &(struct number_arg){ "max-conns", 1, 65536 }, &v))) {
-            cfg->max_conns = v;
-        } else if ((rc = number_option(a, &(struct number_arg){ "idle-timeout", 1, 3600 }, &v))) {
-            cfg->idle_ns = v * NS_PER_S;
-        } else if ((rc = number_option(a, &(struct number_arg){ "header-timeout", 1, 3600 },
-                                       &v))) {
-            cfg->header_ns = v * NS_PER_S;
-        } else if ((rc = number_option(a, &(struct number_arg){ "send-timeout", 1, 3600 }, &v))) {
-            cfg->send_ns = v * NS_PER_S;
-        } else if (strcmp(a, "access-log=on") == 0 || strcmp(a, "access-log=off") == 0) {
+        int rc = parse_number_option(a, cfg);
+        if (rc < 0)
+            return rc;
+        if (rc > 0)
+            continue;
+        if (strcmp(a, "access-log=on") == 0 || strcmp(a, "access-log=off") == 0) {
             cfg->access_log = a[12] == 'n';
         } else {
             log_error("httpd", "unknown argument '%s' (port= max-conns= idle-timeout= "
-                      "header-timeout= send-timeout= access-log=on|off)", a);
+                      "header-timeout= body-timeout= body-min-rate= send-timeout= "
+                      "send-min-rate= linger-timeout= access-log=on|off)", a);
             return -EINVAL;
         }
-        if (rc < 0)
-            return rc;
     }
     return 0;
 }
@@ -112,11 +145,14 @@ int app_main(int argc, char **argv)
     if (server_start(&srv, stack, &site, &cfg) < 0)
         goto out;
     serving = true;
-    log_info("httpd", "listening on port %u (at most %u connections; timeouts idle %llu s, "
-             "head %llu s, send %llu s)", (unsigned)cfg.port, cfg.max_conns,
-             (unsigned long long)(cfg.idle_ns / NS_PER_S),
-             (unsigned long long)(cfg.header_ns / NS_PER_S),
-             (unsigned long long)(cfg.send_ns / NS_PER_S));
+    const struct http_timeouts *to = &cfg.timeouts;
+    log_info("httpd", "listening on port %u (at most %u clients; timeouts idle %llu s, head %llu s, "
+             "body %llu s + 1 s per %u B, send %llu s + 1 s per %u B, linger %llu s)",
+             (unsigned)cfg.port, cfg.max_conns, (unsigned long long)(to->idle_ns / NS_PER_S),
+             (unsigned long long)(to->head_ns / NS_PER_S),
+             (unsigned long long)(to->body_ns / NS_PER_S), (unsigned)to->body_min_rate,
+             (unsigned long long)(to->send_ns / NS_PER_S), (unsigned)to->send_min_rate,
+             (unsigned long long)(to->linger_ns / NS_PER_S));
 
     lifecycle_wait_shutdown(DEADLINE_NONE);
     log_info("httpd", "shutting down");

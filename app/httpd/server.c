@@ -1,7 +1,11 @@
 /*
- * app/httpd/server: the listener and one fiber per connection, at most max_conns at once: a
- * connection beyond that is reset at once and counted, so no number of clients can exhaust
- * memory; how long each may hold its slot is bounded by conn.c's timeouts.
+ * app/httpd/server: the listener and one fiber per connection, the counters, and the overload
+ * policy of net/http_slots.h carried out: at most max_conns clients; a new connection beyond
+ * that takes the slot of the connection idle longest, else of the request head begun first, and
+ * is refused (reset, counted) only when every client is doing real work. A connection that is
+ * closing does not count (it is bounded on its own). When memory, not the limit, runs short, the
+ * same order gives up a connection to make room. How long each phase may last is bounded by
+ * conn.c with net/http_slots.h's deadlines.
  *
  * Stopping: the listener closes, every connection is shut down both ways (a fiber blocked in a
  * read or write wakes and ends), and connections still alive after the grace period are reset by
@@ -15,37 +19,74 @@
 #include "mm/mm.h"
 #include "platform/platform.h"
 
-#define CONN_STACK (32 * 1024)
+/* 24 KiB and its two guard pages are one 8-page block: a page allocator fragmented by many
+ * small objects (TCP buffers of closed connections) still has those, where a 10-page run needs a
+ * free 16-page block. */
+#define CONN_STACK (24 * 1024)
 #define LISTEN_BACKLOG 512
 #define ACCEPT_RETRY_NS (100ull * 1000000ull)
-
-struct conn_slot {
-    struct list_node link;
-    struct server *srv;
-    struct tcp_conn *tcp;            /* NULL once the connection's fiber let it go */
-};
+#define RECLAIM_WAIT_NS (20ull * 1000000ull)
 
 void httpd_default_config(struct httpd_config *cfg)
 {
     cfg->port = 80;
     cfg->max_conns = 1024;
-    cfg->idle_ns = 15 * NS_PER_S;
-    cfg->header_ns = 10 * NS_PER_S;
-    cfg->send_ns = 30 * NS_PER_S;
+    cfg->timeouts = (struct http_timeouts){
+        .idle_ns = 15 * NS_PER_S,
+        .head_ns = 10 * NS_PER_S,
+        .body_ns = 10 * NS_PER_S,
+        .body_min_rate = 1024,
+        .send_ns = 30 * NS_PER_S,
+        .send_min_rate = 1024,
+        .linger_ns = 2 * NS_PER_S,
+    };
     cfg->access_log = true;
+}
+
+/* Takes a connection away to make room: it leaves the table now, and its fiber, woken by the
+ * read side's shutdown (a blocked tcp_read returns at once), ends it. */
+static void evict(struct server *srv, struct conn_slot *victim)
+{
+    switch (victim->hs.phase) {
+    case HTTP_PHASE_WAITING:
+        srv->stats.evicted_idle++;
+        break;
+    case HTTP_PHASE_HEAD:
+        srv->stats.evicted_heads++;
+        break;
+    default:
+        srv->stats.evicted_closing++;
+        break;
+    }
+    http_slots_evict(&srv->slots, &victim->hs);
+    victim->evicted = true;
+    if (victim->tcp)
+        tcp_shutdown(victim->tcp, TCP_SHUT_RD);
+}
+
+void server_enter(struct server *srv, struct conn_slot *slot, enum http_phase phase)
+{
+    struct http_slot *cut = http_slots_enter(&srv->slots, &slot->hs, phase,
+                                             platform_monotonic_ns());
+    if (cut)
+        evict(srv, container_of(cut, struct conn_slot, hs));
 }
 
 static int conn_main(void *arg)
 {
-    struct conn_slot *slot = arg;
+    struct conn *c = arg;
+    conn_serve(c);
+    return 0;
+}
+
+void server_release(struct conn_slot *slot)
+{
     struct server *srv = slot->srv;
-    conn_serve(srv, slot->tcp);
-    slot->tcp = NULL;
+    http_slots_remove(&srv->slots, &slot->hs);
     list_remove(&slot->link);
     srv->active--;
     waitq_wake_all(&srv->drained);
     kfree(slot);
-    return 0;
 }
 
 static int start_conn(struct server *srv, struct tcp_conn *tcp)
@@ -55,22 +96,50 @@ static int start_conn(struct server *srv, struct tcp_conn *tcp)
         return -ENOMEM;
     slot->srv = srv;
     slot->tcp = tcp;
+    slot->evicted = false;
+    struct conn *c = conn_create(srv, slot);
+    if (!c) {
+        kfree(slot);
+        return -ENOMEM;
+    }
     char name[FIBER_NAME_MAX];
     ksnprintf(name, sizeof(name), "http.%llu", (unsigned long long)srv->stats.connections);
-    struct fiber *f = fiber_spawn(name, conn_main, slot, CONN_STACK);
+    struct fiber *f = fiber_spawn(name, conn_main, c, CONN_STACK);
     if (!f) {
+        conn_destroy(c);
         kfree(slot);
         return -ENOMEM;
     }
     fiber_detach(f);
     list_add_tail(&srv->conns, &slot->link);
+    http_slots_add(&srv->slots, &slot->hs, platform_monotonic_ns());
     srv->active++;
     return 0;
+}
+
+/* Memory ran short for a new connection: give up the connection the overload order names and
+ * let its fiber end (which frees its memory). False when every connection does real work. */
+static bool reclaim_memory(struct server *srv)
+{
+    struct http_slot *victim;
+    if (http_slots_reclaim(&srv->slots, &victim) == HTTP_ADMIT_REFUSE)
+        return false;
+    struct conn_slot *slot = container_of(victim, struct conn_slot, hs);
+    evict(srv, slot);
+    waitq_wait(&srv->drained, platform_monotonic_ns() + RECLAIM_WAIT_NS);
+    return true;
+}
+
+static void refuse(struct tcp_conn *tcp, uint64_t *why)
+{
+    (*why)++;
+    tcp_abort(tcp);
 }
 
 static int acceptor_main(void *arg)
 {
     struct server *srv = arg;
+    struct httpd_stats *st = &srv->stats;
     for (;;) {
         struct tcp_conn *tcp;
         int rc = tcp_accept(srv->listener, &tcp, DEADLINE_NONE);
@@ -80,15 +149,27 @@ static int acceptor_main(void *arg)
             fiber_sleep_ns(ACCEPT_RETRY_NS);
             continue;
         }
-        if (srv->stopping || srv->active >= srv->cfg.max_conns) {
-            srv->stats.refused++;
-            tcp_abort(tcp);
+        st->connections++;
+        if (srv->stopping) {
+            st->refused++;
+            refuse(tcp, &st->refused_stopping);
             continue;
         }
-        srv->stats.connections++;
-        if (start_conn(srv, tcp) < 0) {
-            srv->stats.refused++;
-            tcp_abort(tcp);
+        struct http_slot *victim;
+        enum http_admit admit = http_slots_admit(&srv->slots, &victim);
+        if (admit == HTTP_ADMIT_REFUSE) {
+            st->refused++;
+            refuse(tcp, &st->refused_busy);
+            continue;
+        }
+        if (victim)
+            evict(srv, container_of(victim, struct conn_slot, hs));
+        rc = start_conn(srv, tcp);
+        if (rc == -ENOMEM && reclaim_memory(srv))
+            rc = start_conn(srv, tcp);
+        if (rc < 0) {
+            st->refused++;
+            refuse(tcp, &st->refused_no_memory);
         }
     }
     return 0;
@@ -102,6 +183,8 @@ int server_start(struct server *srv, struct netstack *stack, const struct site *
     srv->stack = stack;
     srv->site = site;
     list_init(&srv->conns);
+    /* Closing connections are bounded like the clients: beyond that, the oldest is cut. */
+    http_slots_init(&srv->slots, cfg->max_conns, cfg->max_conns);
     waitq_init(&srv->drained);
     int rc = tcp_listen(stack, cfg->port, LISTEN_BACKLOG, &srv->listener);
     if (rc < 0) {
@@ -118,6 +201,25 @@ int server_start(struct server *srv, struct netstack *stack, const struct site *
     }
     return 0;
 }
+
+#define U(x) ((unsigned long long)(x))
+static void print_stats(const struct httpd_stats *st)
+{
+    kprintf("httpd.connections %llu refused %llu requests %llu\n", U(st->connections),
+            U(st->refused), U(st->requests));
+    kprintf("httpd.status 2xx %llu 3xx %llu 4xx %llu 5xx %llu\n", U(st->status_2xx),
+            U(st->status_3xx), U(st->status_4xx), U(st->status_5xx));
+    kprintf("httpd.header_timeouts %llu idle_closes %llu send_failures %llu bytes_sent %llu\n",
+            U(st->header_timeouts), U(st->idle_closes), U(st->send_failures), U(st->bytes_sent));
+    kprintf("httpd.refused_busy %llu refused_no_memory %llu refused_stopping %llu\n",
+            U(st->refused_busy), U(st->refused_no_memory), U(st->refused_stopping));
+    kprintf("httpd.evicted_idle %llu evicted_heads %llu evicted_closing %llu\n",
+            U(st->evicted_idle), U(st->evicted_heads), U(st->evicted_closing));
+    kprintf("httpd.body_timeouts %llu send_timeouts %llu linger_timeouts %llu "
+            "keepalive_requests %llu\n", U(st->body_timeouts), U(st->send_timeouts),
+            U(st->linger_timeouts), U(st->keepalive_requests));
+}
+#undef U
 
 static bool wait_drained(struct server *srv, uint64_t deadline)
 {
@@ -149,14 +251,5 @@ void server_stop(struct server *srv, uint64_t grace_ns)
         fiber_join(srv->acceptor);
         srv->acceptor = NULL;
     }
-    const struct httpd_stats *st = &srv->stats;
-    kprintf("httpd.connections %llu refused %llu requests %llu\n",
-            (unsigned long long)st->connections, (unsigned long long)st->refused,
-            (unsigned long long)st->requests);
-    kprintf("httpd.status 2xx %llu 3xx %llu 4xx %llu 5xx %llu\n",
-            (unsigned long long)st->status_2xx, (unsigned long long)st->status_3xx,
-            (unsigned long long)st->status_4xx, (unsigned long long)st->status_5xx);
-    kprintf("httpd.header_timeouts %llu idle_closes %llu send_failures %llu bytes_sent %llu\n",
-            (unsigned long long)st->header_timeouts, (unsigned long long)st->idle_closes,
-            (unsigned long long)st->send_failures, (unsigned long long)st->bytes_sent);
+    print_stats(&srv->stats);
 }

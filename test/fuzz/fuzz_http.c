@@ -8,7 +8,8 @@
  * Checks: no crash or sanitizer report; parse statuses are ones the server sends; every pointer
  * of a parsed request lies inside the head (but an absolute-form target's implied "/"); a normalized path has no empty, "." or ".."
  * segment and no control character; a range lies inside the representation; a formatted date
- * parses back to the same time.
+ * parses back to the same time; the response's Connection field matches the request's
+ * persistence (RFC 9112 9.3).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -91,9 +92,18 @@ static void exercise(const char *head, size_t len)
     struct http_response_head h = {
         .status = out.status, .date = 0, .content_type = "text/plain", .last_modified = res.mtime,
         .etag = etag, .accept_ranges = true, .content_length = out.length,
-        .range_first = out.first, .complete_length = res.size, .close = !req.keep_alive,
+        .range_first = out.first, .complete_length = res.size,
+        .connection = http_response_connection(&req, false),
     };
-    if (http_format_head(buf, sizeof(buf), &h) < 0)
+    int n = http_format_head(buf, sizeof(buf), &h);
+    if (n < 0)
+        abort();
+    buf[n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1] = '\0';
+    /* RFC 9112 9.3: the answer says close exactly when the request does not persist, and
+     * keep-alive exactly to a persisting HTTP/1.0 request (C.2.2). */
+    bool says_close = strstr(buf, "Connection: close\r\n") != NULL;
+    bool says_keep = strstr(buf, "Connection: keep-alive\r\n") != NULL;
+    if (says_close != !req.keep_alive || says_keep != (req.keep_alive && req.version_minor == 0))
         abort();
 }
 

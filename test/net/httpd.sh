@@ -12,6 +12,13 @@
 #   malformed    each malformed request gets its status (400/405/413/414/431/501/505)
 #   slowloris    40 clients trickling heads are cut off at the head timeout while curl is served
 #   idle         a silent kept-alive connection is closed at the idle timeout
+#   http10       HTTP/1.0 persistence: "Connection: keep-alive" confirmed and the connection kept,
+#                "Connection: close" (and the close) otherwise; HTTP/1.1 likewise (httpd_raw.py)
+#   ab           Apache Bench with HTTP/1.0 keep-alive (ab -k) and with a new connection per
+#                request (the server closes first): every request answered, none failed
+#   overload     a second appliance with 4 client slots: idle keep-alive connections are evicted
+#                for a new client, then the oldest slow head (503); a new client is refused only
+#                while every slot sends to a slow reader, and those are cut after the send grace
 #   wrk          30 s at 100 connections with no socket error and no non-2xx response
 #   no-disk      without disk= the built-in page is served; a malformed archive is refused
 #   make-run     `make run` (scripts/run.sh) with RUN_SECONDS serves the site on its own TAP and
@@ -32,7 +39,7 @@ IDLE_TIMEOUT=4
 if [ "$(id -u)" -ne 0 ]; then
     echo "test-net httpd: needs root"; echo "httpd: 0 passed, 1 failed"; exit 1
 fi
-for tool in ip curl wrk "$PY" timeout; do
+for tool in ip curl wrk ab "$PY" timeout; do
     command -v "$tool" >/dev/null 2>&1 || {
         echo "test-net httpd: $tool is missing (scripts/deps.sh installs it)"
         echo "httpd: 0 passed, 1 failed"; exit 1; }
@@ -164,6 +171,18 @@ check_slowloris() {
     [ $rc -eq 0 ]
 }
 
+# ab_check NAME ARGS...: ab's own report must say every request completed, none failed.
+ab_check() {
+    n=$1; shift
+    nsx timeout 120 ab -s 10 -n "$n" "$@" "$URL/index.html" > "$NET_TMP/ab.out" 2>&1
+    grep -E "^(Complete|Failed|Keep-Alive) requests|^Requests per second|^apr_" "$NET_TMP/ab.out"
+    grep -qE "^Complete requests: +$n$" "$NET_TMP/ab.out" &&
+        grep -qE "^Failed requests: +0$" "$NET_TMP/ab.out" || return 1
+    case " $* " in
+        *" -k "*) grep -qE "^Keep-Alive requests: +$n$" "$NET_TMP/ab.out" ;;
+    esac
+}
+
 check_wrk() {
     nsx wrk -t 2 -c 100 -d 30s --timeout 5s "$URL/index.html" > "$NET_TMP/wrk.out" 2>&1 || { cat "$NET_TMP/wrk.out"; return 1; }
     cat "$NET_TMP/wrk.out"
@@ -197,6 +216,9 @@ if net_setup; then
         check httpd.malformed nsx "$PY" test/net/httpd_raw.py malformed "$IP" 80
         check httpd.slowloris_cut_off_normal_served check_slowloris
         check httpd.idle_timeout nsx "$PY" test/net/httpd_raw.py idle "$IP" 80 "$IDLE_TIMEOUT"
+        check httpd.http10_persistence nsx "$PY" test/net/httpd_raw.py http10 "$IP" 80
+        check httpd.ab_keepalive_http10 ab_check 5000 -k -c 20
+        check httpd.ab_new_connection_per_request ab_check 1000 -c 20
         if [ -z "${HTTPD_SKIP_WRK:-}" ]; then
             check httpd.wrk_30s_100_connections check_wrk
         fi
@@ -209,6 +231,31 @@ if net_setup; then
     fi
 else
     net_fail httpd.setup "cannot create the namespace"
+fi
+net_teardown
+
+# ---------------------------------------------------------------- overload
+# 4 client slots; heads may take 30 s (so only eviction ends them); a response has a 3 s grace at
+# a minimum rate no reader of nothing keeps up with.
+OVERLOAD_SEND_TIMEOUT=3
+overload_counted() {
+    for c in "refused_busy [1-9]" "evicted_idle [1-9]" "evicted_heads [1-9]" "send_timeouts [1-9]"; do
+        grep -qE "httpd\..*$c" "$LOG" || { echo "no '$c' in:"; grep -E "^httpd\." "$LOG"; return 1; }
+    done
+    grep -E "^httpd\.(refused_|evicted_|body_)" "$LOG"
+}
+LOG=$NET_TMP/httpd-overload.log
+if net_setup; then
+    start_httpd disk="$SITE_IMG" "ip=$IP/24" -- port=80 max-conns=4 header-timeout=30 \
+        send-timeout=$OVERLOAD_SEND_TIMEOUT send-min-rate=1000000
+    if wait_for_line "$LOG" "httpd: listening on port 80" 10; then
+        check httpd.overload_policy nsx "$PY" test/net/httpd_raw.py overload "$IP" 80 4 \
+            "$OVERLOAD_SEND_TIMEOUT"
+        check httpd.overload_clean_exit stop_checked
+        check httpd.overload_counted overload_counted
+    else
+        net_fail httpd.overload_start "$(tail -n 5 "$LOG" | tr '\n' ' ')"
+    fi
 fi
 net_teardown
 

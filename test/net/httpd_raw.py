@@ -6,6 +6,12 @@
   httpd_raw.py slowloris HOST PORT N TIMEOUT      N clients trickle a head; each must be cut off
                                                   (408 or close) within TIMEOUT + 4 s
   httpd_raw.py idle HOST PORT TIMEOUT             a silent kept-alive connection is closed in time
+  httpd_raw.py http10 HOST PORT                   HTTP/1.0 persistence (RFC 9112 9.3, C.2.2): keep-alive
+                                                  confirmed and honoured, Connection: close otherwise
+  httpd_raw.py overload HOST PORT SLOTS SEND_TIMEOUT   with every client slot taken: idle keep-alive
+                                                  evicted first, then the oldest head (503), a new
+                                                  client refused only while all slots send to slow
+                                                  readers, who are cut after SEND_TIMEOUT
 Exit status 0 when every check holds; what failed is printed.
 """
 import os
@@ -198,6 +204,162 @@ def idle(host, port, timeout):
     return ok
 
 
+def read_response(s, head_only=False):
+    """One response by its Content-Length: (status, headers, body), or None if the connection
+    ended (closed or reset) first."""
+    data = b""
+    while True:
+        try:
+            (resp,), rest = parse_responses(data, [head_only])
+            return resp
+        except ValueError:
+            pass
+        try:
+            chunk = s.recv(65536)
+        except (ConnectionResetError, socket.timeout):
+            return None
+        if not chunk:
+            return None
+        data += chunk
+
+
+def closed_by_server(s, within):
+    """True when the server ends the connection (FIN or RST) within `within` seconds."""
+    s.settimeout(within)
+    try:
+        return s.recv(4096) == b""
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+def http10(host, port):
+    ok = True
+    s = connect(host, port)
+    s.sendall(b"GET /index.html HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n")
+    r = read_response(s)
+    if not r or r[0] != 200 or r[1].get("connection", "").lower() != "keep-alive":
+        print("HTTP/1.0 keep-alive request: %s" % (r[:2] if r else "no answer"))
+        ok = False
+    # The connection stays open: the next request is answered at once, on the same connection.
+    start = time.monotonic()
+    s.sendall(b"HEAD /style.css HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+    r = read_response(s, head_only=True)
+    took = time.monotonic() - start
+    if not r or r[0] != 200 or r[1].get("connection", "").lower() != "keep-alive" or took > 1:
+        print("second request on the kept connection: %s after %.2f s" % (r[:2] if r else "none", took))
+        ok = False
+    # Without keep-alive: "Connection: close" and the server closes.
+    s.sendall(b"GET /style.css HTTP/1.0\r\n\r\n")
+    r = read_response(s)
+    if not r or r[1].get("connection", "").lower() != "close" or not closed_by_server(s, 3):
+        print("HTTP/1.0 without keep-alive: %s, not closed" % (r[:2] if r else "none"))
+        ok = False
+    s.close()
+    # HTTP/1.1 keeps without a Connection field; "close" is answered with close.
+    s = connect(host, port)
+    s.sendall(b"GET /style.css HTTP/1.1\r\nHost: t\r\n\r\n")
+    r = read_response(s)
+    if not r or "connection" in r[1]:
+        print("HTTP/1.1 default: %s" % (r[:2] if r else "none"))
+        ok = False
+    s.sendall(b"GET /style.css HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    r = read_response(s)
+    if not r or r[1].get("connection") != "close" or not closed_by_server(s, 3):
+        print("HTTP/1.1 close: %s" % (r[:2] if r else "none"))
+        ok = False
+    s.close()
+    if ok:
+        print("HTTP/1.0 keep-alive confirmed and kept, close said and done (1.0 and 1.1)")
+    return ok
+
+
+def fetch(host, port, path="/index.html"):
+    """A new client's GET: the status, or None when it was refused (reset or closed)."""
+    try:
+        s = connect(host, port, timeout=5)
+        s.sendall(("GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n" % path).encode())
+        r = read_response(s)
+        s.close()
+        return r[0] if r else None
+    except OSError:
+        return None
+
+
+def overload(host, port, slots, send_timeout):
+    ok = True
+    # 1. Every slot an idle keep-alive connection: a new client takes the oldest one's slot.
+    idle = []
+    for _ in range(slots):
+        s = connect(host, port)
+        s.sendall(b"GET /style.css HTTP/1.1\r\nHost: t\r\n\r\n")
+        if not read_response(s):
+            print("no answer while filling the slots")
+            return False
+        idle.append(s)
+        time.sleep(0.05)
+    status = fetch(host, port)
+    first_closed = closed_by_server(idle[0], 2)
+    print("all slots idle: new client got %s, the oldest idle connection %s" %
+          (status, "was closed" if first_closed else "stayed open"))
+    ok &= status == 200 and first_closed
+    for s in idle:
+        s.close()
+    time.sleep(0.5)
+    # 2. Every slot a slow head: the new client takes the slot of the head begun first (503).
+    heads = []
+    for _ in range(slots):
+        s = connect(host, port)
+        s.sendall(b"GET /index.html HTTP/1.1\r\nHost: t\r\n")
+        heads.append(s)
+        time.sleep(0.05)
+    time.sleep(0.3)
+    status = fetch(host, port)
+    heads[0].settimeout(2)
+    try:
+        got = heads[0].recv(4096)
+    except OSError:
+        got = b""
+    print("all slots slow heads: new client got %s, the oldest head got %r" % (status, got[:12]))
+    ok &= status == 200 and got.startswith(b"HTTP/1.1 503")
+    for s in heads:
+        s.close()
+    time.sleep(0.5)
+    # 3. Every slot sending a large file to a reader that reads nothing: real work, so a new
+    # client is refused; the readers fall behind the minimum rate and are cut after the grace.
+    readers = []
+    for _ in range(slots):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.settimeout(10)
+        s.connect((host, port))
+        s.sendall(b"GET /big.txt HTTP/1.1\r\nHost: t\r\n\r\n")
+        readers.append(s)
+    time.sleep(1)
+    status = fetch(host, port)
+    print("all slots sending to slow readers: new client got %s (refused: None)" % status)
+    ok &= status is None
+    time.sleep(send_timeout + 2)
+    cut = 0
+    for s in readers:
+        s.settimeout(0.2)
+        try:
+            while s.recv(65536):
+                pass
+            cut += 1
+        except ConnectionResetError:
+            cut += 1
+        except socket.timeout:
+            pass
+        s.close()
+    status = fetch(host, port)
+    print("after %d s: %d of %d slow readers cut, new client got %s" %
+          (send_timeout + 2, cut, slots, status))
+    ok &= cut == slots and status == 200
+    return ok
+
+
 def main():
     cmd, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     if cmd == "pipeline":
@@ -208,6 +370,10 @@ def main():
         ok = slowloris(host, port, int(sys.argv[4]), int(sys.argv[5]))
     elif cmd == "idle":
         ok = idle(host, port, int(sys.argv[4]))
+    elif cmd == "http10":
+        ok = http10(host, port)
+    elif cmd == "overload":
+        ok = overload(host, port, int(sys.argv[4]), int(sys.argv[5]))
     else:
         print("unknown command " + cmd)
         ok = False

@@ -1,7 +1,8 @@
 /*
  * Unit tests for net/http_date, net/http_cond, net/http_names and net/http_response: HTTP-dates,
  * entity-tag comparison, Range, the evaluation order of preconditions (RFC 9110 13.2.2), media
- * types and what each response status carries. Each rule cites its RFC 9110 section.
+ * types, what each response status carries, and what an answer says about its connection (RFC
+ * 9112 9.3, 9.6, C.2.2). Each rule cites its RFC section.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -390,7 +391,7 @@ START_TEST(head_of_206_416_304_405_301)
     ck_assert_ptr_null(strstr(buf, "Content-Length"));
     /* 15.5.6: 405 MUST carry Allow. 15.4.2: 301 carries Location. */
     struct http_response_head na = { .status = 405, .date = -1, .last_modified = -1,
-                                     .allow = "GET, HEAD", .close = true };
+                                     .allow = "GET, HEAD", .connection = HTTP_CONN_CLOSE };
     n = http_format_head(buf, sizeof(buf), &na);
     buf[n] = '\0';
     ck_assert_ptr_nonnull(strstr(buf, "Allow: GET, HEAD\r\n"));
@@ -409,6 +410,90 @@ START_TEST(head_that_does_not_fit)
     char buf[40];
     struct http_response_head h = { .status = 200, .date = 0, .last_modified = -1 };
     ck_assert_int_eq(http_format_head(buf, sizeof(buf), &h), -ENOSPC);
+}
+END_TEST
+
+/* ---- persistence (RFC 9112 9.3, 9.6, appendix C.2.2) ---- */
+
+/* The Connection field of the answer to a request (parsed from raw text; NULL: unparsable). */
+static const char *connection_field(const char *request, bool server_closes, char *buf,
+                                    size_t size)
+{
+    struct http_request req;
+    bool parsed = http_parse_request(request, strlen(request), &req) == 0;
+    struct http_response_head h = {
+        .status = 200, .date = -1, .last_modified = -1, .content_length = 3,
+        .connection = http_response_connection(parsed ? &req : NULL, server_closes),
+    };
+    int n = http_format_head(buf, size, &h);
+    ck_assert_int_gt(n, 0);
+    buf[n] = '\0';
+    const char *field = strstr(buf, "Connection: ");
+    ck_assert_ptr_eq(field, strstr(buf, "Connection"));   /* at most where the field is */
+    return field;
+}
+
+START_TEST(http10_keep_alive_is_confirmed)
+{
+    /* 9.3: an HTTP/1.0 request with the "keep-alive" option persists when the server honours
+     * it; C.2.2 (RFC 2068 19.7.1): the server confirms with "Connection: keep-alive", else the
+     * HTTP/1.0 client waits for the close that would end the response (ab -k). Token matching
+     * is case-insensitive (RFC 9110 7.6.1). */
+    char buf[512];
+    const char *f = connection_field("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", false,
+                                     buf, sizeof(buf));
+    ck_assert_ptr_nonnull(f);
+    ck_assert(strncmp(f, "Connection: keep-alive\r\n", 24) == 0);
+    ck_assert_ptr_null(strstr(buf, "close"));
+    static const char head[] = "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+    struct http_request req;
+    ck_assert_int_eq(http_parse_request(head, sizeof(head) - 1, &req), 0);
+    ck_assert_int_eq(http_response_connection(&req, false), HTTP_CONN_KEEP_ALIVE);
+}
+END_TEST
+
+START_TEST(http10_without_keep_alive_closes)
+{
+    /* 9.3: HTTP/1.0 without "keep-alive" closes after the response; 9.6: that response SHOULD
+     * carry "close". */
+    char buf[512];
+    const char *f = connection_field("GET / HTTP/1.0\r\n\r\n", false, buf, sizeof(buf));
+    ck_assert_ptr_nonnull(f);
+    ck_assert(strncmp(f, "Connection: close\r\n", 19) == 0);
+    f = connection_field("GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n", false, buf,
+                         sizeof(buf));
+    ck_assert(f && strncmp(f, "Connection: close\r\n", 19) == 0);
+}
+END_TEST
+
+START_TEST(http11_persists_without_a_field)
+{
+    /* 9.3: HTTP/1.1 persists unless "close": no field needed, "keep-alive" adds nothing. */
+    char buf[512];
+    ck_assert_ptr_null(connection_field("GET / HTTP/1.1\r\nHost: a\r\n\r\n", false, buf,
+                                        sizeof(buf)));
+    ck_assert_ptr_null(connection_field("GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive\r\n\r\n",
+                                        false, buf, sizeof(buf)));
+    const char *f = connection_field("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+                                     false, buf, sizeof(buf));
+    ck_assert(f && strncmp(f, "Connection: close\r\n", 19) == 0);
+}
+END_TEST
+
+START_TEST(closing_answers_say_close)
+{
+    /* 9.6: every answer after which the server closes says so: when the server ends the
+     * connection itself (shutting down) whatever the request asked, and for a request that
+     * could not be parsed. */
+    char buf[512];
+    const char *f = connection_field("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true,
+                                     buf, sizeof(buf));
+    ck_assert(f && strncmp(f, "Connection: close\r\n", 19) == 0);
+    f = connection_field("GET / HTTP/1.1\r\nHost: a\r\n\r\n", true, buf, sizeof(buf));
+    ck_assert(f && strncmp(f, "Connection: close\r\n", 19) == 0);
+    f = connection_field("GET / HTTP/1.1\r\n\r\n", false, buf, sizeof(buf));   /* no Host: 400 */
+    ck_assert(f && strncmp(f, "Connection: close\r\n", 19) == 0);
+    ck_assert_int_eq(http_response_connection(NULL, false), HTTP_CONN_CLOSE);
 }
 END_TEST
 
@@ -442,6 +527,12 @@ static Suite *http_response_suite(void)
     tcase_add_test(tc, head_of_a_200);
     tcase_add_test(tc, head_of_206_416_304_405_301);
     tcase_add_test(tc, head_that_does_not_fit);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("persistence");
+    tcase_add_test(tc, http10_keep_alive_is_confirmed);
+    tcase_add_test(tc, http10_without_keep_alive_closes);
+    tcase_add_test(tc, http11_persists_without_a_field);
+    tcase_add_test(tc, closing_answers_say_close);
     suite_add_tcase(s, tc);
     return s;
 }
