@@ -194,7 +194,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(state, 0, sizeof(state));
     memset(completions, 0, sizeof(completions));
     fb.sring = aligned_alloc(BLKFRONT_PAGE_SIZE, BLKFRONT_PAGE_SIZE << order);
-    struct blkfront_grant_ops gops = { .grant = fake_grant, .end = fake_end, .ctx = &fb };
+    struct blkfront_grant_ops gops = { .grant = fake_grant, .end = fake_end,
+                                       .end_free = fake_end_free, .ctx = &fb };
     if (blkfront_core_init(&core, fb.sring, order, &feat, 1, &gops, harness_complete, NULL) != 0) {
         /* Only memory can run out here (pages kept by earlier "backends" stay leaked). */
         free(fb.sring);
@@ -205,6 +206,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     run(&c, &feat);
 
     uint64_t leaked = blkfront_core_teardown(&core);
+    if (fb.quarantined != leaked)
+        abort();
     for (unsigned i = 0; i < REQS; i++)
         if (state[i] != 0)
             abort();                          /* accepted but never completed */
