@@ -162,8 +162,7 @@ static int walk_read(struct walk *w, uint64_t pos, void *buf, size_t len)
 static int device_error(struct walk *w, const char *name, int err)
 {
     if (err == -ETIMEDOUT)
-        return refuse(w, err, name, "the disk did not answer a read within %llu s (dead disk?)",
-                      (unsigned long long)(w->read_timeout_ns / 1000000000ull));
+        return refuse(w, err, name, "the disk did not answer a read in time (dead disk?)");
     return refuse(w, err, name, "device error %s", error_name(err));
 }
 

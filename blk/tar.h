@@ -91,7 +91,7 @@ struct tar_archive;
  * read is not done within read_timeout_ns -- a dead disk --, -ENOMEM) with the message in
  * err[err_size] (also logged), e.g.
  *   "disk0: entry 'site/../etc' at offset 1536: '..' component in the name"
- *   "disk0: header at offset 0: the disk did not answer a read within 60 s (dead disk?)".
+ *   "disk0: header at offset 0: the disk did not answer a read in time (dead disk?)".
  * After -ETIMEDOUT requests may still be in flight: blkdev_destroy then leaves the device. */
 int tar_mount(struct blkdev *dev, const struct tar_options *options, struct tar_archive **out,
               char *err, size_t err_size);

@@ -59,8 +59,8 @@ START_TEST(dead_disk_is_reported_not_waited_for)
     ck_assert_int_eq(t.result, -ETIMEDOUT);
     ck_assert_uint_eq(t.finished_ns, start + TAR_DEFAULT_READ_TIMEOUT_NS);
     ck_assert_ptr_null(m.archive);
-    ck_assert_msg(strstr(m.err, "tar0: header at offset 0: the disk did not answer a read "
-                                "within 60 s (dead disk?)"), "message '%s'", m.err);
+    ck_assert_msg(strstr(m.err, "tar0: header at offset 0: the disk did not answer a read in "
+                                "time (dead disk?)"), "message '%s'", m.err);
     ck_assert_ptr_nonnull(strstr(sim_console_output(), "did not answer a read"));
     /* A shorter timeout of the caller's choosing is honoured too. */
     m.opts.read_timeout_ns = 5 * SEC;
