@@ -41,6 +41,7 @@ struct fake_backend {
     uint32_t live_grants;
     uint64_t granted, ended;
     uint32_t quarantined;                    /* pages held in the fake quarantine now */
+    uint32_t ref_end;                        /* every reference ever granted is below this */
     bool refuse_grants;
     uint8_t disk[FAKE_DISK_SECTORS * 512];
     struct blkif_request last;               /* the last request served, as read off the ring */
@@ -78,6 +79,8 @@ static inline long fake_grant(void *ctx, const void *page, bool readonly)
             };
             fb->live_grants++;
             fb->granted++;
+            if (r >= fb->ref_end)
+                fb->ref_end = r + 1;
             return r;
         }
     }
@@ -116,7 +119,7 @@ static inline int fake_end_free(void *ctx, uint32_t ref, void *page)
 /* Retries the quarantine: pages no longer mapped are freed. Returns the pages still held. */
 static inline uint32_t fake_retry_quarantine(struct fake_backend *fb)
 {
-    for (uint32_t r = FAKE_FIRST_REF; r < FAKE_GRANTS; r++) {
+    for (uint32_t r = FAKE_FIRST_REF; r < fb->ref_end; r++) {
         struct fake_grant *g = &fb->grants[r];
         if (g->quarantined && !g->busy) {
             void *page = (void *)g->page;
@@ -133,7 +136,7 @@ static inline uint32_t fake_retry_quarantine(struct fake_backend *fb)
 static inline bool fake_page_granted(const struct fake_backend *fb, const void *page)
 {
     const uint8_t *p = page;
-    for (uint32_t r = FAKE_FIRST_REF; r < FAKE_GRANTS; r++) {
+    for (uint32_t r = FAKE_FIRST_REF; r < fb->ref_end; r++) {
         const uint8_t *g = fb->grants[r].page;
         if (fb->grants[r].live && g <= p && p < g + BLKFRONT_PAGE_SIZE)
             return true;
