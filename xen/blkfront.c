@@ -80,10 +80,10 @@ static int blkfront_submit(struct blkdev *dev, struct blk_request *req)
     int rc = blkfront_core_submit(&f->core, req);
     if (rc)
         return rc;
-    if (blkfront_core_push(&f->core) && xen_event_notify(&f->ev) != 0) {
+    /* A failed notify breaks the core; the watcher takes the connection down (submit may run
+     * in loop context, where xenstore cannot be used). */
+    if (blkfront_core_push(&f->core) && xen_event_notify(&f->ev) != 0)
         blkfront_core_disconnect(&f->core, "cannot notify the backend");
-        report_break(f);
-    }
     return 0;
 }
 
