@@ -12,6 +12,9 @@
  *            generation 4 chunk after chunk at the start of the disk, printing
  *            "blktest: acked FIRST COUNT" after each acknowledged write, until dom0 destroys
  *            the domain and checks that every acknowledged sector is on its disk.
+ *   detach   vbd 0: reads the whole disk over and over, printing "blktest: reading" once, while
+ *            dom0 runs xl block-detach: a read must then fail cleanly (-EIO, not hang), later
+ *            reads must fail at once, and the device must close without requests pending.
  * Lines: "blktest: ok|FAIL <check>: <detail>", then "blktest: N passed, M failed".
  */
 #include "blk/blk.h"
@@ -333,6 +336,39 @@ static void mode_durable(void)
     kfree(buf);
 }
 
+static void mode_detach(void)
+{
+    struct blkdev *dev = open_checked(0, true, "to be detached");
+    if (!dev)
+        return;
+    uint8_t *buf = kmalloc(IO_BUF_BYTES);
+    uint64_t per_read = IO_BUF_BYTES / dev->sector_size, reads = 0;
+    uint64_t end_ns = platform_monotonic_ns() + 120 * SECOND;
+    int rc = buf ? 0 : -ENOMEM;
+    kprintf("blktest: reading\n");
+    for (uint64_t at = 0; rc == 0 && platform_monotonic_ns() < end_ns; reads++) {
+        uint64_t n = dev->capacity - at < per_read ? dev->capacity - at : per_read;
+        rc = blk_read(dev, at, buf, n, deadline());
+        at = at + n == dev->capacity ? 0 : at + n;
+    }
+    uint64_t failed_at = platform_monotonic_ns();
+    check(rc == -EIO, "detach fails reads", "%s: after %llu reads: rc %d (want %d)", dev->name,
+          (unsigned long long)reads, rc, -EIO);
+    int again = buf ? blk_read(dev, 0, buf, 1, deadline()) : -ENOMEM;
+    uint64_t took_ms = (platform_monotonic_ns() - failed_at) / 1000000;
+    check(again == -EIO && took_ms < 1000, "later reads fail at once", "%s: rc %d in %llu ms",
+          dev->name, again, (unsigned long long)took_ms);
+    struct blkfront_info info;
+    if (blkfront_get_info(dev, &info))
+        check(info.broken && info.totals.connections == 1, "stays down",
+              "%s: broken %d, connections %u, reconnects %u", dev->name, info.broken,
+              info.totals.connections, info.totals.reconnects);
+    check(blkdev_pending(dev) == 0, "nothing pending", "%s: %u pending", dev->name,
+          blkdev_pending(dev));
+    kfree(buf);
+    blkdev_destroy(dev);
+}
+
 int app_main(int argc, char **argv)
 {
     for (int i = 0; i < argc; i++) {
@@ -340,6 +376,8 @@ int app_main(int argc, char **argv)
             mode_rw();
         else if (strcmp(argv[i], "durable") == 0)
             mode_durable();
+        else if (strcmp(argv[i], "detach") == 0)
+            mode_detach();
         else
             check(false, "arguments", "unknown mode \"%s\"", argv[i]);
     }
