@@ -282,7 +282,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct blkfront_grant_ops gops = { .grant = fake_grant, .end = fake_end,
                                        .end_free = fake_end_free, .ctx = &fb };
     if (blkfront_core_init(&core, fb.sring, order, &feat, 1, &gops, harness_complete, NULL) != 0) {
-        /* Only memory can run out here (pages kept by earlier "backends" stay leaked). */
+        /* Only memory can run out here. */
         free(fb.sring);
         return 0;
     }

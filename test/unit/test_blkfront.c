@@ -490,8 +490,9 @@ START_TEST(producer_past_requests_breaks)
 END_TEST
 
 /* A backend that answers but keeps the page mapped could change the data afterwards: the
- * request fails, the grant is never reused, the device disconnects. */
-START_TEST(kept_grant_breaks_and_leaks)
+ * request fails, the page goes to the quarantine (never reused or freed while mapped), the
+ * device disconnects naming the rule. */
+START_TEST(kept_grant_breaks_and_quarantines)
 {
     ck_assert_int_eq(fake_start(&fb, &core, 0, &plain), 0);
     struct blk_segment seg = { pages, 4096 };
@@ -637,7 +638,7 @@ int main(void)
     tcase_add_test(tc, wrong_operation_breaks);
     tcase_add_test(tc, unknown_status_breaks);
     tcase_add_test(tc, producer_past_requests_breaks);
-    tcase_add_test(tc, kept_grant_breaks_and_leaks);
+    tcase_add_test(tc, kept_grant_breaks_and_quarantines);
     tcase_add_test(tc, grant_failure_unwinds);
     tcase_add_test(tc, malformed_requests_refused);
     tcase_add_test(tc, disconnect_fails_in_flight);
