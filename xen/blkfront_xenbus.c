@@ -359,6 +359,8 @@ void blkfront_drop_connection(struct blkfront *f, const char *reason)
     blkfront_core_teardown(&f->core);
     add_totals(f);
     end_ring_grants(f);
+    /* The backend has closed: pages it unmapped just now can leave the quarantine at once. */
+    xen_grants_retry_quarantine();
     xen_event_init(&f->ev, NULL, NULL);
     if (was_connected)
         log_info("blkfront", "%s: disconnected (%s)", f->dev.name, reason);
