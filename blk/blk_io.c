@@ -3,6 +3,12 @@
  * heap (it may outlive the caller's wait when the deadline passes), cut into chunks: each chunk
  * is one request over its own bounce pages. Chunks are submitted a window at a time; their
  * completions copy read data out, record the first error and wake the waiting fiber.
+ *
+ * Bounce pages hold no stale memory: a read's pages are zeroed before they go to the device and
+ * a write's pages are filled (data, then zeros to the end of the allocation), so whatever a
+ * device shows or returns of them is ours to show. They are freed on completion, whatever the
+ * status: the seam guarantees that no backend (blkfront: it grants only its own pages) still
+ * has access to a request's buffers once it completed it.
  */
 #include "blk/blk.h"
 #include "lib/errno.h"
@@ -89,9 +95,14 @@ static int submit_chunk(struct blk_call *call, enum blk_op op, uint64_t sector, 
             c->req.nr_segments = i + 1;
         }
         c->req.segments = c->segs;
-        if (op == BLK_OP_WRITE)
+        size_t whole = (size_t)PAGE_SIZE << c->bounce_order;
+        size_t filled = 0;
+        if (op == BLK_OP_WRITE) {
             memcpy(c->bounce, user, c->bytes);
-        else
+            filled = c->bytes;
+        }
+        memset(c->bounce + filled, 0, whole - filled);
+        if (op != BLK_OP_WRITE)
             c->user = user;
     }
     int err = blkdev_submit(dev, &c->req);

@@ -12,6 +12,7 @@
 #include "lib/minmax.h"
 #include "lib/string.h"
 #include "mm/mm.h"
+#include "platform/platform.h"
 
 /* ---- the index ---- */
 
@@ -107,6 +108,7 @@ struct walk {
     char *err;
     size_t err_size;
     uint64_t pos;                        /* offset of the header being read */
+    uint64_t read_timeout_ns;
     /* Extensions that apply to the next entry. */
     struct tar_pax pax;
     bool has_pax;
@@ -151,6 +153,19 @@ static int refuse(struct walk *w, int err, const char *name, const char *fmt, ..
     return err;
 }
 
+/* One read of the walk, bounded: a disk that does not answer is dead, not slow. */
+static int walk_read(struct walk *w, uint64_t pos, void *buf, size_t len)
+{
+    return tar_cache_read(w->a, pos, buf, len, false, platform_monotonic_ns() + w->read_timeout_ns);
+}
+
+static int device_error(struct walk *w, const char *name, int err)
+{
+    if (err == -ETIMEDOUT)
+        return refuse(w, err, name, "the disk did not answer a read in time (dead disk?)");
+    return refuse(w, err, name, "device error %s", error_name(err));
+}
+
 static void clear_extensions(struct walk *w)
 {
     kfree(w->pax_data);
@@ -175,11 +190,10 @@ static int read_extension(struct walk *w, const struct tar_header *h, uint8_t **
     uint8_t *data = kmalloc((size_t)h->size + 1);
     if (!data)
         return refuse(w, -ENOMEM, h->name, "no memory for the extended header");
-    int err = tar_cache_read(w->a, w->pos + TAR_BLOCK_SIZE, data, (size_t)h->size, false,
-                             DEADLINE_NONE);
+    int err = walk_read(w, w->pos + TAR_BLOCK_SIZE, data, (size_t)h->size);
     if (err) {
         kfree(data);
-        return refuse(w, err, h->name, "device error %s", error_name(err));
+        return device_error(w, h->name, err);
     }
     data[h->size] = '\0';
     *out = data;
@@ -304,17 +318,17 @@ static int walk_one(struct walk *w, bool *end)
         *end = true;
         return 0;
     }
-    int err = tar_cache_read(a, w->pos, w->block, TAR_BLOCK_SIZE, false, DEADLINE_NONE);
+    int err = walk_read(w, w->pos, w->block, TAR_BLOCK_SIZE);
     if (err)
-        return refuse(w, err, NULL, "device error %s", error_name(err));
+        return device_error(w, NULL, err);
     if (tar_block_is_zero(w->block)) {
         if (extensions_pending(w))
             return refuse(w, -EBADMSG, NULL, "the archive ends after an extended header");
         uint64_t next = w->pos + TAR_BLOCK_SIZE;
         if (next < a->dev_bytes) {
-            err = tar_cache_read(a, next, w->block, TAR_BLOCK_SIZE, false, DEADLINE_NONE);
+            err = walk_read(w, next, w->block, TAR_BLOCK_SIZE);
             if (err)
-                return refuse(w, err, NULL, "device error %s", error_name(err));
+                return device_error(w, NULL, err);
             if (!tar_block_is_zero(w->block))
                 return refuse(w, -EBADMSG, NULL, "a lone zero block followed by a header");
         }
@@ -421,6 +435,8 @@ int tar_mount(struct blkdev *dev, const struct tar_options *options, struct tar_
     a->max_entries = options && options->max_entries ? options->max_entries
                                                      : TAR_DEFAULT_MAX_ENTRIES;
     w->a = a;
+    w->read_timeout_ns = options && options->read_timeout_ns ? options->read_timeout_ns
+                                                             : TAR_DEFAULT_READ_TIMEOUT_NS;
     w->err = err_buf;
     w->err_size = err_size;
     err = tar_cache_init(a);

@@ -50,6 +50,10 @@
 #define TAR_CACHE_BLOCKS 16              /* blocks of TAR_CACHE_BLOCK_SIZE kept for tar_read */
 #define TAR_CACHE_BLOCK_SIZE 4096
 #define TAR_ERROR_MAX 256                /* a mount error message fits in this */
+/* While mounting, a device read not done in this time means a dead disk. Longer than
+ * blkfront's default request deadline (blk_timeout=30), so that on Xen the device fails its
+ * own requests first and none is left in flight. */
+#define TAR_DEFAULT_READ_TIMEOUT_NS (60ull * 1000000000ull)
 
 enum tar_type {
     TAR_FILE,                            /* regular file (or hard link to one) */
@@ -70,6 +74,7 @@ struct tar_entry {
 
 struct tar_options {
     uint32_t max_entries;                /* 0: TAR_DEFAULT_MAX_ENTRIES (implicit ones count) */
+    uint64_t read_timeout_ns;            /* 0: TAR_DEFAULT_READ_TIMEOUT_NS */
 };
 
 struct tar_stats {
@@ -82,9 +87,12 @@ struct tar_stats {
 struct tar_archive;
 
 /* Indexes the archive on dev (options may be NULL). Returns 0 and *out, or a negative errno
- * (-EBADMSG malformed, -E2BIG over a limit, -EIO and other device errors, -ENOMEM) with the
- * message in err[err_size] (also logged), e.g.
- *   "disk0: entry 'site/../etc' at offset 1536: '..' component in the name". */
+ * (-EBADMSG malformed, -E2BIG over a limit, -EIO and other device errors, -ETIMEDOUT when a
+ * read is not done within read_timeout_ns -- a dead disk --, -ENOMEM) with the message in
+ * err[err_size] (also logged), e.g.
+ *   "disk0: entry 'site/../etc' at offset 1536: '..' component in the name"
+ *   "disk0: header at offset 0: the disk did not answer a read in time (dead disk?)".
+ * After -ETIMEDOUT requests may still be in flight: blkdev_destroy then leaves the device. */
 int tar_mount(struct blkdev *dev, const struct tar_options *options, struct tar_archive **out,
               char *err, size_t err_size);
 /* Frees the index and the cache. No tar_read may be in progress. */

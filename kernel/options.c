@@ -132,6 +132,17 @@ static int parse_disk(struct parser *p, const char *word, const char *value)
     return 0;
 }
 
+/* blk_timeout=SECONDS: how long a block request may wait for the backend (blkfront). */
+static int parse_blk_timeout(struct parser *p, const char *word, const char *value)
+{
+    uint32_t v;
+    if (parse_u32(value, strlen(value), 10, &v) < 0 || v < 1 || v > OPTIONS_BLK_TIMEOUT_MAX)
+        return fail(p, -EINVAL, "malformed value in '%s' (seconds, 1..%d)", word,
+                    OPTIONS_BLK_TIMEOUT_MAX);
+    p->out->blk_timeout_s = v;
+    return 0;
+}
+
 struct option_key {
     const char *name;
     bool hosted_only;
@@ -147,6 +158,7 @@ static const struct option_key keys[] = {
     { "log", false, false, parse_log },
     { "tap", true, false, parse_tap },
     { "disk", true, false, parse_disk },
+    { "blk_timeout", false, false, parse_blk_timeout },
 };
 
 static int parse_word(struct parser *p, char *word)
@@ -198,6 +210,7 @@ int options_parse(const char *cmdline, enum options_platform platform, struct ke
     memset(out, 0, sizeof(*out));
     out->ip_dhcp = true;
     out->log_level = LOG_INFO;
+    out->blk_timeout_s = OPTIONS_BLK_TIMEOUT_DEFAULT;
     if (err && err_size)
         err[0] = '\0';
     if (!cmdline)

@@ -1,6 +1,7 @@
 /*
  * kernel/options: the one command-line syntax of every platform (DESIGN.md, "Configuration"):
  *   ip=dhcp | ip=A.B.C.D/N   gw=A.B.C.D   dns=A.B.C.D   mtu=N   log=LEVEL
+ *   blk_timeout=SECONDS      (Xen block requests; default OPTIONS_BLK_TIMEOUT_DEFAULT)
  *   tap=NAME   disk=PATH      (hosted only)
  *   -- app arguments...
  * Words are separated by spaces; a word is key=value. Parsing is strict: an unknown key, a
@@ -17,6 +18,8 @@
 #define OPTIONS_MAX_APP_ARGS 32
 #define OPTIONS_MAX_DNS 3
 #define OPTIONS_CMDLINE_MAX 1024
+#define OPTIONS_BLK_TIMEOUT_DEFAULT 30 /* seconds */
+#define OPTIONS_BLK_TIMEOUT_MAX 3600
 
 enum options_platform { OPTIONS_PLATFORM_KERNEL, OPTIONS_PLATFORM_HOSTED };
 
@@ -32,6 +35,7 @@ struct kernel_options {
     int log_level;                 /* enum log_level */
     const char *tap;               /* hosted: TAP interface name, or NULL */
     const char *disk;              /* hosted: file used as the block device, or NULL */
+    uint32_t blk_timeout_s;        /* a block request's deadline (blkfront) */
     int app_argc;                  /* words after "--" */
     char *app_argv[OPTIONS_MAX_APP_ARGS + 1];
     char storage[OPTIONS_CMDLINE_MAX]; /* the strings above point in here */

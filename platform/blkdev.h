@@ -24,7 +24,9 @@
  *   fiber context; status 0 means the data is read, or the write is acknowledged by the medium
  *   (in its cache if the device has BLKDEV_CAP_FLUSH, durable if not).
  * The caller owns req, its segment array and the buffers until done runs, and must not touch
- * them in between.
+ * them in between. From done on, nobody else has access to them: a backend that shares memory
+ * with another domain (blkfront) shares only pages of its own and never a caller's buffer, so
+ * the caller may free or reuse its buffers as soon as done runs, whatever the status.
  */
 #ifndef XENOLITH_PLATFORM_BLKDEV_H
 #define XENOLITH_PLATFORM_BLKDEV_H
@@ -151,7 +153,9 @@ void blkdev_complete(struct blkdev *dev, struct blk_request *req, int status);
 /* Requests accepted and not yet completed (queued in the layer or held by the backend). */
 unsigned blkdev_pending(const struct blkdev *dev);
 
-/* Calls ops->destroy if there is one; releases the layer's state. No request may be pending. */
+/* Calls ops->destroy if there is one; releases the layer's state. With requests still pending
+ * (a caller gave up at a deadline on a disk that does not answer) nothing is released: the
+ * device is left as it is, with a message. */
 void blkdev_destroy(struct blkdev *dev);
 
 /* Bytes on the device: capacity * sector_size. */

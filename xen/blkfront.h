@@ -2,17 +2,32 @@
  * xen/blkfront: Xen virtual block devices (device/vbd/<n>) behind the block seam
  * (platform/blkdev.h). platform_blkdev_open(index, read_only) finds the index-th vbd in xenstore
  * order, does the xenbus handshake with the backend (blkback in dom0) and returns a blkdev; the
- * block layer (blk/) does the rest. The ring logic is in blkfront_core.h.
+ * block layer (blk/) does the rest. The ring logic is in blkfront_core.h, the handshake and the
+ * backend watcher in blkfront_xenbus.c.
  *
  * Negotiated, when the backend offers them: a ring of up to 2^BLKFRONT_MAX_RING_ORDER pages
  * (max-ring-page-order), indirect descriptors (feature-max-indirect-segments, capped at
- * BLKFRONT_MAX_INDIRECT_SEGMENTS), persistent grants (feature-persistent), flush
+ * BLKFRONT_SEGMENTS_WANTED), persistent grants (feature-persistent), flush
  * (feature-flush-cache, else feature-barrier) and discard (feature-discard). The sector size
  * and capacity come from sector-size and sectors; a backend in mode "r" (or with VDISK_READONLY
  * in info) gives a read-only device, whose writes the layer refuses with -EROFS.
  *
- * A response that breaks the protocol disconnects the device: its requests fail with -EIO, the
- * frontend says Closing, and every later request fails with -EIO.
+ * Untrusted backend, fail closed:
+ *  - Grants: only blkfront's own pages are granted, never the caller's buffers; a page the
+ *    backend keeps mapped goes to the grant quarantine (xen/grants.h) and its request fails at
+ *    once, the caller's buffer untouched. Every page is zeroed before its first grant. One
+ *    device holds at most BLKFRONT_DEFAULT_MAX_GRANTS grants (ring pages aside).
+ *  - Deadlines: a request not answered within blk_timeout= seconds (default 30) fails with
+ *    -ETIMEDOUT; the connection is then taken down like any other break.
+ *  - A response that breaks the protocol (each kind counted in stats.breaks), a kept grant, a
+ *    deadline or a failed notify breaks the connection: its requests fail, the frontend says
+ *    Closing, and requests fail with -EIO until a new connection is up.
+ *  - The backend's state is watched for the device's life: Closing or Closed (xl block-detach,
+ *    a backend restart) fails what is in flight with -EIO and closes our side; when the
+ *    backend offers InitWait again (and is still online) the device reconnects, at most
+ *    BLKFRONT_MAX_RECONNECTS times, BLKFRONT_RECONNECT_INTERVAL_NS apart, and never after a
+ *    protocol violation or once the backend has kept BLKFRONT_DEFAULT_MAX_GRANTS pages mapped.
+ *    A reconnection must offer the same disk (sector size, capacity, mode).
  */
 #ifndef XENOLITH_XEN_BLKFRONT_H
 #define XENOLITH_XEN_BLKFRONT_H
@@ -31,6 +46,17 @@ struct blkfront_options {
 /* Options for devices opened from now on (the default asks for everything). */
 void blkfront_set_options(const struct blkfront_options *opts);
 
+/* Counters over a device's life (the current connection's core included). */
+struct blkfront_totals {
+    uint64_t requests, responses, errors, bad_responses, timeouts;
+    uint64_t grants_quarantined;       /* pages the backend kept: into the quarantine */
+    struct blkfront_break_counts breaks;
+    uint32_t connections, reconnects;
+};
+
+/* At most this many segments per request (blk_io uses 16): more only costs grants. */
+#define BLKFRONT_SEGMENTS_WANTED 32u
+
 /* What a connected device negotiated. */
 struct blkfront_info {
     char vbd[16];                      /* device/vbd/<vbd> */
@@ -40,11 +66,15 @@ struct blkfront_info {
     struct blkfront_features features;
     bool read_only;
     uint64_t wire_sectors;             /* the backend's "sectors" (512 bytes each) */
-    struct blkfront_core_stats stats;
-    bool broken;
+    struct blkfront_core_stats stats;  /* this connection's */
+    struct blkfront_totals totals;     /* the device's life */
+    bool broken;                       /* no connection serves requests now */
 };
 /* Fills *out for a blkfront device; false for any other blkdev. */
 bool blkfront_get_info(const struct blkdev *dev, struct blkfront_info *out);
+
+/* Prints the device's counters (blkdev_destroy does, at shutdown). */
+void blkfront_print_stats(const struct blkdev *dev);
 
 /* Opens device/vbd/<vbd> (platform_blkdev_open picks the id). From a fiber; NULL with the reason
  * logged when the device is missing, the backend does not connect within 30 s, or what it

@@ -1,6 +1,6 @@
 /*
- * xen/blkfront_core: building blkif requests, validating responses, the persistent grant pool
- * (see blkfront_core.h for the rules).
+ * xen/blkfront_core: building blkif requests over the core's own pages, validating responses,
+ * the persistent grant pool, deadlines (see blkfront_core.h for the rules).
  */
 #include "xen/blkfront_core.h"
 #include <stdarg.h>
@@ -9,6 +9,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/mm.h"
+#include "platform/platform.h"
 
 _Static_assert(BLKFRONT_PAGE_SIZE == BLKDEV_PAGE_SIZE, "a segment is one granted page");
 _Static_assert(BLKFRONT_MAX_INDIRECT_SEGMENTS <= BLKFRONT_DESCS_PER_INDIRECT_PAGE,
@@ -19,68 +20,129 @@ uint32_t blkfront_ring_slots(unsigned order)
     return __CONST_RING_SIZE(blkif, BLKFRONT_PAGE_SIZE << order);
 }
 
-/* ---- persistent grant pool ---- */
+/* ---- own pages and their grants ---- */
 
-static struct blkfront_pgrant *pool_get(struct blkfront_core *c, int *err)
+/* A fresh page of the core's, zeroed: whatever the allocator last held never reaches the
+ * backend. */
+static struct blkfront_page *page_new(int *err)
 {
-    struct blkfront_pgrant *p = c->pool;
-    if (p) {
-        c->pool = p->next;
-        return p;
-    }
-    /* The limit is what all slots can hold at once, so an empty pool below it means growth. */
-    if (c->stats.pool_pages >= c->pool_max) {
-        *err = -ENOSPC;
-        return NULL;
-    }
-    p = kcalloc(1, sizeof(*p));
+    struct blkfront_page *p = kcalloc(1, sizeof(*p));
     void *page = p ? page_alloc(0) : NULL;
     if (!page) {
         kfree(p);
         *err = -ENOMEM;
         return NULL;
     }
-    long ref = c->gops.grant(c->gops.ctx, page, false);
-    if (ref < 0) {
-        page_free(page, 0);
-        kfree(p);
-        *err = (int)ref;
-        return NULL;
-    }
+    memset(page, 0, BLKFRONT_PAGE_SIZE);
     p->page = page;
-    p->ref = (uint32_t)ref;
-    c->stats.pool_pages++;
     return p;
 }
 
-static void pool_put(struct blkfront_core *c, struct blkfront_pgrant *p)
+/* Grants page within the budget. */
+static long grant(struct blkfront_core *c, const void *page, bool readonly)
 {
-    p->next = c->pool;
-    c->pool = p;
+    if (c->stats.grants_live >= c->feat.max_grants)
+        return -ENOSPC;
+    long ref = c->gops.grant(c->gops.ctx, page, readonly);
+    if (ref >= 0 && ++c->stats.grants_live > c->stats.grants_peak)
+        c->stats.grants_peak = c->stats.grants_live;
+    return ref;
+}
+
+/* Ends a grant and gives its page up under the grant-lifetime rule. */
+static void end_free(struct blkfront_core *c, uint32_t ref, void *page)
+{
+    c->stats.grants_live--;
+    if (c->gops.end_free(c->gops.ctx, ref, page) == 0)
+        c->stats.grants_ended++;
+    else
+        c->stats.grants_quarantined++;
+}
+
+/* A page for one segment, granted: from the persistent pool (growing it while below its
+ * limit), or a spare page granted for this request only. */
+static struct blkfront_page *page_get(struct blkfront_core *c, bool write, int *err)
+{
+    struct blkfront_page *p;
+    if (c->feat.persistent) {
+        if ((p = c->pool)) {
+            c->pool = p->next;
+            return p;
+        }
+        /* The limit is what all slots can hold at once, so an empty pool below it means growth. */
+        if (c->stats.pool_pages >= c->pool_max) {
+            *err = -ENOSPC;
+            return NULL;
+        }
+        if (!(p = page_new(err)))
+            return NULL;
+        /* blkback maps every grant of a persistent connection writable. */
+        long ref = grant(c, p->page, false);
+        if (ref < 0) {
+            page_free(p->page, 0);
+            kfree(p);
+            *err = (int)ref;
+            return NULL;
+        }
+        p->ref = (uint32_t)ref;
+        c->stats.pool_pages++;
+        return p;
+    }
+    if ((p = c->spare))
+        c->spare = p->next;
+    else if (!(p = page_new(err)))
+        return NULL;
+    /* A write's pages are only read by the backend. */
+    long ref = grant(c, p->page, write);
+    if (ref < 0) {
+        p->next = c->spare;
+        c->spare = p;
+        *err = (int)ref;
+        return NULL;
+    }
+    p->ref = (uint32_t)ref;
+    c->stats.grants++;
+    return p;
 }
 
 /* ---- slots ---- */
 
-static void end_grant(struct blkfront_core *c, uint32_t ref, bool *kept)
-{
-    if (c->gops.end(c->gops.ctx, ref) == 0) {
-        c->stats.grants_ended++;
-    } else {
-        c->stats.grants_leaked++;
-        *kept = true;
-    }
-}
-
-/* Gives back what the slot's request held. Returns true if the backend kept a grant. */
-static bool release_slot_grants(struct blkfront_core *c, struct blkfront_slot *s)
+/* Gives back the pages of the slot's request. Without persistent grants each grant is ended
+ * first; a page the backend still maps goes to the quarantine. Only when every grant ended
+ * (persistent pages: always) and copy_read is set is a read copied into the caller's buffers:
+ * a request with a kept page fails without its buffers being touched. Returns true if the
+ * backend kept a grant. */
+static bool release_slot_pages(struct blkfront_core *c, struct blkfront_slot *s, bool copy_read)
 {
     bool kept = false;
-    for (uint32_t i = 0; i < s->nr_grants; i++)
-        end_grant(c, s->grants[i], &kept);
-    s->nr_grants = 0;
-    for (uint32_t i = 0; i < s->nr_pgrants; i++)
-        pool_put(c, s->pgrants[i]);
-    s->nr_pgrants = 0;
+    if (!c->feat.persistent) {
+        for (uint32_t i = 0; i < s->nr_pages; i++) {
+            struct blkfront_page *p = s->pages[i];
+            if (c->gops.end(c->gops.ctx, p->ref) == 0) {
+                c->stats.grants_live--;
+                c->stats.grants_ended++;
+                continue;
+            }
+            kept = true;
+            end_free(c, p->ref, p->page);
+            kfree(p);
+            s->pages[i] = NULL;
+        }
+    }
+    if (copy_read && !kept) {
+        const struct blk_request *req = s->req;
+        for (uint32_t i = 0; i < s->nr_pages; i++)
+            memcpy(req->segments[i].addr, s->pages[i]->page, req->segments[i].len);
+    }
+    for (uint32_t i = 0; i < s->nr_pages; i++) {
+        struct blkfront_page *p = s->pages[i];
+        if (!p)
+            continue;
+        struct blkfront_page **list = c->feat.persistent ? &c->pool : &c->spare;
+        p->next = *list;
+        *list = p;
+    }
+    s->nr_pages = 0;
     return kept;
 }
 
@@ -93,12 +155,15 @@ static void free_slot(struct blkfront_core *c, uint32_t id)
     c->in_flight--;
 }
 
-/* Persistent reads land in pool pages; the caller's buffers get them once the backend is done. */
-static void copy_out(struct blkfront_slot *s)
+/* Completes the slot's request with status (its pages given back, no data copied). */
+static void fail_slot(struct blkfront_core *c, uint32_t id, int status)
 {
-    const struct blk_request *req = s->req;
-    for (uint32_t i = 0; i < req->nr_segments; i++)
-        memcpy(req->segments[i].addr, s->pgrants[i]->page, req->segments[i].len);
+    struct blkfront_slot *s = &c->slots[id];
+    struct blk_request *req = s->req;
+    release_slot_pages(c, s, false);
+    free_slot(c, id);
+    c->stats.errors++;
+    c->complete(c->complete_ctx, req, status);
 }
 
 static int status_to_errno(struct blkfront_slot *s, int16_t status)
@@ -114,36 +179,53 @@ static int status_to_errno(struct blkfront_slot *s, int16_t status)
 
 /* ---- breaking ---- */
 
-static void fail_in_flight(struct blkfront_core *c)
+enum break_kind {
+#define BLKFRONT_BREAK_ENUM(name) BREAK_##name,
+    BLKFRONT_BREAKS(BLKFRONT_BREAK_ENUM)
+#undef BLKFRONT_BREAK_ENUM
+};
+
+static void count_break(struct blkfront_core *c, enum break_kind kind)
 {
-    for (uint32_t id = 0; id < c->nr_slots; id++) {
-        struct blkfront_slot *s = &c->slots[id];
-        if (!s->req)
-            continue;
-        struct blk_request *req = s->req;
-        release_slot_grants(c, s);
-        free_slot(c, id);
-        c->stats.errors++;
-        c->complete(c->complete_ctx, req, -EIO);
+    switch (kind) {
+#define BLKFRONT_BREAK_CASE(name) case BREAK_##name: c->stats.breaks.name++; break;
+    BLKFRONT_BREAKS(BLKFRONT_BREAK_CASE)
+#undef BLKFRONT_BREAK_CASE
     }
 }
 
-static void breaks(struct blkfront_core *c, const char *fmt, ...) PRINTF_LIKE(2, 3);
-static void breaks(struct blkfront_core *c, const char *fmt, ...)
+static void mark_broken(struct blkfront_core *c, enum break_kind kind, const char *fmt, ...)
+    PRINTF_LIKE(3, 4);
+static void mark_broken(struct blkfront_core *c, enum break_kind kind, const char *fmt, ...)
 {
-    if (c->broken)
-        return;
     va_list ap;
     va_start(ap, fmt);
     kvsnprintf(c->broken_reason, sizeof(c->broken_reason), fmt, ap);
     va_end(ap);
     c->broken = true;
-    fail_in_flight(c);
+    count_break(c, kind);
 }
+
+/* Fails every request still in flight with status. The core is broken already, so a
+ * completion that submits again gets -EIO. */
+static void fail_all(struct blkfront_core *c, int status)
+{
+    for (uint32_t id = 0; id < c->nr_slots; id++)
+        if (c->slots[id].req)
+            fail_slot(c, id, status);
+}
+
+#define breaks(c, kind, ...)                                                                   \
+    do {                                                                                       \
+        if (!(c)->broken) {                                                                    \
+            mark_broken(c, kind, __VA_ARGS__);                                                 \
+            fail_all(c, -EIO);                                                                 \
+        }                                                                                      \
+    } while (0)
 
 void blkfront_core_disconnect(struct blkfront_core *c, const char *reason)
 {
-    breaks(c, "%s", reason);
+    breaks(c, BREAK_disconnect, "%s", reason);
 }
 
 bool blkfront_core_broken(const struct blkfront_core *c, const char **reason)
@@ -153,25 +235,58 @@ bool blkfront_core_broken(const struct blkfront_core *c, const char **reason)
     return c->broken;
 }
 
+uint64_t blkfront_core_next_deadline(const struct blkfront_core *c)
+{
+    uint64_t next = UINT64_MAX;
+    for (uint32_t id = 0; id < c->nr_slots; id++)
+        if (c->slots[id].req && c->slots[id].deadline_ns < next)
+            next = c->slots[id].deadline_ns;
+    return next;
+}
+
+unsigned blkfront_core_expire(struct blkfront_core *c, uint64_t now_ns)
+{
+    if (c->broken)
+        return 0;
+    unsigned expired = 0;
+    uint32_t first = BLKFRONT_NO_SLOT;
+    for (uint32_t id = 0; id < c->nr_slots; id++) {
+        if (!c->slots[id].req || c->slots[id].deadline_ns > now_ns)
+            continue;
+        if (first == BLKFRONT_NO_SLOT)
+            first = id;
+        expired++;
+    }
+    if (!expired)
+        return 0;
+    /* The slot (and its pages) may still be in the backend's hands: the ring cannot be
+     * trusted to stay in step, so the whole core goes. */
+    mark_broken(c, BREAK_timeout, "request %u (and %u more) had no response within %llu ms",
+                first, expired - 1, (unsigned long long)(c->feat.timeout_ns / 1000000));
+    for (uint32_t id = 0; id < c->nr_slots; id++) {
+        if (c->slots[id].req && c->slots[id].deadline_ns <= now_ns) {
+            c->stats.timeouts++;
+            fail_slot(c, id, -ETIMEDOUT);
+        }
+    }
+    fail_all(c, -EIO);
+    return expired;
+}
+
 /* ---- set-up and teardown ---- */
 
 static void free_slots(struct blkfront_core *c)
 {
-    if (!c->slots)
-        return;
-    for (uint32_t i = 0; i < c->nr_slots; i++) {
+    for (uint32_t i = 0; c->slots && i < c->nr_slots; i++) {
         struct blkfront_slot *s = &c->slots[i];
-        kfree(s->grants);
-        kfree(s->pgrants);
-        if (s->indirect) {
-            bool kept = false;
-            end_grant(c, s->indirect_ref, &kept);
-            if (!kept)
-                page_free(s->indirect, 0);
-        }
+        kfree(s->pages);
+        if (s->indirect)
+            end_free(c, s->indirect_ref, s->indirect);
     }
     kfree(c->slots);
     c->slots = NULL;
+    c->nr_slots = c->max_in_flight = 0;
+    c->free_head = BLKFRONT_NO_SLOT;
 }
 
 static bool features_valid(const struct blkfront_features *f)
@@ -191,6 +306,12 @@ int blkfront_core_init(struct blkfront_core *c, void *sring, unsigned ring_order
     if (ring_order > BLKFRONT_MAX_RING_ORDER || !features_valid(feat))
         return -EINVAL;
     c->feat = *feat;
+    if (!c->feat.max_grants)
+        c->feat.max_grants = BLKFRONT_DEFAULT_MAX_GRANTS;
+    bool indirect = feat->max_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST;
+    uint32_t per_request = feat->max_segments + (indirect ? 1 : 0);
+    if (per_request > c->feat.max_grants)
+        return -EINVAL;
     c->gops = *gops;
     c->complete = complete;
     c->complete_ctx = ctx;
@@ -200,38 +321,45 @@ int blkfront_core_init(struct blkfront_core *c, void *sring, unsigned ring_order
     SHARED_RING_INIT(shared);
     FRONT_RING_INIT(&c->ring, shared, BLKFRONT_PAGE_SIZE << ring_order);
     c->nr_slots = blkfront_ring_slots(ring_order);
-    c->pool_max = feat->persistent ? c->nr_slots * feat->max_segments : 0;
+    c->max_in_flight = c->feat.max_grants / per_request;
+    if (c->max_in_flight > c->nr_slots)
+        c->max_in_flight = c->nr_slots;
+    c->pool_max = feat->persistent ? c->max_in_flight * feat->max_segments : 0;
     c->slots = kcalloc(c->nr_slots, sizeof(*c->slots));
-    if (!c->slots)
+    if (!c->slots) {
+        free_slots(c);
         return -ENOMEM;
-    bool indirect = feat->max_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST;
-    for (uint32_t i = 0; i < c->nr_slots; i++) {
+    }
+    /* Only the slots the budget allows are on the free list (and have indirect pages). */
+    for (uint32_t i = 0; i < c->max_in_flight; i++) {
         struct blkfront_slot *s = &c->slots[i];
-        s->next_free = i + 1 < c->nr_slots ? i + 1 : BLKFRONT_NO_SLOT;
-        s->grants = kcalloc(feat->max_segments, sizeof(*s->grants));
-        s->pgrants = kcalloc(feat->max_segments, sizeof(*s->pgrants));
-        if (!s->grants || !s->pgrants) {
+        s->next_free = i + 1 < c->max_in_flight ? i + 1 : BLKFRONT_NO_SLOT;
+        s->pages = kcalloc(feat->max_segments, sizeof(*s->pages));
+        if (!s->pages) {
             free_slots(c);
             return -ENOMEM;
         }
         if (!indirect)
             continue;
-        void *page = page_alloc(0);
-        if (!page) {
+        int err = 0;
+        struct blkfront_page *p = page_new(&err);
+        if (!p) {
             free_slots(c);
-            return -ENOMEM;
+            return err;
         }
-        /* The backend only reads descriptors, but blkback maps every grant of a persistent
-         * connection writable, so there a read-only grant would fail its mapping. */
-        long ref = gops->grant(gops->ctx, page, !feat->persistent);
+        /* Zeroed before the grant. The backend only reads descriptors, but blkback maps every
+         * grant of a persistent connection writable, so there a read-only grant would fail
+         * its mapping. */
+        long ref = grant(c, p->page, !feat->persistent);
         if (ref < 0) {
-            page_free(page, 0);
+            page_free(p->page, 0);
+            kfree(p);
             free_slots(c);
             return (int)ref;
         }
-        memset(page, 0, BLKFRONT_PAGE_SIZE);
-        s->indirect = page;
+        s->indirect = p->page;
         s->indirect_ref = (uint32_t)ref;
+        kfree(p);
     }
     c->free_head = 0;
     return 0;
@@ -240,20 +368,27 @@ int blkfront_core_init(struct blkfront_core *c, void *sring, unsigned ring_order
 uint64_t blkfront_core_teardown(struct blkfront_core *c)
 {
     if (!c->slots)
-        return c->stats.grants_leaked;
-    breaks(c, "torn down");
+        return c->stats.grants_quarantined;
+    if (!c->broken) {                        /* a normal end: not counted as a break */
+        c->broken = true;
+        kstrlcpy(c->broken_reason, "torn down", sizeof(c->broken_reason));
+        fail_all(c, -EIO);
+    }
     while (c->pool) {
-        struct blkfront_pgrant *p = c->pool;
+        struct blkfront_page *p = c->pool;
         c->pool = p->next;
-        bool kept = false;
-        end_grant(c, p->ref, &kept);
-        if (!kept)
-            page_free(p->page, 0);
+        end_free(c, p->ref, p->page);
         kfree(p);
         c->stats.pool_pages--;
     }
+    while (c->spare) {
+        struct blkfront_page *p = c->spare;
+        c->spare = p->next;
+        page_free(p->page, 0);               /* not granted */
+        kfree(p);
+    }
     free_slots(c);
-    return c->stats.grants_leaked;
+    return c->stats.grants_quarantined;
 }
 
 /* ---- requests ---- */
@@ -265,41 +400,27 @@ static bool segment_ok(const struct blkfront_core *c, const struct blk_segment *
            offset % BLKFRONT_WIRE_SECTOR == 0 && offset + seg->len <= BLKFRONT_PAGE_SIZE;
 }
 
-/* Grants (or copies into the pool) every segment of a read or write and writes its descriptor.
- * On failure, what was taken is given back by the caller (release_slot_grants). */
+/* Takes a granted page for every segment of a read or write (a write's data copied in, the
+ * rest of the page zeroed) and writes its descriptor: the data sits at the page's start. On
+ * failure, what was taken is given back by the caller (release_slot_pages). */
 static int map_segments(struct blkfront_core *c, struct blkfront_slot *s,
                         const struct blk_request *req, struct blkif_request_segment *descs)
 {
     bool write = req->op == BLK_OP_WRITE;
     for (uint32_t i = 0; i < req->nr_segments; i++) {
         const struct blk_segment *seg = &req->segments[i];
-        uint32_t wire_sectors = seg->len / BLKFRONT_WIRE_SECTOR;
-        uint32_t ref, first;
-        if (c->feat.persistent) {
-            int err = 0;
-            struct blkfront_pgrant *p = pool_get(c, &err);
-            if (!p)
-                return err;
-            s->pgrants[s->nr_pgrants++] = p;
-            if (write)
-                memcpy(p->page, seg->addr, seg->len);
-            ref = p->ref;
-            first = 0;
-        } else {
-            uintptr_t addr = (uintptr_t)seg->addr;
-            const void *page = (const void *)(addr - addr % BLKFRONT_PAGE_SIZE);
-            /* A write's pages are only read by the backend. */
-            long r = c->gops.grant(c->gops.ctx, page, write);
-            if (r < 0)
-                return (int)r;
-            ref = (uint32_t)r;
-            s->grants[s->nr_grants++] = ref;
-            c->stats.grants++;
-            first = (uint32_t)(addr % BLKFRONT_PAGE_SIZE) / BLKFRONT_WIRE_SECTOR;
+        int err = 0;
+        struct blkfront_page *p = page_get(c, write, &err);
+        if (!p)
+            return err;
+        s->pages[s->nr_pages++] = p;
+        if (write) {
+            memcpy(p->page, seg->addr, seg->len);
+            memset((uint8_t *)p->page + seg->len, 0, BLKFRONT_PAGE_SIZE - seg->len);
         }
         descs[i] = (struct blkif_request_segment){
-            .gref = ref, .first_sect = (uint8_t)first,
-            .last_sect = (uint8_t)(first + wire_sectors - 1),
+            .gref = p->ref, .first_sect = 0,
+            .last_sect = (uint8_t)(seg->len / BLKFRONT_WIRE_SECTOR - 1),
         };
     }
     return 0;
@@ -350,7 +471,7 @@ static int build_rw(struct blkfront_core *c, struct blkfront_slot *s, uint32_t i
 
 int blkfront_core_submit(struct blkfront_core *c, struct blk_request *req)
 {
-    if (c->broken)
+    if (c->broken || !c->slots)
         return -EIO;
     if (c->free_head == BLKFRONT_NO_SLOT || RING_FULL(&c->ring))
         return -EBUSY;
@@ -390,11 +511,13 @@ int blkfront_core_submit(struct blkfront_core *c, struct blk_request *req)
         return -EINVAL;
     }
     if (err) {
-        release_slot_grants(c, s);
+        release_slot_pages(c, s, false);
         return err;
     }
     c->free_head = s->next_free;
     s->req = req;
+    s->deadline_ns = c->feat.timeout_ns ? platform_monotonic_ns() + c->feat.timeout_ns
+                                        : UINT64_MAX;
     req->backend_data = id;
     if (++c->in_flight > c->stats.in_flight_peak)
         c->stats.in_flight_peak = c->in_flight;
@@ -435,16 +558,17 @@ static void finish(struct blkfront_core *c, const struct blkif_response *rsp)
     struct blkfront_slot *s = &c->slots[id];
     struct blk_request *req = s->req;
     int status = status_to_errno(s, rsp->status);
-    if (status == 0 && s->data_op == BLKIF_OP_READ && s->nr_pgrants)
-        copy_out(s);
-    bool kept = release_slot_grants(c, s);
+    bool kept = release_slot_pages(c, s, status == 0 && s->data_op == BLKIF_OP_READ);
     free_slot(c, id);
     c->stats.responses++;
     if (kept) {
-        /* The backend can still write the caller's page: the data cannot be trusted. */
+        /* The backend can still change the page: its data cannot be trusted, and the caller's
+         * buffer was left alone. The page is in the quarantine. */
         c->stats.errors++;
+        mark_broken(c, BREAK_kept_grant, "backend kept a grant of request %u after answering it",
+                    id);
         c->complete(c->complete_ctx, req, -EIO);
-        breaks(c, "backend kept a grant of request %u after answering it", id);
+        fail_all(c, -EIO);
         return;
     }
     if (status)
@@ -457,7 +581,7 @@ unsigned blkfront_core_poll(struct blkfront_core *c)
     unsigned consumed = 0;
     int more;
     do {
-        if (c->broken)
+        if (c->broken || !c->slots)
             return consumed;
         RING_IDX prod = c->ring.sring->rsp_prod;
         xen_rmb();   /* read responses only after the index that covers them */
@@ -465,7 +589,7 @@ unsigned blkfront_core_poll(struct blkfront_core *c)
         /* Unsigned distances: at most every request produced so far may be answered. */
         if (prod - cons > c->ring.req_prod_pvt - cons) {
             c->stats.bad_responses++;
-            breaks(c, "response producer %u is past the requests (consumer %u, produced %u)",
+            breaks(c, BREAK_bad_producer, "response producer %u is past the requests (consumer %u, produced %u)",
                    prod, cons, c->ring.req_prod_pvt);
             return consumed;
         }
@@ -478,7 +602,7 @@ unsigned blkfront_core_poll(struct blkfront_core *c)
             const char *why = bad_response(c, &rsp);
             if (why) {
                 c->stats.bad_responses++;
-                breaks(c, "bad response (id %llu, operation %u, status %d): %s",
+                breaks(c, BREAK_bad_response, "bad response (id %llu, operation %u, status %d): %s",
                        (unsigned long long)rsp.id, rsp.operation, rsp.status, why);
                 return consumed;
             }

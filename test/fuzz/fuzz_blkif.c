@@ -2,15 +2,25 @@
  * Fuzz harness: blkif responses from a hostile backend against the blkfront core
  * (xen/blkfront_core.c), with the fake backend of test/unit/blkfront_fake.h. The first byte
  * picks the negotiated features (persistent grants, indirect segments, flush/barrier/discard,
- * ring pages, sector size); the rest is a script of actions: submit a request of any shape,
- * serve one honestly, take one without answering, forge a response with any id, operation
- * and status, move the response producer anywhere, scribble on the ring, keep a grant mapped,
- * poll, disconnect.
- * Checks: no crash or sanitizer report; a request completes only while in flight and exactly
- * once (after teardown every accepted request has completed); the core never ends a grant it
- * does not hold (the fake aborts); after teardown every grant is ended except those the backend
- * kept, and without kept grants every page and heap byte is back; once broken, the core
- * accepts nothing and consumes no response.
+ * ring pages, sector size, a grant budget, a deadline); the rest is a multi-step script:
+ * submit a request of any shape, serve one honestly, take requests without answering and
+ * answer them later in any order (honestly or wrongly), forge a response with any id,
+ * operation and status, move the response producer anywhere, scribble on the ring, keep any
+ * granted page mapped (busy: ending its grant fails) or unmap pages again and retry the
+ * quarantine, write into every page the backend maps, let simulated time pass and expire
+ * deadlines, poll, disconnect.
+ * Checks, beyond memory safety:
+ *  - ownership: the caller's buffers are never granted; the core never ends a grant it does
+ *    not hold nor gives a page up twice (the fake aborts); a page is freed only after its
+ *    grant ended -- the backend writes into every page it maps, so a page freed while still
+ *    granted is a use-after-poison for ASan; a request completes only while in flight and
+ *    exactly once; the grant budget is never exceeded;
+ *  - liveness: a poll either consumes every response the producer index announces or breaks
+ *    the core; a broken core has nothing in flight, accepts nothing and reads nothing more;
+ *    once the clock passes every deadline, nothing is in flight;
+ *  - at the end: teardown completes every accepted request, quarantines exactly the pages
+ *    whose grants were busy, and once the backend unmaps them every grant is ended and every
+ *    page and heap byte is back.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -103,17 +113,52 @@ static void submit(struct cursor *c, const struct blkfront_features *feat)
     }
 }
 
+/* The caller's buffers are never shared with the backend. */
+static void check_buffers_not_granted(void)
+{
+    const uint8_t *lo = buffers, *hi = buffers + BUF_PAGES * BLKFRONT_PAGE_SIZE;
+    for (uint32_t r = FAKE_FIRST_REF; r < fb.ref_end; r++) {
+        const uint8_t *p = fb.grants[r].page;
+        if (fb.grants[r].live && p >= lo && p < hi)
+            abort();
+    }
+}
+
+/* The backend writes into every page it maps: a freed page is poisoned, so ASan catches one
+ * that went back to the allocator while still granted. */
+static void backend_writes_mapped_pages(uint8_t value)
+{
+    for (uint32_t r = FAKE_FIRST_REF; r < fb.ref_end; r++)
+        if (fb.grants[r].live && !fb.grants[r].readonly)
+            memset((void *)fb.grants[r].page, value, BLKFRONT_PAGE_SIZE);
+        else if (fb.grants[r].live)
+            (void)*(volatile const uint8_t *)fb.grants[r].page;
+}
+
+static void poll_checked(void)
+{
+    bool was_broken = core.broken;
+    RING_IDX announced = core.ring.sring->rsp_prod;
+    unsigned n = blkfront_core_poll(&core);
+    if (was_broken && n)
+        abort();                              /* a broken core reads nothing more */
+    /* Liveness: every announced response consumed, or the core broke (no silent wedge). */
+    if (!core.broken && core.ring.rsp_cons != announced && core.ring.sring->rsp_prod == announced)
+        abort();
+}
+
 static void run(struct cursor *c, const struct blkfront_features *feat)
 {
     struct blkif_request held[8];
     unsigned nheld = 0;
     while (c->left) {
-        uint8_t action = take(c) % 10;
+        uint8_t action = take(c) % 15;
         switch (action) {
         case 0:
         case 1:
             submit(c, feat);
             blkfront_core_push(&core);
+            check_buffers_not_granted();
             break;
         case 2: {
             struct blkif_request r;
@@ -147,25 +192,62 @@ static void run(struct cursor *c, const struct blkfront_features *feat)
                 e[k] = take(c);
             break;
         }
-        case 7: {                             /* the backend keeps a grant mapped */
-            uint32_t ref = FAKE_FIRST_REF + take(c) % 512;
+        case 7: {                             /* the backend keeps a granted page mapped */
+            if (fb.ref_end <= FAKE_FIRST_REF)
+                break;
+            uint32_t ref = FAKE_FIRST_REF + (take(c) | take(c) << 8) % (fb.ref_end - FAKE_FIRST_REF);
             if (fb.grants[ref].live)
                 fb.grants[ref].busy = true;
             break;
         }
-        case 8: {
-            bool was_broken = core.broken;
-            unsigned n = blkfront_core_poll(&core);
-            if (was_broken && n)
-                abort();                      /* a broken core reads nothing more */
+        case 8:
+            poll_checked();
             break;
-        }
         case 9:
             if (take(c) == 0xdd)
                 blkfront_core_disconnect(&core, "fuzz");
             break;
+        case 10: {                            /* answer a held request honestly, any order */
+            if (!nheld)
+                break;
+            unsigned k = take(c) % nheld;
+            fake_serve_one(&fb, &held[k]);
+            held[k] = held[--nheld];
+            break;
         }
-        if (core.in_flight > core.nr_slots)
+        case 11: {                            /* the backend unmaps some pages */
+            uint8_t mask = take(c);
+            for (uint32_t r = FAKE_FIRST_REF; r < fb.ref_end; r++)
+                if (fb.grants[r].busy && ((r ^ mask) & 3) == 0)
+                    fb.grants[r].busy = false;
+            fake_retry_quarantine(&fb);
+            break;
+        }
+        case 12:
+            backend_writes_mapped_pages(take(c));
+            break;
+        case 13: {                            /* time passes; deadlines are enforced */
+            sim_advance_to(sim_now() + (uint64_t)take(c) * 100000000ull);
+            blkfront_core_expire(&core, sim_now());
+            if (blkfront_core_next_deadline(&core) <= sim_now())
+                abort();                      /* an expired request is still in flight */
+            break;
+        }
+        case 14:                              /* a poll of the service fiber: poll + expire */
+            poll_checked();
+            blkfront_core_expire(&core, sim_now());
+            break;
+        }
+        if (core.in_flight > core.max_in_flight || core.stats.grants_live > core.feat.max_grants)
+            abort();
+        if (core.broken && core.in_flight)
+            abort();                          /* a broken core holds no request */
+    }
+    /* Liveness at the end: past every deadline nothing may remain in flight. */
+    if (feat->timeout_ns) {
+        sim_advance_to(sim_now() + feat->timeout_ns);
+        blkfront_core_expire(&core, sim_now());
+        if (core.in_flight)
             abort();
     }
 }
@@ -183,6 +265,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                    : 1 + segs_byte % 11,
         .persistent = f & 0x01, .flush_cache = f & 0x04, .barrier = f & 0x08,
         .discard = f & 0x10,
+        /* Bit 0x40 of the segments byte: a tight grant budget; 0x80: no deadline. */
+        .max_grants = (segs_byte & 0x40) ? BLKFRONT_MAX_INDIRECT_SEGMENTS + 1 : 0,
+        .timeout_ns = (segs_byte & 0x80) ? 0 : 30000000000ull,
     };
     unsigned order = ((f >> 5) & 3) % (BLKFRONT_MAX_RING_ORDER + 1);
 
@@ -194,9 +279,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(state, 0, sizeof(state));
     memset(completions, 0, sizeof(completions));
     fb.sring = aligned_alloc(BLKFRONT_PAGE_SIZE, BLKFRONT_PAGE_SIZE << order);
-    struct blkfront_grant_ops gops = { .grant = fake_grant, .end = fake_end, .ctx = &fb };
+    struct blkfront_grant_ops gops = { .grant = fake_grant, .end = fake_end,
+                                       .end_free = fake_end_free, .ctx = &fb };
     if (blkfront_core_init(&core, fb.sring, order, &feat, 1, &gops, harness_complete, NULL) != 0) {
-        /* Only memory can run out here (pages kept by earlier "backends" stay leaked). */
+        /* Only memory can run out here. */
         free(fb.sring);
         return 0;
     }
@@ -204,15 +290,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     run(&c, &feat);
 
-    uint64_t leaked = blkfront_core_teardown(&core);
+    uint64_t quarantined = blkfront_core_teardown(&core);
     for (unsigned i = 0; i < REQS; i++)
         if (state[i] != 0)
             abort();                          /* accepted but never completed */
-    if (fb.live_grants != leaked)
+    /* Only what was given up while mapped is still granted, and it is all in the quarantine. */
+    if (fb.live_grants != fb.quarantined || quarantined < fb.quarantined)
+        abort();
+    backend_writes_mapped_pages(0x5a);        /* quarantined pages are still ours to map */
+    for (uint32_t r = FAKE_FIRST_REF; r < FAKE_GRANTS; r++)
+        fb.grants[r].busy = false;
+    if (fake_retry_quarantine(&fb) != 0 || fb.live_grants != 0)
         abort();
     page_get_stats(&ps1);
     heap_get_stats(&hs1);
-    if (leaked == 0 && (ps1.pages_free != ps0.pages_free || hs1.bytes_in_use != hs0.bytes_in_use))
+    if (ps1.pages_free != ps0.pages_free || hs1.bytes_in_use != hs0.bytes_in_use)
         abort();
     free(fb.sring);
     return 0;

@@ -5,6 +5,11 @@
  * sectors, and serves requests the way blkback does: grants resolved (through the indirect page
  * for BLKIF_OP_INDIRECT), data moved between the granted pages and the disk, one response per
  * request. Tests can also forge responses of their own.
+ *
+ * Grants model Xen's: a grant marked busy ("the backend still maps it") cannot be ended; a page
+ * given up through end_free while busy goes to the fake's quarantine (the page stays allocated,
+ * the grant live) until fake_retry_quarantine finds it no longer busy, as xen/grants.c does.
+ * Each grant records whether its page was all zeros at the moment it was granted.
  */
 #ifndef XENOLITH_TEST_UNIT_BLKFRONT_FAKE_H
 #define XENOLITH_TEST_UNIT_BLKFRONT_FAKE_H
@@ -24,6 +29,8 @@
 struct fake_grant {
     const void *page;
     bool live, readonly, busy;               /* busy: "still mapped", ending it fails */
+    bool zero_when_granted;                  /* the page held only zeros at the grant */
+    bool quarantined;                        /* given up while busy: freed once it ends */
 };
 
 struct fake_backend {
@@ -33,6 +40,8 @@ struct fake_backend {
     struct fake_grant grants[FAKE_GRANTS];
     uint32_t live_grants;
     uint64_t granted, ended;
+    uint32_t quarantined;                    /* pages held in the fake quarantine now */
+    uint32_t ref_end;                        /* every reference ever granted is below this */
     bool refuse_grants;
     uint8_t disk[FAKE_DISK_SECTORS * 512];
     struct blkif_request last;               /* the last request served, as read off the ring */
@@ -63,9 +72,15 @@ static inline long fake_grant(void *ctx, const void *page, bool readonly)
         return -ENOSPC;
     for (uint32_t r = FAKE_FIRST_REF; r < FAKE_GRANTS; r++) {
         if (!fb->grants[r].live) {
-            fb->grants[r] = (struct fake_grant){ .page = page, .live = true, .readonly = readonly };
+            static const uint8_t zeros[BLKFRONT_PAGE_SIZE];
+            fb->grants[r] = (struct fake_grant){
+                .page = page, .live = true, .readonly = readonly,
+                .zero_when_granted = memcmp(page, zeros, BLKFRONT_PAGE_SIZE) == 0,
+            };
             fb->live_grants++;
             fb->granted++;
+            if (r >= fb->ref_end)
+                fb->ref_end = r + 1;
             return r;
         }
     }
@@ -83,6 +98,50 @@ static inline int fake_end(void *ctx, uint32_t ref)
     fb->live_grants--;
     fb->ended++;
     return 0;
+}
+
+/* The grant-lifetime rule: the page is freed only once its grant ended. */
+static inline int fake_end_free(void *ctx, uint32_t ref, void *page)
+{
+    struct fake_backend *fb = ctx;
+    if (ref >= FAKE_GRANTS || !fb->grants[ref].live || fb->grants[ref].page != page ||
+        fb->grants[ref].quarantined)
+        abort();                             /* not the core's grant, or given up twice */
+    if (fake_end(ctx, ref) == 0) {
+        page_free(page, 0);
+        return 0;
+    }
+    fb->grants[ref].quarantined = true;
+    fb->quarantined++;
+    return -EBUSY;
+}
+
+/* Retries the quarantine: pages no longer mapped are freed. Returns the pages still held. */
+static inline uint32_t fake_retry_quarantine(struct fake_backend *fb)
+{
+    for (uint32_t r = FAKE_FIRST_REF; r < fb->ref_end; r++) {
+        struct fake_grant *g = &fb->grants[r];
+        if (g->quarantined && !g->busy) {
+            void *page = (void *)g->page;
+            g->quarantined = false;
+            fb->quarantined--;
+            fake_end(fb, r);
+            page_free(page, 0);
+        }
+    }
+    return fb->quarantined;
+}
+
+/* Whether page is still granted (live) to the fake backend. */
+static inline bool fake_page_granted(const struct fake_backend *fb, const void *page)
+{
+    const uint8_t *p = page;
+    for (uint32_t r = FAKE_FIRST_REF; r < fb->ref_end; r++) {
+        const uint8_t *g = fb->grants[r].page;
+        if (fb->grants[r].live && g <= p && p < g + BLKFRONT_PAGE_SIZE)
+            return true;
+    }
+    return false;
 }
 
 static inline void fake_complete(void *ctx, struct blk_request *req, int status)
@@ -107,15 +166,20 @@ static inline int fake_start(struct fake_backend *fb, struct blkfront_core *c, u
     memset(fb->sring, 0xa5, BLKFRONT_PAGE_SIZE << order);
     for (uint32_t s = 0; s < FAKE_DISK_SECTORS; s++)
         memset(fb->disk + s * 512, (int)(s & 0xff), 512);
-    struct blkfront_grant_ops gops = { .grant = fake_grant, .end = fake_end, .ctx = fb };
+    struct blkfront_grant_ops gops = { .grant = fake_grant, .end = fake_end,
+                                       .end_free = fake_end_free, .ctx = fb };
     int rc = blkfront_core_init(c, fb->sring, order, feat, 0x1234, &gops, fake_complete, fb);
     BACK_RING_INIT(&fb->back, (struct blkif_sring *)fb->sring, BLKFRONT_PAGE_SIZE << order);
     return rc;
 }
 
+/* Tears the core down; then the backend unmaps everything and the quarantine empties. */
 static inline void fake_stop(struct fake_backend *fb, struct blkfront_core *c)
 {
     blkfront_core_teardown(c);
+    for (uint32_t r = FAKE_FIRST_REF; r < FAKE_GRANTS; r++)
+        fb->grants[r].busy = false;
+    fake_retry_quarantine(fb);
     free(fb->sring);
     fb->sring = NULL;
 }

@@ -41,6 +41,42 @@ static void expect_refused(int err, const char *frag1, const char *frag2)
     ck_assert_ptr_nonnull(strstr(sim_console_output(), frag1));
 }
 
+/* A disk that never answers (a silent Xen backend, a hung host file): mounting gives up after
+ * the read timeout with -ETIMEDOUT and a message that says so, instead of blocking the
+ * appliance's start for ever (the old walk read with DEADLINE_NONE). */
+START_TEST(dead_disk_is_reported_not_waited_for)
+{
+    tb_entry(&b, "a.txt", '0', NULL, 700);
+    tb_end(&b);
+    m.dev = memdisk_create_from("tar0", 512, b.data, b.len, true);
+    ck_assert_ptr_nonnull(m.dev);
+    memdisk_hold(m.dev, true);
+    uint64_t start = sim_now();
+    struct blk_task t;
+    blk_task_start(&t, tf_mount_task, &m);
+    blk_run_until(start + 2 * TAR_DEFAULT_READ_TIMEOUT_NS);
+    ck_assert_msg(t.finished, "tar_mount still waits on a dead disk");
+    ck_assert_int_eq(t.result, -ETIMEDOUT);
+    ck_assert_uint_eq(t.finished_ns, start + TAR_DEFAULT_READ_TIMEOUT_NS);
+    ck_assert_ptr_null(m.archive);
+    ck_assert_msg(strstr(m.err, "tar0: header at offset 0: the disk did not answer a read in "
+                                "time (dead disk?)"), "message '%s'", m.err);
+    ck_assert_ptr_nonnull(strstr(sim_console_output(), "did not answer a read"));
+    /* A shorter timeout of the caller's choosing is honoured too. */
+    m.opts.read_timeout_ns = 5 * SEC;
+    start = sim_now();
+    blk_task_start(&t, tf_mount_task, &m);
+    blk_run_until(start + 10 * SEC);
+    ck_assert(t.finished);
+    ck_assert_int_eq(t.result, -ETIMEDOUT);
+    ck_assert_uint_eq(t.finished_ns, start + 5 * SEC);
+    memdisk_hold(m.dev, false);                           /* let the late answers drain */
+    blk_run_for(SEC);
+    blkdev_destroy(m.dev);
+    m.dev = NULL;
+}
+END_TEST
+
 START_TEST(well_formed_archive_mounts)
 {
     tb_entry(&b, "a.txt", '0', NULL, 700);
@@ -479,6 +515,7 @@ static Suite *tar_bad_suite(void)
     TCase *tc = tcase_create("format");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, well_formed_archive_mounts);
+    tcase_add_test(tc, dead_disk_is_reported_not_waited_for);
     tcase_add_test(tc, bad_checksum_is_refused_by_name);
     tcase_add_test(tc, signed_checksum_is_accepted);
     tcase_add_test(tc, bad_octal_is_refused);

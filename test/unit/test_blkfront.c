@@ -64,12 +64,13 @@ START_TEST(direct_read_fields_and_data)
     ck_assert_uint_eq(fb.last.nr_segments, 3);
     ck_assert_uint_eq(fb.last.sector_number, 5);
     ck_assert_uint_eq(fb.last.handle, 0x1234);
-    ck_assert_uint_eq(fb.last.seg[0].first_sect, 2);
-    ck_assert_uint_eq(fb.last.seg[0].last_sect, 3);
+    /* The data sits at the start of blkfront's own page. */
+    ck_assert_uint_eq(fb.last.seg[0].first_sect, 0);
+    ck_assert_uint_eq(fb.last.seg[0].last_sect, 1);
     ck_assert_uint_eq(fb.last.seg[1].first_sect, 0);
     ck_assert_uint_eq(fb.last.seg[1].last_sect, 7);
-    ck_assert_uint_eq(fb.last.seg[2].first_sect, 7);
-    ck_assert_uint_eq(fb.last.seg[2].last_sect, 7);
+    ck_assert_uint_eq(fb.last.seg[2].first_sect, 0);
+    ck_assert_uint_eq(fb.last.seg[2].last_sect, 0);
     /* Reads need writable grants. */
     ck_assert(!fb.grants[fb.last.seg[0].gref].readonly);
     ck_assert_uint_eq(blkfront_core_poll(&core), 1);
@@ -155,14 +156,14 @@ START_TEST(indirect_request_layout)
     ck_assert_uint_eq(ind->sector_number, 64);
     /* The backend only reads the descriptor page. */
     ck_assert(fb.grants[ind->indirect_grefs[0]].readonly);
-    ck_assert_uint_eq(fb.last_descs[1].first_sect, 4);
-    ck_assert_uint_eq(fb.last_descs[1].last_sect, 7);
+    ck_assert_uint_eq(fb.last_descs[1].first_sect, 0);
+    ck_assert_uint_eq(fb.last_descs[1].last_sect, 3);
     blkfront_core_poll(&core);
     ck_assert_int_eq(fb.statuses[0], 0);
     ck_assert_uint_eq(pages[39 * 4096 + 2048], (64 + 39 * 4) & 0xff);
     ck_assert_uint_eq(core.stats.indirect_requests, 1);
     /* The indirect pages stay granted for the connection; data grants are gone. */
-    ck_assert_uint_eq(fb.live_grants, core.nr_slots);
+    ck_assert_uint_eq(fb.live_grants, core.max_in_flight);
 }
 END_TEST
 
@@ -174,7 +175,7 @@ START_TEST(persistent_indirect_pages_writable)
     f.persistent = true;
     f.max_segments = 32;
     ck_assert_int_eq(fake_start(&fb, &core, 0, &f), 0);
-    for (uint32_t i = 0; i < core.nr_slots; i++)
+    for (uint32_t i = 0; i < core.max_in_flight; i++)
         ck_assert(!fb.grants[core.slots[i].indirect_ref].readonly);
 }
 END_TEST
@@ -280,8 +281,8 @@ START_TEST(persistent_pool_bounded_and_freed)
         if (blkfront_core_submit(&core, &reqs[i]) == 0)
             accepted++;
     }
-    ck_assert_uint_eq(accepted, core.nr_slots);         /* then -EBUSY: the ring is full */
-    ck_assert_uint_eq(core.stats.pool_pages, 2 * core.nr_slots);
+    ck_assert_uint_eq(accepted, core.max_in_flight);    /* then -EBUSY: the ring is full */
+    ck_assert_uint_eq(core.stats.pool_pages, 2 * core.max_in_flight);
     blkfront_core_push(&core);
     fake_serve(&fb);
     blkfront_core_poll(&core);
@@ -295,7 +296,9 @@ END_TEST
 
 START_TEST(ring_full_is_ebusy)
 {
-    ck_assert_int_eq(fake_start(&fb, &core, 1, &plain), 0);
+    struct blkfront_features f = plain;
+    f.max_grants = 64 * 11;                             /* enough for every slot */
+    ck_assert_int_eq(fake_start(&fb, &core, 1, &f), 0);
     ck_assert_uint_eq(core.nr_slots, 64);               /* two pages: 64 slots */
     struct blk_request reqs[65];
     for (int i = 0; i < 64; i++) {
@@ -487,8 +490,9 @@ START_TEST(producer_past_requests_breaks)
 END_TEST
 
 /* A backend that answers but keeps the page mapped could change the data afterwards: the
- * request fails, the grant is never reused, the device disconnects. */
-START_TEST(kept_grant_breaks_and_leaks)
+ * request fails, the page goes to the quarantine (never reused or freed while mapped), the
+ * device disconnects naming the rule. */
+START_TEST(kept_grant_breaks_and_quarantines)
 {
     ck_assert_int_eq(fake_start(&fb, &core, 0, &plain), 0);
     struct blk_segment seg = { pages, 4096 };
@@ -502,8 +506,10 @@ START_TEST(kept_grant_breaks_and_leaks)
     blkfront_core_poll(&core);
     ck_assert_int_eq(fb.statuses[0], -EIO);
     ck_assert(blkfront_core_broken(&core, NULL));
-    ck_assert_uint_eq(core.stats.grants_leaked, 1);
+    ck_assert_uint_eq(core.stats.grants_quarantined, 1);
+    ck_assert_uint_eq(core.stats.breaks.kept_grant, 1);
     ck_assert(fb.grants[t.seg[0].gref].live);
+    ck_assert(fb.grants[t.seg[0].gref].quarantined);
 }
 END_TEST
 
@@ -601,7 +607,8 @@ START_TEST(init_refuses_bad_features)
     memset(&fb, 0, sizeof(fb));
     fb.refuse_grants = true;
     fb.sring = aligned_alloc(4096, 4096);
-    struct blkfront_grant_ops gops = { .grant = fake_grant, .end = fake_end, .ctx = &fb };
+    struct blkfront_grant_ops gops = { .grant = fake_grant, .end = fake_end,
+                                       .end_free = fake_end_free, .ctx = &fb };
     ck_assert_int_eq(blkfront_core_init(&core, fb.sring, 0, &f, 0, &gops, fake_complete, &fb),
                      -ENOSPC);
     ck_assert_uint_eq(pages_free(), before);
@@ -631,7 +638,7 @@ int main(void)
     tcase_add_test(tc, wrong_operation_breaks);
     tcase_add_test(tc, unknown_status_breaks);
     tcase_add_test(tc, producer_past_requests_breaks);
-    tcase_add_test(tc, kept_grant_breaks_and_leaks);
+    tcase_add_test(tc, kept_grant_breaks_and_quarantines);
     tcase_add_test(tc, grant_failure_unwinds);
     tcase_add_test(tc, malformed_requests_refused);
     tcase_add_test(tc, disconnect_fails_in_flight);

@@ -159,6 +159,19 @@ START_TEST(log_levels)
 }
 END_TEST
 
+/* blk_timeout=SECONDS bounds how long a block request waits for a silent Xen backend. */
+START_TEST(blk_timeout_option)
+{
+    ck_assert_int_eq(parse_kernel(""), 0);
+    ck_assert_uint_eq(opts.blk_timeout_s, OPTIONS_BLK_TIMEOUT_DEFAULT);
+    ck_assert_int_eq(parse_kernel("blk_timeout=5"), 0);
+    ck_assert_uint_eq(opts.blk_timeout_s, 5);
+    refused("blk_timeout=0", "malformed value in 'blk_timeout=0' (seconds, 1..3600)");
+    refused("blk_timeout=3601", "malformed value in 'blk_timeout=3601' (seconds, 1..3600)");
+    refused("blk_timeout=x", "malformed value in 'blk_timeout=x' (seconds, 1..3600)");
+}
+END_TEST
+
 START_TEST(hosted_only_options)
 {
     ck_assert_int_eq(parse_hosted("tap=tap0 disk=/var/lib/disk.img"), 0);
@@ -317,6 +330,7 @@ static Suite *options_suite(void)
     tcase_add_test(tc, line_length_limit);
     tcase_add_test(tc, strings_outlive_the_input);
     tcase_add_test(tc, error_buffer_is_optional_and_bounded);
+    tcase_add_test(tc, blk_timeout_option);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -12,6 +12,12 @@
  *            generation 4 chunk after chunk at the start of the disk, printing
  *            "blktest: acked FIRST COUNT" after each acknowledged write, until dom0 destroys
  *            the domain and checks that every acknowledged sector is on its disk.
+ *   detach   vbd 0: reads the whole disk over and over, printing "blktest: reading" once, while
+ *            dom0 runs xl block-detach: a read must then fail cleanly (-EIO, not hang), later
+ *            reads must fail at once, and the device must close without requests pending.
+ *   reconnect  vbd 0: like detach, but dom0 only sets the backend's state to Closing (a
+ *            backend restart): the read in flight fails with -EIO, blkfront closes, blkback
+ *            offers InitWait again and blkfront reconnects; reads must work again.
  * Lines: "blktest: ok|FAIL <check>: <detail>", then "blktest: N passed, M failed".
  */
 #include "blk/blk.h"
@@ -333,6 +339,75 @@ static void mode_durable(void)
     kfree(buf);
 }
 
+/* Reads vbd 0 in a loop, printing "blktest: reading" once, until a read fails. */
+static int read_until_failure(struct blkdev *dev, uint8_t *buf, uint64_t *reads)
+{
+    uint64_t per_read = IO_BUF_BYTES / dev->sector_size;
+    uint64_t end_ns = platform_monotonic_ns() + 120 * SECOND;
+    int rc = 0;
+    kprintf("blktest: reading\n");
+    for (uint64_t at = 0; rc == 0 && platform_monotonic_ns() < end_ns; (*reads)++) {
+        uint64_t n = dev->capacity - at < per_read ? dev->capacity - at : per_read;
+        rc = blk_read(dev, at, buf, n, deadline());
+        at = at + n == dev->capacity ? 0 : at + n;
+    }
+    return rc;
+}
+
+static void mode_detach(void)
+{
+    struct blkdev *dev = open_checked(0, true, "to be detached");
+    if (!dev)
+        return;
+    uint8_t *buf = kmalloc(IO_BUF_BYTES);
+    uint64_t reads = 0;
+    int rc = buf ? read_until_failure(dev, buf, &reads) : -ENOMEM;
+    uint64_t failed_at = platform_monotonic_ns();
+    check(rc == -EIO, "detach fails reads", "%s: after %llu reads: rc %d (want %d)", dev->name,
+          (unsigned long long)reads, rc, -EIO);
+    int again = buf ? blk_read(dev, 0, buf, 1, deadline()) : -ENOMEM;
+    uint64_t took_ms = (platform_monotonic_ns() - failed_at) / 1000000;
+    check(again == -EIO && took_ms < 1000, "later reads fail at once", "%s: rc %d in %llu ms",
+          dev->name, again, (unsigned long long)took_ms);
+    struct blkfront_info info;
+    if (blkfront_get_info(dev, &info))
+        check(info.broken && info.totals.connections == 1, "stays down",
+              "%s: broken %d, connections %u, reconnects %u", dev->name, info.broken,
+              info.totals.connections, info.totals.reconnects);
+    check(blkdev_pending(dev) == 0, "nothing pending", "%s: %u pending", dev->name,
+          blkdev_pending(dev));
+    kfree(buf);
+    blkdev_destroy(dev);
+}
+
+static void mode_reconnect(void)
+{
+    struct blkdev *dev = open_checked(0, true, "to be reconnected");
+    uint8_t *buf = kmalloc(IO_BUF_BYTES);
+    if (!dev || !buf) {
+        check(false, "reconnect", "no device or no memory");
+        kfree(buf);
+        return;
+    }
+    uint64_t reads = 0;
+    int rc = read_until_failure(dev, buf, &reads);
+    check(rc == -EIO, "backend closing fails reads", "%s: after %llu reads: rc %d (want %d)",
+          dev->name, (unsigned long long)reads, rc, -EIO);
+    uint64_t t0 = platform_monotonic_ns(), end_ns = t0 + 60 * SECOND;
+    while ((rc = blk_read(dev, 0, buf, 8, deadline())) != 0 && platform_monotonic_ns() < end_ns)
+        fiber_sleep_ns(SECOND / 2);
+    for (int i = 0; rc == 0 && i < 20; i++)
+        rc = blk_read(dev, (uint64_t)i * 64, buf, 64, deadline());
+    struct blkfront_info info;
+    blkfront_get_info(dev, &info);
+    check(rc == 0 && info.totals.connections == 2 && info.totals.reconnects == 1, "reconnects",
+          "%s: reads work again after %llu ms: rc %d, connections %u, reconnects %u", dev->name,
+          (unsigned long long)(platform_monotonic_ns() - t0) / 1000000, rc,
+          info.totals.connections, info.totals.reconnects);
+    kfree(buf);
+    blkdev_destroy(dev);
+}
+
 int app_main(int argc, char **argv)
 {
     for (int i = 0; i < argc; i++) {
@@ -340,6 +415,10 @@ int app_main(int argc, char **argv)
             mode_rw();
         else if (strcmp(argv[i], "durable") == 0)
             mode_durable();
+        else if (strcmp(argv[i], "detach") == 0)
+            mode_detach();
+        else if (strcmp(argv[i], "reconnect") == 0)
+            mode_reconnect();
         else
             check(false, "arguments", "unknown mode \"%s\"", argv[i]);
     }

@@ -1,0 +1,483 @@
+/*
+ * xen/blkfront_xenbus: one blkfront connection's life on xenbus -- the handshake (ring pages,
+ * event channel, features), the close handshake, and the watcher fiber that follows the
+ * backend's state after connecting: it takes a broken or closed connection down and reconnects
+ * when the backend offers InitWait again, bounded and rate-limited (see blkfront.h).
+ */
+#include "xen/blkfront_private.h"
+#include "lib/errno.h"
+#include "lib/log.h"
+#include "lib/parse.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "mm/mm.h"
+#include "platform/platform.h"
+#include "sched/sched.h"
+#include "xen/grants.h"
+
+#include <xen/io/protocols.h>
+
+#define CONNECT_TIMEOUT_NS (30 * BLKFRONT_SECOND)
+#define CLOSE_TIMEOUT_NS (5 * BLKFRONT_SECOND)
+#define WATCH_POLL_NS (1 * BLKFRONT_SECOND)
+
+/* ---- grants for the core ---- */
+
+static long grant_page(void *ctx, const void *page, bool readonly)
+{
+    struct blkfront *f = ctx;
+    return xen_grant_access(f->xb.backend_id, page, readonly);
+}
+
+static int end_grant(void *ctx, uint32_t ref)
+{
+    (void)ctx;
+    return xen_grant_end(ref);
+}
+
+static int end_free_page(void *ctx, uint32_t ref, void *page)
+{
+    (void)ctx;
+    return xen_grant_end_free(ref, page, 0);
+}
+
+static void request_done(void *ctx, struct blk_request *req, int status)
+{
+    struct blkfront *f = ctx;
+    blkdev_complete(&f->dev, req, status);
+}
+
+/* ---- connecting ---- */
+
+static unsigned long backend_uint(struct blkfront *f, const char *node, unsigned long absent)
+{
+    char buf[32];
+    unsigned long v;
+    if (xenbus_read_backend(&f->xb, node, buf, sizeof(buf)) < 0)
+        return absent;
+    if (xenbus_read_backend_uint(&f->xb, node, &v) < 0) {
+        log_warn("blkfront", "vbd %s: backend node %s holds \"%s\", not a number; ignored",
+                 f->xb.id, node, buf);
+        return absent;
+    }
+    return v;
+}
+
+/* Grants the ring pages and the event channel and publishes them. */
+static int publish_ring(struct blkfront *f)
+{
+    unsigned pages = 1u << f->ring_order;
+    f->sring = page_alloc(f->ring_order);
+    if (!f->sring)
+        return -ENOMEM;
+    memset(f->sring, 0, BLKFRONT_PAGE_SIZE * pages);
+    /* The backend may map the ring as soon as it is published: it must read as empty. */
+    SHARED_RING_INIT((struct blkif_sring *)f->sring);
+    for (unsigned i = 0; i < pages; i++) {
+        long ref = xen_grant_access(f->xb.backend_id,
+                                    (uint8_t *)f->sring + i * BLKFRONT_PAGE_SIZE, false);
+        if (ref < 0)
+            return (int)ref;
+        f->ring_refs[f->ring_granted++] = (uint32_t)ref;
+    }
+    int rc = xen_event_alloc_unbound(&f->ev, f->xb.backend_id);
+    if (rc)
+        return rc;
+    char node[24], value[24];
+    if (f->ring_order == 0) {
+        ksnprintf(value, sizeof(value), "%u", f->ring_refs[0]);
+        rc = xenbus_write_frontend(&f->xb, "ring-ref", value);
+    } else {
+        ksnprintf(value, sizeof(value), "%u", f->ring_order);
+        rc = xenbus_write_frontend(&f->xb, "ring-page-order", value);
+        for (unsigned i = 0; rc == 0 && i < pages; i++) {
+            ksnprintf(node, sizeof(node), "ring-ref%u", i);
+            ksnprintf(value, sizeof(value), "%u", f->ring_refs[i]);
+            rc = xenbus_write_frontend(&f->xb, node, value);
+        }
+    }
+    ksnprintf(value, sizeof(value), "%u", f->ev.port);
+    if (rc == 0)
+        rc = xenbus_write_frontend(&f->xb, "event-channel", value);
+    if (rc == 0)
+        rc = xenbus_write_frontend(&f->xb, "protocol", XEN_IO_PROTO_ABI_NATIVE);
+    if (rc == 0)
+        rc = xenbus_write_frontend(&f->xb, "feature-persistent",
+                                   blkfront_current_options.persistent ? "1" : "0");
+    return rc;
+}
+
+/* Reads what the connected backend announces into features, capacity and mode. */
+static int read_backend_disk(struct blkfront *f, struct blkfront_features *feat, bool *read_only,
+                             uint64_t *capacity)
+{
+    unsigned long sector_size = backend_uint(f, "sector-size", BLKFRONT_WIRE_SECTOR);
+    unsigned long sectors = backend_uint(f, "sectors", 0);
+    unsigned long info = backend_uint(f, "info", 0);
+    if (sector_size < BLKFRONT_WIRE_SECTOR || sector_size > BLKFRONT_PAGE_SIZE ||
+        (sector_size & (sector_size - 1))) {
+        log_error("blkfront", "vbd %s: unusable sector-size %lu", f->xb.id, sector_size);
+        return -EINVAL;
+    }
+    /* Without feature-large-sector-size, "sectors" counts 512-byte units. */
+    uint64_t per = sector_size / BLKFRONT_WIRE_SECTOR;
+    if (sectors / per == 0) {
+        log_error("blkfront", "vbd %s: the backend announces an empty disk (%lu sectors)",
+                  f->xb.id, sectors);
+        return -EINVAL;
+    }
+    if (sectors % per)
+        log_warn("blkfront", "vbd %s: ignoring %lu trailing 512-byte sectors (not a whole "
+                 "%lu-byte sector)", f->xb.id, (unsigned long)(sectors % per), sector_size);
+    f->wire_sectors = sectors;
+    *capacity = sectors / per;
+    char mode[4] = "";
+    xenbus_read_backend(&f->xb, "mode", mode, sizeof(mode));
+    bool backend_ro = mode[0] == 'r' || (info & VDISK_READONLY);
+    if (backend_ro && !*read_only)
+        log_info("blkfront", "vbd %s: the backend gives it read-only (mode \"%s\"); writes will "
+                 "be refused", f->xb.id, mode);
+    *read_only |= backend_ro;
+
+    const struct blkfront_options *o = &blkfront_current_options;
+    unsigned long indirect = o->indirect ? backend_uint(f, "feature-max-indirect-segments", 0) : 0;
+    *feat = (struct blkfront_features){
+        .sector_size = (uint32_t)sector_size,
+        .max_segments = BLKIF_MAX_SEGMENTS_PER_REQUEST,
+        .persistent = o->persistent && backend_uint(f, "feature-persistent", 0) == 1,
+        .flush_cache = backend_uint(f, "feature-flush-cache", 0) == 1,
+        .barrier = backend_uint(f, "feature-barrier", 0) == 1,
+        .discard = backend_uint(f, "feature-discard", 0) == 1 && !*read_only,
+        .max_grants = BLKFRONT_DEFAULT_MAX_GRANTS,
+        .timeout_ns = f->timeout_ns,
+    };
+    if (indirect > BLKIF_MAX_SEGMENTS_PER_REQUEST)
+        feat->max_segments = indirect < BLKFRONT_SEGMENTS_WANTED ? (uint32_t)indirect
+                                                                 : BLKFRONT_SEGMENTS_WANTED;
+    return 0;
+}
+
+static void name_device(struct blkfront *f, char *name, size_t cap)
+{
+    char dev[BLKDEV_NAME_MAX];
+    if (xenbus_read_backend(&f->xb, "dev", dev, sizeof(dev)) > 0)
+        kstrlcpy(name, dev, cap);
+    else
+        ksnprintf(name, cap, "vbd%s", f->xb.id);
+}
+
+/* A reconnection must offer the disk the layer already describes. */
+static int same_disk(struct blkfront *f, const struct blkfront_features *feat, bool read_only,
+                     uint64_t capacity)
+{
+    if (feat->sector_size == f->dev.sector_size && capacity == f->dev.capacity &&
+        read_only == f->dev.read_only)
+        return 0;
+    log_error("blkfront", "%s: the backend came back with another disk (%llu sectors of %u "
+              "bytes%s); not reconnecting", f->dev.name, (unsigned long long)capacity,
+              feat->sector_size, read_only ? ", read-only" : "");
+    f->no_reconnect = true;
+    return -ENODEV;
+}
+
+static int setup_device(struct blkfront *f, const struct blkfront_features *feat, bool read_only,
+                        uint64_t capacity)
+{
+    if (f->dev_ready) {
+        /* The layer hands out at most what this connection's core takes. */
+        f->dev.max_in_flight = f->core.max_in_flight;
+        f->dev.max_segments = feat->max_segments;
+        return 0;
+    }
+    uint32_t caps = (feat->flush_cache || feat->barrier ? BLKDEV_CAP_FLUSH : 0) |
+                    (feat->barrier ? BLKDEV_CAP_BARRIER : 0) |
+                    (feat->discard ? BLKDEV_CAP_DISCARD : 0);
+    char name[BLKDEV_NAME_MAX];
+    name_device(f, name, sizeof(name));
+    int rc = blkdev_init(&f->dev, &blkfront_ops, name, feat->sector_size, capacity, read_only,
+                         caps, f->core.max_in_flight, feat->max_segments, f);
+    f->dev_ready = rc == 0;
+    return rc;
+}
+
+int blkfront_connect(struct blkfront *f)
+{
+    enum xenbus_state state;
+    uint64_t deadline = platform_monotonic_ns() + CONNECT_TIMEOUT_NS;
+    int rc = xenbus_wait_backend_state(&f->xb, XENBUS_STATE_BIT(XenbusStateInitWait) |
+                                                   XENBUS_STATE_BIT(XenbusStateConnected),
+                                       deadline, &state);
+    if (rc) {
+        log_error("blkfront", "vbd %s: the backend did not get ready (state %s): %s", f->xb.id,
+                  xenbus_state_name(state), error_name(rc));
+        return rc;
+    }
+    unsigned long order = backend_uint(f, "max-ring-page-order", 0);
+    unsigned max_order = blkfront_current_options.max_ring_order;
+    f->ring_order = order < max_order ? (unsigned)order : max_order;
+    rc = publish_ring(f);
+    if (rc == 0)
+        rc = xenbus_switch_state(&f->xb, XenbusStateInitialised);
+    if (rc) {
+        log_error("blkfront", "vbd %s: cannot publish the ring: %s", f->xb.id, error_name(rc));
+        return rc;
+    }
+    rc = xenbus_wait_backend_state(&f->xb, XENBUS_STATE_BIT(XenbusStateConnected) |
+                                               XENBUS_STATE_BIT(XenbusStateClosing) |
+                                               XENBUS_STATE_BIT(XenbusStateClosed),
+                                   deadline, &state);
+    if (rc || state != XenbusStateConnected) {
+        log_error("blkfront", "vbd %s: the backend did not connect (state %s)", f->xb.id,
+                  xenbus_state_name(state));
+        return rc ? rc : -ECONNREFUSED;
+    }
+    struct blkfront_features feat;
+    uint64_t capacity;
+    bool read_only = f->read_only_wanted;
+    rc = read_backend_disk(f, &feat, &read_only, &capacity);
+    if (rc == 0 && f->dev_ready)
+        rc = same_disk(f, &feat, read_only, capacity);
+    if (rc)
+        return rc;
+    struct blkfront_grant_ops gops = { .grant = grant_page, .end = end_grant,
+                                       .end_free = end_free_page, .ctx = f };
+    uint32_t handle = 0;
+    if (parse_u32(f->xb.id, strlen(f->xb.id), 10, &handle) != 0 || handle > UINT16_MAX) {
+        log_warn("blkfront", "vbd %s: id is not a device number; requests carry handle 0",
+                 f->xb.id);
+        handle = 0;
+    }
+    rc = blkfront_core_init(&f->core, f->sring, f->ring_order, &feat, (uint16_t)handle, &gops,
+                            request_done, f);
+    if (rc) {
+        log_error("blkfront", "vbd %s: cannot set up the ring: %s", f->xb.id, error_name(rc));
+        return rc;
+    }
+    rc = setup_device(f, &feat, read_only, capacity);
+    if (rc == 0)
+        rc = blkfront_service_start(f);
+    if (rc == 0)
+        rc = xenbus_switch_state(&f->xb, XenbusStateConnected);
+    if (rc)
+        return rc;
+    f->connected = true;
+    f->totals.connections++;
+    log_info("blkfront", "%s (vbd %s, backend dom%u): %llu sectors of %u bytes%s, ring %u pages "
+             "(%u slots, %u in flight), %u segments per request%s%s%s%s%s; timeout %llu s",
+             f->dev.name, f->xb.id, f->xb.backend_id, (unsigned long long)capacity,
+             feat.sector_size, read_only ? ", read-only" : "", 1u << f->ring_order,
+             f->core.nr_slots, f->core.max_in_flight, feat.max_segments,
+             feat.max_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST ? " (indirect)" : "",
+             feat.persistent ? ", persistent grants" : "", feat.flush_cache ? ", flush" : "",
+             feat.barrier ? ", barrier" : "", feat.discard ? ", discard" : "",
+             (unsigned long long)(f->timeout_ns / BLKFRONT_SECOND));
+    return 0;
+}
+
+/* ---- disconnecting ---- */
+
+/* Ends the ring's grants under the grant-lifetime rule. A 1-page ring (or a ring with only one
+ * page still mapped) goes to the quarantine with that page's grant; a multi-page ring the
+ * backend keeps several pages of cannot be tracked by one grant and is kept for good. */
+static void end_ring_grants(struct blkfront *f)
+{
+    unsigned busy = 0;
+    uint32_t busy_ref = 0;
+    for (unsigned i = 0; i < f->ring_granted; i++) {
+        if (xen_grant_end(f->ring_refs[i]) != 0) {
+            busy++;
+            busy_ref = f->ring_refs[i];
+        }
+    }
+    if (f->sring && busy == 0)
+        page_free(f->sring, f->ring_order);
+    else if (f->sring && busy == 1)
+        xen_grant_end_free(busy_ref, f->sring, f->ring_order);
+    else if (f->sring)
+        log_error("blkfront", "vbd %s: the backend still maps %u ring pages; they are kept for "
+                  "good", f->xb.id, busy);
+    f->ring_granted = 0;
+    f->sring = NULL;
+}
+
+/* Tells the backend we are going and waits (bounded) for it to let go of our pages. */
+static void close_handshake(struct blkfront *f)
+{
+    enum xenbus_state state = XenbusStateUnknown;
+    uint64_t deadline = platform_monotonic_ns() + CLOSE_TIMEOUT_NS;
+    int rc = xenbus_switch_state(&f->xb, XenbusStateClosing);
+    if (rc == 0)
+        rc = xenbus_wait_backend_state(&f->xb, XENBUS_STATE_BIT(XenbusStateClosing) |
+                                                   XENBUS_STATE_BIT(XenbusStateClosed) |
+                                                   XENBUS_STATE_BIT(XenbusStateUnknown),
+                                       deadline, &state);
+    log_info("blkfront", "vbd %s: closing (%s, backend %s)", f->xb.id, error_name(rc),
+             xenbus_state_name(state));
+    rc = xenbus_switch_state(&f->xb, XenbusStateClosed);
+    if (rc == 0)
+        rc = xenbus_wait_backend_state(&f->xb, XENBUS_STATE_BIT(XenbusStateClosed) |
+                                                   XENBUS_STATE_BIT(XenbusStateInitWait) |
+                                                   XENBUS_STATE_BIT(XenbusStateUnknown),
+                                       deadline, &state);
+    log_info("blkfront", "vbd %s: closed (%s, backend %s)", f->xb.id, error_name(rc),
+             xenbus_state_name(state));
+}
+
+static void add_totals(struct blkfront *f)
+{
+    const struct blkfront_core_stats *s = &f->core.stats;
+    struct blkfront_totals *t = &f->totals;
+    t->requests += s->requests;
+    t->responses += s->responses;
+    t->errors += s->errors;
+    t->bad_responses += s->bad_responses;
+    t->timeouts += s->timeouts;
+    t->grants_quarantined += s->grants_quarantined;
+#define BLKFRONT_BREAK_ADD(name) t->breaks.name += s->breaks.name;
+    BLKFRONT_BREAKS(BLKFRONT_BREAK_ADD)
+#undef BLKFRONT_BREAK_ADD
+    memset(&f->core.stats, 0, sizeof(f->core.stats));
+}
+
+void blkfront_drop_connection(struct blkfront *f, const char *reason)
+{
+    bool was_connected = f->connected;
+    f->connected = false;
+    /* Requests in flight fail now; their pages stay where the backend can see them until the
+     * close handshake, then go back under the grant-lifetime rule. */
+    if (f->core.in_flight)
+        blkfront_core_disconnect(&f->core, reason);
+    if (f->ring_granted)
+        close_handshake(f);
+    else
+        xenbus_switch_state(&f->xb, XenbusStateClosed);
+    f->service_stop = true;
+    xen_event_close(&f->ev);
+    if (f->service)
+        fiber_join(f->service);
+    f->service = NULL;
+    blkfront_core_teardown(&f->core);
+    add_totals(f);
+    end_ring_grants(f);
+    /* The backend has closed: pages it unmapped just now can leave the quarantine at once. */
+    xen_grants_retry_quarantine();
+    xen_event_init(&f->ev, NULL, NULL);
+    if (was_connected)
+        log_info("blkfront", "%s: disconnected (%s)", f->dev.name, reason);
+}
+
+/* ---- the watcher ---- */
+
+static bool backend_online(struct blkfront *f)
+{
+    return backend_uint(f, "online", 0) != 0;
+}
+
+static bool untrusted(const struct blkfront *f)
+{
+    const struct blkfront_break_counts *b = &f->core.stats.breaks;
+    return b->bad_producer || b->bad_response || b->kept_grant;
+}
+
+/* The backend is back (InitWait): reconnect within the limits. */
+static void reconnect(struct blkfront *f)
+{
+    if (f->reconnects >= BLKFRONT_MAX_RECONNECTS ||
+        f->totals.grants_quarantined >= BLKFRONT_DEFAULT_MAX_GRANTS) {
+        log_error("blkfront", "%s: not reconnecting again (%u reconnections, %llu pages kept "
+                  "mapped by the backend)", f->dev.name, f->reconnects,
+                  (unsigned long long)f->totals.grants_quarantined);
+        f->no_reconnect = true;
+        return;
+    }
+    uint64_t now = platform_monotonic_ns();
+    if (now < f->next_reconnect_ns)
+        fiber_sleep_until(f->next_reconnect_ns);
+    if (f->stopping)
+        return;
+    f->reconnects++;
+    f->totals.reconnects++;
+    f->next_reconnect_ns = platform_monotonic_ns() + BLKFRONT_RECONNECT_INTERVAL_NS;
+    log_info("blkfront", "%s: the backend is back; reconnecting", f->dev.name);
+    int rc = blkfront_connect(f);
+    if (rc == 0) {
+        log_info("blkfront", "%s: reconnected", f->dev.name);
+        return;
+    }
+    log_error("blkfront", "%s: reconnection failed: %s", f->dev.name, error_name(rc));
+    blkfront_drop_connection(f, "reconnection failed");
+}
+
+static int watcher_main(void *arg)
+{
+    struct blkfront *f = arg;
+    char path[XENSTORE_PATH_MAX];
+    while (!f->stopping) {
+        int rc = xenstore_watch_next(&f->watch, path, sizeof(path),
+                                     platform_monotonic_ns() + WATCH_POLL_NS);
+        if (rc == -EPIPE || f->stopping)
+            break;
+        const char *why;
+        if (f->connected && blkfront_core_broken(&f->core, &why)) {
+            char reason[sizeof(f->core.broken_reason)];
+            kstrlcpy(reason, why, sizeof(reason));
+            if (untrusted(f)) {
+                f->no_reconnect = true;
+                log_error("blkfront", "%s: the backend broke the protocol; staying down",
+                          f->dev.name);
+            }
+            blkfront_drop_connection(f, reason);
+            if (!f->no_reconnect && backend_online(f))
+                xenbus_switch_state(&f->xb, XenbusStateInitialising);
+            continue;
+        }
+        enum xenbus_state s;
+        if (xenbus_read_state(f->xb.backend, &s) < 0)
+            continue;
+        if (f->connected &&
+            (s == XenbusStateClosing || s == XenbusStateClosed || s == XenbusStateUnknown)) {
+            log_warn("blkfront", "%s: the backend is %s", f->dev.name, xenbus_state_name(s));
+            blkfront_drop_connection(f, "the backend closed");
+            /* blkback prepares a closed device for a new connection when we go
+             * Initialising (the backend then offers InitWait). */
+            if (!f->no_reconnect && backend_online(f))
+                xenbus_switch_state(&f->xb, XenbusStateInitialising);
+        } else if (!f->connected && !f->no_reconnect && s == XenbusStateInitWait) {
+            reconnect(f);
+        } else if (!f->connected && !f->no_reconnect && s == XenbusStateClosed &&
+                   backend_online(f)) {
+            xenbus_switch_state(&f->xb, XenbusStateInitialising);
+        }
+    }
+    return 0;
+}
+
+int blkfront_watcher_start(struct blkfront *f)
+{
+    char path[XENBUS_PATH_MAX + 8];
+    ksnprintf(path, sizeof(path), "%s/state", f->xb.backend);
+    int rc = xenstore_watch(&f->watch, path);
+    if (rc < 0)
+        return rc;
+    f->watching = true;
+    f->watcher = fiber_spawn("blkfront-watch", watcher_main, f, 0);
+    if (!f->watcher) {
+        xenstore_unwatch(&f->watch);
+        f->watching = false;
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+void blkfront_watcher_stop(struct blkfront *f)
+{
+    f->stopping = true;
+    if (f->watching) {
+        xenstore_unwatch(&f->watch);
+        f->watching = false;
+    }
+    if (f->watcher) {
+        fiber_join(f->watcher);
+        f->watcher = NULL;
+    }
+}
