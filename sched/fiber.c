@@ -5,6 +5,13 @@
  * whose stacks cannot be freed while they are still running on them).
  * Stacks come from kalloc_guarded (guard pages on both sides) and carry a canary in their
  * lowest word, checked on every switch out, for overflows that jump past the guard page.
+ *
+ * The stacks of fibers that ended are kept, guard pages and all, for the next fiber of the same
+ * size: a server that runs a fiber per connection would otherwise change page protections four
+ * times per connection, and on the hosted platform each change is an mprotect with a TLB
+ * shoot-down that costs more than the connection's whole TCP exchange. The cache is small and
+ * is emptied once it has gone unused for FIBER_STACK_CACHE_IDLE_NS, so an idle appliance's memory
+ * returns to what it was before the load.
  */
 #include "sched/sched_internal.h"
 #include "lib/panic.h"
@@ -13,11 +20,13 @@
 #include "platform/platform.h"
 
 #if defined(__SANITIZE_ADDRESS__) && (defined(XENOLITH_HOSTED) || defined(XENOLITH_TEST))
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #define SCHED_ASAN 1
 #endif
 
 #define STACK_CANARY 0x57ac4f1b3e5d92c1ull
+#define STACK_CACHE_MAX 32
 /* Initial x87 control word and MXCSR of a new fiber: the ABI's defaults (all exceptions
  * masked, round to nearest, double-extended precision). */
 #define INITIAL_FPU_CONTROL ((uint64_t)0x1f80 | ((uint64_t)0x037f << 32))
@@ -30,6 +39,14 @@ static size_t run_length;
 static struct list_node all_fibers = LIST_INIT(all_fibers);
 static uint64_t fibers_unfinished;
 static struct sched_stats stats;
+
+struct cached_stack {
+    uint8_t *stack;
+    size_t size;
+};
+static struct cached_stack stack_cache[STACK_CACHE_MAX];
+static unsigned stack_cache_len;
+static uint64_t stack_cache_last_use;
 
 #ifdef SCHED_ASAN
 static void *loop_fake_stack;
@@ -46,6 +63,52 @@ void sched_init(void)
     fibers_unfinished = 0;
     stats = (struct sched_stats){ 0 };
     timers_reset();
+    /* A new scheduler comes with a new heap (tests): the old cache's stacks are gone with it. */
+    stack_cache_len = 0;
+}
+
+static void stack_cache_drain(void)
+{
+    while (stack_cache_len > 0) {
+        struct cached_stack *c = &stack_cache[--stack_cache_len];
+        kfree_guarded(c->stack, c->size);
+    }
+}
+
+/* Called by the loop around its idle waits. Not a timer: housekeeping must not keep the loop
+ * running or change when it blocks. */
+static void stack_cache_trim(void)
+{
+    if (stack_cache_len > 0 &&
+        platform_monotonic_ns() - stack_cache_last_use >= FIBER_STACK_CACHE_IDLE_NS)
+        stack_cache_drain();
+}
+
+static uint8_t *stack_take(size_t size)
+{
+    for (unsigned i = stack_cache_len; i-- > 0;) {
+        if (stack_cache[i].size != size)
+            continue;
+        uint8_t *stack = stack_cache[i].stack;
+        stack_cache[i] = stack_cache[--stack_cache_len];
+        stack_cache_last_use = platform_monotonic_ns();
+#ifdef SCHED_ASAN
+        /* The last fiber's frames left redzones behind. */
+        __asan_unpoison_memory_region(stack, size);
+#endif
+        return stack;
+    }
+    return kalloc_guarded(size);
+}
+
+static void stack_put(uint8_t *stack, size_t size)
+{
+    if (stack_cache_len == STACK_CACHE_MAX) {
+        kfree_guarded(stack, size);
+        return;
+    }
+    stack_cache[stack_cache_len++] = (struct cached_stack){ stack, size };
+    stack_cache_last_use = platform_monotonic_ns();
 }
 
 void sched_get_stats(struct sched_stats *out)
@@ -127,7 +190,7 @@ void sched_block(void)
 static void free_fiber(struct fiber *f)
 {
     list_remove(&f->all_link);
-    kfree_guarded(f->stack, f->stack_size);
+    stack_put(f->stack, f->stack_size);
     kfree(f);
     stats.fibers_live--;
 }
@@ -174,7 +237,7 @@ struct fiber *fiber_spawn(const char *name, int (*fn)(void *arg), void *arg, siz
     struct fiber *f = kcalloc(1, sizeof(*f));
     if (!f)
         return NULL;
-    f->stack = kalloc_guarded(stack_size);
+    f->stack = stack_take(stack_size);
     if (!f->stack) {
         kfree(f);
         return NULL;
@@ -312,7 +375,9 @@ void sched_run(bool (*done)(void *arg), void *arg)
         if (deadline <= platform_monotonic_ns())
             continue;
         stats.idle_waits++;
+        stack_cache_trim();
         platform_wait_until(deadline);
+        stack_cache_trim();
         if (deadline == DEADLINE_NONE && !run_head && timers_armed_count() == 0)
             stats.stalls++;
     }

@@ -60,8 +60,11 @@ static bool stop_on_stall(void *arg)
     return stats_now().stalls > 0;
 }
 
+/* Every fiber is freed, and once the stack cache has gone unused for its idle time, so is every
+ * stack. */
 static void expect_no_leak(void)
 {
+    sim_run_until(platform_monotonic_ns() + FIBER_STACK_CACHE_IDLE_NS);
     struct heap_stats h;
     heap_get_stats(&h);
     ck_assert_uint_eq(h.bytes_in_use, heap_before.bytes_in_use);
@@ -149,6 +152,38 @@ START_TEST(detach_frees_on_return)
     sched_run(NULL, NULL);
     ck_assert_uint_eq(stats_now().fibers_live, 1);
     fiber_detach(f);
+    expect_no_leak();
+}
+END_TEST
+
+/* A fiber that ended leaves its stack, guard pages and all, for the next fiber of that size;
+ * the cache empties once it has gone unused for FIBER_STACK_CACHE_IDLE_NS. */
+START_TEST(stacks_are_reused_then_freed_when_idle)
+{
+    struct fiber *a = fiber_spawn("a", log_and_return, "a", 0);
+    uintptr_t a_low, a_high, b_low, b_high;
+    fiber_stack_bounds(a, &a_low, &a_high);
+    sched_run(NULL, NULL);
+    fiber_join(a);
+    struct heap_stats cached;
+    heap_get_stats(&cached);
+    ck_assert_uint_eq(cached.large_in_use, heap_before.large_in_use + 1);
+
+    struct fiber *b = fiber_spawn("b", log_and_return, "b", 0);
+    fiber_stack_bounds(b, &b_low, &b_high);
+    ck_assert_uint_eq(b_low, a_low);
+    ck_assert_uint_eq(b_high, a_high);
+    ck_assert_ptr_eq(fiber_by_guard_address(b_low - 1), b);   /* the guard page stayed */
+    struct fiber *other = fiber_spawn("other", log_and_return, "o", 2 * FIBER_DEFAULT_STACK);
+    fiber_stack_bounds(other, &a_low, &a_high);
+    ck_assert_uint_ne(a_low, b_low);                           /* another size: a new stack */
+    sched_run(NULL, NULL);
+    fiber_join(b);
+    fiber_join(other);
+
+    sim_run_until(platform_monotonic_ns() + FIBER_STACK_CACHE_IDLE_NS - 1);
+    heap_get_stats(&cached);
+    ck_assert_uint_eq(cached.large_in_use, heap_before.large_in_use + 2);
     expect_no_leak();
 }
 END_TEST
@@ -509,6 +544,7 @@ static Suite *sched_suite(void)
     tcase_add_test(tc, detach_frees_on_return);
     tcase_add_test(tc, names_are_copied_and_truncated);
     tcase_add_test(tc, a_thousand_fibers);
+    tcase_add_test(tc, stacks_are_reused_then_freed_when_idle);
     tcase_add_test(tc, spawn_fails_cleanly_without_memory);
     tcase_add_test(tc, fpu_state_is_per_fiber);
     tcase_add_test(tc, canary_catches_overflow);
