@@ -7,7 +7,7 @@
 #   ab_keepalive        ab -k -n 20000 -c 20 (HTTP/1.0 with Connection: Keep-Alive): ab finishes,
 #                       20000 complete, 0 failed, no non-2xx
 #   ab_new_connections  ab -n 20000 -c 20 (a new connection per request): the same
-#   wrk                 wrk -c 50 for LOAD_WRK_SECONDS (15 s; the 30 s with LOAD_WRK_SECONDS=30):
+#   wrk                 wrk -c 50 for LOAD_WRK_SECONDS (10 s; the 30 s with LOAD_WRK_SECONDS=30):
 #                       no socket error (connect, read, write, timeout), no non-2xx, requests made
 #   slowloris           slowhttptest -H -c 600 -r 100 -i 10 -l 30 (600 clients trickling heads)
 #                       with a probing curl every 0.5 s: at least 99% of the probes answered 200,
@@ -19,7 +19,7 @@
 #                       (answered with a reset; none filtered)
 #   heap_idle           the heap counters (SIGUSR1) back to exactly their idle values: taken
 #                       after a warm-up fetch of every file before the load, polled after it until
-#                       equal for up to 61 s (TIME_WAIT is 2 MSL = 60 s)
+#                       equal, up to 61 s after the last attack ended (TIME_WAIT is 2 MSL = 60 s)
 # and after every case the appliance still runs and serves a page; at the end SIGTERM makes it exit
 # 0 with its counters printed. The slow-client criterion is the same 99% for all three attacks:
 # slow body costs the server nothing it must give (it answers or refuses without the body) and
@@ -35,7 +35,7 @@ cd "$(dirname "$0")/../.."
 
 HTTPD_BIN=${1:-build/hosted/httpd}
 SITE_IMG=${2:-build/httpd/site.img}
-WRK_SECONDS=${LOAD_WRK_SECONDS:-15}
+WRK_SECONDS=${LOAD_WRK_SECONDS:-10}
 NS=xenolith-load-$$
 TAP=xltap0
 HOST_IP=10.76.0.1
@@ -118,7 +118,7 @@ sed -n 's/.*\(httpd: listening.*\)/    \1/p' "$LOG"
 # alive: the process runs and serves a page.
 alive() {
     kill -0 "$HTTPD_PID" 2>/dev/null || { echo "the appliance is gone:"; tail -n 20 "$LOG"; return 1; }
-    code=$(load_nsx curl -s -o /dev/null -m 5 -w '%{http_code}' "$URL/index.html")
+    code=$(load_nsx curl -s -o /dev/null -m 3 -w '%{http_code}' "$URL/index.html")
     echo "GET /index.html: $code"
     [ "$code" = 200 ]
 }
@@ -181,14 +181,16 @@ case_heap_idle() {
     local deadline now
     echo "idle: $IDLE_HEAP"
     [ -n "$IDLE_HEAP" ] || { echo "no idle heap counters were read"; return 1; }
-    deadline=$(( $(date +%s) + 61 ))
+    # A connection the appliance closed first stays in TIME_WAIT for 2 MSL (60 s) after the
+    # attack that made it; nmap's half-open probes are reset at once.
+    deadline=$(( ${LAST_ATTACK_END:-$(date +%s)} + 61 ))
     while :; do
         now=$(heap_now)
         [ -n "$now" ] && [ "$now" = "$IDLE_HEAP" ] && { echo "after the load: $now (bytes objects)"; return 0; }
         [ "$(date +%s)" -ge "$deadline" ] && break
         sleep 2
     done
-    echo "after the load and 61 s: $now (bytes objects), idle $IDLE_HEAP"
+    echo "61 s after the last attack: $now (bytes objects), idle $IDLE_HEAP"
     return 1
 }
 stop_checked() {
@@ -208,6 +210,7 @@ for c in ab_keepalive ab_new_connections wrk slowloris slow_body slow_read nmap;
         ab_new_connections) check "$c" case_ab_new ;;
         *) check "$c" "case_$c" ;;
     esac
+    [ "$c" = slow_read ] && LAST_ATTACK_END=$(date +%s)
     check "alive_after_$c" alive
     # The next client should meet a settled appliance, not the previous one's last connections.
     sleep 1
