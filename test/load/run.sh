@@ -27,7 +27,8 @@
 # served through each exactly as through slowloris. nginx 1.22 (one worker, 1024 connections)
 # meets every criterion here (make bench measures it side by side, docs/BENCHMARKS.md).
 # LOAD_HTTPD_ARGS adds application options after `--` (access-log=off is always given);
-# LOAD_KEEP=1 keeps the clients' reports (the directory is printed).
+# LOAD_KEEP=1 keeps the clients' reports (the directory is printed); LOAD_CASES="wrk nmap" runs only
+# the named cases (then heap_idle and the clean exit), for debugging one of them.
 # Prints PASS/FAIL per case and ends with "load: N passed, M failed"; exit status 1 on any failure.
 set -u
 cd "$(dirname "$0")/../.."
@@ -205,12 +206,12 @@ stop_checked() {
     grep -q '^httpd.connections ' "$LOG"
 }
 
-for c in ab_keepalive ab_new_connections wrk slowloris slow_body slow_read nmap; do
+for c in ${LOAD_CASES:-ab_keepalive ab_new_connections wrk slowloris slow_body slow_read nmap}; do
     case $c in
         ab_new_connections) check "$c" case_ab_new ;;
         *) check "$c" "case_$c" ;;
     esac
-    [ "$c" = slow_read ] && LAST_ATTACK_END=$(date +%s)
+    case $c in slow*|ab*|wrk) LAST_ATTACK_END=$(date +%s) ;; esac
     check "alive_after_$c" alive
     # The next client should meet a settled appliance, not the previous one's last connections.
     sleep 1
