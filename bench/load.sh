@@ -101,7 +101,7 @@ load_nsx ip link add xlveth0 type veth peer name xlveth1 netns "$PEER"
 load_nsx ip addr add 10.79.5.1/24 dev xlveth0 && load_nsx ip link set xlveth0 up
 ip netns exec "$PEER" ip addr add 10.79.5.2/24 dev xlveth1
 ip netns exec "$PEER" ip link set xlveth1 up
-ulimit -n 65536 2>/dev/null || ulimit -n 4096
+ulimit -n "$(ulimit -Hn)" 2>/dev/null   # as many descriptors as allowed (600 attackers and their probes)
 # (nginx -t binds the listening address, so it runs where that address is)
 ip netns exec "$PEER" nginx -t -q -e "$NGINX_DIR/error.log" -c "$NGINX_DIR/nginx.conf" ||
     fail "nginx refuses the configuration: $(tail -3 "$NGINX_DIR/error.log")"

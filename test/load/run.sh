@@ -101,7 +101,7 @@ load_nsx sysctl -qw net.ipv6.conf.all.disable_ipv6=1 >/dev/null 2>&1
 # The clients' side: enough ephemeral ports and file descriptors for 20000 short connections and
 # 600 attackers (Linux's own TIME_WAIT is the client's business, not the appliance's).
 load_nsx sysctl -qw net.ipv4.ip_local_port_range="10000 65000" >/dev/null 2>&1
-ulimit -n 65536 2>/dev/null || ulimit -n 4096
+ulimit -n "$(ulimit -Hn)" 2>/dev/null   # as many descriptors as allowed (600 attackers and their probes)
 
 LOG=$LOAD_OUT/httpd.log
 # shellcheck disable=SC2086
