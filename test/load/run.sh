@@ -62,7 +62,8 @@ check() {
 }
 finish() {
     [ -n "$FAILED_NAMES" ] && echo "failed:$FAILED_NAMES"
-    echo "load: $PASSED passed, $FAILED failed ($(( $(date +%s) - started )) s)"
+    echo "test-load: took $(( $(date +%s) - started )) s"
+    echo "load: $PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]
     exit $?
 }
