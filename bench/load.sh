@@ -15,7 +15,7 @@
 # exit path. Writes OUTDIR/load.txt ("SERVER.METRIC VALUE" lines; a value may hold spaces) and each client's report in
 # OUTDIR/load/.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 . test/load/lib.sh
 out=$1
 secs=${BENCH_LOAD_SECONDS:-30}

@@ -1,8 +1,10 @@
+# shellcheck shell=bash
 # test/load/lib.sh: the load clients and how their own reports are read, shared by the load tier
 # (test/load/run.sh) and the load part of make bench (bench/load.sh), so both run the same
 # commands and apply the same reading. Sourced; the caller defines:
 #   load_nsx COMMAND...   runs a client where the server is reachable (inside its namespace)
 #   LOAD_OUT              a directory for the clients' reports
+# shellcheck disable=SC2034  # the variables set here are read by the caller
 # Every function writes the client's full report to $LOAD_OUT/<name>.txt and leaves what it read
 # in shell variables, so the caller decides what passes.
 
