@@ -124,8 +124,9 @@ site's disk and its default limits (1024 connections, access log off), then Debi
 in a peer namespace over a veth, with a configuration the bench writes: one worker process, 1024
 worker connections, the same files unpacked from the disk image into a temporary directory,
 \`keepalive_timeout\` and \`client_header_timeout\` set to httpd's defaults (15 s and 10 s), access
-log off, Debian's defaults otherwise (kept in \`build/bench/results/load-nginx.conf\`). Against
-each: \`ab -k -n 20000 -c 20\` (HTTP/1.0 with \`Connection: Keep-Alive\`: requests per second with
+log off, Debian's defaults otherwise (kept in \`build/bench/results/load-nginx.conf\`). Each load
+below meets a freshly started server, so one load's aftermath (connections still in TIME_WAIT, say)
+is not measured as the next one's figure. Against each: \`ab -k -n 20000 -c 20\` (HTTP/1.0 with \`Connection: Keep-Alive\`: requests per second with
 keep-alive), \`ab -n 20000 -c 20\` (a new connection per request, the server closing first: new
 connections per second), \`wrk -t 2 -c 50\` (requests per second, p50 and p99 latency, socket
 errors) and \`slowhttptest -H -c 600 -r 100 -i 10 -l 40\` (slowloris) with a \`curl\` every 0.5 s on

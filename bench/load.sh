@@ -10,7 +10,8 @@
 # Measured against each: ab -k -n 20000 -c 20 (requests/s with HTTP/1.0 keep-alive), ab -n 20000
 # -c 20 (new connections/s), wrk -c 50 for BENCH_LOAD_SECONDS (30 s: requests/s, p50, p99), and
 # availability under slowloris (slowhttptest -H -c 600 -r 100 -i 10 -l 40, a curl every 0.5 s).
-# A client that gave up is recorded with how far it got. The clients run in namespace
+# Each load meets a freshly started server. A client that gave up is recorded with how far it got.
+# The clients run in namespace
 # xbload-<pid>, nginx in xbload-peer-<pid>; the trap stops everything and deletes both on every
 # exit path. Writes OUTDIR/load.txt ("SERVER.METRIC VALUE" lines; a value may hold spaces) and each client's report in
 # OUTDIR/load/.
@@ -127,42 +128,57 @@ ready() {
 }
 rec() { echo "$1 $2" >> "$out/load.txt"; }
 
-# measure NAME BASE_URL: the four loads, one after another, a 2 s pause between them.
+# start_server NAME LOAD: starts a fresh server (its log load-NAME-LOAD.log) and waits for its
+# first answer; sets SERVER_PID and SERVER_URL. The clients' neighbour entries are flushed first: a
+# new appliance process may come up with another MAC address.
+start_server() {
+    load_nsx ip neigh flush all
+    case $1 in
+        xenolith)
+            spawn "$out/load-xenolith-$2.log" "$NS" env XENOLITH_HOSTED_MEM_MB=256 "$HTTPD" tap=xltap0 \
+                disk="$SITE_IMG" ip=10.79.4.2/24 -- access-log=off
+            SERVER_URL=http://10.79.4.2 ;;
+        nginx)
+            spawn "$out/load-nginx-$2.log" "$PEER" nginx -e "$NGINX_DIR/error.log" -c "$NGINX_DIR/nginx.conf"
+            SERVER_URL=http://10.79.5.2 ;;
+    esac
+    SERVER_PID=$LAST
+    ready "$SERVER_URL/index.html" ||
+        fail "$1 did not answer: $(tail -5 "$out/load-$1-$2.log" "$NGINX_DIR/error.log" 2>/dev/null)"
+}
+
+# measure NAME: the four loads, each against a freshly started server (so one load's aftermath,
+# such as connections in TIME_WAIT, is not measured as the next one's figure).
 measure() {
-    local name=$1 url=$2
+    local name=$1 url
+    start_server "$name" ab-keepalive; url=$SERVER_URL
     ab_run "$name-ab-keepalive" "$url/index.html" -k -n 20000 -c 20
     rec "$name.ab_k_rps" "${AB_RPS:--}"; rec "$name.ab_k_complete" "$AB_COMPLETE"
     rec "$name.ab_k_failed" "${AB_FAILED:--}"; rec "$name.ab_k_error" "${AB_ERROR:--}"
-    sleep 2
+    stop "$SERVER_PID"
+    start_server "$name" ab-new
     ab_run "$name-ab-new" "$url/index.html" -n 20000 -c 20
     rec "$name.ab_rps" "${AB_RPS:--}"; rec "$name.ab_complete" "$AB_COMPLETE"
     rec "$name.ab_failed" "${AB_FAILED:--}"; rec "$name.ab_error" "${AB_ERROR:--}"
-    sleep 2
+    stop "$SERVER_PID"
+    start_server "$name" wrk
     wrk_run "$name-wrk" "$url/index.html" "$secs" 50
     rec "$name.wrk_rps" "${WRK_RPS:--}"; rec "$name.wrk_p50_us" "${WRK_P50_US:--}"
     rec "$name.wrk_p99_us" "${WRK_P99_US:--}"; rec "$name.wrk_requests" "$WRK_REQUESTS"
     rec "$name.wrk_errors" "$(echo "${WRK_SOCKET_ERRORS:-none}" | sed 's/^Socket errors: //')"
-    sleep 2
+    stop "$SERVER_PID"
+    start_server "$name" slowloris
     slow_run "$name-slowloris" "$url/index.html" "$url/index.html" -H -c 600 -r 100 -i 10 -l 40
     rec "$name.slowloris_probes" "$PROBE_TOTAL"; rec "$name.slowloris_ok" "$PROBE_OK"
     rec "$name.slowloris_pct" "$(probe_percent)"; rec "$name.slowloris_max_connected" "$SLOW_MAX_CONNECTED"
     rec "$name.slowloris_seconds" "$(awk -F, 'NR > 1 { s = $1 } END { print s + 0 }' "$LOAD_OUT/$name-slowloris.csv" 2>/dev/null)"
     rec "$name.slowloris_end" "${SLOW_EXIT:--}"
+    stop "$SERVER_PID"
     echo "bench load: $name done"
 }
 
-spawn "$out/load-httpd.log" "$NS" env XENOLITH_HOSTED_MEM_MB=256 "$HTTPD" tap=xltap0 disk="$SITE_IMG" \
-    ip=10.79.4.2/24 -- access-log=off
-pid=$LAST
-ready http://10.79.4.2/index.html || fail "httpd did not answer: $(tail -5 "$out/load-httpd.log")"
-measure xenolith http://10.79.4.2
-stop "$pid"
-
-spawn "$out/load-nginx.log" "$PEER" nginx -e "$NGINX_DIR/error.log" -c "$NGINX_DIR/nginx.conf"
-pid=$LAST
-ready http://10.79.5.2/index.html || fail "nginx did not answer: $(tail -5 "$NGINX_DIR/error.log")"
-measure nginx http://10.79.5.2
-stop "$pid"
+measure xenolith
+measure nginx
 cp "$NGINX_DIR/nginx.conf" "$out/load-nginx.conf"
 echo "nginx.version $(nginx -v 2>&1 | sed 's/.*nginx\///')" >> "$out/load.txt"
 cat "$out/load.txt"

@@ -150,7 +150,7 @@ table=$R/table.md
     echo "iperf3 over the same veth, Linux to Linux: $(val "$H" linux.iperf3_MB_s) MB/s."
     errs=$(grep "_errors" "$H" || true)
     [ -n "$errs" ] && { echo; echo "wrk reported errors: $errs"; }
-    [ -s "$R/load.txt" ] && bench/load-table.sh "$R/load.txt"
+    [ -s "$R/load.txt" ] && { echo; bench/load-table.sh "$R/load.txt"; }
 } > "$table"
 echo
 cat "$table"
