@@ -33,7 +33,7 @@
 # criterion is the default).
 # Prints PASS/FAIL per case and ends with "load: N passed, M failed"; exit status 1 on any failure.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . test/load/lib.sh
 
 HTTPD_BIN=${1:-build/hosted/httpd}
@@ -108,8 +108,8 @@ load_nsx sysctl -qw net.ipv4.ip_local_port_range="10000 65000" >/dev/null 2>&1
 ulimit -n "$(ulimit -Hn)" 2>/dev/null   # as many descriptors as allowed (600 attackers and their probes)
 
 LOG=$LOAD_OUT/httpd.log
-# shellcheck disable=SC2086
 # ip netns exec directly (not load_nsx, a function): $! must be the appliance itself.
+# shellcheck disable=SC2086
 ip netns exec "$NS" env XENOLITH_HOSTED_MEM_MB=256 "$HTTPD_BIN" "tap=$TAP" "disk=$SITE_IMG" "ip=$IP/24" -- \
     access-log=off ${LOAD_HTTPD_ARGS:-} > "$LOG" 2>&1 &
 HTTPD_PID=$!
