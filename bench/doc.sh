@@ -15,16 +15,18 @@ side by side in the same run, and instruction counts, which do not depend on the
 ## Reproducing
 
 \`\`\`
-scripts/deps.sh         # or make deps: valgrind, wrk, iperf3, liblwip-dev among the rest
+scripts/deps.sh         # or make deps: valgrind, wrk, iperf3, liblwip-dev, ab, slowhttptest, nginx-light among the rest
 make                    # every application, both platforms
 make bench              # as root: builds the harnesses, measures, prints the table, rewrites this file
 \`\`\`
 \`BENCH_SECONDS=N\` sets each wrk run (default 10 s); \`BENCH_DOC=-\` leaves this file alone;
 \`BENCH_XEN=0\` leaves out the Xen test bed part (about 4 minutes), \`BENCH_XEN_REPS=N\` sets its boots per
-guest (default 3). The test bed part needs the test bed's cached base (\`make test-xen\` builds it) and
+guest (default 3). \`BENCH_LOAD=0\` leaves out the load part (about 4 minutes), \`BENCH_LOAD_SECONDS=N\` sets its
+wrk run (default 30 s). The test bed part needs the test bed's cached base (\`make test-xen\` builds it) and
 downloads, once, the linux-image package of the base's kernel for its xen-netfront and xen-blkfront
 modules (cached beside the base).
-Raw outputs (callgrind profiles, wrk and iperf3 reports, logs) are in \`build/bench/results/\`.
+Raw outputs (callgrind profiles, wrk, iperf3, ab and slowhttptest reports, nginx's configuration,
+logs) are in \`build/bench/results/\`.
 
 ## What is measured, and how
 
@@ -114,6 +116,26 @@ from the namespace: \`index.html\` with 10 connections (requests/s, latency perc
 \`big.txt\` (1 MiB) with 2 connections (bulk MB/s), then iperf3 Linux-to-Linux over the veth as
 the link's ceiling. TAP and veth are different devices: the Linux column shows what Linux's stack
 does with a kernel-side device, not a like-for-like device comparison.
+
+**Load, beside nginx** (\`bench/load.sh\`, with the clients and report readers of the load tier,
+\`test/load/lib.sh\`). One server at a time in namespaces the script creates (10.79.4.x and
+10.79.5.x, removed on every exit path): our \`build/hosted/httpd\` on a TAP device with the sample
+site's disk and its default limits (1024 connections, access log off), then Debian's \`nginx-light\`
+in a peer namespace over a veth, with a configuration the bench writes: one worker process, 1024
+worker connections, the same files unpacked from the disk image into a temporary directory,
+\`keepalive_timeout\` and \`client_header_timeout\` set to httpd's defaults (15 s and 10 s), access
+log off, Debian's defaults otherwise (kept in \`build/bench/results/load-nginx.conf\`). Each load
+below meets a freshly started server, so one load's aftermath (connections still in TIME_WAIT, say)
+is not measured as the next one's figure. Against each: \`ab -k -n 20000 -c 20\` (HTTP/1.0 with \`Connection: Keep-Alive\`: requests per second with
+keep-alive), \`ab -n 20000 -c 20\` (a new connection per request, the server closing first: new
+connections per second), \`wrk -t 2 -c 50\` (requests per second, p50 and p99 latency, socket
+errors) and \`slowhttptest -H -c 600 -r 100 -i 10 -l 40\` (slowloris) with a \`curl\` every 0.5 s on
+a new connection (3 s to answer each): the share of those probes answered, how long the attack
+lasted and how slowhttptest says it ended ("No open connections left": the server cut every attack
+connection before the time limit). ab gives up when no response progresses for 10 s (\`-s 10\`); a
+run that gave up is shown with how far it got and ab's own error instead of a rate, and ratios are
+given only where both servers finished with no failed request. Issue 12 asks for new connections
+per second of at least half of nginx's in the same run. The same caveat as above: TAP against veth.
 
 ## Results
 

@@ -9,6 +9,9 @@
 #           guest; netfront notifications, events and grant operations per 1000 frames
 #           (bench/xen.sh; BENCH_XEN=0 leaves it out, BENCH_XEN_REPS sets the boots per guest)
 #   hosted  wrk and iperf3: our httpd on TAP, lwIP on TAP, Linux over a veth (bench/hosted.sh)
+#   load    ab with and without -k, wrk -c 50 and slowloris availability: our httpd on TAP beside
+#           Debian's nginx over a veth (bench/load.sh; BENCH_LOAD=0 leaves it out,
+#           BENCH_LOAD_SECONDS sets its wrk run, default 30 s)
 # Results and raw outputs go to build/bench/results/. BENCH_SECONDS sets each wrk run (10 s);
 # BENCH_DOC=path writes the document elsewhere (BENCH_DOC=- not at all).
 set -u
@@ -56,6 +59,12 @@ fi
 # ---- hosted throughput ----
 bench/hosted.sh "$R" > "$R/hosted.log" 2>&1 || { tail -5 "$R/hosted.log"; fail "hosted throughput failed"; }
 echo "bench: hosted done"
+
+# ---- load: httpd beside nginx ----
+if [ "${BENCH_LOAD:-1}" != 0 ]; then
+    bench/load.sh "$R" > "$R/load.log" 2>&1 || { tail -5 "$R/load.log"; fail "the load part failed"; }
+    echo "bench: load done"
+fi
 
 # ---- the table ----
 val() { awk -v k="$2" '$1 == k { print $2; exit }' "$1"; }
@@ -141,6 +150,7 @@ table=$R/table.md
     echo "iperf3 over the same veth, Linux to Linux: $(val "$H" linux.iperf3_MB_s) MB/s."
     errs=$(grep "_errors" "$H" || true)
     [ -n "$errs" ] && { echo; echo "wrk reported errors: $errs"; }
+    [ -s "$R/load.txt" ] && { echo; bench/load-table.sh "$R/load.txt"; }
 } > "$table"
 echo
 cat "$table"

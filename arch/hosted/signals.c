@@ -4,6 +4,8 @@
  * reaches the kernel (lifecycle_request_shutdown) from the event loop, never from the
  * handler. A second SIGINT while the machine is already shutting down (an application that
  * does not return) ends the process at once with HOSTED_EXIT_INTERRUPTED.
+ * SIGUSR1 prints the memory counters (heap and page allocator) without stopping anything, the
+ * same way, so a test can read them while the appliance runs (`heap.bytes_in_use N ...`).
  * Also platform_late_init, which installs all of this once the scheduler is up.
  */
 #define _GNU_SOURCE
@@ -11,6 +13,8 @@
 #include "arch/hosted/internal.h"
 #include "kernel/kernel.h"
 #include "lib/log.h"
+#include "lib/printf.h"
+#include "mm/mm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +60,33 @@ static void on_shutdown_signal(int sig)
     errno = saved_errno;
 }
 
+static void on_report_signal(int sig)
+{
+    int saved_errno = errno;
+    unsigned char byte = (unsigned char)sig;
+    if (write(self_pipe[1], &byte, 1) < 0) {
+        /* full: reports are already waiting; one more would say the same */
+    }
+    errno = saved_errno;
+}
+
+/* One line each, in the `prefix.name value name value` shape of the other counter prints. */
+static void print_memory_counters(void)
+{
+    struct heap_stats h;
+    struct page_stats p;
+    heap_get_stats(&h);
+    page_get_stats(&p);
+    uint64_t objects = 0;
+    for (unsigned i = 0; i < HEAP_CLASSES; i++)
+        objects += h.class_in_use[i];
+    kprintf("heap.bytes_in_use %llu objects %llu large_in_use %llu alloc_failures %llu\n",
+            (unsigned long long)h.bytes_in_use, (unsigned long long)objects,
+            (unsigned long long)h.large_in_use, (unsigned long long)h.alloc_failures);
+    kprintf("pages.total %llu free %llu alloc_failures %llu\n", (unsigned long long)p.pages_total,
+            (unsigned long long)p.pages_free, (unsigned long long)p.alloc_failures);
+}
+
 static void drain_self_pipe(void *ctx)
 {
     unsigned char bytes[16];
@@ -66,6 +97,10 @@ static void drain_self_pipe(void *ctx)
         if (n <= 0)
             return;
         for (ssize_t i = 0; i < n; i++) {
+            if (bytes[i] == SIGUSR1) {
+                print_memory_counters();
+                continue;
+            }
             if (!lifecycle_shutdown_requested())
                 log_info("hosted", "%s: shutting down", bytes[i] == SIGINT ? "SIGINT" : "SIGTERM");
             lifecycle_request_shutdown(SHUTDOWN_SUCCESS);
@@ -73,11 +108,11 @@ static void drain_self_pipe(void *ctx)
     }
 }
 
-static int install_shutdown_signal(int sig)
+static int install_signal(int sig, void (*handler)(int))
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_shutdown_signal;
+    sa.sa_handler = handler;
     sigemptyset(&sa.sa_mask);
     sigaddset(&sa.sa_mask, SIGINT);
     sigaddset(&sa.sa_mask, SIGTERM);
@@ -98,8 +133,10 @@ int platform_late_init(void)
     int rc = hosted_watch_fd(self_pipe[0], drain_self_pipe, NULL);
     if (rc < 0)
         return rc;
-    if ((rc = install_shutdown_signal(SIGINT)) < 0 || (rc = install_shutdown_signal(SIGTERM)) < 0) {
-        log_error("hosted", "cannot install the SIGINT/SIGTERM handlers: %s", strerror(-rc));
+    if ((rc = install_signal(SIGINT, on_shutdown_signal)) < 0 ||
+        (rc = install_signal(SIGTERM, on_shutdown_signal)) < 0 ||
+        (rc = install_signal(SIGUSR1, on_report_signal)) < 0) {
+        log_error("hosted", "cannot install the SIGINT/SIGTERM/SIGUSR1 handlers: %s", strerror(-rc));
         return rc;
     }
     return 0;
