@@ -1,7 +1,9 @@
 /*
  * sched/timer: armed timers in a binary min-heap ordered by (deadline, arming sequence), so
  * the earliest deadline is at the root and equal deadlines fire in arming order. Each timer
- * records its heap position (heap_index), which makes re-arm and cancel O(log n).
+ * records its heap position (heap_index), which makes re-arm and cancel O(log n). The array
+ * grows by doubling and halves once it is a quarter full (never below its initial size), so a
+ * burst of connections with their timers does not leave its high-water mark allocated.
  */
 #include "sched/sched_internal.h"
 #include "lib/panic.h"
@@ -79,19 +81,31 @@ bool timer_armed(const struct timer *t)
     return t->heap_index >= 0;
 }
 
+static void shrink_if_sparse(void)
+{
+    if (heap_cap <= TIMER_HEAP_INITIAL || heap_len > heap_cap / 4)
+        return;
+    struct timer **smaller = krealloc(heap, heap_cap / 2 * sizeof(*heap));
+    if (!smaller)
+        return;   /* keeping the larger array is harmless */
+    heap = smaller;
+    heap_cap /= 2;
+}
+
 static void heap_remove_at(size_t i)
 {
     struct timer *t = heap[i];
     t->heap_index = -1;
     heap_len--;
-    if (i == heap_len)
-        return;
-    struct timer *moved = heap[heap_len];
-    place(moved, i);
-    if (i > 0 && fires_before(moved, heap[(i - 1) / 2]))
-        sift_up(i);
-    else
-        sift_down(i);
+    if (i < heap_len) {
+        struct timer *moved = heap[heap_len];
+        place(moved, i);
+        if (i > 0 && fires_before(moved, heap[(i - 1) / 2]))
+            sift_up(i);
+        else
+            sift_down(i);
+    }
+    shrink_if_sparse();
 }
 
 void timer_arm(struct timer *t, uint64_t deadline_ns)

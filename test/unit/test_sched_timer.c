@@ -217,6 +217,34 @@ START_TEST(random_timer_heap)
 }
 END_TEST
 
+/* A burst of armed timers grows the heap's array; once they have fired or been cancelled the
+ * array is back to its first size, so the heap's bytes in use are what they were before the
+ * burst (an appliance's memory returns to idle after a load). */
+START_TEST(heap_array_shrinks_after_a_burst)
+{
+    enum { N = 3000 };
+    static struct timer t[N];
+    struct timer first;
+    timer_init(&first, record, (void *)(intptr_t)-1);
+    timer_arm(&first, 1);
+    timer_cancel(&first);
+    struct heap_stats idle, burst, after;
+    heap_get_stats(&idle);
+    for (int i = 0; i < N; i++) {
+        timer_init(&t[i], record, (void *)(intptr_t)i);
+        timer_arm(&t[i], 10 + (uint64_t)i);
+    }
+    heap_get_stats(&burst);
+    ck_assert_uint_gt(burst.bytes_in_use, idle.bytes_in_use);
+    for (int i = 0; i < N; i += 2)
+        timer_cancel(&t[i]);
+    sched_run(NULL, NULL);
+    ck_assert_uint_eq(nfired, N / 2);
+    heap_get_stats(&after);
+    ck_assert_uint_eq(after.bytes_in_use, idle.bytes_in_use);
+}
+END_TEST
+
 /* ---- Sleeping ---- */
 
 static int sleeper(void *arg)
@@ -422,6 +450,7 @@ static Suite *timer_suite(void)
     tcase_add_test(tc, callback_rearms_itself);
     tcase_add_test(tc, past_deadline_rearm_does_not_starve_fibers);
     tcase_add_test(tc, random_timer_heap);
+    tcase_add_test(tc, heap_array_shrinks_after_a_burst);
     tcase_add_test(tc, sleepers_wake_at_their_deadlines_in_order);
     tcase_add_test(tc, sleep_until_past_deadline_yields);
     suite_add_tcase(s, tc);
