@@ -82,6 +82,12 @@ void heap_reset(void)
         partial_slabs[c] = NULL;
 }
 
+void heap_note_cached(int64_t bytes, int64_t objects)
+{
+    stats.cached_bytes += (uint64_t)bytes;
+    stats.cached_objects += (uint64_t)objects;
+}
+
 void heap_get_stats(struct heap_stats *out)
 {
     *out = stats;

@@ -68,11 +68,13 @@ void pbuf_pool_destroy(struct pbuf_pool *pool)
     while (pool->free_storage) {
         struct pbuf_storage *st = pool->free_storage;
         pool->free_storage = st->next_free;
+        heap_note_cached(-(int64_t)PBUF_STORAGE_SIZE, -1);
         kfree(st);
     }
     while (pool->free_segments) {
         struct pbuf *seg = pool->free_segments;
         pool->free_segments = seg->next;
+        heap_note_cached(-(int64_t)sizeof(*seg), -1);
         kfree(seg);
     }
     kfree(pool);
@@ -101,9 +103,10 @@ static struct pbuf_storage *storage_get(struct pbuf_pool *pool)
     if (pool->stats.storage_in_use >= pool->capacity)
         return NULL;
     struct pbuf_storage *st = pool->free_storage;
-    if (st)
+    if (st) {
         pool->free_storage = st->next_free;
-    else if (!(st = kmalloc(PBUF_STORAGE_SIZE)))
+        heap_note_cached(-(int64_t)PBUF_STORAGE_SIZE, -1);
+    } else if (!(st = kmalloc(PBUF_STORAGE_SIZE)))
         return NULL;
     st->refcnt = 1;
     st->pool = pool;
@@ -124,6 +127,7 @@ static void storage_put(struct pbuf_storage *st)
     struct pbuf_pool *pool = st->pool;
     st->next_free = pool->free_storage;
     pool->free_storage = st;
+    heap_note_cached(PBUF_STORAGE_SIZE, 1);
     pool->stats.storage_in_use--;
 }
 
@@ -132,9 +136,10 @@ static struct pbuf *segment_get(struct pbuf_pool *pool)
     if (pool->stats.segments_in_use >= pool->segment_capacity)
         return NULL;
     struct pbuf *seg = pool->free_segments;
-    if (seg)
+    if (seg) {
         pool->free_segments = seg->next;
-    else if (!(seg = kmalloc(sizeof(*seg))))
+        heap_note_cached(-(int64_t)sizeof(*seg), -1);
+    } else if (!(seg = kmalloc(sizeof(*seg))))
         return NULL;
     memset(seg, 0, sizeof(*seg));
     seg->refcnt = 1;
@@ -150,6 +155,7 @@ static void segment_put(struct pbuf *seg)
     seg->storage = NULL;
     seg->next = pool->free_segments;
     pool->free_segments = seg;
+    heap_note_cached((int64_t)sizeof(*seg), 1);
     pool->stats.segments_in_use--;
 }
 

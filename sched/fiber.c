@@ -71,12 +71,13 @@ static void stack_cache_drain(void)
 {
     while (stack_cache_len > 0) {
         struct cached_stack *c = &stack_cache[--stack_cache_len];
+        heap_note_cached(-(int64_t)c->size, 0);
         kfree_guarded(c->stack, c->size);
     }
 }
 
-/* Called by the loop around its idle waits. Not a timer: housekeeping must not keep the loop
- * running or change when it blocks. */
+/* Called by the loop around its idle waits, which it ends no later than the cache's idle time.
+ * Not a timer: housekeeping must not keep sched_run from returning. */
 static void stack_cache_trim(void)
 {
     if (stack_cache_len > 0 &&
@@ -92,6 +93,7 @@ static uint8_t *stack_take(size_t size)
         uint8_t *stack = stack_cache[i].stack;
         stack_cache[i] = stack_cache[--stack_cache_len];
         stack_cache_last_use = platform_monotonic_ns();
+        heap_note_cached(-(int64_t)size, 0);
 #ifdef SCHED_ASAN
         /* The last fiber's frames left redzones behind. */
         __asan_unpoison_memory_region(stack, size);
@@ -108,6 +110,7 @@ static void stack_put(uint8_t *stack, size_t size)
         return;
     }
     stack_cache[stack_cache_len++] = (struct cached_stack){ stack, size };
+    heap_note_cached((int64_t)size, 0);
     stack_cache_last_use = platform_monotonic_ns();
 }
 
@@ -376,6 +379,9 @@ void sched_run(bool (*done)(void *arg), void *arg)
             continue;
         stats.idle_waits++;
         stack_cache_trim();
+        /* Cached stacks are freed at their idle time even when nothing else would wake us. */
+        if (stack_cache_len > 0 && deadline > stack_cache_last_use + FIBER_STACK_CACHE_IDLE_NS)
+            deadline = stack_cache_last_use + FIBER_STACK_CACHE_IDLE_NS;
         platform_wait_until(deadline);
         stack_cache_trim();
         if (deadline == DEADLINE_NONE && !run_head && timers_armed_count() == 0)

@@ -26,8 +26,8 @@ void sched_init(void);
 /* Creates a ready fiber running fn(arg) on its own stack (stack_size 0: FIBER_DEFAULT_STACK),
  * with an inaccessible guard page below the stack. The name is copied. Returns NULL when out of
  * memory. The fiber's return value is kept for fiber_join. The stack of a fiber that ended is
- * kept (at most 32) for the next fiber of the same stack size; the loop frees them when it
- * waits idle and no fiber took or returned one for FIBER_STACK_CACHE_IDLE_NS. */
+ * kept (at most 32) for the next fiber of the same stack size; the loop frees them once no
+ * fiber took or returned one for FIBER_STACK_CACHE_IDLE_NS. */
 #define FIBER_STACK_CACHE_IDLE_NS 2000000000ull
 struct fiber *fiber_spawn(const char *name, int (*fn)(void *arg), void *arg, size_t stack_size);
 

@@ -80,9 +80,11 @@ static void print_memory_counters(void)
     uint64_t objects = 0;
     for (unsigned i = 0; i < HEAP_CLASSES; i++)
         objects += h.class_in_use[i];
-    kprintf("heap.bytes_in_use %llu objects %llu large_in_use %llu alloc_failures %llu\n",
+    kprintf("heap.bytes_in_use %llu objects %llu large_in_use %llu alloc_failures %llu "
+            "cached_bytes %llu cached_objects %llu\n",
             (unsigned long long)h.bytes_in_use, (unsigned long long)objects,
-            (unsigned long long)h.large_in_use, (unsigned long long)h.alloc_failures);
+            (unsigned long long)h.large_in_use, (unsigned long long)h.alloc_failures,
+            (unsigned long long)h.cached_bytes, (unsigned long long)h.cached_objects);
     kprintf("pages.total %llu free %llu alloc_failures %llu\n", (unsigned long long)p.pages_total,
             (unsigned long long)p.pages_free, (unsigned long long)p.alloc_failures);
 }

@@ -93,6 +93,31 @@ START_TEST(pool_bound_counts_failures)
 }
 END_TEST
 
+/* Blocks back on the pool's free list are reported to the heap as cached (mm/mm.h), so memory
+ * in live use (bytes_in_use - cached_bytes) returns to what it was once every packet is back;
+ * destroying the pool gives the cache back. */
+START_TEST(free_list_is_reported_as_cached)
+{
+    struct heap_stats before, held, back, gone;
+    heap_get_stats(&before);
+    struct pbuf *p = pbuf_alloc(pool, 3000);
+    ck_assert_ptr_nonnull(p);
+    heap_get_stats(&held);
+    ck_assert_uint_eq(held.cached_bytes, before.cached_bytes);
+    pbuf_free(p);
+    heap_get_stats(&back);
+    ck_assert_uint_gt(back.cached_bytes, before.cached_bytes);
+    ck_assert_uint_eq(back.bytes_in_use - back.cached_bytes,
+                      before.bytes_in_use - before.cached_bytes);
+    ck_assert_uint_eq(back.cached_objects - before.cached_objects, 4);  /* 2 blocks, 2 segments */
+    pbuf_pool_destroy(pool);
+    pool = pbuf_pool_create("t", 16);
+    heap_get_stats(&gone);
+    ck_assert_uint_eq(gone.cached_bytes, before.cached_bytes);
+    ck_assert_uint_eq(gone.cached_objects, before.cached_objects);
+}
+END_TEST
+
 START_TEST(push_and_pull)
 {
     struct pbuf *p = pbuf_alloc(pool, 20);
@@ -306,6 +331,7 @@ static Suite *pbuf_suite(void)
     tcase_add_test(tc, alloc_small_has_headroom);
     tcase_add_test(tc, alloc_large_chains);
     tcase_add_test(tc, pool_bound_counts_failures);
+    tcase_add_test(tc, free_list_is_reported_as_cached);
     tcase_add_test(tc, push_and_pull);
     tcase_add_test(tc, shared_chain_is_read_only);
     tcase_add_test(tc, copy_range_checked);

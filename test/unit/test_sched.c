@@ -168,6 +168,9 @@ START_TEST(stacks_are_reused_then_freed_when_idle)
     struct heap_stats cached;
     heap_get_stats(&cached);
     ck_assert_uint_eq(cached.large_in_use, heap_before.large_in_use + 1);
+    ck_assert_uint_eq(cached.cached_bytes, heap_before.cached_bytes + FIBER_DEFAULT_STACK);
+    ck_assert_uint_eq(cached.bytes_in_use - cached.cached_bytes,
+                      heap_before.bytes_in_use - heap_before.cached_bytes);
 
     struct fiber *b = fiber_spawn("b", log_and_return, "b", 0);
     fiber_stack_bounds(b, &b_low, &b_high);
