@@ -38,6 +38,7 @@ static uint64_t lapic_timer_hz;
 static irq_handler_fn handlers[256];
 static void (*event_dispatcher)(void);
 static uint64_t unexpected_interrupts;
+static volatile uint64_t timer_interrupts;
 
 static inline uint32_t lapic_read(uint32_t reg)
 {
@@ -131,7 +132,9 @@ void irq_dispatch(unsigned vector)
         return; /* spurious interrupts take no EOI */
     if (handlers[vector])
         handlers[vector](vector);
-    else if (vector != TIMER_VECTOR)
+    else if (vector == TIMER_VECTOR)
+        timer_interrupts++;
+    else
         unexpected_interrupts++;
     irq_work_pending = true;
     lapic_eoi();
@@ -155,6 +158,18 @@ void lapic_timer_start_ns(uint64_t ns)
 void lapic_timer_stop(void)
 {
     lapic_write(LAPIC_TIMER_INITIAL, 0);
+}
+
+uint32_t lapic_timer_count(uint32_t *initial)
+{
+    if (initial)
+        *initial = lapic_read(LAPIC_TIMER_INITIAL);
+    return lapic_read(LAPIC_TIMER_CURRENT);
+}
+
+uint64_t lapic_timer_interrupts(void)
+{
+    return timer_interrupts;
 }
 
 void platform_wait_until(uint64_t deadline_ns)
