@@ -1,16 +1,27 @@
 /*
  * test/xen/guest/suite_time: the PV clock and one-shot timers under real Xen. The wall clock
- * line is compared with dom0's clock by the test script (xen-time.sh).
+ * line is compared with dom0's clock by the test script (xen-time.sh). The clock's rate is
+ * measured against Xen's own system time: the runstate's state_entry_time is Xen's NOW() at
+ * the schedule-in that ended a block, read with our clock right after the wake.
  */
 #include "test/xen/guest/xentest.h"
 #include "platform/platform.h"
 #include "sched/sched.h"
 #include "xen/events.h"
+#include "xen/hypercall.h"
 #include "xen/pvclock.h"
+
+#include <xen/vcpu.h>
 
 #define MS 1000000ull
 /* A timer may fire late by scheduling in dom0 and TCG's slowness, never early. */
 #define LATE_TOLERANCE_NS (40 * MS)
+/* The rate check: an interval this long by Xen's clock ... */
+#define RATE_INTERVAL_NS (3000 * MS)
+/* ... must measure the same on ours within 2% (a clock slewing by 1/8, running at a stale
+ * record's rate or stopping fails) plus the two wake-up latencies. */
+#define RATE_TOLERANCE_DIVISOR 50
+#define RATE_LATENCY_NS (60 * MS)
 
 struct timer_probe {
     uint64_t fired_at;
@@ -22,6 +33,40 @@ static void probe_fired(struct timer *t, void *arg)
     struct timer_probe *p = arg;
     p->fired_at = platform_monotonic_ns();
     p->fired = true;
+}
+
+/* Xen's time at the schedule-in that ended the block just before, and our clock now; false
+ * unless the vCPU blocked since the last call (blocked time grew) and is running. */
+static bool xen_time_after_block(uint64_t *xen_ns, uint64_t *ours, uint64_t *blocked)
+{
+    struct vcpu_runstate_info info;
+    if (xen_vcpu_op(VCPUOP_get_runstate_info, 0, &info) < 0)
+        return false;
+    *ours = platform_monotonic_ns();
+    bool fresh = info.state == RUNSTATE_running && info.time[RUNSTATE_blocked] != *blocked;
+    *blocked = info.time[RUNSTATE_blocked];
+    *xen_ns = info.state_entry_time;
+    return fresh;
+}
+
+/* The clock's rate against Xen's system time over RATE_INTERVAL_NS of sleeping. */
+static void check_rate(void)
+{
+    uint64_t blocked = 0, xen_a = 0, ours_a = 0, xen_b = 0, ours_b = 0;
+    xen_time_after_block(&xen_a, &ours_a, &blocked);
+    fiber_sleep_ns(20 * MS);
+    bool fresh_a = xen_time_after_block(&xen_a, &ours_a, &blocked);
+    fiber_sleep_ns(RATE_INTERVAL_NS);
+    bool fresh_b = xen_time_after_block(&xen_b, &ours_b, &blocked);
+    int64_t xen_span = (int64_t)(xen_b - xen_a), our_span = (int64_t)(ours_b - ours_a);
+    int64_t off = our_span - xen_span;
+    int64_t allowed = xen_span / RATE_TOLERANCE_DIVISOR + (int64_t)RATE_LATENCY_NS;
+    xt_check(fresh_a && fresh_b && xen_span > 0 && off <= allowed && -off <= allowed,
+             "clock rate matches Xen's system time",
+             "Xen %lld us, ours %lld us (%+lld us, %+lld ppm; allowed %lld us)%s",
+             (long long)(xen_span / 1000), (long long)(our_span / 1000), (long long)(off / 1000),
+             xen_span > 0 ? (long long)(off * 1000000 / xen_span) : 0ll,
+             (long long)(allowed / 1000), fresh_a && fresh_b ? "" : " (no block before a reading)");
 }
 
 void suite_time(void)
@@ -79,6 +124,8 @@ void suite_time(void)
              (long long)(p[1].fired_at - base - offsets[1]) / 1000,
              (long long)(p[2].fired_at - base - offsets[2]) / 1000,
              (long long)(p[0].fired_at - base - offsets[0]) / 1000);
+
+    check_rate();
 
     struct xen_event_stats s;
     xen_events_get_stats(&s);
