@@ -9,6 +9,9 @@ static struct xen_block_record ring[XEN_BLOCK_LOG_SIZE];
 static uint64_t next_seq = 1;
 static uint64_t overruns;
 static unsigned dumps;
+/* Timed blocks, the ones the backstop timer ended (the primary one had not fired), and the
+ * latest wake-up after a deadline. */
+static uint64_t timed_blocks, backstop_wakes, max_late_ns;
 
 struct xen_block_record *xen_block_log_next(void)
 {
@@ -76,10 +79,27 @@ void xen_block_log_dump(const char *why)
         print_record(&ring[seq % XEN_BLOCK_LOG_SIZE]);
 }
 
+void xen_block_log_summary(void)
+{
+    kprintf("xen-block: %llu timed blocks, %llu ended by the backstop timer, %llu overran; "
+            "latest wake %llu us after a deadline\n", (unsigned long long)timed_blocks,
+            (unsigned long long)backstop_wakes, (unsigned long long)overruns,
+            (unsigned long long)(max_late_ns / 1000));
+}
+
 void xen_block_log_finish(const struct xen_block_record *r)
 {
-    if (r->kind == XEN_BLOCK_UNTIMED || r->woke_ns <= r->deadline_ns ||
-        r->woke_ns - r->deadline_ns <= XEN_BLOCK_OVERRUN_NS)
+    if (r->kind == XEN_BLOCK_UNTIMED || !r->halted)
+        return;
+    timed_blocks++;
+    /* The LAPIC ended a one-shot block, or Xen's timer alone ended a LAPIC block. */
+    if ((r->kind == XEN_BLOCK_ONESHOT && r->lapic_irqs && !r->timer_port_after) ||
+        (r->kind == XEN_BLOCK_LAPIC && !r->lapic_irqs && r->timer_port_after))
+        backstop_wakes++;
+    uint64_t late = r->woke_ns > r->deadline_ns ? r->woke_ns - r->deadline_ns : 0;
+    if (late > max_late_ns)
+        max_late_ns = late;
+    if (late <= XEN_BLOCK_OVERRUN_NS)
         return;
     overruns++;
     if (dumps < XEN_BLOCK_LOG_DUMPS) {

@@ -50,6 +50,10 @@ void xen_block_log_finish(const struct xen_block_record *r);
 /* Prints the ring, oldest first, with a heading naming why. */
 void xen_block_log_dump(const char *why);
 
+/* One line: timed blocks, how many the backstop timer ended, overruns, the latest wake-up
+ * (printed as the domain shuts down). */
+void xen_block_log_summary(void);
+
 /* Blocks that overran so far. */
 uint64_t xen_block_log_overruns(void);
 

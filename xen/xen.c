@@ -6,6 +6,7 @@
  */
 #include "xen/xen.h"
 #include "xen/hypercall.h"
+#include "xen/events_log.h"
 #include "xen/xenstore.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
@@ -170,6 +171,7 @@ uint32_t xen_tsc_khz(void)
 __attribute__((noreturn)) void xen_shutdown(unsigned reason)
 {
     if (xen_hypercalls_ready) {
+        xen_block_log_summary();
         xen_console_drain();
         struct sched_shutdown shutdown = { .reason = reason };
         xen_sched_op(SCHEDOP_shutdown, &shutdown);
