@@ -26,6 +26,11 @@ uint64_t xen_block_log_overruns(void)
     return overruns;
 }
 
+uint64_t xen_block_log_backstop_wakes(void)
+{
+    return backstop_wakes;
+}
+
 static const char *kind_name(enum xen_block_kind kind)
 {
     switch (kind) {

@@ -56,5 +56,7 @@ void xen_block_log_summary(void);
 
 /* Blocks that overran so far. */
 uint64_t xen_block_log_overruns(void);
+/* Blocks the backstop timer ended because the primary one had not fired by then. */
+uint64_t xen_block_log_backstop_wakes(void);
 
 #endif

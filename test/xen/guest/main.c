@@ -62,7 +62,7 @@ int app_main(int argc, char **argv)
     } suites[] = {
         { "time", suite_time },       { "xenstore", suite_xenstore },
         { "grants", suite_grants },   { "xenbus", suite_xenbus },
-        { "console", suite_console },
+        { "console", suite_console }, { "soak", suite_soak },
     };
     const struct xen_identity *id = xen_identity();
     if (!id) {

@@ -8,6 +8,7 @@
 #include "platform/platform.h"
 #include "sched/sched.h"
 #include "xen/events.h"
+#include "xen/events_log.h"
 #include "xen/hypercall.h"
 #include "xen/pvclock.h"
 
@@ -164,4 +165,39 @@ void suite_time(void)
             (unsigned long long)(c.clock.max_error_ns / 1000),
             (unsigned long long)c.clock.ignored,
             (unsigned long long)c.clock.tsc_backwards);
+}
+
+/* "-- soak": 15 s of sleeps of many lengths (the test script moves the vCPU between physical
+ * CPUs meanwhile, xen-time-migrate.sh). Every sleep must end on its primary timer, within
+ * LATE_TOLERANCE_NS plus whatever time Xen kept the vCPU runnable: a timer deadline converted
+ * to Xen's time with a wrong estimate (a sample from another CPU's TSC) would be caught by the
+ * LAPIC backstop 250 ms late and counted here. */
+void suite_soak(void)
+{
+    static const uint64_t lengths_ms[] = { 3, 17, 45, 120, 400, 1500, 9, 250 };
+    uint64_t end = platform_monotonic_ns() + 15000 * MS;
+    uint64_t backstops = xen_block_log_backstop_wakes();
+    unsigned sleeps = 0, late = 0;
+    int64_t worst_ns = 0;
+    for (unsigned i = 0; platform_monotonic_ns() < end; i++) {
+        uint64_t asked = lengths_ms[i % (sizeof(lengths_ms) / sizeof(lengths_ms[0]))] * MS;
+        uint64_t runnable_before = runnable_ns();
+        uint64_t start = platform_monotonic_ns();
+        fiber_sleep_ns(asked);
+        int64_t over = (int64_t)(platform_monotonic_ns() - start - asked);
+        int64_t excused = (int64_t)(runnable_ns() - runnable_before);
+        sleeps++;
+        if (over - excused > worst_ns)
+            worst_ns = over - excused;
+        if (over - excused > (int64_t)LATE_TOLERANCE_NS) {
+            late++;
+            kprintf("xentest: soak: %llu ms asked, %lld us late (%lld us runnable)\n",
+                    (unsigned long long)(asked / MS), (long long)(over / 1000),
+                    (long long)(excused / 1000));
+        }
+    }
+    backstops = xen_block_log_backstop_wakes() - backstops;
+    xt_check(late == 0 && backstops == 0, "sleeps end on their timer while the vCPU moves",
+             "%u sleeps, %u late, worst %lld us beyond runnable time, %llu ended by the backstop",
+             sleeps, late, (long long)(worst_ns / 1000), (unsigned long long)backstops);
 }
