@@ -171,7 +171,10 @@ void suite_time(void)
  * CPUs meanwhile, xen-time-migrate.sh). Every sleep must end on its primary timer, within
  * LATE_TOLERANCE_NS plus whatever time Xen kept the vCPU runnable: a timer deadline converted
  * to Xen's time with a wrong estimate (a sample from another CPU's TSC) would be caught by the
- * LAPIC backstop 250 ms late and counted here. */
+ * LAPIC backstop 250 ms late and counted here. The lateness bound is wider than suite_time's:
+ * over 15 s the shared host may stop the whole emulated machine for a while, which Xen does
+ * not see as runnable time. */
+#define SOAK_LATE_TOLERANCE_NS (150 * MS)
 void suite_soak(void)
 {
     static const uint64_t lengths_ms[] = { 3, 17, 45, 120, 400, 1500, 9, 250 };
@@ -189,7 +192,7 @@ void suite_soak(void)
         sleeps++;
         if (over - excused > worst_ns)
             worst_ns = over - excused;
-        if (over - excused > (int64_t)LATE_TOLERANCE_NS) {
+        if (over - excused > (int64_t)SOAK_LATE_TOLERANCE_NS) {
             late++;
             kprintf("xentest: soak: %llu ms asked, %lld us late (%lld us runnable)\n",
                     (unsigned long long)(asked / MS), (long long)(over / 1000),
