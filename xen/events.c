@@ -4,12 +4,16 @@
  * block_on_relative_timer); its handler clears vCPU 0's upcall flag and returns, and the
  * dispatcher scans in loop context (xen/events_core.c).
  *
- * Idle: with interrupts off we check the upcall flag, arm the one-shot timer, then execute
- * `sti; hlt`. For an HVM-type vCPU Xen turns HLT into SCHEDOP_block (it blocks the vCPU until
- * an event or interrupt is pending) and, unlike a SCHEDOP_block hypercall issued with
- * interrupts off (Xen then ignores the pending upcall) or on (an upcall taken between `sti`
- * and the hypercall would be consumed and the block would sleep through it), the STI shadow
- * makes "enable and block" one step: an upcall that arrives after the check wakes the HLT.
+ * Idle: with interrupts off we check the upcall flag, arm the one-shot timer, then halt with
+ * arch_idle_halt (`sti; nop; hlt; cli`). For an HVM-type vCPU Xen turns HLT into SCHEDOP_block,
+ * which blocks the vCPU until an event or interrupt is pending. Relying on the STI shadow
+ * (`sti; hlt`) to make "enable and block" one step is not enough on Xen: an upcall that became
+ * pending after our check, while interrupts were off, was seen to leave the vCPU blocked in
+ * the HLT with evtchn_upcall_pending set, and then no later event channel (not even VIRQ_TIMER)
+ * wakes it, because Xen kicks the vCPU only when that flag goes from 0 to 1. After the NOP the
+ * pending upcall is delivered before the HLT, and an interrupt taken at the HLT skips it
+ * (arch/x86_64). Every halt also has the LAPIC timer armed (a backstop for one-shot and
+ * untimed blocks), whose interrupt kicks the vCPU whatever the upcall flag says.
  */
 #include "xen/events.h"
 #include "xen/events_core.h"
@@ -86,14 +90,14 @@ static struct xen_block_record *block_begin(enum xen_block_kind kind, uint64_t n
     return r;
 }
 
-/* `sti; hlt; cli`, recording what ended it in r. */
+/* The idle halt (arch_idle_halt: `sti; nop; hlt; cli`), recording what ended it in r. */
 static void halt(struct xen_block_record *r)
 {
     note_flags(&r->upcall_before, &r->mask_before);
     uint64_t upcalls = stats.upcalls, lapic_irqs = lapic_timer_interrupts();
     r->halted = true;
     stats.blocks++;
-    __asm__ volatile("sti; hlt; cli" ::: "memory");
+    arch_idle_halt();
     r->upcalls = (uint32_t)(stats.upcalls - upcalls);
     r->lapic_irqs = (uint32_t)(lapic_timer_interrupts() - lapic_irqs);
     note_flags(&r->upcall_after, &r->mask_after);
@@ -137,6 +141,9 @@ void xen_events_block_until(uint64_t deadline_ns)
     if (deadline_ns == DEADLINE_NONE) {
         struct xen_block_record *r = block_begin(XEN_BLOCK_UNTIMED, now, deadline_ns);
         xen_timer_stop();
+        /* No deadline, but never a HLT without a LAPIC timer: its interrupt kicks the vCPU
+         * whatever state Xen keeps of the upcall (see arch_idle_halt). */
+        lapic_timer_start_ns(BLOCK_LIMIT_NS);
         halt(r);
         block_end(r);
         return;

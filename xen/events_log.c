@@ -12,6 +12,9 @@ static unsigned dumps;
 /* Timed blocks, the ones the backstop timer ended (the primary one had not fired), and the
  * latest wake-up after a deadline. */
 static uint64_t timed_blocks, backstop_wakes, max_late_ns;
+/* Halts begun with evtchn_upcall_pending already set, and those of them that slept until a
+ * timer interrupt (the lost wake-up arch_idle_halt prevents). */
+static uint64_t upcall_at_halt, upcall_slept;
 
 struct xen_block_record *xen_block_log_next(void)
 {
@@ -87,13 +90,20 @@ void xen_block_log_dump(const char *why)
 void xen_block_log_summary(void)
 {
     kprintf("xen-block: %llu timed blocks, %llu ended by the backstop timer, %llu overran; "
-            "latest wake %llu us after a deadline\n", (unsigned long long)timed_blocks,
+            "latest wake %llu us after a deadline; %llu halts began with an upcall pending, "
+            "%llu of them slept until a timer interrupt\n", (unsigned long long)timed_blocks,
             (unsigned long long)backstop_wakes, (unsigned long long)overruns,
-            (unsigned long long)(max_late_ns / 1000));
+            (unsigned long long)(max_late_ns / 1000), (unsigned long long)upcall_at_halt,
+            (unsigned long long)upcall_slept);
 }
 
 void xen_block_log_finish(const struct xen_block_record *r)
 {
+    if (r->halted && r->upcall_before) {
+        upcall_at_halt++;
+        if (r->lapic_irqs)
+            upcall_slept++;
+    }
     if (r->kind == XEN_BLOCK_UNTIMED || !r->halted)
         return;
     timed_blocks++;

@@ -73,6 +73,12 @@ uint32_t lapic_timer_count(uint32_t *initial);
 uint64_t lapic_timer_interrupts(void);
 /* Set by interrupt handlers; cleared by platform_wait_until once it returns to the loop. */
 extern volatile bool irq_work_pending;
+/* The idle halt with interrupts on for its duration only: `sti; nop; hlt; cli` (lapic.c
+ * says why not `sti; hlt`). Returns with interrupts off. */
+void arch_idle_halt(void);
+/* For trap_dispatch: if an interrupt was taken at arch_idle_halt's HLT, moves *rip past it
+ * (the halt must not start once an interrupt has been handled) and returns true. */
+bool irq_skip_idle_halt(uint64_t *rip);
 /* Called by trap_dispatch for vectors 32..255. */
 void irq_dispatch(unsigned vector);
 

@@ -50,6 +50,36 @@ static inline void lapic_write(uint32_t reg, uint32_t value)
     *(volatile uint32_t *)(uintptr_t)(LAPIC_BASE + reg) = value;
 }
 
+/* The idle halt: `sti; nop; hlt; cli`. Plain `sti; hlt` relies on the STI shadow to make
+ * "enable and halt" one step, and Xen does not honour that for an event-channel upcall that
+ * became pending while interrupts were off: it can block the vCPU in the HLT with
+ * evtchn_upcall_pending already set, and then no later event wakes it (Xen kicks the vCPU
+ * only when that flag goes from 0 to 1). Here the shadow ends at the NOP, so a pending
+ * interrupt is taken before the HLT, and trap_dispatch moves an interrupt taken at the HLT
+ * past it (irq_skip_idle_halt): the halt never starts with work pending. */
+__asm__(".pushsection .text\n"
+        ".globl arch_idle_halt\n"
+        ".type arch_idle_halt, @function\n"
+        "arch_idle_halt:\n"
+        "    sti\n"
+        "    nop\n"
+        ".globl arch_idle_hlt_insn\n"
+        "arch_idle_hlt_insn:\n"
+        "    hlt\n"
+        "    cli\n"
+        "    ret\n"
+        ".size arch_idle_halt, . - arch_idle_halt\n"
+        ".popsection\n");
+extern char arch_idle_hlt_insn[];
+
+bool irq_skip_idle_halt(uint64_t *rip)
+{
+    if (*rip != (uint64_t)(uintptr_t)arch_idle_hlt_insn)
+        return false;
+    *rip += 1;   /* HLT is one byte */
+    return true;
+}
+
 void lapic_eoi(void)
 {
     lapic_write(LAPIC_EOI, 0);
