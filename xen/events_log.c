@@ -34,6 +34,11 @@ uint64_t xen_block_log_backstop_wakes(void)
     return backstop_wakes;
 }
 
+uint64_t xen_block_log_upcall_slept(void)
+{
+    return upcall_slept;
+}
+
 static const char *kind_name(enum xen_block_kind kind)
 {
     switch (kind) {

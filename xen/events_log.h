@@ -58,5 +58,8 @@ void xen_block_log_summary(void);
 uint64_t xen_block_log_overruns(void);
 /* Blocks the backstop timer ended because the primary one had not fired by then. */
 uint64_t xen_block_log_backstop_wakes(void);
+/* Halts that began with evtchn_upcall_pending set and slept until a timer interrupt: the lost
+ * wake-up arch_idle_halt prevents (xen/events.c). */
+uint64_t xen_block_log_upcall_slept(void);
 
 #endif

@@ -203,4 +203,7 @@ void suite_soak(void)
     xt_check(late == 0 && backstops == 0, "sleeps end on their timer while the vCPU moves",
              "%u sleeps, %u late, worst %lld us beyond runnable time, %llu ended by the backstop",
              sleeps, late, (long long)(worst_ns / 1000), (unsigned long long)backstops);
+    /* Since boot: a halt that began with an upcall pending must not have slept through it. */
+    xt_check(xen_block_log_upcall_slept() == 0, "no halt slept with an upcall pending",
+             "%llu did", (unsigned long long)xen_block_log_upcall_slept());
 }
