@@ -128,6 +128,13 @@ static void block_on_relative_timer(uint64_t now, uint64_t deadline_ns)
      * HLT does not block; the loop then comes round again). */
     xen_timer_arm(deadline_ns + BLOCK_LIMIT_NS);
     xen_timer_last_arm(&r->arm);
+    /* Fired at once: even a block limit after the deadline is past in Xen's time, so the
+     * sample is older than that (a boot that ran longer since the vCPU was scheduled in).
+     * Without learning from it every try fires at once and the loop polls until the
+     * deadline without ever blocking, so no fresh sample ever comes (seen: a 10 ms sleep,
+     * 0 blocks); each raise moves the estimate a block limit on, so a few tries do. */
+    if (timer_port_pending())
+        xen_pvclock_timer_fired_at_arm();
     if (!xen_events_pending())
         halt(r);
     block_end(r);
