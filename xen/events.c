@@ -4,16 +4,18 @@
  * block_on_relative_timer); its handler clears vCPU 0's upcall flag and returns, and the
  * dispatcher scans in loop context (xen/events_core.c).
  *
- * Idle: with interrupts off we check the upcall flag, arm the one-shot timer, then halt with
- * arch_idle_halt (`sti; nop; hlt; cli`). For an HVM-type vCPU Xen turns HLT into SCHEDOP_block,
- * which blocks the vCPU until an event or interrupt is pending. Relying on the STI shadow
- * (`sti; hlt`) to make "enable and block" one step is not enough on Xen: an upcall that became
- * pending after our check, while interrupts were off, was seen to leave the vCPU blocked in
- * the HLT with evtchn_upcall_pending set, and then no later event channel (not even VIRQ_TIMER)
- * wakes it, because Xen kicks the vCPU only when that flag goes from 0 to 1. After the NOP the
- * pending upcall is delivered before the HLT, and an interrupt taken at the HLT skips it
- * (arch/x86_64). Every halt also has the LAPIC timer armed (a backstop for one-shot and
- * untimed blocks), whose interrupt kicks the vCPU whatever the upcall flag says.
+ * Idle: with interrupts off we check the upcall flag, arm the one-shot timer, check the flag
+ * again as the last thing before the halt, then halt with arch_idle_halt (`sti; nop; hlt;
+ * cli`). For an HVM-type vCPU Xen turns HLT into SCHEDOP_block, which blocks the vCPU until an
+ * event or interrupt is pending. The STI shadow (`sti; hlt`) does not make "enable and block"
+ * one step on Xen: an upcall that became pending after our check, while interrupts were off,
+ * was seen to leave the vCPU blocked in the HLT with evtchn_upcall_pending set, and then no
+ * later event channel (not even VIRQ_TIMER) wakes it, because Xen kicks the vCPU only when
+ * that flag goes from 0 to 1; `sti; nop; hlt` (an interrupt taken at the HLT skips it) was seen
+ * not to be enough either. So the flag is checked after the last step that exits to Xen (the
+ * LAPIC's MMIO write), leaving only the few instructions of the halt itself, and every halt
+ * has the LAPIC timer armed (the one-shot and untimed blocks' backstop, the relative block's
+ * own timer), whose interrupt kicks the vCPU whatever the upcall flag says.
  */
 #include "xen/events.h"
 #include "xen/events_core.h"
@@ -90,10 +92,15 @@ static struct xen_block_record *block_begin(enum xen_block_kind kind, uint64_t n
     return r;
 }
 
-/* The idle halt (arch_idle_halt: `sti; nop; hlt; cli`), recording what ended it in r. */
+/* The idle halt (arch_idle_halt: `sti; nop; hlt; cli`), recording what ended it in r. The
+ * last look at the upcall flag is here, after every step that leaves the guest (timer
+ * hypercalls, the LAPIC's MMIO): a HLT begun with the flag already set can block for good
+ * (see the top of this file), and an event that arrives during those exits sets it. */
 static void halt(struct xen_block_record *r)
 {
     note_flags(&r->upcall_before, &r->mask_before);
+    if (xen_events_pending())
+        return;
     uint64_t upcalls = stats.upcalls, lapic_irqs = lapic_timer_interrupts();
     r->halted = true;
     stats.blocks++;
@@ -135,8 +142,7 @@ static void block_on_relative_timer(uint64_t now, uint64_t deadline_ns)
      * 0 blocks); each raise moves the estimate a block limit on, so a few tries do. */
     if (timer_port_pending())
         xen_pvclock_timer_fired_at_arm();
-    if (!xen_events_pending())
-        halt(r);
+    halt(r);
     block_end(r);
 }
 
