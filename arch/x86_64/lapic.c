@@ -30,6 +30,7 @@
 #define ERROR_VECTOR 0xfe
 #define SPURIOUS_VECTOR 0xff
 #define CALIBRATION_NS 10000000ull
+#define CALIBRATION_RUNS 3
 #define PIC_MASTER 0x20
 #define PIC_SLAVE 0xa0
 
@@ -100,10 +101,13 @@ static void legacy_pic_disable(void)
     outb(PIC_SLAVE + 1, 0xff);
 }
 
-static void lapic_timer_calibrate(void)
+/* Ticks per second of one CALIBRATION_NS window against the TSC. The count starts at the
+ * INITIAL write, before the TSC is read, so a delay there (an emulated MMIO write, a vCPU
+ * descheduled by the hypervisor) only inflates the count: the error makes the rate too high
+ * and relative timers too long (seen on the nested Xen test bed: 9.6 MHz for Xen's 6.25 MHz,
+ * a 1 s LAPIC block lasting 1.54 s). */
+static uint64_t lapic_timer_measure(void)
 {
-    lapic_write(LAPIC_TIMER_DIVIDE, DIVIDE_BY_16);
-    lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | TIMER_VECTOR);
     uint64_t window = clock_ns_to_ticks(CALIBRATION_NS);
     lapic_write(LAPIC_TIMER_INITIAL, 0xffffffffu);
     uint64_t start = rdtsc();
@@ -114,11 +118,23 @@ static void lapic_timer_calibrate(void)
     lapic_write(LAPIC_TIMER_INITIAL, 0);
     uint64_t counted = 0xffffffffull - remaining;
     uint64_t elapsed_ns = clock_ticks_to_ns(elapsed);
-    if (counted == 0 || elapsed_ns == 0) {
-        kprintf("xenolith: the LAPIC timer does not count\n");
-        platform_shutdown(SHUTDOWN_FAILURE);
+    return counted && elapsed_ns ? counted * 1000000000ull / elapsed_ns : 0;
+}
+
+static void lapic_timer_calibrate(void)
+{
+    lapic_write(LAPIC_TIMER_DIVIDE, DIVIDE_BY_16);
+    lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | TIMER_VECTOR);
+    /* Delays only ever raise a measurement (see above): the lowest of a few is the best. */
+    for (int run = 0; run < CALIBRATION_RUNS; run++) {
+        uint64_t hz = lapic_timer_measure();
+        if (hz == 0) {
+            kprintf("xenolith: the LAPIC timer does not count\n");
+            platform_shutdown(SHUTDOWN_FAILURE);
+        }
+        if (lapic_timer_hz == 0 || hz < lapic_timer_hz)
+            lapic_timer_hz = hz;
     }
-    lapic_timer_hz = counted * 1000000000ull / elapsed_ns;
     lapic_write(LAPIC_LVT_TIMER, TIMER_VECTOR); /* one-shot, unmasked, stopped */
 }
 
