@@ -14,6 +14,8 @@
 #define TAP_NAME_MAX 15 /* IFNAMSIZ - 1 */
 #define MTU_MIN 68      /* RFC 791: every IPv4 host must take 68-byte datagrams */
 #define MTU_MAX 65535
+#define WATCHDOG_MIN_S 2      /* the loop pets every half timeout: at least every second */
+#define WATCHDOG_MAX_S 3600
 
 struct parser {
     struct kernel_options *out;
@@ -143,6 +145,21 @@ static int parse_blk_timeout(struct parser *p, const char *word, const char *val
     return 0;
 }
 
+static int parse_watchdog(struct parser *p, const char *word, const char *value)
+{
+    if (p->platform != OPTIONS_PLATFORM_KERNEL)
+        return fail(p, -EINVAL, "option 'watchdog=' is only for the kernel (Xen)");
+    uint32_t seconds;
+    int rc = parse_u32(value, strlen(value), 10, &seconds);
+    if (rc == -EINVAL)
+        return fail(p, -EINVAL, "malformed value in '%s'", word);
+    if (rc < 0 || seconds < WATCHDOG_MIN_S || seconds > WATCHDOG_MAX_S)
+        return fail(p, -EINVAL, "value out of range in '%s' (%d..%d seconds)", word,
+                    WATCHDOG_MIN_S, WATCHDOG_MAX_S);
+    p->out->watchdog_s = seconds;
+    return 0;
+}
+
 struct option_key {
     const char *name;
     bool hosted_only;
@@ -159,6 +176,7 @@ static const struct option_key keys[] = {
     { "tap", true, false, parse_tap },
     { "disk", true, false, parse_disk },
     { "blk_timeout", false, false, parse_blk_timeout },
+    { "watchdog", false, false, parse_watchdog },
 };
 
 static int parse_word(struct parser *p, char *word)

@@ -3,6 +3,7 @@
  *   ip=dhcp | ip=A.B.C.D/N   gw=A.B.C.D   dns=A.B.C.D   mtu=N   log=LEVEL
  *   blk_timeout=SECONDS      (Xen block requests; default OPTIONS_BLK_TIMEOUT_DEFAULT)
  *   tap=NAME   disk=PATH      (hosted only)
+ *   watchdog=SECONDS          (kernel only: Xen's domain watchdog, SCHEDOP_watchdog)
  *   -- app arguments...
  * Words are separated by spaces; a word is key=value. Parsing is strict: an unknown key, a
  * malformed value, a repeated key or an option that does not belong to this platform is an
@@ -36,6 +37,7 @@ struct kernel_options {
     const char *tap;               /* hosted: TAP interface name, or NULL */
     const char *disk;              /* hosted: file used as the block device, or NULL */
     uint32_t blk_timeout_s;        /* a block request's deadline (blkfront) */
+    uint32_t watchdog_s;           /* kernel: Xen watchdog timeout in seconds, 0: none */
     int app_argc;                  /* words after "--" */
     char *app_argv[OPTIONS_MAX_APP_ARGS + 1];
     char storage[OPTIONS_CMDLINE_MAX]; /* the strings above point in here */

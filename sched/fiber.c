@@ -39,6 +39,12 @@ static size_t run_length;
 static struct list_node all_fibers = LIST_INIT(all_fibers);
 static uint64_t fibers_unfinished;
 static struct sched_stats stats;
+static struct {
+    void (*pet)(void *arg);
+    void *arg;
+    uint64_t every_ns;      /* half the period */
+    uint64_t next_ns;       /* when the next call is due */
+} watchdog;
 
 struct cached_stack {
     uint8_t *stack;
@@ -62,6 +68,7 @@ void sched_init(void)
     list_init(&all_fibers);
     fibers_unfinished = 0;
     stats = (struct sched_stats){ 0 };
+    watchdog.pet = NULL;
     timers_reset();
     /* A new scheduler comes with a new heap (tests): the old cache's stacks are gone with it. */
     stack_cache_len = 0;
@@ -351,6 +358,24 @@ void fiber_stack_bounds(const struct fiber *f, uintptr_t *low, uintptr_t *high)
     *high = (uintptr_t)f->stack + f->stack_size;
 }
 
+void sched_set_watchdog(uint64_t period_ns, void (*pet)(void *arg), void *arg)
+{
+    watchdog.pet = pet;
+    watchdog.arg = arg;
+    watchdog.every_ns = period_ns / 2;
+    watchdog.next_ns = platform_monotonic_ns() + watchdog.every_ns;
+}
+
+/* The loop came round at now: pets the watchdog if that is due. */
+static void watchdog_tick(uint64_t now)
+{
+    if (!watchdog.pet || now < watchdog.next_ns)
+        return;
+    watchdog.next_ns = now + watchdog.every_ns;
+    stats.watchdog_pets++;
+    watchdog.pet(watchdog.arg);
+}
+
 /* Runs each fiber that is ready now, once; fibers readied meanwhile wait for the next pass. */
 static void run_ready_fibers(void)
 {
@@ -366,7 +391,9 @@ void sched_run(bool (*done)(void *arg), void *arg)
         if (done && done(arg))
             return;
         run_ready_fibers();
-        timers_fire_expired(platform_monotonic_ns(), &stats.timers_fired);
+        uint64_t now = platform_monotonic_ns();
+        timers_fire_expired(now, &stats.timers_fired);
+        watchdog_tick(now);
         platform_wait_until(0);
         if (done && done(arg))
             return;
@@ -375,6 +402,8 @@ void sched_run(bool (*done)(void *arg), void *arg)
         if (fibers_unfinished == 0 && timers_armed_count() == 0)
             return;
         uint64_t deadline = timers_earliest_deadline();
+        if (watchdog.pet && deadline > watchdog.next_ns)
+            deadline = watchdog.next_ns;   /* an idle loop still pets in time */
         if (deadline <= platform_monotonic_ns())
             continue;
         stats.idle_waits++;

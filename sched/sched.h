@@ -64,6 +64,13 @@ void fiber_detach(struct fiber *f);
  * that must not wait forever on a stall (unit tests) checks the counter and returns true. */
 void sched_run(bool (*done)(void *arg), void *arg);
 
+/* The loop's watchdog hook (Xen's domain watchdog, xen/watchdog.c): once set, the loop calls
+ * pet(arg) whenever it comes round and period_ns / 2 has passed since the last call, and an
+ * idle wait ends by then; so calls are at most period_ns apart (given wake-ups within
+ * period_ns / 2) while the loop makes progress, idle or busy, and stop when a fiber never gives
+ * the CPU back. pet NULL removes the hook. */
+void sched_set_watchdog(uint64_t period_ns, void (*pet)(void *arg), void *arg);
+
 /* Counters tests and `stats` read. */
 struct sched_stats {
     uint64_t switches;       /* context switches into fibers */
@@ -71,6 +78,7 @@ struct sched_stats {
     uint64_t timers_fired;
     uint64_t idle_waits;     /* times the loop blocked in platform_wait_until */
     uint64_t stalls;         /* DEADLINE_NONE waits that left nothing ready or armed */
+    uint64_t watchdog_pets;  /* calls of the watchdog hook */
 };
 void sched_get_stats(struct sched_stats *out);
 

@@ -14,6 +14,8 @@
 #   httpd: HTTPD_TAP (xhttpd0), HTTPD_HOST_IP (10.78.0.1), HTTPD_IP (10.78.0.2), HTTPD_PREFIX (24),
 #          HTTPD_DISK (build/httpd/site.img, packed from app/httpd/site by app/httpd/mksite.sh);
 #          on Xen: XEN_BRIDGE (xenbr0), HTTPD_XEN_MEMORY (64, MiB)
+#   XEN_WATCHDOG=SECONDS   xen: Xen's domain watchdog (watchdog= in extra, default 30; 0 for
+#                   none); the config restarts a guest whose event loop stops petting it
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -156,6 +158,11 @@ run_xen() {
         exit 1
     fi
     extra="$*"
+    watchdog=${XEN_WATCHDOG:-30}
+    case " $extra " in
+        *" watchdog="*) ;;   # the caller's own wins
+        *) [ "$watchdog" = 0 ] || extra="watchdog=$watchdog${extra:+ $extra}" ;;
+    esac
     if command -v "xen_prepare_$app" >/dev/null 2>&1; then
         "xen_prepare_$app"
     else
@@ -170,6 +177,8 @@ kernel = "$(xen_quote "$(pwd)/$image")"
 memory = $XEN_MEMORY
 vcpus = 1
 on_crash = "preserve"
+# A guest whose event loop stops petting Xen's watchdog (watchdog= in extra) is restarted.
+on_watchdog = "restart"
 extra = "$(xen_quote "$extra")"
 CFG
     [ -z "$XEN_CONFIG" ] || printf '%s\n' "$XEN_CONFIG" >>"$cfg"

@@ -1,7 +1,8 @@
 /*
- * xen/control: the control/shutdown watcher (control.h).
+ * xen/control: the control/shutdown and control/sysrq watchers (control.h).
  */
 #include "xen/control.h"
+#include "xen/events_log.h"
 #include "xen/xenstore.h"
 #include "kernel/kernel.h"
 #include "lib/errno.h"
@@ -9,8 +10,9 @@
 #include "lib/string.h"
 
 #define SHUTDOWN_NODE "control/shutdown"
+#define SYSRQ_NODE "control/sysrq"
 
-static struct xenstore_watch shutdown_watch;
+static struct xenstore_watch shutdown_watch, sysrq_watch;
 
 struct request_word {
     const char *word;
@@ -25,20 +27,43 @@ static const struct request_word requests[] = {
 
 /* Reads and clears the node in one transaction, so a request written twice is seen once. */
 struct take_args {
+    const char *node;
     char word[32];
 };
 
 static int take_request(uint32_t tx, void *arg)
 {
     struct take_args *t = arg;
-    int rc = xenstore_read(tx, SHUTDOWN_NODE, t->word, sizeof(t->word));
+    int rc = xenstore_read(tx, t->node, t->word, sizeof(t->word));
     if (rc == -ENOENT || rc == 0) {
         t->word[0] = '\0';
         return 0;
     }
     if (rc < 0)
         return rc;
-    return xenstore_write(tx, SHUTDOWN_NODE, "");
+    return xenstore_write(tx, t->node, "");
+}
+
+/* `xl sysrq DOMAIN KEY`: 'b' prints the log of the vCPU's last blocks (xen/events_log.h),
+ * for a guest that seems stuck (the watch event itself wakes it). */
+static int sysrq_fiber(void *arg)
+{
+    int rc = xenstore_watch(&sysrq_watch, SYSRQ_NODE);
+    if (rc < 0) {
+        log_warn("xen", "cannot watch %s: %s", SYSRQ_NODE, error_name(rc));
+        return rc;
+    }
+    char changed[XENSTORE_PATH_MAX];
+    while (xenstore_watch_next(&sysrq_watch, changed, sizeof(changed), DEADLINE_NONE) == 0) {
+        struct take_args t = { .node = SYSRQ_NODE };
+        if (xenstore_transact(take_request, &t, 8) < 0 || t.word[0] == '\0')
+            continue;
+        if (strcmp(t.word, "b") == 0)
+            xen_block_log_dump("asked by the toolstack");
+        else
+            log_warn("xen", "unsupported sysrq key \"%s\" ignored", t.word);
+    }
+    return 0;
 }
 
 static int control_fiber(void *arg)
@@ -59,7 +84,7 @@ static int control_fiber(void *arg)
     log_debug("xen", "watching %s", SHUTDOWN_NODE);
     char changed[XENSTORE_PATH_MAX];
     while (xenstore_watch_next(&shutdown_watch, changed, sizeof(changed), DEADLINE_NONE) == 0) {
-        struct take_args t;
+        struct take_args t = { .node = SHUTDOWN_NODE };
         rc = xenstore_transact(take_request, &t, 8);
         if (rc < 0) {
             log_warn("xen", "reading %s failed: %s", SHUTDOWN_NODE, error_name(rc));
@@ -87,5 +112,9 @@ int xen_control_start(void)
     if (!f)
         return -ENOMEM;
     fiber_detach(f);
+    f = fiber_spawn("xen-sysrq", sysrq_fiber, NULL, 0);
+    if (f)
+        fiber_detach(f);
     return 0;
 }
+

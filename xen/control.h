@@ -5,7 +5,8 @@
  * and asks the kernel to stop: lifecycle_request_shutdown gives the application its grace
  * period, kernel_exit runs the shutdown hooks, and platform_shutdown ends the domain with
  * SHUTDOWN_poweroff or SHUTDOWN_reboot. control/feature-poweroff and feature-reboot announce
- * that the guest handles these.
+ * that the guest handles these. `xl sysrq DOMAIN b` (control/sysrq) prints the log of the
+ * vCPU's last idle blocks (xen/events_log.h); other keys are ignored with a warning.
  */
 #ifndef XENOLITH_XEN_CONTROL_H
 #define XENOLITH_XEN_CONTROL_H

@@ -4,15 +4,22 @@
  * block_on_relative_timer); its handler clears vCPU 0's upcall flag and returns, and the
  * dispatcher scans in loop context (xen/events_core.c).
  *
- * Idle: with interrupts off we check the upcall flag, arm the one-shot timer, then execute
- * `sti; hlt`. For an HVM-type vCPU Xen turns HLT into SCHEDOP_block (it blocks the vCPU until
- * an event or interrupt is pending) and, unlike a SCHEDOP_block hypercall issued with
- * interrupts off (Xen then ignores the pending upcall) or on (an upcall taken between `sti`
- * and the hypercall would be consumed and the block would sleep through it), the STI shadow
- * makes "enable and block" one step: an upcall that arrives after the check wakes the HLT.
+ * Idle: with interrupts off we check the upcall flag, arm the one-shot timer, check the flag
+ * again as the last thing before the halt, then halt with arch_idle_halt (`sti; nop; hlt;
+ * cli`). For an HVM-type vCPU Xen turns HLT into SCHEDOP_block, which blocks the vCPU until an
+ * event or interrupt is pending. The STI shadow (`sti; hlt`) does not make "enable and block"
+ * one step on Xen: an upcall that became pending after our check, while interrupts were off,
+ * was seen to leave the vCPU blocked in the HLT with evtchn_upcall_pending set, and then no
+ * later event channel (not even VIRQ_TIMER) wakes it, because Xen kicks the vCPU only when
+ * that flag goes from 0 to 1; `sti; nop; hlt` (an interrupt taken at the HLT skips it) was seen
+ * not to be enough either. So the flag is checked after the last step that exits to Xen (the
+ * LAPIC's MMIO write), leaving only the few instructions of the halt itself, and every halt
+ * has the LAPIC timer armed (the one-shot and untimed blocks' backstop, the relative block's
+ * own timer), whose interrupt kicks the vCPU whatever the upcall flag says.
  */
 #include "xen/events.h"
 #include "xen/events_core.h"
+#include "xen/events_log.h"
 #include "xen/hypercall.h"
 #include "xen/physmap.h"
 #include "xen/pvclock.h"
@@ -68,45 +75,99 @@ static bool timer_port_pending(void)
     return __atomic_load_n(&pending[port / 64], __ATOMIC_SEQ_CST) & (1ull << (port % 64));
 }
 
+/* The state a block record keeps of the vCPU's flags. */
+static void note_flags(uint8_t *upcall, uint8_t *mask)
+{
+    *upcall = vcpu0()->evtchn_upcall_pending;
+    *mask = vcpu0()->evtchn_upcall_mask;
+}
+
+static struct xen_block_record *block_begin(enum xen_block_kind kind, uint64_t now,
+                                            uint64_t deadline_ns)
+{
+    struct xen_block_record *r = xen_block_log_next();
+    r->kind = kind;
+    r->now_ns = now;
+    r->deadline_ns = deadline_ns;
+    return r;
+}
+
+/* The idle halt (arch_idle_halt: `sti; nop; hlt; cli`), recording what ended it in r. The
+ * last look at the upcall flag is here, after every step that leaves the guest (timer
+ * hypercalls, the LAPIC's MMIO): a HLT begun with the flag already set can block for good
+ * (see the top of this file), and an event that arrives during those exits sets it. */
+static void halt(struct xen_block_record *r)
+{
+    note_flags(&r->upcall_before, &r->mask_before);
+    if (xen_events_pending())
+        return;
+    uint64_t upcalls = stats.upcalls, lapic_irqs = lapic_timer_interrupts();
+    r->halted = true;
+    stats.blocks++;
+    arch_idle_halt();
+    r->upcalls = (uint32_t)(stats.upcalls - upcalls);
+    r->lapic_irqs = (uint32_t)(lapic_timer_interrupts() - lapic_irqs);
+    note_flags(&r->upcall_after, &r->mask_after);
+    r->timer_port_after = timer_port_pending();
+    xen_pvclock_sample_after_wake();
+    xen_pvclock_last_wake(&r->wake_xen_ns, &r->wake_tsc);
+}
+
+static void block_end(struct xen_block_record *r)
+{
+    r->lapic_current = lapic_timer_count(&r->lapic_initial);
+    lapic_timer_stop();
+    r->woke_ns = xen_monotonic_ns();
+    xen_block_log_finish(r);
+}
+
 /* A block that ends on the LAPIC's one-shot timer, which Xen emulates and counts from its
  * own now, for when our idea of Xen's absolute time is not trusted (see
  * xen_pvclock_sync_wanted): however wrong that idea, the block lasts the time asked for, and
  * its wake-up samples Xen's clock. */
-static void block_on_relative_timer(uint64_t deadline_ns)
+static void block_on_relative_timer(uint64_t now, uint64_t deadline_ns)
 {
-    uint64_t now = xen_monotonic_ns();
+    struct xen_block_record *r = block_begin(XEN_BLOCK_LAPIC, now, deadline_ns);
     lapic_timer_start_ns(deadline_ns > now ? deadline_ns - now : 0);
     /* A backstop one BLOCK_LIMIT_NS later on Xen's one-shot timer: the estimate it is
      * converted with is a lower bound, so it cannot fire later than that after the
      * deadline if the LAPIC's interrupt were ever lost (at worst it fires at once and the
      * HLT does not block; the loop then comes round again). */
     xen_timer_arm(deadline_ns + BLOCK_LIMIT_NS);
-    if (!xen_events_pending()) {
-        stats.blocks++;
-        __asm__ volatile("sti; hlt; cli" ::: "memory");
-        xen_pvclock_sample_after_wake();
-    }
-    lapic_timer_stop();
+    xen_timer_last_arm(&r->arm);
+    /* Fired at once: even a block limit after the deadline is past in Xen's time, so the
+     * sample is older than that (a boot that ran longer since the vCPU was scheduled in).
+     * Without learning from it every try fires at once and the loop polls until the
+     * deadline without ever blocking, so no fresh sample ever comes (seen: a 10 ms sleep,
+     * 0 blocks); each raise moves the estimate a block limit on, so a few tries do. */
+    if (timer_port_pending())
+        xen_pvclock_timer_fired_at_arm();
+    halt(r);
+    block_end(r);
 }
 
 void xen_events_block_until(uint64_t deadline_ns)
 {
     if (!ready || xen_events_pending())
         return;
+    uint64_t now = xen_monotonic_ns();
     if (deadline_ns == DEADLINE_NONE) {
+        struct xen_block_record *r = block_begin(XEN_BLOCK_UNTIMED, now, deadline_ns);
         xen_timer_stop();
-        stats.blocks++;
-        __asm__ volatile("sti; hlt; cli" ::: "memory");
-        xen_pvclock_sample_after_wake();
+        /* No deadline, but never a HLT without a LAPIC timer: its interrupt kicks the vCPU
+         * whatever state Xen keeps of the upcall (see arch_idle_halt). */
+        lapic_timer_start_ns(BLOCK_LIMIT_NS);
+        halt(r);
+        block_end(r);
         return;
     }
     /* Never sleep longer than BLOCK_LIMIT_NS on one timer: if a deadline ever lands late in
      * Xen's time, the loop still comes back to look. */
-    uint64_t limit = xen_monotonic_ns() + BLOCK_LIMIT_NS;
+    uint64_t limit = now + BLOCK_LIMIT_NS;
     if (deadline_ns > limit)
         deadline_ns = limit;
     if (xen_pvclock_sync_wanted()) {
-        block_on_relative_timer(deadline_ns);
+        block_on_relative_timer(now, deadline_ns);
         return;
     }
     int rc = xen_timer_arm(deadline_ns);
@@ -122,9 +183,14 @@ void xen_events_block_until(uint64_t deadline_ns)
             xen_pvclock_timer_fired_at_arm();
         return;
     }
-    stats.blocks++;
-    __asm__ volatile("sti; hlt; cli" ::: "memory");
-    xen_pvclock_sample_after_wake();
+    struct xen_block_record *r = block_begin(XEN_BLOCK_ONESHOT, now, deadline_ns);
+    xen_timer_last_arm(&r->arm);
+    /* The LAPIC's timer, which Xen counts from its own now, backs the one-shot timer up:
+     * whatever our estimate of Xen's absolute time, the block ends at most
+     * XEN_BLOCK_OVERRUN_NS after the deadline, and the log shows the miss. */
+    lapic_timer_start_ns(deadline_ns - now + XEN_BLOCK_OVERRUN_NS);
+    halt(r);
+    block_end(r);
 }
 
 static void close_port(uint32_t port)

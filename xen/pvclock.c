@@ -23,6 +23,8 @@ static uint64_t samples;
 static int64_t sample_offset_ns;
 /* The last deadline given to Xen, and the TSC it was computed at. */
 static uint64_t armed_xen_ns, armed_tsc;
+static struct xen_timer_arm_info last_arm;
+static uint64_t wake_entry_ns, wake_tsc;
 static uint64_t early_fires;
 /* Until a fresh sample arrives (after boot, after Xen fired a deadline at once) blocks run
  * on a timer Xen counts from its own now (see xen_pvclock_sync_wanted). */
@@ -203,6 +205,8 @@ bool xen_pvclock_sample_after_wake(void)
         return false;
     uint64_t tsc;
     clock_now(&tsc);
+    wake_entry_ns = info.state_entry_time;
+    wake_tsc = tsc;
     if (!take_sample(&info, tsc)) {
         stale_wakes++;   /* the HLT returned without blocking: nothing new to learn */
         return false;
@@ -247,6 +251,13 @@ int xen_timer_arm(uint64_t deadline_ns)
     uint64_t xen_deadline = deadline_to_xen(origin + deadline_ns, origin + now, tsc);
     armed_xen_ns = xen_deadline;
     armed_tsc = tsc;
+    last_arm = (struct xen_timer_arm_info){ .tsc = tsc, .xen_deadline_ns = xen_deadline,
+                                            .sample_tsc = sample.tsc,
+                                            .sample_xen_ns = sample.xen_ns };
+    last_arm.from_sample = pvclock_sample_estimate(&sample, tsc, clock.mul, clock.shift,
+                                                   &last_arm.xen_now_ns);
+    if (!last_arm.from_sample)
+        last_arm.xen_now_ns = pvclock_clock_xen_now(&clock, tsc);
     if (!use_set_timer_op) {
         /* Xen 4.17 ignores "future" and fires a past deadline at once; older Xen refuses it. */
         struct vcpu_set_singleshot_timer single = { .timeout_abs_ns = xen_deadline,
@@ -273,4 +284,15 @@ void xen_timer_stop(void)
 const char *xen_timer_interface(void)
 {
     return use_set_timer_op ? "set_timer_op" : "VCPUOP_set_singleshot_timer";
+}
+
+void xen_timer_last_arm(struct xen_timer_arm_info *out)
+{
+    *out = last_arm;
+}
+
+void xen_pvclock_last_wake(uint64_t *state_entry_ns, uint64_t *tsc)
+{
+    *state_entry_ns = wake_entry_ns;
+    *tsc = wake_tsc;
 }

@@ -69,6 +69,21 @@ bool xen_pvclock_sync_wanted(void);
  * Xen refuses it as past (nothing is armed), else 0 or a negative errno. */
 int xen_timer_arm(uint64_t deadline_ns);
 void xen_timer_stop(void);
+
+/* What the last xen_timer_arm computed, for the block log (xen/events_log.h). */
+struct xen_timer_arm_info {
+    uint64_t tsc;               /* our TSC when the deadline was converted */
+    uint64_t xen_deadline_ns;   /* what Xen was given */
+    uint64_t xen_now_ns;        /* our estimate of Xen's time at tsc */
+    bool from_sample;           /* the estimate came from a sample (else from the record) */
+    uint64_t sample_tsc;        /* the sample used: Xen's time sample_xen_ns at our sample_tsc */
+    uint64_t sample_xen_ns;
+};
+void xen_timer_last_arm(struct xen_timer_arm_info *out);
+
+/* The last runstate reading after a wake (xen_pvclock_sample_after_wake): Xen's NOW() when
+ * the vCPU was scheduled in, and our TSC just after; 0s if none was read. */
+void xen_pvclock_last_wake(uint64_t *state_entry_ns, uint64_t *tsc);
 /* Which interface xen_timer_arm uses: "VCPUOP_set_singleshot_timer" or "set_timer_op". */
 const char *xen_timer_interface(void);
 

@@ -6,10 +6,14 @@
  */
 #include "xen/xen.h"
 #include "xen/hypercall.h"
+#include "xen/events_log.h"
 #include "xen/xenstore.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "kernel/options.h"
+#include "lib/log.h"
+#include "sched/sched.h"
 
 #include <xen/arch-x86/cpuid.h>
 #include <xen/features.h>
@@ -167,6 +171,7 @@ uint32_t xen_tsc_khz(void)
 __attribute__((noreturn)) void xen_shutdown(unsigned reason)
 {
     if (xen_hypercalls_ready) {
+        xen_block_log_summary();
         xen_console_drain();
         struct sched_shutdown shutdown = { .reason = reason };
         xen_sched_op(SCHEDOP_shutdown, &shutdown);
@@ -180,9 +185,42 @@ __attribute__((noreturn)) void xen_shutdown(unsigned reason)
  * from the archive, so an image without devices (hello) stays small. */
 #pragma weak xenstore_init
 
+/* ---- Xen's domain watchdog ---- */
+
+static struct sched_watchdog watchdog;   /* id as Xen numbers it, timeout in seconds */
+static uint64_t watchdog_pet_failures;
+
+static void watchdog_pet(void *arg)
+{
+    struct sched_watchdog again = watchdog;
+    if (xen_sched_op(SCHEDOP_watchdog, &again) < 0 && watchdog_pet_failures++ == 0)
+        log_error("xen", "Xen refused to re-arm watchdog %u", watchdog.id);
+}
+
+int xen_watchdog_start(uint32_t seconds)
+{
+    if (seconds == 0)
+        return 0;
+    /* Id 0 asks Xen for a new watchdog; it answers with the id to re-arm it with. */
+    struct sched_watchdog arm = { .id = 0, .timeout = seconds };
+    long id = xen_sched_op(SCHEDOP_watchdog, &arm);
+    if (id <= 0)
+        return id < 0 ? (int)id : -EIO;
+    watchdog = (struct sched_watchdog){ .id = (uint32_t)id, .timeout = seconds };
+    sched_set_watchdog((uint64_t)seconds * 1000000000ull / 2, watchdog_pet, NULL);
+    kprintf("xenolith: Xen watchdog %u armed: %u s; the event loop re-arms it at least every "
+            "%u ms\n", watchdog.id, seconds, seconds * 500);
+    return 0;
+}
+
 int xen_late_init(void)
 {
-    int rc = xen_console_input_init();
+    int rc = xen_watchdog_start(kernel_options()->watchdog_s);
+    if (rc < 0) {
+        kprintf("xenolith: Xen would not arm the watchdog (%s)\n", error_name(rc));
+        return rc;
+    }
+    rc = xen_console_input_init();
     if (rc < 0)
         kprintf("xenolith: PV console input unavailable (%s)\n", error_name(rc));
     if (!xenstore_init)

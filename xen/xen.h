@@ -78,6 +78,14 @@ uint32_t xen_tsc_khz(void);
  * that never touches xenstore (hello) carries neither. 0 or a negative errno. */
 int xen_late_init(void);
 
+/* Arms Xen's domain watchdog (SCHEDOP_watchdog) for `seconds` (0: does nothing) and has the
+ * event loop re-arm it (sched_set_watchdog: at least every half timeout while the loop comes
+ * round, idle or not). If the loop stops (a fiber that never yields), Xen ends the domain
+ * with SHUTDOWN_watchdog, which xl's on_watchdog= handles ("restart" in the configs
+ * scripts/run.sh writes). Called by xen_late_init with the watchdog= option. 0 or a
+ * negative errno. */
+int xen_watchdog_start(uint32_t seconds);
+
 /* Ends the domain with a SHUTDOWN_* reason from <xen/sched.h> (SCHEDOP_shutdown), after giving
  * the console back end a moment to drain the ring. If that returns (not on Xen), halts forever. */
 __attribute__((noreturn)) void xen_shutdown(unsigned reason);

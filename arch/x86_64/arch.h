@@ -67,8 +67,18 @@ void lapic_eoi(void);
  * own now: xen/events.c uses it when Xen's absolute time is not known well enough. */
 void lapic_timer_start_ns(uint64_t ns);
 void lapic_timer_stop(void);
+/* The timer's current count (0 when stopped or expired); *initial gets the count armed. */
+uint32_t lapic_timer_count(uint32_t *initial);
+/* LAPIC timer interrupts taken so far (for the block log: which source ended a block). */
+uint64_t lapic_timer_interrupts(void);
 /* Set by interrupt handlers; cleared by platform_wait_until once it returns to the loop. */
 extern volatile bool irq_work_pending;
+/* The idle halt with interrupts on for its duration only: `sti; nop; hlt; cli` (lapic.c
+ * says why not `sti; hlt`). Returns with interrupts off. */
+void arch_idle_halt(void);
+/* For trap_dispatch: if an interrupt was taken at arch_idle_halt's HLT, moves *rip past it
+ * (the halt must not start once an interrupt has been handled) and returns true. */
+bool irq_skip_idle_halt(uint64_t *rip);
 /* Called by trap_dispatch for vectors 32..255. */
 void irq_dispatch(unsigned vector);
 

@@ -8,10 +8,12 @@
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/cpu.h"
 #include "kernel/kernel.h"
+#include "kernel/options.h"
 #include "lib/printf.h"
 #include "xen/xen.h"
 #include "xen/hypercall.h"
 #include "xen/events.h"
+#include "xen/events_log.h"
 #include "xen/physmap.h"
 #include "xen/pvclock.h"
 
@@ -69,7 +71,11 @@ void arch_main(uintptr_t start_info)
 
 int platform_late_init(void)
 {
-    return running_on_xen ? xen_late_init() : 0;
+    if (running_on_xen)
+        return xen_late_init();
+    if (kernel_options()->watchdog_s)
+        kprintf("xenolith: watchdog= is Xen's domain watchdog; there is none here\n");
+    return 0;
 }
 
 static const char *const shutdown_words[] = {
@@ -85,6 +91,8 @@ void platform_shutdown(enum shutdown_reason reason)
     if ((unsigned)reason > SHUTDOWN_REBOOT)
         reason = SHUTDOWN_CRASH;
     kprintf("xenolith: shutdown: %s\n", shutdown_words[reason]);
+    if (running_on_xen && reason == SHUTDOWN_CRASH)
+        xen_block_log_dump("crash");
     if (running_on_xen) {
         static const unsigned xen_reasons[] = {
             [SHUTDOWN_SUCCESS] = SHUTDOWN_poweroff,

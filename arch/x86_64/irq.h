@@ -1,6 +1,6 @@
 /*
  * arch/x86_64/irq: external interrupts for drivers (the Xen event-channel upcall vector).
- * The kernel runs with interrupts disabled except inside platform_wait_until's `sti; hlt`,
+ * The kernel runs with interrupts disabled except inside platform_wait_until's halt,
  * so a handler never interrupts portable code: it runs, marks work pending and returns.
  * Real work happens in the event dispatcher, which platform_wait_until calls in loop context
  * after every wake-up (and when polled with deadline 0).

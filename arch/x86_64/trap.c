@@ -151,6 +151,7 @@ __attribute__((noreturn)) static void crash_report(struct trap_frame *f)
 void trap_dispatch(struct trap_frame *frame)
 {
     if (frame->vector >= 32) {
+        irq_skip_idle_halt(&frame->rip);
         irq_dispatch((unsigned)frame->vector);
         return;
     }

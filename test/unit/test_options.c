@@ -184,6 +184,41 @@ START_TEST(hosted_only_options)
 }
 END_TEST
 
+/* watchdog=SECONDS arms Xen's domain watchdog (SCHEDOP_watchdog): the kernel's option only,
+ * from 2 s (the loop pets every half timeout) to an hour; none by default. */
+START_TEST(watchdog_option)
+{
+    ck_assert_int_eq(parse_kernel(""), 0);
+    ck_assert_uint_eq(opts.watchdog_s, 0);
+    ck_assert_int_eq(parse_kernel("watchdog=30 -- x"), 0);
+    ck_assert_uint_eq(opts.watchdog_s, 30);
+    ck_assert_int_eq(parse_kernel("watchdog=2"), 0);
+    ck_assert_uint_eq(opts.watchdog_s, 2);
+    ck_assert_int_eq(parse_kernel("watchdog=3600"), 0);
+    ck_assert_uint_eq(opts.watchdog_s, 3600);
+    static const char *const out_of_range[] = { "watchdog=0", "watchdog=1", "watchdog=3601",
+                                                "watchdog=99999999999" };
+    for (unsigned i = 0; i < sizeof(out_of_range) / sizeof(out_of_range[0]); i++) {
+        ck_assert_int_lt(parse_kernel(out_of_range[i]), 0);
+        char want[80];
+        snprintf(want, sizeof(want), "value out of range in '%s' (2..3600 seconds)",
+                 out_of_range[i]);
+        ck_assert_str_eq(err, want);
+    }
+    static const char *const malformed[] = { "watchdog=", "watchdog=5s", "watchdog=-3",
+                                             "watchdog=0x10" };
+    for (unsigned i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
+        ck_assert_int_lt(parse_kernel(malformed[i]), 0);
+        char want[80];
+        snprintf(want, sizeof(want), "malformed value in '%s'", malformed[i]);
+        ck_assert_str_eq(err, want);
+    }
+    ck_assert_int_lt(parse_kernel("watchdog=10 watchdog=20"), 0);
+    ck_assert_str_eq(err, "repeated option 'watchdog'");
+    refused("watchdog=10", "option 'watchdog=' is only for the kernel (Xen)");
+}
+END_TEST
+
 START_TEST(tap_name_rules)
 {
     ck_assert_int_eq(parse_hosted("tap=abcdefghijklmno"), 0); /* 15: the most IFNAMSIZ allows */
@@ -321,6 +356,7 @@ static Suite *options_suite(void)
     tcase_add_test(tc, mtu_range);
     tcase_add_test(tc, log_levels);
     tcase_add_test(tc, hosted_only_options);
+    tcase_add_test(tc, watchdog_option);
     tcase_add_test(tc, tap_name_rules);
     tcase_add_test(tc, unknown_and_bare_words);
     tcase_add_test(tc, repeated_options);

@@ -32,7 +32,7 @@ xt_console() {
 
 # Creates domain NAME from xl config lines given as arguments ('kernel="/path"', 'extra="..."',
 # 'memory=64', 'vif=[...]', ...). Defaults for keys not given: a PVH guest, 32 MB, one vCPU,
-# tsc_mode="native" (no RDTSCP under TCG), and "preserve" on poweroff, reboot and crash so the
+# tsc_mode="native" (no RDTSCP under TCG), and "preserve" on poweroff, reboot, crash and watchdog so the
 # domain stays to be examined until the test (or the runner) destroys it.
 xt_create() {
     local name=$1
@@ -42,7 +42,8 @@ xt_create() {
     {
         echo "name = \"$name\""
         for line in 'type = "pvh"' 'memory = 32' 'vcpus = 1' 'tsc_mode = "native"' \
-                    'on_poweroff = "preserve"' 'on_reboot = "preserve"' 'on_crash = "preserve"'; do
+                    'on_poweroff = "preserve"' 'on_reboot = "preserve"' 'on_crash = "preserve"' \
+                    'on_watchdog = "preserve"'; do
             key=${line%% *}
             printf '%s\n' "$@" | grep -q "^[[:space:]]*$key[[:space:]]*=" || echo "$line"
         done
@@ -204,8 +205,25 @@ xt_fail() {
 
 # Every console log of the test's domains and the tail of the hypervisor's log.
 xt_diagnostics() {
-    local name log
+    local name log state poked=""
     if [ -n "${XT_TEST:-}" ] && [ -f "$XT_OUT/tests/$XT_TEST.domains" ]; then
+        # A domain still running or blocked may be stuck: first Xen's view of every vCPU
+        # (debug key q: pause flags, upcall pending/mask) and of the timer queues (key a:
+        # the one-shot timers' expiry), then `xl sysrq b`, which wakes a Xenolith guest and
+        # has it print its log of idle blocks (xen/events_log.h) on its console.
+        for name in $(sort -u "$XT_OUT/tests/$XT_TEST.domains"); do
+            state=$(xl list "$name" 2>/dev/null | awk 'NR == 2 { print $5 }')
+            case "$state" in
+                ""|*s*|*c*|*d*) continue ;;
+            esac
+            [ -n "$poked" ] || { xl debug-keys q; xl debug-keys a; } >/dev/null 2>&1
+            xl sysrq "$name" b >/dev/null 2>&1
+            poked="$poked $name"
+        done
+        if [ -n "$poked" ]; then
+            echo "---- asked Xen for vCPU and timer state and$poked for its block log ----"
+            sleep 2
+        fi
         for name in $(sort -u "$XT_OUT/tests/$XT_TEST.domains"); do
             log=$(xt_console "$name")
             echo "---- console of $name ($log, last $XT_DIAG_LINES lines) ----"
@@ -214,8 +232,8 @@ xt_diagnostics() {
             xl list "$name" 2>&1
         done
     fi
-    echo "---- xl dmesg (last $XT_DIAG_LINES lines) ----"
-    xl dmesg 2>&1 | tail -n "$XT_DIAG_LINES"
+    echo "---- xl dmesg (last $((XT_DIAG_LINES * 2)) lines) ----"
+    xl dmesg 2>&1 | tail -n "$((XT_DIAG_LINES * 2))"
     echo "---- end of diagnostics ----"
 }
 

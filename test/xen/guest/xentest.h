@@ -16,6 +16,7 @@
 bool xt_check(bool ok, const char *name, const char *fmt, ...) PRINTF_LIKE(3, 4);
 
 void suite_time(void);
+void suite_soak(void);
 void suite_xenstore(void);
 void suite_grants(void);
 void suite_xenbus(void);
