@@ -88,8 +88,10 @@ else
 fi
 
 # The image budgets (DESIGN.md), stripped: hello <= 64 KB. httpd's design budget is 150 KB; it
-# is at about 163 KiB (166,824 bytes) without dropping features, so the check holds it there,
-# rounded up to the next 8 KB, to catch growth until the budget is reached.
+# is at about 183 KiB (187,592 bytes: the overload policy, TIME_WAIT records, the fail-closed
+# netfront and blkfront with their reconnection rules, the idle-block log and the watchdog came
+# in at about 21 KB), so the check holds it there, rounded up to the next 8 KB, to catch growth
+# until the budget is reached.
 budget_case() {
     size=$(stat -c %s "build/xen/$1" 2>/dev/null || echo 0)
     if [ "$size" -gt 0 ] && [ "$size" -le "$2" ]; then
@@ -99,7 +101,7 @@ budget_case() {
     fi
 }
 budget_case hello 65536
-budget_case httpd 172032
+budget_case httpd 188416
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
