@@ -9,13 +9,7 @@ mkdir -p "$dir"
 dd if=/dev/zero of="$dir/x.img" bs=1M count=4 status=none
 xt_create blkdet "kernel = \"$(xt_image blktest)\"" 'memory = 64' 'extra = "-- detach"' \
     "disk = ['format=raw,vdev=xvda,access=ro,target=$dir/x.img']"
-deadline=$(( $(date +%s) + 120 ))
-while ! xt_console_has blkdet "blktest: reading"; do
-    if [ "$(date +%s)" -ge "$deadline" ] || ! xl domid blkdet >/dev/null 2>&1; then
-        xt_fail "the guest never started reading (last line: \"$(xt_console_last blkdet)\")"
-    fi
-    sleep 0.5
-done
+xt_wait_console blkdet "blktest: reading" 120
 sleep 2
 start=$(date +%s)
 timeout 60 xl block-detach blkdet xvda || xt_fail "xl block-detach failed or hung"

@@ -9,13 +9,7 @@ mkdir -p "$dir"
 dd if=/dev/zero of="$dir/x.img" bs=1M count=4 status=none
 xt_create blkrec "kernel = \"$(xt_image blktest)\"" 'memory = 64' 'extra = "-- reconnect"' \
     "disk = ['format=raw,vdev=xvda,access=ro,target=$dir/x.img']"
-deadline=$(( $(date +%s) + 120 ))
-while ! xt_console_has blkrec "blktest: reading"; do
-    if [ "$(date +%s)" -ge "$deadline" ] || ! xl domid blkrec >/dev/null 2>&1; then
-        xt_fail "the guest never started reading (last line: \"$(xt_console_last blkrec)\")"
-    fi
-    sleep 0.5
-done
+xt_wait_console blkrec "blktest: reading" 120
 sleep 2
 domid=$(xl domid blkrec)
 xenstore-write "/local/domain/0/backend/vbd/$domid/51712/state" 5 ||

@@ -156,6 +156,18 @@ xt_console_reason() {
     echo "$line"
 }
 
+# Waits up to SECONDS for the console of NAME to hold TEXT; fails the test if the time runs
+# out or the domain goes away first.
+xt_wait_console() {
+    local name=$1 text=$2 deadline=$(( $(date +%s) + $3 ))
+    while ! xt_console_has "$name" "$text"; do
+        if [ "$(date +%s)" -ge "$deadline" ] || ! xl domid "$name" >/dev/null 2>&1; then
+            xt_fail "no \"$text\" from $name (last line: \"$(xt_console_last "$name")\")"
+        fi
+        sleep 0.5
+    done
+}
+
 # Fails the test unless the console of NAME holds TEXT.
 xt_expect_console() {
     xt_console_has "$1" "$2" ||
