@@ -10,8 +10,8 @@
 $(eval $(call flavour_rules,xen,KERNEL_CFLAGS,KERNEL_ASFLAGS))
 $(foreach m,$(PORTABLE_MODULES) $(KERNEL_MODULES),$(eval $(call archive_rule,xen,$(m))))
 
-KERNEL_LDS       := arch/x86_64/kernel.ld
-KERNEL_ARCH_OBJS := $(call module_objs,xen,arch/x86_64)
+KERNEL_LDS       := platform/pvh/kernel.ld
+KERNEL_ARCH_OBJS := $(call module_objs,xen,platform/pvh) $(call module_objs,xen,arch/x86_64)
 KERNEL_ARCHIVES  := $(call module_archives,xen,$(PORTABLE_MODULES) $(KERNEL_MODULES))
 KERNEL_LIBGCC    := $(shell $(CC) -print-libgcc-file-name)
 # Linked through gcc: link-time optimization (one partition: smallest and deterministic) sees

@@ -2,7 +2,7 @@
 # Portable modules are built for every platform (and for the unit tests and fuzzers);
 # the others belong to one platform. Apps link against archives, so an image only
 # carries the objects its application reaches, and --gc-sections trims what is left.
-PORTABLE_MODULES := lib kernel mm sched net net/dev blk
+PORTABLE_MODULES := lib kernel mm sched blk net net/wire net/link net/ip net/udp net/tcp net/dhcp net/dev http
 KERNEL_MODULES   := lib/libc xen
 HOSTED_MODULES   :=
 

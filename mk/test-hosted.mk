@@ -1,6 +1,6 @@
 # Hosted smoke tier: the real hosted programs as Linux processes (test/hosted/run.sh).
 # It runs build/hosted/hello and the test programs built here from test/hosted/<name>.c,
-# each linked exactly like an application (arch/hosted objects + module archives):
+# each linked exactly like an application (platform/hosted objects + module archives):
 # build/hosted/test/<name>.
 # `make test-hosted-asan` runs the same cases against an optional ASan/UBSan build of the
 # hosted platform (build/hosted-asan/...); it is not part of `make test`.
@@ -8,7 +8,7 @@ HOSTED_TEST_NAMES := $(basename $(notdir $(wildcard test/hosted/*.c)))
 
 # $(1) flavour directory (hosted, hosted-asan), $(2) its LDFLAGS variable
 define hosted_test_rule
-build/$(1)/test/%: build/$(1)/obj/test/hosted/%.o $(call module_objs,$(1),arch/hosted) \
+build/$(1)/test/%: build/$(1)/obj/test/hosted/%.o $(call module_objs,$(1),platform/hosted) \
 		$(call module_archives,$(1),$(PORTABLE_MODULES) $(HOSTED_MODULES))
 	$$(Q)mkdir -p $$(@D)
 	$$(if $$(Q),@echo "  LD [$(1)] $$@")
@@ -30,7 +30,7 @@ $(eval $(call hosted_test_rule,hosted-asan,HOSTED_ASAN_LDFLAGS))
 
 define hosted_asan_app_rule
 build/hosted-asan/$(1): $(call module_objs,hosted-asan,app/$(1)) \
-		$(call module_objs,hosted-asan,arch/hosted) \
+		$(call module_objs,hosted-asan,platform/hosted) \
 		$(call module_archives,hosted-asan,$(PORTABLE_MODULES) $(HOSTED_MODULES))
 	$$(Q)mkdir -p $$(@D)
 	$$(if $$(Q),@echo "  LD [hosted-asan] $$@")

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "kernel/options.h"
-#include "net/dhcp.h"
+#include "net/dhcp/dhcp.h"
 #include "net/stack.h"
 
 struct netup {

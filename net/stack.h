@@ -13,13 +13,13 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "net/arp.h"
-#include "net/ethernet.h"
-#include "net/icmp.h"
-#include "net/ipv4.h"
-#include "net/pbuf.h"
-#include "net/tcp.h"
-#include "net/udp.h"
+#include "net/link/arp.h"
+#include "net/link/ethernet.h"
+#include "net/ip/icmp.h"
+#include "net/ip/ipv4.h"
+#include "mm/pbuf.h"
+#include "net/tcp/tcp.h"
+#include "net/udp/udp.h"
 #include "platform/netdev.h"
 
 #define NETSTACK_MAX_DNS 3

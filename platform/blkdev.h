@@ -3,7 +3,7 @@
  * of `capacity` sectors of `sector_size` bytes, read and written by asynchronous requests that
  * complete through a callback. Fiber-blocking helpers built on it are in blk/blk.h.
  *
- * Backends: blkfront (xen/), the host file (arch/hosted/disk.h), the in-memory disk (blk/memdisk.h).
+ * Backends: blkfront (xen/), the host file (platform/hosted/disk.h), the in-memory disk (blk/memdisk.h).
  * The seam is shaped like a Xen blkif ring: several requests in flight (max_in_flight), each a
  * sector range moved through up to max_segments segments, each segment inside one page.
  *

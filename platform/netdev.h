@@ -1,8 +1,8 @@
 /*
  * platform/netdev.h: the network device seam (DESIGN.md, "The platform seam"). A netdev moves whole
- * Ethernet frames (destination MAC first, no preamble, no FCS) as packet buffers (net/pbuf.h).
+ * Ethernet frames (destination MAC first, no preamble, no FCS) as packet buffers (mm/pbuf.h).
  *
- * Backends: netfront (xen/), TAP (arch/hosted/tap.c), the in-memory pair (net/dev/pair.h).
+ * Backends: netfront (xen/), TAP (platform/hosted/tap.c), the in-memory pair (net/dev/pair.h).
  * Decorators (net/dev/pcap.h, net/dev/faults.h) are netdevs that wrap another netdev: they install
  * themselves as the lower device's receive handler and forward frames both ways.
  *
@@ -107,7 +107,7 @@ int netdev_complete_checksum(struct pbuf *frame);
 
 /* The platform's index-th network device, receiving into rx_pool, or NULL with the reason logged
  * (hosted: index 0 is the TAP interface of tap=; Xen: the index-th device/vif; bare QEMU: none).
- * Implemented per platform: arch/hosted/tap.c, xen/netfront.c. */
+ * Implemented per platform: platform/hosted/tap.c, xen/netfront.c. */
 struct netdev *platform_netdev_open(unsigned index, struct pbuf_pool *rx_pool);
 
 /* Calls ops->destroy if there is one. */

@@ -141,7 +141,7 @@ run_hosted() {
     trap - INT
     hook cleanup
     trap - EXIT TERM
-    # 0 success, 1 failure, 2 crash, 3 reboot, 130 interrupted (arch/hosted/hosted.h)
+    # 0 success, 1 failure, 2 crash, 3 reboot, 130 interrupted (platform/hosted/hosted.h)
     exit "$status"
 }
 

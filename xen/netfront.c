@@ -13,7 +13,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/mm.h"
-#include "net/pbuf.h"
+#include "mm/pbuf.h"
 #include "platform/platform.h"
 
 #define RX_BUDGET 64u            /* frames per queue before other fibers get the CPU */

@@ -6,7 +6,7 @@
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
-#include "net/pbuf.h"
+#include "mm/pbuf.h"
 
 #include <stdarg.h>
 

@@ -8,9 +8,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "lib/list.h"
-#include "net/pbuf.h"
+#include "mm/pbuf.h"
 #include "net/stack.h"
-#include "net/tcp.h"
+#include "net/tcp/tcp.h"
 #include "platform/netdev.h"
 #include "sched/sched.h"
 

@@ -23,7 +23,7 @@
 #include "mm/mm.h"
 #include "net/netup.h"
 #include "net/stack.h"
-#include "net/udp.h"
+#include "net/udp/udp.h"
 #include "sched/sched.h"
 
 #define ECHO_PORT 7

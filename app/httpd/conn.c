@@ -5,7 +5,7 @@
  * (http_response_connection): "Connection: keep-alive" to an HTTP/1.0 client kept open,
  * "Connection: close" on the last one.
  *
- * The connection moves through net/http_slots.h's phases (WAITING, HEAD, BODY, RESPONSE,
+ * The connection moves through http/http_slots.h's phases (WAITING, HEAD, BODY, RESPONSE,
  * CLOSING) and each phase ends at its deadline, so a slow or silent client cannot hold a slot:
  *   WAITING    the next request must begin in time; else the connection closes quietly
  *   HEAD       the whole head in time, however slowly the bytes trickle; else 408 and close

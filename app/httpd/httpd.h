@@ -3,8 +3,8 @@
  *   main.c     options, the network stack and its configuration, start and shutdown
  *   device.c   the platform's network and block devices
  *   site.c     the files served: a tar archive on the block device, or a built-in page
- *   server.c   the listener, the connection fibers, admission and eviction (net/http_slots.h)
- *   conn.c     one connection: requests in, responses out (net/http.h does the rules)
+ *   server.c   the listener, the connection fibers, admission and eviction (http/http_slots.h)
+ *   conn.c     one connection: requests in, responses out (http/http.h does the rules)
  */
 #ifndef XENOLITH_APP_HTTPD_HTTPD_H
 #define XENOLITH_APP_HTTPD_HTTPD_H
@@ -13,11 +13,11 @@
 #include <stdint.h>
 #include "blk/tar.h"
 #include "lib/list.h"
-#include "net/http.h"
-#include "net/http_slots.h"
-#include "net/pbuf.h"
+#include "http/http.h"
+#include "http/http_slots.h"
+#include "mm/pbuf.h"
 #include "net/stack.h"
-#include "net/tcp.h"
+#include "net/tcp/tcp.h"
 #include "platform/blkdev.h"
 #include "platform/netdev.h"
 #include "sched/sched.h"
@@ -58,7 +58,7 @@ int64_t site_read(const struct site *s, const struct site_file *f, uint64_t offs
 /* ---- server.c ---- */
 struct httpd_config {
     uint16_t port;
-    unsigned max_conns;              /* clients served at once (net/http_slots.h) */
+    unsigned max_conns;              /* clients served at once (http/http_slots.h) */
     struct http_timeouts timeouts;   /* idle, head, body, send, linger */
     bool access_log;
 };

@@ -2,7 +2,7 @@
  * app/httpd: the web server appliance. Brings up the network stack on the platform's device,
  * configured statically (ip=A.B.C.D/N gw= dns= mtu=) or by DHCP (ip=dhcp, the default), mounts
  * the site from the first block device (a ustar archive, scripts/mkdisk.sh; without a disk a
- * built-in page), serves it over HTTP/1.1 (server.c, conn.c, net/http.h) and runs until a
+ * built-in page), serves it over HTTP/1.1 (server.c, conn.c, http/http.h) and runs until a
  * shutdown is requested (SIGINT/SIGTERM hosted, the toolstack on Xen). At shutdown it ends the
  * connections, gives a DHCP lease back, prints its counters and the stack's, and returns 0.
  *

@@ -1,11 +1,11 @@
 /*
  * app/httpd/server: the listener and one fiber per connection, the counters, and the overload
- * policy of net/http_slots.h carried out: at most max_conns clients; a new connection beyond
+ * policy of http/http_slots.h carried out: at most max_conns clients; a new connection beyond
  * that takes the slot of the connection idle longest, else of the request head begun first, and
  * is refused (reset, counted) only when every client is doing real work. A connection that is
  * closing does not count (it is bounded on its own). When memory, not the limit, runs short, the
  * same order gives up a connection to make room. How long each phase may last is bounded by
- * conn.c with net/http_slots.h's deadlines.
+ * conn.c with http/http_slots.h's deadlines.
  *
  * Stopping: the listener closes, every connection is shut down both ways (a fiber blocked in a
  * read or write wakes and ends), and connections still alive after the grace period are reset by

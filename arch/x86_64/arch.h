@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include "platform/platform.h"
 
-/* Linker-script symbols (arch/x86_64/kernel.ld): the image and its permission boundaries. */
+/* Linker-script symbols (platform/pvh/kernel.ld): the image and its permission boundaries. */
 extern char _kernel_start[], _text_start[], _etext[], _rodata_start[], _erodata[];
 extern char _data_start[], _edata[], _bss_start[], _ebss[], _kernel_end[];
 /* Stacks in .bss.stacks, each with an unmapped guard page below it (entry.S). */

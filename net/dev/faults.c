@@ -8,7 +8,7 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/mm.h"
-#include "net/pbuf.h"
+#include "mm/pbuf.h"
 #include "platform/platform.h"
 #include "sched/sched.h"
 

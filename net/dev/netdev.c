@@ -8,7 +8,7 @@
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
-#include "net/pbuf.h"
+#include "mm/pbuf.h"
 
 void netdev_init(struct netdev *dev, const struct netdev_ops *ops, const char *name,
                  const uint8_t mac[NETDEV_MAC_LEN], uint32_t mtu, uint32_t caps,

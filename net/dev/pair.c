@@ -7,7 +7,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/mm.h"
-#include "net/pbuf.h"
+#include "mm/pbuf.h"
 #include "platform/platform.h"
 #include "sched/sched.h"
 

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "lib/byteorder.h"
-#include "net/dhcp_client.h"
-#include "net/dhcp_msg.h"
+#include "net/dhcp/dhcp_client.h"
+#include "net/wire/dhcp_msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

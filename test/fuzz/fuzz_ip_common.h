@@ -12,9 +12,9 @@
 
 #include "lib/byteorder.h"
 #include "lib/checksum.h"
-#include "net/icmp.h"
-#include "net/ipv4.h"
-#include "net/udp.h"
+#include "net/ip/icmp.h"
+#include "net/ip/ipv4.h"
+#include "net/udp/udp.h"
 
 #define FUZZ_OUR_IP IP4_ADDR(10, 0, 0, 2)
 #define FUZZ_PEER_IP IP4_ADDR(10, 0, 0, 1)

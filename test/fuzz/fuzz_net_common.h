@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "mm/mm.h"
-#include "net/pbuf.h"
+#include "mm/pbuf.h"
 #include "net/stack.h"
 #include "platform/netdev.h"
 #include "sched/sched.h"

@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "mm/mm.h"
-#include "net/pbuf.h"
+#include "mm/pbuf.h"
 #include "sched/sched.h"
 #include "test/unit/sim/sim.h"
 #include "xen/netfront_conn.h"

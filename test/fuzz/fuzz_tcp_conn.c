@@ -26,8 +26,8 @@
 #include "test/fuzz/fuzz_ip_common.h"
 
 #include "lib/errno.h"
-#include "net/tcp.h"
-#include "net/tcp_opts.h"
+#include "net/tcp/tcp.h"
+#include "net/wire/tcp_opts.h"
 
 #define OUR_PORT 80
 

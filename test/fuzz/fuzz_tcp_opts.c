@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/tcp_opts.h"
-#include "net/tcp_seq.h"
-#include "net/tcp_validate.h"
+#include "net/wire/tcp_opts.h"
+#include "net/wire/tcp_seq.h"
+#include "net/tcp/tcp_validate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The hosted smoke tier (make test-hosted): runs hosted programs as ordinary processes and
-# checks their output and exit status (arch/hosted/hosted.h lists the statuses).
+# checks their output and exit status (platform/hosted/hosted.h lists the statuses).
 # Usage: test/hosted/run.sh BUILD_DIR     (build/hosted, or build/hosted-asan)
 # Prints PASS/FAIL per case and ends with "hosted: N passed, M failed".
 set -u

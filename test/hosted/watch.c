@@ -1,12 +1,12 @@
 /*
  * test/hosted/watch: checks the hosted event loop from inside a running hosted program: the
- * fd-watch API of arch/hosted/hosted.h (argument checks, duplicates, the bounded table,
+ * fd-watch API of platform/hosted/hosted.h (argument checks, duplicates, the bounded table,
  * readiness waking a fiber, unwatching during dispatch, closed fds) and the timeout of
  * platform_wait_until (never early, no busy waiting). Prints "PASS <name>" or
  * "FAIL <name>: <why>" per check for test/hosted/run.sh; exits with failure if any failed.
  */
 #define _GNU_SOURCE
-#include "arch/hosted/hosted.h"
+#include "platform/hosted/hosted.h"
 #include "kernel/kernel.h"
 #include "lib/printf.h"
 #include "platform/platform.h"

@@ -128,7 +128,7 @@ alive() {
     [ "$code" = 200 ]
 }
 
-# heap_now: asks for the memory counters (SIGUSR1, arch/hosted/signals.c) and prints
+# heap_now: asks for the memory counters (SIGUSR1, platform/hosted/signals.c) and prints
 # "BYTES OBJECTS" in live use from the line it answers with: what the caches keep for reuse
 # (packet pools' free lists at their high water, stacks of ended fibers; mm/mm.h) is left out,
 # since a cache bounded by design is not memory the load failed to give back.

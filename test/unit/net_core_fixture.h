@@ -12,7 +12,7 @@
 
 #include "lib/byteorder.h"
 #include "mm/mm.h"
-#include "net/pbuf.h"
+#include "mm/pbuf.h"
 #include "net/stack.h"
 #include "platform/netdev.h"
 #include "sched/sched.h"

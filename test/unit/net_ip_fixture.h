@@ -8,10 +8,10 @@
 #define XENOLITH_TEST_UNIT_NET_IP_FIXTURE_H
 
 #include "lib/checksum.h"
-#include "net/icmp.h"
-#include "net/ipv4.h"
-#include "net/ipv4_header.h"
-#include "net/udp.h"
+#include "net/ip/icmp.h"
+#include "net/ip/ipv4.h"
+#include "net/wire/ipv4_header.h"
+#include "net/udp/udp.h"
 #include "test/unit/net_core_fixture.h"
 
 #define OUR_IP IP4_ADDR(10, 0, 0, 2)

@@ -1,6 +1,6 @@
 /*
  * test/unit/tcp_cc_harness: a sender without a network for the congestion-control tests. It keeps
- * SND.UNA / SND.NXT, runs the output loop exactly as net/tcp_cc.h tells the core to, feeds
+ * SND.UNA / SND.NXT, runs the output loop exactly as net/tcp/tcp_cc.h tells the core to, feeds
  * synthetic ACKs (with or without SACK blocks), and takes time from the simulated clock.
  */
 #ifndef XENOLITH_TEST_UNIT_TCP_CC_HARNESS_H
@@ -9,8 +9,8 @@
 #include <check.h>
 #include <string.h>
 
-#include "net/tcp_cc.h"
-#include "net/tcp_seq.h"
+#include "net/tcp/tcp_cc.h"
+#include "net/wire/tcp_seq.h"
 #include "test/unit/sim/sim.h"
 
 #define H_MS 1000000ull

@@ -17,9 +17,9 @@
 #include "mm/mm.h"
 #include "net/dev/faults.h"
 #include "net/dev/pair.h"
-#include "net/pbuf.h"
-#include "net/tcp.h"
-#include "net/tcp_opts.h"
+#include "mm/pbuf.h"
+#include "net/tcp/tcp.h"
+#include "net/wire/tcp_opts.h"
 #include "test/unit/net_ip_fixture.h"
 
 #define A_IP IP4_ADDR(10, 1, 0, 1)

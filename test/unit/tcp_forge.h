@@ -1,11 +1,11 @@
 /*
  * test/unit/tcp_forge.h: hand-made segments addressed to one connection as if its peer had sent
- * them, built from the TCB (net/tcp_internal.h), for rules that need an unusual or hostile peer.
+ * them, built from the TCB (net/tcp/tcp_internal.h), for rules that need an unusual or hostile peer.
  */
 #ifndef XENOLITH_TEST_UNIT_TCP_FORGE_H
 #define XENOLITH_TEST_UNIT_TCP_FORGE_H
 
-#include "net/tcp_internal.h"
+#include "net/tcp/tcp_internal.h"
 #include "test/unit/tcp_fixture.h"
 
 #define FORGE_NO_TS 0x7fffffff       /* ts_delta: leave the timestamps option out */

@@ -1,12 +1,12 @@
 /*
- * Unit tests for the hosted host-file disk (arch/hosted/disk.c). The test flavour does not link
+ * Unit tests for the hosted host-file disk (platform/hosted/disk.c). The test flavour does not link
  * the hosted platform, so this program compiles disk.c itself and provides the one hosted
- * interface it uses, the fd watch of arch/hosted/hosted.h, as a simulated event source that
+ * interface it uses, the fd watch of platform/hosted/hosted.h, as a simulated event source that
  * polls the watched fds without blocking. Everything else is real: files in a temporary
  * directory, preadv/pwritev, fdatasync, hole punching, the eventfd.
  */
 #define _GNU_SOURCE
-#include "arch/hosted/disk.c"
+#include "platform/hosted/disk.c"
 
 #include "test/unit/blk_fixture.h"
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/http.h"
+#include "http/http.h"
 
 /* Parses a NUL-terminated head; returns the status (0 = accepted). */
 static int parse(const char *head, struct http_request *req)

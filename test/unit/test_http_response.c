@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "lib/errno.h"
-#include "net/http.h"
+#include "http/http.h"
 
 #define STR(lit) ((struct http_str){ lit, sizeof(lit) - 1 })
 #define EPOCH_1994 784111777           /* Sun, 06 Nov 1994 08:49:37 GMT */

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "net/http_slots.h"
+#include "http/http_slots.h"
 
 #define S(n) ((uint64_t)(n) * 1000000000ull)
 #define MS(n) ((uint64_t)(n) * 1000000ull)

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/dhcp_client.h"
-#include "net/dhcp_msg.h"
+#include "net/dhcp/dhcp_client.h"
+#include "net/wire/dhcp_msg.h"
 
 #define S DHCP_NS_PER_SEC
 #define START_NS (1000 * S)

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "lib/byteorder.h"
-#include "net/dhcp_msg.h"
+#include "net/wire/dhcp_msg.h"
 
 static uint8_t buf[DHCP_MAX_LEN + 16];
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "lib/errno.h"
-#include "net/ip_frag.h"
+#include "net/ip/ip_frag.h"
 #include "test/unit/net_ip_fixture.h"
 
 static struct pbuf_pool *rxpool;

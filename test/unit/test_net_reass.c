@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/ip_reass.h"
+#include "net/ip/ip_reass.h"
 #include "test/unit/net_ip_fixture.h"
 
 #define SRC fixture_addr(10, 0, 0, 1)

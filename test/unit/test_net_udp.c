@@ -47,7 +47,7 @@ static void teardown(void)
 }
 
 /* Resolves B's MAC at A (one small datagram, answered by B's socket queue). ARP queues only a few
- * packets per unresolved neighbour (net/arp.h), fewer than a large datagram's fragments. */
+ * packets per unresolved neighbour (net/link/arp.h), fewer than a large datagram's fragments. */
 static void resolve_b(struct udp_socket *sa, struct udp_socket *sb)
 {
     char c;

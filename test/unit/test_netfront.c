@@ -18,7 +18,7 @@
 #include "net_core_fixture.h"
 #include "xen/netfront_ring.h"
 #include "lib/errno.h"
-#include "net/pbuf.h"
+#include "mm/pbuf.h"
 
 #define GREF_TX0 1000u
 #define GREF_RX0 5000u

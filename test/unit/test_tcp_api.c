@@ -1,5 +1,5 @@
 /*
- * Unit tests for the fiber API's blocking rules (net/tcp.h): read and write deadlines, partial
+ * Unit tests for the fiber API's blocking rules (net/tcp/tcp.h): read and write deadlines, partial
  * writes reported when the send buffer stays full past the deadline, abort (RFC 9293 3.10.5), and
  * ephemeral ports that do not follow a predictable sequence (RFC 6056).
  */

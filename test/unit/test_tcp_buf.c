@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "lib/errno.h"
-#include "net/tcp_buf.h"
+#include "net/tcp/tcp_buf.h"
 #include "test/unit/net_core_fixture.h"
 
 START_TEST(buf_wraps_and_frees_chunks)

@@ -1,9 +1,9 @@
 /*
- * Unit tests for the congestion-control driver (net/tcp_cc.c): initial and loss windows, the
+ * Unit tests for the congestion-control driver (net/tcp/tcp_cc.c): initial and loss windows, the
  * duplicate-ACK definition, fast retransmit and fast recovery with NewReno's partial and full
  * ACKs, limited transmit, the timeout loss phase, restart after idle, SACK-based recovery, and
  * algorithm selection. A network-less sender (tcp_cc_harness.h) runs the output loop the way
- * net/tcp_cc.h prescribes; time is the simulated clock. "newreno" is used where the exact window
+ * net/tcp/tcp_cc.h prescribes; time is the simulated clock. "newreno" is used where the exact window
  * arithmetic is checked, so the numbers are the RFCs' own.
  */
 #include <stdlib.h>

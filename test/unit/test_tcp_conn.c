@@ -1,5 +1,5 @@
 /*
- * Unit tests for TCP connections end to end on the in-memory pair (net/tcp.h): the three-way
+ * Unit tests for TCP connections end to end on the in-memory pair (net/tcp/tcp.h): the three-way
  * handshake, data both ways, FIN, RST, retransmission, TIME_WAIT. Each test names the RFC rule it
  * checks.
  */

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 
 #include "lib/errno.h"
-#include "net/tcp_opts.h"
-#include "net/tcp_seq.h"
-#include "net/tcp_syncookie.h"
+#include "net/wire/tcp_opts.h"
+#include "net/wire/tcp_seq.h"
+#include "net/tcp/tcp_syncookie.h"
 
 static const struct tcp_endpoints ep = {
     .local_ip = 0x0200000au, .remote_ip = 0x0100000au, .local_port = 80, .remote_port = 43210,

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the "cubic" algorithm (net/tcp_cubic.c, RFC 9438): the multiplicative decrease
+ * Unit tests for the "cubic" algorithm (net/tcp/tcp_cubic.c, RFC 9438): the multiplicative decrease
  * with beta 0.7, fast convergence, K, the concave and convex regions around W_max, the 1.5 x
  * target bound, the Reno-friendly region with its alpha switch, the first stage after a
  * timeout, and idle time not counting as growth time. ACKs are synthetic and time is the

@@ -7,7 +7,7 @@
  * packet buffer back in its pool (tcp_fixture_down) and the byte streams compared exactly.
  */
 #include "test/unit/tcp_fixture.h"
-#include "net/tcp_seq.h"
+#include "net/wire/tcp_seq.h"
 
 #define PORT 7
 

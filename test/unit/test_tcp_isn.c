@@ -5,8 +5,8 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "net/tcp_isn.h"
-#include "net/tcp_seq.h"
+#include "net/tcp/tcp_isn.h"
+#include "net/wire/tcp_seq.h"
 
 static void fixed_secret(struct tcp_isn_secret *secret, uint8_t seed)
 {

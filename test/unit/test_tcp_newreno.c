@@ -1,5 +1,5 @@
 /*
- * Unit tests for the "newreno" algorithm (net/tcp_newreno.c): RFC 5681 3.1 slow start, the
+ * Unit tests for the "newreno" algorithm (net/tcp/tcp_newreno.c): RFC 5681 3.1 slow start, the
  * crossing into congestion avoidance at ssthresh, congestion avoidance by byte counting, and
  * ssthresh after loss (eq. 4). The hooks are called through the ops table as the driver does.
  */

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "lib/byteorder.h"
-#include "net/tcp_opts.h"
+#include "net/wire/tcp_opts.h"
 
 /* A 20-byte header plus the given options, padded to 4 bytes with EOL. Returns its length. */
 static size_t make_segment(uint8_t *seg, uint8_t flags, const uint8_t *opts, size_t opts_len)

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "lib/errno.h"
-#include "net/tcp_ports.h"
+#include "net/tcp/tcp_ports.h"
 
 static const uint32_t local_ip = 0x0200000au, remote_ip = 0x0100000au;
 

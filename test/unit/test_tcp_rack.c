@@ -1,11 +1,11 @@
 /*
- * RACK-TLP (RFC 8985): the time-based loss detection module (net/tcp_rack.c) driven directly,
+ * RACK-TLP (RFC 8985): the time-based loss detection module (net/tcp/tcp_rack.c) driven directly,
  * then the connection's use of it on the pair: a lost retransmission and a lost tail repaired
  * without the retransmission timer.
  */
 #include "test/unit/tcp_fixture.h"
-#include "net/tcp_internal.h"
-#include "net/tcp_rack.h"
+#include "net/tcp/tcp_internal.h"
+#include "net/tcp/tcp_rack.h"
 
 #define PORT 5011
 

@@ -6,7 +6,7 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "net/tcp_rtt.h"
+#include "net/tcp/tcp_rtt.h"
 
 #define MS 1000000ull
 #define SEC (1000 * MS)
@@ -57,7 +57,7 @@ START_TEST(later_samples)
 END_TEST
 
 /* RFC 6298 2.4: an RTO below the minimum is rounded up: 200 ms by default (the RFC's 1 s
- * minimum may be lowered; net/tcp_rtt.h says why), configurable, e.g. to the RFC's 1 s. */
+ * minimum may be lowered; net/tcp/tcp_rtt.h says why), configurable, e.g. to the RFC's 1 s. */
 START_TEST(minimum_rto)
 {
     fresh();

@@ -6,8 +6,8 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "net/tcp_sack.h"
-#include "net/tcp_seq.h"
+#include "net/tcp/tcp_sack.h"
+#include "net/wire/tcp_seq.h"
 
 /* ---- Receiver side ---- */
 

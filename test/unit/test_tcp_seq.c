@@ -5,7 +5,7 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "net/tcp_seq.h"
+#include "net/wire/tcp_seq.h"
 
 /* RFC 9293 3.4: comparisons are modulo 2^32; 0 follows 0xffffffff. */
 START_TEST(comparisons_wrap)

@@ -1,11 +1,11 @@
 /*
- * Unit tests for TCP state-machine rules on the pair (net/tcp.h), each citing its RFC section:
+ * Unit tests for TCP state-machine rules on the pair (net/tcp/tcp.h), each citing its RFC section:
  * RST acceptance and challenge ACKs (RFC 5961), abort, simultaneous close, SYN cookies, the
  * persist timer, keepalive and delayed ACKs. Segments are injected raw where a rule needs a
- * hostile or unusual peer; the TCB is read through net/tcp_internal.h for sequence numbers.
+ * hostile or unusual peer; the TCB is read through net/tcp/tcp_internal.h for sequence numbers.
  */
-#include "net/tcp_internal.h"
-#include "net/tcp_opts.h"
+#include "net/tcp/tcp_internal.h"
+#include "net/wire/tcp_opts.h"
 #include "test/unit/tcp_fixture.h"
 
 #define PORT 5003

@@ -1,5 +1,5 @@
 /*
- * Unit tests for TIME_WAIT as compact records (net/tcp_timewait.c): records kept apart from
+ * Unit tests for TIME_WAIT as compact records (net/tcp/tcp_timewait.c): records kept apart from
  * max_connections in a table bounded by max_time_wait whose oldest entry is reused when full
  * (RFC 9293 3.6.1's TIME-WAIT with Linux's tcp_max_tw_buckets bound), a server that closes first
  * sustaining 20000 connections with bounded memory, a retransmitted FIN re-ACKed from the record

@@ -7,7 +7,7 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "net/tcp_validate.h"
+#include "net/tcp/tcp_validate.h"
 
 /* RFC 9293 3.10.7.4, the four cases of the first check. */
 START_TEST(acceptability_four_cases)

@@ -1,7 +1,7 @@
 /*
  * Unit test for sequence-number and timestamp wrap (RFC 9293 3.4: sequence space is modular;
  * RFC 7323 5.2: TSval comparisons are modular too): both ends start just below 2^32 (through the
- * test hooks of net/tcp_internal.h) and move data both ways across the wrap over a wire that loses,
+ * test hooks of net/tcp/tcp_internal.h) and move data both ways across the wrap over a wire that loses,
  * reorders and duplicates, so retransmission, SACK, reassembly, PAWS and window arithmetic all
  * meet values on both sides of zero.
  */

@@ -1,0 +1,298 @@
+/*
+ * net/tcp_buf: chunked ring buffers for TCP's send and receive data, and the range set that tracks
+ * which parts of the receive window hold out-of-order data (see tcp_buf.h).
+ */
+#include "net/tcp/tcp_buf.h"
+
+#include "lib/errno.h"
+#include "lib/minmax.h"
+#include "lib/string.h"
+#include "mm/mm.h"
+
+static size_t ring_size(const struct tcp_buf *b)
+{
+    return (size_t)b->slots * TCP_BUF_CHUNK;
+}
+
+int tcp_buf_init(struct tcp_buf *b, size_t capacity, struct tcp_buf_budget *budget)
+{
+    memset(b, 0, sizeof(*b));
+    if (capacity == 0 || capacity > TCP_BUF_MAX_CAPACITY)
+        return -EINVAL;
+    size_t chunks = (capacity + TCP_BUF_CHUNK - 1) / TCP_BUF_CHUNK;
+    b->chunks = kcalloc(chunks + 1, sizeof(*b->chunks));
+    if (!b->chunks)
+        return -ENOMEM;
+    b->slots = (uint32_t)(chunks + 1);
+    b->capacity = chunks * TCP_BUF_CHUNK;
+    b->budget = budget;
+    return 0;
+}
+
+static void free_slot(struct tcp_buf *b, uint32_t slot)
+{
+    if (!b->chunks[slot])
+        return;
+    kfree(b->chunks[slot]);
+    b->chunks[slot] = NULL;
+    b->allocated -= TCP_BUF_CHUNK;
+    if (b->budget)
+        b->budget->used -= TCP_BUF_CHUNK;
+}
+
+void tcp_buf_leave_budget(struct tcp_buf *b)
+{
+    if (b->budget)
+        b->budget->used -= b->allocated;
+    b->budget = NULL;
+}
+
+void tcp_buf_destroy(struct tcp_buf *b)
+{
+    if (!b->chunks)
+        return;
+    for (uint32_t i = 0; i < b->slots; i++)
+        free_slot(b, i);
+    kfree(b->chunks);
+    b->chunks = NULL;
+}
+
+int tcp_buf_resize(struct tcp_buf *b, size_t capacity, size_t keep)
+{
+    struct tcp_buf fresh;
+    if (keep > capacity)
+        return -EINVAL;
+    int err = tcp_buf_init(&fresh, capacity, b->budget);
+    if (err)
+        return err;
+    /* Move the kept bytes chunk by chunk; the old chunks are freed as we go so the budget is not
+     * charged twice for long. */
+    uint8_t bounce[256];
+    for (size_t off = 0; off < keep; off += sizeof(bounce)) {
+        size_t n = min((size_t)(sizeof(bounce)), (size_t)(keep - off));
+        tcp_buf_read(b, off, bounce, n);
+        err = tcp_buf_write(&fresh, off, bounce, n);
+        if (err) {
+            tcp_buf_destroy(&fresh);
+            return err;
+        }
+    }
+    tcp_buf_destroy(b);
+    *b = fresh;
+    return 0;
+}
+
+/* The slot and in-chunk offset of logical offset off. */
+static void locate(const struct tcp_buf *b, size_t off, uint32_t *slot, size_t *in_chunk)
+{
+    size_t pos = (b->head + off) % ring_size(b);
+    *slot = (uint32_t)(pos / TCP_BUF_CHUNK);
+    *in_chunk = pos % TCP_BUF_CHUNK;
+}
+
+int tcp_buf_write(struct tcp_buf *b, size_t off, const void *src, size_t len)
+{
+    if (off > b->capacity || len > b->capacity - off)
+        return -ENOSPC;
+    /* Allocate every missing chunk first so a refusal stores nothing. */
+    size_t needed = 0;
+    for (size_t done = 0; done < len;) {
+        uint32_t slot;
+        size_t in;
+        locate(b, off + done, &slot, &in);
+        if (!b->chunks[slot])
+            needed += TCP_BUF_CHUNK;
+        done += min((size_t)(TCP_BUF_CHUNK - in), (size_t)(len - done));
+    }
+    if (b->budget && b->budget->used + needed > b->budget->limit)
+        return -ENOBUFS;
+    for (size_t done = 0; done < len;) {
+        uint32_t slot;
+        size_t in;
+        locate(b, off + done, &slot, &in);
+        if (!b->chunks[slot]) {
+            b->chunks[slot] = kmalloc(TCP_BUF_CHUNK);
+            if (!b->chunks[slot])
+                return -ENOBUFS;   /* chunks taken so far stay, empty: freed on consume/destroy */
+            b->allocated += TCP_BUF_CHUNK;
+            if (b->budget)
+                b->budget->used += TCP_BUF_CHUNK;
+        }
+        done += min((size_t)(TCP_BUF_CHUNK - in), (size_t)(len - done));
+    }
+    const uint8_t *from = src;
+    for (size_t done = 0; done < len;) {
+        uint32_t slot;
+        size_t in;
+        locate(b, off + done, &slot, &in);
+        size_t n = min((size_t)(TCP_BUF_CHUNK - in), (size_t)(len - done));
+        memcpy(b->chunks[slot] + in, from + done, n);
+        done += n;
+    }
+    return 0;
+}
+
+size_t tcp_buf_writable(const struct tcp_buf *b, size_t off)
+{
+    if (off >= b->capacity)
+        return 0;
+    size_t room = b->capacity - off;
+    if (!b->budget)
+        return room;
+    uint32_t slot;
+    size_t in;
+    locate(b, off, &slot, &in);
+    size_t have = b->chunks[slot] ? TCP_BUF_CHUNK - in : 0;
+    size_t spare = b->budget->limit > b->budget->used ? b->budget->limit - b->budget->used : 0;
+    size_t can = have + spare / TCP_BUF_CHUNK * TCP_BUF_CHUNK;
+    return can < room ? can : room;
+}
+
+void tcp_buf_read(const struct tcp_buf *b, size_t off, void *dst, size_t len)
+{
+    uint8_t *to = dst;
+    for (size_t done = 0; done < len;) {
+        uint32_t slot;
+        size_t in;
+        locate(b, off + done, &slot, &in);
+        size_t n = min((size_t)(TCP_BUF_CHUNK - in), (size_t)(len - done));
+        if (b->chunks[slot])
+            memcpy(to + done, b->chunks[slot] + in, n);
+        else
+            memset(to + done, 0, n);   /* never written: callers only read what they stored */
+        done += n;
+    }
+}
+
+void tcp_buf_consume(struct tcp_buf *b, size_t n)
+{
+    if (n == 0)
+        return;
+    size_t size = ring_size(b);
+    size_t old_head = b->head;
+    b->head = (b->head + n) % size;
+    /* Free each slot the consumed span covers entirely. The old head's slot counts as covered when
+     * the span leaves it: the bytes below the old head in that slot would be offsets beyond the
+     * capacity (the spare slot), so they never hold anything live. */
+    size_t pos = old_head - old_head % TCP_BUF_CHUNK;
+    size_t remaining = n + old_head % TCP_BUF_CHUNK;
+    while (remaining >= TCP_BUF_CHUNK) {
+        free_slot(b, (uint32_t)(pos / TCP_BUF_CHUNK));
+        pos = (pos + TCP_BUF_CHUNK) % size;
+        remaining -= TCP_BUF_CHUNK;
+    }
+}
+
+/* ---- range set ---- */
+
+static uint32_t rel(uint32_t base, uint32_t seq)
+{
+    return seq - base;
+}
+
+bool tcp_ranges_add(struct tcp_ranges *set, uint32_t base, uint32_t start, uint32_t end)
+{
+    uint32_t s = rel(base, start), e = rel(base, end);
+    if (e <= s)
+        return true;
+    unsigned first = 0;
+    while (first < set->count && rel(base, set->r[first].end) < s)
+        first++;
+    unsigned last = first;   /* ranges [first, last) touch or overlap [s, e) */
+    while (last < set->count && rel(base, set->r[last].start) <= e)
+        last++;
+    uint32_t stamp = ++set->clock;
+    if (first == last) {
+        if (set->count == TCP_RANGES_MAX)
+            return false;
+        memmove(&set->r[first + 1], &set->r[first], (set->count - first) * sizeof(set->r[0]));
+        set->r[first] = (struct tcp_range){ .start = start, .end = end, .stamp = stamp };
+        set->count++;
+        return true;
+    }
+    struct tcp_range merged = set->r[first];
+    if (rel(base, merged.start) > s)
+        merged.start = start;
+    uint32_t last_end = set->r[last - 1].end;
+    merged.end = rel(base, last_end) > e ? last_end : end;
+    merged.stamp = stamp;
+    set->r[first] = merged;
+    unsigned removed = last - first - 1;
+    memmove(&set->r[first + 1], &set->r[last], (set->count - last) * sizeof(set->r[0]));
+    set->count -= removed;
+    return true;
+}
+
+bool tcp_ranges_would_add(const struct tcp_ranges *set, uint32_t base, uint32_t start, uint32_t end)
+{
+    if (set->count < TCP_RANGES_MAX)
+        return true;
+    uint32_t s = rel(base, start), e = rel(base, end);
+    for (unsigned i = 0; i < set->count; i++)
+        if (s <= rel(base, set->r[i].end) && rel(base, set->r[i].start) <= e)
+            return true;
+    return false;
+}
+
+uint32_t tcp_ranges_advance(struct tcp_ranges *set, uint32_t base, uint32_t upto)
+{
+    uint32_t u = rel(base, upto);
+    uint32_t reach = upto;
+    unsigned drop = 0;
+    while (drop < set->count && rel(base, set->r[drop].start) <= u) {
+        if (rel(base, set->r[drop].end) > rel(base, reach))
+            reach = set->r[drop].end;
+        drop++;
+    }
+    memmove(&set->r[0], &set->r[drop], (set->count - drop) * sizeof(set->r[0]));
+    set->count -= drop;
+    return reach;
+}
+
+size_t tcp_ranges_bytes(const struct tcp_ranges *set)
+{
+    size_t total = 0;
+    for (unsigned i = 0; i < set->count; i++)
+        total += set->r[i].end - set->r[i].start;
+    return total;
+}
+
+uint32_t tcp_ranges_highest(const struct tcp_ranges *set, uint32_t base)
+{
+    return set->count ? set->r[set->count - 1].end : base;
+}
+
+size_t tcp_ranges_cut(struct tcp_ranges *set, uint32_t base, uint32_t limit)
+{
+    uint32_t l = rel(base, limit);
+    size_t dropped = 0;
+    while (set->count) {
+        struct tcp_range *r = &set->r[set->count - 1];
+        if (rel(base, r->end) <= l)
+            break;
+        if (rel(base, r->start) >= l) {
+            dropped += r->end - r->start;
+            set->count--;
+        } else {
+            dropped += rel(base, r->end) - l;
+            r->end = limit;
+            break;
+        }
+    }
+    return dropped;
+}
+
+unsigned tcp_ranges_recent(const struct tcp_ranges *set, struct tcp_range *out, unsigned max)
+{
+    unsigned n = 0;
+    bool used[TCP_RANGES_MAX] = { false };
+    while (n < max && n < set->count) {
+        int best = -1;
+        for (unsigned i = 0; i < set->count; i++)
+            if (!used[i] && (best < 0 || set->r[i].stamp > set->r[best].stamp))
+                best = (int)i;
+        used[best] = true;
+        out[n++] = set->r[best];
+    }
+    return n;
+}

@@ -1,0 +1,39 @@
+/*
+ * net/tcp_isn: keyed initial sequence numbers (RFC 6528) and timestamp offsets (RFC 7323 7.1).
+ */
+#include "net/tcp/tcp_isn.h"
+
+#include "lib/byteorder.h"
+
+/* The 4-tuple as hashed: a fixed byte layout, so the hash does not depend on struct padding. */
+static uint64_t hash_endpoints(const struct siphash_key *key, const struct tcp_endpoints *ep)
+{
+    uint8_t buf[12];
+    store_u32(buf, ep->local_ip);
+    store_be16(buf + 4, ep->local_port);
+    store_u32(buf + 6, ep->remote_ip);
+    store_be16(buf + 10, ep->remote_port);
+    return siphash24(key, buf, sizeof(buf));
+}
+
+void tcp_isn_secret_init(struct tcp_isn_secret *secret)
+{
+    siphash_key_random(&secret->isn_key);
+    siphash_key_random(&secret->ts_key);
+}
+
+uint32_t tcp_isn(const struct tcp_isn_secret *secret, const struct tcp_endpoints *ep, uint64_t now_ns)
+{
+    uint32_t m = (uint32_t)(now_ns / TCP_ISN_TICK_NS);
+    return m + (uint32_t)hash_endpoints(&secret->isn_key, ep);
+}
+
+uint32_t tcp_ts_clock(uint64_t now_ns)
+{
+    return (uint32_t)(now_ns / TCP_TS_TICK_NS);
+}
+
+uint32_t tcp_ts_offset(const struct tcp_isn_secret *secret, const struct tcp_endpoints *ep)
+{
+    return (uint32_t)hash_endpoints(&secret->ts_key, ep);
+}

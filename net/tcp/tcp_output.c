@@ -1,0 +1,387 @@
+/*
+ * net/tcp_output: building and sending segments. Data segments are cut from the send buffer at
+ * most one effective MSS long (RFC 9293 3.7.1, RFC 6691: the peer's MSS clamped to the path MTU,
+ * minus the options every segment carries), within min(peer window, cwnd), with Nagle's algorithm
+ * (RFC 896, RFC 9293 3.7.4) unless TCP_SOCKOPT_NODELAY and sender-side silly window avoidance
+ * (RFC 9293 3.8.6.2.1). Every segment carries an ACK (once synchronized), timestamps when
+ * negotiated (RFC 7323 3.2) and SACK blocks when out-of-order data is held (RFC 2018 4). The
+ * checksum is left to the device when it offers NETDEV_CAP_TX_CSUM. IP's DF bit is always set:
+ * path MTU discovery (RFC 1191) lowers the MSS when a router says a segment was too big.
+ */
+#include "net/tcp/tcp_internal.h"
+
+#include "lib/byteorder.h"
+#include "lib/checksum.h"
+#include "lib/errno.h"
+#include "lib/minmax.h"
+#include "lib/string.h"
+#include "mm/pbuf.h"
+#include "net/stack.h"
+#include "platform/netdev.h"
+
+/* The window we advertise, after receiver silly window avoidance (RFC 9293 3.8.6.2.2): the right
+ * edge moves forward only by at least min(buffer / 2, MSS), and never moves back. */
+uint32_t tcp_rcv_window(struct tcp_conn *c)
+{
+    size_t cap = c->rcvbuf.chunks ? c->rcvbuf.capacity : 0;
+    size_t free_bytes = cap > c->rcv_ready ? cap - c->rcv_ready : 0;
+    if (c->rd_shut && !c->user_owned)
+        free_bytes = cap;
+    uint32_t max_window = c->ws_ok ? TCP_MAX_WINDOW : 0xffff;
+    if (free_bytes > max_window)
+        free_bytes = max_window;
+    uint32_t offered = tcp_window_left(c->rcv_adv, c->rcv_nxt);
+    uint32_t step = min((uint32_t)(cap / 2), (uint32_t)(c->adv_mss ? c->adv_mss : TCP_DEFAULT_MSS));
+    if (free_bytes >= (size_t)offered + step || free_bytes == cap)
+        return (uint32_t)max((size_t)offered, free_bytes);
+    return offered;
+}
+
+static uint16_t window_field(struct tcp_conn *c, bool syn)
+{
+    uint32_t wnd = tcp_rcv_window(c);
+    uint16_t field;
+    if (syn) {
+        /* RFC 7323 2.2: the window in a SYN is never scaled. */
+        field = wnd > 0xffff ? 0xffff : (uint16_t)wnd;
+        wnd = field;
+    } else {
+        field = tcp_window_field(wnd, c->rcv_wscale);
+        /* tcp_window_field rounds up; never offer beyond the buffer. */
+        if (((uint32_t)field << c->rcv_wscale) > wnd && field > 0 &&
+            ((uint32_t)field << c->rcv_wscale) > c->rcvbuf.capacity - c->rcv_ready)
+            field--;
+        wnd = (uint32_t)field << c->rcv_wscale;
+    }
+    uint32_t edge = c->rcv_nxt + wnd;
+    if (seq_gt(edge, c->rcv_adv) || c->state == TCPS_SYN_SENT || c->state == TCPS_SYN_RECEIVED)
+        c->rcv_adv = edge;
+    c->stats.rcv_wnd = wnd;
+    return field;
+}
+
+static void fill_options(struct tcp_conn *c, bool syn, struct tcp_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    const struct tcp_config *cfg = &c->ts->cfg;
+    bool synack = c->state == TCPS_SYN_RECEIVED;
+    if (syn) {
+        o->present |= TCP_OPTF_MSS;
+        o->mss = c->adv_mss;
+        if (synack ? c->ws_ok : cfg->window_scaling) {
+            o->present |= TCP_OPTF_WSCALE;
+            o->wscale = c->rcv_wscale;
+        }
+        if (synack ? c->sack_ok : cfg->sack)
+            o->present |= TCP_OPTF_SACK_PERMITTED;
+        if (synack ? c->ts_ok : cfg->timestamps) {
+            o->present |= TCP_OPTF_TIMESTAMPS;
+            o->ts_val = tcp_tsval(c);
+            o->ts_ecr = synack ? c->ts_recent : 0;
+        }
+        return;
+    }
+    if (c->ts_ok) {
+        o->present |= TCP_OPTF_TIMESTAMPS;
+        o->ts_val = tcp_tsval(c);
+        o->ts_ecr = c->ts_recent;
+    }
+    if (c->sack_ok && c->ooo.count) {
+        o->sack_count = (uint8_t)tcp_sack_rx_blocks(&c->sack_rx, o->sack,
+                                                    tcp_sack_blocks_room(c->ts_ok));
+        if (o->sack_count)
+            o->present |= TCP_OPTF_SACK;
+    }
+}
+
+int tcp_send_raw(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t seq, uint32_t ack,
+                 uint8_t flags, uint16_t window, const struct tcp_options *opts,
+                 struct tcp_conn *c, uint32_t data_off, uint32_t data_len)
+{
+    struct netstack *s = ts->stack;
+    struct tcp_options none;
+    if (!opts) {
+        memset(&none, 0, sizeof(none));
+        opts = &none;
+    }
+    struct tcp_header h = {
+        .src_port = ep->local_port, .dst_port = ep->remote_port, .seq = seq, .ack = ack,
+        .flags = flags, .window = window,
+    };
+    uint8_t hdr[TCP_HEADER_MAX];
+    size_t hlen = tcp_build_header(hdr, &h, opts);
+    struct pbuf *p = pbuf_alloc(s->pool, hlen + data_len);
+    if (!p) {
+        s->tcp_stats.tx_no_buffers++;
+        return -ENOBUFS;
+    }
+    pbuf_copy_in(p, 0, hdr, hlen);
+    uint8_t bounce[512];
+    for (uint32_t done = 0; done < data_len;) {
+        uint32_t n = min((uint32_t)sizeof(bounce), data_len - done);
+        tcp_buf_read(&c->sndbuf, data_off + done, bounce, n);
+        pbuf_copy_in(p, hlen + done, bounce, n);
+        done += n;
+    }
+    struct csum sum;
+    csum_init(&sum);
+    uint16_t total = (uint16_t)(hlen + data_len);
+    ipv4_csum_add_pseudo(&sum, ep->local_ip, ep->remote_ip, IPV4_PROTO_TCP, total);
+    if ((s->netif.dev->caps & NETDEV_CAP_TX_CSUM) &&
+        IPV4_HEADER_MIN + total <= ipv4_path_mtu(s, ep->remote_ip)) {
+        /* The device completes it from the pseudo-header sum (platform/netdev.h). */
+        uint8_t field[2];
+        store_be16(field, csum_sum16(&sum));
+        pbuf_copy_in(p, 16, field, 2);
+        p->flags |= PBUF_F_CSUM_PARTIAL;
+        p->csum_start = IPV4_HEADER_MIN;
+        p->csum_offset = 16;
+    } else {
+        ipv4_csum_add_pbuf(&sum, p, 0, total);
+        uint8_t field[2];
+        store_be16(field, csum_finish(&sum));
+        pbuf_copy_in(p, 16, field, 2);
+    }
+    struct ipv4_tx tx = { .src = ep->local_ip, .dst = ep->remote_ip, .protocol = IPV4_PROTO_TCP,
+                          .dont_fragment = true };
+    int err = ipv4_output(s, p, &tx);
+    if (err == -EMSGSIZE) {
+        s->tcp_stats.tx_errors++;
+        if (c)
+            tcp_pmtu_changed(c);
+        return err;
+    }
+    if (err) {
+        /* Refused below us (link down, no route, device queue full): treated like a loss on the
+         * wire, so the retransmission timer runs and the retry limits or the user timeout decide
+         * when to give up, instead of the data waiting with no timer at all. */
+        s->tcp_stats.tx_errors++;
+    } else {
+        s->tcp_stats.tx_segments++;
+        if (data_len)
+            s->tcp_stats.tx_data_segments++;
+        if (flags & TCP_FLAG_RST)
+            s->tcp_stats.tx_rst++;
+    }
+    if (c) {
+        c->stats.segs_out++;
+        if (flags & TCP_FLAG_ACK) {
+            c->last_ack_sent = ack;
+            c->ack_pending = false;
+            c->unacked_segs = 0;
+            timer_cancel(&c->delack_timer);
+        }
+    }
+    return 0;
+}
+
+/* One segment of c: seq, flags, and data_len bytes from the send buffer at seq. */
+static int send_segment(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t data_len)
+{
+    bool syn = flags & TCP_FLAG_SYN;
+    struct tcp_options o;
+    fill_options(c, syn, &o);
+    /* RFC 6691: options come out of the MSS. c->mss already leaves room for timestamps; SACK
+     * blocks beyond that room are dropped (the oldest first) rather than exceed the path. */
+    uint32_t limit = c->mss + (c->ts_ok ? 12u : 0u);
+    while (!syn && o.sack_count && tcp_options_len(&o, false) + data_len > limit)
+        o.sack_count--;
+    if (!o.sack_count)
+        o.present &= (uint8_t)~TCP_OPTF_SACK;
+    if (c->state != TCPS_SYN_SENT)
+        flags |= TCP_FLAG_ACK;
+    uint16_t wnd = window_field(c, syn);
+    uint32_t off = seq - c->snd_buf_seq;
+    return tcp_send_raw(c->ts, &c->ep, seq, (flags & TCP_FLAG_ACK) ? c->rcv_nxt : 0, flags, wnd,
+                        &o, c, off, data_len);
+}
+
+void tcp_send_ack(struct tcp_conn *c)
+{
+    if (!c->ts || c->state == TCPS_CLOSED || c->state == TCPS_SYN_SENT)
+        return;
+    send_segment(c, c->snd_nxt, 0, 0);
+}
+
+void tcp_send_syn(struct tcp_conn *c)
+{
+    bool retransmission = c->snd_nxt != c->iss;
+    if (retransmission)
+        c->syn_retransmitted = true;
+    if (send_segment(c, c->iss, TCP_FLAG_SYN, 0) == 0 && retransmission) {
+        c->stats.retransmits++;
+        c->ts->stack->tcp_stats.tx_retransmits++;
+    }
+    c->snd_nxt = c->iss + 1;
+    tcp_rtt_on_send(&c->rtt, c->iss + 1, retransmission, tcp_now());
+    if (!timer_armed(&c->rtx_timer))
+        tcp_rtx_arm(c);
+}
+
+void tcp_send_probe(struct tcp_conn *c)
+{
+    struct tcp_options o;
+    fill_options(c, false, &o);
+    tcp_send_raw(c->ts, &c->ep, c->snd_una - 1, c->rcv_nxt, TCP_FLAG_ACK, window_field(c, false),
+                 &o, c, 0, 0);
+}
+
+void tcp_send_rst_conn(struct tcp_conn *c)
+{
+    if (!c->ts)
+        return;
+    /* RFC 9293 3.10.5 (abort): <SEQ=SND.NXT><CTL=RST>. */
+    tcp_send_raw(c->ts, &c->ep, c->snd_nxt, 0, TCP_FLAG_RST, 0, NULL, NULL, 0, 0);
+}
+
+void tcp_send_rst_reply(struct tcp_stack *ts, const struct tcp_segment *seg)
+{
+    struct tcp_endpoints ep = { .local_ip = seg->dst, .remote_ip = seg->src,
+                                .local_port = seg->h.dst_port, .remote_port = seg->h.src_port };
+    /* RFC 9293 3.10.7.1: if the segment had an ACK, <SEQ=SEG.ACK><CTL=RST>, otherwise
+     * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. */
+    if (seg->h.flags & TCP_FLAG_ACK)
+        tcp_send_raw(ts, &ep, seg->h.ack, 0, TCP_FLAG_RST, 0, NULL, NULL, 0, 0);
+    else
+        tcp_send_raw(ts, &ep, 0, seg->h.seq + seg->seg_len, TCP_FLAG_RST | TCP_FLAG_ACK, 0, NULL,
+                     NULL, 0, 0);
+}
+
+static bool can_send_data(const struct tcp_conn *c)
+{
+    switch (c->state) {
+    case TCPS_ESTABLISHED:
+    case TCPS_CLOSE_WAIT:
+    case TCPS_FIN_WAIT_1:
+    case TCPS_CLOSING:
+    case TCPS_LAST_ACK:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static uint32_t data_end(const struct tcp_conn *c)
+{
+    return c->snd_buf_seq + (uint32_t)c->snd_queued;
+}
+
+/* Sends up to `room` sequence numbers from seq: data from the buffer, then the FIN if it is queued
+ * and comes next. Returns the sequence space sent (0 when nothing could go). */
+static uint32_t transmit(struct tcp_conn *c, uint32_t seq, uint32_t room)
+{
+    uint32_t end_of_data = data_end(c);
+    uint32_t len = seq_lt(seq, end_of_data) ? min(end_of_data - seq, min(room, c->mss)) : 0;
+    bool fin = c->fin_queued && seq + len == end_of_data && len < room;
+    if (len == 0 && !fin)
+        return 0;
+    bool retransmission = seq_lt(seq, c->snd_nxt);
+    uint8_t flags = fin ? TCP_FLAG_FIN : 0;
+    if (len && seq + len == end_of_data)
+        flags |= TCP_FLAG_PSH;
+    if (send_segment(c, seq, flags, len))
+        return 0;
+    uint32_t end = seq + len + (fin ? 1 : 0);
+    if (retransmission) {
+        c->stats.retransmits++;
+        c->stats.bytes_retransmitted += len;
+        c->ts->stack->tcp_stats.tx_retransmits++;
+    } else {
+        c->stats.bytes_sent += len;
+    }
+    if (fin)
+        c->fin_sent = true;
+    if (seq_gt(end, c->snd_nxt))
+        c->snd_nxt = end;
+    tcp_rtt_on_send(&c->rtt, end, retransmission, tcp_now());
+    if (c->cc.rack)
+        tcp_rack_on_send(&c->rack, seq, end, retransmission, tcp_now());
+    if (!timer_armed(&c->rtx_timer) || c->persist) {
+        c->persist = false;
+        tcp_rtx_arm(c);
+    } else if (!retransmission) {
+        tcp_tlp_rearm(c);        /* RFC 8985 7.2: the probe timeout restarts with new data */
+    }
+    return end - seq;
+}
+
+/* Sequence space queued beyond SND.NXT (a FIN not yet sent counts as one). */
+static uint32_t unsent(const struct tcp_conn *c)
+{
+    uint32_t end_of_data = data_end(c);
+    uint32_t n = seq_lt(c->snd_nxt, end_of_data) ? end_of_data - c->snd_nxt : 0;
+    return n + (c->fin_queued && !c->fin_sent ? 1 : 0);
+}
+
+/* RFC 9293 3.7.4 Nagle and 3.8.6.2.1 sender SWS avoidance: may new data of len bytes (less than
+ * an MSS) go now? */
+static bool small_segment_ok(const struct tcp_conn *c, uint32_t len)
+{
+    uint32_t avail = unsent(c);
+    bool idle = c->snd_nxt == c->snd_una;
+    if (len >= avail && (c->nodelay || idle || c->fin_queued))
+        return true;    /* all we have; after a shutdown nothing more will come to join it */
+    if (c->max_snd_wnd && len >= c->max_snd_wnd / 2 && (c->nodelay || idle))
+        return true;
+    return false;
+}
+
+void tcp_force_send(struct tcp_conn *c, uint32_t len)
+{
+    if (!can_send_data(c) || unsent(c) == 0)
+        return;
+    uint32_t sent = transmit(c, c->snd_nxt, len);
+    if (sent)
+        tcp_cc_on_send_new(&c->cc, c->snd_nxt, tcp_now());
+}
+
+bool tcp_send_tail_probe(struct tcp_conn *c)
+{
+    uint32_t room = tcp_window_left(c->snd_una + c->snd_wnd, c->snd_nxt);
+    uint32_t before = c->snd_nxt;
+    if (unsent(c) && room) {
+        uint32_t sent = transmit(c, c->snd_nxt, min(room, c->mss));
+        if (sent) {
+            tcp_cc_on_send_new(&c->cc, c->snd_nxt, tcp_now());
+            return false;
+        }
+    }
+    uint32_t flight = before - c->snd_una;
+    uint32_t len = min(flight, c->mss);
+    if (len)
+        transmit(c, before - len, len);
+    return true;
+}
+
+void tcp_output(struct tcp_conn *c)
+{
+    if (!c->ts)
+        return;
+    if (c->state == TCPS_SYN_SENT || c->state == TCPS_SYN_RECEIVED)
+        return;
+    tcp_pmtu_recheck(c);
+    while (can_send_data(c)) {
+        struct tcp_cc_tx_ctx ctx = {
+            .now_ns = tcp_now(),
+            .snd_una = c->snd_una,
+            .snd_nxt = c->snd_nxt,
+            .unsent = unsent(c),
+            .rwnd_room = tcp_window_left(c->snd_una + c->snd_wnd, c->snd_nxt),
+            .rto_ns = tcp_rtt_rto(&c->rtt),
+        };
+        struct tcp_cc_tx tx;
+        if (!tcp_cc_next_tx(&c->cc, &ctx, &tx))
+            break;
+        if (!tx.retransmission && tx.len < c->mss && !small_segment_ok(c, tx.len))
+            break;
+        uint32_t n = transmit(c, tx.seq, tx.len);
+        if (n == 0)
+            break;
+        tcp_cc_on_tx(&c->cc, &tx, n, tcp_now());
+    }
+    /* RFC 9293 3.8.6.1: data waiting, no room in the peer's window and nothing in flight that
+     * would bring a window update: probe it (persist timer). */
+    if (can_send_data(c) && unsent(c) && c->snd_una == c->snd_nxt && !timer_armed(&c->rtx_timer))
+        tcp_persist_arm(c);
+    /* A pending ACK rode on any segment sent above; otherwise the delayed-ACK timer sends it. */
+}

@@ -1,0 +1,58 @@
+/*
+ * net/tcp_ports: RFC 6056 Algorithm 3 (double-hash) ephemeral port selection.
+ */
+#include "net/tcp/tcp_ports.h"
+
+#include "lib/byteorder.h"
+#include "lib/errno.h"
+#include "lib/random.h"
+
+_Static_assert((TCP_PORTS_TABLE_SIZE & (TCP_PORTS_TABLE_SIZE - 1)) == 0, "table size power of two");
+
+void tcp_ports_init(struct tcp_ports *ports)
+{
+    siphash_key_random(&ports->offset_key);
+    siphash_key_random(&ports->index_key);
+    random_bytes(ports->table, sizeof(ports->table));
+    ports->first = TCP_EPHEMERAL_FIRST;
+    ports->last = TCP_EPHEMERAL_LAST;
+}
+
+int tcp_ports_set_range(struct tcp_ports *ports, uint16_t first, uint16_t last)
+{
+    if (first == 0 || first > last)
+        return -EINVAL;
+    ports->first = first;
+    ports->last = last;
+    return 0;
+}
+
+static uint64_t hash_destination(const struct siphash_key *key, uint32_t local_ip, uint32_t remote_ip,
+                                 uint16_t remote_port)
+{
+    uint8_t buf[10];
+    store_u32(buf, local_ip);
+    store_u32(buf + 4, remote_ip);
+    store_be16(buf + 8, remote_port);
+    return siphash24(key, buf, sizeof(buf));
+}
+
+int tcp_ports_pick(struct tcp_ports *ports, uint32_t local_ip, uint32_t remote_ip,
+                   uint16_t remote_port, tcp_port_in_use_fn in_use, void *arg)
+{
+    uint32_t count = (uint32_t)ports->last - ports->first + 1;
+    uint32_t offset = (uint32_t)hash_destination(&ports->offset_key, local_ip, remote_ip, remote_port);
+    uint32_t index = (uint32_t)hash_destination(&ports->index_key, local_ip, remote_ip, remote_port) &
+                     (TCP_PORTS_TABLE_SIZE - 1);
+    /* The walk counts in 32 bits from the table's value: a 16-bit counter wrapping mid-walk would
+     * jump, and unless the range size divides 65536 it could revisit ports and miss others. */
+    offset %= count;
+    uint32_t base = ports->table[index];
+    for (uint32_t tries = 0; tries < count; tries++) {
+        uint16_t port = (uint16_t)(ports->first + (offset + base + tries) % count);
+        ports->table[index] = (uint16_t)(base + tries + 1);
+        if (!in_use || !in_use(arg, port))
+            return port;
+    }
+    return -EADDRNOTAVAIL;
+}

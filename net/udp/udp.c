@@ -1,0 +1,154 @@
+/*
+ * net/udp: the UDP protocol for one stack: input validation and demultiplexing, port unreachable,
+ * output with checksum (RFC 768, RFC 1122 4.1). Sockets are in udp_socket.c.
+ */
+#include "net/udp/udp.h"
+
+#include "lib/byteorder.h"
+#include "lib/checksum.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "net/ip/icmp.h"
+#include "net/ip/ipv4.h"
+#include "net/stack.h"
+#include "net/udp/udp_internal.h"
+#include "platform/netdev.h"
+
+uint16_t udp_checksum(const struct pbuf *p, uint32_t src, uint32_t dst)
+{
+    struct csum c;
+    csum_init(&c);
+    ipv4_csum_add_pseudo(&c, src, dst, IPV4_PROTO_UDP, (uint16_t)p->tot_len);
+    ipv4_csum_add_pbuf(&c, p, 0, p->tot_len);
+    return csum_finish(&c);
+}
+
+void udp_input(struct netstack *s, struct pbuf *p, const struct ipv4_rx_info *rx)
+{
+    struct udp_stats *st = &s->udp_stats;
+    const uint8_t *h = p->tot_len >= UDP_HEADER_LEN ? pbuf_linearize(p, UDP_HEADER_LEN) : NULL;
+    if (!h) {
+        st->rx_truncated++;
+        goto drop;
+    }
+    uint16_t src_port = load_be16(h), dst_port = load_be16(h + 2);
+    uint16_t length = load_be16(h + 4), checksum = load_be16(h + 6);
+    if (length < UDP_HEADER_LEN) {
+        st->rx_bad_length++;
+        goto drop;
+    }
+    if (length > p->tot_len) {
+        st->rx_truncated++;
+        goto drop;
+    }
+    /* RFC 768: the length field is authoritative; bytes beyond it in the IP payload are not ours. */
+    pbuf_trim(p, length);
+    if (checksum == 0) {
+        /* RFC 768: zero means the sender computed none, which IPv4 allows. */
+        st->rx_no_checksum++;
+    } else if (!(p->flags & PBUF_F_CSUM_VERIFIED) && udp_checksum(p, rx->src, rx->dst) != 0) {
+        /* RFC 1122 4.1.3.4: a datagram with a bad checksum is discarded silently. */
+        st->rx_bad_checksum++;
+        goto drop;
+    }
+    if (src_port == 0)
+        st->rx_bad_source_port++;
+
+    struct udp_socket *sock = udp_find_socket(s, dst_port);
+    if (!sock) {
+        st->rx_no_port++;
+        /* RFC 1122 4.1.3.1: port unreachable; icmp_send_error refuses it for broadcast and
+         * multicast destinations and rate-limits the rest. */
+        if (pbuf_push(p, rx->header_len))
+            icmp_send_error(s, p, rx, ICMP_DEST_UNREACHABLE, ICMP_UNREACH_PORT, 0);
+        goto drop;
+    }
+    struct udp_datagram_info info = {
+        .src_addr = rx->src,
+        .src_port = src_port,
+        .dst_addr = rx->dst,
+        .dst_port = dst_port,
+    };
+    pbuf_pull(p, UDP_HEADER_LEN);
+    udp_socket_deliver(sock, p, &info);
+    return;
+drop:
+    pbuf_free(p);
+}
+
+void udp_init(struct netstack *s)
+{
+    list_init(&s->udp.sockets);
+    s->udp.socket_count = 0;
+    ipv4_register_protocol(s, IPV4_PROTO_UDP, udp_input, NULL);
+}
+
+int udp_send_from(struct netstack *s, uint16_t src_port, uint32_t dst, uint16_t dst_port,
+                  const void *buf, size_t len)
+{
+    struct udp_stats *st = &s->udp_stats;
+    if (len > UDP_MAX_PAYLOAD) {
+        st->tx_errors++;
+        return -EMSGSIZE;
+    }
+    if (dst_port == 0 || dst == 0) {
+        st->tx_errors++;
+        return -EINVAL;
+    }
+    uint32_t next_hop;
+    int err = ipv4_route(s, dst, &next_hop);
+    if (err) {
+        st->tx_errors++;
+        return err;
+    }
+    struct pbuf *p = pbuf_alloc(s->pool, UDP_HEADER_LEN + len);
+    if (!p) {
+        st->tx_no_buffers++;
+        return -ENOBUFS;
+    }
+    uint32_t src = netstack_ipv4_addr(s);
+    uint8_t header[UDP_HEADER_LEN];
+    store_be16(header, src_port);
+    store_be16(header + 2, dst_port);
+    store_be16(header + 4, (uint16_t)(UDP_HEADER_LEN + len));
+    store_be16(header + 6, 0);
+    struct csum c;
+    csum_init(&c);
+    ipv4_csum_add_pseudo(&c, src, dst, IPV4_PROTO_UDP, (uint16_t)(UDP_HEADER_LEN + len));
+    bool offload = (s->netif.dev->caps & NETDEV_CAP_TX_CSUM) &&
+                   IPV4_HEADER_MIN + UDP_HEADER_LEN + len <= ipv4_path_mtu(s, dst);
+    if (offload) {
+        /* The device finishes it: the field holds the pseudo-header sum, as netdev.h asks. */
+        store_be16(header + 6, csum_sum16(&c));
+        p->flags |= PBUF_F_CSUM_PARTIAL;
+        p->csum_start = IPV4_HEADER_MIN;
+        p->csum_offset = 6;
+    } else {
+        csum_add(&c, header, UDP_HEADER_LEN);
+        csum_add(&c, buf, len);
+        uint16_t sum = csum_finish(&c);
+        /* RFC 768: a computed zero is sent as all ones (zero means "no checksum"). */
+        store_be16(header + 6, sum ? sum : 0xffff);
+    }
+    pbuf_copy_in(p, 0, header, UDP_HEADER_LEN);
+    if (len)
+        pbuf_copy_in(p, UDP_HEADER_LEN, buf, len);
+    struct ipv4_tx tx = { .src = src, .dst = dst, .protocol = IPV4_PROTO_UDP };
+    err = ipv4_output(s, p, &tx);
+    if (err) {
+        st->tx_errors++;
+        return err;
+    }
+    st->tx_datagrams++;
+    return (int)len;
+}
+
+#define STAT_NAME(field) #field,
+
+void udp_print_stats(const struct netstack *s)
+{
+    static const char *const names[] = { UDP_COUNTERS(STAT_NAME) };
+    _Static_assert(sizeof(names) / sizeof(names[0]) * 8 == sizeof(struct udp_stats), "udp counters");
+    netstack_print_counters("udp", names, (const uint64_t *)&s->udp_stats,
+                            sizeof(names) / sizeof(names[0]));
+}
