@@ -32,7 +32,7 @@ logs) are in \`build/bench/results/\`.
 
 **Image size.** The stripped PVH image \`build/xen/<app>\` in bytes, and its sections from
 \`size -A\` (\`.ksyms\` is the in-image symbol table for crash reports; \`.bss\` takes no room in
-the file). DESIGN.md's targets: hello at most 64 KB, httpd at most 150 KB.
+the file). docs/DESIGN.md's targets: hello at most 64 KB, httpd at most 150 KB.
 
 **Instructions per operation** (\`bench/ops/\`). Two stacks, A 10.1.0.1 and B 10.1.0.2, joined by
 an in-memory wire that copies each frame into the receiver's buffers and delivers it in order. The

@@ -1,5 +1,5 @@
 /*
- * kernel/options: the one command-line syntax of every platform (DESIGN.md, "Configuration"):
+ * kernel/options: the one command-line syntax of every platform (docs/DESIGN.md, "Configuration"):
  *   ip=dhcp | ip=A.B.C.D/N   gw=A.B.C.D   dns=A.B.C.D   mtu=N   log=LEVEL
  *   blk_timeout=SECONDS      (Xen block requests; default OPTIONS_BLK_TIMEOUT_DEFAULT)
  *   tap=NAME   disk=PATH      (hosted only)

@@ -22,7 +22,7 @@ COMMON_CFLAGS := -std=gnu11 -g -O2 $(WARN) -iquote . -MMD -MP \
                  -ffile-prefix-map=$(CURDIR)=. -fno-common -ffunction-sections -fdata-sections
 
 # The kernel image: freestanding, no host headers but gcc's own and Xen's public interface.
-# Built for size (the image budget, DESIGN.md): -Oz (gcc 12; measured no slower than -Os on a
+# Built for size (the image budget, docs/DESIGN.md): -Oz (gcc 12; measured no slower than -Os on a
 # bulk TCP transfer), with mk/kernel.mk giving the few per-byte loops -O2; no partial inlining
 # and no jump tables (each smaller here). Link-time optimization: objects hold GIMPLE and
 # mk/kernel.mk links with the same code generation flags; -frandom-seed per object keeps them

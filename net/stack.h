@@ -1,5 +1,5 @@
 /*
- * net/stack: one instance of the network stack (DESIGN.md, "Network stack"). Everything lives in
+ * net/stack: one instance of the network stack (docs/DESIGN.md, "Network stack"). Everything lives in
  * struct netstack, nothing in globals, so unit tests can wire two stacks back to back in one
  * process (net/dev/pair.h) on the simulated clock.
  *

@@ -1,5 +1,5 @@
 /*
- * platform/blkdev.h: the block device seam (DESIGN.md, "The platform seam"). A blkdev is an array
+ * platform/blkdev.h: the block device seam (docs/DESIGN.md, "The platform seam"). A blkdev is an array
  * of `capacity` sectors of `sector_size` bytes, read and written by asynchronous requests that
  * complete through a callback. Fiber-blocking helpers built on it are in blk/blk.h.
  *

@@ -1,5 +1,5 @@
 /*
- * platform/netdev.h: the network device seam (DESIGN.md, "The platform seam"). A netdev moves whole
+ * platform/netdev.h: the network device seam (docs/DESIGN.md, "The platform seam"). A netdev moves whole
  * Ethernet frames (destination MAC first, no preamble, no FCS) as packet buffers (mm/pbuf.h).
  *
  * Backends: netfront (xen/), TAP (platform/hosted/tap.c), the in-memory pair (net/dev/pair.h).

@@ -1,5 +1,5 @@
 /*
- * sched/: cooperative fibers, timers, wait queues and the event loop (DESIGN.md, "Execution model").
+ * sched/: cooperative fibers, timers, wait queues and the event loop (docs/DESIGN.md, "Execution model").
  * One CPU, no preemption, no locks: a fiber runs until it blocks, yields or returns.
  * Time comes from platform_monotonic_ns(); idle blocks in platform_wait_until(), so unit tests that
  * link the simulated platform run every timer on a simulated clock.

@@ -87,7 +87,7 @@ else
     fail "hello relinks to the same bytes" "the images differ" /dev/null
 fi
 
-# The image budgets (DESIGN.md), stripped: hello <= 64 KB. httpd's design budget is 150 KB; it
+# The image budgets (docs/DESIGN.md), stripped: hello <= 64 KB. httpd's design budget is 150 KB; it
 # is at about 183 KiB (187,592 bytes: the overload policy, TIME_WAIT records, the fail-closed
 # netfront and blkfront with their reconnection rules, the idle-block log and the watchdog came
 # in at about 21 KB), so the check holds it there, rounded up to the next 8 KB, to catch growth
