@@ -8,13 +8,7 @@ PLATFORM  ?= hosted
 V         ?= 0
 Q         := $(if $(filter 1,$(V)),,@)
 
-ALL_APPS  := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard app/*/main.c)))))
-APPS      := $(if $(APP),$(APP),$(ALL_APPS))
-ifneq ($(APP),)
-ifeq ($(filter $(APP),$(ALL_APPS)),)
-$(error APP=$(APP) is not an application; choose one of: $(ALL_APPS))
-endif
-endif
+# The applications (ALL_APPS, APPS, APP=, APP_DIR=) are mk/app.mk's.
 
 # Warnings and language for everything we compile.
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter

@@ -5,14 +5,22 @@ HOSTED_LDFLAGS += -rdynamic
 $(eval $(call flavour_rules,hosted,HOSTED_CFLAGS,HOSTED_ASFLAGS))
 $(foreach m,$(PORTABLE_MODULES) $(HOSTED_MODULES),$(eval $(call archive_rule,hosted,$(m))))
 
-HOSTED_ARCH_OBJS := $(call module_objs,hosted,platform/hosted)
 HOSTED_ARCHIVES  := $(call module_archives,hosted,$(PORTABLE_MODULES) $(HOSTED_MODULES))
 
+# An application links the platform's entry (main.o) and the rest of the platform as an archive,
+# so the TAP and disk back-ends (and the net/dev and blk code they need) come in only when the
+# application opens a device: hello links no network code.
+HOSTED_PLATFORM_MAIN    := build/hosted/obj/platform/hosted/main.o
+HOSTED_PLATFORM_ARCHIVE := $(call module_archives,hosted,platform/hosted)
+$(eval $(call archive_rule,hosted,platform/hosted))
+
+# $(1) application (mk/app.mk): its objects, the platform, and the archives of its modules only.
 define hosted_app_rule
-build/hosted/$(1): $(call module_objs,hosted,app/$(1)) $(HOSTED_ARCH_OBJS) $(HOSTED_ARCHIVES)
+build/hosted/$(1): $(call app_objs,hosted,$(1)) $(HOSTED_PLATFORM_MAIN) $(HOSTED_PLATFORM_ARCHIVE) \
+		$(call module_archives,hosted,$(call app_modules,$(1)) $(HOSTED_MODULES))
 	$$(Q)mkdir -p $$(@D)
 	$$(if $$(Q),@echo "  LD [hosted] $$@")
 	$$(Q)$$(CC) $$(HOSTED_LDFLAGS) -Wl,--gc-sections -o $$@ $$(filter %.o,$$^) \
 		-Wl,--start-group $$(filter %.a,$$^) -Wl,--end-group
 endef
-$(foreach a,$(ALL_APPS),$(eval $(call hosted_app_rule,$(a))))
+$(foreach a,$(DEFINED_APPS),$(eval $(call hosted_app_rule,$(a))))

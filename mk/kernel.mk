@@ -33,18 +33,19 @@ build/xen/link/ksyms-empty.S: $(GEN_KSYMS)
 build/xen/link/%.o: build/xen/link/%.S
 	$(Q)$(CC) $(KERNEL_ASFLAGS) -c $< -o $@
 
-# $(1) image name, $(2) the image's own objects (its app_main)
+# $(1) image name, $(2) the image's own objects (its app_main), $(3) the archives it links
+# (every module's when empty; an application's are its app.mk's choice, mk/app.mk)
 define kernel_image_rule
-build/xen/$(1): $(2) $$(KERNEL_ARCH_OBJS) $$(KERNEL_ARCHIVES) $$(KERNEL_LDS) \
+build/xen/$(1): $(2) $$(KERNEL_ARCH_OBJS) $(or $(3),$$(KERNEL_ARCHIVES)) $$(KERNEL_LDS) \
 		build/xen/link/ksyms-empty.o $$(GEN_KSYMS) mk/kernel.mk
 	$$(Q)mkdir -p build/xen/link
 	$$(if $$(Q),@echo "  LD [xen] $$@")
 	$$(Q)$$(CC) $$(KERNEL_LDFLAGS) -o build/xen/link/$(1).pass1 $(2) $$(KERNEL_ARCH_OBJS) \
-		build/xen/link/ksyms-empty.o -Wl,--start-group $$(KERNEL_ARCHIVES) -Wl,--end-group $$(KERNEL_LIBGCC)
+		build/xen/link/ksyms-empty.o -Wl,--start-group $(or $(3),$$(KERNEL_ARCHIVES)) -Wl,--end-group $$(KERNEL_LIBGCC)
 	$$(Q)NM=$$(NM) $$(GEN_KSYMS) build/xen/link/$(1).pass1 > build/xen/link/$(1).ksyms.S
 	$$(Q)$$(CC) $$(KERNEL_ASFLAGS) -c build/xen/link/$(1).ksyms.S -o build/xen/link/$(1).ksyms.o
 	$$(Q)$$(CC) $$(KERNEL_LDFLAGS) -o build/xen/link/$(1).full $(2) $$(KERNEL_ARCH_OBJS) \
-		build/xen/link/$(1).ksyms.o -Wl,--start-group $$(KERNEL_ARCHIVES) -Wl,--end-group $$(KERNEL_LIBGCC)
+		build/xen/link/$(1).ksyms.o -Wl,--start-group $(or $(3),$$(KERNEL_ARCHIVES)) -Wl,--end-group $$(KERNEL_LIBGCC)
 	$$(Q)NM=$$(NM) $$(GEN_KSYMS) --text-symbols build/xen/link/$(1).pass1 > build/xen/link/$(1).text1
 	$$(Q)NM=$$(NM) $$(GEN_KSYMS) --text-symbols build/xen/link/$(1).full > build/xen/link/$(1).text2
 	$$(Q)cmp -s build/xen/link/$(1).text1 build/xen/link/$(1).text2 || \
@@ -53,5 +54,6 @@ build/xen/$(1): $(2) $$(KERNEL_ARCH_OBJS) $$(KERNEL_ARCHIVES) $$(KERNEL_LDS) \
 	$$(Q)$$(OBJCOPY) --strip-all build/xen/link/$(1).full $$@
 endef
 
-$(foreach a,$(ALL_APPS),$(eval $(call kernel_image_rule,$(a),$(call module_objs,xen,app/$(a)))))
+$(foreach a,$(DEFINED_APPS),$(eval $(call kernel_image_rule,$(a),$(call app_objs,xen,$(a)),\
+    $(call module_archives,xen,$(call app_modules,$(a)) $(KERNEL_MODULES)))))
 $(eval $(call kernel_image_rule,boottest,$(call module_objs,xen,test/boot)))

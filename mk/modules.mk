@@ -6,6 +6,15 @@ PORTABLE_MODULES := lib kernel mm sched blk net net/wire net/link net/ip net/udp
 KERNEL_MODULES   := lib/libc xen
 HOSTED_MODULES   :=
 
+# What an application links (mk/app.mk): the base modules always, plus the libraries its app.mk
+# names in APP_LIBS, each a set of modules. The platform's own (KERNEL_MODULES, HOSTED_MODULES
+# and the platform objects) come with every image.
+BASE_MODULES     := lib kernel mm sched
+LIB_MODULES_net  := net net/wire net/link net/ip net/udp net/tcp net/dhcp net/dev
+LIB_MODULES_http := http
+LIB_MODULES_blk  := blk
+APP_LIB_NAMES    := net http blk
+
 module_srcs = $(sort $(wildcard $(1)/*.c $(1)/*.S))
 module_lib  = $(subst /,_,$(1))
 

@@ -29,15 +29,15 @@ $(foreach m,$(PORTABLE_MODULES) $(HOSTED_MODULES),$(eval $(call archive_rule,hos
 $(eval $(call hosted_test_rule,hosted-asan,HOSTED_ASAN_LDFLAGS))
 
 define hosted_asan_app_rule
-build/hosted-asan/$(1): $(call module_objs,hosted-asan,app/$(1)) \
+build/hosted-asan/$(1): $(call app_objs,hosted-asan,$(1)) \
 		$(call module_objs,hosted-asan,platform/hosted) \
-		$(call module_archives,hosted-asan,$(PORTABLE_MODULES) $(HOSTED_MODULES))
+		$(call module_archives,hosted-asan,$(call app_modules,$(1)) $(HOSTED_MODULES))
 	$$(Q)mkdir -p $$(@D)
 	$$(if $$(Q),@echo "  LD [hosted-asan] $$@")
 	$$(Q)$$(CC) $$(HOSTED_ASAN_LDFLAGS) -Wl,--gc-sections -o $$@ $$(filter %.o,$$^) \
 		-Wl,--start-group $$(filter %.a,$$^) -Wl,--end-group
 endef
-$(foreach a,$(ALL_APPS),$(eval $(call hosted_asan_app_rule,$(a))))
+$(foreach a,$(DEFINED_APPS),$(eval $(call hosted_asan_app_rule,$(a))))
 
 .PHONY: test-hosted-asan
 test-hosted-asan: build/hosted-asan/hello $(addprefix build/hosted-asan/test/,$(HOSTED_TEST_NAMES))

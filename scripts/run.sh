@@ -14,6 +14,9 @@
 #   httpd: HTTPD_TAP (xhttpd0), HTTPD_HOST_IP (10.78.0.1), HTTPD_IP (10.78.0.2), HTTPD_PREFIX (24),
 #          HTTPD_DISK (build/httpd/site.img, packed from app/httpd/site by app/httpd/mksite.sh);
 #          on Xen: XEN_BRIDGE (xenbr0), HTTPD_XEN_MEMORY (64, MiB)
+#   other applications (`make run APP=name` or `APP_DIR=/path`): RUN_APP_LIBS (set by make: the
+#          app.mk's APP_LIBS); with net: APP_TAP (xapp0), APP_HOST_IP (10.79.0.1), APP_IP
+#          (10.79.0.2), APP_PREFIX (24), on Xen a vif on XEN_BRIDGE; APP_DISK=PATH: its disk
 #   XEN_WATCHDOG=SECONDS   xen: Xen's domain watchdog (watchdog= in extra, default 30; 0 for
 #                   none); the config restarts a guest whose event loop stops petting it
 set -eu
@@ -34,8 +37,54 @@ esac
 # ---- per-application hooks ----
 # HOSTED_ARGS holds extra words (no spaces inside a word) to put before the user's ARGS.
 HOSTED_ARGS=""
-hosted_prepare_default() { :; }
-hosted_cleanup_default() { :; }
+
+# Any other application (app/<name> or APP_DIR=/path; `make run` says which libraries its app.mk
+# links in RUN_APP_LIBS): one that links net gets a TAP device with the host's side of a small
+# link and a static address on the other side; APP_DISK=PATH becomes its disk (disk=PATH).
+APP_TAP=${APP_TAP:-xapp0}
+APP_HOST_IP=${APP_HOST_IP:-10.79.0.1}
+APP_IP=${APP_IP:-10.79.0.2}
+APP_PREFIX=${APP_PREFIX:-24}
+APP_DISK=${APP_DISK:-}
+APP_TAP_MADE=""
+app_links_net() {
+    case " ${RUN_APP_LIBS:-} " in *" net "*) return 0 ;; *) return 1 ;; esac
+}
+app_check_disk() {
+    if [ -n "$APP_DISK" ] && [ ! -f "$APP_DISK" ]; then
+        echo "run.sh: APP_DISK=$APP_DISK does not exist" >&2
+        exit 1
+    fi
+}
+hosted_prepare_default() {
+    app_check_disk
+    [ -z "$APP_DISK" ] || HOSTED_ARGS="disk=$APP_DISK"
+    app_links_net || return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "run.sh: $app links the network and runs on a TAP device, which needs root (sudo make run)" >&2
+        exit 1
+    fi
+    if ip link show "$APP_TAP" >/dev/null 2>&1; then
+        echo "run.sh: $APP_TAP already exists (another run?); remove it with: ip link del $APP_TAP" >&2
+        exit 1
+    fi
+    ip tuntap add dev "$APP_TAP" mode tap
+    APP_TAP_MADE=1
+    ip addr add "$APP_HOST_IP/$APP_PREFIX" dev "$APP_TAP"
+    ip link set "$APP_TAP" up
+    HOSTED_ARGS="tap=$APP_TAP ip=$APP_IP/$APP_PREFIX gw=$APP_HOST_IP${HOSTED_ARGS:+ $HOSTED_ARGS}"
+    cat <<MSG
+run.sh: $app on TAP $APP_TAP: host side $APP_HOST_IP/$APP_PREFIX, appliance $APP_IP
+run.sh: Ctrl-C stops it and removes $APP_TAP
+MSG
+}
+hosted_cleanup_default() {
+    if [ -n "$APP_TAP_MADE" ]; then
+        ip link del "$APP_TAP" 2>/dev/null || true
+        APP_TAP_MADE=""
+        echo "run.sh: removed $APP_TAP"
+    fi
+}
 
 # httpd: a TAP device with the host's side of a small link, the appliance on the other side,
 # serving the sample site from a disk image packed here.
@@ -95,7 +144,16 @@ hosted_cleanup_httpd() {
 # Xen: the image, the disk image and a vif on the default bridge.
 XEN_CONFIG=""
 XEN_MEMORY=32
-xen_prepare_default() { :; }
+xen_prepare_default() {
+    app_check_disk
+    if app_links_net; then
+        XEN_CONFIG="vif = [ 'bridge=$(xen_quote "${XEN_BRIDGE:-xenbr0}")' ]"
+    fi
+    if [ -n "$APP_DISK" ]; then
+        XEN_CONFIG="${XEN_CONFIG:+$XEN_CONFIG
+}disk = [ 'format=raw,vdev=xvda,access=rw,target=$(xen_quote "$(cd "$(dirname "$APP_DISK")" && pwd)/$(basename "$APP_DISK")")' ]"
+    fi
+}
 xen_prepare_httpd() {
     httpd_pack_site
     bridge=${XEN_BRIDGE:-xenbr0}
@@ -118,7 +176,7 @@ hook() {
 run_hosted() {
     bin=build/hosted/$app
     if [ ! -x "$bin" ]; then
-        echo "run.sh: $bin is missing; build it with: make APP=$app build/hosted/$app" >&2
+        echo "run.sh: $bin is missing; build it with: make APP=$app (or APP_DIR=/path) build/hosted/$app" >&2
         exit 1
     fi
     # The clean-up must run however the program ends: Ctrl-C reaches the whole foreground group,
@@ -154,7 +212,7 @@ xen_quote() {
 run_xen() {
     image=build/xen/$app
     if [ ! -f "$image" ]; then
-        echo "run.sh: $image is missing; build it with: make APP=$app build/xen/$app" >&2
+        echo "run.sh: $image is missing; build it with: make APP=$app (or APP_DIR=/path) build/xen/$app" >&2
         exit 1
     fi
     extra="$*"

@@ -1,0 +1,135 @@
+# Applications: what an application is to the build, wherever its directory lives.
+#
+# An application is a directory holding its C sources and an app.mk:
+#     NAME     := demo          # optional; the directory's name by default
+#     APP_LIBS := net http blk  # the libraries it links, beyond the base (see LIB_MODULES_*)
+# The in-tree applications are app/<name>/ (every app/*/app.mk). One more may live anywhere:
+# `make APP_DIR=/path/to/myapp` builds build/xen/<name> and build/hosted/<name> from it.
+#
+# Its sources are the directory's *.c and *.S files, except test_*.c (unit tests, `make app-unit`)
+# and fuzz_*.c (fuzz harnesses, `make app-fuzz`). They are compiled with an include path that
+# reaches only the public API (build/sdk/include: "xenolith/x.h" and "lib/x.h", see below) and
+# gcc's freestanding headers (<stdint.h>, <stddef.h>, <stdbool.h>, <stdarg.h>): an internal
+# header ("net/stack.h") or a host C library header (<stdio.h>) is a compile error, on every
+# platform alike. A header of the application's own sits beside its sources and is included as
+# "name.h" (the including file's directory is searched first).
+
+# ---- the public include path ----
+# build/sdk/include holds only symbolic links to the two public folders, so the application's
+# -iquote reaches them and nothing else of the repository.
+SDK_INCLUDE := build/sdk/include
+SDK_LINKS   := $(SDK_INCLUDE)/xenolith $(SDK_INCLUDE)/lib
+$(SDK_INCLUDE)/xenolith $(SDK_INCLUDE)/lib:
+	$(Q)mkdir -p $(@D)
+	$(Q)ln -sfn ../../../$(if $(filter %/lib,$@),lib,include/xenolith) $@
+
+# What every application object is compiled with, on top of its flavour's code generation:
+# no system include directory but gcc's own freestanding headers, no -iquote of the repository.
+APP_INCLUDES := -nostdinc -isystem $(GCC_INCLUDE) -ffreestanding -D_LIBC_LIMITS_H_ -iquote $(SDK_INCLUDE)
+APP_COMMON   := -std=gnu11 -g $(WARN) -MMD -MP -ffile-prefix-map=$(CURDIR)=. -fno-common \
+                -ffunction-sections -fdata-sections $(APP_INCLUDES)
+# Per flavour: the compiler and its flags. The hosted program is optimized like the rest of the
+# hosted build; the kernel image like the kernel (size, LTO); test and fuzz as their tiers.
+APP_CC_xen            = $(CC)
+APP_CFLAGS_xen        = $(APP_COMMON) $(KERNEL_CODEGEN) -frandom-seed=$@ -DXENOLITH_KERNEL
+APP_CC_hosted         = $(CC)
+APP_CFLAGS_hosted     = $(APP_COMMON) -O2 -DXENOLITH_HOSTED -fno-omit-frame-pointer
+APP_CC_hosted-asan    = $(CC)
+APP_CFLAGS_hosted-asan = $(APP_CFLAGS_hosted) $(SAN_FLAGS)
+APP_CC_test           = $(CC)
+APP_CFLAGS_test       = $(APP_COMMON) -O1 -DXENOLITH_HOSTED -DXENOLITH_TEST -fno-omit-frame-pointer $(SAN_FLAGS)
+APP_CC_fuzz           = $(FUZZ_CC)
+APP_CFLAGS_fuzz       = $(APP_COMMON) -O1 -DXENOLITH_HOSTED -DXENOLITH_TEST -DXENOLITH_FUZZ \
+                        -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+APP_ASFLAGS_xen       = $(KERNEL_ASFLAGS)
+APP_ASFLAGS_hosted    = $(HOSTED_ASFLAGS)
+APP_ASFLAGS_hosted-asan = $(HOSTED_ASFLAGS)
+APP_ASFLAGS_test      = $(HOSTED_ASFLAGS)
+APP_ASFLAGS_fuzz      = $(HOSTED_ASFLAGS)
+
+# ---- reading an application's app.mk ----
+APP_NAME_RESERVED := boottest xentest blktest
+# $(1) directory (absolute for APP_DIR, app/<x> in the tree). Defines app_dir_<name>,
+# app_libs_<name>, app_srcs_<name> and appends <name> to DEFINED_APPS; leaves the name in APP_LOADED.
+define load_app
+NAME :=
+APP_LIBS :=
+include $(1)/app.mk
+APP_LOADED := $$(strip $$(if $$(strip $$(NAME)),$$(NAME),$$(notdir $(1))))
+ifneq ($$(words $$(APP_LOADED)),1)
+$$(error $(1)/app.mk: NAME must be one word)
+endif
+ifneq ($$(shell printf '%s' '$$(APP_LOADED)' | tr -d 'A-Za-z0-9_-'),)
+$$(error $(1): the application name '$$(APP_LOADED)' may hold only letters, digits, '_' and '-' (set NAME in app.mk))
+endif
+ifneq ($$(filter $$(APP_LOADED),$$(APP_NAME_RESERVED)),)
+$$(error $(1): '$$(APP_LOADED)' is the name of a test image; choose another NAME in app.mk)
+endif
+ifneq ($$(app_dir_$$(APP_LOADED)),)
+$$(error $(1): the name '$$(APP_LOADED)' is already taken by $$(app_dir_$$(APP_LOADED)); set NAME in $(1)/app.mk)
+endif
+ifneq ($$(filter-out $$(APP_LIB_NAMES),$$(APP_LIBS)),)
+$$(error $(1)/app.mk: APP_LIBS names unknown libraries '$$(filter-out $$(APP_LIB_NAMES),$$(APP_LIBS))' (known: $$(APP_LIB_NAMES)))
+endif
+app_dir_$$(APP_LOADED)  := $(1)
+app_libs_$$(APP_LOADED) := $$(sort $$(APP_LIBS))
+app_srcs_$$(APP_LOADED) := $$(filter-out $(1)/test_%.c $(1)/fuzz_%.c,$$(sort $$(wildcard $(1)/*.c $(1)/*.S)))
+ifeq ($$(app_srcs_$$(APP_LOADED)),)
+$$(error $(1): no .c source files (an application defines int app_main(int argc, char **argv)))
+endif
+DEFINED_APPS += $$(APP_LOADED)
+endef
+
+DEFINED_APPS :=
+ALL_APPS_DIRS := $(patsubst %/app.mk,%,$(sort $(wildcard app/*/app.mk)))
+$(foreach d,$(ALL_APPS_DIRS),$(eval $(call load_app,$(d))))
+# The in-tree applications (make with neither APP nor APP_DIR builds them all).
+ALL_APPS := $(DEFINED_APPS)
+
+# One application from outside the tree (or app/<x> named by its path: the same application).
+ifneq ($(strip $(APP_DIR)),)
+APP_DIR_ABS := $(abspath $(APP_DIR))
+ifeq ($(wildcard $(APP_DIR_ABS)/app.mk),)
+$(error APP_DIR=$(APP_DIR): no app.mk there (scripts/new-app.sh NAME DIR writes a skeleton; docs/APPLICATIONS.md))
+endif
+ifneq ($(words $(APP_DIR_ABS)),1)
+$(error APP_DIR=$(APP_DIR): the path may not contain spaces)
+endif
+APP_DIR_INTREE := $(filter $(patsubst $(CURDIR)/%,%,$(APP_DIR_ABS)),$(ALL_APPS_DIRS))
+ifneq ($(APP_DIR_INTREE),)
+APP_DIR_NAME := $(notdir $(APP_DIR_INTREE))
+else
+$(eval $(call load_app,$(APP_DIR_ABS)))
+APP_DIR_NAME := $(APP_LOADED)
+endif
+endif
+
+# What `make` builds: APP_DIR's application, or APP=<name>, or every in-tree one.
+ifneq ($(APP),)
+ifeq ($(filter $(APP),$(DEFINED_APPS)),)
+$(error APP=$(APP) is not an application; choose one of: $(DEFINED_APPS))
+endif
+endif
+APPS := $(or $(APP_DIR_NAME),$(APP),$(ALL_APPS))
+
+# ---- objects, archives, images ----
+# $(1) flavour, $(2) application: its object files, build/<flavour>/app/<name>/<file>.o.
+app_objs = $(patsubst $(app_dir_$(2))/%,build/$(1)/app/$(2)/%.o,$(basename $(app_srcs_$(2))))
+# $(1) application: the modules it links (base + the libraries of its app.mk).
+app_modules = $(BASE_MODULES) $(foreach l,$(app_libs_$(1)),$(LIB_MODULES_$(l)))
+
+# $(1) flavour, $(2) application: compile rules for its sources.
+define app_compile_rules
+build/$(1)/app/$(2)/%.o: $(app_dir_$(2))/%.c $(app_dir_$(2))/app.mk mk/app.mk mk/config.mk | $(SDK_LINKS)
+	$$(Q)mkdir -p $$(@D)
+	$$(if $$(Q),@echo "  CC [$(1)] $(2)/$$*.c")
+	$$(Q)$$(APP_CC_$(1)) $$(APP_CFLAGS_$(1)) $$(APP_TRANSITION_$(2)) -c $$< -o $$@ || \
+		{ echo "$$<: note: an application includes only \"xenolith/<x>.h\", \"lib/<x>.h\", its own headers and <stdint.h>, <stddef.h>, <stdbool.h>, <stdarg.h> (docs/APPLICATIONS.md)" >&2; exit 1; }
+build/$(1)/app/$(2)/%.o: $(app_dir_$(2))/%.S $(app_dir_$(2))/app.mk mk/app.mk mk/config.mk | $(SDK_LINKS)
+	$$(Q)mkdir -p $$(@D)
+	$$(if $$(Q),@echo "  AS [$(1)] $(2)/$$*.S")
+	$$(Q)$$(APP_CC_$(1)) $$(APP_ASFLAGS_$(1)) -c $$< -o $$@
+endef
+# Until app/ is ported to the public API, the in-tree applications still reach the repository.
+$(foreach a,$(ALL_APPS),$(eval APP_TRANSITION_$(a) := -iquote .))
+$(foreach f,xen hosted hosted-asan,$(foreach a,$(DEFINED_APPS),$(eval $(call app_compile_rules,$(f),$(a)))))
