@@ -1,6 +1,7 @@
 #!/bin/sh
-# Runs libFuzzer harnesses over their committed seed corpus (test/fuzz/corpus/<name>/, read
-# only; new inputs go to a scratch directory that is removed afterwards).
+# Runs libFuzzer harnesses over their committed seed corpus (test/fuzz/corpus/<name>/, or
+# $FUZZ_CORPUS_DIR/<name>/ for an application's own harnesses; read only; new inputs go to a
+# scratch directory that is removed afterwards).
 #   run.sh runs N fuzzer...      each for N inputs
 #   run.sh seconds S fuzzer...   each for S seconds
 # A crash leaves its input in build/fuzz/artifacts/<name>/. Ends with "N passed, M failed".
@@ -18,7 +19,7 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT INT TERM
 for bin in "$@"; do
     name=$(basename "$bin" | sed 's/^fuzz_//')
-    corpus="test/fuzz/corpus/$name"
+    corpus="${FUZZ_CORPUS_DIR:-test/fuzz/corpus}/$name"
     artifacts="build/fuzz/artifacts/$name/"
     mkdir -p "$scratch/$name" "$artifacts"
     [ -d "$corpus" ] || corpus=""

@@ -1,0 +1,171 @@
+#!/bin/bash
+# The applications tier (make test-apps): an application written outside the repository goes
+# through the steps docs/APPLICATIONS.md gives, so the guide cannot rot:
+#   1. scripts/new-app.sh demo $TMP/demo writes the skeleton (and refuses bad names and directories);
+#   2. make APP_DIR=$TMP/demo builds build/xen/demo (a PVH ELF: Xen's PHYS32_ENTRY note) and
+#      build/hosted/demo, linking only what its app.mk names (net: no HTTP, no block code);
+#   3. the hosted image answers a real client on a TAP in a network namespace (test/net/lib.sh's),
+#      and stops cleanly on SIGTERM;
+#   4. the skeleton's own tests: make APP_DIR=... app-test (its test.sh: a namespace of its own),
+#      app-unit (Check on the simulated platform), app-fuzz (libFuzzer over its seeds);
+#   5. make run APP_DIR=... (hosted, inside a namespace: run.sh's TAP xapp0) answers, and
+#      make run PLATFORM=xen APP_DIR=... writes the xl config the guide shows; the xen image boots
+#      on bare QEMU into the application (which finds no network device there and says so);
+#   6. an application including an internal header ("net/stack.h") or a host C library header
+#      (<stdio.h>) does not compile, and the error says what an application may include.
+# Needs root (namespaces, TAP devices). Prints PASS/FAIL per case, ends "apps: N passed, M failed".
+set -u
+cd "$(dirname "$0")/../.."
+. test/net/lib.sh
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "test-apps: needs root (network namespaces and TAP devices)" >&2
+    exit 1
+fi
+NET_TMP=$(mktemp -d /tmp/xenolith-apps.XXXXXX)
+trap 'net_cleanup' EXIT
+trap 'exit 130' INT TERM
+T=$NET_TMP
+MAKE="make --no-print-directory"
+PY=/usr/bin/python3
+APP=demo
+DIR=$T/$APP
+PORT=7000
+
+# client IP PORT LINE EXPECTED: one line sent from the namespace, one line expected back.
+client() {
+    nsx timeout 20 "$PY" - "$1" "$2" "$3" "$4" <<'PY'
+import socket, sys, time
+addr, port, line, expected = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+for attempt in range(50):          # the appliance may still be answering ARP or starting
+    try:
+        s = socket.create_connection((addr, port), timeout=5)
+        break
+    except OSError:
+        time.sleep(0.2)
+else:
+    sys.exit("cannot connect to %s:%d" % (addr, port))
+s.sendall(line.encode() + b"\n")
+got = s.makefile("rb").readline().decode().rstrip("\n")
+s.close()
+print(got)
+sys.exit(0 if got == expected else "expected %r, got %r" % (expected, got))
+PY
+}
+
+# ---- 1. the skeleton ----
+refuses() {
+    # refuses CASE NAME DIR TEXT: new-app.sh exits 2 naming the problem, and writes nothing
+    out=$(scripts/new-app.sh "$2" "$3" 2>&1); rc=$?
+    if [ $rc -eq 2 ] && printf '%s' "$out" | grep -q "$4"; then net_pass "$1"
+    else net_fail "$1" "status $rc: $out"; fi
+}
+mkdir -p "$T/full" && touch "$T/full/x"
+refuses new_app_refuses_bad_characters 'de mo' "$T/x1" "may hold only letters"
+refuses new_app_refuses_a_leading_digit 9demo "$T/x2" "must start with a letter"
+refuses new_app_refuses_an_app_of_the_tree echo "$T/x3" "already an application"
+refuses new_app_refuses_a_non_empty_dir demo "$T/full" "not empty"
+refuses new_app_refuses_a_path_with_spaces demo "$T/a b" "directory path may hold only"
+refuses new_app_refuses_a_missing_argument demo "" "usage\|empty"
+[ ! -e "$T/x1" ] && [ ! -e "$T/x2" ] && [ ! -e "$T/x3" ] && net_pass new_app_refusals_write_nothing ||
+    net_fail new_app_refusals_write_nothing "a directory was created"
+
+check new_app_writes_the_skeleton scripts/new-app.sh "$APP" "$DIR"
+
+# ---- 2. the build, from outside the repository ----
+check build_out_of_tree $MAKE APP_DIR="$DIR"
+check both_images_exist test -x build/hosted/$APP -a -f build/xen/$APP
+# The PVH entry point: Xen's ELF note XEN_ELFNOTE_PHYS32_ENTRY (18 = 0x12), the note xl and QEMU
+# boot a PVH kernel by.
+check xen_image_is_pvh_elf sh -c "readelf -h build/xen/$APP | grep -q 'ELF64' &&
+    readelf -n build/xen/$APP | grep -A1 '^  Xen' | grep -q '0x00000012'"
+# Only the libraries of app.mk (APP_LIBS := net): TCP in, HTTP and the tar reader out.
+check image_links_only_app_libs sh -c "nm build/hosted/$APP | grep -qw tcp_listen &&
+    ! nm build/hosted/$APP | grep -qw http_parse_request && ! nm build/hosted/$APP | grep -qw tar_mount"
+check xen_image_links_only_app_libs sh -c "nm build/xen/$APP.debug | grep -qw tcp_listen &&
+    ! nm build/xen/$APP.debug | grep -qw http_parse_request && ! nm build/xen/$APP.debug | grep -qw tar_mount"
+
+# ---- 3. the hosted image on a TAP ----
+if net_setup; then
+    net_spawn "$T/demo.log" build/hosted/$APP tap=$NET_TAP ip=10.77.0.2/24 gw=$NET_HOST_IP -- port=$PORT
+    pid=$NET_LAST_PID
+    if wait_for_line "$T/demo.log" "listening on TCP port $PORT" 10; then
+        check hosted_answers_on_tap client 10.77.0.2 $PORT hello "$APP: hello"
+    else
+        net_fail hosted_answers_on_tap "no 'listening' line: $(tail -n 3 "$T/demo.log" | tr '\n' ' ')"
+    fi
+    net_stop "$pid" 5
+    if [ "$NET_EXIT_STATUS" -eq 0 ] && grep -q "shutdown: success" "$T/demo.log"; then
+        net_pass hosted_stops_cleanly
+    else
+        net_fail hosted_stops_cleanly "exit status $NET_EXIT_STATUS"
+    fi
+    net_teardown
+else
+    net_fail hosted_answers_on_tap "cannot create the namespace and TAP"
+fi
+
+# ---- 4. the application's own tests, as the guide runs them ----
+check app_test_smoke $MAKE APP_DIR="$DIR" app-test
+check app_unit $MAKE APP_DIR="$DIR" app-unit
+check app_fuzz $MAKE APP_DIR="$DIR" app-fuzz FUZZ_RUNS=5000
+
+# ---- 5. make run, hosted and xen ----
+if net_setup; then
+    # make run creates its TAP (xapp0, 10.79.0.1/24, the appliance at 10.79.0.2) inside this
+    # namespace; RUN_SECONDS stops the appliance, and run.sh then removes its TAP.
+    net_spawn "$T/run.log" env RUN_SECONDS=10 $MAKE run APP_DIR="$DIR" RUN_ARGS="-- port=$PORT"
+    pid=$NET_LAST_PID
+    if wait_for_line "$T/run.log" "listening on TCP port $PORT" 60; then
+        check make_run_answers client 10.79.0.2 $PORT hello "$APP: hello"
+    else
+        net_fail make_run_answers "no 'listening' line: $(tail -n 5 "$T/run.log" | tr '\n' ' ')"
+    fi
+    if wait_for_line "$T/run.log" "removed xapp0" 30 && grep -q "shutdown: success" "$T/run.log"; then
+        net_pass make_run_stops_and_removes_its_tap
+    else
+        net_fail make_run_stops_and_removes_its_tap "$(tail -n 3 "$T/run.log" | tr '\n' ' ')"
+    fi
+    net_stop "$pid" 10
+    net_teardown
+else
+    net_fail make_run_answers "cannot create the namespace"
+fi
+rm -f build/xen/$APP.xl
+$MAKE run PLATFORM=xen APP_DIR="$DIR" RUN_ARGS="ip=10.0.0.2/24 gw=10.0.0.1 -- port=$PORT" >"$T/xen-run.log" 2>&1
+cfg=build/xen/$APP.xl
+if [ -f "$cfg" ] && grep -q '^type = "pvh"' "$cfg" && grep -q "^kernel = \"$(pwd)/build/xen/$APP\"" "$cfg" &&
+    grep -q "^vif = \[ 'bridge=xenbr0' \]" "$cfg" && grep -q '^extra = ".*ip=10.0.0.2/24 gw=10.0.0.1 -- port=7000"' "$cfg"; then
+    net_pass make_run_xen_writes_the_xl_config
+else
+    net_fail make_run_xen_writes_the_xl_config "$(cat "$cfg" "$T/xen-run.log" 2>&1 | tr '\n' ' ')"
+fi
+# Bare QEMU has no network device: the application starts, and says so (status 3: failure).
+scripts/qemu-boot.sh -t 60 -l "$T/qemu.log" build/xen/$APP "-- port=$PORT" >/dev/null 2>&1; rc=$?
+if [ $rc -eq 3 ] && grep -q "$APP" "$T/qemu.log" && grep -q "shutdown: failure" "$T/qemu.log"; then
+    net_pass xen_image_boots_into_the_app
+else
+    net_fail xen_image_boots_into_the_app "qemu status $rc: $(tail -n 5 "$T/qemu.log" | tr '\n' ' ')"
+fi
+
+# ---- 6. only the public API ----
+mkdir -p "$T/internal" "$T/hostlib"
+echo 'APP_LIBS := net' >"$T/internal/app.mk"
+printf '#include "net/stack.h"\nint app_main(int argc, char **argv) { return 0; }\n' >"$T/internal/main.c"
+echo 'APP_LIBS :=' >"$T/hostlib/app.mk"
+printf '#include <stdio.h>\nint app_main(int argc, char **argv) { return 0; }\n' >"$T/hostlib/main.c"
+refused_header() {
+    # refused_header CASE DIR HEADER
+    out=$($MAKE APP_DIR="$2" 2>&1); rc=$?
+    if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q "$3: No such file or directory" &&
+        printf '%s' "$out" | grep -q 'an application includes only "xenolith/<x>.h"'; then
+        net_pass "$1"
+    else
+        net_fail "$1" "status $rc: $(printf '%s' "$out" | tail -n 4 | tr '\n' ' ')"
+    fi
+}
+refused_header internal_header_does_not_compile "$T/internal" net/stack.h
+refused_header host_header_does_not_compile "$T/hostlib" stdio.h
+
+echo "apps: $NET_PASSED passed, $NET_FAILED failed${NET_FAILED_NAMES:+ (failed:$NET_FAILED_NAMES)}"
+[ "$NET_FAILED" -eq 0 ]
