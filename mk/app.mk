@@ -123,13 +123,11 @@ define app_compile_rules
 build/$(1)/app/$(2)/%.o: $(app_dir_$(2))/%.c $(app_dir_$(2))/app.mk mk/app.mk mk/config.mk | $(SDK_LINKS)
 	$$(Q)mkdir -p $$(@D)
 	$$(if $$(Q),@echo "  CC [$(1)] $(2)/$$*.c")
-	$$(Q)$$(APP_CC_$(1)) $$(APP_CFLAGS_$(1)) $$(APP_TRANSITION_$(2)) -c $$< -o $$@ || \
+	$$(Q)$$(APP_CC_$(1)) $$(APP_CFLAGS_$(1)) -c $$< -o $$@ || \
 		{ echo "$$<: note: an application includes only \"xenolith/<x>.h\", \"lib/<x>.h\", its own headers and <stdint.h>, <stddef.h>, <stdbool.h>, <stdarg.h> (docs/APPLICATIONS.md)" >&2; exit 1; }
 build/$(1)/app/$(2)/%.o: $(app_dir_$(2))/%.S $(app_dir_$(2))/app.mk mk/app.mk mk/config.mk | $(SDK_LINKS)
 	$$(Q)mkdir -p $$(@D)
 	$$(if $$(Q),@echo "  AS [$(1)] $(2)/$$*.S")
 	$$(Q)$$(APP_CC_$(1)) $$(APP_ASFLAGS_$(1)) -c $$< -o $$@
 endef
-# Until app/ is ported to the public API, the in-tree applications still reach the repository.
-$(foreach a,$(ALL_APPS),$(eval APP_TRANSITION_$(a) := -iquote .))
 $(foreach f,xen hosted hosted-asan,$(foreach a,$(DEFINED_APPS),$(eval $(call app_compile_rules,$(f),$(a)))))
