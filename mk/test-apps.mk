@@ -64,25 +64,25 @@ $(foreach a,$(DEFINED_APPS),$(eval $(call app_test_rules,$(a))))
 
 .PHONY: app-unit app-fuzz app-test app-check-one
 # The application the app-* targets are about: exactly one must be named.
+APP_NAMED := $(strip $(APP_DIR)$(APP))
 app-check-one:
-	@if [ -z "$(strip $(APP_DIR)$(APP))" ]; then \
+	@if [ -z "$(APP_NAMED)" ]; then \
 		echo "make $(MAKECMDGOALS): name the application: APP_DIR=/path (or APP=name)" >&2; exit 2; fi
 
-app-unit: app-check-one
-	@bins="$(call app_unit_bins,$(TEST_APP))"; \
-	if [ -z "$$bins" ]; then echo "app-unit: $(app_dir_$(TEST_APP)) has no test_*.c" >&2; exit 1; fi; \
-	$(MAKE) --no-print-directory $$bins && scripts/run-unit-tests.sh $$bins
+app-unit: app-check-one $(if $(APP_NAMED),$(call app_unit_bins,$(TEST_APP)))
+	@if [ -z "$(call app_unit_bins,$(TEST_APP))" ]; then \
+		echo "app-unit: $(app_dir_$(TEST_APP)) has no test_*.c" >&2; exit 1; fi
+	@scripts/run-unit-tests.sh $(call app_unit_bins,$(TEST_APP))
 
-app-fuzz: app-check-one
-	@bins="$(call app_fuzz_bins,$(TEST_APP))"; \
-	if [ -z "$$bins" ]; then echo "app-fuzz: $(app_dir_$(TEST_APP)) has no fuzz_*.c" >&2; exit 1; fi; \
-	$(MAKE) --no-print-directory $$bins && \
-	FUZZ_CORPUS_DIR="$(app_dir_$(TEST_APP))/corpus" test/fuzz/run.sh runs $(FUZZ_RUNS) $$bins
+app-fuzz: app-check-one $(if $(APP_NAMED),$(call app_fuzz_bins,$(TEST_APP)))
+	@if [ -z "$(call app_fuzz_bins,$(TEST_APP))" ]; then \
+		echo "app-fuzz: $(app_dir_$(TEST_APP)) has no fuzz_*.c" >&2; exit 1; fi
+	@FUZZ_CORPUS_DIR="$(app_dir_$(TEST_APP))/corpus" test/fuzz/run.sh runs $(FUZZ_RUNS) \
+		$(call app_fuzz_bins,$(TEST_APP))
 
-app-test: app-check-one
+app-test: app-check-one $(if $(APP_NAMED),build/hosted/$(TEST_APP))
 	@if [ ! -x "$(app_dir_$(TEST_APP))/test.sh" ]; then \
 		echo "app-test: $(app_dir_$(TEST_APP))/test.sh is missing or not executable" >&2; exit 1; fi
-	@$(MAKE) --no-print-directory build/hosted/$(TEST_APP)
 	@"$(app_dir_$(TEST_APP))/test.sh" "$(CURDIR)/build/hosted/$(TEST_APP)"
 
 # ---- the tier ----
