@@ -142,7 +142,7 @@ else
 fi
 # Bare QEMU has no network device: the application starts, and says so (status 3: failure).
 scripts/qemu-boot.sh -t 60 -l "$T/qemu.log" build/xen/$APP "-- port=$PORT" >/dev/null 2>&1; rc=$?
-if [ $rc -eq 3 ] && grep -q "$APP" "$T/qemu.log" && grep -q "shutdown: failure" "$T/qemu.log"; then
+if [ $rc -eq 3 ] && grep -q "no network device" "$T/qemu.log" && grep -q "shutdown: failure" "$T/qemu.log"; then
     net_pass xen_image_boots_into_the_app
 else
     net_fail xen_image_boots_into_the_app "qemu status $rc: $(tail -n 5 "$T/qemu.log" | tr '\n' ' ')"
