@@ -118,13 +118,27 @@ app_objs = $(patsubst $(app_dir_$(2))/%,build/$(1)/app/$(2)/%.o,$(basename $(app
 # $(1) application: the modules it links (base + the libraries of its app.mk).
 app_modules = $(BASE_MODULES) $(foreach l,$(app_libs_$(1)),$(LIB_MODULES_$(l)))
 
+# An application's objects live under build/<flavour>/app/<name>/ whatever its directory, so
+# when the directory of a name changes (another APP_DIR, a new skeleton in a new place), its
+# objects and dependency files are of the old sources: they are removed before anything is read.
+# build/app-dirs/<name> remembers the directory they were built from.
+APP_FLAVOURS := xen hosted hosted-asan test fuzz
+define app_deps
+ifneq ($$(shell cat build/app-dirs/$(1) 2>/dev/null),$(app_dir_$(1)))
+$$(shell rm -rf $(foreach f,$(APP_FLAVOURS),build/$(f)/app/$(1)) && mkdir -p build/app-dirs && \
+    printf '%s' '$(app_dir_$(1))' > build/app-dirs/$(1))
+endif
+-include $$(wildcard $(foreach f,$(APP_FLAVOURS),build/$(f)/app/$(1)/*.d))
+endef
+$(foreach a,$(DEFINED_APPS),$(eval $(call app_deps,$(a))))
+
 # $(1) flavour, $(2) application: compile rules for its sources.
 define app_compile_rules
 build/$(1)/app/$(2)/%.o: $(app_dir_$(2))/%.c $(app_dir_$(2))/app.mk mk/app.mk mk/config.mk | $(SDK_LINKS)
 	$$(Q)mkdir -p $$(@D)
 	$$(if $$(Q),@echo "  CC [$(1)] $(2)/$$*.c")
 	$$(Q)$$(APP_CC_$(1)) $$(APP_CFLAGS_$(1)) -c $$< -o $$@ || \
-		{ echo "$$<: note: an application includes only \"xenolith/<x>.h\", \"lib/<x>.h\", its own headers and <stdint.h>, <stddef.h>, <stdbool.h>, <stdarg.h> (docs/APPLICATIONS.md)" >&2; exit 1; }
+		{ echo "$$<: note: if a header was not found: an application includes only \"xenolith/<x>.h\", \"lib/<x>.h\", its own headers and <stdint.h>, <stddef.h>, <stdbool.h>, <stdarg.h> (docs/APPLICATIONS.md)" >&2; exit 1; }
 build/$(1)/app/$(2)/%.o: $(app_dir_$(2))/%.S $(app_dir_$(2))/app.mk mk/app.mk mk/config.mk | $(SDK_LINKS)
 	$$(Q)mkdir -p $$(@D)
 	$$(if $$(Q),@echo "  AS [$(1)] $(2)/$$*.S")

@@ -47,4 +47,5 @@ build/xen/include/xen:
 	$(Q)mkdir -p $(@D)
 	$(Q)ln -sfn /usr/include/xen $@
 
--include $(shell find build -name '*.d' -type f 2>/dev/null)
+# Dependency files; an application's own are read by mk/app.mk (its directory may move).
+-include $(shell find build -name '*.d' -type f -not -path 'build/*/app/*' 2>/dev/null)

@@ -11,7 +11,8 @@
 #   5. make run APP_DIR=... (hosted, inside a namespace: run.sh's TAP xapp0) answers, and
 #      make run PLATFORM=xen APP_DIR=... writes the xl config the guide shows; the xen image boots
 #      on bare QEMU into the application (which finds no network device there and says so);
-#   6. an application including an internal header ("net/stack.h") or a host C library header
+#   6. every C example of docs/APPLICATIONS.md compiles and links as an application;
+#   7. an application including an internal header ("net/stack.h") or a host C library header
 #      (<stdio.h>) does not compile, and the error says what an application may include.
 # Needs root (namespaces, TAP devices). Prints PASS/FAIL per case, ends "apps: N passed, M failed".
 set -u
@@ -148,7 +149,37 @@ else
     net_fail xen_image_boots_into_the_app "qemu status $rc: $(tail -n 5 "$T/qemu.log" | tr '\n' ' ')"
 fi
 
-# ---- 6. only the public API ----
+# ---- 6. the guide's examples: each C block of docs/APPLICATIONS.md is a whole application ----
+rm -rf "$T/guide"; mkdir -p "$T/guide"
+awk -v dir="$T/guide" '
+    /^```c$/ { n++; app = dir "/guide" n; system("mkdir -p " app); out = app "/main.c"; next }
+    /^```/   { out = ""; next }
+    out != "" { print > out }
+' docs/APPLICATIONS.md
+examples=$(ls "$T/guide" | sort -V)
+if [ -z "$examples" ]; then
+    net_fail guide_examples "no C example found in docs/APPLICATIONS.md"
+fi
+for ex in $examples; do
+    printf 'APP_LIBS := net http blk\n' >"$T/guide/$ex/app.mk"
+    check "${ex}_compiles_and_links" $MAKE APP_DIR="$T/guide/$ex" build/hosted/$ex
+done
+
+# Two of them run without a network: the ticker ends by itself, the counter on SIGTERM (its
+# shutdown hook speaks last).
+for ex in $examples; do
+    if grep -q '"ticker"' "$T/guide/$ex/main.c"; then
+        check guide_ticker_runs sh -c "timeout 20 build/hosted/$ex >'$T/ticker.out' 2>&1 &&
+            grep -q 'ticker: 5 ticks' '$T/ticker.out'"
+    fi
+    if grep -q '"count"' "$T/guide/$ex/main.c"; then
+        check guide_counter_runs_and_stops sh -c "timeout -s TERM 2 build/hosted/$ex -- count=2 >'$T/count.out' 2>&1;
+            grep -q 'count: 1' '$T/count.out' && grep -q 'count: stopped' '$T/count.out' &&
+            grep -q 'shutdown: success' '$T/count.out'"
+    fi
+done
+
+# ---- 7. only the public API ----
 mkdir -p "$T/internal" "$T/hostlib"
 echo 'APP_LIBS := net' >"$T/internal/app.mk"
 printf '#include "net/stack.h"\nint app_main(int argc, char **argv) { return 0; }\n' >"$T/internal/main.c"
