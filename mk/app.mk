@@ -88,7 +88,7 @@ ALL_APPS := $(DEFINED_APPS)
 
 # One application from outside the tree (or app/<x> named by its path: the same application).
 ifneq ($(strip $(APP_DIR)),)
-APP_DIR_ABS := $(abspath $(APP_DIR))
+APP_DIR_ABS := $(abspath $(patsubst ~/%,$(HOME)/%,$(APP_DIR)))
 ifeq ($(wildcard $(APP_DIR_ABS)/app.mk),)
 $(error APP_DIR=$(APP_DIR): no app.mk there (scripts/new-app.sh NAME DIR writes a skeleton; docs/APPLICATIONS.md))
 endif
