@@ -10,6 +10,7 @@
 #ifndef XENOLITH_BLK_BLK_H
 #define XENOLITH_BLK_BLK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "platform/blkdev.h"
@@ -21,5 +22,9 @@
 /* The range checks of blkdev_submit for op over [sector, sector + count), with the same errors
  * and messages (a flush takes no range: -EINVAL). */
 int blk_check_range(const struct blkdev *dev, enum blk_op op, uint64_t sector, uint64_t count);
+
+/* blk_open, given the path the command line named device 0 by (NULL: none named): a device
+ * that cannot be opened is -EIO when it was named, -ENODEV when not. */
+int blk_open_named(unsigned index, bool read_only, const char *named, struct blkdev **out);
 
 #endif

@@ -30,7 +30,7 @@ int app_main(int argc, char **argv)
     struct page_stats pages;
     page_get_stats(&pages);
     kprintf("hello: %llu KiB of RAM for the allocator, %llu KiB free\n",
-            (unsigned long long)(pages.pages_total * PAGE_SIZE / 1024),
+            (unsigned long long)(mem_ram_bytes() / 1024),
             (unsigned long long)(pages.pages_free * PAGE_SIZE / 1024));
 
     struct fiber *f = fiber_spawn("sleeper", sleeper, NULL, 0);

@@ -22,6 +22,8 @@
  *   - a bare CR anywhere in the head is refused with 400 (RFC 9112 2.2); a bare LF ends a line
  *     (RFC 9112 2.2 lets a recipient accept it);
  *   - Range with several ranges, another unit or a syntax error is ignored (200, RFC 9110 14.2).
+ *
+ * Part of the http library (http/), which an image carries only when its application uses it.
  * Every function here is pure (no I/O, no allocation, no blocking): any context may call it.
  */
 #ifndef XENOLITH_PUBLIC_HTTP_H

@@ -35,7 +35,8 @@
  * A client keeping up with the minimum rate never meets the deadline; one that falls behind it
  * on average meets it at most the grace after it stopped.
  *
- * Every function here is pure (no I/O, no allocation, no blocking): any context may call it.
+ * Part of the http library, like xenolith/http.h. Every function here is pure (no I/O, no
+ * allocation, no blocking): any context may call it.
  */
 #ifndef XENOLITH_PUBLIC_HTTP_SLOTS_H
 #define XENOLITH_PUBLIC_HTTP_SLOTS_H

@@ -58,4 +58,9 @@ struct page_stats {
 };
 void page_get_stats(struct page_stats *out);
 
+/* The RAM the machine gave the allocator, in bytes: the platform's memory regions (hosted, the
+ * arena of XENOLITH_HOSTED_MEM_MB; the guest's RAM minus the image on the PVH image), before the
+ * allocator keeps its page descriptors. Context: any. */
+uint64_t mem_ram_bytes(void);
+
 #endif
