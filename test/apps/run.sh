@@ -9,12 +9,13 @@
 #   4. the skeleton's own tests: make APP_DIR=... app-test (its test.sh: a namespace of its own),
 #      app-unit (Check on the simulated platform), app-fuzz (libFuzzer over its seeds);
 #   5. make run APP_DIR=... (hosted, inside a namespace: run.sh's TAP xapp0) answers, and
-#      make run PLATFORM=xen APP_DIR=... writes the xl config the guide shows; the xen image boots
-#      on bare QEMU into the application (which finds no network device there and says so);
+#      make run PLATFORM=xen APP_DIR=... writes the xl config the guide shows, which boots the xen
+#      image under real Xen (the make test-xen test bed; APPS_XEN=0 leaves it out) where it
+#      answers a client in dom0; on bare QEMU the image starts and finds no network device;
 #   6. every C example of docs/APPLICATIONS.md compiles and links as an application;
 #   7. an application including an internal header ("net/stack.h") or a host C library header
 #      (<stdio.h>) does not compile, and the error says what an application may include.
-# Needs root (namespaces, TAP devices). Prints PASS/FAIL per case, ends "apps: N passed, M failed".
+# Needs root (namespaces, TAP devices, the Xen test bed). Prints PASS/FAIL per case, ends "apps: N passed, M failed".
 set -u
 cd "$(dirname "$0")/../.."
 . test/net/lib.sh
@@ -140,6 +141,50 @@ if [ -f "$cfg" ] && grep -q '^type = "pvh"' "$cfg" && grep -q "^kernel = \"$(pwd
     net_pass make_run_xen_writes_the_xl_config
 else
     net_fail make_run_xen_writes_the_xl_config "$(cat "$cfg" "$T/xen-run.log" 2>&1 | tr '\n' ' ')"
+fi
+# The same config under real Xen (the test bed of make test-xen, docs/TESTING.md): every line
+# make run wrote, but the name and the kernel's path, which are dom0's. APPS_XEN=0 leaves it out.
+if [ "${APPS_XEN:-1}" != 0 ] && [ -f "$cfg" ]; then
+    {
+        echo "# app-$APP: build/xen/$APP booted with the xl config make run PLATFORM=xen wrote; a client"
+        echo "# in dom0 talks to it over xenbr0, then xl shutdown ends it cleanly."
+        echo "# images: $APP"
+        echo "# timeout: 150"
+        echo "cfg_lines=()"
+        echo "while IFS= read -r line; do cfg_lines+=(\"\$line\"); done <<'CFG'"
+        grep -v '^#\|^name = \|^kernel = ' "$cfg"
+        echo "CFG"
+        echo "xt_create app$APP \"kernel = \\\"\$(xt_image $APP)\\\"\" \"\${cfg_lines[@]}\""
+        echo "xt_wait_console app$APP 'listening on TCP port $PORT' 60"
+        cat <<'XT'
+/usr/bin/python3 - <<'PY' || xt_fail "no answer over xenbr0"
+import socket, sys, time
+for attempt in range(50):
+    try:
+        s = socket.create_connection(("10.0.0.2", 7000), timeout=5)
+        break
+    except OSError:
+        time.sleep(0.2)
+else:
+    sys.exit("cannot connect")
+s.sendall(b"hello\n")
+got = s.makefile("rb").readline().decode().rstrip("\n")
+s.close()
+sys.exit(0 if got.endswith(": hello") else "got %r" % got)
+PY
+XT
+        echo "xl shutdown app$APP || xt_fail 'xl shutdown failed'"
+        echo "xt_expect_end app$APP poweroff 60"
+        echo "xt_expect_console app$APP 'served 1 connections'"
+        echo "xt_expect_console app$APP 'xenolith: shutdown: success'"
+        echo "xt_pass"
+    } >"$T/app-$APP.sh"
+    if flock /tmp/xenolith-xen.lock scripts/xen-testbed/run.sh --out "$T/test-xen" \
+        --test "$T/app-$APP.sh" --image "$APP=build/xen/$APP" >"$T/xen.log" 2>&1; then
+        net_pass xen_image_runs_under_xen_with_the_xl_config
+    else
+        net_fail xen_image_runs_under_xen_with_the_xl_config "$(tail -n 30 "$T/xen.log")"
+    fi
 fi
 # Bare QEMU has no network device: the application starts, and says so (status 3: failure).
 scripts/qemu-boot.sh -t 60 -l "$T/qemu.log" build/xen/$APP "-- port=$PORT" >/dev/null 2>&1; rc=$?
