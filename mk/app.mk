@@ -30,16 +30,18 @@ APP_COMMON   := -std=gnu11 -g $(WARN) -MMD -MP -ffile-prefix-map=$(CURDIR)=. -fn
                 -ffunction-sections -fdata-sections $(APP_INCLUDES)
 # Per flavour: the compiler and its flags. The hosted program is optimized like the rest of the
 # hosted build; the kernel image like the kernel (size, LTO); test and fuzz as their tiers.
+# -ffreestanding (for gcc's own <stdint.h>) also turns off the builtins (memcpy of 4 bytes
+# becoming a load); the Linux flavours turn them back on, as the rest of their code has them.
 APP_CC_xen            = $(CC)
 APP_CFLAGS_xen        = $(APP_COMMON) $(KERNEL_CODEGEN) -frandom-seed=$@ -DXENOLITH_KERNEL
 APP_CC_hosted         = $(CC)
-APP_CFLAGS_hosted     = $(APP_COMMON) -O2 -DXENOLITH_HOSTED -fno-omit-frame-pointer
+APP_CFLAGS_hosted     = $(APP_COMMON) -fbuiltin -O2 -DXENOLITH_HOSTED -fno-omit-frame-pointer
 APP_CC_hosted-asan    = $(CC)
 APP_CFLAGS_hosted-asan = $(APP_CFLAGS_hosted) $(SAN_FLAGS)
 APP_CC_test           = $(CC)
-APP_CFLAGS_test       = $(APP_COMMON) -O1 -DXENOLITH_HOSTED -DXENOLITH_TEST -fno-omit-frame-pointer $(SAN_FLAGS)
+APP_CFLAGS_test       = $(APP_COMMON) -fbuiltin -O1 -DXENOLITH_HOSTED -DXENOLITH_TEST -fno-omit-frame-pointer $(SAN_FLAGS)
 APP_CC_fuzz           = $(FUZZ_CC)
-APP_CFLAGS_fuzz       = $(APP_COMMON) -O1 -DXENOLITH_HOSTED -DXENOLITH_TEST -DXENOLITH_FUZZ \
+APP_CFLAGS_fuzz       = $(APP_COMMON) -fbuiltin -O1 -DXENOLITH_HOSTED -DXENOLITH_TEST -DXENOLITH_FUZZ \
                         -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 APP_ASFLAGS_xen       = $(KERNEL_ASFLAGS)
 APP_ASFLAGS_hosted    = $(HOSTED_ASFLAGS)

@@ -28,10 +28,11 @@ $(eval $(call flavour_rules,hosted-asan,HOSTED_ASAN_CFLAGS,HOSTED_ASFLAGS))
 $(foreach m,$(PORTABLE_MODULES) $(HOSTED_MODULES),$(eval $(call archive_rule,hosted-asan,$(m))))
 $(eval $(call hosted_test_rule,hosted-asan,HOSTED_ASAN_LDFLAGS))
 
+# Applications link the platform as build/hosted links them (mk/hosted.mk): main.o and an archive.
+$(eval $(call archive_rule,hosted-asan,platform/hosted))
 define hosted_asan_app_rule
-build/hosted-asan/$(1): $(call app_objs,hosted-asan,$(1)) \
-		$(call module_objs,hosted-asan,platform/hosted) \
-		$(call module_archives,hosted-asan,$(call app_modules,$(1)) $(HOSTED_MODULES))
+build/hosted-asan/$(1): $(call app_objs,hosted-asan,$(1)) build/hosted-asan/obj/platform/hosted/main.o \
+		$(call module_archives,hosted-asan,platform/hosted $(call app_modules,$(1)) $(HOSTED_MODULES))
 	$$(Q)mkdir -p $$(@D)
 	$$(if $$(Q),@echo "  LD [hosted-asan] $$@")
 	$$(Q)$$(CC) $$(HOSTED_ASAN_LDFLAGS) -Wl,--gc-sections -o $$@ $$(filter %.o,$$^) \
