@@ -87,6 +87,24 @@ check image_links_only_app_libs sh -c "nm build/hosted/$APP | grep -qw tcp_liste
 check xen_image_links_only_app_libs sh -c "nm build/xen/$APP.debug | grep -qw tcp_listen &&
     ! nm build/xen/$APP.debug | grep -qw http_parse_request && ! nm build/xen/$APP.debug | grep -qw tar_mount"
 
+# The in-tree applications are built the same way: hello (APP_LIBS empty) carries no network code.
+check hello_links_no_network_code sh -c "$MAKE APP=hello >/dev/null && nm build/hosted/hello | grep -qw app_main &&
+    ! nm build/hosted/hello | grep -qw tcp_listen && ! nm build/hosted/hello | grep -qw netdev_init"
+# A bad app.mk or APP_DIR is refused with a message naming the problem.
+mkdir -p "$T/badlib" "$T/taken" "$T/nomk"
+echo 'APP_LIBS := net tls' >"$T/badlib/app.mk"; cp "$DIR/main.c" "$T/badlib/"
+printf 'NAME := echo\nAPP_LIBS := net\n' >"$T/taken/app.mk"; cp "$DIR/main.c" "$T/taken/"
+cp "$DIR/main.c" "$T/nomk/"
+refused_app() {
+    # refused_app CASE DIR TEXT
+    out=$($MAKE APP_DIR="$2" 2>&1); rc=$?
+    if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q "$3"; then net_pass "$1"
+    else net_fail "$1" "status $rc: $(printf '%s' "$out" | tail -n 2 | tr '\n' ' ')"; fi
+}
+refused_app unknown_library_refused "$T/badlib" "APP_LIBS names unknown libraries 'tls'"
+refused_app taken_name_refused "$T/taken" "the name 'echo' is already taken by app/echo"
+refused_app missing_app_mk_refused "$T/nomk" "no app.mk there"
+
 # ---- 3. the hosted image on a TAP ----
 if net_setup; then
     net_spawn "$T/demo.log" build/hosted/$APP tap=$NET_TAP ip=10.77.0.2/24 gw=$NET_HOST_IP -- port=$PORT
