@@ -10,9 +10,13 @@
 $(eval $(call flavour_rules,xen,KERNEL_CFLAGS,KERNEL_ASFLAGS))
 $(foreach m,$(PORTABLE_MODULES) $(KERNEL_MODULES),$(eval $(call archive_rule,xen,$(m))))
 
+# The PVH platform is an archive like the modules (its entry is linked directly), so an image
+# carries a device seam (platform/pvh/devices.c, and with it a Xen driver) only if it opens a
+# device; arch/x86_64's CPU mechanisms are linked directly.
+$(eval $(call archive_rule,xen,platform/pvh))
 KERNEL_LDS       := platform/pvh/kernel.ld
-KERNEL_ARCH_OBJS := $(call module_objs,xen,platform/pvh) $(call module_objs,xen,arch/x86_64)
-KERNEL_ARCHIVES  := $(call module_archives,xen,$(PORTABLE_MODULES) $(KERNEL_MODULES))
+KERNEL_ARCH_OBJS := build/xen/obj/platform/pvh/entry.o $(call module_objs,xen,arch/x86_64)
+KERNEL_ARCHIVES  := $(call module_archives,xen,platform/pvh $(PORTABLE_MODULES) $(KERNEL_MODULES))
 KERNEL_LIBGCC    := $(shell $(CC) -print-libgcc-file-name)
 # Linked through gcc: link-time optimization (one partition: smallest and deterministic) sees
 # the whole image. -n packs the segments in the file without page padding (the PVH loaders copy
