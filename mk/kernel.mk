@@ -1,8 +1,9 @@
 # The PVH kernel images: build/xen/<app> for every app, plus build/xen/boottest (test/boot).
-# Each image links the arch objects directly, the module archives in one group (so only what
-# the app reaches is pulled in) and libgcc, in two passes: the first pass's text symbols
-# become the in-image symbol table (scripts/gen-ksyms.sh) that the second pass links after
-# text and rodata, and the build fails if any text symbol moved between the passes.
+# Each image links the PVH entry and the arch objects directly, the platform and module
+# archives in one group (so only what the app reaches is pulled in) and libgcc, in two
+# passes: the first pass's text symbols become the in-image symbol table
+# (scripts/gen-ksyms.sh) that the second pass links after text and rodata, and the build
+# fails if any text symbol moved between the passes.
 # Objects hold GIMPLE (-flto, mk/config.mk): each pass links through gcc, which optimizes the
 # whole image at once, so a text symbol's place is fixed only by the link; the comparison of
 # the passes' text symbols is what guarantees the table describes the final image.
