@@ -188,3 +188,31 @@ int blk_discard(struct blkdev *dev, uint64_t sector, uint64_t count, uint64_t de
 {
     return run_call(dev, BLK_OP_DISCARD, sector, count, NULL, deadline_ns);
 }
+
+/* ---- the public face of a device (xenolith/blk.h) ---- */
+
+void blk_close(struct blkdev *dev)
+{
+    if (dev)
+        blkdev_destroy(dev);
+}
+
+const char *blk_name(const struct blkdev *dev)
+{
+    return dev->name;
+}
+
+uint32_t blk_sector_size(const struct blkdev *dev)
+{
+    return dev->sector_size;
+}
+
+uint64_t blk_capacity(const struct blkdev *dev)
+{
+    return dev->capacity;
+}
+
+bool blk_read_only(const struct blkdev *dev)
+{
+    return dev->read_only;
+}

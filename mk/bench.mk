@@ -23,7 +23,7 @@ build/bench/ops_xenolith: build/bench/obj/bench/ops/ops_xenolith.o build/bench/o
 
 # lwIP's headers are not ours: compile its harnesses with the project's warnings where they hold
 # for lwIP's own headers (no -Werror on lwIP's casts, strict prototypes kept for our code).
-LWIP_BENCH_CFLAGS := -std=gnu11 -g -O2 -Wall -Wextra -Werror -Wno-unused-parameter -iquote . $(LWIP_CFLAGS) -MMD -MP
+LWIP_BENCH_CFLAGS := -std=gnu11 -g -O2 -Wall -Wextra -Werror -Wno-unused-parameter -iquote . -iquote include $(LWIP_CFLAGS) -MMD -MP
 build/bench/lwip/%.o: bench/%.c mk/bench.mk
 	$(Q)mkdir -p $(@D)
 	$(if $(Q),@echo "  CC [bench/lwip] $<")

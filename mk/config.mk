@@ -18,7 +18,7 @@ endif
 
 # Warnings and language for everything we compile.
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-COMMON_CFLAGS := -std=gnu11 -g -O2 $(WARN) -iquote . -MMD -MP \
+COMMON_CFLAGS := -std=gnu11 -g -O2 $(WARN) -iquote . -iquote include -MMD -MP \
                  -ffile-prefix-map=$(CURDIR)=. -fno-common -ffunction-sections -fdata-sections
 
 # The kernel image: freestanding, no host headers but gcc's own and Xen's public interface.

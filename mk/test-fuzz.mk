@@ -8,7 +8,7 @@ FUZZ_CC      := clang
 FUZZ_RUNS    ?= 20000
 FUZZ_SECONDS ?= 60
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_CFLAGS  := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter -iquote . -MMD -MP \
+FUZZ_CFLAGS  := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter -iquote . -iquote include -MMD -MP \
                 -DXENOLITH_HOSTED -DXENOLITH_TEST -DXENOLITH_FUZZ -fno-omit-frame-pointer \
                 $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 FUZZ_ASFLAGS := $(HOSTED_ASFLAGS)

@@ -1,5 +1,6 @@
 /*
- * net/netup: an appliance's network from the boot options (see netup.h).
+ * net/netup: an appliance's network from the boot options (xenolith/net.h, net/netup.h), and the
+ * few questions an application asks its stack.
  */
 #include "net/netup.h"
 #include "lib/errno.h"
@@ -70,8 +71,8 @@ static void release(struct netup *n)
     n->rx_pool = NULL;
 }
 
-int netup_start(struct netup *n, const char *who, const struct kernel_options *opts,
-                void (*on_config)(struct netup *n, uint32_t addr, void *arg), void *arg)
+int netup_start_options(struct netup *n, const char *who, const struct kernel_options *opts,
+                        netup_config_fn on_config, void *arg)
 {
     memset(n, 0, sizeof(*n));
     n->who = who;
@@ -116,6 +117,11 @@ int netup_start(struct netup *n, const char *who, const struct kernel_options *o
     return rc;
 }
 
+int netup_start(struct netup *n, const char *who, netup_config_fn on_config, void *arg)
+{
+    return netup_start_options(n, who, kernel_options(), on_config, arg);
+}
+
 void netup_stop(struct netup *n)
 {
     if (n->dhcp) {
@@ -127,4 +133,14 @@ void netup_stop(struct netup *n)
     if (n->stack)
         netstack_print_stats(n->stack);
     release(n);
+}
+
+uint32_t net_ipv4_addr(const struct netstack *s)
+{
+    return netstack_ipv4_addr(s);
+}
+
+void net_print_stats(const struct netstack *s)
+{
+    netstack_print_stats(s);
 }

@@ -13,6 +13,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "xenolith/app.h"
+#include "xenolith/time.h"
+
+/* Declared in the public API, which the platform implements: platform_cmdline and enum
+ * shutdown_reason (xenolith/app.h), platform_monotonic_ns and platform_wallclock_ns
+ * (xenolith/time.h). */
 
 /* A range of RAM the page allocator may own. Addresses are the ones code uses
  * (identity-mapped on the kernel, an mmap'ed arena when hosted). */
@@ -21,27 +27,9 @@ struct mem_region {
     size_t length;
 };
 
-/* How the machine ends. On bare QEMU these become distinct isa-debug-exit codes,
- * on Xen SCHEDOP_shutdown reasons, hosted the process exit status. */
-enum shutdown_reason {
-    SHUTDOWN_SUCCESS,   /* the application finished and said it succeeded */
-    SHUTDOWN_FAILURE,   /* the application (or boot) failed in an orderly way */
-    SHUTDOWN_CRASH,     /* exception, panic, failed assertion */
-    SHUTDOWN_REBOOT,    /* asked to restart */
-};
-
-/* The command line as given by the loader (PVH start info, xl extra=, argv joined by spaces). */
-const char *platform_cmdline(void);
-
 /* RAM for the page allocator: regions not used by the image or by the platform itself.
  * Returns the number of regions and points *regions at them. */
 size_t platform_memory(const struct mem_region **regions);
-
-/* Monotonic nanoseconds since an arbitrary origin (boot). Never goes backwards. */
-uint64_t platform_monotonic_ns(void);
-
-/* Wall-clock nanoseconds since the Unix epoch, or 0 if the platform does not know it. */
-uint64_t platform_wallclock_ns(void);
 
 /* Console output: bytes go to every console the platform has (serial, debug port, PV console,
  * stdout). Must work from the first instruction of portable code and inside a crash report. */

@@ -13,39 +13,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#define FIBER_NAME_MAX 24
-#define FIBER_DEFAULT_STACK (64 * 1024)
-#define DEADLINE_NONE UINT64_MAX
-
-struct fiber;
+#include "xenolith/fiber.h"
+#include "xenolith/time.h"
+#include "xenolith/timer.h"
+#include "xenolith/waitq.h"
 
 /* Initializes the scheduler. The caller becomes the loop's own context (not a fiber). */
 void sched_init(void);
 
-/* Creates a ready fiber running fn(arg) on its own stack (stack_size 0: FIBER_DEFAULT_STACK),
- * with an inaccessible guard page below the stack. The name is copied. Returns NULL when out of
- * memory. The fiber's return value is kept for fiber_join. The stack of a fiber that ended is
- * kept (at most 32) for the next fiber of the same stack size; the loop frees them once no
- * fiber took or returned one for FIBER_STACK_CACHE_IDLE_NS. */
-#define FIBER_STACK_CACHE_IDLE_NS 2000000000ull
-struct fiber *fiber_spawn(const char *name, int (*fn)(void *arg), void *arg, size_t stack_size);
-
-/* The running fiber, or NULL in loop context. */
-struct fiber *fiber_current(void);
-const char *fiber_name(const struct fiber *f);
-
-/* Gives the CPU to other ready fibers; returns when this one is scheduled again. */
-void fiber_yield(void);
-
-/* Blocks the calling fiber until the monotonic clock reaches deadline_ns. */
-void fiber_sleep_until(uint64_t deadline_ns);
-void fiber_sleep_ns(uint64_t ns);
-
-/* Waits for f to return and gives its return value; frees f. Only one joiner per fiber.
- * A fiber nobody will join can be detached: it is freed when it returns. */
-int fiber_join(struct fiber *f);
-void fiber_detach(struct fiber *f);
+/* The application-facing calls (fiber_spawn, fiber_join, fiber_sleep_ns, ...) are declared in
+ * xenolith/fiber.h; timers in xenolith/timer.h, wait queues in xenolith/waitq.h. */
 
 /* Runs the event loop until `done(arg)` returns true (checked whenever the loop wakes) or no
  * fiber and no timer is left. Called from loop context only.
@@ -88,41 +65,5 @@ struct fiber *fiber_by_guard_address(uintptr_t addr);
 /* The usable stack of f: [*low, *high). The lowest word holds a canary checked whenever the
  * fiber switches out; an overwritten canary panics with "stack overflow in fiber '<name>'". */
 void fiber_stack_bounds(const struct fiber *f, uintptr_t *low, uintptr_t *high);
-
-/* ---- Timers: callbacks run in loop context, must not block, may wake fibers or re-arm. ----
- * Expired timers fire in deadline order; timers with equal deadlines fire in the order they
- * were (last) armed. A timer armed from a callback with a deadline already passed fires in the
- * next pass of the loop, after ready fibers have run, so a timer re-arming itself cannot starve
- * them. Arming, re-arming and cancelling are O(log n). */
-struct timer {
-    uint64_t deadline_ns;
-    void (*callback)(struct timer *t, void *arg);
-    void *arg;
-    /* private: position in the scheduler's deadline heap, or -1 when not armed */
-    long heap_index;
-    /* private: arming sequence number, orders equal deadlines */
-    uint64_t arm_seq;
-};
-void timer_init(struct timer *t, void (*callback)(struct timer *t, void *arg), void *arg);
-void timer_arm(struct timer *t, uint64_t deadline_ns);   /* re-arming moves it */
-void timer_cancel(struct timer *t);                        /* no-op when not armed */
-bool timer_armed(const struct timer *t);
-
-/* ---- Wait queues: fibers block on a condition someone else signals. ---- */
-struct waitq {
-    struct fiber *head, *tail;
-};
-#define WAITQ_INIT { NULL, NULL }
-void waitq_init(struct waitq *wq);
-/* Blocks the calling fiber until woken (returns 0) or deadline_ns passes (returns -ETIMEDOUT,
- * from lib/errno.h). DEADLINE_NONE waits forever; a deadline already reached returns
- * -ETIMEDOUT without blocking. Woken wins: a waiter woken before its timeout timer fired
- * returns 0 even if the clock has passed its deadline by the time it runs. Waiters are woken
- * in the order they started waiting. */
-int waitq_wait(struct waitq *wq, uint64_t deadline_ns);
-/* Make waiters ready (they run later, from the loop). Callable from fibers, timers, handlers. */
-void waitq_wake_one(struct waitq *wq);
-void waitq_wake_all(struct waitq *wq);
-bool waitq_empty(const struct waitq *wq);
 
 #endif

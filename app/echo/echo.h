@@ -8,11 +8,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "lib/list.h"
-#include "mm/pbuf.h"
-#include "net/stack.h"
-#include "net/tcp/tcp.h"
-#include "platform/netdev.h"
-#include "sched/sched.h"
+#include "xenolith/fiber.h"
+#include "xenolith/net.h"
+#include "xenolith/tcp.h"
+#include "xenolith/waitq.h"
 
 /* A TCP service (tcp_service.c): a listener and one fiber per connection, at most max_sessions. */
 struct tcp_service {
@@ -41,6 +40,8 @@ int tcp_service_connect(struct tcp_service *svc, uint32_t dst, uint16_t port);
 void tcp_service_stop_begin(struct tcp_service *svc);
 /* Waits until every session has ended or deadline; true when none is left. */
 bool tcp_service_wait(struct tcp_service *svc, uint64_t deadline_ns);
+/* Resets the connection of every session still running (after the grace period). */
+void tcp_service_reset(struct tcp_service *svc);
 /* Joins the acceptor and prints the service's counters. */
 void tcp_service_stop_finish(struct tcp_service *svc);
 

@@ -12,24 +12,22 @@
  *                          on it: the active open, for the integration tests
  *   tcp-max=N              connections served at once per TCP service (default 1024, 1..65536)
  */
-#include "app/echo/echo.h"
-#include "kernel/kernel.h"
-#include "kernel/options.h"
+#include "echo.h"
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "lib/parse.h"
 #include "lib/printf.h"
 #include "lib/string.h"
-#include "mm/mm.h"
-#include "net/netup.h"
-#include "net/stack.h"
-#include "net/udp/udp.h"
-#include "sched/sched.h"
+#include "xenolith/app.h"
+#include "xenolith/mem.h"
+#include "xenolith/net.h"
+#include "xenolith/time.h"
+#include "xenolith/udp.h"
 
 #define ECHO_PORT 7
 #define DISCARD_PORT 9
 #define TCP_MAX_SESSIONS_DEFAULT 1024
-#define TCP_STOP_GRACE_NS (3ull * 1000000000ull)
+#define TCP_STOP_GRACE_NS (3 * NS_PER_S)
 
 struct app_args {
     uint32_t connect_addr;           /* network order; 0: no active open */
@@ -72,9 +70,9 @@ static int parse_app_args(int argc, char **argv, struct app_args *out)
     return 0;
 }
 
-/* Stops both TCP services with one grace period: sessions still blocked after it are woken by
- * shutting the stack's TCP down (their calls return -ENETDOWN). */
-static void stop_tcp_services(struct netstack *s, struct tcp_service *svcs[], unsigned n)
+/* Stops both TCP services with one grace period: the connections of sessions still running
+ * after it are reset (their blocked calls return -ECONNABORTED). */
+static void stop_tcp_services(struct tcp_service *svcs[], unsigned n)
 {
     for (unsigned i = 0; i < n; i++)
         tcp_service_stop_begin(svcs[i]);
@@ -84,7 +82,8 @@ static void stop_tcp_services(struct netstack *s, struct tcp_service *svcs[], un
         drained = tcp_service_wait(svcs[i], deadline) && drained;
     if (!drained) {
         log_warn("echo", "TCP sessions still open after the grace period: resetting them");
-        tcp_stack_shutdown(s);
+        for (unsigned i = 0; i < n; i++)
+            tcp_service_reset(svcs[i]);
         for (unsigned i = 0; i < n; i++)
             tcp_service_wait(svcs[i], DEADLINE_NONE);
     }
@@ -161,14 +160,13 @@ static void stop_service(struct service *svc)
 
 int app_main(int argc, char **argv)
 {
-    const struct kernel_options *opts = kernel_options();
     struct app_args args;
     if (parse_app_args(argc, argv, &args) < 0)
         return 1;
     struct netup net;
-    if (netup_start(&net, "echo", opts, NULL, NULL) < 0)
+    if (netup_start(&net, "echo", NULL, NULL) < 0)
         return 1;
-    struct netstack *stack = net.stack;
+    struct netstack *stack = netup_stack(&net);
 
     int status = 1;
     struct service echo = { .name = "echo", .port = ECHO_PORT, .reply = true };
@@ -194,7 +192,7 @@ int app_main(int argc, char **argv)
     log_info("echo", "shutting down");
     status = 0;
 out:
-    stop_tcp_services(stack, tcp_services, 2);
+    stop_tcp_services(tcp_services, 2);
     stop_service(&echo);
     stop_service(&discard);
     netup_stop(&net);

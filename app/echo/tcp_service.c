@@ -11,22 +11,23 @@
  *
  * Stopping is in two steps so the caller can give every service the same grace period: stop_begin
  * closes the listener and half-closes every session (the peer sees a FIN; readers wake), then
- * wait() until the sessions have ended; sessions still blocked after the grace are woken by
- * tcp_stack_shutdown (main.c does that), and stop_finish joins the acceptor and prints the counts.
+ * wait() until the sessions have ended; the connections of sessions still running after the
+ * grace are reset (tcp_service_reset, main.c decides when), and stop_finish joins the acceptor and
+ * prints the counts.
  */
-#include "app/echo/echo.h"
+#include "echo.h"
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "lib/printf.h"
 #include "lib/string.h"
-#include "mm/mm.h"
-#include "platform/platform.h"
+#include "xenolith/mem.h"
+#include "xenolith/time.h"
 
 #define SESSION_BUF 8192
 #define SESSION_STACK (32 * 1024)
-#define SESSION_IDLE_NS (120ull * 1000000000ull)
-#define CONNECT_ATTEMPT_NS (3ull * 1000000000ull)
-#define CONNECT_RETRY_NS (500ull * 1000000ull)
+#define SESSION_IDLE_NS (120 * NS_PER_S)
+#define CONNECT_ATTEMPT_NS (3 * NS_PER_S)
+#define CONNECT_RETRY_NS (500 * NS_PER_MS)
 #define LISTEN_BACKLOG 256
 
 struct tcp_session {
@@ -94,7 +95,7 @@ static int open_connection(struct tcp_session *ss)
     struct tcp_service *svc = ss->svc;
     int last = 0;
     while (!svc->stopping) {
-        if (netstack_ipv4_addr(svc->stack) == 0) {
+        if (net_ipv4_addr(svc->stack) == 0) {
             fiber_sleep_ns(CONNECT_RETRY_NS);      /* DHCP has not configured us yet */
             continue;
         }
@@ -130,6 +131,8 @@ static int session_main(void *arg)
         session_end(ss);
         return 0;
     }
+    if (ss->dst && svc->stopping)
+        tcp_shutdown(ss->conn, TCP_SHUT_RDWR);   /* opened after the stop began: end at once */
     struct tcp_conn_info info;
     tcp_get_info(ss->conn, &info);
     if (ss->dst)
@@ -258,6 +261,16 @@ void tcp_service_stop_begin(struct tcp_service *svc)
         struct tcp_session *ss = container_of(n, struct tcp_session, link);
         if (ss->conn)
             tcp_shutdown(ss->conn, TCP_SHUT_RDWR);
+    }
+}
+
+void tcp_service_reset(struct tcp_service *svc)
+{
+    struct list_node *n;
+    for (n = svc->sessions.next; n != &svc->sessions; n = n->next) {
+        struct tcp_session *ss = container_of(n, struct tcp_session, link);
+        if (ss->conn)
+            tcp_reset(ss->conn);
     }
 }
 

@@ -1,12 +1,13 @@
 /*
- * app/hello: the smallest appliance. Greets, shows its command line and memory, proves the
- * scheduler and timers work by sleeping 10 ms in a second fiber, and shuts down with success.
+ * app/hello: the smallest appliance. Greets, shows its command line, arguments and memory,
+ * proves the scheduler and timers work by sleeping 10 ms in a second fiber, and shuts down with
+ * success. It uses only the public API (xenolith/) and lib/.
  */
-#include "kernel/kernel.h"
 #include "lib/printf.h"
-#include "mm/mm.h"
-#include "platform/platform.h"
-#include "sched/sched.h"
+#include "xenolith/app.h"
+#include "xenolith/fiber.h"
+#include "xenolith/mem.h"
+#include "xenolith/time.h"
 
 #define SLEEP_NS (10ull * 1000 * 1000)
 
@@ -26,17 +27,11 @@ int app_main(int argc, char **argv)
     for (int i = 0; i < argc; i++)
         kprintf("hello: argument %d: %s\n", i, argv[i]);
 
-    const struct mem_region *regions;
-    size_t count = platform_memory(&regions);
-    uint64_t total = 0;
-    for (size_t i = 0; i < count; i++) {
-        kprintf("hello: memory %#018llx-%#018llx (%llu KiB)\n",
-                (unsigned long long)regions[i].base,
-                (unsigned long long)(regions[i].base + regions[i].length - 1),
-                (unsigned long long)(regions[i].length / 1024));
-        total += regions[i].length;
-    }
-    kprintf("hello: %llu KiB of RAM for the allocator\n", (unsigned long long)(total / 1024));
+    struct page_stats pages;
+    page_get_stats(&pages);
+    kprintf("hello: %llu KiB of RAM for the allocator, %llu KiB free\n",
+            (unsigned long long)(mem_ram_bytes() / 1024),
+            (unsigned long long)(pages.pages_free * PAGE_SIZE / 1024));
 
     struct fiber *f = fiber_spawn("sleeper", sleeper, NULL, 0);
     if (!f) {

@@ -25,13 +25,13 @@
  * could destroy the answer before the client read it. The buffers are freed first: a closing
  * connection holds its fiber and its TCP state only.
  */
-#include "app/httpd/httpd.h"
+#include "httpd.h"
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "lib/printf.h"
 #include "lib/string.h"
-#include "mm/mm.h"
-#include "platform/platform.h"
+#include "xenolith/mem.h"
+#include "xenolith/time.h"
 
 /* Two separate 16 KiB buffers (4 pages each) rather than one large block: a heap fragmented by
  * many small objects still has them. */

@@ -1,24 +1,21 @@
 /*
  * app/httpd/device: the site disk is the platform's first block device (the disk= file hosted,
- * blkfront's first vbd on Xen); the platform says why when there is none. The network comes
- * from net/netup.
+ * blkfront's first vbd on Xen); the platform says why when there is none. A disk named on the
+ * command line that cannot be opened is an error: serving the built-in page instead would hide it
+ * (blk_open tells the two apart).
  */
-#include "app/httpd/httpd.h"
-#include "kernel/options.h"
+#include "httpd.h"
 #include "lib/errno.h"
 #include "lib/log.h"
 
 int httpd_open_blkdev(struct blkdev **out)
 {
-    *out = platform_blkdev_open(0, true);
-    /* A disk named on the command line that cannot be opened is an error: serving the built-in
-     * page instead would hide it. (Only the hosted platform names its disk; on Xen a missing
-     * vbd simply means no site disk.) */
-    if (!*out && kernel_options()->disk) {
-        log_error("httpd", "cannot open the site disk %s", kernel_options()->disk);
-        return -ENODEV;
-    }
-    if (!*out)
+    int rc = blk_open(0, true, out);
+    if (rc == -ENODEV) {
         log_info("httpd", "no site disk");
-    return 0;
+        return 0;
+    }
+    if (rc < 0)
+        log_error("httpd", "cannot open the site disk: %s", error_name(rc));
+    return rc;
 }

@@ -1,7 +1,7 @@
 /*
  * app/httpd: the web server appliance (docs/HTTPD.md). Internal interface between its files:
  *   main.c     options, the network stack and its configuration, start and shutdown
- *   device.c   the platform's network and block devices
+ *   device.c   the site disk
  *   site.c     the files served: a tar archive on the block device, or a built-in page
  *   server.c   the listener, the connection fibers, admission and eviction (http/http_slots.h)
  *   conn.c     one connection: requests in, responses out (http/http.h does the rules)
@@ -11,22 +11,20 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "blk/tar.h"
 #include "lib/list.h"
-#include "http/http.h"
-#include "http/http_slots.h"
-#include "mm/pbuf.h"
-#include "net/stack.h"
-#include "net/tcp/tcp.h"
-#include "platform/blkdev.h"
-#include "platform/netdev.h"
-#include "sched/sched.h"
-
-#define NS_PER_S 1000000000ull
+#include "xenolith/blk.h"
+#include "xenolith/fiber.h"
+#include "xenolith/http.h"
+#include "xenolith/http_slots.h"
+#include "xenolith/net.h"
+#include "xenolith/tar.h"
+#include "xenolith/tcp.h"
+#include "xenolith/time.h"
+#include "xenolith/waitq.h"
 
 /* ---- device.c ---- */
 /* The platform's first block device, read-only: 0 and *out (NULL when there is none), or
- * -ENODEV when one was asked for and cannot be opened (logged). */
+ * -EIO when one was named and cannot be opened (logged). */
 int httpd_open_blkdev(struct blkdev **out);
 
 /* ---- site.c ---- */
@@ -100,8 +98,8 @@ struct server {
 
 int server_start(struct server *srv, struct netstack *stack, const struct site *site,
                  const struct httpd_config *cfg);
-/* Stops accepting, ends every connection within grace_ns (then resets what is left through
- * tcp_stack_shutdown), joins the acceptor and prints the counters. */
+/* Stops accepting, ends every connection within grace_ns (then resets what is left with
+ * tcp_reset), joins the acceptor and prints the counters. */
 void server_stop(struct server *srv, uint64_t grace_ns);
 /* Moves a connection to another phase; entering CLOSING may cut the oldest closing one short. */
 void server_enter(struct server *srv, struct conn_slot *slot, enum http_phase phase);

@@ -19,16 +19,14 @@
  *   linger-timeout=S   seconds a closing connection drains the client's late bytes (0..60, 2)
  *   access-log=on|off  one console line per request (on)
  */
-#include "app/httpd/httpd.h"
-#include "kernel/kernel.h"
-#include "kernel/options.h"
+#include "httpd.h"
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "lib/parse.h"
 #include "lib/printf.h"
 #include "lib/string.h"
-#include "mm/mm.h"
-#include "net/netup.h"
+#include "xenolith/app.h"
+#include "xenolith/mem.h"
 
 #define STOP_GRACE_NS (3ull * NS_PER_S)
 
@@ -121,7 +119,6 @@ static void announce(struct netup *n, uint32_t addr, void *arg)
 
 int app_main(int argc, char **argv)
 {
-    const struct kernel_options *opts = kernel_options();
     struct httpd_config cfg;
     if (parse_app_args(argc, argv, &cfg) < 0)
         return 1;
@@ -131,17 +128,17 @@ int app_main(int argc, char **argv)
         return 1;
     struct site site;
     if (site_open(&site, disk, wall ? (int64_t)(wall / NS_PER_S) : 0) < 0) {
-        blkdev_destroy(disk);
+        blk_close(disk);
         return 1;
     }
     int status = 1;
     struct netup net;
     struct server srv;
     bool serving = false;
-    bool net_up = netup_start(&net, "httpd", opts, announce, &cfg) == 0;
+    bool net_up = netup_start(&net, "httpd", announce, &cfg) == 0;
     if (!net_up)
         goto out;
-    struct netstack *stack = net.stack;
+    struct netstack *stack = netup_stack(&net);
     if (server_start(&srv, stack, &site, &cfg) < 0)
         goto out;
     serving = true;
@@ -163,7 +160,6 @@ out:
     if (net_up)
         netup_stop(&net);
     site_close(&site);
-    if (disk)
-        blkdev_destroy(disk);
+    blk_close(disk);
     return status;
 }

@@ -8,24 +8,24 @@
  * conn.c with http/http_slots.h's deadlines.
  *
  * Stopping: the listener closes, every connection is shut down both ways (a fiber blocked in a
- * read or write wakes and ends), and connections still alive after the grace period are reset by
- * shutting the stack's TCP down.
+ * read or write wakes and ends), and connections still alive after the grace period are reset
+ * (tcp_reset: their fibers wake with -ECONNABORTED and end).
  */
-#include "app/httpd/httpd.h"
+#include "httpd.h"
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "lib/printf.h"
 #include "lib/string.h"
-#include "mm/mm.h"
-#include "platform/platform.h"
+#include "xenolith/mem.h"
+#include "xenolith/time.h"
 
 /* 24 KiB and its two guard pages are one 8-page block: a page allocator fragmented by many
  * small objects (TCP buffers of closed connections) still has those, where a 10-page run needs a
  * free 16-page block. */
 #define CONN_STACK (24 * 1024)
 #define LISTEN_BACKLOG 512
-#define ACCEPT_RETRY_NS (100ull * 1000000ull)
-#define RECLAIM_WAIT_NS (20ull * 1000000ull)
+#define ACCEPT_RETRY_NS (100 * NS_PER_MS)
+#define RECLAIM_WAIT_NS (20 * NS_PER_MS)
 
 void httpd_default_config(struct httpd_config *cfg)
 {
@@ -244,7 +244,11 @@ void server_stop(struct server *srv, uint64_t grace_ns)
     if (!wait_drained(srv, platform_monotonic_ns() + grace_ns)) {
         log_warn("httpd", "%u connections still open after the grace period: resetting them",
                  srv->active);
-        tcp_stack_shutdown(srv->stack);
+        for (struct list_node *n = srv->conns.next; n != &srv->conns; n = n->next) {
+            struct conn_slot *slot = container_of(n, struct conn_slot, link);
+            if (slot->tcp)
+                tcp_reset(slot->tcp);
+        }
         wait_drained(srv, DEADLINE_NONE);
     }
     if (srv->acceptor) {

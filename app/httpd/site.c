@@ -8,7 +8,7 @@
  * time, its size and where its data lies on the disk (two files cannot share a location; a new
  * disk image with a changed file moves or resizes or re-dates it).
  */
-#include "app/httpd/httpd.h"
+#include "httpd.h"
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "lib/string.h"
@@ -52,7 +52,7 @@ int site_open(struct site *s, struct blkdev *dev, int64_t now_seconds)
         }
     }
     log_info("httpd", "site: %zu files, %llu bytes on %s", files, (unsigned long long)bytes,
-             dev->name);
+             blk_name(dev));
     return 0;
 }
 

@@ -237,6 +237,20 @@ void tcp_abort(struct tcp_conn *c)
         abort_conn(c, true);
 }
 
+/* RFC 9293 3.10.5 ABORT (a RST when synchronized, everything queued discarded), without
+ * releasing the handle: the owner's blocked calls wake with -ECONNABORTED and it closes later. */
+void tcp_reset(struct tcp_conn *c)
+{
+    if (c->state == TCPS_CLOSED)
+        return;
+    bool synchronized = c->state != TCPS_SYN_SENT && c->state != TCPS_TIME_WAIT;
+    if (synchronized)
+        tcp_send_rst_conn(c);
+    if (c->ts)
+        c->ts->stack->tcp_stats.conn_aborted++;
+    tcp_conn_terminate(c, -ECONNABORTED);
+}
+
 void tcp_close(struct tcp_conn *c)
 {
     if (!c)

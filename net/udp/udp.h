@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "lib/list.h"
+#include "xenolith/udp.h"
 
 struct netstack;
 struct pbuf;
@@ -31,14 +32,7 @@ struct udp_socket;
 struct ipv4_rx_info;
 
 #define UDP_HEADER_LEN 8
-/* 65535 - 20 (IPv4 header without options) - 8 */
-#define UDP_MAX_PAYLOAD 65507u
-#define UDP_EPHEMERAL_FIRST 49152u
-#define UDP_EPHEMERAL_LAST 65535u
-/* Receive queue bounds per socket (udp_set_rx_limits changes them). */
-#define UDP_DEFAULT_RX_DATAGRAMS 64u
-#define UDP_DEFAULT_RX_BYTES (256u * 1024)
-#define UDP_MAX_SOCKETS 256u
+/* The socket API (udp_bind, udp_sendto, udp_recvfrom, ...) is public: xenolith/udp.h. */
 
 #define UDP_COUNTERS(X)                                                                        \
     X(rx_datagrams)         /* delivered to a socket */                                        \
@@ -68,13 +62,6 @@ struct udp_state {
     unsigned socket_count;
 };
 
-/* What udp_recvfrom and receive handlers learn about a datagram. */
-struct udp_datagram_info {
-    uint32_t src_addr;
-    uint16_t src_port;
-    uint32_t dst_addr;      /* ours, or a broadcast address */
-    uint16_t dst_port;
-};
 
 /* Called in loop context with each datagram for the socket; owns p, whose data starts at the UDP
  * payload (read it with pbuf_copy_out; p->tot_len is its length). */
@@ -87,39 +74,6 @@ void udp_shutdown(struct netstack *s);     /* closes every socket, waking waiter
 /* The protocol 17 input: p's data at the UDP header, the IP header just before it (owns p). */
 void udp_input(struct netstack *s, struct pbuf *p, const struct ipv4_rx_info *rx);
 
-/* Opens a socket bound to `port` (0: a random ephemeral port). Returns 0 and *out, or -EADDRINUSE,
- * -ENOMEM, -ENOSPC (UDP_MAX_SOCKETS reached), -EAGAIN (no free ephemeral port found). */
-int udp_bind(struct netstack *s, uint16_t port, struct udp_socket **out);
-
-/* Closes the socket: queued datagrams are dropped, fibers blocked in udp_recvfrom return -EBADF.
- * The socket must not be used afterwards. */
-void udp_close(struct udp_socket *sock);
-
-uint16_t udp_local_port(const struct udp_socket *sock);
-
-/* Sends len bytes to dst:port from the socket's port (and our address, or 0.0.0.0 when the stack
- * is unconfigured: DHCP). Broadcasts (255.255.255.255, the subnet broadcast) are allowed. Does not
- * block. Returns len, or -EMSGSIZE (len > UDP_MAX_PAYLOAD), -EINVAL (port 0 or address 0),
- * -ENETUNREACH (no route), -ENOBUFS, -EHOSTUNREACH (ARP failed recently) or a device error. */
-int udp_sendto(struct udp_socket *sock, uint32_t dst, uint16_t port, const void *buf, size_t len);
-
-/* Takes the oldest queued datagram, copying at most len bytes into buf (the rest is discarded and
- * counted), and fills src/port (either may be NULL). Blocks the calling fiber until a datagram
- * arrives or the monotonic clock reaches deadline_ns (DEADLINE_NONE: no limit; a deadline already
- * past: return at once). Returns the bytes copied, -ETIMEDOUT, or -EBADF once the socket is closed.
- * Must not be used on a socket with a receive handler (-EINVAL). */
-int udp_recvfrom(struct udp_socket *sock, void *buf, size_t len, uint32_t *src, uint16_t *port,
-                 uint64_t deadline_ns);
-/* The same with the full addressing of the datagram. */
-int udp_recvfrom_info(struct udp_socket *sock, void *buf, size_t len,
-                      struct udp_datagram_info *info, uint64_t deadline_ns);
-
-/* Datagrams waiting in the receive queue. */
-unsigned udp_pending(const struct udp_socket *sock);
-
-/* Bounds of the receive queue (0 leaves a bound unchanged). */
-void udp_set_rx_limits(struct udp_socket *sock, unsigned max_datagrams, size_t max_bytes);
-
 /* Delivers datagrams to fn in loop context instead of queueing them (fn NULL: back to queueing).
  * Datagrams already queued when a handler is installed are handed to it at once. */
 void udp_set_receive_handler(struct udp_socket *sock, udp_receive_fn fn, void *arg);
@@ -128,7 +82,5 @@ void udp_set_receive_handler(struct udp_socket *sock, udp_receive_fn fn, void *a
  * checksum field as it is). 0 when an incoming segment's checksum is correct. */
 uint16_t udp_checksum(const struct pbuf *p, uint32_t src, uint32_t dst);
 
-/* Prints the counters ("udp.rx_datagrams 3"). */
-void udp_print_stats(const struct netstack *s);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * Unit tests for the fiber API's blocking rules (net/tcp/tcp.h): read and write deadlines, partial
- * writes reported when the send buffer stays full past the deadline, abort (RFC 9293 3.10.5), and
- * ephemeral ports that do not follow a predictable sequence (RFC 6056).
+ * writes reported when the send buffer stays full past the deadline, abort (RFC 9293 3.10.5), reset
+ * (the same ABORT with the handle kept by its owner), and ephemeral ports that do not follow a
+ * predictable sequence (RFC 6056).
  */
 #include "test/unit/tcp_forge.h"
 
@@ -148,6 +149,57 @@ START_TEST(abort_discards_and_resets)
 }
 END_TEST
 
+/* tcp_reset (xenolith/tcp.h) is RFC 9293 3.10.5 ABORT without releasing the handle: a RST
+ * <SEQ=SND.NXT> goes to the peer, queued data is discarded, the owner's blocked read wakes with
+ * -ECONNABORTED, later calls fail the same way, and the handle stays valid (CLOSED) until the owner
+ * closes it. A stopping server uses it on connections whose fibers did not end in time. */
+START_TEST(reset_wakes_owner_and_keeps_handle)
+{
+    struct tf_conns p;
+    tf_open(&p, PORT);
+    tf_tap_set_filter(drop_tx_data, NULL);
+    static uint8_t data[20000];
+    ck_assert_int_eq(tcp_write(p.client, data, sizeof(data), 0), (long)sizeof(data));
+    struct io owner = { .c = p.client, .deadline = DEADLINE_NONE };
+    struct io peer = { .c = p.server, .deadline = DEADLINE_NONE };
+    fiber_detach(fiber_spawn("owner", read_fiber, &owner, 0));
+    fiber_detach(fiber_spawn("peer", read_fiber, &peer, 0));
+    run_for(10 * MS);
+    ck_assert(!owner.done && !peer.done);
+    uint32_t snd_nxt = p.client->snd_nxt;
+    tf_tap_clear();
+    tcp_reset(p.client);
+    const struct tf_seg *rst = tap_find(true, TCP_FLAG_RST);
+    ck_assert_ptr_nonnull(rst);
+    ck_assert_uint_eq(rst->h.seq, snd_nxt);
+    RUN_UNTIL(owner.done && peer.done, SEC);
+    ck_assert_int_eq(owner.rc, -ECONNABORTED);
+    ck_assert_int_eq(peer.rc, -ECONNRESET);
+    /* The handle is still the owner's: it reads CLOSED with the error, holds no buffers. */
+    struct tcp_conn_info info;
+    tcp_get_info(p.client, &info);
+    ck_assert_int_eq(info.state, TCPS_CLOSED);
+    ck_assert_int_eq(info.error, -ECONNABORTED);
+    uint8_t b;
+    ck_assert_int_eq(tcp_read(p.client, &b, 1, 0), -ECONNABORTED);
+    ck_assert_int_eq(tcp_write(p.client, "x", 1, 0), -ECONNABORTED);
+    struct tcp_census census;
+    tcp_get_census(sa, &census);
+    ck_assert_uint_eq(census.connections, 0);
+    ck_assert_uint_eq(census.buffered_bytes, 0);
+    ck_assert_uint_eq(sa->tcp_stats.conn_aborted, 1);
+    /* A second reset changes nothing (no second RST); closing releases the handle. */
+    tf_tap_clear();
+    tcp_reset(p.client);
+    ck_assert_ptr_null(tap_find(true, TCP_FLAG_RST));
+    ck_assert_uint_eq(sa->tcp_stats.conn_aborted, 1);
+    tcp_close(p.client);
+    p.client = NULL;
+    tf_tap_set_filter(NULL, NULL);
+    tf_close_all(&p);
+}
+END_TEST
+
 struct opener {
     uint16_t port;
     int rc;
@@ -225,6 +277,7 @@ static Suite *suite(void)
     tcase_add_test(tc, read_deadline);
     tcase_add_test(tc, write_deadline_partial);
     tcase_add_test(tc, abort_discards_and_resets);
+    tcase_add_test(tc, reset_wakes_owner_and_keeps_handle);
     tcase_add_test(tc, ephemeral_ports_unpredictable);
     suite_add_tcase(s, tc);
     return s;

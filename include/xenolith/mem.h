@@ -1,0 +1,66 @@
+/*
+ * xenolith/mem.h: memory for applications: the heap (kmalloc and friends) and the counters that
+ * say how much is used.
+ *
+ * There is no virtual memory to grow into: the heap is the RAM the machine was given, minus the
+ * image. Every allocation can fail and returns NULL then; an application serving untrusted
+ * clients bounds what each client may make it allocate. Invalid frees (twice, a pointer the heap
+ * never gave, the middle of an object) end the machine with the address; freed memory is
+ * poisoned, and a write after free is caught when the memory is reused.
+ *
+ * Every call here may be made in any context but a handler (fiber or loop); none blocks.
+ */
+#ifndef XENOLITH_PUBLIC_MEM_H
+#define XENOLITH_PUBLIC_MEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PAGE_SIZE 4096u
+#define PAGE_SHIFT 12
+#define PAGE_ORDER_MAX 10                /* largest block: 2^10 pages = 4 MiB */
+
+/* size bytes, 16-byte aligned, not zeroed; NULL when out of memory. kmalloc(0) gives a unique
+ * minimal object. Objects up to 4096 bytes come from size classes; larger ones are whole pages,
+ * so a large allocation needs that many contiguous pages (prefer several smaller buffers when
+ * memory may be fragmented). */
+void *kmalloc(size_t size);
+/* count * size bytes, zeroed; NULL when out of memory or when count * size overflows. */
+void *kcalloc(size_t count, size_t size);
+/* As C's realloc: ptr NULL is kmalloc; size 0 frees ptr and returns NULL; on failure returns NULL
+ * and ptr stays valid and unchanged. */
+void *krealloc(void *ptr, size_t size);
+/* Frees what kmalloc, kcalloc or krealloc gave; kfree(NULL) does nothing. */
+void kfree(void *ptr);
+
+/* The heap's counters. */
+#define HEAP_CLASSES 9                   /* 16, 32, ... 4096 bytes */
+struct heap_stats {
+    uint64_t class_size[HEAP_CLASSES];
+    uint64_t class_in_use[HEAP_CLASSES]; /* objects handed out, per class */
+    uint64_t bytes_in_use;               /* requested bytes still allocated, all sizes */
+    uint64_t large_in_use;               /* allocations served by whole pages */
+    uint64_t alloc_failures;
+    /* Of bytes_in_use and the objects above: what caches keep free for reuse (packet pools'
+     * free lists, fiber stacks of ended fibers). Allocated, bounded by each cache, not leaked:
+     * memory in live use is the difference. */
+    uint64_t cached_bytes;
+    uint64_t cached_objects;
+};
+void heap_get_stats(struct heap_stats *out);
+
+/* The page allocator's counters: all the RAM the heap draws from. */
+struct page_stats {
+    uint64_t pages_total;
+    uint64_t pages_free;
+    uint64_t free_blocks[PAGE_ORDER_MAX + 1];   /* free blocks of 2^order pages */
+    uint64_t alloc_failures;
+};
+void page_get_stats(struct page_stats *out);
+
+/* The RAM the machine gave the allocator, in bytes: the platform's memory regions (hosted, the
+ * arena of XENOLITH_HOSTED_MEM_MB; the guest's RAM minus the image on the PVH image), before the
+ * allocator keeps its page descriptors. Context: any. */
+uint64_t mem_ram_bytes(void);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * xenolith/timer.h: one-shot timers whose callbacks run in loop context.
+ *
+ * A timer is embedded by value in the caller's structure, initialized once with timer_init and
+ * armed for an absolute deadline on the monotonic clock (xenolith/time.h). When the deadline
+ * passes, the event loop calls callback(t, arg) once; the callback must not block (loop context,
+ * xenolith/fiber.h) but may wake fibers (xenolith/waitq.h) or re-arm the timer (periodic work).
+ *
+ * Ordering: expired timers fire in deadline order, equal deadlines in the order they were (last)
+ * armed. A timer armed from a callback with a deadline already passed fires in the next pass of
+ * the loop, after the ready fibers ran, so a timer re-arming itself cannot starve them. Arming,
+ * re-arming and cancelling cost O(log n). A timer must be cancelled before its memory is freed.
+ */
+#ifndef XENOLITH_PUBLIC_TIMER_H
+#define XENOLITH_PUBLIC_TIMER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "xenolith/time.h"
+
+struct timer {
+    uint64_t deadline_ns;                /* when armed: when it fires */
+    void (*callback)(struct timer *t, void *arg);
+    void *arg;
+    /* private: position in the scheduler's deadline heap, or -1 when not armed */
+    long heap_index;
+    /* private: arming sequence number, orders equal deadlines */
+    uint64_t arm_seq;
+};
+
+/* Prepares an unarmed timer that will call callback(t, arg). Context: any. */
+void timer_init(struct timer *t, void (*callback)(struct timer *t, void *arg), void *arg);
+/* Arms t for deadline_ns; an armed timer moves to the new deadline. Context: fiber or loop
+ * (including t's own callback). */
+void timer_arm(struct timer *t, uint64_t deadline_ns);
+/* Disarms t; nothing happens when it is not armed. After it returns the callback will not run
+ * (until armed again). Context: fiber or loop. */
+void timer_cancel(struct timer *t);
+/* Whether t is armed (its callback has not run yet). Context: fiber or loop. */
+bool timer_armed(const struct timer *t);
+
+#endif
