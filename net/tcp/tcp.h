@@ -15,7 +15,13 @@
  * and what arrived before the peer's FIN stays readable until it is closed) for a compact
  * TIME_WAIT record that no longer counts against max_connections.
  *
- * Addresses are uint32_t in network byte order (net/stack.h), ports host-order integers.
+ * The layer registers with the IPv4 layer below as protocol 6 (tcp_init), with an error handler
+ * that checks the quote of an ICMP error before the path MTU changes (net/tcp/tcp_pmtu.c). The
+ * calls taking the stack handle (struct netstack: tcp_listen, tcp_connect*, tcp_get/set_config,
+ * tcp_get_census, tcp_stack_shutdown) are implemented by net/ (net/sockets.c), which owns the
+ * handle, on the layer's own entry points (tcp_layer_*).
+ *
+ * Addresses are uint32_t in network byte order (net/wire/ipv4_header.h), ports host-order integers.
  */
 #ifndef XENOLITH_NET_TCP_H
 #define XENOLITH_NET_TCP_H
@@ -25,15 +31,21 @@
 #include <stdint.h>
 #include "net/tcp/tcp_stats.h"
 
+struct ipv4_layer;
 struct netstack;
+struct tcp_buffer_sizes;
+struct tcp_census;
+struct tcp_config;
 struct tcp_conn;
 struct tcp_listener;
 struct tcp_stack;
 
-/* Per-stack TCP state (embedded in struct netstack): everything lives behind one pointer so the
- * stack header does not depend on TCP's internals. */
-struct tcp_state {
-    struct tcp_stack *impl;          /* NULL until tcp_init, and after tcp_shutdown */
+/* The TCP layer of one stack (embedded in struct netstack): the protocol state lives behind one
+ * pointer so the bulk of it is allocated only when TCP is set up. */
+struct tcp_layer {
+    struct tcp_stack *impl;          /* NULL until tcp_init, and after tcp_fini */
+    struct ipv4_layer *ip;
+    struct tcp_stats stats;
 };
 
 /* RFC 9293 3.3.2 connection states. */
@@ -52,12 +64,22 @@ enum tcp_conn_state {
 };
 const char *tcp_state_name(enum tcp_conn_state state);
 
-/* Called by netstack_create / netstack_destroy. tcp_init registers IP protocol 6; on failure
- * (out of memory) the stack simply has no TCP and the API returns -ENETDOWN. tcp_stack_shutdown
- * resets every connection, wakes every waiter (they return -ENETDOWN) and frees what no handle
- * holds; handles stay valid until their owners close them. */
-void tcp_init(struct netstack *s);
+/* tcp_init sets TCP up on ip and registers IP protocol 6 (0, or ipv4_register_protocol's error);
+ * out of memory, the stack simply has no TCP and the API returns -ENETDOWN. tcp_fini (what
+ * tcp_stack_shutdown does to a stack) resets every connection, wakes every waiter (they return
+ * -ENETDOWN) and frees what no handle holds; handles stay valid until their owners close them. */
+int tcp_init(struct tcp_layer *tcp, struct ipv4_layer *ip);
+void tcp_fini(struct tcp_layer *tcp);
 void tcp_stack_shutdown(struct netstack *s);
+/* The calls below that take a struct netstack, on the layer itself. */
+void tcp_layer_get_config(struct tcp_layer *tcp, struct tcp_config *out);
+int tcp_layer_set_config(struct tcp_layer *tcp, const struct tcp_config *cfg);
+int tcp_layer_listen(struct tcp_layer *tcp, uint16_t port, unsigned backlog,
+                     struct tcp_listener **out);
+int tcp_layer_connect(struct tcp_layer *tcp, uint16_t local_port, uint32_t dst, uint16_t port,
+                      const struct tcp_buffer_sizes *sizes, uint64_t deadline_ns,
+                      struct tcp_conn **out);
+void tcp_layer_census(struct tcp_layer *tcp, struct tcp_census *out);
 
 /* ---- Stack-wide configuration (defaults are the RFCs' recommendations) ---- */
 struct tcp_config {
@@ -234,8 +256,5 @@ struct tcp_census {
     size_t buffered_bytes;           /* send + receive + out-of-order bytes of all connections */
 };
 void tcp_get_census(struct netstack *s, struct tcp_census *out);
-
-/* Prints the counters ("tcp.rx_segments 3"). */
-void tcp_print_stats(const struct netstack *s);
 
 #endif

@@ -13,11 +13,10 @@
 #include "lib/minmax.h"
 #include "lib/string.h"
 #include "mm/pbuf.h"
-#include "net/stack.h"
 
 static struct tcp_stats *stats_of(struct tcp_conn *c)
 {
-    return &c->ts->stack->tcp_stats;
+    return &c->ts->layer->stats;
 }
 
 static void challenge_ack(struct tcp_conn *c)

@@ -14,13 +14,12 @@
 
 #include "lib/errno.h"
 #include "mm/mm.h"
-#include "net/stack.h"
 
 static void tw_expired(struct timer *t, void *arg);
 
 static struct tcp_stats *tw_stats(struct tcp_stack *ts)
 {
-    return &ts->stack->tcp_stats;
+    return &ts->layer->stats;
 }
 
 static struct list_node *tw_bucket(struct tcp_stack *ts, const struct tcp_endpoints *ep)

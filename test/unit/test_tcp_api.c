@@ -140,7 +140,7 @@ START_TEST(abort_discards_and_resets)
     tcp_get_census(sa, &census);
     ck_assert_uint_eq(census.connections, 0);
     ck_assert_uint_eq(census.buffered_bytes, 0);
-    ck_assert_uint_eq(sa->tcp_stats.conn_aborted, 1);
+    ck_assert_uint_eq(sa->tcp.stats.conn_aborted, 1);
     RUN_UNTIL(r.done, SEC);
     ck_assert_int_eq(r.rc, -ECONNRESET);
     tf_tap_set_filter(NULL, NULL);
