@@ -1,6 +1,6 @@
 /*
- * net/dhcp/dhcp: the DHCP client's binding to the layers of a stack (see dhcp.h). Everything here runs in
- * loop context (UDP receive handler, timer callback, ARP probe verdict), so nothing blocks.
+ * net/dhcp/dhcp: the DHCP client's binding to the layers of a stack (see dhcp.h). Everything here
+ * runs in loop context (UDP receive handler, timer callback, ARP probe verdict), so nothing blocks.
  */
 #include "net/dhcp/dhcp.h"
 #include "lib/errno.h"

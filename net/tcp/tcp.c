@@ -1,5 +1,6 @@
 /*
- * net/tcp: TCP for one stack: set-up and teardown, configuration, the TCB table (hashed by 4-tuple
+ * net/tcp/tcp: the TCP layer of one stack: set-up on the IPv4 layer (protocol 6 registered with an
+ * input and an ICMP error handler) and teardown, configuration, the TCB table (hashed by 4-tuple
  * under a secret key), TCB life cycle, segment arrival up to demultiplexing (checksum, header and
  * option parsing, address checks; then a TCB, a TIME_WAIT record or a listener), ICMP errors (the
  * RFC 5927 checks, and the path MTU lowered only for a quote that matches data in flight) and

@@ -1,5 +1,5 @@
 /*
- * net/tcp: the Transmission Control Protocol (RFC 9293) for fibers: the public API of a stack's
+ * net/tcp/tcp: the Transmission Control Protocol (RFC 9293) for fibers: the public API of a stack's
  * TCP. Connections and listeners are handles; every blocking call suspends only the calling fiber
  * and takes an absolute deadline on the monotonic clock (DEADLINE_NONE: no limit; a deadline
  * already past: do not block, answer at once).

@@ -1,8 +1,8 @@
 /*
- * net/tcp_api: the fiber API of net/tcp/tcp.h for connections: connect, read, write, shutdown, close,
- * abort, options and information. Blocking calls wait on the connection's wait queues and hold the
- * TCB (c->waiters) while they sleep, so it is never freed under them. Listen and accept are in
- * tcp_listen.c.
+ * net/tcp/tcp_api: the fiber API of net/tcp/tcp.h for connections: connect, read, write, shutdown,
+ * close, abort, options and information. Blocking calls wait on the connection's wait queues and
+ * hold the TCB (c->waiters) while they sleep, so it is never freed under them. Listen and accept
+ * are in tcp_listen.c.
  */
 #include "net/tcp/tcp_internal.h"
 

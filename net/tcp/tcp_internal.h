@@ -1,5 +1,5 @@
 /*
- * net/tcp_internal: the transmission control block and what the TCP files share.
+ * net/tcp/tcp_internal: the transmission control block and what the TCP files share.
  *
  *   tcp.c         stack state, configuration, TCB life cycle, demultiplexing, ICMP errors, stats
  *   tcp_input.c   segment arrival in RFC 9293 3.10.7 order for synchronized and opening states

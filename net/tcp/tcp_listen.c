@@ -1,14 +1,14 @@
 /*
- * net/tcp_listen: passive opens. A listener answers SYNs (RFC 9293 3.10.7.2) with a SYN-ACK from a
- * child TCB in SYN_RECEIVED, bounded per stack (max_half_open); when that queue is full, SYN
+ * net/tcp/tcp_listen: passive opens. A listener answers SYNs (RFC 9293 3.10.7.2) with a SYN-ACK
+ * from a child TCB in SYN_RECEIVED, bounded per stack (max_half_open); when that queue is full, SYN
  * cookies (tcp_syncookie.h) answer without keeping state, so a SYN flood cannot lock out real
  * clients. Children that complete the handshake wait for tcp_accept in a queue bounded by the
- * backlog; SYNs arriving while it is full are dropped (the client retries). Segments for a
- * listener that are not SYNs: a RST is ignored, an ACK either completes a cookie handshake or is
- * answered with a RST (RFC 9293 3.10.7.2). A valid cookie ACK that finds max_connections reached
- * is refused with a RST (counted), not dropped: the peer believes it is connected. Children get
- * the listener's buffer sizes (tcp_listener_set_buffers), and the window scale offered in the
- * SYN-ACK, cookie or not, follows that receive buffer.
+ * backlog; SYNs arriving while it is full are dropped (the client retries). Segments for a listener
+ * that are not SYNs: a RST is ignored, an ACK either completes a cookie handshake or is answered
+ * with a RST (RFC 9293 3.10.7.2). A valid cookie ACK that finds max_connections reached is refused
+ * with a RST (counted), not dropped: the peer believes it is connected. Children get the listener's
+ * buffer sizes (tcp_listener_set_buffers), and the window scale offered in the SYN-ACK, cookie or
+ * not, follows that receive buffer.
  */
 #include "net/tcp/tcp_internal.h"
 

@@ -1,5 +1,5 @@
 /*
- * net/tcp_output: building and sending segments. Data segments are cut from the send buffer at
+ * net/tcp/tcp_output: building and sending segments. Data segments are cut from the send buffer at
  * most one effective MSS long (RFC 9293 3.7.1, RFC 6691: the peer's MSS clamped to the path MTU,
  * minus the options every segment carries), within min(peer window, cwnd), with Nagle's algorithm
  * (RFC 896, RFC 9293 3.7.4) unless TCP_SOCKOPT_NODELAY and sender-side silly window avoidance

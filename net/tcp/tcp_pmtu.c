@@ -1,6 +1,6 @@
 /*
- * net/tcp_pmtu: the send MSS against the path MTU (RFC 1191, RFC 9293 3.7.3). The MSS follows the
- * peer's MSS option, the options in use and ipv4_path_mtu. An ICMP "fragmentation needed" that
+ * net/tcp/tcp_pmtu: the send MSS against the path MTU (RFC 1191, RFC 9293 3.7.3). The MSS follows
+ * the peer's MSS option, the options in use and ipv4_path_mtu. An ICMP "fragmentation needed" that
  * matched a segment in flight (tcp.c) lowers the estimate and the MSS at once and resends what no
  * longer fits; when the estimate expires (IPV4_PMTU_TIMEOUT_NS, RFC 1191 6.3) the next output
  * notices the larger path MTU and raises the MSS again, so one old report does not leave the

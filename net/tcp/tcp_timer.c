@@ -1,5 +1,5 @@
 /*
- * net/tcp_timer: a connection's three timers.
+ * net/tcp/tcp_timer: a connection's three timers.
  *   rtx_timer    retransmission (RFC 6298 5: armed while data is outstanding, RTO from tcp_rtt,
  *                doubled on expiry), SYN/SYN-ACK retransmission, and, when nothing is outstanding
  *                but data waits for a closed window, the persist timer (RFC 9293 3.8.6.1,

@@ -1,5 +1,5 @@
 /*
- * net/tcp_timewait: TIME_WAIT (RFC 9293 3.6.1) as compact records, apart from the TCBs.
+ * net/tcp/tcp_timewait: TIME_WAIT (RFC 9293 3.6.1) as compact records, apart from the TCBs.
  *
  * When a connection enters TIME_WAIT its TCB (buffers, timers, congestion state) is freed and a
  * record of about 100 bytes keeps what TIME_WAIT is for: re-ACKing a retransmitted FIN (and

@@ -1,6 +1,7 @@
 /*
- * net/udp/udp: the UDP layer of one stack (registered with IPv4 as protocol 17): input validation and demultiplexing, port unreachable,
- * output with checksum (RFC 768, RFC 1122 4.1). Sockets are in udp_socket.c.
+ * net/udp/udp: the UDP layer of one stack, registered with the IPv4 layer as protocol 17: input
+ * validation and demultiplexing, port unreachable (through IPv4's error sender), output with
+ * checksum (RFC 768, RFC 1122 4.1). Sockets are in udp_socket.c.
  */
 #include "net/udp/udp.h"
 

@@ -1,5 +1,5 @@
 /*
- * net/udp: the User Datagram Protocol (RFC 768, RFC 1122 4.1) and its sockets.
+ * net/udp/udp: the User Datagram Protocol (RFC 768, RFC 1122 4.1) and its sockets.
  *
  * Input verifies the checksum (RFC 768: 0 means the sender computed none, allowed on IPv4; RFC 1122
  * 4.1.3.4: a bad one is dropped silently), finds the socket bound to the destination port and

@@ -1,7 +1,7 @@
 /*
- * net/wire/ipv4_header: the IPv4 header on the wire (RFC 791 section 3.1), with no stack state: parsing
- * and validation, building, and the option handling fragmentation needs. ipv4.c, icmp.c and the
- * fuzzers use it; it depends only on lib/.
+ * net/wire/ipv4_header: the IPv4 header on the wire (RFC 791 section 3.1), with no stack state:
+ * parsing and validation, building, and the option handling fragmentation needs. ipv4.c, icmp.c and
+ * the fuzzers use it; it depends only on lib/.
  *
  * Addresses are uint32_t holding the four wire bytes in network order (what load_u32 reads, and
  * what IP4_ADDR(a,b,c,d) writes): the convention of the whole stack (print with %pI4 and &addr).
