@@ -56,6 +56,11 @@ void netstack_clear_ipv4_config(struct netstack *s)
     ipv4_clear_config(&s->ipv4);
 }
 
+uint32_t netstack_ipv4_addr(const struct netstack *s)
+{
+    return ipv4_addr(&s->ipv4);
+}
+
 static void print_counters(const char *prefix, const char *const *names, const uint64_t *values,
                            unsigned count)
 {

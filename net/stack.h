@@ -54,11 +54,9 @@ void netstack_destroy(struct netstack *s);
 int netstack_set_ipv4_config(struct netstack *s, const struct ipv4_config *cfg);
 void netstack_clear_ipv4_config(struct netstack *s);
 
-/* Our address, 0 when unconfigured. */
-static inline uint32_t netstack_ipv4_addr(const struct netstack *s)
-{
-    return ipv4_addr(&s->ipv4);
-}
+/* Our address, 0 when unconfigured. A function, not an inline, so that applications need not see
+ * inside struct netstack. */
+uint32_t netstack_ipv4_addr(const struct netstack *s);
 
 /* Prints the device, pool and every layer's counters ("eth.rx_frames 12"), zero counters too. */
 void netstack_print_stats(const struct netstack *s);

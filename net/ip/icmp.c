@@ -70,7 +70,8 @@ static void finish_checksum(struct pbuf *p)
 }
 
 /* RFC 1122 3.2.2.6: the reply carries the request's identifier, sequence number and data. */
-static void answer_echo(struct icmp_layer *icmp, struct pbuf *request, const struct ipv4_rx_info *rx)
+static void answer_echo(struct icmp_layer *icmp, struct pbuf *request,
+                        const struct ipv4_rx_info *rx)
 {
     struct icmp_stats *st = &icmp->stats;
     if (rx->to_broadcast || rx->to_multicast || rx->link_broadcast) {

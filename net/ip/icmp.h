@@ -2,23 +2,23 @@
  * net/ip/icmp: the Internet Control Message Protocol for a host (RFC 792, RFC 1122 3.2.2).
  *
  * Input: echo requests are answered with the same identifier, sequence number and data (RFC 1122
- * 3.2.2.6), but not when sent to a broadcast or multicast address (3.2.2.6 allows silence; we
- * keep it, against smurf amplification). Errors (destination unreachable, time exceeded,
- * parameter problem, source quench) must quote at least our datagram's header and 8 bytes sent
- * from our own address; they go, through ipv4_deliver_error, to the transport registered for the
- * quoted protocol (ipv4_register_protocol's error function, with the next-hop MTU of a "fragmentation needed" in err->info: a router predating
- * RFC 1191 that reports 0 gets the plateau below the quoted length). ICMP itself never lowers the
- * path MTU: the transport does (ipv4_pmtu_update), and only after the quote matched a segment it
- * has in flight (TCP: a sequence number within SND.UNA..SND.NXT of a connection, RFC 5927 4.1), so
- * a blind forger cannot shrink every path; UDP and ICMP cannot vouch for a quote and their
- * "fragmentation needed" changes nothing. Redirects
- * are counted and ignored: we have one gateway and do not let others change our routes.
+ * 3.2.2.6), but not when sent to a broadcast or multicast address (3.2.2.6 allows silence; we keep
+ * it, against smurf amplification). Errors (destination unreachable, time exceeded, parameter
+ * problem, source quench) must quote at least our datagram's header and 8 bytes sent from our own
+ * address; they go, through ipv4_deliver_error, to the transport registered for the quoted protocol
+ * (ipv4_register_protocol's error function, with the next-hop MTU of a "fragmentation needed" in
+ * err->info: a router predating RFC 1191 that reports 0 gets the plateau below the quoted length).
+ * ICMP itself never lowers the path MTU: the transport does (ipv4_pmtu_update), and only after the
+ * quote matched a segment it has in flight (TCP: a sequence number within SND.UNA..SND.NXT of a
+ * connection, RFC 5927 4.1), so a blind forger cannot shrink every path; UDP and ICMP cannot vouch
+ * for a quote and their "fragmentation needed" changes nothing. Redirects are counted and ignored:
+ * we have one gateway and do not let others change our routes.
  *
  * Output of errors (icmp_send_error) follows RFC 1122 3.2.2: never about an ICMP error, a datagram
  * sent to a broadcast or multicast address (IP or link layer), a non-initial fragment, or a
  * datagram whose source is not a single host; rate-limited by a token bucket
- * (net/ip/icmp_ratelimit.h); the quote holds the original header and as much data as keeps the whole
- * message within 576 bytes (RFC 1812 4.3.2.3). ICMP registers with the IPv4 layer below it as
+ * (net/ip/icmp_ratelimit.h); the quote holds the original header and as much data as keeps the
+ * whole message within 576 bytes (RFC 1812 4.3.2.3). ICMP registers with the IPv4 layer below it as
  * protocol 1 and as the sender of IPv4's errors (ipv4_set_error_sender), which is also how UDP's
  * port unreachable reaches it (ipv4_send_error).
  */

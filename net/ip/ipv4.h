@@ -1,6 +1,6 @@
 /*
- * net/ip/ipv4: the IPv4 layer of a stack (RFC 791, RFC 1122 3.2.1 and 3.3): input validation
- * and dispatch to transports, reassembly (net/ip/ip_reass.h), output with routing and fragmentation
+ * net/ip/ipv4: the IPv4 layer of a stack (RFC 791, RFC 1122 3.2.1 and 3.3): input validation and
+ * dispatch to transports, reassembly (net/ip/ip_reass.h), output with routing and fragmentation
  * (net/ip/ip_frag.h), and the per-destination path MTU learnt from ICMP (RFC 1191).
  *
  * Input accepts a datagram when its header is valid (ipv4_header.h), its source could be a single
@@ -9,20 +9,20 @@
  * broadcast carrying a unicast IP destination (RFC 1122 3.3.6), and it is addressed to us: our
  * address, 255.255.255.255, our subnet broadcast, or all-hosts 224.0.0.1. While the stack has no
  * address, UDP to any unicast address is accepted too, because a DHCP server may unicast its offer
- * to the address it is offering (RFC 2131 4.1) before we own it. TTL is not checked on input
- * (RFC 1122 3.2.1.7: a host must not discard a datagram for a low TTL).
+ * to the address it is offering (RFC 2131 4.1) before we own it. TTL is not checked on input (RFC
+ * 1122 3.2.1.7: a host must not discard a datagram for a low TTL).
  *
  * Output routes to the destination itself when it is on-link, broadcast or multicast, otherwise to
  * the gateway; fragments above min(interface MTU, path MTU) unless DF is asked for (-EMSGSIZE).
  * Identifications come from one of 64 counters picked by a keyed hash of the destination, each
  * starting at a random value (RFC 6864 4.1 uniqueness without one global, guessable counter).
  *
- * IPv4 sits on ARP and Ethernet (ipv4_init registers ETHERTYPE_IPV4 with the Ethernet layer and sends
- * through arp_output) and owns the interface's address configuration (ipv4_set_config: validated,
- * told to ARP, then to the registered observers). The layers above register with it: transports
- * by protocol number (ipv4_register_protocol: input, and the ICMP errors that quote their
- * datagrams), ICMP as the sender of IPv4's own errors (ipv4_set_error_sender). IPv4 knows none of
- * them by name.
+ * IPv4 sits on ARP and Ethernet (ipv4_init registers ETHERTYPE_IPV4 with the Ethernet layer and
+ * sends through arp_output) and owns the interface's address configuration (ipv4_set_config:
+ * validated, told to ARP, then to the registered observers). The layers above register with it:
+ * transports by protocol number (ipv4_register_protocol: input, and the ICMP errors that quote
+ * their datagrams), ICMP as the sender of IPv4's own errors (ipv4_set_error_sender). IPv4 knows
+ * none of them by name.
  */
 #ifndef XENOLITH_NET_IPV4_H
 #define XENOLITH_NET_IPV4_H

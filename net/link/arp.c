@@ -512,7 +512,8 @@ void arp_input(struct arp_layer *arp, struct pbuf *p)
     pbuf_free(p);
 
     if (eth_addr_is_multicast(sha) || eth_addr_is_zero(sha) ||
-        memcmp(sha, arp->eth->mac, ETH_ADDR_LEN) == 0 || (spa != 0 && !plausible_sender(arp, spa))) {
+        memcmp(sha, arp->eth->mac, ETH_ADDR_LEN) == 0 ||
+        (spa != 0 && !plausible_sender(arp, spa))) {
         st->rx_bad_sender++;
         return;
     }

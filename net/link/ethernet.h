@@ -64,7 +64,7 @@ struct eth_handler {
 /* The Ethernet layer of one stack (embedded in struct netstack). */
 struct eth_layer {
     struct netdev *dev;              /* the caller's: eth_fini does not free it */
-    struct pbuf_pool *pool;          /* transmit buffers of the stack (every layer allocates here) */
+    struct pbuf_pool *pool;          /* the stack's transmit buffers (every layer allocates here) */
     uint8_t mac[ETH_ADDR_LEN];       /* copied from the device */
     struct eth_handler handlers[ETH_MAX_HANDLERS];
     unsigned handler_count;

@@ -27,8 +27,8 @@ static inline void forge_to(const struct tcp_conn *c, uint32_t seq, uint32_t ack
         o.ts_val = c->ts_recent + (uint32_t)ts_delta;
         o.ts_ecr = tcp_tsval(c);
     }
-    tf_inject(forge_stack_of(c), c->ep.remote_ip, c->ep.local_ip, c->ep.remote_port, c->ep.local_port,
-              seq, ack, flags, window, &o, data, len);
+    tf_inject(forge_stack_of(c), c->ep.remote_ip, c->ep.local_ip, c->ep.remote_port,
+              c->ep.local_port, seq, ack, flags, window, &o, data, len);
 }
 
 /* Data (or a flag) at RCV.NXT + off, acknowledging everything c sent, timestamps current. */

@@ -294,7 +294,8 @@ START_TEST(errors_reach_transport_redirects_ignored)
 {
     errors_seen = 0;
     ck_assert_int_eq(ipv4_register_protocol(&s->ipv4, 200, discard_input, record_error, NULL), 0);
-    ck_assert_int_eq(ipv4_register_protocol(&s->ipv4, 200, discard_input, record_error, NULL), -EEXIST);
+    ck_assert_int_eq(ipv4_register_protocol(&s->ipv4, 200, discard_input, record_error, NULL),
+                     -EEXIST);
     uint8_t q[64];
     fixture_ipv4_header(q, OUR_IP, PEER_IP, 200, 1, 0, 8);
     store_be16(q + 20, 1234);
