@@ -29,9 +29,12 @@ EXAMPLE_FILES = {"scripts/check-doc-refs.py", "test/layers/test_checks.py"}
 def tracked_files(root, all_files):
     if not all_files:
         try:
-            out = subprocess.run(["git", "-C", root, "ls-files", "-z"], check=True,
-                                 capture_output=True).stdout
-            return sorted(p for p in out.decode().split("\0") if p)
+            # Tracked files and new ones not yet added (but not ignored ones: build/),
+            # less those deleted from the work tree.
+            out = subprocess.run(["git", "-C", root, "ls-files", "-z", "--cached", "--others",
+                                  "--exclude-standard"], check=True, capture_output=True).stdout
+            return sorted({p for p in out.decode().split("\0")
+                           if p and os.path.isfile(os.path.join(root, p))})
         except (OSError, subprocess.CalledProcessError):
             pass
     found = []

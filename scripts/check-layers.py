@@ -130,12 +130,16 @@ def parse_order(text):
 
 
 def tracked_files(root, all_files):
-    """The files git tracks (or, with --all-files or outside a git tree, every file)."""
+    """The files of the tree as git sees them (or, with --all-files or outside a git tree,
+    every file)."""
     if not all_files:
         try:
-            out = subprocess.run(["git", "-C", root, "ls-files", "-z"], check=True,
-                                 capture_output=True).stdout
-            return sorted(p for p in out.decode().split("\0") if p)
+            # Tracked files and new ones not yet added (but not ignored ones: build/),
+            # less those deleted from the work tree.
+            out = subprocess.run(["git", "-C", root, "ls-files", "-z", "--cached", "--others",
+                                  "--exclude-standard"], check=True, capture_output=True).stdout
+            return sorted({p for p in out.decode().split("\0")
+                           if p and os.path.isfile(os.path.join(root, p))})
         except (OSError, subprocess.CalledProcessError):
             pass
     found = []

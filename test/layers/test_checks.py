@@ -66,10 +66,17 @@ def make_tree(root, files):
 
 
 def run(script, files):
+    """Runs the check on a fake tree. A tree with a .gitignore is made a git repository and
+    checked as git sees it (new files included, ignored ones not); any other tree file by file."""
     with tempfile.TemporaryDirectory(prefix="xenolith-layers-") as root:
         make_tree(root, files)
-        p = subprocess.run(["/usr/bin/python3", script, "--root", root, "--all-files"],
-                           capture_output=True, text=True)
+        if ".gitignore" in files:
+            subprocess.run(["git", "-C", root, "init", "-q"], check=True)
+            subprocess.run(["git", "-C", root, "add", "docs"], check=True)
+            argv = [script, "--root", root]
+        else:
+            argv = [script, "--root", root, "--all-files"]
+        p = subprocess.run(["/usr/bin/python3"] + argv, capture_output=True, text=True)
         return p.returncode, p.stdout.splitlines(), p.stderr
 
 
@@ -133,6 +140,11 @@ CASES = [
       "(rank 3)"]),
     ("tests_are_not_checked", CHECK_LAYERS,
      tree({"test/unit/test_app.c": '#include "app/demo/main.c"\n#include "nowhere.h"\n'}), 0, []),
+    ("git_tree_checks_new_files_not_ignored_ones", CHECK_LAYERS,
+     tree({".gitignore": "gen/\n", "gen/bad.c": '#include "nowhere.h"\n',
+           "mm/heap.c": '#include "net/stack.h"\n'}), 1,
+     ["mm/heap.c:1: includes net/stack.h (layer net/*, rank 12) above its own layer mm/ "
+      "(rank 3)"]),
     ("missing_order_block_is_an_error", CHECK_LAYERS,
      tree({"docs/ARCHITECTURE.md": "# no block\n"}), 2, []),
     ("doc_refs_clean_tree_passes", CHECK_DOC_REFS,
