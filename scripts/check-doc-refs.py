@@ -70,8 +70,12 @@ def check(root, all_files=False):
             for m in WEB_MD_RE.finditer(line):
                 problems.append(f"{path}:{lineno}: refers to {m.group(0)}, a document outside "
                                 f"the repository")
+            seen = set()
             for m in MD_NAME_RE.finditer(WEB_MD_RE.sub(" ", line)):
                 name = m.group(1)
+                if name in seen:        # [X.md](X.md): one mention
+                    continue
+                seen.add(name)
                 bases = [here, "docs", "."]
                 if not any(os.path.normpath(os.path.join(b, name)) in fileset for b in bases):
                     problems.append(f"{path}:{lineno}: refers to {name}, which is not in the "
