@@ -17,22 +17,25 @@ include $(sort $(wildcard mk/test-*.mk))
 # make bench (not a test tier): mk/bench.mk
 -include mk/bench.mk
 
-.PHONY: all deps run test clean help
+.PHONY: all deps deps-run deps-test deps-bench run test clean help
 all: $(foreach a,$(APPS),build/xen/$(a) build/hosted/$(a))
 
-# Install whatever Debian packages are missing (apt-get update first; only what is missing).
+# Install whatever Debian packages are missing (apt-get update first; only what is missing),
+# by profile: make run needs the run profile only, make test the test one, make bench the bench one.
 deps:
 	@scripts/deps.sh all
+deps-run deps-test deps-bench:
+	@scripts/deps.sh $(patsubst deps-%,%,$@)
 
 # The default appliance, hosted. PLATFORM=xen runs it on a Xen host instead (see README.md).
 DEFAULT_APP := $(if $(wildcard app/httpd),httpd,hello)
-run: deps
+run: deps-run
 	@$(MAKE) --no-print-directory APP=$(DEFAULT_APP) build/$(PLATFORM)/$(DEFAULT_APP)
 	@scripts/run.sh $(PLATFORM) $(DEFAULT_APP) $(RUN_ARGS)
 
 # Every test tier that exists; each tier is a test-<tier> target defined in mk/test-<tier>.mk.
 TEST_TIERS := $(patsubst mk/test-%.mk,test-%,$(sort $(wildcard mk/test-*.mk)))
-test: deps
+test: deps-test
 	@scripts/run-tests.sh $(TEST_TIERS)
 
 clean:
