@@ -20,25 +20,28 @@ include $(sort $(wildcard mk/test-*.mk))
 # make bench (not a test tier): mk/bench.mk
 -include mk/bench.mk
 
-.PHONY: all deps run test clean help
+.PHONY: all deps deps-run deps-test deps-bench run test clean help
 all: $(foreach a,$(APPS),build/xen/$(a) build/hosted/$(a))
 
-# Install whatever Debian packages are missing (apt-get update first; only what is missing).
+# Install whatever Debian packages are missing (apt-get update first; only what is missing),
+# by profile: make run needs the run profile only, make test the test one, make bench the bench one.
 deps:
 	@scripts/deps.sh all
+deps-run deps-test deps-bench:
+	@scripts/deps.sh $(patsubst deps-%,%,$@)
 
 # The default appliance, hosted. PLATFORM=xen runs it on a Xen host instead (see README.md);
 # APP=name or APP_DIR=/path runs another (docs/APPLICATIONS.md). run.sh gives an application whose
 # app.mk links net a TAP device (hosted) or a vif (Xen).
 DEFAULT_APP := $(if $(wildcard app/httpd),httpd,hello)
 RUN_APP     := $(or $(APP_DIR_NAME),$(APP),$(DEFAULT_APP))
-run: deps
+run: deps-run
 	@$(MAKE) --no-print-directory $(if $(APP_DIR),APP_DIR=$(APP_DIR),APP=$(RUN_APP)) build/$(PLATFORM)/$(RUN_APP)
 	@RUN_APP_LIBS="$(app_libs_$(RUN_APP))" scripts/run.sh $(PLATFORM) $(RUN_APP) $(RUN_ARGS)
 
 # Every test tier that exists; each tier is a test-<tier> target defined in mk/test-<tier>.mk.
 TEST_TIERS := $(patsubst mk/test-%.mk,test-%,$(sort $(wildcard mk/test-*.mk)))
-test: deps
+test: deps-test
 	@scripts/run-tests.sh $(TEST_TIERS)
 
 clean:

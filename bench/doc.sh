@@ -71,10 +71,10 @@ instructions. QEMU runs one instruction per translation block with chaining off 
 block it executes (\`-d exec,nochain\`), so one log line is one instruction executed (an iteration of
 a \`rep\`-prefixed string instruction counts as one: the entry assembly clears .bss with \`rep stosb\`,
 one iteration per byte). The log is counted through a FIFO from the first instruction of
-\`pvh_start32\` (the PVH entry) to the first instruction of \`arch_main\`, \`kernel_start\` and
+\`pvh_start32\` (the PVH entry) to the first instruction of \`pvh_main\`, \`kernel_start\` and
 \`app_main\` (addresses from \`build/xen/<app>.debug\`; where link-time optimization inlined app_main,
 \`run_app_main\`, the kernel's fiber that calls it), and, apart, from \`clock_init\`'s entry to its
-return when it is a function of its own (inlined into arch_main, it cannot be separated): on bare QEMU the TSC rate is measured against the PIT (3 x 10 ms of virtual time, a busy
+return when it is a function of its own (inlined into pvh_main, it cannot be separated): on bare QEMU the TSC rate is measured against the PIT (3 x 10 ms of virtual time, a busy
 wait whose length depends only on the icount rate); on Xen the rate is read from Xen's CPUID leaf.
 Each image boots twice and the counts must agree. Bare QEMU has no Xen devices, so "ready" is
 app_main here: httpd then looks for its disk (\`platform_blkdev_open\`) and stops at once, since there

@@ -6,12 +6,12 @@
 # (-d exec,nochain): one log line per instruction executed. An awk reading the log through a FIFO
 # counts lines from the first instruction of the PVH entry (pvh_start32) to the first execution
 # of each marker function, taken from the image's symbols (build/xen/APP.debug):
-#   arch_main     the 64-bit C entry (after the assembly: start-info check, .bss clear, page tables)
+#   pvh_main      the 64-bit C entry (after the assembly: start-info check, .bss clear, page tables)
 #   kernel_start  the portable boot (after the console, memory map, traps, clock)
 #   app_main      the application's main (after heap, scheduler, options, late init)
 #   platform_blkdev_open  httpd only: its first look for a device (on bare QEMU there is none,
 #                 so this is as far as httpd gets toward "listening")
-# and, apart, the instructions from clock_init's entry to its return into arch_main: on bare QEMU
+# and, apart, the instructions from clock_init's entry to its return into pvh_main: on bare QEMU
 # the TSC rate is measured against the PIT, a busy wait of 3 x 10 ms of virtual time whose length
 # depends only on -icount's rate (on Xen the rate is read from Xen's CPUID leaf instead).
 # Each image is booted twice; the counts must agree. QEMU is stopped at the last marker.
@@ -53,18 +53,18 @@ count() {
         [ -n "$a" ] || fail "$app has no symbol $m"
         pcs="$pcs $m=$a"
     done
-    # clock_init's return address: the instruction after arch_main's call to it.
+    # clock_init's return address: the instruction after pvh_main's call to it.
     local clk clk_ret=""
     clk=$(sym "$dbg" clock_init)
     # (APP.debug carries symbols but no code; the stripped image carries the code.)
     local am_start am_size
-    [ -n "$clk" ] && read -r am_start am_size < <(nm -S "$dbg" | awk '$4 == "arch_main" { print $1, $2; exit }')
+    [ -n "$clk" ] && read -r am_start am_size < <(nm -S "$dbg" | awk '$4 == "pvh_main" { print $1, $2; exit }')
     [ -n "$clk" ] && clk_ret=$(objdump -d --no-show-raw-insn --start-address=$((16#$am_start)) \
             --stop-address=$((16#$am_start + 16#$am_size)) "build/xen/$app" |
         awk -v c="$(echo "$clk" | sed 's/^0*//')" '
             found && /^ *[0-9a-f]+:/ { sub(":", "", $1); print $1; exit }
             $2 == "call" && ($3 == c || $3 == "0x" c) { found = 1 }')
-    # clock_init inlined into arch_main (link-time optimization): its wait cannot be separated.
+    # clock_init inlined into pvh_main (link-time optimization): its wait cannot be separated.
     [ -n "$clk" ] && [ -n "$clk_ret" ] || { clk=none; clk_ret=none; }
     DIR=$out/pvh-boot-$app.$run
     rm -rf "$DIR" && mkdir -p "$DIR"
@@ -118,7 +118,7 @@ measure() {
     fi
 }
 
-measure hello arch_main kernel_start app_main
-measure echo arch_main kernel_start app_main
-measure httpd arch_main kernel_start app_main platform_blkdev_open
+measure hello pvh_main kernel_start app_main
+measure echo pvh_main kernel_start app_main
+measure httpd pvh_main kernel_start app_main platform_blkdev_open
 cat "$res"

@@ -103,10 +103,10 @@ table=$R/table.md
     echo
     echo "### Boot cost, PVH image on bare QEMU (instructions from the PVH entry, -icount)"
     echo
-    echo "| application | entry assembly (to arch_main) | arch set-up (to kernel_start) | of which clock_init (PIT wait) | portable boot (kernel_start to app_main) | entry to app_main | the same without clock_init | two runs agree |"
+    echo "| application | entry assembly (to pvh_main) | arch set-up (to kernel_start) | of which clock_init (PIT wait) | portable boot (kernel_start to app_main) | entry to app_main | the same without clock_init | two runs agree |"
     echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
     for a in hello echo httpd; do
-        am=$(val "$P" "$a.arch_main"); ks=$(val "$P" "$a.kernel_start"); ap=$(val "$P" "$a.app_main")
+        am=$(val "$P" "$a.pvh_main"); ks=$(val "$P" "$a.kernel_start"); ap=$(val "$P" "$a.app_main")
         ck=$(val "$P" "$a.clock_init")
         case $ck in ''|n/a) ck=n/a; wo=n/a ;; *) wo=$((ap - ck)) ;; esac
         echo "| $a | $am | $((ks - am)) | $ck | $((ap - ks)) | $ap | $wo | $(val "$P" "$a.deterministic") |"
@@ -115,7 +115,7 @@ table=$R/table.md
     bo=$(val "$P" httpd.platform_blkdev_open)
     [ -n "$bo" ] && echo "httpd from app_main to its first look for a device (platform_blkdev_open): $((bo - $(val "$P" httpd.app_main))) instructions."
     [ -n "$bo" ] || echo "httpd's first look for a device (platform_blkdev_open) is inlined in this build: no separate figure."
-    grep -q 'clock_init n/a' "$P" && echo "clock_init is inlined into arch_main in this build (link-time optimization): the PIT wait is inside the arch set-up and entry-to-app_main figures."
+    grep -q 'clock_init n/a' "$P" && echo "clock_init is inlined into pvh_main in this build (link-time optimization): the PIT wait is inside the arch set-up and entry-to-app_main figures."
     echo
     if [ -s "$XN" ]; then
         echo "### Boot to the first HTTP answer on Xen (test bed, wall time in ms, $(val "$XN" httpd.create_ms.n) boots each)"

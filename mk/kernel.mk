@@ -1,8 +1,9 @@
 # The PVH kernel images: build/xen/<app> for every app, plus build/xen/boottest (test/boot).
-# Each image links the arch objects directly, the module archives in one group (so only what
-# the app reaches is pulled in) and libgcc, in two passes: the first pass's text symbols
-# become the in-image symbol table (scripts/gen-ksyms.sh) that the second pass links after
-# text and rodata, and the build fails if any text symbol moved between the passes.
+# Each image links the PVH entry and the arch objects directly, the platform and module
+# archives in one group (so only what the app reaches is pulled in) and libgcc, in two
+# passes: the first pass's text symbols become the in-image symbol table
+# (scripts/gen-ksyms.sh) that the second pass links after text and rodata, and the build
+# fails if any text symbol moved between the passes.
 # Objects hold GIMPLE (-flto, mk/config.mk): each pass links through gcc, which optimizes the
 # whole image at once, so a text symbol's place is fixed only by the link; the comparison of
 # the passes' text symbols is what guarantees the table describes the final image.
@@ -10,9 +11,13 @@
 $(eval $(call flavour_rules,xen,KERNEL_CFLAGS,KERNEL_ASFLAGS))
 $(foreach m,$(PORTABLE_MODULES) $(KERNEL_MODULES),$(eval $(call archive_rule,xen,$(m))))
 
+# The PVH platform is an archive like the modules (its entry is linked directly), so an image
+# carries a device seam (platform/pvh/devices.c, and with it a Xen driver) only if it opens a
+# device; arch/x86_64's CPU mechanisms are linked directly.
+$(eval $(call archive_rule,xen,platform/pvh))
 KERNEL_LDS       := platform/pvh/kernel.ld
-KERNEL_ARCH_OBJS := $(call module_objs,xen,platform/pvh) $(call module_objs,xen,arch/x86_64)
-KERNEL_ARCHIVES  := $(call module_archives,xen,$(PORTABLE_MODULES) $(KERNEL_MODULES))
+KERNEL_ARCH_OBJS := build/xen/obj/platform/pvh/entry.o $(call module_objs,xen,arch/x86_64)
+KERNEL_ARCHIVES  := $(call module_archives,xen,platform/pvh $(PORTABLE_MODULES) $(KERNEL_MODULES))
 KERNEL_LIBGCC    := $(shell $(CC) -print-libgcc-file-name)
 # Linked through gcc: link-time optimization (one partition: smallest and deterministic) sees
 # the whole image. -n packs the segments in the file without page padding (the PVH loaders copy
@@ -55,5 +60,5 @@ build/xen/$(1): $(2) $$(KERNEL_ARCH_OBJS) $(or $(3),$$(KERNEL_ARCHIVES)) $$(KERN
 endef
 
 $(foreach a,$(DEFINED_APPS),$(eval $(call kernel_image_rule,$(a),$(call app_objs,xen,$(a)),\
-    $(call module_archives,xen,$(call app_modules,$(a)) $(KERNEL_MODULES)))))
+    $(call module_archives,xen,platform/pvh $(call app_modules,$(a)) $(KERNEL_MODULES)))))
 $(eval $(call kernel_image_rule,boottest,$(call module_objs,xen,test/boot)))

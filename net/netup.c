@@ -43,7 +43,7 @@ static int configure_static(struct netup *n, const struct kernel_options *opts)
     cfg.prefix_len = opts->ip_prefix_len;
     if (opts->has_gateway)
         memcpy(&cfg.gateway, opts->gateway, 4);
-    for (unsigned i = 0; i < opts->dns_count && i < NETSTACK_MAX_DNS; i++)
+    for (unsigned i = 0; i < opts->dns_count && i < IPV4_MAX_DNS; i++)
         memcpy(&cfg.dns[cfg.dns_count++], opts->dns[i], 4);
     cfg.mtu = opts->mtu;
     int rc = netstack_set_ipv4_config(n->stack, &cfg);
@@ -102,7 +102,7 @@ int netup_start_options(struct netup *n, const char *who, const struct kernel_op
         params.mtu_override = opts->mtu;
         params.on_change = log_lease;
         params.arg = n;
-        rc = dhcp_start(n->stack, &params, &n->dhcp);
+        rc = dhcp_start(&n->stack->udp, &params, &n->dhcp);
         if (rc < 0) {
             log_error(who, "cannot start DHCP: %s", error_name(rc));
             release(n);

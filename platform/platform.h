@@ -1,7 +1,7 @@
 /*
  * The platform seam: everything portable code (kernel/, mm/, sched/, net/, blk/, lib/, app/)
  * may ask of the machine it runs on. Each platform implements all of it:
- *   arch/x86_64 (+ xen/)  the PVH image, on Xen or bare QEMU
+ *   platform/pvh          the PVH image, on Xen or bare QEMU (with arch/x86_64 and xen/)
  *   platform/hosted           an ordinary Linux process
  *   test/unit/sim         a simulated machine for unit tests (simulated clock)
  * Nothing above the seam includes a Xen or Linux header. Devices (net, block) plug in

@@ -204,7 +204,7 @@ static uint64_t device_number(const char *id)
     return parse_u64(id, strlen(id), 10, &v) == 0 ? v : UINT64_MAX;
 }
 
-struct blkdev *platform_blkdev_open(unsigned index, bool read_only)
+struct blkdev *xen_blkfront_open_index(unsigned index, bool read_only)
 {
     if (!xen_present() || !xenstore_ready()) {
         log_error("blkfront", "no block device: not running on Xen");

@@ -1,7 +1,7 @@
 /*
  * xen/blkfront: Xen virtual block devices (device/vbd/<n>) behind the block seam
- * (platform/blkdev.h). platform_blkdev_open(index, read_only) finds the index-th vbd in xenstore
- * order, does the xenbus handshake with the backend (blkback in dom0) and returns a blkdev; the
+ * (platform/blkdev.h). xen_blkfront_open_index(index, read_only), which the PVH platform's
+ * platform_blkdev_open calls, finds the index-th vbd in xenstore order, does the xenbus handshake with the backend (blkback in dom0) and returns a blkdev; the
  * block layer (blk/) does the rest. The ring logic is in blkfront_core.h, the handshake and the
  * backend watcher in blkfront_xenbus.c.
  *
@@ -76,7 +76,11 @@ bool blkfront_get_info(const struct blkdev *dev, struct blkfront_info *out);
 /* Prints the device's counters (blkdev_destroy does, at shutdown). */
 void blkfront_print_stats(const struct blkdev *dev);
 
-/* Opens device/vbd/<vbd> (platform_blkdev_open picks the id). From a fiber; NULL with the reason
+/* The index-th vbd in numeric device order (xvda first), opened (platform_blkdev_open on the
+ * PVH platform). NULL with the reason logged: not on Xen, xenstore not up, no such vbd. */
+struct blkdev *xen_blkfront_open_index(unsigned index, bool read_only);
+
+/* Opens device/vbd/<vbd> (xen_blkfront_open_index picks the id). From a fiber; NULL with the reason
  * logged when the device is missing, the backend does not connect within 30 s, or what it
  * announces is unusable. */
 struct blkdev *blkfront_open(const char *vbd, bool read_only);

@@ -1,7 +1,8 @@
 /*
  * xen/netfront: the netdev face of the Xen network frontend (netfront.h): opening device/vif/<n>
- * (platform_netdev_open on the kernel), transmit, the poller fiber that takes responses when the
- * backend signals, counters, and the clean close at destroy or kernel shutdown.
+ * (xen_netfront_open_index, which the PVH platform's platform_netdev_open calls), transmit, the
+ * poller fiber that takes responses when the backend signals, counters, and the clean close
+ * at destroy or kernel shutdown.
  */
 #include "xen/netfront_private.h"
 #include "xen/grants.h"
@@ -334,7 +335,7 @@ struct netdev *netfront_open(const char *id, struct pbuf_pool *rx_pool)
     return &nf->dev;
 }
 
-struct netdev *platform_netdev_open(unsigned index, struct pbuf_pool *rx_pool)
+struct netdev *xen_netfront_open_index(unsigned index, struct pbuf_pool *rx_pool)
 {
     if (!xen_present() || !xenstore_ready()) {
         log_error("netfront", "no network device (not running on Xen)");

@@ -52,6 +52,10 @@ struct netfront_stats {
     struct netfront_queue_stats rings;  /* summed over every queue and connection */
 };
 
+/* The index-th vif in xenstore's device/vif listing, opened (platform_netdev_open on the PVH
+ * platform). NULL with the reason logged: not on Xen, xenstore not up, no such vif. */
+struct netdev *xen_netfront_open_index(unsigned index, struct pbuf_pool *rx_pool);
+
 /* Opens device/vif/<id> and connects it, receiving into rx_pool. NULL with the reason logged. */
 struct netdev *netfront_open(const char *id, struct pbuf_pool *rx_pool);
 

@@ -3,7 +3,6 @@
  */
 #include "xen/physmap.h"
 #include "xen/xen.h"
-#include "arch/x86_64/iomap.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 
@@ -19,6 +18,7 @@ struct e820_entry {
     uint32_t type;
 } __attribute__((packed));
 
+static const struct xen_physmap_space *platform_space;
 static struct shared_info *shared;
 static const char *memmap_source = "start info";
 
@@ -47,10 +47,10 @@ static void adopt_xen_memory_map(void)
                 map.nr_entries);
         return;
     }
-    static struct iomap_memmap_entry entries[MEMMAP_MAX];
+    static struct memmap_entry entries[MEMMAP_MAX];
     for (unsigned i = 0; i < map.nr_entries; i++)
-        entries[i] = (struct iomap_memmap_entry){ raw[i].addr, raw[i].size, raw[i].type };
-    if (iomap_adopt_memmap(entries, map.nr_entries) < 0) {
+        entries[i] = (struct memmap_entry){ raw[i].addr, raw[i].size, raw[i].type };
+    if (platform_space->adopt_memmap(entries, map.nr_entries) < 0) {
         kprintf("xenolith: XENMEM_memory_map's map is malformed; keeping the start info's map\n");
         return;
     }
@@ -59,7 +59,7 @@ static void adopt_xen_memory_map(void)
 
 void *xen_physmap_place(unsigned space, unsigned long first_idx, unsigned count, int *err)
 {
-    uint64_t base = iomap_reserve_hole(count);
+    uint64_t base = platform_space ? platform_space->reserve_hole(count) : 0;
     if (base == 0) {
         *err = -ENOMEM;
         return NULL;
@@ -81,8 +81,9 @@ void *xen_physmap_place(unsigned space, unsigned long first_idx, unsigned count,
     return (void *)(uintptr_t)base;
 }
 
-int xen_physmap_init(void)
+int xen_physmap_init(const struct xen_physmap_space *space)
 {
+    platform_space = space;
     adopt_xen_memory_map();
     int err;
     shared = xen_physmap_place(XENMAPSPACE_shared_info, 0, 1, &err);

@@ -1,5 +1,5 @@
 /*
- * xen/xen.h: what the boot code (arch/x86_64) asks of the Xen support in xen/: detecting Xen,
+ * xen/xen.h: what the boot code (platform/pvh) asks of the Xen support in xen/: detecting Xen,
  * installing the hypercall page, the PV console, the guest TSC frequency and shutting the
  * domain down. Everything here is harmless on bare QEMU: xen_early_init() returns false and the
  * rest does nothing (xen_shutdown halts). The later event channel, grant and xenstore code

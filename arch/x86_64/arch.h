@@ -1,7 +1,10 @@
 /*
- * arch/x86_64/arch: what the pieces of the x86_64 platform tell each other (boot order in
- * boot.c: console, start info, descriptors, page tables, Xen detection, clock, LAPIC, then
- * kernel_start). Nothing outside arch/x86_64 includes this header.
+ * arch/x86_64/arch: the x86_64 CPU mechanisms the PVH platform (platform/pvh) builds on:
+ * descriptor tables, page tables, the TSC's rate and conversions, the local APIC and its
+ * timer, and the interrupt path into drivers. Nothing here knows which machine it runs on
+ * (Xen or bare QEMU) or what runs above it: what it needs from above (the memory map, a page
+ * allocator at boot, a page of hypervisor-written code, fiber names for crash reports) is
+ * handed down by the platform at boot. Included by platform/pvh, xen/ and the boot tests.
  */
 #ifndef XENOLITH_ARCH_X86_64_ARCH_H
 #define XENOLITH_ARCH_X86_64_ARCH_H
@@ -11,7 +14,8 @@
 #include <stdint.h>
 #include "platform/platform.h"
 
-/* Linker-script symbols (platform/pvh/kernel.ld): the image and its permission boundaries. */
+/* The image's layout, defined by the platform's linker script and entry code (platform/pvh:
+ * kernel.ld, entry.S): the image and its permission boundaries. */
 extern char _kernel_start[], _text_start[], _etext[], _rodata_start[], _erodata[];
 extern char _data_start[], _edata[], _bss_start[], _ebss[], _kernel_end[];
 /* Stacks in .bss.stacks, each with an unmapped guard page below it (entry.S). */
@@ -21,46 +25,60 @@ extern char ist_stacks_start[], ist_stacks_end[];
 #define IST_SLOT_SIZE (IST_STACK_SIZE + 4096u) /* guard page + stack */
 #define IST_COUNT 4                            /* #DF, NMI, #MC, #PF */
 
-/* ---- console.c ---- */
-void console_init(void);
-/* On Xen the PV console takes over from COM1 (which PVH lacks). */
-void console_use_xen(bool on_xen);
-
-/* ---- memmap.c: the start-info memory map, the command line, the RAM handed to mm/ ---- */
+/* One entry of the physical memory map (E820 layout, the types PVH's start info uses). */
+#define MEMMAP_TYPE_RAM 1
 struct memmap_entry {
     uint64_t base, length;
-    uint32_t type;                 /* XEN_HVM_MEMMAP_TYPE_* */
+    uint32_t type;                 /* MEMMAP_TYPE_RAM, or reserved/ACPI/... (never mapped RX) */
 };
-/* Copies what the loader left (it may sit in memory we reuse). Halts on malformed input. */
-void memmap_init(uintptr_t start_info_paddr);
-size_t memmap_entries(const struct memmap_entry **entries);
-/* Boot-time page allocator for page tables: pages above the image, never returned. */
-void *memmap_boot_page(void);
-/* Replaces the entries (iomap_adopt_memmap); halts on more than the table holds. */
-void memmap_replace(const struct memmap_entry *entries, size_t count);
-/* Freezes the boot allocator and computes platform_memory()'s regions. */
-void memmap_finish(void);
 
 /* ---- desc.c: GDT, TSS with IST stacks, IDT ---- */
 void descriptors_init(void);
 
 /* ---- paging.c ---- */
-void paging_init(void);
+struct paging_setup {
+    /* Every entry is identity-mapped read-write, no-execute (minus the NULL page and the
+     * image, which gets W^X 4 KiB pages). RAM entries size the pool of tables kept for
+     * splitting 2 MiB pages later. */
+    const struct memmap_entry *entries;
+    size_t count;
+    /* A zeroed 4 KiB page for a page table, never returned; must not fail (it halts). Used
+     * only inside paging_init. */
+    void *(*boot_page)(void);
+    /* A page of the image's .bss that holds code the hypervisor writes (Xen's hypercall
+     * page): mapped read-only and executable. 0: none. */
+    uintptr_t code_page;
+};
+void paging_init(const struct paging_setup *setup);
 /* True if addr is mapped readable in the current page tables (crash-report walks). */
 bool paging_is_mapped(uintptr_t addr);
 bool cpu_has_nx(void);
 /* Maps [base, end) read-write, no-execute like a memory-map entry (never the image or the
- * NULL page); used for ranges the hypervisor reports after boot (iomap.c). */
+ * NULL page); used for ranges the hypervisor reports after boot (platform/pvh/iomap.c). */
 void paging_map_data_range(uint64_t base, uint64_t end);
+/* Makes 4 KiB pages (above the image) inaccessible (guard) or read-write again, splitting a
+ * 2 MiB page on first use. 0, -EINVAL (unaligned), -EPERM (the image or low memory), -EFAULT
+ * (unmapped), -ENOMEM (no table left); a refusal changes nothing. */
+int paging_guard_pages(void *addr, size_t len, bool guard);
 
-/* ---- clock.c ---- */
-void clock_init(bool on_xen);
-uint64_t clock_tsc_hz(void);
-/* Converts a duration in TSC ticks to ns (and back), with the calibrated rate. */
-uint64_t clock_ticks_to_ns(uint64_t ticks);
-uint64_t clock_ns_to_ticks(uint64_t ns);
+/* ---- tsc.c: the TSC's rate, set once at boot by the platform ---- */
+/* The rate from CPUID leaf 0x15 (crystal ratio) or leaf 0x16 (nominal base frequency); 0
+ * when the CPU does not tell. */
+uint64_t tsc_cpuid_crystal_hz(void);
+uint64_t tsc_cpuid_base_hz(void);
+void tsc_set_hz(uint64_t hz);
+uint64_t tsc_hz(void);
+/* Converts a duration in TSC ticks to ns (and back), with the rate set (0 before). */
+uint64_t tsc_ticks_to_ns(uint64_t ticks);
+uint64_t tsc_ns_to_ticks(uint64_t ns);
+
+/* ---- entropy.c ---- */
+/* Seed material: RDSEED, else RDRAND, when CPUID offers them, always mixed with TSC jitter. */
+void entropy_fill(void *buf, size_t len);
 
 /* ---- lapic.c ---- */
+/* Enables the LAPIC, masks the legacy PICs and calibrates the timer against the TSC (whose
+ * rate must be set). Halts the machine if there is no LAPIC or its timer does not count. */
 void lapic_init(void);
 void lapic_eoi(void);
 /* The LAPIC's one-shot timer (vector 0x40), also emulated by Xen, which counts it from its
@@ -71,8 +89,16 @@ void lapic_timer_stop(void);
 uint32_t lapic_timer_count(uint32_t *initial);
 /* LAPIC timer interrupts taken so far (for the block log: which source ended a block). */
 uint64_t lapic_timer_interrupts(void);
-/* Set by interrupt handlers; cleared by platform_wait_until once it returns to the loop. */
+/* Bare hardware's idle (now_ns < deadline_ns, same clock; interrupts off): arms the one-shot
+ * timer for the difference (deadline UINT64_MAX: no timer), halts with `sti; hlt; cli`
+ * (STI's one-instruction shadow makes "enable and halt" atomic, so no wake-up is lost
+ * between the caller's check and the halt) and stops the timer. */
+void lapic_halt_until(uint64_t now_ns, uint64_t deadline_ns);
+/* Set by interrupt handlers; cleared by irq_end_wait once the loop takes over again. */
 extern volatile bool irq_work_pending;
+/* The end of every platform_wait_until: clears irq_work_pending and runs the event
+ * dispatcher (irq.h) in loop context. */
+void irq_end_wait(void);
 /* The idle halt with interrupts on for its duration only: `sti; nop; hlt; cli` (lapic.c
  * says why not `sti; hlt`). Returns with interrupts off. */
 void arch_idle_halt(void);
@@ -81,8 +107,5 @@ void arch_idle_halt(void);
 bool irq_skip_idle_halt(uint64_t *rip);
 /* Called by trap_dispatch for vectors 32..255. */
 void irq_dispatch(unsigned vector);
-
-/* ---- boot.c ---- */
-bool arch_on_xen(void);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * arch/x86_64/backtrace: symbol lookup in the in-image table and frame-pointer walks
- * (the kernel is built with -fno-omit-frame-pointer). Also platform_backtrace().
+ * (the kernel is built with -fno-omit-frame-pointer), for crash reports and platform_backtrace.
  */
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/ksyms.h"
@@ -124,10 +124,4 @@ void backtrace_print(uintptr_t rip, uintptr_t rbp)
     }
     if (repeats)
         kprintf("      ... the same frame %u more times\n", repeats);
-}
-
-void platform_backtrace(void)
-{
-    uintptr_t rbp = (uintptr_t)__builtin_frame_address(0);
-    backtrace_print((uintptr_t)__builtin_return_address(0) - 1, *(const uintptr_t *)rbp);
 }

@@ -1,5 +1,5 @@
 /*
- * arch/x86_64/entropy: seed material for lib/random. RDSEED, else RDRAND, when CPUID
+ * arch/x86_64/entropy: seed material (platform_entropy, for lib/random). RDSEED, else RDRAND, when CPUID
  * offers them (QEMU's default qemu64 model has neither), always mixed with TSC jitter
  * from timing memory accesses, so the seed is never only as good as one source.
  */
@@ -67,7 +67,7 @@ static uint64_t tsc_jitter64(void)
     return acc;
 }
 
-void platform_entropy(void *buf, size_t len)
+void entropy_fill(void *buf, size_t len)
 {
     bool seed = has_rdseed(), rand = has_rdrand();
     uint8_t *out = buf;

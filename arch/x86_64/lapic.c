@@ -2,14 +2,14 @@
  * arch/x86_64/lapic: the local APIC (xAPIC MMIO at 0xfee00000; QEMU's TCG has no x2APIC)
  * and the idle path. The LAPIC timer runs one-shot, calibrated against the TSC, and only
  * ends platform_wait_until's halt at the deadline. The legacy 8259 PICs are remapped out
- * of the exception vectors and masked. External-interrupt dispatch lives here too.
+ * of the exception vectors and masked. External-interrupt dispatch lives here too, and the
+ * bare-hardware halt (lapic_halt_until); which idle a machine uses is the platform's choice.
  */
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/irq.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
-#include "xen/events.h"
 
 #define LAPIC_BASE 0xfee00000ull
 #define LAPIC_TPR 0x080
@@ -108,7 +108,7 @@ static void legacy_pic_disable(void)
  * a 1 s LAPIC block lasting 1.54 s). */
 static uint64_t lapic_timer_measure(void)
 {
-    uint64_t window = clock_ns_to_ticks(CALIBRATION_NS);
+    uint64_t window = tsc_ns_to_ticks(CALIBRATION_NS);
     lapic_write(LAPIC_TIMER_INITIAL, 0xffffffffu);
     uint64_t start = rdtsc();
     while (rdtsc() - start < window)
@@ -117,7 +117,7 @@ static uint64_t lapic_timer_measure(void)
     uint64_t elapsed = rdtsc() - start;
     lapic_write(LAPIC_TIMER_INITIAL, 0);
     uint64_t counted = 0xffffffffull - remaining;
-    uint64_t elapsed_ns = clock_ticks_to_ns(elapsed);
+    uint64_t elapsed_ns = tsc_ticks_to_ns(elapsed);
     return counted && elapsed_ns ? counted * 1000000000ull / elapsed_ns : 0;
 }
 
@@ -218,23 +218,18 @@ uint64_t lapic_timer_interrupts(void)
     return timer_interrupts;
 }
 
-void platform_wait_until(uint64_t deadline_ns)
+void lapic_halt_until(uint64_t now_ns, uint64_t deadline_ns)
 {
-    if (arch_on_xen()) {
-        /* Xen: the one-shot timer is Xen's (VIRQ_TIMER), the block is Xen's too. */
-        if (deadline_ns != 0 && !irq_work_pending && platform_monotonic_ns() < deadline_ns)
-            xen_events_block_until(deadline_ns);
-    } else if (deadline_ns != 0 && !irq_work_pending) {
-        uint64_t now = platform_monotonic_ns();
-        if (now < deadline_ns) {
-            if (deadline_ns != UINT64_MAX)
-                timer_arm_ns(deadline_ns - now);
-            /* Interrupts are off everywhere else; sti's one-instruction shadow makes
-             * "enable and halt" atomic, so no wake-up is lost between check and halt. */
-            __asm__ volatile("sti; hlt; cli" ::: "memory");
-            lapic_write(LAPIC_TIMER_INITIAL, 0);
-        }
-    }
+    if (deadline_ns != UINT64_MAX)
+        timer_arm_ns(deadline_ns - now_ns);
+    /* Interrupts are off everywhere else; sti's one-instruction shadow makes
+     * "enable and halt" atomic, so no wake-up is lost between check and halt. */
+    __asm__ volatile("sti; hlt; cli" ::: "memory");
+    lapic_write(LAPIC_TIMER_INITIAL, 0);
+}
+
+void irq_end_wait(void)
+{
     irq_work_pending = false;
     if (event_dispatcher)
         event_dispatcher();

@@ -2,15 +2,16 @@
  * arch/x86_64/paging: the final page tables, built from the start-info memory map.
  * Every memory-map entry is identity-mapped read-write, no-execute (2 MiB pages where a
  * whole aligned block fits, 4 KiB at the edges); the image gets 4 KiB pages with W^X
- * (text RX, rodata R, data/bss RW+NX); the NULL page and the stacks' guard pages stay
- * unmapped; the LAPIC page is mapped uncached. platform_guard_pages() toggles 4 KiB pages,
- * splitting a 2 MiB page on first use with a table from a pool reserved at boot.
+ * (text RX, rodata R, data/bss RW+NX, the one hypervisor-written code page RX); the NULL
+ * page and the stacks' guard pages stay unmapped; the LAPIC page is mapped uncached.
+ * paging_guard_pages() toggles 4 KiB pages, splitting a 2 MiB page on first use with a
+ * table from a pool reserved at boot. The memory map, the boot page allocator and the code
+ * page come from the platform (struct paging_setup).
  */
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/cpu.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
-#include "xen/hypercall.h"
 
 #define PTE_PRESENT (1ull << 0)
 #define PTE_WRITE (1ull << 1)
@@ -26,6 +27,7 @@
 #define SPLIT_POOL_MAX 512u        /* tables for splitting 2 MiB pages later (1 GiB worth) */
 
 static uint64_t *pml4;
+static void *(*boot_page)(void);   /* the platform's, until the tables are live */
 static uint64_t nx_bit;
 static bool tables_live;
 static uint64_t *split_pool[SPLIT_POOL_MAX];
@@ -39,7 +41,7 @@ bool cpu_has_nx(void)
 static uint64_t *alloc_table(void)
 {
     if (!tables_live)
-        return memmap_boot_page();
+        return boot_page();
     if (split_pool_free == 0)
         return NULL;
     return split_pool[--split_pool_free];
@@ -153,48 +155,48 @@ void paging_map_data_range(uint64_t base, uint64_t end)
     map_memmap_entry(base, end);
 }
 
-static void map_image(void)
+static void map_image(uintptr_t code_page)
 {
     map_range((uintptr_t)_kernel_start, (uintptr_t)_etext, PTE_PRESENT);
     map_range((uintptr_t)_etext, (uintptr_t)_erodata, PTE_PRESENT | nx_bit);
     map_range((uintptr_t)_erodata, (uintptr_t)_kernel_end, PTE_PRESENT | PTE_WRITE | nx_bit);
-    /* Xen's hypercall page sits in .bss but holds code: read-only and executable. */
-    map_4k((uintptr_t)xen_hypercall_page, PTE_PRESENT);
+    /* The hypervisor's code page (Xen's hypercall page) sits in .bss but holds code:
+     * read-only and executable. */
+    if (code_page)
+        map_4k(code_page, PTE_PRESENT);
     unmap_4k((uintptr_t)boot_stack_guard);
     for (uintptr_t slot = (uintptr_t)ist_stacks_start; slot < (uintptr_t)ist_stacks_end;
          slot += IST_SLOT_SIZE)
         unmap_4k(slot);
 }
 
-static void reserve_split_pool(void)
+static void reserve_split_pool(const struct memmap_entry *entries, size_t count)
 {
-    const struct memmap_entry *entries;
-    size_t count = memmap_entries(&entries);
     uint64_t ram = 0;
     for (size_t i = 0; i < count; i++)
-        if (entries[i].type == 1)
+        if (entries[i].type == MEMMAP_TYPE_RAM)
             ram += entries[i].length;
     uint64_t want = ram / PAGE_2M + 1;
     if (want > SPLIT_POOL_MAX)
         want = SPLIT_POOL_MAX;
     for (uint64_t i = 0; i < want; i++)
-        split_pool[split_pool_free++] = memmap_boot_page();
+        split_pool[split_pool_free++] = boot_page();
 }
 
-void paging_init(void)
+void paging_init(const struct paging_setup *setup)
 {
+    boot_page = setup->boot_page;
     if (cpu_has_nx()) {
         wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
         nx_bit = PTE_NX;
     }
-    pml4 = memmap_boot_page();
-    const struct memmap_entry *entries;
-    size_t count = memmap_entries(&entries);
-    for (size_t i = 0; i < count; i++)
+    pml4 = boot_page();
+    const struct memmap_entry *entries = setup->entries;
+    for (size_t i = 0; i < setup->count; i++)
         map_memmap_entry(entries[i].base, entries[i].base + entries[i].length);
-    map_image();
+    map_image(setup->code_page);
     map_4k(LAPIC_MMIO, PTE_PRESENT | PTE_WRITE | PTE_PCD | PTE_PWT | nx_bit);
-    reserve_split_pool();
+    reserve_split_pool(entries, setup->count);
     write_cr3((uintptr_t)pml4);
     tables_live = true;
 }
@@ -224,7 +226,7 @@ bool paging_is_mapped(uintptr_t addr)
     return leaf && (*leaf & PTE_PRESENT);
 }
 
-int platform_guard_pages(void *addr, size_t len, bool guard)
+int paging_guard_pages(void *addr, size_t len, bool guard)
 {
     uint64_t start = (uintptr_t)addr;
     if ((start & (PAGE_4K - 1)) || (len & (PAGE_4K - 1)) || len == 0 || start + len < start)

@@ -1,14 +1,14 @@
 /*
  * arch/x86_64/trap: exception dispatch, expected-trap recovery for tests, and the crash
  * report (registers, fiber, stack-overflow diagnosis, symbolized backtrace). External
- * interrupt vectors go to lapic.c.
+ * interrupt vectors go to lapic.c. Fibers are the scheduler's: their names reach the report
+ * through the functions the platform hands down (trap_set_fiber_names).
  */
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/ksyms.h"
 #include "lib/printf.h"
-#include "sched/sched.h"
 
 static const char *const exception_names[32] = {
     [0] = "#DE divide error", [1] = "#DB debug", [2] = "NMI", [3] = "#BP breakpoint",
@@ -27,6 +27,15 @@ static const char *const exception_names[32] = {
 const char *trap_name(unsigned vector)
 {
     return vector < 32 ? exception_names[vector] : "interrupt";
+}
+
+static const char *(*running_fiber_name)(void);
+static const char *(*guard_page_owner)(uintptr_t addr);
+
+void trap_set_fiber_names(const char *(*running)(void), const char *(*guard_owner)(uintptr_t))
+{
+    running_fiber_name = running;
+    guard_page_owner = guard_owner;
 }
 
 static struct trap_recovery *expected_recovery;
@@ -77,10 +86,10 @@ static void describe_page_fault(uint64_t error, uint64_t cr2)
 /* True if the fault hit one of the stacks' guard pages; says whose. */
 static bool report_stack_overflow(uint64_t cr2)
 {
-    struct fiber *owner = fiber_by_guard_address((uintptr_t)cr2);
+    const char *owner = guard_page_owner ? guard_page_owner((uintptr_t)cr2) : NULL;
     if (owner) {
-        kprintf("stack overflow in fiber '%s' (fault at %#lx, in its guard page)\n",
-                fiber_name(owner), (unsigned long)cr2);
+        kprintf("stack overflow in fiber '%s' (fault at %#lx, in its guard page)\n", owner,
+                (unsigned long)cr2);
         return true;
     }
     uintptr_t guard = (uintptr_t)boot_stack_guard;
@@ -138,9 +147,9 @@ __attribute__((noreturn)) static void crash_report(struct trap_frame *f)
         if (!report_stack_overflow(cr2))
             describe_page_fault(f->error_code, cr2);
     }
-    struct fiber *running = fiber_current();
+    const char *running = running_fiber_name ? running_fiber_name() : NULL;
     if (running)
-        kprintf("in fiber '%s'\n", fiber_name(running));
+        kprintf("in fiber '%s'\n", running);
     else
         kprintf("not in a fiber (boot or the scheduler loop)\n");
     print_registers(f);

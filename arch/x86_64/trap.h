@@ -62,6 +62,12 @@ int trap_expect_arm(struct trap_recovery *recovery) __attribute__((returns_twice
 /* Called by trap_entry.S for every vector. */
 void trap_dispatch(struct trap_frame *frame);
 
+/* Names for the crash report, from the scheduler (handed down by the platform at boot; the
+ * arch code knows no fibers): the running fiber's name (NULL outside fibers) and the name of
+ * the fiber whose stack guard page holds addr (NULL if none). Until then a report says "not
+ * in a fiber". */
+void trap_set_fiber_names(const char *(*running)(void), const char *(*guard_owner)(uintptr_t addr));
+
 /* The short name of an exception vector ("#PF"). */
 const char *trap_name(unsigned vector);
 

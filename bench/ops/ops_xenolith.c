@@ -167,8 +167,8 @@ static void op_oneway(const char *name, bool flush)
     meter_op_begin();
     for (unsigned i = 0; i < OPS_ARP; i++) {
         if (flush) {
-            arp_flush(sa);
-            arp_flush(sb);
+            arp_flush(&sa->arp);
+            arp_flush(&sb->arp);
         }
         meter_on();
         udp_sendto(ua, B_IP, 9, payload, sizeof(payload));

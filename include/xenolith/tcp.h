@@ -259,8 +259,4 @@ struct tcp_census {
 /* Context: fiber or loop. */
 void tcp_get_census(struct netstack *s, struct tcp_census *out);
 
-/* Prints the stack's TCP counters to the console, one "tcp.NAME VALUE" line each (every drop
- * has a named counter; docs/TCP.md). Context: fiber or loop. */
-void tcp_print_stats(const struct netstack *s);
-
 #endif

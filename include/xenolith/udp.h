@@ -82,8 +82,4 @@ unsigned udp_pending(const struct udp_socket *sock);
 void udp_set_rx_limits(struct udp_socket *sock, unsigned max_datagrams, size_t max_bytes);
 
 
-/* Prints the stack's UDP counters to the console, one "udp.NAME VALUE" line each. Context: fiber
- * or loop. */
-void udp_print_stats(const struct netstack *s);
-
 #endif

@@ -1,6 +1,6 @@
 /*
- * net/dhcp: the DHCP client's binding to a network stack (see dhcp.h). Everything here runs in
- * loop context (UDP receive handler, timer callback, ARP probe verdict), so nothing blocks.
+ * net/dhcp/dhcp: the DHCP client's binding to the layers of a stack (see dhcp.h). Everything here
+ * runs in loop context (UDP receive handler, timer callback, ARP probe verdict), so nothing blocks.
  */
 #include "net/dhcp/dhcp.h"
 #include "lib/errno.h"
@@ -9,15 +9,16 @@
 #include "lib/random.h"
 #include "lib/string.h"
 #include "mm/mm.h"
+#include "net/ip/ipv4.h"
 #include "net/link/arp.h"
+#include "net/link/ethernet.h"
 #include "mm/pbuf.h"
-#include "net/stack.h"
 #include "net/udp/udp.h"
 #include "platform/platform.h"
 #include "sched/sched.h"
 
 struct dhcp {
-    struct netstack *stack;
+    struct udp_layer *udp;           /* its socket's layer; the IPv4 and ARP layers under it */
     struct dhcp_params params;
     struct udp_socket *sock;
     struct timer timer;
@@ -62,7 +63,7 @@ static void binding_set_timer(void *ctx, uint64_t deadline_ns)
         timer_arm(&d->timer, deadline_ns);
 }
 
-static void probe_verdict(struct netstack *s, uint32_t ip, bool in_use, void *arg)
+static void probe_verdict(struct arp_layer *arp, uint32_t ip, bool in_use, void *arg)
 {
     struct dhcp *d = arg;
     d->probing = false;
@@ -76,12 +77,12 @@ static void binding_probe(void *ctx, const uint8_t address[4])
     struct dhcp *d = ctx;
     uint32_t ip = addr_u32(address);
     if (d->probing)
-        arp_probe_cancel(d->stack);
-    int rc = arp_probe(d->stack, ip, probe_verdict, d);
+        arp_probe_cancel(d->udp->ip->arp);
+    int rc = arp_probe(d->udp->ip->arp, ip, probe_verdict, d);
     if (rc == -EBUSY) {
         /* Someone else's probe: ours matters more for the interface's own address. */
-        arp_probe_cancel(d->stack);
-        rc = arp_probe(d->stack, ip, probe_verdict, d);
+        arp_probe_cancel(d->udp->ip->arp);
+        rc = arp_probe(d->udp->ip->arp, ip, probe_verdict, d);
     }
     if (rc < 0) {
         /* The state machine's probe timeout takes it on from here (as "no answer"). */
@@ -96,7 +97,7 @@ static void binding_apply(void *ctx, const struct dhcp_lease *lease)
 {
     struct dhcp *d = ctx;
     if (!lease) {
-        netstack_clear_ipv4_config(d->stack);
+        ipv4_clear_config(d->udp->ip);
         log_info("dhcp", "address removed");
         if (d->params.on_change)
             d->params.on_change(d, NULL, d->params.arg);
@@ -107,13 +108,13 @@ static void binding_apply(void *ctx, const struct dhcp_lease *lease)
     cfg.addr = addr_u32(lease->address);
     cfg.prefix_len = lease->prefix_len;
     cfg.gateway = lease->has_router ? addr_u32(lease->router) : 0;
-    for (unsigned i = 0; i < lease->dns_count && cfg.dns_count < NETSTACK_MAX_DNS; i++)
+    for (unsigned i = 0; i < lease->dns_count && cfg.dns_count < IPV4_MAX_DNS; i++)
         cfg.dns[cfg.dns_count++] = addr_u32(lease->dns[i]);
-    uint32_t device_mtu = d->stack->netif.dev->mtu;
+    uint32_t device_mtu = d->udp->ip->eth->dev->mtu;
     uint32_t mtu = d->params.mtu_override ? d->params.mtu_override : lease->mtu;
     /* The server's MTU cannot exceed what the device carries (RFC 2132 5.1 is the link's). */
     cfg.mtu = mtu > device_mtu ? device_mtu : mtu;
-    int rc = netstack_set_ipv4_config(d->stack, &cfg);
+    int rc = ipv4_set_config(d->udp->ip, &cfg);
     if (rc < 0) {
         d->stats.config_refused++;
         log_error("dhcp", "the stack refused the lease of %pI4/%u: %s", lease->address,
@@ -181,14 +182,14 @@ static void on_timer(struct timer *t, void *arg)
 
 /* ---- public ---- */
 
-int dhcp_start(struct netstack *s, const struct dhcp_params *params, struct dhcp **out)
+int dhcp_start(struct udp_layer *udp, const struct dhcp_params *params, struct dhcp **out)
 {
     struct dhcp *d = kcalloc(1, sizeof(*d));
     if (!d)
         return -ENOMEM;
-    d->stack = s;
+    d->udp = udp;
     d->params = *params;
-    int rc = udp_bind(s, DHCP_CLIENT_PORT, &d->sock);
+    int rc = udp_layer_bind(udp, DHCP_CLIENT_PORT, &d->sock);
     if (rc < 0) {
         log_error("dhcp", "cannot bind UDP port %d: %s", DHCP_CLIENT_PORT, error_name(rc));
         kfree(d);
@@ -198,10 +199,10 @@ int dhcp_start(struct netstack *s, const struct dhcp_params *params, struct dhcp
 
     struct dhcp_client_config cfg;
     memset(&cfg, 0, sizeof(cfg));
-    memcpy(cfg.mac, s->netif.mac, 6);
+    memcpy(cfg.mac, udp->ip->eth->mac, 6);
     cfg.start_delay_max_ns = params->start_delay_max_ns;
     /* Option 57 is the whole IP datagram (RFC 2132 9.10): what the interface's MTU carries. */
-    uint32_t mtu = s->netif.dev->mtu;
+    uint32_t mtu = udp->ip->eth->dev->mtu;
     cfg.max_msg_size = (uint16_t)(mtu > 0xffff ? 0xffff : mtu);
     dhcp_client_init(&d->client, &cfg, params->probe ? &binding_ops : &binding_ops_no_probe, d);
     udp_set_receive_handler(d->sock, on_datagram, d);
@@ -215,7 +216,7 @@ void dhcp_stop(struct dhcp *d, bool release)
     if (!d)
         return;
     if (d->probing) {
-        arp_probe_cancel(d->stack);
+        arp_probe_cancel(d->udp->ip->arp);
         d->probing = false;
     }
     dhcp_client_stop(&d->client, release, platform_monotonic_ns());

@@ -1,10 +1,11 @@
 /*
- * net/dhcp: the DHCP client bound to a network stack. It wires the state machine of
- * net/dhcp/dhcp_client.h to the stack: a UDP socket on port 68 (receive handler, loop context), a
- * sched/ timer, ARP probes for the conflict check (arp_probe, RFC 5227) and the interface
- * configuration (netstack_set_ipv4_config / netstack_clear_ipv4_config).
+ * net/dhcp/dhcp: the DHCP client bound to the layers of a stack. It wires the state machine of
+ * net/dhcp/dhcp_client.h to the layers below it: a UDP socket on port 68 of the UDP layer
+ * (udp_layer_bind, receive handler, loop context), a sched/ timer, ARP probes for the conflict
+ * check (arp_probe, RFC 5227) and the interface configuration (ipv4_set_config /
+ * ipv4_clear_config), both reached through the UDP layer's IPv4 layer.
  *
- * Usage: dhcp_start(stack, &params, &d); the application is told of each lease (and of its
+ * Usage: dhcp_start(&stack->udp, &params, &d); the application is told of each lease (and of its
  * loss) through params.on_change; dhcp_stop(d, true) at shutdown gives the lease back.
  */
 #ifndef XENOLITH_NET_DHCP_H
@@ -14,7 +15,7 @@
 #include <stdint.h>
 #include "net/dhcp/dhcp_client.h"
 
-struct netstack;
+struct udp_layer;
 struct dhcp;
 
 struct dhcp_params {
@@ -42,9 +43,9 @@ struct dhcp_binding_stats {
 #undef DHCP_BINDING_STAT_FIELD
 };
 
-/* Binds port 68 and starts acquisition. Returns 0 and *out, -ENOMEM, or udp_bind's error
+/* Binds port 68 and starts acquisition. Returns 0 and *out, -ENOMEM, or udp_layer_bind's error
  * (-EADDRINUSE if port 68 is taken). */
-int dhcp_start(struct netstack *s, const struct dhcp_params *params, struct dhcp **out);
+int dhcp_start(struct udp_layer *udp, const struct dhcp_params *params, struct dhcp **out);
 /* Stops the client (with `release`, a held lease is given back by DHCPRELEASE), removes the
  * address it configured, closes the socket and frees d. */
 void dhcp_stop(struct dhcp *d, bool release);

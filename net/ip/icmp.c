@@ -1,7 +1,6 @@
 /*
- * net/icmp: echo, error reception (handed to the transport, which alone may lower the path MTU)
- * and rate-limited error
- * generation for one stack (rules in icmp.h).
+ * net/ip/icmp: echo, error reception (handed through IPv4 to the transport, which alone may lower
+ * the path MTU) and rate-limited error generation for one stack (rules in icmp.h).
  */
 #include "net/ip/icmp.h"
 
@@ -10,23 +9,38 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "net/ip/ipv4.h"
-#include "net/stack.h"
+#include "mm/pbuf.h"
+#include "net/link/ethernet.h"
 #include "platform/platform.h"
 
 /* The most of the offending datagram an error quotes: 576 - IP header - ICMP header. */
 #define ICMP_QUOTE_MAX (ICMP_ERROR_MAX_LEN - IPV4_HEADER_MIN - ICMP_HEADER_LEN)
 
-void icmp_init(struct netstack *s)
+static void icmp_datagram(void *ctx, struct pbuf *p, const struct ipv4_rx_info *rx)
 {
-    memset(&s->icmp, 0, sizeof(s->icmp));
-    icmp_ratelimit_init(&s->icmp.error_limit, ICMP_RATELIMIT_DEFAULT_RATE,
-                        ICMP_RATELIMIT_DEFAULT_BURST, platform_monotonic_ns());
-    ipv4_register_protocol(s, IPV4_PROTO_ICMP, icmp_input, NULL);
+    icmp_input(ctx, p, rx);
 }
 
-void icmp_set_error_rate(struct netstack *s, uint32_t rate_per_sec, uint32_t burst)
+static int icmp_error_sender(void *ctx, const uint8_t *quote, size_t quote_len,
+                             const struct ipv4_rx_info *rx, uint8_t type, uint8_t code,
+                             uint32_t info)
 {
-    icmp_ratelimit_init(&s->icmp.error_limit, rate_per_sec, burst, platform_monotonic_ns());
+    return icmp_send_error_quote(ctx, quote, quote_len, rx, type, code, info);
+}
+
+int icmp_init(struct icmp_layer *icmp, struct ipv4_layer *ip)
+{
+    memset(icmp, 0, sizeof(*icmp));
+    icmp->ip = ip;
+    icmp_ratelimit_init(&icmp->error_limit, ICMP_RATELIMIT_DEFAULT_RATE,
+                        ICMP_RATELIMIT_DEFAULT_BURST, platform_monotonic_ns());
+    ipv4_set_error_sender(ip, icmp_error_sender, icmp);
+    return ipv4_register_protocol(ip, IPV4_PROTO_ICMP, icmp_datagram, NULL, icmp);
+}
+
+void icmp_set_error_rate(struct icmp_layer *icmp, uint32_t rate_per_sec, uint32_t burst)
+{
+    icmp_ratelimit_init(&icmp->error_limit, rate_per_sec, burst, platform_monotonic_ns());
 }
 
 /* RFC 792 / RFC 1122 3.2.2: the types that are errors (never answered with an error). Unknown
@@ -56,14 +70,15 @@ static void finish_checksum(struct pbuf *p)
 }
 
 /* RFC 1122 3.2.2.6: the reply carries the request's identifier, sequence number and data. */
-static void answer_echo(struct netstack *s, struct pbuf *request, const struct ipv4_rx_info *rx)
+static void answer_echo(struct icmp_layer *icmp, struct pbuf *request,
+                        const struct ipv4_rx_info *rx)
 {
-    struct icmp_stats *st = &s->icmp_stats;
+    struct icmp_stats *st = &icmp->stats;
     if (rx->to_broadcast || rx->to_multicast || rx->link_broadcast) {
         st->rx_echo_broadcast_ignored++;
         return;
     }
-    struct pbuf *reply = pbuf_clone(request, s->pool);
+    struct pbuf *reply = pbuf_clone(request, icmp->ip->eth->pool);
     if (!reply || !pbuf_linearize(reply, ICMP_HEADER_LEN)) {
         st->tx_errors++;
         pbuf_free(reply);
@@ -74,7 +89,7 @@ static void answer_echo(struct netstack *s, struct pbuf *request, const struct i
     reply->data[1] = 0;
     finish_checksum(reply);
     struct ipv4_tx tx = { .src = rx->dst, .dst = rx->src, .protocol = IPV4_PROTO_ICMP };
-    if (ipv4_output(s, reply, &tx) == 0)
+    if (ipv4_output(icmp->ip, reply, &tx) == 0)
         st->tx_echo_replies++;
     else
         st->tx_errors++;
@@ -91,10 +106,10 @@ static uint32_t plateau_below(uint32_t len)
     return IPV4_MIN_MTU;
 }
 
-static void handle_error(struct netstack *s, struct pbuf *p, const struct ipv4_rx_info *rx,
+static void handle_error(struct icmp_layer *icmp, struct pbuf *p, const struct ipv4_rx_info *rx,
                          uint8_t type, uint8_t code)
 {
-    struct icmp_stats *st = &s->icmp_stats;
+    struct icmp_stats *st = &icmp->stats;
     uint8_t quote[IPV4_HEADER_MAX + 8];
     size_t quote_len = p->tot_len - ICMP_HEADER_LEN;
     if (quote_len > sizeof(quote))
@@ -130,7 +145,7 @@ static void handle_error(struct netstack *s, struct pbuf *p, const struct ipv4_r
     q->dst = load_u32(quote + 16);
     q->options = quote + IPV4_HEADER_MIN;
     q->options_len = (uint8_t)(header_len - IPV4_HEADER_MIN);
-    if (!s->netif.configured || q->src != s->netif.ipv4.addr) {
+    if (!ipv4_addr(icmp->ip) || q->src != ipv4_addr(icmp->ip)) {
         st->rx_bad_quote++;
         return;
     }
@@ -148,16 +163,12 @@ static void handle_error(struct netstack *s, struct pbuf *p, const struct ipv4_r
      * may lower the path MTU (it calls ipv4_pmtu_update itself; RFC 5927 4.1). A protocol
      * without an error handler (UDP, ICMP) cannot vouch for a quote, so its errors change
      * nothing. */
-    for (unsigned i = 0; i < s->ipv4.protocol_count; i++) {
-        const struct ipv4_protocol *proto = &s->ipv4.protocols[i];
-        if (proto->protocol == q->protocol && proto->error)
-            proto->error(s, &err);
-    }
+    ipv4_deliver_error(icmp->ip, &err);
 }
 
-void icmp_input(struct netstack *s, struct pbuf *p, const struct ipv4_rx_info *rx)
+void icmp_input(struct icmp_layer *icmp, struct pbuf *p, const struct ipv4_rx_info *rx)
 {
-    struct icmp_stats *st = &s->icmp_stats;
+    struct icmp_stats *st = &icmp->stats;
     st->rx_messages++;
     if (p->tot_len < ICMP_HEADER_LEN) {
         st->rx_too_short++;
@@ -175,27 +186,27 @@ void icmp_input(struct netstack *s, struct pbuf *p, const struct ipv4_rx_info *r
     switch (type_code[0]) {
     case ICMP_ECHO_REQUEST:
         st->rx_echo_requests++;
-        answer_echo(s, p, rx);
+        answer_echo(icmp, p, rx);
         break;
     case ICMP_ECHO_REPLY:
         st->rx_echo_replies++;
         break;
     case ICMP_DEST_UNREACHABLE:
         st->rx_dest_unreachable++;
-        handle_error(s, p, rx, type_code[0], type_code[1]);
+        handle_error(icmp, p, rx, type_code[0], type_code[1]);
         break;
     case ICMP_TIME_EXCEEDED:
         st->rx_time_exceeded++;
-        handle_error(s, p, rx, type_code[0], type_code[1]);
+        handle_error(icmp, p, rx, type_code[0], type_code[1]);
         break;
     case ICMP_PARAMETER_PROBLEM:
         st->rx_parameter_problem++;
-        handle_error(s, p, rx, type_code[0], type_code[1]);
+        handle_error(icmp, p, rx, type_code[0], type_code[1]);
         break;
     case ICMP_SOURCE_QUENCH:
         /* RFC 6633 deprecates acting on it; transports may still want to know. */
         st->rx_source_quench++;
-        handle_error(s, p, rx, type_code[0], type_code[1]);
+        handle_error(icmp, p, rx, type_code[0], type_code[1]);
         break;
     case ICMP_REDIRECT:
         st->rx_redirects_ignored++;
@@ -208,10 +219,10 @@ out:
     pbuf_free(p);
 }
 
-int icmp_send_error_quote(struct netstack *s, const uint8_t *quote, size_t quote_len,
+int icmp_send_error_quote(struct icmp_layer *icmp, const uint8_t *quote, size_t quote_len,
                           const struct ipv4_rx_info *rx, uint8_t type, uint8_t code, uint32_t info)
 {
-    struct icmp_stats *st = &s->icmp_stats;
+    struct icmp_stats *st = &icmp->stats;
     /* The quote is a header we received and parsed; check the parts the rules read anyway. */
     if (quote_len < IPV4_HEADER_MIN || (quote[0] >> 4) != 4) {
         st->tx_errors++;
@@ -229,12 +240,12 @@ int icmp_send_error_quote(struct netstack *s, const uint8_t *quote, size_t quote
     /* RFC 1122 3.2.2: no error about an ICMP error, about a datagram sent to a broadcast or
      * multicast address (IP or link), about a fragment other than the first, or to a source that
      * is not one host; and none while we have no address to send it from. */
-    bool suppressed = !s->netif.configured || (frag_field & IPV4_OFFSET_MASK) != 0 ||
-                      ipv4_is_broadcast(s, dst) || ipv4_addr_is_multicast(dst) ||
+    bool suppressed = !ipv4_addr(icmp->ip) || (frag_field & IPV4_OFFSET_MASK) != 0 ||
+                      ipv4_is_broadcast(icmp->ip, dst) || ipv4_addr_is_multicast(dst) ||
                       (rx && (rx->to_broadcast || rx->to_multicast || rx->link_broadcast)) ||
                       ipv4_addr_is_zeronet(src) || src == IP4_BROADCAST ||
                       ipv4_addr_is_multicast(src) || ipv4_addr_is_loopback(src) ||
-                      ipv4_addr_is_reserved(src) || ipv4_is_broadcast(s, src);
+                      ipv4_addr_is_reserved(src) || ipv4_is_broadcast(icmp->ip, src);
     if (!suppressed && quote[9] == IPV4_PROTO_ICMP) {
         suppressed = quote_len <= header_len || type_is_error(quote[header_len]);
     }
@@ -242,7 +253,7 @@ int icmp_send_error_quote(struct netstack *s, const uint8_t *quote, size_t quote
         st->tx_suppressed++;
         return -EPERM;
     }
-    if (!icmp_ratelimit_allow(&s->icmp.error_limit, platform_monotonic_ns())) {
+    if (!icmp_ratelimit_allow(&icmp->error_limit, platform_monotonic_ns())) {
         st->tx_rate_limited++;
         return -EAGAIN;
     }
@@ -252,7 +263,7 @@ int icmp_send_error_quote(struct netstack *s, const uint8_t *quote, size_t quote
         n = total_len;
     if (n > ICMP_QUOTE_MAX)
         n = ICMP_QUOTE_MAX;
-    struct pbuf *p = pbuf_alloc(s->pool, ICMP_HEADER_LEN + n);
+    struct pbuf *p = pbuf_alloc(icmp->ip->eth->pool, ICMP_HEADER_LEN + n);
     if (!p) {
         st->tx_errors++;
         return -ENOBUFS;
@@ -268,7 +279,7 @@ int icmp_send_error_quote(struct netstack *s, const uint8_t *quote, size_t quote
     }
     finish_checksum(p);
     struct ipv4_tx tx = { .dst = src, .protocol = IPV4_PROTO_ICMP };
-    int err = ipv4_output(s, p, &tx);
+    int err = ipv4_output(icmp->ip, p, &tx);
     if (err) {
         st->tx_errors++;
         return err;
@@ -280,14 +291,14 @@ int icmp_send_error_quote(struct netstack *s, const uint8_t *quote, size_t quote
     return 0;
 }
 
-int icmp_send_error(struct netstack *s, const struct pbuf *orig, const struct ipv4_rx_info *rx,
+int icmp_send_error(struct icmp_layer *icmp, const struct pbuf *orig, const struct ipv4_rx_info *rx,
                     uint8_t type, uint8_t code, uint32_t info)
 {
     uint8_t quote[ICMP_QUOTE_MAX];
     size_t n = orig->tot_len < sizeof(quote) ? orig->tot_len : sizeof(quote);
     if (pbuf_copy_out(orig, 0, quote, n) != 0) {
-        s->icmp_stats.tx_errors++;
+        icmp->stats.tx_errors++;
         return -EINVAL;
     }
-    return icmp_send_error_quote(s, quote, n, rx, type, code, info);
+    return icmp_send_error_quote(icmp, quote, n, rx, type, code, info);
 }

@@ -1,24 +1,26 @@
 /*
- * net/icmp: the Internet Control Message Protocol for a host (RFC 792, RFC 1122 3.2.2).
+ * net/ip/icmp: the Internet Control Message Protocol for a host (RFC 792, RFC 1122 3.2.2).
  *
  * Input: echo requests are answered with the same identifier, sequence number and data (RFC 1122
- * 3.2.2.6), but not when sent to a broadcast or multicast address (3.2.2.6 allows silence; we
- * keep it, against smurf amplification). Errors (destination unreachable, time exceeded,
- * parameter problem, source quench) must quote at least our datagram's header and 8 bytes sent
- * from our own address; they go to the transport that sent it (ipv4_register_protocol's error
- * function, with the next-hop MTU of a "fragmentation needed" in err->info: a router predating
- * RFC 1191 that reports 0 gets the plateau below the quoted length). ICMP itself never lowers the
- * path MTU: the transport does (ipv4_pmtu_update), and only after the quote matched a segment it
- * has in flight (TCP: a sequence number within SND.UNA..SND.NXT of a connection, RFC 5927 4.1), so
- * a blind forger cannot shrink every path; UDP and ICMP cannot vouch for a quote and their
- * "fragmentation needed" changes nothing. Redirects
- * are counted and ignored: we have one gateway and do not let others change our routes.
+ * 3.2.2.6), but not when sent to a broadcast or multicast address (3.2.2.6 allows silence; we keep
+ * it, against smurf amplification). Errors (destination unreachable, time exceeded, parameter
+ * problem, source quench) must quote at least our datagram's header and 8 bytes sent from our own
+ * address; they go, through ipv4_deliver_error, to the transport registered for the quoted protocol
+ * (ipv4_register_protocol's error function, with the next-hop MTU of a "fragmentation needed" in
+ * err->info: a router predating RFC 1191 that reports 0 gets the plateau below the quoted length).
+ * ICMP itself never lowers the path MTU: the transport does (ipv4_pmtu_update), and only after the
+ * quote matched a segment it has in flight (TCP: a sequence number within SND.UNA..SND.NXT of a
+ * connection, RFC 5927 4.1), so a blind forger cannot shrink every path; UDP and ICMP cannot vouch
+ * for a quote and their "fragmentation needed" changes nothing. Redirects are counted and ignored:
+ * we have one gateway and do not let others change our routes.
  *
  * Output of errors (icmp_send_error) follows RFC 1122 3.2.2: never about an ICMP error, a datagram
  * sent to a broadcast or multicast address (IP or link layer), a non-initial fragment, or a
  * datagram whose source is not a single host; rate-limited by a token bucket
- * (net/ip/icmp_ratelimit.h); the quote holds the original header and as much data as keeps the whole
- * message within 576 bytes (RFC 1812 4.3.2.3).
+ * (net/ip/icmp_ratelimit.h); the quote holds the original header and as much data as keeps the
+ * whole message within 576 bytes (RFC 1812 4.3.2.3). ICMP registers with the IPv4 layer below it as
+ * protocol 1 and as the sender of IPv4's errors (ipv4_set_error_sender), which is also how UDP's
+ * port unreachable reaches it (ipv4_send_error).
  */
 #ifndef XENOLITH_NET_ICMP_H
 #define XENOLITH_NET_ICMP_H
@@ -28,7 +30,7 @@
 #include <stdint.h>
 #include "net/ip/icmp_ratelimit.h"
 
-struct netstack;
+struct ipv4_layer;
 struct pbuf;
 struct ipv4_rx_info;
 
@@ -83,16 +85,19 @@ struct icmp_stats {
 #undef ICMP_STAT_FIELD
 };
 
-/* Per-stack ICMP state (embedded in struct netstack). */
-struct icmp_state {
+/* The ICMP layer of one stack (embedded in struct netstack). */
+struct icmp_layer {
+    struct ipv4_layer *ip;
     struct icmp_ratelimit error_limit;
+    struct icmp_stats stats;
 };
 
-/* Called by ipv4_init: registers protocol 1. */
-void icmp_init(struct netstack *s);
+/* Sets up ICMP on ip: registers protocol 1 and the error sender. 0 or ipv4_register_protocol's
+ * error. */
+int icmp_init(struct icmp_layer *icmp, struct ipv4_layer *ip);
 
 /* The protocol 1 input (p's data at the ICMP header; owns p). */
-void icmp_input(struct netstack *s, struct pbuf *p, const struct ipv4_rx_info *rx);
+void icmp_input(struct icmp_layer *icmp, struct pbuf *p, const struct ipv4_rx_info *rx);
 
 /*
  * Sends an ICMP error of type/code (info: the 32-bit field after the checksum, e.g. the next-hop
@@ -101,13 +106,13 @@ void icmp_input(struct netstack *s, struct pbuf *p, const struct ipv4_rx_info *r
  * ownership of orig. Returns 0 if sent, -EPERM if RFC 1122 3.2.2 forbids it, -EAGAIN when rate
  * limited, or an output error.
  */
-int icmp_send_error(struct netstack *s, const struct pbuf *orig, const struct ipv4_rx_info *rx,
+int icmp_send_error(struct icmp_layer *icmp, const struct pbuf *orig, const struct ipv4_rx_info *rx,
                     uint8_t type, uint8_t code, uint32_t info);
 /* The same about a quote held as bytes (header first). */
-int icmp_send_error_quote(struct netstack *s, const uint8_t *quote, size_t quote_len,
+int icmp_send_error_quote(struct icmp_layer *icmp, const uint8_t *quote, size_t quote_len,
                           const struct ipv4_rx_info *rx, uint8_t type, uint8_t code, uint32_t info);
 
 /* Error generation limit: rate per second and burst (0 rate: unlimited). */
-void icmp_set_error_rate(struct netstack *s, uint32_t rate_per_sec, uint32_t burst);
+void icmp_set_error_rate(struct icmp_layer *icmp, uint32_t rate_per_sec, uint32_t burst);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * net/ipv4: input validation and dispatch, reassembly glue, routing and output (see ipv4.h).
- * Path MTU state lives in ipv4_pmtu.c.
+ * net/ip/ipv4: the protocol table and ICMP error hooks, input validation and dispatch, reassembly
+ * glue, routing and output (see ipv4.h). Path MTU state lives in ipv4_pmtu.c, the interface's
+ * configuration in ipv4_config.c.
  */
 #include "net/ip/ipv4.h"
 
@@ -9,10 +10,11 @@
 #include "lib/random.h"
 #include "lib/string.h"
 #include "mm/mm.h"
-#include "net/ip/icmp.h"
+#include "net/ip/icmp.h"   /* error type and code numbers only */
 #include "net/ip/ip_frag.h"
-#include "net/stack.h"
-#include "net/udp/udp.h"
+#include "net/link/arp.h"
+#include "net/link/ethernet.h"
+#include "mm/pbuf.h"
 #include "platform/platform.h"
 
 #define ALL_HOSTS_GROUP IP4_ADDR(224, 0, 0, 1)
@@ -21,75 +23,104 @@ static void reass_timer_fired(struct timer *t, void *arg);
 static void reass_expired(void *ctx, const struct ip_reass_key *key, const uint8_t *quote,
                           size_t quote_len);
 
-static void ipv4_input_adapter(struct netstack *s, struct pbuf *p)
+static void ipv4_frame(void *ctx, struct pbuf *p)
 {
-    ipv4_input(s, p);
+    ipv4_input(ctx, p);
 }
 
-void ipv4_init(struct netstack *s)
+int ipv4_init(struct ipv4_layer *ip, struct arp_layer *arp)
 {
-    struct ipv4_state *ip = &s->ipv4;
-    if (ip->initialized)
-        return;
     memset(ip, 0, sizeof(*ip));
+    ip->arp = arp;
+    ip->eth = arp->eth;
+    ip->netif.mtu = ip->eth->dev->mtu;
     ip_reass_init(&ip->reass, NULL);
-    ip_reass_set_expired_handler(&ip->reass, reass_expired, s);
-    timer_init(&ip->reass_timer, reass_timer_fired, s);
+    ip_reass_set_expired_handler(&ip->reass, reass_expired, ip);
+    timer_init(&ip->reass_timer, reass_timer_fired, ip);
     ip->id_key = random_u64();
     random_bytes(ip->id_counters, sizeof(ip->id_counters));
     ip->initialized = true;
-    icmp_init(s);
-    udp_init(s);
-    netstack_register_ethertype(s, ETHERTYPE_IPV4, ipv4_input_adapter);
+    return eth_register(ip->eth, ETHERTYPE_IPV4, ipv4_frame, ip);
 }
 
-void ipv4_shutdown(struct netstack *s)
+void ipv4_fini(struct ipv4_layer *ip)
 {
-    struct ipv4_state *ip = &s->ipv4;
     if (!ip->initialized)
         return;
-    udp_shutdown(s);
     timer_cancel(&ip->reass_timer);
     ip_reass_destroy(&ip->reass);
     ip->initialized = false;
 }
 
-int ipv4_register_protocol(struct netstack *s, uint8_t protocol, ipv4_input_fn input,
-                           ipv4_error_fn error)
+int ipv4_register_protocol(struct ipv4_layer *ip, uint8_t protocol, ipv4_input_fn input,
+                           ipv4_error_fn error, void *ctx)
 {
-    struct ipv4_state *ip = &s->ipv4;
     for (unsigned i = 0; i < ip->protocol_count; i++)
         if (ip->protocols[i].protocol == protocol)
             return -EEXIST;
     if (ip->protocol_count >= IPV4_MAX_PROTOCOLS)
         return -ENOSPC;
-    ip->protocols[ip->protocol_count++] = (struct ipv4_protocol){ protocol, input, error };
+    ip->protocols[ip->protocol_count++] = (struct ipv4_protocol){ protocol, input, error, ctx };
     return 0;
 }
 
-static const struct ipv4_protocol *find_protocol(const struct netstack *s, uint8_t protocol)
+static const struct ipv4_protocol *find_protocol(const struct ipv4_layer *ip, uint8_t protocol)
 {
-    for (unsigned i = 0; i < s->ipv4.protocol_count; i++)
-        if (s->ipv4.protocols[i].protocol == protocol)
-            return &s->ipv4.protocols[i];
+    for (unsigned i = 0; i < ip->protocol_count; i++)
+        if (ip->protocols[i].protocol == protocol)
+            return &ip->protocols[i];
     return NULL;
 }
 
-bool ipv4_is_broadcast(const struct netstack *s, uint32_t addr)
+void ipv4_deliver_error(struct ipv4_layer *ip, const struct ipv4_icmp_error *err)
+{
+    const struct ipv4_protocol *proto = find_protocol(ip, err->quoted.protocol);
+    if (proto && proto->error)
+        proto->error(proto->ctx, err);
+}
+
+void ipv4_set_error_sender(struct ipv4_layer *ip, ipv4_error_sender_fn fn, void *ctx)
+{
+    ip->send_error = fn;
+    ip->send_error_ctx = ctx;
+}
+
+static int send_error_quote(struct ipv4_layer *ip, const uint8_t *quote, size_t quote_len,
+                            const struct ipv4_rx_info *rx, uint8_t type, uint8_t code,
+                            uint32_t info)
+{
+    if (!ip->send_error)
+        return -ENOSYS;
+    return ip->send_error(ip->send_error_ctx, quote, quote_len, rx, type, code, info);
+}
+
+int ipv4_send_error(struct ipv4_layer *ip, const struct pbuf *orig, const struct ipv4_rx_info *rx,
+                    uint8_t type, uint8_t code, uint32_t info)
+{
+    if (!ip->send_error)
+        return -ENOSYS;
+    uint8_t quote[IPV4_ERROR_QUOTE_MAX];
+    size_t n = orig->tot_len < sizeof(quote) ? orig->tot_len : sizeof(quote);
+    if (pbuf_copy_out(orig, 0, quote, n) != 0)
+        return -EINVAL;
+    return send_error_quote(ip, quote, n, rx, type, code, info);
+}
+
+bool ipv4_is_broadcast(const struct ipv4_layer *ip, uint32_t addr)
 {
     if (addr == IP4_BROADCAST)
         return true;
-    return s->netif.configured && s->netif.subnet_broadcast != 0 && addr == s->netif.subnet_broadcast;
+    return ip->netif.configured && ip->netif.subnet_broadcast != 0 && addr == ip->netif.subnet_broadcast;
 }
 
 /* RFC 1122 3.2.1.3: a source that cannot be one host (0.0.0.0/8, broadcast, multicast, class E,
  * loopback from the wire), or our own address or subnet broadcast coming back at us. */
-static bool martian_source(const struct netstack *s, uint32_t src)
+static bool martian_source(const struct ipv4_layer *ip, uint32_t src)
 {
     if (ipv4_addr_is_zeronet(src) || src == IP4_BROADCAST || ipv4_addr_is_multicast(src) ||
         ipv4_addr_is_reserved(src) || ipv4_addr_is_loopback(src))
         return true;
-    return s->netif.configured && (src == s->netif.ipv4.addr || ipv4_is_broadcast(s, src));
+    return ip->netif.configured && (src == ip->netif.ipv4.addr || ipv4_is_broadcast(ip, src));
 }
 
 static void count_header_error(struct ipv4_stats *st, enum ipv4_header_error e)
@@ -125,36 +156,35 @@ static enum ipv4_header_error parse_pbuf_header(struct pbuf *p, struct ipv4_head
 
 static void reass_timer_fired(struct timer *t, void *arg)
 {
-    struct netstack *s = arg;
-    ip_reass_expire(&s->ipv4.reass, platform_monotonic_ns());
-    uint64_t next = ip_reass_next_deadline(&s->ipv4.reass);
+    struct ipv4_layer *ip = arg;
+    ip_reass_expire(&ip->reass, platform_monotonic_ns());
+    uint64_t next = ip_reass_next_deadline(&ip->reass);
     if (next != UINT64_MAX)
         timer_arm(t, next);
 }
 
-static void rearm_reass_timer(struct netstack *s)
+static void rearm_reass_timer(struct ipv4_layer *ip)
 {
-    uint64_t next = ip_reass_next_deadline(&s->ipv4.reass);
+    uint64_t next = ip_reass_next_deadline(&ip->reass);
     if (next == UINT64_MAX)
-        timer_cancel(&s->ipv4.reass_timer);
-    else if (!timer_armed(&s->ipv4.reass_timer) || s->ipv4.reass_timer.deadline_ns != next)
-        timer_arm(&s->ipv4.reass_timer, next);
+        timer_cancel(&ip->reass_timer);
+    else if (!timer_armed(&ip->reass_timer) || ip->reass_timer.deadline_ns != next)
+        timer_arm(&ip->reass_timer, next);
 }
 
 /* RFC 1122 3.3.2: Time Exceeded code 1 when a datagram whose first fragment arrived times out. */
 static void reass_expired(void *ctx, const struct ip_reass_key *key, const uint8_t *quote,
                           size_t quote_len)
 {
-    struct netstack *s = ctx;
-    icmp_send_error_quote(s, quote, quote_len, NULL, ICMP_TIME_EXCEEDED,
-                          ICMP_TIME_EXCEEDED_REASSEMBLY, 0);
+    send_error_quote(ctx, quote, quote_len, NULL, ICMP_TIME_EXCEEDED,
+                     ICMP_TIME_EXCEEDED_REASSEMBLY, 0);
 }
 
 /* Hands the fragment p to reassembly. Returns the whole datagram in a new pbuf when this fragment
  * completed it (p is consumed either way), else NULL. */
-static struct pbuf *reassemble(struct netstack *s, struct pbuf *p, const struct ipv4_header *h)
+static struct pbuf *reassemble(struct ipv4_layer *ip, struct pbuf *p, const struct ipv4_header *h)
 {
-    struct ipv4_stats *st = &s->ipv4_stats;
+    struct ipv4_stats *st = &ip->stats;
     st->rx_fragments++;
     struct ip_reass_key key;
     store_u32(key.src, h->src);
@@ -186,10 +216,10 @@ static struct pbuf *reassemble(struct netstack *s, struct pbuf *p, const struct 
         .more_fragments = ipv4_more_fragments(h),
     };
     struct ip_reass_datagram whole = {0}; /* filled only on IP_REASS_COMPLETE */
-    enum ip_reass_result r = ip_reass_add(&s->ipv4.reass, &key, &frag, platform_monotonic_ns(), &whole);
+    enum ip_reass_result r = ip_reass_add(&ip->reass, &key, &frag, platform_monotonic_ns(), &whole);
     kfree(copy);
     pbuf_free(p);
-    rearm_reass_timer(s);
+    rearm_reass_timer(ip);
     if (r == IP_REASS_DROPPED)
         st->rx_reassembly_drops++;
     if (r != IP_REASS_COMPLETE)
@@ -197,7 +227,7 @@ static struct pbuf *reassemble(struct netstack *s, struct pbuf *p, const struct 
 
     st->rx_reassembled++;
     store_be16(whole.data + 10, ipv4_header_checksum(whole.data, whole.header_len));
-    struct pbuf_pool *pool = s->netif.dev->pool ? s->netif.dev->pool : s->pool;
+    struct pbuf_pool *pool = ip->eth->dev->pool ? ip->eth->dev->pool : ip->eth->pool;
     struct pbuf *q = pbuf_from_bytes(pool, whole.data, whole.len);
     ip_reass_datagram_release(&whole);
     if (!q)
@@ -205,10 +235,10 @@ static struct pbuf *reassemble(struct netstack *s, struct pbuf *p, const struct 
     return q;
 }
 
-void ipv4_input(struct netstack *s, struct pbuf *p)
+void ipv4_input(struct ipv4_layer *ip, struct pbuf *p)
 {
-    struct ipv4_stats *st = &s->ipv4_stats;
-    struct netif *nif = &s->netif;
+    struct ipv4_stats *st = &ip->stats;
+    struct netif *nif = &ip->netif;
     st->rx_packets++;
 
     struct ipv4_header h;
@@ -220,12 +250,12 @@ void ipv4_input(struct netstack *s, struct pbuf *p)
     }
     pbuf_trim(p, h.total_len);          /* Ethernet padding */
 
-    if (martian_source(s, h.src)) {
+    if (martian_source(ip, h.src)) {
         st->rx_martian_source++;
         pbuf_free(p);
         return;
     }
-    bool to_broadcast = ipv4_is_broadcast(s, h.dst);
+    bool to_broadcast = ipv4_is_broadcast(ip, h.dst);
     bool to_multicast = ipv4_addr_is_multicast(h.dst);
     bool link_broadcast = (p->flags & (PBUF_F_LINK_BCAST | PBUF_F_LINK_MCAST)) != 0;
     if (link_broadcast && !to_broadcast && !to_multicast) {
@@ -246,7 +276,7 @@ void ipv4_input(struct netstack *s, struct pbuf *p)
 
     bool reassembled = false;
     if (ipv4_is_fragment(&h)) {
-        p = reassemble(s, p, &h);
+        p = reassemble(ip, p, &h);
         if (!p)
             return;
         reassembled = true;
@@ -271,24 +301,24 @@ void ipv4_input(struct netstack *s, struct pbuf *p)
         .link_broadcast = link_broadcast,
         .reassembled = reassembled,
     };
-    const struct ipv4_protocol *proto = find_protocol(s, h.protocol);
+    const struct ipv4_protocol *proto = find_protocol(ip, h.protocol);
     if (!proto) {
-        /* RFC 1122 3.2.2.1: protocol unreachable (icmp_send_error applies the broadcast rules). */
+        /* RFC 1122 3.2.2.1: protocol unreachable (the ICMP sender applies the broadcast rules). */
         st->rx_unknown_protocol++;
-        icmp_send_error(s, p, &rx, ICMP_DEST_UNREACHABLE, ICMP_UNREACH_PROTOCOL, 0);
+        ipv4_send_error(ip, p, &rx, ICMP_DEST_UNREACHABLE, ICMP_UNREACH_PROTOCOL, 0);
         pbuf_free(p);
         return;
     }
     pbuf_pull(p, h.header_len);
     st->rx_delivered++;
-    proto->input(s, p, &rx);
+    proto->input(proto->ctx, p, &rx);
 }
 
 /* ---- Output ---- */
 
-int ipv4_route(const struct netstack *s, uint32_t dst, uint32_t *next_hop)
+int ipv4_route(const struct ipv4_layer *ip, uint32_t dst, uint32_t *next_hop)
 {
-    const struct netif *nif = &s->netif;
+    const struct netif *nif = &ip->netif;
     if (dst == IP4_BROADCAST || ipv4_addr_is_multicast(dst)) {
         *next_hop = dst;
         return 0;
@@ -296,7 +326,7 @@ int ipv4_route(const struct netstack *s, uint32_t dst, uint32_t *next_hop)
     if (!nif->configured || ipv4_addr_is_zeronet(dst) || ipv4_addr_is_loopback(dst) ||
         ipv4_addr_is_reserved(dst) || dst == nif->ipv4.addr)
         return -ENETUNREACH;
-    if (netstack_ipv4_on_link(s, dst)) {
+    if (ipv4_on_link(ip, dst)) {
         *next_hop = dst;
         return 0;
     }
@@ -306,26 +336,26 @@ int ipv4_route(const struct netstack *s, uint32_t dst, uint32_t *next_hop)
     return 0;
 }
 
-static uint16_t next_id(struct netstack *s, uint32_t dst, uint8_t protocol)
+static uint16_t next_id(struct ipv4_layer *ip, uint32_t dst, uint8_t protocol)
 {
-    uint64_t mix = ((uint64_t)dst << 8 | protocol) ^ s->ipv4.id_key;
+    uint64_t mix = ((uint64_t)dst << 8 | protocol) ^ ip->id_key;
     mix *= 0x9e3779b97f4a7c15ull;
     unsigned slot = (unsigned)(mix >> 58) % IPV4_ID_COUNTERS;
-    return s->ipv4.id_counters[slot]++;
+    return ip->id_counters[slot]++;
 }
 
 struct link_output {
-    struct netstack *s;
+    struct ipv4_layer *ip;
     uint32_t next_hop;
 };
 
 static int emit_to_link(void *ctx, struct pbuf *frame)
 {
     struct link_output *out = ctx;
-    out->s->ipv4_stats.tx_fragments++;
-    int err = arp_output(out->s, frame, out->next_hop);
+    out->ip->stats.tx_fragments++;
+    int err = arp_output(out->ip->arp, frame, out->next_hop);
     if (err)
-        out->s->ipv4_stats.tx_errors++;
+        out->ip->stats.tx_errors++;
     return err;
 }
 
@@ -348,9 +378,9 @@ static int complete_partial_checksum(struct pbuf *p)
     return err;
 }
 
-int ipv4_output(struct netstack *s, struct pbuf *p, const struct ipv4_tx *tx)
+int ipv4_output(struct ipv4_layer *ip, struct pbuf *p, const struct ipv4_tx *tx)
 {
-    struct ipv4_stats *st = &s->ipv4_stats;
+    struct ipv4_stats *st = &ip->stats;
     uint32_t next_hop;
     int err;
     if (tx->dst == 0) {
@@ -358,7 +388,7 @@ int ipv4_output(struct netstack *s, struct pbuf *p, const struct ipv4_tx *tx)
         err = -EINVAL;
         goto drop;
     }
-    err = ipv4_route(s, tx->dst, &next_hop);
+    err = ipv4_route(ip, tx->dst, &next_hop);
     if (err) {
         st->tx_no_route++;
         goto drop;
@@ -371,7 +401,7 @@ int ipv4_output(struct netstack *s, struct pbuf *p, const struct ipv4_tx *tx)
     }
     uint8_t *hdr = pbuf_push(p, IPV4_HEADER_MIN);
     if (!hdr) {
-        struct pbuf *head = pbuf_alloc(s->pool, IPV4_HEADER_MIN);
+        struct pbuf *head = pbuf_alloc(ip->eth->pool, IPV4_HEADER_MIN);
         if (!head) {
             st->tx_no_buffers++;
             err = -ENOBUFS;
@@ -389,19 +419,19 @@ int ipv4_output(struct netstack *s, struct pbuf *p, const struct ipv4_tx *tx)
     struct ipv4_header h = {
         .tos = tx->tos,
         .total_len = (uint16_t)total,
-        .id = next_id(s, tx->dst, tx->protocol),
+        .id = next_id(ip, tx->dst, tx->protocol),
         .frag_field = tx->dont_fragment ? IPV4_FLAG_DF : 0,
         .ttl = tx->ttl ? tx->ttl : IPV4_DEFAULT_TTL,
         .protocol = tx->protocol,
-        .src = tx->src ? tx->src : netstack_ipv4_addr(s),
+        .src = tx->src ? tx->src : ipv4_addr(ip),
         .dst = tx->dst,
     };
     ipv4_header_build(hdr, &h);
     st->tx_packets++;
 
-    uint32_t mtu = ipv4_path_mtu(s, tx->dst);
+    uint32_t mtu = ipv4_path_mtu(ip, tx->dst);
     if (total <= mtu) {
-        err = arp_output(s, p, next_hop);
+        err = arp_output(ip->arp, p, next_hop);
         if (err)
             st->tx_errors++;
         return err;
@@ -417,8 +447,8 @@ int ipv4_output(struct netstack *s, struct pbuf *p, const struct ipv4_tx *tx)
         err = -EINVAL;
         goto drop;
     }
-    struct link_output out = { s, next_hop };
-    err = ip_frag_output(p, mtu, s->pool, emit_to_link, &out);
+    struct link_output out = { ip, next_hop };
+    err = ip_frag_output(p, mtu, ip->eth->pool, emit_to_link, &out);
     if (err == -EMSGSIZE)
         st->tx_too_big++;
     else if (err == -ENOBUFS)
@@ -458,28 +488,4 @@ void ipv4_csum_add_pseudo(struct csum *c, uint32_t src, uint32_t dst, uint8_t pr
     csum_add_be32(c, be32_to_cpu(dst));
     csum_add_be16(c, protocol);
     csum_add_be16(c, length);
-}
-
-/* ---- Stats ---- */
-
-#define STAT_NAME(field) #field,
-
-void ipv4_print_stats(const struct netstack *s)
-{
-    static const char *const ipv4_names[] = { IPV4_COUNTERS(STAT_NAME) };
-    static const char *const reass_names[] = { IP_REASS_STATS(STAT_NAME) };
-    static const char *const icmp_names[] = { ICMP_COUNTERS(STAT_NAME) };
-    _Static_assert(sizeof(ipv4_names) / sizeof(ipv4_names[0]) * 8 == sizeof(struct ipv4_stats),
-                   "ipv4 counters");
-    _Static_assert(sizeof(reass_names) / sizeof(reass_names[0]) * 8 == sizeof(struct ip_reass_stats),
-                   "reassembly counters");
-    _Static_assert(sizeof(icmp_names) / sizeof(icmp_names[0]) * 8 == sizeof(struct icmp_stats),
-                   "icmp counters");
-    netstack_print_counters("ipv4", ipv4_names, (const uint64_t *)&s->ipv4_stats,
-                            sizeof(ipv4_names) / sizeof(ipv4_names[0]));
-    netstack_print_counters("reass", reass_names, (const uint64_t *)&s->ipv4.reass.stats,
-                            sizeof(reass_names) / sizeof(reass_names[0]));
-    netstack_print_counters("icmp", icmp_names, (const uint64_t *)&s->icmp_stats,
-                            sizeof(icmp_names) / sizeof(icmp_names[0]));
-    udp_print_stats(s);
 }

@@ -1,23 +1,22 @@
 /*
- * net/ipv4_pmtu: per-destination path MTU estimates (RFC 1191) for ipv4_output. A small bounded
+ * net/ip/ipv4_pmtu: per-destination path MTU estimates (RFC 1191) for ipv4_output. A small bounded
  * table: an estimate only ever goes down in response to ICMP (RFC 1191 3: never raised by a
  * Datagram Too Big), and is forgotten after IPV4_PMTU_TIMEOUT_NS so a path that grew is found
  * again (RFC 1191 6.3).
  */
 #include "net/ip/ipv4.h"
 
-#include "net/stack.h"
 #include "platform/platform.h"
 
-static struct ipv4_pmtu_entry *lookup(struct netstack *s, uint32_t dst, uint64_t now)
+static struct ipv4_pmtu_entry *lookup(struct ipv4_layer *ip, uint32_t dst, uint64_t now)
 {
     for (unsigned i = 0; i < IPV4_PMTU_ENTRIES; i++) {
-        struct ipv4_pmtu_entry *e = &s->ipv4.pmtu[i];
+        struct ipv4_pmtu_entry *e = &ip->pmtu[i];
         if (e->dst == 0)
             continue;
         if (e->expires_ns <= now) {
             e->dst = 0;
-            s->ipv4_stats.pmtu_expired++;
+            ip->stats.pmtu_expired++;
             continue;
         }
         if (e->dst == dst)
@@ -26,35 +25,35 @@ static struct ipv4_pmtu_entry *lookup(struct netstack *s, uint32_t dst, uint64_t
     return NULL;
 }
 
-uint32_t ipv4_path_mtu(struct netstack *s, uint32_t dst)
+uint32_t ipv4_path_mtu(struct ipv4_layer *ip, uint32_t dst)
 {
-    uint32_t mtu = s->netif.mtu;
-    struct ipv4_pmtu_entry *e = lookup(s, dst, platform_monotonic_ns());
+    uint32_t mtu = ip->netif.mtu;
+    struct ipv4_pmtu_entry *e = lookup(ip, dst, platform_monotonic_ns());
     if (e && e->mtu < mtu)
         mtu = e->mtu;
     return mtu;
 }
 
-bool ipv4_pmtu_update(struct netstack *s, uint32_t dst, uint32_t mtu)
+bool ipv4_pmtu_update(struct ipv4_layer *ip, uint32_t dst, uint32_t mtu)
 {
     uint64_t now = platform_monotonic_ns();
     if (mtu < IPV4_MIN_MTU) {
-        s->ipv4_stats.pmtu_ignored++;
+        ip->stats.pmtu_ignored++;
         return false;
     }
     if (mtu < IPV4_PMTU_FLOOR)
         mtu = IPV4_PMTU_FLOOR;
-    uint32_t current = ipv4_path_mtu(s, dst);
+    uint32_t current = ipv4_path_mtu(ip, dst);
     if (mtu >= current) {
-        s->ipv4_stats.pmtu_ignored++;
+        ip->stats.pmtu_ignored++;
         return false;
     }
-    struct ipv4_pmtu_entry *e = lookup(s, dst, now);
+    struct ipv4_pmtu_entry *e = lookup(ip, dst, now);
     if (!e) {
         /* A free slot, else the one closest to expiry. */
-        e = &s->ipv4.pmtu[0];
+        e = &ip->pmtu[0];
         for (unsigned i = 0; i < IPV4_PMTU_ENTRIES; i++) {
-            struct ipv4_pmtu_entry *c = &s->ipv4.pmtu[i];
+            struct ipv4_pmtu_entry *c = &ip->pmtu[i];
             if (c->dst == 0) {
                 e = c;
                 break;
@@ -66,6 +65,6 @@ bool ipv4_pmtu_update(struct netstack *s, uint32_t dst, uint32_t mtu)
     e->dst = dst;
     e->mtu = mtu;
     e->expires_ns = now + IPV4_PMTU_TIMEOUT_NS;
-    s->ipv4_stats.pmtu_updates++;
+    ip->stats.pmtu_updates++;
     return true;
 }

@@ -1,11 +1,13 @@
 /*
- * net/arp: address resolution for IPv4 over Ethernet (RFC 826), with the host requirements of
+ * net/link/arp: address resolution for IPv4 over Ethernet (RFC 826), with the host requirements of
  * RFC 1122 2.3.2.1 (cache timeout, at most one request per second per destination) and 2.3.2.2
  * (a bounded queue of packets waiting for resolution, keeping the latest), and address conflict
  * detection and announcement from RFC 5227 (probes with sender IP 0, gratuitous ARP, defence).
  *
- * All state lives in struct arp_state inside struct netstack; one sched/ timer drives every
- * deadline (request retries, entry expiry, probes, announcements).
+ * ARP sits on the Ethernet layer (arp_init registers ETHERTYPE_ARP with it) and resolves for the
+ * IPv4 layer above, which tells it our address (arp_set_address) and sends through arp_output.
+ * All state lives in struct arp_layer; one sched/ timer drives every deadline (request retries,
+ * entry expiry, probes, announcements).
  */
 #ifndef XENOLITH_NET_ARP_H
 #define XENOLITH_NET_ARP_H
@@ -15,7 +17,6 @@
 #include "net/link/ethernet.h"
 #include "sched/sched.h"
 
-struct netstack;
 struct pbuf;
 
 #define ARP_PACKET_LEN 28
@@ -89,13 +90,20 @@ struct arp_entry {
     struct pbuf *pending_head, *pending_tail;   /* qnext-linked, oldest first */
 };
 
+struct arp_layer;
+
 /* A probe's verdict: in_use is true if another host answered for (or is probing) the address. */
-typedef void (*arp_probe_cb)(struct netstack *s, uint32_t ip, bool in_use, void *arg);
+typedef void (*arp_probe_cb)(struct arp_layer *arp, uint32_t ip, bool in_use, void *arg);
 /* Told when another host claims our configured address (sender MAC given). */
-typedef void (*arp_conflict_cb)(struct netstack *s, uint32_t ip, const uint8_t mac[ETH_ADDR_LEN],
+typedef void (*arp_conflict_cb)(struct arp_layer *arp, uint32_t ip, const uint8_t mac[ETH_ADDR_LEN],
                                 void *arg);
 
-struct arp_state {
+/* The ARP layer of one stack (embedded in struct netstack). */
+struct arp_layer {
+    struct eth_layer *eth;           /* the link it resolves on */
+    uint32_t addr;                   /* our IPv4 address, 0 while unconfigured (arp_set_address) */
+    uint32_t subnet_broadcast;       /* our subnet broadcast, 0 when none */
+    struct arp_stats stats;
     struct arp_tunables tun;
     struct arp_entry cache[ARP_CACHE_SIZE];
     unsigned pending_total;
@@ -114,12 +122,15 @@ struct arp_state {
     void *conflict_arg;
 };
 
-/* Called by netstack_create/destroy. */
-void arp_init(struct netstack *s);
-void arp_shutdown(struct netstack *s);
+/* Sets up ARP on eth and registers it for ETHERTYPE_ARP (0, or eth_register's error). */
+int arp_init(struct arp_layer *arp, struct eth_layer *eth);
+/* Cancels the timer, stops probes and announcements, drops queued packets. */
+void arp_fini(struct arp_layer *arp);
+/* Our address and subnet broadcast (0, 0: unconfigured), told by the IPv4 layer. */
+void arp_set_address(struct arp_layer *arp, uint32_t addr, uint32_t subnet_broadcast);
 
-/* The ETHERTYPE_ARP handler (registered by netstack_create). Takes ownership of p. */
-void arp_input(struct netstack *s, struct pbuf *p);
+/* The ETHERTYPE_ARP handler. Takes ownership of p. */
+void arp_input(struct arp_layer *arp, struct pbuf *p);
 
 /*
  * Sends the IPv4 datagram p to the on-link host next_hop (network byte order): at once if its
@@ -129,23 +140,23 @@ void arp_input(struct netstack *s, struct pbuf *p);
  * -EHOSTUNREACH (resolution failed recently), -ENOBUFS, -EADDRNOTAVAIL (next_hop 0), or the
  * device's error.
  */
-int arp_output(struct netstack *s, struct pbuf *p, uint32_t next_hop);
+int arp_output(struct arp_layer *arp, struct pbuf *p, uint32_t next_hop);
 
 /* RFC 5227 2.1.1: probes `ip` (sender IP 0) and calls cb once with the verdict, from loop context,
  * after PROBE_WAIT + PROBE_NUM probes + ANNOUNCE_WAIT, or as soon as a conflict is seen.
  * Returns 0, -EBUSY if a probe is already running, -EINVAL for a non-unicast address. */
-int arp_probe(struct netstack *s, uint32_t ip, arp_probe_cb cb, void *arg);
-void arp_probe_cancel(struct netstack *s);
+int arp_probe(struct arp_layer *arp, uint32_t ip, arp_probe_cb cb, void *arg);
+void arp_probe_cancel(struct arp_layer *arp);
 
 /* RFC 5227 2.3: announces our configured address (ANNOUNCE_NUM gratuitous requests). Called by
- * netstack_set_ipv4_config; no-op without an address. */
-void arp_announce(struct netstack *s);
+ * the IPv4 layer when its address changes; no-op without an address. */
+void arp_announce(struct arp_layer *arp);
 
-void arp_set_conflict_handler(struct netstack *s, arp_conflict_cb cb, void *arg);
+void arp_set_conflict_handler(struct arp_layer *arp, arp_conflict_cb cb, void *arg);
 
 /* The cached MAC for ip, if a valid entry exists (does not count as a use). */
-bool arp_lookup(struct netstack *s, uint32_t ip, uint8_t mac_out[ETH_ADDR_LEN]);
+bool arp_lookup(struct arp_layer *arp, uint32_t ip, uint8_t mac_out[ETH_ADDR_LEN]);
 /* Forgets every entry and drops queued packets (address change, tests). */
-void arp_flush(struct netstack *s);
+void arp_flush(struct arp_layer *arp);
 
 #endif

@@ -1,13 +1,13 @@
 /*
- * net/ethernet: Ethernet II framing (RFC 894): receive filtering and EtherType dispatch, header
- * construction, minimum-size padding, and the software fallback for transmit checksum offload.
+ * net/link/ethernet: Ethernet II framing (RFC 894): the EtherType handler table, receive filtering
+ * and dispatch, header construction, minimum-size padding, and the software fallback for transmit
+ * checksum offload.
  */
 #include "net/link/ethernet.h"
 #include "lib/byteorder.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/pbuf.h"
-#include "net/stack.h"
 
 const uint8_t eth_broadcast_addr[ETH_ADDR_LEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
@@ -32,10 +32,47 @@ static void drop(struct pbuf *p, uint64_t *counter)
     pbuf_free(p);
 }
 
+void eth_init(struct eth_layer *eth, struct netdev *dev, struct pbuf_pool *pool)
+{
+    memset(eth, 0, sizeof(*eth));
+    eth->dev = dev;
+    eth->pool = pool;
+    memcpy(eth->mac, dev->mac, ETH_ADDR_LEN);
+}
+
+void eth_attach(struct eth_layer *eth)
+{
+    netdev_set_rx_handler(eth->dev, eth_input, eth);
+}
+
+void eth_fini(struct eth_layer *eth)
+{
+    netdev_set_rx_handler(eth->dev, NULL, NULL);
+}
+
+int eth_register(struct eth_layer *eth, uint16_t ethertype, eth_input_fn input, void *ctx)
+{
+    if (eth_handler_for(eth, ethertype))
+        return -EEXIST;
+    if (eth->handler_count >= ETH_MAX_HANDLERS)
+        return -ENOSPC;
+    eth->handlers[eth->handler_count++] = (struct eth_handler){ ethertype, input, ctx };
+    return 0;
+}
+
+const struct eth_handler *eth_handler_for(const struct eth_layer *eth, uint16_t ethertype)
+{
+    for (unsigned i = 0; i < eth->handler_count; i++)
+        if (eth->handlers[i].ethertype == ethertype)
+            return &eth->handlers[i];
+    return NULL;
+}
+
 void eth_input(struct netdev *dev, struct pbuf *p, void *ctx)
 {
-    struct netstack *s = ctx;
-    struct eth_stats *st = &s->eth;
+    (void)dev;
+    struct eth_layer *eth = ctx;
+    struct eth_stats *st = &eth->stats;
     const uint8_t *h = pbuf_linearize(p, ETH_HEADER_LEN);
     if (!h)
         return drop(p, &st->rx_too_short);
@@ -44,7 +81,7 @@ void eth_input(struct netdev *dev, struct pbuf *p, void *ctx)
 
     if (eth_addr_is_multicast(src))
         return drop(p, &st->rx_bad_source);
-    if (memcmp(src, s->netif.mac, ETH_ADDR_LEN) == 0)
+    if (memcmp(src, eth->mac, ETH_ADDR_LEN) == 0)
         return drop(p, &st->rx_own_source);
     p->flags &= (uint16_t)~(PBUF_F_LINK_BCAST | PBUF_F_LINK_MCAST);
     if (eth_addr_is_broadcast(dst)) {
@@ -55,25 +92,25 @@ void eth_input(struct netdev *dev, struct pbuf *p, void *ctx)
             return drop(p, &st->rx_not_for_us);
         p->flags |= PBUF_F_LINK_MCAST;
         st->rx_multicast++;
-    } else if (memcmp(dst, s->netif.mac, ETH_ADDR_LEN) != 0) {
+    } else if (memcmp(dst, eth->mac, ETH_ADDR_LEN) != 0) {
         return drop(p, &st->rx_not_for_us);
     }
     if (type < ETH_MIN_ETHERTYPE)
         return drop(p, &st->rx_ieee8023);
-    netstack_input_fn input = netstack_ethertype_input(s, type);
-    if (!input)
+    const struct eth_handler *handler = eth_handler_for(eth, type);
+    if (!handler)
         return drop(p, &st->rx_unknown_ethertype);
     pbuf_pull(p, ETH_HEADER_LEN);
     st->rx_frames++;
-    input(s, p);
+    handler->input(handler->ctx, p);
 }
 
 /* Gives p ETH_HEADER_LEN bytes of room in front: in place when it can, else in a new head. */
-static struct pbuf *make_header_room(struct netstack *s, struct pbuf *p)
+static struct pbuf *make_header_room(struct eth_layer *eth, struct pbuf *p)
 {
     if (pbuf_push(p, ETH_HEADER_LEN))
         return p;
-    struct pbuf *h = pbuf_alloc(s->pool, ETH_HEADER_LEN);
+    struct pbuf *h = pbuf_alloc(eth->pool, ETH_HEADER_LEN);
     if (!h)
         return NULL;
     h->flags = p->flags;
@@ -85,19 +122,19 @@ static struct pbuf *make_header_room(struct netstack *s, struct pbuf *p)
     return h;
 }
 
-int eth_output(struct netstack *s, struct pbuf *p, const uint8_t dst_mac[ETH_ADDR_LEN],
+int eth_output(struct eth_layer *eth, struct pbuf *p, const uint8_t dst_mac[ETH_ADDR_LEN],
                uint16_t ethertype)
 {
-    struct eth_stats *st = &s->eth;
-    struct netdev *dev = s->netif.dev;
-    struct pbuf *f = make_header_room(s, p);
+    struct eth_stats *st = &eth->stats;
+    struct netdev *dev = eth->dev;
+    struct pbuf *f = make_header_room(eth, p);
     if (!f) {
         drop(p, &st->tx_no_headroom);
         return -ENOBUFS;
     }
     uint8_t hdr[ETH_HEADER_LEN];
     memcpy(hdr, dst_mac, ETH_ADDR_LEN);
-    memcpy(hdr + ETH_ADDR_LEN, s->netif.mac, ETH_ADDR_LEN);
+    memcpy(hdr + ETH_ADDR_LEN, eth->mac, ETH_ADDR_LEN);
     store_be16(hdr + 12, ethertype);
     memcpy(f->data, hdr, ETH_HEADER_LEN);
     if ((f->flags & PBUF_F_CSUM_PARTIAL) && !(dev->caps & NETDEV_CAP_TX_CSUM) &&
@@ -107,7 +144,7 @@ int eth_output(struct netstack *s, struct pbuf *p, const uint8_t dst_mac[ETH_ADD
     }
     if (f->tot_len < ETH_MIN_FRAME) {
         size_t pad = ETH_MIN_FRAME - f->tot_len;
-        struct pbuf *z = pbuf_alloc_headroom(s->pool, pad, 0);
+        struct pbuf *z = pbuf_alloc_headroom(eth->pool, pad, 0);
         if (!z) {
             drop(f, &st->tx_no_headroom);
             return -ENOBUFS;

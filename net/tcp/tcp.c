@@ -1,5 +1,6 @@
 /*
- * net/tcp: TCP for one stack: set-up and teardown, configuration, the TCB table (hashed by 4-tuple
+ * net/tcp/tcp: the TCP layer of one stack: set-up on the IPv4 layer (protocol 6 registered with an
+ * input and an ICMP error handler) and teardown, configuration, the TCB table (hashed by 4-tuple
  * under a secret key), TCB life cycle, segment arrival up to demultiplexing (checksum, header and
  * option parsing, address checks; then a TCB, a TIME_WAIT record or a listener), ICMP errors (the
  * RFC 5927 checks, and the path MTU lowered only for a quote that matches data in flight) and
@@ -14,7 +15,6 @@
 #include "mm/mm.h"
 #include "net/ip/icmp.h"
 #include "mm/pbuf.h"
-#include "net/stack.h"
 #include "platform/platform.h"
 
 static const char *const state_names[] = {
@@ -38,9 +38,9 @@ uint64_t tcp_now(void)
     return platform_monotonic_ns();
 }
 
-struct tcp_stack *tcp_stack_of(struct netstack *s)
+struct tcp_stack *tcp_stack_of(struct tcp_layer *tcp)
 {
-    return s ? s->tcp.impl : NULL;
+    return tcp ? tcp->impl : NULL;
 }
 
 /* ---- configuration ---- */
@@ -71,9 +71,9 @@ static void config_defaults(struct tcp_config *c)
     memcpy(c->congestion_control, "cubic", 6);
 }
 
-void tcp_get_config(struct netstack *s, struct tcp_config *out)
+void tcp_layer_get_config(struct tcp_layer *tcp, struct tcp_config *out)
 {
-    struct tcp_stack *ts = tcp_stack_of(s);
+    struct tcp_stack *ts = tcp_stack_of(tcp);
     if (ts)
         *out = ts->cfg;
     else
@@ -86,9 +86,9 @@ static int refuse(const char *why)
     return -EINVAL;
 }
 
-int tcp_set_config(struct netstack *s, const struct tcp_config *cfg)
+int tcp_layer_set_config(struct tcp_layer *tcp, const struct tcp_config *cfg)
 {
-    struct tcp_stack *ts = tcp_stack_of(s);
+    struct tcp_stack *ts = tcp_stack_of(tcp);
     if (!ts)
         return -ENETDOWN;
     if (cfg->msl_ns == 0 || cfg->msl_ns > 600 * TCP_NS_PER_SEC)
@@ -120,14 +120,26 @@ int tcp_set_config(struct netstack *s, const struct tcp_config *cfg)
 
 /* ---- set-up and teardown ---- */
 
-void tcp_init(struct netstack *s)
+static void tcp_segment_arrived(void *ctx, struct pbuf *p, const struct ipv4_rx_info *rx)
 {
+    tcp_ipv4_input(ctx, p, rx);
+}
+
+static void tcp_icmp_error_arrived(void *ctx, const struct ipv4_icmp_error *err)
+{
+    tcp_ipv4_error(ctx, err);
+}
+
+int tcp_init(struct tcp_layer *tcp, struct ipv4_layer *ip)
+{
+    memset(tcp, 0, sizeof(*tcp));
+    tcp->ip = ip;
     struct tcp_stack *ts = kcalloc(1, sizeof(*ts));
     if (!ts) {
         log_error("tcp", "no memory for TCP state: the stack runs without TCP");
-        return;
+        return 0;
     }
-    ts->stack = s;
+    ts->layer = tcp;
     config_defaults(&ts->cfg);
     for (unsigned i = 0; i < TCP_HASH_BUCKETS; i++)
         list_init(&ts->buckets[i]);
@@ -140,13 +152,14 @@ void tcp_init(struct netstack *s)
     siphash_key_random(&ts->hash_key);
     tcp_ports_init(&ts->ports);
     tcp_challenge_limiter_init(&ts->challenge, TCP_CHALLENGE_ACK_LIMIT);
-    s->tcp.impl = ts;
-    ipv4_register_protocol(s, IPV4_PROTO_TCP, tcp_ipv4_input, tcp_ipv4_error);
+    tcp->impl = ts;
+    return ipv4_register_protocol(ip, IPV4_PROTO_TCP, tcp_segment_arrived, tcp_icmp_error_arrived,
+                                  tcp);
 }
 
-void tcp_stack_shutdown(struct netstack *s)
+void tcp_fini(struct tcp_layer *tcp)
 {
-    struct tcp_stack *ts = tcp_stack_of(s);
+    struct tcp_stack *ts = tcp_stack_of(tcp);
     if (!ts)
         return;
     list_for_each_safe(node, &ts->listeners) {
@@ -165,7 +178,7 @@ void tcp_stack_shutdown(struct netstack *s)
         list_remove(&c->queue_link);
         tcp_conn_terminate(c, -ENETDOWN);
     }
-    s->tcp.impl = NULL;
+    tcp->impl = NULL;
     kfree(ts);
 }
 
@@ -231,12 +244,12 @@ struct tcp_conn *tcp_conn_create(struct tcp_stack *ts, const struct tcp_endpoint
                                  const struct tcp_buffer_sizes *sizes)
 {
     if (ts->conn_count >= ts->cfg.max_connections) {
-        ts->stack->tcp_stats.conn_limit++;
+        ts->layer->stats.conn_limit++;
         return NULL;
     }
     struct tcp_conn *c = kcalloc(1, sizeof(*c));
     if (!c) {
-        ts->stack->tcp_stats.rx_no_memory++;
+        ts->layer->stats.rx_no_memory++;
         return NULL;
     }
     c->ts = ts;
@@ -249,7 +262,7 @@ struct tcp_conn *tcp_conn_create(struct tcp_stack *ts, const struct tcp_endpoint
     waitq_init(&c->openers);
     if (tcp_conn_setup(c, sizes)) {
         kfree(c);
-        ts->stack->tcp_stats.rx_no_memory++;
+        ts->layer->stats.rx_no_memory++;
         return NULL;
     }
     list_add_tail(&ts->conns, &c->link);
@@ -299,9 +312,9 @@ int tcp_conn_setup(struct tcp_conn *c, const struct tcp_buffer_sizes *sizes)
     return 0;
 }
 
-void tcp_test_set_hooks(struct netstack *s, const struct tcp_test_hooks *hooks)
+void tcp_test_set_hooks(struct tcp_layer *tcp, const struct tcp_test_hooks *hooks)
 {
-    struct tcp_stack *ts = tcp_stack_of(s);
+    struct tcp_stack *ts = tcp_stack_of(tcp);
     if (ts)
         ts->test = *hooks;
 }
@@ -389,10 +402,10 @@ static bool checksum_ok(const struct pbuf *p, const struct ipv4_rx_info *rx)
     return csum_finish(&c) == 0;
 }
 
-void tcp_ipv4_input(struct netstack *s, struct pbuf *p, const struct ipv4_rx_info *rx)
+void tcp_ipv4_input(struct tcp_layer *tcp, struct pbuf *p, const struct ipv4_rx_info *rx)
 {
-    struct tcp_stats *st = &s->tcp_stats;
-    struct tcp_stack *ts = tcp_stack_of(s);
+    struct tcp_stats *st = &tcp->stats;
+    struct tcp_stack *ts = tcp_stack_of(tcp);
     st->rx_segments++;
     if (!ts)
         goto drop;
@@ -454,12 +467,12 @@ drop:
 }
 
 /* An ICMP error about a segment we sent (RFC 9293 3.9, RFC 1122 4.2.3.9, RFC 5927). */
-void tcp_ipv4_error(struct netstack *s, const struct ipv4_icmp_error *err)
+void tcp_ipv4_error(struct tcp_layer *tcp, const struct ipv4_icmp_error *err)
 {
-    struct tcp_stack *ts = tcp_stack_of(s);
+    struct tcp_stack *ts = tcp_stack_of(tcp);
     if (!ts || err->quoted_payload_len < 8)
         return;
-    s->tcp_stats.rx_icmp_errors++;
+    tcp->stats.rx_icmp_errors++;
     struct tcp_endpoints ep = {
         .local_ip = err->quoted.src, .remote_ip = err->quoted.dst,
         .local_port = load_be16(err->quoted_payload),
@@ -469,14 +482,14 @@ void tcp_ipv4_error(struct netstack *s, const struct ipv4_icmp_error *err)
     struct tcp_conn *c = tcp_conn_lookup(ts, &ep);
     /* RFC 5927 4.1: only an error quoting a sequence number in flight can be ours. */
     if (!c || c->state == TCPS_TIME_WAIT || !seq_in_window(seq, c->snd_una, c->snd_nxt - c->snd_una)) {
-        s->tcp_stats.rx_icmp_ignored++;
+        tcp->stats.rx_icmp_ignored++;
         return;
     }
     if (err->type == ICMP_DEST_UNREACHABLE && err->code == ICMP_UNREACH_FRAG_NEEDED) {
         /* RFC 1191 with RFC 5927 4.1: the path MTU is lowered only now that the quote matched a
          * segment in flight (net/ip/icmp.c leaves it to the transport), so a blind forger cannot
          * shrink the path to every destination. */
-        ipv4_pmtu_update(s, c->ep.remote_ip, err->info);
+        ipv4_pmtu_update(tcp->ip, c->ep.remote_ip, err->info);
         tcp_pmtu_changed(c);
         return;
     }
@@ -491,10 +504,10 @@ void tcp_ipv4_error(struct netstack *s, const struct ipv4_icmp_error *err)
 
 /* ---- statistics ---- */
 
-void tcp_get_census(struct netstack *s, struct tcp_census *out)
+void tcp_layer_census(struct tcp_layer *tcp, struct tcp_census *out)
 {
     memset(out, 0, sizeof(*out));
-    struct tcp_stack *ts = tcp_stack_of(s);
+    struct tcp_stack *ts = tcp_stack_of(tcp);
     if (!ts)
         return;
     out->connections = ts->conn_count;
@@ -502,14 +515,4 @@ void tcp_get_census(struct netstack *s, struct tcp_census *out)
     out->time_wait = ts->tw_count;
     out->listeners = ts->listener_count;
     out->buffered_bytes = ts->budget.used;
-}
-
-#define STAT_NAME(field) #field,
-
-void tcp_print_stats(const struct netstack *s)
-{
-    static const char *const names[] = { TCP_COUNTERS(STAT_NAME) };
-    _Static_assert(sizeof(names) / sizeof(names[0]) * 8 == sizeof(struct tcp_stats), "tcp counters");
-    netstack_print_counters("tcp", names, (const uint64_t *)&s->tcp_stats,
-                            sizeof(names) / sizeof(names[0]));
 }

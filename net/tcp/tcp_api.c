@@ -1,15 +1,14 @@
 /*
- * net/tcp_api: the fiber API of net/tcp/tcp.h for connections: connect, read, write, shutdown, close,
- * abort, options and information. Blocking calls wait on the connection's wait queues and hold the
- * TCB (c->waiters) while they sleep, so it is never freed under them. Listen and accept are in
- * tcp_listen.c.
+ * net/tcp/tcp_api: the fiber API of net/tcp/tcp.h for connections: connect, read, write, shutdown,
+ * close, abort, options and information. Blocking calls wait on the connection's wait queues and
+ * hold the TCB (c->waiters) while they sleep, so it is never freed under them. Listen and accept
+ * are in tcp_listen.c.
  */
 #include "net/tcp/tcp_internal.h"
 
 #include "lib/errno.h"
 #include "lib/minmax.h"
 #include "lib/string.h"
-#include "net/stack.h"
 #include "platform/platform.h"
 
 static bool deadline_passed(uint64_t deadline_ns)
@@ -35,18 +34,18 @@ static bool port_taken(void *arg, uint16_t port)
     return tcp_listener_lookup(probe->ts, port) || tcp_endpoints_taken(probe->ts, &ep);
 }
 
-int tcp_connect_sized(struct netstack *s, uint16_t local_port, uint32_t dst, uint16_t port,
+int tcp_layer_connect(struct tcp_layer *tcp, uint16_t local_port, uint32_t dst, uint16_t port,
                       const struct tcp_buffer_sizes *sizes, uint64_t deadline_ns,
                       struct tcp_conn **out)
 {
     *out = NULL;
-    struct tcp_stack *ts = tcp_stack_of(s);
+    struct tcp_stack *ts = tcp_stack_of(tcp);
     if (!ts)
         return -ENETDOWN;
-    if (dst == 0 || port == 0 || ipv4_is_broadcast(s, dst) || !tcp_buffer_sizes_valid(sizes))
+    if (dst == 0 || port == 0 || ipv4_is_broadcast(tcp->ip, dst) || !tcp_buffer_sizes_valid(sizes))
         return -EINVAL;
-    uint32_t src = netstack_ipv4_addr(s), next_hop;
-    if (!src || ipv4_route(s, dst, &next_hop))
+    uint32_t src = ipv4_addr(tcp->ip), next_hop;
+    if (!src || ipv4_route(tcp->ip, dst, &next_hop))
         return -ENETUNREACH;
     struct tcp_endpoints ep = { .local_ip = src, .remote_ip = dst, .local_port = local_port,
                                 .remote_port = port };
@@ -63,7 +62,7 @@ int tcp_connect_sized(struct netstack *s, uint16_t local_port, uint32_t dst, uin
     if (!c)
         return -ENOMEM;
     c->user_owned = true;
-    c->adv_mss = tcp_mss_for_mtu(s->netif.mtu);
+    c->adv_mss = tcp_mss_for_mtu(tcp->ip->netif.mtu);
     tcp_set_state(c, TCPS_SYN_SENT);
     tcp_conn_hash(c);
     tcp_send_syn(c);
@@ -89,18 +88,6 @@ int tcp_connect_sized(struct netstack *s, uint16_t local_port, uint32_t dst, uin
     }
     *out = c;
     return 0;
-}
-
-int tcp_connect_from(struct netstack *s, uint16_t local_port, uint32_t dst, uint16_t port,
-                     uint64_t deadline_ns, struct tcp_conn **out)
-{
-    return tcp_connect_sized(s, local_port, dst, port, NULL, deadline_ns, out);
-}
-
-int tcp_connect(struct netstack *s, uint32_t dst, uint16_t port, uint64_t deadline_ns,
-                struct tcp_conn **out)
-{
-    return tcp_connect_from(s, 0, dst, port, deadline_ns, out);
 }
 
 long tcp_read(struct tcp_conn *c, void *buf, size_t len, uint64_t deadline_ns)
@@ -161,7 +148,7 @@ long tcp_write(struct tcp_conn *c, const void *buf, size_t len, uint64_t deadlin
             continue;
         }
         if (n)
-            c->ts->stack->tcp_stats.buffer_limit++;
+            c->ts->layer->stats.buffer_limit++;
         if (deadline_passed(deadline_ns) || wait_on(c, &c->writers, deadline_ns) == -ETIMEDOUT)
             return write_result(total, -EAGAIN);    /* the deadline; see tcp_read */
         if (c->wr_shut)
@@ -227,7 +214,7 @@ static void abort_conn(struct tcp_conn *c, bool count)
     if (synchronized)
         tcp_send_rst_conn(c);
     if (count && c->ts)
-        c->ts->stack->tcp_stats.conn_aborted++;
+        c->ts->layer->stats.conn_aborted++;
     tcp_conn_terminate(c, -ECONNABORTED);
 }
 
@@ -247,7 +234,7 @@ void tcp_reset(struct tcp_conn *c)
     if (synchronized)
         tcp_send_rst_conn(c);
     if (c->ts)
-        c->ts->stack->tcp_stats.conn_aborted++;
+        c->ts->layer->stats.conn_aborted++;
     tcp_conn_terminate(c, -ECONNABORTED);
 }
 

@@ -1,5 +1,5 @@
 /*
- * net/tcp_input: a segment for an existing TCB, processed in the order of RFC 9293 3.10.7.3
+ * net/tcp/tcp_input: a segment for an existing TCB, processed in the order of RFC 9293 3.10.7.3
  * (SYN-SENT) and 3.10.7.4 (the other states): a repeated SYN in SYN-RECEIVED (SYN-ACK again), PAWS
  * (RFC 7323 5), sequence acceptability and trimming, RST (RFC 5961 3.2), SYN (RFC 5961 4.2), ACK
  * (RFC 5961 5.2, RTT, congestion control, window update), data (in order into the receive buffer,
@@ -13,11 +13,10 @@
 #include "lib/minmax.h"
 #include "lib/string.h"
 #include "mm/pbuf.h"
-#include "net/stack.h"
 
 static struct tcp_stats *stats_of(struct tcp_conn *c)
 {
-    return &c->ts->stack->tcp_stats;
+    return &c->ts->layer->stats;
 }
 
 static void challenge_ack(struct tcp_conn *c)

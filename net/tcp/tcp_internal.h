@@ -1,5 +1,5 @@
 /*
- * net/tcp_internal: the transmission control block and what the TCP files share.
+ * net/tcp/tcp_internal: the transmission control block and what the TCP files share.
  *
  *   tcp.c         stack state, configuration, TCB life cycle, demultiplexing, ICMP errors, stats
  *   tcp_input.c   segment arrival in RFC 9293 3.10.7 order for synchronized and opening states
@@ -91,9 +91,9 @@ struct tcp_test_hooks {
     uint32_t ts_offset;                          /* TSval = clock + ts_offset */
 };
 
-/* Per-stack TCP (struct tcp_state.impl). */
+/* Per-stack TCP (struct tcp_layer.impl). */
 struct tcp_stack {
-    struct netstack *stack;
+    struct tcp_layer *layer;                     /* its IPv4 layer and counters */
     struct tcp_config cfg;
     struct list_node buckets[TCP_HASH_BUCKETS];  /* struct tcp_conn.hash_link by 4-tuple */
     struct list_node conns;                      /* every TCB, struct tcp_conn.link */
@@ -210,7 +210,7 @@ struct tcp_conn {
 };
 
 /* ---- tcp.c ---- */
-struct tcp_stack *tcp_stack_of(struct netstack *s);
+struct tcp_stack *tcp_stack_of(struct tcp_layer *tcp);
 struct tcp_conn *tcp_conn_lookup(struct tcp_stack *ts, const struct tcp_endpoints *ep);
 /* The keyed hash of a 4-tuple (not steerable by peers); equality of 4-tuples. */
 uint32_t tcp_endpoints_hash(const struct tcp_stack *ts, const struct tcp_endpoints *ep);
@@ -238,11 +238,11 @@ struct tcp_listener *tcp_listener_lookup(struct tcp_stack *ts, uint16_t port);
 uint32_t tcp_tsval(const struct tcp_conn *c);
 uint64_t tcp_now(void);
 /* Installs test overrides for connections created from now on (unit tests only). */
-void tcp_test_set_hooks(struct netstack *s, const struct tcp_test_hooks *hooks);
+void tcp_test_set_hooks(struct tcp_layer *tcp, const struct tcp_test_hooks *hooks);
 
-/* IP protocol 6 handlers. */
-void tcp_ipv4_input(struct netstack *s, struct pbuf *p, const struct ipv4_rx_info *rx);
-void tcp_ipv4_error(struct netstack *s, const struct ipv4_icmp_error *err);
+/* IP protocol 6 handlers (registered with the IPv4 layer by tcp_init). */
+void tcp_ipv4_input(struct tcp_layer *tcp, struct pbuf *p, const struct ipv4_rx_info *rx);
+void tcp_ipv4_error(struct tcp_layer *tcp, const struct ipv4_icmp_error *err);
 
 /* ---- tcp_input.c ---- */
 /* A segment for c (any state but LISTEN). p's data is the payload; h/opts parsed. Owns p. */

@@ -1,14 +1,14 @@
 /*
- * net/tcp_listen: passive opens. A listener answers SYNs (RFC 9293 3.10.7.2) with a SYN-ACK from a
- * child TCB in SYN_RECEIVED, bounded per stack (max_half_open); when that queue is full, SYN
+ * net/tcp/tcp_listen: passive opens. A listener answers SYNs (RFC 9293 3.10.7.2) with a SYN-ACK
+ * from a child TCB in SYN_RECEIVED, bounded per stack (max_half_open); when that queue is full, SYN
  * cookies (tcp_syncookie.h) answer without keeping state, so a SYN flood cannot lock out real
  * clients. Children that complete the handshake wait for tcp_accept in a queue bounded by the
- * backlog; SYNs arriving while it is full are dropped (the client retries). Segments for a
- * listener that are not SYNs: a RST is ignored, an ACK either completes a cookie handshake or is
- * answered with a RST (RFC 9293 3.10.7.2). A valid cookie ACK that finds max_connections reached
- * is refused with a RST (counted), not dropped: the peer believes it is connected. Children get
- * the listener's buffer sizes (tcp_listener_set_buffers), and the window scale offered in the
- * SYN-ACK, cookie or not, follows that receive buffer.
+ * backlog; SYNs arriving while it is full are dropped (the client retries). Segments for a listener
+ * that are not SYNs: a RST is ignored, an ACK either completes a cookie handshake or is answered
+ * with a RST (RFC 9293 3.10.7.2). A valid cookie ACK that finds max_connections reached is refused
+ * with a RST (counted), not dropped: the peer believes it is connected. Children get the listener's
+ * buffer sizes (tcp_listener_set_buffers), and the window scale offered in the SYN-ACK, cookie or
+ * not, follows that receive buffer.
  */
 #include "net/tcp/tcp_internal.h"
 
@@ -16,12 +16,11 @@
 #include "lib/minmax.h"
 #include "lib/string.h"
 #include "mm/mm.h"
-#include "net/stack.h"
 #include "platform/platform.h"
 
 static struct tcp_stats *lstats(struct tcp_listener *l)
 {
-    return &l->ts->stack->tcp_stats;
+    return &l->ts->layer->stats;
 }
 
 static struct tcp_endpoints seg_endpoints(const struct tcp_segment *seg)
@@ -45,7 +44,7 @@ static const struct tcp_buffer_sizes *child_sizes(const struct tcp_listener *l,
 
 static uint16_t our_mss(const struct tcp_stack *ts)
 {
-    return tcp_mss_for_mtu(ts->stack->netif.mtu);
+    return tcp_mss_for_mtu(ts->layer->ip->netif.mtu);
 }
 
 /* A SYN-ACK carrying a cookie: no TCB is created. */
@@ -239,7 +238,7 @@ static void abort_children(struct list_node *list)
         struct tcp_conn *c = list_entry(node, struct tcp_conn, queue_link);
         tcp_send_rst_conn(c);
         if (c->ts)
-            c->ts->stack->tcp_stats.conn_aborted++;
+            c->ts->layer->stats.conn_aborted++;
         tcp_conn_terminate(c, -ECONNABORTED);
     }
 }
@@ -259,10 +258,11 @@ void tcp_listener_shutdown(struct tcp_listener *l)
 
 /* ---- API ---- */
 
-int tcp_listen(struct netstack *s, uint16_t port, unsigned backlog, struct tcp_listener **out)
+int tcp_layer_listen(struct tcp_layer *tcp, uint16_t port, unsigned backlog,
+                     struct tcp_listener **out)
 {
     *out = NULL;
-    struct tcp_stack *ts = tcp_stack_of(s);
+    struct tcp_stack *ts = tcp_stack_of(tcp);
     if (!ts)
         return -ENETDOWN;
     if (port == 0 || backlog == 0)

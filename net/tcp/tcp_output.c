@@ -1,5 +1,5 @@
 /*
- * net/tcp_output: building and sending segments. Data segments are cut from the send buffer at
+ * net/tcp/tcp_output: building and sending segments. Data segments are cut from the send buffer at
  * most one effective MSS long (RFC 9293 3.7.1, RFC 6691: the peer's MSS clamped to the path MTU,
  * minus the options every segment carries), within min(peer window, cwnd), with Nagle's algorithm
  * (RFC 896, RFC 9293 3.7.4) unless TCP_SOCKOPT_NODELAY and sender-side silly window avoidance
@@ -16,7 +16,7 @@
 #include "lib/minmax.h"
 #include "lib/string.h"
 #include "mm/pbuf.h"
-#include "net/stack.h"
+#include "net/link/ethernet.h"
 #include "platform/netdev.h"
 
 /* The window we advertise, after receiver silly window avoidance (RFC 9293 3.8.6.2.2): the right
@@ -98,7 +98,7 @@ int tcp_send_raw(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t 
                  uint8_t flags, uint16_t window, const struct tcp_options *opts,
                  struct tcp_conn *c, uint32_t data_off, uint32_t data_len)
 {
-    struct netstack *s = ts->stack;
+    struct tcp_layer *tcp = ts->layer;
     struct tcp_options none;
     if (!opts) {
         memset(&none, 0, sizeof(none));
@@ -110,9 +110,9 @@ int tcp_send_raw(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t 
     };
     uint8_t hdr[TCP_HEADER_MAX];
     size_t hlen = tcp_build_header(hdr, &h, opts);
-    struct pbuf *p = pbuf_alloc(s->pool, hlen + data_len);
+    struct pbuf *p = pbuf_alloc(tcp->ip->eth->pool, hlen + data_len);
     if (!p) {
-        s->tcp_stats.tx_no_buffers++;
+        tcp->stats.tx_no_buffers++;
         return -ENOBUFS;
     }
     pbuf_copy_in(p, 0, hdr, hlen);
@@ -127,8 +127,8 @@ int tcp_send_raw(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t 
     csum_init(&sum);
     uint16_t total = (uint16_t)(hlen + data_len);
     ipv4_csum_add_pseudo(&sum, ep->local_ip, ep->remote_ip, IPV4_PROTO_TCP, total);
-    if ((s->netif.dev->caps & NETDEV_CAP_TX_CSUM) &&
-        IPV4_HEADER_MIN + total <= ipv4_path_mtu(s, ep->remote_ip)) {
+    if ((tcp->ip->eth->dev->caps & NETDEV_CAP_TX_CSUM) &&
+        IPV4_HEADER_MIN + total <= ipv4_path_mtu(tcp->ip, ep->remote_ip)) {
         /* The device completes it from the pseudo-header sum (platform/netdev.h). */
         uint8_t field[2];
         store_be16(field, csum_sum16(&sum));
@@ -144,9 +144,9 @@ int tcp_send_raw(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t 
     }
     struct ipv4_tx tx = { .src = ep->local_ip, .dst = ep->remote_ip, .protocol = IPV4_PROTO_TCP,
                           .dont_fragment = true };
-    int err = ipv4_output(s, p, &tx);
+    int err = ipv4_output(tcp->ip, p, &tx);
     if (err == -EMSGSIZE) {
-        s->tcp_stats.tx_errors++;
+        tcp->stats.tx_errors++;
         if (c)
             tcp_pmtu_changed(c);
         return err;
@@ -155,13 +155,13 @@ int tcp_send_raw(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t 
         /* Refused below us (link down, no route, device queue full): treated like a loss on the
          * wire, so the retransmission timer runs and the retry limits or the user timeout decide
          * when to give up, instead of the data waiting with no timer at all. */
-        s->tcp_stats.tx_errors++;
+        tcp->stats.tx_errors++;
     } else {
-        s->tcp_stats.tx_segments++;
+        tcp->stats.tx_segments++;
         if (data_len)
-            s->tcp_stats.tx_data_segments++;
+            tcp->stats.tx_data_segments++;
         if (flags & TCP_FLAG_RST)
-            s->tcp_stats.tx_rst++;
+            tcp->stats.tx_rst++;
     }
     if (c) {
         c->stats.segs_out++;
@@ -210,7 +210,7 @@ void tcp_send_syn(struct tcp_conn *c)
         c->syn_retransmitted = true;
     if (send_segment(c, c->iss, TCP_FLAG_SYN, 0) == 0 && retransmission) {
         c->stats.retransmits++;
-        c->ts->stack->tcp_stats.tx_retransmits++;
+        c->ts->layer->stats.tx_retransmits++;
     }
     c->snd_nxt = c->iss + 1;
     tcp_rtt_on_send(&c->rtt, c->iss + 1, retransmission, tcp_now());
@@ -285,7 +285,7 @@ static uint32_t transmit(struct tcp_conn *c, uint32_t seq, uint32_t room)
     if (retransmission) {
         c->stats.retransmits++;
         c->stats.bytes_retransmitted += len;
-        c->ts->stack->tcp_stats.tx_retransmits++;
+        c->ts->layer->stats.tx_retransmits++;
     } else {
         c->stats.bytes_sent += len;
     }

@@ -1,6 +1,6 @@
 /*
- * net/tcp_pmtu: the send MSS against the path MTU (RFC 1191, RFC 9293 3.7.3). The MSS follows the
- * peer's MSS option, the options in use and ipv4_path_mtu. An ICMP "fragmentation needed" that
+ * net/tcp/tcp_pmtu: the send MSS against the path MTU (RFC 1191, RFC 9293 3.7.3). The MSS follows
+ * the peer's MSS option, the options in use and ipv4_path_mtu. An ICMP "fragmentation needed" that
  * matched a segment in flight (tcp.c) lowers the estimate and the MSS at once and resends what no
  * longer fits; when the estimate expires (IPV4_PMTU_TIMEOUT_NS, RFC 1191 6.3) the next output
  * notices the larger path MTU and raises the MSS again, so one old report does not leave the
@@ -8,11 +8,10 @@
  */
 #include "net/tcp/tcp_internal.h"
 
-#include "net/stack.h"
 
 void tcp_update_mss(struct tcp_conn *c)
 {
-    uint32_t mtu = ipv4_path_mtu(c->ts->stack, c->ep.remote_ip);
+    uint32_t mtu = ipv4_path_mtu(c->ts->layer->ip, c->ep.remote_ip);
     c->path_mtu = mtu;
     c->mss = tcp_effective_send_mss(c->peer_mss, mtu, c->ts_ok ? 12 : 0);
     c->stats.snd_mss = c->mss;
@@ -28,7 +27,7 @@ void tcp_pmtu_changed(struct tcp_conn *c)
     if (c->mss < old) {
         /* RFC 1191 / RFC 9293 3.7.3: what was sent in larger segments is lost; resend from
          * SND.UNA in segments of the new size at once rather than waiting for the timer. */
-        c->ts->stack->tcp_stats.rx_pmtu_updates++;
+        c->ts->layer->stats.rx_pmtu_updates++;
         if (c->snd_una != c->snd_nxt && c->state >= TCPS_ESTABLISHED) {
             tcp_cc_on_rto(&c->cc, c->snd_una, c->snd_nxt, tcp_now());
             tcp_output(c);
@@ -39,12 +38,12 @@ void tcp_pmtu_changed(struct tcp_conn *c)
 void tcp_pmtu_recheck(struct tcp_conn *c)
 {
     /* Only a connection whose MSS a lowered estimate limited has anything to regain. */
-    if (!c->path_mtu || c->path_mtu >= c->ts->stack->netif.mtu)
+    if (!c->path_mtu || c->path_mtu >= c->ts->layer->ip->netif.mtu)
         return;
-    if (ipv4_path_mtu(c->ts->stack, c->ep.remote_ip) <= c->path_mtu)
+    if (ipv4_path_mtu(c->ts->layer->ip, c->ep.remote_ip) <= c->path_mtu)
         return;
     uint32_t old = c->mss;
     tcp_update_mss(c);
     if (c->mss > old)
-        c->ts->stack->tcp_stats.pmtu_mss_raised++;
+        c->ts->layer->stats.pmtu_mss_raised++;
 }

@@ -1,7 +1,7 @@
 /*
- * net/tcp_stats: TCP's per-stack counters as an X-macro list (struct tcp_stats is embedded in
- * struct netstack; tcp_print_stats prints every name). Every segment TCP drops increments exactly
- * one rx_drop_* or named counter, so a capture can be reconciled with these numbers.
+ * net/tcp/tcp_stats: TCP's per-stack counters as an X-macro list (struct tcp_stats is embedded
+ * in struct tcp_layer; netstack_print_stats prints every name). Every segment TCP drops increments
+ * exactly one rx_drop_* or named counter, so a capture can be reconciled with these numbers.
  */
 #ifndef XENOLITH_NET_TCP_STATS_H
 #define XENOLITH_NET_TCP_STATS_H

@@ -1,5 +1,5 @@
 /*
- * net/tcp_timer: a connection's three timers.
+ * net/tcp/tcp_timer: a connection's three timers.
  *   rtx_timer    retransmission (RFC 6298 5: armed while data is outstanding, RTO from tcp_rtt,
  *                doubled on expiry), SYN/SYN-ACK retransmission, and, when nothing is outstanding
  *                but data waits for a closed window, the persist timer (RFC 9293 3.8.6.1,
@@ -23,7 +23,6 @@
 #include "net/tcp/tcp_internal.h"
 
 #include "lib/errno.h"
-#include "net/stack.h"
 
 static void rtx_expired(struct timer *t, void *arg);
 static void delack_expired(struct timer *t, void *arg);
@@ -110,7 +109,7 @@ static void rack_expired(struct timer *t, void *arg)
     unsigned ev = tcp_cc_rack_timeout(&c->cc, c->snd_una, c->snd_nxt, tcp_now());
     if (ev & TCP_CC_EV_ENTERED_RECOVERY) {
         c->stats.fast_retransmits++;
-        c->ts->stack->tcp_stats.fast_retransmits++;
+        c->ts->layer->stats.fast_retransmits++;
     }
     tcp_rack_timer_update(c);
     tcp_output(c);
@@ -126,7 +125,7 @@ static void tlp_fire(struct tcp_conn *c)
     c->tlp_retrans = tcp_send_tail_probe(c);
     c->tlp_end_seq = c->snd_nxt;
     c->stats.tail_loss_probes++;
-    c->ts->stack->tcp_stats.tx_tail_loss_probes++;
+    c->ts->layer->stats.tx_tail_loss_probes++;
     tcp_rtx_arm(c);
 }
 
@@ -180,7 +179,7 @@ static bool retries_exhausted(struct tcp_conn *c)
 
 static void persist_expired(struct tcp_conn *c)
 {
-    struct tcp_stats *st = &c->ts->stack->tcp_stats;
+    struct tcp_stats *st = &c->ts->layer->stats;
     /* RFC 9293 3.8.3: the user timeout covers a peer that answers every probe with a zero window
      * as much as one that does not answer (RFC 1122 4.2.2.17 keeps probing only "as long as the
      * receiving TCP continues to send acknowledgments" within what the user allows). */
@@ -207,7 +206,7 @@ static void persist_expired(struct tcp_conn *c)
         }
         c->probes_unanswered++;
         c->stats.zero_window_probes++;
-        c->ts->stack->tcp_stats.tx_window_probes++;
+        c->ts->layer->stats.tx_window_probes++;
         tcp_send_probe(c);
     }
     if (c->persist_backoff < 16)
@@ -235,12 +234,12 @@ static void rtx_expired(struct timer *t, void *arg)
     c->tlp_outstanding = false;              /* RFC 8985 7.4: the episode ends with the RTO */
     c->retries++;
     c->stats.rto_timeouts++;
-    c->ts->stack->tcp_stats.rto_expirations++;
+    c->ts->layer->stats.rto_expirations++;
     if (retries_exhausted(c)) {
         if (tcp_conn_orphaned(c) && c->retries > c->ts->cfg.orphan_retries)
-            c->ts->stack->tcp_stats.conn_orphan_reaped++;
+            c->ts->layer->stats.conn_orphan_reaped++;
         else
-            c->ts->stack->tcp_stats.conn_timed_out++;
+            c->ts->layer->stats.conn_timed_out++;
         /* Tell the peer, in case only our side is cut off; but not from an open that never
          * completed: a half-open connection's peer may be a spoofed source (SYN flood), which a
          * RST would only hit as backscatter. Dropped silently, as Linux does. */
@@ -280,7 +279,7 @@ static void delack_expired(struct timer *t, void *arg)
     struct tcp_conn *c = arg;
     if (!c->ts || !c->ack_pending)
         return;
-    c->ts->stack->tcp_stats.tx_delayed_acks++;
+    c->ts->layer->stats.tx_delayed_acks++;
     tcp_send_ack(c);
 }
 
@@ -316,7 +315,7 @@ static void idle_expired(struct timer *t, void *arg)
     if (!c->ts)
         return;
     if (c->state == TCPS_FIN_WAIT_2 && !c->user_owned) {
-        c->ts->stack->tcp_stats.conn_fin_wait_2_timeout++;
+        c->ts->layer->stats.conn_fin_wait_2_timeout++;
         tcp_conn_terminate(c, -ETIMEDOUT);
         return;
     }
@@ -329,14 +328,14 @@ static void idle_expired(struct timer *t, void *arg)
     }
     if (c->keepalive_sent >= c->keepcnt) {
         /* RFC 1122 4.2.3.6: the peer is gone. */
-        c->ts->stack->tcp_stats.conn_timed_out++;
+        c->ts->layer->stats.conn_timed_out++;
         tcp_send_rst_conn(c);
         tcp_conn_terminate(c, -ETIMEDOUT);
         return;
     }
     c->keepalive_sent++;
     c->stats.keepalive_probes++;
-    c->ts->stack->tcp_stats.tx_keepalives++;
+    c->ts->layer->stats.tx_keepalives++;
     tcp_send_probe(c);                       /* SEG.SEQ = SND.NXT - 1: the peer must ACK it */
     tcp_idle_rearm(c);
 }

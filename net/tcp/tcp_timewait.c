@@ -1,5 +1,5 @@
 /*
- * net/tcp_timewait: TIME_WAIT (RFC 9293 3.6.1) as compact records, apart from the TCBs.
+ * net/tcp/tcp_timewait: TIME_WAIT (RFC 9293 3.6.1) as compact records, apart from the TCBs.
  *
  * When a connection enters TIME_WAIT its TCB (buffers, timers, congestion state) is freed and a
  * record of about 100 bytes keeps what TIME_WAIT is for: re-ACKing a retransmitted FIN (and
@@ -14,13 +14,12 @@
 
 #include "lib/errno.h"
 #include "mm/mm.h"
-#include "net/stack.h"
 
 static void tw_expired(struct timer *t, void *arg);
 
 static struct tcp_stats *tw_stats(struct tcp_stack *ts)
 {
-    return &ts->stack->tcp_stats;
+    return &ts->layer->stats;
 }
 
 static struct list_node *tw_bucket(struct tcp_stack *ts, const struct tcp_endpoints *ep)

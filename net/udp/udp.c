@@ -1,6 +1,7 @@
 /*
- * net/udp: the UDP protocol for one stack: input validation and demultiplexing, port unreachable,
- * output with checksum (RFC 768, RFC 1122 4.1). Sockets are in udp_socket.c.
+ * net/udp/udp: the UDP layer of one stack, registered with the IPv4 layer as protocol 17: input
+ * validation and demultiplexing, port unreachable (through IPv4's error sender), output with
+ * checksum (RFC 768, RFC 1122 4.1). Sockets are in udp_socket.c.
  */
 #include "net/udp/udp.h"
 
@@ -10,7 +11,8 @@
 #include "lib/string.h"
 #include "net/ip/icmp.h"
 #include "net/ip/ipv4.h"
-#include "net/stack.h"
+#include "net/link/ethernet.h"
+#include "mm/pbuf.h"
 #include "net/udp/udp_internal.h"
 #include "platform/netdev.h"
 
@@ -23,9 +25,9 @@ uint16_t udp_checksum(const struct pbuf *p, uint32_t src, uint32_t dst)
     return csum_finish(&c);
 }
 
-void udp_input(struct netstack *s, struct pbuf *p, const struct ipv4_rx_info *rx)
+void udp_input(struct udp_layer *udp, struct pbuf *p, const struct ipv4_rx_info *rx)
 {
-    struct udp_stats *st = &s->udp_stats;
+    struct udp_stats *st = &udp->stats;
     const uint8_t *h = p->tot_len >= UDP_HEADER_LEN ? pbuf_linearize(p, UDP_HEADER_LEN) : NULL;
     if (!h) {
         st->rx_truncated++;
@@ -54,13 +56,13 @@ void udp_input(struct netstack *s, struct pbuf *p, const struct ipv4_rx_info *rx
     if (src_port == 0)
         st->rx_bad_source_port++;
 
-    struct udp_socket *sock = udp_find_socket(s, dst_port);
+    struct udp_socket *sock = udp_find_socket(udp, dst_port);
     if (!sock) {
         st->rx_no_port++;
-        /* RFC 1122 4.1.3.1: port unreachable; icmp_send_error refuses it for broadcast and
+        /* RFC 1122 4.1.3.1: port unreachable; the ICMP sender refuses it for broadcast and
          * multicast destinations and rate-limits the rest. */
         if (pbuf_push(p, rx->header_len))
-            icmp_send_error(s, p, rx, ICMP_DEST_UNREACHABLE, ICMP_UNREACH_PORT, 0);
+            ipv4_send_error(udp->ip, p, rx, ICMP_DEST_UNREACHABLE, ICMP_UNREACH_PORT, 0);
         goto drop;
     }
     struct udp_datagram_info info = {
@@ -76,17 +78,23 @@ drop:
     pbuf_free(p);
 }
 
-void udp_init(struct netstack *s)
+static void udp_datagram(void *ctx, struct pbuf *p, const struct ipv4_rx_info *rx)
 {
-    list_init(&s->udp.sockets);
-    s->udp.socket_count = 0;
-    ipv4_register_protocol(s, IPV4_PROTO_UDP, udp_input, NULL);
+    udp_input(ctx, p, rx);
 }
 
-int udp_send_from(struct netstack *s, uint16_t src_port, uint32_t dst, uint16_t dst_port,
+int udp_init(struct udp_layer *udp, struct ipv4_layer *ip)
+{
+    memset(udp, 0, sizeof(*udp));
+    udp->ip = ip;
+    list_init(&udp->sockets);
+    return ipv4_register_protocol(ip, IPV4_PROTO_UDP, udp_datagram, NULL, udp);
+}
+
+int udp_send_from(struct udp_layer *udp, uint16_t src_port, uint32_t dst, uint16_t dst_port,
                   const void *buf, size_t len)
 {
-    struct udp_stats *st = &s->udp_stats;
+    struct udp_stats *st = &udp->stats;
     if (len > UDP_MAX_PAYLOAD) {
         st->tx_errors++;
         return -EMSGSIZE;
@@ -96,17 +104,17 @@ int udp_send_from(struct netstack *s, uint16_t src_port, uint32_t dst, uint16_t 
         return -EINVAL;
     }
     uint32_t next_hop;
-    int err = ipv4_route(s, dst, &next_hop);
+    int err = ipv4_route(udp->ip, dst, &next_hop);
     if (err) {
         st->tx_errors++;
         return err;
     }
-    struct pbuf *p = pbuf_alloc(s->pool, UDP_HEADER_LEN + len);
+    struct pbuf *p = pbuf_alloc(udp->ip->eth->pool, UDP_HEADER_LEN + len);
     if (!p) {
         st->tx_no_buffers++;
         return -ENOBUFS;
     }
-    uint32_t src = netstack_ipv4_addr(s);
+    uint32_t src = ipv4_addr(udp->ip);
     uint8_t header[UDP_HEADER_LEN];
     store_be16(header, src_port);
     store_be16(header + 2, dst_port);
@@ -115,8 +123,8 @@ int udp_send_from(struct netstack *s, uint16_t src_port, uint32_t dst, uint16_t 
     struct csum c;
     csum_init(&c);
     ipv4_csum_add_pseudo(&c, src, dst, IPV4_PROTO_UDP, (uint16_t)(UDP_HEADER_LEN + len));
-    bool offload = (s->netif.dev->caps & NETDEV_CAP_TX_CSUM) &&
-                   IPV4_HEADER_MIN + UDP_HEADER_LEN + len <= ipv4_path_mtu(s, dst);
+    bool offload = (udp->ip->eth->dev->caps & NETDEV_CAP_TX_CSUM) &&
+                   IPV4_HEADER_MIN + UDP_HEADER_LEN + len <= ipv4_path_mtu(udp->ip, dst);
     if (offload) {
         /* The device finishes it: the field holds the pseudo-header sum, as netdev.h asks. */
         store_be16(header + 6, csum_sum16(&c));
@@ -134,7 +142,7 @@ int udp_send_from(struct netstack *s, uint16_t src_port, uint32_t dst, uint16_t 
     if (len)
         pbuf_copy_in(p, UDP_HEADER_LEN, buf, len);
     struct ipv4_tx tx = { .src = src, .dst = dst, .protocol = IPV4_PROTO_UDP };
-    err = ipv4_output(s, p, &tx);
+    err = ipv4_output(udp->ip, p, &tx);
     if (err) {
         st->tx_errors++;
         return err;
@@ -144,11 +152,3 @@ int udp_send_from(struct netstack *s, uint16_t src_port, uint32_t dst, uint16_t 
 }
 
 #define STAT_NAME(field) #field,
-
-void udp_print_stats(const struct netstack *s)
-{
-    static const char *const names[] = { UDP_COUNTERS(STAT_NAME) };
-    _Static_assert(sizeof(names) / sizeof(names[0]) * 8 == sizeof(struct udp_stats), "udp counters");
-    netstack_print_counters("udp", names, (const uint64_t *)&s->udp_stats,
-                            sizeof(names) / sizeof(names[0]));
-}

@@ -1,5 +1,5 @@
 /*
- * net/udp: the User Datagram Protocol (RFC 768, RFC 1122 4.1) and its sockets.
+ * net/udp/udp: the User Datagram Protocol (RFC 768, RFC 1122 4.1) and its sockets.
  *
  * Input verifies the checksum (RFC 768: 0 means the sender computed none, allowed on IPv4; RFC 1122
  * 4.1.3.4: a bad one is dropped silently), finds the socket bound to the destination port and
@@ -15,7 +15,13 @@
  * Ephemeral ports (port 0 at bind) are picked at random from 49152..65535 (RFC 6056 section 3.3.1,
  * "Simple Port Randomization"), retrying on collision.
  *
- * Addresses are uint32_t in network byte order (net/stack.h), ports are host-order integers.
+ * The layer registers with the IPv4 layer below as protocol 17 (udp_init) and sends through
+ * ipv4_output; port unreachable goes out through IPv4's error sender (ICMP). udp_bind takes the
+ * stack handle (struct netstack, net/stack.h) and is implemented by net/, which owns the handle;
+ * the layer's own entry point is udp_layer_bind (what DHCP uses).
+ *
+ * Addresses are uint32_t in network byte order (net/wire/ipv4_header.h), ports are host-order
+ * integers.
  */
 #ifndef XENOLITH_NET_UDP_H
 #define XENOLITH_NET_UDP_H
@@ -26,6 +32,7 @@
 #include "lib/list.h"
 #include "xenolith/udp.h"
 
+struct ipv4_layer;
 struct netstack;
 struct pbuf;
 struct udp_socket;
@@ -56,10 +63,12 @@ struct udp_stats {
 #undef UDP_STAT_FIELD
 };
 
-/* Per-stack UDP state (embedded in struct netstack). */
-struct udp_state {
+/* The UDP layer of one stack (embedded in struct netstack). */
+struct udp_layer {
+    struct ipv4_layer *ip;
     struct list_node sockets;
     unsigned socket_count;
+    struct udp_stats stats;
 };
 
 
@@ -68,11 +77,14 @@ struct udp_state {
 typedef void (*udp_receive_fn)(struct udp_socket *sock, struct pbuf *p,
                                const struct udp_datagram_info *info, void *arg);
 
-/* Called by the IPv4 layer. */
-void udp_init(struct netstack *s);
-void udp_shutdown(struct netstack *s);     /* closes every socket, waking waiters */
+/* Sets up UDP on ip and registers protocol 17 (0, or ipv4_register_protocol's error). */
+int udp_init(struct udp_layer *udp, struct ipv4_layer *ip);
+/* Closes every socket, waking waiters (their owners still call udp_close). */
+void udp_fini(struct udp_layer *udp);
 /* The protocol 17 input: p's data at the UDP header, the IP header just before it (owns p). */
-void udp_input(struct netstack *s, struct pbuf *p, const struct ipv4_rx_info *rx);
+void udp_input(struct udp_layer *udp, struct pbuf *p, const struct ipv4_rx_info *rx);
+/* udp_bind on the layer itself. */
+int udp_layer_bind(struct udp_layer *udp, uint16_t port, struct udp_socket **out);
 
 /* Delivers datagrams to fn in loop context instead of queueing them (fn NULL: back to queueing).
  * Datagrams already queued when a handler is installed are handed to it at once. */
@@ -81,6 +93,5 @@ void udp_set_receive_handler(struct udp_socket *sock, udp_receive_fn fn, void *a
 /* The UDP checksum over the pseudo-header (RFC 768) and the segment in p (header included, its
  * checksum field as it is). 0 when an incoming segment's checksum is correct. */
 uint16_t udp_checksum(const struct pbuf *p, uint32_t src, uint32_t dst);
-
 
 #endif

@@ -1,9 +1,9 @@
 /*
- * net/udp_socket: UDP sockets: binding (with RFC 6056 random ephemeral ports), bounded receive
+ * net/udp/udp_socket: UDP sockets: binding (with RFC 6056 random ephemeral ports), bounded receive
  * queues, fiber-blocking receive with deadlines, receive handlers, close and stack shutdown.
  *
  * Lifetime: a socket is freed by udp_close, or, if fibers are still blocked in udp_recvfrom, by
- * the last of them to wake. udp_shutdown (the stack going away) only closes sockets: their owners
+ * the last of them to wake. udp_fini (the stack going away) only closes sockets: their owners
  * still call udp_close.
  */
 #include "net/udp/udp.h"
@@ -13,13 +13,12 @@
 #include "lib/string.h"
 #include "mm/mm.h"
 #include "mm/pbuf.h"
-#include "net/stack.h"
 #include "net/udp/udp_internal.h"
 #include "platform/platform.h"
 
-struct udp_socket *udp_find_socket(struct netstack *s, uint16_t port)
+struct udp_socket *udp_find_socket(struct udp_layer *udp, uint16_t port)
 {
-    list_for_each(node, &s->udp.sockets) {
+    list_for_each(node, &udp->sockets) {
         struct udp_socket *sock = list_entry(node, struct udp_socket, link);
         if (sock->port == port)
             return sock;
@@ -29,45 +28,45 @@ struct udp_socket *udp_find_socket(struct netstack *s, uint16_t port)
 
 /* RFC 6056 3.3.1 (Algorithm 1): start at a random port of the range and walk up from there, so
  * every free port can be found and the first choice is unpredictable. */
-static int pick_ephemeral(struct netstack *s, uint16_t *port)
+static int pick_ephemeral(struct udp_layer *udp, uint16_t *port)
 {
     uint32_t range = UDP_EPHEMERAL_LAST - UDP_EPHEMERAL_FIRST + 1;
     uint32_t offset = random_below(range);
     for (uint32_t i = 0; i < range; i++) {
         uint16_t candidate = (uint16_t)(UDP_EPHEMERAL_FIRST + (offset + i) % range);
-        if (!udp_find_socket(s, candidate)) {
+        if (!udp_find_socket(udp, candidate)) {
             *port = candidate;
             return 0;
         }
     }
-    s->udp_stats.bind_no_ephemeral++;
+    udp->stats.bind_no_ephemeral++;
     return -EAGAIN;
 }
 
-int udp_bind(struct netstack *s, uint16_t port, struct udp_socket **out)
+int udp_layer_bind(struct udp_layer *udp, uint16_t port, struct udp_socket **out)
 {
     *out = NULL;
-    if (s->udp.socket_count >= UDP_MAX_SOCKETS)
+    if (udp->socket_count >= UDP_MAX_SOCKETS)
         return -ENOSPC;
     if (port == 0) {
-        int err = pick_ephemeral(s, &port);
+        int err = pick_ephemeral(udp, &port);
         if (err)
             return err;
-    } else if (udp_find_socket(s, port)) {
-        s->udp_stats.bind_in_use++;
+    } else if (udp_find_socket(udp, port)) {
+        udp->stats.bind_in_use++;
         return -EADDRINUSE;
     }
     struct udp_socket *sock = kcalloc(1, sizeof(*sock));
     if (!sock)
         return -ENOMEM;
-    sock->stack = s;
+    sock->udp = udp;
     sock->port = port;
     waitq_init(&sock->readers);
     list_init(&sock->queue);
     sock->max_datagrams = UDP_DEFAULT_RX_DATAGRAMS;
     sock->max_bytes = UDP_DEFAULT_RX_BYTES;
-    list_add_tail(&s->udp.sockets, &sock->link);
-    s->udp.socket_count++;
+    list_add_tail(&udp->sockets, &sock->link);
+    udp->socket_count++;
     *out = sock;
     return 0;
 }
@@ -112,20 +111,20 @@ static void drop_queue(struct udp_socket *sock)
 
 void udp_socket_deliver(struct udp_socket *sock, struct pbuf *p, const struct udp_datagram_info *info)
 {
-    struct netstack *s = sock->stack;
+    struct udp_layer *udp = sock->udp;
     if (sock->handler) {
-        s->udp_stats.rx_datagrams++;
+        udp->stats.rx_datagrams++;
         sock->handler(sock, p, info, sock->handler_arg);
         return;
     }
     if (sock->queued >= sock->max_datagrams || sock->queued_bytes + p->tot_len > sock->max_bytes) {
-        s->udp_stats.rx_queue_full++;
+        udp->stats.rx_queue_full++;
         pbuf_free(p);
         return;
     }
     struct udp_queued *q = kmalloc(sizeof(*q));
     if (!q) {
-        s->udp_stats.rx_queue_full++;
+        udp->stats.rx_queue_full++;
         pbuf_free(p);
         return;
     }
@@ -134,7 +133,7 @@ void udp_socket_deliver(struct udp_socket *sock, struct pbuf *p, const struct ud
     list_add_tail(&sock->queue, &q->link);
     sock->queued++;
     sock->queued_bytes += p->tot_len;
-    s->udp_stats.rx_datagrams++;
+    udp->stats.rx_datagrams++;
     waitq_wake_one(&sock->readers);
 }
 
@@ -159,9 +158,9 @@ static void close_socket(struct udp_socket *sock)
     if (sock->closed)
         return;
     sock->closed = true;
-    if (sock->stack) {
+    if (sock->udp) {
         list_remove(&sock->link);
-        sock->stack->udp.socket_count--;
+        sock->udp->socket_count--;
     }
     drop_queue(sock);
     waitq_wake_all(&sock->readers);
@@ -177,20 +176,20 @@ void udp_close(struct udp_socket *sock)
         kfree(sock);
 }
 
-void udp_shutdown(struct netstack *s)
+void udp_fini(struct udp_layer *udp)
 {
-    list_for_each_safe(node, &s->udp.sockets) {
+    list_for_each_safe(node, &udp->sockets) {
         struct udp_socket *sock = list_entry(node, struct udp_socket, link);
         close_socket(sock);
-        sock->stack = NULL;
+        sock->udp = NULL;
     }
 }
 
 int udp_sendto(struct udp_socket *sock, uint32_t dst, uint16_t port, const void *buf, size_t len)
 {
-    if (sock->closed || !sock->stack)
+    if (sock->closed || !sock->udp)
         return -EBADF;
-    return udp_send_from(sock->stack, sock->port, dst, port, buf, len);
+    return udp_send_from(sock->udp, sock->port, dst, port, buf, len);
 }
 
 int udp_recvfrom_info(struct udp_socket *sock, void *buf, size_t len,
@@ -217,8 +216,8 @@ int udp_recvfrom_info(struct udp_socket *sock, void *buf, size_t len,
     struct udp_queued *q = dequeue(sock);
     size_t n = q->p->tot_len;
     if (n > len) {
-        if (sock->stack)
-            sock->stack->udp_stats.rx_user_truncated++;
+        if (sock->udp)
+            sock->udp->stats.rx_user_truncated++;
         n = len;
     }
     if (n)

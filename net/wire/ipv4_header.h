@@ -1,10 +1,10 @@
 /*
- * net/ipv4_header: the IPv4 header on the wire (RFC 791 section 3.1), with no stack state: parsing
- * and validation, building, and the option handling fragmentation needs. ipv4.c, icmp.c and the
- * fuzzers use it; it depends only on lib/.
+ * net/wire/ipv4_header: the IPv4 header on the wire (RFC 791 section 3.1), with no stack state:
+ * parsing and validation, building, and the option handling fragmentation needs. ipv4.c, icmp.c and
+ * the fuzzers use it; it depends only on lib/.
  *
- * Addresses are uint32_t holding the four wire bytes in network order (what load_u32 reads, the
- * same convention as net/stack.h, whose IP4_ADDR(a,b,c,d) writes one).
+ * Addresses are uint32_t holding the four wire bytes in network order (what load_u32 reads, and
+ * what IP4_ADDR(a,b,c,d) writes): the convention of the whole stack (print with %pI4 and &addr).
  */
 #ifndef XENOLITH_NET_IPV4_HEADER_H
 #define XENOLITH_NET_IPV4_HEADER_H
@@ -39,6 +39,17 @@
 #define IPV4_OPT_SSRR 0x89
 
 #define IPV4_ADDR_BROADCAST 0xffffffffu
+
+/* An IPv4 address from its four dotted parts, in network byte order. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define IP4_ADDR(a, b, c, d) \
+    ((uint32_t)(a) | ((uint32_t)(b) << 8) | ((uint32_t)(c) << 16) | ((uint32_t)(d) << 24))
+#else
+#define IP4_ADDR(a, b, c, d) \
+    (((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (uint32_t)(d))
+#endif
+#define IP4_ANY 0u
+#define IP4_BROADCAST 0xffffffffu
 
 static inline bool ipv4_addr_is_multicast(uint32_t a)
 {

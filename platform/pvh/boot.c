@@ -1,62 +1,58 @@
 /*
- * arch/x86_64/boot: the C half of the PVH boot (entry.S calls arch_main) and the machine's
- * end. Order matters: the console first (so every refusal is visible), then the loader's
- * data is copied out before page tables reuse memory after the image, then descriptors and
- * page tables, Xen detection (it needs the final identity map), the clock (Xen tells the
- * TSC rate; bare QEMU measures it), the LAPIC timer (calibrated against the TSC).
+ * platform/pvh/boot: the C half of the PVH boot (entry.S calls pvh_main), the choice of
+ * machine, and the machine's end. Order matters: the console first (so every refusal is
+ * visible), then the loader's data is copied out before page tables reuse memory after the
+ * image, then descriptors and page tables, the one test for Xen (it needs the final identity
+ * map), the machine's early services, the clock (Xen tells the TSC rate; bare QEMU measures
+ * it), the LAPIC timer (calibrated against the TSC), the machine's event delivery, and then
+ * the portable kernel.
  */
-#include "arch/x86_64/arch.h"
+#include "platform/pvh/pvh.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/trap.h"
 #include "kernel/kernel.h"
-#include "kernel/options.h"
 #include "lib/printf.h"
+#include "sched/sched.h"
 #include "xen/xen.h"
 #include "xen/hypercall.h"
-#include "xen/events.h"
-#include "xen/events_log.h"
-#include "xen/physmap.h"
-#include "xen/pvclock.h"
 
-#include <xen/sched.h>
+const struct pvh_machine *pvh_machine = &pvh_qemu;
 
-#define DEBUG_EXIT_PORT 0xf4
-
-static bool running_on_xen;
-
-bool arch_on_xen(void)
+/* The scheduler's names for crash reports (the arch code knows no fibers). */
+static const char *running_fiber_name(void)
 {
-    return running_on_xen;
+    struct fiber *running = fiber_current();
+    return running ? fiber_name(running) : NULL;
 }
 
-__attribute__((noreturn)) void arch_main(uintptr_t start_info);
+static const char *guard_page_owner(uintptr_t addr)
+{
+    struct fiber *owner = fiber_by_guard_address(addr);
+    return owner ? fiber_name(owner) : NULL;
+}
 
-void arch_main(uintptr_t start_info)
+__attribute__((noreturn)) void pvh_main(uintptr_t start_info);
+
+void pvh_main(uintptr_t start_info)
 {
     console_init();
     memmap_init(start_info);
     descriptors_init();
+    trap_set_fiber_names(running_fiber_name, guard_page_owner);
     xen_hypercall_page_prepare();   /* while the boot tables still let us write it */
-    paging_init();
-    running_on_xen = xen_early_init();
-    /* The PV console needs no heap: bring it up now so every boot line reaches `xl console`. */
-    if (running_on_xen && xen_console_init() < 0)
-        kprintf("xenolith: PV console unavailable; output goes to the Xen debug port only\n");
-    console_use_xen(running_on_xen);
-    if (running_on_xen)
-        xen_report_identity();
-    else
-        kprintf("xenolith: no hypervisor interface (no Xen CPUID leaves): bare-metal paths\n");
-    /* shared_info (time, events) before the clock; the PV clock replaces the TSC math. */
-    if (running_on_xen && (xen_physmap_init() < 0 || xen_pvclock_init() < 0)) {
-        kprintf("xenolith: Xen's shared_info or PV clock is unusable\n");
-        platform_shutdown(SHUTDOWN_FAILURE);
-    }
-    clock_init(running_on_xen);
+    struct paging_setup setup = {
+        .boot_page = memmap_boot_page,
+        .code_page = (uintptr_t)xen_hypercall_page,
+    };
+    setup.count = memmap_entries(&setup.entries);
+    paging_init(&setup);
+    /* The one place the image asks where it runs. */
+    if (xen_early_init())
+        pvh_machine = &pvh_xen;
+    clock_init();                   /* starts the machine, which tells the TSC rate */
     lapic_init();
-    if (running_on_xen && xen_events_init() < 0) {
-        kprintf("xenolith: Xen event channels cannot be set up\n");
-        platform_shutdown(SHUTDOWN_FAILURE);
-    }
+    if (pvh_machine->start_events)
+        pvh_machine->start_events();
     memmap_finish();
     const struct mem_region *regions;
     size_t count = platform_memory(&regions);
@@ -64,18 +60,14 @@ void arch_main(uintptr_t start_info)
     for (size_t i = 0; i < count; i++)
         ram += regions[i].length;
     kprintf("xenolith: x86_64 PVH on %s, image %#lx-%#lx, %lu KiB free RAM in %zu regions\n",
-            running_on_xen ? "Xen" : "bare metal/QEMU", (unsigned long)(uintptr_t)_kernel_start,
+            pvh_machine->name, (unsigned long)(uintptr_t)_kernel_start,
             (unsigned long)(uintptr_t)_kernel_end, (unsigned long)(ram / 1024), count);
     kernel_start();
 }
 
 int platform_late_init(void)
 {
-    if (running_on_xen)
-        return xen_late_init();
-    if (kernel_options()->watchdog_s)
-        kprintf("xenolith: watchdog= is Xen's domain watchdog; there is none here\n");
-    return 0;
+    return pvh_machine->late_init();
 }
 
 static const char *const shutdown_words[] = {
@@ -91,18 +83,5 @@ void platform_shutdown(enum shutdown_reason reason)
     if ((unsigned)reason > SHUTDOWN_REBOOT)
         reason = SHUTDOWN_CRASH;
     kprintf("xenolith: shutdown: %s\n", shutdown_words[reason]);
-    if (running_on_xen && reason == SHUTDOWN_CRASH)
-        xen_block_log_dump("crash");
-    if (running_on_xen) {
-        static const unsigned xen_reasons[] = {
-            [SHUTDOWN_SUCCESS] = SHUTDOWN_poweroff,
-            [SHUTDOWN_FAILURE] = SHUTDOWN_poweroff,
-            [SHUTDOWN_CRASH] = SHUTDOWN_crash,
-            [SHUTDOWN_REBOOT] = SHUTDOWN_reboot,
-        };
-        xen_shutdown(xen_reasons[reason]);
-    }
-    /* QEMU's isa-debug-exit ends QEMU with status value*2+1: 1, 3, 5, 7. */
-    outl(DEBUG_EXIT_PORT, (uint32_t)reason);
-    cpu_halt_forever();
+    pvh_machine->shutdown(reason);
 }

@@ -1,218 +1,35 @@
 /*
- * arch/x86_64/clock: monotonic time from the TSC and wall-clock time from the CMOS RTC.
- * The TSC rate comes from, in order of trust: Xen's CPUID time leaf (PVH has no PIT),
- * CPUID 0x15 (crystal ratio), a measurement against PIT channel 2, CPUID 0x16 (nominal
- * base frequency). Wall clock: the RTC read once at boot on bare QEMU. On Xen both clocks
- * come from the PV clock (xen/pvclock.c) once it is up.
+ * platform/pvh/clock: the clock of the PVH image. The TSC's rate comes from the machine
+ * (pvh_machine->start: Xen's CPUID time leaf, or a PIT measurement on bare QEMU, with the
+ * CPUID leaves 0x15/0x16 between); monotonic time is the TSC since boot until the machine has
+ * something better (Xen's PV clock), and the machine says what the wall clock is.
  */
-#include "arch/x86_64/arch.h"
+#include "platform/pvh/pvh.h"
 #include "arch/x86_64/cpu.h"
 #include "lib/printf.h"
-#include "xen/xen.h"
-#include "xen/pvclock.h"
 
-#define PIT_HZ 1193182ull
-#define PIT_CHANNEL0 0x40
-#define PIT_COMMAND 0x43
-#define PIT_CALIBRATION_MS 10
-#define PIT_RUNS 3
-#define NS_PER_SEC 1000000000ull
-
-static uint64_t tsc_hz;
 static uint64_t tsc_at_boot;
-/* ns = ticks * ns_mult >> 32, so a conversion is one multiply. */
-static uint64_t ns_mult;
 static uint64_t last_ns;
-static uint64_t wallclock_at_boot_ns;
-static const char *tsc_source = "none";
 
-uint64_t clock_tsc_hz(void)
+void clock_init(void)
 {
-    return tsc_hz;
-}
-
-uint64_t clock_ticks_to_ns(uint64_t ticks)
-{
-    return (uint64_t)(((unsigned __int128)ticks * ns_mult) >> 32);
-}
-
-uint64_t clock_ns_to_ticks(uint64_t ns)
-{
-    return (uint64_t)((unsigned __int128)ns * tsc_hz / NS_PER_SEC);
-}
-
-static uint16_t pit_read_channel0(void)
-{
-    outb(PIT_COMMAND, 0x00);            /* latch channel 0's count */
-    uint8_t lo = inb(PIT_CHANNEL0);
-    return (uint16_t)(lo | inb(PIT_CHANNEL0) << 8);
-}
-
-/* TSC ticks while PIT channel 0 counts PIT_CALIBRATION_MS, or 0 if no PIT counts. Channel 0
- * is read back through latch commands, which needs no port 0x61 (microvm has none); its
- * IRQ 0 stays masked (PIC and LINT0 masked, IOAPIC pins masked since reset). */
-static uint64_t pit_measure_once(void)
-{
-    uint16_t span = (uint16_t)(PIT_HZ * PIT_CALIBRATION_MS / 1000);
-    outb(PIT_COMMAND, 0x30);            /* channel 0, low then high byte, mode 0, binary */
-    outb(PIT_CHANNEL0, 0xff);
-    outb(PIT_CHANNEL0, 0xff);
-    uint16_t first = pit_read_channel0();
-    unsigned long spins = 0;
-    while (pit_read_channel0() == first) /* start on a count edge */
-        if (++spins > 1000000ul)
-            return 0;
-    uint64_t start = rdtsc();
-    uint16_t begin = pit_read_channel0();
-    for (;;) {
-        uint16_t now = pit_read_channel0();
-        if (now > begin)                /* a real PIT only counts down here */
-            return 0;
-        if ((uint16_t)(begin - now) >= span)
-            return (rdtsc() - start) * span / (uint16_t)(begin - now);
-        if (++spins > 100000000ul)
-            return 0;
-    }
-}
-
-static uint64_t pit_calibrate(void)
-{
-    uint64_t best = 0;
-    for (int i = 0; i < PIT_RUNS; i++) {
-        uint64_t ticks = pit_measure_once();
-        if (ticks == 0)
-            return 0;
-        /* Lateness only ever adds ticks: the shortest run is the most accurate. */
-        if (best == 0 || ticks < best)
-            best = ticks;
-    }
-    return best * 1000 / PIT_CALIBRATION_MS;
-}
-
-static uint64_t cpuid_crystal_hz(void)
-{
-    if (!cpuid_has_leaf(0x15))
-        return 0;
-    struct cpuid_regs r = cpuid(0x15, 0);
-    if (r.eax == 0 || r.ebx == 0 || r.ecx == 0)
-        return 0;
-    return (uint64_t)r.ecx * r.ebx / r.eax;
-}
-
-static uint64_t cpuid_base_hz(void)
-{
-    if (!cpuid_has_leaf(0x16))
-        return 0;
-    return (uint64_t)(cpuid(0x16, 0).eax & 0xffff) * 1000000;
-}
-
-/* ---- CMOS RTC ---- */
-#define CMOS_INDEX 0x70
-#define CMOS_DATA 0x71
-
-static uint8_t cmos_read(uint8_t reg)
-{
-    outb(CMOS_INDEX, reg);
-    return inb(CMOS_DATA);
-}
-
-struct rtc_time {
-    unsigned sec, min, hour, day, month, year;
-};
-
-static bool rtc_read_raw(struct rtc_time *t)
-{
-    for (unsigned spins = 0; cmos_read(0x0a) & 0x80; spins++) /* update in progress */
-        if (spins > 1000000)
-            return false;
-    t->sec = cmos_read(0x00);
-    t->min = cmos_read(0x02);
-    t->hour = cmos_read(0x04);
-    t->day = cmos_read(0x07);
-    t->month = cmos_read(0x08);
-    t->year = cmos_read(0x09);
-    return true;
-}
-
-static unsigned from_bcd(unsigned v)
-{
-    return (v & 0x0f) + (v >> 4) * 10;
-}
-
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static uint64_t days_from_civil(unsigned y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    unsigned era = y / 400;
-    unsigned yoe = y - era * 400;
-    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return (uint64_t)era * 146097 + doe - 719468;
-}
-
-static uint64_t rtc_unix_seconds(void)
-{
-    struct rtc_time a, b;
-    /* Read until two reads agree, so no field is taken from either side of an update. */
-    for (int tries = 0;; tries++) {
-        if (tries == 5 || !rtc_read_raw(&a) || !rtc_read_raw(&b))
-            return 0;
-        if (a.sec == b.sec && a.min == b.min && a.hour == b.hour && a.day == b.day &&
-            a.month == b.month && a.year == b.year)
-            break;
-    }
-    uint8_t status_b = cmos_read(0x0b);
-    bool pm = a.hour & 0x80;
-    a.hour &= 0x7f;
-    if (!(status_b & 0x04)) {
-        a.sec = from_bcd(a.sec);
-        a.min = from_bcd(a.min);
-        a.hour = from_bcd(a.hour);
-        a.day = from_bcd(a.day);
-        a.month = from_bcd(a.month);
-        a.year = from_bcd(a.year);
-    }
-    if (!(status_b & 0x02)) /* 12-hour clock */
-        a.hour = (a.hour % 12) + (pm ? 12 : 0);
-    if (a.sec > 59 || a.min > 59 || a.hour > 23 || a.day < 1 || a.day > 31 || a.month < 1 ||
-        a.month > 12 || a.year > 99)
-        return 0; /* no RTC answers, or it holds garbage: the time is unknown */
-    unsigned year = a.year + (a.year < 70 ? 2000 : 1900);
-    return days_from_civil(year, a.month, a.day) * 86400 + a.hour * 3600 + a.min * 60 + a.sec;
-}
-
-void clock_init(bool on_xen)
-{
-    if (on_xen && (tsc_hz = (uint64_t)xen_tsc_khz() * 1000) != 0)
-        tsc_source = "Xen CPUID time leaf";
-    else if ((tsc_hz = cpuid_crystal_hz()) != 0)
-        tsc_source = "CPUID 0x15";
-    else if (!on_xen && (tsc_hz = pit_calibrate()) != 0)
-        tsc_source = "PIT";
-    else if ((tsc_hz = cpuid_base_hz()) != 0)
-        tsc_source = "CPUID 0x16";
-    if (tsc_hz == 0) {
+    const char *source = "none";
+    uint64_t hz = pvh_machine->start(&source);
+    if (hz == 0) {
         kprintf("xenolith: cannot determine the TSC frequency (no Xen leaf, CPUID or PIT)\n");
         platform_shutdown(SHUTDOWN_FAILURE);
     }
-    ns_mult = (uint64_t)(((unsigned __int128)NS_PER_SEC << 32) / tsc_hz);
+    tsc_set_hz(hz);
     tsc_at_boot = rdtsc();
-    if (!on_xen) {
-        uint64_t seconds = rtc_unix_seconds();
-        if (seconds)
-            wallclock_at_boot_ns = seconds * NS_PER_SEC;
-    }
-    kprintf("xenolith: TSC %lu.%03lu MHz (%s)\n", (unsigned long)(tsc_hz / 1000000),
-            (unsigned long)(tsc_hz / 1000 % 1000), tsc_source);
+    kprintf("xenolith: TSC %lu.%03lu MHz (%s)\n", (unsigned long)(hz / 1000000),
+            (unsigned long)(hz / 1000 % 1000), source);
 }
 
-uint64_t platform_monotonic_ns(void)
+uint64_t clock_tsc_ns(void)
 {
-    if (xen_pvclock_ready())
-        return xen_monotonic_ns();
-    if (ns_mult == 0)
+    if (tsc_hz() == 0)
         return 0; /* before calibration (early boot messages) */
-    uint64_t ns = clock_ticks_to_ns(rdtsc() - tsc_at_boot);
+    uint64_t ns = tsc_ticks_to_ns(rdtsc() - tsc_at_boot);
     /* One CPU, but a hypervisor may move the TSC a little; time must not go back. */
     if (ns < last_ns)
         ns = last_ns;
@@ -220,11 +37,12 @@ uint64_t platform_monotonic_ns(void)
     return ns;
 }
 
+uint64_t platform_monotonic_ns(void)
+{
+    return pvh_machine->monotonic_ns();
+}
+
 uint64_t platform_wallclock_ns(void)
 {
-    if (xen_pvclock_ready())
-        return xen_wallclock_ns();
-    if (wallclock_at_boot_ns == 0)
-        return 0;
-    return wallclock_at_boot_ns + platform_monotonic_ns();
+    return pvh_machine->wallclock_ns();
 }

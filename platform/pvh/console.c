@@ -1,13 +1,13 @@
 /*
- * arch/x86_64/console: the kernel's consoles. Bare QEMU: the COM1 16550 UART (115200 8n1,
- * probed through its scratch register so a machine without one costs nothing) and the
- * QEMU/Bochs debug port 0xe9. Xen PVH has no UART: every byte goes to port 0xe9 (Xen logs
- * it) and to the PV console ring once xen/ has set it up.
+ * platform/pvh/console: the consoles every PVH machine may have, and platform_console_write,
+ * which hands bytes to the chosen machine's console (pvh_machine->console_write). Bare QEMU:
+ * the COM1 16550 UART (115200 8n1, probed through its scratch register so a machine without
+ * one costs nothing) and the QEMU/Bochs debug port 0xe9. Xen PVH has no UART: its machine
+ * (pvh_xen.c) writes to port 0xe9 or Xen's debug console, and to the PV console ring.
  */
 #include <stdint.h>
-#include "arch/x86_64/arch.h"
+#include "platform/pvh/pvh.h"
 #include "arch/x86_64/cpu.h"
-#include "xen/xen.h"
 
 #define COM1 0x3f8
 #define UART_DATA 0
@@ -25,7 +25,6 @@
 #define UART_SPIN_LIMIT 100000
 
 static bool have_uart;
-static bool on_xen;
 
 static bool uart_probe(void)
 {
@@ -50,13 +49,6 @@ void console_init(void)
     have_uart = true;
 }
 
-void console_use_xen(bool xen)
-{
-    on_xen = xen;
-    if (xen)
-        have_uart = false;
-}
-
 static void uart_put(char c)
 {
     for (unsigned spin = 0; spin < UART_SPIN_LIMIT; spin++) {
@@ -67,21 +59,24 @@ static void uart_put(char c)
     outb(COM1 + UART_DATA, (uint8_t)c);
 }
 
+void console_uart_write(const char *buf, size_t len)
+{
+    if (!have_uart)
+        return;
+    for (size_t i = 0; i < len; i++) {
+        if (buf[i] == '\n')
+            uart_put('\r'); /* terminals in raw mode need the carriage return */
+        uart_put(buf[i]);
+    }
+}
+
+void console_debug_port_write(const char *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        outb(DEBUG_PORT, (uint8_t)buf[i]);
+}
+
 void platform_console_write(const char *buf, size_t len)
 {
-    /* Xen's debug console when Xen lets a domU use it, else port 0xe9 (Xen logs that too). */
-    bool hypercall_console = on_xen && xen_debug_console_status() == 1;
-    if (hypercall_console)
-        xen_debug_console_write(buf, len);
-    for (size_t i = 0; i < len; i++) {
-        if (!hypercall_console)
-            outb(DEBUG_PORT, (uint8_t)buf[i]);
-        if (have_uart) {
-            if (buf[i] == '\n')
-                uart_put('\r'); /* terminals in raw mode need the carriage return */
-            uart_put(buf[i]);
-        }
-    }
-    if (on_xen)
-        xen_console_write(buf, len);
+    pvh_machine->console_write(buf, len);
 }

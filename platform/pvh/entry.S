@@ -1,9 +1,9 @@
 /*
- * arch/x86_64/entry: the PVH entry point. Xen and QEMU find it through the
+ * platform/pvh/entry: the PVH entry point. Xen and QEMU find it through the
  * XEN_ELFNOTE_PHYS32_ENTRY note and enter it in 32-bit protected mode, paging off,
  * %ebx = physical address of struct hvm_start_info. This code checks the start-info
  * magic, clears .bss, identity-maps the first 4 GiB with 2 MiB pages, enables SSE and
- * long mode and calls arch_main(start_info) on the boot stack. C replaces the boot page
+ * long mode and calls pvh_main(start_info) on the boot stack. C replaces the boot page
  * tables with the final ones (paging.c).
  */
 #include <xen/elfnote.h>
@@ -113,7 +113,7 @@ long_mode_entry:
     fninit
     xorl %ebp, %ebp                 /* ends every frame-pointer walk */
     movl %esi, %edi
-    call arch_main
+    call pvh_main
 5:  cli
     hlt
     jmp 5b

@@ -1,13 +1,12 @@
 /*
- * arch/x86_64/memmap: what the PVH loader told us. Copies the start info's memory map and
+ * platform/pvh/memmap: what the PVH loader told us. Copies the start info's memory map and
  * command line out of loader memory (which may lie just after the image, where page tables
  * go next), hands out boot pages for page tables, and computes the RAM the page allocator
  * gets: every RAM entry minus the first 1 MiB, the image and everything allocated at boot.
  */
 #include <stdint.h>
 #include <xen/arch-x86/hvm/start_info.h>
-#include "arch/x86_64/arch.h"
-#include "arch/x86_64/cpu.h"
+#include "platform/pvh/pvh.h"
 #include "kernel/options.h"
 #include "lib/printf.h"
 

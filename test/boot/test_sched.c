@@ -3,7 +3,7 @@
  * Sleeps are measured with the TSC clock and must block the CPU (idle waits via the LAPIC
  * timer), not spin; a fiber that overruns its stack must hit its guard page.
  */
-#include "arch/x86_64/arch.h"
+#include "platform/pvh/pvh.h"
 #include "arch/x86_64/trap.h"
 #include "lib/string.h"
 #include "mm/mm.h"
@@ -138,8 +138,8 @@ static const char *test_timers_fire_in_order(void)
 
 static const char *test_clocks(void)
 {
-    if (clock_tsc_hz() < 100000000ull)
-        return boot_fail("TSC rate %lu Hz is implausible", (unsigned long)clock_tsc_hz());
+    if (tsc_hz() < 100000000ull)
+        return boot_fail("TSC rate %lu Hz is implausible", (unsigned long)tsc_hz());
     uint64_t last = platform_monotonic_ns();
     for (int i = 0; i < 10000; i++) {
         uint64_t now = platform_monotonic_ns();
@@ -150,7 +150,7 @@ static const char *test_clocks(void)
     uint64_t wall = platform_wallclock_ns();
     /* 2020-01-01; the RTC on bare QEMU, shared_info's wall clock on Xen. */
     if (wall / 1000000000ull < 1577836800ull)
-        return boot_fail("%s wall clock %lu s is before 2020", arch_on_xen() ? "Xen" : "RTC",
+        return boot_fail("%s wall clock %lu s is before 2020", pvh_on_xen() ? "Xen" : "RTC",
                          (unsigned long)(wall / 1000000000ull));
     return NULL;
 }

@@ -11,7 +11,7 @@
 #include "lib/byteorder.h"
 
 static int probe_calls;
-static void on_probe(struct netstack *s, uint32_t ip, bool in_use, void *arg)
+static void on_probe(struct arp_layer *arp, uint32_t ip, bool in_use, void *arg)
 {
     probe_calls++;
 }
@@ -46,13 +46,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_net_up(&f, mode & 1);
     probe_calls = 0;
     if (mode & 2)
-        arp_probe(f.stack, IP4_ADDR(10, 0, 0, 7), on_probe, NULL);
+        arp_probe(&f.stack->arp, IP4_ADDR(10, 0, 0, 7), on_probe, NULL);
     if (mode & 4) {
         for (unsigned i = 0; i < 3; i++) {
             struct pbuf *p = pbuf_alloc(f.stack->pool, 20);
             if (p) {
                 memset(p->data, 0, 20);
-                arp_output(f.stack, p, IP4_ADDR(10, 0, 0, 1 + i));
+                arp_output(&f.stack->arp, p, IP4_ADDR(10, 0, 0, 1 + i));
             }
         }
     }

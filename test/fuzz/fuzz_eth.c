@@ -9,7 +9,7 @@
 
 static unsigned handled;
 
-static void ipv4_sink(struct netstack *s, struct pbuf *p)
+static void ipv4_sink(void *ctx, struct pbuf *p)
 {
     /* Stand-in for the IPv4 layer: touch the first header bytes like a parser would. */
     if (pbuf_linearize(p, p->tot_len < 20 ? p->tot_len : 20) == NULL && p->tot_len)
@@ -31,11 +31,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t mode = data[0];
     struct fuzz_net f;
     fuzz_net_up(&f, mode & 1);
-    if (netstack_ethertype_input(f.stack, 0x0800) == NULL)
-        netstack_register_ethertype(f.stack, 0x0800, ipv4_sink);
+    if (eth_handler_for(&f.stack->eth, 0x0800) == NULL)
+        eth_register(&f.stack->eth, 0x0800, ipv4_sink, NULL);
     handled = 0;
     fuzz_net_deliver(&f, data + 1, size - 1, (size_t)(mode >> 1));
-    const struct eth_stats *st = &f.stack->eth;
+    const struct eth_stats *st = &f.stack->eth.stats;
     if (st->rx_frames + eth_drops(st) != 1)
         abort();
     fuzz_run_for(10ull * 1000000000ull);   /* let ARP timers the frame started run out */

@@ -13,7 +13,7 @@ static void check_pmtu(struct netstack *s)
 {
     for (unsigned i = 0; i < IPV4_PMTU_ENTRIES; i++) {
         const struct ipv4_pmtu_entry *e = &s->ipv4.pmtu[i];
-        if (e->dst && (e->mtu < IPV4_MIN_MTU || e->mtu > s->netif.mtu))
+        if (e->dst && (e->mtu < IPV4_MIN_MTU || e->mtu > s->ipv4.netif.mtu))
             abort();
     }
 }
@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (p) {
         pbuf_copy_in(p, 0, payload, sizeof(payload));
         struct ipv4_tx tx = { .dst = IP4_ADDR(192, 0, 2, 7), .protocol = 99 };
-        ipv4_output(f.stack, p, &tx);
+        ipv4_output(&f.stack->ipv4, p, &tx);
     }
     fuzz_net_down(&f);
     return 0;

@@ -106,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     pbuf_copy_in(p, 0, dgram, len);
                     struct ipv4_tx tx = { .dst = FUZZ_PEER_IP, .protocol = 99,
                                           .dont_fragment = (kind & 4) != 0 };
-                    ipv4_output(f.stack, p, &tx);
+                    ipv4_output(&f.stack->ipv4, p, &tx);
                 }
             }
             break;

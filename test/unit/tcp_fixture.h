@@ -259,7 +259,7 @@ static inline void tf_inject(struct netstack *to, uint32_t src, uint32_t dst, ui
     csum_add(&c, seg, hl + len);
     store_be16(seg + 16, csum_finish(&c));
     static uint8_t frame[1700];
-    size_t n = build_ipv4_frame(frame, to->netif.mac, src, dst, IPV4_PROTO_TCP, 77, 0, seg, hl + len);
+    size_t n = build_ipv4_frame(frame, to->eth.mac, src, dst, IPV4_PROTO_TCP, 77, 0, seg, hl + len);
     if (to == sb)
         inject(netdev_pair_end(tf_pair, 1), tf_pool_b, frame, n);
     else
@@ -282,7 +282,7 @@ static inline void tf_inject_icmp_unreach(struct netstack *to, uint32_t from_ip,
     uint8_t icmp[64];
     size_t il = build_icmp(icmp, ICMP_DEST_UNREACHABLE, code, next_hop_mtu, quote, sizeof(quote));
     uint8_t frame[128];
-    size_t n = build_ipv4_frame(frame, to->netif.mac, from_ip, quoted_src, IPV4_PROTO_ICMP, 78, 0,
+    size_t n = build_ipv4_frame(frame, to->eth.mac, from_ip, quoted_src, IPV4_PROTO_ICMP, 78, 0,
                                 icmp, il);
     if (to == sb)
         inject(netdev_pair_end(tf_pair, 1), tf_pool_b, frame, n);

@@ -12,6 +12,12 @@
 
 /* A segment to c from its peer. ts_delta: TSval = TS.Recent + ts_delta (when c uses timestamps),
  * or FORGE_NO_TS. window: the raw field. */
+/* The stack whose TCP layer holds c. */
+static inline struct netstack *forge_stack_of(const struct tcp_conn *c)
+{
+    return container_of(c->ts->layer, struct netstack, tcp);
+}
+
 static inline void forge_to(const struct tcp_conn *c, uint32_t seq, uint32_t ack, uint8_t flags,
                             uint16_t window, int32_t ts_delta, const void *data, size_t len)
 {
@@ -21,8 +27,8 @@ static inline void forge_to(const struct tcp_conn *c, uint32_t seq, uint32_t ack
         o.ts_val = c->ts_recent + (uint32_t)ts_delta;
         o.ts_ecr = tcp_tsval(c);
     }
-    tf_inject(c->ts->stack, c->ep.remote_ip, c->ep.local_ip, c->ep.remote_port, c->ep.local_port,
-              seq, ack, flags, window, &o, data, len);
+    tf_inject(forge_stack_of(c), c->ep.remote_ip, c->ep.local_ip, c->ep.remote_port,
+              c->ep.local_port, seq, ack, flags, window, &o, data, len);
 }
 
 /* Data (or a flag) at RCV.NXT + off, acknowledging everything c sent, timestamps current. */

@@ -31,7 +31,7 @@ static void setup_configured(void)
     set_addr(s, ME, 24, PEER);
     cap.count = 0;    /* forget the announcement */
     s->arp.announce_left = 0;
-    memset(&s->arp_stats, 0, sizeof(s->arp_stats));
+    memset(&s->arp.stats, 0, sizeof(s->arp.stats));
 }
 
 static void teardown(void)
@@ -76,9 +76,9 @@ START_TEST(request_for_us_is_answered_and_learnt)
     ck_assert_mem_eq(v.tha, PEER_MAC, 6);
     ck_assert_uint_eq(v.tpa, PEER);
     uint8_t mac[6];
-    ck_assert(arp_lookup(s, PEER, mac));
+    ck_assert(arp_lookup(&s->arp, PEER, mac));
     ck_assert_mem_eq(mac, PEER_MAC, 6);
-    ck_assert_uint_eq(s->arp_stats.tx_replies, 1);
+    ck_assert_uint_eq(s->arp.stats.tx_replies, 1);
 }
 END_TEST
 
@@ -88,13 +88,13 @@ START_TEST(request_for_other_only_merges)
 {
     rx_arp(BCAST, PEER_MAC, ARP_OP_REQUEST, PEER, ZERO_MAC, PEER2);
     uint8_t mac[6];
-    ck_assert(!arp_lookup(s, PEER, mac));
+    ck_assert(!arp_lookup(&s->arp, PEER, mac));
     ck_assert_uint_eq(cap.count, 0);
     rx_arp(BCAST, PEER_MAC, ARP_OP_REQUEST, PEER, ZERO_MAC, ME);   /* now we know PEER */
     rx_arp(BCAST, PEER2_MAC, ARP_OP_REQUEST, PEER, ZERO_MAC, PEER2); /* PEER moved to a new MAC */
-    ck_assert(arp_lookup(s, PEER, mac));
+    ck_assert(arp_lookup(&s->arp, PEER, mac));
     ck_assert_mem_eq(mac, PEER2_MAC, 6);
-    ck_assert_uint_eq(s->arp_stats.cache_mac_changes, 1);
+    ck_assert_uint_eq(s->arp.stats.cache_mac_changes, 1);
 }
 END_TEST
 
@@ -102,14 +102,14 @@ END_TEST
  * is sent once the reply arrives. */
 START_TEST(output_queues_until_reply)
 {
-    ck_assert_int_eq(arp_output(s, datagram(0xa1), PEER), 0);
+    ck_assert_int_eq(arp_output(&s->arp, datagram(0xa1), PEER), 0);
     ck_assert_uint_eq(cap.count, 1);
     struct arp_view v = arp_at(0);
     ck_assert_uint_eq(v.op, ARP_OP_REQUEST);
     ck_assert_mem_eq(v.eth_dst, BCAST, 6);
     ck_assert_uint_eq(v.tpa, PEER);
     ck_assert_uint_eq(v.spa, ME);
-    ck_assert_uint_eq(s->arp_stats.queued, 1);
+    ck_assert_uint_eq(s->arp.stats.queued, 1);
     rx_arp(cap.dev.mac, PEER_MAC, ARP_OP_REPLY, PEER, cap.dev.mac, ME);
     ck_assert_uint_eq(cap.count, 2);
     ck_assert_mem_eq(cap.frame[1], PEER_MAC, 6);
@@ -117,7 +117,7 @@ START_TEST(output_queues_until_reply)
     ck_assert_uint_eq(cap.frame[1][14], 0xa1);
     ck_assert_uint_eq(s->arp.pending_total, 0);
     /* Cached now: the next datagram goes straight out. */
-    ck_assert_int_eq(arp_output(s, datagram(0xa2), PEER), 0);
+    ck_assert_int_eq(arp_output(&s->arp, datagram(0xa2), PEER), 0);
     ck_assert_uint_eq(cap.count, 3);
     ck_assert_uint_eq(cap.frame[2][14], 0xa2);
 }
@@ -128,8 +128,8 @@ END_TEST
 START_TEST(pending_queue_keeps_latest)
 {
     for (unsigned i = 0; i < ARP_PENDING_PER_ENTRY + 2; i++)
-        ck_assert_int_eq(arp_output(s, datagram((uint8_t)(0x10 + i)), PEER), 0);
-    ck_assert_uint_eq(s->arp_stats.queue_drops, 2);
+        ck_assert_int_eq(arp_output(&s->arp, datagram((uint8_t)(0x10 + i)), PEER), 0);
+    ck_assert_uint_eq(s->arp.stats.queue_drops, 2);
     ck_assert_uint_eq(s->arp.pending_total, ARP_PENDING_PER_ENTRY);
     ck_assert_uint_eq(cap.count, 1);   /* one request only, not one per datagram */
     rx_arp(cap.dev.mac, PEER_MAC, ARP_OP_REPLY, PEER, cap.dev.mac, ME);
@@ -146,10 +146,10 @@ START_TEST(pending_total_bound)
     unsigned addrs = ARP_PENDING_TOTAL / ARP_PENDING_PER_ENTRY + 2;
     for (unsigned a = 0; a < addrs; a++)
         for (unsigned i = 0; i < ARP_PENDING_PER_ENTRY; i++)
-            arp_output(s, datagram(1), IP4_ADDR(10, 0, 0, 10 + a));
+            arp_output(&s->arp, datagram(1), IP4_ADDR(10, 0, 0, 10 + a));
     ck_assert_uint_eq(s->arp.pending_total, ARP_PENDING_TOTAL);
-    ck_assert_uint_eq(s->arp_stats.queued, ARP_PENDING_TOTAL);
-    ck_assert_uint_eq(s->arp_stats.queue_drops, 2 * ARP_PENDING_PER_ENTRY);
+    ck_assert_uint_eq(s->arp.stats.queued, ARP_PENDING_TOTAL);
+    ck_assert_uint_eq(s->arp.stats.queue_drops, 2 * ARP_PENDING_PER_ENTRY);
 }
 END_TEST
 
@@ -157,27 +157,27 @@ END_TEST
  * apart: doubling), then give up: queued packets are dropped and new ones refused for a while. */
 START_TEST(retries_back_off_then_fail)
 {
-    ck_assert_int_eq(arp_output(s, datagram(1), PEER), 0);
+    ck_assert_int_eq(arp_output(&s->arp, datagram(1), PEER), 0);
     run_until(T0 + 10 * SEC);
     ck_assert_uint_eq(cap.count, 3);
     ck_assert_uint_eq(cap.when[0], T0);
     ck_assert_uint_eq(cap.when[1], T0 + 1 * SEC);
     ck_assert_uint_eq(cap.when[2], T0 + 3 * SEC);
-    ck_assert_uint_eq(s->arp_stats.resolve_failures, 1);
-    ck_assert_uint_eq(s->arp_stats.queue_drops, 1);
+    ck_assert_uint_eq(s->arp.stats.resolve_failures, 1);
+    ck_assert_uint_eq(s->arp.stats.queue_drops, 1);
 }
 END_TEST
 
 START_TEST(failed_address_refused_for_a_while)
 {
-    arp_output(s, datagram(1), PEER);
+    arp_output(&s->arp, datagram(1), PEER);
     run_until(T0 + 7 * SEC);       /* third request at 3 s, failure at 7 s */
-    ck_assert_uint_eq(s->arp_stats.resolve_failures, 1);
-    ck_assert_int_eq(arp_output(s, datagram(2), PEER), -EHOSTUNREACH);
-    ck_assert_uint_eq(s->arp_stats.unreachable_drops, 1);
+    ck_assert_uint_eq(s->arp.stats.resolve_failures, 1);
+    ck_assert_int_eq(arp_output(&s->arp, datagram(2), PEER), -EHOSTUNREACH);
+    ck_assert_uint_eq(s->arp.stats.unreachable_drops, 1);
     unsigned before = cap.count;
     run_until(T0 + 10 * SEC + 1);  /* failed_hold 3 s over */
-    ck_assert_int_eq(arp_output(s, datagram(3), PEER), 0);
+    ck_assert_int_eq(arp_output(&s->arp, datagram(3), PEER), 0);
     ck_assert_uint_eq(cap.count, before + 1);   /* a fresh resolution */
 }
 END_TEST
@@ -188,10 +188,10 @@ START_TEST(entries_expire)
     rx_arp(BCAST, PEER_MAC, ARP_OP_REQUEST, PEER, ZERO_MAC, ME);
     uint8_t mac[6];
     run_until(T0 + 59 * SEC);
-    ck_assert(arp_lookup(s, PEER, mac));
+    ck_assert(arp_lookup(&s->arp, PEER, mac));
     run_until(T0 + 60 * SEC + 1);
-    ck_assert(!arp_lookup(s, PEER, mac));
-    ck_assert_uint_eq(s->arp_stats.cache_expired, 1);
+    ck_assert(!arp_lookup(&s->arp, PEER, mac));
+    ck_assert_uint_eq(s->arp.stats.cache_expired, 1);
 }
 END_TEST
 
@@ -202,20 +202,20 @@ START_TEST(entry_in_use_is_refreshed_by_unicast)
     rx_arp(BCAST, PEER_MAC, ARP_OP_REQUEST, PEER, ZERO_MAC, ME);
     cap.count = 0;
     run_until(T0 + 50 * SEC);
-    arp_output(s, datagram(1), PEER);
+    arp_output(&s->arp, datagram(1), PEER);
     ck_assert_uint_eq(cap.count, 1);        /* not yet in the refresh window */
     run_until(T0 + 56 * SEC);
-    arp_output(s, datagram(2), PEER);
+    arp_output(&s->arp, datagram(2), PEER);
     ck_assert_uint_eq(cap.count, 3);
     struct arp_view v = arp_at(1);
     ck_assert_uint_eq(v.op, ARP_OP_REQUEST);
     ck_assert_mem_eq(v.eth_dst, PEER_MAC, 6);
-    arp_output(s, datagram(3), PEER);
+    arp_output(&s->arp, datagram(3), PEER);
     ck_assert_uint_eq(cap.count, 4);        /* only one refresh request outstanding */
     rx_arp(cap.dev.mac, PEER_MAC, ARP_OP_REPLY, PEER, cap.dev.mac, ME);
     run_until(T0 + 100 * SEC);
     uint8_t mac[6];
-    ck_assert(arp_lookup(s, PEER, mac));
+    ck_assert(arp_lookup(&s->arp, PEER, mac));
 }
 END_TEST
 
@@ -228,14 +228,14 @@ START_TEST(cache_is_bounded_lru)
         rx_arp(BCAST, mac, ARP_OP_REQUEST, IP4_ADDR(10, 0, 1, i), ZERO_MAC, ME);
     }
     sim_advance_to(T0 + 100 * MS);
-    arp_output(s, datagram(1), IP4_ADDR(10, 0, 1, 0));   /* entry 0 is now the most recent */
+    arp_output(&s->arp, datagram(1), IP4_ADDR(10, 0, 1, 0));   /* entry 0 is now the most recent */
     uint8_t newmac[6] = { 0x02, 0, 0, 0, 2, 0 };
     rx_arp(BCAST, newmac, ARP_OP_REQUEST, IP4_ADDR(10, 0, 2, 0), ZERO_MAC, ME);
-    ck_assert_uint_eq(s->arp_stats.cache_evictions, 1);
+    ck_assert_uint_eq(s->arp.stats.cache_evictions, 1);
     uint8_t mac[6];
-    ck_assert(arp_lookup(s, IP4_ADDR(10, 0, 1, 0), mac));
-    ck_assert(!arp_lookup(s, IP4_ADDR(10, 0, 1, 1), mac));
-    ck_assert(arp_lookup(s, IP4_ADDR(10, 0, 2, 0), mac));
+    ck_assert(arp_lookup(&s->arp, IP4_ADDR(10, 0, 1, 0), mac));
+    ck_assert(!arp_lookup(&s->arp, IP4_ADDR(10, 0, 1, 1), mac));
+    ck_assert(arp_lookup(&s->arp, IP4_ADDR(10, 0, 2, 0), mac));
 }
 END_TEST
 
@@ -262,10 +262,10 @@ START_TEST(malformed_packets_dropped)
     bad[21] = 3;                               /* RARP request opcode */
     inject(&cap.dev, rxpool, bad, n);
     inject(&cap.dev, rxpool, f, 14 + 27);      /* truncated */
-    ck_assert_uint_eq(s->arp_stats.rx_malformed, 6);
+    ck_assert_uint_eq(s->arp.stats.rx_malformed, 6);
     ck_assert_uint_eq(cap.count, 0);
     uint8_t mac[6];
-    ck_assert(!arp_lookup(s, PEER, mac));
+    ck_assert(!arp_lookup(&s->arp, PEER, mac));
 }
 END_TEST
 
@@ -280,13 +280,13 @@ START_TEST(implausible_senders_ignored)
     rx_arp(BCAST, PEER_MAC, ARP_OP_REQUEST, IP4_ADDR(10, 0, 0, 255), ZERO_MAC, ME);
     rx_arp(BCAST, PEER_MAC, ARP_OP_REQUEST, IP4_ADDR(224, 0, 0, 1), ZERO_MAC, ME);
     rx_arp(BCAST, PEER_MAC, ARP_OP_REQUEST, IP4_BROADCAST, ZERO_MAC, ME);
-    ck_assert_uint_eq(s->arp_stats.rx_bad_sender, 4);
+    ck_assert_uint_eq(s->arp.stats.rx_bad_sender, 4);
     ck_assert_uint_eq(cap.count, 0);
 }
 END_TEST
 
 static unsigned conflicts_seen;
-static void on_conflict(struct netstack *st, uint32_t ip, const uint8_t mac[6], void *arg)
+static void on_conflict(struct arp_layer *arp, uint32_t ip, const uint8_t mac[6], void *arg)
 {
     conflicts_seen++;
     ck_assert_uint_eq(ip, ME);
@@ -299,9 +299,9 @@ static void on_conflict(struct netstack *st, uint32_t ip, const uint8_t mac[6], 
 START_TEST(conflict_detected_and_defended)
 {
     conflicts_seen = 0;
-    arp_set_conflict_handler(s, on_conflict, NULL);
+    arp_set_conflict_handler(&s->arp, on_conflict, NULL);
     rx_arp(BCAST, PEER2_MAC, ARP_OP_REQUEST, ME, ZERO_MAC, PEER);
-    ck_assert_uint_eq(s->arp_stats.rx_conflicts, 1);
+    ck_assert_uint_eq(s->arp.stats.rx_conflicts, 1);
     ck_assert_uint_eq(conflicts_seen, 1);
     ck_assert_ptr_nonnull(strstr(sim_console_output(), "address conflict"));
     ck_assert_uint_eq(cap.count, 1);
@@ -311,14 +311,14 @@ START_TEST(conflict_detected_and_defended)
     ck_assert_mem_eq(v.eth_dst, BCAST, 6);
     run_until(T0 + 5 * SEC);
     rx_arp(BCAST, PEER2_MAC, ARP_OP_REPLY, ME, ZERO_MAC, PEER);
-    ck_assert_uint_eq(s->arp_stats.rx_conflicts, 2);
+    ck_assert_uint_eq(s->arp.stats.rx_conflicts, 2);
     ck_assert_uint_eq(cap.count, 1);      /* within DEFEND_INTERVAL: no second defence */
     run_until(T0 + 11 * SEC);
     rx_arp(BCAST, PEER2_MAC, ARP_OP_REPLY, ME, ZERO_MAC, PEER);
     ck_assert_uint_eq(cap.count, 2);
-    ck_assert_uint_eq(s->arp_stats.tx_announcements, 2);
+    ck_assert_uint_eq(s->arp.stats.tx_announcements, 2);
     uint8_t mac[6];
-    ck_assert(!arp_lookup(s, ME, mac));
+    ck_assert(!arp_lookup(&s->arp, ME, mac));
 }
 END_TEST
 
@@ -349,7 +349,7 @@ END_TEST
 static int probe_verdicts;
 static bool probe_in_use;
 static uint64_t probe_done_at;
-static void on_probe(struct netstack *st, uint32_t ip, bool in_use, void *arg)
+static void on_probe(struct arp_layer *arp, uint32_t ip, bool in_use, void *arg)
 {
     probe_verdicts++;
     probe_in_use = in_use;
@@ -363,8 +363,8 @@ static void on_probe(struct netstack *st, uint32_t ip, bool in_use, void *arg)
 START_TEST(probe_free_address)
 {
     probe_verdicts = 0;
-    ck_assert_int_eq(arp_probe(s, PEER2, on_probe, NULL), 0);
-    ck_assert_int_eq(arp_probe(s, PEER2, on_probe, NULL), -EBUSY);
+    ck_assert_int_eq(arp_probe(&s->arp, PEER2, on_probe, NULL), 0);
+    ck_assert_int_eq(arp_probe(&s->arp, PEER2, on_probe, NULL), -EBUSY);
     run_until(T0 + 20 * SEC);
     ck_assert_int_eq(probe_verdicts, 1);
     ck_assert(!probe_in_use);
@@ -383,7 +383,7 @@ START_TEST(probe_free_address)
         }
     }
     ck_assert_uint_eq(probe_done_at, cap.when[2] + 2 * SEC);
-    ck_assert_uint_eq(s->arp_stats.tx_probes, 3);
+    ck_assert_uint_eq(s->arp.stats.tx_probes, 3);
 }
 END_TEST
 
@@ -391,7 +391,7 @@ END_TEST
 START_TEST(probe_sees_owner)
 {
     probe_verdicts = 0;
-    arp_probe(s, PEER2, on_probe, NULL);
+    arp_probe(&s->arp, PEER2, on_probe, NULL);
     run_until(T0 + 1500 * MS);
     rx_arp(cap.dev.mac, PEER2_MAC, ARP_OP_REPLY, PEER2, cap.dev.mac, 0);
     ck_assert_int_eq(probe_verdicts, 1);
@@ -407,7 +407,7 @@ END_TEST
 START_TEST(probe_sees_competing_prober)
 {
     probe_verdicts = 0;
-    arp_probe(s, PEER2, on_probe, NULL);
+    arp_probe(&s->arp, PEER2, on_probe, NULL);
     rx_arp(BCAST, PEER_MAC, ARP_OP_REQUEST, 0, ZERO_MAC, PEER2);
     ck_assert_int_eq(probe_verdicts, 1);
     ck_assert(probe_in_use);
@@ -419,7 +419,7 @@ END_TEST
 START_TEST(probe_for_our_address_answered)
 {
     rx_arp(BCAST, PEER_MAC, ARP_OP_REQUEST, 0, ZERO_MAC, ME);
-    ck_assert_uint_eq(s->arp_stats.rx_probes, 1);
+    ck_assert_uint_eq(s->arp.stats.rx_probes, 1);
     ck_assert_uint_eq(cap.count, 1);
     struct arp_view v = arp_at(0);
     ck_assert_uint_eq(v.op, ARP_OP_REPLY);
@@ -436,26 +436,26 @@ END_TEST
 /* Broadcast and multicast next hops need no resolution (RFC 1112 6.4 for the mapping). */
 START_TEST(broadcast_and_multicast_next_hops)
 {
-    ck_assert_int_eq(arp_output(s, datagram(1), IP4_BROADCAST), 0);
+    ck_assert_int_eq(arp_output(&s->arp, datagram(1), IP4_BROADCAST), 0);
     ck_assert_mem_eq(cap.frame[0], BCAST, 6);
-    ck_assert_int_eq(arp_output(s, datagram(2), IP4_ADDR(10, 0, 0, 255)), 0);
+    ck_assert_int_eq(arp_output(&s->arp, datagram(2), IP4_ADDR(10, 0, 0, 255)), 0);
     ck_assert_mem_eq(cap.frame[1], BCAST, 6);
-    ck_assert_int_eq(arp_output(s, datagram(3), IP4_ADDR(224, 0, 0, 251)), 0);
+    ck_assert_int_eq(arp_output(&s->arp, datagram(3), IP4_ADDR(224, 0, 0, 251)), 0);
     static const uint8_t mdns[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb };
     ck_assert_mem_eq(cap.frame[2], mdns, 6);
-    ck_assert_int_eq(arp_output(s, datagram(4), 0), -EADDRNOTAVAIL);
-    ck_assert_uint_eq(s->arp_stats.no_address_drops, 1);
-    ck_assert_uint_eq(s->arp_stats.tx_requests, 0);
+    ck_assert_int_eq(arp_output(&s->arp, datagram(4), 0), -EADDRNOTAVAIL);
+    ck_assert_uint_eq(s->arp.stats.no_address_drops, 1);
+    ck_assert_uint_eq(s->arp.stats.tx_requests, 0);
 }
 END_TEST
 
 START_TEST(address_change_flushes)
 {
     rx_arp(BCAST, PEER_MAC, ARP_OP_REQUEST, PEER, ZERO_MAC, ME);
-    arp_output(s, datagram(1), PEER2);
+    arp_output(&s->arp, datagram(1), PEER2);
     set_addr(s, IP4_ADDR(10, 0, 0, 9), 24, 0);
     uint8_t mac[6];
-    ck_assert(!arp_lookup(s, PEER, mac));
+    ck_assert(!arp_lookup(&s->arp, PEER, mac));
     ck_assert_uint_eq(s->arp.pending_total, 0);
     netstack_clear_ipv4_config(s);
     ck_assert_uint_eq(netstack_ipv4_addr(s), 0);
@@ -485,34 +485,34 @@ START_TEST(config_validation)
     ck_assert_int_eq(netstack_set_ipv4_config(s, &c), -EINVAL);
     c.mtu = 1400;
     ck_assert_int_eq(netstack_set_ipv4_config(s, &c), 0);
-    ck_assert_uint_eq(s->netif.mtu, 1400);
-    ck_assert_uint_eq(s->netif.netmask, IP4_ADDR(255, 255, 255, 0));
-    ck_assert_uint_eq(s->netif.subnet_broadcast, IP4_ADDR(10, 0, 0, 255));
-    ck_assert(netstack_ipv4_on_link(s, PEER2));
-    ck_assert(!netstack_ipv4_on_link(s, IP4_ADDR(10, 0, 1, 1)));
+    ck_assert_uint_eq(s->ipv4.netif.mtu, 1400);
+    ck_assert_uint_eq(s->ipv4.netif.netmask, IP4_ADDR(255, 255, 255, 0));
+    ck_assert_uint_eq(s->ipv4.netif.subnet_broadcast, IP4_ADDR(10, 0, 0, 255));
+    ck_assert(ipv4_on_link(&s->ipv4, PEER2));
+    ck_assert(!ipv4_on_link(&s->ipv4, IP4_ADDR(10, 0, 1, 1)));
     c.addr = IP4_ADDR(10, 0, 0, 1);
     c.prefix_len = 32;
     c.gateway = 0;
     ck_assert_int_eq(netstack_set_ipv4_config(s, &c), 0);
-    ck_assert_uint_eq(s->netif.subnet_broadcast, 0);
+    ck_assert_uint_eq(s->ipv4.netif.subnet_broadcast, 0);
 }
 END_TEST
 
 static int observed;
-static void observer_cb(struct netstack *st, void *arg)
+static void observer_cb(struct ipv4_layer *ip, void *arg)
 {
     observed++;
 }
 
 START_TEST(observers_told)
 {
-    struct netstack_config_observer o = { .changed = observer_cb };
+    struct ipv4_config_observer o = { .changed = observer_cb };
     observed = 0;
-    netstack_add_config_observer(s, &o);
+    ipv4_add_config_observer(&s->ipv4, &o);
     set_addr(s, ME, 24, 0);
     netstack_clear_ipv4_config(s);
     ck_assert_int_eq(observed, 2);
-    netstack_remove_config_observer(s, &o);
+    ipv4_remove_config_observer(&s->ipv4, &o);
     set_addr(s, ME, 24, 0);
     ck_assert_int_eq(observed, 2);
 }
@@ -531,17 +531,17 @@ START_TEST(two_stacks_resolve)
     settle();
     struct pbuf *p = pbuf_alloc(a->pool, 40);
     memset(p->data, 0x77, 40);
-    ck_assert_int_eq(arp_output(a, p, PEER), 0);
+    ck_assert_int_eq(arp_output(&a->arp, p, PEER), 0);
     settle();
     uint8_t mac[6];
-    ck_assert(arp_lookup(a, PEER, mac));
+    ck_assert(arp_lookup(&a->arp, PEER, mac));
     ck_assert_mem_eq(mac, netdev_pair_end(pair, 1)->mac, 6);
-    ck_assert(arp_lookup(b, ME, mac));
+    ck_assert(arp_lookup(&b->arp, ME, mac));
     ck_assert_mem_eq(mac, netdev_pair_end(pair, 0)->mac, 6);
     /* The queued datagram reached b (no IPv4 handler there unless IPv4 attached: it is counted). */
-    ck_assert_uint_ge(b->eth.rx_unknown_ethertype + b->eth.rx_frames, 3);
-    ck_assert_uint_eq(a->arp_stats.tx_requests, 1);
-    ck_assert_uint_eq(b->arp_stats.tx_replies, 1);
+    ck_assert_uint_ge(b->eth.stats.rx_unknown_ethertype + b->eth.stats.rx_frames, 3);
+    ck_assert_uint_eq(a->arp.stats.tx_requests, 1);
+    ck_assert_uint_eq(b->arp.stats.tx_replies, 1);
     run_until(sim_now() + 10 * SEC);
     netstack_destroy(a);
     netstack_destroy(b);

@@ -15,7 +15,7 @@ static uint8_t handled_first;
 static uint32_t handled_len;
 static uint16_t handled_flags;
 
-static void test_handler(struct netstack *st, struct pbuf *p)
+static void test_handler(void *ctx, struct pbuf *p)
 {
     handled++;
     handled_len = p->tot_len;
@@ -33,7 +33,7 @@ static void setup(void)
     capture_init(&cap, 0, rxpool);
     s = netstack_create(&cap.dev);
     ck_assert_ptr_nonnull(s);
-    ck_assert_int_eq(netstack_register_ethertype(s, TEST_ETHERTYPE, test_handler), 0);
+    ck_assert_int_eq(eth_register(&s->eth, TEST_ETHERTYPE, test_handler, NULL), 0);
     handled = 0;
 }
 
@@ -57,14 +57,14 @@ START_TEST(output_builds_header)
 {
     struct pbuf *p = pbuf_alloc(s->pool, 100);
     memset(p->data, 0x42, 100);
-    ck_assert_int_eq(eth_output(s, p, PEER_MAC, TEST_ETHERTYPE), 0);
+    ck_assert_int_eq(eth_output(&s->eth, p, PEER_MAC, TEST_ETHERTYPE), 0);
     ck_assert_uint_eq(cap.count, 1);
     ck_assert_uint_eq(cap.len[0], 114);
     ck_assert_mem_eq(cap.frame[0], PEER_MAC, 6);
     ck_assert_mem_eq(cap.frame[0] + 6, cap.dev.mac, 6);
     ck_assert_uint_eq(load_be16(cap.frame[0] + 12), TEST_ETHERTYPE);
     ck_assert_uint_eq(cap.frame[0][14], 0x42);
-    ck_assert_uint_eq(s->eth.tx_frames, 1);
+    ck_assert_uint_eq(s->eth.stats.tx_frames, 1);
 }
 END_TEST
 
@@ -74,11 +74,11 @@ START_TEST(output_pads_to_minimum)
 {
     struct pbuf *p = pbuf_alloc(s->pool, 28);
     memset(p->data, 0x11, 28);
-    ck_assert_int_eq(eth_output(s, p, PEER_MAC, TEST_ETHERTYPE), 0);
+    ck_assert_int_eq(eth_output(&s->eth, p, PEER_MAC, TEST_ETHERTYPE), 0);
     ck_assert_uint_eq(cap.len[0], ETH_MIN_FRAME);
     for (unsigned i = 14 + 28; i < 60; i++)
         ck_assert_uint_eq(cap.frame[0][i], 0);
-    ck_assert_uint_eq(s->eth.tx_padded, 1);
+    ck_assert_uint_eq(s->eth.stats.tx_padded, 1);
 }
 END_TEST
 
@@ -86,7 +86,7 @@ START_TEST(output_without_headroom_chains_a_header)
 {
     struct pbuf *p = pbuf_alloc_headroom(s->pool, 80, 0);
     memset(p->data, 0x33, 80);
-    ck_assert_int_eq(eth_output(s, p, PEER_MAC, TEST_ETHERTYPE), 0);
+    ck_assert_int_eq(eth_output(&s->eth, p, PEER_MAC, TEST_ETHERTYPE), 0);
     ck_assert_uint_eq(cap.len[0], 94);
     ck_assert_uint_eq(load_be16(cap.frame[0] + 12), TEST_ETHERTYPE);
     ck_assert_uint_eq(cap.frame[0][14], 0x33);
@@ -102,7 +102,7 @@ START_TEST(input_dispatches_unicast_to_us)
     ck_assert_uint_eq(handled_len, 46);    /* header removed, padding left for the upper layer */
     ck_assert_uint_eq(handled_first, 0x5a);
     ck_assert_uint_eq(handled_flags & (PBUF_F_LINK_BCAST | PBUF_F_LINK_MCAST), 0);
-    ck_assert_uint_eq(s->eth.rx_frames, 1);
+    ck_assert_uint_eq(s->eth.stats.rx_frames, 1);
 }
 END_TEST
 
@@ -120,9 +120,9 @@ START_TEST(input_accepts_broadcast_and_all_hosts)
     /* A group we never joined (mDNS) is filtered like another host's unicast. */
     inject(&cap.dev, rxpool, f, frame_to(f, other_group, PEER_MAC, TEST_ETHERTYPE));
     ck_assert_uint_eq(handled, 2);
-    ck_assert_uint_eq(s->eth.rx_broadcast, 1);
-    ck_assert_uint_eq(s->eth.rx_multicast, 1);
-    ck_assert_uint_eq(s->eth.rx_not_for_us, 1);
+    ck_assert_uint_eq(s->eth.stats.rx_broadcast, 1);
+    ck_assert_uint_eq(s->eth.stats.rx_multicast, 1);
+    ck_assert_uint_eq(s->eth.stats.rx_not_for_us, 1);
 }
 END_TEST
 
@@ -130,22 +130,22 @@ START_TEST(input_drops_and_counts)
 {
     uint8_t f[60];
     inject(&cap.dev, rxpool, f, frame_to(f, PEER2_MAC, PEER_MAC, TEST_ETHERTYPE));
-    ck_assert_uint_eq(s->eth.rx_not_for_us, 1);
+    ck_assert_uint_eq(s->eth.stats.rx_not_for_us, 1);
     inject(&cap.dev, rxpool, f, 13);
-    ck_assert_uint_eq(s->eth.rx_too_short, 1);
+    ck_assert_uint_eq(s->eth.stats.rx_too_short, 1);
     inject(&cap.dev, rxpool, f, frame_to(f, cap.dev.mac, BCAST, TEST_ETHERTYPE));
-    ck_assert_uint_eq(s->eth.rx_bad_source, 1);
+    ck_assert_uint_eq(s->eth.stats.rx_bad_source, 1);
     inject(&cap.dev, rxpool, f, frame_to(f, cap.dev.mac, cap.dev.mac, TEST_ETHERTYPE));
-    ck_assert_uint_eq(s->eth.rx_own_source, 1);
+    ck_assert_uint_eq(s->eth.stats.rx_own_source, 1);
     /* RFC 894 vs IEEE 802.3: a type field below 0x0600 is a length; we speak Ethernet II only. */
     inject(&cap.dev, rxpool, f, frame_to(f, cap.dev.mac, PEER_MAC, 46));
-    ck_assert_uint_eq(s->eth.rx_ieee8023, 1);
+    ck_assert_uint_eq(s->eth.stats.rx_ieee8023, 1);
     inject(&cap.dev, rxpool, f, frame_to(f, cap.dev.mac, PEER_MAC, ETHERTYPE_IPV6));
-    ck_assert_uint_eq(s->eth.rx_unknown_ethertype, 1);
+    ck_assert_uint_eq(s->eth.stats.rx_unknown_ethertype, 1);
     inject(&cap.dev, rxpool, f, frame_to(f, cap.dev.mac, PEER_MAC, ETHERTYPE_VLAN));
-    ck_assert_uint_eq(s->eth.rx_unknown_ethertype, 2);
+    ck_assert_uint_eq(s->eth.stats.rx_unknown_ethertype, 2);
     ck_assert_uint_eq(handled, 0);
-    ck_assert_uint_eq(s->eth.rx_frames, 0);
+    ck_assert_uint_eq(s->eth.stats.rx_frames, 0);
 }
 END_TEST
 
@@ -165,13 +165,13 @@ END_TEST
 
 START_TEST(register_ethertype_rules)
 {
-    ck_assert_int_eq(netstack_register_ethertype(s, TEST_ETHERTYPE, test_handler), -EEXIST);
-    ck_assert_int_eq(netstack_register_ethertype(s, ETHERTYPE_ARP, test_handler), -EEXIST);
+    ck_assert_int_eq(eth_register(&s->eth, TEST_ETHERTYPE, test_handler, NULL), -EEXIST);
+    ck_assert_int_eq(eth_register(&s->eth, ETHERTYPE_ARP, test_handler, NULL), -EEXIST);
     unsigned added = 0;
-    while (netstack_register_ethertype(s, (uint16_t)(0x9000 + added), test_handler) == 0)
+    while (eth_register(&s->eth, (uint16_t)(0x9000 + added), test_handler, NULL) == 0)
         added++;
-    ck_assert_uint_eq(s->ethertype_count, NETSTACK_MAX_ETHERTYPES);
-    ck_assert_int_eq(netstack_register_ethertype(s, 0x9999, test_handler), -ENOSPC);
+    ck_assert_uint_eq(s->eth.handler_count, ETH_MAX_HANDLERS);
+    ck_assert_int_eq(eth_register(&s->eth, 0x9999, test_handler, NULL), -ENOSPC);
 }
 END_TEST
 
@@ -187,7 +187,7 @@ START_TEST(tx_checksum_fallback)
     p->flags |= PBUF_F_CSUM_PARTIAL;
     p->csum_start = 20;
     p->csum_offset = 6;
-    ck_assert_int_eq(eth_output(s, p, PEER_MAC, TEST_ETHERTYPE), 0);
+    ck_assert_int_eq(eth_output(&s->eth, p, PEER_MAC, TEST_ETHERTYPE), 0);
     /* Rebuild the expected value independently: the region [34, 54) with the pseudo sum in the
      * field, summed and complemented. (The frame was not padded: 54 < 60 pads after it.) */
     uint8_t region[20];
@@ -210,7 +210,7 @@ START_TEST(tx_checksum_fallback)
     p->flags |= PBUF_F_CSUM_PARTIAL;
     p->csum_start = 20;
     p->csum_offset = 6;
-    ck_assert_int_eq(eth_output(s2, p, PEER_MAC, TEST_ETHERTYPE), 0);
+    ck_assert_int_eq(eth_output(&s2->eth, p, PEER_MAC, TEST_ETHERTYPE), 0);
     ck_assert_uint_eq(load_be16(cap2.frame[0] + 40), 0);   /* left for the device */
     netstack_destroy(s2);
 }

@@ -118,7 +118,7 @@ START_TEST(udp_send_fragments)
     ck_assert_uint_eq(n, 8 + 4000);
     ck_assert_uint_eq(load_be16(whole + 4), 4008);
     ck_assert_mem_eq(whole + 8, data, 4000);
-    ck_assert_uint_eq(s->ipv4_stats.tx_fragments, 3);
+    ck_assert_uint_eq(s->ipv4.stats.tx_fragments, 3);
 }
 END_TEST
 
@@ -129,9 +129,9 @@ START_TEST(dont_fragment_refused)
     struct pbuf *p = pbuf_alloc(s->pool, 2000);
     memset(p->data, 1, p->len);
     struct ipv4_tx tx = { .dst = PEER_IP, .protocol = 99, .dont_fragment = true };
-    ck_assert_int_eq(ipv4_output(s, p, &tx), -EMSGSIZE);
+    ck_assert_int_eq(ipv4_output(&s->ipv4, p, &tx), -EMSGSIZE);
     ck_assert_uint_eq(cap.count, 0);
-    ck_assert_uint_eq(s->ipv4_stats.tx_too_big, 1);
+    ck_assert_uint_eq(s->ipv4.stats.tx_too_big, 1);
     /* A datagram beyond 65535 bytes cannot exist (RFC 791 3.1). */
     ck_assert_int_eq(udp_sendto(sock, PEER_IP, 9, data, UDP_MAX_PAYLOAD + 1), -EMSGSIZE);
 }
@@ -142,17 +142,17 @@ END_TEST
  * raised to our floor. RFC 1191 6.3: the estimate is forgotten after 10 minutes. */
 START_TEST(path_mtu_rules)
 {
-    ck_assert_uint_eq(ipv4_path_mtu(s, FAR_IP), 1500);
-    ck_assert(ipv4_pmtu_update(s, FAR_IP, 1280));
-    ck_assert_uint_eq(ipv4_path_mtu(s, FAR_IP), 1280);
-    ck_assert_uint_eq(ipv4_path_mtu(s, PEER_IP), 1500);
-    ck_assert(!ipv4_pmtu_update(s, FAR_IP, 1400));
-    ck_assert_uint_eq(ipv4_path_mtu(s, FAR_IP), 1280);
-    ck_assert(!ipv4_pmtu_update(s, FAR_IP, 40));
-    ck_assert(ipv4_pmtu_update(s, FAR_IP, 300));
-    ck_assert_uint_eq(ipv4_path_mtu(s, FAR_IP), IPV4_PMTU_FLOOR);
+    ck_assert_uint_eq(ipv4_path_mtu(&s->ipv4, FAR_IP), 1500);
+    ck_assert(ipv4_pmtu_update(&s->ipv4, FAR_IP, 1280));
+    ck_assert_uint_eq(ipv4_path_mtu(&s->ipv4, FAR_IP), 1280);
+    ck_assert_uint_eq(ipv4_path_mtu(&s->ipv4, PEER_IP), 1500);
+    ck_assert(!ipv4_pmtu_update(&s->ipv4, FAR_IP, 1400));
+    ck_assert_uint_eq(ipv4_path_mtu(&s->ipv4, FAR_IP), 1280);
+    ck_assert(!ipv4_pmtu_update(&s->ipv4, FAR_IP, 40));
+    ck_assert(ipv4_pmtu_update(&s->ipv4, FAR_IP, 300));
+    ck_assert_uint_eq(ipv4_path_mtu(&s->ipv4, FAR_IP), IPV4_PMTU_FLOOR);
 
-    ck_assert(ipv4_pmtu_update(s, PEER_IP, 1000));
+    ck_assert(ipv4_pmtu_update(&s->ipv4, PEER_IP, 1000));
     ck_assert_int_eq(udp_sendto(sock, PEER_IP, 9999, data, 2500), 2500);
     uint8_t whole[4096];
     uint16_t id;
@@ -160,8 +160,8 @@ START_TEST(path_mtu_rules)
     ck_assert_uint_eq(cap.count, 3);
 
     run_for(IPV4_PMTU_TIMEOUT_NS);
-    ck_assert_uint_eq(ipv4_path_mtu(s, PEER_IP), 1500);
-    ck_assert_uint_ge(s->ipv4_stats.pmtu_expired, 1);
+    ck_assert_uint_eq(ipv4_path_mtu(&s->ipv4, PEER_IP), 1500);
+    ck_assert_uint_ge(s->ipv4.stats.pmtu_expired, 1);
 }
 END_TEST
 
@@ -183,7 +183,7 @@ START_TEST(reassembly_through_stack)
     inject_fragment(seg, 77, 0, 1480, true);
     inject_fragment(seg, 77, 1480, 1480, true);
     settle();
-    ck_assert_uint_eq(s->ipv4_stats.rx_reassembled, 1);
+    ck_assert_uint_eq(s->ipv4.stats.rx_reassembled, 1);
     static uint8_t buf[4000];
     uint32_t src;
     uint16_t port;
@@ -206,7 +206,7 @@ START_TEST(overlap_through_stack)
     inject_fragment(seg, 78, 2960, (uint32_t)n - 2960, false);
     settle();
     ck_assert_uint_eq(s->ipv4.reass.stats.overlaps, 1);
-    ck_assert_uint_eq(s->ipv4_stats.rx_reassembly_drops, 3);
+    ck_assert_uint_eq(s->ipv4.stats.rx_reassembly_drops, 3);
     ck_assert_uint_eq(udp_pending(sock), 0);
 }
 END_TEST
@@ -231,7 +231,7 @@ START_TEST(reassembly_timeout_time_exceeded)
     ck_assert_uint_eq(load_be16(v.payload + 8 + 4), 90);          /* quoted identification */
     ck_assert_mem_eq(v.payload + 8 + 20, seg, 8);                 /* and the first 8 bytes */
     ck_assert_int_lt(find_ip(&cap, (unsigned)i + 1, IPV4_PROTO_ICMP, &v), 0);
-    ck_assert_uint_eq(s->icmp_stats.tx_time_exceeded, 1);
+    ck_assert_uint_eq(s->icmp.stats.tx_time_exceeded, 1);
 }
 END_TEST
 

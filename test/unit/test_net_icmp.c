@@ -61,7 +61,7 @@ START_TEST(echo_reply)
     ck_assert_uint_eq(v.payload_len, 8 + sizeof(text));
     ck_assert_mem_eq(v.payload + 8, text, sizeof(text));
     ck_assert_uint_eq(inet_checksum(v.payload, v.payload_len), 0);
-    ck_assert_uint_eq(s->icmp_stats.tx_echo_replies, 1);
+    ck_assert_uint_eq(s->icmp.stats.tx_echo_replies, 1);
 }
 END_TEST
 
@@ -102,7 +102,7 @@ END_TEST
 START_TEST(bad_checksum_dropped)
 {
     inject_icmp(cap.dev.mac, OUR_IP, ICMP_ECHO_REQUEST, 0, 1, "data", 4, true);
-    ck_assert_uint_eq(s->icmp_stats.rx_bad_checksum, 1);
+    ck_assert_uint_eq(s->icmp.stats.rx_bad_checksum, 1);
     ck_assert_uint_eq(cap.count, 0);
 }
 END_TEST
@@ -113,7 +113,7 @@ START_TEST(broadcast_echo_ignored)
 {
     inject_icmp(BCAST, IP4_BROADCAST, ICMP_ECHO_REQUEST, 0, 1, "data", 4, false);
     inject_icmp(BCAST, SUBNET_BCAST, ICMP_ECHO_REQUEST, 0, 1, "data", 4, false);
-    ck_assert_uint_eq(s->icmp_stats.rx_echo_broadcast_ignored, 2);
+    ck_assert_uint_eq(s->icmp.stats.rx_echo_broadcast_ignored, 2);
     ck_assert_uint_eq(cap.count, 0);
 }
 END_TEST
@@ -140,32 +140,32 @@ START_TEST(errors_never_sent_about)
     struct pbuf *p;
 
     p = datagram(PEER_IP, OUR_IP, IPV4_PROTO_ICMP, 0, unreach, sizeof(unreach));
-    ck_assert_int_eq(icmp_send_error(s, p, &rx, ICMP_DEST_UNREACHABLE, 2, 0), -EPERM);
+    ck_assert_int_eq(icmp_send_error(&s->icmp, p, &rx, ICMP_DEST_UNREACHABLE, 2, 0), -EPERM);
     pbuf_free(p);
     p = datagram(PEER_IP, IP4_BROADCAST, 99, 0, echo, sizeof(echo));
-    ck_assert_int_eq(icmp_send_error(s, p, &rx, ICMP_DEST_UNREACHABLE, 2, 0), -EPERM);
+    ck_assert_int_eq(icmp_send_error(&s->icmp, p, &rx, ICMP_DEST_UNREACHABLE, 2, 0), -EPERM);
     pbuf_free(p);
     p = datagram(PEER_IP, IP4_ADDR(224, 0, 0, 1), 99, 0, echo, sizeof(echo));
-    ck_assert_int_eq(icmp_send_error(s, p, &rx, ICMP_DEST_UNREACHABLE, 2, 0), -EPERM);
+    ck_assert_int_eq(icmp_send_error(&s->icmp, p, &rx, ICMP_DEST_UNREACHABLE, 2, 0), -EPERM);
     pbuf_free(p);
     p = datagram(PEER_IP, OUR_IP, 99, 185, echo, sizeof(echo));          /* offset 1480 */
-    ck_assert_int_eq(icmp_send_error(s, p, &rx, ICMP_DEST_UNREACHABLE, 2, 0), -EPERM);
+    ck_assert_int_eq(icmp_send_error(&s->icmp, p, &rx, ICMP_DEST_UNREACHABLE, 2, 0), -EPERM);
     pbuf_free(p);
     p = datagram(IP4_ADDR(0, 0, 0, 0), OUR_IP, 99, 0, echo, sizeof(echo));
-    ck_assert_int_eq(icmp_send_error(s, p, &rx, ICMP_DEST_UNREACHABLE, 2, 0), -EPERM);
+    ck_assert_int_eq(icmp_send_error(&s->icmp, p, &rx, ICMP_DEST_UNREACHABLE, 2, 0), -EPERM);
     pbuf_free(p);
     /* Unicast to us but arrived as a link broadcast. */
     p = datagram(PEER_IP, OUR_IP, 99, 0, echo, sizeof(echo));
     struct ipv4_rx_info bcast = rx;
     bcast.link_broadcast = true;
-    ck_assert_int_eq(icmp_send_error(s, p, &bcast, ICMP_DEST_UNREACHABLE, 2, 0), -EPERM);
-    ck_assert_uint_eq(s->icmp_stats.tx_suppressed, 6);
+    ck_assert_int_eq(icmp_send_error(&s->icmp, p, &bcast, ICMP_DEST_UNREACHABLE, 2, 0), -EPERM);
+    ck_assert_uint_eq(s->icmp.stats.tx_suppressed, 6);
     ck_assert_uint_eq(cap.count, 0);
     /* An echo request (a query, not an error) may be answered with an error. */
-    ck_assert_int_eq(icmp_send_error(s, p, &rx, ICMP_DEST_UNREACHABLE, 2, 0), 0);
+    ck_assert_int_eq(icmp_send_error(&s->icmp, p, &rx, ICMP_DEST_UNREACHABLE, 2, 0), 0);
     pbuf_free(p);
     p = datagram(PEER_IP, OUR_IP, IPV4_PROTO_ICMP, 0, echo, sizeof(echo));
-    ck_assert_int_eq(icmp_send_error(s, p, &rx, ICMP_DEST_UNREACHABLE, 2, 0), 0);
+    ck_assert_int_eq(icmp_send_error(&s->icmp, p, &rx, ICMP_DEST_UNREACHABLE, 2, 0), 0);
     pbuf_free(p);
     ck_assert_uint_eq(cap.count, 2);
 }
@@ -179,7 +179,7 @@ START_TEST(quote_limited_to_576)
     memset(big, 0x5a, sizeof(big));
     struct ipv4_rx_info rx = { .src = PEER_IP, .dst = OUR_IP, .header_len = 20 };
     struct pbuf *p = datagram(PEER_IP, OUR_IP, 99, 0, big, sizeof(big));
-    ck_assert_int_eq(icmp_send_error(s, p, &rx, ICMP_DEST_UNREACHABLE, 2, 0), 0);
+    ck_assert_int_eq(icmp_send_error(&s->icmp, p, &rx, ICMP_DEST_UNREACHABLE, 2, 0), 0);
     pbuf_free(p);
     struct ip_view v;
     ck_assert_int_ge(find_ip(&cap, 0, IPV4_PROTO_ICMP, &v), 0);
@@ -200,15 +200,15 @@ START_TEST(errors_rate_limited)
         inject(&cap.dev, rxpool, f, len);
     }
     settle();
-    ck_assert_uint_eq(s->icmp_stats.tx_dest_unreachable, ICMP_RATELIMIT_DEFAULT_BURST);
-    ck_assert_uint_eq(s->icmp_stats.tx_rate_limited, 25 - ICMP_RATELIMIT_DEFAULT_BURST);
+    ck_assert_uint_eq(s->icmp.stats.tx_dest_unreachable, ICMP_RATELIMIT_DEFAULT_BURST);
+    ck_assert_uint_eq(s->icmp.stats.tx_rate_limited, 25 - ICMP_RATELIMIT_DEFAULT_BURST);
     run_for(SEC / ICMP_RATELIMIT_DEFAULT_RATE);
     size_t n = build_udp(seg, PEER_IP, OUR_IP, 5000, 9999, "x", 1);
     size_t len = build_ipv4_frame(f, cap.dev.mac, PEER_IP, OUR_IP, IPV4_PROTO_UDP, 99, 0, seg, n);
     inject(&cap.dev, rxpool, f, len);
     inject(&cap.dev, rxpool, f, len);
     settle();
-    ck_assert_uint_eq(s->icmp_stats.tx_dest_unreachable, ICMP_RATELIMIT_DEFAULT_BURST + 1);
+    ck_assert_uint_eq(s->icmp.stats.tx_dest_unreachable, ICMP_RATELIMIT_DEFAULT_BURST + 1);
 }
 END_TEST
 
@@ -243,12 +243,12 @@ static size_t our_quote(uint8_t *q, uint32_t from, uint32_t to, uint16_t total_l
 
 static unsigned errors_seen;
 static struct ipv4_icmp_error last_error;
-static void record_error(struct netstack *st, const struct ipv4_icmp_error *err)
+static void record_error(void *ctx, const struct ipv4_icmp_error *err)
 {
     errors_seen++;
     last_error = *err;
 }
-static void discard_input(struct netstack *st, struct pbuf *p, const struct ipv4_rx_info *rx)
+static void discard_input(void *ctx, struct pbuf *p, const struct ipv4_rx_info *rx)
 {
     pbuf_free(p);
 }
@@ -265,25 +265,25 @@ START_TEST(frag_needed_goes_to_the_transport_first)
     uint8_t q[64];
     our_quote(q, OUR_IP, FAR_IP, 1500);
     inject_icmp(cap.dev.mac, OUR_IP, ICMP_DEST_UNREACHABLE, ICMP_UNREACH_FRAG_NEEDED, 1400, q, 28, false);
-    ck_assert_uint_eq(ipv4_path_mtu(s, FAR_IP), 1500);
-    ck_assert_uint_eq(s->icmp_stats.rx_frag_needed, 1);
+    ck_assert_uint_eq(ipv4_path_mtu(&s->ipv4, FAR_IP), 1500);
+    ck_assert_uint_eq(s->icmp.stats.rx_frag_needed, 1);
 
-    ck_assert_int_eq(ipv4_register_protocol(s, 200, discard_input, record_error), 0);
+    ck_assert_int_eq(ipv4_register_protocol(&s->ipv4, 200, discard_input, record_error, NULL), 0);
     fixture_ipv4_header(q, OUR_IP, IP4_ADDR(192, 0, 2, 8), 200, 1, IPV4_FLAG_DF, 1400 - 20);
     memset(q + 20, 0xab, 8);
     inject_icmp(cap.dev.mac, OUR_IP, ICMP_DEST_UNREACHABLE, ICMP_UNREACH_FRAG_NEEDED, 0, q, 28, false);
     ck_assert_uint_eq(errors_seen, 1);
     ck_assert_uint_eq(last_error.info, 1006);
-    ck_assert_uint_eq(ipv4_path_mtu(s, IP4_ADDR(192, 0, 2, 8)), 1500);
+    ck_assert_uint_eq(ipv4_path_mtu(&s->ipv4, IP4_ADDR(192, 0, 2, 8)), 1500);
 
     our_quote(q, IP4_ADDR(10, 0, 0, 9), IP4_ADDR(192, 0, 2, 9), 1500);
     inject_icmp(cap.dev.mac, OUR_IP, ICMP_DEST_UNREACHABLE, ICMP_UNREACH_FRAG_NEEDED, 600, q, 28, false);
-    ck_assert_uint_eq(ipv4_path_mtu(s, IP4_ADDR(192, 0, 2, 9)), 1500);
-    ck_assert_uint_eq(s->icmp_stats.rx_bad_quote, 1);
+    ck_assert_uint_eq(ipv4_path_mtu(&s->ipv4, IP4_ADDR(192, 0, 2, 9)), 1500);
+    ck_assert_uint_eq(s->icmp.stats.rx_bad_quote, 1);
 
     /* Shorter than a header + 8 bytes: not believable. */
     inject_icmp(cap.dev.mac, OUR_IP, ICMP_DEST_UNREACHABLE, ICMP_UNREACH_FRAG_NEEDED, 600, q, 20, false);
-    ck_assert_uint_eq(s->icmp_stats.rx_bad_quote, 2);
+    ck_assert_uint_eq(s->icmp.stats.rx_bad_quote, 2);
     ck_assert_uint_eq(errors_seen, 1);
 }
 END_TEST
@@ -293,8 +293,9 @@ END_TEST
 START_TEST(errors_reach_transport_redirects_ignored)
 {
     errors_seen = 0;
-    ck_assert_int_eq(ipv4_register_protocol(s, 200, discard_input, record_error), 0);
-    ck_assert_int_eq(ipv4_register_protocol(s, 200, discard_input, record_error), -EEXIST);
+    ck_assert_int_eq(ipv4_register_protocol(&s->ipv4, 200, discard_input, record_error, NULL), 0);
+    ck_assert_int_eq(ipv4_register_protocol(&s->ipv4, 200, discard_input, record_error, NULL),
+                     -EEXIST);
     uint8_t q[64];
     fixture_ipv4_header(q, OUR_IP, PEER_IP, 200, 1, 0, 8);
     store_be16(q + 20, 1234);
@@ -308,10 +309,10 @@ START_TEST(errors_reach_transport_redirects_ignored)
     ck_assert_uint_eq(last_error.quoted_payload_len, 8);
 
     inject_icmp(cap.dev.mac, OUR_IP, ICMP_REDIRECT, 1, GATEWAY_IP, q, 28, false);
-    ck_assert_uint_eq(s->icmp_stats.rx_redirects_ignored, 1);
+    ck_assert_uint_eq(s->icmp.stats.rx_redirects_ignored, 1);
     ck_assert_uint_eq(errors_seen, 1);
     uint32_t hop;
-    ck_assert_int_eq(ipv4_route(s, PEER_IP, &hop), 0);
+    ck_assert_int_eq(ipv4_route(&s->ipv4, PEER_IP, &hop), 0);
     ck_assert_uint_eq(hop, PEER_IP);
 }
 END_TEST

@@ -190,10 +190,10 @@ START_TEST(bad_headers_dropped_and_counted)
     inject(&cap.dev, rxpool, f, len);
     inject(&cap.dev, rxpool, f, 14 + 10);        /* 10 bytes of header */
     settle();
-    ck_assert_uint_eq(s->ipv4_stats.rx_bad_checksum, 1);
-    ck_assert_uint_eq(s->ipv4_stats.rx_bad_version, 1);
-    ck_assert_uint_eq(s->ipv4_stats.rx_bad_length, 1);
-    ck_assert_uint_eq(s->ipv4_stats.rx_truncated, 1);
+    ck_assert_uint_eq(s->ipv4.stats.rx_bad_checksum, 1);
+    ck_assert_uint_eq(s->ipv4.stats.rx_bad_version, 1);
+    ck_assert_uint_eq(s->ipv4.stats.rx_bad_length, 1);
+    ck_assert_uint_eq(s->ipv4.stats.rx_truncated, 1);
     ck_assert_uint_eq(udp_pending(sock), 0);
     ck_assert_uint_eq(cap.count, 0);
 }
@@ -209,7 +209,7 @@ START_TEST(martian_sources_dropped)
     };
     for (unsigned i = 0; i < ARRAY_SIZE(martians); i++)
         inject_udp(cap.dev.mac, martians[i], OUR_IP, "m");
-    ck_assert_uint_eq(s->ipv4_stats.rx_martian_source, ARRAY_SIZE(martians));
+    ck_assert_uint_eq(s->ipv4.stats.rx_martian_source, ARRAY_SIZE(martians));
     ck_assert_uint_eq(udp_pending(sock), 0);
     inject_udp(cap.dev.mac, FAR_IP, OUR_IP, "ok");
     ck_assert_uint_eq(udp_pending(sock), 1);
@@ -221,7 +221,7 @@ END_TEST
 START_TEST(link_broadcast_with_unicast_ip_dropped)
 {
     inject_udp(BCAST, PEER_IP, OUR_IP, "b");
-    ck_assert_uint_eq(s->ipv4_stats.rx_link_broadcast_unicast, 1);
+    ck_assert_uint_eq(s->ipv4.stats.rx_link_broadcast_unicast, 1);
     ck_assert_uint_eq(udp_pending(sock), 0);
 }
 END_TEST
@@ -241,8 +241,8 @@ START_TEST(broadcasts_accepted_others_not)
     inject_udp(cap.dev.mac, PEER_IP, IP4_ADDR(10, 0, 0, 3), "other");
     inject_udp(BCAST, PEER_IP, IP4_ADDR(10, 0, 1, 255), "otherbc");
     ck_assert_uint_eq(udp_pending(sock), 0);
-    ck_assert_uint_eq(s->ipv4_stats.rx_not_for_us, 1);
-    ck_assert_uint_eq(s->ipv4_stats.rx_link_broadcast_unicast, 1);
+    ck_assert_uint_eq(s->ipv4.stats.rx_not_for_us, 1);
+    ck_assert_uint_eq(s->ipv4.stats.rx_link_broadcast_unicast, 1);
 }
 END_TEST
 
@@ -270,7 +270,7 @@ START_TEST(link_padding_cut)
     char buf[64];
     inject_udp(cap.dev.mac, PEER_IP, OUR_IP, "ab");   /* 30-byte datagram in a 60-byte frame */
     ck_assert_int_eq(recv_now(buf, sizeof(buf)), 2);
-    ck_assert_uint_eq(s->udp_stats.rx_bad_checksum, 0);
+    ck_assert_uint_eq(s->udp.stats.rx_bad_checksum, 0);
 }
 END_TEST
 
@@ -284,7 +284,7 @@ START_TEST(unknown_protocol_unreachable)
     size_t len = build_ipv4_frame(f, cap.dev.mac, PEER_IP, OUR_IP, 99, 0x1234, 0, data, sizeof(data));
     inject(&cap.dev, rxpool, f, len);
     settle();
-    ck_assert_uint_eq(s->ipv4_stats.rx_unknown_protocol, 1);
+    ck_assert_uint_eq(s->ipv4.stats.rx_unknown_protocol, 1);
     struct ip_view v;
     ck_assert_int_ge(find_ip(&cap, 0, IPV4_PROTO_ICMP, &v), 0);
     ck_assert(v.checksum_ok);
@@ -311,8 +311,8 @@ START_TEST(unconfigured_accepts_udp_unicast)
                                   2, 0, icmp, n);
     inject(&cap.dev, rxpool, f, len);
     settle();
-    ck_assert_uint_eq(s->icmp_stats.rx_echo_requests, 0);
-    ck_assert_uint_eq(s->ipv4_stats.rx_not_for_us, 1);
+    ck_assert_uint_eq(s->icmp.stats.rx_echo_requests, 0);
+    ck_assert_uint_eq(s->ipv4.stats.rx_not_for_us, 1);
 }
 END_TEST
 
@@ -325,11 +325,11 @@ START_TEST(output_header_fields)
     struct pbuf *p = pbuf_alloc(s->pool, 10);
     memset(p->data, 0x77, 10);
     struct ipv4_tx tx = { .dst = PEER_IP, .protocol = 99 };
-    ck_assert_int_eq(ipv4_output(s, p, &tx), 0);
+    ck_assert_int_eq(ipv4_output(&s->ipv4, p, &tx), 0);
     p = pbuf_alloc(s->pool, 10);
     memset(p->data, 0x77, 10);
     tx.dont_fragment = true;
-    ck_assert_int_eq(ipv4_output(s, p, &tx), 0);
+    ck_assert_int_eq(ipv4_output(&s->ipv4, p, &tx), 0);
     ck_assert_uint_eq(cap.count, 2);
     struct ip_view a, b;
     ck_assert(parse_ip(&cap, 0, &a));
@@ -353,21 +353,21 @@ END_TEST
 START_TEST(routing)
 {
     uint32_t hop;
-    ck_assert_int_eq(ipv4_route(s, PEER_IP, &hop), 0);
+    ck_assert_int_eq(ipv4_route(&s->ipv4, PEER_IP, &hop), 0);
     ck_assert_uint_eq(hop, PEER_IP);
-    ck_assert_int_eq(ipv4_route(s, FAR_IP, &hop), 0);
+    ck_assert_int_eq(ipv4_route(&s->ipv4, FAR_IP, &hop), 0);
     ck_assert_uint_eq(hop, GATEWAY_IP);
-    ck_assert_int_eq(ipv4_route(s, SUBNET_BCAST, &hop), 0);
+    ck_assert_int_eq(ipv4_route(&s->ipv4, SUBNET_BCAST, &hop), 0);
     ck_assert_uint_eq(hop, SUBNET_BCAST);
-    ck_assert_int_eq(ipv4_route(s, IP4_ADDR(127, 0, 0, 1), &hop), -ENETUNREACH);
-    ck_assert_int_eq(ipv4_route(s, IP4_ADDR(0, 0, 0, 9), &hop), -ENETUNREACH);
+    ck_assert_int_eq(ipv4_route(&s->ipv4, IP4_ADDR(127, 0, 0, 1), &hop), -ENETUNREACH);
+    ck_assert_int_eq(ipv4_route(&s->ipv4, IP4_ADDR(0, 0, 0, 9), &hop), -ENETUNREACH);
 
     /* The datagram for FAR_IP goes out addressed to the gateway's MAC (an ARP request for it first). */
     learn_neighbor(&cap, rxpool, PEER2_MAC, GATEWAY_IP);
     struct pbuf *p = pbuf_alloc(s->pool, 8);
     memset(p->data, 0, 8);
     struct ipv4_tx tx = { .dst = FAR_IP, .protocol = 99 };
-    ck_assert_int_eq(ipv4_output(s, p, &tx), 0);
+    ck_assert_int_eq(ipv4_output(&s->ipv4, p, &tx), 0);
     struct ip_view v;
     ck_assert_int_ge(find_ip(&cap, 0, 99, &v), 0);
     ck_assert_mem_eq(v.eth_dst, PEER2_MAC, 6);
@@ -375,10 +375,10 @@ START_TEST(routing)
 
     struct ipv4_config cfg = { .addr = OUR_IP, .prefix_len = 24 };
     ck_assert_int_eq(netstack_set_ipv4_config(s, &cfg), 0);
-    ck_assert_int_eq(ipv4_route(s, FAR_IP, &hop), -ENETUNREACH);
+    ck_assert_int_eq(ipv4_route(&s->ipv4, FAR_IP, &hop), -ENETUNREACH);
     p = pbuf_alloc(s->pool, 8);
-    ck_assert_int_eq(ipv4_output(s, p, &tx), -ENETUNREACH);
-    ck_assert_uint_eq(s->ipv4_stats.tx_no_route, 1);
+    ck_assert_int_eq(ipv4_output(&s->ipv4, p, &tx), -ENETUNREACH);
+    ck_assert_uint_eq(s->ipv4.stats.tx_no_route, 1);
 }
 END_TEST
 
@@ -392,14 +392,14 @@ START_TEST(unconfigured_output)
     struct pbuf *p = pbuf_alloc(s->pool, 8);
     memset(p->data, 0, 8);
     struct ipv4_tx tx = { .dst = IP4_BROADCAST, .protocol = IPV4_PROTO_UDP };
-    ck_assert_int_eq(ipv4_output(s, p, &tx), 0);
+    ck_assert_int_eq(ipv4_output(&s->ipv4, p, &tx), 0);
     struct ip_view v;
     ck_assert_int_ge(find_ip(&cap, 0, IPV4_PROTO_UDP, &v), 0);
     ck_assert_uint_eq(v.h.src, 0);
     ck_assert_mem_eq(v.eth_dst, BCAST, 6);
     p = pbuf_alloc(s->pool, 8);
     tx.dst = PEER_IP;
-    ck_assert_int_eq(ipv4_output(s, p, &tx), -ENETUNREACH);
+    ck_assert_int_eq(ipv4_output(&s->ipv4, p, &tx), -ENETUNREACH);
 }
 END_TEST
 

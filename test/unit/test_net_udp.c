@@ -104,8 +104,8 @@ START_TEST(send_and_receive)
     ck_assert_mem_eq(r.buf, "hello", 5);
     ck_assert_uint_eq(r.src, A_IP);
     ck_assert_uint_eq(r.port, udp_local_port(sa));
-    ck_assert_uint_eq(b->udp_stats.rx_datagrams, 1);
-    ck_assert_uint_eq(b->udp_stats.rx_bad_checksum, 0);
+    ck_assert_uint_eq(b->udp.stats.rx_datagrams, 1);
+    ck_assert_uint_eq(b->udp.stats.rx_bad_checksum, 0);
     udp_close(sa);
     udp_close(sb);
 }
@@ -124,8 +124,8 @@ START_TEST(large_datagram_fragments)
     static uint8_t buf[9000];
     ck_assert_int_eq(udp_recvfrom(sb, buf, sizeof(buf), NULL, NULL, 0), 8000);
     ck_assert_mem_eq(buf, data, 8000);
-    ck_assert_uint_eq(a->ipv4_stats.tx_fragments, 6);
-    ck_assert_uint_eq(b->ipv4_stats.rx_reassembled, 1);
+    ck_assert_uint_eq(a->ipv4.stats.tx_fragments, 6);
+    ck_assert_uint_eq(b->ipv4.stats.rx_reassembled, 1);
     udp_close(sa);
     udp_close(sb);
 }
@@ -182,7 +182,7 @@ START_TEST(receive_queue_bounded)
         run_for(MS);
     }
     ck_assert_uint_eq(udp_pending(sb), 8);
-    ck_assert_uint_eq(b->udp_stats.rx_queue_full, 4);
+    ck_assert_uint_eq(b->udp.stats.rx_queue_full, 4);
     /* Oldest first. */
     int v;
     ck_assert_int_eq(udp_recvfrom(sb, &v, sizeof(v), NULL, NULL, 0), sizeof(v));
@@ -210,7 +210,7 @@ START_TEST(short_buffer_truncates)
     char buf[4];
     ck_assert_int_eq(udp_recvfrom(sb, buf, sizeof(buf), NULL, NULL, 0), 4);
     ck_assert_mem_eq(buf, "0123", 4);
-    ck_assert_uint_eq(b->udp_stats.rx_user_truncated, 1);
+    ck_assert_uint_eq(b->udp.stats.rx_user_truncated, 1);
     ck_assert_uint_eq(udp_pending(sb), 0);
     udp_close(sa);
     udp_close(sb);
@@ -260,9 +260,9 @@ START_TEST(closed_port_unreachable)
     ck_assert_int_eq(udp_bind(a, 0, &sa), 0);
     udp_sendto(sa, B_IP, 9999, "x", 1);
     run_for(MS);
-    ck_assert_uint_eq(b->udp_stats.rx_no_port, 1);
-    ck_assert_uint_eq(b->icmp_stats.tx_dest_unreachable, 1);
-    ck_assert_uint_eq(a->icmp_stats.rx_dest_unreachable, 1);
+    ck_assert_uint_eq(b->udp.stats.rx_no_port, 1);
+    ck_assert_uint_eq(b->icmp.stats.tx_dest_unreachable, 1);
+    ck_assert_uint_eq(a->icmp.stats.rx_dest_unreachable, 1);
     udp_close(sa);
 }
 END_TEST
@@ -427,23 +427,23 @@ START_TEST(input_validation)
     size_t n = build_udp(seg, PEER_IP, OUR_IP, 3000, 7, "check", 5);
     seg[8] ^= 1;
     inject_segment(seg, n);
-    ck_assert_uint_eq(c->udp_stats.rx_bad_checksum, 1);
+    ck_assert_uint_eq(c->udp.stats.rx_bad_checksum, 1);
     ck_assert_uint_eq(udp_pending(s), 0);
 
     store_be16(seg + 6, 0);                  /* no checksum */
     inject_segment(seg, n);
-    ck_assert_uint_eq(c->udp_stats.rx_no_checksum, 1);
+    ck_assert_uint_eq(c->udp.stats.rx_no_checksum, 1);
     ck_assert_int_eq(udp_recvfrom(s, buf, sizeof(buf), NULL, NULL, 0), 5);
 
     n = build_udp(seg, PEER_IP, OUR_IP, 3000, 7, "check", 5);
     store_be16(seg + 4, 7);
     inject_segment(seg, n);
-    ck_assert_uint_eq(c->udp_stats.rx_bad_length, 1);
+    ck_assert_uint_eq(c->udp.stats.rx_bad_length, 1);
     store_be16(seg + 4, 40);
     inject_segment(seg, n);
-    ck_assert_uint_eq(c->udp_stats.rx_truncated, 1);
+    ck_assert_uint_eq(c->udp.stats.rx_truncated, 1);
     inject_segment(seg, 6);
-    ck_assert_uint_eq(c->udp_stats.rx_truncated, 2);
+    ck_assert_uint_eq(c->udp.stats.rx_truncated, 2);
 
     /* UDP length 10 inside a 13-byte IP payload: the 3 extra bytes are not data. */
     n = build_udp(seg, PEER_IP, OUR_IP, 3000, 7, "hi", 2);
@@ -463,8 +463,8 @@ START_TEST(no_unreachable_for_broadcast)
     size_t len = build_ipv4_frame(f, BCAST, PEER_IP, IP4_BROADCAST, IPV4_PROTO_UDP, 4, 0, seg, n);
     inject(&cap.dev, cpool, f, len);
     settle();
-    ck_assert_uint_eq(c->udp_stats.rx_no_port, 1);
-    ck_assert_uint_eq(c->icmp_stats.tx_suppressed, 1);
+    ck_assert_uint_eq(c->udp.stats.rx_no_port, 1);
+    ck_assert_uint_eq(c->icmp.stats.tx_suppressed, 1);
     ck_assert_uint_eq(cap.count, 0);
 }
 END_TEST

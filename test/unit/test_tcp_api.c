@@ -141,7 +141,7 @@ START_TEST(abort_discards_and_resets)
     tcp_get_census(sa, &census);
     ck_assert_uint_eq(census.connections, 0);
     ck_assert_uint_eq(census.buffered_bytes, 0);
-    ck_assert_uint_eq(sa->tcp_stats.conn_aborted, 1);
+    ck_assert_uint_eq(sa->tcp.stats.conn_aborted, 1);
     RUN_UNTIL(r.done, SEC);
     ck_assert_int_eq(r.rc, -ECONNRESET);
     tf_tap_set_filter(NULL, NULL);
@@ -187,12 +187,12 @@ START_TEST(reset_wakes_owner_and_keeps_handle)
     tcp_get_census(sa, &census);
     ck_assert_uint_eq(census.connections, 0);
     ck_assert_uint_eq(census.buffered_bytes, 0);
-    ck_assert_uint_eq(sa->tcp_stats.conn_aborted, 1);
+    ck_assert_uint_eq(sa->tcp.stats.conn_aborted, 1);
     /* A second reset changes nothing (no second RST); closing releases the handle. */
     tf_tap_clear();
     tcp_reset(p.client);
     ck_assert_ptr_null(tap_find(true, TCP_FLAG_RST));
-    ck_assert_uint_eq(sa->tcp_stats.conn_aborted, 1);
+    ck_assert_uint_eq(sa->tcp.stats.conn_aborted, 1);
     tcp_close(p.client);
     p.client = NULL;
     tf_tap_set_filter(NULL, NULL);

@@ -27,13 +27,13 @@ START_TEST(out_of_order_bounded_per_connection)
     /* Wholly beyond the window: unacceptable (RFC 9293 3.10.7.4), nothing stored. */
     forge_data(c, 10u * 1024 * 1024, 0, junk, 1000);
     settle();
-    ck_assert_uint_eq(sa->tcp_stats.rx_unacceptable, 1);
+    ck_assert_uint_eq(sa->tcp.stats.rx_unacceptable, 1);
     tcp_get_census(sa, &census);
     ck_assert_uint_eq(census.buffered_bytes, base);
     /* Straddling the right edge: trimmed to the window. */
     forge_data(c, window - 100, 0, junk, 1000);
     settle();
-    ck_assert_uint_eq(sa->tcp_stats.rx_window_trimmed, 900);
+    ck_assert_uint_eq(sa->tcp.stats.rx_window_trimmed, 900);
     struct tcp_conn_info ci;
     tcp_get_info(c, &ci);
     ck_assert_uint_eq(ci.ooo_queued, 100);
@@ -42,8 +42,8 @@ START_TEST(out_of_order_bounded_per_connection)
         forge_data(c, 1 + i * 5000, 0, junk, 10);
     settle();
     ck_assert_uint_eq(c->ooo.count, TCP_RANGES_MAX);
-    ck_assert_uint_eq(sa->tcp_stats.rx_out_of_order, TCP_RANGES_MAX);
-    ck_assert_uint_eq(sa->tcp_stats.rx_ooo_dropped, 40 - (TCP_RANGES_MAX - 1));
+    ck_assert_uint_eq(sa->tcp.stats.rx_out_of_order, TCP_RANGES_MAX);
+    ck_assert_uint_eq(sa->tcp.stats.rx_ooo_dropped, 40 - (TCP_RANGES_MAX - 1));
     tcp_get_census(sa, &census);
     ck_assert_uint_le(census.buffered_bytes - base, TCP_RANGES_MAX * TCP_BUF_CHUNK);
     tcp_get_info(c, &ci);
@@ -75,7 +75,7 @@ START_TEST(total_budget_shared_by_connections)
         tcp_get_census(sa, &census);
         ck_assert_uint_le(census.buffered_bytes, 64 * 1024);
     }
-    ck_assert_uint_gt(sa->tcp_stats.buffer_limit, 0);
+    ck_assert_uint_gt(sa->tcp.stats.buffer_limit, 0);
     struct tcp_conn_info pi, qi;
     tcp_get_info(p.client, &pi);
     tcp_get_info(q.client, &qi);
@@ -83,10 +83,10 @@ START_TEST(total_budget_shared_by_connections)
     ck_assert_uint_gt(qi.ooo_queued, 0);
     ck_assert_uint_lt(pi.ooo_queued + qi.ooo_queued, 80 * 1000);
     /* The send buffer draws on the same budget: with the budget spent, a write queues nothing. */
-    uint64_t refused = sa->tcp_stats.buffer_limit;
+    uint64_t refused = sa->tcp.stats.buffer_limit;
     static uint8_t data[128 * 1024];
     ck_assert_int_eq(tcp_write(p.client, data, sizeof(data), 0), -EAGAIN);
-    ck_assert_uint_gt(sa->tcp_stats.buffer_limit, refused);
+    ck_assert_uint_gt(sa->tcp.stats.buffer_limit, refused);
     /* Releasing one connection gives its memory back; a write takes what fits (partial). */
     tf_close_all(&q);
     tcp_get_census(sa, &census);

@@ -97,8 +97,8 @@ START_TEST(connect_refused)
     run_for(SEC);
     ck_assert(r.done);
     ck_assert_int_eq(r.rc, -ECONNREFUSED);
-    ck_assert_uint_ge(sb->tcp_stats.rx_no_connection, 1);
-    ck_assert_uint_ge(sb->tcp_stats.tx_rst, 1);
+    ck_assert_uint_ge(sb->tcp.stats.rx_no_connection, 1);
+    ck_assert_uint_ge(sb->tcp.stats.tx_rst, 1);
 }
 END_TEST
 

@@ -347,7 +347,7 @@ START_TEST(vanished_peer_times_out)
     struct tcp_conn_info info;
     tcp_get_info(p.client, &info);
     ck_assert_int_eq(info.error, -ETIMEDOUT);
-    ck_assert_uint_ge(sa->tcp_stats.conn_timed_out, 1);
+    ck_assert_uint_ge(sa->tcp.stats.conn_timed_out, 1);
     tf_close_all(&p);
     run_for(121 * SEC);
     tcp_fixture_down();
@@ -440,7 +440,7 @@ START_TEST(syn_flood_during_transfer)
     ck_assert_uint_eq(c.back_got, LEN);
     ck_assert(tf_pattern_ok(cbuf, LEN));
     ck_assert_uint_le(max_half_open, cfg.max_half_open);
-    ck_assert_uint_gt(sb->tcp_stats.rx_syncookies_sent + sb->tcp_stats.rx_half_open_full, 0);
+    ck_assert_uint_gt(sb->tcp.stats.rx_syncookies_sent + sb->tcp.stats.rx_half_open_full, 0);
     tcp_close(c.conn);
     tcp_listener_close(s.l);
     run_for(200 * SEC);

@@ -36,7 +36,7 @@ START_TEST(user_timeout_ends_zero_window_probing)
     RUN_UNTIL(p.client->state == TCPS_CLOSED, 200 * SEC);
     ck_assert_int_eq(p.client->state, TCPS_CLOSED);
     ck_assert_int_eq(p.client->error, -ETIMEDOUT);
-    ck_assert_uint_eq(sa->tcp_stats.conn_persist_timeout, 1);
+    ck_assert_uint_eq(sa->tcp.stats.conn_persist_timeout, 1);
     ck_assert_uint_gt(p.client->stats.zero_window_probes, 1);   /* it did probe, B answered */
     ck_assert_uint_ge(sim_now() - t0, 18 * SEC);
     ck_assert_uint_le(sim_now() - t0, 20 * SEC + 61 * SEC);    /* at the first probe past it */
@@ -72,8 +72,8 @@ START_TEST(orphan_behind_zero_window_is_reaped)
     RUN_UNTIL((tcp_get_census(sa, &census), census.connections == 0), 400 * SEC);
     ck_assert_uint_eq(census.connections, 0);
     ck_assert_uint_eq(census.buffered_bytes, 0);
-    ck_assert_uint_eq(sa->tcp_stats.conn_orphan_reaped, 1);
-    ck_assert_uint_ge(sa->tcp_stats.tx_window_probes, 4);
+    ck_assert_uint_eq(sa->tcp.stats.conn_orphan_reaped, 1);
+    ck_assert_uint_ge(sa->tcp.stats.tx_window_probes, 4);
     tf_close_all(&p);
 }
 END_TEST
@@ -92,9 +92,9 @@ START_TEST(orphan_retransmitting_into_silence_is_reaped)
     uint64_t t0 = sim_now();
     RUN_UNTIL((tcp_get_census(sa, &census), census.connections == 0), 120 * SEC);
     ck_assert_uint_eq(census.connections, 0);
-    ck_assert_uint_eq(sa->tcp_stats.conn_orphan_reaped, 1);
-    ck_assert_uint_eq(sa->tcp_stats.conn_timed_out, 0);
-    ck_assert_uint_eq(sa->tcp_stats.rto_expirations, 4);        /* 3 retries, then the end */
+    ck_assert_uint_eq(sa->tcp.stats.conn_orphan_reaped, 1);
+    ck_assert_uint_eq(sa->tcp.stats.conn_timed_out, 0);
+    ck_assert_uint_eq(sa->tcp.stats.rto_expirations, 4);        /* 3 retries, then the end */
     ck_assert_uint_lt(sim_now() - t0, 60 * SEC);
     tf_tap_set_filter(NULL, NULL);
     tf_close_all(&p);
@@ -148,7 +148,7 @@ START_TEST(repeated_syn_gets_the_synack_again)
     ck_assert(dropped);
     ck_assert_int_eq(o.rc, 0);
     ck_assert_uint_lt(o.at - t0, 1500 * MS);
-    ck_assert_uint_eq(sb->tcp_stats.rx_syn_retransmitted, 1);
+    ck_assert_uint_eq(sb->tcp.stats.rx_syn_retransmitted, 1);
     ck_assert_uint_eq(tap_count(false, TCP_FLAG_SYN | TCP_FLAG_ACK, false), 2);
     struct tcp_conn *srv;
     ck_assert_int_eq(tcp_accept(l, &srv, 0), 0);
@@ -173,13 +173,13 @@ START_TEST(invalid_segment_acks_rate_limited)
     for (int i = 0; i < 10; i++)
         forge_to(c, c->rcv_nxt + 100000000u, c->snd_nxt, TCP_FLAG_ACK, 65535, 0, NULL, 0);
     settle();
-    ck_assert_uint_eq(sa->tcp_stats.rx_unacceptable, 10);
+    ck_assert_uint_eq(sa->tcp.stats.rx_unacceptable, 10);
     ck_assert_uint_eq(tap_count(true, TCP_FLAG_ACK, false), 1);
-    ck_assert_uint_eq(sa->tcp_stats.rx_invalid_ack_throttled, 9);
+    ck_assert_uint_eq(sa->tcp.stats.rx_invalid_ack_throttled, 9);
     /* PAWS failures share the limit. */
     forge_to(c, c->rcv_nxt, c->snd_nxt, TCP_FLAG_ACK, 65535, -1000, NULL, 0);
     settle();
-    ck_assert_uint_eq(sa->tcp_stats.rx_paws_rejected, 1);
+    ck_assert_uint_eq(sa->tcp.stats.rx_paws_rejected, 1);
     ck_assert_uint_eq(tap_count(true, TCP_FLAG_ACK, false), 1);
     /* Duplicate data is answered every time. */
     forge_to(c, c->rcv_nxt - 3, c->snd_nxt, TCP_FLAG_ACK, 65535, 0, "abc", 3);
@@ -212,13 +212,13 @@ START_TEST(time_wait_acks_rate_limited)
     for (int i = 0; i < 5; i++)
         forge_to(c, c->rcv_nxt - 10, c->snd_nxt, TCP_FLAG_ACK, 65535, 1, "0123456789", 10);
     settle();
-    ck_assert_uint_eq(sa->tcp_stats.rx_timewait_acked, 5);
+    ck_assert_uint_eq(sa->tcp.stats.rx_timewait_acked, 5);
     ck_assert_uint_eq(tap_count(true, TCP_FLAG_ACK, false), 1);
-    ck_assert_uint_eq(sa->tcp_stats.rx_invalid_ack_throttled, 4);
+    ck_assert_uint_eq(sa->tcp.stats.rx_invalid_ack_throttled, 4);
     /* A bare ACK is not answered at all (no ACK loops). */
     forge_to(c, c->rcv_nxt, c->snd_nxt, TCP_FLAG_ACK, 65535, 1, NULL, 0);
     settle();
-    ck_assert_uint_eq(sa->tcp_stats.rx_timewait_dropped, 1);
+    ck_assert_uint_eq(sa->tcp.stats.rx_timewait_dropped, 1);
     ck_assert_uint_eq(tap_count(true, TCP_FLAG_ACK, false), 1);
     tf_close_all(&p);
 }

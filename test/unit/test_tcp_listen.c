@@ -81,7 +81,7 @@ START_TEST(time_wait_reused_by_newer_syn)
     RUN_UNTIL(o.done, 5 * SEC);
     ck_assert_int_eq(o.rc, 0);
     ck_assert_uint_lt(o.at - t0, 10 * MS);
-    ck_assert_uint_eq(sb->tcp_stats.rx_timewait_reuse, 1);
+    ck_assert_uint_eq(sb->tcp.stats.rx_timewait_reuse, 1);
     struct tcp_conn *srv;
     ck_assert_int_eq(tcp_accept(l, &srv, 0), 0);
     ck_assert_uint_eq(pump(o.c, srv, 10000, 5 * SEC), 10000);
@@ -105,32 +105,32 @@ START_TEST(time_wait_not_reused_by_older_isn)
     ck_assert_int_eq(tcp_listen(sb, PORT, 8, &l), 0);
     uint32_t rcv_nxt = leave_b_in_time_wait(l);
     struct tcp_test_hooks low = { .fixed_iss = true, .iss = rcv_nxt - 100000 };
-    tcp_test_set_hooks(sa, &low);
+    tcp_test_set_hooks(&sa->tcp, &low);
     struct opener o;
     start_open(&o, sa, CLIENT_PORT, B_IP, PORT);
     run_for(10 * MS);
-    ck_assert_uint_eq(sb->tcp_stats.rx_timewait_reuse, 0);
+    ck_assert_uint_eq(sb->tcp.stats.rx_timewait_reuse, 0);
     ck_assert(!o.done);                               /* not taken as a new incarnation */
     /* A answers B's ACK with a RST, which TIME_WAIT ignores (RFC 1337): the open times out. */
     RUN_UNTIL(o.done, 40 * SEC);
     ck_assert_int_eq(o.rc, -ETIMEDOUT);
-    ck_assert_uint_gt(sb->tcp_stats.rx_timewait_rst_ignored, 0);
+    ck_assert_uint_gt(sb->tcp.stats.rx_timewait_rst_ignored, 0);
     run_for(35 * SEC);                                /* B's 2*MSL ends */
     struct tcp_conn *drop;
     while (tcp_accept(l, &drop, 0) == 0)
         tcp_abort(drop);
     /* The same with a higher ISN is accepted at once. */
-    tcp_test_set_hooks(sa, &(struct tcp_test_hooks){ 0 });
+    tcp_test_set_hooks(&sa->tcp, &(struct tcp_test_hooks){ 0 });
     rcv_nxt = leave_b_in_time_wait(l);
     struct tcp_test_hooks high = { .fixed_iss = true, .iss = rcv_nxt + 0x10000000u };
-    tcp_test_set_hooks(sa, &high);
-    uint64_t reuse_before = sb->tcp_stats.rx_timewait_reuse;
+    tcp_test_set_hooks(&sa->tcp, &high);
+    uint64_t reuse_before = sb->tcp.stats.rx_timewait_reuse;
     uint64_t t0 = sim_now();
     start_open(&o, sa, CLIENT_PORT, B_IP, PORT);
     RUN_UNTIL(o.done, 5 * SEC);
     ck_assert_int_eq(o.rc, 0);
     ck_assert_uint_lt(o.at - t0, 10 * MS);
-    ck_assert_uint_eq(sb->tcp_stats.rx_timewait_reuse, reuse_before + 1);
+    ck_assert_uint_eq(sb->tcp.stats.rx_timewait_reuse, reuse_before + 1);
     tcp_abort(o.c);
     tcp_listener_close(l);
 }
@@ -149,7 +149,7 @@ START_TEST(syn_dropped_while_backlog_full)
     start_open(&o2, sa, 0, B_IP, PORT);
     run_for(2 * SEC);
     ck_assert(!o2.done);
-    ck_assert_uint_ge(sb->tcp_stats.rx_listen_overflow, 2);   /* the SYN and its retransmission */
+    ck_assert_uint_ge(sb->tcp.stats.rx_listen_overflow, 2);   /* the SYN and its retransmission */
     struct tcp_conn *srv;
     ck_assert_int_eq(tcp_accept(l, &srv, 0), 0);
     RUN_UNTIL(o2.done, 10 * SEC);
@@ -201,8 +201,8 @@ START_TEST(half_open_bound_without_cookies)
     struct tcp_census census;
     tcp_get_census(sb, &census);
     ck_assert_uint_eq(census.half_open, 4);
-    ck_assert_uint_eq(sb->tcp_stats.rx_half_open_full, 46);
-    ck_assert_uint_eq(sb->tcp_stats.rx_syncookies_sent, 0);
+    ck_assert_uint_eq(sb->tcp.stats.rx_half_open_full, 46);
+    ck_assert_uint_eq(sb->tcp.stats.rx_syncookies_sent, 0);
     ck_assert_uint_eq(pump(p.client, p.server, 100 * 1000, 10 * SEC), 100 * 1000);
     ck_assert_uint_eq(pump(p.server, p.client, 100 * 1000, 10 * SEC), 100 * 1000);
     /* A new client waits until the flood's half-open entries give up (SYN-ACK retransmissions). */
@@ -303,7 +303,7 @@ START_TEST(half_open_gives_up_without_rst)
     struct tcp_census census;
     tcp_get_census(sb, &census);
     ck_assert_uint_eq(census.half_open, 1);
-    uint64_t rst_before = sb->tcp_stats.tx_rst;
+    uint64_t rst_before = sb->tcp.stats.tx_rst;
     run_for(60 * SEC);
     tcp_get_census(sb, &census);
     ck_assert_uint_eq(census.half_open, 0);                  /* it gave up ... */
@@ -319,8 +319,8 @@ START_TEST(half_open_gives_up_without_rst)
     }
     ck_assert_uint_eq(synacks, 3);                            /* the first and 2 retries */
     ck_assert_uint_eq(rsts, 0);                               /* ... without a word */
-    ck_assert_uint_eq(sb->tcp_stats.tx_rst, rst_before);
-    ck_assert_uint_eq(sb->tcp_stats.conn_timed_out, 1);
+    ck_assert_uint_eq(sb->tcp.stats.tx_rst, rst_before);
+    ck_assert_uint_eq(sb->tcp.stats.conn_timed_out, 1);
     tf_tap_set_filter(NULL, NULL);
     tcp_listener_close(l);
 }
@@ -334,12 +334,12 @@ START_TEST(syn_from_port_zero_dropped)
     ck_assert_int_eq(tcp_listen(sb, PORT, 8, &l), 0);
     tf_tap_set_filter(hide_synacks_from_a, NULL);
     tf_tap_clear();
-    uint64_t tx_before = sb->tcp_stats.tx_segments;
+    uint64_t tx_before = sb->tcp.stats.tx_segments;
     tf_inject(sb, A_IP, B_IP, 0, PORT, 5, 0, TCP_FLAG_SYN, 512, NULL, NULL, 0);
     run_for(SEC);
-    ck_assert_uint_eq(sb->tcp_stats.rx_bad_port, 1);
-    ck_assert_uint_eq(sb->tcp_stats.rx_bad_header, 0);
-    ck_assert_uint_eq(sb->tcp_stats.tx_segments, tx_before);
+    ck_assert_uint_eq(sb->tcp.stats.rx_bad_port, 1);
+    ck_assert_uint_eq(sb->tcp.stats.rx_bad_header, 0);
+    ck_assert_uint_eq(sb->tcp.stats.tx_segments, tx_before);
     struct tcp_census census;
     tcp_get_census(sb, &census);
     ck_assert_uint_eq(census.half_open, 0);

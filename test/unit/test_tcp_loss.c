@@ -44,8 +44,8 @@ static void transfer(const struct faults_config *fc, size_t len, struct tcp_conn
     ck_assert(tf_pattern_ok(client_buf, len));
     ck_assert_int_eq(c.read_rc, 0);
     tcp_get_info(c.conn, client_info);
-    bad_checksums = sa->tcp_stats.rx_bad_checksum + sb->tcp_stats.rx_bad_checksum +
-                    sa->ipv4_stats.rx_bad_checksum + sb->ipv4_stats.rx_bad_checksum;
+    bad_checksums = sa->tcp.stats.rx_bad_checksum + sb->tcp.stats.rx_bad_checksum +
+                    sa->ipv4.stats.rx_bad_checksum + sb->ipv4.stats.rx_bad_checksum;
     tcp_close(c.conn);
     tcp_listener_close(s.l);
     run_for(120 * SEC);

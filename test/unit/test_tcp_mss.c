@@ -52,7 +52,7 @@ static enum tf_verdict drop_some_rx_data(const struct tf_seg *s, void *ctx)
  * (timestamps) and no segment A sends, SACK blocks included, is larger than the path allows. */
 START_TEST(mss_clamped_to_path_mtu_with_sack)
 {
-    ck_assert(ipv4_pmtu_update(sa, B_IP, 1000));
+    ck_assert(ipv4_pmtu_update(&sa->ipv4, B_IP, 1000));
     unsigned n = 0;
     tf_tap_set_filter(drop_some_rx_data, &n);
     struct tf_server s;
@@ -74,7 +74,7 @@ START_TEST(mss_clamped_to_path_mtu_with_sack)
     }
     ck_assert_uint_gt(sack_segments, 0);
     ck_assert_uint_gt(full, 100);
-    ck_assert_uint_eq(sa->tcp_stats.tx_errors, 0);      /* IP never refused one as too big */
+    ck_assert_uint_eq(sa->tcp.stats.tx_errors, 0);      /* IP never refused one as too big */
     tf_tap_set_filter(NULL, NULL);
     tcp_close(c.conn);
     tcp_listener_close(s.l);
@@ -115,7 +115,7 @@ START_TEST(frag_needed_lowers_mss_and_resends)
     tf_inject_icmp_unreach(sa, B_IP, ICMP_UNREACH_FRAG_NEEDED, 1000, A_IP, B_IP,
                            p.client->ep.local_port, PORT, r.dropped_seq, 1500);
     run_for(50 * MS);
-    ck_assert_uint_eq(sa->tcp_stats.rx_pmtu_updates, 1);
+    ck_assert_uint_eq(sa->tcp.stats.rx_pmtu_updates, 1);
     struct tcp_conn_info ci;
     tcp_get_info(p.client, &ci);
     ck_assert_uint_eq(ci.snd_mss, 1000 - 40 - 12);
@@ -148,15 +148,15 @@ START_TEST(icmp_outside_flight_ignored)
                            una, 1500);
     tf_inject_icmp_unreach(sa, B_IP, ICMP_UNREACH_PORT, 0, A_IP, B_IP, lport, PORT, una - 1, 60);
     settle();
-    ck_assert_uint_eq(sa->tcp_stats.rx_icmp_ignored, 4);
-    ck_assert_uint_eq(sa->tcp_stats.rx_pmtu_updates, 0);
+    ck_assert_uint_eq(sa->tcp.stats.rx_icmp_ignored, 4);
+    ck_assert_uint_eq(sa->tcp.stats.rx_pmtu_updates, 0);
     ck_assert_uint_eq(p.client->mss, 1448);
     ck_assert_int_eq(p.client->state, TCPS_ESTABLISHED);
     /* The same error quoting SND.UNA is believed. */
     tf_inject_icmp_unreach(sa, B_IP, ICMP_UNREACH_FRAG_NEEDED, 1200, A_IP, B_IP, lport, PORT, una,
                            1500);
     settle();
-    ck_assert_uint_eq(sa->tcp_stats.rx_pmtu_updates, 1);
+    ck_assert_uint_eq(sa->tcp.stats.rx_pmtu_updates, 1);
     ck_assert_uint_eq(p.client->mss, 1200 - 40 - 12);
     tf_tap_set_filter(NULL, NULL);
     tf_close_all(&p);
@@ -240,7 +240,7 @@ START_TEST(checksum_offload)
     }
     ck_assert_uint_gt(tx, 50);
     ck_assert_uint_gt(rx, 50);
-    ck_assert_uint_eq(sa->tcp_stats.rx_bad_checksum + sb->tcp_stats.rx_bad_checksum, 0);
+    ck_assert_uint_eq(sa->tcp.stats.rx_bad_checksum + sb->tcp.stats.rx_bad_checksum, 0);
     tcp_close(c.conn);
     tcp_listener_close(s.l);
 }

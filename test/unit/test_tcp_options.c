@@ -104,8 +104,8 @@ START_TEST(cookie_without_timestamps_offers_no_wscale_or_sack)
     RUN_UNTIL(p.cdone && p.adone, 2 * SEC);
     ck_assert_int_eq(p.crc, 0);
     ck_assert_int_eq(p.arc, 0);
-    ck_assert_uint_eq(sb->tcp_stats.rx_syncookies_sent, 1);
-    ck_assert_uint_eq(sb->tcp_stats.rx_syncookies_ok, 1);
+    ck_assert_uint_eq(sb->tcp.stats.rx_syncookies_sent, 1);
+    ck_assert_uint_eq(sb->tcp.stats.rx_syncookies_ok, 1);
     const struct tf_seg *syn = tap_find(true, TCP_FLAG_SYN);
     const struct tf_seg *synack = tap_find(false, TCP_FLAG_SYN | TCP_FLAG_ACK);
     ck_assert_ptr_nonnull(syn);
@@ -125,8 +125,8 @@ START_TEST(cookie_without_timestamps_offers_no_wscale_or_sack)
     ck_assert_uint_eq(pump(p.server, p.client, 150 * 1000, 20 * SEC), 150 * 1000);
     tcp_get_info(p.client, &ci);
     ck_assert_uint_le(ci.snd_wnd, 65535);
-    ck_assert_uint_eq(sb->tcp_stats.rx_window_trimmed, 0);   /* A never overran B's window */
-    ck_assert_uint_eq(sa->tcp_stats.rx_window_trimmed, 0);
+    ck_assert_uint_eq(sb->tcp.stats.rx_window_trimmed, 0);   /* A never overran B's window */
+    ck_assert_uint_eq(sa->tcp.stats.rx_window_trimmed, 0);
     tf_close_all(&p);
 }
 END_TEST

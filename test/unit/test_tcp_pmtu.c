@@ -28,15 +28,15 @@ START_TEST(forged_frag_needed_does_not_lower_pmtu)
     tf_inject_icmp_unreach(sa, B_IP, ICMP_UNREACH_FRAG_NEEDED, 576, A_IP, B_IP, lport, PORT + 7,
                            una, 1500);
     settle();
-    ck_assert_uint_eq(sa->icmp_stats.rx_frag_needed, 3);
-    ck_assert_uint_eq(sa->tcp_stats.rx_icmp_ignored, 3);
-    ck_assert_uint_eq(ipv4_path_mtu(sa, B_IP), 1500);
-    ck_assert_uint_eq(sa->ipv4_stats.pmtu_updates, 0);
+    ck_assert_uint_eq(sa->icmp.stats.rx_frag_needed, 3);
+    ck_assert_uint_eq(sa->tcp.stats.rx_icmp_ignored, 3);
+    ck_assert_uint_eq(ipv4_path_mtu(&sa->ipv4, B_IP), 1500);
+    ck_assert_uint_eq(sa->ipv4.stats.pmtu_updates, 0);
     ck_assert_uint_eq(p.client->mss, 1448);
     tf_inject_icmp_unreach(sa, B_IP, ICMP_UNREACH_FRAG_NEEDED, 1200, A_IP, B_IP, lport, PORT,
                            una + 2, 1500);
     settle();
-    ck_assert_uint_eq(ipv4_path_mtu(sa, B_IP), 1200);
+    ck_assert_uint_eq(ipv4_path_mtu(&sa->ipv4, B_IP), 1200);
     ck_assert_uint_eq(p.client->mss, 1200 - 40 - 12);
     tf_tap_set_filter(NULL, NULL);
     tf_close_all(&p);
@@ -66,7 +66,7 @@ START_TEST(mss_raised_when_estimate_expires)
     tf_tap_clear();
     ck_assert_uint_eq(pump(p.client, p.server, 30000, 10 * SEC), 30000);
     ck_assert_uint_eq(p.client->mss, 1448);
-    ck_assert_uint_eq(sa->tcp_stats.pmtu_mss_raised, 1);
+    ck_assert_uint_eq(sa->tcp.stats.pmtu_mss_raised, 1);
     unsigned full = 0;
     for (unsigned i = 0; i < tf_tap.count; i++)
         if (tf_tap.seg[i].tx && tf_tap.seg[i].len == 1448)

@@ -125,10 +125,10 @@ static void bulk_echo(const struct faults_config *fc, uint64_t latency_ns, size_
     tcp_get_info(b.client, &r->client);
     if (b.server_done)
         r->server = r->client;              /* the server's TCB may be gone after its close */
-    r->rto_expirations = sa->tcp_stats.rto_expirations + sb->tcp_stats.rto_expirations;
-    r->fast_retransmits = sa->tcp_stats.fast_retransmits + sb->tcp_stats.fast_retransmits;
-    r->tx_retransmits = sa->tcp_stats.tx_retransmits + sb->tcp_stats.tx_retransmits;
-    r->spurious = sa->tcp_stats.rack_spurious + sb->tcp_stats.rack_spurious;
+    r->rto_expirations = sa->tcp.stats.rto_expirations + sb->tcp.stats.rto_expirations;
+    r->fast_retransmits = sa->tcp.stats.fast_retransmits + sb->tcp.stats.fast_retransmits;
+    r->tx_retransmits = sa->tcp.stats.tx_retransmits + sb->tcp.stats.tx_retransmits;
+    r->spurious = sa->tcp.stats.rack_spurious + sb->tcp.stats.rack_spurious;
     struct faults_stats fs;
     faults_get_stats(tf_faults, &fs);
     r->dropped = fs.dropped;

@@ -16,17 +16,17 @@ static void expect_reset(struct tcp_conn *c, enum tcp_conn_state state, int erro
     ck_assert_int_eq(c->state, state);
     tf_tap_set_filter(tf_drop_tx, NULL);
     /* RFC 5961 3.2 in any synchronized state: in the window but not exact: challenge ACK only. */
-    uint64_t challenged = sa->tcp_stats.rx_rst_challenged;
+    uint64_t challenged = sa->tcp.stats.rx_rst_challenged;
     forge_to(c, c->rcv_nxt + 1, 0, TCP_FLAG_RST, 0, FORGE_NO_TS, NULL, 0);
     settle();
     ck_assert_int_eq(c->state, state);
-    ck_assert_uint_eq(sa->tcp_stats.rx_rst_challenged, challenged + 1);
-    uint64_t accepted = sa->tcp_stats.rx_rst_accepted;
+    ck_assert_uint_eq(sa->tcp.stats.rx_rst_challenged, challenged + 1);
+    uint64_t accepted = sa->tcp.stats.rx_rst_accepted;
     forge_to(c, c->rcv_nxt, 0, TCP_FLAG_RST, 0, FORGE_NO_TS, NULL, 0);
     settle();
     ck_assert_int_eq(c->state, TCPS_CLOSED);
     ck_assert_int_eq(c->error, error);
-    ck_assert_uint_eq(sa->tcp_stats.rx_rst_accepted, accepted + 1);
+    ck_assert_uint_eq(sa->tcp.stats.rx_rst_accepted, accepted + 1);
     tf_tap_set_filter(NULL, NULL);
     tf_close_all(&p);
 }
@@ -102,7 +102,7 @@ START_TEST(rst_in_time_wait_ignored)
     forge_to(p.client, p.client->rcv_nxt, p.client->snd_nxt, TCP_FLAG_RST | TCP_FLAG_ACK, 0,
              FORGE_NO_TS, NULL, 0);
     settle();
-    ck_assert_uint_eq(sa->tcp_stats.rx_timewait_rst_ignored, 2);
+    ck_assert_uint_eq(sa->tcp.stats.rx_timewait_rst_ignored, 2);
     ck_assert_uint_eq(tap_count(true, 0, false), 0);          /* not even answered */
     tcp_get_census(sa, &census);
     ck_assert_uint_eq(census.time_wait, 1);
@@ -176,8 +176,8 @@ START_TEST(rst_in_syn_sent)
     tf_inject(sa, B_IP, A_IP, PORT, lport, 0, iss + 7, TCP_FLAG_RST | TCP_FLAG_ACK, 0, NULL, NULL, 0);
     settle();
     ck_assert(!o.done);
-    ck_assert_uint_eq(sa->tcp_stats.rx_rst_ignored, 1);
-    ck_assert_uint_eq(sa->tcp_stats.rx_bad_ack, 1);
+    ck_assert_uint_eq(sa->tcp.stats.rx_rst_ignored, 1);
+    ck_assert_uint_eq(sa->tcp.stats.rx_bad_ack, 1);
     tf_inject(sa, B_IP, A_IP, PORT, lport, 0, iss + 1, TCP_FLAG_RST | TCP_FLAG_ACK, 0, NULL, NULL, 0);
     settle();
     ck_assert(o.done);
@@ -193,8 +193,8 @@ START_TEST(rst_to_listener_ignored)
     ck_assert_int_eq(tcp_listen(sb, PORT, 8, &l), 0);
     tf_inject(sb, A_IP, B_IP, 33333, PORT, 5, 0, TCP_FLAG_RST, 0, NULL, NULL, 0);
     settle();
-    ck_assert_uint_eq(sb->tcp_stats.rx_listen_bad, 1);
-    ck_assert_uint_eq(sb->tcp_stats.tx_rst, 0);
+    ck_assert_uint_eq(sb->tcp.stats.rx_listen_bad, 1);
+    ck_assert_uint_eq(sb->tcp.stats.tx_rst, 0);
     tcp_listener_close(l);
 }
 END_TEST

@@ -68,16 +68,16 @@ START_TEST(rst_in_window_challenged_exact_accepted)
     struct pair_conns p;
     open_pair(&p);
     uint32_t rcv_nxt = p.server->rcv_nxt;
-    uint64_t acks_before = sb->tcp_stats.tx_challenge_acks;
+    uint64_t acks_before = sb->tcp.stats.tx_challenge_acks;
     inject_to_b(p.client, rcv_nxt + 1000, 0, TCP_FLAG_RST, NULL, 0);
     settle();
-    ck_assert_uint_eq(sb->tcp_stats.rx_rst_challenged, 1);
-    ck_assert_uint_eq(sb->tcp_stats.tx_challenge_acks, acks_before + 1);
+    ck_assert_uint_eq(sb->tcp.stats.rx_rst_challenged, 1);
+    ck_assert_uint_eq(sb->tcp.stats.tx_challenge_acks, acks_before + 1);
     ck_assert_int_eq(p.server->state, TCPS_ESTABLISHED);
     /* Out of the window entirely: ignored (RFC 5961 3.2). */
     inject_to_b(p.client, rcv_nxt + 0x40000000u, 0, TCP_FLAG_RST, NULL, 0);
     settle();
-    ck_assert_uint_eq(sb->tcp_stats.rx_rst_ignored, 1);
+    ck_assert_uint_eq(sb->tcp.stats.rx_rst_ignored, 1);
     ck_assert_int_eq(p.server->state, TCPS_ESTABLISHED);
     inject_to_b(p.client, rcv_nxt, 0, TCP_FLAG_RST, NULL, 0);
     settle();
@@ -97,8 +97,8 @@ START_TEST(syn_on_established_challenged)
     open_pair(&p);
     inject_to_b(p.client, p.server->rcv_nxt + 5, 0, TCP_FLAG_SYN, NULL, 0);
     settle();
-    ck_assert_uint_eq(sb->tcp_stats.rx_syn_challenged, 1);
-    ck_assert_uint_ge(sb->tcp_stats.tx_challenge_acks, 1);
+    ck_assert_uint_eq(sb->tcp.stats.rx_syn_challenged, 1);
+    ck_assert_uint_ge(sb->tcp.stats.tx_challenge_acks, 1);
     ck_assert_int_eq(p.server->state, TCPS_ESTABLISHED);
     tcp_abort(p.client);
     tcp_abort(p.server);
@@ -114,9 +114,9 @@ START_TEST(challenge_acks_throttled)
     for (int i = 0; i < 100; i++)
         inject_to_b(p.client, p.server->rcv_nxt + 10 + (uint32_t)i, 0, TCP_FLAG_RST, NULL, 0);
     settle();
-    ck_assert_uint_eq(sb->tcp_stats.rx_rst_challenged, 100);
-    ck_assert_uint_le(sb->tcp_stats.tx_challenge_acks, 15);
-    ck_assert_uint_ge(sb->tcp_stats.rx_challenge_throttled, 85);
+    ck_assert_uint_eq(sb->tcp.stats.rx_rst_challenged, 100);
+    ck_assert_uint_le(sb->tcp.stats.tx_challenge_acks, 15);
+    ck_assert_uint_ge(sb->tcp.stats.rx_challenge_throttled, 85);
     tcp_abort(p.client);
     tcp_abort(p.server);
     tcp_listener_close(p.l);
@@ -132,7 +132,7 @@ START_TEST(abort_resets_peer)
     settle();
     uint8_t b;
     ck_assert_int_eq(tcp_read(p.server, &b, 1, 0), -ECONNRESET);
-    ck_assert_uint_eq(sb->tcp_stats.conn_reset_by_peer, 1);
+    ck_assert_uint_eq(sb->tcp.stats.conn_reset_by_peer, 1);
     tcp_close(p.server);
     tcp_listener_close(p.l);
 }
@@ -206,8 +206,8 @@ START_TEST(syn_cookies_when_half_open_full)
         ck_assert(p[i].cdone);
         ck_assert_int_eq(p[i].crc, 0);
     }
-    ck_assert_uint_gt(sb->tcp_stats.rx_syncookies_sent, 0);
-    ck_assert_uint_eq(sb->tcp_stats.rx_syncookies_ok, sb->tcp_stats.rx_syncookies_sent);
+    ck_assert_uint_gt(sb->tcp.stats.rx_syncookies_sent, 0);
+    ck_assert_uint_eq(sb->tcp.stats.rx_syncookies_ok, sb->tcp.stats.rx_syncookies_sent);
     for (int i = 0; i < 4; i++) {
         struct tcp_conn *c;
         ck_assert_int_eq(tcp_accept(l, &c, 0), 0);
@@ -238,7 +238,7 @@ START_TEST(zero_window_persist)
     long w = tcp_write(p.client, data, sizeof(data), 0);
     ck_assert_int_gt(w, 0);
     run_for(120 * SEC);
-    ck_assert_uint_gt(sa->tcp_stats.tx_window_probes, 2);
+    ck_assert_uint_gt(sa->tcp.stats.tx_window_probes, 2);
     ck_assert_int_eq(p.client->state, TCPS_ESTABLISHED);
     ck_assert_uint_eq(tcp_readable(p.server), 8192);
     static uint8_t got[64 * 1024];
@@ -272,7 +272,7 @@ START_TEST(keepalive_detects_dead_peer)
     ck_assert_int_eq(tcp_set_option(p.client, TCP_SOCKOPT_KEEPCNT, 3), 0);
     run_for(30 * SEC);                       /* answered probes keep it alive */
     ck_assert_int_eq(p.client->state, TCPS_ESTABLISHED);
-    ck_assert_uint_ge(sa->tcp_stats.tx_keepalives, 2);
+    ck_assert_uint_ge(sa->tcp.stats.tx_keepalives, 2);
     netdev_pair_set_link(tf_pair, false);
     run_for(20 * SEC);
     ck_assert_int_eq(p.client->state, TCPS_CLOSED);
@@ -290,19 +290,19 @@ START_TEST(delayed_ack)
 {
     struct pair_conns p;
     open_pair(&p);
-    uint64_t before = sb->tcp_stats.tx_segments;
+    uint64_t before = sb->tcp.stats.tx_segments;
     ck_assert_int_eq(tcp_write(p.client, "x", 1, 0), 1);
     run_for(20 * MS);
-    ck_assert_uint_eq(sb->tcp_stats.tx_segments, before);       /* not yet */
+    ck_assert_uint_eq(sb->tcp.stats.tx_segments, before);       /* not yet */
     run_for(30 * MS);
-    ck_assert_uint_eq(sb->tcp_stats.tx_segments, before + 1);
-    ck_assert_uint_eq(sb->tcp_stats.tx_delayed_acks, 1);
+    ck_assert_uint_eq(sb->tcp.stats.tx_segments, before + 1);
+    ck_assert_uint_eq(sb->tcp.stats.tx_delayed_acks, 1);
     static uint8_t two[2 * 1448];
-    before = sb->tcp_stats.tx_segments;
+    before = sb->tcp.stats.tx_segments;
     ck_assert_int_eq(tcp_write(p.client, two, sizeof(two), 0), (long)sizeof(two));
     run_for(5 * MS);
-    ck_assert_uint_eq(sb->tcp_stats.tx_segments, before + 1);   /* immediate, one ACK for two */
-    ck_assert_uint_eq(sb->tcp_stats.tx_delayed_acks, 1);
+    ck_assert_uint_eq(sb->tcp.stats.tx_segments, before + 1);   /* immediate, one ACK for two */
+    ck_assert_uint_eq(sb->tcp.stats.tx_delayed_acks, 1);
     tcp_abort(p.client);
     tcp_abort(p.server);
     tcp_listener_close(p.l);

@@ -124,7 +124,7 @@ START_TEST(fin_wait_2_bounded_when_orphaned)
     run_for(2 * SEC);
     tcp_get_census(sa, &census);
     ck_assert_uint_eq(census.connections, 1);
-    ck_assert_uint_eq(sa->tcp_stats.conn_fin_wait_2_timeout, 1);
+    ck_assert_uint_eq(sa->tcp.stats.conn_fin_wait_2_timeout, 1);
     run_for(120 * SEC);
     ck_assert_int_eq(q.client->state, TCPS_FIN_WAIT_2);
     tf_close_all(&p);
@@ -187,7 +187,7 @@ START_TEST(connect_syn_retransmissions_exhausted)
     ck_assert_int_eq(o.rc, -ETIMEDOUT);
     ck_assert_uint_eq(o.at, t0 + 7 * SEC);
     ck_assert_uint_eq(tap_count(true, TCP_FLAG_SYN, false), 3);
-    ck_assert_uint_eq(sa->tcp_stats.conn_timed_out, 1);
+    ck_assert_uint_eq(sa->tcp.stats.conn_timed_out, 1);
     tf_tap_set_filter(NULL, NULL);
 }
 END_TEST

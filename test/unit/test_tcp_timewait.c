@@ -77,9 +77,9 @@ START_TEST(full_table_reuses_the_oldest_record)
     tcp_get_census(sb, &census);
     ck_assert_uint_eq(census.time_wait, 4);
     ck_assert_uint_eq(census.connections, 0);
-    ck_assert_uint_eq(sb->tcp_stats.conn_limit, 0);
-    ck_assert_uint_eq(sb->tcp_stats.time_wait_entered, 6);
-    ck_assert_uint_eq(sb->tcp_stats.time_wait_recycled, 2);
+    ck_assert_uint_eq(sb->tcp.stats.conn_limit, 0);
+    ck_assert_uint_eq(sb->tcp.stats.time_wait_entered, 6);
+    ck_assert_uint_eq(sb->tcp.stats.time_wait_recycled, 2);
     ck_assert_ptr_null(tcp_tw_lookup(sb->tcp.impl, &ep[0]));     /* the two oldest went */
     ck_assert_ptr_null(tcp_tw_lookup(sb->tcp.impl, &ep[1]));
     for (int i = 2; i < 6; i++)
@@ -123,9 +123,9 @@ START_TEST(server_closing_first_sustains_20000_connections)
                 peak = h.bytes_in_use;
         }
     }
-    ck_assert_uint_eq(sb->tcp_stats.conn_limit, 0);
-    ck_assert_uint_eq(sb->tcp_stats.time_wait_entered, 20000);
-    ck_assert_uint_ge(sb->tcp_stats.time_wait_recycled, 20000 - 1024 - 1024);
+    ck_assert_uint_eq(sb->tcp.stats.conn_limit, 0);
+    ck_assert_uint_eq(sb->tcp.stats.time_wait_entered, 20000);
+    ck_assert_uint_ge(sb->tcp.stats.time_wait_recycled, 20000 - 1024 - 1024);
     /* 1024 records of about 100 bytes plus the fixed tables: well under 1 MiB above the start. */
     ck_assert_uint_lt(peak - h0.bytes_in_use, 1024 * 1024);
     ck_assert_uint_lt(sim_now() - t0, 10 * 60 * SEC);
@@ -154,7 +154,7 @@ START_TEST(retransmitted_fin_reacked_from_the_record)
     tf_tap_clear();
     forge_to(c, c->rcv_nxt - 1, c->snd_nxt, TCP_FLAG_FIN | TCP_FLAG_ACK, 65535, 1, NULL, 0);
     settle();
-    ck_assert_uint_eq(sa->tcp_stats.rx_timewait_fin_acked, 1);
+    ck_assert_uint_eq(sa->tcp.stats.rx_timewait_fin_acked, 1);
     const struct tf_seg *ack = tap_find(true, TCP_FLAG_ACK);
     ck_assert_ptr_nonnull(ack);
     ck_assert_uint_eq(ack->h.seq, c->snd_nxt);
@@ -221,9 +221,9 @@ START_TEST(cookie_ack_with_table_full_gets_rst)
     fiber_detach(fiber_spawn("open", open_fiber, &op, 0));
     RUN_UNTIL(op.done, SEC);
     ck_assert_int_eq(op.rc, 0);                      /* A took the cookie SYN-ACK */
-    ck_assert_uint_eq(sb->tcp_stats.rx_syncookies_sent, 1);
+    ck_assert_uint_eq(sb->tcp.stats.rx_syncookies_sent, 1);
     run_for(10 * MS);
-    ck_assert_uint_eq(sb->tcp_stats.rx_syncookies_conn_limit, 1);
+    ck_assert_uint_eq(sb->tcp.stats.rx_syncookies_conn_limit, 1);
     ck_assert_int_eq(op.c->state, TCPS_CLOSED);
     ck_assert_int_eq(op.c->error, -ECONNRESET);
     tcp_close(op.c);

@@ -39,14 +39,14 @@ START_TEST(paws_rejects_old_tsval)
     uint32_t rcv_nxt = c->rcv_nxt;
     forge_to(c, rcv_nxt, c->snd_nxt, TCP_FLAG_ACK | TCP_FLAG_PSH, 65535, -1000, "old", 3);
     settle();
-    ck_assert_uint_eq(sa->tcp_stats.rx_paws_rejected, 1);
+    ck_assert_uint_eq(sa->tcp.stats.rx_paws_rejected, 1);
     ck_assert_uint_eq(tcp_readable(c), 0);
     ck_assert_uint_eq(tap_count(true, TCP_FLAG_ACK, false), 1);
     ck_assert_uint_eq(last_ack_sent_by_a(), rcv_nxt);
     forge_to(c, rcv_nxt, c->snd_nxt, TCP_FLAG_ACK | TCP_FLAG_PSH, 65535, 0, "new", 3);
     settle();
     ck_assert_uint_eq(tcp_readable(c), 3);
-    ck_assert_uint_eq(sa->tcp_stats.rx_paws_rejected, 1);
+    ck_assert_uint_eq(sa->tcp.stats.rx_paws_rejected, 1);
     tf_close_all(&p);
 }
 END_TEST
@@ -64,7 +64,7 @@ START_TEST(ts_recent_follows_left_edge_only)
     run_for(100 * MS);                              /* the delayed ACK goes: Last.ACK.sent moves */
     forge_to(c, c->rcv_nxt + 100, c->snd_nxt, TCP_FLAG_ACK, 65535, 5000, "zz", 2);
     settle();
-    ck_assert_uint_eq(sa->tcp_stats.rx_out_of_order, 1);
+    ck_assert_uint_eq(sa->tcp.stats.rx_out_of_order, 1);
     ck_assert_uint_eq(c->ts_recent, recent + 50);
     tf_close_all(&p);
 }
@@ -78,7 +78,7 @@ START_TEST(segment_without_timestamps_dropped)
     struct tcp_conn *c = p.client;
     forge_to(c, c->rcv_nxt, c->snd_nxt, TCP_FLAG_ACK | TCP_FLAG_PSH, 65535, FORGE_NO_TS, "abc", 3);
     settle();
-    ck_assert_uint_eq(sa->tcp_stats.rx_no_timestamp, 1);
+    ck_assert_uint_eq(sa->tcp.stats.rx_no_timestamp, 1);
     ck_assert_uint_eq(tcp_readable(c), 0);
     ck_assert_uint_eq(c->stats.bytes_received, 0);
     ck_assert_uint_eq(tap_count(true, 0, false), 0);   /* dropped silently: no ACK */
@@ -86,7 +86,7 @@ START_TEST(segment_without_timestamps_dropped)
     settle();
     ck_assert_int_eq(c->state, TCPS_CLOSED);
     ck_assert_int_eq(c->error, -ECONNRESET);
-    ck_assert_uint_eq(sa->tcp_stats.rx_no_timestamp, 1);
+    ck_assert_uint_eq(sa->tcp.stats.rx_no_timestamp, 1);
     tf_close_all(&p);
 }
 END_TEST
@@ -101,7 +101,7 @@ START_TEST(out_of_order_fin_remembered)
     forge_to(c, rcv_nxt + 5, c->snd_nxt, TCP_FLAG_ACK | TCP_FLAG_FIN, 65535, 0, "world", 5);
     settle();
     ck_assert_int_eq(c->state, TCPS_ESTABLISHED);
-    ck_assert_uint_eq(sa->tcp_stats.rx_ooo_fin, 1);
+    ck_assert_uint_eq(sa->tcp.stats.rx_ooo_fin, 1);
     ck_assert_uint_eq(last_ack_sent_by_a(), rcv_nxt);          /* a duplicate ACK for the gap */
     forge_to(c, rcv_nxt, c->snd_nxt, TCP_FLAG_ACK, 65535, 0, "hello", 5);
     settle();
@@ -141,13 +141,13 @@ START_TEST(reordered_fin_needs_no_retransmission)
     ck_assert_int_eq(tcp_shutdown(p.server, TCP_SHUT_WR), 0);
     run_for(5 * MS);
     ck_assert_uint_eq(held, 1);
-    ck_assert_uint_eq(sa->tcp_stats.rx_ooo_fin, 1);
+    ck_assert_uint_eq(sa->tcp.stats.rx_ooo_fin, 1);
     ck_assert_int_eq(p.client->state, TCPS_ESTABLISHED);
     tf_tap_release();
     run_for(5 * MS);
     ck_assert_int_eq(p.client->state, TCPS_CLOSE_WAIT);
     run_for(3 * SEC);
-    ck_assert_uint_eq(sb->tcp_stats.tx_retransmits, 0);
+    ck_assert_uint_eq(sb->tcp.stats.tx_retransmits, 0);
     ck_assert_int_eq(p.server->state, TCPS_FIN_WAIT_2);
     char buf[16];
     ck_assert_int_eq(tcp_read(p.client, buf, sizeof(buf), 0), 7);

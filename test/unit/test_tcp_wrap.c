@@ -23,8 +23,8 @@ START_TEST(transfer_across_sequence_and_timestamp_wrap)
                                  .fixed_ts_offset = true, .ts_offset = 0xffffffffu - 300 - ts_now };
     struct tcp_test_hooks hb = { .fixed_iss = true, .iss = 0xffffffffu - 50000,
                                  .fixed_ts_offset = true, .ts_offset = 0xffffffffu - 200 - ts_now };
-    tcp_test_set_hooks(sa, &ha);
-    tcp_test_set_hooks(sb, &hb);
+    tcp_test_set_hooks(&sa->tcp, &ha);
+    tcp_test_set_hooks(&sb->tcp, &hb);
     struct tf_server s = { .port = PORT, .echo = true, .buf = server_buf, .cap = sizeof(server_buf) };
     struct tf_client c = { .dst = B_IP, .port = PORT, .len = LEN, .back = client_buf,
                            .back_cap = sizeof(client_buf), .keep_open = true };
@@ -49,12 +49,12 @@ START_TEST(transfer_across_sequence_and_timestamp_wrap)
     ck_assert_uint_lt(tcp_tsval(cc), 0x10000000u);
     ck_assert_uint_lt(cc->ts_recent, 0x10000000u);
     ck_assert_uint_gt(cc->stats.retransmits, 0);
-    ck_assert_uint_gt(sa->tcp_stats.rx_out_of_order + sb->tcp_stats.rx_out_of_order, 0);
+    ck_assert_uint_gt(sa->tcp.stats.rx_out_of_order + sb->tcp.stats.rx_out_of_order, 0);
     /* PAWS across the timestamp wrap: a broken comparison would reject nearly every segment
      * after it. A few rejections are legitimate on this link: a reordered segment can arrive
      * after a later-stamped retransmission filled the hole and raised TS.Recent (RFC 7323 5.3). */
-    uint64_t rx = sa->tcp_stats.rx_segments + sb->tcp_stats.rx_segments;
-    ck_assert_uint_lt(100 * (sa->tcp_stats.rx_paws_rejected + sb->tcp_stats.rx_paws_rejected), rx);
+    uint64_t rx = sa->tcp.stats.rx_segments + sb->tcp.stats.rx_segments;
+    ck_assert_uint_lt(100 * (sa->tcp.stats.rx_paws_rejected + sb->tcp.stats.rx_paws_rejected), rx);
     tcp_close(c.conn);
     tcp_listener_close(s.l);
     run_for(120 * SEC);

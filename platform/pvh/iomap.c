@@ -1,9 +1,9 @@
 /*
- * arch/x86_64/iomap: the memory map as the hypervisor reports it, and holes in guest-physical
+ * platform/pvh/iomap: the memory map as the hypervisor reports it, and holes in guest-physical
  * space for frames the hypervisor places there (see iomap.h).
  */
-#include "arch/x86_64/arch.h"
-#include "arch/x86_64/iomap.h"
+#include "platform/pvh/iomap.h"
+#include "platform/pvh/pvh.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 
@@ -32,7 +32,7 @@ static uint64_t hole_start(void)
     uint64_t top = (uintptr_t)_kernel_end;
     for (size_t i = 0; i < n; i++) {
         uint64_t end = e[i].base + e[i].length;
-        if (e[i].type == 1 && end <= HOLE_SEARCH_END && end > top)
+        if (e[i].type == MEMMAP_TYPE_RAM && end <= HOLE_SEARCH_END && end > top)
             top = end;
     }
     return (top + 0x1fffffull) & ~0x1fffffull;
@@ -55,7 +55,7 @@ uint64_t iomap_reserve_hole(size_t pages)
     return 0;
 }
 
-int iomap_adopt_memmap(const struct iomap_memmap_entry *entries, size_t count)
+int iomap_adopt_memmap(const struct memmap_entry *entries, size_t count)
 {
     if (count == 0)
         return -EINVAL;

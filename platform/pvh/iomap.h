@@ -1,13 +1,15 @@
 /*
- * arch/x86_64/iomap: guest-physical space for frames a driver asks the hypervisor to place
+ * platform/pvh/iomap: guest-physical space for frames a driver asks the hypervisor to place
  * (Xen's shared_info page, grant-table frames). They must not be RAM the page allocator owns,
- * so they go into a hole of the memory map, which this file finds and maps.
+ * so they go into a hole of the memory map, which this file finds and maps. xen/physmap.c
+ * reaches both functions through the struct xen_physmap_space the Xen machine hands it.
  */
-#ifndef XENOLITH_ARCH_X86_64_IOMAP_H
-#define XENOLITH_ARCH_X86_64_IOMAP_H
+#ifndef XENOLITH_PLATFORM_PVH_IOMAP_H
+#define XENOLITH_PLATFORM_PVH_IOMAP_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include "arch/x86_64/arch.h"
 
 /* Reserves `pages` 4 KiB frames of guest-physical space that no memory-map entry covers
  * (below 4 GiB, above the highest RAM, clear of the LAPIC), maps them identity, read-write,
@@ -18,10 +20,6 @@ uint64_t iomap_reserve_hole(size_t pages);
 /* The memory map as the hypervisor reports it replaces the start info's copy (the loader's
  * copy stays when this is never called): entries are {base, length, E820/XEN_HVM type}.
  * New ranges are mapped like the rest; returns 0, or -EINVAL for an empty or malformed map. */
-struct iomap_memmap_entry {
-    uint64_t base, length;
-    uint32_t type;
-};
-int iomap_adopt_memmap(const struct iomap_memmap_entry *entries, size_t count);
+int iomap_adopt_memmap(const struct memmap_entry *entries, size_t count);
 
 #endif

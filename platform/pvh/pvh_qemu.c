@@ -1,0 +1,199 @@
+/*
+ * platform/pvh/pvh_qemu: the PVH image on bare QEMU (`-kernel`, microvm/pc/q35), or any PVH
+ * loader without a hypervisor interface: console on COM1 and port 0xe9, the TSC rate from
+ * CPUID 0x15, a measurement against PIT channel 0 or CPUID 0x16, the wall clock from the CMOS
+ * RTC read once at boot, idle on the LAPIC timer, and the end through QEMU's isa-debug-exit.
+ */
+#include "platform/pvh/pvh.h"
+#include "arch/x86_64/cpu.h"
+#include "kernel/options.h"
+#include "lib/printf.h"
+
+#define PIT_HZ 1193182ull
+#define PIT_CHANNEL0 0x40
+#define PIT_COMMAND 0x43
+#define PIT_CALIBRATION_MS 10
+#define PIT_RUNS 3
+#define NS_PER_SEC 1000000000ull
+#define DEBUG_EXIT_PORT 0xf4
+
+static uint64_t wallclock_at_boot_ns;
+
+static uint16_t pit_read_channel0(void)
+{
+    outb(PIT_COMMAND, 0x00);            /* latch channel 0's count */
+    uint8_t lo = inb(PIT_CHANNEL0);
+    return (uint16_t)(lo | inb(PIT_CHANNEL0) << 8);
+}
+
+/* TSC ticks while PIT channel 0 counts PIT_CALIBRATION_MS, or 0 if no PIT counts. Channel 0
+ * is read back through latch commands, which needs no port 0x61 (microvm has none); its
+ * IRQ 0 stays masked (PIC and LINT0 masked, IOAPIC pins masked since reset). */
+static uint64_t pit_measure_once(void)
+{
+    uint16_t span = (uint16_t)(PIT_HZ * PIT_CALIBRATION_MS / 1000);
+    outb(PIT_COMMAND, 0x30);            /* channel 0, low then high byte, mode 0, binary */
+    outb(PIT_CHANNEL0, 0xff);
+    outb(PIT_CHANNEL0, 0xff);
+    uint16_t first = pit_read_channel0();
+    unsigned long spins = 0;
+    while (pit_read_channel0() == first) /* start on a count edge */
+        if (++spins > 1000000ul)
+            return 0;
+    uint64_t start = rdtsc();
+    uint16_t begin = pit_read_channel0();
+    for (;;) {
+        uint16_t now = pit_read_channel0();
+        if (now > begin)                /* a real PIT only counts down here */
+            return 0;
+        if ((uint16_t)(begin - now) >= span)
+            return (rdtsc() - start) * span / (uint16_t)(begin - now);
+        if (++spins > 100000000ul)
+            return 0;
+    }
+}
+
+static uint64_t pit_calibrate(void)
+{
+    uint64_t best = 0;
+    for (int i = 0; i < PIT_RUNS; i++) {
+        uint64_t ticks = pit_measure_once();
+        if (ticks == 0)
+            return 0;
+        /* Lateness only ever adds ticks: the shortest run is the most accurate. */
+        if (best == 0 || ticks < best)
+            best = ticks;
+    }
+    return best * 1000 / PIT_CALIBRATION_MS;
+}
+
+/* ---- CMOS RTC ---- */
+#define CMOS_INDEX 0x70
+#define CMOS_DATA 0x71
+
+static uint8_t cmos_read(uint8_t reg)
+{
+    outb(CMOS_INDEX, reg);
+    return inb(CMOS_DATA);
+}
+
+struct rtc_time {
+    unsigned sec, min, hour, day, month, year;
+};
+
+static bool rtc_read_raw(struct rtc_time *t)
+{
+    for (unsigned spins = 0; cmos_read(0x0a) & 0x80; spins++) /* update in progress */
+        if (spins > 1000000)
+            return false;
+    t->sec = cmos_read(0x00);
+    t->min = cmos_read(0x02);
+    t->hour = cmos_read(0x04);
+    t->day = cmos_read(0x07);
+    t->month = cmos_read(0x08);
+    t->year = cmos_read(0x09);
+    return true;
+}
+
+static unsigned from_bcd(unsigned v)
+{
+    return (v & 0x0f) + (v >> 4) * 10;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static uint64_t days_from_civil(unsigned y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    unsigned era = y / 400;
+    unsigned yoe = y - era * 400;
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return (uint64_t)era * 146097 + doe - 719468;
+}
+
+static uint64_t rtc_unix_seconds(void)
+{
+    struct rtc_time a, b;
+    /* Read until two reads agree, so no field is taken from either side of an update. */
+    for (int tries = 0;; tries++) {
+        if (tries == 5 || !rtc_read_raw(&a) || !rtc_read_raw(&b))
+            return 0;
+        if (a.sec == b.sec && a.min == b.min && a.hour == b.hour && a.day == b.day &&
+            a.month == b.month && a.year == b.year)
+            break;
+    }
+    uint8_t status_b = cmos_read(0x0b);
+    bool pm = a.hour & 0x80;
+    a.hour &= 0x7f;
+    if (!(status_b & 0x04)) {
+        a.sec = from_bcd(a.sec);
+        a.min = from_bcd(a.min);
+        a.hour = from_bcd(a.hour);
+        a.day = from_bcd(a.day);
+        a.month = from_bcd(a.month);
+        a.year = from_bcd(a.year);
+    }
+    if (!(status_b & 0x02)) /* 12-hour clock */
+        a.hour = (a.hour % 12) + (pm ? 12 : 0);
+    if (a.sec > 59 || a.min > 59 || a.hour > 23 || a.day < 1 || a.day > 31 || a.month < 1 ||
+        a.month > 12 || a.year > 99)
+        return 0; /* no RTC answers, or it holds garbage: the time is unknown */
+    unsigned year = a.year + (a.year < 70 ? 2000 : 1900);
+    return days_from_civil(year, a.month, a.day) * 86400 + a.hour * 3600 + a.min * 60 + a.sec;
+}
+
+/* ---- the machine ---- */
+
+static uint64_t qemu_start(const char **source)
+{
+    kprintf("xenolith: no hypervisor interface (no Xen CPUID leaves): bare-metal paths\n");
+    uint64_t hz;
+    if ((hz = tsc_cpuid_crystal_hz()) != 0)
+        *source = "CPUID 0x15";
+    else if ((hz = pit_calibrate()) != 0)
+        *source = "PIT";
+    else if ((hz = tsc_cpuid_base_hz()) != 0)
+        *source = "CPUID 0x16";
+    uint64_t seconds = rtc_unix_seconds();
+    if (seconds)
+        wallclock_at_boot_ns = seconds * NS_PER_SEC;
+    return hz;
+}
+
+static uint64_t qemu_wallclock_ns(void)
+{
+    if (wallclock_at_boot_ns == 0)
+        return 0;
+    return wallclock_at_boot_ns + clock_tsc_ns();
+}
+
+static void qemu_console_write(const char *buf, size_t len)
+{
+    console_debug_port_write(buf, len);
+    console_uart_write(buf, len);
+}
+
+static int qemu_late_init(void)
+{
+    if (kernel_options()->watchdog_s)
+        kprintf("xenolith: watchdog= is Xen's domain watchdog; there is none here\n");
+    return 0;
+}
+
+__attribute__((noreturn)) static void qemu_shutdown(enum shutdown_reason reason)
+{
+    /* QEMU's isa-debug-exit ends QEMU with status value*2+1: 1, 3, 5, 7. */
+    outl(DEBUG_EXIT_PORT, (uint32_t)reason);
+    cpu_halt_forever();
+}
+
+const struct pvh_machine pvh_qemu = {
+    .name = "bare metal/QEMU",
+    .start = qemu_start,
+    .monotonic_ns = clock_tsc_ns,
+    .wallclock_ns = qemu_wallclock_ns,
+    .console_write = qemu_console_write,
+    .block_until = lapic_halt_until,
+    .late_init = qemu_late_init,
+    .shutdown = qemu_shutdown,
+};
