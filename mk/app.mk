@@ -117,8 +117,9 @@ APPS := $(or $(APP_DIR_NAME),$(APP),$(ALL_APPS))
 # ---- objects, archives, images ----
 # $(1) flavour, $(2) application: its object files, build/<flavour>/app/<name>/<file>.o.
 app_objs = $(patsubst $(app_dir_$(2))/%,build/$(1)/app/$(2)/%.o,$(basename $(app_srcs_$(2))))
-# $(1) application: the modules it links (base + the libraries of its app.mk).
-app_modules = $(BASE_MODULES) $(foreach l,$(app_libs_$(1)),$(LIB_MODULES_$(l)))
+# $(1) application: the modules it links (base + the libraries of its app.mk), in the order of
+# PORTABLE_MODULES (the link order, which places code in the image).
+app_modules = $(filter $(BASE_MODULES) $(foreach l,$(app_libs_$(1)),$(LIB_MODULES_$(l))),$(PORTABLE_MODULES))
 
 # An application's objects live under build/<flavour>/app/<name>/ whatever its directory, so
 # when the directory of a name changes (another APP_DIR, a new skeleton in a new place), its
