@@ -43,11 +43,13 @@ APP_CFLAGS_test       = $(APP_COMMON) -fbuiltin -O1 -DXENOLITH_HOSTED -DXENOLITH
 APP_CC_fuzz           = $(FUZZ_CC)
 APP_CFLAGS_fuzz       = $(APP_COMMON) -fbuiltin -O1 -DXENOLITH_HOSTED -DXENOLITH_TEST -DXENOLITH_FUZZ \
                         -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link
-APP_ASFLAGS_xen       = $(KERNEL_ASFLAGS)
-APP_ASFLAGS_hosted    = $(HOSTED_ASFLAGS)
-APP_ASFLAGS_hosted-asan = $(HOSTED_ASFLAGS)
-APP_ASFLAGS_test      = $(HOSTED_ASFLAGS)
-APP_ASFLAGS_fuzz      = $(HOSTED_ASFLAGS)
+# Assembly (*.S) goes through the preprocessor with the same include path.
+APP_ASCOMMON          = -D__ASSEMBLY__ -MMD -MP -g $(APP_INCLUDES)
+APP_ASFLAGS_xen       = $(APP_ASCOMMON) -DXENOLITH_KERNEL
+APP_ASFLAGS_hosted    = $(APP_ASCOMMON) -DXENOLITH_HOSTED
+APP_ASFLAGS_hosted-asan = $(APP_ASFLAGS_hosted)
+APP_ASFLAGS_test      = $(APP_ASFLAGS_hosted)
+APP_ASFLAGS_fuzz      = $(APP_ASFLAGS_hosted)
 
 # ---- reading an application's app.mk ----
 APP_NAME_RESERVED := boottest xentest blktest
