@@ -13,7 +13,7 @@
 #                               the application's smoke test (scripts/new-app.sh writes one).
 # The application's sources compile with its public include path (mk/app.mk) in these flavours
 # too; the test and harness files themselves may also reach the simulated platform
-# ("test/unit/sim/sim.h") and the rest of the repository, as the project's own tests do.
+# (xenolith/testing.h, public) and the rest of the repository, as the project's own tests do.
 #
 # make test-apps (part of make test): test/apps/run.sh generates an application with
 # scripts/new-app.sh outside the repository and goes through docs/APPLICATIONS.md's steps with it.

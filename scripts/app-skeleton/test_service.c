@@ -15,11 +15,7 @@
 #include "lib/string.h"
 #include "xenolith/fiber.h"
 #include "xenolith/time.h"
-/* Tests may use the simulated platform and set the kernel up themselves (internal headers:
- * allowed in tests, never in the application's own sources). */
-#include "mm/mm.h"
-#include "sched/sched.h"
-#include "test/unit/sim/sim.h"
+#include "xenolith/testing.h"
 
 static int parse(const char *words, struct service_config *cfg)
 {
@@ -118,11 +114,7 @@ static int sleeper(void *arg)
 
 START_TEST(a_fiber_sleeps_on_the_simulated_clock)
 {
-    sim_reset(0);
-    const struct mem_region *regions;
-    size_t count = platform_memory(&regions);
-    page_allocator_init(regions, count);
-    sched_init();
+    sim_start_kernel(0);
     struct fiber *f = fiber_spawn("sleeper", sleeper, NULL, 0);
     ck_assert_ptr_nonnull(f);
     fiber_detach(f);

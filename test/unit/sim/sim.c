@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "test/unit/sim/sim.h"
 #include "kernel/kernel.h"
+#include "mm/mm.h"
 #include "sched/sched.h"
 
 #include <execinfo.h>
@@ -107,6 +108,20 @@ void sim_run_until(uint64_t when)
 void sim_run_for(uint64_t ns)
 {
     sim_run_until(now_ns + ns);
+}
+
+void sim_start_kernel(uint64_t start_ns)
+{
+    /* Once per process: Check forks a process per test, so each test gets a fresh machine. */
+    static bool kernel_started;
+    sim_reset(start_ns);
+    if (kernel_started)
+        return;
+    const struct mem_region *regions;
+    size_t count = platform_memory(&regions);
+    page_allocator_init(regions, count);
+    sched_init();
+    kernel_started = true;
 }
 
 const char *platform_cmdline(void)

@@ -11,16 +11,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "platform/platform.h"
+#include "xenolith/testing.h"
 
-/* Resets the clock to `start_ns`, clears the console capture and the event sources. */
-void sim_reset(uint64_t start_ns);
-uint64_t sim_now(void);
-/* Moves the clock forward (never backwards). */
-void sim_advance_to(uint64_t ns);
+/* The calls an application's tests use too (sim_reset, sim_start_kernel, sim_now,
+ * sim_advance_to, sim_run_until, sim_run_for, sim_console_output) are public:
+ * xenolith/testing.h. */
 void sim_set_cmdline(const char *cmdline);
 
-/* Everything written through platform_console_write since the last reset (NUL-terminated). */
-const char *sim_console_output(void);
 /* Echo console output to stderr as well (default off; XENOLITH_SIM_ECHO=1 turns it on). */
 void sim_console_echo(bool on);
 
@@ -40,11 +37,6 @@ void sim_remove_event_source(struct sim_event_source *src);
  * a test. platform_wait_until returns immediately in that case instead of hanging. */
 uint64_t sim_deadlocks(void);
 
-/* Runs the scheduler's loop (fibers, timers, event sources) until the simulated clock reaches
- * `when` (a time already past counts as now); the clock ends exactly at `when`. Needs
- * sched_init() to have run. */
-void sim_run_until(uint64_t when);
-void sim_run_for(uint64_t ns);
 
 /* The RAM region handed to the page allocator (static, 32 MiB, page-aligned). */
 #define SIM_RAM_BYTES (32u * 1024 * 1024)
