@@ -4,6 +4,7 @@
  * bounds, and kept on per-pool free lists afterwards so steady traffic never touches the heap.
  */
 #include "mm/pbuf.h"
+#include "lib/counters.h"
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "lib/panic.h"
@@ -92,10 +93,7 @@ const char *pbuf_pool_name(const struct pbuf_pool *pool)
 
 void pbuf_pool_print_stats(const struct pbuf_pool *pool)
 {
-#define PRINT_POOL_COUNTER(field) \
-    kprintf("pool.%s.%s %llu\n", pool->name, #field, (unsigned long long)pool->stats.field);
-    PBUF_POOL_COUNTERS(PRINT_POOL_COUNTER)
-#undef PRINT_POOL_COUNTER
+    COUNTERS_PRINT("pool", pool->name, PBUF_POOL_COUNTERS, pool->stats);
 }
 
 static struct pbuf_storage *storage_get(struct pbuf_pool *pool)

@@ -3,6 +3,7 @@
  * one below), teardown top down, and stats printing, asking each layer for its counters.
  */
 #include "net/stack.h"
+#include "lib/counters.h"
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "lib/printf.h"
@@ -61,24 +62,6 @@ uint32_t netstack_ipv4_addr(const struct netstack *s)
     return ipv4_addr(&s->ipv4);
 }
 
-static void print_counters(const char *prefix, const char *const *names, const uint64_t *values,
-                           unsigned count)
-{
-    for (unsigned i = 0; i < count; i++)
-        kprintf("%s.%s %llu\n", prefix, names[i], (unsigned long long)values[i]);
-}
-
-/* Prints one layer's stats struct, whose fields are exactly its X-macro list in order. */
-#define PRINT_LAYER(prefix, list, stats_struct)                                              \
-    do {                                                                                     \
-        static const char *const names_[] = { list(LAYER_NAME) };                           \
-        _Static_assert(sizeof(stats_struct) == sizeof(names_) / sizeof(names_[0]) * 8,       \
-                       "stats struct and counter list disagree");                            \
-        print_counters(prefix, names_, (const uint64_t *)&(stats_struct),                   \
-                       (unsigned)(sizeof(names_) / sizeof(names_[0])));                      \
-    } while (0)
-#define LAYER_NAME(field) #field,
-
 void netstack_print_stats(const struct netstack *s)
 {
     const struct eth_layer *eth = &s->eth;
@@ -91,11 +74,11 @@ void netstack_print_stats(const struct netstack *s)
                 (unsigned)nif->mtu);
     netdev_print_stats(eth->dev);
     pbuf_pool_print_stats(s->pool);
-    PRINT_LAYER("eth", ETH_COUNTERS, eth->stats);
-    PRINT_LAYER("arp", ARP_COUNTERS, s->arp.stats);
-    PRINT_LAYER("ipv4", IPV4_COUNTERS, s->ipv4.stats);
-    PRINT_LAYER("reass", IP_REASS_STATS, s->ipv4.reass.stats);
-    PRINT_LAYER("icmp", ICMP_COUNTERS, s->icmp.stats);
-    PRINT_LAYER("udp", UDP_COUNTERS, s->udp.stats);
-    PRINT_LAYER("tcp", TCP_COUNTERS, s->tcp.stats);
+    COUNTERS_PRINT("eth", NULL, ETH_COUNTERS, eth->stats);
+    COUNTERS_PRINT("arp", NULL, ARP_COUNTERS, s->arp.stats);
+    COUNTERS_PRINT("ipv4", NULL, IPV4_COUNTERS, s->ipv4.stats);
+    COUNTERS_PRINT("reass", NULL, IP_REASS_STATS, s->ipv4.reass.stats);
+    COUNTERS_PRINT("icmp", NULL, ICMP_COUNTERS, s->icmp.stats);
+    COUNTERS_PRINT("udp", NULL, UDP_COUNTERS, s->udp.stats);
+    COUNTERS_PRINT("tcp", NULL, TCP_COUNTERS, s->tcp.stats);
 }

@@ -8,8 +8,10 @@
 #include "xen/grants.h"
 #include "xen/xen.h"
 #include "kernel/kernel.h"
+#include "lib/counters.h"
 #include "lib/errno.h"
 #include "lib/log.h"
+#include "lib/panic.h"
 #include "lib/parse.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -366,9 +368,7 @@ void netfront_get_stats(struct netdev *dev, struct netfront_stats *out)
     for (unsigned i = 0; i < NETFRONT_MAX_QUEUES; i++) {
         if (!nf->q[i])
             continue;
-#define NETFRONT_ADD(name) out->rings.name += nf->q[i]->ring.stats.name;
-        NETFRONT_QUEUE_COUNTERS(NETFRONT_ADD)
-#undef NETFRONT_ADD
+        COUNTERS_ADD(out->rings, nf->q[i]->ring.stats);
     }
 }
 
@@ -376,14 +376,14 @@ void netfront_print_stats(struct netdev *dev)
 {
     struct netfront_stats s;
     netfront_get_stats(dev, &s);
-#define NETFRONT_PRINT(field) kprintf("netfront.%s.%s %llu\n", dev->name, #field, \
-                                      (unsigned long long)s.field);
-    NETFRONT_COUNTERS(NETFRONT_PRINT)
-#undef NETFRONT_PRINT
-#define NETFRONT_PRINT_RING(field) kprintf("netfront.%s.%s %llu\n", dev->name, #field, \
-                                           (unsigned long long)s.rings.field);
-    NETFRONT_QUEUE_COUNTERS(NETFRONT_PRINT_RING)
-#undef NETFRONT_PRINT_RING
+    /* The device's counters lead struct netfront_stats; then its queues' counters, summed. */
+    static const char *const device_counters[] = { NETFRONT_COUNTERS(COUNTERS_NAME) };
+    _Static_assert(offsetof(struct netfront_stats, queues) ==
+                       ARRAY_SIZE(device_counters) * sizeof(uint64_t),
+                   "netfront_stats must start with exactly NETFRONT_COUNTERS");
+    counters_print("netfront", dev->name, device_counters, &s.connects,
+                   ARRAY_SIZE(device_counters));
+    COUNTERS_PRINT("netfront", dev->name, NETFRONT_QUEUE_COUNTERS, s.rings);
     uint64_t frames = s.rings.tx_frames + s.rings.rx_frames;
     uint64_t kicks = s.rings.tx_notify + s.rings.rx_notify;
     kprintf("netfront.%s: %u queue(s); per 1000 frames: %llu notifications sent, %llu events "

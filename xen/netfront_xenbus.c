@@ -7,6 +7,7 @@
  */
 #include "xen/netfront_private.h"
 #include "xen/grants.h"
+#include "lib/counters.h"
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "lib/printf.h"
@@ -148,9 +149,7 @@ static void queues_free(struct netfront *nf)
         if (!q)
             continue;
         /* Keep the counters of this connection. */
-#define NETFRONT_SUM(name) nf->stats.rings.name += q->ring.stats.name;
-        NETFRONT_QUEUE_COUNTERS(NETFRONT_SUM)
-#undef NETFRONT_SUM
+        COUNTERS_ADD(nf->stats.rings, q->ring.stats);
         nf->q[i] = NULL;
         queue_free(nf, q);
     }

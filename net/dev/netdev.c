@@ -5,8 +5,8 @@
 #include "platform/netdev.h"
 #include "lib/byteorder.h"
 #include "lib/checksum.h"
+#include "lib/counters.h"
 #include "lib/errno.h"
-#include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/pbuf.h"
 
@@ -105,10 +105,7 @@ void netdev_destroy(struct netdev *dev)
 
 void netdev_print_stats(const struct netdev *dev)
 {
-#define PRINT_NETDEV_COUNTER(field) \
-    kprintf("dev.%s.%s %llu\n", dev->name, #field, (unsigned long long)dev->stats.field);
-    NETDEV_COUNTERS(PRINT_NETDEV_COUNTER)
-#undef PRINT_NETDEV_COUNTER
+    COUNTERS_PRINT("dev", dev->name, NETDEV_COUNTERS, dev->stats);
 }
 
 void netdev_make_mac(uint8_t mac[NETDEV_MAC_LEN], uint32_t seed)

@@ -3,6 +3,7 @@
  * runs in loop context (UDP receive handler, timer callback, ARP probe verdict), so nothing blocks.
  */
 #include "net/dhcp/dhcp.h"
+#include "lib/counters.h"
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "lib/printf.h"
@@ -250,8 +251,5 @@ void dhcp_print_stats(const struct dhcp *d)
     char buf[2048];
     dhcp_client_format_stats(&d->client, buf, sizeof(buf));
     kprintf("%s", buf);
-#define DHCP_BINDING_PRINT(name) \
-    kprintf("dhcp.%s %llu\n", #name, (unsigned long long)d->stats.name);
-    DHCP_BINDING_STATS(DHCP_BINDING_PRINT)
-#undef DHCP_BINDING_PRINT
+    COUNTERS_PRINT("dhcp", NULL, DHCP_BINDING_STATS, d->stats);
 }

@@ -3,7 +3,9 @@
  * Section numbers below are RFC 2131's unless said otherwise.
  */
 #include "net/dhcp/dhcp_client.h"
+#include "lib/counters.h"
 #include "lib/log.h"
+#include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 
@@ -621,15 +623,17 @@ void dhcp_client_input(struct dhcp_client *c, const uint8_t *buf, size_t len, ui
 
 int dhcp_client_format_stats(const struct dhcp_client *c, char *buf, size_t size)
 {
+    /* A loop over the names: a ksnprintf call per counter would cost code for each. */
+    static const char *const names[] = { DHCP_STATS(COUNTERS_NAME) };
+    _Static_assert(COUNTERS_COUNT(c->stats) == ARRAY_SIZE(names),
+                   "dhcp_client_stats and DHCP_STATS disagree");
+    const uint64_t *values = (const uint64_t *)&c->stats;
     size_t used = 0;
     int total = 0;
-#define DHCP_STAT_PRINT(name) { \
-        int n = ksnprintf(buf + used, size > used ? size - used : 0, "dhcp.%s %llu\n", #name, \
-                          (unsigned long long)c->stats.name); \
-        total += n; \
-        used = (size_t)total < size ? (size_t)total : size; \
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+        total += ksnprintf(buf + used, size > used ? size - used : 0, "dhcp.%s %llu\n", names[i],
+                           (unsigned long long)values[i]);
+        used = (size_t)total < size ? (size_t)total : size;
     }
-    DHCP_STATS(DHCP_STAT_PRINT)
-#undef DHCP_STAT_PRINT
     return total;
 }
