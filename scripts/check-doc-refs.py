@@ -15,8 +15,9 @@ and exits 1 if there is any. Standard library only.
 import argparse
 import os
 import re
-import subprocess
 import sys
+
+from tree_files import tracked_files
 
 # A .md name not glued to something before it: `$R/table.md` and `x/y.md` inside a longer
 # path are not separate names (the whole path is matched from its start instead).
@@ -24,25 +25,6 @@ MD_NAME_RE = re.compile(r"(?<![A-Za-z0-9_./$}])([A-Za-z0-9_.][A-Za-z0-9_./-]*\.m
 WEB_MD_RE = re.compile(r"\b(?:https?|ftp)://[^\s)>\]\"']*\.md\b")
 # This check and its tests name made-up documents on purpose, as examples and test input.
 EXAMPLE_FILES = {"scripts/check-doc-refs.py", "test/layers/test_checks.py"}
-
-
-def tracked_files(root, all_files):
-    if not all_files:
-        try:
-            # Tracked files and new ones not yet added (but not ignored ones: build/),
-            # less those deleted from the work tree.
-            out = subprocess.run(["git", "-C", root, "ls-files", "-z", "--cached", "--others",
-                                  "--exclude-standard"], check=True, capture_output=True).stdout
-            return sorted({p for p in out.decode().split("\0")
-                           if p and os.path.isfile(os.path.join(root, p))})
-        except (OSError, subprocess.CalledProcessError):
-            pass
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != "build"]
-        for name in filenames:
-            found.append(os.path.relpath(os.path.join(dirpath, name), root))
-    return sorted(found)
 
 
 def read_text(path):

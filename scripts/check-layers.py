@@ -22,8 +22,9 @@ import argparse
 import fnmatch
 import os
 import re
-import subprocess
 import sys
+
+from tree_files import tracked_files
 
 ARCHITECTURE = "docs/ARCHITECTURE.md"
 SOURCE_SUFFIXES = (".c", ".h", ".S")
@@ -127,27 +128,6 @@ def parse_order(text):
             if pattern not in known:
                 raise OrderError(f"{ARCHITECTURE}: 'only' names {pattern}, which has no rank")
     return order
-
-
-def tracked_files(root, all_files):
-    """The files of the tree as git sees them (or, with --all-files or outside a git tree,
-    every file)."""
-    if not all_files:
-        try:
-            # Tracked files and new ones not yet added (but not ignored ones: build/),
-            # less those deleted from the work tree.
-            out = subprocess.run(["git", "-C", root, "ls-files", "-z", "--cached", "--others",
-                                  "--exclude-standard"], check=True, capture_output=True).stdout
-            return sorted({p for p in out.decode().split("\0")
-                           if p and os.path.isfile(os.path.join(root, p))})
-        except (OSError, subprocess.CalledProcessError):
-            pass
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
-            found.append(os.path.relpath(os.path.join(dirpath, name), root))
-    return sorted(found)
 
 
 def resolve(root, files, including, name, search):
