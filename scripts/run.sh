@@ -38,6 +38,34 @@ esac
 # HOSTED_ARGS holds extra words (no spaces inside a word) to put before the user's ARGS.
 HOSTED_ARGS=""
 
+# The TAP device of a hosted run: made here (needs root), with the host's address on it, and
+# removed when the run ends. TAP_MADE names it once made.
+TAP_MADE=""
+tap_need_root() { # WHAT (the words before "runs on a TAP device")
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "run.sh: $1 runs on a TAP device, which needs root (sudo make run)" >&2
+        exit 1
+    fi
+}
+tap_up() { # DEVICE HOST_IP PREFIX WHAT
+    tap_need_root "$4"
+    if ip link show "$1" >/dev/null 2>&1; then
+        echo "run.sh: $1 already exists (another run?); remove it with: ip link del $1" >&2
+        exit 1
+    fi
+    ip tuntap add dev "$1" mode tap
+    TAP_MADE=$1
+    ip addr add "$2/$3" dev "$1"
+    ip link set "$1" up
+}
+tap_cleanup() {
+    if [ -n "$TAP_MADE" ]; then
+        ip link del "$TAP_MADE" 2>/dev/null || true
+        echo "run.sh: removed $TAP_MADE"
+        TAP_MADE=""
+    fi
+}
+
 # Any other application (app/<name> or APP_DIR=/path; `make run` says which libraries its app.mk
 # links in RUN_APP_LIBS): one that links net gets a TAP device with the host's side of a small
 # link and a static address on the other side; APP_DISK=PATH becomes its disk (disk=PATH).
@@ -46,7 +74,6 @@ APP_HOST_IP=${APP_HOST_IP:-10.79.0.1}
 APP_IP=${APP_IP:-10.79.0.2}
 APP_PREFIX=${APP_PREFIX:-24}
 APP_DISK=${APP_DISK:-}
-APP_TAP_MADE=""
 app_links_net() {
     case " ${RUN_APP_LIBS:-} " in *" net "*) return 0 ;; *) return 1 ;; esac
 }
@@ -60,18 +87,7 @@ hosted_prepare_default() {
     app_check_disk
     [ -z "$APP_DISK" ] || HOSTED_ARGS="disk=$APP_DISK"
     app_links_net || return 0
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "run.sh: $app links the network and runs on a TAP device, which needs root (sudo make run)" >&2
-        exit 1
-    fi
-    if ip link show "$APP_TAP" >/dev/null 2>&1; then
-        echo "run.sh: $APP_TAP already exists (another run?); remove it with: ip link del $APP_TAP" >&2
-        exit 1
-    fi
-    ip tuntap add dev "$APP_TAP" mode tap
-    APP_TAP_MADE=1
-    ip addr add "$APP_HOST_IP/$APP_PREFIX" dev "$APP_TAP"
-    ip link set "$APP_TAP" up
+    tap_up "$APP_TAP" "$APP_HOST_IP" "$APP_PREFIX" "$app links the network and"
     HOSTED_ARGS="tap=$APP_TAP ip=$APP_IP/$APP_PREFIX gw=$APP_HOST_IP${HOSTED_ARGS:+ $HOSTED_ARGS}"
     cat <<MSG
 run.sh: $app on TAP $APP_TAP: host side $APP_HOST_IP/$APP_PREFIX, appliance $APP_IP
@@ -79,11 +95,7 @@ run.sh: Ctrl-C stops it and removes $APP_TAP
 MSG
 }
 hosted_cleanup_default() {
-    if [ -n "$APP_TAP_MADE" ]; then
-        ip link del "$APP_TAP" 2>/dev/null || true
-        APP_TAP_MADE=""
-        echo "run.sh: removed $APP_TAP"
-    fi
+    tap_cleanup
 }
 
 # httpd: a TAP device with the host's side of a small link, the appliance on the other side,
@@ -93,7 +105,6 @@ HTTPD_HOST_IP=${HTTPD_HOST_IP:-10.78.0.1}
 HTTPD_IP=${HTTPD_IP:-10.78.0.2}
 HTTPD_PREFIX=${HTTPD_PREFIX:-24}
 HTTPD_DISK=${HTTPD_DISK:-build/httpd/site.img}
-HTTPD_TAP_MADE=""
 
 httpd_pack_site() {
     if [ "$HTTPD_DISK" = build/httpd/site.img ]; then
@@ -105,19 +116,9 @@ httpd_pack_site() {
 }
 
 hosted_prepare_httpd() {
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "run.sh: httpd runs on a TAP device, which needs root (sudo make run)" >&2
-        exit 1
-    fi
+    tap_need_root httpd
     httpd_pack_site
-    if ip link show "$HTTPD_TAP" >/dev/null 2>&1; then
-        echo "run.sh: $HTTPD_TAP already exists (another run?); remove it with: ip link del $HTTPD_TAP" >&2
-        exit 1
-    fi
-    ip tuntap add dev "$HTTPD_TAP" mode tap
-    HTTPD_TAP_MADE=1
-    ip addr add "$HTTPD_HOST_IP/$HTTPD_PREFIX" dev "$HTTPD_TAP"
-    ip link set "$HTTPD_TAP" up
+    tap_up "$HTTPD_TAP" "$HTTPD_HOST_IP" "$HTTPD_PREFIX" httpd
     HOSTED_ARGS="tap=$HTTPD_TAP disk=$HTTPD_DISK ip=$HTTPD_IP/$HTTPD_PREFIX gw=$HTTPD_HOST_IP"
     # An app port given after "--" changes the URL to try.
     port=80
@@ -134,11 +135,7 @@ MSG
 }
 
 hosted_cleanup_httpd() {
-    if [ -n "$HTTPD_TAP_MADE" ]; then
-        ip link del "$HTTPD_TAP" 2>/dev/null || true
-        HTTPD_TAP_MADE=""
-        echo "run.sh: removed $HTTPD_TAP"
-    fi
+    tap_cleanup
 }
 
 # Xen: the image, the disk image and a vif on the default bridge.
