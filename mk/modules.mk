@@ -2,7 +2,7 @@
 # Portable modules are built for every platform (and for the unit tests and fuzzers);
 # the others belong to one platform. Apps link against archives, so an image only
 # carries the objects its application reaches, and --gc-sections trims what is left.
-PORTABLE_MODULES := lib kernel mm sched blk net net/wire net/link net/ip net/udp net/tcp net/dhcp net/dev http
+PORTABLE_MODULES := lib kernel mm sched blk net net/wire net/link net/ip net/udp net/tcp net/dhcp net/dev http dns
 KERNEL_MODULES   := lib/libc xen
 HOSTED_MODULES   :=
 
@@ -13,7 +13,8 @@ BASE_MODULES     := lib kernel mm sched
 LIB_MODULES_net  := net net/wire net/link net/ip net/udp net/tcp net/dhcp net/dev
 LIB_MODULES_http := http
 LIB_MODULES_blk  := blk
-APP_LIB_NAMES    := net http blk
+LIB_MODULES_dns  := dns
+APP_LIB_NAMES    := net http blk dns
 
 module_srcs = $(sort $(wildcard $(1)/*.c $(1)/*.S))
 module_lib  = $(subst /,_,$(1))
