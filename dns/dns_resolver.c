@@ -179,8 +179,8 @@ int dns_resolve(struct dns_resolver *r, const char *text, uint16_t type, uint64_
         struct dns_name asked = name;
         uint64_t now = platform_monotonic_ns();
         const struct dns_cache_entry *hit = dns_cache_find(&r->cache, &name, type, now);
-        uint8_t *msg;
-        size_t len;
+        uint8_t *msg = NULL;
+        size_t len = 0;
         uint32_t age = 0;
         if (hit) {
             msg = hit->msg;
