@@ -141,6 +141,8 @@ per second of at least half of nginx's in the same run. The same caveat as above
 
 $(cat "$table")
 
+$(bench/ops/breakdown-table.sh "$(dirname "$table")")
+
 ## Published figures of other unikernels
 
 Sizes and boot times reported by others, on their own hardware and hypervisors (not measured here;
