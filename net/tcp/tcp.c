@@ -280,15 +280,13 @@ uint8_t tcp_wscale_for_rcvbuf(const struct tcp_stack *ts, size_t bytes)
 int tcp_conn_setup(struct tcp_conn *c, const struct tcp_buffer_sizes *sizes)
 {
     const struct tcp_config *cfg = &c->ts->cfg;
-    c->sndbuf_size = sizes && sizes->sndbuf ? sizes->sndbuf : cfg->sndbuf_default;
+    size_t sndbuf = sizes && sizes->sndbuf ? sizes->sndbuf : cfg->sndbuf_default;
     c->rcvbuf_size = sizes && sizes->rcvbuf ? sizes->rcvbuf : cfg->rcvbuf_default;
-    if (tcp_buf_init(&c->sndbuf, c->sndbuf_size, &c->ts->budget))
+    /* The send buffer's slot table waits for the first write (tcp_sndbuf_attach): a connection
+     * that never sends (or is refused, or is only opened and closed) never pays for it. */
+    c->sndbuf_size = ALIGN_UP(sndbuf, (size_t)TCP_BUF_CHUNK);
+    if (tcp_buf_init(&c->rcvbuf, c->rcvbuf_size, &c->ts->budget))
         return -ENOMEM;
-    if (tcp_buf_init(&c->rcvbuf, c->rcvbuf_size, &c->ts->budget)) {
-        tcp_buf_destroy(&c->sndbuf);
-        return -ENOMEM;
-    }
-    c->sndbuf_size = c->sndbuf.capacity;
     c->rcvbuf_size = c->rcvbuf.capacity;
     /* The scale we offer follows the receive buffer configured before the SYN (RFC 7323 2.3:
      * the smallest shift that lets the window cover the buffer); it is fixed from then on. */
@@ -310,6 +308,13 @@ int tcp_conn_setup(struct tcp_conn *c, const struct tcp_buffer_sizes *sizes)
     tcp_timers_init(c);
     c->last_rx_ns = tcp_now();
     return 0;
+}
+
+int tcp_sndbuf_attach(struct tcp_conn *c)
+{
+    if (c->sndbuf.chunks)
+        return 0;
+    return tcp_buf_init(&c->sndbuf, c->sndbuf_size, &c->ts->budget);
 }
 
 void tcp_test_set_hooks(struct tcp_layer *tcp, const struct tcp_test_hooks *hooks)

@@ -137,7 +137,9 @@ long tcp_write(struct tcp_conn *c, const void *buf, size_t len, uint64_t deadlin
             return write_result(total, -ENOTCONN);
         if (c->state != TCPS_ESTABLISHED && c->state != TCPS_CLOSE_WAIT)
             return write_result(total, -EPIPE);
-        size_t room = c->sndbuf.capacity - c->snd_queued;
+        if (tcp_sndbuf_attach(c))
+            return write_result(total, -ENOMEM);
+        size_t room = c->sndbuf_size - c->snd_queued;
         size_t n = min(room, len - total);
         /* Under the stack-wide budget take what fits now rather than nothing (partial write). */
         size_t fits = min(n, tcp_buf_writable(&c->sndbuf, c->snd_queued));
@@ -166,7 +168,7 @@ size_t tcp_writable(const struct tcp_conn *c)
 {
     if (c->state != TCPS_ESTABLISHED && c->state != TCPS_CLOSE_WAIT)
         return 0;
-    return c->sndbuf.capacity - c->snd_queued;
+    return c->sndbuf_size - c->snd_queued;
 }
 
 static void queue_fin(struct tcp_conn *c)
@@ -298,10 +300,13 @@ int tcp_set_option(struct tcp_conn *c, enum tcp_sockopt opt, long value)
         if (opt == TCP_SOCKOPT_SNDBUF) {
             if ((size_t)value < c->snd_queued)
                 return -EINVAL;
-            int err = tcp_buf_resize(&c->sndbuf, (size_t)value, c->snd_queued);
-            if (err)
-                return err;
-            c->sndbuf_size = c->sndbuf.capacity;
+            if (c->sndbuf.chunks) {
+                int err = tcp_buf_resize(&c->sndbuf, (size_t)value, c->snd_queued);
+                if (err)
+                    return err;
+            }
+            c->sndbuf_size = c->sndbuf.chunks ? c->sndbuf.capacity
+                                              : ALIGN_UP((size_t)value, (size_t)TCP_BUF_CHUNK);
             waitq_wake_all(&c->writers);
             return 0;
         }

@@ -155,8 +155,8 @@ struct tcp_conn {
     bool fin_pending;                            /* a FIN arrived out of order, at fin_seq */
     uint32_t fin_seq;
     struct tcp_ranges ooo;
-    struct tcp_buf sndbuf, rcvbuf;
-    size_t sndbuf_size, rcvbuf_size;
+    struct tcp_buf sndbuf, rcvbuf;               /* sndbuf: empty until the first write */
+    size_t sndbuf_size, rcvbuf_size;             /* capacities, whole chunks */
 
     /* negotiated options */
     uint16_t peer_mss;                           /* 0: none sent */
@@ -219,6 +219,8 @@ bool tcp_same_endpoints(const struct tcp_endpoints *a, const struct tcp_endpoint
  * or 0: the stack defaults); the window scale offered in our SYN follows the receive buffer. */
 struct tcp_conn *tcp_conn_create(struct tcp_stack *ts, const struct tcp_endpoints *ep,
                                  const struct tcp_buffer_sizes *sizes);
+/* The send buffer's slot table, made on the first write (0, or -ENOMEM). */
+int tcp_sndbuf_attach(struct tcp_conn *c);
 /* The window scale for a receive buffer of `bytes` (0: the stack default), for SYN and cookie. */
 uint8_t tcp_wscale_for_rcvbuf(const struct tcp_stack *ts, size_t bytes);
 void tcp_conn_hash(struct tcp_conn *c);
