@@ -19,7 +19,8 @@ scripts/deps.sh         # or make deps: valgrind, wrk, iperf3, liblwip-dev, ab, 
 make                    # every application, both platforms
 make bench              # as root: builds the harnesses, measures, prints the table, rewrites this file
 \`\`\`
-\`BENCH_SECONDS=N\` sets each wrk run (default 10 s); \`BENCH_DOC=-\` leaves this file alone;
+\`BENCH_SECONDS=N\` sets each wrk run (default 10 s), \`BENCH_ROUNDS=N\` the rounds of the hosted
+index.html run (default 3); \`BENCH_DOC=-\` leaves this file alone;
 \`BENCH_XEN=0\` leaves out the Xen test bed part (about 4 minutes), \`BENCH_XEN_REPS=N\` sets its boots per
 guest (default 3). \`BENCH_LOAD=0\` leaves out the load part (about 4 minutes), \`BENCH_LOAD_SECONDS=N\` sets its
 wrk run (default 30 s). The test bed part needs the test bed's cached base (\`make test-xen\` builds it) and
