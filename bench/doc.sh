@@ -19,7 +19,8 @@ scripts/deps.sh         # or make deps: valgrind, wrk, iperf3, liblwip-dev, ab, 
 make                    # every application, both platforms
 make bench              # as root: builds the harnesses, measures, prints the table, rewrites this file
 \`\`\`
-\`BENCH_SECONDS=N\` sets each wrk run (default 10 s); \`BENCH_DOC=-\` leaves this file alone;
+\`BENCH_SECONDS=N\` sets each wrk run (default 10 s), \`BENCH_ROUNDS=N\` the rounds of the hosted
+index.html run (default 3); \`BENCH_DOC=-\` leaves this file alone;
 \`BENCH_XEN=0\` leaves out the Xen test bed part (about 4 minutes), \`BENCH_XEN_REPS=N\` sets its boots per
 guest (default 3). \`BENCH_LOAD=0\` leaves out the load part (about 4 minutes), \`BENCH_LOAD_SECONDS=N\` sets its
 wrk run (default 30 s). The test bed part needs the test bed's cached base (\`make test-xen\` builds it) and
@@ -106,15 +107,20 @@ are the grant table's granted and ended counts for the whole guest: netfront gra
 not grow with traffic; httpd's figure includes blkfront's grants.
 
 **Hosted throughput and latency** (\`bench/hosted.sh\`). In a network namespace the script
-creates (10.79.x.x, removed on every exit path), one server at a time: our \`build/hosted/httpd\`
+creates (10.79.x.x, removed on every exit path), three servers side by side, measured one at a time: our \`build/hosted/httpd\`
 on a TAP device with its site disk (access log off); \`build/bench/httpd_lwip\`, lwIP on its unix
 port's TAP driver with the tcpip thread; and \`build/bench/static_server\`, a single-threaded
 epoll server on Linux's own stack in a peer namespace over a veth. The two references serve the
 same files (unpacked from the site disk) from memory with keep-alive and minimal request
 handling, while our httpd does its full request validation, conditionals and disk reads. wrk
-from the namespace: \`index.html\` with 10 connections (requests/s, latency percentiles) and
-\`big.txt\` (1 MiB) with 2 connections (bulk MB/s), then iperf3 Linux-to-Linux over the veth as
-the link's ceiling. TAP and veth are different devices: the Linux column shows what Linux's stack
+from the namespace: after a 2 s warm-up of each server (discarded), \`index.html\` with 10
+connections (requests/s, latency percentiles) in \`BENCH_ROUNDS\` rounds (default 3) over the three
+servers, the order rotating each round so none always runs first; each figure is the median of its
+server's rounds (every round's p99 is in \`hosted.txt\`). wrk corrects latencies for coordinated
+omission, so at these rates one stall of the machine of a few tens of milliseconds fills a percent of
+the samples and one run's p99 says more about the machine than about the server (docs/TCP.md,
+"Tail latency under wrk"). Then \`big.txt\` (1 MiB) with 2 connections (bulk MB/s), and iperf3
+Linux-to-Linux over the veth as the link's ceiling. TAP and veth are different devices: the Linux column shows what Linux's stack
 does with a kernel-side device, not a like-for-like device comparison.
 
 **Load, beside nginx** (\`bench/load.sh\`, with the clients and report readers of the load tier,
@@ -140,6 +146,8 @@ per second of at least half of nginx's in the same run. The same caveat as above
 ## Results
 
 $(cat "$table")
+
+$(bench/ops/breakdown-table.sh "$(dirname "$table")")
 
 ## Published figures of other unikernels
 

@@ -188,6 +188,15 @@ static void transmit_pending(struct arp_layer *arp, struct arp_entry *e)
 }
 
 /* Learns ip -> mac (RFC 826 merge or new entry) and releases packets that waited for it. */
+/* Makes the timer fire no later than deadline. A timer left earlier than needed costs one table
+ * scan when it fires (arp_timer acts only on what is due, then rearms from the whole table), where
+ * rearming from the table on every packet would cost that scan each time. */
+static void arm_by(struct arp_layer *arp, uint64_t deadline)
+{
+    if (!timer_armed(&arp->timer) || deadline < arp->timer.deadline_ns)
+        timer_arm(&arp->timer, deadline);
+}
+
 static void learn(struct arp_layer *arp, struct arp_entry *e, const uint8_t mac[ETH_ADDR_LEN])
 {
     if (e->state == ARP_VALID && memcmp(e->mac, mac, ETH_ADDR_LEN) != 0)
@@ -198,6 +207,7 @@ static void learn(struct arp_layer *arp, struct arp_entry *e, const uint8_t mac[
     e->deadline_ns = now() + arp->tun.entry_ttl_ns;
     e->refreshing = false;
     e->tries = 0;
+    arm_by(arp, e->deadline_ns);
     arp->stats.cache_updates++;
     if (was_waiting)
         transmit_pending(arp, e);
@@ -459,7 +469,7 @@ int arp_output(struct arp_layer *arp, struct pbuf *p, uint32_t next_hop)
         e->retry_interval_ns = arp->tun.request_interval_ns;
         e->deadline_ns = t + e->retry_interval_ns;
         send_request(arp, next_hop, NULL);
-        rearm(arp);
+        arm_by(arp, e->deadline_ns);
     }
     e->last_used_ns = t;
     enqueue(arp, e, p);
@@ -550,5 +560,4 @@ void arp_input(struct arp_layer *arp, struct pbuf *p)
         learn(arp, allocate_entry(arp, spa), sha);
     if (for_us && op == ARP_OP_REQUEST && send_arp(arp, ARP_OP_REPLY, sha, sha, me, spa) == 0)
         st->tx_replies++;
-    rearm(arp);
 }

@@ -191,10 +191,6 @@ uint32_t tcp_endpoints_hash(const struct tcp_stack *ts, const struct tcp_endpoin
     return (uint32_t)siphash24(&ts->hash_key, &key, sizeof(key));
 }
 
-static unsigned bucket_of(const struct tcp_stack *ts, const struct tcp_endpoints *ep)
-{
-    return tcp_endpoints_hash(ts, ep) % TCP_HASH_BUCKETS;
-}
 
 bool tcp_same_endpoints(const struct tcp_endpoints *a, const struct tcp_endpoints *b)
 {
@@ -204,7 +200,12 @@ bool tcp_same_endpoints(const struct tcp_endpoints *a, const struct tcp_endpoint
 
 struct tcp_conn *tcp_conn_lookup(struct tcp_stack *ts, const struct tcp_endpoints *ep)
 {
-    struct list_node *bucket = &ts->buckets[bucket_of(ts, ep)];
+    return tcp_conn_find(ts, ep, tcp_endpoints_hash(ts, ep));
+}
+
+struct tcp_conn *tcp_conn_find(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t hash)
+{
+    struct list_node *bucket = &ts->buckets[hash % TCP_HASH_BUCKETS];
     list_for_each(node, bucket) {
         struct tcp_conn *c = list_entry(node, struct tcp_conn, hash_link);
         if (tcp_same_endpoints(&c->ep, ep))
@@ -215,7 +216,13 @@ struct tcp_conn *tcp_conn_lookup(struct tcp_stack *ts, const struct tcp_endpoint
 
 void tcp_conn_hash(struct tcp_conn *c)
 {
-    list_add_tail(&c->ts->buckets[bucket_of(c->ts, &c->ep)], &c->hash_link);
+    tcp_conn_hash_as(c, tcp_endpoints_hash(c->ts, &c->ep));
+}
+
+void tcp_conn_hash_as(struct tcp_conn *c, uint32_t hash)
+{
+    c->ep_hash = hash;
+    list_add_tail(&c->ts->buckets[hash % TCP_HASH_BUCKETS], &c->hash_link);
 }
 
 bool tcp_port_in_use(struct tcp_stack *ts, uint16_t port)
@@ -280,15 +287,13 @@ uint8_t tcp_wscale_for_rcvbuf(const struct tcp_stack *ts, size_t bytes)
 int tcp_conn_setup(struct tcp_conn *c, const struct tcp_buffer_sizes *sizes)
 {
     const struct tcp_config *cfg = &c->ts->cfg;
-    c->sndbuf_size = sizes && sizes->sndbuf ? sizes->sndbuf : cfg->sndbuf_default;
+    size_t sndbuf = sizes && sizes->sndbuf ? sizes->sndbuf : cfg->sndbuf_default;
     c->rcvbuf_size = sizes && sizes->rcvbuf ? sizes->rcvbuf : cfg->rcvbuf_default;
-    if (tcp_buf_init(&c->sndbuf, c->sndbuf_size, &c->ts->budget))
+    /* The send buffer's slot table waits for the first write (tcp_sndbuf_attach): a connection
+     * that never sends (or is refused, or is only opened and closed) never pays for it. */
+    c->sndbuf_size = ALIGN_UP(sndbuf, (size_t)TCP_BUF_CHUNK);
+    if (tcp_buf_init(&c->rcvbuf, c->rcvbuf_size, &c->ts->budget))
         return -ENOMEM;
-    if (tcp_buf_init(&c->rcvbuf, c->rcvbuf_size, &c->ts->budget)) {
-        tcp_buf_destroy(&c->sndbuf);
-        return -ENOMEM;
-    }
-    c->sndbuf_size = c->sndbuf.capacity;
     c->rcvbuf_size = c->rcvbuf.capacity;
     /* The scale we offer follows the receive buffer configured before the SYN (RFC 7323 2.3:
      * the smallest shift that lets the window cover the buffer); it is fixed from then on. */
@@ -310,6 +315,13 @@ int tcp_conn_setup(struct tcp_conn *c, const struct tcp_buffer_sizes *sizes)
     tcp_timers_init(c);
     c->last_rx_ns = tcp_now();
     return 0;
+}
+
+int tcp_sndbuf_attach(struct tcp_conn *c)
+{
+    if (c->sndbuf.chunks)
+        return 0;
+    return tcp_buf_init(&c->sndbuf, c->sndbuf_size, &c->ts->budget);
 }
 
 void tcp_test_set_hooks(struct tcp_layer *tcp, const struct tcp_test_hooks *hooks)
@@ -445,11 +457,13 @@ void tcp_ipv4_input(struct tcp_layer *tcp, struct pbuf *p, const struct ipv4_rx_
     seg.payload = p;
     struct tcp_endpoints ep = { .local_ip = rx->dst, .remote_ip = rx->src,
                                 .local_port = seg.h.dst_port, .remote_port = seg.h.src_port };
-    struct tcp_conn *c = tcp_conn_lookup(ts, &ep);
+    /* One keyed hash per segment serves both tables and a passive open's new TCB. */
+    seg.hash = tcp_endpoints_hash(ts, &ep);
+    struct tcp_conn *c = tcp_conn_find(ts, &ep, seg.hash);
     struct tcp_tw *tw;
     if (c) {
         tcp_conn_input(c, &seg);
-    } else if ((tw = tcp_tw_lookup(ts, &ep)) != NULL) {
+    } else if ((tw = tcp_tw_find(ts, &ep, seg.hash)) != NULL) {
         tcp_tw_input(ts, tw, &seg);
     } else {
         struct tcp_listener *l = tcp_listener_lookup(ts, seg.h.dst_port);

@@ -25,9 +25,15 @@ static int wait_on(struct tcp_conn *c, struct waitq *wq, uint64_t deadline_ns)
     return rc;
 }
 
+/* What port_taken needs: not a whole TCB (2 KiB cleared on the stack for every connect). */
+struct port_probe {
+    struct tcp_stack *ts;
+    struct tcp_endpoints ep;
+};
+
 static bool port_taken(void *arg, uint16_t port)
 {
-    struct tcp_conn *probe = arg;
+    struct port_probe *probe = arg;
     struct tcp_endpoints ep = probe->ep;
     ep.local_port = port;
     /* RFC 9293 3.4.1: a 4-tuple in TIME_WAIT is not reused by a fresh active open either. */
@@ -50,7 +56,7 @@ int tcp_layer_connect(struct tcp_layer *tcp, uint16_t local_port, uint32_t dst, 
     struct tcp_endpoints ep = { .local_ip = src, .remote_ip = dst, .local_port = local_port,
                                 .remote_port = port };
     if (local_port == 0) {
-        struct tcp_conn probe = { .ts = ts, .ep = ep };
+        struct port_probe probe = { .ts = ts, .ep = ep };
         int picked = tcp_ports_pick(&ts->ports, src, dst, port, port_taken, &probe);
         if (picked < 0)
             return picked;
@@ -137,7 +143,9 @@ long tcp_write(struct tcp_conn *c, const void *buf, size_t len, uint64_t deadlin
             return write_result(total, -ENOTCONN);
         if (c->state != TCPS_ESTABLISHED && c->state != TCPS_CLOSE_WAIT)
             return write_result(total, -EPIPE);
-        size_t room = c->sndbuf.capacity - c->snd_queued;
+        if (tcp_sndbuf_attach(c))
+            return write_result(total, -ENOMEM);
+        size_t room = c->sndbuf_size - c->snd_queued;
         size_t n = min(room, len - total);
         /* Under the stack-wide budget take what fits now rather than nothing (partial write). */
         size_t fits = min(n, tcp_buf_writable(&c->sndbuf, c->snd_queued));
@@ -166,7 +174,7 @@ size_t tcp_writable(const struct tcp_conn *c)
 {
     if (c->state != TCPS_ESTABLISHED && c->state != TCPS_CLOSE_WAIT)
         return 0;
-    return c->sndbuf.capacity - c->snd_queued;
+    return c->sndbuf_size - c->snd_queued;
 }
 
 static void queue_fin(struct tcp_conn *c)
@@ -298,10 +306,13 @@ int tcp_set_option(struct tcp_conn *c, enum tcp_sockopt opt, long value)
         if (opt == TCP_SOCKOPT_SNDBUF) {
             if ((size_t)value < c->snd_queued)
                 return -EINVAL;
-            int err = tcp_buf_resize(&c->sndbuf, (size_t)value, c->snd_queued);
-            if (err)
-                return err;
-            c->sndbuf_size = c->sndbuf.capacity;
+            if (c->sndbuf.chunks) {
+                int err = tcp_buf_resize(&c->sndbuf, (size_t)value, c->snd_queued);
+                if (err)
+                    return err;
+            }
+            c->sndbuf_size = c->sndbuf.chunks ? c->sndbuf.capacity
+                                              : ALIGN_UP((size_t)value, (size_t)TCP_BUF_CHUNK);
             waitq_wake_all(&c->writers);
             return 0;
         }

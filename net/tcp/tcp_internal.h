@@ -130,6 +130,7 @@ struct tcp_conn {
     struct tcp_stack *ts;                        /* NULL once the stack shut down */
     struct list_node link;                       /* in ts->conns */
     struct list_node hash_link;                  /* in ts->buckets[] */
+    uint32_t ep_hash;                            /* tcp_endpoints_hash(ep), set when hashed */
     struct list_node queue_link;                 /* in a listener's pending or ready list */
     struct tcp_listener *listener;               /* passive open not yet accepted */
     enum tcp_conn_state state;
@@ -155,8 +156,8 @@ struct tcp_conn {
     bool fin_pending;                            /* a FIN arrived out of order, at fin_seq */
     uint32_t fin_seq;
     struct tcp_ranges ooo;
-    struct tcp_buf sndbuf, rcvbuf;
-    size_t sndbuf_size, rcvbuf_size;
+    struct tcp_buf sndbuf, rcvbuf;               /* sndbuf: empty until the first write */
+    size_t sndbuf_size, rcvbuf_size;             /* capacities, whole chunks */
 
     /* negotiated options */
     uint16_t peer_mss;                           /* 0: none sent */
@@ -212,6 +213,8 @@ struct tcp_conn {
 /* ---- tcp.c ---- */
 struct tcp_stack *tcp_stack_of(struct tcp_layer *tcp);
 struct tcp_conn *tcp_conn_lookup(struct tcp_stack *ts, const struct tcp_endpoints *ep);
+/* The same with the 4-tuple's tcp_endpoints_hash already computed (one hash per segment). */
+struct tcp_conn *tcp_conn_find(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t hash);
 /* The keyed hash of a 4-tuple (not steerable by peers); equality of 4-tuples. */
 uint32_t tcp_endpoints_hash(const struct tcp_stack *ts, const struct tcp_endpoints *ep);
 bool tcp_same_endpoints(const struct tcp_endpoints *a, const struct tcp_endpoints *b);
@@ -219,9 +222,13 @@ bool tcp_same_endpoints(const struct tcp_endpoints *a, const struct tcp_endpoint
  * or 0: the stack defaults); the window scale offered in our SYN follows the receive buffer. */
 struct tcp_conn *tcp_conn_create(struct tcp_stack *ts, const struct tcp_endpoints *ep,
                                  const struct tcp_buffer_sizes *sizes);
+/* The send buffer's slot table, made on the first write (0, or -ENOMEM). */
+int tcp_sndbuf_attach(struct tcp_conn *c);
 /* The window scale for a receive buffer of `bytes` (0: the stack default), for SYN and cookie. */
 uint8_t tcp_wscale_for_rcvbuf(const struct tcp_stack *ts, size_t bytes);
 void tcp_conn_hash(struct tcp_conn *c);
+/* The same with tcp_endpoints_hash(c->ep) already known (a passive open: the SYN's). */
+void tcp_conn_hash_as(struct tcp_conn *c, uint32_t hash);
 void tcp_set_state(struct tcp_conn *c, enum tcp_conn_state state);
 /* The connection is over (error set by the caller): timers stopped, buffers freed, waiters woken,
  * and the TCB freed unless a handle or a waiter still holds it. */
@@ -252,6 +259,7 @@ struct tcp_segment {
     uint32_t len;                                /* payload bytes */
     uint32_t seg_len;                            /* len + SYN + FIN */
     uint32_t src, dst;
+    uint32_t hash;                               /* tcp_endpoints_hash of its 4-tuple */
     struct pbuf *payload;
 };
 void tcp_conn_input(struct tcp_conn *c, struct tcp_segment *seg);
@@ -333,6 +341,7 @@ void tcp_tw_trim(struct tcp_stack *ts);
  * freed: the caller must not touch it afterwards unless it holds the TCB. */
 void tcp_enter_time_wait(struct tcp_conn *c);
 struct tcp_tw *tcp_tw_lookup(struct tcp_stack *ts, const struct tcp_endpoints *ep);
+struct tcp_tw *tcp_tw_find(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t hash);
 /* A segment for a TIME_WAIT 4-tuple (RFC 9293 3.10.7.4, RFC 1337, RFC 6191). Does not own p. */
 void tcp_tw_input(struct tcp_stack *ts, struct tcp_tw *tw, struct tcp_segment *seg);
 

@@ -145,7 +145,7 @@ static void cookie_ack(struct tcp_listener *l, struct tcp_segment *seg)
     list_add_tail(&l->pending, &c->queue_link);
     l->pending_count++;
     tcp_set_state(c, TCPS_SYN_RECEIVED);
-    tcp_conn_hash(c);
+    tcp_conn_hash_as(c, seg->hash);
     lstats(l)->rx_syncookies_ok++;
     tcp_conn_input(c, seg);
 }
@@ -201,7 +201,7 @@ void tcp_listen_input(struct tcp_listener *l, struct tcp_segment *seg)
     list_add_tail(&l->pending, &c->queue_link);
     l->pending_count++;
     tcp_set_state(c, TCPS_SYN_RECEIVED);
-    tcp_conn_hash(c);
+    tcp_conn_hash_as(c, seg->hash);
     tcp_send_syn(c);
 }
 

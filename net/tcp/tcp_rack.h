@@ -27,7 +27,7 @@
 /* Records kept at most (one per outstanding segment); beyond it new data extends the last
  * record, which only delays loss detection for that data. */
 #define TCP_RACK_MAX_SEGS 4096u
-#define TCP_RACK_INITIAL_SEGS 64u
+#define TCP_RACK_INITIAL_SEGS 4u       /* most connections send a few segments: grown by doubling */
 
 enum {
     TCP_RACK_RETRANS = 1u << 0,  /* retransmitted at least once */

@@ -22,9 +22,9 @@ static struct tcp_stats *tw_stats(struct tcp_stack *ts)
     return &ts->layer->stats;
 }
 
-static struct list_node *tw_bucket(struct tcp_stack *ts, const struct tcp_endpoints *ep)
+static struct list_node *tw_bucket(struct tcp_stack *ts, uint32_t hash)
 {
-    return &ts->tw_buckets[tcp_endpoints_hash(ts, ep) % TCP_TW_HASH_BUCKETS];
+    return &ts->tw_buckets[hash % TCP_TW_HASH_BUCKETS];
 }
 
 void tcp_tw_init(struct tcp_stack *ts)
@@ -102,7 +102,12 @@ static void tw_restart(struct tcp_stack *ts, struct tcp_tw *tw)
 
 struct tcp_tw *tcp_tw_lookup(struct tcp_stack *ts, const struct tcp_endpoints *ep)
 {
-    struct list_node *bucket = tw_bucket(ts, ep);
+    return tcp_tw_find(ts, ep, tcp_endpoints_hash(ts, ep));
+}
+
+struct tcp_tw *tcp_tw_find(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t hash)
+{
+    struct list_node *bucket = tw_bucket(ts, hash);
     list_for_each(node, bucket) {
         struct tcp_tw *tw = list_entry(node, struct tcp_tw, hash_link);
         if (tcp_same_endpoints(&tw->ep, ep))
@@ -134,7 +139,9 @@ void tcp_enter_time_wait(struct tcp_conn *c)
         tcp_conn_terminate(c, 0);
         return;
     }
-    struct tcp_tw *tw = tcp_tw_lookup(ts, &c->ep);   /* cannot exist with a TCB; be safe */
+    /* The TCB's hash serves the record's bucket (a TCB that was never hashed has none). */
+    uint32_t hash = list_node_linked(&c->hash_link) ? c->ep_hash : tcp_endpoints_hash(ts, &c->ep);
+    struct tcp_tw *tw = tcp_tw_find(ts, &c->ep, hash);   /* cannot exist with a TCB; be safe */
     if (tw)
         tw_unlink(ts, tw);
     else
@@ -156,7 +163,7 @@ void tcp_enter_time_wait(struct tcp_conn *c)
         .rcv_wscale = c->rcv_wscale,
         .next_ack_ns = c->next_oow_ack_ns,
     };
-    list_add_tail(tw_bucket(ts, &tw->ep), &tw->hash_link);
+    list_add_tail(tw_bucket(ts, hash), &tw->hash_link);
     list_init(&tw->age_link);
     ts->tw_count++;
     tw_stats(ts)->time_wait_entered++;
@@ -166,7 +173,8 @@ void tcp_enter_time_wait(struct tcp_conn *c)
 
 bool tcp_endpoints_taken(struct tcp_stack *ts, const struct tcp_endpoints *ep)
 {
-    return tcp_conn_lookup(ts, ep) || tcp_tw_lookup(ts, ep);
+    uint32_t hash = tcp_endpoints_hash(ts, ep);
+    return tcp_conn_find(ts, ep, hash) || tcp_tw_find(ts, ep, hash);
 }
 
 /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> from the record (RFC 9293 3.10.7.4, TIME-WAIT). */

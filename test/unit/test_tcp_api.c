@@ -111,6 +111,38 @@ START_TEST(write_deadline_partial)
 }
 END_TEST
 
+/* The send buffer's slot table is made by the first write, not with the TCB: an open that never
+ * sends holds none, yet reports its whole buffer writable, and a size set before the first write
+ * is rounded to whole chunks as a resize would be. */
+START_TEST(send_buffer_made_on_first_write)
+{
+    struct tf_conns p;
+    tf_open(&p, PORT);
+    ck_assert_ptr_null(p.client->sndbuf.chunks);
+    ck_assert_ptr_null(p.server->sndbuf.chunks);
+    struct tcp_config cfg;
+    tcp_get_config(sa, &cfg);
+    ck_assert_uint_eq(tcp_writable(p.client), cfg.sndbuf_default);
+    ck_assert_int_eq(tcp_set_option(p.client, TCP_SOCKOPT_SNDBUF, 5000), 0);
+    ck_assert_ptr_null(p.client->sndbuf.chunks);
+    long size = 0;
+    ck_assert_int_eq(tcp_get_option(p.client, TCP_SOCKOPT_SNDBUF, &size), 0);
+    ck_assert_int_eq(size, 2 * TCP_BUF_CHUNK);
+    ck_assert_uint_eq(tcp_writable(p.client), 2 * TCP_BUF_CHUNK);
+    static const uint8_t hello[5] = "hello";
+    ck_assert_int_eq(tcp_write(p.client, hello, sizeof(hello), 0), (long)sizeof(hello));
+    ck_assert_ptr_nonnull(p.client->sndbuf.chunks);
+    ck_assert_uint_eq(p.client->sndbuf.capacity, 2 * TCP_BUF_CHUNK);
+    uint8_t got[8];
+    long n = 0;
+    RUN_UNTIL((n = tcp_read(p.server, got, sizeof(got), 0)) > 0, SEC);
+    ck_assert_int_eq(n, (long)sizeof(hello));
+    ck_assert_mem_eq(got, hello, sizeof(hello));
+    ck_assert_ptr_null(p.server->sndbuf.chunks);            /* the server never wrote */
+    tf_close_all(&p);
+}
+END_TEST
+
 static enum tf_verdict drop_tx_data(const struct tf_seg *s, void *ctx)
 {
     (void)ctx;
@@ -276,6 +308,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, read_deadline);
     tcase_add_test(tc, write_deadline_partial);
+    tcase_add_test(tc, send_buffer_made_on_first_write);
     tcase_add_test(tc, abort_discards_and_resets);
     tcase_add_test(tc, reset_wakes_owner_and_keeps_handle);
     tcase_add_test(tc, ephemeral_ports_unpredictable);
