@@ -392,6 +392,7 @@ struct pbuf *pbuf_clone(const struct pbuf *p, struct pbuf_pool *pool)
     c->csum_start = p->csum_start;
     c->csum_offset = p->csum_offset;
     c->gso_size = p->gso_size;
+    c->gso_segs = p->gso_segs;
     c->timestamp_ns = p->timestamp_ns;
     return c;
 }

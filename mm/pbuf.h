@@ -55,6 +55,7 @@ struct pbuf {
                                     from the start of the IPv4 header (not the frame) */
     uint16_t csum_offset;        /*   ...and the checksum is stored this far into it */
     uint16_t gso_size;           /* TSO: segment payload size, 0 when not a TSO frame */
+    uint16_t gso_segs;           /* TSO: segments the frame is cut into (counters only) */
     uint64_t timestamp_ns;       /* free for the owner (receive time, queueing time) */
     /* private */
     struct pbuf_pool *pool;

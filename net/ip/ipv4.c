@@ -411,7 +411,10 @@ int ipv4_output(struct ipv4_layer *ip, struct pbuf *p, const struct ipv4_tx *tx)
         head->flags = p->flags;
         head->csum_start = p->csum_start;
         head->csum_offset = p->csum_offset;
+        head->gso_size = p->gso_size;
+        head->gso_segs = p->gso_segs;
         p->flags = 0;
+        p->gso_size = 0;
         pbuf_cat(head, p);
         p = head;
         hdr = p->data;

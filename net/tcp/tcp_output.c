@@ -94,9 +94,29 @@ static void fill_options(struct tcp_conn *c, bool syn, struct tcp_options *o)
     }
 }
 
-int tcp_send_raw(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t seq, uint32_t ack,
-                 uint8_t flags, uint16_t window, const struct tcp_options *opts,
-                 struct tcp_conn *c, uint32_t data_off, uint32_t data_len)
+/* Copies data_len bytes of the send buffer from data_off straight into p's segments from `at` on:
+ * the one copy a transmitted byte costs. */
+static void fill_payload(const struct tcp_buf *sndbuf, uint32_t data_off, struct pbuf *p,
+                         uint32_t at, uint32_t data_len)
+{
+    for (struct pbuf *seg = p; seg && data_len; seg = seg->next) {
+        if (at >= seg->len) {
+            at -= seg->len;
+            continue;
+        }
+        uint32_t n = min(seg->len - at, data_len);
+        tcp_buf_read(sndbuf, data_off, seg->data + at, n);
+        data_off += n;
+        data_len -= n;
+        at = 0;
+    }
+}
+
+/* tcp_send_raw with gso_size: 0 for one segment, else the payload of each segment the device cuts
+ * this TSO frame into (NETDEV_CAP_TSO; the frame then carries segs of them). */
+static int send_frame(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t seq,
+                      uint32_t ack, uint8_t flags, uint16_t window, const struct tcp_options *opts,
+                      struct tcp_conn *c, uint32_t data_off, uint32_t data_len, uint16_t gso_size)
 {
     struct tcp_layer *tcp = ts->layer;
     struct tcp_options none;
@@ -110,37 +130,37 @@ int tcp_send_raw(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t 
     };
     uint8_t hdr[TCP_HEADER_MAX];
     size_t hlen = tcp_build_header(hdr, &h, opts);
-    struct pbuf *p = pbuf_alloc(tcp->ip->eth->pool, hlen + data_len);
+    /* The payload goes in once, the header into the headroom in front of it. */
+    struct pbuf *p = pbuf_alloc(tcp->ip->eth->pool, data_len);
     if (!p) {
         tcp->stats.tx_no_buffers++;
         return -ENOBUFS;
     }
-    pbuf_copy_in(p, 0, hdr, hlen);
-    uint8_t bounce[512];
-    for (uint32_t done = 0; done < data_len;) {
-        uint32_t n = min((uint32_t)sizeof(bounce), data_len - done);
-        tcp_buf_read(&c->sndbuf, data_off + done, bounce, n);
-        pbuf_copy_in(p, hlen + done, bounce, n);
-        done += n;
+    if (data_len)
+        fill_payload(&c->sndbuf, data_off, p, 0, data_len);
+    uint8_t *th = pbuf_push(p, hlen);   /* a fresh packet has PBUF_HEADROOM for it */
+    memcpy(th, hdr, hlen);
+    uint32_t segs = 1;
+    if (gso_size && data_len > gso_size) {
+        p->gso_size = gso_size;
+        segs = (data_len + gso_size - 1u) / gso_size;
+        p->gso_segs = (uint16_t)segs;
     }
     struct csum sum;
     csum_init(&sum);
     uint16_t total = (uint16_t)(hlen + data_len);
     ipv4_csum_add_pseudo(&sum, ep->local_ip, ep->remote_ip, IPV4_PROTO_TCP, total);
     if ((tcp->ip->eth->dev->caps & NETDEV_CAP_TX_CSUM) &&
-        IPV4_HEADER_MIN + total <= ipv4_path_mtu(tcp->ip, ep->remote_ip)) {
-        /* The device completes it from the pseudo-header sum (platform/netdev.h). */
-        uint8_t field[2];
-        store_be16(field, csum_sum16(&sum));
-        pbuf_copy_in(p, 16, field, 2);
+        (p->gso_size || IPV4_HEADER_MIN + total <= ipv4_path_mtu(tcp->ip, ep->remote_ip))) {
+        /* The device completes it from the pseudo-header sum (platform/netdev.h); a TSO device
+         * completes every segment's. */
+        store_be16(th + 16, csum_sum16(&sum));
         p->flags |= PBUF_F_CSUM_PARTIAL;
         p->csum_start = IPV4_HEADER_MIN;
         p->csum_offset = 16;
     } else {
         ipv4_csum_add_pbuf(&sum, p, 0, total);
-        uint8_t field[2];
-        store_be16(field, csum_finish(&sum));
-        pbuf_copy_in(p, 16, field, 2);
+        store_be16(th + 16, csum_finish(&sum));
     }
     struct ipv4_tx tx = { .src = ep->local_ip, .dst = ep->remote_ip, .protocol = IPV4_PROTO_TCP,
                           .dont_fragment = true };
@@ -157,14 +177,14 @@ int tcp_send_raw(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t 
          * when to give up, instead of the data waiting with no timer at all. */
         tcp->stats.tx_errors++;
     } else {
-        tcp->stats.tx_segments++;
+        tcp->stats.tx_segments += segs;
         if (data_len)
-            tcp->stats.tx_data_segments++;
+            tcp->stats.tx_data_segments += segs;
         if (flags & TCP_FLAG_RST)
             tcp->stats.tx_rst++;
     }
     if (c) {
-        c->stats.segs_out++;
+        c->stats.segs_out += segs;
         if (flags & TCP_FLAG_ACK) {
             c->last_ack_sent = ack;
             c->ack_pending = false;
@@ -173,6 +193,13 @@ int tcp_send_raw(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t 
         }
     }
     return 0;
+}
+
+int tcp_send_raw(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t seq, uint32_t ack,
+                 uint8_t flags, uint16_t window, const struct tcp_options *opts,
+                 struct tcp_conn *c, uint32_t data_off, uint32_t data_len)
+{
+    return send_frame(ts, ep, seq, ack, flags, window, opts, c, data_off, data_len, 0);
 }
 
 /* One segment of c: seq, flags, and data_len bytes from the send buffer at seq. */
