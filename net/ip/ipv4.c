@@ -433,7 +433,10 @@ int ipv4_output(struct ipv4_layer *ip, struct pbuf *p, const struct ipv4_tx *tx)
     st->tx_packets++;
 
     uint32_t mtu = ipv4_path_mtu(ip, tx->dst);
-    if (total <= mtu) {
+    /* A TSO frame is cut by the device into datagrams of gso_size payload, which the sender
+     * sized for the path (tcp_output: gso_size is the MSS). */
+    bool tso = p->gso_size && (ip->eth->dev->caps & NETDEV_CAP_TSO) && p->gso_size < mtu;
+    if (total <= mtu || tso) {
         err = arp_output(ip->arp, p, next_hop);
         if (err)
             st->tx_errors++;

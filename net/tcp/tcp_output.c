@@ -7,6 +7,13 @@
  * negotiated (RFC 7323 3.2) and SACK blocks when out-of-order data is held (RFC 2018 4). The
  * checksum is left to the device when it offers NETDEV_CAP_TX_CSUM. IP's DF bit is always set:
  * path MTU discovery (RFC 1191) lowers the MSS when a router says a segment was too big.
+ *
+ * A payload is copied once, from the send buffer into the frame; the header is written into the
+ * headroom in front of it. On a device with NETDEV_CAP_TSO (and TX_CSUM), consecutive full-MSS
+ * pieces of new data that congestion control, the peer's window and Nagle let go in one
+ * tcp_output pass leave as one TSO frame of up to 64 KiB with gso_size = MSS; retransmissions
+ * always go by single segments, and the per-segment bookkeeping (RTT, RACK, SACK scoreboard) is
+ * done per MSS piece as if each had been sent on its own.
  */
 #include "net/tcp/tcp_internal.h"
 
@@ -202,16 +209,20 @@ int tcp_send_raw(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t 
     return send_frame(ts, ep, seq, ack, flags, window, opts, c, data_off, data_len, 0);
 }
 
-/* One segment of c: seq, flags, and data_len bytes from the send buffer at seq. */
-static int send_segment(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t data_len)
+/* One segment of c: seq, flags, and data_len bytes from the send buffer at seq; or, with gso_size,
+ * a TSO frame of data_len bytes the device cuts into segments of gso_size. */
+static int send_segment(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t data_len,
+                        uint16_t gso_size)
 {
     bool syn = flags & TCP_FLAG_SYN;
     struct tcp_options o;
     fill_options(c, syn, &o);
     /* RFC 6691: options come out of the MSS. c->mss already leaves room for timestamps; SACK
-     * blocks beyond that room are dropped (the oldest first) rather than exceed the path. */
+     * blocks beyond that room are dropped (the oldest first) rather than exceed the path. Every
+     * segment of a TSO frame carries the same options in front of gso_size bytes. */
     uint32_t limit = c->mss + (c->ts_ok ? 12u : 0u);
-    while (!syn && o.sack_count && tcp_options_len(&o, false) + data_len > limit)
+    uint32_t seg_len = gso_size && data_len > gso_size ? gso_size : data_len;
+    while (!syn && o.sack_count && tcp_options_len(&o, false) + seg_len > limit)
         o.sack_count--;
     if (!o.sack_count)
         o.present &= (uint8_t)~TCP_OPTF_SACK;
@@ -219,15 +230,15 @@ static int send_segment(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_
         flags |= TCP_FLAG_ACK;
     uint16_t wnd = window_field(c, syn);
     uint32_t off = seq - c->snd_buf_seq;
-    return tcp_send_raw(c->ts, &c->ep, seq, (flags & TCP_FLAG_ACK) ? c->rcv_nxt : 0, flags, wnd,
-                        &o, c, off, data_len);
+    return send_frame(c->ts, &c->ep, seq, (flags & TCP_FLAG_ACK) ? c->rcv_nxt : 0, flags, wnd,
+                      &o, c, off, data_len, gso_size);
 }
 
 void tcp_send_ack(struct tcp_conn *c)
 {
     if (!c->ts || c->state == TCPS_CLOSED || c->state == TCPS_SYN_SENT)
         return;
-    send_segment(c, c->snd_nxt, 0, 0);
+    send_segment(c, c->snd_nxt, 0, 0, 0);
 }
 
 void tcp_send_syn(struct tcp_conn *c)
@@ -235,7 +246,7 @@ void tcp_send_syn(struct tcp_conn *c)
     bool retransmission = c->snd_nxt != c->iss;
     if (retransmission)
         c->syn_retransmitted = true;
-    if (send_segment(c, c->iss, TCP_FLAG_SYN, 0) == 0 && retransmission) {
+    if (send_segment(c, c->iss, TCP_FLAG_SYN, 0, 0) == 0 && retransmission) {
         c->stats.retransmits++;
         c->ts->layer->stats.tx_retransmits++;
     }
@@ -293,9 +304,56 @@ static uint32_t data_end(const struct tcp_conn *c)
     return c->snd_buf_seq + (uint32_t)c->snd_queued;
 }
 
+/* The most payload one TSO frame may carry: its Ethernet frame must fit the 16-bit length of a
+ * netfront request (the strictest TSO device) with the largest IPv4 and TCP headers. */
+#define TCP_TSO_MAX_PAYLOAD \
+    (0xffffu - NETDEV_ETH_HEADER_LEN - IPV4_HEADER_MIN - TCP_HEADER_MAX)
+
+/* New data gathered by tcp_output's loop into one TSO frame: [seq, seq + len). */
+struct tcp_tso_run {
+    uint32_t seq, len;
+};
+
+/* The most payload a TSO frame of segments of mss bytes may carry on a device with dev_caps (a
+ * whole number of segments), 0 when the device cannot take TSO frames. The device needs the
+ * checksum offload too: it completes every segment's checksum. */
+static uint32_t tso_limit(uint32_t mss, uint32_t dev_caps)
+{
+    const uint32_t needed = NETDEV_CAP_TSO | NETDEV_CAP_TX_CSUM;
+    if ((dev_caps & needed) != needed || mss == 0 || mss > 0xffffu)
+        return 0;
+    uint32_t most = TCP_TSO_MAX_PAYLOAD / mss * mss;
+    return most > mss ? most : 0;
+}
+
+/* Sends the gathered run as one frame (a TSO frame when it holds more than one MSS). Its sequence
+ * space was already accounted as sent, segment by segment: if the frame cannot go, that is a loss
+ * on the wire and the timers repair it, as for a segment refused below IP. */
+static int flush_run(struct tcp_conn *c, struct tcp_tso_run *run)
+{
+    if (run->len == 0)
+        return 0;
+    uint8_t flags = run->seq + run->len == data_end(c) ? TCP_FLAG_PSH : 0;
+    int err = send_segment(c, run->seq, flags, run->len, (uint16_t)c->mss);
+    run->len = 0;
+    return err;
+}
+
+/* Whether a new-data piece [seq, seq+len) may join the run: contiguous with it, every piece before
+ * it a full MSS (so the device's cuts fall where ours would) and the whole within the limit. */
+static bool joins_run(const struct tcp_conn *c, const struct tcp_tso_run *run, uint32_t seq,
+                      uint32_t len, uint32_t limit)
+{
+    return run->len && run->seq + run->len == seq && run->len % c->mss == 0 &&
+           run->len + len <= limit;
+}
+
 /* Sends up to `room` sequence numbers from seq: data from the buffer, then the FIN if it is queued
- * and comes next. Returns the sequence space sent (0 when nothing could go). */
-static uint32_t transmit(struct tcp_conn *c, uint32_t seq, uint32_t room)
+ * and comes next. With a run (tcp_output on a TSO device), a piece of new data joins it instead,
+ * to go out as one TSO frame when the run is flushed; the accounting below is still per piece
+ * (per MSS), so RTT, RACK and the scoreboard see the segments the device will put on the wire.
+ * Returns the sequence space sent (0 when nothing could go). */
+static uint32_t transmit(struct tcp_conn *c, uint32_t seq, uint32_t room, struct tcp_tso_run *run)
 {
     uint32_t end_of_data = data_end(c);
     uint32_t len = seq_lt(seq, end_of_data) ? min(end_of_data - seq, min(room, c->mss)) : 0;
@@ -303,11 +361,21 @@ static uint32_t transmit(struct tcp_conn *c, uint32_t seq, uint32_t room)
     if (len == 0 && !fin)
         return 0;
     bool retransmission = seq_lt(seq, c->snd_nxt);
-    uint8_t flags = fin ? TCP_FLAG_FIN : 0;
-    if (len && seq + len == end_of_data)
-        flags |= TCP_FLAG_PSH;
-    if (send_segment(c, seq, flags, len))
+    uint32_t limit = run ? tso_limit(c->mss, c->ts->layer->ip->eth->dev->caps) : 0;
+    bool gather = limit && len && !fin && !retransmission;
+    if (run && run->len && !(gather && joins_run(c, run, seq, len, limit)) && flush_run(c, run))
         return 0;
+    if (gather) {
+        if (run->len == 0)
+            run->seq = seq;
+        run->len += len;
+    } else {
+        uint8_t flags = fin ? TCP_FLAG_FIN : 0;
+        if (len && seq + len == end_of_data)
+            flags |= TCP_FLAG_PSH;
+        if (send_segment(c, seq, flags, len, 0))
+            return 0;
+    }
     uint32_t end = seq + len + (fin ? 1 : 0);
     if (retransmission) {
         c->stats.retransmits++;
@@ -357,7 +425,7 @@ void tcp_force_send(struct tcp_conn *c, uint32_t len)
 {
     if (!can_send_data(c) || unsent(c) == 0)
         return;
-    uint32_t sent = transmit(c, c->snd_nxt, len);
+    uint32_t sent = transmit(c, c->snd_nxt, len, NULL);
     if (sent)
         tcp_cc_on_send_new(&c->cc, c->snd_nxt, tcp_now());
 }
@@ -367,7 +435,7 @@ bool tcp_send_tail_probe(struct tcp_conn *c)
     uint32_t room = tcp_window_left(c->snd_una + c->snd_wnd, c->snd_nxt);
     uint32_t before = c->snd_nxt;
     if (unsent(c) && room) {
-        uint32_t sent = transmit(c, c->snd_nxt, min(room, c->mss));
+        uint32_t sent = transmit(c, c->snd_nxt, min(room, c->mss), NULL);
         if (sent) {
             tcp_cc_on_send_new(&c->cc, c->snd_nxt, tcp_now());
             return false;
@@ -376,7 +444,7 @@ bool tcp_send_tail_probe(struct tcp_conn *c)
     uint32_t flight = before - c->snd_una;
     uint32_t len = min(flight, c->mss);
     if (len)
-        transmit(c, before - len, len);
+        transmit(c, before - len, len, NULL);
     return true;
 }
 
@@ -387,6 +455,7 @@ void tcp_output(struct tcp_conn *c)
     if (c->state == TCPS_SYN_SENT || c->state == TCPS_SYN_RECEIVED)
         return;
     tcp_pmtu_recheck(c);
+    struct tcp_tso_run run = { 0, 0 };
     while (can_send_data(c)) {
         struct tcp_cc_tx_ctx ctx = {
             .now_ns = tcp_now(),
@@ -401,11 +470,12 @@ void tcp_output(struct tcp_conn *c)
             break;
         if (!tx.retransmission && tx.len < c->mss && !small_segment_ok(c, tx.len))
             break;
-        uint32_t n = transmit(c, tx.seq, tx.len);
+        uint32_t n = transmit(c, tx.seq, tx.len, &run);
         if (n == 0)
             break;
         tcp_cc_on_tx(&c->cc, &tx, n, tcp_now());
     }
+    flush_run(c, &run);
     /* RFC 9293 3.8.6.1: data waiting, no room in the peer's window and nothing in flight that
      * would bring a window update: probe it (persist timer). */
     if (can_send_data(c) && unsent(c) && c->snd_una == c->snd_nxt && !timer_armed(&c->rtx_timer))
