@@ -226,6 +226,27 @@ START_TEST(no_tso_device_gets_single_segments)
 }
 END_TEST
 
+/* TSO frames over a link that drops, duplicates and reorders them (both ways): every byte arrives
+ * in order, repaired by per-segment retransmissions (RFC 5681, RFC 6675, RFC 8985). */
+START_TEST(tso_bulk_survives_a_lossy_link)
+{
+    static const struct faults_config lossy = {
+        .seed = 1507, .directions = FAULTS_TX | FAULTS_RX,
+        .drop_ppm = 20000, .duplicate_ppm = 10000, .reorder_ppm = 30000,
+    };
+    tcp_fixture_down();
+    tcp_fixture_up(&lossy, MS, NETDEV_CAP_TX_CSUM | NETDEV_CAP_TSO);
+    struct tf_conns p;
+    open_sized(&p, 1024 * 1024);
+    bulk(&p, 2u * 1024 * 1024);
+    ck_assert_uint_gt(netdev_pair_end(tf_pair, 0)->stats.tx_gso_frames, 0);
+    struct tcp_conn_info ci;
+    tcp_get_info(p.client, &ci);
+    ck_assert_uint_gt(ci.retransmits, 0);
+    tf_close_all(&p);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("tcp_tso");
@@ -236,6 +257,7 @@ static Suite *suite(void)
     tcase_add_test(tc, first_frame_is_bounded_by_the_initial_window);
     tcase_add_test(tc, frames_are_bounded_by_the_peer_window);
     tcase_add_test(tc, lost_tso_frame_is_retransmitted_by_segments);
+    tcase_add_test(tc, tso_bulk_survives_a_lossy_link);
     suite_add_tcase(s, tc);
     TCase *plain = tcase_create("plain");
     tcase_add_checked_fixture(plain, plain_setup, tcp_fixture_down);
