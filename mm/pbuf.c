@@ -311,6 +311,27 @@ int pbuf_trim(struct pbuf *p, size_t len)
     return 0;
 }
 
+struct pbuf *pbuf_split(struct pbuf *p, size_t len)
+{
+    if (len == 0 || len >= p->tot_len || p->refcnt != 1)
+        return NULL;
+    size_t keep = len;
+    struct pbuf *s = p;
+    while (s->len < keep) {
+        keep -= s->len;
+        s = s->next;
+        if (s->refcnt != 1)
+            return NULL;
+    }
+    struct pbuf *rest = s->next;
+    if (!rest)
+        return NULL;
+    s->len = (uint32_t)keep;
+    s->next = NULL;
+    fix_tot_len(p);
+    return rest;   /* its tot_len fields still count only its own segments */
+}
+
 /* Walks to the segment holding byte `offset`; *skip becomes the offset inside it. */
 static const struct pbuf *seek(const struct pbuf *p, size_t offset, size_t *skip)
 {
@@ -392,6 +413,7 @@ struct pbuf *pbuf_clone(const struct pbuf *p, struct pbuf_pool *pool)
     c->csum_start = p->csum_start;
     c->csum_offset = p->csum_offset;
     c->gso_size = p->gso_size;
+    c->gso_segs = p->gso_segs;
     c->timestamp_ns = p->timestamp_ns;
     return c;
 }

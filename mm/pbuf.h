@@ -55,6 +55,7 @@ struct pbuf {
                                     from the start of the IPv4 header (not the frame) */
     uint16_t csum_offset;        /*   ...and the checksum is stored this far into it */
     uint16_t gso_size;           /* TSO: segment payload size, 0 when not a TSO frame */
+    uint16_t gso_segs;           /* TSO: segments the frame is cut into (counters only) */
     uint64_t timestamp_ns;       /* free for the owner (receive time, queueing time) */
     /* private */
     struct pbuf_pool *pool;
@@ -107,6 +108,12 @@ void *pbuf_pull(struct pbuf *p, size_t n);
 /* Shortens the packet to `len` bytes (no-op if already shorter); segments past the end are freed.
  * Used to cut Ethernet padding. Returns 0, or -EBUSY (nothing done) if the chain is shared. */
 int pbuf_trim(struct pbuf *p, size_t len);
+/* Cuts the chain after its first len bytes (0 < len < tot_len): the segment holding byte len - 1
+ * is shortened to end there and the segments after it are returned as a packet of their own (the
+ * rest of the cut segment's block is left unused). Used to keep a receive chain's unused tail
+ * for the next read. NULL (nothing done) if len is outside (0, tot_len), no whole segment
+ * follows the cut, or the chain is shared. */
+struct pbuf *pbuf_split(struct pbuf *p, size_t len);
 /* Headroom in front of the head segment's first byte (0 when the head cannot be written). */
 size_t pbuf_headroom(const struct pbuf *p);
 

@@ -38,7 +38,12 @@ enum netdev_caps {
     NETDEV_CAP_TX_CSUM = 1u << 1,
     /* Transmit: chained pbufs are accepted as they are (otherwise the stack linearizes). */
     NETDEV_CAP_SG = 1u << 2,
-    /* Transmit: TCP/IPv4 frames up to 64 KiB with pbuf.gso_size set are segmented by the device. */
+    /* Transmit: TCP/IPv4 frames up to 64 KiB with pbuf.gso_size set are segmented by the device
+     * (into gso_segs segments of gso_size payload, each with the frame's headers, sequence numbers
+     * advanced, IPv4 ids incremented, and FIN/PSH only on the last; the frame is
+     * PBUF_F_CSUM_PARTIAL and its checksum field holds the pseudo-header sum over the whole TCP
+     * length). Receive: the device may hand up a large receive, one frame of several segments,
+     * with gso_size set to their size. */
     NETDEV_CAP_TSO = 1u << 3,
 };
 
@@ -48,8 +53,11 @@ enum netdev_caps {
     X(rx_bytes)                                                                                \
     X(rx_no_handler)  /* dropped: nobody installed a receive handler */                        \
     X(rx_errors)      /* backend-level receive failures (short read, out of buffers, ...) */   \
+    X(rx_gso_frames)  /* ... of which large receives (pbuf.gso_size set: several segments) */  \
     X(tx_frames)      /* frames the backend accepted */                                        \
     X(tx_bytes)                                                                                \
+    X(tx_segments)    /* segments those frames carry on the wire (a TSO frame: gso_segs) */    \
+    X(tx_gso_frames)  /* ... frames sent as TSO: segments per frame = tx_segments / tx_frames */ \
     X(tx_dropped)     /* frames the backend refused or dropped (queue full, link down, ...) */ \
     X(tx_errors)      /* malformed requests (too long for the MTU, empty) */
 

@@ -397,8 +397,12 @@ static void take_frame(struct netfront_queue *q, struct pbuf_pool *pool, const s
         p->flags |= PBUF_F_CSUM_VERIFIED;
         q->stats.rx_csum_valid++;
     }
-    if (f->gso_size)
+    if (f->gso_size) {
+        /* A large receive: one frame of several segments, taken as one chain
+         * (platform/netdev.h, NETDEV_CAP_TSO). */
+        p->gso_size = f->gso_size;
         q->stats.rx_gso++;
+    }
     q->stats.rx_frames++;
     q->stats.rx_slots += f->data_count;
     deliver(ctx, p);

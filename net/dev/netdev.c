@@ -49,10 +49,15 @@ int netdev_transmit(struct netdev *dev, struct pbuf *p)
         return err;
     }
     uint32_t bytes = p->tot_len;
+    bool tso = p->gso_size && (dev->caps & NETDEV_CAP_TSO);
+    uint32_t segments = tso && p->gso_segs ? p->gso_segs : 1;
     err = dev->ops->transmit(dev, p);
     if (err == 0) {
         dev->stats.tx_frames++;
         dev->stats.tx_bytes += bytes;
+        dev->stats.tx_segments += segments;
+        if (tso)
+            dev->stats.tx_gso_frames++;
     }
     return err;
 }
@@ -61,6 +66,8 @@ void netdev_receive(struct netdev *dev, struct pbuf *p)
 {
     dev->stats.rx_frames++;
     dev->stats.rx_bytes += p->tot_len;
+    if (p->gso_size)
+        dev->stats.rx_gso_frames++;
     if (!dev->rx_handler) {
         dev->stats.rx_no_handler++;
         pbuf_free(p);

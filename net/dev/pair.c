@@ -11,8 +11,10 @@
 #include "platform/platform.h"
 #include "sched/sched.h"
 
-/* The pair copies frames, so scatter-gather costs it nothing; checksum completion it emulates. */
-#define PAIR_CAPS (NETDEV_CAP_SG | NETDEV_CAP_TX_CSUM)
+/* The pair copies frames, so scatter-gather costs it nothing; checksum completion it emulates; a
+ * TSO frame reaches the other end whole, as a large receive (what netback or a TAP does when the
+ * receiver accepts GSO). */
+#define PAIR_CAPS (NETDEV_CAP_SG | NETDEV_CAP_TX_CSUM | NETDEV_CAP_TSO)
 
 struct pair_end {
     struct netdev dev;
@@ -76,7 +78,7 @@ static int pair_transmit(struct netdev *dev, struct pbuf *p)
         return 0;   /* the wire took it; the far side had no buffer */
     }
     copy->flags = 0;
-    copy->csum_start = copy->csum_offset = copy->gso_size = 0;
+    copy->csum_start = copy->csum_offset = copy->gso_segs = 0;
     uint64_t arrival = platform_monotonic_ns() + pair->latency_ns;
     if (to->tail && to->tail->timestamp_ns > arrival)
         arrival = to->tail->timestamp_ns;   /* a wire does not let frames overtake */

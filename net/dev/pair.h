@@ -4,8 +4,9 @@
  * real wire would: the sender may keep its own reference) and delivered from a sched/ timer at
  * send time + latency, so with the simulated clock delivery order and timing are exact.
  * Each direction queues at most NETDEV_PAIR_QUEUE frames; more are dropped (tx_dropped).
- * Capabilities: SG and TX_CSUM may be advertised (the pair copies, and completes partial
- * checksums in software as a device would); RX_CSUM and TSO are never advertised.
+ * Capabilities: SG, TX_CSUM and TSO may be advertised (the pair copies, completes partial
+ * checksums in software as a device would, and hands a TSO frame to the other end whole, with
+ * its gso_size, as a large receive); RX_CSUM is never advertised.
  */
 #ifndef XENOLITH_NET_DEV_PAIR_H
 #define XENOLITH_NET_DEV_PAIR_H

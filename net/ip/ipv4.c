@@ -411,7 +411,10 @@ int ipv4_output(struct ipv4_layer *ip, struct pbuf *p, const struct ipv4_tx *tx)
         head->flags = p->flags;
         head->csum_start = p->csum_start;
         head->csum_offset = p->csum_offset;
+        head->gso_size = p->gso_size;
+        head->gso_segs = p->gso_segs;
         p->flags = 0;
+        p->gso_size = 0;
         pbuf_cat(head, p);
         p = head;
         hdr = p->data;
@@ -430,7 +433,10 @@ int ipv4_output(struct ipv4_layer *ip, struct pbuf *p, const struct ipv4_tx *tx)
     st->tx_packets++;
 
     uint32_t mtu = ipv4_path_mtu(ip, tx->dst);
-    if (total <= mtu) {
+    /* A TSO frame is cut by the device into datagrams of gso_size payload, which the sender
+     * sized for the path (tcp_output: gso_size is the MSS). */
+    bool tso = p->gso_size && (ip->eth->dev->caps & NETDEV_CAP_TSO) && p->gso_size < mtu;
+    if (total <= mtu || tso) {
         err = arp_output(ip->arp, p, next_hop);
         if (err)
             st->tx_errors++;

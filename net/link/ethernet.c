@@ -117,6 +117,7 @@ static struct pbuf *make_header_room(struct eth_layer *eth, struct pbuf *p)
     h->csum_start = p->csum_start;
     h->csum_offset = p->csum_offset;
     h->gso_size = p->gso_size;
+    h->gso_segs = p->gso_segs;
     h->timestamp_ns = p->timestamp_ns;
     pbuf_cat(h, p);
     return h;

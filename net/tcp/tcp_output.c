@@ -7,6 +7,13 @@
  * negotiated (RFC 7323 3.2) and SACK blocks when out-of-order data is held (RFC 2018 4). The
  * checksum is left to the device when it offers NETDEV_CAP_TX_CSUM. IP's DF bit is always set:
  * path MTU discovery (RFC 1191) lowers the MSS when a router says a segment was too big.
+ *
+ * A payload is copied once, from the send buffer into the frame; the header is written into the
+ * headroom in front of it. On a device with NETDEV_CAP_TSO (and TX_CSUM), consecutive full-MSS
+ * pieces of new data that congestion control, the peer's window and Nagle let go in one
+ * tcp_output pass leave as one TSO frame of up to 64 KiB with gso_size = MSS; retransmissions
+ * always go by single segments, and the per-segment bookkeeping (RTT, RACK, SACK scoreboard) is
+ * done per MSS piece as if each had been sent on its own.
  */
 #include "net/tcp/tcp_internal.h"
 
@@ -94,9 +101,29 @@ static void fill_options(struct tcp_conn *c, bool syn, struct tcp_options *o)
     }
 }
 
-int tcp_send_raw(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t seq, uint32_t ack,
-                 uint8_t flags, uint16_t window, const struct tcp_options *opts,
-                 struct tcp_conn *c, uint32_t data_off, uint32_t data_len)
+/* Copies data_len bytes of the send buffer from data_off straight into p's segments from `at` on:
+ * the one copy a transmitted byte costs. */
+static void fill_payload(const struct tcp_buf *sndbuf, uint32_t data_off, struct pbuf *p,
+                         uint32_t at, uint32_t data_len)
+{
+    for (struct pbuf *seg = p; seg && data_len; seg = seg->next) {
+        if (at >= seg->len) {
+            at -= seg->len;
+            continue;
+        }
+        uint32_t n = min(seg->len - at, data_len);
+        tcp_buf_read(sndbuf, data_off, seg->data + at, n);
+        data_off += n;
+        data_len -= n;
+        at = 0;
+    }
+}
+
+/* tcp_send_raw with gso_size: 0 for one segment, else the payload of each segment the device cuts
+ * this TSO frame into (NETDEV_CAP_TSO; the frame then carries segs of them). */
+static int send_frame(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t seq,
+                      uint32_t ack, uint8_t flags, uint16_t window, const struct tcp_options *opts,
+                      struct tcp_conn *c, uint32_t data_off, uint32_t data_len, uint16_t gso_size)
 {
     struct tcp_layer *tcp = ts->layer;
     struct tcp_options none;
@@ -110,37 +137,37 @@ int tcp_send_raw(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t 
     };
     uint8_t hdr[TCP_HEADER_MAX];
     size_t hlen = tcp_build_header(hdr, &h, opts);
-    struct pbuf *p = pbuf_alloc(tcp->ip->eth->pool, hlen + data_len);
+    /* The payload goes in once, the header into the headroom in front of it. */
+    struct pbuf *p = pbuf_alloc(tcp->ip->eth->pool, data_len);
     if (!p) {
         tcp->stats.tx_no_buffers++;
         return -ENOBUFS;
     }
-    pbuf_copy_in(p, 0, hdr, hlen);
-    uint8_t bounce[512];
-    for (uint32_t done = 0; done < data_len;) {
-        uint32_t n = min((uint32_t)sizeof(bounce), data_len - done);
-        tcp_buf_read(&c->sndbuf, data_off + done, bounce, n);
-        pbuf_copy_in(p, hlen + done, bounce, n);
-        done += n;
+    if (data_len)
+        fill_payload(&c->sndbuf, data_off, p, 0, data_len);
+    uint8_t *th = pbuf_push(p, hlen);   /* a fresh packet has PBUF_HEADROOM for it */
+    memcpy(th, hdr, hlen);
+    uint32_t segs = 1;
+    if (gso_size && data_len > gso_size) {
+        p->gso_size = gso_size;
+        segs = (data_len + gso_size - 1u) / gso_size;
+        p->gso_segs = (uint16_t)segs;
     }
     struct csum sum;
     csum_init(&sum);
     uint16_t total = (uint16_t)(hlen + data_len);
     ipv4_csum_add_pseudo(&sum, ep->local_ip, ep->remote_ip, IPV4_PROTO_TCP, total);
     if ((tcp->ip->eth->dev->caps & NETDEV_CAP_TX_CSUM) &&
-        IPV4_HEADER_MIN + total <= ipv4_path_mtu(tcp->ip, ep->remote_ip)) {
-        /* The device completes it from the pseudo-header sum (platform/netdev.h). */
-        uint8_t field[2];
-        store_be16(field, csum_sum16(&sum));
-        pbuf_copy_in(p, 16, field, 2);
+        (p->gso_size || IPV4_HEADER_MIN + total <= ipv4_path_mtu(tcp->ip, ep->remote_ip))) {
+        /* The device completes it from the pseudo-header sum (platform/netdev.h); a TSO device
+         * completes every segment's. */
+        store_be16(th + 16, csum_sum16(&sum));
         p->flags |= PBUF_F_CSUM_PARTIAL;
         p->csum_start = IPV4_HEADER_MIN;
         p->csum_offset = 16;
     } else {
         ipv4_csum_add_pbuf(&sum, p, 0, total);
-        uint8_t field[2];
-        store_be16(field, csum_finish(&sum));
-        pbuf_copy_in(p, 16, field, 2);
+        store_be16(th + 16, csum_finish(&sum));
     }
     struct ipv4_tx tx = { .src = ep->local_ip, .dst = ep->remote_ip, .protocol = IPV4_PROTO_TCP,
                           .dont_fragment = true };
@@ -157,14 +184,14 @@ int tcp_send_raw(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t 
          * when to give up, instead of the data waiting with no timer at all. */
         tcp->stats.tx_errors++;
     } else {
-        tcp->stats.tx_segments++;
+        tcp->stats.tx_segments += segs;
         if (data_len)
-            tcp->stats.tx_data_segments++;
+            tcp->stats.tx_data_segments += segs;
         if (flags & TCP_FLAG_RST)
             tcp->stats.tx_rst++;
     }
     if (c) {
-        c->stats.segs_out++;
+        c->stats.segs_out += segs;
         if (flags & TCP_FLAG_ACK) {
             c->last_ack_sent = ack;
             c->ack_pending = false;
@@ -175,16 +202,27 @@ int tcp_send_raw(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t 
     return 0;
 }
 
-/* One segment of c: seq, flags, and data_len bytes from the send buffer at seq. */
-static int send_segment(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t data_len)
+int tcp_send_raw(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t seq, uint32_t ack,
+                 uint8_t flags, uint16_t window, const struct tcp_options *opts,
+                 struct tcp_conn *c, uint32_t data_off, uint32_t data_len)
+{
+    return send_frame(ts, ep, seq, ack, flags, window, opts, c, data_off, data_len, 0);
+}
+
+/* One segment of c: seq, flags, and data_len bytes from the send buffer at seq; or, with gso_size,
+ * a TSO frame of data_len bytes the device cuts into segments of gso_size. */
+static int send_segment(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t data_len,
+                        uint16_t gso_size)
 {
     bool syn = flags & TCP_FLAG_SYN;
     struct tcp_options o;
     fill_options(c, syn, &o);
     /* RFC 6691: options come out of the MSS. c->mss already leaves room for timestamps; SACK
-     * blocks beyond that room are dropped (the oldest first) rather than exceed the path. */
+     * blocks beyond that room are dropped (the oldest first) rather than exceed the path. Every
+     * segment of a TSO frame carries the same options in front of gso_size bytes. */
     uint32_t limit = c->mss + (c->ts_ok ? 12u : 0u);
-    while (!syn && o.sack_count && tcp_options_len(&o, false) + data_len > limit)
+    uint32_t seg_len = gso_size && data_len > gso_size ? gso_size : data_len;
+    while (!syn && o.sack_count && tcp_options_len(&o, false) + seg_len > limit)
         o.sack_count--;
     if (!o.sack_count)
         o.present &= (uint8_t)~TCP_OPTF_SACK;
@@ -192,15 +230,15 @@ static int send_segment(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_
         flags |= TCP_FLAG_ACK;
     uint16_t wnd = window_field(c, syn);
     uint32_t off = seq - c->snd_buf_seq;
-    return tcp_send_raw(c->ts, &c->ep, seq, (flags & TCP_FLAG_ACK) ? c->rcv_nxt : 0, flags, wnd,
-                        &o, c, off, data_len);
+    return send_frame(c->ts, &c->ep, seq, (flags & TCP_FLAG_ACK) ? c->rcv_nxt : 0, flags, wnd,
+                      &o, c, off, data_len, gso_size);
 }
 
 void tcp_send_ack(struct tcp_conn *c)
 {
     if (!c->ts || c->state == TCPS_CLOSED || c->state == TCPS_SYN_SENT)
         return;
-    send_segment(c, c->snd_nxt, 0, 0);
+    send_segment(c, c->snd_nxt, 0, 0, 0);
 }
 
 void tcp_send_syn(struct tcp_conn *c)
@@ -208,7 +246,7 @@ void tcp_send_syn(struct tcp_conn *c)
     bool retransmission = c->snd_nxt != c->iss;
     if (retransmission)
         c->syn_retransmitted = true;
-    if (send_segment(c, c->iss, TCP_FLAG_SYN, 0) == 0 && retransmission) {
+    if (send_segment(c, c->iss, TCP_FLAG_SYN, 0, 0) == 0 && retransmission) {
         c->stats.retransmits++;
         c->ts->layer->stats.tx_retransmits++;
     }
@@ -266,9 +304,56 @@ static uint32_t data_end(const struct tcp_conn *c)
     return c->snd_buf_seq + (uint32_t)c->snd_queued;
 }
 
+/* The most payload one TSO frame may carry: its Ethernet frame must fit the 16-bit length of a
+ * netfront request (the strictest TSO device) with the largest IPv4 and TCP headers. */
+#define TCP_TSO_MAX_PAYLOAD \
+    (0xffffu - NETDEV_ETH_HEADER_LEN - IPV4_HEADER_MIN - TCP_HEADER_MAX)
+
+/* New data gathered by tcp_output's loop into one TSO frame: [seq, seq + len). */
+struct tcp_tso_run {
+    uint32_t seq, len;
+};
+
+/* The most payload a TSO frame of segments of mss bytes may carry on a device with dev_caps (a
+ * whole number of segments), 0 when the device cannot take TSO frames. The device needs the
+ * checksum offload too: it completes every segment's checksum. */
+static uint32_t tso_limit(uint32_t mss, uint32_t dev_caps)
+{
+    const uint32_t needed = NETDEV_CAP_TSO | NETDEV_CAP_TX_CSUM;
+    if ((dev_caps & needed) != needed || mss == 0 || mss > 0xffffu)
+        return 0;
+    uint32_t most = TCP_TSO_MAX_PAYLOAD / mss * mss;
+    return most > mss ? most : 0;
+}
+
+/* Sends the gathered run as one frame (a TSO frame when it holds more than one MSS). Its sequence
+ * space was already accounted as sent, segment by segment: if the frame cannot go, that is a loss
+ * on the wire and the timers repair it, as for a segment refused below IP. */
+static int flush_run(struct tcp_conn *c, struct tcp_tso_run *run)
+{
+    if (run->len == 0)
+        return 0;
+    uint8_t flags = run->seq + run->len == data_end(c) ? TCP_FLAG_PSH : 0;
+    int err = send_segment(c, run->seq, flags, run->len, (uint16_t)c->mss);
+    run->len = 0;
+    return err;
+}
+
+/* Whether a new-data piece [seq, seq+len) may join the run: contiguous with it, every piece before
+ * it a full MSS (so the device's cuts fall where ours would) and the whole within the limit. */
+static bool joins_run(const struct tcp_conn *c, const struct tcp_tso_run *run, uint32_t seq,
+                      uint32_t len, uint32_t limit)
+{
+    return run->len && run->seq + run->len == seq && run->len % c->mss == 0 &&
+           run->len + len <= limit;
+}
+
 /* Sends up to `room` sequence numbers from seq: data from the buffer, then the FIN if it is queued
- * and comes next. Returns the sequence space sent (0 when nothing could go). */
-static uint32_t transmit(struct tcp_conn *c, uint32_t seq, uint32_t room)
+ * and comes next. With a run (tcp_output on a TSO device), a piece of new data joins it instead,
+ * to go out as one TSO frame when the run is flushed; the accounting below is still per piece
+ * (per MSS), so RTT, RACK and the scoreboard see the segments the device will put on the wire.
+ * Returns the sequence space sent (0 when nothing could go). */
+static uint32_t transmit(struct tcp_conn *c, uint32_t seq, uint32_t room, struct tcp_tso_run *run)
 {
     uint32_t end_of_data = data_end(c);
     uint32_t len = seq_lt(seq, end_of_data) ? min(end_of_data - seq, min(room, c->mss)) : 0;
@@ -276,11 +361,21 @@ static uint32_t transmit(struct tcp_conn *c, uint32_t seq, uint32_t room)
     if (len == 0 && !fin)
         return 0;
     bool retransmission = seq_lt(seq, c->snd_nxt);
-    uint8_t flags = fin ? TCP_FLAG_FIN : 0;
-    if (len && seq + len == end_of_data)
-        flags |= TCP_FLAG_PSH;
-    if (send_segment(c, seq, flags, len))
+    uint32_t limit = run ? tso_limit(c->mss, c->ts->layer->ip->eth->dev->caps) : 0;
+    bool gather = limit && len && !fin && !retransmission;
+    if (run && run->len && !(gather && joins_run(c, run, seq, len, limit)) && flush_run(c, run))
         return 0;
+    if (gather) {
+        if (run->len == 0)
+            run->seq = seq;
+        run->len += len;
+    } else {
+        uint8_t flags = fin ? TCP_FLAG_FIN : 0;
+        if (len && seq + len == end_of_data)
+            flags |= TCP_FLAG_PSH;
+        if (send_segment(c, seq, flags, len, 0))
+            return 0;
+    }
     uint32_t end = seq + len + (fin ? 1 : 0);
     if (retransmission) {
         c->stats.retransmits++;
@@ -330,7 +425,7 @@ void tcp_force_send(struct tcp_conn *c, uint32_t len)
 {
     if (!can_send_data(c) || unsent(c) == 0)
         return;
-    uint32_t sent = transmit(c, c->snd_nxt, len);
+    uint32_t sent = transmit(c, c->snd_nxt, len, NULL);
     if (sent)
         tcp_cc_on_send_new(&c->cc, c->snd_nxt, tcp_now());
 }
@@ -340,7 +435,7 @@ bool tcp_send_tail_probe(struct tcp_conn *c)
     uint32_t room = tcp_window_left(c->snd_una + c->snd_wnd, c->snd_nxt);
     uint32_t before = c->snd_nxt;
     if (unsent(c) && room) {
-        uint32_t sent = transmit(c, c->snd_nxt, min(room, c->mss));
+        uint32_t sent = transmit(c, c->snd_nxt, min(room, c->mss), NULL);
         if (sent) {
             tcp_cc_on_send_new(&c->cc, c->snd_nxt, tcp_now());
             return false;
@@ -349,7 +444,7 @@ bool tcp_send_tail_probe(struct tcp_conn *c)
     uint32_t flight = before - c->snd_una;
     uint32_t len = min(flight, c->mss);
     if (len)
-        transmit(c, before - len, len);
+        transmit(c, before - len, len, NULL);
     return true;
 }
 
@@ -360,6 +455,7 @@ void tcp_output(struct tcp_conn *c)
     if (c->state == TCPS_SYN_SENT || c->state == TCPS_SYN_RECEIVED)
         return;
     tcp_pmtu_recheck(c);
+    struct tcp_tso_run run = { 0, 0 };
     while (can_send_data(c)) {
         struct tcp_cc_tx_ctx ctx = {
             .now_ns = tcp_now(),
@@ -374,11 +470,12 @@ void tcp_output(struct tcp_conn *c)
             break;
         if (!tx.retransmission && tx.len < c->mss && !small_segment_ok(c, tx.len))
             break;
-        uint32_t n = transmit(c, tx.seq, tx.len);
+        uint32_t n = transmit(c, tx.seq, tx.len, &run);
         if (n == 0)
             break;
         tcp_cc_on_tx(&c->cc, &tx, n, tcp_now());
     }
+    flush_run(c, &run);
     /* RFC 9293 3.8.6.1: data waiting, no room in the peer's window and nothing in flight that
      * would bring a window update: probe it (persist timer). */
     if (can_send_data(c) && unsent(c) && c->snd_una == c->snd_nxt && !timer_armed(&c->rtx_timer))

@@ -41,6 +41,7 @@ struct tf_seg {
     struct tcp_options opts;
     uint32_t len;                   /* payload bytes */
     uint32_t ip_len;                /* IPv4 total length */
+    uint16_t gso_size;              /* a TSO frame's segment size (0: one segment) */
     bool csum_partial;              /* tx: left for the device to complete */
     bool csum_ok;                   /* the checksum as it stands is correct (false if partial) */
     bool dont_fragment;
@@ -66,7 +67,7 @@ static struct tf_tap tf_tap;
 /* Parses a frame's TCP segment; false for anything else. */
 static inline bool tf_parse(struct pbuf *p, bool tx, struct tf_seg *out)
 {
-    static uint8_t f[2048];
+    static uint8_t f[14 + 65535];   /* TSO frames too */
     size_t n = p->tot_len < sizeof(f) ? p->tot_len : sizeof(f);
     if (pbuf_copy_out(p, 0, f, n) || n < 14 + 20 + 20 || load_be16(f + 12) != ETHERTYPE_IPV4)
         return false;
@@ -86,6 +87,7 @@ static inline bool tf_parse(struct pbuf *p, bool tx, struct tf_seg *out)
         return false;
     out->len = (uint32_t)(tlen - out->h.header_len);
     out->csum_partial = (p->flags & PBUF_F_CSUM_PARTIAL) != 0;
+    out->gso_size = p->gso_size;
     struct csum c;
     csum_init(&c);
     uint32_t src, dst;                  /* network order, as the stack keeps addresses */

@@ -180,6 +180,37 @@ START_TEST(trim_frees_tail_segments)
 }
 END_TEST
 
+/* The TAP keeps the unused tail of a receive chain for its next read. */
+START_TEST(split_keeps_the_unused_tail)
+{
+    struct pbuf *p = pbuf_alloc_headroom(pool, 5000, 0);   /* 2016 + 2016 + 968 */
+    ck_assert_uint_eq(pbuf_segments(p), 3);
+    fill_pattern(p);
+    struct pbuf *rest = pbuf_split(p, 100);
+    ck_assert_ptr_nonnull(rest);
+    ck_assert_uint_eq(p->tot_len, 100);
+    ck_assert_uint_eq(pbuf_segments(p), 1);
+    expect_pattern(p, 0);
+    ck_assert_uint_eq(pbuf_segments(rest), 2);
+    ck_assert_uint_eq(rest->tot_len, 2016 + 968);
+    /* A cut in the last segment leaves no whole segment behind: nothing done. */
+    ck_assert_ptr_null(pbuf_split(rest, 2500));
+    ck_assert_uint_eq(rest->tot_len, 2016 + 968);
+    ck_assert_ptr_null(pbuf_split(rest, 0));
+    ck_assert_ptr_null(pbuf_split(rest, rest->tot_len));
+    struct pbuf *last = pbuf_split(rest, 2016);      /* exactly at a segment's end */
+    ck_assert_ptr_nonnull(last);
+    ck_assert_uint_eq(rest->tot_len, 2016);
+    ck_assert_uint_eq(last->tot_len, 968);
+    pbuf_ref(p);                                      /* shared: refused */
+    ck_assert_ptr_null(pbuf_split(p, 50));
+    pbuf_free(p);
+    pbuf_free(p);
+    pbuf_free(rest);
+    pbuf_free(last);
+}
+END_TEST
+
 START_TEST(cat_keeps_lengths)
 {
     struct pbuf *a = pbuf_alloc(pool, 10), *b = pbuf_alloc(pool, 2500);
@@ -343,6 +374,7 @@ static Suite *pbuf_suite(void)
     tcase_add_test(tc, clone_is_deep);
     tcase_add_test(tc, ref_range_shares_storage);
     tcase_add_test(tc, free_queue_frees_all);
+    tcase_add_test(tc, split_keeps_the_unused_tail);
     tcase_add_test(tc, descriptors_are_bounded);
     tcase_add_test(tc, destroy_with_leak_reports);
     suite_add_tcase(s, tc);

@@ -400,6 +400,7 @@ START_TEST(rx_multi_slot_frame_with_gso_extra)
     rxs->rsp_prod = 3;
     ck_assert_int_eq(rx_poll(&notify), 1);
     ck_assert_uint_eq(delivered[0]->tot_len, 5096);
+    ck_assert_uint_eq(delivered[0]->gso_size, 1448);   /* a large receive, one chain */
     uint8_t b;
     pbuf_copy_out(delivered[0], 4096, &b, 1);
     ck_assert_uint_eq(b, 50);
@@ -629,6 +630,59 @@ START_TEST(rx_bad_responses_break_the_queue)
 }
 END_TEST
 
+/* The GSO extra of a large receive must be one we asked for (netif.h: feature-gso-tcpv4 on rx
+ * offers XEN_NETIF_GSO_TYPE_TCPV4 only), and a chain of extras linked by
+ * XEN_NETIF_EXTRA_FLAG_MORE must end within one per defined type. */
+START_TEST(rx_bad_gso_extras_break_the_queue)
+{
+    struct netif_extra_info *x = (struct netif_extra_info *)&rxs->ring[1].rsp;
+    netfront_rx_refill(&q);
+    rx_respond(0, 0, 0, NETRXF_extra_info | NETRXF_csum_blank, 60);
+    memset(x, 0, sizeof(*x));
+    x->type = XEN_NETIF_EXTRA_TYPE_GSO;
+    x->u.gso.size = 1428;
+    x->u.gso.type = XEN_NETIF_GSO_TYPE_TCPV6;
+    rxs->rsp_prod = 2;
+    expect_rx_refused_by("GSO extra of type", NETFRONT_broken_rx_bad_extra);
+    rx_respond(0, 0, 0, NETRXF_extra_info, 60);
+    for (unsigned i = 1; i <= NETFRONT_EXTRAS_PER_FRAME + 1; i++) {
+        struct netif_extra_info *e = (struct netif_extra_info *)&rxs->ring[i].rsp;
+        memset(e, 0, sizeof(*e));
+        e->type = XEN_NETIF_EXTRA_TYPE_MCAST_ADD;
+        e->flags = XEN_NETIF_EXTRA_FLAG_MORE;
+    }
+    rxs->rsp_prod = NETFRONT_EXTRAS_PER_FRAME + 2;
+    expect_rx_refused_by("extra-info slots", NETFRONT_broken_rx_bad_extra);
+}
+END_TEST
+
+/* The largest TSO frame TCP builds (an IPv4 datagram of 65535 bytes less the Ethernet header)
+ * goes as 16 page-sized data slots and the GSO extra: within the XEN_NETIF_NR_SLOTS_MIN slots
+ * netif.h says every backend accepts for one packet. */
+START_TEST(tx_largest_tso_frame_fits_the_backend_slot_limit)
+{
+    bool notify;
+    struct pbuf *p = frame(0xffff, 3);
+    p->gso_size = 1448;
+    p->flags |= PBUF_F_CSUM_PARTIAL;
+    ck_assert_int_eq(netfront_tx_frame(&q, p, &notify), 0);
+    pbuf_free(p);
+    unsigned data_slots = q.stats.tx_slots;
+    ck_assert_uint_eq(data_slots, 16);
+    ck_assert_uint_le(data_slots, XEN_NETIF_NR_SLOTS_MIN);
+    ck_assert_uint_eq(txs->req_prod, data_slots + 1);
+    ck_assert_uint_eq(txs->ring[0].req.size, 0xffff);
+    uint32_t sum = 0;
+    for (unsigned i = 2; i < txs->req_prod; i++) {
+        sum += txs->ring[i].req.size;
+        ck_assert_uint_eq(!!(txs->ring[i].req.flags & NETTXF_more_data), i + 1 < txs->req_prod);
+    }
+    ck_assert_uint_eq(sum + NETFRONT_PAGE_SIZE, 0xffff);     /* the first slot holds a page */
+    tx_answer_all();
+    ck_assert_int_eq(netfront_tx_reap(&q), (int)data_slots);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("netfront");
@@ -642,6 +696,7 @@ int main(void)
     tcase_add_test(tx, tx_backend_error_status_is_counted_not_fatal);
     tcase_add_test(tx, tx_bad_responses_break_the_queue);
     tcase_add_test(tx, tx_stray_null_response_breaks_the_queue);
+    tcase_add_test(tx, tx_largest_tso_frame_fits_the_backend_slot_limit);
     suite_add_tcase(s, tx);
     TCase *rx = tcase_create("rx");
     tcase_add_checked_fixture(rx, setup, teardown);
@@ -653,6 +708,7 @@ int main(void)
     tcase_add_test(rx, rx_backend_errors_and_runts_are_dropped);
     tcase_add_test(rx, rx_without_buffers_drops_and_reposts);
     tcase_add_test(rx, rx_bad_responses_break_the_queue);
+    tcase_add_test(rx, rx_bad_gso_extras_break_the_queue);
     tcase_add_test(rx, rx_error_chain_breaks_the_queue_instead_of_wedging);
     tcase_add_test(rx, rx_short_error_chain_is_dropped);
     tcase_add_test(rx, rx_partial_frame_wait_is_bounded_and_quiet);

@@ -1,7 +1,7 @@
 # netfront-tcp: TCP echo through netfront: dom0 sends 2 MB over one connection and 64 KB over
 # each of 8 concurrent ones to the echo appliance (port 7) and checks every byte comes back; then
-# `xl shutdown` must close the vif cleanly, and the counters must show no bad response and
-# batched notifications.
+# `xl shutdown` must close the vif cleanly, and the counters must show no bad response,
+# batched notifications and TSO frames (netback offers feature-gso-tcpv4 and feature-sg).
 # images: echo
 # timeout: 180
 xt_netfront_static_domain
@@ -49,4 +49,9 @@ xt_expect_console nfstatic "netfront: vif0: disconnecting: closing"
 xt_expect_console nfstatic "netfront: vif0: disconnected"
 xt_expect_console nfstatic "netfront.vif0.bad_responses 0"
 rate=$(grep -m1 "per 1000 frames" "$(xt_console nfstatic)" | sed 's/^.*netfront\.vif0: //')
-xt_pass "2 MB + 8 x 64 KB echoed; $rate"
+# TSO: netback offers feature-gso-tcpv4 and feature-sg, so the echoes leave as multi-slot frames
+# with the GSO extra (netdev counters printed at shutdown).
+counter() { grep -oE "dev\.vif0\.$1 [0-9]+" "$(xt_console nfstatic)" | tail -n 1 | awk '{ print $2 }'; }
+gso=$(counter tx_gso_frames) frames=$(counter tx_frames) segments=$(counter tx_segments)
+[ "${gso:-0}" -gt 0 ] || xt_fail "no TSO frame went out (dev.vif0.tx_gso_frames ${gso:-missing})"
+xt_pass "2 MB + 8 x 64 KB echoed; $rate; $segments segments in $frames frames, $gso TSO"
