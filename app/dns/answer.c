@@ -255,7 +255,7 @@ size_t answer_query(const struct zone_set *zones, const uint8_t *query, size_t l
         return finish(&r, DNS_RCODE_FORMERR, meta);
 
     /* The additional section: at most one OPT (RFC 6891 6.1.1); nothing else matters here. */
-    struct dns_edns qedns;
+    struct dns_edns qedns = { 0 };
     bool edns = false;
     for (;;) {
         struct dns_rr rr;
