@@ -1,1 +1,1 @@
-APP_LIBS := net
+APP_LIBS := net dns

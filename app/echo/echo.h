@@ -13,6 +13,8 @@
 #include "xenolith/tcp.h"
 #include "xenolith/waitq.h"
 
+struct dns_resolver;
+
 /* A TCP service (tcp_service.c): a listener and one fiber per connection, at most max_sessions. */
 struct tcp_service {
     const char *name;
@@ -44,5 +46,25 @@ bool tcp_service_wait(struct tcp_service *svc, uint64_t deadline_ns);
 void tcp_service_reset(struct tcp_service *svc);
 /* Joins the acceptor and prints the service's counters. */
 void tcp_service_stop_finish(struct tcp_service *svc);
+
+/* The resolve=NAME[/TYPE] arguments (resolve.c): names looked up once the stack has an address. */
+#define RESOLVE_MAX 8
+struct resolve_request {
+    char name[256];
+    uint16_t type;
+};
+struct resolver_job {
+    unsigned count;
+    struct resolve_request requests[RESOLVE_MAX];
+    struct netstack *stack;
+    struct dns_resolver *resolver;
+    struct fiber *fiber;
+};
+/* Parses "NAME" or "NAME/TYPE" (A, AAAA, NS, CNAME, SOA, PTR, MX, TXT, SRV; default A). -EINVAL. */
+int resolve_parse(const char *value, struct resolve_request *out);
+/* Starts the fiber that resolves and logs each request (nothing when there are none). */
+int resolve_start(struct resolver_job *job, struct netstack *s);
+/* Waits for it and prints the resolver's counters. */
+void resolve_stop(struct resolver_job *job);
 
 #endif

@@ -11,6 +11,8 @@
  *   connect=A.B.C.D:PORT   also open one TCP connection there (retrying until accepted) and echo
  *                          on it: the active open, for the integration tests
  *   tcp-max=N              connections served at once per TCP service (default 1024, 1..65536)
+ *   resolve=NAME[/TYPE]    once configured, look NAME up with the stub resolver (xenolith/dns.h)
+ *                          and log the answer (resolve.c; up to 8 of them, in order)
  */
 #include "echo.h"
 #include "lib/errno.h"
@@ -33,6 +35,7 @@ struct app_args {
     uint32_t connect_addr;           /* network order; 0: no active open */
     uint16_t connect_port;
     unsigned tcp_max;
+    struct resolver_job resolve;
 };
 
 static int parse_app_args(int argc, char **argv, struct app_args *out)
@@ -40,6 +43,8 @@ static int parse_app_args(int argc, char **argv, struct app_args *out)
     out->connect_addr = 0;
     out->connect_port = 0;
     out->tcp_max = TCP_MAX_SESSIONS_DEFAULT;
+    out->resolve.count = 0;
+    out->resolve.resolver = NULL;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strncmp(a, "connect=", 8) == 0) {
@@ -62,6 +67,14 @@ static int parse_app_args(int argc, char **argv, struct app_args *out)
                 return -EINVAL;
             }
             out->tcp_max = n;
+        } else if (strncmp(a, "resolve=", 8) == 0) {
+            if (out->resolve.count == RESOLVE_MAX ||
+                resolve_parse(a + 8, &out->resolve.requests[out->resolve.count]) < 0) {
+                log_error("echo", "malformed argument '%s' (resolve=NAME[/TYPE], at most %d)", a,
+                          RESOLVE_MAX);
+                return -EINVAL;
+            }
+            out->resolve.count++;
         } else {
             log_error("echo", "unknown argument '%s'", a);
             return -EINVAL;
@@ -185,6 +198,10 @@ int app_main(int argc, char **argv)
                   (unsigned)args.connect_port);
         goto out;
     }
+    if (resolve_start(&args.resolve, stack) < 0) {
+        log_error("echo", "out of memory for the resolver");
+        goto out;
+    }
     log_info("echo", "serving UDP and TCP echo on port %u and discard on port %u (at most %u "
              "TCP connections each)", ECHO_PORT, DISCARD_PORT, args.tcp_max);
 
@@ -192,6 +209,7 @@ int app_main(int argc, char **argv)
     log_info("echo", "shutting down");
     status = 0;
 out:
+    resolve_stop(&args.resolve);
     stop_tcp_services(tcp_services, 2);
     stop_service(&echo);
     stop_service(&discard);

@@ -180,7 +180,8 @@ size_t dns_reader_offset(const struct dns_reader *r);
 
 /* Builds one message in the caller's buffer. Names are compressed against the names already
  * written (owner names, the question, and the names inside NS, CNAME, PTR, MX and SOA rdata;
- * never the SRV target, RFC 2782, nor names in unknown types, RFC 3597 4). */
+ * never the SRV target, RFC 2782, nor names in unknown types, RFC 3597 4). Suffixes match
+ * without regard to case, so a compressed name reads back in the case of the earlier one. */
 struct dns_writer {
     uint8_t *buf;
     size_t cap;
