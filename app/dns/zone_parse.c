@@ -1,11 +1,12 @@
 /*
- * app/dns/zone_parse: the master-file parser (RFC 1035 5.1, $TTL of RFC 2308 4). It reads
- * tokens (words, quoted strings, end of line; parentheses join lines, ';' starts a comment),
- * turns each entry into a record in the zone's compact form (zone.h), and stops at the first
- * error with the file and line. zone.c then sorts the records and checks the zone as a whole.
+ * app/dns/zone_parse: the master-file parser (RFC 1035 5.1, $TTL of RFC 2308 4). It reads the
+ * tokens of zone_lex.c (words, quoted strings, ends of lines), turns each entry into a record in
+ * the zone's compact form (zone.h), and stops at the first error with the file and line. zone.c
+ * then sorts the records and checks the zone as a whole.
  */
 #include "zone.h"
 #include "zone_build.h"
+#include "zone_lex.h"
 #include "lib/byteorder.h"
 #include "lib/ctype.h"
 #include "lib/errno.h"
@@ -15,158 +16,13 @@
 #include "xenolith/mem.h"
 
 #define MAX_RDATA_TOKENS 64
-#define SHOWN 64                        /* bytes of a bad token quoted in a message */
 #define TTL_MAX 0x7fffffffu             /* RFC 2181 8 */
-
-enum token_kind { TOK_WORD, TOK_QUOTED, TOK_EOL, TOK_EOF };
-
-struct token {
-    enum token_kind kind;
-    const char *s;                      /* quoted: without the quotes */
-    size_t len;
-    unsigned line;
-    bool line_start;                    /* first token of a line (outside parentheses) */
-    bool blank_start;                   /* ... and the line began with a blank */
-};
-
-struct parser {
-    const char *file;
-    const char *p, *end;
-    unsigned line;
-    int paren;
-    unsigned paren_line;
-    bool at_line_start;
-    char *err;
-    size_t err_size;
-
-    struct dns_name origin;
-    struct dns_name owner;
-    bool have_owner;
-    uint32_t dollar_ttl, last_ttl;
-    bool have_dollar_ttl, have_last_ttl;
-
-    struct zone *z;
-    size_t rrs_cap, names_cap, data_cap;
-    bool have_last_name;
-    uint32_t last_name;                 /* offset of the last owner stored in z->names */
-};
-
-static int PRINTF_LIKE(3, 4) error_at(struct parser *ps, unsigned line, const char *fmt, ...)
-{
-    int n = ksnprintf(ps->err, ps->err_size, "%s:%u: ", ps->file, line);
-    if (n >= 0 && (size_t)n < ps->err_size) {
-        va_list ap;
-        va_start(ap, fmt);
-        kvsnprintf(ps->err + n, ps->err_size - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
-    return -EINVAL;
-}
-
-static int shown(const struct token *t)
-{
-    return t->len > SHOWN ? SHOWN : (int)t->len;
-}
-
-static bool is_blank(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r';
-}
-
-static bool is_control(char c)
-{
-    return ((unsigned char)c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f;
-}
-
-/* The next token. Returns 0 or -EINVAL (error set). */
-static int lex(struct parser *ps, struct token *t)
-{
-    bool blank = false;
-    for (;;) {
-        if (ps->p >= ps->end) {
-            if (ps->paren > 0)
-                return error_at(ps, ps->paren_line, "'(' is never closed");
-            *t = (struct token){ .kind = TOK_EOF, .line = ps->line };
-            return 0;
-        }
-        char c = *ps->p;
-        if (is_blank(c)) {
-            blank = true;
-            ps->p++;
-        } else if (c == ';') {
-            while (ps->p < ps->end && *ps->p != '\n')
-                ps->p++;
-        } else if (c == '\n') {
-            ps->p++;
-            ps->line++;
-            if (ps->paren > 0)
-                continue;
-            ps->at_line_start = true;
-            *t = (struct token){ .kind = TOK_EOL, .line = ps->line - 1 };
-            return 0;
-        } else if (c == '(') {
-            if (ps->paren++ == 0)
-                ps->paren_line = ps->line;
-            ps->p++;
-        } else if (c == ')') {
-            if (ps->paren == 0)
-                return error_at(ps, ps->line, "')' without '('");
-            ps->paren--;
-            ps->p++;
-        } else if (is_control(c)) {
-            return error_at(ps, ps->line, "control character 0x%02x", (unsigned char)c);
-        } else {
-            break;
-        }
-    }
-    *t = (struct token){ .kind = TOK_WORD, .line = ps->line, .line_start = ps->at_line_start,
-                         .blank_start = ps->at_line_start && blank };
-    ps->at_line_start = false;
-    if (*ps->p == '"') {
-        const char *start = ++ps->p;
-        while (ps->p < ps->end && *ps->p != '"') {
-            if (*ps->p == '\n' || is_control(*ps->p))
-                return error_at(ps, ps->line, "unterminated quoted string");
-            ps->p += *ps->p == '\\' && ps->p + 1 < ps->end ? 2 : 1;
-        }
-        if (ps->p >= ps->end)
-            return error_at(ps, ps->line, "unterminated quoted string");
-        t->kind = TOK_QUOTED;
-        t->s = start;
-        t->len = (size_t)(ps->p - start);
-        ps->p++;
-        return 0;
-    }
-    const char *start = ps->p;
-    while (ps->p < ps->end) {
-        char c = *ps->p;
-        if (is_blank(c) || c == '\n' || c == ';' || c == '(' || c == ')' || c == '"')
-            break;
-        if (is_control(c))
-            return error_at(ps, ps->line, "control character 0x%02x", (unsigned char)c);
-        ps->p += c == '\\' && ps->p + 1 < ps->end && ps->p[1] != '\n' ? 2 : 1;
-    }
-    t->s = start;
-    t->len = (size_t)(ps->p - start);
-    return 0;
-}
-
-static bool word_is(const struct token *t, const char *w)
-{
-    size_t n = strlen(w);
-    if (t->kind != TOK_WORD || t->len != n)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (toupper((unsigned char)t->s[i]) != w[i])
-            return false;
-    return true;
-}
 
 /* A domain name: '@' is the origin; a name not ending in an unescaped '.' is relative to it. */
 static int parse_name(struct parser *ps, const struct token *t, struct dns_name *out)
 {
     if (t->kind != TOK_WORD)
-        return error_at(ps, t->line, "a domain name expected, not a quoted string");
+        return zone_error_at(ps, t->line, "a domain name expected, not a quoted string");
     if (t->len == 1 && t->s[0] == '@') {
         *out = ps->origin;
         return 0;
@@ -177,11 +33,11 @@ static int parse_name(struct parser *ps, const struct token *t, struct dns_name 
     bool absolute = t->len > 0 && t->s[t->len - 1] == '.' && slashes % 2 == 0;
     struct dns_name rel;
     if (dns_name_from_text(absolute ? out : &rel, t->s, t->len) != 0)
-        return error_at(ps, t->line, "bad domain name '%.*s'", shown(t), t->s);
+        return zone_error_at(ps, t->line, "bad domain name '%.*s'", zone_shown(t), t->s);
     if (absolute)
         return 0;
     if (rel.len - 1u + ps->origin.len > DNS_NAME_MAX)
-        return error_at(ps, t->line, "'%.*s' with the origin is longer than 255 bytes", shown(t), t->s);
+        return zone_error_at(ps, t->line, "'%.*s' with the origin is longer than 255 bytes", zone_shown(t), t->s);
     memcpy(out->wire, rel.wire, rel.len - 1u);
     memcpy(out->wire + rel.len - 1, ps->origin.wire, ps->origin.len);
     out->len = (uint8_t)(rel.len - 1u + ps->origin.len);
@@ -212,7 +68,7 @@ static int parse_ttl(struct parser *ps, const struct token *t, uint32_t *out)
         default: unit = 0; break;
         }
         if (!unit || !digits)
-            return error_at(ps, t->line, "bad TTL '%.*s'", shown(t), t->s);
+            return zone_error_at(ps, t->line, "bad TTL '%.*s'", zone_shown(t), t->s);
         total += value * unit;
         value = 0;
         digits = false;
@@ -221,9 +77,9 @@ static int parse_ttl(struct parser *ps, const struct token *t, uint32_t *out)
     }
     total += value;
     if (t->kind != TOK_WORD || t->len == 0 || !isdigit((unsigned char)t->s[0]))
-        return error_at(ps, t->line, "bad TTL '%.*s'", shown(t), t->s);
+        return zone_error_at(ps, t->line, "bad TTL '%.*s'", zone_shown(t), t->s);
     if (total > TTL_MAX || value > TTL_MAX)
-        return error_at(ps, t->line, "TTL '%.*s' is over 2147483647 (RFC 2181 8)", shown(t), t->s);
+        return zone_error_at(ps, t->line, "TTL '%.*s' is over 2147483647 (RFC 2181 8)", zone_shown(t), t->s);
     *out = (uint32_t)total;
     return 0;
 }
@@ -231,7 +87,7 @@ static int parse_ttl(struct parser *ps, const struct token *t, uint32_t *out)
 static int parse_number(struct parser *ps, const struct token *t, uint32_t max, uint32_t *out)
 {
     if (t->kind != TOK_WORD || parse_u32(t->s, t->len, 10, out) != 0 || *out > max)
-        return error_at(ps, t->line, "bad number '%.*s' (0..%u)", shown(t), t->s, max);
+        return zone_error_at(ps, t->line, "bad number '%.*s' (0..%u)", zone_shown(t), t->s, max);
     return 0;
 }
 
@@ -304,17 +160,17 @@ static int put_string(struct parser *ps, const struct token *t, uint8_t *rd, siz
 {
     size_t start = *len, n = 0;
     if (start + 1 > cap)
-        return error_at(ps, t->line, "TXT data longer than %zu bytes", cap);
+        return zone_error_at(ps, t->line, "TXT data longer than %zu bytes", cap);
     size_t pos = start + 1;
     for (size_t i = 0; i < t->len; i++) {
         uint8_t byte = (uint8_t)t->s[i];
         if (byte == '\\') {
             if (i + 1 >= t->len)
-                return error_at(ps, t->line, "a '\\' at the end of '%.*s'", shown(t), t->s);
+                return zone_error_at(ps, t->line, "a '\\' at the end of '%.*s'", zone_shown(t), t->s);
             if (isdigit((unsigned char)t->s[i + 1])) {
                 uint32_t v;
                 if (i + 3 >= t->len || parse_u32(t->s + i + 1, 3, 10, &v) != 0 || v > 255)
-                    return error_at(ps, t->line, "bad \\DDD escape in '%.*s'", shown(t), t->s);
+                    return zone_error_at(ps, t->line, "bad \\DDD escape in '%.*s'", zone_shown(t), t->s);
                 byte = (uint8_t)v;
                 i += 3;
             } else {
@@ -322,9 +178,9 @@ static int put_string(struct parser *ps, const struct token *t, uint8_t *rd, siz
             }
         }
         if (++n > 255)
-            return error_at(ps, t->line, "a character-string longer than 255 bytes (RFC 1035 3.3)");
+            return zone_error_at(ps, t->line, "a character-string longer than 255 bytes (RFC 1035 3.3)");
         if (pos >= cap)
-            return error_at(ps, t->line, "TXT data longer than %zu bytes", cap);
+            return zone_error_at(ps, t->line, "TXT data longer than %zu bytes", cap);
         rd[pos++] = byte;
     }
     rd[start] = (uint8_t)n;
@@ -375,11 +231,11 @@ static int build_rdata(struct parser *ps, const struct type_info *ti, const stru
     switch (ti->type) {
     case DNS_TYPE_A:
         if (tok[0].kind != TOK_WORD || parse_ipv4(tok[0].s, tok[0].len, rd) != 0)
-            return error_at(ps, tok[0].line, "bad IPv4 address '%.*s'", shown(&tok[0]), tok[0].s);
+            return zone_error_at(ps, tok[0].line, "bad IPv4 address '%.*s'", zone_shown(&tok[0]), tok[0].s);
         return 4;
     case DNS_TYPE_AAAA:
         if (tok[0].kind != TOK_WORD || parse_ipv6(tok[0].s, tok[0].len, rd) != 0)
-            return error_at(ps, tok[0].line, "bad IPv6 address '%.*s'", shown(&tok[0]), tok[0].s);
+            return zone_error_at(ps, tok[0].line, "bad IPv6 address '%.*s'", zone_shown(&tok[0]), tok[0].s);
         return 16;
     case DNS_TYPE_NS:
     case DNS_TYPE_CNAME:
@@ -443,12 +299,12 @@ static int store(struct parser *ps, const struct dns_name *owner, uint16_t type,
 {
     struct zone *z = ps->z;
     if (z->count >= ZONE_MAX_RECORDS)
-        return error_at(ps, line, "more than %u records in one zone", ZONE_MAX_RECORDS);
+        return zone_error_at(ps, line, "more than %u records in one zone", ZONE_MAX_RECORDS);
     bool same = ps->have_last_name && z->names[ps->last_name] == owner->len &&
                 memcmp(z->names + ps->last_name + 1, owner->wire, owner->len) == 0;
     if (!same) {
         if (grow((void **)&z->names, &ps->names_cap, z->names_len + 1 + owner->len, 1) != 0)
-            return error_at(ps, line, "out of memory");
+            return zone_error_at(ps, line, "out of memory");
         ps->last_name = (uint32_t)z->names_len;
         ps->have_last_name = true;
         z->names[z->names_len] = owner->len;
@@ -457,7 +313,7 @@ static int store(struct parser *ps, const struct dns_name *owner, uint16_t type,
     }
     if (grow((void **)&z->data, &ps->data_cap, z->data_len + rdlen + 1, 1) != 0 ||
         grow((void **)&z->rrs, &ps->rrs_cap, z->count + 1, sizeof(z->rrs[0])) != 0)
-        return error_at(ps, line, "out of memory");
+        return zone_error_at(ps, line, "out of memory");
     z->rrs[z->count++] = (struct zone_rr){ .owner = ps->last_name, .rdata = (uint32_t)z->data_len,
                                            .ttl = ttl, .line = line, .type = type,
                                            .rdlen = (uint16_t)rdlen };
@@ -470,16 +326,16 @@ static int store(struct parser *ps, const struct dns_name *owner, uint16_t type,
 static int directive(struct parser *ps, const struct token *t)
 {
     struct token arg, end;
-    int rc = lex(ps, &arg);
+    int rc = zone_lex(ps, &arg);
     if (rc != 0)
         return rc;
-    if (word_is(t, "$INCLUDE"))
-        return error_at(ps, t->line, "$INCLUDE is not supported: put the zone in one file");
-    bool origin = word_is(t, "$ORIGIN"), ttl = word_is(t, "$TTL");
+    if (zone_word_is(t, "$INCLUDE"))
+        return zone_error_at(ps, t->line, "$INCLUDE is not supported: put the zone in one file");
+    bool origin = zone_word_is(t, "$ORIGIN"), ttl = zone_word_is(t, "$TTL");
     if (!origin && !ttl)
-        return error_at(ps, t->line, "unknown directive '%.*s'", shown(t), t->s);
+        return zone_error_at(ps, t->line, "unknown directive '%.*s'", zone_shown(t), t->s);
     if (arg.kind == TOK_EOL || arg.kind == TOK_EOF)
-        return error_at(ps, t->line, "%.*s needs a value", shown(t), t->s);
+        return zone_error_at(ps, t->line, "%.*s needs a value", zone_shown(t), t->s);
     if (origin) {
         struct dns_name n;
         if ((rc = parse_name(ps, &arg, &n)) != 0)
@@ -490,10 +346,10 @@ static int directive(struct parser *ps, const struct token *t)
             return rc;
         ps->have_dollar_ttl = true;
     }
-    if ((rc = lex(ps, &end)) != 0)
+    if ((rc = zone_lex(ps, &end)) != 0)
         return rc;
     if (end.kind != TOK_EOL && end.kind != TOK_EOF)
-        return error_at(ps, end.line, "unexpected '%.*s' after %.*s", shown(&end), end.s, shown(t), t->s);
+        return zone_error_at(ps, end.line, "unexpected '%.*s' after %.*s", zone_shown(&end), end.s, zone_shown(t), t->s);
     return 0;
 }
 
@@ -506,12 +362,12 @@ static int entry(struct parser *ps, struct token *t)
     unsigned line = t->line;
     if (t->blank_start) {
         if (!ps->have_owner)
-            return error_at(ps, line, "no owner name: the first record starts with a blank");
+            return zone_error_at(ps, line, "no owner name: the first record starts with a blank");
     } else {
         if ((rc = parse_name(ps, t, &ps->owner)) != 0)
             return rc;
         ps->have_owner = true;
-        if ((rc = lex(ps, t)) != 0)
+        if ((rc = zone_lex(ps, t)) != 0)
             return rc;
     }
     /* [<TTL>] [<class>] or [<class>] [<TTL>], then the type (RFC 1035 5.1). */
@@ -522,39 +378,39 @@ static int entry(struct parser *ps, struct token *t)
             if ((rc = parse_ttl(ps, t, &ttl)) != 0)
                 return rc;
             have_ttl = true;
-        } else if (!have_class && word_is(t, "IN")) {
+        } else if (!have_class && zone_word_is(t, "IN")) {
             have_class = true;
-        } else if (word_is(t, "CH") || word_is(t, "CS") || word_is(t, "HS")) {
-            return error_at(ps, t->line, "class %.*s is not supported: only IN", shown(t), t->s);
+        } else if (zone_word_is(t, "CH") || zone_word_is(t, "CS") || zone_word_is(t, "HS")) {
+            return zone_error_at(ps, t->line, "class %.*s is not supported: only IN", zone_shown(t), t->s);
         } else {
             break;
         }
-        if ((rc = lex(ps, t)) != 0)
+        if ((rc = zone_lex(ps, t)) != 0)
             return rc;
     }
     if (t->kind != TOK_WORD)
-        return error_at(ps, t->line, "a record type expected");
+        return zone_error_at(ps, t->line, "a record type expected");
     const struct type_info *ti = NULL;
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-        if (word_is(t, types[i].name))
+        if (zone_word_is(t, types[i].name))
             ti = &types[i];
     if (!ti)
-        return error_at(ps, t->line, "unknown or unsupported record type '%.*s'", shown(t), t->s);
+        return zone_error_at(ps, t->line, "unknown or unsupported record type '%.*s'", zone_shown(t), t->s);
 
     struct token tok[MAX_RDATA_TOKENS];
     size_t ntok = 0;
     for (;;) {
         struct token a;
-        if ((rc = lex(ps, &a)) != 0)
+        if ((rc = zone_lex(ps, &a)) != 0)
             return rc;
         if (a.kind == TOK_EOL || a.kind == TOK_EOF)
             break;
         if (ntok == MAX_RDATA_TOKENS)
-            return error_at(ps, a.line, "more than %u fields in one record", MAX_RDATA_TOKENS);
+            return zone_error_at(ps, a.line, "more than %u fields in one record", MAX_RDATA_TOKENS);
         tok[ntok++] = a;
     }
     if (ti->args ? ntok != ti->args : ntok == 0)
-        return error_at(ps, line, "%s takes %s%u field%s, not %zu", ti->name, ti->args ? "" : "at least ",
+        return zone_error_at(ps, line, "%s takes %s%u field%s, not %zu", ti->name, ti->args ? "" : "at least ",
                         ti->args ? ti->args : 1u, ti->args == 1 || !ti->args ? "" : "s", ntok);
 
     if (!have_ttl) {
@@ -563,7 +419,7 @@ static int entry(struct parser *ps, struct token *t)
         else if (ps->have_last_ttl)
             ttl = ps->last_ttl;    /* RFC 1035 5.1: the last explicitly stated value */
         else
-            return error_at(ps, line, "no TTL: give one, or a $TTL line first (RFC 2308 4)");
+            return zone_error_at(ps, line, "no TTL: give one, or a $TTL line first (RFC 2308 4)");
     } else {
         ps->last_ttl = ttl;
         ps->have_last_ttl = true;
@@ -572,16 +428,16 @@ static int entry(struct parser *ps, struct token *t)
     struct zone *z = ps->z;
     if (z->count == 0) {
         if (ti->type != DNS_TYPE_SOA)
-            return error_at(ps, line, "the first record must be the zone's SOA (RFC 1035 5.2)");
+            return zone_error_at(ps, line, "the first record must be the zone's SOA (RFC 1035 5.2)");
         z->apex = ps->owner;
     } else if (ti->type == DNS_TYPE_SOA) {
-        return error_at(ps, line, "a second SOA record: a zone has one, at its apex (RFC 1035 5.2)");
+        return zone_error_at(ps, line, "a second SOA record: a zone has one, at its apex (RFC 1035 5.2)");
     }
     if (!dns_name_is_under(&ps->owner, &z->apex)) {
         char owner[DNS_TEXT_MAX], apex[DNS_TEXT_MAX];
         dns_name_to_text(&ps->owner, owner, sizeof(owner));
         dns_name_to_text(&z->apex, apex, sizeof(apex));
-        return error_at(ps, line, "'%.64s' is outside the zone '%.64s'", owner, apex);
+        return zone_error_at(ps, line, "'%.64s' is outside the zone '%.64s'", owner, apex);
     }
     uint8_t rd[DNS_RDATA_RAW_MAX];
     int rdlen = build_rdata(ps, ti, tok, ntok, rd, sizeof(rd));
@@ -609,7 +465,7 @@ int zone_parse(const char *file, const char *text, size_t len, const struct dns_
     int rc = 0;
     for (;;) {
         struct token t;
-        if ((rc = lex(&ps, &t)) != 0)
+        if ((rc = zone_lex(&ps, &t)) != 0)
             break;
         if (t.kind == TOK_EOF)
             break;
