@@ -137,6 +137,11 @@ static enum answer_kind lookup(struct response *r, const struct dns_name *qname,
              * through a CNAME, the CNAME was our authoritative answer. */
             if (chain == 0)
                 r->flags &= (uint16_t)~DNS_FLAG_AA;
+            /* The rate limiter sees the delegation, not each name below it. */
+            size_t cut_len;
+            const uint8_t *cut = zone_rr_owner(z, first, &cut_len);
+            meta->rrl_name.len = (uint8_t)cut_len;
+            memcpy(meta->rrl_name.wire, cut, cut_len);
             if ((rc = put_range(r, first, len, 1)) != 0)
                 goto full;
             if (put_additional(r, first, len) != 0)

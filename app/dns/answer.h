@@ -60,8 +60,8 @@ struct answer_meta {
     uint16_t qtype;
     size_t question_end;                 /* bytes of header + question in the response */
     /* For the rate limiter: the name that identifies this answer (the question's name; the
-     * zone's apex for NXDOMAIN, so random names do not each get their own allowance). Empty
-     * (len 0) for errors. */
+     * zone's apex for NXDOMAIN and the delegation's name for a referral, so random names do not
+     * each get their own allowance). Empty (len 0) for errors. */
     struct dns_name rrl_name;
 };
 

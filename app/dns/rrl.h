@@ -4,9 +4,9 @@
  *
  * Every UDP response is accounted to a key: the client's /24 prefix (a forger spreads over
  * addresses, a victim's network is one prefix), the kind of answer, the query type and the name
- * that identifies the answer (answer.h: the zone's apex for NXDOMAIN, nothing for errors). Each
- * key has a token bucket refilled at `rate` responses per second, holding at most one second's
- * worth. A response over its allowance is dropped; every `slip`-th dropped one is sent instead as
+ * that identifies the answer (answer.h: the zone's apex for NXDOMAIN, the delegation for a
+ * referral, nothing for errors). Each key has a token bucket refilled at `rate` responses per
+ * second, holding at most one second's worth. A response over its allowance is dropped; every `slip`-th dropped one is sent instead as
  * a truncated response (header and question, TC=1), so an honest client behind the prefix
  * retries over TCP and still gets its answer -- TCP cannot be forged and is never limited.
  *

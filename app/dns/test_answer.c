@@ -237,6 +237,8 @@ START_TEST(a_delegation_is_a_referral_with_glue)
         ck_assert(named(&p.ar[0].name, "ns.sub.example.com"));
         ck_assert_mem_eq(p.ar[0].rd.a, ((uint8_t[]){ 192, 0, 2, 99 }), 4);
         ck_assert_int_eq(meta.kind, ANSWER_REFERRAL);
+        /* The rate limiter sees the delegation, not the name below it. */
+        ck_assert(named(&meta.rrl_name, "sub.example.com"));
     }
     /* The cut's NS asked for: still a referral (the child is authoritative for them). */
     make_query("sub.example.com", DNS_TYPE_NS, 0, NO_EDNS, 0);
