@@ -6,9 +6,10 @@
  * addresses, a victim's network is one prefix), the kind of answer, the query type and the name
  * that identifies the answer (answer.h: the zone's apex for NXDOMAIN, the delegation for a
  * referral, nothing for errors). Each key has a token bucket refilled at `rate` responses per
- * second, holding at most one second's worth. A response over its allowance is dropped; every `slip`-th dropped one is sent instead as
- * a truncated response (header and question, TC=1), so an honest client behind the prefix
- * retries over TCP and still gets its answer -- TCP cannot be forged and is never limited.
+ * second, holding at most one second's worth. A response over its allowance is dropped; every
+ * `slip`-th dropped one is sent instead as a truncated response (header and question, TC=1), so
+ * an honest client behind the prefix retries over TCP and still gets its answer -- TCP cannot be
+ * forged and is never limited.
  *
  * The table has a fixed size (RRL_ENTRIES, 4-way associative on a keyed SipHash of the key, so
  * collisions cannot be aimed); when a set is full the least recently used entry is reused.
