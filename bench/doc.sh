@@ -23,7 +23,8 @@ make bench              # as root: builds the harnesses, measures, prints the ta
 index.html run (default 3); \`BENCH_DOC=-\` leaves this file alone;
 \`BENCH_XEN=0\` leaves out the Xen test bed part (about 4 minutes), \`BENCH_XEN_REPS=N\` sets its boots per
 guest (default 3). \`BENCH_LOAD=0\` leaves out the load part (about 4 minutes), \`BENCH_LOAD_SECONDS=N\` sets its
-wrk run (default 30 s). The test bed part needs the test bed's cached base (\`make test-xen\` builds it) and
+wrk run (default 30 s). \`BENCH_DNS=0\` leaves out the DNS part (about 30 s), \`BENCH_DNS_SECONDS=N\` sets
+each dnsperf run (default 10 s). The test bed part needs the test bed's cached base (\`make test-xen\` builds it) and
 downloads, once, the linux-image package of the base's kernel for its xen-netfront and xen-blkfront
 modules (cached beside the base).
 Raw outputs (callgrind profiles, wrk, iperf3, ab and slowhttptest reports, nginx's configuration,
@@ -142,6 +143,18 @@ connection before the time limit). ab gives up when no response progresses for 1
 run that gave up is shown with how far it got and ab's own error instead of a rate, and ratios are
 given only where both servers finished with no failed request. Issue 12 asks for new connections
 per second of at least half of nginx's in the same run. The same caveat as above: TAP against veth.
+
+**Authoritative DNS, beside NSD** (\`bench/dns.sh\`). One server at a time in namespaces the script
+creates (10.79.6.x and 10.79.7.x, removed on every exit path), serving the same zones (the DNS
+appliance's sample zones, \`app/dns/disk/zones\`): our \`build/hosted/dns\` on a TAP device with the
+zones' disk image and rate limiting off (\`rrl=0\`: the bench is a single client), then Debian's NSD
+in a peer namespace over a veth with one server process (\`server-count: 1\`, as ours runs on one
+CPU), rate limiting off, its other defaults (configuration kept in \`build/bench/results/dns/\`).
+Against each, Debian's \`dnsperf\` for 10 s: 4 clients, at most 100 queries outstanding, UDP, cycling
+through \`bench/dns-queries.txt\` (answers, a CNAME chain, NODATA, NXDOMAIN, a referral, MX and SRV
+with additional records, PTR). The ratio of queries per second is the figure; the same caveat:
+TAP against veth. The image size is the stripped PVH image; IncludeOS's 158 KB is the size its
+project reports for its DNS demo image (issue 17), not measured here.
 
 ## Results
 

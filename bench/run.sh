@@ -12,6 +12,9 @@
 #   load    ab with and without -k, wrk -c 50 and slowloris availability: our httpd on TAP beside
 #           Debian's nginx over a veth (bench/load.sh; BENCH_LOAD=0 leaves it out,
 #           BENCH_LOAD_SECONDS sets its wrk run, default 30 s)
+#   dns     dnsperf queries per second: our DNS appliance on TAP beside Debian's NSD over a veth,
+#           the same zones (bench/dns.sh; BENCH_DNS=0 leaves it out, BENCH_DNS_SECONDS sets each
+#           run, default 10 s)
 # Results and raw outputs go to build/bench/results/. BENCH_SECONDS sets each wrk run (10 s);
 # BENCH_DOC=path writes the document elsewhere (BENCH_DOC=- not at all).
 set -u
@@ -64,6 +67,12 @@ echo "bench: hosted done"
 if [ "${BENCH_LOAD:-1}" != 0 ]; then
     bench/load.sh "$R" > "$R/load.log" 2>&1 || { tail -5 "$R/load.log"; fail "the load part failed"; }
     echo "bench: load done"
+fi
+
+# ---- dns: the DNS appliance beside NSD ----
+if [ "${BENCH_DNS:-1}" != 0 ]; then
+    bench/dns.sh "$R" > "$R/dns.log" 2>&1 || { tail -5 "$R/dns.log"; fail "the DNS part failed"; }
+    echo "bench: dns done"
 fi
 
 # ---- the table ----
@@ -151,6 +160,7 @@ table=$R/table.md
     errs=$(grep "_errors" "$H" || true)
     [ -n "$errs" ] && { echo; echo "wrk reported errors: $errs"; }
     [ -s "$R/load.txt" ] && { echo; bench/load-table.sh "$R/load.txt"; }
+    [ -s "$R/dns.txt" ] && { echo; bench/dns-table.sh "$R/dns.txt"; }
 } > "$table"
 echo
 cat "$table"

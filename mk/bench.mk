@@ -1,7 +1,7 @@
 # make bench: the performance figures (bench/run.sh; docs/BENCHMARKS.md says what and how).
 # Not a test tier (the name is not test-*), so make test does not run it. It needs root (network
-# namespaces, TAP, the Xen test bed) and valgrind, wrk, iperf3, liblwip-dev, busybox-static
-# (scripts/deps.sh bench installs them). BENCH_XEN=0 leaves out the test bed part (bench/xen.sh).
+# namespaces, TAP, the Xen test bed) and valgrind, wrk, iperf3, liblwip-dev, busybox-static,
+# dnsperf and nsd (scripts/deps.sh bench installs them). BENCH_XEN=0 leaves out the test bed part (bench/xen.sh).
 #
 # The per-operation harnesses are built here, optimized like the hosted programs and without
 # sanitizers: bench/ops/ops_xenolith.c on the hosted archives and the simulated platform
@@ -45,5 +45,5 @@ BENCH_APPS     := $(foreach a,$(ALL_APPS),build/xen/$(a) build/hosted/$(a))
 
 .PHONY: bench
 bench: deps-bench
-	@$(MAKE) --no-print-directory $(BENCH_PROGRAMS) $(BENCH_APPS) $(HTTPD_SITE_IMG)
+	@$(MAKE) --no-print-directory $(BENCH_PROGRAMS) $(BENCH_APPS) $(HTTPD_SITE_IMG) $(DNS_ZONES_IMG)
 	@bench/run.sh $(BENCH_ARGS)

@@ -34,11 +34,19 @@ build/fuzz/fuzz_%: build/fuzz/obj/test/fuzz/fuzz_%.o $(FUZZ_SIM_OBJS) $(FUZZ_ARC
 	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $(filter %.o,$^) \
 		-Wl,--start-group $(filter %.a,$^) -Wl,--end-group
 
+# The in-tree applications' own harnesses (app/<name>/fuzz_*.c over app/<name>/corpus/,
+# mk/test-apps.mk) run with them.
+APP_FUZZ_INTREE := $(foreach a,$(ALL_APPS),$(if $(call app_fuzz_bins,$(a)),$(a)))
+app_fuzz_run = $(foreach a,$(APP_FUZZ_INTREE),FUZZ_CORPUS_DIR=$(app_dir_$(a))/corpus \
+    test/fuzz/run.sh $(1) $(2) $(call app_fuzz_bins,$(a)) || status=1;)
+
 .PHONY: test-fuzz fuzz
-test-fuzz: $(FUZZ_BINS)
-	@test/fuzz/run.sh runs $(FUZZ_RUNS) $(FUZZ_BINS)
-fuzz: $(FUZZ_BINS)
-	@test/fuzz/run.sh seconds $(FUZZ_SECONDS) $(FUZZ_BINS)
+test-fuzz: $(FUZZ_BINS) $(foreach a,$(APP_FUZZ_INTREE),$(call app_fuzz_bins,$(a)))
+	@status=0; test/fuzz/run.sh runs $(FUZZ_RUNS) $(FUZZ_BINS) || status=1; \
+	$(call app_fuzz_run,runs,$(FUZZ_RUNS)) exit $$status
+fuzz: $(FUZZ_BINS) $(foreach a,$(APP_FUZZ_INTREE),$(call app_fuzz_bins,$(a)))
+	@status=0; test/fuzz/run.sh seconds $(FUZZ_SECONDS) $(FUZZ_BINS) || status=1; \
+	$(call app_fuzz_run,seconds,$(FUZZ_SECONDS)) exit $$status
 
 # The xenstore harnesses also link the portable xenstore codec from xen/ (pure: no hypercalls).
 $(filter build/fuzz/fuzz_xenstore%,$(FUZZ_BINS)): build/fuzz/obj/xen/xenstore_codec.o

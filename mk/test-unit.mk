@@ -16,9 +16,12 @@ build/test/unit/%: build/test/obj/test/unit/%.o $(SIM_OBJS) $(TEST_ARCHIVES)
 	$(if $(Q),@echo "  LD [test] $@")
 	$(Q)$(CC) $(TEST_LDFLAGS) -o $@ $(filter %.o,$^) -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(CHECK_LIBS)
 
+# The in-tree applications' own unit tests (app/<name>/test_*.c, mk/test-apps.mk) run with them.
+APP_UNIT_BINS := $(foreach a,$(ALL_APPS),$(call app_unit_bins,$(a)))
+
 .PHONY: test-unit
-test-unit: $(UNIT_BINS)
-	@scripts/run-unit-tests.sh $(UNIT_BINS)
+test-unit: $(UNIT_BINS) $(APP_UNIT_BINS)
+	@scripts/run-unit-tests.sh $(UNIT_BINS) $(APP_UNIT_BINS)
 
 # Xen's pure pieces (ring and table rules, no hypercalls) are unit-tested against fakes:
 # every test_xen_* program links them.

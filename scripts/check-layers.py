@@ -70,7 +70,9 @@ class Order:
         return best
 
     def is_unchecked(self, path):
-        return any(path.startswith(p) for p in self.unchecked)
+        # A directory prefix, or a pattern with '*' (an application's own tests: app/*/test_*).
+        return any(fnmatch.fnmatchcase(path, p) if "*" in p else path.startswith(p)
+                   for p in self.unchecked)
 
 
 class OrderError(Exception):
@@ -81,7 +83,7 @@ def parse_order(text):
     """Reads the ```layers fenced block. Lines (after removing `# comments`):
          RANK PATTERN [PATTERN...]      a layer; a higher rank may include a lower one
          only PATTERN: PATTERN...       files of that layer may include only these (and their dir)
-         unchecked: DIR/...             directories the check skips
+         unchecked: DIR/... PATTERN...  directories (and files matching a '*' pattern) the check skips
          search: DIR...                 include search roots after the file's own directory
     """
     lines = text.splitlines()

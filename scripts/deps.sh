@@ -15,14 +15,15 @@ run_pkgs="gcc make binutils libc6-dev libxen-dev iproute2"
 unit_pkgs="check pkg-config python3"
 boot_pkgs="qemu-system-x86"
 fuzz_pkgs="clang libclang-rt-14-dev llvm"
-net_pkgs="iproute2 iputils-ping iputils-arping dnsmasq-base tshark python3-scapy netcat-openbsd curl socat hping3 wrk ethtool apache2-utils slowhttptest"
+net_pkgs="iproute2 iputils-ping iputils-arping dnsmasq-base tshark python3-scapy netcat-openbsd curl socat hping3 wrk ethtool apache2-utils slowhttptest bind9-dnsutils knot-dnsutils"
 xen_pkgs="debootstrap cpio gzip dpkg"
 # make test-load: the world's HTTP clients and attackers and a port scanner.
 load_pkgs="apache2-utils wrk slowhttptest nmap curl"
 # make bench: callgrind, the lwIP reference stack, bulk TCP reference, the Linux guest's
 # busybox, and nginx as the reference web server (the bench starts its own nginx in a
-# namespace; the package's service is kept from starting, below).
-bench_pkgs="valgrind liblwip-dev iperf3 busybox-static nginx-light"
+# namespace; the package's service is kept from starting, below); dnsperf and NSD as the reference
+# authoritative DNS server (its service is kept from starting the same way).
+bench_pkgs="valgrind liblwip-dev iperf3 busybox-static nginx-light dnsperf nsd"
 
 test_pkgs="$run_pkgs $unit_pkgs $boot_pkgs $fuzz_pkgs $net_pkgs $xen_pkgs $load_pkgs"
 case "${1:-all}" in

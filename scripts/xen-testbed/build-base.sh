@@ -22,10 +22,10 @@ done
 
 # Packages installed into dom0: the Xen tools, what dom0's init needs, and the peers that guest
 # tests talk to (DHCP/DNS server, HTTP clients (curl, ApacheBench), UDP/TCP clients, python for
-# ad-hoc peers).
+# ad-hoc peers, dig for the DNS appliance).
 DOM0_PACKAGES="xen-utils-4.17 xenstore-utils iproute2 bridge-utils kmod iputils-ping procps
 util-linux curl dnsmasq-base netcat-openbsd socat python3 e2fsprogs iputils-arping tcpdump
-apache2-utils"
+apache2-utils bind9-dnsutils"
 # Kernel modules dom0 loads (with their dependencies): Xen back ends and device files, bridging,
 # loop devices for file-backed guest disks, TAP, and virtio-blk for the results disk.
 DOM0_MODULES="xen-evtchn xen-gntdev xen-gntalloc xenfs xen-privcmd xen-netback xen-blkback

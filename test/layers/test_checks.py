@@ -28,7 +28,7 @@ ORDER = """# Fake architecture
 12 net/*
 16 app/
 only app/: include/xenolith/ lib/
-unchecked: test/
+unchecked: test/ app/*/test_*
 search: . include/
 ```
 """
@@ -140,6 +140,11 @@ CASES = [
       "(rank 3)"]),
     ("tests_are_not_checked", CHECK_LAYERS,
      tree({"test/unit/test_app.c": '#include "app/demo/main.c"\n#include "nowhere.h"\n'}), 0, []),
+    ("unchecked_patterns_skip_matching_files_only", CHECK_LAYERS,
+     tree({"app/demo/test_x.c": '#include "test/unit/fixture.h"\n',
+           "test/unit/fixture.h": "",
+           "app/demo/main.c": '#include "test/unit/fixture.h"\n'}), 1,
+     ["app/demo/main.c:1: includes test/unit/fixture.h, which has no layer"]),
     ("git_tree_checks_new_files_not_ignored_ones", CHECK_LAYERS,
      tree({".gitignore": "gen/\n", "gen/bad.c": '#include "nowhere.h"\n',
            "mm/heap.c": '#include "net/stack.h"\n'}), 1,

@@ -1,0 +1,487 @@
+/*
+ * app/dns/zone_parse: the master-file parser (RFC 1035 5.1, $TTL of RFC 2308 4). It reads the
+ * tokens of zone_lex.c (words, quoted strings, ends of lines), turns each entry into a record in
+ * the zone's compact form (zone.h), and stops at the first error with the file and line. zone.c
+ * then sorts the records and checks the zone as a whole.
+ */
+#include "zone.h"
+#include "zone_build.h"
+#include "zone_lex.h"
+#include "lib/byteorder.h"
+#include "lib/ctype.h"
+#include "lib/errno.h"
+#include "lib/parse.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "xenolith/mem.h"
+
+#define MAX_RDATA_TOKENS 64
+#define TTL_MAX 0x7fffffffu             /* RFC 2181 8 */
+
+/* A domain name: '@' is the origin; a name not ending in an unescaped '.' is relative to it. */
+static int parse_name(struct parser *ps, const struct token *t, struct dns_name *out)
+{
+    if (t->kind != TOK_WORD)
+        return zone_error_at(ps, t->line, "a domain name expected, not a quoted string");
+    if (t->len == 1 && t->s[0] == '@') {
+        *out = ps->origin;
+        return 0;
+    }
+    size_t slashes = 0;
+    while (slashes + 1 < t->len && t->s[t->len - 2 - slashes] == '\\')
+        slashes++;
+    bool absolute = t->len > 0 && t->s[t->len - 1] == '.' && slashes % 2 == 0;
+    struct dns_name rel;
+    if (dns_name_from_text(absolute ? out : &rel, t->s, t->len) != 0)
+        return zone_error_at(ps, t->line, "bad domain name '%.*s'", zone_shown(t), t->s);
+    if (absolute)
+        return 0;
+    if (rel.len - 1u + ps->origin.len > DNS_NAME_MAX)
+        return zone_error_at(ps, t->line, "'%.*s' with the origin is longer than 255 bytes", zone_shown(t), t->s);
+    memcpy(out->wire, rel.wire, rel.len - 1u);
+    memcpy(out->wire + rel.len - 1, ps->origin.wire, ps->origin.len);
+    out->len = (uint8_t)(rel.len - 1u + ps->origin.len);
+    return 0;
+}
+
+/* A TTL: seconds, or numbers with units s, m, h, d, w ("1h30m"); at most 2^31 - 1. */
+static int parse_ttl(struct parser *ps, const struct token *t, uint32_t *out)
+{
+    uint64_t total = 0, value = 0;
+    bool digits = false;
+    for (size_t i = 0; i < t->len; i++) {
+        char c = t->s[i];
+        if (c >= '0' && c <= '9') {
+            value = value * 10 + (uint64_t)(c - '0');
+            digits = true;
+            if (value > TTL_MAX)
+                break;
+            continue;
+        }
+        uint64_t unit;
+        switch (tolower((unsigned char)c)) {
+        case 's': unit = 1; break;
+        case 'm': unit = 60; break;
+        case 'h': unit = 3600; break;
+        case 'd': unit = 86400; break;
+        case 'w': unit = 604800; break;
+        default: unit = 0; break;
+        }
+        if (!unit || !digits)
+            return zone_error_at(ps, t->line, "bad TTL '%.*s'", zone_shown(t), t->s);
+        total += value * unit;
+        value = 0;
+        digits = false;
+        if (total > TTL_MAX)
+            break;
+    }
+    total += value;
+    if (t->kind != TOK_WORD || t->len == 0 || !isdigit((unsigned char)t->s[0]))
+        return zone_error_at(ps, t->line, "bad TTL '%.*s'", zone_shown(t), t->s);
+    if (total > TTL_MAX || value > TTL_MAX)
+        return zone_error_at(ps, t->line, "TTL '%.*s' is over 2147483647 (RFC 2181 8)", zone_shown(t), t->s);
+    *out = (uint32_t)total;
+    return 0;
+}
+
+static int parse_number(struct parser *ps, const struct token *t, uint32_t max, uint32_t *out)
+{
+    if (t->kind != TOK_WORD || parse_u32(t->s, t->len, 10, out) != 0 || *out > max)
+        return zone_error_at(ps, t->line, "bad number '%.*s' (0..%u)", zone_shown(t), t->s, max);
+    return 0;
+}
+
+/* RFC 4291 2.2: eight groups of up to four hex digits, "::" for a run of zero groups, and the
+ * last 32 bits optionally as a dotted IPv4 address. */
+static int parse_ipv6(const char *s, size_t len, uint8_t out[16])
+{
+    uint16_t groups[8];
+    int n = 0, gap = -1;
+    size_t i = 0;
+    if (len >= 2 && s[0] == ':' && s[1] == ':') {
+        gap = 0;
+        i = 2;
+    } else if (len >= 1 && s[0] == ':') {
+        return -EINVAL;
+    }
+    while (i < len) {
+        size_t j = i;
+        uint32_t v = 0;
+        while (j < len && isxdigit((unsigned char)s[j]) && j - i < 4) {
+            char c = s[j];
+            v = v * 16 + (uint32_t)(isdigit((unsigned char)c) ? c - '0' : tolower((unsigned char)c) - 'a' + 10);
+            j++;
+        }
+        if (j < len && s[j] == '.') {           /* an embedded IPv4 address ends the text */
+            uint8_t v4[4];
+            if (n > 6 || parse_ipv4(s + i, len - i, v4) != 0)
+                return -EINVAL;
+            groups[n++] = (uint16_t)(v4[0] << 8 | v4[1]);
+            groups[n++] = (uint16_t)(v4[2] << 8 | v4[3]);
+            i = len;
+            break;
+        }
+        if (j == i || n == 8)
+            return -EINVAL;
+        groups[n++] = (uint16_t)v;
+        i = j;
+        if (i == len)
+            break;
+        if (s[i] != ':')
+            return -EINVAL;
+        i++;
+        if (i < len && s[i] == ':') {
+            if (gap >= 0)
+                return -EINVAL;
+            gap = n;
+            i++;
+        } else if (i == len) {
+            return -EINVAL;                     /* a trailing single ':' */
+        }
+    }
+    if (gap < 0 ? n != 8 : n > 7)
+        return -EINVAL;
+    int zeros = 8 - n;
+    for (int g = 0, k = 0; g < 8; g++) {
+        uint16_t v = 0;
+        if (gap >= 0 && g >= gap && g < gap + zeros)
+            v = 0;
+        else
+            v = groups[k++];
+        out[2 * g] = (uint8_t)(v >> 8);
+        out[2 * g + 1] = (uint8_t)v;
+    }
+    return 0;
+}
+
+/* A character-string (RFC 1035 5.1): \X is X, \DDD the byte of that decimal value. Appends its
+ * length byte and bytes to rd at *len. */
+static int put_string(struct parser *ps, const struct token *t, uint8_t *rd, size_t cap, size_t *len)
+{
+    size_t start = *len, n = 0;
+    if (start + 1 > cap)
+        return zone_error_at(ps, t->line, "TXT data longer than %zu bytes", cap);
+    size_t pos = start + 1;
+    for (size_t i = 0; i < t->len; i++) {
+        uint8_t byte = (uint8_t)t->s[i];
+        if (byte == '\\') {
+            if (i + 1 >= t->len)
+                return zone_error_at(ps, t->line, "a '\\' at the end of '%.*s'", zone_shown(t), t->s);
+            if (isdigit((unsigned char)t->s[i + 1])) {
+                uint32_t v;
+                if (i + 3 >= t->len || parse_u32(t->s + i + 1, 3, 10, &v) != 0 || v > 255)
+                    return zone_error_at(ps, t->line, "bad \\DDD escape in '%.*s'", zone_shown(t), t->s);
+                byte = (uint8_t)v;
+                i += 3;
+            } else {
+                byte = (uint8_t)t->s[++i];
+            }
+        }
+        if (++n > 255)
+            return zone_error_at(ps, t->line, "a character-string longer than 255 bytes (RFC 1035 3.3)");
+        if (pos >= cap)
+            return zone_error_at(ps, t->line, "TXT data longer than %zu bytes", cap);
+        rd[pos++] = byte;
+    }
+    rd[start] = (uint8_t)n;
+    *len = pos;
+    return 0;
+}
+
+static size_t put_name(uint8_t *rd, size_t len, const struct dns_name *n)
+{
+    memcpy(rd + len, n->wire, n->len);
+    return len + n->len;
+}
+
+static size_t put16(uint8_t *rd, size_t len, uint32_t v)
+{
+    rd[len] = (uint8_t)(v >> 8);
+    rd[len + 1] = (uint8_t)v;
+    return len + 2;
+}
+
+static size_t put32(uint8_t *rd, size_t len, uint32_t v)
+{
+    uint32_t be = cpu_to_be32(v);
+    memcpy(rd + len, &be, 4);
+    return len + 4;
+}
+
+struct type_info {
+    const char *name;
+    uint16_t type;
+    uint8_t args;                       /* rdata tokens; 0: one or more (TXT) */
+};
+
+static const struct type_info types[] = {
+    { "A", DNS_TYPE_A, 1 },     { "AAAA", DNS_TYPE_AAAA, 1 }, { "NS", DNS_TYPE_NS, 1 },
+    { "CNAME", DNS_TYPE_CNAME, 1 }, { "SOA", DNS_TYPE_SOA, 7 }, { "PTR", DNS_TYPE_PTR, 1 },
+    { "MX", DNS_TYPE_MX, 2 },   { "TXT", DNS_TYPE_TXT, 0 },   { "SRV", DNS_TYPE_SRV, 4 },
+};
+
+/* The rdata of one record in uncompressed wire form. Returns its length or -EINVAL. */
+static int build_rdata(struct parser *ps, const struct type_info *ti, const struct token *tok,
+                       size_t ntok, uint8_t *rd, size_t cap)
+{
+    size_t len = 0;
+    struct dns_name n;
+    uint32_t v;
+    int rc;
+    switch (ti->type) {
+    case DNS_TYPE_A:
+        if (tok[0].kind != TOK_WORD || parse_ipv4(tok[0].s, tok[0].len, rd) != 0)
+            return zone_error_at(ps, tok[0].line, "bad IPv4 address '%.*s'", zone_shown(&tok[0]), tok[0].s);
+        return 4;
+    case DNS_TYPE_AAAA:
+        if (tok[0].kind != TOK_WORD || parse_ipv6(tok[0].s, tok[0].len, rd) != 0)
+            return zone_error_at(ps, tok[0].line, "bad IPv6 address '%.*s'", zone_shown(&tok[0]), tok[0].s);
+        return 16;
+    case DNS_TYPE_NS:
+    case DNS_TYPE_CNAME:
+    case DNS_TYPE_PTR:
+        if ((rc = parse_name(ps, &tok[0], &n)) != 0)
+            return rc;
+        return (int)put_name(rd, 0, &n);
+    case DNS_TYPE_MX:
+        if ((rc = parse_number(ps, &tok[0], 65535, &v)) != 0 || (rc = parse_name(ps, &tok[1], &n)) != 0)
+            return rc;
+        return (int)put_name(rd, put16(rd, 0, v), &n);
+    case DNS_TYPE_SRV:
+        for (int i = 0; i < 3; i++) {
+            if ((rc = parse_number(ps, &tok[i], 65535, &v)) != 0)
+                return rc;
+            len = put16(rd, len, v);
+        }
+        if ((rc = parse_name(ps, &tok[3], &n)) != 0)
+            return rc;
+        return (int)put_name(rd, len, &n);
+    case DNS_TYPE_SOA:
+        for (int i = 0; i < 2; i++) {
+            if ((rc = parse_name(ps, &tok[i], &n)) != 0)
+                return rc;
+            len = put_name(rd, len, &n);
+        }
+        if ((rc = parse_number(ps, &tok[2], 0xffffffffu, &v)) != 0)
+            return rc;
+        len = put32(rd, len, v);
+        for (int i = 3; i < 7; i++) {   /* refresh, retry, expire, minimum: TTL-like */
+            if ((rc = parse_ttl(ps, &tok[i], &v)) != 0)
+                return rc;
+            len = put32(rd, len, v);
+        }
+        return (int)len;
+    default: /* TXT */
+        for (size_t i = 0; i < ntok; i++)
+            if ((rc = put_string(ps, &tok[i], rd, cap, &len)) != 0)
+                return rc;
+        return (int)len;
+    }
+}
+
+static int grow(void **buf, size_t *cap, size_t need, size_t unit)
+{
+    if (need <= *cap)
+        return 0;
+    size_t want = *cap ? *cap * 2 : 64;
+    while (want < need)
+        want *= 2;
+    void *p = krealloc(*buf, want * unit);
+    if (!p)
+        return -ENOMEM;
+    *buf = p;
+    *cap = want;
+    return 0;
+}
+
+static int store(struct parser *ps, const struct dns_name *owner, uint16_t type, uint32_t ttl,
+                 const uint8_t *rd, size_t rdlen, unsigned line)
+{
+    struct zone *z = ps->z;
+    if (z->count >= ZONE_MAX_RECORDS)
+        return zone_error_at(ps, line, "more than %u records in one zone", ZONE_MAX_RECORDS);
+    bool same = ps->have_last_name && z->names[ps->last_name] == owner->len &&
+                memcmp(z->names + ps->last_name + 1, owner->wire, owner->len) == 0;
+    if (!same) {
+        if (grow((void **)&z->names, &ps->names_cap, z->names_len + 1 + owner->len, 1) != 0)
+            return zone_error_at(ps, line, "out of memory");
+        ps->last_name = (uint32_t)z->names_len;
+        ps->have_last_name = true;
+        z->names[z->names_len] = owner->len;
+        memcpy(z->names + z->names_len + 1, owner->wire, owner->len);
+        z->names_len += 1u + owner->len;
+    }
+    if (grow((void **)&z->data, &ps->data_cap, z->data_len + rdlen + 1, 1) != 0 ||
+        grow((void **)&z->rrs, &ps->rrs_cap, z->count + 1, sizeof(z->rrs[0])) != 0)
+        return zone_error_at(ps, line, "out of memory");
+    z->rrs[z->count++] = (struct zone_rr){ .owner = ps->last_name, .rdata = (uint32_t)z->data_len,
+                                           .ttl = ttl, .line = line, .type = type,
+                                           .rdlen = (uint16_t)rdlen };
+    memcpy(z->data + z->data_len, rd, rdlen);
+    z->data_len += rdlen;
+    return 0;
+}
+
+/* $ORIGIN name, $TTL ttl (RFC 1035 5.1, RFC 2308 4). */
+static int directive(struct parser *ps, const struct token *t)
+{
+    struct token arg, end;
+    int rc = zone_lex(ps, &arg);
+    if (rc != 0)
+        return rc;
+    if (zone_word_is(t, "$INCLUDE"))
+        return zone_error_at(ps, t->line, "$INCLUDE is not supported: put the zone in one file");
+    bool origin = zone_word_is(t, "$ORIGIN"), ttl = zone_word_is(t, "$TTL");
+    if (!origin && !ttl)
+        return zone_error_at(ps, t->line, "unknown directive '%.*s'", zone_shown(t), t->s);
+    if (arg.kind == TOK_EOL || arg.kind == TOK_EOF)
+        return zone_error_at(ps, t->line, "%.*s needs a value", zone_shown(t), t->s);
+    if (origin) {
+        struct dns_name n;
+        if ((rc = parse_name(ps, &arg, &n)) != 0)
+            return rc;
+        ps->origin = n;
+    } else {
+        if ((rc = parse_ttl(ps, &arg, &ps->dollar_ttl)) != 0)
+            return rc;
+        ps->have_dollar_ttl = true;
+    }
+    if ((rc = zone_lex(ps, &end)) != 0)
+        return rc;
+    if (end.kind != TOK_EOL && end.kind != TOK_EOF)
+        return zone_error_at(ps, end.line, "unexpected '%.*s' after %.*s", zone_shown(&end), end.s, zone_shown(t), t->s);
+    return 0;
+}
+
+/* One entry starting with token t: a directive or a record. */
+static int entry(struct parser *ps, struct token *t)
+{
+    int rc;
+    if (t->kind == TOK_WORD && !t->blank_start && t->len > 0 && t->s[0] == '$')
+        return directive(ps, t);
+    unsigned line = t->line;
+    if (t->blank_start) {
+        if (!ps->have_owner)
+            return zone_error_at(ps, line, "no owner name: the first record starts with a blank");
+    } else {
+        if ((rc = parse_name(ps, t, &ps->owner)) != 0)
+            return rc;
+        ps->have_owner = true;
+        if ((rc = zone_lex(ps, t)) != 0)
+            return rc;
+    }
+    /* [<TTL>] [<class>] or [<class>] [<TTL>], then the type (RFC 1035 5.1). */
+    bool have_ttl = false, have_class = false;
+    uint32_t ttl = 0;
+    for (;;) {
+        if (t->kind == TOK_WORD && !have_ttl && t->len > 0 && isdigit((unsigned char)t->s[0])) {
+            if ((rc = parse_ttl(ps, t, &ttl)) != 0)
+                return rc;
+            have_ttl = true;
+        } else if (!have_class && zone_word_is(t, "IN")) {
+            have_class = true;
+        } else if (zone_word_is(t, "CH") || zone_word_is(t, "CS") || zone_word_is(t, "HS")) {
+            return zone_error_at(ps, t->line, "class %.*s is not supported: only IN", zone_shown(t), t->s);
+        } else {
+            break;
+        }
+        if ((rc = zone_lex(ps, t)) != 0)
+            return rc;
+    }
+    if (t->kind != TOK_WORD)
+        return zone_error_at(ps, t->line, "a record type expected");
+    const struct type_info *ti = NULL;
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+        if (zone_word_is(t, types[i].name))
+            ti = &types[i];
+    if (!ti)
+        return zone_error_at(ps, t->line, "unknown or unsupported record type '%.*s'", zone_shown(t), t->s);
+
+    struct token tok[MAX_RDATA_TOKENS];
+    size_t ntok = 0;
+    for (;;) {
+        struct token a;
+        if ((rc = zone_lex(ps, &a)) != 0)
+            return rc;
+        if (a.kind == TOK_EOL || a.kind == TOK_EOF)
+            break;
+        if (ntok == MAX_RDATA_TOKENS)
+            return zone_error_at(ps, a.line, "more than %u fields in one record", MAX_RDATA_TOKENS);
+        tok[ntok++] = a;
+    }
+    if (ti->args ? ntok != ti->args : ntok == 0)
+        return zone_error_at(ps, line, "%s takes %s%u field%s, not %zu", ti->name, ti->args ? "" : "at least ",
+                        ti->args ? ti->args : 1u, ti->args == 1 || !ti->args ? "" : "s", ntok);
+
+    if (!have_ttl) {
+        if (ps->have_dollar_ttl)
+            ttl = ps->dollar_ttl;
+        else if (ps->have_last_ttl)
+            ttl = ps->last_ttl;    /* RFC 1035 5.1: the last explicitly stated value */
+        else
+            return zone_error_at(ps, line, "no TTL: give one, or a $TTL line first (RFC 2308 4)");
+    } else {
+        ps->last_ttl = ttl;
+        ps->have_last_ttl = true;
+    }
+
+    struct zone *z = ps->z;
+    if (z->count == 0) {
+        if (ti->type != DNS_TYPE_SOA)
+            return zone_error_at(ps, line, "the first record must be the zone's SOA (RFC 1035 5.2)");
+        z->apex = ps->owner;
+    } else if (ti->type == DNS_TYPE_SOA) {
+        return zone_error_at(ps, line, "a second SOA record: a zone has one, at its apex (RFC 1035 5.2)");
+    }
+    if (!dns_name_is_under(&ps->owner, &z->apex)) {
+        char owner[DNS_TEXT_MAX], apex[DNS_TEXT_MAX];
+        dns_name_to_text(&ps->owner, owner, sizeof(owner));
+        dns_name_to_text(&z->apex, apex, sizeof(apex));
+        return zone_error_at(ps, line, "'%.64s' is outside the zone '%.64s'", owner, apex);
+    }
+    uint8_t rd[DNS_RDATA_RAW_MAX];
+    int rdlen = build_rdata(ps, ti, tok, ntok, rd, sizeof(rd));
+    if (rdlen < 0)
+        return rdlen;
+    return store(ps, &ps->owner, ti->type, ttl, rd, (size_t)rdlen, line);
+}
+
+int zone_parse(const char *file, const char *text, size_t len, const struct dns_name *origin,
+               struct zone **out, char *err, size_t err_size)
+{
+    *out = NULL;
+    struct parser ps = (struct parser){ .file = file, .p = text, .end = text + len, .line = 1,
+                          .at_line_start = true, .err = err, .err_size = err_size,
+                          .origin = *origin };
+    if (len > ZONE_MAX_FILE_BYTES) {
+        ksnprintf(err, err_size, "%s: larger than %u bytes", file, ZONE_MAX_FILE_BYTES);
+        return -E2BIG;
+    }
+    ps.z = kcalloc(1, sizeof(*ps.z));
+    if (!ps.z) {
+        ksnprintf(err, err_size, "%s: out of memory", file);
+        return -ENOMEM;
+    }
+    int rc = 0;
+    for (;;) {
+        struct token t;
+        if ((rc = zone_lex(&ps, &t)) != 0)
+            break;
+        if (t.kind == TOK_EOF)
+            break;
+        if (t.kind == TOK_EOL)
+            continue;
+        if ((rc = entry(&ps, &t)) != 0)
+            break;
+    }
+    if (rc == 0) {
+        struct zone_build b = { .file = file, .last_line = ps.line };
+        rc = zone_finish(ps.z, &b, err, err_size);
+    }
+    if (rc != 0) {
+        zone_free(ps.z);
+        return rc;
+    }
+    *out = ps.z;
+    return 0;
+}

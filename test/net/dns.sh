@@ -1,0 +1,234 @@
+#!/bin/sh
+# test/net/dns.sh DNS_BINARY ZONES_IMAGE: the DNS server appliance's integration tests (part of
+# make test-net; docs/DNS.md "Server appliance"). One network namespace with one TAP link
+# (test/net/lib.sh), the appliance at 10.77.0.2 serving the sample zones (app/dns/disk), and the
+# world's DNS clients on the Linux side: dig (BIND) and kdig (Knot).
+#   answers     every answer kind, with dig over UDP and kdig over TCP: A, AAAA, MX (with the
+#               exchange's addresses), TXT, SRV, NS, SOA, PTR in the reverse zone, a CNAME chain,
+#               NODATA and NXDOMAIN (the SOA in authority with the negative TTL), an empty
+#               non-terminal, a referral (no AA, NS in authority, glue), names in any case,
+#               REFUSED outside the zones
+#   edns        a 711-byte answer: truncated (TC) without EDNS and dig's retry over TCP gets it
+#               whole; with +bufsize=4096 it comes whole over UDP; our OPT says 1232
+#   tcp         several queries on one connection (kdig +keepopen), pipelined ones in one segment
+#               answered in order, a silent connection closed at the idle timeout
+#   errors      FORMERR for malformed queries (two questions, bytes after the end, two OPT
+#               records: Python), NOTIMP for another opcode (dig +opcode=status), BADVERS for
+#               EDNS version 1 (dig +edns=1)
+#   rrl         a burst of identical queries from one client: a limited number answered, the
+#               rest dropped or slipped (TC=1), counters at shutdown
+#   zone-error  a zone with an error is refused at start-up with file and line; no disk likewise
+#   shutdown    SIGTERM: exit status 0 and the counters
+# Prints PASS/FAIL per case and "dns: N passed, M failed".
+set -u
+cd "$(dirname "$0")/../.."
+. test/net/lib.sh
+
+DNS_BIN=${1:-build/hosted/dns}
+ZONES_IMG=${2:-build/dns/zones.img}
+IP=10.77.0.2
+IDLE=2
+RATE=20
+
+fail_all() { echo "test-net dns: $1"; echo "dns: 0 passed, 1 failed"; exit 1; }
+[ "$(id -u)" -eq 0 ] || fail_all "needs root"
+for tool in ip dig kdig "$PY" timeout; do
+    command -v "$tool" >/dev/null 2>&1 || fail_all "$tool is missing (scripts/deps.sh installs it)"
+done
+for f in "$DNS_BIN" "$ZONES_IMG"; do
+    [ -e "$f" ] || fail_all "$f is not built"
+done
+
+trap 'net_cleanup' EXIT
+trap 'net_cleanup; exit 130' INT
+trap 'net_cleanup; exit 143' TERM
+NET_TMP=$(mktemp -d /tmp/xenolith-test-dns.XXXXXX)
+[ -n "${NET_KEEP:-}" ] && net_log "logs in $NET_TMP"
+LOG=$NET_TMP/dns.log
+OUT=$NET_TMP/out
+
+start_dns() {
+    net_spawn "$LOG" "$DNS_BIN" "tap=$NET_TAP" "ip=$IP/24" "$@"
+    ECHO_PID=$NET_LAST_PID
+}
+
+# dig over UDP (no retries, so a lost answer shows) and kdig over TCP, into $OUT.
+qd() { nsx dig @"$IP" +norec +time=2 +tries=1 "$@" > "$OUT" 2>&1; }
+qk() { nsx kdig @"$IP" +tcp +norec +time=2 +retry=0 "$@" > "$OUT" 2>&1; }
+# Case-insensitive: dig says "flags: qr aa; QUERY: 1, ANSWER: 3", kdig "Flags: qr aa; QUERY: 1;
+# ANSWER: 3" (and "status: X," against "status: X;").
+has() { grep -qiE "$1" "$OUT" || { echo "no /$1/ in:"; cat "$OUT"; return 1; }; }
+hasnt() { ! grep -qiE "$1" "$OUT" || { echo "unexpected /$1/ in:"; cat "$OUT"; return 1; }; }
+status() { has "status: $1[,;]"; }
+aa() { has "flags: qr aa"; }
+not_aa() { has "flags: qr;" && hasnt "flags: qr aa"; }
+
+# ---- answers, over UDP (dig) and TCP (kdig) ----
+answer_cases() {
+    q=$1
+    $q www.example.com A && status NOERROR && aa && has "www.example.com\.[[:space:]]+3600[[:space:]]+IN[[:space:]]+CNAME[[:space:]]+web.example.com" &&
+        has "web.example.com\.[[:space:]]+3600[[:space:]]+IN[[:space:]]+A[[:space:]]+192.0.2.80" || return 1
+    $q example.com AAAA && status NOERROR && has "IN[[:space:]]+AAAA[[:space:]]+2001:db8::1" || return 1
+    $q example.com MX && has "MX[[:space:]]+10 mail.example.com" && has "MX[[:space:]]+20 mail2.example.net" &&
+        has "mail.example.com\.[[:space:]]+600[[:space:]]+IN[[:space:]]+A[[:space:]]+192.0.2.25" || return 1
+    $q txt.example.com TXT && has 'TXT[[:space:]]+"two" "strings" "with \\"quotes\\" and ; a semicolon"' || return 1
+    $q _sip._tcp.example.com SRV && has "SRV[[:space:]]+10 60 5060 sip.example.com" && has "sip.example.com.*192.0.2.60" || return 1
+    $q example.com NS && aa && has "NS[[:space:]]+ns1.example.com" && has "NS[[:space:]]+ns2.example.com" || return 1
+    $q example.com SOA && has "SOA[[:space:]]+ns1.example.com. hostmaster.example.com. 2026120601 7200 900 1209600 300" || return 1
+    $q -x 192.0.2.53 && status NOERROR && aa && has "53.2.0.192.in-addr.arpa\.[[:space:]]+86400[[:space:]]+IN[[:space:]]+PTR[[:space:]]+ns1.example.com" || return 1
+    $q alias.example.com A && has "alias.example.com.*CNAME.*www.example.com" && has "www.example.com.*CNAME.*web.example.com" &&
+        has "web.example.com.*A[[:space:]]+192.0.2.81" || return 1
+    # NODATA and NXDOMAIN: the SOA in authority with min(SOA TTL, MINIMUM) = 300 (RFC 2308).
+    $q web.example.com AAAA && status NOERROR && aa && has "ANSWER: 0" &&
+        has "example.com\.[[:space:]]+300[[:space:]]+IN[[:space:]]+SOA" || return 1
+    $q nothere.example.com A && status NXDOMAIN && aa && has "example.com\.[[:space:]]+300[[:space:]]+IN[[:space:]]+SOA" || return 1
+    $q dangling.example.com A && status NXDOMAIN && has "CNAME[[:space:]]+nowhere.example.com" || return 1
+    $q b.c.example.com A && status NOERROR && has "ANSWER: 0" || return 1
+    # A referral: AA clear, NS in authority, glue in additional.
+    $q www.sub.example.com A && status NOERROR && not_aa && has "ANSWER: 0" &&
+        has "sub.example.com\.[[:space:]]+3600[[:space:]]+IN[[:space:]]+NS[[:space:]]+ns.sub.example.com" &&
+        has "ns.sub.example.com\.[[:space:]]+3600[[:space:]]+IN[[:space:]]+A[[:space:]]+192.0.2.99" &&
+        has "ns.sub.example.com\.[[:space:]]+3600[[:space:]]+IN[[:space:]]+AAAA[[:space:]]+2001:db8::99" || return 1
+    $q WwW.ExAmPlE.cOm A && status NOERROR && has "192.0.2.80" || return 1
+    $q www.example.org A && status REFUSED && has "ANSWER: 0" || return 1
+    $q example.com AXFR > /dev/null 2>&1; true
+}
+
+# ---- EDNS sizes and truncation ----
+edns_case() {
+    nsx dig @"$IP" +norec +time=2 +tries=1 +noedns +ignore big.example.com TXT > "$OUT" 2>&1 &&
+        has "flags: qr aa tc" && has "ANSWER: 0" || return 1
+    # Without +ignore dig retries over TCP (RFC 7766 and RFC 1035 4.2.1) and gets all 6.
+    nsx dig @"$IP" +norec +time=2 +tries=1 +noedns big.example.com TXT > "$OUT" 2>&1 &&
+        has "Truncated, retrying in TCP mode" && has "ANSWER: 6" && has "\(TCP\)" || return 1
+    nsx dig @"$IP" +norec +time=2 +tries=1 +bufsize=4096 big.example.com TXT > "$OUT" 2>&1 &&
+        has "ANSWER: 6" && has "\(UDP\)" && has "udp: 1232" && has "MSG SIZE  rcvd: 7[0-9][0-9]" || return 1
+    nsx kdig @"$IP" +norec +bufsize=512 +ignore big.example.com TXT > "$OUT" 2>&1 && has "flags: qr aa tc" || return 1
+    nsx kdig @"$IP" +norec +bufsize=512 big.example.com TXT > "$OUT" 2>&1 && has "ANSWER: 6" && has "\(TCP\)" || return 1
+}
+
+# ---- TCP: one connection, several queries; pipelined; idle timeout ----
+tcp_keepopen_case() {
+    nsx kdig @"$IP" +tcp +keepopen +norec www.example.com A example.com MX nothere.example.com A \
+        _sip._tcp.example.com SRV > "$OUT" 2>&1 || return 1
+    [ "$(grep -c 'status: NOERROR' "$OUT")" -eq 3 ] && [ "$(grep -c 'status: NXDOMAIN' "$OUT")" -eq 1 ] || { cat "$OUT"; return 1; }
+}
+
+raw() { nsx "$PY" - "$IP" "$@" > "$OUT" 2>&1 <<'EOF'
+import socket, struct, sys, time
+ip, case = sys.argv[1], sys.argv[2]
+def q(name, qtype=1, qid=1, flags=0, qd=1, an=0, ar=0):
+    wire = b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0"
+    return struct.pack(">HHHHHH", qid, flags, qd, an, 0, ar) + wire + struct.pack(">HH", qtype, 1)
+def udp(msg):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+    s.sendto(msg, (ip, 53)); return s.recv(65535)
+def rcode(resp): return resp[3] & 15
+if case == "pipelined":
+    s = socket.create_connection((ip, 53), timeout=3)
+    msgs = [q("www.example.com", 1, i + 1) for i in range(5)]
+    s.sendall(b"".join(struct.pack(">H", len(m)) + m for m in msgs))  # one segment
+    buf = b""
+    ids = []
+    while len(ids) < 5:
+        while len(buf) < 2 or len(buf) < 2 + struct.unpack(">H", buf[:2])[0]:
+            chunk = s.recv(65535)
+            if not chunk: sys.exit("closed early after %s" % ids)
+            buf += chunk
+        n = struct.unpack(">H", buf[:2])[0]; m = buf[2:2 + n]; buf = buf[2 + n:]
+        ids.append(struct.unpack(">H", m[:2])[0]); assert rcode(m) == 0
+    assert ids == [1, 2, 3, 4, 5], ids
+    print("in order", ids)
+elif case == "idle":
+    s = socket.create_connection((ip, 53), timeout=10)
+    t = time.time(); data = s.recv(100); took = time.time() - t
+    assert data == b"", data
+    assert 1.5 < took < 6, took
+    print("closed after %.1f s" % took)
+elif case == "formerr":
+    good = q("www.example.com")
+    assert rcode(udp(good)) == 0
+    two = q("www.example.com", qd=2)
+    r = udp(two); assert rcode(r) == 1 and r[:2] == two[:2], r
+    r = udp(good + b"\0\0"); assert rcode(r) == 1, r
+    opt = b"\0" + struct.pack(">HHIH", 41, 1232, 0, 0)
+    r = udp(q("www.example.com", ar=2) + opt + opt); assert rcode(r) == 1, r
+    r = udp(struct.pack(">HHHHHH", 7, 0, 1, 0, 0, 0) + b"\xc0\x0c\0\1\0\1"); assert rcode(r) == 1, r
+    print("FORMERR x4")
+elif case == "burst":
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.5)
+    n = int(sys.argv[3])
+    for i in range(n):
+        s.sendto(q("ns1.example.com", 1, i), (ip, 53))
+    full = slips = 0
+    try:
+        while True:
+            r = s.recv(65535)
+            an = struct.unpack(">H", r[6:8])[0]
+            if r[2] & 2 and an == 0: slips += 1
+            elif an > 0: full += 1
+    except socket.timeout:
+        pass
+    print("full %d slips %d dropped %d" % (full, slips, n - full - slips))
+EOF
+}
+
+pipelined_case() { raw pipelined && has "in order"; }
+idle_case() { raw idle && has "closed after"; }
+formerr_case() { raw formerr && has "FORMERR x4"; }
+notimp_case() { qd +opcode=status example.com SOA && status NOTIMP; }
+badvers_case() { qd +edns=1 +noednsneg example.com SOA && status BADVERS; }
+
+# 100 identical queries at once from one client: RATE answered whole, of the rest every 2nd
+# slips (TC=1, so an honest client retries over TCP) and the others are dropped.
+rrl_case() {
+    raw burst 100 || return 1
+    cat "$OUT"
+    full=$(sed -nE 's/full ([0-9]+) .*/\1/p' "$OUT")
+    slips=$(sed -nE 's/.*slips ([0-9]+) .*/\1/p' "$OUT")
+    [ "$full" -ge "$RATE" ] && [ "$full" -le $((RATE + 5)) ] && [ "$slips" -ge 30 ] && [ "$slips" -le 45 ]
+}
+
+stop_case() {
+    net_stop "$ECHO_PID" 10
+    [ "$NET_EXIT_STATUS" -eq 0 ] || { echo "exit status $NET_EXIT_STATUS"; tail -n 20 "$LOG"; return 1; }
+    grep -q "xenolith: shutdown: success" "$LOG" && grep -qE "^dns.rrl.slipped [1-9]" "$LOG" &&
+        grep -qE "^dns.tcp_connections [1-9]" "$LOG" && grep -qE "^dns.formerr [4-9]" "$LOG" ||
+        { grep "^dns\." "$LOG"; return 1; }
+}
+
+# A zone with an error: the appliance refuses to start and names the file and line.
+zone_error_case() {
+    stage=$NET_TMP/bad
+    mkdir -p "$stage/zones"
+    cp app/dns/disk/zones/example.com.zone "$stage/zones/"
+    printf '$TTL 60\n@ SOA ns1.bad.test. h.bad.test. 1 2 3 4 5\n  NS ns1.bad.test.\nok A 192.0.2.1\nbroken A 192.0.2.256\n' \
+        > "$stage/zones/bad.test.zone"
+    scripts/mkdisk.sh "$stage" "$NET_TMP/bad.img" >/dev/null || return 1
+    nsx timeout 10 "$DNS_BIN" "tap=$NET_TAP" "ip=$IP/24" "disk=$NET_TMP/bad.img" > "$OUT" 2>&1
+    rc=$?
+    [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && has "zones/bad.test.zone:5: bad IPv4 address '192.0.2.256'" &&
+        has "not starting" && hasnt "listening" || return 1
+    nsx timeout 10 "$DNS_BIN" "tap=$NET_TAP" "ip=$IP/24" > "$OUT" 2>&1
+    rc=$?
+    [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && has "no zone disk"
+}
+
+net_setup || fail_all "cannot create the namespace"
+start_dns "disk=$ZONES_IMG" -- "tcp-idle=$IDLE" "rrl=$RATE"
+if wait_for_line "$LOG" "listening on port 53" 10; then net_pass start; else net_fail start "$(tail -n 5 "$LOG")"; fi
+check answers-udp-dig answer_cases qd
+check answers-tcp-kdig answer_cases qk
+check edns-tc-tcp-retry edns_case
+check tcp-keepopen tcp_keepopen_case
+check tcp-pipelined pipelined_case
+check tcp-idle-timeout idle_case
+check formerr formerr_case
+check notimp notimp_case
+check badvers badvers_case
+check rrl-burst rrl_case
+check shutdown stop_case
+check zone-error zone_error_case
+
+echo "dns: $NET_PASSED passed, $NET_FAILED failed"
+[ "$NET_FAILED" -eq 0 ]
