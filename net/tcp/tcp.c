@@ -180,6 +180,7 @@ void tcp_fini(struct tcp_layer *tcp)
     }
     tcp->impl = NULL;
     kfree(ts);
+    tcp_buf_cache_drain();
 }
 
 /* ---- the TCB table ---- */

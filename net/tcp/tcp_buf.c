@@ -9,6 +9,36 @@
 #include "lib/string.h"
 #include "mm/mm.h"
 
+/* Chunks freed by one buffer are kept here for the next that needs one, up to a few: a
+ * request-response exchange consumes a chunk and needs a new one at once, and going through the
+ * heap each time costs its poisoning and check of all 4 KiB (about half of a small exchange's
+ * instructions). The cache is bounded, so an idle connection still holds no chunk; cached chunks
+ * are charged to no budget. tcp_buf_cache_drain returns them to the heap. */
+#define TCP_BUF_CACHED_CHUNKS 8u
+static uint8_t *cached_chunks[TCP_BUF_CACHED_CHUNKS];
+static unsigned cached_count;
+
+static uint8_t *chunk_get(void)
+{
+    if (cached_count > 0)
+        return cached_chunks[--cached_count];
+    return kmalloc(TCP_BUF_CHUNK);
+}
+
+static void chunk_put(uint8_t *chunk)
+{
+    if (cached_count < TCP_BUF_CACHED_CHUNKS)
+        cached_chunks[cached_count++] = chunk;
+    else
+        kfree(chunk);
+}
+
+void tcp_buf_cache_drain(void)
+{
+    while (cached_count > 0)
+        kfree(cached_chunks[--cached_count]);
+}
+
 static size_t ring_size(const struct tcp_buf *b)
 {
     return (size_t)b->slots * TCP_BUF_CHUNK;
@@ -33,7 +63,7 @@ static void free_slot(struct tcp_buf *b, uint32_t slot)
 {
     if (!b->chunks[slot])
         return;
-    kfree(b->chunks[slot]);
+    chunk_put(b->chunks[slot]);
     b->chunks[slot] = NULL;
     b->allocated -= TCP_BUF_CHUNK;
     if (b->budget)
@@ -111,7 +141,7 @@ int tcp_buf_write(struct tcp_buf *b, size_t off, const void *src, size_t len)
         size_t in;
         locate(b, off + done, &slot, &in);
         if (!b->chunks[slot]) {
-            b->chunks[slot] = kmalloc(TCP_BUF_CHUNK);
+            b->chunks[slot] = chunk_get();
             if (!b->chunks[slot])
                 return -ENOBUFS;   /* chunks taken so far stay, empty: freed on consume/destroy */
             b->allocated += TCP_BUF_CHUNK;

@@ -46,6 +46,10 @@ void tcp_buf_destroy(struct tcp_buf *b);
 /* Changes the capacity, keeping the first `keep` bytes. -EINVAL if keep > new capacity, -ENOMEM. */
 int tcp_buf_resize(struct tcp_buf *b, size_t capacity, size_t keep);
 
+/* Returns the few freed chunks kept for reuse (tcp_buf.c) to the heap. Called when a stack's TCP
+ * is torn down, so memory held ends with the stacks that used it. */
+void tcp_buf_cache_drain(void);
+
 /* Stores len bytes at logical offset off (0 = the oldest byte held). -ENOSPC past the capacity,
  * -ENOBUFS when the budget (or the heap) has no chunk for it; nothing is stored then. */
 int tcp_buf_write(struct tcp_buf *b, size_t off, const void *src, size_t len);
