@@ -45,6 +45,9 @@ struct paging_setup {
     /* A zeroed 4 KiB page for a page table, never returned; must not fail (it halts). Used
      * only inside paging_init. */
     void *(*boot_page)(void);
+    /* The same without the clearing: the pool kept for splitting 2 MiB pages later, cleared
+     * only when a table is taken from it (most never are). */
+    void *(*boot_page_uncleared)(void);
     /* A page of the image's .bss that holds code the hypervisor writes (Xen's hypercall
      * page): mapped read-only and executable. 0: none. */
     uintptr_t code_page;

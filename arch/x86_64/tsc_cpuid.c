@@ -30,14 +30,17 @@ static uint32_t max_basic_leaf(cpuid_query_fn query)
     return query(0, 0).eax;
 }
 
-/* One hypervisor's leaves at base: the rate its timing leaf states, else 0. */
-static uint64_t hypervisor_rate(cpuid_query_fn query, uint32_t base, struct tsc_cpuid_rate *rate)
+/* One hypervisor's leaves at base: the rate its timing leaf states, else 0; *block tells
+ * whether base holds a hypervisor's block at all. */
+static uint64_t hypervisor_rate(cpuid_query_fn query, uint32_t base, struct tsc_cpuid_rate *rate,
+                                bool *block)
 {
     struct cpuid_regs sig = query(base, 0);
     /* The maximum leaf must lie in this base's block; anything else is no hypervisor's
      * (a CPU without these leaves answers with some other leaf's values). */
     if (sig.eax < base || sig.eax >= base + HV_BASE_STEP)
         return 0;
+    *block = true;
     if (sig.ebx == XEN_CPUID_SIGNATURE_EBX && sig.ecx == XEN_CPUID_SIGNATURE_ECX &&
         sig.edx == XEN_CPUID_SIGNATURE_EDX) {
         if (sig.eax < base + XEN_LEAF_TIME)
@@ -90,9 +93,12 @@ uint64_t tsc_rate_from_cpuid(cpuid_query_fn query, struct tsc_cpuid_rate *rate)
                             (query(1, 0).ecx & LEAF1_ECX_HYPERVISOR);
     if (under_hypervisor)
         for (uint32_t base = HV_FIRST_BASE; base < HV_LAST_BASE; base += HV_BASE_STEP) {
-            if (hypervisor_rate(query, base, rate))
+            bool block = false;
+            if (hypervisor_rate(query, base, rate, &block))
                 return rate->tsc_hz;
             *rate = (struct tsc_cpuid_rate){ .source = "none" };
+            if (!block)
+                break;  /* hypervisors stack their blocks from the first base up, no gaps */
         }
     return crystal_rate(query, under_hypervisor, rate);
 }
