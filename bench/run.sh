@@ -33,6 +33,7 @@ for a in $apps; do
         END { printf "%s %d %d %d %d %d %d\n", app, file, s[".text"], s[".rodata"], s[".data"],
               s[".bss"], s[".ksyms"] }' >> "$R/sizes.txt"
 done
+bench/size-modules.sh httpd > "$R/size-modules.md" || fail "the size table by module failed"
 echo "bench: sizes done"
 
 # ---- instructions per operation ----
@@ -79,6 +80,10 @@ table=$R/table.md
     echo "| application | image | .text | .rodata | .data | .bss | .ksyms |"
     echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
     while read -r a f t r d b k; do echo "| $a | $f | $t | $r | $d | $b | $k |"; done < "$R/sizes.txt"
+    echo
+    echo "### httpd by module (bytes; bench/size-modules.sh)"
+    echo
+    cat "$R/size-modules.md"
     echo
     echo "### Instructions per operation (callgrind; lower is better)"
     echo
