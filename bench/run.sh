@@ -53,7 +53,8 @@ echo "bench: pvh boot done"
 
 # ---- the real-Xen test bed ----
 if [ "${BENCH_XEN:-1}" != 0 ]; then
-    bench/xen.sh "$R" > "$R/xen-summary.log" 2>&1 || { tail -20 "$R/xen-summary.log"; fail "the Xen test bed part failed"; }
+    # One test bed user at a time on this machine (the make test-xen tiers take the same lock).
+    flock /tmp/xenolith-xen.lock bench/xen.sh "$R" > "$R/xen-summary.log" 2>&1 || { tail -20 "$R/xen-summary.log"; fail "the Xen test bed part failed"; }
     echo "bench: xen done"
 fi
 
@@ -137,10 +138,12 @@ table=$R/table.md
         echo
         echo "| workload | frames tx + rx | notifications sent | events received | grants granted + ended | notifications / 1000 frames | events / 1000 frames | grant operations / 1000 frames |"
         echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-        for w in http udp tcp; do
+        for w in http udp tcp tput; do
+            [ -n "$(val "$XN" nf.$w.tx_frames)" ] || continue
             echo "| $w | $(val "$XN" nf.$w.tx_frames) + $(val "$XN" nf.$w.rx_frames) | $(( $(val "$XN" nf.$w.tx_notify) + $(val "$XN" nf.$w.rx_notify) )) | $(val "$XN" nf.$w.events) | $(val "$XN" nf.$w.granted) + $(val "$XN" nf.$w.ended) | $(val "$XN" rate.$w.notify_per_1000) | $(val "$XN" rate.$w.events_per_1000) | $(val "$XN" rate.$w.grant_ops_per_1000) |"
         done
         echo
+        bench/xen/tput-table.sh "$XN"
     fi
     echo "### Hosted throughput and latency (wrk, same run, one server at a time)"
     echo
