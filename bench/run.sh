@@ -33,7 +33,7 @@ for a in $apps; do
         END { printf "%s %d %d %d %d %d %d\n", app, file, s[".text"], s[".rodata"], s[".data"],
               s[".bss"], s[".ksyms"] }' >> "$R/sizes.txt"
 done
-bench/size-modules.sh httpd > "$R/size-modules.md" || fail "the size table by module failed"
+bench/size-modules.sh httpd > "$R/size-modules.txt" || fail "the size table by module failed"
 echo "bench: sizes done"
 
 # ---- instructions per operation ----
@@ -84,7 +84,7 @@ table=$R/table.md
     echo
     echo "### httpd by module (bytes; bench/size-modules.sh)"
     echo
-    cat "$R/size-modules.md"
+    cat "$R/size-modules.txt"
     echo
     echo "### Instructions per operation (callgrind; lower is better)"
     echo
