@@ -18,6 +18,25 @@ is string literals (mostly console messages) and unnamed constants.
 PART
 }
 
+# The Xen throughput paragraph.
+xen_throughput_method() {
+    cat <<'PART'
+**Throughput on Xen, side by side** (`bench/xen/bench-xen.sh` part 3, table by
+`bench/xen/tput-table.sh`). In the same boot of the test bed, one fresh guest at a time in the same
+xl shape as above: Xenolith's httpd (access log off), then the Linux guest with
+`xb_server=nginx` on its command line, where its init runs Debian's nginx (the `nginx-light`
+install's `/usr/sbin/nginx`, copied into the initramfs with the libraries `ldd` names; one worker,
+sendfile, keep-alive and header timeouts as httpd's defaults, no access log:
+`bench/xen/nginx.conf`) over the same files unpacked into a tmpfs. From dom0, `ab` (apache2-utils,
+in the test bed's dom0), each run 10 s (`-t`): `index.html` (672 bytes) with keep-alive and 10
+connections (requests per second), `index.html` with a new connection per request, 10 at once (new
+connections per second), and `big.txt` (1 MiB) with keep-alive and 2 connections (ab's transfer
+rate, in MB/s). httpd's netfront counters over the three runs are read from its console at
+`xl shutdown` (workload "tput" in the netfront table). Absolute figures are those of nested
+emulation on a shared machine; the ratio is the figure.
+PART
+}
+
 # The PVH boot-cost paragraph.
 pvh_boot_method() {
     cat <<'PART'
@@ -119,6 +138,8 @@ into memory and runs busybox httpd. A poller in dom0 tries \`GET /index.html\` e
 timeout 250 ms; dom0's ARP probes every 50 ms) from before \`xl create\`. Recorded: from \`xl create\`
 to the first 200 answer, and from \`xl create\` returning (domain built, devices attached, unpaused) to
 that answer. Median, min and max over the boots; the ratio is of the medians.
+
+$(xen_throughput_method)
 
 **Netfront in the test bed.** Known traffic, then \`xl shutdown\`; netfront prints its counters as it
 closes and they are read from the console. http: after httpd's last timed boot, 500 \`GET
