@@ -55,8 +55,8 @@ rate comes from CPUID where a leaf states it (a hypervisor's timing leaf: Xen's 
 0x40000010; else leaf 0x15, with leaf 0x16's base frequency when 0x15 leaves the crystal out), and
 the LAPIC timer's clock too where stated; QEMU's TCG states neither, so here the rate is measured
 against the PIT (10 ms of virtual time, a second and third run only when a run's reads were slow)
-and the LAPIC timer against the TSC (1 ms runs, each a lower bound, until one has quick accesses):
-busy waits whose length depends only on the icount rate. On Xen the rate is Xen's CPUID leaf and no
+and the LAPIC timer against the TSC (3 x 10 ms): busy waits whose length depends only on the
+icount rate. On Xen the rate is Xen's CPUID leaf and no
 PIT is touched. The page allocator and the heap set nothing up per page at boot (mm/page.c
 prepares 4 MiB of descriptors at a time on first need), so the portable boot does not grow with
 memory. Each image boots twice and the counts must agree. Bare QEMU has no Xen devices, so "ready"
