@@ -3,6 +3,67 @@
 # table bench/run.sh measured (the method, the machine, how to reproduce, published figures).
 set -u
 table=$1 nproc=$2 cpu=$3 mem=$4 kernel=$5 commit=$6 secs=$7
+
+# The image-size paragraph (the size and boot parts are functions of their own).
+size_method() {
+    cat <<'PART'
+**Image size.** The stripped PVH image `build/xen/<app>` in bytes, and its sections from
+`size -A` (`.ksyms` is the in-image symbol table for crash reports; `.bss` takes no room in
+the file). docs/DESIGN.md's targets: hello at most 64 KB, httpd at most 150 KB. httpd's bytes by
+module (`bench/size-modules.sh`): each function's size from the symbols of `build/xen/httpd.debug`
+(`nm -S -l`: link-time optimization keeps each function's source file in its debug information),
+summed by source directory, code the optimizer folded into one counted once; the read-only tables
+lose their source line in link-time optimization, so they are one row, and the rest of `.rodata`
+is string literals (mostly console messages) and unnamed constants.
+PART
+}
+
+# The Xen throughput paragraph.
+xen_throughput_method() {
+    cat <<'PART'
+**Throughput on Xen, side by side** (`bench/xen/bench-xen.sh` part 3, table by
+`bench/xen/tput-table.sh`). In the same boot of the test bed, one fresh guest at a time in the same
+xl shape as above: Xenolith's httpd (access log off), then the Linux guest with
+`xb_server=nginx` on its command line, where its init runs Debian's nginx (the `nginx-light`
+install's `/usr/sbin/nginx`, copied into the initramfs with the libraries `ldd` names; one worker,
+sendfile, keep-alive and header timeouts as httpd's defaults, no access log:
+`bench/xen/nginx.conf`) over the same files unpacked into a tmpfs. From dom0, `ab` (apache2-utils,
+in the test bed's dom0), each run 10 s (`-t`): `index.html` (672 bytes) with keep-alive and 10
+connections (requests per second), `index.html` with a new connection per request, 10 at once (new
+connections per second), and `big.txt` (1 MiB) with keep-alive and 2 connections (ab's transfer
+rate, in MB/s). httpd's netfront counters over the three runs are read from its console at
+`xl shutdown` (workload "tput" in the netfront table). Absolute figures are those of nested
+emulation on a shared machine; the ratio is the figure.
+PART
+}
+
+# The PVH boot-cost paragraph.
+pvh_boot_method() {
+    cat <<'PART'
+**Boot cost of the PVH image** (`bench/pvh-boot.sh`). `build/xen/<app>` on bare QEMU (TCG,
+microvm, 128 MB) with `-icount shift=6,sleep=off`: the virtual clock, and with it the TSC and the
+PIT, advances by instructions executed and never by host time, so each run executes the same
+instructions. QEMU runs one instruction per translation block with chaining off and logs every
+block it executes (`-d exec,nochain`), so one log line is one instruction executed (an iteration of
+a `rep`-prefixed string instruction counts as one: the entry assembly clears .bss with `rep stosl`,
+one iteration per 4 bytes). The log is counted through a FIFO from the first instruction of
+`pvh_start32` (the PVH entry) to the first instruction of `pvh_main`, `kernel_start` and
+`app_main` (addresses from `build/xen/<app>.debug`; where link-time optimization inlined app_main,
+`run_app_main`, the kernel's fiber that calls it), and, apart, from `clock_init`'s entry to its
+return when it is a function of its own (inlined into pvh_main, it cannot be separated). The TSC
+rate comes from CPUID where a leaf states it (a hypervisor's timing leaf: Xen's time leaf, KVM's
+0x40000010; else leaf 0x15, with leaf 0x16's base frequency when 0x15 leaves the crystal out), and
+the LAPIC timer's clock too where stated; QEMU's TCG states neither, so here the rate is measured
+against the PIT (10 ms of virtual time, a second and third run only when a run's reads were slow)
+and the LAPIC timer against the TSC (3 x 10 ms): busy waits whose length depends only on the
+icount rate. On Xen the rate is Xen's CPUID leaf and no
+PIT is touched. The page allocator and the heap set nothing up per page at boot (mm/page.c
+prepares 4 MiB of descriptors at a time on first need), so the portable boot does not grow with
+memory. Each image boots twice and the counts must agree. Bare QEMU has no Xen devices, so "ready"
+is app_main here: httpd then looks for its disk (`platform_blkdev_open`) and stops at once, since
+there is none. The device handshakes (xenstore, netfront, blkfront) are in the Xen wall time below.
+PART
+}
 cat <<DOC
 # Benchmarks
 
@@ -32,9 +93,7 @@ logs) are in \`build/bench/results/\`.
 
 ## What is measured, and how
 
-**Image size.** The stripped PVH image \`build/xen/<app>\` in bytes, and its sections from
-\`size -A\` (\`.ksyms\` is the in-image symbol table for crash reports; \`.bss\` takes no room in
-the file). docs/DESIGN.md's targets: hello at most 64 KB, httpd at most 150 KB.
+$(size_method)
 
 **Instructions per operation** (\`bench/ops/\`). Two stacks, A 10.1.0.1 and B 10.1.0.2, joined by
 an in-memory wire that copies each frame into the receiver's buffers and delivers it in order. The
@@ -66,21 +125,7 @@ blocking calls); lwIP has none (callbacks). lwIP allocates from glibc's malloc i
 (httpd: the site indexed, the address configured, listening). The first figure is the Linux
 process start-up before our code (dynamic loader, libc), the second the portable boot to ready.
 
-**Boot cost of the PVH image** (\`bench/pvh-boot.sh\`). \`build/xen/<app>\` on bare QEMU (TCG,
-microvm, 128 MB) with \`-icount shift=6,sleep=off\`: the virtual clock, and with it the TSC and the
-PIT, advances by instructions executed and never by host time, so each run executes the same
-instructions. QEMU runs one instruction per translation block with chaining off and logs every
-block it executes (\`-d exec,nochain\`), so one log line is one instruction executed (an iteration of
-a \`rep\`-prefixed string instruction counts as one: the entry assembly clears .bss with \`rep stosb\`,
-one iteration per byte). The log is counted through a FIFO from the first instruction of
-\`pvh_start32\` (the PVH entry) to the first instruction of \`pvh_main\`, \`kernel_start\` and
-\`app_main\` (addresses from \`build/xen/<app>.debug\`; where link-time optimization inlined app_main,
-\`run_app_main\`, the kernel's fiber that calls it), and, apart, from \`clock_init\`'s entry to its
-return when it is a function of its own (inlined into pvh_main, it cannot be separated): on bare QEMU the TSC rate is measured against the PIT (3 x 10 ms of virtual time, a busy
-wait whose length depends only on the icount rate); on Xen the rate is read from Xen's CPUID leaf.
-Each image boots twice and the counts must agree. Bare QEMU has no Xen devices, so "ready" is
-app_main here: httpd then looks for its disk (\`platform_blkdev_open\`) and stops at once, since there
-is none. The device handshakes (xenstore, netfront, blkfront) are in the Xen wall time below.
+$(pvh_boot_method)
 
 **Boot to the first HTTP answer on Xen** (\`bench/xen.sh\`, \`bench/xen/bench-xen.sh\`). One boot of
 the real-Xen test bed (Xen 4.17 with a Debian dom0, itself inside QEMU TCG: absolute times are
@@ -95,6 +140,8 @@ into memory and runs busybox httpd. A poller in dom0 tries \`GET /index.html\` e
 timeout 250 ms; dom0's ARP probes every 50 ms) from before \`xl create\`. Recorded: from \`xl create\`
 to the first 200 answer, and from \`xl create\` returning (domain built, devices attached, unpaused) to
 that answer. Median, min and max over the boots; the ratio is of the medians.
+
+$(xen_throughput_method)
 
 **Netfront in the test bed.** Known traffic, then \`xl shutdown\`; netfront prints its counters as it
 closes and they are read from the console. http: after httpd's last timed boot, 500 \`GET

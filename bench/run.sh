@@ -36,6 +36,7 @@ for a in $apps; do
         END { printf "%s %d %d %d %d %d %d\n", app, file, s[".text"], s[".rodata"], s[".data"],
               s[".bss"], s[".ksyms"] }' >> "$R/sizes.txt"
 done
+bench/size-modules.sh httpd > "$R/size-modules.txt" || fail "the size table by module failed"
 echo "bench: sizes done"
 
 # ---- instructions per operation ----
@@ -55,7 +56,8 @@ echo "bench: pvh boot done"
 
 # ---- the real-Xen test bed ----
 if [ "${BENCH_XEN:-1}" != 0 ]; then
-    bench/xen.sh "$R" > "$R/xen-summary.log" 2>&1 || { tail -20 "$R/xen-summary.log"; fail "the Xen test bed part failed"; }
+    # One test bed user at a time on this machine (the make test-xen tiers take the same lock).
+    flock /tmp/xenolith-xen.lock bench/xen.sh "$R" > "$R/xen-summary.log" 2>&1 || { tail -20 "$R/xen-summary.log"; fail "the Xen test bed part failed"; }
     echo "bench: xen done"
 fi
 
@@ -88,6 +90,10 @@ table=$R/table.md
     echo "| application | image | .text | .rodata | .data | .bss | .ksyms |"
     echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
     while read -r a f t r d b k; do echo "| $a | $f | $t | $r | $d | $b | $k |"; done < "$R/sizes.txt"
+    echo
+    echo "### httpd by module (bytes; bench/size-modules.sh)"
+    echo
+    cat "$R/size-modules.txt"
     echo
     echo "### Instructions per operation (callgrind; lower is better)"
     echo
@@ -141,10 +147,12 @@ table=$R/table.md
         echo
         echo "| workload | frames tx + rx | notifications sent | events received | grants granted + ended | notifications / 1000 frames | events / 1000 frames | grant operations / 1000 frames |"
         echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-        for w in http udp tcp; do
+        for w in http udp tcp tput; do
+            [ -n "$(val "$XN" nf.$w.tx_frames)" ] || continue
             echo "| $w | $(val "$XN" nf.$w.tx_frames) + $(val "$XN" nf.$w.rx_frames) | $(( $(val "$XN" nf.$w.tx_notify) + $(val "$XN" nf.$w.rx_notify) )) | $(val "$XN" nf.$w.events) | $(val "$XN" nf.$w.granted) + $(val "$XN" nf.$w.ended) | $(val "$XN" rate.$w.notify_per_1000) | $(val "$XN" rate.$w.events_per_1000) | $(val "$XN" rate.$w.grant_ops_per_1000) |"
         done
         echo
+        bench/xen/tput-table.sh "$XN"
     fi
     echo "### Hosted throughput and latency (wrk, same run, one server at a time)"
     echo

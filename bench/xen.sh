@@ -1,11 +1,13 @@
 #!/bin/bash
 # bench/xen.sh OUTDIR: make bench's part in the real-Xen test bed. Prepares the minimal Linux
 # guest (the test bed's own Debian kernel, from its cached base, and an initramfs of busybox-static,
-# bench/xen/linux-init and the kernel's xen-netfront and xen-blkfront modules, taken from the same
-# linux-image package, downloaded once with apt-get into the cache), then runs bench/xen/bench-xen.sh
+# Debian's nginx with the libraries it links, bench/xen/linux-init and the kernel's xen-netfront
+# and xen-blkfront modules, taken from the same linux-image package, downloaded once with apt-get
+# into the cache), then runs bench/xen/bench-xen.sh
 # in one boot of the test bed (scripts/xen-testbed/run.sh with its own --out) and summarizes.
 # Writes OUTDIR/xen.txt: "KIND.create_ms.median/min/max", "KIND.running_ms...", the netfront
-# counters "nf.WORKLOAD.COUNTER N" and their rates per 1000 frames. BENCH_XEN_REPS sets the
+# counters "nf.WORKLOAD.COUNTER N" and their rates per 1000 frames, the throughput figures
+# "tput.KIND.RUN.{req_s,kb_s,complete,failed}" (KIND httpd or linux; RUN keepalive, newconn, bulk). BENCH_XEN_REPS sets the
 # repetitions (default 3).
 set -u
 out=$1
@@ -36,6 +38,19 @@ cp "$busybox" "$work/initrd/bin/busybox"
 cp "$modcache/xen-netfront.ko" "$modcache/xen-blkfront.ko" "$work/initrd/lib/"
 cp bench/xen/linux-init "$work/initrd/init"
 chmod 755 "$work/initrd/init"
+# Debian's nginx (nginx-light's binary) with the libraries ldd names, at the same paths, and a
+# configuration for the throughput comparison (bench/xen/nginx.conf).
+nginx=/usr/sbin/nginx
+[ -x "$nginx" ] || fail "$nginx is missing (install nginx-light)"
+mkdir -p "$work/initrd/usr/sbin" "$work/initrd/etc/nginx"
+cp "$nginx" "$work/initrd/usr/sbin/nginx"
+for lib in $(ldd "$nginx" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+    mkdir -p "$work/initrd$(dirname "$lib")"
+    cp -L "$lib" "$work/initrd$lib"
+done
+cp bench/xen/nginx.conf "$work/initrd/etc/nginx/nginx.conf"
+printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$work/initrd/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$work/initrd/etc/group"
 (cd "$work/initrd" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) \
     > "$work/linux-initrd.cpio" || fail "cannot pack the Linux guest's initramfs"
 
@@ -62,7 +77,8 @@ raw=$out/xen/bench-xen.txt
         done
     done
     grep '^nf\.' "$raw"
-    for w in http udp tcp; do
+    grep '^tput\.' "$raw"
+    for w in http udp tcp tput; do
         awk -v w="$w" 'index($1, "nf." w ".") == 1 { sub("nf." w ".", "", $1); c[$1] = $2 }
             END { f = c["tx_frames"] + c["rx_frames"]
                   if (f == 0) exit

@@ -5,70 +5,71 @@
 #include "lib/string.h"
 #include "http/http.h"
 
+/* "CODEReason\0" per entry, ended by an empty one: a packed table, where a switch or a pointer
+ * per phrase cost twice the bytes. */
+static const char reasons[] =
+    "200OK\0"
+    "206Partial Content\0"
+    "301Moved Permanently\0"
+    "304Not Modified\0"
+    "400Bad Request\0"
+    "403Forbidden\0"
+    "404Not Found\0"
+    "405Method Not Allowed\0"
+    "408Request Timeout\0"
+    "412Precondition Failed\0"
+    "413Content Too Large\0"
+    "414URI Too Long\0"
+    "416Range Not Satisfiable\0"
+    "431Request Header Fields Too Large\0"
+    "500Internal Server Error\0"
+    "501Not Implemented\0"
+    "503Service Unavailable\0"
+    "505HTTP Version Not Supported\0";
+
 const char *http_reason(int status)
 {
-    switch (status) {
-    case 200: return "OK";
-    case 206: return "Partial Content";
-    case 301: return "Moved Permanently";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 412: return "Precondition Failed";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 416: return "Range Not Satisfiable";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Unknown";
-    }
+    for (const char *p = reasons; *p; p += strlen(p) + 1)
+        if ((p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0') == status)
+            return p + 3;
+    return "Unknown";
 }
 
-struct media_type {
-    const char *ext;
-    const char *type;
-};
-
-static const struct media_type media_types[] = {
-    { "html", "text/html; charset=utf-8" },
-    { "htm", "text/html; charset=utf-8" },
-    { "css", "text/css; charset=utf-8" },
-    { "js", "text/javascript; charset=utf-8" },
-    { "mjs", "text/javascript; charset=utf-8" },
-    { "json", "application/json" },
-    { "txt", "text/plain; charset=utf-8" },
-    { "md", "text/markdown; charset=utf-8" },
-    { "xml", "application/xml" },
-    { "csv", "text/csv; charset=utf-8" },
-    { "png", "image/png" },
-    { "jpg", "image/jpeg" },
-    { "jpeg", "image/jpeg" },
-    { "gif", "image/gif" },
-    { "webp", "image/webp" },
-    { "avif", "image/avif" },
-    { "svg", "image/svg+xml" },
-    { "ico", "image/vnd.microsoft.icon" },
-    { "woff", "font/woff" },
-    { "woff2", "font/woff2" },
-    { "ttf", "font/ttf" },
-    { "otf", "font/otf" },
-    { "pdf", "application/pdf" },
-    { "wasm", "application/wasm" },
-    { "zip", "application/zip" },
-    { "gz", "application/gzip" },
-    { "tar", "application/x-tar" },
-    { "mp4", "video/mp4" },
-    { "webm", "video/webm" },
-    { "mp3", "audio/mpeg" },
-    { "ogg", "audio/ogg" },
-    { "wav", "audio/wav" },
-};
+/* "ext\0type\0" per extension, ended by an empty one: a packed table, where a pair of pointers
+ * per entry cost more than the strings. */
+static const char media_types[] =
+    "html\0text/html; charset=utf-8\0"
+    "htm\0text/html; charset=utf-8\0"
+    "css\0text/css; charset=utf-8\0"
+    "js\0text/javascript; charset=utf-8\0"
+    "mjs\0text/javascript; charset=utf-8\0"
+    "json\0application/json\0"
+    "txt\0text/plain; charset=utf-8\0"
+    "md\0text/markdown; charset=utf-8\0"
+    "xml\0application/xml\0"
+    "csv\0text/csv; charset=utf-8\0"
+    "png\0image/png\0"
+    "jpg\0image/jpeg\0"
+    "jpeg\0image/jpeg\0"
+    "gif\0image/gif\0"
+    "webp\0image/webp\0"
+    "avif\0image/avif\0"
+    "svg\0image/svg+xml\0"
+    "ico\0image/vnd.microsoft.icon\0"
+    "woff\0font/woff\0"
+    "woff2\0font/woff2\0"
+    "ttf\0font/ttf\0"
+    "otf\0font/otf\0"
+    "pdf\0application/pdf\0"
+    "wasm\0application/wasm\0"
+    "zip\0application/zip\0"
+    "gz\0application/gzip\0"
+    "tar\0application/x-tar\0"
+    "mp4\0video/mp4\0"
+    "webm\0video/webm\0"
+    "mp3\0audio/mpeg\0"
+    "ogg\0audio/ogg\0"
+    "wav\0audio/wav\0";
 
 const char *http_content_type(const char *name)
 {
@@ -78,10 +79,8 @@ const char *http_content_type(const char *name)
     if (dot && dot != base) {
         const char *ext = dot + 1;
         size_t n = strlen(ext);
-        for (size_t i = 0; i < sizeof(media_types) / sizeof(media_types[0]); i++) {
-            const char *e = media_types[i].ext;
-            if (strlen(e) != n)
-                continue;
+        for (const char *e = media_types; *e; e += strlen(e) + 1) {
+            const char *type = e + strlen(e) + 1;
             size_t k = 0;
             while (k < n) {
                 char c = ext[k];
@@ -91,8 +90,9 @@ const char *http_content_type(const char *name)
                     break;
                 k++;
             }
-            if (k == n)
-                return media_types[i].type;
+            if (k == n && e[n] == '\0')
+                return type;
+            e = type;
         }
     }
     return "application/octet-stream";

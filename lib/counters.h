@@ -13,6 +13,10 @@
  * not NULL, one line each. */
 void counters_print(const char *prefix, const char *instance, const char *const *names,
                     const uint64_t *values, size_t count);
+/* The same with the names packed into one string, each ended by its NUL ("a\0b\0"): no
+ * pointer per name (8 bytes each, over 1.5 KB in httpd's image). */
+void counters_print_packed(const char *prefix, const char *instance, const char *names,
+                           const uint64_t *values, size_t count);
 /* sum[i] += add[i] for every counter. */
 void counters_add(uint64_t *sum, const uint64_t *add, size_t count);
 
@@ -23,14 +27,18 @@ void counters_add(uint64_t *sum, const uint64_t *add, size_t count);
  * order: counters_print with the names that list gives. */
 #define COUNTERS_PRINT(prefix, instance, list, stats)                                       \
     do {                                                                                    \
-        static const char *const counter_names_[] = { list(COUNTERS_NAME) };               \
+        static const char counter_names_[] = list(COUNTERS_PACKED_NAME);                   \
+        struct counters_one_per_name_ { list(COUNTERS_ONE_BYTE) };                         \
         _Static_assert(COUNTERS_COUNT(stats) * sizeof(uint64_t) == sizeof(stats) &&        \
-                       COUNTERS_COUNT(stats) ==                                             \
-                           sizeof(counter_names_) / sizeof(counter_names_[0]),             \
+                       COUNTERS_COUNT(stats) == sizeof(struct counters_one_per_name_),     \
                        "counter struct and counter list disagree");                        \
-        counters_print(prefix, instance, counter_names_, (const uint64_t *)&(stats),        \
-                       COUNTERS_COUNT(stats));                                              \
+        counters_print_packed(prefix, instance, counter_names_,                            \
+                              (const uint64_t *)&(stats), COUNTERS_COUNT(stats));           \
     } while (0)
+/* COUNTERS_PRINT's packed names ("a" "\0" "b" "\0" concatenates to "a\0b\0"), and a struct of one
+ * byte per name to count them. */
+#define COUNTERS_PACKED_NAME(field) #field "\0"
+#define COUNTERS_ONE_BYTE(field) char field;
 /* For a names table: { list(COUNTERS_NAME) }. */
 #define COUNTERS_NAME(field) #field,
 

@@ -37,3 +37,6 @@ $(filter build/test/unit/test_netfront%,$(UNIT_BINS)): build/test/obj/xen/netfro
     build/test/obj/xen/netfront_conn.o build/test/obj/xen/grants_core.o
 # The blkfront core (pure ring code from xen/) is tested against a fake backend.
 $(filter build/test/unit/test_blkfront%,$(UNIT_BINS)): build/test/obj/xen/blkfront_core.o
+
+# The CPUID decoding of the TSC rate (arch/x86_64/tsc_cpuid.c, pure) against fake leaves.
+build/test/unit/test_arch_tsc_cpuid: build/test/obj/arch/x86_64/tsc_cpuid.o

@@ -15,8 +15,9 @@
  * xenolith/mem.h. */
 
 /* Hands the allocator its RAM. Regions are trimmed to page boundaries; each gives up ~1% of
- * its pages (at its end) for page descriptors. Calling it again starts over with an empty
- * heap (unit tests do). */
+ * its pages (at its end) for page descriptors, which are written only as each 4 MiB chunk is
+ * first needed (no pass over memory here). Calling it again starts over with an empty heap
+ * (unit tests do). */
 void page_allocator_init(const struct mem_region *regions, size_t count);
 
 /* 2^order contiguous pages, aligned to their size, or NULL when none is free. Not zeroed.

@@ -4,6 +4,9 @@
  * to their own size (so regions that start or end off an order boundary still work: their
  * edges become smaller blocks). Free lists live in the descriptors, never in free memory, so
  * free pages stay untouched (and, under ASan, poisoned). Freeing merges buddies back.
+ * Boot touches no descriptor: a region is prepared one chunk (an aligned largest block, whose
+ * buddies never leave it) at a time, in address order, when the free lists run dry or a
+ * lookup reaches past the prepared chunks; until then its blocks are only counted.
  * Misuse (double free, wrong order, foreign pointer) is a kernel bug and panics with the address.
  */
 #include "mm/mm.h"
@@ -12,11 +15,15 @@
 #include "lib/printf.h"
 
 #define MM_MAX_REGIONS 32
+#define MAX_BLOCK_BYTES ((uintptr_t)PAGE_SIZE << PAGE_ORDER_MAX)
 
 struct managed_region {
     uintptr_t base;             /* first managed page */
     size_t pages;               /* managed pages (descriptors not included) */
     struct page_desc *descs;    /* one per managed page */
+    uintptr_t chunk_base;       /* base rounded down to a largest block */
+    size_t chunks;              /* largest-block chunks the region touches */
+    size_t chunks_ready;        /* chunks [0, chunks_ready) have descriptors and free lists */
 };
 
 static struct managed_region regions_managed[MM_MAX_REGIONS];
@@ -28,6 +35,8 @@ static uintptr_t align_up(uintptr_t v, uintptr_t a)
 {
     return (v + a - 1) & ~(a - 1);
 }
+
+static void prepare_chunks(struct managed_region *r, size_t last);
 
 static struct managed_region *region_of_addr(uintptr_t addr)
 {
@@ -44,6 +53,9 @@ struct page_desc *page_desc_of(uintptr_t addr)
     struct managed_region *r = region_of_addr(addr);
     if (!r)
         return NULL;
+    size_t chunk = (addr - r->chunk_base) / MAX_BLOCK_BYTES;
+    if (chunk >= r->chunks_ready)
+        prepare_chunks(r, chunk);
     return &r->descs[(addr - r->base) >> PAGE_SHIFT];
 }
 
@@ -96,6 +108,64 @@ static unsigned largest_fitting_order(uintptr_t addr, uintptr_t end)
     return order;
 }
 
+/* Calls fn for each block of the aligned power-of-two decomposition of [start, end). */
+static void for_each_aligned_block(uintptr_t start, uintptr_t end,
+                                   void (*fn)(uintptr_t addr, unsigned order))
+{
+    while (start < end) {
+        unsigned order = largest_fitting_order(start, end);
+        fn(start, order);
+        start += (uintptr_t)PAGE_SIZE << order;
+    }
+}
+
+static void count_free_block(uintptr_t addr, unsigned order)
+{
+    (void)addr;
+    stats.free_blocks[order]++;
+}
+
+static struct managed_region *preparing;
+
+/* A counted block becomes a listed one (free_list_push counts it again). */
+static void list_counted_block(uintptr_t addr, unsigned order)
+{
+    stats.free_blocks[order]--;
+    free_list_push(&preparing->descs[(addr - preparing->base) >> PAGE_SHIFT], order);
+}
+
+/* Prepares chunks [chunks_ready, last]: their descriptors zeroed (every page a tail) and their
+ * blocks, counted since page_allocator_init, put on the free lists. */
+static void prepare_chunks(struct managed_region *r, size_t last)
+{
+    uintptr_t managed_end = r->base + r->pages * PAGE_SIZE;
+    preparing = r;
+    for (; r->chunks_ready <= last && r->chunks_ready < r->chunks; r->chunks_ready++) {
+        uintptr_t start = r->chunk_base + r->chunks_ready * MAX_BLOCK_BYTES;
+        uintptr_t end = start + MAX_BLOCK_BYTES;
+        if (start < r->base)
+            start = r->base;
+        if (end > managed_end)
+            end = managed_end;
+        __builtin_memset(&r->descs[(start - r->base) >> PAGE_SHIFT], 0,
+                         ((end - start) >> PAGE_SHIFT) * sizeof(struct page_desc));
+        for_each_aligned_block(start, end, list_counted_block);
+    }
+}
+
+/* Prepares the next chunk of the first region that has one; false when all are ready. */
+static bool prepare_next_chunk(void)
+{
+    for (size_t i = 0; i < region_count; i++) {
+        struct managed_region *r = &regions_managed[i];
+        if (r->chunks_ready < r->chunks) {
+            prepare_chunks(r, r->chunks_ready);
+            return true;
+        }
+    }
+    return false;
+}
+
 void page_allocator_init(const struct mem_region *regions, size_t count)
 {
     region_count = 0;
@@ -121,14 +191,11 @@ void page_allocator_init(const struct mem_region *regions, size_t count)
         r->base = start;
         r->pages = pages - desc_pages;
         r->descs = (struct page_desc *)(start + r->pages * PAGE_SIZE);
-        __builtin_memset(r->descs, 0, r->pages * sizeof(struct page_desc));
-
         uintptr_t managed_end = r->base + r->pages * PAGE_SIZE;
-        for (uintptr_t a = r->base; a < managed_end;) {
-            unsigned order = largest_fitting_order(a, managed_end);
-            free_list_push(&r->descs[(a - r->base) >> PAGE_SHIFT], order);
-            a += (uintptr_t)PAGE_SIZE << order;
-        }
+        r->chunk_base = r->base & ~(MAX_BLOCK_BYTES - 1);
+        r->chunks = (managed_end - r->chunk_base + MAX_BLOCK_BYTES - 1) / MAX_BLOCK_BYTES;
+        r->chunks_ready = 0;
+        for_each_aligned_block(r->base, managed_end, count_free_block);
         MM_ASAN_POISON((void *)r->base, r->pages * PAGE_SIZE);
         stats.pages_total += r->pages;
     }
@@ -149,12 +216,17 @@ void *page_alloc(unsigned order)
         stats.alloc_failures++;
         return NULL;
     }
-    unsigned have = order;
-    while (have <= PAGE_ORDER_MAX && !free_lists[have])
-        have++;
-    if (have > PAGE_ORDER_MAX) {
-        stats.alloc_failures++;
-        return NULL;
+    unsigned have;
+    for (;;) {
+        have = order;
+        while (have <= PAGE_ORDER_MAX && !free_lists[have])
+            have++;
+        if (have <= PAGE_ORDER_MAX)
+            break;
+        if (!prepare_next_chunk()) {
+            stats.alloc_failures++;
+            return NULL;
+        }
     }
     struct page_desc *d = free_lists[have];
     free_list_remove(d);
@@ -231,17 +303,6 @@ void page_free(void *pages, unsigned order)
 void page_get_stats(struct page_stats *out)
 {
     *out = stats;
-}
-
-/* Calls fn for each block of the aligned power-of-two decomposition of [start, end). */
-static void for_each_aligned_block(uintptr_t start, uintptr_t end,
-                                   void (*fn)(uintptr_t addr, unsigned order))
-{
-    while (start < end) {
-        unsigned order = largest_fitting_order(start, end);
-        fn(start, order);
-        start += (uintptr_t)PAGE_SIZE << order;
-    }
 }
 
 static void mark_allocated(uintptr_t addr, unsigned order)

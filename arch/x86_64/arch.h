@@ -45,6 +45,9 @@ struct paging_setup {
     /* A zeroed 4 KiB page for a page table, never returned; must not fail (it halts). Used
      * only inside paging_init. */
     void *(*boot_page)(void);
+    /* The same without the clearing: the pool kept for splitting 2 MiB pages later, cleared
+     * only when a table is taken from it (most never are). */
+    void *(*boot_page_uncleared)(void);
     /* A page of the image's .bss that holds code the hypervisor writes (Xen's hypercall
      * page): mapped read-only and executable. 0: none. */
     uintptr_t code_page;
@@ -62,8 +65,11 @@ void paging_map_data_range(uint64_t base, uint64_t end);
 int paging_guard_pages(void *addr, size_t len, bool guard);
 
 /* ---- tsc.c: the TSC's rate, set once at boot by the platform ---- */
-/* The rate from CPUID leaf 0x15 (crystal ratio) or leaf 0x16 (nominal base frequency); 0
- * when the CPU does not tell. */
+struct cpuid_regs;
+/* The CPUID instruction as a function (tsc_cpuid.h decodes through one). */
+struct cpuid_regs cpuid_query(uint32_t leaf, uint32_t subleaf);
+/* The rate CPUID states (a hypervisor's timing leaf, leaf 0x15; tsc_rate_from_cpuid), or leaf
+ * 0x16's nominal base frequency (a last resort); 0 when the CPU does not tell. */
 uint64_t tsc_cpuid_crystal_hz(void);
 uint64_t tsc_cpuid_base_hz(void);
 void tsc_set_hz(uint64_t hz);
@@ -77,8 +83,12 @@ uint64_t tsc_ns_to_ticks(uint64_t ns);
 void entropy_fill(void *buf, size_t len);
 
 /* ---- lapic.c ---- */
-/* Enables the LAPIC, masks the legacy PICs and calibrates the timer against the TSC (whose
- * rate must be set). Halts the machine if there is no LAPIC or its timer does not count. */
+/* The timer's input clock before its divider, when CPUID states it (tsc_cpuid.h): given
+ * before lapic_init, it spares the calibration. */
+void lapic_timer_set_input_hz(uint64_t hz);
+/* Enables the LAPIC, masks the legacy PICs and, unless the rate is known, calibrates the timer
+ * against the TSC (whose rate must be set). Halts the machine if there is no LAPIC or its
+ * timer does not count. */
 void lapic_init(void);
 void lapic_eoi(void);
 /* The LAPIC's one-shot timer (vector 0x40), also emulated by Xen, which counts it from its

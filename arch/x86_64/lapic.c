@@ -138,6 +138,11 @@ static void lapic_timer_calibrate(void)
     lapic_write(LAPIC_LVT_TIMER, TIMER_VECTOR); /* one-shot, unmasked, stopped */
 }
 
+void lapic_timer_set_input_hz(uint64_t hz)
+{
+    lapic_timer_hz = hz / 16;  /* DIVIDE_BY_16 */
+}
+
 void lapic_init(void)
 {
     if (!(cpuid(1, 0).edx & (1u << 9))) {
@@ -154,7 +159,12 @@ void lapic_init(void)
     lapic_write(LAPIC_SVR, SVR_ENABLE | SPURIOUS_VECTOR);
     lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
     lapic_write(LAPIC_LVT_ERROR, LVT_MASKED | ERROR_VECTOR);
-    lapic_timer_calibrate();
+    if (lapic_timer_hz) {
+        lapic_write(LAPIC_TIMER_DIVIDE, DIVIDE_BY_16);
+        lapic_write(LAPIC_LVT_TIMER, TIMER_VECTOR); /* one-shot, unmasked, stopped */
+    } else {
+        lapic_timer_calibrate();
+    }
 }
 
 int irq_set_handler(unsigned vector, irq_handler_fn fn)

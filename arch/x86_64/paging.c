@@ -44,7 +44,10 @@ static uint64_t *alloc_table(void)
         return boot_page();
     if (split_pool_free == 0)
         return NULL;
-    return split_pool[--split_pool_free];
+    uint64_t *table = split_pool[--split_pool_free];
+    for (unsigned i = 0; i < 512; i++)  /* the pool is reserved uncleared */
+        table[i] = 0;
+    return table;
 }
 
 static uint64_t *table_of(uint64_t entry)
@@ -170,7 +173,8 @@ static void map_image(uintptr_t code_page)
         unmap_4k(slot);
 }
 
-static void reserve_split_pool(const struct memmap_entry *entries, size_t count)
+static void reserve_split_pool(const struct memmap_entry *entries, size_t count,
+                               void *(*page)(void))
 {
     uint64_t ram = 0;
     for (size_t i = 0; i < count; i++)
@@ -180,7 +184,7 @@ static void reserve_split_pool(const struct memmap_entry *entries, size_t count)
     if (want > SPLIT_POOL_MAX)
         want = SPLIT_POOL_MAX;
     for (uint64_t i = 0; i < want; i++)
-        split_pool[split_pool_free++] = boot_page();
+        split_pool[split_pool_free++] = page();
 }
 
 void paging_init(const struct paging_setup *setup)
@@ -196,7 +200,7 @@ void paging_init(const struct paging_setup *setup)
         map_memmap_entry(entries[i].base, entries[i].base + entries[i].length);
     map_image(setup->code_page);
     map_4k(LAPIC_MMIO, PTE_PRESENT | PTE_WRITE | PTE_PCD | PTE_PWT | nx_bit);
-    reserve_split_pool(entries, setup->count);
+    reserve_split_pool(entries, setup->count, setup->boot_page_uncleared);
     write_cr3((uintptr_t)pml4);
     tables_live = true;
 }

@@ -10,23 +10,26 @@
 #include "arch/x86_64/ksyms.h"
 #include "lib/printf.h"
 
-static const char *const exception_names[32] = {
-    [0] = "#DE divide error", [1] = "#DB debug", [2] = "NMI", [3] = "#BP breakpoint",
-    [4] = "#OF overflow", [5] = "#BR bound range", [6] = "#UD invalid opcode",
-    [7] = "#NM device not available", [8] = "#DF double fault",
-    [9] = "coprocessor segment overrun", [10] = "#TS invalid TSS",
-    [11] = "#NP segment not present", [12] = "#SS stack fault",
-    [13] = "#GP general protection", [14] = "#PF page fault", [15] = "reserved 15",
-    [16] = "#MF x87 error", [17] = "#AC alignment check", [18] = "#MC machine check",
-    [19] = "#XM SIMD error", [20] = "#VE virtualization", [21] = "#CP control protection",
-    [22] = "reserved 22", [23] = "reserved 23", [24] = "reserved 24", [25] = "reserved 25",
-    [26] = "reserved 26", [27] = "reserved 27", [28] = "#HV hypervisor injection",
-    [29] = "#VC VMM communication", [30] = "#SX security", [31] = "reserved 31",
-};
+/* The 32 exception names in vector order, each ended by its NUL: packed, where a pointer per
+ * name cost 256 bytes. Reserved vectors print as "reserved". */
+static const char exception_names[] =
+    "#DE divide error\0" "#DB debug\0" "NMI\0" "#BP breakpoint\0" "#OF overflow\0"
+    "#BR bound range\0" "#UD invalid opcode\0" "#NM device not available\0" "#DF double fault\0"
+    "coprocessor segment overrun\0" "#TS invalid TSS\0" "#NP segment not present\0"
+    "#SS stack fault\0" "#GP general protection\0" "#PF page fault\0" "reserved\0"
+    "#MF x87 error\0" "#AC alignment check\0" "#MC machine check\0" "#XM SIMD error\0"
+    "#VE virtualization\0" "#CP control protection\0" "reserved\0" "reserved\0" "reserved\0"
+    "reserved\0" "reserved\0" "reserved\0" "#HV hypervisor injection\0"
+    "#VC VMM communication\0" "#SX security\0" "reserved\0";
 
 const char *trap_name(unsigned vector)
 {
-    return vector < 32 ? exception_names[vector] : "interrupt";
+    if (vector >= 32)
+        return "interrupt";
+    const char *name = exception_names;
+    while (vector--)
+        name += __builtin_strlen(name) + 1;
+    return name;
 }
 
 static const char *(*running_fiber_name)(void);
@@ -135,8 +138,8 @@ __attribute__((noreturn)) static void crash_report(struct trap_frame *f)
     unsigned vector = (unsigned)f->vector;
     if (crashing) {
         /* The report itself faulted: say the least that can still be said, then stop. */
-        kprintf("\n*** %s at %#lx while reporting a crash ***\n", trap_name(vector),
-                (unsigned long)f->rip);
+        kprintf("\n*** %s (%u) at %#lx while reporting a crash ***\n", trap_name(vector),
+                vector, (unsigned long)f->rip);
         platform_shutdown(SHUTDOWN_CRASH);
     }
     crashing = true;

@@ -1,10 +1,11 @@
 /*
  * arch/x86_64/tsc: the TSC's rate and the conversions between ticks and nanoseconds. The rate
  * is set once at boot by the platform (platform/pvh/clock.c picks the source); the CPUID leaves
- * that state it are read here.
+ * that state it are read here and decoded by tsc_cpuid.c.
  */
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/tsc_cpuid.h"
 
 #define NS_PER_SEC 1000000000ull
 
@@ -12,21 +13,20 @@ static uint64_t rate_hz;
 /* ns = ticks * ns_mult >> 32, so a conversion is one multiply. */
 static uint64_t ns_mult;
 
+struct cpuid_regs cpuid_query(uint32_t leaf, uint32_t subleaf)
+{
+    return cpuid(leaf, subleaf);
+}
+
 uint64_t tsc_cpuid_crystal_hz(void)
 {
-    if (!cpuid_has_leaf(0x15))
-        return 0;
-    struct cpuid_regs r = cpuid(0x15, 0);
-    if (r.eax == 0 || r.ebx == 0 || r.ecx == 0)
-        return 0;
-    return (uint64_t)r.ecx * r.ebx / r.eax;
+    struct tsc_cpuid_rate rate;
+    return tsc_rate_from_cpuid(cpuid_query, &rate);
 }
 
 uint64_t tsc_cpuid_base_hz(void)
 {
-    if (!cpuid_has_leaf(0x16))
-        return 0;
-    return (uint64_t)(cpuid(0x16, 0).eax & 0xffff) * 1000000;
+    return tsc_base_hz_from_cpuid(cpuid_query);
 }
 
 void tsc_set_hz(uint64_t hz)

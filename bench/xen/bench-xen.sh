@@ -10,12 +10,18 @@
 #     http: XB_HTTP_REQUESTS GETs of /index.html over one keep-alive connection to httpd (after
 #     its last timed boot); udp: XB_UDP_DATAGRAMS 64-byte datagrams echoed one at a time by the
 #     echo appliance; tcp: XB_TCP_KB KiB echoed over one connection by a fresh echo appliance.
+#  3. Throughput side by side, one fresh guest at a time in the same shape: httpd, then the Linux
+#     guest serving the same files from a tmpfs with nginx (xb_server=nginx, bench/xen/nginx.conf).
+#     ab from dom0, XB_TPUT_SECONDS each: index.html with keep-alive (10 connections), index.html
+#     with a new connection per request (10 at once), big.txt (1 MiB) with keep-alive (2
+#     connections); httpd's netfront counters at its shutdown (workload "tput").
 # images: httpd echo linux-vmlinuz linux-initrd httpd-site
-# timeout: 420
+# timeout: 720
 XB_REPS=${XB_REPS:-3}
 XB_HTTP_REQUESTS=${XB_HTTP_REQUESTS:-500}
 XB_UDP_DATAGRAMS=${XB_UDP_DATAGRAMS:-1000}
 XB_TCP_KB=${XB_TCP_KB:-1024}
+XB_TPUT_SECONDS=${XB_TPUT_SECONDS:-10}
 res=$XT_OUT/bench-xen.txt
 work=/tmp/bench-xen
 rm -rf "$work" && mkdir -p "$work"
@@ -192,5 +198,36 @@ sys.exit(0 if bytes(got) == payload else f"{len(got)} of {size} bytes came back"
 PYEOF
 shutdown_dom xbechotcp
 counters tcp xbechotcp
+# ---- 3. throughput side by side (ab from dom0) ----
+# tput_ab KIND NAME AB-ARGS...: one ab run; records tput.KIND.NAME.{req_s,kb_s,complete,failed}.
+tput_ab() {
+    local kind=$1 name=$2 report
+    shift 2
+    report=$work/ab.$kind.$name.txt
+    ab -q -s 20 -t "$XB_TPUT_SECONDS" -n 10000000 "$@" >"$report" 2>&1 ||
+        xt_fail "ab $name against $kind failed: $(tail -1 "$report")"
+    awk -v p="tput.$kind.$name" '
+        /^Complete requests:/ { print p ".complete", $3 }
+        /^Failed requests:/ { print p ".failed", $3 }
+        /^Requests per second:/ { print p ".req_s", $4 }
+        /^Transfer rate:/ { print p ".kb_s", $3 }' "$report" >>"$res"
+    grep -q "^tput.$kind.$name.req_s " "$res" || xt_fail "no figures in ab's report ($report)"
+    echo "xt: $kind $name: $(grep "^tput.$kind.$name\." "$res" | tr '\n' ' ')"
+}
+throughput() {
+    tput_ab "$1" keepalive -k -c 10 "http://$2/index.html"
+    tput_ab "$1" newconn -c 10 "http://$2/index.html"
+    tput_ab "$1" bulk -k -c 2 "http://$2/big.txt"
+}
+timed_boot thttpd 1 10.0.0.12 00:16:3e:00:00:12 "kernel = \"$(xt_image httpd)\"" \
+    'memory = 64' 'extra = "ip=10.0.0.12/24 gw=10.0.0.1 -- access-log=off"'
+throughput httpd 10.0.0.12
+shutdown_dom xbthttpd1
+counters tput xbthttpd1
+timed_boot tlinux 1 10.0.0.13 00:16:3e:00:00:13 "kernel = \"$(xt_image linux-vmlinuz)\"" \
+    "ramdisk = \"$(xt_image linux-initrd)\"" 'memory = 128' 'cmdline = "console=hvc0 quiet xb_server=nginx"'
+throughput linux 10.0.0.13
+xt_destroy xbtlinux1
+
 echo "xt: results:"; sed 's/^/xt:   /' "$res"
-xt_pass "$XB_REPS boots each of httpd and Linux; netfront counters for http, udp, tcp"
+xt_pass "$XB_REPS boots each of httpd and Linux; netfront counters for http, udp, tcp; throughput of httpd and nginx"

@@ -42,6 +42,7 @@ void pvh_main(uintptr_t start_info)
     xen_hypercall_page_prepare();   /* while the boot tables still let us write it */
     struct paging_setup setup = {
         .boot_page = memmap_boot_page,
+        .boot_page_uncleared = memmap_boot_page_uncleared,
         .code_page = (uintptr_t)xen_hypercall_page,
     };
     setup.count = memmap_entries(&setup.entries);

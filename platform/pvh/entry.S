@@ -48,8 +48,9 @@ pvh_start32:
     movl $_bss_start, %edi
     movl $_ebss, %ecx
     subl %edi, %ecx
+    shrl $2, %ecx                   /* dwords (32-bit code: no stosq); kernel.ld aligns both ends to 4 KiB */
     xorl %eax, %eax
-    rep stosb
+    rep stosl
 
     /* PML4[0] -> PDPT; PDPT[0..3] -> four page directories of 2 MiB pages (4 GiB). */
     movl $boot_pdpt, %eax

@@ -65,8 +65,10 @@ uint64_t clock_tsc_ns(void);
 /* Copies what the loader left (it may sit in memory we reuse). Halts on malformed input. */
 void memmap_init(uintptr_t start_info_paddr);
 size_t memmap_entries(const struct memmap_entry **entries);
-/* Boot-time page allocator for page tables: pages above the image, never returned. */
+/* Boot-time page allocator for page tables: pages above the image, never returned; cleared,
+ * or (the split pool, paging.c) left as the loader left them. */
 void *memmap_boot_page(void);
+void *memmap_boot_page_uncleared(void);
 /* Replaces the entries (iomap_adopt_memmap); halts on more than the table holds. */
 void memmap_replace(const struct memmap_entry *entries, size_t count);
 /* Freezes the boot allocator and computes platform_memory()'s regions. */

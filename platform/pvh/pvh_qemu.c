@@ -1,11 +1,13 @@
 /*
  * platform/pvh/pvh_qemu: the PVH image on bare QEMU (`-kernel`, microvm/pc/q35), or any PVH
- * loader without a hypervisor interface: console on COM1 and port 0xe9, the TSC rate from
- * CPUID 0x15, a measurement against PIT channel 0 or CPUID 0x16, the wall clock from the CMOS
+ * loader without a Xen interface: console on COM1 and port 0xe9, the TSC rate from CPUID (a
+ * hypervisor's timing leaf or leaf 0x15, with the LAPIC timer's clock when stated), else a
+ * measurement against PIT channel 0, else CPUID 0x16, the wall clock from the CMOS
  * RTC read once at boot, idle on the LAPIC timer, and the end through QEMU's isa-debug-exit.
  */
 #include "platform/pvh/pvh.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/tsc_cpuid.h"
 #include "kernel/options.h"
 #include "lib/printf.h"
 
@@ -14,6 +16,7 @@
 #define PIT_COMMAND 0x43
 #define PIT_CALIBRATION_MS 10
 #define PIT_RUNS 3
+#define PIT_READ_SLACK 2000         /* a read within 0.05 % of the window */
 #define NS_PER_SEC 1000000000ull
 #define DEBUG_EXIT_PORT 0xf4
 
@@ -26,10 +29,11 @@ static uint16_t pit_read_channel0(void)
     return (uint16_t)(lo | inb(PIT_CHANNEL0) << 8);
 }
 
-/* TSC ticks while PIT channel 0 counts PIT_CALIBRATION_MS, or 0 if no PIT counts. Channel 0
+/* TSC ticks while PIT channel 0 counts PIT_CALIBRATION_MS, or 0 if no PIT counts; *read_ticks
+ * gets how long the last read took (the run's lateness is at most that). Channel 0
  * is read back through latch commands, which needs no port 0x61 (microvm has none); its
  * IRQ 0 stays masked (PIC and LINT0 masked, IOAPIC pins masked since reset). */
-static uint64_t pit_measure_once(void)
+static uint64_t pit_measure_once(uint64_t *read_ticks)
 {
     uint16_t span = (uint16_t)(PIT_HZ * PIT_CALIBRATION_MS / 1000);
     outb(PIT_COMMAND, 0x30);            /* channel 0, low then high byte, mode 0, binary */
@@ -43,26 +47,34 @@ static uint64_t pit_measure_once(void)
     uint64_t start = rdtsc();
     uint16_t begin = pit_read_channel0();
     for (;;) {
+        uint64_t before = rdtsc();
         uint16_t now = pit_read_channel0();
+        uint64_t after = rdtsc();
         if (now > begin)                /* a real PIT only counts down here */
             return 0;
-        if ((uint16_t)(begin - now) >= span)
-            return (rdtsc() - start) * span / (uint16_t)(begin - now);
+        if ((uint16_t)(begin - now) >= span) {
+            *read_ticks = after - before;
+            return (after - start) * span / (uint16_t)(begin - now);
+        }
         if (++spins > 100000000ul)
             return 0;
     }
 }
 
+/* Lateness only ever adds ticks: the shortest run is the most accurate, and a run whose reads
+ * are quick (within 1/PIT_READ_SLACK of the window) is accurate enough to stop at. */
 static uint64_t pit_calibrate(void)
 {
     uint64_t best = 0;
     for (int i = 0; i < PIT_RUNS; i++) {
-        uint64_t ticks = pit_measure_once();
+        uint64_t read_ticks;
+        uint64_t ticks = pit_measure_once(&read_ticks);
         if (ticks == 0)
             return 0;
-        /* Lateness only ever adds ticks: the shortest run is the most accurate. */
         if (best == 0 || ticks < best)
             best = ticks;
+        if (read_ticks * PIT_READ_SLACK <= ticks)
+            break;
     }
     return best * 1000 / PIT_CALIBRATION_MS;
 }
@@ -147,10 +159,13 @@ static uint64_t rtc_unix_seconds(void)
 static uint64_t qemu_start(const char **source)
 {
     kprintf("xenolith: no hypervisor interface (no Xen CPUID leaves): bare-metal paths\n");
+    struct tsc_cpuid_rate rate;
     uint64_t hz;
-    if ((hz = tsc_cpuid_crystal_hz()) != 0)
-        *source = "CPUID 0x15";
-    else if ((hz = pit_calibrate()) != 0)
+    if ((hz = tsc_rate_from_cpuid(cpuid_query, &rate)) != 0) {
+        *source = rate.source;
+        if (rate.lapic_hz)
+            lapic_timer_set_input_hz(rate.lapic_hz);
+    } else if ((hz = pit_calibrate()) != 0)
         *source = "PIT";
     else if ((hz = tsc_cpuid_base_hz()) != 0)
         *source = "CPUID 0x16";

@@ -325,6 +325,15 @@ START_TEST(media_types_from_extensions)
     ck_assert_str_eq(http_content_type("logo.png"), "image/png");
     ck_assert_str_eq(http_content_type("x.tar.gz"), "application/gzip");
     ck_assert_str_eq(http_content_type("README"), "application/octet-stream");
+    /* The packed table's first and last entries, an extension that is a prefix of another
+     * (htm, html; woff, woff2), one longer than any, and one only a prefix of an entry. */
+    ck_assert_str_eq(http_content_type("a.htm"), "text/html; charset=utf-8");
+    ck_assert_str_eq(http_content_type("a.wav"), "audio/wav");
+    ck_assert_str_eq(http_content_type("f.woff"), "font/woff");
+    ck_assert_str_eq(http_content_type("f.WOFF2"), "font/woff2");
+    ck_assert_str_eq(http_content_type("f.woff22"), "application/octet-stream");
+    ck_assert_str_eq(http_content_type("f.ht"), "application/octet-stream");
+    ck_assert_str_eq(http_content_type("f."), "application/octet-stream");
     ck_assert_str_eq(http_content_type(".hidden"), "application/octet-stream");
     ck_assert_str_eq(http_content_type("dir.html/file"), "application/octet-stream");
     ck_assert_str_eq(http_content_type("a.unknownext"), "application/octet-stream");
@@ -339,6 +348,13 @@ START_TEST(method_tokens)
     ck_assert_int_eq(http_method_from(STR("Get")), HTTP_METHOD_UNKNOWN);
     ck_assert_str_eq(http_reason(431), "Request Header Fields Too Large");
     ck_assert_str_eq(http_reason(416), "Range Not Satisfiable");
+    /* The first and last of the packed table, and codes it lacks (RFC 9110 15: a client
+     * ignores the phrase, so an unknown code still gets one). */
+    ck_assert_str_eq(http_reason(200), "OK");
+    ck_assert_str_eq(http_reason(505), "HTTP Version Not Supported");
+    ck_assert_str_eq(http_reason(204), "Unknown");
+    ck_assert_str_eq(http_reason(0), "Unknown");
+    ck_assert_str_eq(http_reason(-1), "Unknown");
 }
 END_TEST
 

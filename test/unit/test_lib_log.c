@@ -101,6 +101,9 @@ START_TEST(error_names)
     ck_assert_str_eq(error_name(0), "OK");
     ck_assert_str_eq(error_name(3), "unknown error");     /* a gap in the table */
     ck_assert_str_eq(error_name(-1000), "unknown error");
+    ck_assert_str_eq(error_name(256 + EPERM), "unknown error");  /* codes are kept as bytes */
+    ck_assert_str_eq(error_name(-EALREADY), "EALREADY");        /* the packed list's last two */
+    ck_assert_str_eq(error_name(-ENAMETOOLONG), "ENAMETOOLONG");
     ck_assert_str_eq(error_name(-2147483647 - 1), "unknown error");
 }
 END_TEST

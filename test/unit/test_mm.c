@@ -427,6 +427,143 @@ START_TEST(never_allocated_panics)
 }
 END_TEST
 
+/* ---- lazy preparation: boot writes no descriptor, chunks are prepared on demand ---- */
+
+#define GARBAGE 0xa5
+
+/* The descriptor table of a region made by init_one_region(first_page, managed): it sits
+ * right after the managed pages. */
+static const uint8_t *descriptor_table(size_t first_page, size_t managed)
+{
+    return (const uint8_t *)(arena + (first_page + managed) * PAGE_SIZE);
+}
+
+static size_t garbage_bytes(const uint8_t *p, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += p[i] == GARBAGE;
+    return n;
+}
+
+/* Memory the loader left dirty: the descriptors are never read before being written. */
+static void dirty_arena(size_t pages)
+{
+    memset((void *)arena, GARBAGE, pages * PAGE_SIZE);
+}
+
+/* page_allocator_init writes no descriptor (the whole-memory pass boot no longer makes), yet
+ * counts every block; the first allocation prepares the first chunk only. */
+START_TEST(init_touches_no_descriptor)
+{
+    const size_t managed = 4u << PAGE_ORDER_MAX;
+    const size_t table = managed * sizeof(struct page_desc);
+    dirty_arena(length_for_managed(managed) / PAGE_SIZE);
+    init_one_region(0, managed);
+    ck_assert_uint_eq(garbage_bytes(descriptor_table(0, managed), table), table);
+    uint64_t four[PAGE_ORDER_MAX + 1] = { 0 };
+    four[PAGE_ORDER_MAX] = 4;
+    expect_free_blocks(four);
+    void *p = page_alloc(0);
+    expect_aligned_inside(p, 0, arena, arena + MAX_BLOCK);
+    const size_t chunk_table = ((size_t)1 << PAGE_ORDER_MAX) * sizeof(struct page_desc);
+    ck_assert_uint_eq(garbage_bytes(descriptor_table(0, managed), table), table - chunk_table);
+    page_free(p, 0);
+    expect_free_blocks(four);
+}
+END_TEST
+
+/* Allocation past the prepared chunks: every largest block of a dirty region, then every
+ * page, comes out once, aligned and distinct; freeing all gives back the initial layout. */
+START_TEST(allocation_beyond_prepared_chunks)
+{
+    const size_t managed = 3u << PAGE_ORDER_MAX;
+    dirty_arena(length_for_managed(managed) / PAGE_SIZE);
+    init_one_region(0, managed);
+    struct page_stats initial = stats_now();
+    void *big[3];
+    for (int i = 0; i < 3; i++) {
+        big[i] = page_alloc(PAGE_ORDER_MAX);
+        ck_assert_ptr_nonnull(big[i]);
+        expect_aligned_inside(big[i], PAGE_ORDER_MAX, arena, arena + 3 * MAX_BLOCK);
+        for (int j = 0; j < i; j++)
+            ck_assert_ptr_ne(big[i], big[j]);
+    }
+    ck_assert_ptr_null(page_alloc(0));
+    for (int i = 0; i < 3; i++)
+        page_free(big[i], PAGE_ORDER_MAX);
+    ck_assert_mem_eq(stats_now().free_blocks, initial.free_blocks, sizeof(initial.free_blocks));
+    static uint8_t seen[3u << PAGE_ORDER_MAX];
+    memset(seen, 0, sizeof(seen));
+    static void *pages[3u << PAGE_ORDER_MAX];
+    for (size_t i = 0; i < managed; i++) {
+        pages[i] = page_alloc(0);
+        ck_assert_ptr_nonnull(pages[i]);
+        size_t index = ((uintptr_t)pages[i] - arena) / PAGE_SIZE;
+        ck_assert_uint_lt(index, managed);
+        ck_assert_uint_eq(seen[index], 0);
+        seen[index] = 1;
+    }
+    ck_assert_ptr_null(page_alloc(0));
+    for (size_t i = managed; i-- > 0;)
+        page_free(pages[i], 0);
+    ck_assert_mem_eq(stats_now().free_blocks, initial.free_blocks, sizeof(initial.free_blocks));
+    ck_assert_uint_eq(stats_now().pages_free, managed);
+}
+END_TEST
+
+/* A memory map with holes and regions off the largest-block grid: the edge chunks are partial,
+ * a hole lies between the regions, and every page of each region is handed out exactly once
+ * with none from the hole. */
+START_TEST(holes_and_partial_chunks)
+{
+    dirty_arena(8u << PAGE_ORDER_MAX);
+    struct mem_region r[2] = {
+        /* starts 3 pages into a chunk, runs over the next chunk's start */
+        { arena + 3 * PAGE_SIZE, length_for_managed((1u << PAGE_ORDER_MAX) + 200) },
+        /* after a hole of several chunks */
+        { arena + 5 * MAX_BLOCK + 7 * PAGE_SIZE, length_for_managed(500) },
+    };
+    page_allocator_init(r, 2);
+    struct page_stats initial = stats_now();
+    size_t total = (1u << PAGE_ORDER_MAX) + 200 + 500;
+    ck_assert_uint_eq(initial.pages_total, total);
+    static void *pages[(1u << PAGE_ORDER_MAX) + 700];
+    for (size_t i = 0; i < total; i++) {
+        pages[i] = page_alloc(0);
+        ck_assert_ptr_nonnull(pages[i]);
+        uintptr_t a = (uintptr_t)pages[i];
+        bool in_first = a >= r[0].base && a < r[0].base + ((1u << PAGE_ORDER_MAX) + 200) * PAGE_SIZE;
+        bool in_second = a >= r[1].base && a < r[1].base + 500 * PAGE_SIZE;
+        ck_assert_msg(in_first || in_second, "page %p outside both regions", pages[i]);
+        memset(pages[i], 0, PAGE_SIZE);
+    }
+    ck_assert_ptr_null(page_alloc(0));
+    for (size_t i = 0; i < total; i += 2)
+        page_free(pages[i], 0);
+    for (size_t i = 1; i < total; i += 2)
+        page_free(pages[i], 0);
+    ck_assert_mem_eq(stats_now().free_blocks, initial.free_blocks, sizeof(initial.free_blocks));
+}
+END_TEST
+
+static void free_in_unprepared_chunk(void *arg)
+{
+    (void)arg;
+    dirty_arena(length_for_managed(2u << PAGE_ORDER_MAX) / PAGE_SIZE);
+    init_one_region(0, 2u << PAGE_ORDER_MAX);
+    page_free(page_alloc(0), 0);          /* the first chunk only is prepared */
+    page_free((void *)(arena + MAX_BLOCK + 5 * PAGE_SIZE), 0);
+}
+
+/* A pointer into a chunk nothing was allocated from is still refused as never allocated
+ * (the dirty descriptors under it are never taken for a block). */
+START_TEST(free_in_unprepared_chunk_panics)
+{
+    expect_panic(free_in_unprepared_chunk, "not the start of an allocated block");
+}
+END_TEST
+
 static Suite *mm_suite(void)
 {
     Suite *s = suite_create("mm_page");
@@ -447,6 +584,10 @@ static Suite *mm_suite(void)
     tcase_add_test(tc, double_free_panics);
     tcase_add_test(tc, wrong_order_panics);
     tcase_add_test(tc, never_allocated_panics);
+    tcase_add_test(tc, init_touches_no_descriptor);
+    tcase_add_test(tc, allocation_beyond_prepared_chunks);
+    tcase_add_test(tc, holes_and_partial_chunks);
+    tcase_add_test(tc, free_in_unprepared_chunk_panics);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -486,6 +486,38 @@ START_TEST(asan_sees_inside_the_heap)
 }
 END_TEST
 
+/* The heap over the lazily prepared page allocator: small objects of every class and large
+ * ones spread over many 4 MiB chunks (far past the one the first allocation prepares) are
+ * distinct and usable, kfree takes each back from its descriptor, and everything returns to the
+ * initial free blocks. */
+START_TEST(objects_across_prepared_chunks)
+{
+    enum { SMALL = 4000, LARGE = 24 };
+    static void *small[SMALL];
+    static void *large[LARGE];
+    for (unsigned i = 0; i < SMALL; i++) {
+        size_t size = 16u << (i % HEAP_CLASSES);
+        small[i] = kmalloc(size);
+        ck_assert_ptr_nonnull(small[i]);
+        memset(small[i], (int)i, size);
+    }
+    for (unsigned i = 0; i < LARGE; i++) {
+        large[i] = kmalloc(600 * 1024);   /* 24 x 600 KiB: several chunks of 4 MiB */
+        ck_assert_ptr_nonnull(large[i]);
+        memset(large[i], 0x5a, 600 * 1024);
+    }
+    for (unsigned i = 0; i < SMALL; i++)
+        ck_assert_uint_eq(((const uint8_t *)small[i])[0], (uint8_t)i);
+    for (unsigned i = LARGE; i-- > 0;)
+        kfree(large[i]);
+    for (unsigned i = 0; i < SMALL; i += 2)
+        kfree(small[i]);
+    for (unsigned i = 1; i < SMALL; i += 2)
+        kfree(small[i]);
+    expect_heap_empty();
+}
+END_TEST
+
 static Suite *heap_suite(void)
 {
     Suite *s = suite_create("mm_heap");
@@ -505,6 +537,7 @@ static Suite *heap_suite(void)
     tcase_add_test(tc, guarded_allocation);
     tcase_add_test(tc, invalid_frees_panic);
     tcase_add_test(tc, asan_sees_inside_the_heap);
+    tcase_add_test(tc, objects_across_prepared_chunks);
     suite_add_tcase(s, tc);
     return s;
 }
