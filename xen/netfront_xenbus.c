@@ -323,6 +323,40 @@ void netfront_disconnect(struct netfront *nf, const char *why)
     log_info("netfront", "%s: disconnected (backend %s)", nf->dev.name, xenbus_state_name(s));
 }
 
+void netfront_resume(struct netfront *nf)
+{
+    if (nf->stopping || nf->closed)
+        return;
+    nf->resuming = true;
+    /* The old rings, event channels and grants went with the old domain: every grant ends
+     * at once (the new grant table is empty) and the pages come back. */
+    if (nf->link == NETFRONT_UP)
+        nf->link = NETFRONT_DOWN;
+    queues_free(nf);
+    nf->nqueues = 0;
+    xen_grants_retry_quarantine();
+    /* The toolstack wrote the device's nodes again, naming the new backend. */
+    int rc = xenbus_device_reread(&nf->xb);
+    if (rc == 0 && nf->watching) {
+        char path[XENBUS_PATH_MAX + 8];
+        ksnprintf(path, sizeof(path), "%s/state", nf->xb.backend);
+        rc = xenstore_watch_retarget(&nf->watch, path);
+    }
+    if (rc < 0) {
+        log_error("netfront", "%s: cannot follow the device to its new backend: %s",
+                  nf->dev.name, error_name(rc));
+    } else if (nf->link == NETFRONT_DOWN && !nf->no_reconnect) {
+        /* A move is no failure of the backend: no backoff for it. */
+        nf->reconnect = (struct netfront_reconnect){ 0 };
+        rc = netfront_connect(nf);
+        if (rc == 0)
+            log_info("netfront", "%s: reconnected after the resume", nf->dev.name);
+        else
+            nf->retry_pending = true;   /* the watcher tries again (backoff) */
+    }
+    nf->resuming = false;
+}
+
 /* ---- the watcher ---- */
 
 static bool backend_online(struct netfront *nf)
@@ -398,6 +432,8 @@ static int watcher_main(void *arg)
         int rc = xenstore_watch_next(&nf->watch, path, sizeof(path), after(WATCH_POLL_NS));
         if (rc == -EPIPE || nf->stopping)
             break;
+        if (nf->resuming)
+            continue;
         if (nf->link == NETFRONT_BROKEN && nf->q[0]) {
             netfront_disconnect(nf, "the backend sent a bad response; staying down");
             continue;

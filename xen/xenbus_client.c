@@ -134,3 +134,12 @@ int xenbus_wait_backend_state(struct xenbus_device *dev, uint32_t wanted, uint64
         xenstore_unwatch(&w);
     return rc;
 }
+
+int xenbus_device_reread(struct xenbus_device *dev)
+{
+    struct xenbus_device fresh;
+    int rc = xenbus_device_open(&fresh, dev->type, dev->id);
+    if (rc == 0)
+        *dev = fresh;
+    return rc;
+}

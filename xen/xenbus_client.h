@@ -41,6 +41,9 @@ int xenbus_list_devices(const char *type, char *buf, size_t cap, const char **id
 
 /* Fills dev from device/<type>/<id>: backend path and backend-id (both required). */
 int xenbus_device_open(struct xenbus_device *dev, const char *type, const char *id);
+/* Reads dev's backend path and id again (after a resume the toolstack names new backends);
+ * dev is unchanged on error. */
+int xenbus_device_reread(struct xenbus_device *dev);
 
 /* Writes our state node. */
 int xenbus_switch_state(struct xenbus_device *dev, enum xenbus_state state);

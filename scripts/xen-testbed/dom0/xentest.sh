@@ -274,6 +274,68 @@ xt_netfront_static_domain() {
     xt_fail "the echo appliance did not start (last line: \"$(xt_console_last nfstatic)\")"
 }
 
+# ---- shared by the suspend tests (xen-save-restore, xen-migrate, xen-suspend-cancel) ----
+
+# Opens one TCP connection to the echo service at IP port 7 in the background and checks
+# 64 KB echoed over it, in 8 KB exchanges; then waits until xt_tcp_stream_finish lets it send
+# 512 KB more over the same connection, each byte checked. Returns once the first part passed.
+xt_tcp_stream_start() {
+    local ip=$1 dir=/run/xt/stream-$XT_TEST
+    rm -rf "$dir" && mkdir -p "$dir"
+    /usr/bin/python3 - "$ip" "$dir" >"$dir/log" 2>&1 <<'PYEOF' &
+import os, socket, sys, time
+ip, d = sys.argv[1], sys.argv[2]
+def exchange(s, chunks):
+    for _ in range(chunks):
+        payload = os.urandom(8192)
+        s.sendall(payload)
+        got = bytearray()
+        while len(got) < len(payload):
+            part = s.recv(len(payload) - len(got))
+            if not part:
+                sys.exit("the connection was closed by the guest")
+            got.extend(part)
+        if bytes(got) != payload:
+            sys.exit("the echoed bytes differ")
+s = socket.create_connection((ip, 7), timeout=20)
+exchange(s, 8)
+open(d + "/ready", "w").close()
+while not os.path.exists(d + "/go"):
+    time.sleep(0.1)
+s.settimeout(120)
+started = time.time()
+exchange(s, 64)
+s.close()
+print(f"512 KB echoed over the old connection in {time.time() - started:.1f} s")
+PYEOF
+    echo $! >"$dir/pid"
+    for _ in $(seq 100); do
+        [ -e "$dir/ready" ] && return 0
+        kill -0 "$(cat "$dir/pid")" 2>/dev/null || break
+        sleep 0.2
+    done
+    xt_fail "the TCP stream to $ip did not start: $(tail -1 "$dir/log")"
+}
+
+# Lets the stream go on and waits for its verdict; prints what it reported.
+xt_tcp_stream_finish() {
+    local dir=/run/xt/stream-$XT_TEST
+    touch "$dir/go"
+    wait "$(cat "$dir/pid")" || xt_fail "the TCP connection opened before did not survive: $(tail -1 "$dir/log")"
+    tail -1 "$dir/log"
+}
+
+# The uptime (ms) the guest printed when it suspended and when it came back, in the order
+# "SUSPENDED RESUMED" for the last suspend; fails unless the second is not below the first.
+xt_uptime_continues() {
+    local name=$1 before after
+    before=$(sed -n 's/.*suspending at uptime \([0-9]*\) ms.*/\1/p' "$(xt_console "$name")" | tail -1)
+    after=$(sed -n 's/.*uptime \([0-9]*\) ms continues.*/\1/p;s/.*carrying on (uptime \([0-9]*\) ms).*/\1/p' "$(xt_console "$name")" | tail -1)
+    [ -n "$before" ] && [ -n "$after" ] || xt_fail "$name printed no uptime around the suspend"
+    [ "$after" -ge "$before" ] || xt_fail "$name's uptime went backwards: $before ms, then $after ms"
+    echo "$before $after"
+}
+
 # ---- for the runner (dom0 init) ----
 
 xt_test_header() {   # xt_test_header FILE KEY
