@@ -105,6 +105,8 @@ int xen_suspend_run(void)
     int err = 0;
     if (!cancelled)
         failed = rebuild(&err);
+    else if ((err = xen_pvclock_resume()) < 0)
+        failed = "PV clock";   /* the same record: the pause is not counted here either */
     if (failed) {
         /* Without it the domain cannot go on sanely; crash so the toolstack sees it. */
         log_error("xen", "resume: cannot set up the %s again: %s", failed, error_name(err));

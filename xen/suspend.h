@@ -8,7 +8,8 @@
  *
  * The hypercall returns 1 when the toolstack cancelled the suspend (xc_domain_resume's fast
  * path, e.g. after `xl save -c`): the domain goes on where it was, on the same host, with the
- * same shared_info, grant table, event channels and backends, so nothing is rebuilt. It
+ * same shared_info, grant table, event channels and backends, so nothing is rebuilt but the
+ * clock (the time the domain spent suspended is not counted, as after a real resume). It
  * returns 0 in a restored or migrated domain: Xen and the toolstack give it a fresh
  * shared_info, grant table and event channels and new backends, and the guest rebuilds, in
  * this order and before it prints anything: shared_info at its old frame, event delivery (the

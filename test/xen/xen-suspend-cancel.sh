@@ -22,8 +22,9 @@ rm -f /tmp/scancel.save
 xt_wait_console scancel "suspend cancelled by the toolstack" 30
 [ "$(xl domid scancel 2>/dev/null)" = "$id" ] || xt_fail "the domain did not stay domain $id"
 ping -c 3 -i 0.3 -W 3 10.0.0.31 >/dev/null || xt_fail "no answer to ping after the checkpoint"
-stream=$(xt_tcp_stream_finish)
+xt_tcp_stream_finish
 uptimes=$(xt_uptime_continues scancel)
 xl shutdown scancel || xt_fail "xl shutdown failed"
-xt_expect_end scancel poweroff 60
-xt_pass "$stream; uptime ${uptimes% *} ms at the suspend, ${uptimes#* } ms after"
+xt_expect_poweroff_after_suspend scancel
+xt_expect_console scancel "xenolith: shutdown: success"
+xt_pass "$XT_STREAM; uptime ${uptimes% *} ms at the suspend, ${uptimes#* } ms after"

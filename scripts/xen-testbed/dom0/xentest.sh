@@ -317,12 +317,28 @@ PYEOF
     xt_fail "the TCP stream to $ip did not start: $(tail -1 "$dir/log")"
 }
 
-# Lets the stream go on and waits for its verdict; prints what it reported.
+# Lets the stream go on and waits for its verdict; XT_STREAM gets what it reported. Not in a
+# command substitution: only the shell that started the stream can wait for it.
 xt_tcp_stream_finish() {
     local dir=/run/xt/stream-$XT_TEST
     touch "$dir/go"
-    wait "$(cat "$dir/pid")" || xt_fail "the TCP connection opened before did not survive: $(tail -1 "$dir/log")"
-    tail -1 "$dir/log"
+    wait "$(cat "$dir/pid")" ||
+        xt_fail "the TCP connection opened before did not survive: $(tail -3 "$dir/log" | tr '\n' ' ')"
+    XT_STREAM=$(tail -1 "$dir/log")
+}
+
+# Waits for NAME to power off after an earlier suspend: the xl daemon's log already names
+# that suspend, so the poweroff is recognised by its own line (reason code 0).
+xt_expect_poweroff_after_suspend() {
+    local name=$1
+    for _ in $(seq 300); do
+        grep -q "has shut down, reason code 0" "/var/log/xen/xl-$name.log" 2>/dev/null && {
+            xt_console_settle "$name"
+            return 0
+        }
+        sleep 0.2
+    done
+    xt_fail "$name did not power off (xl list: $(xl list "$name" 2>&1 | tail -1))"
 }
 
 # The uptime (ms) the guest printed when it suspended and when it came back, in the order
