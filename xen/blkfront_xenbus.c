@@ -399,17 +399,11 @@ void blkfront_resume(struct blkfront *f)
     /* The old backend went with the old domain; the new grant table is empty, so the ring's
      * grants end at once and nothing waits for a handshake. */
     release_connection(f);
-    int rc = xenbus_device_reread(&f->xb);
-    if (rc == 0 && f->watching) {
-        char path[XENBUS_PATH_MAX + 8];
-        ksnprintf(path, sizeof(path), "%s/state", f->xb.backend);
-        rc = xenstore_watch_retarget(&f->watch, path);
-    }
+    int rc = xenbus_follow_backend(&f->xb, f->watching ? &f->watch : NULL);
     if (rc == 0 && !f->no_reconnect)
         rc = blkfront_connect(f);
     if (rc == 0) {
-        log_info("blkfront", "%s: reconnected after the resume (backend dom%u)", f->dev.name,
-                 f->xb.backend_id);
+        log_info("blkfront", "%s: reconnected after the resume", f->dev.name);
     } else {
         log_error("blkfront", "%s: no connection after the resume: %s", f->dev.name,
                   error_name(rc));

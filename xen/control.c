@@ -104,7 +104,7 @@ static int control_fiber(void *arg)
         if (strcmp(t.word, "suspend") == 0) {
             /* Acknowledged (cleared) above; the toolstack now waits for the domain to
              * suspend. This fiber does it: every other one is parked at a yield point. */
-            log_info("xen", "the toolstack asks for suspend");
+            log_info("xen", "the toolstack asks for %s", t.word);
             if (xen_suspend_run() == XEN_SUSPEND_RESUMED)
                 announce_features();
             continue;

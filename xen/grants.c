@@ -70,11 +70,7 @@ int xen_grants_resume(void)
     /* The new domain's table goes where the old one was mapped. Its entries are all empty:
      * what was granted is granted no more, and every end of access succeeds, so drivers give
      * their old pages back the ordinary way (and the quarantine empties). */
-    int rc = xen_physmap_place_at(XENMAPSPACE_grant_table, 0, frames, (void *)core.entries);
-    if (rc < 0)
-        log_error("grant", "cannot map the grant table again after the resume: %s",
-                  error_name(rc));
-    return rc;
+    return xen_physmap_place_at(XENMAPSPACE_grant_table, 0, frames, (void *)core.entries);
 }
 
 long xen_grant_access(uint16_t domid, const void *page, bool readonly)

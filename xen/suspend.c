@@ -25,7 +25,6 @@
 #pragma weak arp_announce_all
 
 static struct xen_suspend_hook *hooks;
-static struct xen_suspend_stats stats;
 
 void xen_suspend_register(struct xen_suspend_hook *hook)
 {
@@ -42,11 +41,6 @@ void xen_suspend_unregister(struct xen_suspend_hook *hook)
         }
 }
 
-void xen_suspend_get_stats(struct xen_suspend_stats *out)
-{
-    *out = stats;
-}
-
 /* The new domain's Xen state, in dependency order; no output before the console is back. A
  * step that fails is reported once the console works. */
 static const char *rebuild(int *err)
@@ -54,15 +48,15 @@ static const char *rebuild(int *err)
     if ((*err = xen_physmap_resume()) < 0)
         return "shared_info";
     if ((*err = xen_events_resume()) < 0)
-        return "event channels";
+        return "events";
     if ((*err = xen_pvclock_resume()) < 0)
-        return "PV clock";
+        return "clock";
     if (xen_grants_resume && (*err = xen_grants_resume()) < 0)
-        return "grant table";
+        return "grants";
     if ((*err = xen_console_resume()) < 0)
         return "console";
     if ((*err = xenstore_resume_ring()) < 0)
-        return "xenstore ring";
+        return "xenstore";
     if ((*err = xen_watchdog_resume()) < 0)
         return "watchdog";
     return NULL;
@@ -71,7 +65,6 @@ static const char *rebuild(int *err)
 int xen_suspend_run(void)
 {
     uint64_t deadline = platform_monotonic_ns() + QUIESCE_NS;
-    log_info("xen", "suspending: quiescing devices");
     /* Quiet means one pass in which nobody had to wait: a wait lets other fibers run, and
      * they may have put new requests in flight. */
     for (bool waited = true; waited;) {
@@ -83,8 +76,7 @@ int xen_suspend_run(void)
         if (rc > 0)
             waited = true;
         if (platform_monotonic_ns() >= deadline) {
-            log_warn("xen", "devices still busy after %llu s; suspending anyway",
-                     (unsigned long long)(QUIESCE_NS / 1000000000ull));
+            log_warn("xen", "devices still busy; suspending anyway");
             break;
         }
     }
@@ -93,11 +85,10 @@ int xen_suspend_run(void)
     xen_console_drain();
     /* From here to the hypercall nothing yields: no fiber puts anything into a ring. Fibers
      * run with interrupts off, so no upcall runs on the way either. */
-    stats.suspends++;
     struct sched_shutdown shutdown = { .reason = SHUTDOWN_suspend };
     long rc = xen_sched_op(SCHEDOP_shutdown, &shutdown);
     if (rc < 0) {
-        log_error("xen", "Xen refused to suspend the domain: %s", error_name((int)rc));
+        log_error("xen", "suspend refused: %s", error_name((int)rc));
         return (int)rc;
     }
     bool cancelled = rc != 0;   /* 1: xc_domain_resume's fast path (the same domain) */
@@ -106,32 +97,30 @@ int xen_suspend_run(void)
     if (!cancelled)
         failed = rebuild(&err);
     else if ((err = xen_pvclock_resume()) < 0)
-        failed = "PV clock";   /* the same record: the pause is not counted here either */
+        failed = "clock";   /* the same record: the pause is not counted here either */
     if (failed) {
         /* Without it the domain cannot go on sanely; crash so the toolstack sees it. */
-        log_error("xen", "resume: cannot set up the %s again: %s", failed, error_name(err));
+        log_error("xen", "resume failed: %s: %s", failed, error_name(err));
         platform_shutdown(SHUTDOWN_CRASH);
     }
     if (cancelled) {
-        stats.cancelled++;
-        log_info("xen", "suspend cancelled by the toolstack; carrying on (uptime %llu ms)",
+        log_info("xen", "suspend cancelled; uptime %llu ms continues",
                  (unsigned long long)(platform_monotonic_ns() / 1000000));
     } else {
-        stats.resumes++;
+        /* The wall clock is the new host's: the pause as well as the hosts agree on time. */
         uint64_t wall_after = xen_wallclock_ns();
-        stats.last_pause_ns = wall_after > wall_before ? wall_after - wall_before : 0;
-        log_info("xen", "resumed in a new domain after %llu ms (wall clock); uptime %llu ms "
-                 "continues", (unsigned long long)(stats.last_pause_ns / 1000000),
+        uint64_t pause = wall_after > wall_before ? wall_after - wall_before : 0;
+        log_info("xen", "resumed after %llu ms; uptime %llu ms continues",
+                 (unsigned long long)(pause / 1000000),
                  (unsigned long long)(platform_monotonic_ns() / 1000000));
-        if (xenstore_resume_watches() < 0)
-            log_error("xen", "some xenstore watches are lost after the resume");
+        xenstore_resume_watches();   /* a watch it cannot register again is logged */
     }
     for (struct xen_suspend_hook *h = hooks; h; h = h->next)
         if (h->resume)
             h->resume(h->arg, cancelled);
     if (!cancelled && arp_announce_all) {
         unsigned n = arp_announce_all();
-        log_info("xen", "resume: %u address%s announced (gratuitous ARP)", n, n == 1 ? "" : "es");
+        log_info("xen", "gratuitous ARP for %u addresses", n);
     }
     return cancelled ? XEN_SUSPEND_CANCELLED : XEN_SUSPEND_RESUMED;
 }

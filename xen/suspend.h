@@ -54,12 +54,4 @@ enum xen_suspend_outcome {
  * errno when Xen refused the suspend (the domain carries on). */
 int xen_suspend_run(void);
 
-struct xen_suspend_stats {
-    uint64_t suspends;       /* SCHEDOP_shutdown(SHUTDOWN_suspend) issued */
-    uint64_t resumes;        /* ... that came back in a new domain */
-    uint64_t cancelled;      /* ... that the toolstack cancelled */
-    uint64_t last_pause_ns;  /* Xen's time between suspend and resume, as far as known */
-};
-void xen_suspend_get_stats(struct xen_suspend_stats *out);
-
 #endif

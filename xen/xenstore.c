@@ -545,6 +545,13 @@ int xenstore_transact(int (*body)(uint32_t tx, void *arg), void *arg, unsigned a
 
 /* ---- watches ---- */
 
+/* XS_WATCH or XS_UNWATCH of w's path and token. */
+static int send_watch(uint32_t type, struct xenstore_watch *w)
+{
+    struct xs_piece p[2] = { str_piece(w->path), str_piece(w->token) };
+    return simple_request(type, XENSTORE_NO_TX, p, 2);
+}
+
 int xenstore_watch(struct xenstore_watch *w, const char *path)
 {
     if (kstrlcpy(w->path, path, sizeof(w->path)) >= sizeof(w->path))
@@ -558,8 +565,7 @@ int xenstore_watch(struct xenstore_watch *w, const char *path)
     w->epoch = watch_epoch;
     w->next = watches;
     watches = w;
-    struct xs_piece p[2] = { str_piece(w->path), str_piece(w->token) };
-    int rc = simple_request(XS_WATCH, XENSTORE_NO_TX, p, 2);
+    int rc = send_watch(XS_WATCH, w);
     if (rc < 0) {
         w->active = false;
         for (struct xenstore_watch **q = &watches; *q; q = &(*q)->next)
@@ -575,8 +581,7 @@ int xenstore_unwatch(struct xenstore_watch *w)
 {
     if (!w->active)
         return -EINVAL;
-    struct xs_piece p[2] = { str_piece(w->path), str_piece(w->token) };
-    int rc = simple_request(XS_UNWATCH, XENSTORE_NO_TX, p, 2);
+    int rc = send_watch(XS_UNWATCH, w);
     w->active = false;
     for (struct xenstore_watch **q = &watches; *q; q = &(*q)->next)
         if (*q == w) {
@@ -593,12 +598,10 @@ int xenstore_watch_retarget(struct xenstore_watch *w, const char *path)
         return -EINVAL;
     if (strlen(path) >= sizeof(w->path))
         return -ENAMETOOLONG;
-    struct xs_piece old[2] = { str_piece(w->path), str_piece(w->token) };
-    simple_request(XS_UNWATCH, XENSTORE_NO_TX, old, 2);   /* gone with the old domain, maybe */
+    send_watch(XS_UNWATCH, w);   /* the old path may be gone with the old domain */
     kstrlcpy(w->path, path, sizeof(w->path));
     w->epoch = watch_epoch;
-    struct xs_piece p[2] = { str_piece(w->path), str_piece(w->token) };
-    return simple_request(XS_WATCH, XENSTORE_NO_TX, p, 2);
+    return send_watch(XS_WATCH, w);
 }
 
 int xenstore_watch_next(struct xenstore_watch *w, char *buf, size_t cap, uint64_t deadline_ns)
@@ -681,11 +684,9 @@ int xenstore_resume_watches(void)
         if (!w)
             break;
         w->epoch = watch_epoch;
-        struct xs_piece p[2] = { str_piece(w->path), str_piece(w->token) };
-        int rc = simple_request(XS_WATCH, XENSTORE_NO_TX, p, 2);
+        int rc = send_watch(XS_WATCH, w);
         if (rc < 0) {
-            log_error("xenstore", "cannot watch %s again after the resume: %s", w->path,
-                      error_name(rc));
+            log_error("xenstore", "rewatch %s: %s", w->path, error_name(rc));
             failed = rc;
         }
     }

@@ -19,9 +19,9 @@ xl save ssave /tmp/ssave.save || xt_fail "xl save failed"
 xl domid ssave >/dev/null 2>&1 && xt_fail "the domain is still there after xl save"
 xl restore /tmp/ssave.save || xt_fail "xl restore failed"
 rm -f /tmp/ssave.save
-xt_wait_console ssave "continues" 60
-xt_wait_console ssave "reconnected after the resume" 60
-xt_expect_console ssave "address announced (gratuitous ARP)"
+xt_wait_console ssave "ms continues" 60
+xt_wait_console ssave "netfront: vif0: reconnected after the resume" 60
+xt_expect_console ssave "gratuitous ARP for 1 addresses"
 ok=0
 for _ in $(seq 10); do
     ping -c 1 -W 2 10.0.0.32 >/dev/null && { ok=1; break; }
@@ -53,8 +53,14 @@ rm -f /tmp/shttpd.save
 xl save shttpd /tmp/shttpd.save || xt_fail "xl save of httpd failed"
 xl restore /tmp/shttpd.save || xt_fail "xl restore of httpd failed"
 rm -f /tmp/shttpd.save
-xt_wait_console shttpd "continues" 60
-xt_wait_console shttpd "reconnected after the resume (backend dom" 60
+xt_wait_console shttpd "ms continues" 60
+xt_wait_console shttpd "netfront: vif0: reconnected after the resume" 60
+for _ in $(seq 120); do
+    grep -q "blkfront: .*: reconnected after the resume" "$(xt_console shttpd)" && break
+    sleep 0.5
+done
+grep -q "blkfront: .*: reconnected after the resume" "$(xt_console shttpd)" ||
+    xt_fail "blkfront did not reconnect (last line: \"$(xt_console_last shttpd)\")"
 for f in index.html sub/index.html big.bin; do
     curl -sS --max-time 30 --retry 5 --retry-connrefused -o /tmp/ssave-httpd/got "http://10.0.0.33/$f" ||
         xt_fail "curl $f after the restore failed"

@@ -19,7 +19,7 @@ xt_tcp_stream_start 10.0.0.31
 rm -f /tmp/scancel.save
 xl save -c scancel /tmp/scancel.save || xt_fail "xl save -c failed"
 rm -f /tmp/scancel.save
-xt_wait_console scancel "suspend cancelled by the toolstack" 30
+xt_wait_console scancel "suspend cancelled; uptime" 30
 [ "$(xl domid scancel 2>/dev/null)" = "$id" ] || xt_fail "the domain did not stay domain $id"
 ping -c 3 -i 0.3 -W 3 10.0.0.31 >/dev/null || xt_fail "no answer to ping after the checkpoint"
 xt_tcp_stream_finish
