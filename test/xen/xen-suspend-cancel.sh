@@ -8,14 +8,10 @@
 # answers, and `xl shutdown` still ends it cleanly.
 # images: echo
 # timeout: 240
-xt_create scancel "kernel = \"$(xt_image echo)\"" 'extra = "ip=10.0.0.31/24 gw=10.0.0.1"' \
-    "vif = ['mac=00:16:3e:00:00:31,bridge=xenbr0']"
-xt_wait_console scancel "serving UDP and TCP echo" 60
+xt_suspend_echo_start scancel 31
 id=$(xl domid scancel)
 [ "$(xenstore-read "/local/domain/$id/control/feature-suspend" 2>/dev/null)" = 1 ] ||
     xt_fail "control/feature-suspend is not 1"
-ping -c 2 -i 0.3 -W 3 10.0.0.31 >/dev/null || xt_fail "no answer to ping before the checkpoint"
-xt_tcp_stream_start 10.0.0.31
 rm -f /tmp/scancel.save
 xl save -c scancel /tmp/scancel.save || xt_fail "xl save -c failed"
 rm -f /tmp/scancel.save
