@@ -352,7 +352,8 @@ xt_expect_poweroff_after_suspend() {
 # "SUSPENDED RESUMED" for the last suspend; fails unless the second is not below the first.
 xt_uptime_continues() {
     local name=$1 before after
-    before=$(sed -n 's/.*suspending at uptime \([0-9]*\) ms.*/\1/p' "$(xt_console "$name")" | tail -1)
+    before=$(sed -n 's/.*suspending at uptime \([0-9]*\) ms.*/\1/p' "$(xt_console "$name")" \
+             "$(xt_console "$name").before-migration" 2>/dev/null | tail -1)
     after=$(sed -n 's/.*uptime \([0-9]*\) ms continues.*/\1/p' "$(xt_console "$name")" | tail -1)
     [ -n "$before" ] && [ -n "$after" ] || xt_fail "$name printed no uptime around the suspend"
     [ "$after" -ge "$before" ] || xt_fail "$name's uptime went backwards: $before ms, then $after ms"
@@ -430,6 +431,20 @@ xt_suspend_httpd_check() {
     xl shutdown "$name" || xt_fail "xl shutdown $name failed"
     xt_expect_poweroff_after_suspend "$name"
     XT_MOVED="$name: 3 files intact, uptime ${uptimes% *} -> ${uptimes#* } ms"
+}
+
+# Migrates NAME to this host (xl runs the receiving side itself: no ssh). The new domain is
+# created as NAME--incoming and renamed, and xenconsoled keeps logging it under the first
+# name: NAME's console log becomes that one, the old domain's is kept as
+# <log>.before-migration.
+xt_migrate_local() {
+    local name=$1 old log
+    old=$(xl domid "$name")
+    log=$(xt_console "$name")
+    xl migrate -s "" "$name" "xl migrate-receive" || xt_fail "xl migrate $name failed"
+    [ "$(xl domid "$name" 2>/dev/null)" != "$old" ] || xt_fail "$name is still domain $old"
+    mv "$log" "$log.before-migration"
+    ln -s "$(basename "$(xt_console "$name--incoming")")" "$log"
 }
 
 # ---- for the runner (dom0 init) ----
