@@ -131,6 +131,7 @@ static void blkfront_destroy(struct blkdev *dev)
 {
     struct blkfront *f = dev->priv;
     f->stopping = true;
+    xen_suspend_unregister(&f->suspend_hook);
     blkfront_watcher_stop(f);
     blkfront_drop_connection(f, "the device is closed");
     log_info("blkfront", "%s: service stopped", dev->name);
@@ -165,6 +166,20 @@ bool blkfront_get_info(const struct blkdev *dev, struct blkfront_info *out)
     return true;
 }
 
+/* ---- suspend and resume (xen/suspend.h) ---- */
+
+static bool suspend_quiesce(void *arg, uint64_t deadline_ns)
+{
+    return blkfront_quiesce(arg, deadline_ns);
+}
+
+/* A cancelled suspend keeps the same backend and ring. */
+static void suspend_resume(void *arg, bool cancelled)
+{
+    if (!cancelled)
+        blkfront_resume(arg);
+}
+
 /* ---- opening ---- */
 
 struct blkdev *blkfront_open(const char *vbd, bool read_only)
@@ -190,8 +205,13 @@ struct blkdev *blkfront_open(const char *vbd, bool read_only)
             log_error("blkfront", "%s: cannot watch the backend: %s", f->dev.name,
                       error_name(rc));
     }
-    if (rc == 0)
+    if (rc == 0) {
+        f->suspend_hook = (struct xen_suspend_hook){ .name = f->dev.name,
+                                                     .quiesce = suspend_quiesce,
+                                                     .resume = suspend_resume, .arg = f };
+        xen_suspend_register(&f->suspend_hook);
         return &f->dev;
+    }
     f->stopping = true;
     blkfront_drop_connection(f, "the device could not be set up");
     kfree(f);

@@ -8,6 +8,7 @@
 
 #include "xen/blkfront.h"
 #include "xen/events.h"
+#include "xen/suspend.h"
 #include "xen/xenbus_client.h"
 #include "xen/xenstore.h"
 
@@ -43,6 +44,8 @@ struct blkfront {
     struct xenstore_watch watch;
     bool watching;
     struct fiber *watcher;
+    struct xen_suspend_hook suspend_hook;
+    bool resuming;                     /* blkfront_resume runs: the watcher stands aside */
 };
 
 /* blkfront_xenbus.c */
@@ -53,6 +56,12 @@ int blkfront_connect(struct blkfront *f);
  * stops the service fiber, tears the core down and gives the ring back: every page still
  * mapped goes to the grant quarantine. Safe on a partly set-up connection. */
 void blkfront_drop_connection(struct blkfront *f, const char *reason);
+/* Suspend (xen/suspend.h): blkfront_quiesce waits (until deadline_ns) for the requests in
+ * flight to be answered, so none is lost with the old backend; true if it had to wait.
+ * blkfront_resume drops the old connection without a handshake (its backend went with the
+ * old domain), follows the device to its new backend and connects. Fiber context. */
+bool blkfront_quiesce(struct blkfront *f, uint64_t deadline_ns);
+void blkfront_resume(struct blkfront *f);
 int blkfront_watcher_start(struct blkfront *f);
 void blkfront_watcher_stop(struct blkfront *f);
 

@@ -20,6 +20,7 @@
 #define CONNECT_TIMEOUT_NS (30 * BLKFRONT_SECOND)
 #define CLOSE_TIMEOUT_NS (5 * BLKFRONT_SECOND)
 #define WATCH_POLL_NS (1 * BLKFRONT_SECOND)
+#define QUIESCE_POLL_NS (BLKFRONT_SECOND / 1000)
 
 /* ---- grants for the core ---- */
 
@@ -339,6 +340,23 @@ static void add_totals(struct blkfront *f)
     memset(&f->core.stats, 0, sizeof(f->core.stats));
 }
 
+/* Stops the service fiber, tears the core down and gives the ring back. */
+static void release_connection(struct blkfront *f)
+{
+    f->service_stop = true;
+    xen_event_close(&f->ev);
+    waitq_wake_all(&f->ev.waiters);   /* also when a resume already unbound the port */
+    if (f->service)
+        fiber_join(f->service);
+    f->service = NULL;
+    blkfront_core_teardown(&f->core);
+    add_totals(f);
+    end_ring_grants(f);
+    /* The backend has closed: pages it unmapped just now can leave the quarantine at once. */
+    xen_grants_retry_quarantine();
+    xen_event_init(&f->ev, NULL, NULL);
+}
+
 void blkfront_drop_connection(struct blkfront *f, const char *reason)
 {
     bool was_connected = f->connected;
@@ -351,19 +369,47 @@ void blkfront_drop_connection(struct blkfront *f, const char *reason)
         close_handshake(f);
     else
         xenbus_switch_state(&f->xb, XenbusStateClosed);
-    f->service_stop = true;
-    xen_event_close(&f->ev);
-    if (f->service)
-        fiber_join(f->service);
-    f->service = NULL;
-    blkfront_core_teardown(&f->core);
-    add_totals(f);
-    end_ring_grants(f);
-    /* The backend has closed: pages it unmapped just now can leave the quarantine at once. */
-    xen_grants_retry_quarantine();
-    xen_event_init(&f->ev, NULL, NULL);
+    release_connection(f);
     if (was_connected)
         log_info("blkfront", "%s: disconnected (%s)", f->dev.name, reason);
+}
+
+/* ---- suspend and resume (xen/suspend.h) ---- */
+
+bool blkfront_quiesce(struct blkfront *f, uint64_t deadline_ns)
+{
+    bool waited = false;
+    while (f->connected && f->core.in_flight && platform_monotonic_ns() < deadline_ns) {
+        waited = true;
+        fiber_sleep_ns(QUIESCE_POLL_NS);
+    }
+    return waited;
+}
+
+void blkfront_resume(struct blkfront *f)
+{
+    if (f->stopping)
+        return;
+    f->resuming = true;
+    f->connected = false;
+    /* Quiescing let every request finish; one still out (the quiesce ran out of time) was
+     * never acknowledged and fails now rather than being lost silently. */
+    if (f->core.in_flight)
+        blkfront_core_disconnect(&f->core, "the domain was suspended with it in flight");
+    /* The old backend went with the old domain; the new grant table is empty, so the ring's
+     * grants end at once and nothing waits for a handshake. */
+    release_connection(f);
+    int rc = xenbus_follow_backend(&f->xb, f->watching ? &f->watch : NULL);
+    if (rc == 0 && !f->no_reconnect)
+        rc = blkfront_connect(f);
+    if (rc == 0) {
+        log_info("blkfront", "%s: reconnected after the resume", f->dev.name);
+    } else {
+        log_error("blkfront", "%s: no connection after the resume: %s", f->dev.name,
+                  error_name(rc));
+        blkfront_drop_connection(f, "no connection after the resume");
+    }
+    f->resuming = false;
 }
 
 /* ---- the watcher ---- */
@@ -417,6 +463,8 @@ static int watcher_main(void *arg)
                                      platform_monotonic_ns() + WATCH_POLL_NS);
         if (rc == -EPIPE || f->stopping)
             break;
+        if (f->resuming)
+            continue;
         const char *why;
         if (f->connected && blkfront_core_broken(&f->core, &why)) {
             char reason[sizeof(f->core.broken_reason)];

@@ -102,8 +102,20 @@ void xen_console_drain(void)
 
 /* ---- input: bytes typed into `xl console` arrive in the "in" ring ---- */
 static struct xen_event input_event;
+static bool input_bound;
 static uint64_t input_seen;
 static uint64_t input_refused;
+
+int xen_console_resume(void)
+{
+    if (!console_ring)
+        return 0;
+    /* The ring stays at its frame (the toolstack cleared it); the event channel is new. */
+    int rc = xen_console_init();
+    if (rc == 0 && input_bound)
+        rc = xen_event_bind_existing(&input_event, console_port);
+    return rc;
+}
 
 int xen_console_input_init(void)
 {
@@ -111,6 +123,7 @@ int xen_console_input_init(void)
         return -ENODEV;
     xen_event_init(&input_event, NULL, NULL);
     int rc = xen_event_bind_existing(&input_event, console_port);
+    input_bound = rc == 0;
     input_seen = input_event.count;
     return rc;
 }

@@ -3,6 +3,7 @@
  */
 #include "xen/control.h"
 #include "xen/events_log.h"
+#include "xen/suspend.h"
 #include "xen/xenstore.h"
 #include "kernel/kernel.h"
 #include "lib/errno.h"
@@ -66,15 +67,23 @@ static int sysrq_fiber(void *arg)
     return 0;
 }
 
-static int control_fiber(void *arg)
+/* What the guest handles; written again in a new domain after a resume (its xenstore
+ * directory is the toolstack's fresh one). */
+static void announce_features(void)
 {
     static const char *const features[] = { "control/feature-poweroff",
-                                            "control/feature-reboot" };
+                                            "control/feature-reboot",
+                                            "control/feature-suspend" };
     for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
         int rc = xenstore_write(XENSTORE_NO_TX, features[i], "1");
         if (rc < 0)
             log_warn("xen", "cannot write %s: %s", features[i], error_name(rc));
     }
+}
+
+static int control_fiber(void *arg)
+{
+    announce_features();
     int rc = xenstore_watch(&shutdown_watch, SHUTDOWN_NODE);
     if (rc < 0) {
         log_error("xen", "cannot watch %s: %s; xl shutdown will not be seen", SHUTDOWN_NODE,
@@ -92,6 +101,14 @@ static int control_fiber(void *arg)
         }
         if (t.word[0] == '\0')
             continue;
+        if (strcmp(t.word, "suspend") == 0) {
+            /* Acknowledged (cleared) above; the toolstack now waits for the domain to
+             * suspend. This fiber does it: every other one is parked at a yield point. */
+            log_info("xen", "the toolstack asks for %s", t.word);
+            if (xen_suspend_run() == XEN_SUSPEND_RESUMED)
+                announce_features();
+            continue;
+        }
         bool known = false;
         for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
             if (strcmp(t.word, requests[i].word) == 0) {

@@ -310,11 +310,10 @@ void xen_events_get_stats(struct xen_event_stats *out)
     out->unbound = core.unbound;
 }
 
-int xen_events_init(void)
+/* Points the core at shared_info's bitmaps (forgetting every owner), masks every port and
+ * has Xen deliver events on the callback vector. */
+static int start_delivery(struct shared_info *sh)
 {
-    struct shared_info *sh = xen_shared_info();
-    if (!sh)
-        return -ENODEV;
     events_core_init(&core, (volatile uint64_t *)sh->evtchn_pending,
                      (volatile uint64_t *)sh->evtchn_mask,
                      (volatile uint64_t *)&sh->vcpu_info[0].evtchn_pending_sel,
@@ -322,18 +321,26 @@ int xen_events_init(void)
     /* Ports other software left bound stay masked until a driver claims them. */
     for (unsigned w = 0; w < EVENTS_WORDS; w++)
         ((volatile uint64_t *)sh->evtchn_mask)[w] = ~0ull;
-    int rc = irq_set_handler(XEN_UPCALL_VECTOR, upcall);
-    if (rc < 0)
-        return rc;
     struct xen_hvm_param param = {
         .domid = DOMID_SELF,
         .index = HVM_PARAM_CALLBACK_IRQ,
         .value = CALLBACK_TYPE_VECTOR | XEN_UPCALL_VECTOR,
     };
-    long err = xen_hvm_op(HVMOP_set_param, &param);
-    if (err < 0) {
+    return (int)xen_hvm_op(HVMOP_set_param, &param);
+}
+
+int xen_events_init(void)
+{
+    struct shared_info *sh = xen_shared_info();
+    if (!sh)
+        return -ENODEV;
+    int rc = irq_set_handler(XEN_UPCALL_VECTOR, upcall);
+    if (rc < 0)
+        return rc;
+    rc = start_delivery(sh);
+    if (rc < 0) {
         irq_set_handler(XEN_UPCALL_VECTOR, NULL);
-        return (int)err;
+        return rc;
     }
     irq_set_event_dispatcher(xen_events_dispatch);
     ready = true;
@@ -343,4 +350,23 @@ int xen_events_init(void)
     if (rc < 0)
         kprintf("xenolith: cannot bind VIRQ_TIMER (%d)\n", rc);
     return rc;
+}
+
+int xen_events_resume(void)
+{
+    struct shared_info *sh = xen_shared_info();
+    if (!ready || !sh)
+        return -ENODEV;
+    /* The new domain has none of the old ports: every bound event becomes unbound (its
+     * owner binds again; a close of it does nothing). Waiters are not woken: the drivers
+     * they belong to are reset by their resume hooks. */
+    for (uint32_t port = 1; port < XEN_EVENT_PORTS; port++) {
+        struct xen_event *ev = core.owners[port];
+        if (ev)
+            ev->port = XEN_EVENT_NO_PORT;
+    }
+    int rc = start_delivery(sh);
+    if (rc < 0)
+        return rc;
+    return xen_event_bind_virq(&timer_event, VIRQ_TIMER);
 }

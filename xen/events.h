@@ -43,6 +43,10 @@ void xen_event_init(struct xen_event *ev, void (*handler)(struct xen_event *, vo
 /* Sets up event delivery: shared_info bitmaps, the HVM callback vector
  * (HVM_PARAM_CALLBACK_IRQ, vector type) and the loop's dispatcher. 0 or a negative errno. */
 int xen_events_init(void);
+/* After a resume in a new domain (xen/suspend.h; shared_info already mapped again): every
+ * bound xen_event is unbound (port XEN_EVENT_NO_PORT; its owner binds again), delivery is set
+ * up again and VIRQ_TIMER bound. 0 or a negative errno. */
+int xen_events_resume(void);
 
 /* Binding: each returns 0 with ev->port set and the port unmasked, or a negative errno
  * (-EBUSY if ev is already bound). */

@@ -63,6 +63,16 @@ int xen_grants_init(void)
     return 0;
 }
 
+int xen_grants_resume(void)
+{
+    if (!ready)
+        return 0;
+    /* The new domain's table goes where the old one was mapped. Its entries are all empty:
+     * what was granted is granted no more, and every end of access succeeds, so drivers give
+     * their old pages back the ordinary way (and the quarantine empties). */
+    return xen_physmap_place_at(XENMAPSPACE_grant_table, 0, frames, (void *)core.entries);
+}
+
 long xen_grant_access(uint16_t domid, const void *page, bool readonly)
 {
     if (!ready) {

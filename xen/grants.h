@@ -28,6 +28,10 @@
  * first xen_grant_access calls it; calling it earlier only moves the cost. */
 int xen_grants_init(void);
 
+/* After a resume in a new domain (xen/suspend.h): maps the new, empty grant table where the old
+ * one was (nothing if no grant was ever made). 0 or a negative errno. */
+int xen_grants_resume(void);
+
 /* Grants domid access to the 4 KiB page at `page` (an identity-mapped address). Returns the
  * reference (>= 8), -EINVAL for an unaligned page, -ENOSPC when the table is full, or the
  * error that stopped the table's set-up. */

@@ -191,6 +191,7 @@ static void close_device(struct netfront *nf)
         fiber_join(nf->poller);
         nf->poller = NULL;
     }
+    xen_suspend_unregister(&nf->suspend_hook);
     xen_grants_retry_quarantine();   /* the counters show what the backend really still maps */
     netfront_print_stats(&nf->dev);
     netfront_account_release(nf);
@@ -256,6 +257,17 @@ static void shutdown_hook_run(void *arg)
 
 static struct shutdown_hook shutdown_hook = { .run = shutdown_hook_run };
 static bool shutdown_hook_added;
+
+/* ---- suspend and resume (xen/suspend.h) ---- */
+
+/* Frames in the tx ring at the suspend are lost with the old backend, as on any link (TCP
+ * retransmits them); received ones are posted again with the new rings. A cancelled suspend
+ * keeps the same backend and rings. */
+static void suspend_resume(void *arg, bool cancelled)
+{
+    if (!cancelled)
+        netfront_resume(arg);
+}
 
 /* ---- opening ---- */
 
@@ -330,6 +342,9 @@ struct netdev *netfront_open(const char *id, struct pbuf_pool *rx_pool)
     }
     nf->next = open_devices;
     open_devices = nf;
+    nf->suspend_hook = (struct xen_suspend_hook){ .name = nf->dev.name, .resume = suspend_resume,
+                                                  .arg = nf };
+    xen_suspend_register(&nf->suspend_hook);
     if (!shutdown_hook_added) {
         lifecycle_on_shutdown(&shutdown_hook);
         shutdown_hook_added = true;

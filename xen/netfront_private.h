@@ -11,6 +11,7 @@
 #include "xen/events.h"
 #include "xen/netfront.h"
 #include "xen/netfront_conn.h"
+#include "xen/suspend.h"
 #include "xen/xenbus_client.h"
 #include "xen/xenstore.h"
 
@@ -59,6 +60,8 @@ struct netfront {
     bool retry_pending;                 /* the backend waits in InitWait; the policy said later */
     enum netfront_reconnect_verdict last_verdict;
     struct netfront *next;              /* every open device, for the shutdown hook */
+    struct xen_suspend_hook suspend_hook;
+    bool resuming;                      /* netfront_resume runs: the watcher stands aside */
 };
 
 /* netfront_xenbus.c */
@@ -70,6 +73,10 @@ int netfront_connect(struct netfront *nf);
 void netfront_disconnect(struct netfront *nf, const char *why);
 int netfront_watcher_start(struct netfront *nf);
 void netfront_watcher_stop(struct netfront *nf);
+/* The domain was resumed in a new domain (xen/suspend.h): drops the old connection without
+ * a handshake (its backend is gone with the old domain), follows the device to its new
+ * backend and connects. Fiber context. */
+void netfront_resume(struct netfront *nf);
 
 /* netfront.c */
 void netfront_kick_poller(struct netfront *nf);

@@ -226,6 +226,15 @@ static void negotiate(struct netfront *nf)
     nf->dev.caps = caps;
 }
 
+/* A connection refused by the device's grant cap. */
+static void log_over_cap(struct netfront *nf, const char *what, uint32_t held, unsigned queues)
+{
+    log_warn("netfront", "%s: not %s: %u pages still mapped by the backend plus %u for %u "
+             "queue%s would pass this device's cap of %u grants", nf->dev.name, what, held,
+             queues * NETFRONT_GRANTS_PER_QUEUE, queues, queues > 1 ? "s" : "",
+             NETFRONT_GRANT_CAP);
+}
+
 int netfront_connect(struct netfront *nf)
 {
     enum xenbus_state s = XenbusStateUnknown;
@@ -247,10 +256,7 @@ int netfront_connect(struct netfront *nf)
     xen_grants_retry_quarantine();
     uint32_t held = nf->quarantined ? *nf->quarantined : 0;
     if (!netfront_grants_allow(held, nf->nqueues)) {
-        log_error("netfront", "%s: not connecting: %u pages still mapped by the backend plus %u "
-                  "for %u queue%s would pass this device's cap of %u grants", nf->dev.name,
-                  held, nf->nqueues * NETFRONT_GRANTS_PER_QUEUE, nf->nqueues,
-                  nf->nqueues > 1 ? "s" : "", NETFRONT_GRANT_CAP);
+        log_over_cap(nf, "connecting", held, nf->nqueues);
         return -ENOSPC;
     }
     for (unsigned i = 0; i < nf->nqueues; i++)
@@ -323,6 +329,35 @@ void netfront_disconnect(struct netfront *nf, const char *why)
     log_info("netfront", "%s: disconnected (backend %s)", nf->dev.name, xenbus_state_name(s));
 }
 
+void netfront_resume(struct netfront *nf)
+{
+    if (nf->stopping || nf->closed)
+        return;
+    nf->resuming = true;
+    /* The old rings, event channels and grants went with the old domain: every grant ends
+     * at once (the new grant table is empty) and the pages come back. */
+    if (nf->link == NETFRONT_UP)
+        nf->link = NETFRONT_DOWN;
+    queues_free(nf);
+    nf->nqueues = 0;
+    xen_grants_retry_quarantine();
+    /* The toolstack wrote the device's nodes again, naming the new backend. */
+    int rc = xenbus_follow_backend(&nf->xb, nf->watching ? &nf->watch : NULL);
+    if (rc < 0) {
+        log_error("netfront", "%s: no connection after the resume: %s", nf->dev.name,
+                  error_name(rc));
+    } else if (nf->link == NETFRONT_DOWN && !nf->no_reconnect) {
+        /* A move is no failure of the backend: no backoff for it. */
+        nf->reconnect = (struct netfront_reconnect){ 0 };
+        rc = netfront_connect(nf);
+        if (rc == 0)
+            log_info("netfront", "%s: reconnected after the resume", nf->dev.name);
+        else
+            nf->retry_pending = true;   /* the watcher tries again (backoff) */
+    }
+    nf->resuming = false;
+}
+
 /* ---- the watcher ---- */
 
 static bool backend_online(struct netfront *nf)
@@ -364,11 +399,7 @@ static void try_reconnect(struct netfront *nf)
     case NETFRONT_RECONNECT_OVER_CAP:
         if (changed) {
             nf->stats.reconnect_over_cap++;
-            log_warn("netfront", "%s: not reconnecting: %u pages still mapped by the backend "
-                     "plus %u for %u queue%s would pass this device's cap of %u grants; waiting "
-                     "for the backend to unmap them", nf->dev.name, held,
-                     queues * NETFRONT_GRANTS_PER_QUEUE, queues, queues > 1 ? "s" : "",
-                     NETFRONT_GRANT_CAP);
+            log_over_cap(nf, "reconnecting until the backend unmaps them", held, queues);
         }
         return;
     case NETFRONT_RECONNECT_GIVE_UP:
@@ -398,6 +429,8 @@ static int watcher_main(void *arg)
         int rc = xenstore_watch_next(&nf->watch, path, sizeof(path), after(WATCH_POLL_NS));
         if (rc == -EPIPE || nf->stopping)
             break;
+        if (nf->resuming)
+            continue;
         if (nf->link == NETFRONT_BROKEN && nf->q[0]) {
             netfront_disconnect(nf, "the backend sent a bad response; staying down");
             continue;

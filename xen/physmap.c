@@ -57,13 +57,9 @@ static void adopt_xen_memory_map(void)
     memmap_source = "XENMEM_memory_map";
 }
 
-void *xen_physmap_place(unsigned space, unsigned long first_idx, unsigned count, int *err)
+int xen_physmap_place_at(unsigned space, unsigned long first_idx, unsigned count, void *at)
 {
-    uint64_t base = platform_space ? platform_space->reserve_hole(count) : 0;
-    if (base == 0) {
-        *err = -ENOMEM;
-        return NULL;
-    }
+    uint64_t base = (uint64_t)(uintptr_t)at;
     for (unsigned i = 0; i < count; i++) {
         struct xen_add_to_physmap xatp = {
             .domid = DOMID_SELF,
@@ -72,13 +68,29 @@ void *xen_physmap_place(unsigned space, unsigned long first_idx, unsigned count,
             .gpfn = (base >> PAGE_SHIFT) + i,
         };
         long rc = xen_memory_op(XENMEM_add_to_physmap, &xatp);
-        if (rc < 0) {
-            *err = (int)rc;
-            return NULL;
-        }
+        if (rc < 0)
+            return (int)rc;
     }
-    *err = 0;
-    return (void *)(uintptr_t)base;
+    return 0;
+}
+
+void *xen_physmap_place(unsigned space, unsigned long first_idx, unsigned count, int *err)
+{
+    uint64_t base = platform_space ? platform_space->reserve_hole(count) : 0;
+    if (base == 0) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    void *at = (void *)(uintptr_t)base;
+    *err = xen_physmap_place_at(space, first_idx, count, at);
+    return *err == 0 ? at : NULL;
+}
+
+int xen_physmap_resume(void)
+{
+    /* A restored domain has a new shared_info; it goes where the old one was, so every
+     * pointer into it (event bitmaps, the time record) stays valid. */
+    return shared ? xen_physmap_place_at(XENMAPSPACE_shared_info, 0, 1, shared) : -ENODEV;
 }
 
 int xen_physmap_init(const struct xen_physmap_space *space)

@@ -37,5 +37,12 @@ struct shared_info *xen_shared_info(void);
 /* Places `count` frames of an XENMAPSPACE_* space (indices first_idx...) into a fresh hole and
  * returns the address of the first, or 0 on failure (*err says why). */
 void *xen_physmap_place(unsigned space, unsigned long first_idx, unsigned count, int *err);
+/* The same into frames already placed once (at `at`): after a resume, the new domain's
+ * frames go where the old domain's were. 0 or a negative errno. */
+int xen_physmap_place_at(unsigned space, unsigned long first_idx, unsigned count, void *at);
+
+/* After a resume in a new domain (xen/suspend.h): maps the new shared_info at the old one's
+ * frame. 0 or a negative errno. */
+int xen_physmap_resume(void);
 
 #endif

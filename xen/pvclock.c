@@ -159,6 +159,25 @@ int xen_pvclock_init(void)
     return 0;
 }
 
+int xen_pvclock_resume(void)
+{
+    if (!ready)
+        return -ENODEV;
+    /* A new domain's vCPU starts with Xen's periodic timer running again. */
+    long rc = xen_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL);
+    if (rc < 0 && rc != -ENOSYS)
+        return (int)rc;
+    if (xen_shared_info()->vcpu_info[0].time.tsc_to_system_mul == 0)
+        return -EIO;
+    pvclock_clock_resume(&clock);
+    clock_now(NULL);
+    /* Samples of the old host's clock say nothing about the new one's. */
+    sample.valid = false;
+    armed_xen_ns = armed_tsc = 0;
+    sync_wanted = true;
+    return 0;
+}
+
 bool xen_pvclock_ready(void)
 {
     return ready;

@@ -20,6 +20,10 @@
  * Returns 0 or a negative errno. */
 int xen_pvclock_init(void);
 bool xen_pvclock_ready(void);
+/* After a resume in a new domain (xen/suspend.h): stops the new vCPU's periodic timer and
+ * carries the monotonic clock on from where it stopped (pvclock_clock_resume); Xen's time is
+ * learnt afresh. 0 or a negative errno. */
+int xen_pvclock_resume(void);
 
 /* Xen's system time in ns (since the host booted) as the time record alone says it, at this
  * moment (for diagnostics: the clock below is what to use). */

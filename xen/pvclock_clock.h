@@ -65,6 +65,7 @@ struct pvclock_clock {
     int64_t error_ns;            /* the record's Xen time minus ours (+: Xen is ahead) */
     uint64_t last_ns;            /* the last value returned */
     unsigned implausible_run;
+    bool resume_pending;         /* pvclock_clock_resume: the next read re-anchors */
     struct pvclock_clock_stats stats;
 };
 
@@ -144,6 +145,15 @@ static inline uint64_t pvclock_clock_read(struct pvclock_clock *c, const struct 
         c->last_ns = start;
         return start;
     }
+    if (c->resume_pending) {
+        /* The first reading in the new domain: on from the last value, at the new rate,
+         * with the new record's offset taken whatever it says. */
+        c->resume_pending = false;
+        c->implausible_run = PVCLOCK_IMPLAUSIBLE_LIMIT - 1;
+        pvclock_clock_anchor(c, tsc, c->last_ns, 0);
+        c->last_ns = pvclock_clock_fold(c, r, tsc, c->last_ns);
+        return c->last_ns;
+    }
     if (tsc < c->anchor_tsc) {
         /* Our TSC went back (a vCPU moved to a CPU whose TSC differs): carry on from the
          * last value; the next record measures what was lost. */
@@ -161,6 +171,18 @@ static inline uint64_t pvclock_clock_read(struct pvclock_clock *c, const struct 
     }
     c->last_ns = now;
     return now;
+}
+
+/* After the domain was suspended and resumed (xen/suspend.h), possibly on another host: our
+ * TSC and Xen's time record may both have moved anywhere (a TSC that counted on while the
+ * domain was saved, a new host's TSC and system time). The next reading continues from the
+ * last value returned, so the suspended time is not counted: to everything timed on this
+ * clock (timers, TCP's retransmissions) the suspend is a pause, and no deadline passes
+ * because of it. The new record's offset is adopted at once, however far off the old one it
+ * is, since the new host's time is the truth now (the wall clock follows it). */
+static inline void pvclock_clock_resume(struct pvclock_clock *c)
+{
+    c->resume_pending = c->started;
 }
 
 /* Xen's time now as well as the record lets us know it: the clock plus its offset. */

@@ -213,6 +213,18 @@ int xen_watchdog_start(uint32_t seconds)
     return 0;
 }
 
+int xen_watchdog_resume(void)
+{
+    if (watchdog.id == 0)
+        return 0;
+    struct sched_watchdog arm = { .id = 0, .timeout = watchdog.timeout };
+    long id = xen_sched_op(SCHEDOP_watchdog, &arm);
+    if (id <= 0)
+        return id < 0 ? (int)id : -EIO;
+    watchdog.id = (uint32_t)id;
+    return 0;
+}
+
 int xen_late_init(void)
 {
     int rc = xen_watchdog_start(kernel_options()->watchdog_s);

@@ -48,6 +48,10 @@ void xen_debug_console_write(const char *buf, size_t len);
  * -ENODEV when not on Xen, -EIO when Xen refuses the parameters. */
 int xen_console_init(void);
 
+/* After a resume in a new domain (xen/suspend.h; events set up again): the console's event
+ * channel from the HVM parameters, input bound to it again. 0 or a negative errno. */
+int xen_console_resume(void);
+
 /* Writes to the PV console ring and notifies the back end. Blocks briefly (yielding to Xen)
  * while the ring is full, so output is not lost to a slow reader; gives up after a bound and
  * counts what it dropped. Does nothing before xen_console_init() succeeded. */
@@ -85,6 +89,9 @@ int xen_late_init(void);
  * scripts/run.sh writes). Called by xen_late_init with the watchdog= option. 0 or a
  * negative errno. */
 int xen_watchdog_start(uint32_t seconds);
+/* After a resume in a new domain: Xen knows nothing of the old domain's watchdog, so the
+ * watchdog= option's one is armed again (nothing without it). 0 or a negative errno. */
+int xen_watchdog_resume(void);
 
 /* Ends the domain with a SHUTDOWN_* reason from <xen/sched.h> (SCHEDOP_shutdown), after giving
  * the console back end a moment to drain the ring. If that returns (not on Xen), halts forever. */

@@ -134,3 +134,15 @@ int xenbus_wait_backend_state(struct xenbus_device *dev, uint32_t wanted, uint64
         xenstore_unwatch(&w);
     return rc;
 }
+
+int xenbus_follow_backend(struct xenbus_device *dev, struct xenstore_watch *state_watch)
+{
+    struct xenbus_device fresh;
+    int rc = xenbus_device_open(&fresh, dev->type, dev->id);
+    if (rc < 0)
+        return rc;
+    *dev = fresh;
+    char path[XENBUS_PATH_MAX + 8];
+    ksnprintf(path, sizeof(path), "%s/state", dev->backend);
+    return state_watch ? xenstore_watch_retarget(state_watch, path) : 0;
+}

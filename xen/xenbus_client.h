@@ -41,6 +41,10 @@ int xenbus_list_devices(const char *type, char *buf, size_t cap, const char **id
 
 /* Fills dev from device/<type>/<id>: backend path and backend-id (both required). */
 int xenbus_device_open(struct xenbus_device *dev, const char *type, const char *id);
+/* After a resume the toolstack names new backends: reads dev's backend path and id again (dev
+ * unchanged on error) and moves state_watch (NULL: none) to the new backend's state node. */
+struct xenstore_watch;
+int xenbus_follow_backend(struct xenbus_device *dev, struct xenstore_watch *state_watch);
 
 /* Writes our state node. */
 int xenbus_switch_state(struct xenbus_device *dev, enum xenbus_state state);

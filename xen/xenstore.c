@@ -45,6 +45,7 @@ static unsigned in_flight_count;
 static struct xenstore_watch *watches;
 static struct xs_req_ids req_ids;
 static unsigned next_watch_token = 1;
+static unsigned watch_epoch;        /* bumped by each resume in a new domain */
 static bool writer_busy;
 static struct waitq writer_queue = WAITQ_INIT;
 static struct xenstore_stats stats;
@@ -544,6 +545,13 @@ int xenstore_transact(int (*body)(uint32_t tx, void *arg), void *arg, unsigned a
 
 /* ---- watches ---- */
 
+/* XS_WATCH or XS_UNWATCH of w's path and token. */
+static int send_watch(uint32_t type, struct xenstore_watch *w)
+{
+    struct xs_piece p[2] = { str_piece(w->path), str_piece(w->token) };
+    return simple_request(type, XENSTORE_NO_TX, p, 2);
+}
+
 int xenstore_watch(struct xenstore_watch *w, const char *path)
 {
     if (kstrlcpy(w->path, path, sizeof(w->path)) >= sizeof(w->path))
@@ -554,10 +562,10 @@ int xenstore_watch(struct xenstore_watch *w, const char *path)
     waitq_init(&w->waiters);
     /* Linked before the request, so the immediate first event finds it. */
     w->active = true;
+    w->epoch = watch_epoch;
     w->next = watches;
     watches = w;
-    struct xs_piece p[2] = { str_piece(w->path), str_piece(w->token) };
-    int rc = simple_request(XS_WATCH, XENSTORE_NO_TX, p, 2);
+    int rc = send_watch(XS_WATCH, w);
     if (rc < 0) {
         w->active = false;
         for (struct xenstore_watch **q = &watches; *q; q = &(*q)->next)
@@ -573,8 +581,7 @@ int xenstore_unwatch(struct xenstore_watch *w)
 {
     if (!w->active)
         return -EINVAL;
-    struct xs_piece p[2] = { str_piece(w->path), str_piece(w->token) };
-    int rc = simple_request(XS_UNWATCH, XENSTORE_NO_TX, p, 2);
+    int rc = send_watch(XS_UNWATCH, w);
     w->active = false;
     for (struct xenstore_watch **q = &watches; *q; q = &(*q)->next)
         if (*q == w) {
@@ -583,6 +590,18 @@ int xenstore_unwatch(struct xenstore_watch *w)
         }
     waitq_wake_all(&w->waiters);
     return rc;
+}
+
+int xenstore_watch_retarget(struct xenstore_watch *w, const char *path)
+{
+    if (!w->active)
+        return -EINVAL;
+    if (strlen(path) >= sizeof(w->path))
+        return -ENAMETOOLONG;
+    send_watch(XS_UNWATCH, w);   /* the old path may be gone with the old domain */
+    kstrlcpy(w->path, path, sizeof(w->path));
+    w->epoch = watch_epoch;
+    return send_watch(XS_WATCH, w);
 }
 
 int xenstore_watch_next(struct xenstore_watch *w, char *buf, size_t cap, uint64_t deadline_ns)
@@ -614,7 +633,8 @@ static int hvm_param(uint32_t index, uint64_t *value)
     return 0;
 }
 
-int xenstore_init(void)
+/* The ring and event channel the HVM parameters name. */
+static int attach_ring(void)
 {
     uint64_t pfn = 0, port = 0;
     int rc;
@@ -626,8 +646,58 @@ int xenstore_init(void)
     /* Like the console page, the store page is a Xen special page the memory map lists. */
     ring = (volatile struct xenstore_domain_interface *)(uintptr_t)(pfn << 12);
     xs_assembler_reset(&assembler);
+    return xen_event_bind_existing(&store_event, (uint32_t)port);
+}
+
+int xenstore_quiesce(uint64_t deadline_ns)
+{
+    int waited = 0;
+    while (ready && !broken_rule && (in_flight_count || writer_busy)) {
+        if (platform_monotonic_ns() >= deadline_ns)
+            return -ETIMEDOUT;
+        waited = 1;
+        fiber_sleep_ns(XENSTORE_ROOM_POLL_NS / 10);
+    }
+    return waited;
+}
+
+int xenstore_resume_ring(void)
+{
+    if (!ready)
+        return -ENODEV;
+    /* Nothing was in flight (xenstore_quiesce), so no reply is owed to anyone. */
+    return attach_ring();
+}
+
+int xenstore_resume_watches(void)
+{
+    if (!ready)
+        return -ENODEV;
+    watch_epoch++;
+    int failed = 0;
+    /* Each request yields, and a watch may be removed meanwhile: start again from the head
+     * after each one, taking the next watch not yet registered on this connection. */
+    for (;;) {
+        struct xenstore_watch *w = watches;
+        while (w && (!w->active || w->epoch == watch_epoch))
+            w = w->next;
+        if (!w)
+            break;
+        w->epoch = watch_epoch;
+        int rc = send_watch(XS_WATCH, w);
+        if (rc < 0) {
+            log_error("xenstore", "rewatch %s: %s", w->path, error_name(rc));
+            failed = rc;
+        }
+    }
+    return failed;
+}
+
+int xenstore_init(void)
+{
     xen_event_init(&store_event, NULL, NULL);
-    if ((rc = xen_event_bind_existing(&store_event, (uint32_t)port)) < 0)
+    int rc = attach_ring();
+    if (rc < 0)
         return rc;
     struct fiber *f = fiber_spawn("xenstore", reader_fiber, NULL, 0);
     if (!f)

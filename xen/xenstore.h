@@ -40,6 +40,17 @@
 int xenstore_init(void);
 bool xenstore_ready(void);
 
+/* Suspend and resume (xen/suspend.h). xenstore_quiesce waits (fiber context, until
+ * deadline_ns) for every request in flight to be answered: 1 if it had to wait, 0 if nothing
+ * was in flight, -ETIMEDOUT if some are still out. After a resume in a new domain, xenstore_resume_ring attaches to the store's ring and
+ * new event channel (loop or fiber context, no blocking; a partial message read before the
+ * suspend is dropped) and xenstore_resume_watches (fiber context) registers every watch again
+ * with the daemon, which knows none of them in the new domain (each fires once, as a new watch
+ * does, so its owner looks again). 0 or a negative errno. */
+int xenstore_quiesce(uint64_t deadline_ns);
+int xenstore_resume_ring(void);
+int xenstore_resume_watches(void);
+
 /* The value at path into buf[cap], NUL-terminated; returns its length, or -EOVERFLOW if it
  * does not fit (nothing partial is returned). */
 int xenstore_read(uint32_t tx, const char *path, char *buf, size_t cap);
@@ -76,10 +87,14 @@ struct xenstore_watch {
     uint64_t dropped;           /* events lost to a full queue or an over-long path */
     struct waitq waiters;
     bool active;
+    unsigned epoch;             /* the connection it was last registered on (resumes) */
     struct xenstore_watch *next;
 };
 int xenstore_watch(struct xenstore_watch *w, const char *path);
 int xenstore_unwatch(struct xenstore_watch *w);
+/* Moves an active watch to another path (a device's backend moved after a resume), keeping
+ * its queue and its waiters waiting. 0 or a negative errno. */
+int xenstore_watch_retarget(struct xenstore_watch *w, const char *path);
 /* Takes the oldest event (its path into buf[cap]), waiting until deadline_ns if none is
  * queued. 0, -ETIMEDOUT, -EPIPE if the watch was removed. */
 int xenstore_watch_next(struct xenstore_watch *w, char *buf, size_t cap, uint64_t deadline_ns);

@@ -319,13 +319,42 @@ static void arp_frame(void *ctx, struct pbuf *p)
     arp_input(ctx, p);
 }
 
+static struct arp_layer *all_layers;
+
+static void unlink_layer(struct arp_layer *arp)
+{
+    for (struct arp_layer **p = &all_layers; *p; p = &(*p)->next_layer)
+        if (*p == arp) {
+            *p = arp->next_layer;
+            return;
+        }
+}
+
 int arp_init(struct arp_layer *arp, struct eth_layer *eth)
 {
+    unlink_layer(arp);   /* a layer set up again without arp_fini is listed once */
     memset(arp, 0, sizeof(*arp));
     arp->eth = eth;
     arp_default_tunables(&arp->tun);
     timer_init(&arp->timer, arp_timer, arp);
-    return eth_register(eth, ETHERTYPE_ARP, arp_frame, arp);
+    int rc = eth_register(eth, ETHERTYPE_ARP, arp_frame, arp);
+    if (rc == 0) {
+        arp->next_layer = all_layers;
+        all_layers = arp;
+    }
+    return rc;
+}
+
+unsigned arp_announce_all(void)
+{
+    unsigned announced = 0;
+    for (struct arp_layer *arp = all_layers; arp; arp = arp->next_layer) {
+        if (!arp->addr || arp->tun.announce_num == 0)
+            continue;
+        arp_announce(arp);
+        announced++;
+    }
+    return announced;
 }
 
 void arp_set_address(struct arp_layer *arp, uint32_t addr, uint32_t subnet_broadcast)
@@ -336,6 +365,7 @@ void arp_set_address(struct arp_layer *arp, uint32_t addr, uint32_t subnet_broad
 
 void arp_fini(struct arp_layer *arp)
 {
+    unlink_layer(arp);
     timer_cancel(&arp->timer);
     arp->probe_ip = 0;
     arp->announce_left = 0;

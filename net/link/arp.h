@@ -120,6 +120,7 @@ struct arp_layer {
     uint64_t last_defend_ns;         /* 0: never defended */
     arp_conflict_cb conflict_cb;
     void *conflict_arg;
+    struct arp_layer *next_layer;    /* every initialised layer, for arp_announce_all */
 };
 
 /* Sets up ARP on eth and registers it for ETHERTYPE_ARP (0, or eth_register's error). */
@@ -128,6 +129,11 @@ int arp_init(struct arp_layer *arp, struct eth_layer *eth);
 void arp_fini(struct arp_layer *arp);
 /* Our address and subnet broadcast (0, 0: unconfigured), told by the IPv4 layer. */
 void arp_set_address(struct arp_layer *arp, uint32_t addr, uint32_t subnet_broadcast);
+
+/* Announces (gratuitous ARP, as arp_announce) the address of every layer that has one, after
+ * the machine moved to another port of the network (a Xen domain restored or migrated: the
+ * bridge must learn where its MAC went). Returns how many addresses were announced. */
+unsigned arp_announce_all(void);
 
 /* The ETHERTYPE_ARP handler. Takes ownership of p. */
 void arp_input(struct arp_layer *arp, struct pbuf *p);

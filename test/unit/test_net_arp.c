@@ -322,12 +322,10 @@ START_TEST(conflict_detected_and_defended)
 }
 END_TEST
 
-/* RFC 5227 2.3: configuring an address announces it ANNOUNCE_NUM (2) times, ANNOUNCE_INTERVAL
- * (2 s) apart, with sender and target IP both ours. */
-START_TEST(configuration_announces)
+/* The capture holds ANNOUNCE_NUM (2) broadcast requests with sender and target IP both ours,
+ * ANNOUNCE_INTERVAL (2 s) apart (RFC 5227 2.3). */
+static void assert_two_announcements(void)
 {
-    set_addr(s, ME, 24, 0);
-    run_until(T0 + 10 * SEC);
     ck_assert_uint_eq(cap.count, 2);
     for (unsigned i = 0; i < 2; i++) {
         struct arp_view v = arp_at(i);
@@ -337,12 +335,42 @@ START_TEST(configuration_announces)
         ck_assert_mem_eq(v.tha, ZERO_MAC, 6);
         ck_assert_mem_eq(v.eth_dst, BCAST, 6);
     }
+    ck_assert_uint_eq(cap.when[1] - cap.when[0], 2 * SEC);
+}
+
+/* RFC 5227 2.3: configuring an address announces it ANNOUNCE_NUM (2) times, ANNOUNCE_INTERVAL
+ * (2 s) apart, with sender and target IP both ours. */
+START_TEST(configuration_announces)
+{
+    set_addr(s, ME, 24, 0);
+    run_until(T0 + 10 * SEC);
+    assert_two_announcements();
     ck_assert_uint_eq(cap.when[0], T0);
     ck_assert_uint_eq(cap.when[1], T0 + 2 * SEC);
     /* Setting the same address again (a DHCP renewal) does not re-announce. */
     set_addr(s, ME, 24, 0);
     run_until(T0 + 20 * SEC);
     ck_assert_uint_eq(cap.count, 2);
+}
+END_TEST
+
+/* A machine that moved to another port of the network (a Xen domain restored or migrated)
+ * announces every configured address again, as RFC 5227 2.3 announces a new one (ANNOUNCE_NUM
+ * gratuitous requests, ANNOUNCE_INTERVAL apart), so switches and neighbours learn where its MAC
+ * is now; a stack without an address stays silent. */
+START_TEST(a_moved_machine_announces_every_address)
+{
+    struct capture_dev cap2;
+    capture_init(&cap2, 0, rxpool);
+    struct netstack *unconfigured = netstack_create(&cap2.dev);
+    ck_assert_ptr_nonnull(unconfigured);
+    ck_assert_uint_eq(arp_announce_all(), 1);
+    run_until(T0 + 10 * SEC);
+    assert_two_announcements();
+    ck_assert_uint_eq(cap2.count, 0);
+    /* A stack that is gone is not announced (nor touched) again. */
+    netstack_destroy(unconfigured);
+    ck_assert_uint_eq(arp_announce_all(), 1);
 }
 END_TEST
 
@@ -576,6 +604,7 @@ static Suite *arp_suite(void)
     tcase_add_test(tc, probe_for_our_address_answered);
     tcase_add_test(tc, broadcast_and_multicast_next_hops);
     tcase_add_test(tc, address_change_flushes);
+    tcase_add_test(tc, a_moved_machine_announces_every_address);
     suite_add_tcase(su, tc);
     TCase *tc2 = tcase_create("unconfigured");
     tcase_add_checked_fixture(tc2, setup, teardown);

@@ -182,6 +182,46 @@ START_TEST(tsc_going_back_never_moves_the_clock_back)
 }
 END_TEST
 
+/* Suspend and resume (xen/suspend.h): a domain restored after a minute on disk, on a host
+ * whose Xen booted 5 s ago, with a TSC that went on counting meanwhile. The suspend is a
+ * pause (the uptime continues where it stopped, so no timer or TCP retransmission deadline
+ * passes because of it), and Xen's time is the new host's at once (the wall clock and timer
+ * conversions follow it, although the old rule would ignore a record 1 s behind us). */
+START_TEST(a_resume_continues_the_clock_and_adopts_the_new_host)
+{
+    struct pvclock_clock c = { 0 };
+    struct pvclock_record r = record(2, 0, 900000 * MS);
+    pvclock_clock_read(&c, &r, 0);
+    uint64_t at_suspend = pvclock_clock_read(&c, &r, 600 * MS);
+    pvclock_clock_resume(&c);
+    /* The new domain's record starts at version 2 again. */
+    struct pvclock_record fresh = record(2, 60600 * MS, 5000 * MS);
+    uint64_t at_resume = pvclock_clock_read(&c, &fresh, 60600 * MS);
+    ck_assert_uint_eq(at_resume, at_suspend);
+    ck_assert_uint_eq(pvclock_clock_read(&c, &fresh, 60610 * MS), at_suspend + 10 * MS);
+    ck_assert_uint_eq(pvclock_clock_xen_now(&c, 60610 * MS), 5010 * MS);
+    ck_assert_uint_eq(c.stats.ignored, 0);
+}
+END_TEST
+
+START_TEST(a_resume_on_a_tsc_far_behind_never_moves_the_clock_back)
+{
+    struct pvclock_clock c = { 0 };
+    struct pvclock_record r = record(2, 0, 1000 * MS);
+    pvclock_clock_read(&c, &r, 50000 * MS);
+    uint64_t at_suspend = pvclock_clock_read(&c, &r, 80000 * MS);
+    pvclock_clock_resume(&c);
+    struct pvclock_record fresh = record(3, 100 * MS, 7000 * MS);
+    ck_assert_uint_eq(pvclock_clock_read(&c, &fresh, 100 * MS), at_suspend);
+    ck_assert_uint_eq(pvclock_clock_read(&c, &fresh, 350 * MS), at_suspend + 250 * MS);
+    ck_assert_uint_eq(pvclock_clock_xen_now(&c, 350 * MS), 7250 * MS);
+    /* A resume before the clock ever ran changes nothing: the first read starts it. */
+    struct pvclock_clock unstarted = { 0 };
+    pvclock_clock_resume(&unstarted);
+    ck_assert_uint_eq(pvclock_clock_read(&unstarted, &fresh, 100 * MS), 7000 * MS);
+}
+END_TEST
+
 START_TEST(clock_is_monotonic_under_arbitrary_records)
 {
     /* Records whose stamps and system times wander both ways by up to +-2 s, TSC reads that
@@ -296,6 +336,8 @@ int main(void)
     tcase_add_test(clock, implausible_records_are_ignored_unless_they_persist);
     tcase_add_test(clock, tsc_going_back_never_moves_the_clock_back);
     tcase_add_test(clock, clock_is_monotonic_under_arbitrary_records);
+    tcase_add_test(clock, a_resume_continues_the_clock_and_adopts_the_new_host);
+    tcase_add_test(clock, a_resume_on_a_tsc_far_behind_never_moves_the_clock_back);
     tcase_add_test(clock, deadlines_convert_to_xen_time_with_the_record_offset);
     tcase_add_test(clock, only_a_hlt_that_blocked_gives_a_sample);
     tcase_add_test(clock, an_early_fire_only_raises_the_sample);

@@ -274,6 +274,179 @@ xt_netfront_static_domain() {
     xt_fail "the echo appliance did not start (last line: \"$(xt_console_last nfstatic)\")"
 }
 
+# ---- shared by the suspend tests (xen-save-restore, xen-migrate, xen-suspend-cancel) ----
+
+# Opens one TCP connection to the echo service at IP port 7 in the background and checks
+# 64 KB echoed over it, in 8 KB exchanges; then waits until xt_tcp_stream_finish lets it send
+# 512 KB more over the same connection, each byte checked. Returns once the first part passed.
+xt_tcp_stream_start() {
+    local ip=$1 dir=/run/xt/stream-$XT_TEST
+    rm -rf "$dir" && mkdir -p "$dir"
+    /usr/bin/python3 - "$ip" "$dir" >"$dir/log" 2>&1 <<'PYEOF' &
+import os, socket, sys, time
+ip, d = sys.argv[1], sys.argv[2]
+def exchange(s, chunks):
+    for _ in range(chunks):
+        payload = os.urandom(8192)
+        s.sendall(payload)
+        got = bytearray()
+        while len(got) < len(payload):
+            part = s.recv(len(payload) - len(got))
+            if not part:
+                sys.exit("the connection was closed by the guest")
+            got.extend(part)
+        if bytes(got) != payload:
+            sys.exit("the echoed bytes differ")
+s = socket.create_connection((ip, 7), timeout=20)
+exchange(s, 8)
+open(d + "/ready", "w").close()
+while not os.path.exists(d + "/go"):
+    time.sleep(0.1)
+s.settimeout(120)
+started = time.time()
+exchange(s, 64)
+s.close()
+print(f"512 KB echoed over the old connection in {time.time() - started:.1f} s")
+PYEOF
+    echo $! >"$dir/pid"
+    for _ in $(seq 100); do
+        [ -e "$dir/ready" ] && return 0
+        kill -0 "$(cat "$dir/pid")" 2>/dev/null || break
+        sleep 0.2
+    done
+    xt_fail "the TCP stream to $ip did not start: $(tail -1 "$dir/log")"
+}
+
+# Lets the stream go on and waits for its verdict; XT_STREAM gets what it reported. Not in a
+# command substitution: only the shell that started the stream can wait for it.
+xt_tcp_stream_finish() {
+    local dir=/run/xt/stream-$XT_TEST
+    touch "$dir/go"
+    wait "$(cat "$dir/pid")" ||
+        xt_fail "the TCP connection opened before did not survive: $(tail -3 "$dir/log" | tr '\n' ' ')"
+    XT_STREAM=$(tail -1 "$dir/log")
+}
+
+# Waits for NAME to power off after an earlier suspend. The xl daemon that created a domain
+# exits once it has suspended ("Domain has suspended", after logging reason code 2), so a
+# later poweroff is not in its log: the domain's shut-down state and the guest's own last line
+# say it instead.
+xt_expect_poweroff_after_suspend() {
+    local name=$1 state
+    for _ in $(seq 300); do
+        state=$(xl list "$name" 2>/dev/null | awk 'NR == 2 { print $5 }')
+        case "$state" in
+            *c*) xt_fail "$name crashed" ;;
+            *s*) xt_console_settle "$name"
+                 xt_expect_console "$name" "xenolith: shutdown: success"
+                 return 0 ;;
+            "") xt_console_has "$name" "xenolith: shutdown: success" && return 0
+                xt_fail "$name is gone" ;;
+        esac
+        sleep 0.2
+    done
+    xt_fail "$name did not power off (xl list: $(xl list "$name" 2>&1 | tail -1))"
+}
+
+# The uptime (ms) the guest printed when it suspended and when it came back, in the order
+# "SUSPENDED RESUMED" for the last suspend; fails unless the second is not below the first.
+xt_uptime_continues() {
+    local name=$1 before after
+    before=$(sed -n 's/.*suspending at uptime \([0-9]*\) ms.*/\1/p' "$(xt_console "$name")" \
+             "$(xt_console "$name").before-migration" 2>/dev/null | tail -1)
+    after=$(sed -n 's/.*uptime \([0-9]*\) ms continues.*/\1/p' "$(xt_console "$name")" | tail -1)
+    [ -n "$before" ] && [ -n "$after" ] || xt_fail "$name printed no uptime around the suspend"
+    [ "$after" -ge "$before" ] || xt_fail "$name's uptime went backwards: $before ms, then $after ms"
+    echo "$before $after"
+}
+
+# The echo appliance NAME at 10.0.0.N (MAC 00:16:3e:00:00:N), answering ping, with the TCP
+# stream of xt_tcp_stream_start open: ready to be moved.
+xt_suspend_echo_start() {
+    local name=$1 ip=10.0.0.$2
+    xt_create "$name" "kernel = \"$(xt_image echo)\"" "extra = \"ip=$ip/24 gw=10.0.0.1\"" \
+        "vif = ['mac=00:16:3e:00:00:$2,bridge=xenbr0']"
+    xt_wait_console "$name" "serving UDP and TCP echo" 60
+    ping -c 2 -i 0.3 -W 3 "$ip" >/dev/null || xt_fail "$name does not answer ping before the move"
+    xt_tcp_stream_start "$ip"
+}
+
+# After the echo appliance NAME (10.0.0.N) was moved: it resumed, netfront reconnected, its
+# address was announced, ping answers, the stream opened before passes, the uptime went on,
+# and it powers off cleanly. XT_MOVED gets a summary.
+xt_suspend_echo_check() {
+    local name=$1 ip=10.0.0.$2 uptimes ok=0
+    xt_wait_console "$name" "ms continues" 60
+    xt_wait_console "$name" "netfront: vif0: reconnected after the resume" 60
+    xt_expect_console "$name" "gratuitous ARP for 1 addresses"
+    for _ in $(seq 10); do
+        ping -c 1 -W 2 "$ip" >/dev/null && { ok=1; break; }
+    done
+    [ $ok = 1 ] || xt_fail "$name does not answer ping after the move"
+    xt_tcp_stream_finish
+    uptimes=$(xt_uptime_continues "$name")
+    xl shutdown "$name" || xt_fail "xl shutdown $name failed"
+    xt_expect_poweroff_after_suspend "$name"
+    xt_expect_console "$name" "xenolith: shutdown: success"
+    XT_MOVED="$name: $XT_STREAM, uptime ${uptimes% *} -> ${uptimes#* } ms"
+}
+
+# httpd NAME at 10.0.0.N with a small site (two pages, 200 KB of random bytes) on a read-only
+# disk, serving: ready to be moved.
+xt_suspend_httpd_start() {
+    local name=$1 ip=10.0.0.$2 dir=/tmp/$1
+    rm -rf "$dir" && mkdir -p "$dir/site/sub"
+    printf '<!DOCTYPE html>\n<title>%s</title>\n' "$name" >"$dir/site/index.html"
+    printf '<!DOCTYPE html>\n<title>sub</title>\n' >"$dir/site/sub/index.html"
+    head -c 200000 /dev/urandom >"$dir/site/big.bin"
+    tar --format=ustar --owner=0 --group=0 --numeric-owner -C "$dir/site" -cf "$dir/site.img" . ||
+        xt_fail "cannot pack the site"
+    truncate -s 1M "$dir/site.img"
+    xt_create "$name" "kernel = \"$(xt_image httpd)\"" 'memory = 64' \
+        "extra = \"ip=$ip/24 gw=10.0.0.1\"" "vif = ['mac=00:16:3e:00:00:$2,bridge=xenbr0']" \
+        "disk = ['format=raw,vdev=xvda,access=ro,target=$dir/site.img']"
+    xt_wait_console "$name" "httpd: listening on port 80" 60
+    curl -sS --max-time 20 -o "$dir/got" "http://$ip/big.bin" && cmp -s "$dir/got" "$dir/site/big.bin" ||
+        xt_fail "$name: big.bin differs before the move"
+}
+
+# After httpd NAME (10.0.0.N) was moved: it resumed, netfront and blkfront reconnected, every
+# file comes back intact through curl, the uptime went on, it powers off. XT_MOVED as above.
+xt_suspend_httpd_check() {
+    local name=$1 ip=10.0.0.$2 dir=/tmp/$1 f uptimes
+    xt_wait_console "$name" "ms continues" 60
+    xt_wait_console "$name" "netfront: vif0: reconnected after the resume" 60
+    for _ in $(seq 120); do
+        grep -q "blkfront: .*: reconnected after the resume" "$(xt_console "$name")" && break
+        sleep 0.5
+    done
+    grep -q "blkfront: .*: reconnected after the resume" "$(xt_console "$name")" ||
+        xt_fail "$name: blkfront did not reconnect (last line: \"$(xt_console_last "$name")\")"
+    for f in index.html sub/index.html big.bin; do
+        curl -sS --max-time 30 --retry 5 --retry-connrefused -o "$dir/got" "http://$ip/$f" ||
+            xt_fail "$name: curl $f after the move failed"
+        cmp -s "$dir/got" "$dir/site/$f" || xt_fail "$name: $f differs after the move"
+    done
+    uptimes=$(xt_uptime_continues "$name")
+    xl shutdown "$name" || xt_fail "xl shutdown $name failed"
+    xt_expect_poweroff_after_suspend "$name"
+    XT_MOVED="$name: 3 files intact, uptime ${uptimes% *} -> ${uptimes#* } ms"
+}
+
+# Migrates NAME to this host (xl runs the receiving side itself: no ssh). The new domain is
+# created as NAME--incoming and renamed, and xenconsoled keeps logging it under the first
+# name: NAME's console log becomes that one, the old domain's is kept as
+# <log>.before-migration.
+xt_migrate_local() {
+    local name=$1 old log
+    old=$(xl domid "$name")
+    log=$(xt_console "$name")
+    xl migrate -s "" "$name" "xl migrate-receive" || xt_fail "xl migrate $name failed"
+    [ "$(xl domid "$name" 2>/dev/null)" != "$old" ] || xt_fail "$name is still domain $old"
+    mv "$log" "$log.before-migration"
+    ln -s "$(basename "$(xt_console "$name--incoming")")" "$log"
+}
+
 # ---- for the runner (dom0 init) ----
 
 xt_test_header() {   # xt_test_header FILE KEY
