@@ -8,6 +8,8 @@
 # domains and the tail of `xl dmesg`). Header comments in the test file:
 #   # images: hello boottest    guest images the runner ships (build/xen/<name>)
 #   # timeout: 120              seconds the whole test may take (default 120)
+#   # config: httpd ARGS...     the xl config and libvirt domain `make run PLATFORM=xen` writes
+#                               for httpd and ARGS, in /xenolith/configs/<test>/ (paths dom0's)
 
 XT_OUT=${XT_OUT:-/run/xt/out}
 XT_IMAGES=/xenolith/images
@@ -272,6 +274,34 @@ xt_netfront_static_domain() {
         sleep 0.2
     done
     xt_fail "the echo appliance did not start (last line: \"$(xt_console_last nfstatic)\")"
+}
+
+# ---- libvirt ----
+
+# Starts libvirtd unless it already runs, and waits until `virsh -c xen:///system` gets an answer.
+# Debian 12's libvirt 9.0 has no modular virtxend: the monolithic libvirtd serves xen:///system
+# through its libxl driver. Started only by the tests that use libvirt (it costs dom0 time and
+# memory the other tests need not pay); its own configuration lets root in on the local socket
+# without polkit (dom0 runs no polkitd), its warnings go to libvirtd.log among the results.
+# Prints how long it took to answer; fails the test if it does not within 60 s.
+xt_libvirtd() {
+    virsh -q -c xen:///system version >/dev/null 2>&1 && return 0
+    mkdir -p /run/libvirt /var/lib/libvirt /var/log/libvirt/libxl /var/cache/libvirt /etc/libvirt
+    printf '%s\n' 'auth_unix_ro = "none"' 'auth_unix_rw = "none"' 'unix_sock_rw_perms = "0700"' \
+        >/run/xt/libvirtd.conf
+    local started
+    started=$(date +%s%N)
+    LIBVIRT_LOG_OUTPUTS="3:file:$XT_OUT/libvirtd.log" \
+        libvirtd --daemon --config /run/xt/libvirtd.conf --pid-file /run/libvirtd.pid ||
+        xt_fail "libvirtd did not start: $(grep -m1 ' error : ' "$XT_OUT/libvirtd.log" | cut -c1-200)"
+    for _ in $(seq 300); do
+        if virsh -q -c xen:///system version >/dev/null 2>&1; then
+            echo "xt: libvirtd answers on xen:///system after $(( ($(date +%s%N) - started) / 1000000 )) ms"
+            return 0
+        fi
+        sleep 0.2
+    done
+    xt_fail "libvirtd does not answer on xen:///system: $(virsh -c xen:///system version 2>&1 | tail -1)"
 }
 
 # ---- for the runner (dom0 init) ----
