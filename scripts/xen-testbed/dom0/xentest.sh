@@ -291,9 +291,14 @@ xt_libvirtd() {
         >/run/xt/libvirtd.conf
     local started
     started=$(date +%s%N)
-    LIBVIRT_LOG_OUTPUTS="3:file:$XT_OUT/libvirtd.log" \
-        libvirtd --daemon --config /run/xt/libvirtd.conf --pid-file /run/libvirtd.pid ||
-        xt_fail "libvirtd did not start: $(grep -m1 ' error : ' "$XT_OUT/libvirtd.log" | cut -c1-200)"
+    # libvirtd --daemon returns once its drivers are up; when one fails it may never return.
+    if ! LIBVIRT_LOG_OUTPUTS="3:file:$XT_OUT/libvirtd.log" timeout 90 \
+        libvirtd --daemon --config /run/xt/libvirtd.conf --pid-file /run/libvirtd.pid; then
+        echo "xt: libvirtd's log:"
+        sed 's/^/xt:   /' "$XT_OUT/libvirtd.log" 2>/dev/null
+        echo "xt: Xen's host CPU features, which libvirt's libxl driver decodes: $(xl info | grep '^hw_caps')"
+        xt_fail "libvirtd did not start: $(grep -m1 ' error : ' "$XT_OUT/libvirtd.log" | sed 's/.* error : //' | cut -c1-200)"
+    fi
     for _ in $(seq 300); do
         if virsh -q -c xen:///system version >/dev/null 2>&1; then
             echo "xt: libvirtd answers on xen:///system after $(( ($(date +%s%N) - started) / 1000000 )) ms"
