@@ -291,7 +291,8 @@ xt_libvirtd() {
         >/run/xt/libvirtd.conf
     # libvirt's libxl driver names the host CPU after the first model of its CPU map whose
     # features the host has all of, and will not start without one. The CPU QEMU emulates here
-    # (TCG) has none of them (QEMU 7.2's TCG has no VME, which every model built on 486 needs):
+    # (TCG) fits none of them (QEMU 7.2's TCG lacks VME, for one, which every model built on 486
+    # asks for):
     # the test bed adds a model that asks for an FPU only. It names the host CPU in
     # `virsh capabilities`; a PVH domain has no <cpu> to compare with it.
     local map=/usr/share/libvirt/cpu_map
