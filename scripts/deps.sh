@@ -17,6 +17,8 @@ boot_pkgs="qemu-system-x86"
 fuzz_pkgs="clang libclang-rt-14-dev llvm"
 net_pkgs="iproute2 iputils-ping iputils-arping dnsmasq-base tshark python3-scapy netcat-openbsd curl socat hping3 wrk ethtool apache2-utils slowhttptest bind9-dnsutils knot-dnsutils"
 xen_pkgs="debootstrap cpio gzip dpkg"
+# make test-run-config: virt-xml-validate, libvirt's own schema check of the domain make run writes.
+runconfig_pkgs="libvirt-clients"
 # make test-load: the world's HTTP clients and attackers and a port scanner.
 load_pkgs="apache2-utils wrk slowhttptest nmap curl"
 # make bench: callgrind, the lwIP reference stack, bulk TCP reference, the Linux guest's
@@ -25,7 +27,7 @@ load_pkgs="apache2-utils wrk slowhttptest nmap curl"
 # authoritative DNS server (its service is kept from starting the same way).
 bench_pkgs="valgrind liblwip-dev iperf3 busybox-static nginx-light dnsperf nsd"
 
-test_pkgs="$run_pkgs $unit_pkgs $boot_pkgs $fuzz_pkgs $net_pkgs $xen_pkgs $load_pkgs"
+test_pkgs="$run_pkgs $unit_pkgs $boot_pkgs $fuzz_pkgs $net_pkgs $xen_pkgs $runconfig_pkgs $load_pkgs"
 case "${1:-all}" in
     run) want="$run_pkgs" ;;
     test) want="$test_pkgs" ;;

@@ -6,7 +6,8 @@
 # Per-application set-up (a TAP device for a network appliance, a disk image) goes in the
 # hooks below: hosted_prepare_APP runs before the program and may add arguments to
 # HOSTED_ARGS; hosted_cleanup_APP runs after it, whatever the outcome (Ctrl-C included).
-# xen_prepare_APP may set XEN_MEMORY (MiB) and add lines (devices) to XEN_CONFIG for the xl config.
+# xen_prepare_APP may set XEN_MEMORY (MiB), XEN_VIF_BRIDGE (a vif), XEN_DISK and XEN_DISK_ACCESS (xvda):
+# scripts/xen-config.sh writes both the xl config and the libvirt domain from these values.
 #
 # Environment:
 #   RUN_SECONDS=N   hosted: stop the program with SIGTERM after N seconds (non-interactive runs,
@@ -19,6 +20,11 @@
 #          (10.79.0.2), APP_PREFIX (24), on Xen a vif on XEN_BRIDGE; APP_DISK=PATH: its disk
 #   XEN_WATCHDOG=SECONDS   xen: Xen's domain watchdog (watchdog= in extra, default 30; 0 for
 #                   none); the config restarts a guest whose event loop stops petting it
+#   XEN_MAC=MAC     xen: the vif's MAC address (default: one drawn at random the first time and
+#                   kept in build/xen/APP.mac (XEN_CONFIG_OUT), so every run of APP has the same)
+#   XEN_TSC_MODE=MODE  xen: tsc_mode for hosts whose TSC Xen would emulate (default: Xen's own)
+#   XEN_CONFIG_OUT=DIR xen: where the configs go (default build/xen)
+#   XEN_CONFIG_ONLY=1  xen: write build/xen/APP.xl and build/xen/APP.libvirt.xml, start nothing
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -138,25 +144,28 @@ hosted_cleanup_httpd() {
     tap_cleanup
 }
 
-# Xen: the image, the disk image and a vif on the default bridge.
-XEN_CONFIG=""
+# Xen: the image, the disk image and a vif on the default bridge (the values scripts/xen-config.sh
+# turns into the configs).
 XEN_MEMORY=32
+XEN_VIF_BRIDGE=""
+XEN_DISK=""
+XEN_DISK_ACCESS=ro
 xen_prepare_default() {
     app_check_disk
     if app_links_net; then
-        XEN_CONFIG="vif = [ 'bridge=$(xen_quote "${XEN_BRIDGE:-xenbr0}")' ]"
+        XEN_VIF_BRIDGE=${XEN_BRIDGE:-xenbr0}
     fi
     if [ -n "$APP_DISK" ]; then
-        XEN_CONFIG="${XEN_CONFIG:+$XEN_CONFIG
-}disk = [ 'format=raw,vdev=xvda,access=rw,target=$(xen_quote "$(cd "$(dirname "$APP_DISK")" && pwd)/$(basename "$APP_DISK")")' ]"
+        XEN_DISK="$(cd "$(dirname "$APP_DISK")" && pwd)/$(basename "$APP_DISK")"
+        XEN_DISK_ACCESS=rw
     fi
 }
 xen_prepare_httpd() {
     httpd_pack_site
-    bridge=${XEN_BRIDGE:-xenbr0}
+    XEN_VIF_BRIDGE=${XEN_BRIDGE:-xenbr0}
     XEN_MEMORY=${HTTPD_XEN_MEMORY:-64}
-    XEN_CONFIG="vif = [ 'bridge=$(xen_quote "$bridge")' ]
-disk = [ 'format=raw,vdev=xvda,access=ro,target=$(xen_quote "$(pwd)/$HTTPD_DISK")' ]"
+    XEN_DISK="$(cd "$(dirname "$HTTPD_DISK")" && pwd)/$(basename "$HTTPD_DISK")"
+    XEN_DISK_ACCESS=ro
 }
 
 hook() {
@@ -201,10 +210,7 @@ run_hosted() {
 }
 
 # ---- xen ----
-xen_quote() {
-    # a value for an xl config string: backslashes and double quotes escaped
-    printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g'
-}
+. scripts/xen-config.sh
 
 run_xen() {
     image=build/xen/$app
@@ -223,21 +229,27 @@ run_xen() {
     else
         xen_prepare_default
     fi
-    cfg=build/xen/$app.xl
-    cat >"$cfg" <<CFG
-# Written by scripts/run.sh: boots $image as a PVH guest.
-name = "xenolith-$app"
-type = "pvh"
-kernel = "$(xen_quote "$(pwd)/$image")"
-memory = $XEN_MEMORY
-vcpus = 1
-on_crash = "preserve"
-# A guest whose event loop stops petting Xen's watchdog (watchdog= in extra) is restarted.
-on_watchdog = "restart"
-extra = "$(xen_quote "$extra")"
-CFG
-    [ -z "$XEN_CONFIG" ] || printf '%s\n' "$XEN_CONFIG" >>"$cfg"
-    echo "run.sh: wrote $cfg"
+    out=${XEN_CONFIG_OUT:-build/xen}
+    mkdir -p "$out"
+    cfg=$out/$app.xl
+    xml=$out/$app.libvirt.xml
+    # The vif's MAC: the caller's, else the one this tree drew for the app the first time.
+    if [ -n "$XEN_VIF_BRIDGE" ] && [ -z "${XEN_MAC:-}" ]; then
+        macfile=$out/$app.mac
+        [ -s "$macfile" ] || xen_random_mac >"$macfile"
+        XEN_MAC=$(cat "$macfile")
+    fi
+    XEN_NAME=xenolith-$app
+    XEN_KERNEL=$(pwd)/$image
+    XEN_EXTRA=$extra
+    XEN_VCPUS=1
+    XEN_ON_POWEROFF=destroy
+    XEN_ON_REBOOT=restart
+    XEN_ON_CRASH=preserve
+    XEN_ON_WATCHDOG=restart
+    xen_write_xl "$cfg" && xen_write_libvirt "$xml" || exit 1
+    echo "run.sh: wrote $cfg and $xml"
+    [ "${XEN_CONFIG_ONLY:-0}" = 0 ] || exit 0
     if ! command -v xl >/dev/null 2>&1; then
         cat >&2 <<MSG
 run.sh: 'xl' was not found: running $app on Xen needs a Xen host (dom0 with the xl toolstack),

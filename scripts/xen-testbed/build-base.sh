@@ -22,10 +22,11 @@ done
 
 # Packages installed into dom0: the Xen tools, what dom0's init needs, and the peers that guest
 # tests talk to (DHCP/DNS server, HTTP clients (curl, ApacheBench), UDP/TCP clients, python for
-# ad-hoc peers, dig for the DNS appliance).
+# ad-hoc peers, dig for the DNS appliance), and libvirt's libxl driver with virsh (the
+# operator's path of docs/DEPLOY.md).
 DOM0_PACKAGES="xen-utils-4.17 xenstore-utils iproute2 bridge-utils kmod iputils-ping procps
 util-linux curl dnsmasq-base netcat-openbsd socat python3 e2fsprogs iputils-arping tcpdump
-apache2-utils bind9-dnsutils"
+apache2-utils bind9-dnsutils libvirt-daemon-driver-xen libvirt-clients"
 # Kernel modules dom0 loads (with their dependencies): Xen back ends and device files, bridging,
 # loop devices for file-backed guest disks, TAP, and virtio-blk for the results disk.
 DOM0_MODULES="xen-evtchn xen-gntdev xen-gntalloc xenfs xen-privcmd xen-netback xen-blkback
@@ -121,6 +122,10 @@ rm -rf "$root"/usr/share/{doc,man,info,locale,lintian,bash-completion} "$root"/v
     "$root"/var/cache/apt/* "$root"/var/cache/debconf/*-old "$root"/var/log/* "$root"/boot/* \
     "$root"/usr/lib/python3/dist-packages/*/tests "$root"/usr/lib/udev/hwdb.bin "$root"/usr/lib/udev/hwdb.d \
     "$root"/usr/lib/x86_64-linux-gnu/gconv
+# libvirtd loads every connection driver it finds and stops if one fails to start (QEMU's wants
+# its libvirt-qemu user, which only libvirt-daemon-system makes): dom0 keeps the libxl driver only.
+find "$root/usr/lib/x86_64-linux-gnu/libvirt/connection-driver" -name 'libvirt_driver_*.so' \
+    ! -name libvirt_driver_libxl.so -delete
 mkdir -p "$root/var/log/xen" "$root/var/lib/xen" "$root/var/run/xen"
 echo "$kver" >"$root/etc/xenolith-dom0-kernel"
 

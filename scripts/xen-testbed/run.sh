@@ -78,11 +78,40 @@ base=$(scripts/xen-testbed/build-base.sh) || base=""
 header() { sed -n "s/^#[[:space:]]*$2:[[:space:]]*//p" "$1" | head -1; }
 image_path() { echo "${image_override[$1]:-build/xen/$1}"; }
 
-rm -rf "$out" && mkdir -p "$out/payload/xenolith/images" "$out/payload/xenolith/tests" || tb_die "cannot create $out"
+rm -rf "$out" && mkdir -p "$out/payload/xenolith/images" "$out/payload/xenolith/tests" "$out/payload/xenolith/files" ||
+    tb_die "cannot create $out"
 payload=$out/payload
 cp scripts/xen-testbed/dom0/init "$payload/init"
 cp scripts/xen-testbed/dom0/xentest.sh "$payload/xenolith/"
 chmod 755 "$payload/init"
+
+# A test's "# config: APP ARGS..." line: the configs `make run PLATFORM=xen APP` writes for ARGS
+# (scripts/run.sh, the xl config and the libvirt domain), in dom0 as /xenolith/configs/TEST/,
+# with every path of this tree in them made dom0's: guest images /xenolith/images/NAME, other
+# files (a site disk) /xenolith/files/PATH, shipped with them. tsc_mode is native as for every
+# test bed guest (xt_create: no RDTSCP under TCG).
+ship_config() {   # ship_config TEST [APP ARGS...]
+    local t=$1 app=${2:-} dir f ref rel dest
+    [ -n "$app" ] || return 0
+    shift 2
+    dir=$out/configs/$t
+    mkdir -p "$dir" "$payload/xenolith/configs/$t"
+    XEN_CONFIG_ONLY=1 XEN_CONFIG_OUT="$dir" XEN_TSC_MODE=native scripts/run.sh xen "$app" "$@" \
+        >"$out/configs/$t.log" 2>&1 || return 1
+    for f in "$dir/$app.xl" "$dir/$app.libvirt.xml"; do
+        for ref in $(grep -o "$repo/[^\"'<>, ]*" "$f" | sort -u); do
+            rel=${ref#"$repo"/}
+            case $rel in
+                build/xen/*) dest=/xenolith/images/${rel#build/xen/}
+                             cp "$(image_path "${rel#build/xen/}")" "$payload$dest" || return 1 ;;
+                *) dest=/xenolith/files/$rel
+                   mkdir -p "$(dirname "$payload$dest")" && cp "$ref" "$payload$dest" || return 1 ;;
+            esac
+            sed -i "s|$ref|$dest|g" "$f"
+        done
+        cp "$f" "$payload/xenolith/configs/$t/"
+    done
+}
 
 # Tests whose images are missing fail here, without a boot; the rest go to dom0.
 : >"$out/host-results.txt"
@@ -100,6 +129,11 @@ for t in "${tests[@]}"; do
     done
     if [ -n "$missing" ]; then
         echo "FAIL $t: guest image missing:$missing (build it with make, e.g. make build/xen/$(basename ${missing##* }))" \
+            >>"$out/host-results.txt"
+        continue
+    fi
+    if ! ship_config "$t" $(header "${test_file[$t]}" config); then
+        echo "FAIL $t: scripts/run.sh could not write the configs of its '# config:' line (see $out/configs/$t.log)" \
             >>"$out/host-results.txt"
         continue
     fi

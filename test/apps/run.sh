@@ -155,13 +155,14 @@ rm -f build/xen/$APP.xl
 $MAKE run PLATFORM=xen APP_DIR="$DIR" RUN_ARGS="ip=10.0.0.2/24 gw=10.0.0.1 -- port=$PORT" >"$T/xen-run.log" 2>&1
 cfg=build/xen/$APP.xl
 if [ -f "$cfg" ] && grep -q '^type = "pvh"' "$cfg" && grep -q "^kernel = \"$(pwd)/build/xen/$APP\"" "$cfg" &&
-    grep -q "^vif = \[ 'bridge=xenbr0' \]" "$cfg" && grep -q '^extra = ".*ip=10.0.0.2/24 gw=10.0.0.1 -- port=7000"' "$cfg"; then
+    grep -q "^vif = \[ 'bridge=xenbr0,mac=00:16:3e:[0-9a-f:]*' \]" "$cfg" && grep -q '^extra = ".*ip=10.0.0.2/24 gw=10.0.0.1 -- port=7000"' "$cfg"; then
     net_pass make_run_xen_writes_the_xl_config
 else
     net_fail make_run_xen_writes_the_xl_config "$(cat "$cfg" "$T/xen-run.log" 2>&1 | tr '\n' ' ')"
 fi
 # The same config under real Xen (the test bed of make test-xen, docs/TESTING.md): every line
-# make run wrote, but the name and the kernel's path, which are dom0's. APPS_XEN=0 leaves it out.
+# make run wrote, but the name and the kernel's path, which are dom0's, and on_poweroff (the test
+# keeps the powered-off domain to read how it ended). APPS_XEN=0 leaves it out.
 if [ "${APPS_XEN:-1}" != 0 ] && [ -f "$cfg" ]; then
     {
         echo "# app-$APP: build/xen/$APP booted with the xl config make run PLATFORM=xen wrote; a client"
@@ -170,7 +171,7 @@ if [ "${APPS_XEN:-1}" != 0 ] && [ -f "$cfg" ]; then
         echo "# timeout: 150"
         echo "cfg_lines=()"
         echo "while IFS= read -r line; do cfg_lines+=(\"\$line\"); done <<'CFG'"
-        grep -v '^#\|^name = \|^kernel = ' "$cfg"
+        grep -v '^#\|^name = \|^kernel = \|^on_poweroff = ' "$cfg"
         echo "CFG"
         echo "xt_create app$APP \"kernel = \\\"\$(xt_image $APP)\\\"\" \"\${cfg_lines[@]}\""
         echo "xt_wait_console app$APP 'listening on TCP port $PORT' 60"

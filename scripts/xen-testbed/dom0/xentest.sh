@@ -8,6 +8,8 @@
 # domains and the tail of `xl dmesg`). Header comments in the test file:
 #   # images: hello boottest    guest images the runner ships (build/xen/<name>)
 #   # timeout: 120              seconds the whole test may take (default 120)
+#   # config: httpd ARGS...     the xl config and libvirt domain `make run PLATFORM=xen` writes
+#                               for httpd and ARGS, in /xenolith/configs/<test>/ (paths dom0's)
 
 XT_OUT=${XT_OUT:-/run/xt/out}
 XT_IMAGES=/xenolith/images
@@ -445,6 +447,52 @@ xt_migrate_local() {
     [ "$(xl domid "$name" 2>/dev/null)" != "$old" ] || xt_fail "$name is still domain $old"
     mv "$log" "$log.before-migration"
     ln -s "$(basename "$(xt_console "$name--incoming")")" "$log"
+}
+
+# ---- libvirt ----
+
+# Starts libvirtd unless it already runs, and waits until `virsh -c xen:///system` gets an answer.
+# Debian 12's libvirt 9.0 has no modular virtxend: the monolithic libvirtd serves xen:///system
+# through its libxl driver. Started only by the tests that use libvirt (it costs dom0 time and
+# memory the other tests need not pay); its own configuration lets root in on the local socket
+# without polkit (dom0 runs no polkitd), its warnings go to libvirtd.log among the results.
+# Prints how long it took to answer; fails the test if it does not within 60 s.
+xt_libvirtd() {
+    virsh -q -c xen:///system version >/dev/null 2>&1 && return 0
+    mkdir -p /run/libvirt /var/lib/libvirt /var/log/libvirt/libxl /var/cache/libvirt /etc/libvirt
+    printf '%s\n' 'auth_unix_ro = "none"' 'auth_unix_rw = "none"' 'unix_sock_rw_perms = "0700"' \
+        >/run/xt/libvirtd.conf
+    # libvirt's libxl driver names the host CPU after the first model of its CPU map whose
+    # features the host has all of, and will not start without one. The CPU QEMU emulates here
+    # (TCG) fits none of them (QEMU 7.2's TCG lacks VME, for one, which every model built on 486
+    # asks for):
+    # the test bed adds a model that asks for an FPU only. It names the host CPU in
+    # `virsh capabilities`; a PVH domain has no <cpu> to compare with it.
+    local map=/usr/share/libvirt/cpu_map
+    if [ -f "$map/index.xml" ] && [ ! -f "$map/x86_xenolith-testbed.xml" ]; then
+        printf '%s\n' '<cpus>' "  <model name='xenolith-testbed'>" "    <decode host='on' guest='off'/>" \
+            "    <feature name='fpu'/>" '  </model>' '</cpus>' >"$map/x86_xenolith-testbed.xml"
+        sed -i "s|^\( *\)<include filename='x86_486.xml'/>|&\n\1<include filename='x86_xenolith-testbed.xml'/>|" \
+            "$map/index.xml"
+    fi
+    local started
+    started=$(date +%s%N)
+    # libvirtd --daemon returns once its drivers are up; when one fails it may never return.
+    if ! LIBVIRT_LOG_OUTPUTS="3:file:$XT_OUT/libvirtd.log" timeout 90 \
+        libvirtd --daemon --config /run/xt/libvirtd.conf --pid-file /run/libvirtd.pid; then
+        echo "xt: libvirtd's log:"
+        sed 's/^/xt:   /' "$XT_OUT/libvirtd.log" 2>/dev/null
+        echo "xt: Xen's host CPU features, which libvirt's libxl driver decodes: $(xl info | grep '^hw_caps')"
+        xt_fail "libvirtd did not start: $(grep -m1 ' error : ' "$XT_OUT/libvirtd.log" | sed 's/.* error : //' | cut -c1-200)"
+    fi
+    for _ in $(seq 300); do
+        if virsh -q -c xen:///system version >/dev/null 2>&1; then
+            echo "xt: libvirtd answers on xen:///system after $(( ($(date +%s%N) - started) / 1000000 )) ms"
+            return 0
+        fi
+        sleep 0.2
+    done
+    xt_fail "libvirtd does not answer on xen:///system: $(virsh -c xen:///system version 2>&1 | tail -1)"
 }
 
 # ---- for the runner (dom0 init) ----
