@@ -102,12 +102,12 @@ budget_case() {
 }
 budget_case hello 65536
 budget_case httpd 188416
-# The DNS appliance: issue 17 asks for at most 100 KB; it is at about 183 KiB (187,240 bytes), of
-# which the network stack with TCP (which DNS over TCP needs, RFC 7766), DHCP and the Xen drivers
+# The DNS appliance: issue 17 asks for at most 100 KB; it is at about 186 KiB (190,536 bytes, with
+# suspend/resume in the Xen drivers), of which the network stack with TCP (which DNS over TCP needs, RFC 7766), DHCP and the Xen drivers
 # are over 140 KB (the echo appliance's size) and the server, codec, zones and tar reader the rest.
-# The check holds it there, rounded up to the next 8 KB, to catch growth; the 100 KB target is not
+# The check holds it there, rounded up to the next 4 KB, to catch growth; the 100 KB target is not
 # met.
-budget_case dns 188416
+budget_case dns 192512
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
