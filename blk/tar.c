@@ -132,7 +132,7 @@ static void printable(char *out, size_t out_size, const char *in, size_t len)
     out[n] = '\0';
 }
 
-__attribute__((format(printf, 4, 5)))
+PRINTF_LIKE(4, 5)
 static int refuse(struct walk *w, int err, const char *name, const char *fmt, ...)
 {
     char what[TAR_ERROR_MAX];

@@ -111,6 +111,13 @@ static int parse_log(struct parser *p, const char *word, const char *value)
     return 0;
 }
 
+/* The kernel refuses the hosted platform's keys (tap=, disk=) before parsing a value: their
+ * parsers are compiled for the hosted platform only and stay out of the PVH image. */
+#ifdef XENOLITH_KERNEL
+#define HOSTED_PARSER(parse) NULL
+#else
+#define HOSTED_PARSER(parse) parse
+
 static int parse_tap(struct parser *p, const char *word, const char *value)
 {
     size_t len = strlen(value);
@@ -133,6 +140,7 @@ static int parse_disk(struct parser *p, const char *word, const char *value)
     p->out->disk = value;
     return 0;
 }
+#endif
 
 /* blk_timeout=SECONDS: how long a block request may wait for the backend (blkfront). */
 static int parse_blk_timeout(struct parser *p, const char *word, const char *value)
@@ -164,7 +172,7 @@ struct option_key {
     const char *name;
     bool hosted_only;
     bool repeatable;
-    int (*parse)(struct parser *p, const char *word, const char *value);
+    int (*parse)(struct parser *p, const char *word, const char *value); /* NULL: refused here */
 };
 
 static const struct option_key keys[] = {
@@ -173,8 +181,8 @@ static const struct option_key keys[] = {
     { "dns", false, true, parse_dns },
     { "mtu", false, false, parse_mtu },
     { "log", false, false, parse_log },
-    { "tap", true, false, parse_tap },
-    { "disk", true, false, parse_disk },
+    { "tap", true, false, HOSTED_PARSER(parse_tap) },
+    { "disk", true, false, HOSTED_PARSER(parse_disk) },
     { "blk_timeout", false, false, parse_blk_timeout },
     { "watchdog", false, false, parse_watchdog },
 };

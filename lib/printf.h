@@ -13,7 +13,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+/* For a variadic printf-like function: gcc checks its format and arguments. In the kernel it is
+ * also compiled without vector registers: no conversion takes floating point, so its prologue
+ * need not spill the eight vector argument registers (about 60 bytes in each such function). */
+#ifdef XENOLITH_KERNEL
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a), target("general-regs-only")))
+#else
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#endif
 
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int ksnprintf(char *buf, size_t size, const char *fmt, ...) PRINTF_LIKE(3, 4);

@@ -11,8 +11,9 @@
 #                         character or an earlier token), found by byte-pair encoding the names
 #   ksyms_entries  per symbol: .uleb128 distance from the previous symbol (the first from
 #                  _text_start), then the encoded name ended by a 0 byte
-# Link-time optimization's ".lto_priv.N" suffix on local functions is dropped: the names then
-# read as in the source.
+# The suffixes of link-time optimization (".lto_priv.N" on local functions) and of gcc's clones
+# (".constprop.N", ".isra.N", ".part.N", and their combinations) are dropped: the names then read
+# as in the source, and the table is smaller.
 set -eu
 NM=${NM:-nm}
 
@@ -65,7 +66,7 @@ text_symbols "$1" | LC_ALL=C awk -v text_start="$text_start" '
     {
         addr[NR] = hex($1)
         name = $2
-        sub(/\.lto_priv\.[0-9]+$/, "", name)
+        sub(/\.(lto_priv|constprop|isra|part)\.[0-9]+.*$/, "", name)
         len[NR] = length(name)
         for (j = 1; j <= len[NR]; j++) {
             ch = substr(name, j, 1)

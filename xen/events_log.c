@@ -57,8 +57,9 @@ static long long diff_us(uint64_t a, uint64_t b)
 static void print_record(const struct xen_block_record *r)
 {
     bool timed = r->kind != XEN_BLOCK_UNTIMED;
-    kprintf("xen-block #%llu %s%s: at %llu us, deadline %+lld us, woke %+lld us after it; "
-            "upcall %u/%u mask %u/%u, timer port %u, %u upcalls, %u lapic irqs",
+    /* Times in us; "before/after" pairs are the vCPU's state around the halt. */
+    kprintf("xen-block #%llu %s%s: at %llu, deadline %+lld, woke %+lld after; "
+            "upcall %u/%u mask %u/%u timer-port %u upcalls %u lapic-irqs %u",
             (unsigned long long)r->seq, kind_name(r->kind), r->halted ? "" : " (no hlt)",
             (unsigned long long)(r->now_ns / 1000),
             timed ? diff_us(r->deadline_ns, r->now_ns) : 0ll,
@@ -70,8 +71,8 @@ static void print_record(const struct xen_block_record *r)
         /* xen deadline vs our estimate of Xen's time when armed, and vs Xen's own time at the
          * schedule-in that ended the block: the last says whether Xen fired late (>= 0) or
          * the deadline was placed too far in Xen's time (< 0 while the timer never fired). */
-        kprintf("; xen deadline %llu us = est %+lld us from %s (tsc %llu, xen %llu us; "
-                "arm tsc %+lld), wake xen %+lld us vs deadline (tsc %+lld); lapic %u/%u",
+        kprintf("; xen deadline %llu = est %+lld from %s (tsc %llu, xen %llu; arm tsc %+lld), "
+                "wake xen %+lld vs deadline (tsc %+lld); lapic %u/%u",
                 (unsigned long long)(a->xen_deadline_ns / 1000),
                 diff_us(a->xen_deadline_ns, a->xen_now_ns), a->from_sample ? "sample" : "record",
                 (unsigned long long)a->sample_tsc,
@@ -85,7 +86,7 @@ static void print_record(const struct xen_block_record *r)
 
 void xen_block_log_dump(const char *why)
 {
-    kprintf("xen-block: the last %u blocks of the vCPU (%s; %llu overruns so far):\n",
+    kprintf("xen-block: last %u blocks (%s; %llu overruns; times in us):\n",
             XEN_BLOCK_LOG_SIZE, why, (unsigned long long)overruns);
     for (uint64_t seq = next_seq > XEN_BLOCK_LOG_SIZE ? next_seq - XEN_BLOCK_LOG_SIZE : 1;
          seq < next_seq; seq++)
@@ -94,9 +95,8 @@ void xen_block_log_dump(const char *why)
 
 void xen_block_log_summary(void)
 {
-    kprintf("xen-block: %llu timed blocks, %llu ended by the backstop timer, %llu overran; "
-            "latest wake %llu us after a deadline; %llu halts began with an upcall pending, "
-            "%llu of them slept until a timer interrupt\n", (unsigned long long)timed_blocks,
+    kprintf("xen-block: %llu timed, %llu ended by the backstop, %llu overran, latest wake "
+            "%llu us late; %llu halts with an upcall pending, %llu slept to a timer irq\n", (unsigned long long)timed_blocks,
             (unsigned long long)backstop_wakes, (unsigned long long)overruns,
             (unsigned long long)(max_late_ns / 1000), (unsigned long long)upcall_at_halt,
             (unsigned long long)upcall_slept);
@@ -126,7 +126,7 @@ void xen_block_log_finish(const struct xen_block_record *r)
         dumps++;
         xen_block_log_dump("a block overran its deadline");
     } else {
-        kprintf("xen-block: overrun: ");
+        kprintf("xen-block: overrun (times in us): ");
         print_record(r);
     }
 }

@@ -10,6 +10,7 @@
 
 #define PAGE_SHIFT 12
 #define MEMMAP_MAX 64
+#define KEEP_START_INFO_MAP "xenolith: XENMEM_memory_map %s (%ld); keeping the start info's map\n"
 
 /* One entry as XENMEM_memory_map writes it: the BIOS E820 layout, 20 bytes, packed. */
 struct e820_entry {
@@ -38,20 +39,17 @@ static void adopt_xen_memory_map(void)
     struct xen_memory_map map = { .nr_entries = MEMMAP_MAX };
     set_xen_guest_handle(map.buffer, raw);
     long rc = xen_memory_op(XENMEM_memory_map, &map);
-    if (rc < 0) {
-        kprintf("xenolith: XENMEM_memory_map refused (%ld); keeping the start info's map\n", rc);
-        return;
-    }
-    if (map.nr_entries > MEMMAP_MAX) {
-        kprintf("xenolith: XENMEM_memory_map returned %u entries; keeping the start info's map\n",
-                map.nr_entries);
+    /* One message for the three refusals: its text is in every image. */
+    const char *problem = rc < 0 ? "refused" : "returned too many entries";
+    if (rc < 0 || map.nr_entries > MEMMAP_MAX) {
+        kprintf(KEEP_START_INFO_MAP, problem, rc < 0 ? rc : (long)map.nr_entries);
         return;
     }
     static struct memmap_entry entries[MEMMAP_MAX];
     for (unsigned i = 0; i < map.nr_entries; i++)
         entries[i] = (struct memmap_entry){ raw[i].addr, raw[i].size, raw[i].type };
     if (platform_space->adopt_memmap(entries, map.nr_entries) < 0) {
-        kprintf("xenolith: XENMEM_memory_map's map is malformed; keeping the start info's map\n");
+        kprintf(KEEP_START_INFO_MAP, "gave a malformed map", (long)map.nr_entries);
         return;
     }
     memmap_source = "XENMEM_memory_map";

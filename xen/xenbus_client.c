@@ -7,14 +7,16 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 
-static const char *const state_names[] = {
-    "Unknown", "Initialising", "InitWait", "Initialised", "Connected", "Closing", "Closed",
-    "Reconfiguring", "Reconfigured",
-};
+/* XenbusState's names in enum order, packed ("Unknown\0Initialising\0"): no pointer per name. */
+static const char state_names[] = "Unknown\0Initialising\0InitWait\0Initialised\0Connected\0"
+                                  "Closing\0Closed\0Reconfiguring\0Reconfigured\0";
 
 const char *xenbus_state_name(unsigned state)
 {
-    return state < sizeof(state_names) / sizeof(state_names[0]) ? state_names[state] : "invalid";
+    const char *name = state_names;
+    for (unsigned i = 0; i < state && *name; i++)
+        name += strlen(name) + 1;
+    return *name ? name : "invalid";
 }
 
 static int join(char *out, size_t cap, const char *dir, const char *node)

@@ -65,23 +65,24 @@ int xs_decode_header(const void *buf, size_t len, struct xs_header *out)
     return 0;
 }
 
-static const struct {
-    const char *name;
-    int err;
-} error_names[] = {
-    { "EINVAL", EINVAL }, { "EACCES", EACCES }, { "EEXIST", EEXIST }, { "EISDIR", EINVAL },
-    { "ENOENT", ENOENT }, { "ENOMEM", ENOMEM }, { "ENOSPC", ENOSPC }, { "EIO", EIO },
-    { "ENOTEMPTY", ENOTEMPTY }, { "ENOSYS", ENOSYS }, { "EROFS", EROFS }, { "EBUSY", EBUSY },
-    { "EAGAIN", EAGAIN }, { "EISCONN", EISCONN }, { "E2BIG", E2BIG }, { "EPERM", EPERM },
+/* The error names an XS_ERROR reply carries (io/xs_wire.h) and our errno for each, by index: the
+ * names packed ("EINVAL\0EACCES\0"), where a pointer and an int per name cost twice the bytes. */
+static const char error_names[] =
+    "EINVAL\0EACCES\0EEXIST\0EISDIR\0ENOENT\0ENOMEM\0ENOSPC\0EIO\0ENOTEMPTY\0ENOSYS\0EROFS\0"
+    "EBUSY\0EAGAIN\0EISCONN\0E2BIG\0EPERM\0";
+static const unsigned char error_numbers[] = {
+    EINVAL, EACCES, EEXIST, EINVAL, ENOENT, ENOMEM, ENOSPC, EIO,
+    ENOTEMPTY, ENOSYS, EROFS, EBUSY, EAGAIN, EISCONN, E2BIG, EPERM,
 };
 
 int xs_decode_error(const char *payload, size_t len)
 {
     if (len == 0 || payload[len - 1] != '\0')
         return -EBADMSG;
-    for (size_t i = 0; i < sizeof(error_names) / sizeof(error_names[0]); i++)
-        if (strcmp(payload, error_names[i].name) == 0)
-            return -error_names[i].err;
+    const char *name = error_names;
+    for (size_t i = 0; i < sizeof(error_numbers); i++, name += strlen(name) + 1)
+        if (strcmp(payload, name) == 0)
+            return -(int)error_numbers[i];
     return -EIO;
 }
 

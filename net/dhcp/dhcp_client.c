@@ -623,15 +623,18 @@ void dhcp_client_input(struct dhcp_client *c, const uint8_t *buf, size_t len, ui
 
 int dhcp_client_format_stats(const struct dhcp_client *c, char *buf, size_t size)
 {
-    /* A loop over the names: a ksnprintf call per counter would cost code for each. */
-    static const char *const names[] = { DHCP_STATS(COUNTERS_NAME) };
-    _Static_assert(COUNTERS_COUNT(c->stats) == ARRAY_SIZE(names),
+    /* A loop over the names: a ksnprintf call per counter would cost code for each; the names
+     * are packed ("a\0b\0"), where a pointer per name costs 8 bytes more each. */
+    static const char names[] = DHCP_STATS(COUNTERS_PACKED_NAME);
+    struct one_per_name { DHCP_STATS(COUNTERS_ONE_BYTE) };
+    _Static_assert(COUNTERS_COUNT(c->stats) == sizeof(struct one_per_name),
                    "dhcp_client_stats and DHCP_STATS disagree");
     const uint64_t *values = (const uint64_t *)&c->stats;
+    const char *name = names;
     size_t used = 0;
     int total = 0;
-    for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-        total += ksnprintf(buf + used, size > used ? size - used : 0, "dhcp.%s %llu\n", names[i],
+    for (size_t i = 0; i < COUNTERS_COUNT(c->stats); i++, name += strlen(name) + 1) {
+        total += ksnprintf(buf + used, size > used ? size - used : 0, "dhcp.%s %llu\n", name,
                            (unsigned long long)values[i]);
         used = (size_t)total < size ? (size_t)total : size;
     }

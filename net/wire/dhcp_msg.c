@@ -362,13 +362,14 @@ int dhcp_msg_build(const struct dhcp_message *m, uint8_t *buf, size_t cap)
 
 const char *dhcp_msg_type_name(uint8_t type)
 {
-    static const char *const names[] = {
-        [DHCPDISCOVER] = "DHCPDISCOVER", [DHCPOFFER] = "DHCPOFFER",
-        [DHCPREQUEST] = "DHCPREQUEST",   [DHCPDECLINE] = "DHCPDECLINE",
-        [DHCPACK] = "DHCPACK",           [DHCPNAK] = "DHCPNAK",
-        [DHCPRELEASE] = "DHCPRELEASE",   [DHCPINFORM] = "DHCPINFORM",
-    };
-    if (type >= DHCPDISCOVER && type <= DHCPINFORM)
-        return names[type];
-    return "DHCP(unknown)";
+    /* The names from DHCPDISCOVER (1) to DHCPINFORM (8), packed: no pointer per name. */
+    static const char names[] = "DHCPDISCOVER\0DHCPOFFER\0DHCPREQUEST\0DHCPDECLINE\0DHCPACK\0"
+                                "DHCPNAK\0DHCPRELEASE\0DHCPINFORM";
+    _Static_assert(DHCPDISCOVER == 1 && DHCPINFORM == 8, "the names follow RFC 2132 9.6's numbers");
+    if (type < DHCPDISCOVER || type > DHCPINFORM)
+        return "DHCP(unknown)";
+    const char *name = names;
+    for (unsigned i = DHCPDISCOVER; i < type; i++)
+        name += strlen(name) + 1;
+    return name;
 }
