@@ -18,6 +18,14 @@
 static uint8_t *cached_chunks[TCP_BUF_CACHED_CHUNKS];
 static unsigned cached_count;
 
+/* Slot tables likewise: every connection has one for its receive buffer (520 bytes at the default
+ * 256 KiB), so a short connection's set-up and teardown went through the heap's poisoning and
+ * check of the table's whole size class twice. A table is reused only by a buffer of the same
+ * number of slots (the common case: buffers of the stack's default size); it is zeroed first. */
+#define TCP_BUF_CACHED_TABLES 4u
+static struct { uint8_t **table; uint32_t slots; } cached_tables[TCP_BUF_CACHED_TABLES];
+static unsigned cached_table_count;
+
 static uint8_t *chunk_get(void)
 {
     if (cached_count > 0)
@@ -33,10 +41,35 @@ static void chunk_put(uint8_t *chunk)
         kfree(chunk);
 }
 
+static uint8_t **table_get(uint32_t slots)
+{
+    for (unsigned i = cached_table_count; i-- > 0;) {
+        if (cached_tables[i].slots != slots)
+            continue;
+        uint8_t **table = cached_tables[i].table;
+        cached_tables[i] = cached_tables[--cached_table_count];
+        memset(table, 0, slots * sizeof(*table));
+        return table;
+    }
+    return kcalloc(slots, sizeof(uint8_t *));
+}
+
+static void table_put(uint8_t **table, uint32_t slots)
+{
+    if (cached_table_count < TCP_BUF_CACHED_TABLES) {
+        cached_tables[cached_table_count].table = table;
+        cached_tables[cached_table_count++].slots = slots;
+    } else {
+        kfree(table);
+    }
+}
+
 void tcp_buf_cache_drain(void)
 {
     while (cached_count > 0)
         kfree(cached_chunks[--cached_count]);
+    while (cached_table_count > 0)
+        kfree(cached_tables[--cached_table_count].table);
 }
 
 static size_t ring_size(const struct tcp_buf *b)
@@ -50,7 +83,7 @@ int tcp_buf_init(struct tcp_buf *b, size_t capacity, struct tcp_buf_budget *budg
     if (capacity == 0 || capacity > TCP_BUF_MAX_CAPACITY)
         return -EINVAL;
     size_t chunks = (capacity + TCP_BUF_CHUNK - 1) / TCP_BUF_CHUNK;
-    b->chunks = kcalloc(chunks + 1, sizeof(*b->chunks));
+    b->chunks = table_get((uint32_t)(chunks + 1));
     if (!b->chunks)
         return -ENOMEM;
     b->slots = (uint32_t)(chunks + 1);
@@ -81,9 +114,9 @@ void tcp_buf_destroy(struct tcp_buf *b)
 {
     if (!b->chunks)
         return;
-    for (uint32_t i = 0; i < b->slots; i++)
+    for (uint32_t i = 0; b->allocated > 0 && i < b->slots; i++)   /* none held: no walk */
         free_slot(b, i);
-    kfree(b->chunks);
+    table_put(b->chunks, b->slots);
     b->chunks = NULL;
 }
 
