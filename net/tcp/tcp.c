@@ -212,6 +212,7 @@ void tcp_fini(struct tcp_layer *tcp)
     tcp->impl = NULL;
     kfree(ts);
     tcp_buf_cache_drain();
+    tcp_rack_cache_drain();
     spare_conns_drain();
 }
 
