@@ -157,6 +157,8 @@ static struct arp_entry *allocate_entry(struct arp_layer *arp, uint32_t ip)
         struct arp_entry *e = &arp->cache[i];
         if (e->state == ARP_FREE) {
             victim = e;
+            if (i >= arp->cache_used)   /* evictions happen in a full table: all below it */
+                arp->cache_used = i + 1;
             break;
         }
         bool e_settled = e->state != ARP_INCOMPLETE;
@@ -169,9 +171,6 @@ static struct arp_entry *allocate_entry(struct arp_layer *arp, uint32_t ip)
         arp->stats.cache_evictions++;
         release_entry(arp, victim);
     }
-    unsigned index = (unsigned)(victim - arp->cache);
-    if (index >= arp->cache_used)
-        arp->cache_used = index + 1;
     victim->ip = ip;
     victim->last_used_ns = now();
     return victim;

@@ -237,7 +237,9 @@ struct tcp_conn *tcp_conn_lookup(struct tcp_stack *ts, const struct tcp_endpoint
     return tcp_conn_find(ts, ep, tcp_endpoints_hash(ts, ep));
 }
 
-struct tcp_conn *tcp_conn_find(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t hash)
+/* Not inlined into its callers: one copy is what the image budget affords. */
+__attribute__((noinline)) struct tcp_conn *tcp_conn_find(struct tcp_stack *ts,
+                                                    const struct tcp_endpoints *ep, uint32_t hash)
 {
     struct list_node *bucket = &ts->buckets[hash % TCP_HASH_BUCKETS];
     list_for_each(node, bucket) {

@@ -20,11 +20,31 @@ static unsigned cached_count;
 
 /* Slot tables likewise: every connection has one for its receive buffer (520 bytes at the default
  * 256 KiB), so a short connection's set-up and teardown went through the heap's poisoning and
- * check of the table's whole size class twice. A table is reused only by a buffer of the same
- * number of slots (the common case: buffers of the stack's default size); it is zeroed first. */
+ * check of the table's whole size class twice. The kept tables are all of one number of slots
+ * (the first kept: in practice the stack's default buffer size); one of another size is freed. */
 #define TCP_BUF_CACHED_TABLES 4u
-static struct { uint8_t **table; uint32_t slots; } cached_tables[TCP_BUF_CACHED_TABLES];
+static uint8_t **cached_tables[TCP_BUF_CACHED_TABLES];
 static unsigned cached_table_count;
+static uint32_t cached_table_slots;
+
+static uint8_t **table_get(uint32_t slots)
+{
+    if (cached_table_count == 0 || slots != cached_table_slots)
+        return kcalloc(slots, sizeof(uint8_t *));
+    uint8_t **table = cached_tables[--cached_table_count];
+    memset(table, 0, slots * sizeof(*table));
+    return table;
+}
+
+static void table_put(uint8_t **table, uint32_t slots)
+{
+    if (cached_table_count == 0)
+        cached_table_slots = slots;
+    if (slots == cached_table_slots && cached_table_count < TCP_BUF_CACHED_TABLES)
+        cached_tables[cached_table_count++] = table;
+    else
+        kfree(table);
+}
 
 static uint8_t *chunk_get(void)
 {
@@ -41,35 +61,12 @@ static void chunk_put(uint8_t *chunk)
         kfree(chunk);
 }
 
-static uint8_t **table_get(uint32_t slots)
-{
-    for (unsigned i = cached_table_count; i-- > 0;) {
-        if (cached_tables[i].slots != slots)
-            continue;
-        uint8_t **table = cached_tables[i].table;
-        cached_tables[i] = cached_tables[--cached_table_count];
-        memset(table, 0, slots * sizeof(*table));
-        return table;
-    }
-    return kcalloc(slots, sizeof(uint8_t *));
-}
-
-static void table_put(uint8_t **table, uint32_t slots)
-{
-    if (cached_table_count < TCP_BUF_CACHED_TABLES) {
-        cached_tables[cached_table_count].table = table;
-        cached_tables[cached_table_count++].slots = slots;
-    } else {
-        kfree(table);
-    }
-}
-
 void tcp_buf_cache_drain(void)
 {
     while (cached_count > 0)
         kfree(cached_chunks[--cached_count]);
     while (cached_table_count > 0)
-        kfree(cached_tables[--cached_table_count].table);
+        kfree(cached_tables[--cached_table_count]);
 }
 
 static size_t ring_size(const struct tcp_buf *b)

@@ -105,7 +105,9 @@ struct tcp_tw *tcp_tw_lookup(struct tcp_stack *ts, const struct tcp_endpoints *e
     return tcp_tw_find(ts, ep, tcp_endpoints_hash(ts, ep));
 }
 
-struct tcp_tw *tcp_tw_find(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t hash)
+/* Not inlined into its callers: one copy is what the image budget affords. */
+__attribute__((noinline)) struct tcp_tw *tcp_tw_find(struct tcp_stack *ts,
+                                                const struct tcp_endpoints *ep, uint32_t hash)
 {
     struct list_node *bucket = tw_bucket(ts, hash);
     list_for_each(node, bucket) {
