@@ -180,6 +180,7 @@ struct ipv4_layer {
     struct ip_reass reass;
     struct timer reass_timer;
     struct ipv4_pmtu_entry pmtu[IPV4_PMTU_ENTRIES];
+    unsigned pmtu_live;              /* entries with a dst: none, and a path MTU is the link's */
     uint64_t id_key;
     uint16_t id_counters[IPV4_ID_COUNTERS];
     struct ipv4_protocol protocols[IPV4_MAX_PROTOCOLS];

@@ -16,6 +16,7 @@ static struct ipv4_pmtu_entry *lookup(struct ipv4_layer *ip, uint32_t dst, uint6
             continue;
         if (e->expires_ns <= now) {
             e->dst = 0;
+            ip->pmtu_live--;
             ip->stats.pmtu_expired++;
             continue;
         }
@@ -28,6 +29,8 @@ static struct ipv4_pmtu_entry *lookup(struct ipv4_layer *ip, uint32_t dst, uint6
 uint32_t ipv4_path_mtu(struct ipv4_layer *ip, uint32_t dst)
 {
     uint32_t mtu = ip->netif.mtu;
+    if (ip->pmtu_live == 0)          /* every packet asks: no clock read or scan for an empty table */
+        return mtu;
     struct ipv4_pmtu_entry *e = lookup(ip, dst, platform_monotonic_ns());
     if (e && e->mtu < mtu)
         mtu = e->mtu;
@@ -62,6 +65,8 @@ bool ipv4_pmtu_update(struct ipv4_layer *ip, uint32_t dst, uint32_t mtu)
                 e = c;
         }
     }
+    if (e->dst == 0)
+        ip->pmtu_live++;
     e->dst = dst;
     e->mtu = mtu;
     e->expires_ns = now + IPV4_PMTU_TIMEOUT_NS;

@@ -2,7 +2,8 @@
  * net/link/arp: the ARP cache and resolver (RFC 826, RFC 1122 2.3.2), address probing, announcement
  * and conflict defence (RFC 5227). One sched/ timer, re-armed to the earliest pending deadline,
  * drives request retries, entry expiry, probes and announcements; the cache is a small fixed table
- * scanned linearly (ARP_CACHE_SIZE entries), which is cheaper than any index at this size.
+ * scanned linearly (up to cache_used: entries are taken lowest first), which is cheaper than any
+ * index at this size.
  */
 #include "net/link/arp.h"
 #include "lib/byteorder.h"
@@ -122,7 +123,7 @@ static void send_announcement(struct arp_layer *arp)
 
 static struct arp_entry *find_entry(struct arp_layer *arp, uint32_t ip)
 {
-    for (unsigned i = 0; i < ARP_CACHE_SIZE; i++) {
+    for (unsigned i = 0; i < arp->cache_used; i++) {
         struct arp_entry *e = &arp->cache[i];
         if (e->state != ARP_FREE && e->ip == ip)
             return e;
@@ -156,6 +157,8 @@ static struct arp_entry *allocate_entry(struct arp_layer *arp, uint32_t ip)
         struct arp_entry *e = &arp->cache[i];
         if (e->state == ARP_FREE) {
             victim = e;
+            if (i >= arp->cache_used)   /* evictions happen in a full table: all below it */
+                arp->cache_used = i + 1;
             break;
         }
         bool e_settled = e->state != ARP_INCOMPLETE;
@@ -218,7 +221,7 @@ static void learn(struct arp_layer *arp, struct arp_entry *e, const uint8_t mac[
 static void rearm(struct arp_layer *arp)
 {
     uint64_t next = DEADLINE_NONE;
-    for (unsigned i = 0; i < ARP_CACHE_SIZE; i++)
+    for (unsigned i = 0; i < arp->cache_used; i++)
         if (arp->cache[i].state != ARP_FREE && arp->cache[i].deadline_ns < next)
             next = arp->cache[i].deadline_ns;
     if (arp->probe_ip && arp->probe_deadline_ns < next)
@@ -297,7 +300,7 @@ static void arp_timer(struct timer *timer, void *arg)
 {
     struct arp_layer *arp = arg;
     uint64_t t = now();
-    for (unsigned i = 0; i < ARP_CACHE_SIZE; i++) {
+    for (unsigned i = 0; i < arp->cache_used; i++) {
         struct arp_entry *e = &arp->cache[i];
         if (e->state != ARP_FREE && e->deadline_ns <= t)
             expire_entry(arp, e, t);
@@ -374,9 +377,10 @@ void arp_fini(struct arp_layer *arp)
 
 void arp_flush(struct arp_layer *arp)
 {
-    for (unsigned i = 0; i < ARP_CACHE_SIZE; i++)
+    for (unsigned i = 0; i < arp->cache_used; i++)
         if (arp->cache[i].state != ARP_FREE)
             release_entry(arp, &arp->cache[i]);
+    arp->cache_used = 0;
     rearm(arp);
 }
 

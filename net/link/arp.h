@@ -106,6 +106,7 @@ struct arp_layer {
     struct arp_stats stats;
     struct arp_tunables tun;
     struct arp_entry cache[ARP_CACHE_SIZE];
+    unsigned cache_used;             /* entries from this index on are free: scans stop here */
     unsigned pending_total;
     struct timer timer;
     /* RFC 5227 probe in progress (probe_ip != 0) */

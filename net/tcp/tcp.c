@@ -130,6 +130,37 @@ static void tcp_icmp_error_arrived(void *ctx, const struct ipv4_icmp_error *err)
     tcp_ipv4_error(ctx, err);
 }
 
+/* TCBs freed are kept here for the next connection, up to a few: a TCB is about 2 KiB, and the
+ * heap's poisoning on free and check on allocation of its whole size class (and, with few
+ * connections, a fresh slab page each time) cost more than the rest of a short connection's set-up.
+ * Shared by every stack (a TCB can outlive its stack); tcp_fini returns them to the heap. */
+#define TCP_SPARE_CONNS 4u
+static struct tcp_conn *spare_conns[TCP_SPARE_CONNS];
+static unsigned spare_conn_count;
+
+static struct tcp_conn *conn_alloc(void)
+{
+    if (spare_conn_count == 0)
+        return kcalloc(1, sizeof(struct tcp_conn));
+    struct tcp_conn *c = spare_conns[--spare_conn_count];
+    memset(c, 0, sizeof(*c));
+    return c;
+}
+
+static void conn_release(struct tcp_conn *c)
+{
+    if (spare_conn_count < TCP_SPARE_CONNS)
+        spare_conns[spare_conn_count++] = c;
+    else
+        kfree(c);
+}
+
+static void spare_conns_drain(void)
+{
+    while (spare_conn_count > 0)
+        kfree(spare_conns[--spare_conn_count]);
+}
+
 int tcp_init(struct tcp_layer *tcp, struct ipv4_layer *ip)
 {
     memset(tcp, 0, sizeof(*tcp));
@@ -181,6 +212,8 @@ void tcp_fini(struct tcp_layer *tcp)
     tcp->impl = NULL;
     kfree(ts);
     tcp_buf_cache_drain();
+    tcp_rack_cache_drain();
+    spare_conns_drain();
 }
 
 /* ---- the TCB table ---- */
@@ -204,7 +237,9 @@ struct tcp_conn *tcp_conn_lookup(struct tcp_stack *ts, const struct tcp_endpoint
     return tcp_conn_find(ts, ep, tcp_endpoints_hash(ts, ep));
 }
 
-struct tcp_conn *tcp_conn_find(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t hash)
+/* Not inlined into its callers: one copy is what the image budget affords. */
+__attribute__((noinline)) struct tcp_conn *tcp_conn_find(struct tcp_stack *ts,
+                                                    const struct tcp_endpoints *ep, uint32_t hash)
 {
     struct list_node *bucket = &ts->buckets[hash % TCP_HASH_BUCKETS];
     list_for_each(node, bucket) {
@@ -215,15 +250,11 @@ struct tcp_conn *tcp_conn_find(struct tcp_stack *ts, const struct tcp_endpoints 
     return NULL;
 }
 
-void tcp_conn_hash(struct tcp_conn *c)
-{
-    tcp_conn_hash_as(c, tcp_endpoints_hash(c->ts, &c->ep));
-}
-
 void tcp_conn_hash_as(struct tcp_conn *c, uint32_t hash)
 {
     c->ep_hash = hash;
     list_add_tail(&c->ts->buckets[hash % TCP_HASH_BUCKETS], &c->hash_link);
+    c->ts->last_rx = c;                          /* the peer's next segment is most likely for it */
 }
 
 bool tcp_port_in_use(struct tcp_stack *ts, uint16_t port)
@@ -255,7 +286,7 @@ struct tcp_conn *tcp_conn_create(struct tcp_stack *ts, const struct tcp_endpoint
         ts->layer->stats.conn_limit++;
         return NULL;
     }
-    struct tcp_conn *c = kcalloc(1, sizeof(*c));
+    struct tcp_conn *c = conn_alloc();
     if (!c) {
         ts->layer->stats.rx_no_memory++;
         return NULL;
@@ -269,7 +300,7 @@ struct tcp_conn *tcp_conn_create(struct tcp_stack *ts, const struct tcp_endpoint
     waitq_init(&c->writers);
     waitq_init(&c->openers);
     if (tcp_conn_setup(c, sizes)) {
-        kfree(c);
+        conn_release(c);
         ts->layer->stats.rx_no_memory++;
         return NULL;
     }
@@ -304,8 +335,7 @@ int tcp_conn_setup(struct tcp_conn *c, const struct tcp_buffer_sizes *sizes)
     c->keepidle_ns = TCP_DEFAULT_KEEPIDLE_NS;
     c->keepintvl_ns = TCP_DEFAULT_KEEPINTVL_NS;
     c->keepcnt = TCP_DEFAULT_KEEPCNT;
-    c->ts_offset = tcp_ts_offset(&c->ts->isn_secret, &c->ep);
-    c->iss = tcp_isn(&c->ts->isn_secret, &c->ep, tcp_now());
+    tcp_isn_and_ts_offset(&c->ts->isn_secret, &c->ep, tcp_now(), &c->iss, &c->ts_offset);
     if (c->ts->test.fixed_ts_offset)
         c->ts_offset = c->ts->test.ts_offset;
     if (c->ts->test.fixed_iss)
@@ -361,7 +391,7 @@ bool tcp_conn_maybe_free(struct tcp_conn *c)
         return false;
     tcp_timers_stop(c);
     tcp_buf_destroy(&c->rcvbuf);                 /* unread data kept after a graceful end */
-    kfree(c);
+    conn_release(c);
     return true;
 }
 
@@ -376,6 +406,8 @@ void tcp_conn_terminate(struct tcp_conn *c, int error)
     if (c->ts) {
         if (list_node_linked(&c->hash_link))
             list_remove(&c->hash_link);
+        if (c->ts->last_rx == c)
+            c->ts->last_rx = NULL;
         if (list_node_linked(&c->link)) {
             list_remove(&c->link);
             c->ts->conn_count--;
@@ -458,9 +490,15 @@ void tcp_ipv4_input(struct tcp_layer *tcp, struct pbuf *p, const struct ipv4_rx_
     seg.payload = p;
     struct tcp_endpoints ep = { .local_ip = rx->dst, .remote_ip = rx->src,
                                 .local_port = seg.h.dst_port, .remote_port = seg.h.src_port };
-    /* One keyed hash per segment serves both tables and a passive open's new TCB. */
-    seg.hash = tcp_endpoints_hash(ts, &ep);
-    struct tcp_conn *c = tcp_conn_find(ts, &ep, seg.hash);
+    /* One keyed hash per segment serves both tables and a passive open's new TCB; none when the
+     * segment is for the same TCB as the one before. */
+    struct tcp_conn *c = ts->last_rx;
+    if (c && tcp_same_endpoints(&c->ep, &ep)) {
+        seg.hash = c->ep_hash;
+    } else {
+        seg.hash = tcp_endpoints_hash(ts, &ep);
+        c = ts->last_rx = tcp_conn_find(ts, &ep, seg.hash);
+    }
     struct tcp_tw *tw;
     if (c) {
         tcp_conn_input(c, &seg);

@@ -29,6 +29,7 @@ static int wait_on(struct tcp_conn *c, struct waitq *wq, uint64_t deadline_ns)
 struct port_probe {
     struct tcp_stack *ts;
     struct tcp_endpoints ep;
+    uint32_t hash;                       /* of the last 4-tuple probed: the one picked */
 };
 
 static bool port_taken(void *arg, uint16_t port)
@@ -37,7 +38,7 @@ static bool port_taken(void *arg, uint16_t port)
     struct tcp_endpoints ep = probe->ep;
     ep.local_port = port;
     /* RFC 9293 3.4.1: a 4-tuple in TIME_WAIT is not reused by a fresh active open either. */
-    return tcp_listener_lookup(probe->ts, port) || tcp_endpoints_taken(probe->ts, &ep);
+    return tcp_listener_lookup(probe->ts, port) || tcp_endpoints_taken(probe->ts, &ep, &probe->hash);
 }
 
 int tcp_layer_connect(struct tcp_layer *tcp, uint16_t local_port, uint32_t dst, uint16_t port,
@@ -55,13 +56,15 @@ int tcp_layer_connect(struct tcp_layer *tcp, uint16_t local_port, uint32_t dst, 
         return -ENETUNREACH;
     struct tcp_endpoints ep = { .local_ip = src, .remote_ip = dst, .local_port = local_port,
                                 .remote_port = port };
+    uint32_t hash;
     if (local_port == 0) {
         struct port_probe probe = { .ts = ts, .ep = ep };
         int picked = tcp_ports_pick(&ts->ports, src, dst, port, port_taken, &probe);
         if (picked < 0)
             return picked;
         ep.local_port = (uint16_t)picked;
-    } else if (tcp_endpoints_taken(ts, &ep)) {
+        hash = probe.hash;
+    } else if (tcp_endpoints_taken(ts, &ep, &hash)) {
         return -EADDRINUSE;
     }
     struct tcp_conn *c = tcp_conn_create(ts, &ep, sizes);
@@ -70,7 +73,7 @@ int tcp_layer_connect(struct tcp_layer *tcp, uint16_t local_port, uint32_t dst, 
     c->user_owned = true;
     c->adv_mss = tcp_mss_for_mtu(tcp->ip->netif.mtu);
     tcp_set_state(c, TCPS_SYN_SENT);
-    tcp_conn_hash(c);
+    tcp_conn_hash_as(c, hash);
     tcp_send_syn(c);
     while (c->state == TCPS_SYN_SENT || c->state == TCPS_SYN_RECEIVED) {
         if (deadline_passed(deadline_ns) ||

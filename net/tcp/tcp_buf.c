@@ -18,6 +18,34 @@
 static uint8_t *cached_chunks[TCP_BUF_CACHED_CHUNKS];
 static unsigned cached_count;
 
+/* Slot tables likewise: every connection has one for its receive buffer (520 bytes at the default
+ * 256 KiB), so a short connection's set-up and teardown went through the heap's poisoning and
+ * check of the table's whole size class twice. The kept tables are all of one number of slots
+ * (the first kept: in practice the stack's default buffer size); one of another size is freed. */
+#define TCP_BUF_CACHED_TABLES 4u
+static uint8_t **cached_tables[TCP_BUF_CACHED_TABLES];
+static unsigned cached_table_count;
+static uint32_t cached_table_slots;
+
+static uint8_t **table_get(uint32_t slots)
+{
+    if (cached_table_count == 0 || slots != cached_table_slots)
+        return kcalloc(slots, sizeof(uint8_t *));
+    uint8_t **table = cached_tables[--cached_table_count];
+    memset(table, 0, slots * sizeof(*table));
+    return table;
+}
+
+static void table_put(uint8_t **table, uint32_t slots)
+{
+    if (cached_table_count == 0)
+        cached_table_slots = slots;
+    if (slots == cached_table_slots && cached_table_count < TCP_BUF_CACHED_TABLES)
+        cached_tables[cached_table_count++] = table;
+    else
+        kfree(table);
+}
+
 static uint8_t *chunk_get(void)
 {
     if (cached_count > 0)
@@ -37,6 +65,8 @@ void tcp_buf_cache_drain(void)
 {
     while (cached_count > 0)
         kfree(cached_chunks[--cached_count]);
+    while (cached_table_count > 0)
+        kfree(cached_tables[--cached_table_count]);
 }
 
 static size_t ring_size(const struct tcp_buf *b)
@@ -50,7 +80,7 @@ int tcp_buf_init(struct tcp_buf *b, size_t capacity, struct tcp_buf_budget *budg
     if (capacity == 0 || capacity > TCP_BUF_MAX_CAPACITY)
         return -EINVAL;
     size_t chunks = (capacity + TCP_BUF_CHUNK - 1) / TCP_BUF_CHUNK;
-    b->chunks = kcalloc(chunks + 1, sizeof(*b->chunks));
+    b->chunks = table_get((uint32_t)(chunks + 1));
     if (!b->chunks)
         return -ENOMEM;
     b->slots = (uint32_t)(chunks + 1);
@@ -81,9 +111,9 @@ void tcp_buf_destroy(struct tcp_buf *b)
 {
     if (!b->chunks)
         return;
-    for (uint32_t i = 0; i < b->slots; i++)
+    for (uint32_t i = 0; b->allocated > 0 && i < b->slots; i++)   /* none held: no walk */
         free_slot(b, i);
-    kfree(b->chunks);
+    table_put(b->chunks, b->slots);
     b->chunks = NULL;
 }
 

@@ -97,6 +97,8 @@ struct tcp_stack {
     struct tcp_config cfg;
     struct list_node buckets[TCP_HASH_BUCKETS];  /* struct tcp_conn.hash_link by 4-tuple */
     struct list_node conns;                      /* every TCB, struct tcp_conn.link */
+    struct tcp_conn *last_rx;                    /* the hashed TCB the last segment went to (a
+                                                    stream's next segment skips the keyed hash) */
     struct list_node listeners;                  /* struct tcp_listener.link */
     unsigned conn_count, half_open, listener_count;  /* conn_count: TCBs, max_connections */
     struct list_node tw_buckets[TCP_TW_HASH_BUCKETS]; /* struct tcp_tw.hash_link by 4-tuple */
@@ -226,8 +228,8 @@ struct tcp_conn *tcp_conn_create(struct tcp_stack *ts, const struct tcp_endpoint
 int tcp_sndbuf_attach(struct tcp_conn *c);
 /* The window scale for a receive buffer of `bytes` (0: the stack default), for SYN and cookie. */
 uint8_t tcp_wscale_for_rcvbuf(const struct tcp_stack *ts, size_t bytes);
-void tcp_conn_hash(struct tcp_conn *c);
-/* The same with tcp_endpoints_hash(c->ep) already known (a passive open: the SYN's). */
+/* Into the TCB table, with hash = tcp_endpoints_hash(c->ep), which the caller already has (a
+ * passive open: the SYN's; an active open: its port probe's). */
 void tcp_conn_hash_as(struct tcp_conn *c, uint32_t hash);
 void tcp_set_state(struct tcp_conn *c, enum tcp_conn_state state);
 /* The connection is over (error set by the caller): timers stopped, buffers freed, waiters woken,
@@ -237,8 +239,9 @@ void tcp_conn_terminate(struct tcp_conn *c, int error);
 bool tcp_conn_maybe_free(struct tcp_conn *c);
 /* Initial per-connection values from the stack configuration (buffers, options, MSS, RTO). */
 int tcp_conn_setup(struct tcp_conn *c, const struct tcp_buffer_sizes *sizes);
-/* The 4-tuple is taken by a TCB or a TIME_WAIT record. */
-bool tcp_endpoints_taken(struct tcp_stack *ts, const struct tcp_endpoints *ep);
+/* The 4-tuple is taken by a TCB or a TIME_WAIT record. *hash: its tcp_endpoints_hash, for the
+ * TCB that takes it (tcp_conn_hash_as). */
+bool tcp_endpoints_taken(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t *hash);
 bool tcp_port_in_use(struct tcp_stack *ts, uint16_t port);
 struct tcp_listener *tcp_listener_lookup(struct tcp_stack *ts, uint16_t port);
 /* The current TSval for c. */

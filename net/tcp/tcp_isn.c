@@ -18,14 +18,26 @@ static uint64_t hash_endpoints(const struct siphash_key *key, const struct tcp_e
 
 void tcp_isn_secret_init(struct tcp_isn_secret *secret)
 {
-    siphash_key_random(&secret->isn_key);
-    siphash_key_random(&secret->ts_key);
+    siphash_key_random(&secret->key);
+}
+
+/* One keyed hash of the 4-tuple gives both per-connection values: its low half is F of the ISN
+ * (RFC 6528 3), its high half the timestamp offset (RFC 7323 7.1). The halves of a pseudo-random
+ * function's output are independent, so the offset a peer learns from TSval says nothing of F;
+ * and a connection's set-up pays for one hash, not two. */
+void tcp_isn_and_ts_offset(const struct tcp_isn_secret *secret, const struct tcp_endpoints *ep,
+                           uint64_t now_ns, uint32_t *isn, uint32_t *ts_offset)
+{
+    uint64_t h = hash_endpoints(&secret->key, ep);
+    *isn = (uint32_t)(now_ns / TCP_ISN_TICK_NS) + (uint32_t)h;
+    *ts_offset = (uint32_t)(h >> 32);
 }
 
 uint32_t tcp_isn(const struct tcp_isn_secret *secret, const struct tcp_endpoints *ep, uint64_t now_ns)
 {
-    uint32_t m = (uint32_t)(now_ns / TCP_ISN_TICK_NS);
-    return m + (uint32_t)hash_endpoints(&secret->isn_key, ep);
+    uint32_t isn, ts_offset;
+    tcp_isn_and_ts_offset(secret, ep, now_ns, &isn, &ts_offset);
+    return isn;
 }
 
 uint32_t tcp_ts_clock(uint64_t now_ns)
@@ -35,5 +47,5 @@ uint32_t tcp_ts_clock(uint64_t now_ns)
 
 uint32_t tcp_ts_offset(const struct tcp_isn_secret *secret, const struct tcp_endpoints *ep)
 {
-    return (uint32_t)hash_endpoints(&secret->ts_key, ep);
+    return (uint32_t)(hash_endpoints(&secret->key, ep) >> 32);
 }

@@ -35,8 +35,7 @@ struct tcp_endpoints {
 #define TCP_TS_HZ 1000u
 
 struct tcp_isn_secret {
-    struct siphash_key isn_key;
-    struct siphash_key ts_key;
+    struct siphash_key key;          /* of both values: see tcp_isn_and_ts_offset */
 };
 
 /* Fresh random keys (lib/random); one per stack, made at tcp_init. */
@@ -44,6 +43,11 @@ void tcp_isn_secret_init(struct tcp_isn_secret *secret);
 
 /* The ISN for a connection at monotonic time now_ns (RFC 6528 3). */
 uint32_t tcp_isn(const struct tcp_isn_secret *secret, const struct tcp_endpoints *ep, uint64_t now_ns);
+
+/* Both of a new connection's values at once (one keyed hash of the 4-tuple, not two): what
+ * tcp_isn and tcp_ts_offset return. */
+void tcp_isn_and_ts_offset(const struct tcp_isn_secret *secret, const struct tcp_endpoints *ep,
+                           uint64_t now_ns, uint32_t *isn, uint32_t *ts_offset);
 
 /* The timestamp clock at now_ns, before any per-connection offset. */
 uint32_t tcp_ts_clock(uint64_t now_ns);

@@ -11,8 +11,7 @@ _Static_assert((TCP_PORTS_TABLE_SIZE & (TCP_PORTS_TABLE_SIZE - 1)) == 0, "table 
 
 void tcp_ports_init(struct tcp_ports *ports)
 {
-    siphash_key_random(&ports->offset_key);
-    siphash_key_random(&ports->index_key);
+    siphash_key_random(&ports->key);
     random_bytes(ports->table, sizeof(ports->table));
     ports->first = TCP_EPHEMERAL_FIRST;
     ports->last = TCP_EPHEMERAL_LAST;
@@ -41,9 +40,11 @@ int tcp_ports_pick(struct tcp_ports *ports, uint32_t local_ip, uint32_t remote_i
                    uint16_t remote_port, tcp_port_in_use_fn in_use, void *arg)
 {
     uint32_t count = (uint32_t)ports->last - ports->first + 1;
-    uint32_t offset = (uint32_t)hash_destination(&ports->offset_key, local_ip, remote_ip, remote_port);
-    uint32_t index = (uint32_t)hash_destination(&ports->index_key, local_ip, remote_ip, remote_port) &
-                     (TCP_PORTS_TABLE_SIZE - 1);
+    /* F and G (RFC 6056 3.3.3) are the two halves of one keyed hash: independent as the halves of
+     * a pseudo-random function's output are, and a connect pays for one hash, not two. */
+    uint64_t h = hash_destination(&ports->key, local_ip, remote_ip, remote_port);
+    uint32_t offset = (uint32_t)h;
+    uint32_t index = (uint32_t)(h >> 32) & (TCP_PORTS_TABLE_SIZE - 1);
     /* The walk counts in 32 bits from the table's value: a 16-bit counter wrapping mid-walk would
      * jump, and unless the range size divides 65536 it could revisit ports and miss others. */
     offset %= count;

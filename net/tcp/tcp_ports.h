@@ -5,7 +5,8 @@
  *     index  = G(local IP, remote IP, remote port, secret 2) mod TABLE_LENGTH
  *     try port = first + (offset + table[index]) mod count, table[index]++ ... for up to count
  *     ports, skipping those the caller says are in use.
- * F and G are SipHash-2-4 under two per-stack random keys; the table starts with random values.
+ * F and G are the low and high halves of one SipHash-2-4 under a per-stack random key (as
+ * independent as two keyed functions, for the price of one); the table starts with random values.
  * Connections to one destination walk through the range in sequence (so a 4-tuple is not reused
  * soon, RFC 6056 2.3), while an attacker who sees our ports towards one destination learns
  * nothing about the ports we use towards another.
@@ -26,8 +27,7 @@
 #define TCP_PORTS_TABLE_SIZE 256u
 
 struct tcp_ports {
-    struct siphash_key offset_key;   /* F */
-    struct siphash_key index_key;    /* G */
+    struct siphash_key key;          /* F: the low half of its hash; G: the high half */
     uint16_t first;
     uint16_t last;
     uint16_t table[TCP_PORTS_TABLE_SIZE];

@@ -39,9 +39,25 @@ static void spurious_repair(struct tcp_rack *r, uint64_t now_ns)
     r->reo_wnd_persist = RACK_REO_WND_PERSIST;
 }
 
+/* Record tables of the first size freed by one connection are kept for the next, up to a few:
+ * every connection makes one with its SYN, and the heap's poisoning on free and check on
+ * allocation cost more than the few records a short connection uses. */
+#define RACK_SPARE_TABLES 4u
+static struct tcp_rack_seg *spare_tables[RACK_SPARE_TABLES];
+static unsigned spare_table_count;
+
+void tcp_rack_cache_drain(void)
+{
+    while (spare_table_count > 0)
+        kfree(spare_tables[--spare_table_count]);
+}
+
 void tcp_rack_destroy(struct tcp_rack *r)
 {
-    kfree(r->segs);
+    if (r->cap == TCP_RACK_INITIAL_SEGS && spare_table_count < RACK_SPARE_TABLES)
+        spare_tables[spare_table_count++] = r->segs;
+    else
+        kfree(r->segs);
     r->segs = NULL;
     r->count = r->cap = 0;
 }
@@ -53,7 +69,9 @@ static bool grow(struct tcp_rack *r)
     if (r->cap >= TCP_RACK_MAX_SEGS)
         return false;
     unsigned cap = r->cap ? r->cap * 2 : TCP_RACK_INITIAL_SEGS;
-    struct tcp_rack_seg *segs = krealloc(r->segs, cap * sizeof(*segs));
+    struct tcp_rack_seg *segs = !r->cap && spare_table_count > 0
+                                    ? spare_tables[--spare_table_count]
+                                    : krealloc(r->segs, cap * sizeof(*segs));
     if (!segs)
         return false;
     r->segs = segs;

@@ -65,6 +65,8 @@ struct tcp_rack {
 
 void tcp_rack_init(struct tcp_rack *r);
 void tcp_rack_destroy(struct tcp_rack *r);
+/* Returns the record tables kept for reuse to the heap (at a stack's teardown). */
+void tcp_rack_cache_drain(void);
 
 /* [start, end) left at now_ns (end may include a FIN). */
 void tcp_rack_on_send(struct tcp_rack *r, uint32_t start, uint32_t end, bool retransmission,

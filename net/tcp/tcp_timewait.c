@@ -105,7 +105,9 @@ struct tcp_tw *tcp_tw_lookup(struct tcp_stack *ts, const struct tcp_endpoints *e
     return tcp_tw_find(ts, ep, tcp_endpoints_hash(ts, ep));
 }
 
-struct tcp_tw *tcp_tw_find(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t hash)
+/* Not inlined into its callers: one copy is what the image budget affords. */
+__attribute__((noinline)) struct tcp_tw *tcp_tw_find(struct tcp_stack *ts,
+                                                const struct tcp_endpoints *ep, uint32_t hash)
 {
     struct list_node *bucket = tw_bucket(ts, hash);
     list_for_each(node, bucket) {
@@ -171,10 +173,10 @@ void tcp_enter_time_wait(struct tcp_conn *c)
     tcp_conn_terminate(c, 0);
 }
 
-bool tcp_endpoints_taken(struct tcp_stack *ts, const struct tcp_endpoints *ep)
+bool tcp_endpoints_taken(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t *hash)
 {
-    uint32_t hash = tcp_endpoints_hash(ts, ep);
-    return tcp_conn_find(ts, ep, hash) || tcp_tw_find(ts, ep, hash);
+    *hash = tcp_endpoints_hash(ts, ep);
+    return tcp_conn_find(ts, ep, *hash) || tcp_tw_find(ts, ep, *hash);
 }
 
 /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> from the record (RFC 9293 3.10.7.4, TIME-WAIT). */

@@ -103,12 +103,7 @@ int udp_send_from(struct udp_layer *udp, uint16_t src_port, uint32_t dst, uint16
         st->tx_errors++;
         return -EINVAL;
     }
-    uint32_t next_hop;
-    int err = ipv4_route(udp->ip, dst, &next_hop);
-    if (err) {
-        st->tx_errors++;
-        return err;
-    }
+    /* No route is found by ipv4_output (its -ENETUNREACH is returned): not looked up twice. */
     struct pbuf *p = pbuf_alloc(udp->ip->eth->pool, UDP_HEADER_LEN + len);
     if (!p) {
         st->tx_no_buffers++;
@@ -142,7 +137,7 @@ int udp_send_from(struct udp_layer *udp, uint16_t src_port, uint32_t dst, uint16
     if (len)
         pbuf_copy_in(p, UDP_HEADER_LEN, buf, len);
     struct ipv4_tx tx = { .src = src, .dst = dst, .protocol = IPV4_PROTO_UDP };
-    err = ipv4_output(udp->ip, p, &tx);
+    int err = ipv4_output(udp->ip, p, &tx);
     if (err) {
         st->tx_errors++;
         return err;

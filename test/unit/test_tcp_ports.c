@@ -16,9 +16,7 @@ static void fixed_ports(struct tcp_ports *p, uint8_t seed)
     uint8_t bytes[16];
     for (int i = 0; i < 16; i++)
         bytes[i] = (uint8_t)(seed * 17 + i);
-    siphash_key_from_bytes(&p->offset_key, bytes);
-    bytes[0] ^= 0xff;
-    siphash_key_from_bytes(&p->index_key, bytes);
+    siphash_key_from_bytes(&p->key, bytes);
     memset(p->table, 0, sizeof(p->table));
     p->first = TCP_EPHEMERAL_FIRST;
     p->last = TCP_EPHEMERAL_LAST;
