@@ -36,17 +36,9 @@ PIDS=""
 mkdir -p "$out"
 : > "$out/hosted.txt"
 
+. bench/lib.sh
 cleanup() {
-    for pid in $PIDS; do kill -TERM "$pid" 2>/dev/null; done
-    sleep 0.3
-    for pid in $PIDS; do kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
-    PIDS=""
-    for ns in "$NS" "$PEER"; do
-        if ip netns list | grep -qw "$ns"; then
-            for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-            ip netns del "$ns" 2>/dev/null
-        fi
-    done
+    bench_stop_servers
 }
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT

@@ -30,18 +30,10 @@ mkdir -p "$LOAD_OUT"
 : > "$out/load.txt"
 NGINX_DIR=""
 
+. bench/lib.sh
 cleanup() {
     [ -n "$PROBE_PID" ] && { touch "$LOAD_OUT/probe.stop"; wait "$PROBE_PID" 2>/dev/null; }
-    for pid in $PIDS; do kill -TERM "$pid" 2>/dev/null; done
-    sleep 0.3
-    for pid in $PIDS; do kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
-    PIDS=""
-    for ns in "$NS" "$PEER"; do
-        if ip netns list | grep -qw "$ns"; then
-            for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-            ip netns del "$ns" 2>/dev/null
-        fi
-    done
+    bench_stop_servers
     [ -n "$NGINX_DIR" ] && rm -rf "$NGINX_DIR"
 }
 trap cleanup EXIT
