@@ -143,22 +143,27 @@ static struct tcp_conn *conn_alloc(void)
     if (spare_conn_count == 0)
         return kcalloc(1, sizeof(struct tcp_conn));
     struct tcp_conn *c = spare_conns[--spare_conn_count];
+    heap_note_cached(-(int64_t)sizeof(*c), -1);
     memset(c, 0, sizeof(*c));
     return c;
 }
 
 static void conn_release(struct tcp_conn *c)
 {
-    if (spare_conn_count < TCP_SPARE_CONNS)
+    if (spare_conn_count < TCP_SPARE_CONNS) {
         spare_conns[spare_conn_count++] = c;
-    else
+        heap_note_cached((int64_t)sizeof(*c), 1);   /* held for reuse, not in live use */
+    } else {
         kfree(c);
+    }
 }
 
 static void spare_conns_drain(void)
 {
-    while (spare_conn_count > 0)
+    while (spare_conn_count > 0) {
         kfree(spare_conns[--spare_conn_count]);
+        heap_note_cached(-(int64_t)sizeof(struct tcp_conn), -1);
+    }
 }
 
 int tcp_init(struct tcp_layer *tcp, struct ipv4_layer *ip)

@@ -32,6 +32,7 @@ static uint8_t **table_get(uint32_t slots)
     if (cached_table_count == 0 || slots != cached_table_slots)
         return kcalloc(slots, sizeof(uint8_t *));
     uint8_t **table = cached_tables[--cached_table_count];
+    heap_note_cached(-(int64_t)(slots * sizeof(*table)), -1);
     memset(table, 0, slots * sizeof(*table));
     return table;
 }
@@ -40,33 +41,43 @@ static void table_put(uint8_t **table, uint32_t slots)
 {
     if (cached_table_count == 0)
         cached_table_slots = slots;
-    if (slots == cached_table_slots && cached_table_count < TCP_BUF_CACHED_TABLES)
+    if (slots == cached_table_slots && cached_table_count < TCP_BUF_CACHED_TABLES) {
         cached_tables[cached_table_count++] = table;
-    else
+        heap_note_cached((int64_t)(slots * sizeof(*table)), 1);   /* held, not in live use */
+    } else {
         kfree(table);
+    }
 }
 
 static uint8_t *chunk_get(void)
 {
-    if (cached_count > 0)
+    if (cached_count > 0) {
+        heap_note_cached(-(int64_t)TCP_BUF_CHUNK, -1);
         return cached_chunks[--cached_count];
+    }
     return kmalloc(TCP_BUF_CHUNK);
 }
 
 static void chunk_put(uint8_t *chunk)
 {
-    if (cached_count < TCP_BUF_CACHED_CHUNKS)
+    if (cached_count < TCP_BUF_CACHED_CHUNKS) {
         cached_chunks[cached_count++] = chunk;
-    else
+        heap_note_cached(TCP_BUF_CHUNK, 1);   /* held for reuse, not in live use */
+    } else {
         kfree(chunk);
+    }
 }
 
 void tcp_buf_cache_drain(void)
 {
-    while (cached_count > 0)
+    while (cached_count > 0) {
         kfree(cached_chunks[--cached_count]);
-    while (cached_table_count > 0)
+        heap_note_cached(-(int64_t)TCP_BUF_CHUNK, -1);
+    }
+    while (cached_table_count > 0) {
         kfree(cached_tables[--cached_table_count]);
+        heap_note_cached(-(int64_t)(cached_table_slots * sizeof(uint8_t *)), -1);
+    }
 }
 
 static size_t ring_size(const struct tcp_buf *b)

@@ -43,21 +43,26 @@ static void spurious_repair(struct tcp_rack *r, uint64_t now_ns)
  * every connection makes one with its SYN, and the heap's poisoning on free and check on
  * allocation cost more than the few records a short connection uses. */
 #define RACK_SPARE_TABLES 4u
+#define SPARE_TABLE_BYTES ((int64_t)(TCP_RACK_INITIAL_SEGS * sizeof(struct tcp_rack_seg)))
 static struct tcp_rack_seg *spare_tables[RACK_SPARE_TABLES];
 static unsigned spare_table_count;
 
 void tcp_rack_cache_drain(void)
 {
-    while (spare_table_count > 0)
+    while (spare_table_count > 0) {
         kfree(spare_tables[--spare_table_count]);
+        heap_note_cached(-(int64_t)SPARE_TABLE_BYTES, -1);
+    }
 }
 
 void tcp_rack_destroy(struct tcp_rack *r)
 {
-    if (r->cap == TCP_RACK_INITIAL_SEGS && spare_table_count < RACK_SPARE_TABLES)
+    if (r->cap == TCP_RACK_INITIAL_SEGS && spare_table_count < RACK_SPARE_TABLES) {
         spare_tables[spare_table_count++] = r->segs;
-    else
+        heap_note_cached(SPARE_TABLE_BYTES, 1);   /* held for reuse, not in live use */
+    } else {
         kfree(r->segs);
+    }
     r->segs = NULL;
     r->count = r->cap = 0;
 }
@@ -69,9 +74,13 @@ static bool grow(struct tcp_rack *r)
     if (r->cap >= TCP_RACK_MAX_SEGS)
         return false;
     unsigned cap = r->cap ? r->cap * 2 : TCP_RACK_INITIAL_SEGS;
-    struct tcp_rack_seg *segs = !r->cap && spare_table_count > 0
-                                    ? spare_tables[--spare_table_count]
-                                    : krealloc(r->segs, cap * sizeof(*segs));
+    struct tcp_rack_seg *segs;
+    if (!r->cap && spare_table_count > 0) {
+        segs = spare_tables[--spare_table_count];
+        heap_note_cached(-(int64_t)SPARE_TABLE_BYTES, -1);
+    } else {
+        segs = krealloc(r->segs, cap * sizeof(*segs));
+    }
     if (!segs)
         return false;
     r->segs = segs;
