@@ -1,6 +1,6 @@
 /*
  * test/fuzz/fuzz_net_common.h: what the Ethernet and ARP harnesses share: the simulated machine
- * booted once, a fresh stack per input on a device that discards what it sends, a loop driver on
+ * booted once (fuzz_boot.h), a fresh stack per input on a device that discards what it sends, a loop driver on
  * the simulated clock, and a leak check (every buffer back in its pool after teardown).
  */
 #ifndef XENOLITH_TEST_FUZZ_FUZZ_NET_COMMON_H
@@ -9,14 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mm/mm.h"
 #include "mm/pbuf.h"
 #include "net/stack.h"
 #include "platform/netdev.h"
-#include "sched/sched.h"
-#include "test/unit/sim/sim.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "test/fuzz/fuzz_boot.h"
 
 struct fuzz_net {
     struct netdev dev;
@@ -38,19 +34,6 @@ static int fuzz_discard_transmit(struct netdev *dev, struct pbuf *p)
 
 static const struct netdev_ops fuzz_discard_ops = { .transmit = fuzz_discard_transmit };
 
-static void fuzz_net_boot(void)
-{
-    static bool booted;
-    if (booted)
-        return;
-    sim_reset(1000000000ull);
-    const struct mem_region *regions;
-    size_t n = platform_memory(&regions);
-    page_allocator_init(regions, n);
-    sched_init();
-    booted = true;
-}
-
 static void fuzz_run_for(uint64_t ns)
 {
     sim_run_for(ns);
@@ -59,7 +42,7 @@ static void fuzz_run_for(uint64_t ns)
 static void fuzz_net_up(struct fuzz_net *f, bool configured)
 {
     static const uint8_t mac[6] = { 0x02, 0x58, 0x00, 0x00, 0x00, 0x02 };
-    fuzz_net_boot();
+    fuzz_boot();
     memset(f, 0, sizeof(*f));
     f->rxpool = pbuf_pool_create("fuzzrx", 64);
     netdev_init(&f->dev, &fuzz_discard_ops, "fz", mac, 1500, 0, f->rxpool, f);

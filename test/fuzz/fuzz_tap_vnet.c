@@ -11,28 +11,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mm/mm.h"
 #include "mm/pbuf.h"
 #include "platform/hosted/tap_vnet.c"
-#include "sched/sched.h"
-#include "test/unit/sim/sim.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "test/fuzz/fuzz_boot.h"
 
 static struct pbuf_pool *pool;
 
 static void boot(void)
 {
-    static bool booted;
-    if (booted)
-        return;
-    sim_reset(1000000000ull);
-    const struct mem_region *regions;
-    size_t n = platform_memory(&regions);
-    page_allocator_init(regions, n);
-    sched_init();
-    pool = pbuf_pool_create("fuzz", 64);
-    booted = true;
+    if (fuzz_boot()) {
+        pool = pbuf_pool_create("fuzz", 64);
+        if (!pool)
+            abort();
+    }
 }
 
 /* The frame in two segments, split at `at` (bounded by the frame). */

@@ -14,24 +14,7 @@
 #include "blk/tar.h"
 #include "blk/tar_format.h"
 #include "lib/errno.h"
-#include "mm/mm.h"
-#include "sched/sched.h"
-#include "test/unit/sim/sim.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void boot(void)
-{
-    static bool booted;
-    if (booted)
-        return;
-    sim_reset(1000000000ull);
-    const struct mem_region *regions;
-    size_t n = platform_memory(&regions);
-    page_allocator_init(regions, n);
-    sched_init();
-    booted = true;
-}
+#include "test/fuzz/fuzz_boot.h"
 
 static const uint8_t *input;
 static size_t input_size;
@@ -145,7 +128,7 @@ static void run_mount(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static bool warmed_up;
-    boot();
+    fuzz_boot();
     if (!warmed_up) {
         /* The scheduler keeps some memory once used (timer heap): not a leak of ours. */
         static const uint8_t empty[1024];
