@@ -7,13 +7,14 @@
 #include "lib/printf.h"
 
 /* Emitted by scripts/gen-ksyms.sh (its header describes the encoding): the entries hold the
- * distance from the previous symbol as ULEB128 and the name byte-pair encoded, 0-terminated. */
+ * distance from the previous symbol as ULEB128 and the name byte-pair encoded over an alphabet
+ * of the characters in use, its end (code 0) encoded with it. */
 extern const uint32_t ksyms_count;
-extern const uint8_t ksyms_tokens[];   /* pairs; token 128+k expands to pair k */
+extern const uint8_t ksyms_alphabet[];   /* the count A, then the characters of codes 1..A */
+extern const uint8_t ksyms_tokens[];     /* pairs; code A+1+k expands to pair k */
 extern const uint8_t ksyms_entries[];
 
 #define KSYM_NAME_MAX 128
-#define KSYM_TOKEN_BASE 128
 
 #define BACKTRACE_MAX_FRAMES 32      /* distinct lines printed */
 #define BACKTRACE_MAX_WALK 100000    /* frames followed, repeated ones included */
@@ -30,27 +31,33 @@ static uintptr_t read_uleb128(const uint8_t **p)
     return value;
 }
 
-/* Expands an encoded name into out (truncated to fit). Tokens refer only to earlier tokens,
- * so the expansion ends; the explicit stack keeps a corrupt table from recursing deeply. */
-static void decode_name(const uint8_t *encoded, char *out, size_t cap)
+/* Expands the name at encoded into out (truncated to fit) and returns
+ * where the next entry starts. Tokens refer only to earlier codes, so the expansion ends; the
+ * explicit stack keeps a corrupt table from recursing deeply. */
+static const uint8_t *decode_name(const uint8_t *encoded, char *out, size_t cap)
 {
+    const unsigned alphabet = ksyms_alphabet[0];
     uint8_t stack[256];
-    size_t depth = 0, n = 0;
-    for (; *encoded; encoded++) {
-        stack[depth++] = *encoded;
+    size_t n = 0;
+    for (;;) {
+        size_t depth = 0;
+        stack[depth++] = *encoded++;
         while (depth > 0) {
             uint8_t c = stack[--depth];
-            if (c < KSYM_TOKEN_BASE) {
+            if (c == 0) {
+                out[n] = '\0';
+                return encoded;
+            }
+            if (c <= alphabet) {
                 if (n + 1 < cap)
-                    out[n++] = (char)c;
+                    out[n++] = (char)ksyms_alphabet[c];
             } else if (depth + 2 <= sizeof(stack)) {
-                const uint8_t *pair = &ksyms_tokens[2 * (c - KSYM_TOKEN_BASE)];
+                const uint8_t *pair = &ksyms_tokens[2 * (c - alphabet - 1)];
                 stack[depth++] = pair[1];
                 stack[depth++] = pair[0];
             }
         }
     }
-    out[n] = '\0';
 }
 
 /* The name lives in a buffer the next lookup reuses: lookups happen on the one CPU, in crash
@@ -60,21 +67,21 @@ const char *ksym_lookup(uintptr_t addr, uintptr_t *offset)
     static char name[KSYM_NAME_MAX];
     if (addr < (uintptr_t)_text_start || addr >= (uintptr_t)_etext)
         return NULL;
-    const uint8_t *p = ksyms_entries, *found = NULL;
+    /* Names are decoded in turn (a name's end is known only by decoding it): the last one
+     * decoded is that of the last symbol at or below addr. */
+    const uint8_t *p = ksyms_entries;
     uintptr_t at = (uintptr_t)_text_start, found_at = 0;
+    bool found = false;
     for (uint32_t i = 0; i < ksyms_count; i++) {
         at += read_uleb128(&p);
         if (at > addr)
             break;
-        found = p;
+        p = decode_name(p, name, sizeof(name));
+        found = true;
         found_at = at;
-        while (*p)
-            p++;
-        p++;
     }
     if (!found)
         return NULL;
-    decode_name(found, name, sizeof(name));
     *offset = addr - found_at;
     return name;
 }
