@@ -60,19 +60,20 @@ static void emit_integer(struct output *o, const struct spec *sp, unsigned long 
                          bool is_signed)
 {
     const char *set = sp->upper ? "0123456789ABCDEF" : "0123456789abcdef";
-    char digits[24]; /* 22 octal digits for 2^64 */
-    size_t nd = 0;
+    char digits[24]; /* 22 octal digits for 2^64, filled from the end */
+    size_t first = sizeof(digits);
     bool nonzero = v != 0;
     if (!(v == 0 && sp->precision == 0)) {
         do {
-            digits[nd++] = set[v % sp->base];
+            digits[--first] = set[v % sp->base];
             v /= sp->base;
         } while (v);
     }
+    size_t nd = sizeof(digits) - first;
 
     size_t zeros = sp->precision > 0 && (size_t)sp->precision > nd ? (size_t)sp->precision - nd : 0;
     /* '#' with octal: the first digit must be 0. */
-    if (sp->alt && sp->base == 8 && zeros == 0 && (nd == 0 || digits[nd - 1] != '0'))
+    if (sp->alt && sp->base == 8 && zeros == 0 && (nd == 0 || digits[first] != '0'))
         zeros = 1;
 
     char prefix[2];
@@ -98,10 +99,7 @@ static void emit_integer(struct output *o, const struct spec *sp, unsigned long 
         emit_repeat(o, ' ', pad);
     emit(o, prefix, np);
     emit_repeat(o, '0', zeros);
-    char ordered[24];
-    for (size_t i = 0; i < nd; i++)
-        ordered[i] = digits[nd - 1 - i];
-    emit(o, ordered, nd);
+    emit(o, digits + first, nd);
     if (sp->left)
         emit_repeat(o, ' ', pad);
 }
@@ -182,6 +180,23 @@ static enum length parse_length(const char **fmt)
     }
 }
 
+/* The integer argument of a conversion, sign-extended for a signed one. The 64-bit lengths
+ * (l, ll, z, t, j) are passed alike on LP64, as 64-bit integers: one fetch serves them all;
+ * the int-sized ones are narrowed as the length says (hh, h). */
+_Static_assert(sizeof(long) == 8 && sizeof(long long) == 8 && sizeof(size_t) == 8 &&
+               sizeof(ptrdiff_t) == 8 && sizeof(intmax_t) == 8, "printf assumes LP64");
+static unsigned long long fetch_integer(va_list *args, enum length len, bool is_signed)
+{
+    if (len >= LEN_LONG)
+        return va_arg(*args, unsigned long long);
+    unsigned v = va_arg(*args, unsigned);
+    if (len == LEN_CHAR)
+        return is_signed ? (unsigned long long)(signed char)v : (unsigned char)v;
+    if (len == LEN_SHORT)
+        return is_signed ? (unsigned long long)(short)v : (unsigned short)v;
+    return is_signed ? (unsigned long long)(int)v : v;
+}
+
 int kvformat(print_sink sink, void *ctx, const char *fmt, va_list ap)
 {
     struct output o = { sink, ctx, 0 };
@@ -235,40 +250,17 @@ int kvformat(print_sink sink, void *ctx, const char *fmt, va_list ap)
             fmt++;
         switch (conv) {
         case 'd':
-        case 'i': {
-            long long v;
-            switch (len) {
-            case LEN_CHAR: v = (signed char)va_arg(args, int); break;
-            case LEN_SHORT: v = (short)va_arg(args, int); break;
-            case LEN_LONG: v = va_arg(args, long); break;
-            case LEN_LLONG: v = va_arg(args, long long); break;
-            case LEN_SIZE: v = (long long)va_arg(args, size_t); break; /* %zd: signed size */
-            case LEN_PTRDIFF: v = va_arg(args, ptrdiff_t); break;
-            case LEN_MAX: v = va_arg(args, intmax_t); break;
-            default: v = va_arg(args, int); break;
-            }
-            unsigned long long mag = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-            emit_integer(&o, &sp, mag, v < 0, true);
-            break;
-        }
+        case 'i':
         case 'u':
         case 'x':
         case 'X':
         case 'o': {
-            unsigned long long v;
-            switch (len) {
-            case LEN_CHAR: v = (unsigned char)va_arg(args, unsigned); break;
-            case LEN_SHORT: v = (unsigned short)va_arg(args, unsigned); break;
-            case LEN_LONG: v = va_arg(args, unsigned long); break;
-            case LEN_LLONG: v = va_arg(args, unsigned long long); break;
-            case LEN_SIZE: v = va_arg(args, size_t); break;
-            case LEN_PTRDIFF: v = (unsigned long long)va_arg(args, ptrdiff_t); break;
-            case LEN_MAX: v = va_arg(args, uintmax_t); break;
-            default: v = va_arg(args, unsigned); break;
-            }
-            sp.base = conv == 'o' ? 8 : conv == 'u' ? 10 : 16;
+            bool is_signed = conv == 'd' || conv == 'i';
+            unsigned long long v = fetch_integer(&args, len, is_signed);
+            bool negative = is_signed && (long long)v < 0;
+            sp.base = conv == 'o' ? 8 : conv == 'x' || conv == 'X' ? 16 : 10;
             sp.upper = conv == 'X';
-            emit_integer(&o, &sp, v, false, false);
+            emit_integer(&o, &sp, negative ? 0ull - v : v, negative, is_signed);
             break;
         }
         case 'c': {
