@@ -23,6 +23,9 @@
  * and messages (a flush takes no range: -EINVAL). */
 int blk_check_range(const struct blkdev *dev, enum blk_op op, uint64_t sector, uint64_t count);
 
+/* "read", "write", "flush" or "discard", for messages. */
+const char *blk_op_name(enum blk_op op);
+
 /* blk_open, given the path the command line named device 0 by (NULL: none named): a device
  * that cannot be opened is -EIO when it was named, -ENODEV when not. */
 int blk_open_named(unsigned index, bool read_only, const char *named, struct blkdev **out);

@@ -154,8 +154,7 @@ static int run_call(struct blkdev *dev, enum blk_op op, uint64_t sector, uint64_
             break;
         if (waitq_wait(&call->waiters, deadline_ns) == -ETIMEDOUT && call->outstanding) {
             log_warn("blk", "%s: %s at sector %llu timed out with %u requests in flight",
-                     dev->name, op == BLK_OP_READ ? "read" : op == BLK_OP_WRITE ? "write" :
-                     op == BLK_OP_FLUSH ? "flush" : "discard", (unsigned long long)sector,
+                     dev->name, blk_op_name(op), (unsigned long long)sector,
                      call->outstanding);
             dev->stats.timeouts++;
             call->abandoned = true;

@@ -43,15 +43,15 @@ int blkdev_init(struct blkdev *dev, const struct blkdev_ops *ops, const char *na
     return 0;
 }
 
-static const char *op_name(enum blk_op op)
+const char *blk_op_name(enum blk_op op)
 {
-    switch (op) {
-    case BLK_OP_READ: return "read";
-    case BLK_OP_WRITE: return "write";
-    case BLK_OP_FLUSH: return "flush";
-    case BLK_OP_DISCARD: return "discard";
-    }
-    return "unknown operation";
+    static const char *const names[] = {
+        [BLK_OP_READ] = "read",
+        [BLK_OP_WRITE] = "write",
+        [BLK_OP_FLUSH] = "flush",
+        [BLK_OP_DISCARD] = "discard",
+    };
+    return (unsigned)op < ARRAY_SIZE(names) ? names[op] : "unknown operation";
 }
 
 int blk_check_range(const struct blkdev *dev, enum blk_op op, uint64_t sector, uint64_t count)
@@ -62,7 +62,7 @@ int blk_check_range(const struct blkdev *dev, enum blk_op op, uint64_t sector, u
     }
     if ((op == BLK_OP_WRITE || op == BLK_OP_DISCARD) && dev->read_only) {
         log_warn("blk", "%s: %s of %llu sectors at sector %llu refused: the device is read-only",
-                 dev->name, op_name(op), (unsigned long long)count, (unsigned long long)sector);
+                 dev->name, blk_op_name(op), (unsigned long long)count, (unsigned long long)sector);
         return -EROFS;
     }
     if (op == BLK_OP_DISCARD && !(dev->caps & BLKDEV_CAP_DISCARD)) {
@@ -70,13 +70,13 @@ int blk_check_range(const struct blkdev *dev, enum blk_op op, uint64_t sector, u
         return -EOPNOTSUPP;
     }
     if (count == 0) {
-        log_warn("blk", "%s: %s of zero sectors at sector %llu refused", dev->name, op_name(op),
+        log_warn("blk", "%s: %s of zero sectors at sector %llu refused", dev->name, blk_op_name(op),
                  (unsigned long long)sector);
         return -EINVAL;
     }
     if (sector > dev->capacity || count > dev->capacity - sector) {
         log_warn("blk", "%s: %s of %llu sectors at sector %llu refused: past the end of the "
-                 "device (%llu sectors)", dev->name, op_name(op), (unsigned long long)count,
+                 "device (%llu sectors)", dev->name, blk_op_name(op), (unsigned long long)count,
                  (unsigned long long)sector, (unsigned long long)dev->capacity);
         return op == BLK_OP_WRITE ? -ENOSPC : -EINVAL;
     }
@@ -87,7 +87,7 @@ static int check_segments(const struct blkdev *dev, const struct blk_request *re
 {
     if (req->nr_segments == 0 || req->nr_segments > dev->max_segments || !req->segments) {
         log_warn("blk", "%s: %s refused: %u segments (the device takes 1..%u)", dev->name,
-                 op_name(req->op), (unsigned)req->nr_segments, (unsigned)dev->max_segments);
+                 blk_op_name(req->op), (unsigned)req->nr_segments, (unsigned)dev->max_segments);
         return -EINVAL;
     }
     uint64_t bytes = 0;
@@ -98,7 +98,7 @@ static int check_segments(const struct blkdev *dev, const struct blk_request *re
         if (!s->addr || !IS_ALIGNED(addr, (uintptr_t)dev->sector_size) || s->len == 0 ||
             s->len % dev->sector_size || in_page + s->len > BLKDEV_PAGE_SIZE) {
             log_warn("blk", "%s: %s refused: segment %u (%p, %u bytes) is not whole sectors "
-                     "within one page", dev->name, op_name(req->op), (unsigned)i, s->addr,
+                     "within one page", dev->name, blk_op_name(req->op), (unsigned)i, s->addr,
                      (unsigned)s->len);
             return -EINVAL;
         }
@@ -106,7 +106,7 @@ static int check_segments(const struct blkdev *dev, const struct blk_request *re
     }
     if (bytes != (uint64_t)req->count * dev->sector_size) {
         log_warn("blk", "%s: %s refused: segments hold %llu bytes for %u sectors", dev->name,
-                 op_name(req->op), (unsigned long long)bytes, (unsigned)req->count);
+                 blk_op_name(req->op), (unsigned long long)bytes, (unsigned)req->count);
         return -EINVAL;
     }
     return 0;
