@@ -10,6 +10,7 @@
 #include "arch/x86_64/tsc_cpuid.h"
 #include "kernel/options.h"
 #include "lib/printf.h"
+#include "lib/string.h"
 
 #define PIT_HZ 1193182ull
 #define PIT_CHANNEL0 0x40
@@ -89,21 +90,19 @@ static uint8_t cmos_read(uint8_t reg)
     return inb(CMOS_DATA);
 }
 
-struct rtc_time {
-    unsigned sec, min, hour, day, month, year;
-};
+/* The RTC's date and time registers, in the order the fields are kept, and each field's
+ * largest valid value (day and month also start at 1). */
+enum { RTC_SEC, RTC_MIN, RTC_HOUR, RTC_DAY, RTC_MONTH, RTC_YEAR, RTC_FIELDS };
+static const uint8_t rtc_registers[RTC_FIELDS] = { 0x00, 0x02, 0x04, 0x07, 0x08, 0x09 };
+static const uint8_t rtc_max[RTC_FIELDS] = { 59, 59, 23, 31, 12, 99 };
 
-static bool rtc_read_raw(struct rtc_time *t)
+static bool rtc_read_raw(uint8_t t[RTC_FIELDS])
 {
     for (unsigned spins = 0; cmos_read(0x0a) & 0x80; spins++) /* update in progress */
         if (spins > 1000000)
             return false;
-    t->sec = cmos_read(0x00);
-    t->min = cmos_read(0x02);
-    t->hour = cmos_read(0x04);
-    t->day = cmos_read(0x07);
-    t->month = cmos_read(0x08);
-    t->year = cmos_read(0x09);
+    for (unsigned i = 0; i < RTC_FIELDS; i++)
+        t[i] = cmos_read(rtc_registers[i]);
     return true;
 }
 
@@ -125,33 +124,28 @@ static uint64_t days_from_civil(unsigned y, unsigned m, unsigned d)
 
 static uint64_t rtc_unix_seconds(void)
 {
-    struct rtc_time a, b;
+    uint8_t a[RTC_FIELDS], b[RTC_FIELDS];
     /* Read until two reads agree, so no field is taken from either side of an update. */
     for (int tries = 0;; tries++) {
-        if (tries == 5 || !rtc_read_raw(&a) || !rtc_read_raw(&b))
+        if (tries == 5 || !rtc_read_raw(a) || !rtc_read_raw(b))
             return 0;
-        if (a.sec == b.sec && a.min == b.min && a.hour == b.hour && a.day == b.day &&
-            a.month == b.month && a.year == b.year)
+        if (memcmp(a, b, sizeof(a)) == 0)
             break;
     }
     uint8_t status_b = cmos_read(0x0b);
-    bool pm = a.hour & 0x80;
-    a.hour &= 0x7f;
-    if (!(status_b & 0x04)) {
-        a.sec = from_bcd(a.sec);
-        a.min = from_bcd(a.min);
-        a.hour = from_bcd(a.hour);
-        a.day = from_bcd(a.day);
-        a.month = from_bcd(a.month);
-        a.year = from_bcd(a.year);
-    }
+    bool pm = a[RTC_HOUR] & 0x80;
+    a[RTC_HOUR] &= 0x7f;
+    if (!(status_b & 0x04))
+        for (unsigned i = 0; i < RTC_FIELDS; i++)
+            a[i] = (uint8_t)from_bcd(a[i]);
     if (!(status_b & 0x02)) /* 12-hour clock */
-        a.hour = (a.hour % 12) + (pm ? 12 : 0);
-    if (a.sec > 59 || a.min > 59 || a.hour > 23 || a.day < 1 || a.day > 31 || a.month < 1 ||
-        a.month > 12 || a.year > 99)
-        return 0; /* no RTC answers, or it holds garbage: the time is unknown */
-    unsigned year = a.year + (a.year < 70 ? 2000 : 1900);
-    return days_from_civil(year, a.month, a.day) * 86400 + a.hour * 3600 + a.min * 60 + a.sec;
+        a[RTC_HOUR] = (uint8_t)(a[RTC_HOUR] % 12 + (pm ? 12 : 0));
+    for (unsigned i = 0; i < RTC_FIELDS; i++)
+        if (a[i] > rtc_max[i] || (a[i] == 0 && (i == RTC_DAY || i == RTC_MONTH)))
+            return 0; /* no RTC answers, or it holds garbage: the time is unknown */
+    unsigned year = a[RTC_YEAR] + (a[RTC_YEAR] < 70 ? 2000 : 1900);
+    return days_from_civil(year, a[RTC_MONTH], a[RTC_DAY]) * 86400 + a[RTC_HOUR] * 3600u +
+           a[RTC_MIN] * 60u + a[RTC_SEC];
 }
 
 /* ---- the machine ---- */
