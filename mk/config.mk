@@ -20,10 +20,14 @@ COMMON_CFLAGS := -std=gnu11 -g -O2 $(WARN) -iquote . -iquote include -MMD -MP \
 # bulk TCP transfer), with mk/kernel.mk giving the few per-byte loops -O2; no partial inlining
 # and no jump tables (each smaller here). Link-time optimization: objects hold GIMPLE and
 # mk/kernel.mk links with the same code generation flags; -frandom-seed per object keeps them
-# reproducible. Frame pointers stay: crash backtraces walk them.
+# reproducible. Frame pointers stay: crash backtraces walk them. -fipa-pta (points-to analysis
+# across the whole image at the link) lets the optimizer drop loads and stores it otherwise
+# keeps: 160 bytes off hello, 540-740 off echo, httpd and dns. Measured and left out: the
+# inliner's small-function pass off (larger: 0.6-1.4 KB), -fno-ident, -fno-unwind-tables and
+# -z noseparate-code (no change: .comment and .eh_frame are discarded, -n packs the file).
 GCC_INCLUDE   := $(shell $(CC) -print-file-name=include)
-KERNEL_CODEGEN := -Oz -flto -fno-partial-inlining -fno-jump-tables -ffreestanding -fno-pie -mno-red-zone -mcmodel=small \
-                  -fno-omit-frame-pointer -fno-stack-protector -fno-asynchronous-unwind-tables
+KERNEL_CODEGEN := -Oz -flto -fipa-pta -fno-partial-inlining -fno-jump-tables -ffreestanding -fno-pie -mno-red-zone \
+                  -mcmodel=small -fno-omit-frame-pointer -fno-stack-protector -fno-asynchronous-unwind-tables
 KERNEL_CFLAGS = $(COMMON_CFLAGS) $(KERNEL_CODEGEN) -frandom-seed=$@ -DXENOLITH_KERNEL -D_LIBC_LIMITS_H_ \
                 -nostdinc -isystem $(GCC_INCLUDE) -isystem build/xen/include
 KERNEL_ASFLAGS := -DXENOLITH_KERNEL -D__ASSEMBLY__ -iquote . -MMD -MP -nostdinc -isystem build/xen/include
