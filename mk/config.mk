@@ -22,9 +22,11 @@ COMMON_CFLAGS := -std=gnu11 -g -O2 $(WARN) -iquote . -iquote include -MMD -MP \
 # mk/kernel.mk links with the same code generation flags; -frandom-seed per object keeps them
 # reproducible. Frame pointers stay: crash backtraces walk them. -fipa-pta (points-to analysis
 # across the whole image at the link) lets the optimizer drop loads and stores it otherwise
-# keeps: 160 bytes off hello, 540-740 off echo, httpd and dns. Measured and left out: the
-# inliner's small-function pass off (larger: 0.6-1.4 KB), -fno-ident, -fno-unwind-tables and
-# -z noseparate-code (no change: .comment and .eh_frame are discarded, -n packs the file).
+# keeps: 160 bytes off hello, 540-740 off echo, httpd and dns. Measured and left out:
+# -fno-inline-small-functions (0.5-0.7 KB larger but for hello), -momit-leaf-frame-pointer
+# (larger, and a fault in a leaf would lose its caller from the backtrace), -fmerge-all-constants,
+# -fno-ident, -fno-unwind-tables, -z noseparate-code (no change: .comment and .eh_frame are
+# discarded, -n packs the file).
 GCC_INCLUDE   := $(shell $(CC) -print-file-name=include)
 KERNEL_CODEGEN := -Oz -flto -fipa-pta -fno-partial-inlining -fno-jump-tables -ffreestanding -fno-pie -mno-red-zone \
                   -mcmodel=small -fno-omit-frame-pointer -fno-stack-protector -fno-asynchronous-unwind-tables
