@@ -1,10 +1,13 @@
 /*
  * net/tcp_rack: RACK time-based loss detection (RFC 8985 6) over a list of the outstanding
  * segments and when each was last sent. See net/tcp/tcp_rack.h for the call protocol.
+ * An image without RACK (NET_FEATURE_RACK, net/wire/features.h) never gives a connection a RACK
+ * (tcp_conn_established); the entry points below then do nothing, so none of this is linked.
  */
 #include "net/tcp/tcp_rack.h"
 #include "lib/string.h"
 #include "mm/mm.h"
+#include "net/wire/features.h"
 #include "net/wire/tcp_seq.h"
 
 /* RFC 8985 6.2 step 4: how many recoveries a grown reordering window lasts. */
@@ -20,6 +23,8 @@ void tcp_rack_init(struct tcp_rack *r)
 
 void tcp_rack_on_recovery(struct tcp_rack *r)
 {
+    if (!net_feature(NET_FEATURE_RACK))
+        return;
     if (r->reo_wnd_persist && --r->reo_wnd_persist == 0)
         r->reo_wnd_mult = 1;
 }
@@ -130,6 +135,8 @@ static unsigned first_ending_above(const struct tcp_rack *r, uint32_t seq)
 void tcp_rack_on_send(struct tcp_rack *r, uint32_t start, uint32_t end, bool retransmission,
                       uint64_t now_ns)
 {
+    if (!net_feature(NET_FEATURE_RACK))
+        return;
     if (!seq_lt(start, end))
         return;
     struct tcp_rack_seg *last = r->count ? &r->segs[r->count - 1] : NULL;
@@ -199,6 +206,8 @@ static void delivered(struct tcp_rack *r, const struct tcp_rack_seg *s, uint64_t
 void tcp_rack_on_ack(struct tcp_rack *r, uint32_t snd_una, const struct tcp_sack_block *blocks,
                      unsigned nblocks, const struct tcp_scoreboard *sb, uint64_t now_ns)
 {
+    if (!net_feature(NET_FEATURE_RACK))
+        return;
     /* Cumulatively acknowledged records: delivered unless SACKed before; then forgotten. */
     unsigned drop = 0;
     while (drop < r->count && seq_le(r->segs[drop].end, snd_una)) {
@@ -236,6 +245,8 @@ void tcp_rack_on_ack(struct tcp_rack *r, uint32_t snd_una, const struct tcp_sack
 uint64_t tcp_rack_reo_wnd(const struct tcp_rack *r, bool in_recovery, uint64_t srtt_ns,
                           unsigned sacked_segments)
 {
+    if (!net_feature(NET_FEATURE_RACK))
+        return 0;
     /* RFC 8985 6.2 step 4: without evidence of reordering, a loss is a loss once recovery is
      * under way or DupThresh segments were SACKed above it; otherwise a quarter of the
      * minimum RTT, never more than SRTT. */
@@ -257,7 +268,7 @@ uint64_t tcp_rack_detect(struct tcp_rack *r, uint64_t reo_wnd_ns, uint64_t now_n
                          unsigned *newly_lost)
 {
     *newly_lost = 0;
-    if (!r->have_delivered)
+    if (!net_feature(NET_FEATURE_RACK) || !r->have_delivered)
         return 0;
     uint64_t timeout = 0;
     for (unsigned i = 0; i < r->count; i++) {
@@ -282,6 +293,9 @@ uint64_t tcp_rack_detect(struct tcp_rack *r, uint64_t reo_wnd_ns, uint64_t now_n
 
 bool tcp_rack_next_lost(const struct tcp_rack *r, uint32_t *seq, uint32_t *len)
 {
+    *seq = *len = 0;                 /* gcc cannot tell the outputs are read only after true */
+    if (!net_feature(NET_FEATURE_RACK))
+        return false;
     if (!r->lost_bytes)
         return false;
     for (unsigned i = 0; i < r->count; i++) {
@@ -296,6 +310,8 @@ bool tcp_rack_next_lost(const struct tcp_rack *r, uint32_t *seq, uint32_t *len)
 
 uint32_t tcp_rack_lost_in_pipe(const struct tcp_rack *r, const struct tcp_scoreboard *sb)
 {
+    if (!net_feature(NET_FEATURE_RACK))
+        return 0;
     if (!r->lost_bytes)
         return 0;
     uint32_t bytes = 0;
@@ -307,6 +323,8 @@ uint32_t tcp_rack_lost_in_pipe(const struct tcp_rack *r, const struct tcp_scoreb
 
 void tcp_rack_on_rto(struct tcp_rack *r)
 {
+    if (!net_feature(NET_FEATURE_RACK))
+        return;
     for (unsigned i = 0; i < r->count; i++)
         r->segs[i].flags &= (uint8_t)~(TCP_RACK_LOST | TCP_RACK_SACKED);
     r->lost_bytes = 0;
