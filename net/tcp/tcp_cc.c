@@ -13,15 +13,15 @@
 /* Far above any window the 30-bit scaled receive window allows; keeps sums from wrapping. */
 #define TCP_CC_CWND_MAX (1u << 30)
 
-static const struct tcp_cc_ops *const algorithms[] = {&tcp_cc_cubic, &tcp_cc_newreno};
-
 const struct tcp_cc_ops *tcp_cc_find(const char *name)
 {
     if (!name)
         return NULL;
-    for (unsigned i = 0; i < sizeof(algorithms) / sizeof(algorithms[0]); i++)
-        if (strcmp(algorithms[i]->name, name) == 0)
-            return algorithms[i];
+    /* No table of algorithms: an image without CUBIC must not reference it (features.h). */
+    if (net_feature(NET_FEATURE_CUBIC) && strcmp(tcp_cc_cubic.name, name) == 0)
+        return &tcp_cc_cubic;
+    if (strcmp(tcp_cc_newreno.name, name) == 0)
+        return &tcp_cc_newreno;
     return NULL;
 }
 
