@@ -2,7 +2,7 @@
  * net/tcp_rack: RACK time-based loss detection (RFC 8985 6) over a list of the outstanding
  * segments and when each was last sent. See net/tcp/tcp_rack.h for the call protocol.
  * An image without RACK (NET_FEATURE_RACK, net/wire/features.h) never gives a connection a RACK
- * (tcp_conn_established); the entry points below then do nothing, so none of this is linked.
+ * (tcp_conn_established), and the kernel image links none of this (RACK_IN_IMAGE).
  */
 #include "net/tcp/tcp_rack.h"
 #include "lib/string.h"
@@ -14,6 +14,15 @@
 #define RACK_REO_WND_PERSIST 16u
 #define RACK_REO_WND_MULT_MAX 16u
 
+/* Only a connection with a RACK reaches the entry points below, and it has one only in an image
+ * with RACK (tcp_conn_established). Testing the feature here again lets the kernel image's
+ * link-time optimization drop their bodies; elsewhere the test would only cost time. */
+#ifdef XENOLITH_KERNEL
+#define RACK_IN_IMAGE() net_feature(NET_FEATURE_RACK)
+#else
+#define RACK_IN_IMAGE() true
+#endif
+
 void tcp_rack_init(struct tcp_rack *r)
 {
     tcp_rack_destroy(r);
@@ -23,7 +32,7 @@ void tcp_rack_init(struct tcp_rack *r)
 
 void tcp_rack_on_recovery(struct tcp_rack *r)
 {
-    if (!net_feature(NET_FEATURE_RACK))
+    if (!RACK_IN_IMAGE())
         return;
     if (r->reo_wnd_persist && --r->reo_wnd_persist == 0)
         r->reo_wnd_mult = 1;
@@ -135,7 +144,7 @@ static unsigned first_ending_above(const struct tcp_rack *r, uint32_t seq)
 void tcp_rack_on_send(struct tcp_rack *r, uint32_t start, uint32_t end, bool retransmission,
                       uint64_t now_ns)
 {
-    if (!net_feature(NET_FEATURE_RACK))
+    if (!RACK_IN_IMAGE())
         return;
     if (!seq_lt(start, end))
         return;
@@ -206,7 +215,7 @@ static void delivered(struct tcp_rack *r, const struct tcp_rack_seg *s, uint64_t
 void tcp_rack_on_ack(struct tcp_rack *r, uint32_t snd_una, const struct tcp_sack_block *blocks,
                      unsigned nblocks, const struct tcp_scoreboard *sb, uint64_t now_ns)
 {
-    if (!net_feature(NET_FEATURE_RACK))
+    if (!RACK_IN_IMAGE())
         return;
     /* Cumulatively acknowledged records: delivered unless SACKed before; then forgotten. */
     unsigned drop = 0;
@@ -245,7 +254,7 @@ void tcp_rack_on_ack(struct tcp_rack *r, uint32_t snd_una, const struct tcp_sack
 uint64_t tcp_rack_reo_wnd(const struct tcp_rack *r, bool in_recovery, uint64_t srtt_ns,
                           unsigned sacked_segments)
 {
-    if (!net_feature(NET_FEATURE_RACK))
+    if (!RACK_IN_IMAGE())
         return 0;
     /* RFC 8985 6.2 step 4: without evidence of reordering, a loss is a loss once recovery is
      * under way or DupThresh segments were SACKed above it; otherwise a quarter of the
@@ -268,7 +277,7 @@ uint64_t tcp_rack_detect(struct tcp_rack *r, uint64_t reo_wnd_ns, uint64_t now_n
                          unsigned *newly_lost)
 {
     *newly_lost = 0;
-    if (!net_feature(NET_FEATURE_RACK) || !r->have_delivered)
+    if (!RACK_IN_IMAGE() || !r->have_delivered)
         return 0;
     uint64_t timeout = 0;
     for (unsigned i = 0; i < r->count; i++) {
@@ -293,9 +302,10 @@ uint64_t tcp_rack_detect(struct tcp_rack *r, uint64_t reo_wnd_ns, uint64_t now_n
 
 bool tcp_rack_next_lost(const struct tcp_rack *r, uint32_t *seq, uint32_t *len)
 {
-    *seq = *len = 0;                 /* gcc cannot tell the outputs are read only after true */
-    if (!net_feature(NET_FEATURE_RACK))
+    if (!RACK_IN_IMAGE()) {
+        *seq = *len = 0;             /* gcc cannot tell the outputs are read only after true */
         return false;
+    }
     if (!r->lost_bytes)
         return false;
     for (unsigned i = 0; i < r->count; i++) {
@@ -310,7 +320,7 @@ bool tcp_rack_next_lost(const struct tcp_rack *r, uint32_t *seq, uint32_t *len)
 
 uint32_t tcp_rack_lost_in_pipe(const struct tcp_rack *r, const struct tcp_scoreboard *sb)
 {
-    if (!net_feature(NET_FEATURE_RACK))
+    if (!RACK_IN_IMAGE())
         return 0;
     if (!r->lost_bytes)
         return 0;
@@ -323,7 +333,7 @@ uint32_t tcp_rack_lost_in_pipe(const struct tcp_rack *r, const struct tcp_scoreb
 
 void tcp_rack_on_rto(struct tcp_rack *r)
 {
-    if (!net_feature(NET_FEATURE_RACK))
+    if (!RACK_IN_IMAGE())
         return;
     for (unsigned i = 0; i < r->count; i++)
         r->segs[i].flags &= (uint8_t)~(TCP_RACK_LOST | TCP_RACK_SACKED);
