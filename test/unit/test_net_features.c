@@ -53,32 +53,6 @@ START_TEST(newreno_is_the_only_algorithm)
 }
 END_TEST
 
-/* Sends len pattern bytes from A to B and checks every byte B reads. */
-static void bulk(struct tf_conns *p, size_t len)
-{
-    static uint8_t wbuf[64 * 1024], rbuf[64 * 1024], want[64 * 1024];
-    size_t written = 0, got = 0;
-    uint64_t end = sim_now() + 60 * SEC;
-    while (got < len && sim_now() < end) {
-        if (written < len) {
-            size_t n = len - written < sizeof(wbuf) ? len - written : sizeof(wbuf);
-            fill_pattern(wbuf, n, written);
-            long w = tcp_write(p->client, wbuf, n, 0);
-            if (w > 0)
-                written += (size_t)w;
-        }
-        long r = tcp_read(p->server, rbuf, sizeof(rbuf), 0);
-        if (r > 0) {
-            fill_pattern(want, (size_t)r, got);
-            ck_assert_msg(memcmp(rbuf, want, (size_t)r) == 0, "bytes %zu.. differ", got);
-            got += (size_t)r;
-            continue;
-        }
-        run_for(MS);
-    }
-    ck_assert_uint_eq(got, len);
-}
-
 /* Drops A's 40th data segment, once. */
 static enum tf_verdict drop_40th_data_segment(const struct tf_seg *s, void *ctx)
 {
@@ -99,7 +73,7 @@ START_TEST(loss_is_repaired_by_dupthresh_and_frames_are_single_segments)
     ck_assert_ptr_null(p.client->cc.rack);
     unsigned seen = 0;
     tf_tap_set_filter(drop_40th_data_segment, &seen);
-    bulk(&p, 1024 * 1024);
+    ck_assert_uint_eq(pump(p.client, p.server, 1024 * 1024, 60 * SEC), 1024 * 1024);
     ck_assert_uint_ge(seen, 40);
     ck_assert_uint_ge(p.client->cc.counters.fast_retransmits, 1);
     ck_assert_uint_eq(p.client->cc.counters.rack_recoveries, 0);
