@@ -123,29 +123,27 @@ refused_app taken_name_refused "$T/taken" "the name 'echo' is already taken by a
 refused_app missing_app_mk_refused "$T/nomk" "no app.mk there"
 
 # ---- 3. the hosted image on a TAP ----
-if net_setup; then
-    net_spawn "$T/demo.log" build/hosted/$APP tap=$NET_TAP ip=10.77.0.2/24 gw=$NET_HOST_IP -- port=$PORT
-    pid=$NET_LAST_PID
-    if wait_for_line "$T/demo.log" "listening on TCP port $PORT" 10; then
-        check hosted_answers_on_tap client 10.77.0.2 $PORT hello "$APP: hello"
+# answers_on_tap CASE PROGRAM LOG: PROGRAM at 10.77.0.2 on the namespace's TAP answers a line,
+# then is stopped (its exit status in NET_EXIT_STATUS).
+answers_on_tap() {
+    net_spawn "$3" "$2" tap=$NET_TAP ip=10.77.0.2/24 gw=$NET_HOST_IP -- port=$PORT
+    local pid=$NET_LAST_PID
+    if wait_for_line "$3" "listening on TCP port $PORT" 10; then
+        check "$1" client 10.77.0.2 $PORT hello "$APP: hello"
     else
-        net_fail hosted_answers_on_tap "no 'listening' line: $(tail -n 3 "$T/demo.log" | tr '\n' ' ')"
+        net_fail "$1" "no 'listening' line: $(tail -n 3 "$3" | tr '\n' ' ')"
     fi
     net_stop "$pid" 5
+}
+if net_setup; then
+    answers_on_tap hosted_answers_on_tap build/hosted/$APP "$T/demo.log"
     if [ "$NET_EXIT_STATUS" -eq 0 ] && grep -q "shutdown: success" "$T/demo.log"; then
         net_pass hosted_stops_cleanly
     else
         net_fail hosted_stops_cleanly "exit status $NET_EXIT_STATUS"
     fi
     # The lean application (no DHCP): answers with ip=; without it, refuses to start, saying why.
-    net_spawn "$T/lean.log" build/hosted/demolean tap=$NET_TAP ip=10.77.0.2/24 gw=$NET_HOST_IP -- port=$PORT
-    pid=$NET_LAST_PID
-    if wait_for_line "$T/lean.log" "listening on TCP port $PORT" 10; then
-        check lean_hosted_answers_on_tap client 10.77.0.2 $PORT hello "$APP: hello"
-    else
-        net_fail lean_hosted_answers_on_tap "no 'listening' line: $(tail -n 3 "$T/lean.log" | tr '\n' ' ')"
-    fi
-    net_stop "$pid" 5
+    answers_on_tap lean_hosted_answers_on_tap build/hosted/demolean "$T/lean.log"
     nsx timeout 10 build/hosted/demolean tap=$NET_TAP -- port=$PORT >"$T/lean-nodhcp.log" 2>&1; rc=$?
     if [ $rc -ne 0 ] && grep -q "no DHCP client.*give ip=" "$T/lean-nodhcp.log" &&
         grep -q "shutdown: failure" "$T/lean-nodhcp.log"; then
