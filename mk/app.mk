@@ -3,6 +3,7 @@
 # An application is a directory holding its C sources and an app.mk:
 #     NAME     := demo          # optional; the directory's name by default
 #     APP_LIBS := net http blk  # the libraries it links, beyond the base (see LIB_MODULES_*)
+#     APP_NET_WITHOUT := dhcp   # optional network features its image leaves out (see below)
 # The in-tree applications are app/<name>/ (every app/*/app.mk). One more may live anywhere:
 # `make APP_DIR=/path/to/myapp` builds build/xen/<name> and build/hosted/<name> from it.
 #
@@ -51,6 +52,23 @@ APP_ASFLAGS_hosted-asan = $(APP_ASFLAGS_hosted)
 APP_ASFLAGS_test      = $(APP_ASFLAGS_hosted)
 APP_ASFLAGS_fuzz      = $(APP_ASFLAGS_hosted)
 
+# ---- network features ----
+# An application that links net may leave optional features out of its image: APP_NET_WITHOUT
+# names them (net/wire/features.h; each one's fallback in docs/TCP.md). Its image then links its
+# own copy of net/wire/features.c compiled with NET_FEATURES_LEFT_OUT, a constant that
+# link-time optimization folds, so the code behind those features is not in the image; the
+# hosted program tests the same constant at run time. Nothing named: every feature.
+APP_NET_FEATURE_NAMES := dhcp cubic rack syncookies tso
+# $(1) application: the -D that sets its left-out mask (NET_FEATURE_<NAME> of each name).
+app_net_define = -D'NET_FEATURES_LEFT_OUT=(0u$(foreach f,$(app_net_without_$(1)),|NET_FEATURE_$(call net_feature_upper,$(f))))'
+net_feature_upper = $(shell printf '%s' '$(1)' | tr a-z A-Z)
+# The flavour's module compiler and flags (features.c is stack code, not application code).
+NET_FEATURES_CC_xen         = $(CC) $(KERNEL_CFLAGS)
+NET_FEATURES_CC_hosted      = $(CC) $(HOSTED_CFLAGS)
+NET_FEATURES_CC_hosted-asan = $(CC) $(HOSTED_CFLAGS) $(SAN_FLAGS)
+NET_FEATURES_CC_test        = $(CC) $(TEST_CFLAGS)
+NET_FEATURES_CC_fuzz        = $(FUZZ_CC) $(FUZZ_CFLAGS)
+
 # ---- reading an application's app.mk ----
 APP_NAME_RESERVED := boottest xentest blktest
 # $(1) directory (absolute for APP_DIR, app/<x> in the tree). Defines app_dir_<name>,
@@ -58,6 +76,7 @@ APP_NAME_RESERVED := boottest xentest blktest
 define load_app
 NAME :=
 APP_LIBS :=
+APP_NET_WITHOUT :=
 include $(1)/app.mk
 APP_LOADED := $$(strip $$(if $$(strip $$(NAME)),$$(NAME),$$(notdir $(1))))
 ifneq ($$(words $$(APP_LOADED)),1)
@@ -75,8 +94,17 @@ endif
 ifneq ($$(filter-out $$(APP_LIB_NAMES),$$(APP_LIBS)),)
 $$(error $(1)/app.mk: APP_LIBS names unknown libraries '$$(filter-out $$(APP_LIB_NAMES),$$(APP_LIBS))' (known: $$(APP_LIB_NAMES)))
 endif
+ifneq ($$(filter-out $$(APP_NET_FEATURE_NAMES),$$(APP_NET_WITHOUT)),)
+$$(error $(1)/app.mk: APP_NET_WITHOUT names unknown network features '$$(filter-out $$(APP_NET_FEATURE_NAMES),$$(APP_NET_WITHOUT))' (known: $$(APP_NET_FEATURE_NAMES)))
+endif
+ifneq ($$(strip $$(APP_NET_WITHOUT)),)
+ifeq ($$(filter net,$$(APP_LIBS)),)
+$$(error $(1)/app.mk: APP_NET_WITHOUT needs net in APP_LIBS (an image without the network has no network features))
+endif
+endif
 app_dir_$$(APP_LOADED)  := $(1)
 app_libs_$$(APP_LOADED) := $$(sort $$(APP_LIBS))
+app_net_without_$$(APP_LOADED) := $$(sort $$(APP_NET_WITHOUT))
 app_srcs_$$(APP_LOADED) := $$(filter-out $(1)/test_%.c $(1)/fuzz_%.c,$$(sort $$(wildcard $(1)/*.c $(1)/*.S)))
 ifeq ($$(app_srcs_$$(APP_LOADED)),)
 $$(error $(1): no .c source files (an application defines int app_main(int argc, char **argv)))
@@ -118,7 +146,10 @@ APPS := $(or $(APP_DIR_NAME),$(APP),$(ALL_APPS))
 
 # ---- objects, archives, images ----
 # $(1) flavour, $(2) application: its object files, build/<flavour>/app/<name>/<file>.o.
-app_objs = $(patsubst $(app_dir_$(2))/%,build/$(1)/app/$(2)/%.o,$(basename $(app_srcs_$(2))))
+# An application that links net also has its net_features (net/wire/features.c, compiled for it:
+# a dot file, which no source of its directory can be).
+app_objs = $(patsubst $(app_dir_$(2))/%,build/$(1)/app/$(2)/%.o,$(basename $(app_srcs_$(2)))) \
+           $(if $(filter net,$(app_libs_$(2))),build/$(1)/app/$(2)/.net-features.o)
 # $(1) application: the modules it links (base + the libraries of its app.mk), in the order of
 # PORTABLE_MODULES (the link order, which places code in the image).
 app_modules = $(filter $(BASE_MODULES) $(foreach l,$(app_libs_$(1)),$(LIB_MODULES_$(l))),$(PORTABLE_MODULES))
@@ -148,5 +179,10 @@ build/$(1)/app/$(2)/%.o: $(app_dir_$(2))/%.S $(app_dir_$(2))/app.mk mk/app.mk mk
 	$$(Q)mkdir -p $$(@D)
 	$$(if $$(Q),@echo "  AS [$(1)] $(2)/$$*.S")
 	$$(Q)$$(APP_CC_$(1)) $$(APP_ASFLAGS_$(1)) -c $$< -o $$@
+build/$(1)/app/$(2)/.net-features.o: net/wire/features.c net/wire/features.h $(app_dir_$(2))/app.mk \
+		mk/app.mk mk/config.mk
+	$$(Q)mkdir -p $$(@D)
+	$$(if $$(Q),@echo "  CC [$(1)] $(2): net features$(if $(app_net_without_$(2)), without $(app_net_without_$(2)))")
+	$$(Q)$$(NET_FEATURES_CC_$(1)) $(call app_net_define,$(2)) -c $$< -o $$@
 endef
 $(foreach f,xen hosted hosted-asan,$(foreach a,$(DEFINED_APPS),$(eval $(call app_compile_rules,$(f),$(a)))))

@@ -1,3 +1,7 @@
 # The authoritative DNS server appliance (docs/DNS.md, "Server appliance"): zones in master-file
 # format from a tar disk, answered over UDP and TCP port 53.
 APP_LIBS := net blk dns
+# A DNS server has a fixed address (ip= options, no DHCP client) and short exchanges: NewReno
+# and DupThresh recovery serve them as well as CUBIC and RACK-TLP; its answers fit a segment or a
+# few, so no TSO frames (docs/APPLICATIONS.md, "Network features").
+APP_NET_WITHOUT := dhcp cubic rack tso syncookies

@@ -15,6 +15,7 @@
 #include "net/link/ethernet.h"
 #include "mm/pbuf.h"
 #include "net/udp/udp.h"
+#include "net/wire/features.h"
 #include "platform/platform.h"
 #include "sched/sched.h"
 
@@ -185,6 +186,11 @@ static void on_timer(struct timer *t, void *arg)
 
 int dhcp_start(struct udp_layer *udp, const struct dhcp_params *params, struct dhcp **out)
 {
+    if (!net_feature(NET_FEATURE_DHCP)) {
+        log_error("dhcp", "this image has no DHCP client (APP_NET_WITHOUT in its app.mk): "
+                          "give ip=ADDRESS/PREFIX");
+        return -EOPNOTSUPP;
+    }
     struct dhcp *d = kcalloc(1, sizeof(*d));
     if (!d)
         return -ENOMEM;
@@ -214,7 +220,7 @@ int dhcp_start(struct udp_layer *udp, const struct dhcp_params *params, struct d
 
 void dhcp_stop(struct dhcp *d, bool release)
 {
-    if (!d)
+    if (!net_feature(NET_FEATURE_DHCP) || !d)    /* no DHCP: dhcp_start never made one */
         return;
     if (d->probing) {
         arp_probe_cancel(d->udp->ip->arp);
@@ -248,6 +254,8 @@ const struct dhcp_binding_stats *dhcp_get_binding_stats(const struct dhcp *d)
 
 void dhcp_print_stats(const struct dhcp *d)
 {
+    if (!net_feature(NET_FEATURE_DHCP))
+        return;
     char buf[2048];
     dhcp_client_format_stats(&d->client, buf, sizeof(buf));
     kprintf("%s", buf);

@@ -43,8 +43,9 @@ struct dhcp_binding_stats {
 #undef DHCP_BINDING_STAT_FIELD
 };
 
-/* Binds port 68 and starts acquisition. Returns 0 and *out, -ENOMEM, or udp_layer_bind's error
- * (-EADDRINUSE if port 68 is taken). */
+/* Binds port 68 and starts acquisition. Returns 0 and *out, -ENOMEM, udp_layer_bind's error
+ * (-EADDRINUSE if port 68 is taken), or -EOPNOTSUPP in an image built without DHCP
+ * (net/wire/features.h), after logging that the boot needs ip= options. */
 int dhcp_start(struct udp_layer *udp, const struct dhcp_params *params, struct dhcp **out);
 /* Stops the client (with `release`, a held lease is given back by DHCPRELEASE), removes the
  * address it configured, closes the socket and frees d. */

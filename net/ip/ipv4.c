@@ -123,18 +123,23 @@ static bool martian_source(const struct ipv4_layer *ip, uint32_t src)
     return ip->netif.configured && (src == ip->netif.ipv4.addr || ipv4_is_broadcast(ip, src));
 }
 
+/* The counters of the header errors follow one another in the order of the errors. */
+#define HEADER_ERROR_COUNTER(e, field)                                                         \
+    _Static_assert(offsetof(struct ipv4_stats, field) ==                                       \
+                       offsetof(struct ipv4_stats, rx_truncated) +                             \
+                           ((e) - IPV4_HEADER_TRUNCATED) * sizeof(uint64_t), #field)
+HEADER_ERROR_COUNTER(IPV4_HEADER_BAD_VERSION, rx_bad_version);
+HEADER_ERROR_COUNTER(IPV4_HEADER_BAD_IHL, rx_bad_header_length);
+HEADER_ERROR_COUNTER(IPV4_HEADER_BAD_LENGTH, rx_bad_length);
+HEADER_ERROR_COUNTER(IPV4_HEADER_BAD_CHECKSUM, rx_bad_checksum);
+HEADER_ERROR_COUNTER(IPV4_HEADER_BAD_OPTIONS, rx_bad_options);
+HEADER_ERROR_COUNTER(IPV4_HEADER_SOURCE_ROUTE, rx_source_routed);
+
 static void count_header_error(struct ipv4_stats *st, enum ipv4_header_error e)
 {
-    switch (e) {
-    case IPV4_HEADER_OK: break;
-    case IPV4_HEADER_TRUNCATED: st->rx_truncated++; break;
-    case IPV4_HEADER_BAD_VERSION: st->rx_bad_version++; break;
-    case IPV4_HEADER_BAD_IHL: st->rx_bad_header_length++; break;
-    case IPV4_HEADER_BAD_LENGTH: st->rx_bad_length++; break;
-    case IPV4_HEADER_BAD_CHECKSUM: st->rx_bad_checksum++; break;
-    case IPV4_HEADER_BAD_OPTIONS: st->rx_bad_options++; break;
-    case IPV4_HEADER_SOURCE_ROUTE: st->rx_source_routed++; break;
-    }
+    if (e != IPV4_HEADER_OK)         /* the struct is an array of counters (lib/counters.h) */
+        ((uint64_t *)st)[offsetof(struct ipv4_stats, rx_truncated) / sizeof(uint64_t) +
+                         (e - IPV4_HEADER_TRUNCATED)]++;
 }
 
 /* Linearizes and parses the header at p's data. */

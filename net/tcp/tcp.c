@@ -15,6 +15,7 @@
 #include "mm/mm.h"
 #include "net/ip/icmp.h"
 #include "mm/pbuf.h"
+#include "net/wire/features.h"
 #include "platform/platform.h"
 
 static const char *const state_names[] = {
@@ -64,11 +65,12 @@ static void config_defaults(struct tcp_config *c)
     c->orphan_retries = 8;
     c->invalid_ack_interval_ns = 500 * TCP_NS_PER_MS;
     c->max_half_open = 256;
-    c->syncookies = true;
+    c->syncookies = net_feature(NET_FEATURE_SYNCOOKIES);
     c->timestamps = true;
     c->window_scaling = true;
     c->sack = true;
-    memcpy(c->congestion_control, "cubic", 6);
+    const char *cc = TCP_CC_DEFAULT;
+    memcpy(c->congestion_control, cc, strlen(cc) + 1);
 }
 
 void tcp_layer_get_config(struct tcp_layer *tcp, struct tcp_config *out)
@@ -112,6 +114,8 @@ int tcp_layer_set_config(struct tcp_layer *tcp, const struct tcp_config *cfg)
         return refuse("invalid-segment ACK interval above 60 s");
     if (!tcp_cc_find(cfg->congestion_control))
         return refuse("unknown congestion control");
+    if (cfg->syncookies && !net_feature(NET_FEATURE_SYNCOOKIES))
+        return refuse("this image has no SYN cookies");
     ts->cfg = *cfg;
     ts->budget.limit = cfg->total_buffer_limit;
     tcp_tw_trim(ts);                             /* a smaller table takes effect at once */

@@ -13,6 +13,8 @@
 /* Far above any window the 30-bit scaled receive window allows; keeps sums from wrapping. */
 #define TCP_CC_CWND_MAX (1u << 30)
 
+/* CUBIC first: an image without it (features.h) skips it, so link-time optimization sees the
+ * table read only at NewReno's entry and drops CUBIC. */
 static const struct tcp_cc_ops *const algorithms[] = {&tcp_cc_cubic, &tcp_cc_newreno};
 
 const struct tcp_cc_ops *tcp_cc_find(const char *name)
@@ -20,9 +22,15 @@ const struct tcp_cc_ops *tcp_cc_find(const char *name)
     if (!name)
         return NULL;
     for (unsigned i = 0; i < sizeof(algorithms) / sizeof(algorithms[0]); i++)
-        if (strcmp(algorithms[i]->name, name) == 0)
+        if ((i > 0 || net_feature(NET_FEATURE_CUBIC)) && strcmp(algorithms[i]->name, name) == 0)
             return algorithms[i];
     return NULL;
+}
+
+/* TCP_CC_DEFAULT's algorithm, without looking its name up. */
+static const struct tcp_cc_ops *default_algorithm(void)
+{
+    return net_feature(NET_FEATURE_CUBIC) ? &tcp_cc_cubic : &tcp_cc_newreno;
 }
 
 uint32_t tcp_cc_initial_window(uint32_t smss)
@@ -39,9 +47,9 @@ int tcp_cc_init(struct tcp_cc *cc, const char *name, uint32_t iss, uint32_t smss
 {
     memset(cc, 0, sizeof(*cc));
     int rc = 0;
-    cc->ops = tcp_cc_find(name ? name : TCP_CC_DEFAULT);
+    cc->ops = name ? tcp_cc_find(name) : default_algorithm();
     if (!cc->ops) {
-        cc->ops = tcp_cc_find(TCP_CC_DEFAULT);
+        cc->ops = default_algorithm();
         rc = -EINVAL;
     }
     cc->smss = smss ? smss : 1;

@@ -48,9 +48,11 @@
 #include <stdint.h>
 #include "net/tcp/tcp_rack.h"
 #include "net/tcp/tcp_sack.h"
+#include "net/wire/features.h"
 
 #define TCP_CC_NAME_MAX 16u
-#define TCP_CC_DEFAULT "cubic"
+/* NewReno in an image without CUBIC (net/wire/features.h). */
+#define TCP_CC_DEFAULT (net_feature(NET_FEATURE_CUBIC) ? "cubic" : "newreno")
 /* RFC 5681 3.2: the third duplicate ACK starts fast retransmit. */
 #define TCP_CC_DUPTHRESH 3u
 /* RFC 5681 3.1: ssthresh starts "arbitrarily high". */
@@ -135,7 +137,7 @@ struct tcp_cc {
 /* ---- Algorithms ---- */
 extern const struct tcp_cc_ops tcp_cc_newreno;
 extern const struct tcp_cc_ops tcp_cc_cubic;
-/* The algorithm called name ("newreno", "cubic"), or NULL. */
+/* The algorithm called name ("newreno", "cubic" unless the image has no CUBIC), or NULL. */
 const struct tcp_cc_ops *tcp_cc_find(const char *name);
 
 /* ---- Life cycle ---- */

@@ -13,6 +13,7 @@
 #include "lib/minmax.h"
 #include "lib/string.h"
 #include "mm/pbuf.h"
+#include "net/wire/features.h"
 
 static struct tcp_stats *stats_of(struct tcp_conn *c)
 {
@@ -62,8 +63,10 @@ void tcp_conn_established(struct tcp_conn *c)
     if (c->sack_ok) {
         tcp_scoreboard_init(&c->sb, c->snd_una, c->mss);
         tcp_cc_use_sack(&c->cc, &c->sb);
-        tcp_rack_init(&c->rack);
-        tcp_cc_use_rack(&c->cc, &c->rack);
+        if (net_feature(NET_FEATURE_RACK)) {     /* else DupThresh alone (RFC 6675 5) */
+            tcp_rack_init(&c->rack);
+            tcp_cc_use_rack(&c->cc, &c->rack);
+        }
     }
     c->retries = 0;
     c->last_rx_ns = tcp_now();

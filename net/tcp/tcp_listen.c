@@ -16,6 +16,7 @@
 #include "lib/minmax.h"
 #include "lib/string.h"
 #include "mm/mm.h"
+#include "net/wire/features.h"
 #include "platform/platform.h"
 
 static struct tcp_stats *lstats(struct tcp_listener *l)
@@ -93,7 +94,7 @@ static void cookie_ack(struct tcp_listener *l, struct tcp_segment *seg)
     struct tcp_endpoints ep = seg_endpoints(seg);
     struct tcp_syncookie_grant g;
     bool has_ts = seg->opts.present & TCP_OPTF_TIMESTAMPS;
-    if (!ts->cfg.syncookies ||
+    if (!net_feature(NET_FEATURE_SYNCOOKIES) || !ts->cfg.syncookies ||
         tcp_syncookie_check(&ts->cookie_secret, &ep, seg->h.seq, seg->h.ack, has_ts,
                             seg->opts.ts_ecr, tcp_now(), &g) != 0) {
         lstats(l)->rx_syncookies_bad++;
@@ -176,7 +177,7 @@ void tcp_listen_input(struct tcp_listener *l, struct tcp_segment *seg)
         return;
     }
     if (ts->half_open >= ts->cfg.max_half_open || l->pending_count >= l->backlog + ts->cfg.max_half_open) {
-        if (ts->cfg.syncookies) {
+        if (net_feature(NET_FEATURE_SYNCOOKIES) && ts->cfg.syncookies) {
             send_cookie(l, seg);
         } else {
             lstats(l)->rx_half_open_full++;

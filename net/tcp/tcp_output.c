@@ -24,6 +24,7 @@
 #include "lib/string.h"
 #include "mm/pbuf.h"
 #include "net/link/ethernet.h"
+#include "net/wire/features.h"
 #include "platform/netdev.h"
 
 /* The window we advertise, after receiver silly window avoidance (RFC 9293 3.8.6.2.2): the right
@@ -315,12 +316,13 @@ struct tcp_tso_run {
 };
 
 /* The most payload a TSO frame of segments of mss bytes may carry on a device with dev_caps (a
- * whole number of segments), 0 when the device cannot take TSO frames. The device needs the
- * checksum offload too: it completes every segment's checksum. */
+ * whole number of segments), 0 when the device cannot take TSO frames or the image has no TSO
+ * (net/wire/features.h). The device needs the checksum offload too: it completes every
+ * segment's checksum. */
 static uint32_t tso_limit(uint32_t mss, uint32_t dev_caps)
 {
     const uint32_t needed = NETDEV_CAP_TSO | NETDEV_CAP_TX_CSUM;
-    if ((dev_caps & needed) != needed || mss == 0 || mss > 0xffffu)
+    if (!net_feature(NET_FEATURE_TSO) || (dev_caps & needed) != needed || mss == 0 || mss > 0xffffu)
         return 0;
     uint32_t most = TCP_TSO_MAX_PAYLOAD / mss * mss;
     return most > mss ? most : 0;

@@ -1,15 +1,27 @@
 /*
  * net/tcp_rack: RACK time-based loss detection (RFC 8985 6) over a list of the outstanding
  * segments and when each was last sent. See net/tcp/tcp_rack.h for the call protocol.
+ * An image without RACK (NET_FEATURE_RACK, net/wire/features.h) never gives a connection a RACK
+ * (tcp_conn_established), and the kernel image links none of this (RACK_IN_IMAGE).
  */
 #include "net/tcp/tcp_rack.h"
 #include "lib/string.h"
 #include "mm/mm.h"
+#include "net/wire/features.h"
 #include "net/wire/tcp_seq.h"
 
 /* RFC 8985 6.2 step 4: how many recoveries a grown reordering window lasts. */
 #define RACK_REO_WND_PERSIST 16u
 #define RACK_REO_WND_MULT_MAX 16u
+
+/* Only a connection with a RACK reaches the entry points below, and it has one only in an image
+ * with RACK (tcp_conn_established). Testing the feature here again lets the kernel image's
+ * link-time optimization drop their bodies; elsewhere the test would only cost time. */
+#ifdef XENOLITH_KERNEL
+#define RACK_IN_IMAGE() net_feature(NET_FEATURE_RACK)
+#else
+#define RACK_IN_IMAGE() true
+#endif
 
 void tcp_rack_init(struct tcp_rack *r)
 {
@@ -20,6 +32,8 @@ void tcp_rack_init(struct tcp_rack *r)
 
 void tcp_rack_on_recovery(struct tcp_rack *r)
 {
+    if (!RACK_IN_IMAGE())
+        return;
     if (r->reo_wnd_persist && --r->reo_wnd_persist == 0)
         r->reo_wnd_mult = 1;
 }
@@ -130,6 +144,8 @@ static unsigned first_ending_above(const struct tcp_rack *r, uint32_t seq)
 void tcp_rack_on_send(struct tcp_rack *r, uint32_t start, uint32_t end, bool retransmission,
                       uint64_t now_ns)
 {
+    if (!RACK_IN_IMAGE())
+        return;
     if (!seq_lt(start, end))
         return;
     struct tcp_rack_seg *last = r->count ? &r->segs[r->count - 1] : NULL;
@@ -199,6 +215,8 @@ static void delivered(struct tcp_rack *r, const struct tcp_rack_seg *s, uint64_t
 void tcp_rack_on_ack(struct tcp_rack *r, uint32_t snd_una, const struct tcp_sack_block *blocks,
                      unsigned nblocks, const struct tcp_scoreboard *sb, uint64_t now_ns)
 {
+    if (!RACK_IN_IMAGE())
+        return;
     /* Cumulatively acknowledged records: delivered unless SACKed before; then forgotten. */
     unsigned drop = 0;
     while (drop < r->count && seq_le(r->segs[drop].end, snd_una)) {
@@ -236,6 +254,8 @@ void tcp_rack_on_ack(struct tcp_rack *r, uint32_t snd_una, const struct tcp_sack
 uint64_t tcp_rack_reo_wnd(const struct tcp_rack *r, bool in_recovery, uint64_t srtt_ns,
                           unsigned sacked_segments)
 {
+    if (!RACK_IN_IMAGE())
+        return 0;
     /* RFC 8985 6.2 step 4: without evidence of reordering, a loss is a loss once recovery is
      * under way or DupThresh segments were SACKed above it; otherwise a quarter of the
      * minimum RTT, never more than SRTT. */
@@ -257,7 +277,7 @@ uint64_t tcp_rack_detect(struct tcp_rack *r, uint64_t reo_wnd_ns, uint64_t now_n
                          unsigned *newly_lost)
 {
     *newly_lost = 0;
-    if (!r->have_delivered)
+    if (!RACK_IN_IMAGE() || !r->have_delivered)
         return 0;
     uint64_t timeout = 0;
     for (unsigned i = 0; i < r->count; i++) {
@@ -282,6 +302,10 @@ uint64_t tcp_rack_detect(struct tcp_rack *r, uint64_t reo_wnd_ns, uint64_t now_n
 
 bool tcp_rack_next_lost(const struct tcp_rack *r, uint32_t *seq, uint32_t *len)
 {
+    if (!RACK_IN_IMAGE()) {
+        *seq = *len = 0;             /* gcc cannot tell the outputs are read only after true */
+        return false;
+    }
     if (!r->lost_bytes)
         return false;
     for (unsigned i = 0; i < r->count; i++) {
@@ -296,6 +320,8 @@ bool tcp_rack_next_lost(const struct tcp_rack *r, uint32_t *seq, uint32_t *len)
 
 uint32_t tcp_rack_lost_in_pipe(const struct tcp_rack *r, const struct tcp_scoreboard *sb)
 {
+    if (!RACK_IN_IMAGE())
+        return 0;
     if (!r->lost_bytes)
         return 0;
     uint32_t bytes = 0;
@@ -307,6 +333,8 @@ uint32_t tcp_rack_lost_in_pipe(const struct tcp_rack *r, const struct tcp_scoreb
 
 void tcp_rack_on_rto(struct tcp_rack *r)
 {
+    if (!RACK_IN_IMAGE())
+        return;
     for (unsigned i = 0; i < r->count; i++)
         r->segs[i].flags &= (uint8_t)~(TCP_RACK_LOST | TCP_RACK_SACKED);
     r->lost_bytes = 0;

@@ -3,7 +3,9 @@
 # through the steps docs/APPLICATIONS.md gives, so the guide cannot rot:
 #   1. scripts/new-app.sh demo $TMP/demo writes the skeleton (and refuses bad names and directories);
 #   2. make APP_DIR=$TMP/demo builds build/xen/demo (a PVH ELF: Xen's PHYS32_ENTRY note) and
-#      build/hosted/demo, linking only what its app.mk names (net: no HTTP, no block code);
+#      build/hosted/demo, linking only what its app.mk names (net: no HTTP, no block code); the
+#      same sources with APP_NET_WITHOUT naming every optional network feature leave their code
+#      out of the xen image, answer with ip= and refuse to start without it;
 #   3. the hosted image answers a real client on a TAP in a network namespace (test/net/lib.sh's),
 #      and stops cleanly on SIGTERM;
 #   4. the skeleton's own tests: make APP_DIR=... app-test (its test.sh: a namespace of its own),
@@ -102,23 +104,52 @@ refused_app() {
     else net_fail "$1" "status $rc: $(printf '%s' "$out" | tail -n 2 | tr '\n' ' ')"; fi
 }
 refused_app unknown_library_refused "$T/badlib" "APP_LIBS names unknown libraries 'tls'"
+mkdir -p "$T/badfeature"; cp "$DIR/main.c" "$T/badfeature/"
+printf 'APP_LIBS := net\nAPP_NET_WITHOUT := dhcp ipv6\n' >"$T/badfeature/app.mk"
+refused_app unknown_net_feature_refused "$T/badfeature" "APP_NET_WITHOUT names unknown network features 'ipv6'"
+
+# The same application with every optional network feature left out (APP_NET_WITHOUT): the xen
+# image carries none of their code (what the full one has), and is smaller.
+LEAN=$T/lean
+mkdir -p "$LEAN" && cp "$DIR"/main.c "$DIR"/service.c "$DIR"/service.h "$LEAN"/
+printf 'NAME := demolean\nAPP_LIBS := net\nAPP_NET_WITHOUT := dhcp cubic rack syncookies tso\n' >"$LEAN/app.mk"
+FEATURE_SYMS='cubic_on_ack|cookie_mac|dhcp_client_probe_done|tcp_rack_on_send'
+check lean_app_builds $MAKE APP_DIR="$LEAN"
+check lean_xen_image_leaves_the_features_out sh -c "
+    [ \$(nm build/xen/$APP.debug | grep -cE ' ($FEATURE_SYMS)') -ge 4 ] &&
+    ! nm build/xen/demolean.debug | grep -qE ' ($FEATURE_SYMS)' &&
+    [ \$(stat -c %s build/xen/demolean) -lt \$(stat -c %s build/xen/$APP) ]"
 refused_app taken_name_refused "$T/taken" "the name 'echo' is already taken by app/echo"
 refused_app missing_app_mk_refused "$T/nomk" "no app.mk there"
 
 # ---- 3. the hosted image on a TAP ----
-if net_setup; then
-    net_spawn "$T/demo.log" build/hosted/$APP tap=$NET_TAP ip=10.77.0.2/24 gw=$NET_HOST_IP -- port=$PORT
-    pid=$NET_LAST_PID
-    if wait_for_line "$T/demo.log" "listening on TCP port $PORT" 10; then
-        check hosted_answers_on_tap client 10.77.0.2 $PORT hello "$APP: hello"
+# answers_on_tap CASE PROGRAM LOG: PROGRAM at 10.77.0.2 on the namespace's TAP answers a line,
+# then is stopped (its exit status in NET_EXIT_STATUS).
+answers_on_tap() {
+    net_spawn "$3" "$2" tap=$NET_TAP ip=10.77.0.2/24 gw=$NET_HOST_IP -- port=$PORT
+    local pid=$NET_LAST_PID
+    if wait_for_line "$3" "listening on TCP port $PORT" 10; then
+        check "$1" client 10.77.0.2 $PORT hello "$APP: hello"
     else
-        net_fail hosted_answers_on_tap "no 'listening' line: $(tail -n 3 "$T/demo.log" | tr '\n' ' ')"
+        net_fail "$1" "no 'listening' line: $(tail -n 3 "$3" | tr '\n' ' ')"
     fi
     net_stop "$pid" 5
+}
+if net_setup; then
+    answers_on_tap hosted_answers_on_tap build/hosted/$APP "$T/demo.log"
     if [ "$NET_EXIT_STATUS" -eq 0 ] && grep -q "shutdown: success" "$T/demo.log"; then
         net_pass hosted_stops_cleanly
     else
         net_fail hosted_stops_cleanly "exit status $NET_EXIT_STATUS"
+    fi
+    # The lean application (no DHCP): answers with ip=; without it, refuses to start, saying why.
+    answers_on_tap lean_hosted_answers_on_tap build/hosted/demolean "$T/lean.log"
+    nsx timeout 10 build/hosted/demolean tap=$NET_TAP -- port=$PORT >"$T/lean-nodhcp.log" 2>&1; rc=$?
+    if [ $rc -ne 0 ] && grep -q "no DHCP client.*give ip=" "$T/lean-nodhcp.log" &&
+        grep -q "shutdown: failure" "$T/lean-nodhcp.log"; then
+        net_pass lean_without_ip_refuses_clearly
+    else
+        net_fail lean_without_ip_refuses_clearly "status $rc: $(tail -n 3 "$T/lean-nodhcp.log" | tr '\n' ' ')"
     fi
     net_teardown
 else

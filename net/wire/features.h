@@ -1,0 +1,34 @@
+/*
+ * net/wire/features: the optional network features an image carries. An application's app.mk
+ * may leave some out (APP_NET_WITHOUT, mk/app.mk; docs/APPLICATIONS.md): its image then defines
+ * net_features as a constant that link-time optimization folds into every net_feature() test,
+ * so the code behind a left-out feature is not in the image. The hosted program reads the same
+ * constant at run time and behaves alike. Unit tests, and applications that leave nothing out,
+ * carry every feature (net/wire/features.c). Each feature's fallback is in docs/TCP.md.
+ */
+#ifndef NET_WIRE_FEATURES_H
+#define NET_WIRE_FEATURES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The app.mk names are these in lower case (dhcp, cubic, rack, syncookies, tso). */
+enum net_feature {
+    NET_FEATURE_DHCP       = 1u << 0, /* DHCP client; without it the boot needs ip= options */
+    NET_FEATURE_CUBIC      = 1u << 1, /* CUBIC (RFC 9438); without it NewReno (RFC 6582) */
+    NET_FEATURE_RACK       = 1u << 2, /* RACK-TLP (RFC 8985); without it DupThresh (RFC 6675) */
+    NET_FEATURE_SYNCOOKIES = 1u << 3, /* SYN cookies (RFC 4987 3.6); without it SYNs past the
+                                         half-open limit are dropped */
+    NET_FEATURE_TSO        = 1u << 4, /* TSO frames to a device that offers them; without it
+                                         one segment per frame */
+};
+#define NET_FEATURES_ALL 0x1fu
+
+extern const uint32_t net_features;
+
+static inline bool net_feature(enum net_feature f)
+{
+    return (net_features & (uint32_t)f) != 0;
+}
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * Unit tests for an image that leaves every optional network feature out (net/wire/features.h;
+ * an application's app.mk chooses with APP_NET_WITHOUT, mk/app.mk). This program defines
+ * net_features itself, as such an application's image does, so the stack under test is the one
+ * that image carries: no DHCP client, NewReno, DupThresh recovery without RACK-TLP, one segment
+ * per frame on a TSO device, no SYN cookies. Each fallback still follows its RFC.
+ */
+#include "test/unit/tcp_forge.h"
+#include "lib/errno.h"
+#include "net/dhcp/dhcp.h"
+#include "net/tcp/tcp_cc.h"
+#include "net/wire/features.h"
+
+const uint32_t net_features = 0;
+
+#define PORT 5300
+
+static void tso_device_setup(void)
+{
+    tcp_fixture_up(NULL, MS, NETDEV_CAP_TX_CSUM | NETDEV_CAP_TSO);
+}
+
+/* Without a DHCP client the boot cannot configure an address by itself: dhcp_start refuses
+ * clearly (netup then fails: the application must be given ip=). */
+START_TEST(dhcp_start_refuses)
+{
+    struct dhcp_params params;
+    dhcp_default_params(&params);
+    struct dhcp *d = NULL;
+    ck_assert_int_eq(dhcp_start(&sa->udp, &params, &d), -EOPNOTSUPP);
+    ck_assert_ptr_null(d);
+    dhcp_stop(d, false);                          /* what netup_stop would do: nothing */
+}
+END_TEST
+
+/* Without CUBIC the default is NewReno (RFC 6582), and "cubic" is not an algorithm. */
+START_TEST(newreno_is_the_only_algorithm)
+{
+    ck_assert_ptr_null(tcp_cc_find("cubic"));
+    ck_assert_ptr_eq(tcp_cc_find("newreno"), &tcp_cc_newreno);
+    ck_assert_str_eq(TCP_CC_DEFAULT, "newreno");
+    struct tcp_config cfg;
+    tcp_layer_get_config(&sa->tcp, &cfg);
+    ck_assert_str_eq(cfg.congestion_control, "newreno");
+    memcpy(cfg.congestion_control, "cubic", 6);
+    ck_assert_int_eq(tcp_layer_set_config(&sa->tcp, &cfg), -EINVAL);
+    struct tf_conns p;
+    tf_open(&p, PORT);
+    ck_assert_ptr_eq(p.client->cc.ops, &tcp_cc_newreno);
+    ck_assert_ptr_eq(p.server->cc.ops, &tcp_cc_newreno);
+    ck_assert_int_eq(tcp_set_congestion_control(p.client, "cubic"), -EINVAL);
+    tf_close_all(&p);
+}
+END_TEST
+
+/* Drops A's 40th data segment, once. */
+static enum tf_verdict drop_40th_data_segment(const struct tf_seg *s, void *ctx)
+{
+    unsigned *seen = ctx;
+    if (s->tx && s->len && ++*seen == 40)
+        return TF_DROP;
+    return TF_PASS;
+}
+
+/* Without RACK-TLP a SACK connection has no RACK: a lost segment in a bulk transfer is found by
+ * DupThresh SACKed segments and repaired by fast retransmit (RFC 6675 5, RFC 5681 3.2), never by
+ * RACK's timer or a tail loss probe. And on a device that offers TSO every frame is one segment. */
+START_TEST(loss_is_repaired_by_dupthresh_and_frames_are_single_segments)
+{
+    struct tf_conns p;
+    tf_open(&p, PORT);
+    ck_assert(p.client->sack_ok);
+    ck_assert_ptr_null(p.client->cc.rack);
+    unsigned seen = 0;
+    tf_tap_set_filter(drop_40th_data_segment, &seen);
+    ck_assert_uint_eq(pump(p.client, p.server, 1024 * 1024, 60 * SEC), 1024 * 1024);
+    ck_assert_uint_ge(seen, 40);
+    ck_assert_uint_ge(p.client->cc.counters.fast_retransmits, 1);
+    ck_assert_uint_eq(p.client->cc.counters.rack_recoveries, 0);
+    ck_assert_uint_eq(p.client->cc.counters.tlp_repairs, 0);
+    uint32_t mss = p.client->mss;
+    for (unsigned i = 0; i < tf_tap.count; i++)
+        if (tf_tap.seg[i].tx)
+            ck_assert_uint_le(tf_tap.seg[i].len, mss);
+    ck_assert_uint_eq(netdev_pair_end(tf_pair, 0)->stats.tx_gso_frames, 0);
+    tf_close_all(&p);
+}
+END_TEST
+
+/* Without SYN cookies the stack's default has them off and refuses to turn them on; a SYN flood
+ * past max_half_open is dropped and counted (RFC 4987 3.1: a bounded half-open queue), with no
+ * cookie answered, while the half-open entries already made stay. */
+START_TEST(syn_flood_past_the_bound_is_dropped_without_cookies)
+{
+    struct tcp_config cfg;
+    tcp_get_config(sb, &cfg);
+    ck_assert(!cfg.syncookies);
+    cfg.syncookies = true;
+    ck_assert_int_eq(tcp_set_config(sb, &cfg), -EINVAL);
+    cfg.syncookies = false;
+    cfg.max_half_open = 4;
+    ck_assert_int_eq(tcp_set_config(sb, &cfg), 0);
+    struct tcp_listener *l;
+    ck_assert_int_eq(tcp_listen(sb, PORT, 8, &l), 0);
+    struct tcp_options mss = { .present = TCP_OPTF_MSS, .mss = 1460 };
+    for (uint16_t i = 0; i < 20; i++)
+        tf_inject(sb, IP4_ADDR(10, 1, 0, 9), B_IP, (uint16_t)(30000 + i), PORT, 1000u * i, 0,
+                  TCP_FLAG_SYN, 65535, &mss, NULL, 0);
+    run_for(10 * MS);
+    struct tcp_census census;
+    tcp_get_census(sb, &census);
+    ck_assert_uint_eq(census.half_open, 4);
+    ck_assert_uint_eq(sb->tcp.stats.rx_half_open_full, 16);
+    ck_assert_uint_eq(sb->tcp.stats.rx_syncookies_sent, 0);
+    tcp_listener_close(l);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("net_features");
+    TCase *tc = tcase_create("none");
+    tcase_add_checked_fixture(tc, tso_device_setup, tcp_fixture_down);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, dhcp_start_refuses);
+    tcase_add_test(tc, newreno_is_the_only_algorithm);
+    tcase_add_test(tc, loss_is_repaired_by_dupthresh_and_frames_are_single_segments);
+    tcase_add_test(tc, syn_flood_past_the_bound_is_dropped_without_cookies);
+    suite_add_tcase(s, tc);
+    return s;
+}
+TCP_TEST_MAIN(suite)
