@@ -29,6 +29,7 @@ struct fake_server {
     unsigned drop_all;          /* drop every UDP query */
     bool spoof_first;           /* before each answer: wrong ID, wrong question, wrong port, wrong address */
     bool truncate_udp;          /* UDP answers carry TC and no records */
+    bool tcp_silent;            /* TCP queries are read and never answered (for 30 s) */
     uint8_t rcode;              /* forced rcode (0: by the table) */
     bool formerr_on_edns;       /* FORMERR to queries with an OPT record */
     bool negative_without_soa;  /* NXDOMAIN/NODATA without the SOA */
@@ -244,7 +245,9 @@ static int fx_tcp_server(void *arg)
             long got = tcp_read(c, query, qlen, DEADLINE_NONE);
             size_t len = got == (long)qlen ? fx_answer(query, qlen, answer + 2, sizeof(answer) - 2, true) : 0;
             server.tcp_queries++;
-            if (len) {
+            if (server.tcp_silent)
+                fiber_sleep_ns(30 * SEC);
+            else if (len) {
                 store_u16(answer, cpu_to_be16((uint16_t)len));
                 tcp_write(c, answer, len + 2, DEADLINE_NONE);
             }
