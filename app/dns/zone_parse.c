@@ -7,7 +7,6 @@
 #include "zone.h"
 #include "zone_build.h"
 #include "zone_lex.h"
-#include "lib/byteorder.h"
 #include "lib/ctype.h"
 #include "lib/errno.h"
 #include "lib/parse.h"
@@ -188,12 +187,6 @@ static int put_string(struct parser *ps, const struct token *t, uint8_t *rd, siz
     return 0;
 }
 
-static size_t put_name(uint8_t *rd, size_t len, const struct dns_name *n)
-{
-    memcpy(rd + len, n->wire, n->len);
-    return len + n->len;
-}
-
 static size_t put16(uint8_t *rd, size_t len, uint32_t v)
 {
     rd[len] = (uint8_t)(v >> 8);
@@ -201,82 +194,62 @@ static size_t put16(uint8_t *rd, size_t len, uint32_t v)
     return len + 2;
 }
 
-static size_t put32(uint8_t *rd, size_t len, uint32_t v)
-{
-    uint32_t be = cpu_to_be32(v);
-    memcpy(rd + len, &be, 4);
-    return len + 4;
-}
-
 struct type_info {
-    const char *name;
+    char name[6];
     uint16_t type;
-    uint8_t args;                       /* rdata tokens; 0: one or more (TXT) */
 };
 
 static const struct type_info types[] = {
-    { "A", DNS_TYPE_A, 1 },     { "AAAA", DNS_TYPE_AAAA, 1 }, { "NS", DNS_TYPE_NS, 1 },
-    { "CNAME", DNS_TYPE_CNAME, 1 }, { "SOA", DNS_TYPE_SOA, 7 }, { "PTR", DNS_TYPE_PTR, 1 },
-    { "MX", DNS_TYPE_MX, 2 },   { "TXT", DNS_TYPE_TXT, 0 },   { "SRV", DNS_TYPE_SRV, 4 },
+    { "A", DNS_TYPE_A },     { "AAAA", DNS_TYPE_AAAA }, { "NS", DNS_TYPE_NS },
+    { "CNAME", DNS_TYPE_CNAME }, { "SOA", DNS_TYPE_SOA }, { "PTR", DNS_TYPE_PTR },
+    { "MX", DNS_TYPE_MX },   { "TXT", DNS_TYPE_TXT },   { "SRV", DNS_TYPE_SRV },
 };
 
-/* The rdata of one record in uncompressed wire form. Returns its length or -EINVAL. */
-static int build_rdata(struct parser *ps, const struct type_info *ti, const struct token *tok,
-                       size_t ntok, uint8_t *rd, size_t cap)
+/* The rdata of one record in uncompressed wire form, field by field as the codec's
+ * dns_rdata_layout lays the type out; ntok is right for it. Returns its length or -EINVAL. */
+static int build_rdata(struct parser *ps, const char *layout, const struct token *tok, size_t ntok,
+                       uint8_t *rd, size_t cap)
 {
-    size_t len = 0;
-    struct dns_name n;
-    uint32_t v;
-    int rc;
-    switch (ti->type) {
-    case DNS_TYPE_A:
-        if (tok[0].kind != TOK_WORD || parse_ipv4(tok[0].s, tok[0].len, rd) != 0)
-            return zone_error_at(ps, tok[0].line, "bad IPv4 address '%.*s'", zone_shown(&tok[0]), tok[0].s);
-        return 4;
-    case DNS_TYPE_AAAA:
-        if (tok[0].kind != TOK_WORD || parse_ipv6(tok[0].s, tok[0].len, rd) != 0)
-            return zone_error_at(ps, tok[0].line, "bad IPv6 address '%.*s'", zone_shown(&tok[0]), tok[0].s);
-        return 16;
-    case DNS_TYPE_NS:
-    case DNS_TYPE_CNAME:
-    case DNS_TYPE_PTR:
-        if ((rc = parse_name(ps, &tok[0], &n)) != 0)
-            return rc;
-        return (int)put_name(rd, 0, &n);
-    case DNS_TYPE_MX:
-        if ((rc = parse_number(ps, &tok[0], 65535, &v)) != 0 || (rc = parse_name(ps, &tok[1], &n)) != 0)
-            return rc;
-        return (int)put_name(rd, put16(rd, 0, v), &n);
-    case DNS_TYPE_SRV:
-        for (int i = 0; i < 3; i++) {
-            if ((rc = parse_number(ps, &tok[i], 65535, &v)) != 0)
-                return rc;
-            len = put16(rd, len, v);
+    size_t len = 0, fields = strlen(layout);
+    for (size_t i = 0; i < ntok; i++) {
+        const struct token *t = &tok[i];
+        char field = layout[i < fields ? i : fields - 1];
+        struct dns_name n;
+        uint32_t v;
+        int rc = 0;
+        switch (field) {
+        case 'n':
+        case 'N':
+            if ((rc = parse_name(ps, t, &n)) == 0) {
+                memcpy(rd + len, n.wire, n.len);
+                len += n.len;
+            }
+            break;
+        case '2':
+            if ((rc = parse_number(ps, t, 65535, &v)) == 0)
+                len = put16(rd, len, v);
+            break;
+        case '4':
+            /* SOA: the serial (field 2), then refresh, retry, expire, minimum: TTL-like */
+            if ((rc = i == 2 ? parse_number(ps, t, 0xffffffffu, &v) : parse_ttl(ps, t, &v)) == 0)
+                len = put16(rd, put16(rd, len, v >> 16), v & 0xffff);
+            break;
+        case 'a':
+        case 'A':
+            if (t->kind != TOK_WORD ||
+                (field == 'a' ? parse_ipv4(t->s, t->len, rd + len) : parse_ipv6(t->s, t->len, rd + len)) != 0)
+                return zone_error_at(ps, t->line, "bad IPv%c address '%.*s'", field == 'a' ? '4' : '6',
+                                     zone_shown(t), t->s);
+            len += field == 'a' ? 4 : 16;
+            break;
+        default: /* 's': TXT's character-strings */
+            rc = put_string(ps, t, rd, cap, &len);
+            break;
         }
-        if ((rc = parse_name(ps, &tok[3], &n)) != 0)
+        if (rc != 0)
             return rc;
-        return (int)put_name(rd, len, &n);
-    case DNS_TYPE_SOA:
-        for (int i = 0; i < 2; i++) {
-            if ((rc = parse_name(ps, &tok[i], &n)) != 0)
-                return rc;
-            len = put_name(rd, len, &n);
-        }
-        if ((rc = parse_number(ps, &tok[2], 0xffffffffu, &v)) != 0)
-            return rc;
-        len = put32(rd, len, v);
-        for (int i = 3; i < 7; i++) {   /* refresh, retry, expire, minimum: TTL-like */
-            if ((rc = parse_ttl(ps, &tok[i], &v)) != 0)
-                return rc;
-            len = put32(rd, len, v);
-        }
-        return (int)len;
-    default: /* TXT */
-        for (size_t i = 0; i < ntok; i++)
-            if ((rc = put_string(ps, &tok[i], rd, cap, &len)) != 0)
-                return rc;
-        return (int)len;
     }
+    return (int)len;
 }
 
 static int grow(void **buf, size_t *cap, size_t need, size_t unit)
@@ -409,9 +382,12 @@ static int entry(struct parser *ps, struct token *t)
             return zone_error_at(ps, a.line, "more than %u fields in one record", MAX_RDATA_TOKENS);
         tok[ntok++] = a;
     }
-    if (ti->args ? ntok != ti->args : ntok == 0)
-        return zone_error_at(ps, line, "%s takes %s%u field%s, not %zu", ti->name, ti->args ? "" : "at least ",
-                        ti->args ? ti->args : 1u, ti->args == 1 || !ti->args ? "" : "s", ntok);
+    const char *layout = dns_rdata_layout(ti->type);
+    size_t fields = strlen(layout);
+    bool strings = layout[fields - 1] == 's';  /* one or more */
+    if (strings ? ntok == 0 : ntok != fields)
+        return zone_error_at(ps, line, "%s takes %s%zu field%s, not %zu", ti->name, strings ? "at least " : "",
+                             fields, fields == 1 ? "" : "s", ntok);
 
     if (!have_ttl) {
         if (ps->have_dollar_ttl)
@@ -440,7 +416,7 @@ static int entry(struct parser *ps, struct token *t)
         return zone_error_at(ps, line, "'%.64s' is outside the zone '%.64s'", owner, apex);
     }
     uint8_t rd[DNS_RDATA_RAW_MAX];
-    int rdlen = build_rdata(ps, ti, tok, ntok, rd, sizeof(rd));
+    int rdlen = build_rdata(ps, layout, tok, ntok, rd, sizeof(rd));
     if (rdlen < 0)
         return rdlen;
     return store(ps, &ps->owner, ti->type, ttl, rd, (size_t)rdlen, line);
