@@ -22,17 +22,21 @@ struct response {
     bool truncated;
     size_t question_len;                 /* writer length after the question */
     unsigned question_names;             /* compression entries after the question */
+    const struct dns_name *synthesized;  /* the owner of answers from a wildcard, or NULL */
 };
 
 enum { ANSWER, AUTHORITY, ADDITIONAL };
 
 /* Appends zone record i to a section, with ttl_override unless it is UINT32_MAX, straight from
- * the zone's wire form. Returns 0 or -ENOSPC. */
+ * the zone's wire form; an answer synthesized from a wildcard is owned by the name asked
+ * (RFC 4592 3.3.1). Returns 0 or -ENOSPC. */
 static int put(struct response *r, size_t i, int section, uint32_t ttl_override)
 {
     const struct zone *z = r->zone;
     const struct zone_rr *rr = &z->rrs[i];
-    int rc = dns_write_rr_wire(&r->w, z->names + rr->owner + 1, rr->type, DNS_CLASS_IN,
+    const uint8_t *owner = section == ANSWER && r->synthesized ? r->synthesized->wire
+                                                                : z->names + rr->owner + 1;
+    int rc = dns_write_rr_wire(&r->w, owner, rr->type, DNS_CLASS_IN,
                                ttl_override != UINT32_MAX ? ttl_override : rr->ttl,
                                z->data + rr->rdata, rr->rdlen);
     if (rc == 0)
@@ -121,6 +125,30 @@ static bool find_cut(const struct zone *z, const struct dns_name *name, size_t *
     return false;
 }
 
+/* RFC 4592 3.3.1: for a name that does not exist, the source of synthesis is "*." and its
+ * closest encloser, the nearest ancestor that exists (owns records or has names below it, 2.2.2;
+ * the apex always does). Whether it exists; *wild is its name. A delegation was ruled out
+ * before (find_cut), and an existing node ends the climb, so nothing is synthesized across
+ * either (RFC 4592 2.2.2, 4.2). */
+static bool find_wildcard(const struct zone *z, const struct dns_name *name, struct dns_name *wild)
+{
+    size_t skip = 0, count, at;
+    do {
+        skip += 1u + name->wire[skip];
+        wild->len = (uint8_t)(name->len - skip);
+        memcpy(wild->wire, name->wire + skip, wild->len);
+        at = zone_find_name(z, wild, &count);
+    } while (count == 0 && !zone_has_below(z, at, wild) && wild->len > 1);
+    if (wild->len + 2u > DNS_NAME_MAX)
+        return false;
+    memmove(wild->wire + 2, wild->wire, wild->len);
+    wild->wire[0] = 1;
+    wild->wire[1] = '*';
+    wild->len = (uint8_t)(wild->len + 2);
+    at = zone_find_name(z, wild, &count);
+    return count > 0 || zone_has_below(z, at, wild);
+}
+
 /* The negative answer's authority: the zone's SOA with the negative TTL (RFC 2308 3). */
 static int put_soa(struct response *r)
 {
@@ -155,11 +183,25 @@ static enum answer_kind lookup(struct response *r, const struct dns_name *qname,
         }
         size_t count;
         size_t node = zone_find_name(z, &name, &count);
+        r->synthesized = NULL;
+        bool exists = true;
         if (count == 0) {
-            bool empty_non_terminal = zone_has_below(z, node, &name);
+            exists = zone_has_below(z, node, &name); /* an empty non-terminal */
+            struct dns_name wild;
+            if (!exists && find_wildcard(z, &name, &wild)) {
+                /* RFC 4592 3.3.1: the wildcard's records, owned by the name asked; a wildcard
+                 * without the type (or owning none, 2.2.2) is NODATA */
+                exists = true;
+                node = zone_find_name(z, &wild, &count);
+                r->synthesized = &name;
+                if (chain == 0)
+                    meta->rrl_name = wild; /* random names share the wildcard's allowance */
+            }
+        }
+        if (count == 0) {
             if ((rc = put_soa(r)) != 0)
                 goto full;
-            if (empty_non_terminal)
+            if (exists)
                 return chain == 0 ? ANSWER_NODATA : ANSWER_DATA;
             meta->rrl_name = z->apex;
             return ANSWER_NXDOMAIN;      /* RFC 6604 2.1: even at the end of a CNAME chain */
