@@ -94,62 +94,45 @@ static int parse_number(struct parser *ps, const struct token *t, uint32_t max, 
  * last 32 bits optionally as a dotted IPv4 address. */
 static int parse_ipv6(const char *s, size_t len, uint8_t out[16])
 {
-    uint16_t groups[8];
-    int n = 0, gap = -1;
-    size_t i = 0;
+    uint8_t bytes[16];
+    size_t n = 0, i = 0;
+    int gap = -1;                               /* where "::" stands, in bytes */
     if (len >= 2 && s[0] == ':' && s[1] == ':') {
         gap = 0;
         i = 2;
-    } else if (len >= 1 && s[0] == ':') {
-        return -EINVAL;
     }
     while (i < len) {
         size_t j = i;
         uint32_t v = 0;
-        while (j < len && isxdigit((unsigned char)s[j]) && j - i < 4) {
-            char c = s[j];
-            v = v * 16 + (uint32_t)(isdigit((unsigned char)c) ? c - '0' : tolower((unsigned char)c) - 'a' + 10);
-            j++;
-        }
+        while (j < len && j - i < 4 && isxdigit((unsigned char)s[j]))
+            v = v * 16 + (uint32_t)(isdigit((unsigned char)s[j]) ? s[j++] - '0' : (tolower((unsigned char)s[j++]) - 'a' + 10));
         if (j < len && s[j] == '.') {           /* an embedded IPv4 address ends the text */
-            uint8_t v4[4];
-            if (n > 6 || parse_ipv4(s + i, len - i, v4) != 0)
+            if (n > 12 || parse_ipv4(s + i, len - i, bytes + n) != 0)
                 return -EINVAL;
-            groups[n++] = (uint16_t)(v4[0] << 8 | v4[1]);
-            groups[n++] = (uint16_t)(v4[2] << 8 | v4[3]);
-            i = len;
+            n += 4;
             break;
         }
-        if (j == i || n == 8)
+        if (j == i || n == 16)
             return -EINVAL;
-        groups[n++] = (uint16_t)v;
-        i = j;
-        if (i == len)
+        bytes[n++] = (uint8_t)(v >> 8);
+        bytes[n++] = (uint8_t)v;
+        if ((i = j) == len)
             break;
-        if (s[i] != ':')
+        if (s[i++] != ':' || i == len)          /* a group ends in ':', never the text */
             return -EINVAL;
-        i++;
-        if (i < len && s[i] == ':') {
+        if (s[i] == ':') {
             if (gap >= 0)
                 return -EINVAL;
-            gap = n;
+            gap = (int)n;
             i++;
-        } else if (i == len) {
-            return -EINVAL;                     /* a trailing single ':' */
         }
     }
-    if (gap < 0 ? n != 8 : n > 7)
+    if (gap < 0 ? n != 16 : n > 14)
         return -EINVAL;
-    int zeros = 8 - n;
-    for (int g = 0, k = 0; g < 8; g++) {
-        uint16_t v = 0;
-        if (gap >= 0 && g >= gap && g < gap + zeros)
-            v = 0;
-        else
-            v = groups[k++];
-        out[2 * g] = (uint8_t)(v >> 8);
-        out[2 * g + 1] = (uint8_t)v;
-    }
+    memset(out, 0, 16);
+    size_t head = gap < 0 ? n : (size_t)gap;
+    memcpy(out, bytes, head);
+    memcpy(out + 16 - (n - head), bytes + head, n - head);
     return 0;
 }
 
@@ -161,21 +144,12 @@ static int put_string(struct parser *ps, const struct token *t, uint8_t *rd, siz
     if (start + 1 > cap)
         return zone_error_at(ps, t->line, "TXT data longer than %zu bytes", cap);
     size_t pos = start + 1;
-    for (size_t i = 0; i < t->len; i++) {
-        uint8_t byte = (uint8_t)t->s[i];
-        if (byte == '\\') {
-            if (i + 1 >= t->len)
-                return zone_error_at(ps, t->line, "a '\\' at the end of '%.*s'", zone_shown(t), t->s);
-            if (isdigit((unsigned char)t->s[i + 1])) {
-                uint32_t v;
-                if (i + 3 >= t->len || parse_u32(t->s + i + 1, 3, 10, &v) != 0 || v > 255)
-                    return zone_error_at(ps, t->line, "bad \\DDD escape in '%.*s'", zone_shown(t), t->s);
-                byte = (uint8_t)v;
-                i += 3;
-            } else {
-                byte = (uint8_t)t->s[++i];
-            }
-        }
+    for (size_t i = 0; i < t->len;) {
+        uint8_t byte;
+        int used = dns_text_unescape(t->s + i, t->len - i, &byte);
+        if (used < 0)
+            return zone_error_at(ps, t->line, "bad escape in '%.*s'", zone_shown(t), t->s);
+        i += (size_t)used;
         if (++n > 255)
             return zone_error_at(ps, t->line, "a character-string longer than 255 bytes (RFC 1035 3.3)");
         if (pos >= cap)
@@ -410,10 +384,9 @@ static int entry(struct parser *ps, struct token *t)
         return zone_error_at(ps, line, "a second SOA record: a zone has one, at its apex (RFC 1035 5.2)");
     }
     if (!dns_name_is_under(&ps->owner, &z->apex)) {
-        char owner[DNS_TEXT_MAX], apex[DNS_TEXT_MAX];
+        char owner[DNS_TEXT_MAX];
         dns_name_to_text(&ps->owner, owner, sizeof(owner));
-        dns_name_to_text(&z->apex, apex, sizeof(apex));
-        return zone_error_at(ps, line, "'%.64s' is outside the zone '%.64s'", owner, apex);
+        return zone_error_at(ps, line, "'%.64s' is outside the zone", owner);
     }
     uint8_t rd[DNS_RDATA_RAW_MAX];
     int rdlen = build_rdata(ps, layout, tok, ntok, rd, sizeof(rd));

@@ -97,6 +97,10 @@ struct dns_name {
  * 5.1). Returns 0, or -EINVAL for an empty label, a label over 63 bytes, a name over 255, a bad
  * escape or an empty text. */
 int dns_name_from_text(struct dns_name *n, const char *text, size_t len);
+/* One character of a name's label or a character-string in master-file text (RFC 1035 5.1):
+ * "\X" is X, "\DDD" the byte of that decimal value, anything else itself; left >= 1 bytes
+ * remain. Stores the byte; returns the characters consumed, or -EINVAL for a bad escape. */
+int dns_text_unescape(const char *text, size_t left, uint8_t *out);
 /* Wire to text without the final dot ("." for the root); '.', '\\' and bytes outside printable
  * ASCII inside labels are escaped as above. Writes a NUL-terminated string; returns its length,
  * or -ENOSPC when cap is too small (DNS_TEXT_MAX always suffices). */
