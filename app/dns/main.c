@@ -81,7 +81,7 @@ static void announce(struct netup *n, uint32_t addr, void *arg)
 {
     const struct dnsd_config *cfg = arg;
     if (addr)
-        log_info(TAG, "serving DNS on %pI4 port %u (UDP and TCP)", &addr, (unsigned)cfg->port);
+        log_info(TAG, "serving on %pI4 port %u", &addr, (unsigned)cfg->port);
 }
 
 int app_main(int argc, char **argv)
@@ -92,8 +92,7 @@ int app_main(int argc, char **argv)
         return 1;
     struct blkdev *disk;
     if (blk_open(0, true, &disk) != 0) {
-        log_error(TAG, "no zone disk: give one (disk=PATH hosted, a vbd on Xen), a tar archive "
-                  "with zones/NAME.zone files (scripts/mkdisk.sh)");
+        log_error(TAG, "no zone disk (a tar archive of zones/NAME.zone files)");
         return 1;
     }
     struct tar_archive *tar;
@@ -121,9 +120,7 @@ int app_main(int argc, char **argv)
         zone_set_free(&zones);
         return 1;
     }
-    log_info(TAG, "listening on port %u: %zu zones, EDNS size %u, rate limit %u/s (slip %u), "
-             "TCP idle %u s", (unsigned)cfg.port, zones.count, (unsigned)cfg.udp_max,
-             (unsigned)cfg.rrl_rate, (unsigned)cfg.rrl_slip, (unsigned)cfg.tcp_idle_s);
+    log_info(TAG, "listening on port %u: %zu zones", (unsigned)cfg.port, zones.count);
     lifecycle_wait_shutdown(DEADLINE_NONE);
     log_info(TAG, "shutting down");
     dnsd_server_stop(&srv, STOP_GRACE_NS);

@@ -21,7 +21,7 @@
 static int parse_name(struct parser *ps, const struct token *t, struct dns_name *out)
 {
     if (t->kind != TOK_WORD)
-        return zone_error_at(ps, t->line, "a domain name expected, not a quoted string");
+        return zone_error_at(ps, t->line, "a quoted domain name");
     if (t->len == 1 && t->s[0] == '@') {
         *out = ps->origin;
         return 0;
@@ -36,7 +36,7 @@ static int parse_name(struct parser *ps, const struct token *t, struct dns_name 
     if (absolute)
         return 0;
     if (rel.len - 1u + ps->origin.len > DNS_NAME_MAX)
-        return zone_error_at(ps, t->line, "'%.*s' with the origin is longer than 255 bytes", zone_shown(t), t->s);
+        return zone_error_at(ps, t->line, "'%.*s' with the origin is over 255 bytes", zone_shown(t), t->s);
     memcpy(out->wire, rel.wire, rel.len - 1u);
     memcpy(out->wire + rel.len - 1, ps->origin.wire, ps->origin.len);
     out->len = (uint8_t)(rel.len - 1u + ps->origin.len);
@@ -277,7 +277,7 @@ static int directive(struct parser *ps, const struct token *t)
     if (rc != 0)
         return rc;
     if (zone_word_is(t, "$INCLUDE"))
-        return zone_error_at(ps, t->line, "$INCLUDE is not supported: put the zone in one file");
+        return zone_error_at(ps, t->line, "$INCLUDE is not supported");
     bool origin = zone_word_is(t, "$ORIGIN"), ttl = zone_word_is(t, "$TTL");
     if (!origin && !ttl)
         return zone_error_at(ps, t->line, "unknown directive '%.*s'", zone_shown(t), t->s);
@@ -309,7 +309,7 @@ static int entry(struct parser *ps, struct token *t)
     unsigned line = t->line;
     if (t->blank_start) {
         if (!ps->have_owner)
-            return zone_error_at(ps, line, "no owner name: the first record starts with a blank");
+            return zone_error_at(ps, line, "no owner name");
     } else {
         if ((rc = parse_name(ps, t, &ps->owner)) != 0)
             return rc;
@@ -369,7 +369,7 @@ static int entry(struct parser *ps, struct token *t)
         else if (ps->have_last_ttl)
             ttl = ps->last_ttl;    /* RFC 1035 5.1: the last explicitly stated value */
         else
-            return zone_error_at(ps, line, "no TTL: give one, or a $TTL line first (RFC 2308 4)");
+            return zone_error_at(ps, line, "no TTL and no $TTL (RFC 2308 4)");
     } else {
         ps->last_ttl = ttl;
         ps->have_last_ttl = true;
@@ -381,7 +381,7 @@ static int entry(struct parser *ps, struct token *t)
             return zone_error_at(ps, line, "the first record must be the zone's SOA (RFC 1035 5.2)");
         z->apex = ps->owner;
     } else if (ti->type == DNS_TYPE_SOA) {
-        return zone_error_at(ps, line, "a second SOA record: a zone has one, at its apex (RFC 1035 5.2)");
+        return zone_error_at(ps, line, "a second SOA record (RFC 1035 5.2)");
     }
     if (!dns_name_is_under(&ps->owner, &z->apex)) {
         char owner[DNS_TEXT_MAX];
