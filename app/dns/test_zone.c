@@ -215,8 +215,8 @@ START_TEST(errors_name_file_and_line)
     parse_fails(HEAD "b TXT a\\\n", "t.zone:4: bad escape in 'a\\'");
     parse_fails(HEAD "b A ( 192.0.2.1\n\n", "t.zone:4: '(' is never closed");
     parse_fails(HEAD "b A 192.0.2.1 )\n", "t.zone:4: ')' without '('");
-    parse_fails(HEAD "$INCLUDE other.zone\n", "t.zone:4: $INCLUDE is not supported");
-    parse_fails(HEAD "$GENERATE 1-2 a A 1.2.3.4\n", "t.zone:4: unknown directive '$GENERATE'");
+    parse_fails(HEAD "$INCLUDE other.zone\n", "t.zone:4: unsupported directive '$INCLUDE'");
+    parse_fails(HEAD "$GENERATE 1-2 a A 1.2.3.4\n", "t.zone:4: unsupported directive '$GENERATE'");
     parse_fails(HEAD "b.example.org. A 192.0.2.1\n", "t.zone:4: 'b.example.org' is outside the zone");
     parse_fails(HEAD "b 99999999999 A 192.0.2.1\n", "t.zone:4: TTL '99999999999' is over");
     parse_fails(HEAD "b 1x A 192.0.2.1\n", "t.zone:4: bad TTL '1x'");

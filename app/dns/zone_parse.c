@@ -269,18 +269,16 @@ static int store(struct parser *ps, const struct dns_name *owner, uint16_t type,
     return 0;
 }
 
-/* $ORIGIN name, $TTL ttl (RFC 1035 5.1, RFC 2308 4). */
+/* $ORIGIN name, $TTL ttl (RFC 1035 5.1, RFC 2308 4); $INCLUDE and others are refused. */
 static int directive(struct parser *ps, const struct token *t)
 {
     struct token arg, end;
     int rc = zone_lex(ps, &arg);
     if (rc != 0)
         return rc;
-    if (zone_word_is(t, "$INCLUDE"))
-        return zone_error_at(ps, t->line, "$INCLUDE is not supported");
     bool origin = zone_word_is(t, "$ORIGIN"), ttl = zone_word_is(t, "$TTL");
-    if (!origin && !ttl)
-        return zone_error_at(ps, t->line, "unknown directive '%.*s'", zone_shown(t), t->s);
+    if (!origin && !ttl) /* $INCLUDE too: a zone is one file */
+        return zone_error_at(ps, t->line, "unsupported directive '%.*s'", zone_shown(t), t->s);
     if (arg.kind == TOK_EOL || arg.kind == TOK_EOF)
         return zone_error_at(ps, t->line, "%.*s needs a value", zone_shown(t), t->s);
     if (origin) {
