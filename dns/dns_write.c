@@ -204,6 +204,21 @@ static int put_rdata(struct dns_writer *w, const struct dns_rr *rr)
     }
 }
 
+/* Ends a record begun at saved_len whose RDLENGTH is at rdlen_at: fills it in, or on an error
+ * (or rdata over 65535 bytes) leaves the writer as it was before the record. */
+static int end_rr(struct dns_writer *w, int err, size_t saved_len, unsigned saved_names, size_t rdlen_at)
+{
+    if (err == 0 && w->len - rdlen_at - 2 > 0xffff)
+        err = -EINVAL;
+    if (err < 0) {
+        w->len = saved_len;
+        w->nnames = saved_names;
+        return err;
+    }
+    store_u16(w->buf + rdlen_at, cpu_to_be16((uint16_t)(w->len - rdlen_at - 2)));
+    return 0;
+}
+
 int dns_write_rr(struct dns_writer *w, const struct dns_rr *rr)
 {
     size_t saved_len = w->len;
@@ -220,15 +235,7 @@ int dns_write_rr(struct dns_writer *w, const struct dns_rr *rr)
         err = put16(w, 0);
     if (err == 0)
         err = put_rdata(w, rr);
-    if (err == 0 && w->len - rdlen_at - 2 > 0xffff)
-        err = -EINVAL;
-    if (err < 0) {
-        w->len = saved_len;
-        w->nnames = saved_names;
-        return err;
-    }
-    store_u16(w->buf + rdlen_at, cpu_to_be16((uint16_t)(w->len - rdlen_at - 2)));
-    return 0;
+    return end_rr(w, err, saved_len, saved_names, rdlen_at);
 }
 
 const char *dns_rdata_layout(uint16_t type)
@@ -278,15 +285,7 @@ int dns_write_rr_wire(struct dns_writer *w, const uint8_t *owner, uint16_t type,
         err = put(w, rdata + pos, rdlen - pos);
     else if (err == 0 && pos != rdlen)
         err = -EINVAL;
-    if (err == 0 && w->len - rdlen_at - 2 > 0xffff)
-        err = -EINVAL;
-    if (err < 0) {
-        w->len = saved_len;
-        w->nnames = saved_names;
-        return err;
-    }
-    store_u16(w->buf + rdlen_at, cpu_to_be16((uint16_t)(w->len - rdlen_at - 2)));
-    return 0;
+    return end_rr(w, err, saved_len, saved_names, rdlen_at);
 }
 
 int dns_write_opt(struct dns_writer *w, const struct dns_edns *e)

@@ -306,23 +306,36 @@ static int fx_lookup_fiber(void *arg)
     return 0;
 }
 
+/* Starts a resolution in a fiber (into *l); fx_finish runs the clock until it is done. */
+static struct fiber *fx_start(struct fx_lookup *l, struct dns_resolver *r, const char *name,
+                              uint16_t type, uint64_t deadline)
+{
+    memset(l, 0, sizeof(*l));
+    l->r = r;
+    l->name = name;
+    l->type = type;
+    l->deadline = deadline;
+    struct fiber *f = fiber_spawn("resolve", fx_lookup_fiber, l, 0);
+    ck_assert_ptr_nonnull(f);
+    return f;
+}
+
+/* Runs the clock in 10 ms steps until l is done (at most `budget`), and joins its fiber. */
+static void fx_finish(struct fx_lookup *l, struct fiber *f, uint64_t budget)
+{
+    uint64_t end = sim_now() + budget;
+    while (!l->done && sim_now() < end)
+        run_for(10 * MS);
+    ck_assert_msg(l->done, "dns_resolve(%s) did not return", l->name);
+    ck_assert_int_eq(fiber_join(f), 0);
+}
+
 /* Resolves in a fiber, running the clock until it is done (at most `budget`). */
 static struct fx_lookup *fx_resolve(struct dns_resolver *r, const char *name, uint16_t type,
                                     uint64_t deadline, uint64_t budget)
 {
     static struct fx_lookup l;
-    memset(&l, 0, sizeof(l));
-    l.r = r;
-    l.name = name;
-    l.type = type;
-    l.deadline = deadline;
-    struct fiber *f = fiber_spawn("resolve", fx_lookup_fiber, &l, 0);
-    ck_assert_ptr_nonnull(f);
-    uint64_t end = sim_now() + budget;
-    while (!l.done && sim_now() < end)
-        run_for(10 * MS);
-    ck_assert_msg(l.done, "dns_resolve(%s) did not return", name);
-    ck_assert_int_eq(fiber_join(f), 0);
+    fx_finish(&l, fx_start(&l, r, name, type, deadline), budget);
     return &l;
 }
 

@@ -342,34 +342,18 @@ START_TEST(errors_without_servers_or_with_bad_input)
 }
 END_TEST
 
-/* Runs the clock in 10 ms steps until l is done or `budget` has passed. */
-static void run_until_done(struct fx_lookup *l, uint64_t budget)
-{
-    uint64_t end = sim_now() + budget;
-    while (!l->done && sim_now() < end)
-        run_for(10 * MS);
-}
-
 /* A resolution waiting for a silent server (UDP, or TCP after TC), a shutdown requested 1.5 s
  * in: it ends within DNS_RESOLVER_STOP_CHECK_NS with -ESHUTDOWN rather than after its 7 s of
  * attempts (xenolith/app.h: after a request the application has 5 s to return). */
 static void shutdown_ends_the_wait(const char *name)
 {
     static struct fx_lookup l;
-    memset(&l, 0, sizeof(l));
-    l.r = r;
-    l.name = name;
-    l.type = DNS_TYPE_A;
-    l.deadline = DEADLINE_NONE;
-    struct fiber *f = fiber_spawn("resolve", fx_lookup_fiber, &l, 0);
-    ck_assert_ptr_nonnull(f);
+    struct fiber *f = fx_start(&l, r, name, DNS_TYPE_A, DEADLINE_NONE);
     run_for(1500 * MS);
     ck_assert_msg(!l.done, "done early: %d", l.rc);
     uint64_t asked = sim_now();
     lifecycle_request_shutdown(SHUTDOWN_SUCCESS);
-    run_until_done(&l, 10 * SEC);
-    ck_assert(l.done);
-    ck_assert_int_eq(fiber_join(f), 0);
+    fx_finish(&l, f, 10 * SEC);
     ck_assert_int_eq(l.rc, -ESHUTDOWN);
     ck_assert_uint_le(l.done_at - asked, DNS_RESOLVER_STOP_CHECK_NS);
     ck_assert_str_eq(dns_strerror(l.rc), "the machine is stopping");
