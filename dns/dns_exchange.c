@@ -4,6 +4,8 @@
  * address and port, to that port, with that ID and the same question is taken (RFC 5452 9.1);
  * the rest is counted as spoofed and the wait goes on. Over TCP (RFC 7766) the messages carry
  * their 2-byte length (RFC 1035 4.2.2). Every accepted answer is read through once by the codec.
+ * A fiber waits on one queue at a time, so a wait for an answer cannot also wait for a shutdown
+ * request: it is cut into slices of DNS_RESOLVER_STOP_CHECK_NS and looks for one between them.
  */
 #include "dns/dns_resolver.h"
 
@@ -11,12 +13,29 @@
 #include "lib/errno.h"
 #include "lib/random.h"
 #include "lib/string.h"
+#include "xenolith/app.h"
 #include "xenolith/mem.h"
 #include "xenolith/tcp.h"
 #include "xenolith/udp.h"
 
 #define QUERY_MAX (DNS_HEADER_LEN + DNS_NAME_MAX + 4 + 11)
 #define UDP_ANSWER_MAX 4096u /* more than the EDNS size we offer: a longer answer is cut, refused */
+
+/* The end of the next slice of a wait until `until`. */
+static uint64_t wait_slice(uint64_t until)
+{
+    uint64_t next = platform_monotonic_ns() + DNS_RESOLVER_STOP_CHECK_NS;
+    return next < until ? next : until;
+}
+
+/* After a slice: -ESHUTDOWN once a shutdown was requested, else 0 to wait again before
+ * `until`, `err` (the timeout) at it. */
+static int wait_again(int err, uint64_t until)
+{
+    if (lifecycle_shutdown_requested())
+        return -ESHUTDOWN;
+    return platform_monotonic_ns() < until ? 0 : err;
+}
 
 /* The query with a fresh random ID (RFC 5452 9.2). Returns its length. */
 static size_t build_query(const struct dns_exchange *x, uint8_t *buf, uint16_t *id)
@@ -75,7 +94,12 @@ int dns_exchange_udp(struct dns_exchange *x, uint64_t until)
     while (err >= 0) {
         uint32_t src;
         uint16_t port;
-        int n = udp_recvfrom(sock, buf, UDP_ANSWER_MAX, &src, &port, until);
+        int n = udp_recvfrom(sock, buf, UDP_ANSWER_MAX, &src, &port, wait_slice(until));
+        if (n == -ETIMEDOUT || lifecycle_shutdown_requested()) {
+            if ((err = wait_again(-ETIMEDOUT, until)) == 0)
+                continue;
+            break;
+        }
         if (n < 0) {
             err = n;
             break;
@@ -105,11 +129,17 @@ static int read_full(struct tcp_conn *c, uint8_t *buf, size_t len, uint64_t unti
 {
     size_t got = 0;
     while (got < len) {
-        long n = tcp_read(c, buf + got, len - got, until);
+        long n = tcp_read(c, buf + got, len - got, wait_slice(until));
         if (n == 0)
             return -ECONNRESET; /* closed before the whole message */
+        if (n == -EAGAIN) {
+            int err = wait_again(-ETIMEDOUT, until);
+            if (err < 0)
+                return err;
+            continue;
+        }
         if (n < 0)
-            return n == -EAGAIN ? -ETIMEDOUT : (int)n;
+            return (int)n;
         got += (size_t)n;
     }
     return 0;

@@ -18,8 +18,7 @@ void dns_name_root(struct dns_name *n)
     n->wire[0] = 0;
 }
 
-/* One character of a label, unescaping "\X" and "\DDD". Returns the bytes consumed or -EINVAL. */
-static int unescape(const char *text, size_t left, uint8_t *out)
+int dns_text_unescape(const char *text, size_t left, uint8_t *out)
 {
     if (text[0] != '\\') {
         *out = (uint8_t)text[0];
@@ -59,7 +58,7 @@ int dns_name_from_text(struct dns_name *n, const char *text, size_t len)
         unsigned label_len = 0;
         while (i < len && text[i] != '.') {
             uint8_t c;
-            int used = unescape(text + i, len - i, &c);
+            int used = dns_text_unescape(text + i, len - i, &c);
             if (used < 0)
                 return used;
             i += (size_t)used;

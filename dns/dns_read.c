@@ -5,6 +5,8 @@
  */
 #include "dns/dns_wire.h"
 
+#include <stddef.h>
+
 #include "lib/byteorder.h"
 #include "lib/errno.h"
 #include "lib/string.h"
@@ -130,58 +132,21 @@ static bool txt_well_formed(const uint8_t *p, size_t len)
     return i == len;
 }
 
+/* The decoded fields of each known type lie in its member of rr->rd in the order of its
+ * dns_rdata_layout, each at the next offset its alignment allows: one walk fills them all. */
+_Static_assert(offsetof(struct dns_rr, rd.mx.exchange) - offsetof(struct dns_rr, rd) == 2 &&
+               offsetof(struct dns_rr, rd.srv.target) - offsetof(struct dns_rr, rd) == 6 &&
+               offsetof(struct dns_rr, rd.soa.rname) - offsetof(struct dns_rr, rd) == sizeof(struct dns_name) &&
+               offsetof(struct dns_rr, rd.soa.serial) - offsetof(struct dns_rr, rd) == 2 * sizeof(struct dns_name) &&
+               offsetof(struct dns_rr, rd.soa.minimum) - offsetof(struct dns_rr, rd.soa.serial) == 16,
+               "struct dns_rr's rdata members follow dns_rdata_layout");
+
 static int read_rdata(const struct dns_reader *r, size_t pos, size_t rdlen, struct dns_rr *rr)
 {
     size_t end = pos + rdlen;
     const uint8_t *p = r->msg + pos;
-    switch (rr->type) {
-    case DNS_TYPE_A:
-        if (rdlen != 4)
-            return -EBADMSG;
-        memcpy(rr->rd.a, p, 4);
-        return 0;
-    case DNS_TYPE_AAAA:
-        if (rdlen != 16)
-            return -EBADMSG;
-        memcpy(rr->rd.aaaa, p, 16);
-        return 0;
-    case DNS_TYPE_NS:
-    case DNS_TYPE_CNAME:
-    case DNS_TYPE_PTR:
-        if (read_rdata_name(r, &pos, end, &rr->rd.target) < 0)
-            return -EBADMSG;
-        break;
-    case DNS_TYPE_MX:
-        if (rdlen < 3)
-            return -EBADMSG;
-        rr->rd.mx.preference = get16(p);
-        pos += 2;
-        if (read_rdata_name(r, &pos, end, &rr->rd.mx.exchange) < 0)
-            return -EBADMSG;
-        break;
-    case DNS_TYPE_SRV:
-        /* RFC 2782 forbids compressing the target; RFC 3597 4 still asks receivers to expand it */
-        if (rdlen < 7)
-            return -EBADMSG;
-        rr->rd.srv.priority = get16(p);
-        rr->rd.srv.weight = get16(p + 2);
-        rr->rd.srv.port = get16(p + 4);
-        pos += 6;
-        if (read_rdata_name(r, &pos, end, &rr->rd.srv.target) < 0)
-            return -EBADMSG;
-        break;
-    case DNS_TYPE_SOA:
-        if (read_rdata_name(r, &pos, end, &rr->rd.soa.mname) < 0 ||
-            read_rdata_name(r, &pos, end, &rr->rd.soa.rname) < 0 || end - pos != 20)
-            return -EBADMSG;
-        p = r->msg + pos;
-        rr->rd.soa.serial = get32(p);
-        rr->rd.soa.refresh = get32(p + 4);
-        rr->rd.soa.retry = get32(p + 8);
-        rr->rd.soa.expire = get32(p + 12);
-        rr->rd.soa.minimum = get32(p + 16);
-        return 0;
-    default:
+    const char *layout = dns_rdata_layout(rr->type);
+    if (!layout || *layout == 's') {
         if (rr->type == DNS_TYPE_TXT && !txt_well_formed(p, rdlen))
             return -EBADMSG;
         if (rdlen > DNS_RDATA_RAW_MAX)
@@ -190,7 +155,37 @@ static int read_rdata(const struct dns_reader *r, size_t pos, size_t rdlen, stru
         memcpy(rr->rd.raw.data, p, rdlen);
         return 0;
     }
-    /* the name-bearing types: their fields must end exactly at the rdlength */
+    uint8_t *out = (uint8_t *)&rr->rd;
+    size_t at = 0;
+    for (; *layout; layout++) {
+        char field = *layout;
+        if (field == 'n' || field == 'N') {
+            /* RFC 2782 forbids compressing the SRV target; RFC 3597 4 still asks receivers
+             * to expand it, so every name here may end in a pointer */
+            struct dns_name n;
+            if (read_rdata_name(r, &pos, end, &n) < 0)
+                return -EBADMSG;
+            memcpy(out + at, &n, sizeof(n));
+            at += sizeof(n);
+            continue;
+        }
+        size_t len = field == 'a' ? 4 : field == 'A' ? 16 : field == '2' ? 2 : 4;
+        if (end - pos < len)
+            return -EBADMSG;
+        p = r->msg + pos;
+        if (field == '2') {
+            uint16_t v = get16(p);
+            memcpy(out + at, &v, 2);
+        } else if (field == '4') {
+            uint32_t v = get32(p);
+            memcpy(out + at, &v, 4);
+        } else {
+            memcpy(out + at, p, len);
+        }
+        at += len;
+        pos += len;
+    }
+    /* the fields must end exactly at the rdlength (A 4 bytes, AAAA 16, SOA's numbers ...) */
     return pos == end ? 0 : -EBADMSG;
 }
 

@@ -9,6 +9,7 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "net/stack.h"
+#include "xenolith/app.h"
 #include "xenolith/mem.h"
 #include "xenolith/time.h"
 
@@ -115,6 +116,8 @@ static int ask_servers(struct dns_resolver *r, const struct dns_name *name, uint
             if (set_aside[i])
                 continue;
             uint64_t now = platform_monotonic_ns();
+            if (lifecycle_shutdown_requested())
+                return -ESHUTDOWN;
             if (now >= deadline)
                 return -ETIMEDOUT;
             if (attempts++ == 0)
@@ -148,6 +151,8 @@ static int ask_servers(struct dns_resolver *r, const struct dns_name *name, uint
             } else {
                 kfree(x.msg);
             }
+            if (err == -ESHUTDOWN)
+                return err;
             if (err == -ETIMEDOUT) {
                 r->stats.timeouts++;
                 continue;
@@ -249,6 +254,7 @@ const char *dns_strerror(int err)
     case DNS_ECNAMELOOP: return "CNAME chain too long";
     case ENODATA: return "no records of that type";
     case ETIMEDOUT: return "timed out";
+    case ESHUTDOWN: return "the machine is stopping";
     default: return error_name(err);
     }
 }

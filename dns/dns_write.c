@@ -98,31 +98,31 @@ static bool written_equals(const struct dns_writer *w, size_t off, const uint8_t
     }
 }
 
-/* Checks that a name is well-formed wire (labels of 1..63 bytes ending in the root within len). */
-static bool name_valid(const struct dns_name *n)
+/* The length of the well-formed wire name at the start of wire[0..max) (labels of 1..63 bytes
+ * ending in the root, at most 255 bytes), or 0. */
+static size_t name_length(const uint8_t *wire, size_t max)
 {
     size_t pos = 0;
-    while (pos < n->len) {
-        uint8_t b = n->wire[pos];
+    while (pos < max && pos < DNS_NAME_MAX) {
+        uint8_t b = wire[pos];
         if (b == 0)
-            return pos + 1 == n->len;
+            return pos + 1;
         if (b > DNS_LABEL_MAX)
-            return false;
+            return 0;
         pos += (size_t)b + 1;
     }
-    return false;
+    return 0;
 }
 
-static int put_name(struct dns_writer *w, const struct dns_name *n, bool compress)
+/* Writes the well-formed name wire[0..len), compressed if allowed. */
+static int put_name(struct dns_writer *w, const uint8_t *wire, size_t len, bool compress)
 {
-    if (n->len == 0 || !name_valid(n))
-        return -EINVAL;
     size_t pos = 0;
-    while (n->wire[pos] != 0) {
+    while (wire[pos] != 0) {
         if (compress) {
             for (unsigned i = 0; i < w->nnames; i++) {
-                if (written_equals(w, w->names[i], n->wire + pos)) {
-                    int err = put(w, n->wire, pos);
+                if (written_equals(w, w->names[i], wire + pos)) {
+                    int err = put(w, wire, pos);
                     if (err == 0)
                         err = put16(w, (uint16_t)(0xc000u | w->names[i]));
                     if (err < 0)
@@ -131,26 +131,34 @@ static int put_name(struct dns_writer *w, const struct dns_name *n, bool compres
                 }
             }
         }
-        pos += (size_t)n->wire[pos] + 1;
+        pos += (size_t)wire[pos] + 1;
     }
-    if (put(w, n->wire, n->len) < 0)
+    if (put(w, wire, len) < 0)
         return -ENOSPC;
 remember:
     /* the suffixes now written in full, at the offsets they landed at */
     if (compress) {
-        size_t base = w->len - (pos + (n->wire[pos] == 0 ? 1 : 2));
-        for (size_t p = 0; p < pos && w->nnames < DNS_COMPRESS_MAX; p += (size_t)n->wire[p] + 1)
+        size_t base = w->len - (pos + (wire[pos] == 0 ? 1 : 2));
+        for (size_t p = 0; p < pos && w->nnames < DNS_COMPRESS_MAX; p += (size_t)wire[p] + 1)
             if (base + p < POINTER_REACH)
                 w->names[w->nnames++] = (uint16_t)(base + p);
     }
     return 0;
 }
 
+/* A struct dns_name, checked. */
+static int put_dns_name(struct dns_writer *w, const struct dns_name *n, bool compress)
+{
+    if (n->len == 0 || name_length(n->wire, n->len) != n->len)
+        return -EINVAL;
+    return put_name(w, n->wire, n->len, compress);
+}
+
 int dns_write_question(struct dns_writer *w, const struct dns_question *q)
 {
     size_t saved_len = w->len;
     unsigned saved_names = w->nnames;
-    int err = put_name(w, &q->name, true);
+    int err = put_dns_name(w, &q->name, true);
     if (err == 0)
         err = put16(w, q->type);
     if (err == 0)
@@ -173,18 +181,18 @@ static int put_rdata(struct dns_writer *w, const struct dns_rr *rr)
     case DNS_TYPE_NS:
     case DNS_TYPE_CNAME:
     case DNS_TYPE_PTR:
-        return put_name(w, &rr->rd.target, true);
+        return put_dns_name(w, &rr->rd.target, true);
     case DNS_TYPE_MX:
         err = put16(w, rr->rd.mx.preference);
-        return err < 0 ? err : put_name(w, &rr->rd.mx.exchange, true);
+        return err < 0 ? err : put_dns_name(w, &rr->rd.mx.exchange, true);
     case DNS_TYPE_SRV:
         if ((err = put16(w, rr->rd.srv.priority)) < 0 || (err = put16(w, rr->rd.srv.weight)) < 0 ||
             (err = put16(w, rr->rd.srv.port)) < 0)
             return err;
-        return put_name(w, &rr->rd.srv.target, false); /* RFC 2782: never compressed */
+        return put_dns_name(w, &rr->rd.srv.target, false); /* RFC 2782: never compressed */
     case DNS_TYPE_SOA:
-        if ((err = put_name(w, &rr->rd.soa.mname, true)) < 0 ||
-            (err = put_name(w, &rr->rd.soa.rname, true)) < 0 ||
+        if ((err = put_dns_name(w, &rr->rd.soa.mname, true)) < 0 ||
+            (err = put_dns_name(w, &rr->rd.soa.rname, true)) < 0 ||
             (err = put32(w, rr->rd.soa.serial)) < 0 || (err = put32(w, rr->rd.soa.refresh)) < 0 ||
             (err = put32(w, rr->rd.soa.retry)) < 0 || (err = put32(w, rr->rd.soa.expire)) < 0)
             return err;
@@ -196,22 +204,10 @@ static int put_rdata(struct dns_writer *w, const struct dns_rr *rr)
     }
 }
 
-int dns_write_rr(struct dns_writer *w, const struct dns_rr *rr)
+/* Ends a record begun at saved_len whose RDLENGTH is at rdlen_at: fills it in, or on an error
+ * (or rdata over 65535 bytes) leaves the writer as it was before the record. */
+static int end_rr(struct dns_writer *w, int err, size_t saved_len, unsigned saved_names, size_t rdlen_at)
 {
-    size_t saved_len = w->len;
-    unsigned saved_names = w->nnames;
-    int err = put_name(w, &rr->name, true);
-    if (err == 0)
-        err = put16(w, rr->type);
-    if (err == 0)
-        err = put16(w, rr->rclass);
-    if (err == 0)
-        err = put32(w, rr->ttl);
-    size_t rdlen_at = w->len;
-    if (err == 0)
-        err = put16(w, 0);
-    if (err == 0)
-        err = put_rdata(w, rr);
     if (err == 0 && w->len - rdlen_at - 2 > 0xffff)
         err = -EINVAL;
     if (err < 0) {
@@ -223,15 +219,83 @@ int dns_write_rr(struct dns_writer *w, const struct dns_rr *rr)
     return 0;
 }
 
+int dns_write_rr(struct dns_writer *w, const struct dns_rr *rr)
+{
+    size_t saved_len = w->len;
+    unsigned saved_names = w->nnames;
+    int err = put_dns_name(w, &rr->name, true);
+    if (err == 0)
+        err = put16(w, rr->type);
+    if (err == 0)
+        err = put16(w, rr->rclass);
+    if (err == 0)
+        err = put32(w, rr->ttl);
+    size_t rdlen_at = w->len;
+    if (err == 0)
+        err = put16(w, 0);
+    if (err == 0)
+        err = put_rdata(w, rr);
+    return end_rr(w, err, saved_len, saved_names, rdlen_at);
+}
+
+const char *dns_rdata_layout(uint16_t type)
+{
+    switch (type) {
+    case DNS_TYPE_A: return "a";
+    case DNS_TYPE_AAAA: return "A";
+    case DNS_TYPE_NS:
+    case DNS_TYPE_CNAME:
+    case DNS_TYPE_PTR: return "n";
+    case DNS_TYPE_MX: return "2n";
+    case DNS_TYPE_SRV: return "222N"; /* RFC 2782: the target is never compressed */
+    case DNS_TYPE_SOA: return "nn44444";
+    case DNS_TYPE_TXT: return "s";
+    default: return NULL;
+    }
+}
+
+int dns_write_rr_wire(struct dns_writer *w, const uint8_t *owner, uint16_t type, uint16_t rclass,
+                      uint32_t ttl, const uint8_t *rdata, size_t rdlen)
+{
+    size_t saved_len = w->len;
+    unsigned saved_names = w->nnames;
+    size_t owner_len = name_length(owner, DNS_NAME_MAX);
+    int err = owner_len ? put_name(w, owner, owner_len, true) : -EINVAL;
+    uint8_t fixed[10];
+    store_u16(fixed, cpu_to_be16(type));
+    store_u16(fixed + 2, cpu_to_be16(rclass));
+    store_u32(fixed + 4, cpu_to_be32(ttl));
+    if (err == 0)
+        err = put(w, fixed, sizeof(fixed));
+    size_t rdlen_at = w->len - 2;
+    /* The names the layout marks are written through compression; everything else as it is. */
+    const char *layout = dns_rdata_layout(type);
+    size_t pos = 0;
+    for (; err == 0 && layout && *layout && *layout != 's'; layout++) {
+        size_t n = *layout == 'a' ? 4 : *layout == 'A' ? 16 : *layout == '2' ? 2 : *layout == '4' ? 4 : 0;
+        if (n == 0) {
+            n = name_length(rdata + pos, rdlen - pos);
+            err = n ? put_name(w, rdata + pos, n, *layout == 'n') : -EINVAL;
+        } else {
+            err = n <= rdlen - pos ? put(w, rdata + pos, n) : -EINVAL;
+        }
+        pos += n;
+    }
+    if (err == 0 && (!layout || *layout == 's') && rdlen > pos)
+        err = put(w, rdata + pos, rdlen - pos);
+    else if (err == 0 && pos != rdlen)
+        err = -EINVAL;
+    return end_rr(w, err, saved_len, saved_names, rdlen_at);
+}
+
 int dns_write_opt(struct dns_writer *w, const struct dns_edns *e)
 {
-    struct dns_rr rr;
-    dns_name_root(&rr.name);
-    rr.type = DNS_TYPE_OPT;
-    rr.rclass = e->udp_size; /* RFC 6891 6.1.2: CLASS holds the payload size */
-    rr.ttl = (uint32_t)e->ext_rcode << 24 | (uint32_t)e->version << 16 | (e->dnssec_ok ? 0x8000u : 0);
-    rr.rd.raw.len = 0;
-    return dns_write_rr(w, &rr);
+    static const uint8_t root = 0;
+    /* RFC 6891 6.1.2: the root owns it, CLASS holds the payload size, TTL the extended rcode,
+     * version and DO bit */
+    return dns_write_rr_wire(w, &root, DNS_TYPE_OPT, e->udp_size,
+                             (uint32_t)e->ext_rcode << 24 | (uint32_t)e->version << 16 |
+                                 (e->dnssec_ok ? 0x8000u : 0), NULL, 0);
 }
 
 int dns_edns_from_rr(const struct dns_rr *rr, struct dns_edns *e)

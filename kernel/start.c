@@ -24,6 +24,7 @@ static struct waitq shutdown_waiters = WAITQ_INIT;
 #define SHUTDOWN_GRACE_NS (5ull * 1000 * 1000 * 1000)
 static struct timer shutdown_grace_timer;
 static bool shutdown_grace_expired;
+static void shutdown_grace_over(struct timer *t, void *arg);
 
 static struct fiber *main_fiber;
 static bool main_finished;
@@ -42,6 +43,9 @@ void lifecycle_request_shutdown(enum shutdown_reason reason)
     shutdown_requested = true;
     requested_reason = reason;
     waitq_wake_all(&shutdown_waiters);
+    /* Set up here rather than at boot, so a request works wherever the scheduler runs (the
+     * unit tests' simulated machine has no kernel_start). */
+    timer_init(&shutdown_grace_timer, shutdown_grace_over, NULL);
     timer_arm(&shutdown_grace_timer, platform_monotonic_ns() + SHUTDOWN_GRACE_NS);
 }
 
@@ -130,7 +134,6 @@ __attribute__((noinline)) void kernel_start(void)
 
     seed_random();
     sched_init();
-    timer_init(&shutdown_grace_timer, shutdown_grace_over, NULL);
 
     int rc = platform_late_init();
     if (rc < 0) {

@@ -18,30 +18,30 @@ struct response {
     bool edns;
     uint16_t udp_max;
     uint16_t flags;
-    uint16_t an, ns, ar;
+    uint16_t count[3];                   /* records in answer, authority, additional */
     bool truncated;
     size_t question_len;                 /* writer length after the question */
     unsigned question_names;             /* compression entries after the question */
+    const struct dns_name *synthesized;  /* the owner of answers from a wildcard, or NULL */
 };
 
-/* Appends zone record i to the current section (0 answer, 1 authority, 2 additional), with
- * ttl_override unless it is UINT32_MAX. Returns 0 or -ENOSPC. */
+enum { ANSWER, AUTHORITY, ADDITIONAL };
+
+/* Appends zone record i to a section, with ttl_override unless it is UINT32_MAX, straight from
+ * the zone's wire form; an answer synthesized from a wildcard is owned by the name asked
+ * (RFC 4592 3.3.1). Returns 0 or -ENOSPC. */
 static int put(struct response *r, size_t i, int section, uint32_t ttl_override)
 {
-    struct dns_rr rr;
-    zone_rr_expand(r->zone, i, &rr);
-    if (ttl_override != UINT32_MAX)
-        rr.ttl = ttl_override;
-    int rc = dns_write_rr(&r->w, &rr);
-    if (rc != 0)
-        return rc;
-    if (section == 0)
-        r->an++;
-    else if (section == 1)
-        r->ns++;
-    else
-        r->ar++;
-    return 0;
+    const struct zone *z = r->zone;
+    const struct zone_rr *rr = &z->rrs[i];
+    const uint8_t *owner = section == ANSWER && r->synthesized ? r->synthesized->wire
+                                                                : z->names + rr->owner + 1;
+    int rc = dns_write_rr_wire(&r->w, owner, rr->type, DNS_CLASS_IN,
+                               ttl_override != UINT32_MAX ? ttl_override : rr->ttl,
+                               z->data + rr->rdata, rr->rdlen);
+    if (rc == 0)
+        r->count[section]++;
+    return rc;
 }
 
 static int put_range(struct response *r, size_t first, size_t len, int section)
@@ -52,6 +52,17 @@ static int put_range(struct response *r, size_t first, size_t len, int section)
             return rc;
     }
     return 0;
+}
+
+/* The name in record i's rdata at byte off (names in a zone are uncompressed wire form). */
+static void rdata_name(const struct zone *z, size_t i, size_t off, struct dns_name *out)
+{
+    const uint8_t *p = z->data + z->rrs[i].rdata + off;
+    size_t len = 0;
+    while (p[len] != 0)
+        len += 1u + p[len];
+    out->len = (uint8_t)(len + 1);
+    memcpy(out->wire, p, len + 1);
 }
 
 /* The A and AAAA records of `name` in the zone, in additional. Returns -ENOSPC if one did not
@@ -65,7 +76,7 @@ static int put_addresses(struct response *r, const struct dns_name *name)
     static const uint16_t kinds[] = { DNS_TYPE_A, DNS_TYPE_AAAA };
     for (int k = 0; k < 2; k++) {
         size_t at = zone_find_type(r->zone, first, count, kinds[k], &len);
-        int rc = put_range(r, at, len, 2);
+        int rc = put_range(r, at, len, ADDITIONAL);
         if (rc != 0)
             return rc;
     }
@@ -73,19 +84,17 @@ static int put_addresses(struct response *r, const struct dns_name *name)
 }
 
 /* Additional section processing for the records [first, first + len) of the answer or a
- * referral (RFC 1035 3.3.9 MX, 3.3.11 NS, RFC 2782 SRV). */
+ * referral (RFC 1035 3.3.9 MX, 3.3.11 NS, RFC 2782 SRV): their target follows 0, 2 or 6 bytes
+ * of numbers. */
 static int put_additional(struct response *r, size_t first, size_t len)
 {
     for (size_t i = first; i < first + len; i++) {
         uint16_t type = r->zone->rrs[i].type;
         if (type != DNS_TYPE_NS && type != DNS_TYPE_MX && type != DNS_TYPE_SRV)
             continue;
-        struct dns_rr rr;
-        zone_rr_expand(r->zone, i, &rr);
-        const struct dns_name *target = type == DNS_TYPE_NS ? &rr.rd.target
-                                        : type == DNS_TYPE_MX ? &rr.rd.mx.exchange
-                                        : &rr.rd.srv.target;
-        int rc = put_addresses(r, target);
+        struct dns_name target;
+        rdata_name(r->zone, i, type == DNS_TYPE_NS ? 0 : type == DNS_TYPE_MX ? 2 : 6, &target);
+        int rc = put_addresses(r, &target);
         if (rc != 0)
             return rc;
     }
@@ -116,10 +125,34 @@ static bool find_cut(const struct zone *z, const struct dns_name *name, size_t *
     return false;
 }
 
+/* RFC 4592 3.3.1: for a name that does not exist, the source of synthesis is "*." and its
+ * closest encloser, the nearest ancestor that exists (owns records or has names below it, 2.2.2;
+ * the apex always does). Whether it exists; *wild is its name. A delegation was ruled out
+ * before (find_cut), and an existing node ends the climb, so nothing is synthesized across
+ * either (RFC 4592 2.2.2, 4.2). */
+static bool find_wildcard(const struct zone *z, const struct dns_name *name, struct dns_name *wild)
+{
+    size_t skip = 0, count, at;
+    do {
+        skip += 1u + name->wire[skip];
+        wild->len = (uint8_t)(name->len - skip);
+        memcpy(wild->wire, name->wire + skip, wild->len);
+        at = zone_find_name(z, wild, &count);
+    } while (count == 0 && !zone_has_below(z, at, wild) && wild->len > 1);
+    if (wild->len + 2u > DNS_NAME_MAX)
+        return false;
+    memmove(wild->wire + 2, wild->wire, wild->len);
+    wild->wire[0] = 1;
+    wild->wire[1] = '*';
+    wild->len = (uint8_t)(wild->len + 2);
+    at = zone_find_name(z, wild, &count);
+    return count > 0 || zone_has_below(z, at, wild);
+}
+
 /* The negative answer's authority: the zone's SOA with the negative TTL (RFC 2308 3). */
 static int put_soa(struct response *r)
 {
-    return put(r, r->zone->soa, 1, r->zone->negative_ttl);
+    return put(r, r->zone->soa, AUTHORITY, r->zone->negative_ttl);
 }
 
 /* RFC 1034 4.3.2 steps 3 and 4 within one zone. Returns the kind; -ENOSPC surfaces as
@@ -142,7 +175,7 @@ static enum answer_kind lookup(struct response *r, const struct dns_name *qname,
             const uint8_t *cut = zone_rr_owner(z, first, &cut_len);
             meta->rrl_name.len = (uint8_t)cut_len;
             memcpy(meta->rrl_name.wire, cut, cut_len);
-            if ((rc = put_range(r, first, len, 1)) != 0)
+            if ((rc = put_range(r, first, len, AUTHORITY)) != 0)
                 goto full;
             if (put_additional(r, first, len) != 0)
                 r->truncated = true;     /* missing glue: RFC 9471 3 */
@@ -150,11 +183,25 @@ static enum answer_kind lookup(struct response *r, const struct dns_name *qname,
         }
         size_t count;
         size_t node = zone_find_name(z, &name, &count);
+        r->synthesized = NULL;
+        bool exists = true;
         if (count == 0) {
-            bool empty_non_terminal = zone_has_below(z, node, &name);
+            exists = zone_has_below(z, node, &name); /* an empty non-terminal */
+            struct dns_name wild;
+            if (!exists && find_wildcard(z, &name, &wild)) {
+                /* RFC 4592 3.3.1: the wildcard's records, owned by the name asked; a wildcard
+                 * without the type (or owning none, 2.2.2) is NODATA */
+                exists = true;
+                node = zone_find_name(z, &wild, &count);
+                r->synthesized = &name;
+                if (chain == 0)
+                    meta->rrl_name = wild; /* random names share the wildcard's allowance */
+            }
+        }
+        if (count == 0) {
             if ((rc = put_soa(r)) != 0)
                 goto full;
-            if (empty_non_terminal)
+            if (exists)
                 return chain == 0 ? ANSWER_NODATA : ANSWER_DATA;
             meta->rrl_name = z->apex;
             return ANSWER_NXDOMAIN;      /* RFC 6604 2.1: even at the end of a CNAME chain */
@@ -166,7 +213,7 @@ static enum answer_kind lookup(struct response *r, const struct dns_name *qname,
             first = zone_find_type(z, node, count, qtype, &len);
         }
         if (len > 0) {
-            if ((rc = put_range(r, first, len, 0)) != 0)
+            if ((rc = put_range(r, first, len, ANSWER)) != 0)
                 goto full;
             put_additional(r, first, len); /* what does not fit is left out (RFC 2181 9) */
             return ANSWER_DATA;
@@ -179,13 +226,11 @@ static enum answer_kind lookup(struct response *r, const struct dns_name *qname,
             return chain == 0 ? ANSWER_NODATA : ANSWER_DATA;
         }
         /* Step 3a: the CNAME, then its target, while it stays in this zone. */
-        if ((rc = put(r, cname, 0, UINT32_MAX)) != 0)
+        if ((rc = put(r, cname, ANSWER, UINT32_MAX)) != 0)
             goto full;
-        struct dns_rr rr;
-        zone_rr_expand(z, cname, &rr);
-        if (chain + 1 >= ANSWER_CNAME_CHAIN || !dns_name_is_under(&rr.rd.target, &z->apex))
+        rdata_name(z, cname, 0, &name);
+        if (chain + 1 >= ANSWER_CNAME_CHAIN || !dns_name_is_under(&name, &z->apex))
             return ANSWER_DATA;
-        name = rr.rd.target;
     }
 full:
     r->truncated = true;
@@ -200,7 +245,7 @@ static size_t finish(struct response *r, unsigned rcode, struct answer_meta *met
         /* Only the header and the question remain (RFC 2181 9): the client retries over TCP. */
         r->w.len = r->question_len;
         r->w.nnames = r->question_names;
-        r->an = r->ns = r->ar = 0;
+        memset(r->count, 0, sizeof(r->count));
         flags |= DNS_FLAG_TC;
         meta->truncated = true;
     }
@@ -208,10 +253,11 @@ static size_t finish(struct response *r, unsigned rcode, struct answer_meta *met
         struct dns_edns e = { .udp_size = r->udp_max, .ext_rcode = (uint8_t)(rcode >> 4) };
         r->w.cap = r->limit;             /* the room kept for it */
         if (dns_write_opt(&r->w, &e) == 0)
-            r->ar++;
+            r->count[ADDITIONAL]++;
     }
     dns_writer_set_flags(&r->w, flags);
-    dns_writer_set_counts(&r->w, r->question_len > DNS_HEADER_LEN ? 1 : 0, r->an, r->ns, r->ar);
+    dns_writer_set_counts(&r->w, r->question_len > DNS_HEADER_LEN ? 1 : 0, r->count[ANSWER],
+                          r->count[AUTHORITY], r->count[ADDITIONAL]);
     return dns_writer_len(&r->w);
 }
 

@@ -20,6 +20,10 @@
  *   - a CNAME at the name (another type asked): the CNAME, then the lookup again with its target
  *     while the target is in the same zone, at most ANSWER_CNAME_CHAIN links (RFC 1034 4.3.2 step
  *     3a; the rcode is that of the last name, RFC 6604 2.1);
+ *   - a name that does not exist (no records, no names below it) whose closest encloser (the
+ *     nearest existing ancestor) has a wildcard child "*": that wildcard's records, owned by the
+ *     name asked, as if they were its own (RFC 4592 3.3.1; never across an existing name or a
+ *     delegation);
  *   - a name that exists (owns records or has names below it, RFC 4592 2.2.2) without that type:
  *     NODATA, NOERROR with the zone's SOA in authority; a name that does not exist: NXDOMAIN with
  *     the SOA; the SOA's TTL there is min(SOA TTL, MINIMUM) (RFC 2308 3, 5).

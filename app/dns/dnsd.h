@@ -21,13 +21,14 @@
 
 #define DNSD_MAX_ZONE_ARGS 32
 
+/* The numbers are all uint32_t, so main.c sets them from one table of options. */
 struct dnsd_config {
-    uint16_t port;                       /* 53 */
-    uint16_t udp_max;                    /* our EDNS UDP payload size (512..4096, 1232) */
+    uint32_t port;                       /* 53 */
+    uint32_t udp_max;                    /* our EDNS UDP payload size (512..4096, 1232) */
     uint32_t rrl_rate;                   /* responses per second per key; 0: off */
     uint32_t rrl_slip;
+    uint32_t tcp_idle_s;                 /* RFC 7766 6.2.3: a silent connection is closed */
     uint32_t max_conns;                  /* TCP clients at once */
-    uint64_t tcp_idle_ns;                /* RFC 7766 6.2.3: a silent connection is closed */
     const char *zone_paths[DNSD_MAX_ZONE_ARGS]; /* zone=PATH, or none: every zones/ *.zone */
     unsigned nzone_paths;
 };
@@ -36,9 +37,10 @@ struct dnsd_config {
  * error) after logging "file:line: what" for the first bad zone; the set is then empty. */
 int dnsd_load_zones(struct tar_archive *tar, const struct dnsd_config *cfg, struct zone_set *set);
 
+/* From ignored to badvers: one per enum answer_kind, in its order (dnsd_count indexes them). */
 #define DNSD_COUNTERS(X)                                                                        \
-    X(udp_queries) X(tcp_queries) X(tcp_connections) X(tcp_refused) X(noerror) X(nodata)       \
-    X(nxdomain) X(referral) X(refused) X(formerr) X(notimp) X(badvers) X(ignored) X(truncated)  \
+    X(udp_queries) X(tcp_queries) X(tcp_connections) X(tcp_refused) X(ignored) X(noerror)      \
+    X(nodata) X(nxdomain) X(referral) X(refused) X(formerr) X(notimp) X(badvers) X(truncated)  \
     X(rrl_dropped) X(rrl_slipped) X(send_errors)
 struct dnsd_stats {
 #define DNSD_FIELD(name) uint64_t name;

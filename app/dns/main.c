@@ -14,6 +14,7 @@
  *   tcp-idle=S         seconds a TCP connection may stay silent (1..3600, 10)
  *   max-conns=N        TCP clients at once (1..1024, 32)
  */
+#include <stddef.h>
 #include "dnsd.h"
 #include "lib/errno.h"
 #include "lib/log.h"
@@ -26,20 +27,23 @@
 #define STOP_GRACE_NS (2 * NS_PER_S)
 
 struct number_option {
-    const char *key;
+    char key[10];
+    uint8_t field;                       /* offset in struct dnsd_config of its uint32_t */
     uint32_t min, max;
 };
 
+#define OPTION(key, field, min, max) { key, offsetof(struct dnsd_config, field), min, max }
 static const struct number_option options[] = {
-    { "port", 1, 65535 },   { "edns-size", 512, 4096 }, { "rrl", 0, 1000000 },
-    { "rrl-slip", 0, 100 }, { "tcp-idle", 1, 3600 },    { "max-conns", 1, 1024 },
+    OPTION("port", port, 1, 65535),         OPTION("edns-size", udp_max, 512, 4096),
+    OPTION("rrl", rrl_rate, 0, 1000000),    OPTION("rrl-slip", rrl_slip, 0, 100),
+    OPTION("tcp-idle", tcp_idle_s, 1, 3600), OPTION("max-conns", max_conns, 1, 1024),
 };
 
 static int parse_args(int argc, char **argv, struct dnsd_config *cfg)
 {
     *cfg = (struct dnsd_config){ .port = DNS_PORT, .udp_max = ANSWER_UDP_MAX_DEFAULT,
                                  .rrl_rate = RRL_DEFAULT_RATE, .rrl_slip = RRL_DEFAULT_SLIP,
-                                 .max_conns = 32, .tcp_idle_ns = 10 * NS_PER_S };
+                                 .max_conns = 32, .tcp_idle_s = 10 };
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strncmp(a, "zone=", 5) == 0 && a[5] != '\0') {
@@ -68,14 +72,7 @@ static int parse_args(int argc, char **argv, struct dnsd_config *cfg)
                       (unsigned)o->max);
             return -EINVAL;
         }
-        switch (o - options) {
-        case 0: cfg->port = (uint16_t)v; break;
-        case 1: cfg->udp_max = (uint16_t)v; break;
-        case 2: cfg->rrl_rate = v; break;
-        case 3: cfg->rrl_slip = v; break;
-        case 4: cfg->tcp_idle_ns = v * NS_PER_S; break;
-        default: cfg->max_conns = v; break;
-        }
+        memcpy((char *)cfg + o->field, &v, sizeof(v));
     }
     return 0;
 }
@@ -84,7 +81,7 @@ static void announce(struct netup *n, uint32_t addr, void *arg)
 {
     const struct dnsd_config *cfg = arg;
     if (addr)
-        log_info(TAG, "serving DNS on %pI4 port %u (UDP and TCP)", &addr, (unsigned)cfg->port);
+        log_info(TAG, "serving on %pI4 port %u", &addr, (unsigned)cfg->port);
 }
 
 int app_main(int argc, char **argv)
@@ -95,8 +92,7 @@ int app_main(int argc, char **argv)
         return 1;
     struct blkdev *disk;
     if (blk_open(0, true, &disk) != 0) {
-        log_error(TAG, "no zone disk: give one (disk=PATH hosted, a vbd on Xen), a tar archive "
-                  "with zones/NAME.zone files (scripts/mkdisk.sh)");
+        log_error(TAG, "no zone disk (a tar archive of zones/NAME.zone files)");
         return 1;
     }
     struct tar_archive *tar;
@@ -124,10 +120,7 @@ int app_main(int argc, char **argv)
         zone_set_free(&zones);
         return 1;
     }
-    log_info(TAG, "listening on port %u: %zu zones, EDNS size %u, rate limit %u/s (slip %u), "
-             "TCP idle %llu s", (unsigned)cfg.port, zones.count, (unsigned)cfg.udp_max,
-             (unsigned)cfg.rrl_rate, (unsigned)cfg.rrl_slip,
-             (unsigned long long)(cfg.tcp_idle_ns / NS_PER_S));
+    log_info(TAG, "listening on port %u: %zu zones", (unsigned)cfg.port, zones.count);
     lifecycle_wait_shutdown(DEADLINE_NONE);
     log_info(TAG, "shutting down");
     dnsd_server_stop(&srv, STOP_GRACE_NS);

@@ -2,9 +2,10 @@
  * app/dns/server: DNS over UDP and TCP on one port (53). One fiber answers UDP datagrams in
  * turn; UDP responses pass the rate limiter (rrl.h). TCP (RFC 1035 4.2.2, RFC 7766): each
  * connection has its own fiber; messages carry a 2-byte length; several queries may follow one
- * another (pipelined; answered in order, RFC 7766 6.2.1); a connection silent for tcp_idle_ns is
+ * another (pipelined; answered in order, RFC 7766 6.2.1); a connection silent for tcp_idle_s is
  * closed (RFC 7766 6.2.3); at most max_conns at once, more are reset.
  */
+#include <stddef.h>
 #include "dnsd.h"
 #include "lib/counters.h"
 #include "lib/errno.h"
@@ -35,17 +36,10 @@ struct dnsd_conn {
 
 void dnsd_count(struct dnsd_stats *st, const struct answer_meta *meta)
 {
-    switch (meta->kind) {
-    case ANSWER_NONE: st->ignored++; break;
-    case ANSWER_DATA: st->noerror++; break;
-    case ANSWER_NODATA: st->nodata++; break;
-    case ANSWER_NXDOMAIN: st->nxdomain++; break;
-    case ANSWER_REFERRAL: st->referral++; break;
-    case ANSWER_REFUSED: st->refused++; break;
-    case ANSWER_FORMERR: st->formerr++; break;
-    case ANSWER_NOTIMP: st->notimp++; break;
-    case ANSWER_BADVERS: st->badvers++; break;
-    }
+    _Static_assert(offsetof(struct dnsd_stats, badvers) - offsetof(struct dnsd_stats, ignored) ==
+                   ANSWER_BADVERS * sizeof(uint64_t), "one counter per answer kind, in order");
+    /* a counter struct is an array of uint64_t (lib/counters.h) */
+    ((uint64_t *)st)[offsetof(struct dnsd_stats, ignored) / sizeof(uint64_t) + meta->kind]++;
     if (meta->truncated)
         st->truncated++;
 }
@@ -64,7 +58,7 @@ static int udp_fiber(void *arg)
             continue;
         srv->stats.udp_queries++;
         struct answer_meta meta;
-        size_t len = answer_query(srv->zones, query, (size_t)n, false, srv->cfg->udp_max,
+        size_t len = answer_query(srv->zones, query, (size_t)n, false, (uint16_t)srv->cfg->udp_max,
                                   response, sizeof(response), &meta);
         dnsd_count(&srv->stats, &meta);
         if (len == 0)
@@ -97,7 +91,7 @@ static long answer_messages(struct dnsd_conn *c)
             return 0;
         srv->stats.tcp_queries++;
         struct answer_meta meta;
-        size_t n = answer_query(srv->zones, c->in + 2, len, true, srv->cfg->udp_max, c->out + 2,
+        size_t n = answer_query(srv->zones, c->in + 2, len, true, (uint16_t)srv->cfg->udp_max, c->out + 2,
                                 ANSWER_TCP_MAX, &meta);
         dnsd_count(&srv->stats, &meta);
         if (n > 0) {
@@ -120,7 +114,7 @@ static int conn_fiber(void *arg)
     long rc;
     for (;;) {
         rc = tcp_read(c->tcp, c->in + c->used, sizeof(c->in) - c->used,
-                      platform_monotonic_ns() + srv->cfg->tcp_idle_ns);
+                      platform_monotonic_ns() + srv->cfg->tcp_idle_s * NS_PER_S);
         if (rc <= 0)
             break;
         c->used += (size_t)rc;
@@ -179,13 +173,13 @@ int dnsd_server_start(struct dnsd_server *srv, struct netstack *stack, const str
     srv->nconns = 0;
     memset(&srv->stats, 0, sizeof(srv->stats));
     rrl_init(&srv->rrl, cfg->rrl_rate, cfg->rrl_slip);
-    int rc = udp_bind(stack, cfg->port, &srv->udp);
+    int rc = udp_bind(stack, (uint16_t)cfg->port, &srv->udp);
     if (rc != 0) {
         log_error(TAG, "UDP port %u: %s", (unsigned)cfg->port, error_name(rc));
         return rc;
     }
     udp_set_rx_limits(srv->udp, UDP_RX_DATAGRAMS, UDP_RX_BYTES);
-    rc = tcp_listen(stack, cfg->port, 64, &srv->listener);
+    rc = tcp_listen(stack, (uint16_t)cfg->port, 64, &srv->listener);
     if (rc != 0) {
         log_error(TAG, "TCP port %u: %s", (unsigned)cfg->port, error_name(rc));
         udp_close(srv->udp);

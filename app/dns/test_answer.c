@@ -34,6 +34,12 @@ static const char zone_text[] =
     "sub NS ns.sub\n"
     "  NS ns.example.net.\n"
     "ns.sub A 192.0.2.99\n"
+    "*.sub TXT \"below the cut\"\n"
+    "*.w TXT \"wild\"\n"
+    "  MX 10 mail\n"
+    "sub1.w A 192.0.2.11\n"
+    "*.cn CNAME web\n"
+    "a.*.e TXT \"under an empty wildcard\"\n"
     "big TXT \"0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\"\n"
     "  TXT \"1123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\"\n"
     "  TXT \"2123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\"\n"
@@ -472,6 +478,92 @@ START_TEST(a_slip_is_header_and_question_with_tc)
 }
 END_TEST
 
+/* RFC 4592 3.3.1: a name that does not exist gets the records of "*." and its closest encloser
+ * (the nearest existing ancestor), owned by the name asked, authoritative. */
+START_TEST(a_wildcard_answers_names_that_do_not_exist)
+{
+    make_query("host.w.example.com", DNS_TYPE_TXT, 0, NO_EDNS, 0);
+    ask(false);
+    ck_assert_uint_eq(rcode(), DNS_RCODE_NOERROR);
+    ck_assert(flag(DNS_FLAG_AA));
+    ck_assert_uint_eq(p.nan, 1);
+    ck_assert_uint_eq(p.an[0].type, DNS_TYPE_TXT);
+    ck_assert(named(&p.an[0].name, "host.w.example.com"));
+    ck_assert_mem_eq(p.an[0].rd.raw.data, "\4wild", 5);
+    ck_assert_int_eq(meta.kind, ANSWER_DATA);
+    /* random names share the wildcard's rate-limit account */
+    ck_assert(named(&meta.rrl_name, "*.w.example.com"));
+    /* any depth below the closest encloser (w), and additional processing of the synthesized
+     * MX (RFC 1035 3.3.9) */
+    make_query("a.b.w.example.com", DNS_TYPE_MX, 0, NO_EDNS, 0);
+    ask(false);
+    ck_assert_uint_eq(rcode(), DNS_RCODE_NOERROR);
+    ck_assert_uint_eq(p.nan, 1);
+    ck_assert(named(&p.an[0].name, "a.b.w.example.com"));
+    ck_assert_uint_eq(p.nar, 2);
+    ck_assert(named(&p.ar[0].name, "mail.example.com"));
+    /* 3.3.1: the wildcard without the type asked is NODATA, with the SOA */
+    make_query("host.w.example.com", DNS_TYPE_A, 0, NO_EDNS, 0);
+    ask(false);
+    ck_assert_uint_eq(rcode(), DNS_RCODE_NOERROR);
+    ck_assert_uint_eq(p.nan, 0);
+    ck_assert_uint_eq(p.ns[0].type, DNS_TYPE_SOA);
+    ck_assert_int_eq(meta.kind, ANSWER_NODATA);
+    /* 2.2.2: a wildcard that exists only as an empty non-terminal (a.*.e) is NODATA too */
+    make_query("q.e.example.com", DNS_TYPE_TXT, 0, NO_EDNS, 0);
+    ask(false);
+    ck_assert_uint_eq(rcode(), DNS_RCODE_NOERROR);
+    ck_assert_uint_eq(p.nan, 0);
+    ck_assert_int_eq(meta.kind, ANSWER_NODATA);
+    /* the wildcard's own name asked: its records, under its own name (2.1.1) */
+    make_query("*.w.example.com", DNS_TYPE_TXT, 0, NO_EDNS, 0);
+    ask(false);
+    ck_assert_uint_eq(p.nan, 1);
+    ck_assert(named(&p.an[0].name, "*.w.example.com"));
+}
+END_TEST
+
+/* RFC 4592 2.2.1 and 3.3.1: only a name that does not exist is synthesized, and only from the
+ * wildcard at its closest encloser: an existing name (sub1.w) blocks the wildcard above it for
+ * itself and for the names below it; a name at or below a delegation gets the referral (4.2). */
+START_TEST(a_wildcard_does_not_cross_existing_names_or_delegations)
+{
+    make_query("sub1.w.example.com", DNS_TYPE_TXT, 0, NO_EDNS, 0);
+    ask(false);
+    ck_assert_uint_eq(rcode(), DNS_RCODE_NOERROR);
+    ck_assert_uint_eq(p.nan, 0);
+    make_query("x.sub1.w.example.com", DNS_TYPE_TXT, 0, NO_EDNS, 0);
+    ask(false);
+    ck_assert_uint_eq(rcode(), DNS_RCODE_NXDOMAIN);
+    ck_assert_uint_eq(p.nan, 0);
+    /* a name with no wildcard at its closest encloser */
+    make_query("x.mail.example.com", DNS_TYPE_TXT, 0, NO_EDNS, 0);
+    ask(false);
+    ck_assert_uint_eq(rcode(), DNS_RCODE_NXDOMAIN);
+    make_query("x.sub.example.com", DNS_TYPE_TXT, 0, NO_EDNS, 0);
+    ask(false);
+    ck_assert_int_eq(meta.kind, ANSWER_REFERRAL);
+    ck_assert_uint_eq(p.nan, 0);
+    ck_assert(!flag(DNS_FLAG_AA));
+}
+END_TEST
+
+/* RFC 4592 4.4: a CNAME at a wildcard is synthesized like any RRset, owned by the name asked,
+ * and followed (RFC 1034 4.3.2 step 3a). */
+START_TEST(a_wildcard_cname_is_synthesized_and_followed)
+{
+    make_query("any.cn.example.com", DNS_TYPE_A, 0, NO_EDNS, 0);
+    ask(false);
+    ck_assert_uint_eq(rcode(), DNS_RCODE_NOERROR);
+    ck_assert_uint_eq(p.nan, 2);
+    ck_assert_uint_eq(p.an[0].type, DNS_TYPE_CNAME);
+    ck_assert(named(&p.an[0].name, "any.cn.example.com"));
+    ck_assert(named(&p.an[0].rd.target, "web.example.com"));
+    ck_assert_uint_eq(p.an[1].type, DNS_TYPE_A);
+    ck_assert(named(&p.an[1].name, "web.example.com"));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dns_answer");
@@ -493,6 +585,9 @@ int main(void)
     tcase_add_test(tc, malformed_queries_are_formerr);
     tcase_add_test(tc, responses_and_runts_get_no_answer);
     tcase_add_test(tc, a_slip_is_header_and_question_with_tc);
+    tcase_add_test(tc, a_wildcard_answers_names_that_do_not_exist);
+    tcase_add_test(tc, a_wildcard_does_not_cross_existing_names_or_delegations);
+    tcase_add_test(tc, a_wildcard_cname_is_synthesized_and_followed);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -33,7 +33,7 @@ static void start(uint32_t rrl_rate)
     zones = (struct zone_set){ 0 };
     ck_assert_int_eq(zone_set_add(&zones, z), 0);
     cfg = (struct dnsd_config){ .port = 53, .udp_max = 1232, .rrl_rate = rrl_rate, .rrl_slip = 2,
-                                .max_conns = 4, .tcp_idle_ns = 10 * SEC };
+                                .max_conns = 4, .tcp_idle_s = 10 };
     ck_assert_int_eq(dnsd_server_start(&srv, sb, &cfg, &zones), 0);
 }
 
@@ -195,7 +195,7 @@ START_TEST(tcp_pipelined_queries_are_answered_in_order_then_idle_closes)
     ck_assert_uint_eq(srv.stats.tcp_queries, 3);
     ck_assert_uint_eq(srv.stats.nxdomain, 1);
     ck_assert_uint_eq(srv.stats.tcp_connections, 1);
-    /* RFC 7766 6.2.3: the server closes a connection idle for tcp_idle_ns (10 s, counted from
+    /* RFC 7766 6.2.3: the server closes a connection idle for tcp_idle_s (10 s, counted from
      * its last read; the client saw the last answer a delayed ACK later). */
     ck_assert_int_eq(run.end, 0);
     ck_assert_uint_ge(run.idle_ns, 9 * SEC + SEC / 2);

@@ -167,10 +167,11 @@ int zone_finish(struct zone *z, const struct zone_build *b, char *err, size_t er
      * refused a second one). */
     if (z->count == 0 || z->rrs[0].type != DNS_TYPE_SOA)
         return fail(err, err_size, b->file, b->last_line, "the zone has no SOA record (RFC 1035 5.2)");
-    struct dns_rr soa;
-    zone_rr_expand(z, 0, &soa);
-    /* RFC 2308 5: the negative TTL is the lesser of the SOA's own TTL and its MINIMUM field. */
-    z->negative_ttl = soa.ttl < soa.rd.soa.minimum ? soa.ttl : soa.rd.soa.minimum;
+    /* RFC 2308 5: the negative TTL is the lesser of the SOA's own TTL and its MINIMUM field,
+     * the rdata's last 4 bytes. */
+    size_t pos = z->rrs[0].rdata + z->rrs[0].rdlen - 4u;
+    uint32_t minimum = take32(z->data, &pos);
+    z->negative_ttl = z->rrs[0].ttl < minimum ? z->rrs[0].ttl : minimum;
 
     sorting = z;
     ksort(z->rrs, z->count, sizeof(z->rrs[0]), rr_order);
@@ -208,9 +209,10 @@ int zone_finish(struct zone *z, const struct zone_build *b, char *err, size_t er
         if (cname_len > 0 && j - i > 1) {
             size_t other = cname == i ? i + 1 : i;
             char name[DNS_TEXT_MAX], what[DNS_TEXT_MAX + 96];
-            struct dns_rr rr;
-            zone_rr_expand(z, i, &rr);
-            dns_name_to_text(&rr.name, name, sizeof(name));
+            struct dns_name owner;
+            size_t at = z->rrs[i].owner + 1;
+            take_name(z->names, &at, &owner);
+            dns_name_to_text(&owner, name, sizeof(name));
             ksnprintf(what, sizeof(what), "%s: a CNAME must be the only record of its name "
                       "(RFC 2181 10.1)", name);
             /* The later of the two lines is where the conflict became one. */

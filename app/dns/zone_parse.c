@@ -7,7 +7,6 @@
 #include "zone.h"
 #include "zone_build.h"
 #include "zone_lex.h"
-#include "lib/byteorder.h"
 #include "lib/ctype.h"
 #include "lib/errno.h"
 #include "lib/parse.h"
@@ -22,7 +21,7 @@
 static int parse_name(struct parser *ps, const struct token *t, struct dns_name *out)
 {
     if (t->kind != TOK_WORD)
-        return zone_error_at(ps, t->line, "a domain name expected, not a quoted string");
+        return zone_error_at(ps, t->line, "a quoted domain name");
     if (t->len == 1 && t->s[0] == '@') {
         *out = ps->origin;
         return 0;
@@ -37,7 +36,7 @@ static int parse_name(struct parser *ps, const struct token *t, struct dns_name 
     if (absolute)
         return 0;
     if (rel.len - 1u + ps->origin.len > DNS_NAME_MAX)
-        return zone_error_at(ps, t->line, "'%.*s' with the origin is longer than 255 bytes", zone_shown(t), t->s);
+        return zone_error_at(ps, t->line, "'%.*s' with the origin is over 255 bytes", zone_shown(t), t->s);
     memcpy(out->wire, rel.wire, rel.len - 1u);
     memcpy(out->wire + rel.len - 1, ps->origin.wire, ps->origin.len);
     out->len = (uint8_t)(rel.len - 1u + ps->origin.len);
@@ -95,62 +94,45 @@ static int parse_number(struct parser *ps, const struct token *t, uint32_t max, 
  * last 32 bits optionally as a dotted IPv4 address. */
 static int parse_ipv6(const char *s, size_t len, uint8_t out[16])
 {
-    uint16_t groups[8];
-    int n = 0, gap = -1;
-    size_t i = 0;
+    uint8_t bytes[16];
+    size_t n = 0, i = 0;
+    int gap = -1;                               /* where "::" stands, in bytes */
     if (len >= 2 && s[0] == ':' && s[1] == ':') {
         gap = 0;
         i = 2;
-    } else if (len >= 1 && s[0] == ':') {
-        return -EINVAL;
     }
     while (i < len) {
         size_t j = i;
         uint32_t v = 0;
-        while (j < len && isxdigit((unsigned char)s[j]) && j - i < 4) {
-            char c = s[j];
-            v = v * 16 + (uint32_t)(isdigit((unsigned char)c) ? c - '0' : tolower((unsigned char)c) - 'a' + 10);
-            j++;
-        }
+        while (j < len && j - i < 4 && isxdigit((unsigned char)s[j]))
+            v = v * 16 + (uint32_t)(isdigit((unsigned char)s[j]) ? s[j++] - '0' : (tolower((unsigned char)s[j++]) - 'a' + 10));
         if (j < len && s[j] == '.') {           /* an embedded IPv4 address ends the text */
-            uint8_t v4[4];
-            if (n > 6 || parse_ipv4(s + i, len - i, v4) != 0)
+            if (n > 12 || parse_ipv4(s + i, len - i, bytes + n) != 0)
                 return -EINVAL;
-            groups[n++] = (uint16_t)(v4[0] << 8 | v4[1]);
-            groups[n++] = (uint16_t)(v4[2] << 8 | v4[3]);
-            i = len;
+            n += 4;
             break;
         }
-        if (j == i || n == 8)
+        if (j == i || n == 16)
             return -EINVAL;
-        groups[n++] = (uint16_t)v;
-        i = j;
-        if (i == len)
+        bytes[n++] = (uint8_t)(v >> 8);
+        bytes[n++] = (uint8_t)v;
+        if ((i = j) == len)
             break;
-        if (s[i] != ':')
+        if (s[i++] != ':' || i == len)          /* a group ends in ':', never the text */
             return -EINVAL;
-        i++;
-        if (i < len && s[i] == ':') {
+        if (s[i] == ':') {
             if (gap >= 0)
                 return -EINVAL;
-            gap = n;
+            gap = (int)n;
             i++;
-        } else if (i == len) {
-            return -EINVAL;                     /* a trailing single ':' */
         }
     }
-    if (gap < 0 ? n != 8 : n > 7)
+    if (gap < 0 ? n != 16 : n > 14)
         return -EINVAL;
-    int zeros = 8 - n;
-    for (int g = 0, k = 0; g < 8; g++) {
-        uint16_t v = 0;
-        if (gap >= 0 && g >= gap && g < gap + zeros)
-            v = 0;
-        else
-            v = groups[k++];
-        out[2 * g] = (uint8_t)(v >> 8);
-        out[2 * g + 1] = (uint8_t)v;
-    }
+    memset(out, 0, 16);
+    size_t head = gap < 0 ? n : (size_t)gap;
+    memcpy(out, bytes, head);
+    memcpy(out + 16 - (n - head), bytes + head, n - head);
     return 0;
 }
 
@@ -162,21 +144,12 @@ static int put_string(struct parser *ps, const struct token *t, uint8_t *rd, siz
     if (start + 1 > cap)
         return zone_error_at(ps, t->line, "TXT data longer than %zu bytes", cap);
     size_t pos = start + 1;
-    for (size_t i = 0; i < t->len; i++) {
-        uint8_t byte = (uint8_t)t->s[i];
-        if (byte == '\\') {
-            if (i + 1 >= t->len)
-                return zone_error_at(ps, t->line, "a '\\' at the end of '%.*s'", zone_shown(t), t->s);
-            if (isdigit((unsigned char)t->s[i + 1])) {
-                uint32_t v;
-                if (i + 3 >= t->len || parse_u32(t->s + i + 1, 3, 10, &v) != 0 || v > 255)
-                    return zone_error_at(ps, t->line, "bad \\DDD escape in '%.*s'", zone_shown(t), t->s);
-                byte = (uint8_t)v;
-                i += 3;
-            } else {
-                byte = (uint8_t)t->s[++i];
-            }
-        }
+    for (size_t i = 0; i < t->len;) {
+        uint8_t byte;
+        int used = dns_text_unescape(t->s + i, t->len - i, &byte);
+        if (used < 0)
+            return zone_error_at(ps, t->line, "bad escape in '%.*s'", zone_shown(t), t->s);
+        i += (size_t)used;
         if (++n > 255)
             return zone_error_at(ps, t->line, "a character-string longer than 255 bytes (RFC 1035 3.3)");
         if (pos >= cap)
@@ -188,12 +161,6 @@ static int put_string(struct parser *ps, const struct token *t, uint8_t *rd, siz
     return 0;
 }
 
-static size_t put_name(uint8_t *rd, size_t len, const struct dns_name *n)
-{
-    memcpy(rd + len, n->wire, n->len);
-    return len + n->len;
-}
-
 static size_t put16(uint8_t *rd, size_t len, uint32_t v)
 {
     rd[len] = (uint8_t)(v >> 8);
@@ -201,82 +168,62 @@ static size_t put16(uint8_t *rd, size_t len, uint32_t v)
     return len + 2;
 }
 
-static size_t put32(uint8_t *rd, size_t len, uint32_t v)
-{
-    uint32_t be = cpu_to_be32(v);
-    memcpy(rd + len, &be, 4);
-    return len + 4;
-}
-
 struct type_info {
-    const char *name;
+    char name[6];
     uint16_t type;
-    uint8_t args;                       /* rdata tokens; 0: one or more (TXT) */
 };
 
 static const struct type_info types[] = {
-    { "A", DNS_TYPE_A, 1 },     { "AAAA", DNS_TYPE_AAAA, 1 }, { "NS", DNS_TYPE_NS, 1 },
-    { "CNAME", DNS_TYPE_CNAME, 1 }, { "SOA", DNS_TYPE_SOA, 7 }, { "PTR", DNS_TYPE_PTR, 1 },
-    { "MX", DNS_TYPE_MX, 2 },   { "TXT", DNS_TYPE_TXT, 0 },   { "SRV", DNS_TYPE_SRV, 4 },
+    { "A", DNS_TYPE_A },     { "AAAA", DNS_TYPE_AAAA }, { "NS", DNS_TYPE_NS },
+    { "CNAME", DNS_TYPE_CNAME }, { "SOA", DNS_TYPE_SOA }, { "PTR", DNS_TYPE_PTR },
+    { "MX", DNS_TYPE_MX },   { "TXT", DNS_TYPE_TXT },   { "SRV", DNS_TYPE_SRV },
 };
 
-/* The rdata of one record in uncompressed wire form. Returns its length or -EINVAL. */
-static int build_rdata(struct parser *ps, const struct type_info *ti, const struct token *tok,
-                       size_t ntok, uint8_t *rd, size_t cap)
+/* The rdata of one record in uncompressed wire form, field by field as the codec's
+ * dns_rdata_layout lays the type out; ntok is right for it. Returns its length or -EINVAL. */
+static int build_rdata(struct parser *ps, const char *layout, const struct token *tok, size_t ntok,
+                       uint8_t *rd, size_t cap)
 {
-    size_t len = 0;
-    struct dns_name n;
-    uint32_t v;
-    int rc;
-    switch (ti->type) {
-    case DNS_TYPE_A:
-        if (tok[0].kind != TOK_WORD || parse_ipv4(tok[0].s, tok[0].len, rd) != 0)
-            return zone_error_at(ps, tok[0].line, "bad IPv4 address '%.*s'", zone_shown(&tok[0]), tok[0].s);
-        return 4;
-    case DNS_TYPE_AAAA:
-        if (tok[0].kind != TOK_WORD || parse_ipv6(tok[0].s, tok[0].len, rd) != 0)
-            return zone_error_at(ps, tok[0].line, "bad IPv6 address '%.*s'", zone_shown(&tok[0]), tok[0].s);
-        return 16;
-    case DNS_TYPE_NS:
-    case DNS_TYPE_CNAME:
-    case DNS_TYPE_PTR:
-        if ((rc = parse_name(ps, &tok[0], &n)) != 0)
-            return rc;
-        return (int)put_name(rd, 0, &n);
-    case DNS_TYPE_MX:
-        if ((rc = parse_number(ps, &tok[0], 65535, &v)) != 0 || (rc = parse_name(ps, &tok[1], &n)) != 0)
-            return rc;
-        return (int)put_name(rd, put16(rd, 0, v), &n);
-    case DNS_TYPE_SRV:
-        for (int i = 0; i < 3; i++) {
-            if ((rc = parse_number(ps, &tok[i], 65535, &v)) != 0)
-                return rc;
-            len = put16(rd, len, v);
+    size_t len = 0, fields = strlen(layout);
+    for (size_t i = 0; i < ntok; i++) {
+        const struct token *t = &tok[i];
+        char field = layout[i < fields ? i : fields - 1];
+        struct dns_name n;
+        uint32_t v;
+        int rc = 0;
+        switch (field) {
+        case 'n':
+        case 'N':
+            if ((rc = parse_name(ps, t, &n)) == 0) {
+                memcpy(rd + len, n.wire, n.len);
+                len += n.len;
+            }
+            break;
+        case '2':
+            if ((rc = parse_number(ps, t, 65535, &v)) == 0)
+                len = put16(rd, len, v);
+            break;
+        case '4':
+            /* SOA: the serial (field 2), then refresh, retry, expire, minimum: TTL-like */
+            if ((rc = i == 2 ? parse_number(ps, t, 0xffffffffu, &v) : parse_ttl(ps, t, &v)) == 0)
+                len = put16(rd, put16(rd, len, v >> 16), v & 0xffff);
+            break;
+        case 'a':
+        case 'A':
+            if (t->kind != TOK_WORD ||
+                (field == 'a' ? parse_ipv4(t->s, t->len, rd + len) : parse_ipv6(t->s, t->len, rd + len)) != 0)
+                return zone_error_at(ps, t->line, "bad IPv%c address '%.*s'", field == 'a' ? '4' : '6',
+                                     zone_shown(t), t->s);
+            len += field == 'a' ? 4 : 16;
+            break;
+        default: /* 's': TXT's character-strings */
+            rc = put_string(ps, t, rd, cap, &len);
+            break;
         }
-        if ((rc = parse_name(ps, &tok[3], &n)) != 0)
+        if (rc != 0)
             return rc;
-        return (int)put_name(rd, len, &n);
-    case DNS_TYPE_SOA:
-        for (int i = 0; i < 2; i++) {
-            if ((rc = parse_name(ps, &tok[i], &n)) != 0)
-                return rc;
-            len = put_name(rd, len, &n);
-        }
-        if ((rc = parse_number(ps, &tok[2], 0xffffffffu, &v)) != 0)
-            return rc;
-        len = put32(rd, len, v);
-        for (int i = 3; i < 7; i++) {   /* refresh, retry, expire, minimum: TTL-like */
-            if ((rc = parse_ttl(ps, &tok[i], &v)) != 0)
-                return rc;
-            len = put32(rd, len, v);
-        }
-        return (int)len;
-    default: /* TXT */
-        for (size_t i = 0; i < ntok; i++)
-            if ((rc = put_string(ps, &tok[i], rd, cap, &len)) != 0)
-                return rc;
-        return (int)len;
     }
+    return (int)len;
 }
 
 static int grow(void **buf, size_t *cap, size_t need, size_t unit)
@@ -322,18 +269,16 @@ static int store(struct parser *ps, const struct dns_name *owner, uint16_t type,
     return 0;
 }
 
-/* $ORIGIN name, $TTL ttl (RFC 1035 5.1, RFC 2308 4). */
+/* $ORIGIN name, $TTL ttl (RFC 1035 5.1, RFC 2308 4); $INCLUDE and others are refused. */
 static int directive(struct parser *ps, const struct token *t)
 {
     struct token arg, end;
     int rc = zone_lex(ps, &arg);
     if (rc != 0)
         return rc;
-    if (zone_word_is(t, "$INCLUDE"))
-        return zone_error_at(ps, t->line, "$INCLUDE is not supported: put the zone in one file");
     bool origin = zone_word_is(t, "$ORIGIN"), ttl = zone_word_is(t, "$TTL");
-    if (!origin && !ttl)
-        return zone_error_at(ps, t->line, "unknown directive '%.*s'", zone_shown(t), t->s);
+    if (!origin && !ttl) /* $INCLUDE too: a zone is one file */
+        return zone_error_at(ps, t->line, "unsupported directive '%.*s'", zone_shown(t), t->s);
     if (arg.kind == TOK_EOL || arg.kind == TOK_EOF)
         return zone_error_at(ps, t->line, "%.*s needs a value", zone_shown(t), t->s);
     if (origin) {
@@ -362,7 +307,7 @@ static int entry(struct parser *ps, struct token *t)
     unsigned line = t->line;
     if (t->blank_start) {
         if (!ps->have_owner)
-            return zone_error_at(ps, line, "no owner name: the first record starts with a blank");
+            return zone_error_at(ps, line, "no owner name");
     } else {
         if ((rc = parse_name(ps, t, &ps->owner)) != 0)
             return rc;
@@ -409,9 +354,12 @@ static int entry(struct parser *ps, struct token *t)
             return zone_error_at(ps, a.line, "more than %u fields in one record", MAX_RDATA_TOKENS);
         tok[ntok++] = a;
     }
-    if (ti->args ? ntok != ti->args : ntok == 0)
-        return zone_error_at(ps, line, "%s takes %s%u field%s, not %zu", ti->name, ti->args ? "" : "at least ",
-                        ti->args ? ti->args : 1u, ti->args == 1 || !ti->args ? "" : "s", ntok);
+    const char *layout = dns_rdata_layout(ti->type);
+    size_t fields = strlen(layout);
+    bool strings = layout[fields - 1] == 's';  /* one or more */
+    if (strings ? ntok == 0 : ntok != fields)
+        return zone_error_at(ps, line, "%s takes %s%zu field%s, not %zu", ti->name, strings ? "at least " : "",
+                             fields, fields == 1 ? "" : "s", ntok);
 
     if (!have_ttl) {
         if (ps->have_dollar_ttl)
@@ -419,7 +367,7 @@ static int entry(struct parser *ps, struct token *t)
         else if (ps->have_last_ttl)
             ttl = ps->last_ttl;    /* RFC 1035 5.1: the last explicitly stated value */
         else
-            return zone_error_at(ps, line, "no TTL: give one, or a $TTL line first (RFC 2308 4)");
+            return zone_error_at(ps, line, "no TTL and no $TTL (RFC 2308 4)");
     } else {
         ps->last_ttl = ttl;
         ps->have_last_ttl = true;
@@ -431,16 +379,15 @@ static int entry(struct parser *ps, struct token *t)
             return zone_error_at(ps, line, "the first record must be the zone's SOA (RFC 1035 5.2)");
         z->apex = ps->owner;
     } else if (ti->type == DNS_TYPE_SOA) {
-        return zone_error_at(ps, line, "a second SOA record: a zone has one, at its apex (RFC 1035 5.2)");
+        return zone_error_at(ps, line, "a second SOA record (RFC 1035 5.2)");
     }
     if (!dns_name_is_under(&ps->owner, &z->apex)) {
-        char owner[DNS_TEXT_MAX], apex[DNS_TEXT_MAX];
+        char owner[DNS_TEXT_MAX];
         dns_name_to_text(&ps->owner, owner, sizeof(owner));
-        dns_name_to_text(&z->apex, apex, sizeof(apex));
-        return zone_error_at(ps, line, "'%.64s' is outside the zone '%.64s'", owner, apex);
+        return zone_error_at(ps, line, "'%.64s' is outside the zone", owner);
     }
     uint8_t rd[DNS_RDATA_RAW_MAX];
-    int rdlen = build_rdata(ps, ti, tok, ntok, rd, sizeof(rd));
+    int rdlen = build_rdata(ps, layout, tok, ntok, rd, sizeof(rd));
     if (rdlen < 0)
         return rdlen;
     return store(ps, &ps->owner, ti->type, ttl, rd, (size_t)rdlen, line);

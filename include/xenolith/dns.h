@@ -25,7 +25,9 @@
  *   - answers are cached for their TTL (the smallest of the records used; RFC 1035 3.2.1, RFC 2181
  *     5.2), NXDOMAIN and NODATA for the SOA's TTL bounded by its MINIMUM (RFC 2308 5) and at most
  *     DNS_NEGATIVE_TTL_MAX; answers without an SOA are not cached negatively. A cached answer's
- *     TTLs count down.
+ *     TTLs count down;
+ *   - a shutdown request (xenolith/app.h) ends a resolution in progress within
+ *     DNS_RESOLVER_STOP_CHECK_NS with -ESHUTDOWN, so an application stops within its grace period.
  *
  * Part of the dns library (APP_LIBS += net dns). Errors are negative values: errno (lib/errno.h)
  * or the DNS_E* below; dns_strerror names both.
@@ -44,6 +46,7 @@
 #define DNS_RESOLVER_TIMEOUT_NS 1000000000ull /* first wait for an answer; doubles per round */
 #define DNS_RESOLVER_TCP_TIMEOUT_NS 5000000000ull /* a TCP exchange after TC, connect included */
 #define DNS_RESOLVER_MAX_SERVERS 3u
+#define DNS_RESOLVER_STOP_CHECK_NS 100000000ull /* how often a waiting resolution looks for shutdown */
 #define DNS_CNAME_MAX 8u                     /* CNAME links followed */
 #define DNS_CACHE_ENTRIES 64u
 #define DNS_CACHE_TTL_MAX 86400u             /* seconds; longer TTLs are cut to this */
@@ -58,7 +61,7 @@
 #define DNS_ECNAMELOOP 4005  /* the CNAME chain is longer than DNS_CNAME_MAX */
 /* and: -ENODATA (the name exists, without records of this type), -ETIMEDOUT (no answer before
  * the deadline or after every attempt), -EINVAL (a malformed name, type 0, OPT or ANY),
- * -ENOMEM, -ENETUNREACH (the stack has no address yet). */
+ * -ENOMEM, -ENETUNREACH (the stack has no address yet), -ESHUTDOWN (the machine is stopping). */
 
 /* What dns_resolve found: the records of the type asked, owned by `name` (the question's name,
  * or the end of its CNAME chain). */

@@ -97,6 +97,10 @@ struct dns_name {
  * 5.1). Returns 0, or -EINVAL for an empty label, a label over 63 bytes, a name over 255, a bad
  * escape or an empty text. */
 int dns_name_from_text(struct dns_name *n, const char *text, size_t len);
+/* One character of a name's label or a character-string in master-file text (RFC 1035 5.1):
+ * "\X" is X, "\DDD" the byte of that decimal value, anything else itself; left >= 1 bytes
+ * remain. Stores the byte; returns the characters consumed, or -EINVAL for a bad escape. */
+int dns_text_unescape(const char *text, size_t left, uint8_t *out);
 /* Wire to text without the final dot ("." for the root); '.', '\\' and bytes outside printable
  * ASCII inside labels are escaped as above. Writes a NUL-terminated string; returns its length,
  * or -ENOSPC when cap is too small (DNS_TEXT_MAX always suffices). */
@@ -199,6 +203,16 @@ int dns_write_header(struct dns_writer *w, const struct dns_header *h);
  * encode (raw rdata over DNS_RDATA_RAW_MAX, a malformed name). */
 int dns_write_question(struct dns_writer *w, const struct dns_question *q);
 int dns_write_rr(struct dns_writer *w, const struct dns_rr *rr);
+/* The rdata of a type in uncompressed wire form (RFC 1035 3.3), one character per field: 'n' a
+ * name a writer compresses, 'N' one it never does (the SRV target, RFC 2782), '2' and '4' 16- and
+ * 32-bit numbers, 'a' the 4 bytes of A, 'A' the 16 of AAAA, 's' one or more character-strings
+ * to the end (TXT). NULL for a type the codec does not know: its rdata is opaque (RFC 3597). */
+const char *dns_rdata_layout(uint16_t type);
+/* Appends a record given in wire form: the owner's uncompressed wire name, and rdata[rdlen] laid
+ * out as dns_rdata_layout says, its names compressed where the layout allows. Returns as
+ * dns_write_rr (-EINVAL also for rdata not following the layout). */
+int dns_write_rr_wire(struct dns_writer *w, const uint8_t *owner, uint16_t type, uint16_t rclass,
+                      uint32_t ttl, const uint8_t *rdata, size_t rdlen);
 size_t dns_writer_len(const struct dns_writer *w);
 /* Rewrites the four counts of the header already written. */
 void dns_writer_set_counts(struct dns_writer *w, uint16_t qd, uint16_t an, uint16_t ns, uint16_t ar);

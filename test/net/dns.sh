@@ -5,7 +5,7 @@
 # world's DNS clients on the Linux side: dig (BIND) and kdig (Knot).
 #   answers     every answer kind, with dig over UDP and kdig over TCP: A, AAAA, MX (with the
 #               exchange's addresses), TXT, SRV, NS, SOA, PTR in the reverse zone, a CNAME chain,
-#               NODATA and NXDOMAIN (the SOA in authority with the negative TTL), an empty
+#               NODATA and NXDOMAIN (the SOA in authority with the negative TTL), a wildcard, an empty
 #               non-terminal, a referral (no AA, NS in authority, glue), names in any case,
 #               REFUSED outside the zones
 #   edns        a 711-byte answer: truncated (TC) without EDNS and dig's retry over TCP gets it
@@ -84,6 +84,12 @@ answer_cases() {
     $q nothere.example.com A && status NXDOMAIN && aa && has "example.com\.[[:space:]]+300[[:space:]]+IN[[:space:]]+SOA" || return 1
     $q dangling.example.com A && status NXDOMAIN && has "CNAME[[:space:]]+nowhere.example.com" || return 1
     $q b.c.example.com A && status NOERROR && has "ANSWER: 0" || return 1
+    # A wildcard (RFC 4592 3.3.1): synthesized under the name asked, NODATA without the type,
+    # NXDOMAIN below an existing name (host.wild).
+    $q any.thing.wild.example.com A && status NOERROR && aa &&
+        has "any.thing.wild.example.com\.[[:space:]]+3600[[:space:]]+IN[[:space:]]+A[[:space:]]+192.0.2.90" || return 1
+    $q any.wild.example.com MX && status NOERROR && has "ANSWER: 0" && has "IN[[:space:]]+SOA" || return 1
+    $q x.host.wild.example.com A && status NXDOMAIN || return 1
     # A referral: AA clear, NS in authority, glue in additional.
     $q www.sub.example.com A && status NOERROR && not_aa && has "ANSWER: 0" &&
         has "sub.example.com\.[[:space:]]+3600[[:space:]]+IN[[:space:]]+NS[[:space:]]+ns.sub.example.com" &&

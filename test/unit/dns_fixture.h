@@ -29,6 +29,7 @@ struct fake_server {
     unsigned drop_all;          /* drop every UDP query */
     bool spoof_first;           /* before each answer: wrong ID, wrong question, wrong port, wrong address */
     bool truncate_udp;          /* UDP answers carry TC and no records */
+    bool tcp_silent;            /* TCP queries are read and never answered (for 30 s) */
     uint8_t rcode;              /* forced rcode (0: by the table) */
     bool formerr_on_edns;       /* FORMERR to queries with an OPT record */
     bool negative_without_soa;  /* NXDOMAIN/NODATA without the SOA */
@@ -244,7 +245,9 @@ static int fx_tcp_server(void *arg)
             long got = tcp_read(c, query, qlen, DEADLINE_NONE);
             size_t len = got == (long)qlen ? fx_answer(query, qlen, answer + 2, sizeof(answer) - 2, true) : 0;
             server.tcp_queries++;
-            if (len) {
+            if (server.tcp_silent)
+                fiber_sleep_ns(30 * SEC);
+            else if (len) {
                 store_u16(answer, cpu_to_be16((uint16_t)len));
                 tcp_write(c, answer, len + 2, DEADLINE_NONE);
             }
@@ -303,23 +306,36 @@ static int fx_lookup_fiber(void *arg)
     return 0;
 }
 
+/* Starts a resolution in a fiber (into *l); fx_finish runs the clock until it is done. */
+static struct fiber *fx_start(struct fx_lookup *l, struct dns_resolver *r, const char *name,
+                              uint16_t type, uint64_t deadline)
+{
+    memset(l, 0, sizeof(*l));
+    l->r = r;
+    l->name = name;
+    l->type = type;
+    l->deadline = deadline;
+    struct fiber *f = fiber_spawn("resolve", fx_lookup_fiber, l, 0);
+    ck_assert_ptr_nonnull(f);
+    return f;
+}
+
+/* Runs the clock in 10 ms steps until l is done (at most `budget`), and joins its fiber. */
+static void fx_finish(struct fx_lookup *l, struct fiber *f, uint64_t budget)
+{
+    uint64_t end = sim_now() + budget;
+    while (!l->done && sim_now() < end)
+        run_for(10 * MS);
+    ck_assert_msg(l->done, "dns_resolve(%s) did not return", l->name);
+    ck_assert_int_eq(fiber_join(f), 0);
+}
+
 /* Resolves in a fiber, running the clock until it is done (at most `budget`). */
 static struct fx_lookup *fx_resolve(struct dns_resolver *r, const char *name, uint16_t type,
                                     uint64_t deadline, uint64_t budget)
 {
     static struct fx_lookup l;
-    memset(&l, 0, sizeof(l));
-    l.r = r;
-    l.name = name;
-    l.type = type;
-    l.deadline = deadline;
-    struct fiber *f = fiber_spawn("resolve", fx_lookup_fiber, &l, 0);
-    ck_assert_ptr_nonnull(f);
-    uint64_t end = sim_now() + budget;
-    while (!l.done && sim_now() < end)
-        run_for(10 * MS);
-    ck_assert_msg(l.done, "dns_resolve(%s) did not return", name);
-    ck_assert_int_eq(fiber_join(f), 0);
+    fx_finish(&l, fx_start(&l, r, name, type, deadline), budget);
     return &l;
 }
 

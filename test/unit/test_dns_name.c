@@ -55,6 +55,25 @@ START_TEST(escapes_round_trip)
 }
 END_TEST
 
+START_TEST(one_character_unescaped)
+{
+    /* RFC 1035 5.1: "\X" is X, "\DDD" the byte of that decimal value, others themselves */
+    uint8_t b;
+    ck_assert_int_eq(dns_text_unescape("a", 1, &b), 1);
+    ck_assert_uint_eq(b, 'a');
+    ck_assert_int_eq(dns_text_unescape("\\\"x", 3, &b), 2);
+    ck_assert_uint_eq(b, '"');
+    ck_assert_int_eq(dns_text_unescape("\\059x", 5, &b), 4);
+    ck_assert_uint_eq(b, ';');
+    ck_assert_int_eq(dns_text_unescape("\\255", 4, &b), 4);
+    ck_assert_uint_eq(b, 255);
+    ck_assert_int_eq(dns_text_unescape("\\256", 4, &b), -EINVAL);
+    ck_assert_int_eq(dns_text_unescape("\\05", 3, &b), -EINVAL);
+    ck_assert_int_eq(dns_text_unescape("\\0a5", 4, &b), -EINVAL);
+    ck_assert_int_eq(dns_text_unescape("\\", 1, &b), -EINVAL);
+}
+END_TEST
+
 START_TEST(label_limit_63)
 {
     /* RFC 1035 2.3.4: labels are 63 octets or less */
@@ -134,6 +153,7 @@ static Suite *dns_name_suite(void)
     TCase *tc = tcase_create("names");
     tcase_add_test(tc, text_to_wire_and_back);
     tcase_add_test(tc, escapes_round_trip);
+    tcase_add_test(tc, one_character_unescaped);
     tcase_add_test(tc, label_limit_63);
     tcase_add_test(tc, name_limit_255);
     tcase_add_test(tc, empty_labels_refused);

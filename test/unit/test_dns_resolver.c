@@ -8,8 +8,18 @@
 #include <stdio.h>
 
 #include "test/unit/dns_fixture.h"
+#include "xenolith/app.h"
 
 static struct dns_resolver *r;
+
+/* The resolver asks kernel/start.c's lifecycle whether a shutdown was requested, and that file
+ * also starts the application: this program has none to start. */
+int app_main(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return 0;
+}
 
 static void setup(void)
 {
@@ -332,6 +342,46 @@ START_TEST(errors_without_servers_or_with_bad_input)
 }
 END_TEST
 
+/* A resolution waiting for a silent server (UDP, or TCP after TC), a shutdown requested 1.5 s
+ * in: it ends within DNS_RESOLVER_STOP_CHECK_NS with -ESHUTDOWN rather than after its 7 s of
+ * attempts (xenolith/app.h: after a request the application has 5 s to return). */
+static void shutdown_ends_the_wait(const char *name)
+{
+    static struct fx_lookup l;
+    struct fiber *f = fx_start(&l, r, name, DNS_TYPE_A, DEADLINE_NONE);
+    run_for(1500 * MS);
+    ck_assert_msg(!l.done, "done early: %d", l.rc);
+    uint64_t asked = sim_now();
+    lifecycle_request_shutdown(SHUTDOWN_SUCCESS);
+    fx_finish(&l, f, 10 * SEC);
+    ck_assert_int_eq(l.rc, -ESHUTDOWN);
+    ck_assert_uint_le(l.done_at - asked, DNS_RESOLVER_STOP_CHECK_NS);
+    ck_assert_str_eq(dns_strerror(l.rc), "the machine is stopping");
+    /* and a resolution asked afterwards sends nothing */
+    unsigned udp = server.udp_queries, tcp = server.tcp_queries;
+    struct fx_lookup *again = fx_resolve(r, name, DNS_TYPE_A, DEADLINE_NONE, 1 * SEC);
+    ck_assert_int_eq(again->rc, -ESHUTDOWN);
+    ck_assert_uint_eq(server.udp_queries, udp);
+    ck_assert_uint_eq(server.tcp_queries, tcp);
+}
+
+START_TEST(shutdown_ends_a_udp_wait)
+{
+    server.drop_all = 1;
+    shutdown_ends_the_wait("www.test");
+    ck_assert_uint_eq(server.udp_queries, 2); /* at 0 s and 1 s */
+}
+END_TEST
+
+START_TEST(shutdown_ends_a_tcp_wait)
+{
+    server.truncate_udp = true;
+    server.tcp_silent = true;
+    shutdown_ends_the_wait("big.test");
+    ck_assert_uint_eq(server.tcp_queries, 1);
+}
+END_TEST
+
 static Suite *dns_resolver_suite(void)
 {
     Suite *s = suite_create("dns_resolver");
@@ -355,6 +405,8 @@ static Suite *dns_resolver_suite(void)
     tcase_add_test(tc, servfail_moves_to_the_next_server);
     tcase_add_test(tc, formerr_to_edns_retries_without);
     tcase_add_test(tc, errors_without_servers_or_with_bad_input);
+    tcase_add_test(tc, shutdown_ends_a_udp_wait);
+    tcase_add_test(tc, shutdown_ends_a_tcp_wait);
     suite_add_tcase(s, tc);
     return s;
 }

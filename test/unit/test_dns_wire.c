@@ -151,6 +151,102 @@ START_TEST(round_trip_of_every_type)
 }
 END_TEST
 
+/* Appends the uncompressed wire form of name n at rd[*len] (for building rdata by hand). */
+static void wire_name(uint8_t *rd, size_t *len, const char *text)
+{
+    struct dns_name n = name_of(text);
+    memcpy(rd + *len, n.wire, n.len);
+    *len += n.len;
+}
+
+START_TEST(records_in_wire_form_write_as_decoded_ones)
+{
+    /* A record given as its uncompressed rdata (RFC 1035 3.3) is written exactly as the same
+     * record decoded: the names dns_rdata_layout marks are compressed (RFC 1035 4.1.4), the SRV
+     * target is not (RFC 2782), the rest is copied. */
+    struct {
+        uint16_t type;
+        const char *layout;
+    } want[] = {{DNS_TYPE_A, "a"}, {DNS_TYPE_AAAA, "A"}, {DNS_TYPE_NS, "n"}, {DNS_TYPE_MX, "2n"},
+                {DNS_TYPE_SRV, "222N"}, {DNS_TYPE_SOA, "nn44444"}, {DNS_TYPE_TXT, "s"}};
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        ck_assert_str_eq(dns_rdata_layout(want[i].type), want[i].layout);
+    ck_assert_ptr_null(dns_rdata_layout(99));
+
+    struct dns_rr in[5];
+    uint8_t rd[5][128];
+    size_t rdlen[5] = {0};
+    memset(in, 0, sizeof(in));
+    in[0] = rr_a("www.example.com", 300, 7);
+    memcpy(rd[0], in[0].rd.a, 4);
+    rdlen[0] = 4;
+    in[1].type = DNS_TYPE_MX;
+    in[1].rd.mx.preference = 10;
+    in[1].rd.mx.exchange = name_of("mail.example.com");
+    memcpy(rd[1], "\0\12", 2);
+    rdlen[1] = 2;
+    wire_name(rd[1], &rdlen[1], "mail.example.com");
+    in[2].type = DNS_TYPE_SRV;
+    in[2].rd.srv.priority = 1;
+    in[2].rd.srv.weight = 2;
+    in[2].rd.srv.port = 5060;
+    in[2].rd.srv.target = name_of("sip.example.com");
+    memcpy(rd[2], "\0\1\0\2\23\304", 6);
+    rdlen[2] = 6;
+    wire_name(rd[2], &rdlen[2], "sip.example.com");
+    in[3].type = DNS_TYPE_SOA;
+    in[3].rd.soa.mname = name_of("ns1.example.com");
+    in[3].rd.soa.rname = name_of("hostmaster.example.com");
+    in[3].rd.soa.serial = 1;
+    in[3].rd.soa.refresh = 2;
+    in[3].rd.soa.retry = 3;
+    in[3].rd.soa.expire = 4;
+    in[3].rd.soa.minimum = 5;
+    wire_name(rd[3], &rdlen[3], "ns1.example.com");
+    wire_name(rd[3], &rdlen[3], "hostmaster.example.com");
+    memcpy(rd[3] + rdlen[3], "\0\0\0\1\0\0\0\2\0\0\0\3\0\0\0\4\0\0\0\5", 20);
+    rdlen[3] += 20;
+    in[4].type = DNS_TYPE_TXT;
+    in[4].rd.raw.len = 9;
+    memcpy(in[4].rd.raw.data, "\3abc\4defg", 9);
+    memcpy(rd[4], "\3abc\4defg", 9);
+    rdlen[4] = 9;
+    for (int i = 1; i < 5; i++) {
+        in[i].name = name_of("example.com");
+        in[i].rclass = DNS_CLASS_IN;
+        in[i].ttl = 60;
+    }
+    uint8_t a[1024], b[1024];
+    struct dns_writer wa, wb;
+    dns_writer_init(&wa, a, sizeof(a));
+    dns_writer_init(&wb, b, sizeof(b));
+    struct dns_header h = {.id = 1, .ancount = 5};
+    ck_assert_int_eq(dns_write_header(&wa, &h), 0);
+    ck_assert_int_eq(dns_write_header(&wb, &h), 0);
+    for (int i = 0; i < 5; i++) {
+        ck_assert_int_eq(dns_write_rr(&wa, &in[i]), 0);
+        ck_assert_int_eq(dns_write_rr_wire(&wb, in[i].name.wire, in[i].type, DNS_CLASS_IN, in[i].ttl,
+                                           rd[i], rdlen[i]), 0);
+    }
+    ck_assert_uint_eq(dns_writer_len(&wb), dns_writer_len(&wa));
+    ck_assert_mem_eq(b, a, dns_writer_len(&wa));
+
+    /* rdata not following the layout is refused and leaves the writer as it was */
+    size_t before = dns_writer_len(&wb);
+    ck_assert_int_eq(dns_write_rr_wire(&wb, in[0].name.wire, DNS_TYPE_A, DNS_CLASS_IN, 1, rd[0], 3), -EINVAL);
+    ck_assert_int_eq(dns_write_rr_wire(&wb, in[1].name.wire, DNS_TYPE_MX, DNS_CLASS_IN, 1, rd[1], rdlen[1] - 1),
+                     -EINVAL);
+    ck_assert_int_eq(dns_write_rr_wire(&wb, in[1].name.wire, DNS_TYPE_MX, DNS_CLASS_IN, 1, rd[1], rdlen[1] + 1),
+                     -EINVAL);
+    ck_assert_uint_eq(dns_writer_len(&wb), before);
+    /* and one that does not fit: -ENOSPC, the writer unchanged */
+    wb.cap = before + 20;
+    ck_assert_int_eq(dns_write_rr_wire(&wb, in[3].name.wire, DNS_TYPE_SOA, DNS_CLASS_IN, 1, rd[3], rdlen[3]),
+                     -ENOSPC);
+    ck_assert_uint_eq(dns_writer_len(&wb), before);
+}
+END_TEST
+
 START_TEST(compression_shrinks_repeated_names)
 {
     /* RFC 1035 4.1.4: a repeated name, or a repeated suffix, becomes a 2-byte pointer. Ten A
@@ -542,6 +638,7 @@ static Suite *dns_wire_suite(void)
     Suite *s = suite_create("dns_wire");
     TCase *tc = tcase_create("codec");
     tcase_add_test(tc, round_trip_of_every_type);
+    tcase_add_test(tc, records_in_wire_form_write_as_decoded_ones);
     tcase_add_test(tc, compression_shrinks_repeated_names);
     tcase_add_test(tc, srv_target_is_never_compressed);
     tcase_add_test(tc, enospc_rolls_back_the_record);
