@@ -224,7 +224,7 @@ static bool send_simple(struct conn *c, const struct http_request *req, int stat
 }
 
 /* Sends a file (or its range, or only its head): false when the connection must end. */
-static bool send_file(struct conn *c, const struct http_request *req, const struct site_file *f,
+static bool send_file(struct conn *c, const struct http_request *req, struct site_file *f,
                       const char *name, enum http_connection connection)
 {
     struct http_resource res = { .size = f->size, .mtime = f->mtime, .etag = f->etag };
@@ -253,27 +253,35 @@ static bool send_file(struct conn *c, const struct http_request *req, const stru
     uint64_t pos = oc.first, left = body ? oc.length : 0;
     access_log(c, req, oc.status, left);
     begin_response(c);
+    int rc = left > 0 ? site_pin(c->srv->site, f, deadline_of(c, taken(c))) : 0;
+    bool ok = rc == 0;
     /* The head goes out with the first block of the file, so a small file is one write. */
-    do {
+    while (ok) {
         size_t room = OUT_BUF - used;
         size_t want = left < room ? (size_t)left : room;
         if (want > 0) {
             int64_t got = site_read(c->srv->site, f, pos, c->out + used, want,
                                     deadline_of(c, taken(c)));
             if (got <= 0) {
-                log_error("httpd", "reading /%s at %llu: %s", name, (unsigned long long)pos,
-                          got == 0 ? "file ended early" : error_name((int)got));
-                return false;    /* Content-Length is promised: only ending the connection tells */
+                rc = got < 0 ? (int)got : -EIO;      /* the file ended early */
+                break;
             }
             used += (size_t)got;
             pos += (uint64_t)got;
             left -= (uint64_t)got;
         }
-        if (!send_all(c, c->out, used))
-            return false;
+        ok = send_all(c, c->out, used);
         used = 0;
-    } while (left > 0);
-    return true;
+        if (left == 0)
+            break;
+    }
+    site_unpin(f);
+    if (rc < 0) {
+        log_error("httpd", "reading /%s at %llu: %s", name, (unsigned long long)pos,
+                  error_name(rc));
+        return false;    /* Content-Length is promised: only ending the connection tells */
+    }
+    return ok;
 }
 
 /* Finds what a normalized path names and answers for it. */

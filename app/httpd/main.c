@@ -17,6 +17,8 @@
  *   send-timeout=S     grace in seconds for an answer (1..3600, 30)
  *   send-min-rate=B    ... plus one second per B bytes the client took (1..1073741824, 1024)
  *   linger-timeout=S   seconds a closing connection drains the client's late bytes (0..60, 2)
+ *   cache=B            bytes of files kept in memory, least recently used evicted (0..2^30, 8 MiB)
+ *   cache-file-max=B   larger files are read from the disk for every response (1..2^30, 2 MiB)
  *   access-log=on|off  one console line per request (on)
  */
 #include "httpd.h"
@@ -53,6 +55,8 @@ static const struct number_option number_options[] = {
     OPT("send-timeout", 1, 3600, NS_PER_S, timeouts.send_ns),
     OPT("send-min-rate", 1, 1u << 30, 1, timeouts.send_min_rate),
     OPT("linger-timeout", 0, 60, NS_PER_S, timeouts.linger_ns),
+    OPT("cache", 0, 1u << 30, 1, cache_bytes),
+    OPT("cache-file-max", 1, 1u << 30, 1, cache_file_max),
 };
 #undef OPT
 
@@ -103,7 +107,7 @@ static int parse_app_args(int argc, char **argv, struct httpd_config *cfg)
         } else {
             log_error("httpd", "unknown argument '%s' (port= max-conns= idle-timeout= "
                       "header-timeout= body-timeout= body-min-rate= send-timeout= "
-                      "send-min-rate= linger-timeout= access-log=on|off)", a);
+                      "send-min-rate= linger-timeout= cache= cache-file-max= access-log=on|off)", a);
             return -EINVAL;
         }
     }
@@ -127,7 +131,8 @@ int app_main(int argc, char **argv)
     if (httpd_open_blkdev(&disk) < 0)
         return 1;
     struct site site;
-    if (site_open(&site, disk, wall ? (int64_t)(wall / NS_PER_S) : 0) < 0) {
+    if (site_open(&site, disk, wall ? (int64_t)(wall / NS_PER_S) : 0, cfg.cache_bytes,
+                  cfg.cache_file_max) < 0) {
         blk_close(disk);
         return 1;
     }

@@ -40,6 +40,8 @@ void httpd_default_config(struct httpd_config *cfg)
         .send_min_rate = 1024,
         .linger_ns = 2 * NS_PER_S,
     };
+    cfg->cache_bytes = 8u << 20;
+    cfg->cache_file_max = 2u << 20;
     cfg->access_log = true;
 }
 
@@ -175,7 +177,7 @@ static int acceptor_main(void *arg)
     return 0;
 }
 
-int server_start(struct server *srv, struct netstack *stack, const struct site *site,
+int server_start(struct server *srv, struct netstack *stack, struct site *site,
                  const struct httpd_config *cfg)
 {
     memset(srv, 0, sizeof(*srv));
@@ -203,7 +205,7 @@ int server_start(struct server *srv, struct netstack *stack, const struct site *
 }
 
 #define U(x) ((unsigned long long)(x))
-static void print_stats(const struct httpd_stats *st)
+static void print_stats(const struct httpd_stats *st, const struct file_cache_stats *fc)
 {
     kprintf("httpd.connections %llu refused %llu requests %llu\n", U(st->connections),
             U(st->refused), U(st->requests));
@@ -218,6 +220,9 @@ static void print_stats(const struct httpd_stats *st)
     kprintf("httpd.body_timeouts %llu send_timeouts %llu linger_timeouts %llu "
             "keepalive_requests %llu\n", U(st->body_timeouts), U(st->send_timeouts),
             U(st->linger_timeouts), U(st->keepalive_requests));
+    kprintf("httpd.cache_hits %llu cache_misses %llu cache_evictions %llu cache_files %llu "
+            "cache_bytes %llu\n", U(fc->hits), U(fc->misses), U(fc->evictions), U(fc->files),
+            U(fc->bytes));
 }
 #undef U
 
@@ -255,5 +260,5 @@ void server_stop(struct server *srv, uint64_t grace_ns)
         fiber_join(srv->acceptor);
         srv->acceptor = NULL;
     }
-    print_stats(&srv->stats);
+    print_stats(&srv->stats, &srv->site->cache.stats);
 }
