@@ -7,7 +7,7 @@
 #include "xenolith/mem.h"
 
 struct cached_file {
-    struct list_node lru, bucket;
+    struct list_node lru;
     const void *key;
     uint64_t size;
     uint64_t bytes;                      /* held: this header and the chunks */
@@ -16,11 +16,6 @@ struct cached_file {
     size_t chunks;
     char *chunk[];
 };
-
-static struct list_node *bucket_of(struct file_cache *fc, const void *key)
-{
-    return &fc->buckets[((uintptr_t)key >> 4) % FILE_CACHE_BUCKETS];
-}
 
 /* The heap counts allocations up to a page as objects of its size classes (xenolith/mem.h). */
 static void note(int64_t sign, size_t bytes)
@@ -31,7 +26,6 @@ static void note(int64_t sign, size_t bytes)
 static void release(struct file_cache *fc, struct cached_file *f)
 {
     list_remove(&f->lru);
-    list_remove(&f->bucket);
     fc->stats.bytes -= f->bytes;
     fc->stats.files--;
     for (size_t i = 0; i < f->chunks; i++) {
@@ -51,8 +45,6 @@ void file_cache_init(struct file_cache *fc, uint64_t max_bytes, uint64_t file_ma
     fc->max_bytes = max_bytes;
     fc->file_max = file_max;
     list_init(&fc->lru);
-    for (size_t i = 0; i < FILE_CACHE_BUCKETS; i++)
-        list_init(&fc->buckets[i]);
 }
 
 void file_cache_clear(struct file_cache *fc)
@@ -79,15 +71,17 @@ static bool make_room(struct file_cache *fc, uint64_t need)
 int file_cache_get(struct file_cache *fc, const void *key, uint64_t size, file_cache_read_fn read,
                    void *arg, uint64_t deadline_ns, struct cached_file **out)
 {
-    struct list_node *bucket = bucket_of(fc, key);
-    list_for_each(n, bucket) {
-        struct cached_file *f = list_entry(n, struct cached_file, bucket);
+    fc->stats.misses++;
+    if (size == 0 || size > fc->file_max)
+        return 0;                        /* before the search: a large file costs no walk */
+    /* Most recently used first: the files in demand are found after a few steps. */
+    list_for_each(n, &fc->lru) {
+        struct cached_file *f = list_entry(n, struct cached_file, lru);
         if (f->key != key)
             continue;
-        if (!f->ready) {
-            fc->stats.misses++;
+        if (!f->ready)
             return 0;                    /* another fiber reads it: stream meanwhile */
-        }
+        fc->stats.misses--;
         fc->stats.hits++;
         list_remove(&f->lru);
         list_add_head(&fc->lru, &f->lru);
@@ -95,10 +89,9 @@ int file_cache_get(struct file_cache *fc, const void *key, uint64_t size, file_c
         *out = f;
         return 1;
     }
-    fc->stats.misses++;
     size_t chunks = (size_t)((size + FILE_CACHE_CHUNK - 1) / FILE_CACHE_CHUNK);
     size_t head = sizeof(struct cached_file) + chunks * sizeof(char *);
-    if (size == 0 || size > fc->file_max || !make_room(fc, head + size))
+    if (!make_room(fc, head + size))
         return 0;
     struct cached_file *f = kcalloc(1, head);
     if (!f)
@@ -110,7 +103,6 @@ int file_cache_get(struct file_cache *fc, const void *key, uint64_t size, file_c
     f->chunks = chunks;
     f->pins = 1;
     list_add_head(&fc->lru, &f->lru);
-    list_add_head(bucket, &f->bucket);
     fc->stats.bytes += f->bytes;
     fc->stats.files++;
     int rc = 0;

@@ -21,7 +21,6 @@
 #include "lib/list.h"
 
 #define FILE_CACHE_CHUNK (16 * 1024)
-#define FILE_CACHE_BUCKETS 64
 
 /* Reads file bytes [offset, offset + len) into buf: the count (fewer only at the end), or a
  * negative errno. */
@@ -30,13 +29,12 @@ typedef int64_t (*file_cache_read_fn)(void *arg, uint64_t offset, void *buf, siz
 
 struct file_cache_stats {
     uint64_t hits, misses, evictions;
-    uint64_t bytes, files;               /* held now */
+    uint64_t files, bytes;               /* held now */
 };
 
 struct file_cache {
     uint64_t max_bytes, file_max;
     struct list_node lru;                /* most recently used first */
-    struct list_node buckets[FILE_CACHE_BUCKETS];
     struct file_cache_stats stats;
 };
 

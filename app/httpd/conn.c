@@ -171,14 +171,7 @@ static void access_log(struct conn *c, const struct http_request *req, int statu
 {
     struct httpd_stats *st = &c->srv->stats;
     st->requests++;
-    if (status < 300)
-        st->status_2xx++;
-    else if (status < 400)
-        st->status_3xx++;
-    else if (status < 500)
-        st->status_4xx++;
-    else
-        st->status_5xx++;
+    st->status[status / 100 - 2]++;          /* every status sent is 200..505 */
     if (!c->srv->cfg.access_log)
         return;
     char method[24], target[LOG_TARGET_MAX + 8];
@@ -289,28 +282,25 @@ static bool respond(struct conn *c, const struct http_request *req,
                     enum http_connection connection)
 {
     bool dir;
-    int rc = http_normalize_path(req->path, c->path, HTTP_PATH_MAX, &dir);
-    if (rc)
-        return send_simple(c, req, rc, connection, NULL, 0);
+    int status = http_normalize_path(req->path, c->path, HTTP_PATH_MAX, &dir);
     struct site_file f;
-    if (site_lookup(c->srv->site, c->path, &f) < 0)
-        return send_simple(c, req, 404, connection, NULL, 0);
-    if (f.is_dir && !dir) {
-        /* "/docs" names a directory: its page must be fetched as "/docs/" so its relative
-         * links resolve inside it. The raw path is already valid URI text. */
-        char location[HTTP_MAX_TARGET + 2];
-        ksnprintf(location, sizeof(location), "%.*s/", (int)req->path.len, req->path.ptr);
-        return send_simple(c, req, 301, connection, location, 0);
+    if (status == 0 && site_lookup(c->srv->site, c->path, &f) == 0) {
+        if (f.is_dir && !dir) {
+            /* "/docs" names a directory: its page must be fetched as "/docs/" so its relative
+             * links resolve inside it. The raw path is already valid URI text. */
+            char location[HTTP_MAX_TARGET + 2];
+            ksnprintf(location, sizeof(location), "%.*s/", (int)req->path.len, req->path.ptr);
+            return send_simple(c, req, 301, connection, location, 0);
+        }
+        if (f.is_dir) {
+            size_t len = strlen(c->path);
+            kstrlcpy(c->path + len, len ? "/index.html" : "index.html", sizeof(c->path) - len);
+            dir = site_lookup(c->srv->site, c->path, &f) < 0 || f.is_dir;
+        }
+        if (!dir)                    /* a file, not named as a directory ("/a.html/": 404) */
+            return send_file(c, req, &f, c->path, connection);
     }
-    if (!f.is_dir && dir)
-        return send_simple(c, req, 404, connection, NULL, 0);
-    if (f.is_dir) {
-        size_t len = strlen(c->path);
-        kstrlcpy(c->path + len, len ? "/index.html" : "index.html", sizeof(c->path) - len);
-        if (site_lookup(c->srv->site, c->path, &f) < 0 || f.is_dir)
-            return send_simple(c, req, 404, connection, NULL, 0);
-    }
-    return send_file(c, req, &f, c->path, connection);
+    return send_simple(c, req, status ? status : 404, connection, NULL, 0);
 }
 
 /* Drops a request's content (Content-Length framed) that came with the head, reading what has
@@ -446,35 +436,28 @@ static enum next serve_one(struct conn *c)
         send_simple(c, &req, 413, HTTP_CONN_CLOSE, NULL, 0);
         return NEXT_LINGER;
     }
-    bool ok;
+    char *copy = NULL;
     if (req.has_content_length && req.content_length > 0) {
         /* Answer from a copy of the head, since discarding the content reuses the buffer. */
-        char *copy = kmalloc(head_len);
+        copy = kmalloc(head_len);
         if (!copy)
             return NEXT_ABORT;
         memcpy(copy, c->in + skip, head_len);
         http_parse_request(copy, head_len, &req);
         memmove(c->in, c->in + consumed, c->in_len - consumed);
         c->in_len -= consumed;
+        consumed = 0;
         enum body_result body = discard_content(c, req.content_length);
-        if (body == BODY_SLOW) {
+        if (body == BODY_SLOW)
             send_simple(c, &req, 408, HTTP_CONN_CLOSE, NULL, 0);
+        if (body != BODY_OK) {
             kfree(copy);
-            return NEXT_LINGER;
+            return body == BODY_SLOW ? NEXT_LINGER : c->slot->evicted ? NEXT_EVICTED : NEXT_ABORT;
         }
-        ok = body == BODY_OK;
-        if (ok)
-            ok = req.method == HTTP_METHOD_KNOWN ? send_simple(c, &req, 405, connection, NULL, 0)
-                                                 : respond(c, &req, connection);
-        kfree(copy);
-        if (c->slot->evicted)
-            return NEXT_EVICTED;
-        if (!ok)
-            return NEXT_ABORT;
-        return close ? NEXT_LINGER : NEXT_REQUEST;
     }
-    ok = req.method == HTTP_METHOD_KNOWN ? send_simple(c, &req, 405, connection, NULL, 0)
-                                         : respond(c, &req, connection);
+    bool ok = req.method == HTTP_METHOD_KNOWN ? send_simple(c, &req, 405, connection, NULL, 0)
+                                              : respond(c, &req, connection);
+    kfree(copy);
     memmove(c->in, c->in + consumed, c->in_len - consumed);
     c->in_len -= consumed;
     if (!ok)

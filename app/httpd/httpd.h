@@ -76,7 +76,7 @@ void httpd_default_config(struct httpd_config *cfg);
 /* The counters printed at shutdown (docs/HTTPD.md, "Counters"). */
 struct httpd_stats {
     uint64_t connections, refused, requests;
-    uint64_t status_2xx, status_3xx, status_4xx, status_5xx;
+    uint64_t status[4];              /* by class: 2xx, 3xx, 4xx, 5xx */
     uint64_t header_timeouts, idle_closes, send_failures, bytes_sent;
     uint64_t refused_busy, refused_no_memory, refused_stopping;
     uint64_t evicted_idle, evicted_heads, evicted_closing;

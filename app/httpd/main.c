@@ -32,44 +32,33 @@
 
 #define STOP_GRACE_NS (3ull * NS_PER_S)
 
-/* A numeric option: "key=N" within [min, max], stored scaled by `scale` into a uint64_t or,
- * for a 32-bit field, a uint32_t. */
+/* A numeric option: "key=N" within [min, max] (min 0 or 1), stored into a 16-, 32- or 64-bit
+ * field of struct httpd_config, as nanoseconds when `seconds`. 16 bytes an entry. */
 struct number_option {
     const char *key;
-    uint32_t min, max;
-    uint64_t scale;
-    size_t offset;                   /* into struct httpd_config */
-    unsigned width;                  /* 2, 4 or 8 bytes */
+    uint32_t max;
+    uint16_t offset;                 /* into struct httpd_config */
+    uint8_t width;                   /* 2, 4 or 8 bytes */
+    uint8_t min : 1, seconds : 1;
 };
 
-#define OPT(key, min, max, scale, field)                                                     \
-    { key, min, max, scale, offsetof(struct httpd_config, field),                            \
-      sizeof(((struct httpd_config *)0)->field) }
+#define OPT(key, min, max, seconds, field)                                                   \
+    { key, max, offsetof(struct httpd_config, field),                                        \
+      sizeof(((struct httpd_config *)0)->field), min, seconds }
 static const struct number_option number_options[] = {
-    OPT("port", 1, 65535, 1, port),
-    OPT("max-conns", 1, 65536, 1, max_conns),
-    OPT("idle-timeout", 1, 3600, NS_PER_S, timeouts.idle_ns),
-    OPT("header-timeout", 1, 3600, NS_PER_S, timeouts.head_ns),
-    OPT("body-timeout", 1, 3600, NS_PER_S, timeouts.body_ns),
-    OPT("body-min-rate", 1, 1u << 30, 1, timeouts.body_min_rate),
-    OPT("send-timeout", 1, 3600, NS_PER_S, timeouts.send_ns),
-    OPT("send-min-rate", 1, 1u << 30, 1, timeouts.send_min_rate),
-    OPT("linger-timeout", 0, 60, NS_PER_S, timeouts.linger_ns),
-    OPT("cache", 0, 1u << 30, 1, cache_bytes),
-    OPT("cache-file-max", 1, 1u << 30, 1, cache_file_max),
+    OPT("port", 1, 65535, 0, port),
+    OPT("max-conns", 1, 65536, 0, max_conns),
+    OPT("idle-timeout", 1, 3600, 1, timeouts.idle_ns),
+    OPT("header-timeout", 1, 3600, 1, timeouts.head_ns),
+    OPT("body-timeout", 1, 3600, 1, timeouts.body_ns),
+    OPT("body-min-rate", 1, 1u << 30, 0, timeouts.body_min_rate),
+    OPT("send-timeout", 1, 3600, 1, timeouts.send_ns),
+    OPT("send-min-rate", 1, 1u << 30, 0, timeouts.send_min_rate),
+    OPT("linger-timeout", 0, 60, 1, timeouts.linger_ns),
+    OPT("cache", 0, 1u << 30, 0, cache_bytes),
+    OPT("cache-file-max", 1, 1u << 30, 0, cache_file_max),
 };
 #undef OPT
-
-static void store(struct httpd_config *cfg, const struct number_option *o, uint64_t v)
-{
-    void *field = (char *)cfg + o->offset;
-    if (o->width == sizeof(uint16_t))
-        *(uint16_t *)field = (uint16_t)v;
-    else if (o->width == sizeof(uint32_t))
-        *(uint32_t *)field = (uint32_t)v;
-    else
-        *(uint64_t *)field = v;
-}
 
 /* Parses "key=N" into its field; 1 when a key matched, 0 when none did, -EINVAL when
  * malformed or out of range. */
@@ -86,7 +75,14 @@ static int parse_number_option(const char *a, struct httpd_config *cfg)
                       (unsigned)o->min, (unsigned)o->max);
             return -EINVAL;
         }
-        store(cfg, o, (uint64_t)v * o->scale);
+        void *field = (char *)cfg + o->offset;
+        uint64_t value = o->seconds ? v * NS_PER_S : v;
+        if (o->width == sizeof(uint16_t))
+            *(uint16_t *)field = (uint16_t)value;
+        else if (o->width == sizeof(uint32_t))
+            *(uint32_t *)field = (uint32_t)value;
+        else
+            *(uint64_t *)field = value;
         return 1;
     }
     return 0;

@@ -204,27 +204,30 @@ int server_start(struct server *srv, struct netstack *stack, struct site *site,
     return 0;
 }
 
-#define U(x) ((unsigned long long)(x))
-static void print_stats(const struct httpd_stats *st, const struct file_cache_stats *fc)
+/* The counters' names in the order of their fields (struct httpd_stats, then struct
+ * file_cache_stats), each printed before its value; a name starting with '\n' starts a new
+ * "httpd." line. */
+static const char stat_names[] =
+    "connections\0refused\0requests\0\nstatus 2xx\0" "3xx\0" "4xx\0" "5xx\0"
+    "\nheader_timeouts\0idle_closes\0send_failures\0bytes_sent\0"
+    "\nrefused_busy\0refused_no_memory\0refused_stopping\0"
+    "\nevicted_idle\0evicted_heads\0evicted_closing\0"
+    "\nbody_timeouts\0send_timeouts\0linger_timeouts\0keepalive_requests\0"
+    "\ncache_hits\0cache_misses\0cache_evictions\0cache_files\0cache_bytes";
+
+static void print_stats(const struct server *srv)
 {
-    kprintf("httpd.connections %llu refused %llu requests %llu\n", U(st->connections),
-            U(st->refused), U(st->requests));
-    kprintf("httpd.status 2xx %llu 3xx %llu 4xx %llu 5xx %llu\n", U(st->status_2xx),
-            U(st->status_3xx), U(st->status_4xx), U(st->status_5xx));
-    kprintf("httpd.header_timeouts %llu idle_closes %llu send_failures %llu bytes_sent %llu\n",
-            U(st->header_timeouts), U(st->idle_closes), U(st->send_failures), U(st->bytes_sent));
-    kprintf("httpd.refused_busy %llu refused_no_memory %llu refused_stopping %llu\n",
-            U(st->refused_busy), U(st->refused_no_memory), U(st->refused_stopping));
-    kprintf("httpd.evicted_idle %llu evicted_heads %llu evicted_closing %llu\n",
-            U(st->evicted_idle), U(st->evicted_heads), U(st->evicted_closing));
-    kprintf("httpd.body_timeouts %llu send_timeouts %llu linger_timeouts %llu "
-            "keepalive_requests %llu\n", U(st->body_timeouts), U(st->send_timeouts),
-            U(st->linger_timeouts), U(st->keepalive_requests));
-    kprintf("httpd.cache_hits %llu cache_misses %llu cache_evictions %llu cache_files %llu "
-            "cache_bytes %llu\n", U(fc->hits), U(fc->misses), U(fc->evictions), U(fc->files),
-            U(fc->bytes));
+    uint64_t v[sizeof(struct httpd_stats) / 8 + sizeof(struct file_cache_stats) / 8];
+    memcpy(v, &srv->stats, sizeof(srv->stats));
+    memcpy(v + sizeof(srv->stats) / 8, &srv->site->cache.stats, sizeof(srv->site->cache.stats));
+    const char *name = stat_names;
+    for (size_t i = 0; i < sizeof(v) / 8; i++, name += strlen(name) + 1) {
+        bool line = i == 0 || *name == '\n';
+        kprintf("%s%s %llu", line ? &"\nhttpd."[i == 0] : " ", name + (*name == '\n'),
+                (unsigned long long)v[i]);
+    }
+    kprintf("\n");
 }
-#undef U
 
 static bool wait_drained(struct server *srv, uint64_t deadline)
 {
@@ -260,5 +263,5 @@ void server_stop(struct server *srv, uint64_t grace_ns)
         fiber_join(srv->acceptor);
         srv->acceptor = NULL;
     }
-    print_stats(&srv->stats, &srv->site->cache.stats);
+    print_stats(srv);
 }
