@@ -3,6 +3,7 @@
  * field lines (section 5) and the fields the server acts on (Host, Connection, Content-Length,
  * Transfer-Encoding, the conditionals, Range). Everything refers into the caller's buffer.
  */
+#include <stddef.h>
 #include "lib/errno.h"
 #include "lib/parse.h"
 #include "lib/string.h"
@@ -231,12 +232,18 @@ static int add_content_length(struct http_request *req, struct http_str v)
     return req->has_content_length ? 0 : 400;
 }
 
-static void set_once(struct http_str *slot, struct http_str v, bool *repeated)
-{
-    if (slot->ptr)
-        *repeated = true;
-    *slot = v;
-}
+/* The fields acted on (names compared case-insensitively), packed and ended by an empty name:
+ * four with rules of their own, then the singletons kept as they are (where singleton_at says). */
+static const char field_names[] = "host\0connection\0content-length\0transfer-encoding\0"
+    "if-match\0if-none-match\0if-modified-since\0if-unmodified-since\0range\0if-range\0";
+static const uint16_t singleton_at[] = {
+    offsetof(struct http_request, if_match),
+    offsetof(struct http_request, if_none_match),
+    offsetof(struct http_request, if_modified_since),
+    offsetof(struct http_request, if_unmodified_since),
+    offsetof(struct http_request, range),
+    offsetof(struct http_request, if_range),
+};
 
 /* One field line "name: value" (RFC 9112 5.1). */
 static int parse_field(const char *line, size_t len, struct http_request *req)
@@ -263,12 +270,15 @@ static int parse_field(const char *line, size_t len, struct http_request *req)
             return 400;
     }
     struct http_str value = { v, (size_t)(end - v) };
-    bool repeated = false;
-    if (str_ieq(name, "host")) {
+    unsigned k = 0;
+    const char *known = field_names;
+    for (; *known && !str_ieq(name, known); known += strlen(known) + 1)
+        k++;
+    if (k == 0) {                    /* host */
         req->host_fields++;
         if (req->form != HTTP_FORM_ABSOLUTE)
             req->host = value;
-    } else if (str_ieq(name, "connection")) {
+    } else if (k == 1) {             /* connection */
         if (list_has(value, "close")) {
             req->connection_close = true;
             req->keep_alive = false;
@@ -276,25 +286,18 @@ static int parse_field(const char *line, size_t len, struct http_request *req)
                    !req->connection_close) {
             req->keep_alive = true;
         }
-    } else if (str_ieq(name, "content-length")) {
+    } else if (k == 2) {
         return add_content_length(req, value);
-    } else if (str_ieq(name, "transfer-encoding")) {
+    } else if (k == 3) {
         req->has_transfer_encoding = true;
-    } else if (str_ieq(name, "if-match")) {
-        set_once(&req->if_match, value, &repeated);
-    } else if (str_ieq(name, "if-none-match")) {
-        set_once(&req->if_none_match, value, &repeated);
-    } else if (str_ieq(name, "if-modified-since")) {
-        set_once(&req->if_modified_since, value, &repeated);
-    } else if (str_ieq(name, "if-unmodified-since")) {
-        set_once(&req->if_unmodified_since, value, &repeated);
-    } else if (str_ieq(name, "range")) {
-        set_once(&req->range, value, &repeated);
-    } else if (str_ieq(name, "if-range")) {
-        set_once(&req->if_range, value, &repeated);
+    } else if (*known) {
+        struct http_str *slot = (struct http_str *)((char *)req + singleton_at[k - 4]);
+        /* A repeated singleton field is ambiguous: refuse rather than guess which one counts. */
+        if (slot->ptr)
+            return 400;
+        *slot = value;
     }
-    /* A repeated singleton field is ambiguous: refuse rather than guess which one counts. */
-    return repeated ? 400 : 0;
+    return 0;
 }
 
 /* RFC 9110 7.2 / 4.2.3: Host = uri-host [ ":" port ]: reg-name or IPv4 (IP-literals in
