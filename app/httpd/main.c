@@ -101,9 +101,11 @@ static int parse_app_args(int argc, char **argv, struct httpd_config *cfg)
         if (strcmp(a, "access-log=on") == 0 || strcmp(a, "access-log=off") == 0) {
             cfg->access_log = a[12] == 'n';
         } else {
-            log_error("httpd", "unknown argument '%s' (port= max-conns= idle-timeout= "
-                      "header-timeout= body-timeout= body-min-rate= send-timeout= "
-                      "send-min-rate= linger-timeout= cache= cache-file-max= access-log=on|off)", a);
+            char keys[256];          /* the options known, from the table */
+            size_t o = 0;
+            for (size_t k = 0; k < sizeof(number_options) / sizeof(number_options[0]); k++)
+                o += (size_t)ksnprintf(keys + o, sizeof(keys) - o, "%s= ", number_options[k].key);
+            log_error("httpd", "unknown argument '%s' (%saccess-log=on|off)", a, keys);
             return -EINVAL;
         }
     }

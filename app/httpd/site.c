@@ -15,17 +15,10 @@
 #include "lib/string.h"
 
 static const char builtin_page[] =
-    "<!DOCTYPE html>\n"
-    "<html lang=\"en\">\n"
-    "<head><meta charset=\"utf-8\"><title>Xenolith httpd</title></head>\n"
-    "<body>\n"
-    "<h1>Xenolith httpd</h1>\n"
-    "<p>This appliance has no site disk, so it serves this built-in page.</p>\n"
-    "<p>Give it one: pack a directory with <code>scripts/mkdisk.sh DIR site.img</code>, then\n"
-    "start it with <code>disk=site.img</code> (hosted) or attach the image as its first\n"
-    "disk (Xen).</p>\n"
-    "</body>\n"
-    "</html>\n";
+    "<!DOCTYPE html>\n<title>Xenolith httpd</title>\n<h1>Xenolith httpd</h1>\n"
+    "<p>This appliance has no site disk. Pack a directory with <code>scripts/mkdisk.sh DIR "
+    "site.img</code>, then give it as <code>disk=site.img</code> (hosted) or as the first disk "
+    "(Xen).\n";
 
 #define BUILTIN_LOCATION 0               /* no disk offset: tells the built-in page's tag apart */
 
