@@ -17,10 +17,14 @@ struct cached_file {
     char *chunk[];
 };
 
-/* The heap counts allocations up to a page as objects of its size classes (xenolith/mem.h). */
-static void note(int64_t sign, size_t bytes)
+/* Reports a whole file's memory to the heap as cached (sign 1) or no longer (-1); the heap
+ * counts allocations up to a page as objects of its size classes (xenolith/mem.h): of a file's,
+ * only its header and its last chunk can be that small. */
+static void note(const struct cached_file *f, int64_t sign)
 {
-    heap_note_cached(sign * (int64_t)bytes, bytes <= PAGE_SIZE ? sign : 0);
+    size_t last = (size_t)(f->size - (f->chunks - 1) * (uint64_t)FILE_CACHE_CHUNK);
+    int64_t objects = (f->bytes - f->size <= PAGE_SIZE) + (last <= PAGE_SIZE);
+    heap_note_cached(sign * (int64_t)f->bytes, sign * objects);
 }
 
 static void release(struct file_cache *fc, struct cached_file *f)
@@ -28,14 +32,10 @@ static void release(struct file_cache *fc, struct cached_file *f)
     list_remove(&f->lru);
     fc->stats.bytes -= f->bytes;
     fc->stats.files--;
-    for (size_t i = 0; i < f->chunks; i++) {
-        if (f->chunk[i]) {
-            note(-1, (size_t)(i + 1 < f->chunks ? FILE_CACHE_CHUNK
-                                                : f->size - i * FILE_CACHE_CHUNK));
-            kfree(f->chunk[i]);
-        }
-    }
-    note(-1, sizeof(*f) + f->chunks * sizeof(char *));
+    if (f->ready)
+        note(f, -1);
+    for (size_t i = 0; i < f->chunks; i++)
+        kfree(f->chunk[i]);
     kfree(f);
 }
 
@@ -96,7 +96,6 @@ int file_cache_get(struct file_cache *fc, const void *key, uint64_t size, file_c
     struct cached_file *f = kcalloc(1, head);
     if (!f)
         return 0;
-    note(1, head);
     f->key = key;
     f->size = size;
     f->bytes = head + size;
@@ -112,7 +111,6 @@ int file_cache_get(struct file_cache *fc, const void *key, uint64_t size, file_c
         f->chunk[i] = kmalloc(len);
         if (!f->chunk[i])
             break;                       /* rc 0: not cached, streamed */
-        note(1, len);
         for (size_t got = 0; got < len && rc == 0;) {
             int64_t n = read(arg, offset + got, f->chunk[i] + got, len - got, deadline_ns);
             if (n <= 0)
@@ -126,7 +124,8 @@ int file_cache_get(struct file_cache *fc, const void *key, uint64_t size, file_c
         release(fc, f);
         return rc;
     }
-    f->ready = true;
+    f->ready = true;                     /* from now on memory held for reuse, not in live use */
+    note(f, 1);
     *out = f;
     return 1;
 }
