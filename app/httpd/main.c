@@ -145,14 +145,20 @@ int app_main(int argc, char **argv)
     if (server_start(&srv, stack, &site, &cfg) < 0)
         goto out;
     serving = true;
-    const struct http_timeouts *to = &cfg.timeouts;
-    log_info("httpd", "listening on port %u (at most %u clients; timeouts idle %llu s, head %llu s, "
-             "body %llu s + 1 s per %u B, send %llu s + 1 s per %u B, linger %llu s)",
-             (unsigned)cfg.port, cfg.max_conns, (unsigned long long)(to->idle_ns / NS_PER_S),
-             (unsigned long long)(to->head_ns / NS_PER_S),
-             (unsigned long long)(to->body_ns / NS_PER_S), (unsigned)to->body_min_rate,
-             (unsigned long long)(to->send_ns / NS_PER_S), (unsigned)to->send_min_rate,
-             (unsigned long long)(to->linger_ns / NS_PER_S));
+    /* Every setting but the port as it would be written, from the options' table. */
+    char settings[320];
+    size_t o = 0;
+    for (size_t i = 1; i < sizeof(number_options) / sizeof(number_options[0]); i++) {
+        const struct number_option *opt = &number_options[i];
+        const void *field = (const char *)&cfg + opt->offset;
+        uint64_t v = opt->width == sizeof(uint16_t)   ? *(const uint16_t *)field
+                     : opt->width == sizeof(uint32_t) ? *(const uint32_t *)field
+                                                      : *(const uint64_t *)field;
+        o += (size_t)ksnprintf(settings + o, sizeof(settings) - o, " %s=%llu", opt->key,
+                               (unsigned long long)(opt->seconds ? v / NS_PER_S : v));
+    }
+    log_info("httpd", "listening on port %u (%s access-log=%s)", (unsigned)cfg.port, settings + 1,
+             cfg.access_log ? "on" : "off");
 
     lifecycle_wait_shutdown(DEADLINE_NONE);
     log_info("httpd", "shutting down");
