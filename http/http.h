@@ -7,4 +7,7 @@
 
 #include "xenolith/http.h"
 
+/* Inside the module: whether s equals lit, ASCII letters in any case (lit lower-case). */
+bool http_str_ieq(struct http_str s, const char *lit);
+
 #endif

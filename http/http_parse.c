@@ -71,7 +71,7 @@ static bool is_token(const char *s, size_t len)
     return true;
 }
 
-static bool str_ieq(struct http_str s, const char *lit)
+bool http_str_ieq(struct http_str s, const char *lit)
 {
     size_t n = strlen(lit);
     if (s.len != n)
@@ -127,7 +127,7 @@ static int parse_target(struct http_request *req)
     const char *sep = kmemmem(t.ptr, before_query, "://", 3);
     if (sep) {
         struct http_str scheme = { t.ptr, (size_t)(sep - t.ptr) };
-        if (!str_ieq(scheme, "http") && !str_ieq(scheme, "https"))
+        if (!http_str_ieq(scheme, "http") && !http_str_ieq(scheme, "https"))
             return 400;
         const char *auth = sep + 3;
         const char *end = t.ptr + before_query;
@@ -199,7 +199,7 @@ static bool list_has(struct http_str v, const char *token)
         size_t end = i;
         while (end > start && (v.ptr[end - 1] == ' ' || v.ptr[end - 1] == '\t'))
             end--;
-        if (str_ieq((struct http_str){ v.ptr + start, end - start }, token))
+        if (http_str_ieq((struct http_str){ v.ptr + start, end - start }, token))
             return true;
     }
     return false;
@@ -272,7 +272,7 @@ static int parse_field(const char *line, size_t len, struct http_request *req)
     struct http_str value = { v, (size_t)(end - v) };
     unsigned k = 0;
     const char *known = field_names;
-    for (; *known && !str_ieq(name, known); known += strlen(known) + 1)
+    for (; *known && !http_str_ieq(name, known); known += strlen(known) + 1)
         k++;
     if (k == 0) {                    /* host */
         req->host_fields++;
