@@ -90,16 +90,13 @@ bool http_str_ieq(struct http_str s, const char *lit)
 
 enum http_method http_method_from(struct http_str t)
 {
-    /* Methods are case-sensitive (RFC 9110 9.1). */
-    /* Packed ("POST\0PUT\0"), ended by an empty name: no pointer per method. */
-    static const char known[] = "POST\0PUT\0DELETE\0CONNECT\0OPTIONS\0TRACE\0PATCH\0";
-    if (t.len == 3 && memcmp(t.ptr, "GET", 3) == 0)
-        return HTTP_METHOD_GET;
-    if (t.len == 4 && memcmp(t.ptr, "HEAD", 4) == 0)
-        return HTTP_METHOD_HEAD;
-    for (const char *m = known; *m; m += strlen(m) + 1)
+    /* Methods are case-sensitive (RFC 9110 9.1). Packed ("GET\0HEAD\0"), ended by an empty
+     * name: no pointer per method. */
+    static const char known[] = "GET\0HEAD\0POST\0PUT\0DELETE\0CONNECT\0OPTIONS\0TRACE\0PATCH\0";
+    unsigned i = 0;
+    for (const char *m = known; *m; m += strlen(m) + 1, i++)
         if (t.len == strlen(m) && memcmp(t.ptr, m, t.len) == 0)
-            return HTTP_METHOD_KNOWN;
+            return i == 0 ? HTTP_METHOD_GET : i == 1 ? HTTP_METHOD_HEAD : HTTP_METHOD_KNOWN;
     return HTTP_METHOD_UNKNOWN;
 }
 

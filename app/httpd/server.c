@@ -244,20 +244,20 @@ void server_stop(struct server *srv, uint64_t grace_ns)
         tcp_listener_close(srv->listener);
         srv->listener = NULL;
     }
-    for (struct list_node *n = srv->conns.next; n != &srv->conns; n = n->next) {
-        struct conn_slot *slot = container_of(n, struct conn_slot, link);
-        if (slot->tcp)
-            tcp_shutdown(slot->tcp, TCP_SHUT_RDWR);
-    }
-    if (!wait_drained(srv, platform_monotonic_ns() + grace_ns)) {
-        log_warn("httpd", "%u connections still open after the grace period: resetting them",
-                 srv->active);
-        for (struct list_node *n = srv->conns.next; n != &srv->conns; n = n->next) {
+    /* Every connection shut both ways (a fiber blocked in a read or write wakes and ends); after
+     * the grace period, those left are reset. */
+    for (int pass = 0; pass < 2; pass++) {
+        list_for_each(n, &srv->conns) {
             struct conn_slot *slot = container_of(n, struct conn_slot, link);
-            if (slot->tcp)
+            if (slot->tcp && pass == 0)
+                tcp_shutdown(slot->tcp, TCP_SHUT_RDWR);
+            else if (slot->tcp)
                 tcp_reset(slot->tcp);
         }
-        wait_drained(srv, DEADLINE_NONE);
+        if (wait_drained(srv, pass ? DEADLINE_NONE : platform_monotonic_ns() + grace_ns))
+            break;
+        log_warn("httpd", "%u connections still open after the grace period: resetting them",
+                 srv->active);
     }
     if (srv->acceptor) {
         fiber_join(srv->acceptor);
