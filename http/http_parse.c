@@ -88,6 +88,17 @@ bool http_str_ieq(struct http_str s, const char *lit)
     return true;
 }
 
+struct http_str http_trim_ows(struct http_str s)
+{
+    while (s.len > 0 && (s.ptr[0] == ' ' || s.ptr[0] == '\t')) {
+        s.ptr++;
+        s.len--;
+    }
+    while (s.len > 0 && (s.ptr[s.len - 1] == ' ' || s.ptr[s.len - 1] == '\t'))
+        s.len--;
+    return s;
+}
+
 enum http_method http_method_from(struct http_str t)
 {
     /* Methods are case-sensitive (RFC 9110 9.1). Packed ("GET\0HEAD\0"), ended by an empty
@@ -186,17 +197,11 @@ static int parse_request_line(const char *line, size_t len, struct http_request 
 /* Whether a comma-separated list value holds `token` (case-insensitive, OWS around members). */
 static bool list_has(struct http_str v, const char *token)
 {
-    size_t i = 0;
-    while (i < v.len) {
-        while (i < v.len && (v.ptr[i] == ' ' || v.ptr[i] == '\t' || v.ptr[i] == ','))
-            i++;
+    for (size_t i = 0; i < v.len; i++) {
         size_t start = i;
         while (i < v.len && v.ptr[i] != ',')
             i++;
-        size_t end = i;
-        while (end > start && (v.ptr[end - 1] == ' ' || v.ptr[end - 1] == '\t'))
-            end--;
-        if (http_str_ieq((struct http_str){ v.ptr + start, end - start }, token))
+        if (http_str_ieq(http_trim_ows((struct http_str){ v.ptr + start, i - start }), token))
             return true;
     }
     return false;
@@ -211,13 +216,9 @@ static int add_content_length(struct http_request *req, struct http_str v)
         size_t start = i;
         while (i < v.len && v.ptr[i] != ',')
             i++;
-        size_t s = start, e = i;
-        while (s < e && (v.ptr[s] == ' ' || v.ptr[s] == '\t'))
-            s++;
-        while (e > s && (v.ptr[e - 1] == ' ' || v.ptr[e - 1] == '\t'))
-            e--;
+        struct http_str m = http_trim_ows((struct http_str){ v.ptr + start, i - start });
         uint64_t n;
-        if (e == s || parse_u64(v.ptr + s, e - s, 10, &n) < 0)
+        if (m.len == 0 || parse_u64(m.ptr, m.len, 10, &n) < 0)
             return 400;
         if (req->has_content_length && req->content_length != n)
             return 400;
@@ -254,19 +255,14 @@ static int parse_field(const char *line, size_t len, struct http_request *req)
     /* No whitespace between name and colon (RFC 9112 5.1: MUST reject with 400). */
     if (!is_token(name.ptr, name.len))
         return 400;
-    const char *v = colon + 1;
-    const char *end = line + len;
-    while (v < end && (*v == ' ' || *v == '\t'))
-        v++;
-    while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
-        end--;
-    for (const char *p = v; p < end; p++) {
-        unsigned char c = (unsigned char)*p;
+    struct http_str value =
+        http_trim_ows((struct http_str){ colon + 1, (size_t)(line + len - colon - 1) });
+    for (size_t i = 0; i < value.len; i++) {
+        unsigned char c = (unsigned char)value.ptr[i];
         /* RFC 9110 5.5: CR, LF and NUL are invalid; other CTLs are not field-vchar either. */
         if ((c < 0x20 && c != '\t') || c == 0x7f)
             return 400;
     }
-    struct http_str value = { v, (size_t)(end - v) };
     unsigned k = 0;
     const char *known = field_names;
     for (; *known && !http_str_ieq(name, known); known += strlen(known) + 1)
