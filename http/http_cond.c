@@ -29,10 +29,8 @@ static size_t skip_ows(struct http_str s, size_t i)
 
 bool http_etag_list_matches(struct http_str list, const char *etag, bool weak)
 {
-    size_t i = skip_ows(list, 0);
-    size_t end = list.len;
-    while (end > i && (list.ptr[end - 1] == ' ' || list.ptr[end - 1] == '\t'))
-        end--;
+    list = http_trim_ows(list);
+    size_t i = 0, end = list.len;
     if (end - i == 1 && list.ptr[i] == '*')
         return true;
     size_t etag_len = strlen(etag);
@@ -85,19 +83,17 @@ enum http_range_result http_parse_range(struct http_str v, uint64_t size, uint64
         if (c != unit[i])
             return HTTP_RANGE_NONE;
     }
-    size_t s = skip_ows(v, 6), e = v.len;
-    while (e > s && (v.ptr[e - 1] == ' ' || v.ptr[e - 1] == '\t'))
-        e--;
-    if (memchr(v.ptr + s, ',', e - s))
+    struct http_str r = http_trim_ows((struct http_str){ v.ptr + 6, v.len - 6 });
+    if (memchr(r.ptr, ',', r.len))
         return HTTP_RANGE_NONE;          /* several ranges: served whole, as 14.2 allows */
-    const char *dash = memchr(v.ptr + s, '-', e - s);
+    const char *dash = memchr(r.ptr, '-', r.len);
     if (!dash)
         return HTTP_RANGE_NONE;
-    size_t d = (size_t)(dash - v.ptr);
+    size_t d = (size_t)(dash - r.ptr), e = r.len;
     uint64_t a, b;
-    if (d == s) {
+    if (d == 0) {
         /* suffix-range = "-" suffix-length */
-        if (d + 1 == e || parse_u64(v.ptr + d + 1, e - d - 1, 10, &b) < 0)
+        if (d + 1 == e || parse_u64(r.ptr + d + 1, e - d - 1, 10, &b) < 0)
             return HTTP_RANGE_NONE;
         /* 14.1.3: a zero suffix-length, or an empty representation, cannot be satisfied. */
         if (b == 0 || size == 0)
@@ -106,11 +102,11 @@ enum http_range_result http_parse_range(struct http_str v, uint64_t size, uint64
         *first = size - *length;
         return HTTP_RANGE_OK;
     }
-    if (parse_u64(v.ptr + s, d - s, 10, &a) < 0)
+    if (parse_u64(r.ptr, d, 10, &a) < 0)
         return HTTP_RANGE_NONE;
     if (d + 1 == e) {
         b = UINT64_MAX;                  /* "a-": to the end */
-    } else if (parse_u64(v.ptr + d + 1, e - d - 1, 10, &b) < 0 || b < a) {
+    } else if (parse_u64(r.ptr + d + 1, e - d - 1, 10, &b) < 0 || b < a) {
         return HTTP_RANGE_NONE;          /* last-pos < first-pos is invalid (14.1.1) */
     }
     /* 14.1.1: satisfiable when first-pos < length; last-pos is clamped. */

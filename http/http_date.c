@@ -7,13 +7,11 @@
 #include "lib/string.h"
 #include "http/http.h"
 
-static const char day_names[7][4] = { "Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed" };
-static const char *const long_day_names[7] = {
-    "Thursday", "Friday", "Saturday", "Sunday", "Monday", "Tuesday", "Wednesday",
-};
-static const char month_names[12][4] = {
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-};
+/* Names packed three letters each (the weekdays from Thursday, 1970-01-01's), or NUL-ended. */
+static const char day_names[] = "ThuFriSatSunMonTueWed";
+static const char month_names[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+static const char long_day_names[] =
+    "Thursday\0Friday\0Saturday\0Sunday\0Monday\0Tuesday\0Wednesday";
 
 /* Days since the epoch of a civil date (month 1..12). */
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
@@ -62,11 +60,11 @@ void http_format_date(int64_t seconds, char *out)
         return;
     }
     unsigned wd = (unsigned)(((days % 7) + 7) % 7);
-    memcpy(out, day_names[wd], 3);
+    memcpy(out, day_names + 3 * wd, 3);
     memcpy(out + 3, ", ", 2);
     put2(out + 5, d);
     out[7] = ' ';
-    memcpy(out + 8, month_names[m - 1], 3);
+    memcpy(out + 8, month_names + 3 * (m - 1), 3);
     out[11] = ' ';
     put2(out + 12, (unsigned)(y / 100));
     put2(out + 14, (unsigned)(y % 100));
@@ -80,49 +78,64 @@ void http_format_date(int64_t seconds, char *out)
     out[HTTP_DATE_LEN] = '\0';
 }
 
-/* A small cursor over the field value. */
-struct cursor {
-    const char *p, *end;
-};
+/* The three formats recipients must accept (RFC 9110 5.6.7), in a small pattern language: w a
+ * weekday name, l a long one, n a month name; d, y, h, i, s a digit of the day, year, hour,
+ * minute, second; _ a space or the day's first digit; anything else stands for itself.
+ *   IMF-fixdate    "Sun, 06 Nov 1994 08:49:37 GMT"
+ *   rfc850-date    "Sunday, 06-Nov-94 08:49:37 GMT"
+ *   asctime-date   "Sun Nov  6 08:49:37 1994" (the day padded with a space) */
+static const char formats[] =
+    "w, dd n yyyy hh:ii:ss GMT\0l, dd-n-yy hh:ii:ss GMT\0w n _d hh:ii:ss yyyy\0";
 
-static bool take_lit(struct cursor *c, const char *lit)
+/* Which of `count` names (each `width` letters, or NUL-ended when width is 0) the text at *p
+ * starts with (taking it), or -1. */
+static int take_name(const char **p, const char *end, const char *names, unsigned count,
+                     size_t width)
 {
-    size_t n = strlen(lit);
-    if ((size_t)(c->end - c->p) < n || memcmp(c->p, lit, n) != 0)
-        return false;
-    c->p += n;
-    return true;
-}
-
-static bool take_digits(struct cursor *c, unsigned count, unsigned *out)
-{
-    if ((size_t)(c->end - c->p) < count)
-        return false;
-    unsigned v = 0;
     for (unsigned i = 0; i < count; i++) {
-        if (c->p[i] < '0' || c->p[i] > '9')
-            return false;
-        v = v * 10 + (unsigned)(c->p[i] - '0');
-    }
-    c->p += count;
-    *out = v;
-    return true;
-}
-
-static bool take_month(struct cursor *c, unsigned *m)
-{
-    for (unsigned i = 0; i < 12; i++)
-        if (take_lit(c, month_names[i])) {
-            *m = i + 1;
-            return true;
+        size_t n = width ? width : strlen(names);
+        if ((size_t)(end - *p) >= n && memcmp(*p, names, n) == 0) {
+            *p += n;
+            return (int)i;
         }
-    return false;
+        names += width ? width : n + 1;
+    }
+    return -1;
 }
 
-static bool take_time(struct cursor *c, unsigned *h, unsigned *mi, unsigned *s)
+/* Matches the whole text against one format: v[] gets day, year, hour, minute, second (from
+ * "dyhis") and the month; *year_digits how many digits the year had. */
+static bool match_format(const char *f, const char *p, const char *end, unsigned v[6],
+                         unsigned *year_digits)
 {
-    return take_digits(c, 2, h) && take_lit(c, ":") && take_digits(c, 2, mi) && take_lit(c, ":") &&
-           take_digits(c, 2, s);
+    for (; *f; f++) {
+        char k = *f;
+        if (k == '_') {
+            if (p < end && *p == ' ') {
+                p++;
+                continue;
+            }
+            k = 'd';
+        }
+        const char *digit = strchr("dyhis", k);
+        if (digit) {
+            if (p == end || *p < '0' || *p > '9')
+                return false;
+            v[digit - "dyhis"] = v[digit - "dyhis"] * 10 + (unsigned)(*p++ - '0');
+            *year_digits += k == 'y';
+        } else if (k == 'w' || k == 'l') {
+            if (take_name(&p, end, k == 'w' ? day_names : long_day_names, 7, k == 'w' ? 3 : 0) < 0)
+                return false;
+        } else if (k == 'n') {
+            int m = take_name(&p, end, month_names, 12, 3);
+            if (m < 0)
+                return false;
+            v[5] = (unsigned)m + 1;
+        } else if (p == end || *p++ != k) {
+            return false;
+        }
+    }
+    return p == end;
 }
 
 static bool days_in_month_ok(int64_t y, unsigned m, unsigned d)
@@ -136,61 +149,28 @@ static bool days_in_month_ok(int64_t y, unsigned m, unsigned d)
 
 int http_parse_date(struct http_str s, int64_t now_seconds, int64_t *out)
 {
-    struct cursor c = { s.ptr, s.ptr + s.len };
-    unsigned d = 0, m = 0, h = 0, mi = 0, sec = 0, yy = 0;
-    int64_t y = 0;
-    bool ok = false;
-    if (s.len >= 4 && s.ptr[3] == ',') {
-        /* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
-        unsigned wd;
-        for (wd = 0; wd < 7 && !take_lit(&c, day_names[wd]); wd++)
-            ;
-        unsigned y4 = 0;
-        ok = wd < 7 && take_lit(&c, ", ") && take_digits(&c, 2, &d) && take_lit(&c, " ") &&
-             take_month(&c, &m) && take_lit(&c, " ") && take_digits(&c, 4, &y4) &&
-             take_lit(&c, " ") && take_time(&c, &h, &mi, &sec) && take_lit(&c, " GMT");
-        y = y4;
-    } else if (s.len >= 4 && s.ptr[3] == ' ') {
-        /* asctime-date: "Sun Nov  6 08:49:37 1994" (day padded with a space) */
-        unsigned wd, y4 = 0;
-        for (wd = 0; wd < 7 && !take_lit(&c, day_names[wd]); wd++)
-            ;
-        ok = wd < 7 && take_lit(&c, " ") && take_month(&c, &m) && take_lit(&c, " ");
-        if (ok && take_lit(&c, " "))
-            ok = take_digits(&c, 1, &d);
-        else if (ok)
-            ok = take_digits(&c, 2, &d);
-        ok = ok && take_lit(&c, " ") && take_time(&c, &h, &mi, &sec) && take_lit(&c, " ") &&
-             take_digits(&c, 4, &y4);
-        y = y4;
-    } else {
-        /* rfc850-date: "Sunday, 06-Nov-94 08:49:37 GMT" */
-        unsigned wd;
-        for (wd = 0; wd < 7 && !take_lit(&c, long_day_names[wd]); wd++)
-            ;
-        ok = wd < 7 && take_lit(&c, ", ") && take_digits(&c, 2, &d) && take_lit(&c, "-") &&
-             take_month(&c, &m) && take_lit(&c, "-") && take_digits(&c, 2, &yy) &&
-             take_lit(&c, " ") && take_time(&c, &h, &mi, &sec) && take_lit(&c, " GMT");
-        if (ok) {
+    for (const char *f = formats; *f; f += strlen(f) + 1) {
+        unsigned v[6] = { 0 }, year_digits = 0;
+        if (!match_format(f, s.ptr, s.ptr + s.len, v, &year_digits))
+            continue;
+        unsigned d = v[0], h = v[2], mi = v[3], sec = v[4], m = v[5];
+        int64_t y = v[1];
+        if (year_digits == 2) {
             /* RFC 9110 5.6.7: a two-digit year more than 50 years in the future is the most
              * recent past year with those digits. */
-            int64_t now_days = floor_div(now_seconds, 86400);
             int64_t now_y;
             unsigned nm, nd;
-            civil_from_days(now_days, &now_y, &nm, &nd);
-            y = floor_div(now_y, 100) * 100 + yy;
+            civil_from_days(floor_div(now_seconds, 86400), &now_y, &nm, &nd);
+            y += floor_div(now_y, 100) * 100;
             if (y > now_y + 50)
                 y -= 100;
-        } else {
-            y = 0;
         }
+        /* The weekday is not checked against the date: RFC 9110 only asks for the syntax. Leap
+         * seconds (":60") are accepted as the next second. */
+        if (h > 23 || mi > 59 || sec > 60 || !days_in_month_ok(y, m, d))
+            return -EINVAL;
+        *out = days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + sec;
+        return 0;
     }
-    if (!ok || c.p != c.end)
-        return -EINVAL;
-    /* The weekday is not checked against the date: RFC 9110 only asks for the syntax. Leap
-     * seconds (":60") are accepted as the next second. */
-    if (h > 23 || mi > 59 || sec > 60 || !days_in_month_ok(y, m, d))
-        return -EINVAL;
-    *out = days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + sec;
-    return 0;
+    return -EINVAL;
 }

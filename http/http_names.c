@@ -35,22 +35,19 @@ const char *http_reason(int status)
     return "Unknown";
 }
 
-/* "ext\0type\0" per extension, ended by an empty one: a packed table, where a pair of pointers
- * per entry cost more than the strings. */
+/* Extensions, each NUL-ended, then the media type they have (the item with a '/'), ended by an
+ * empty one: a packed table, where a pair of pointers per entry cost more than the strings. */
 static const char media_types[] =
-    "html\0text/html; charset=utf-8\0"
-    "htm\0text/html; charset=utf-8\0"
+    "html\0htm\0text/html; charset=utf-8\0"
     "css\0text/css; charset=utf-8\0"
-    "js\0text/javascript; charset=utf-8\0"
-    "mjs\0text/javascript; charset=utf-8\0"
+    "js\0mjs\0text/javascript; charset=utf-8\0"
     "json\0application/json\0"
     "txt\0text/plain; charset=utf-8\0"
     "md\0text/markdown; charset=utf-8\0"
     "xml\0application/xml\0"
     "csv\0text/csv; charset=utf-8\0"
     "png\0image/png\0"
-    "jpg\0image/jpeg\0"
-    "jpeg\0image/jpeg\0"
+    "jpg\0jpeg\0image/jpeg\0"
     "gif\0image/gif\0"
     "webp\0image/webp\0"
     "avif\0image/avif\0"
@@ -77,22 +74,13 @@ const char *http_content_type(const char *name)
     const char *base = slash ? slash + 1 : name;
     const char *dot = strrchr(base, '.');
     if (dot && dot != base) {
-        const char *ext = dot + 1;
-        size_t n = strlen(ext);
+        struct http_str ext = { dot + 1, strlen(dot + 1) };
+        bool found = false;
         for (const char *e = media_types; *e; e += strlen(e) + 1) {
-            const char *type = e + strlen(e) + 1;
-            size_t k = 0;
-            while (k < n) {
-                char c = ext[k];
-                if (c >= 'A' && c <= 'Z')
-                    c = (char)(c - 'A' + 'a');
-                if (c != e[k])
-                    break;
-                k++;
-            }
-            if (k == n && e[n] == '\0')
-                return type;
-            e = type;
+            if (!strchr(e, '/'))
+                found = found || http_str_ieq(ext, e);   /* extensions: any case */
+            else if (found)
+                return e;
         }
     }
     return "application/octet-stream";

@@ -3,6 +3,7 @@
  * field lines (section 5) and the fields the server acts on (Host, Connection, Content-Length,
  * Transfer-Encoding, the conditionals, Range). Everything refers into the caller's buffer.
  */
+#include <stddef.h>
 #include "lib/errno.h"
 #include "lib/parse.h"
 #include "lib/string.h"
@@ -70,7 +71,7 @@ static bool is_token(const char *s, size_t len)
     return true;
 }
 
-static bool str_ieq(struct http_str s, const char *lit)
+bool http_str_ieq(struct http_str s, const char *lit)
 {
     size_t n = strlen(lit);
     if (s.len != n)
@@ -87,18 +88,26 @@ static bool str_ieq(struct http_str s, const char *lit)
     return true;
 }
 
+struct http_str http_trim_ows(struct http_str s)
+{
+    while (s.len > 0 && (s.ptr[0] == ' ' || s.ptr[0] == '\t')) {
+        s.ptr++;
+        s.len--;
+    }
+    while (s.len > 0 && (s.ptr[s.len - 1] == ' ' || s.ptr[s.len - 1] == '\t'))
+        s.len--;
+    return s;
+}
+
 enum http_method http_method_from(struct http_str t)
 {
-    /* Methods are case-sensitive (RFC 9110 9.1). */
-    /* Packed ("POST\0PUT\0"), ended by an empty name: no pointer per method. */
-    static const char known[] = "POST\0PUT\0DELETE\0CONNECT\0OPTIONS\0TRACE\0PATCH\0";
-    if (t.len == 3 && memcmp(t.ptr, "GET", 3) == 0)
-        return HTTP_METHOD_GET;
-    if (t.len == 4 && memcmp(t.ptr, "HEAD", 4) == 0)
-        return HTTP_METHOD_HEAD;
-    for (const char *m = known; *m; m += strlen(m) + 1)
+    /* Methods are case-sensitive (RFC 9110 9.1). Packed ("GET\0HEAD\0"), ended by an empty
+     * name: no pointer per method. */
+    static const char known[] = "GET\0HEAD\0POST\0PUT\0DELETE\0CONNECT\0OPTIONS\0TRACE\0PATCH\0";
+    unsigned i = 0;
+    for (const char *m = known; *m; m += strlen(m) + 1, i++)
         if (t.len == strlen(m) && memcmp(t.ptr, m, t.len) == 0)
-            return HTTP_METHOD_KNOWN;
+            return i == 0 ? HTTP_METHOD_GET : i == 1 ? HTTP_METHOD_HEAD : HTTP_METHOD_KNOWN;
     return HTTP_METHOD_UNKNOWN;
 }
 
@@ -126,7 +135,7 @@ static int parse_target(struct http_request *req)
     const char *sep = kmemmem(t.ptr, before_query, "://", 3);
     if (sep) {
         struct http_str scheme = { t.ptr, (size_t)(sep - t.ptr) };
-        if (!str_ieq(scheme, "http") && !str_ieq(scheme, "https"))
+        if (!http_str_ieq(scheme, "http") && !http_str_ieq(scheme, "https"))
             return 400;
         const char *auth = sep + 3;
         const char *end = t.ptr + before_query;
@@ -188,17 +197,11 @@ static int parse_request_line(const char *line, size_t len, struct http_request 
 /* Whether a comma-separated list value holds `token` (case-insensitive, OWS around members). */
 static bool list_has(struct http_str v, const char *token)
 {
-    size_t i = 0;
-    while (i < v.len) {
-        while (i < v.len && (v.ptr[i] == ' ' || v.ptr[i] == '\t' || v.ptr[i] == ','))
-            i++;
+    for (size_t i = 0; i < v.len; i++) {
         size_t start = i;
         while (i < v.len && v.ptr[i] != ',')
             i++;
-        size_t end = i;
-        while (end > start && (v.ptr[end - 1] == ' ' || v.ptr[end - 1] == '\t'))
-            end--;
-        if (str_ieq((struct http_str){ v.ptr + start, end - start }, token))
+        if (http_str_ieq(http_trim_ows((struct http_str){ v.ptr + start, i - start }), token))
             return true;
     }
     return false;
@@ -213,13 +216,9 @@ static int add_content_length(struct http_request *req, struct http_str v)
         size_t start = i;
         while (i < v.len && v.ptr[i] != ',')
             i++;
-        size_t s = start, e = i;
-        while (s < e && (v.ptr[s] == ' ' || v.ptr[s] == '\t'))
-            s++;
-        while (e > s && (v.ptr[e - 1] == ' ' || v.ptr[e - 1] == '\t'))
-            e--;
+        struct http_str m = http_trim_ows((struct http_str){ v.ptr + start, i - start });
         uint64_t n;
-        if (e == s || parse_u64(v.ptr + s, e - s, 10, &n) < 0)
+        if (m.len == 0 || parse_u64(m.ptr, m.len, 10, &n) < 0)
             return 400;
         if (req->has_content_length && req->content_length != n)
             return 400;
@@ -231,12 +230,18 @@ static int add_content_length(struct http_request *req, struct http_str v)
     return req->has_content_length ? 0 : 400;
 }
 
-static void set_once(struct http_str *slot, struct http_str v, bool *repeated)
-{
-    if (slot->ptr)
-        *repeated = true;
-    *slot = v;
-}
+/* The fields acted on (names compared case-insensitively), packed and ended by an empty name:
+ * four with rules of their own, then the singletons kept as they are (where singleton_at says). */
+static const char field_names[] = "host\0connection\0content-length\0transfer-encoding\0"
+    "if-match\0if-none-match\0if-modified-since\0if-unmodified-since\0range\0if-range\0";
+static const uint16_t singleton_at[] = {
+    offsetof(struct http_request, if_match),
+    offsetof(struct http_request, if_none_match),
+    offsetof(struct http_request, if_modified_since),
+    offsetof(struct http_request, if_unmodified_since),
+    offsetof(struct http_request, range),
+    offsetof(struct http_request, if_range),
+};
 
 /* One field line "name: value" (RFC 9112 5.1). */
 static int parse_field(const char *line, size_t len, struct http_request *req)
@@ -250,25 +255,23 @@ static int parse_field(const char *line, size_t len, struct http_request *req)
     /* No whitespace between name and colon (RFC 9112 5.1: MUST reject with 400). */
     if (!is_token(name.ptr, name.len))
         return 400;
-    const char *v = colon + 1;
-    const char *end = line + len;
-    while (v < end && (*v == ' ' || *v == '\t'))
-        v++;
-    while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
-        end--;
-    for (const char *p = v; p < end; p++) {
-        unsigned char c = (unsigned char)*p;
+    struct http_str value =
+        http_trim_ows((struct http_str){ colon + 1, (size_t)(line + len - colon - 1) });
+    for (size_t i = 0; i < value.len; i++) {
+        unsigned char c = (unsigned char)value.ptr[i];
         /* RFC 9110 5.5: CR, LF and NUL are invalid; other CTLs are not field-vchar either. */
         if ((c < 0x20 && c != '\t') || c == 0x7f)
             return 400;
     }
-    struct http_str value = { v, (size_t)(end - v) };
-    bool repeated = false;
-    if (str_ieq(name, "host")) {
+    unsigned k = 0;
+    const char *known = field_names;
+    for (; *known && !http_str_ieq(name, known); known += strlen(known) + 1)
+        k++;
+    if (k == 0) {                    /* host */
         req->host_fields++;
         if (req->form != HTTP_FORM_ABSOLUTE)
             req->host = value;
-    } else if (str_ieq(name, "connection")) {
+    } else if (k == 1) {             /* connection */
         if (list_has(value, "close")) {
             req->connection_close = true;
             req->keep_alive = false;
@@ -276,25 +279,18 @@ static int parse_field(const char *line, size_t len, struct http_request *req)
                    !req->connection_close) {
             req->keep_alive = true;
         }
-    } else if (str_ieq(name, "content-length")) {
+    } else if (k == 2) {
         return add_content_length(req, value);
-    } else if (str_ieq(name, "transfer-encoding")) {
+    } else if (k == 3) {
         req->has_transfer_encoding = true;
-    } else if (str_ieq(name, "if-match")) {
-        set_once(&req->if_match, value, &repeated);
-    } else if (str_ieq(name, "if-none-match")) {
-        set_once(&req->if_none_match, value, &repeated);
-    } else if (str_ieq(name, "if-modified-since")) {
-        set_once(&req->if_modified_since, value, &repeated);
-    } else if (str_ieq(name, "if-unmodified-since")) {
-        set_once(&req->if_unmodified_since, value, &repeated);
-    } else if (str_ieq(name, "range")) {
-        set_once(&req->range, value, &repeated);
-    } else if (str_ieq(name, "if-range")) {
-        set_once(&req->if_range, value, &repeated);
+    } else if (*known) {
+        struct http_str *slot = (struct http_str *)((char *)req + singleton_at[k - 4]);
+        /* A repeated singleton field is ambiguous: refuse rather than guess which one counts. */
+        if (slot->ptr)
+            return 400;
+        *slot = value;
     }
-    /* A repeated singleton field is ambiguous: refuse rather than guess which one counts. */
-    return repeated ? 400 : 0;
+    return 0;
 }
 
 /* RFC 9110 7.2 / 4.2.3: Host = uri-host [ ":" port ]: reg-name or IPv4 (IP-literals in

@@ -33,8 +33,4 @@ unsigned page_order_for(size_t bytes);
 void *kalloc_guarded(size_t size);
 void kfree_guarded(void *ptr, size_t size);
 
-/* A cache above the heap reports memory it keeps for reuse (positive when an allocation goes on
- * its free list, negative when it leaves it); objects counts small allocations only. */
-void heap_note_cached(int64_t bytes, int64_t objects);
-
 #endif

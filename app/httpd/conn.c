@@ -171,14 +171,7 @@ static void access_log(struct conn *c, const struct http_request *req, int statu
 {
     struct httpd_stats *st = &c->srv->stats;
     st->requests++;
-    if (status < 300)
-        st->status_2xx++;
-    else if (status < 400)
-        st->status_3xx++;
-    else if (status < 500)
-        st->status_4xx++;
-    else
-        st->status_5xx++;
+    st->status[status / 100 - 2]++;          /* every status sent is 200..505 */
     if (!c->srv->cfg.access_log)
         return;
     char method[24], target[LOG_TARGET_MAX + 8];
@@ -224,7 +217,7 @@ static bool send_simple(struct conn *c, const struct http_request *req, int stat
 }
 
 /* Sends a file (or its range, or only its head): false when the connection must end. */
-static bool send_file(struct conn *c, const struct http_request *req, const struct site_file *f,
+static bool send_file(struct conn *c, const struct http_request *req, struct site_file *f,
                       const char *name, enum http_connection connection)
 {
     struct http_resource res = { .size = f->size, .mtime = f->mtime, .etag = f->etag };
@@ -253,27 +246,35 @@ static bool send_file(struct conn *c, const struct http_request *req, const stru
     uint64_t pos = oc.first, left = body ? oc.length : 0;
     access_log(c, req, oc.status, left);
     begin_response(c);
+    int rc = left > 0 ? site_pin(c->srv->site, f, deadline_of(c, taken(c))) : 0;
+    bool ok = rc == 0;
     /* The head goes out with the first block of the file, so a small file is one write. */
-    do {
+    while (ok) {
         size_t room = OUT_BUF - used;
         size_t want = left < room ? (size_t)left : room;
         if (want > 0) {
             int64_t got = site_read(c->srv->site, f, pos, c->out + used, want,
                                     deadline_of(c, taken(c)));
             if (got <= 0) {
-                log_error("httpd", "reading /%s at %llu: %s", name, (unsigned long long)pos,
-                          got == 0 ? "file ended early" : error_name((int)got));
-                return false;    /* Content-Length is promised: only ending the connection tells */
+                rc = got < 0 ? (int)got : -EIO;      /* the file ended early */
+                break;
             }
             used += (size_t)got;
             pos += (uint64_t)got;
             left -= (uint64_t)got;
         }
-        if (!send_all(c, c->out, used))
-            return false;
+        ok = send_all(c, c->out, used);
         used = 0;
-    } while (left > 0);
-    return true;
+        if (left == 0)
+            break;
+    }
+    site_unpin(f);
+    if (rc < 0) {
+        log_error("httpd", "reading /%s at %llu: %s", name, (unsigned long long)pos,
+                  error_name(rc));
+        return false;    /* Content-Length is promised: only ending the connection tells */
+    }
+    return ok;
 }
 
 /* Finds what a normalized path names and answers for it. */
@@ -281,28 +282,25 @@ static bool respond(struct conn *c, const struct http_request *req,
                     enum http_connection connection)
 {
     bool dir;
-    int rc = http_normalize_path(req->path, c->path, HTTP_PATH_MAX, &dir);
-    if (rc)
-        return send_simple(c, req, rc, connection, NULL, 0);
+    int status = http_normalize_path(req->path, c->path, HTTP_PATH_MAX, &dir);
     struct site_file f;
-    if (site_lookup(c->srv->site, c->path, &f) < 0)
-        return send_simple(c, req, 404, connection, NULL, 0);
-    if (f.is_dir && !dir) {
-        /* "/docs" names a directory: its page must be fetched as "/docs/" so its relative
-         * links resolve inside it. The raw path is already valid URI text. */
-        char location[HTTP_MAX_TARGET + 2];
-        ksnprintf(location, sizeof(location), "%.*s/", (int)req->path.len, req->path.ptr);
-        return send_simple(c, req, 301, connection, location, 0);
+    if (status == 0 && site_lookup(c->srv->site, c->path, &f) == 0) {
+        if (f.is_dir && !dir) {
+            /* "/docs" names a directory: its page must be fetched as "/docs/" so its relative
+             * links resolve inside it. The raw path is already valid URI text. */
+            char location[HTTP_MAX_TARGET + 2];
+            ksnprintf(location, sizeof(location), "%.*s/", (int)req->path.len, req->path.ptr);
+            return send_simple(c, req, 301, connection, location, 0);
+        }
+        if (f.is_dir) {
+            size_t len = strlen(c->path);
+            kstrlcpy(c->path + len, len ? "/index.html" : "index.html", sizeof(c->path) - len);
+            dir = site_lookup(c->srv->site, c->path, &f) < 0 || f.is_dir;
+        }
+        if (!dir)                    /* a file, not named as a directory ("/a.html/": 404) */
+            return send_file(c, req, &f, c->path, connection);
     }
-    if (!f.is_dir && dir)
-        return send_simple(c, req, 404, connection, NULL, 0);
-    if (f.is_dir) {
-        size_t len = strlen(c->path);
-        kstrlcpy(c->path + len, len ? "/index.html" : "index.html", sizeof(c->path) - len);
-        if (site_lookup(c->srv->site, c->path, &f) < 0 || f.is_dir)
-            return send_simple(c, req, 404, connection, NULL, 0);
-    }
-    return send_file(c, req, &f, c->path, connection);
+    return send_simple(c, req, status ? status : 404, connection, NULL, 0);
 }
 
 /* Drops a request's content (Content-Length framed) that came with the head, reading what has
@@ -438,35 +436,28 @@ static enum next serve_one(struct conn *c)
         send_simple(c, &req, 413, HTTP_CONN_CLOSE, NULL, 0);
         return NEXT_LINGER;
     }
-    bool ok;
+    char *copy = NULL;
     if (req.has_content_length && req.content_length > 0) {
         /* Answer from a copy of the head, since discarding the content reuses the buffer. */
-        char *copy = kmalloc(head_len);
+        copy = kmalloc(head_len);
         if (!copy)
             return NEXT_ABORT;
         memcpy(copy, c->in + skip, head_len);
         http_parse_request(copy, head_len, &req);
         memmove(c->in, c->in + consumed, c->in_len - consumed);
         c->in_len -= consumed;
+        consumed = 0;
         enum body_result body = discard_content(c, req.content_length);
-        if (body == BODY_SLOW) {
+        if (body == BODY_SLOW)
             send_simple(c, &req, 408, HTTP_CONN_CLOSE, NULL, 0);
+        if (body != BODY_OK) {
             kfree(copy);
-            return NEXT_LINGER;
+            return body == BODY_SLOW ? NEXT_LINGER : c->slot->evicted ? NEXT_EVICTED : NEXT_ABORT;
         }
-        ok = body == BODY_OK;
-        if (ok)
-            ok = req.method == HTTP_METHOD_KNOWN ? send_simple(c, &req, 405, connection, NULL, 0)
-                                                 : respond(c, &req, connection);
-        kfree(copy);
-        if (c->slot->evicted)
-            return NEXT_EVICTED;
-        if (!ok)
-            return NEXT_ABORT;
-        return close ? NEXT_LINGER : NEXT_REQUEST;
     }
-    ok = req.method == HTTP_METHOD_KNOWN ? send_simple(c, &req, 405, connection, NULL, 0)
-                                         : respond(c, &req, connection);
+    bool ok = req.method == HTTP_METHOD_KNOWN ? send_simple(c, &req, 405, connection, NULL, 0)
+                                              : respond(c, &req, connection);
+    kfree(copy);
     memmove(c->in, c->in + consumed, c->in_len - consumed);
     c->in_len -= consumed;
     if (!ok)

@@ -3,6 +3,7 @@
  *   main.c     options, the network stack and its configuration, start and shutdown
  *   device.c   the site disk
  *   site.c     the files served: a tar archive on the block device, or a built-in page
+ *   cache.c    whole files kept in memory, bounded (cache.h)
  *   server.c   the listener, the connection fibers, admission and eviction (http/http_slots.h)
  *   conn.c     one connection: requests in, responses out (http/http.h does the rules)
  */
@@ -11,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "cache.h"
 #include "lib/list.h"
 #include "xenolith/blk.h"
 #include "xenolith/fiber.h"
@@ -31,6 +33,7 @@ int httpd_open_blkdev(struct blkdev **out);
 struct site {
     struct tar_archive *tar;         /* NULL: the built-in page */
     int64_t builtin_mtime;
+    struct file_cache cache;         /* the archive's files kept in memory */
 };
 
 struct site_file {
@@ -40,15 +43,22 @@ struct site_file {
     char etag[HTTP_ETAG_MAX];
     const struct tar_entry *entry;   /* tar files */
     const char *builtin;             /* the built-in page */
+    struct cached_file *cached;      /* pinned in the cache while a response reads it */
 };
 
-/* Mounts the archive on dev (dev NULL: the built-in page). Returns 0, or a negative errno after
- * logging why the archive was refused. */
-int site_open(struct site *s, struct blkdev *dev, int64_t now_seconds);
+/* Mounts the archive on dev (dev NULL: the built-in page), with a cache of cache_bytes for files
+ * up to cache_file_max. Returns 0, or a negative errno after logging why the archive was
+ * refused. */
+int site_open(struct site *s, struct blkdev *dev, int64_t now_seconds, uint64_t cache_bytes,
+              uint64_t cache_file_max);
 void site_close(struct site *s);
 /* Finds a normalized path ("" is the root). Returns 0 and *out, or -ENOENT (also for symbolic
  * links and special files, which are not served). */
 int site_lookup(const struct site *s, const char *path, struct site_file *out);
+/* Before reading a file for a response: brings it into the cache when it may be, and pins it
+ * there until site_unpin. 0 (cached or not), or a negative errno when reading it failed. */
+int site_pin(struct site *s, struct site_file *f, uint64_t deadline_ns);
+void site_unpin(struct site_file *f);
 /* Copies file bytes [offset, offset + len) into buf: the count, or a negative errno. */
 int64_t site_read(const struct site *s, const struct site_file *f, uint64_t offset, void *buf,
                   size_t len, uint64_t deadline_ns);
@@ -58,6 +68,7 @@ struct httpd_config {
     uint16_t port;
     unsigned max_conns;              /* clients served at once (http/http_slots.h) */
     struct http_timeouts timeouts;   /* idle, head, body, send, linger */
+    uint64_t cache_bytes, cache_file_max;   /* the file cache's bound, and its largest file */
     bool access_log;
 };
 void httpd_default_config(struct httpd_config *cfg);
@@ -65,7 +76,7 @@ void httpd_default_config(struct httpd_config *cfg);
 /* The counters printed at shutdown (docs/HTTPD.md, "Counters"). */
 struct httpd_stats {
     uint64_t connections, refused, requests;
-    uint64_t status_2xx, status_3xx, status_4xx, status_5xx;
+    uint64_t status[4];              /* by class: 2xx, 3xx, 4xx, 5xx */
     uint64_t header_timeouts, idle_closes, send_failures, bytes_sent;
     uint64_t refused_busy, refused_no_memory, refused_stopping;
     uint64_t evicted_idle, evicted_heads, evicted_closing;
@@ -85,7 +96,7 @@ struct conn_slot {
 struct server {
     struct httpd_config cfg;
     struct netstack *stack;
-    const struct site *site;
+    struct site *site;
     struct tcp_listener *listener;
     struct fiber *acceptor;
     struct list_node conns;
@@ -96,7 +107,7 @@ struct server {
     struct httpd_stats stats;
 };
 
-int server_start(struct server *srv, struct netstack *stack, const struct site *site,
+int server_start(struct server *srv, struct netstack *stack, struct site *site,
                  const struct httpd_config *cfg);
 /* Stops accepting, ends every connection within grace_ns (then resets what is left with
  * tcp_reset), joins the acceptor and prints the counters. */

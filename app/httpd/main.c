@@ -17,6 +17,8 @@
  *   send-timeout=S     grace in seconds for an answer (1..3600, 30)
  *   send-min-rate=B    ... plus one second per B bytes the client took (1..1073741824, 1024)
  *   linger-timeout=S   seconds a closing connection drains the client's late bytes (0..60, 2)
+ *   cache=B            bytes of files kept in memory, least recently used evicted (0..2^30, 8 MiB)
+ *   cache-file-max=B   larger files are read from the disk for every response (1..2^30, 2 MiB)
  *   access-log=on|off  one console line per request (on)
  */
 #include "httpd.h"
@@ -30,42 +32,33 @@
 
 #define STOP_GRACE_NS (3ull * NS_PER_S)
 
-/* A numeric option: "key=N" within [min, max], stored scaled by `scale` into a uint64_t or,
- * for a 32-bit field, a uint32_t. */
+/* A numeric option: "key=N" within [min, max] (min 0 or 1), stored into a 16-, 32- or 64-bit
+ * field of struct httpd_config, as nanoseconds when `seconds`. 16 bytes an entry. */
 struct number_option {
     const char *key;
-    uint32_t min, max;
-    uint64_t scale;
-    size_t offset;                   /* into struct httpd_config */
-    unsigned width;                  /* 2, 4 or 8 bytes */
+    uint32_t max;
+    uint16_t offset;                 /* into struct httpd_config */
+    uint8_t width;                   /* 2, 4 or 8 bytes */
+    uint8_t min : 1, seconds : 1;
 };
 
-#define OPT(key, min, max, scale, field)                                                     \
-    { key, min, max, scale, offsetof(struct httpd_config, field),                            \
-      sizeof(((struct httpd_config *)0)->field) }
+#define OPT(key, min, max, seconds, field)                                                   \
+    { key, max, offsetof(struct httpd_config, field),                                        \
+      sizeof(((struct httpd_config *)0)->field), min, seconds }
 static const struct number_option number_options[] = {
-    OPT("port", 1, 65535, 1, port),
-    OPT("max-conns", 1, 65536, 1, max_conns),
-    OPT("idle-timeout", 1, 3600, NS_PER_S, timeouts.idle_ns),
-    OPT("header-timeout", 1, 3600, NS_PER_S, timeouts.head_ns),
-    OPT("body-timeout", 1, 3600, NS_PER_S, timeouts.body_ns),
-    OPT("body-min-rate", 1, 1u << 30, 1, timeouts.body_min_rate),
-    OPT("send-timeout", 1, 3600, NS_PER_S, timeouts.send_ns),
-    OPT("send-min-rate", 1, 1u << 30, 1, timeouts.send_min_rate),
-    OPT("linger-timeout", 0, 60, NS_PER_S, timeouts.linger_ns),
+    OPT("port", 1, 65535, 0, port),
+    OPT("max-conns", 1, 65536, 0, max_conns),
+    OPT("idle-timeout", 1, 3600, 1, timeouts.idle_ns),
+    OPT("header-timeout", 1, 3600, 1, timeouts.head_ns),
+    OPT("body-timeout", 1, 3600, 1, timeouts.body_ns),
+    OPT("body-min-rate", 1, 1u << 30, 0, timeouts.body_min_rate),
+    OPT("send-timeout", 1, 3600, 1, timeouts.send_ns),
+    OPT("send-min-rate", 1, 1u << 30, 0, timeouts.send_min_rate),
+    OPT("linger-timeout", 0, 60, 1, timeouts.linger_ns),
+    OPT("cache", 0, 1u << 30, 0, cache_bytes),
+    OPT("cache-file-max", 1, 1u << 30, 0, cache_file_max),
 };
 #undef OPT
-
-static void store(struct httpd_config *cfg, const struct number_option *o, uint64_t v)
-{
-    void *field = (char *)cfg + o->offset;
-    if (o->width == sizeof(uint16_t))
-        *(uint16_t *)field = (uint16_t)v;
-    else if (o->width == sizeof(uint32_t))
-        *(uint32_t *)field = (uint32_t)v;
-    else
-        *(uint64_t *)field = v;
-}
 
 /* Parses "key=N" into its field; 1 when a key matched, 0 when none did, -EINVAL when
  * malformed or out of range. */
@@ -82,7 +75,14 @@ static int parse_number_option(const char *a, struct httpd_config *cfg)
                       (unsigned)o->min, (unsigned)o->max);
             return -EINVAL;
         }
-        store(cfg, o, (uint64_t)v * o->scale);
+        void *field = (char *)cfg + o->offset;
+        uint64_t value = o->seconds ? v * NS_PER_S : v;
+        if (o->width == sizeof(uint16_t))
+            *(uint16_t *)field = (uint16_t)value;
+        else if (o->width == sizeof(uint32_t))
+            *(uint32_t *)field = (uint32_t)value;
+        else
+            *(uint64_t *)field = value;
         return 1;
     }
     return 0;
@@ -101,9 +101,11 @@ static int parse_app_args(int argc, char **argv, struct httpd_config *cfg)
         if (strcmp(a, "access-log=on") == 0 || strcmp(a, "access-log=off") == 0) {
             cfg->access_log = a[12] == 'n';
         } else {
-            log_error("httpd", "unknown argument '%s' (port= max-conns= idle-timeout= "
-                      "header-timeout= body-timeout= body-min-rate= send-timeout= "
-                      "send-min-rate= linger-timeout= access-log=on|off)", a);
+            char keys[256];          /* the options known, from the table */
+            size_t o = 0;
+            for (size_t k = 0; k < sizeof(number_options) / sizeof(number_options[0]); k++)
+                o += (size_t)ksnprintf(keys + o, sizeof(keys) - o, "%s= ", number_options[k].key);
+            log_error("httpd", "unknown argument '%s' (%saccess-log=on|off)", a, keys);
             return -EINVAL;
         }
     }
@@ -127,7 +129,8 @@ int app_main(int argc, char **argv)
     if (httpd_open_blkdev(&disk) < 0)
         return 1;
     struct site site;
-    if (site_open(&site, disk, wall ? (int64_t)(wall / NS_PER_S) : 0) < 0) {
+    if (site_open(&site, disk, wall ? (int64_t)(wall / NS_PER_S) : 0, cfg.cache_bytes,
+                  cfg.cache_file_max) < 0) {
         blk_close(disk);
         return 1;
     }
@@ -142,14 +145,20 @@ int app_main(int argc, char **argv)
     if (server_start(&srv, stack, &site, &cfg) < 0)
         goto out;
     serving = true;
-    const struct http_timeouts *to = &cfg.timeouts;
-    log_info("httpd", "listening on port %u (at most %u clients; timeouts idle %llu s, head %llu s, "
-             "body %llu s + 1 s per %u B, send %llu s + 1 s per %u B, linger %llu s)",
-             (unsigned)cfg.port, cfg.max_conns, (unsigned long long)(to->idle_ns / NS_PER_S),
-             (unsigned long long)(to->head_ns / NS_PER_S),
-             (unsigned long long)(to->body_ns / NS_PER_S), (unsigned)to->body_min_rate,
-             (unsigned long long)(to->send_ns / NS_PER_S), (unsigned)to->send_min_rate,
-             (unsigned long long)(to->linger_ns / NS_PER_S));
+    /* Every setting but the port as it would be written, from the options' table. */
+    char settings[320];
+    size_t o = 0;
+    for (size_t i = 1; i < sizeof(number_options) / sizeof(number_options[0]); i++) {
+        const struct number_option *opt = &number_options[i];
+        const void *field = (const char *)&cfg + opt->offset;
+        uint64_t v = opt->width == sizeof(uint16_t)   ? *(const uint16_t *)field
+                     : opt->width == sizeof(uint32_t) ? *(const uint32_t *)field
+                                                      : *(const uint64_t *)field;
+        o += (size_t)ksnprintf(settings + o, sizeof(settings) - o, " %s=%llu", opt->key,
+                               (unsigned long long)(opt->seconds ? v / NS_PER_S : v));
+    }
+    log_info("httpd", "listening on port %u (%s access-log=%s)", (unsigned)cfg.port, settings + 1,
+             cfg.access_log ? "on" : "off");
 
     lifecycle_wait_shutdown(DEADLINE_NONE);
     log_info("httpd", "shutting down");

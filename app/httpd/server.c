@@ -40,6 +40,8 @@ void httpd_default_config(struct httpd_config *cfg)
         .send_min_rate = 1024,
         .linger_ns = 2 * NS_PER_S,
     };
+    cfg->cache_bytes = 8u << 20;
+    cfg->cache_file_max = 2u << 20;
     cfg->access_log = true;
 }
 
@@ -175,7 +177,7 @@ static int acceptor_main(void *arg)
     return 0;
 }
 
-int server_start(struct server *srv, struct netstack *stack, const struct site *site,
+int server_start(struct server *srv, struct netstack *stack, struct site *site,
                  const struct httpd_config *cfg)
 {
     memset(srv, 0, sizeof(*srv));
@@ -202,24 +204,30 @@ int server_start(struct server *srv, struct netstack *stack, const struct site *
     return 0;
 }
 
-#define U(x) ((unsigned long long)(x))
-static void print_stats(const struct httpd_stats *st)
+/* The counters' names in the order of their fields (struct httpd_stats, then struct
+ * file_cache_stats), each printed before its value; a name starting with '\n' starts a new
+ * "httpd." line. */
+static const char stat_names[] =
+    "connections\0refused\0requests\0\nstatus 2xx\0" "3xx\0" "4xx\0" "5xx\0"
+    "\nheader_timeouts\0idle_closes\0send_failures\0bytes_sent\0"
+    "\nrefused_busy\0refused_no_memory\0refused_stopping\0"
+    "\nevicted_idle\0evicted_heads\0evicted_closing\0"
+    "\nbody_timeouts\0send_timeouts\0linger_timeouts\0keepalive_requests\0"
+    "\ncache_hits\0cache_misses\0cache_evictions\0cache_files\0cache_bytes";
+
+static void print_stats(const struct server *srv)
 {
-    kprintf("httpd.connections %llu refused %llu requests %llu\n", U(st->connections),
-            U(st->refused), U(st->requests));
-    kprintf("httpd.status 2xx %llu 3xx %llu 4xx %llu 5xx %llu\n", U(st->status_2xx),
-            U(st->status_3xx), U(st->status_4xx), U(st->status_5xx));
-    kprintf("httpd.header_timeouts %llu idle_closes %llu send_failures %llu bytes_sent %llu\n",
-            U(st->header_timeouts), U(st->idle_closes), U(st->send_failures), U(st->bytes_sent));
-    kprintf("httpd.refused_busy %llu refused_no_memory %llu refused_stopping %llu\n",
-            U(st->refused_busy), U(st->refused_no_memory), U(st->refused_stopping));
-    kprintf("httpd.evicted_idle %llu evicted_heads %llu evicted_closing %llu\n",
-            U(st->evicted_idle), U(st->evicted_heads), U(st->evicted_closing));
-    kprintf("httpd.body_timeouts %llu send_timeouts %llu linger_timeouts %llu "
-            "keepalive_requests %llu\n", U(st->body_timeouts), U(st->send_timeouts),
-            U(st->linger_timeouts), U(st->keepalive_requests));
+    uint64_t v[sizeof(struct httpd_stats) / 8 + sizeof(struct file_cache_stats) / 8];
+    memcpy(v, &srv->stats, sizeof(srv->stats));
+    memcpy(v + sizeof(srv->stats) / 8, &srv->site->cache.stats, sizeof(srv->site->cache.stats));
+    const char *name = stat_names;
+    for (size_t i = 0; i < sizeof(v) / 8; i++, name += strlen(name) + 1) {
+        bool line = i == 0 || *name == '\n';
+        kprintf("%s%s %llu", line ? &"\nhttpd."[i == 0] : " ", name + (*name == '\n'),
+                (unsigned long long)v[i]);
+    }
+    kprintf("\n");
 }
-#undef U
 
 static bool wait_drained(struct server *srv, uint64_t deadline)
 {
@@ -236,24 +244,24 @@ void server_stop(struct server *srv, uint64_t grace_ns)
         tcp_listener_close(srv->listener);
         srv->listener = NULL;
     }
-    for (struct list_node *n = srv->conns.next; n != &srv->conns; n = n->next) {
-        struct conn_slot *slot = container_of(n, struct conn_slot, link);
-        if (slot->tcp)
-            tcp_shutdown(slot->tcp, TCP_SHUT_RDWR);
-    }
-    if (!wait_drained(srv, platform_monotonic_ns() + grace_ns)) {
-        log_warn("httpd", "%u connections still open after the grace period: resetting them",
-                 srv->active);
-        for (struct list_node *n = srv->conns.next; n != &srv->conns; n = n->next) {
+    /* Every connection shut both ways (a fiber blocked in a read or write wakes and ends); after
+     * the grace period, those left are reset. */
+    for (int pass = 0; pass < 2; pass++) {
+        list_for_each(n, &srv->conns) {
             struct conn_slot *slot = container_of(n, struct conn_slot, link);
-            if (slot->tcp)
+            if (slot->tcp && pass == 0)
+                tcp_shutdown(slot->tcp, TCP_SHUT_RDWR);
+            else if (slot->tcp)
                 tcp_reset(slot->tcp);
         }
-        wait_drained(srv, DEADLINE_NONE);
+        if (wait_drained(srv, pass ? DEADLINE_NONE : platform_monotonic_ns() + grace_ns))
+            break;
+        log_warn("httpd", "%u connections still open after the grace period: resetting them",
+                 srv->active);
     }
     if (srv->acceptor) {
         fiber_join(srv->acceptor);
         srv->acceptor = NULL;
     }
-    print_stats(&srv->stats);
+    print_stats(srv);
 }

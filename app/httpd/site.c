@@ -1,8 +1,9 @@
 /*
  * app/httpd/site: the files the appliance serves. With a disk, its ustar archive is indexed once
  * at start (blk/tar.h validates every header and refuses a malformed archive with a message that
- * names the entry); files are then read through the tar reader's cache. Without a disk, one
- * built-in page answers at "/".
+ * names the entry); files up to cache-file-max are then kept whole in memory (cache.h, bounded by
+ * cache=), larger ones (and any a full cache has no room for) read through the tar reader's
+ * small block cache for every response. Without a disk, one built-in page answers at "/".
  *
  * Entity-tags come from what identifies a file's bytes on a read-only medium: its modification
  * time, its size and where its data lies on the disk (two files cannot share a location; a new
@@ -14,23 +15,18 @@
 #include "lib/string.h"
 
 static const char builtin_page[] =
-    "<!DOCTYPE html>\n"
-    "<html lang=\"en\">\n"
-    "<head><meta charset=\"utf-8\"><title>Xenolith httpd</title></head>\n"
-    "<body>\n"
-    "<h1>Xenolith httpd</h1>\n"
-    "<p>This appliance has no site disk, so it serves this built-in page.</p>\n"
-    "<p>Give it one: pack a directory with <code>scripts/mkdisk.sh DIR site.img</code>, then\n"
-    "start it with <code>disk=site.img</code> (hosted) or attach the image as its first\n"
-    "disk (Xen).</p>\n"
-    "</body>\n"
-    "</html>\n";
+    "<!DOCTYPE html>\n<title>Xenolith httpd</title>\n<h1>Xenolith httpd</h1>\n"
+    "<p>This appliance has no site disk. Pack a directory with <code>scripts/mkdisk.sh DIR "
+    "site.img</code>, then give it as <code>disk=site.img</code> (hosted) or as the first disk "
+    "(Xen).\n";
 
 #define BUILTIN_LOCATION 0               /* no disk offset: tells the built-in page's tag apart */
 
-int site_open(struct site *s, struct blkdev *dev, int64_t now_seconds)
+int site_open(struct site *s, struct blkdev *dev, int64_t now_seconds, uint64_t cache_bytes,
+              uint64_t cache_file_max)
 {
     memset(s, 0, sizeof(*s));
+    file_cache_init(&s->cache, cache_bytes, cache_file_max);
     s->builtin_mtime = now_seconds > 0 ? now_seconds : 0;
     if (!dev) {
         log_info("httpd", "serving the built-in page");
@@ -58,6 +54,7 @@ int site_open(struct site *s, struct blkdev *dev, int64_t now_seconds)
 
 void site_close(struct site *s)
 {
+    file_cache_clear(&s->cache);
     if (s->tar)
         tar_unmount(s->tar);
     s->tar = NULL;
@@ -92,9 +89,39 @@ int site_lookup(const struct site *s, const char *path, struct site_file *out)
     return 0;
 }
 
+struct tar_file {
+    const struct site *site;
+    const struct site_file *file;
+};
+
+static int64_t read_tar(void *arg, uint64_t offset, void *buf, size_t len, uint64_t deadline_ns)
+{
+    const struct tar_file *t = arg;
+    return tar_read(t->site->tar, t->file->entry, offset, buf, len, deadline_ns);
+}
+
+int site_pin(struct site *s, struct site_file *f, uint64_t deadline_ns)
+{
+    f->cached = NULL;
+    if (!s->tar)
+        return 0;
+    struct tar_file t = { s, f };
+    int rc = file_cache_get(&s->cache, f->entry, f->size, read_tar, &t, deadline_ns, &f->cached);
+    return rc < 0 ? rc : 0;
+}
+
+void site_unpin(struct site_file *f)
+{
+    if (f->cached)
+        file_cache_put(f->cached);
+    f->cached = NULL;
+}
+
 int64_t site_read(const struct site *s, const struct site_file *f, uint64_t offset, void *buf,
                   size_t len, uint64_t deadline_ns)
 {
+    if (f->cached)
+        return (int64_t)cached_file_copy(f->cached, offset, buf, len);
     if (f->builtin) {
         if (offset >= f->size)
             return 0;

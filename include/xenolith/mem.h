@@ -48,6 +48,10 @@ struct heap_stats {
     uint64_t cached_objects;
 };
 void heap_get_stats(struct heap_stats *out);
+/* A cache above the heap reports memory it keeps, bounded by design, rather than in live use
+ * (positive when an allocation goes on its free list or into the cache, negative when it leaves
+ * it); objects counts allocations of at most PAGE_SIZE bytes (the size classes) only. */
+void heap_note_cached(int64_t bytes, int64_t objects);
 
 /* The page allocator's counters: all the RAM the heap draws from. */
 struct page_stats {
