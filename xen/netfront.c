@@ -64,11 +64,14 @@ static void deliver(void *ctx, struct pbuf *p)
 
 static bool service_queue(struct netfront *nf, struct netfront_q *q)
 {
-    if (netfront_tx_reap(&q->ring) < 0) {
+    bool notify;
+    /* Responses free slots: held frames go out now. */
+    if (netfront_tx_progress(&q->ring, &notify) < 0) {
         queue_broken(nf, q);
         return false;
     }
-    bool notify;
+    if (notify)
+        kick_backend(q, false);
     int n = netfront_rx_poll(&q->ring, nf->dev.pool, RX_BUDGET, deliver, nf,
                              platform_monotonic_ns(), &notify);
     if (notify && nf->link == NETFRONT_UP)
@@ -155,20 +158,13 @@ static int netfront_transmit(struct netdev *dev, struct pbuf *p)
         return -EINVAL;
     }
     bool notify;
-    int rc = netfront_tx_frame(&q->ring, p, &notify);
-    if (rc == -ENOBUFS) {
-        /* Completions are taken lazily: only when the pool runs dry do we look for them. */
-        if (netfront_tx_reap(&q->ring) < 0)
-            queue_broken(nf, q);
-        else
-            rc = netfront_tx_frame(&q->ring, p, &notify);
-    }
-    pbuf_free(p);
-    if (rc == 0) {
-        if (notify)
-            kick_backend(q, false);
+    int rc = netfront_tx_send(&q->ring, p, &notify);   /* takes p */
+    if (notify)
+        kick_backend(q, false);
+    if (rc == 0)
         return 0;
-    }
+    if (rc == -EPROTO)
+        queue_broken(nf, q);
     if (rc == -EMSGSIZE || rc == -EINVAL)
         dev->stats.tx_errors++;
     else

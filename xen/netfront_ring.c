@@ -84,35 +84,37 @@ unsigned netfront_tx_in_flight(const struct netfront_queue *q)
     return NETFRONT_TX_SLOTS - q->tx_free_count;
 }
 
+/* Whether the queue can carry frame p at all; its data slots into *slots. */
+static int tx_check(const struct netfront_queue *q, const struct pbuf *p, unsigned *slots)
+{
+    uint32_t len = p->tot_len;
+    *slots = (len + NETFRONT_PAGE_SIZE - 1) / NETFRONT_PAGE_SIZE;
+    if (q->broken)
+        return -EPIPE;
+    if (len == 0 || (p->gso_size && !q->features.tx_gso) ||
+        ((p->flags & PBUF_F_CSUM_PARTIAL) && !q->features.tx_csum))
+        return -EINVAL;
+    if (len > NETFRONT_TX_FRAME_MAX || (*slots > 1 && !q->features.tx_sg))
+        return -EMSGSIZE;
+    return 0;
+}
+
 int netfront_tx_frame(struct netfront_queue *q, const struct pbuf *p, bool *notify)
 {
     *notify = false;
-    if (q->broken)
-        return -EPIPE;
+    unsigned slots;
+    int rc = tx_check(q, p, &slots);
+    if (rc)
+        return rc;
     uint32_t len = p->tot_len;
     bool gso = p->gso_size != 0;
-    if (len == 0)
-        return -EINVAL;
-    if (len > NETFRONT_TX_FRAME_MAX)
-        return -EMSGSIZE;
-    if (gso && !q->features.tx_gso)
-        return -EINVAL;
-    uint16_t csum_flags = 0;
-    if (p->flags & PBUF_F_CSUM_PARTIAL) {
-        if (!q->features.tx_csum)
-            return -EINVAL;
-        csum_flags = NETTXF_csum_blank | NETTXF_data_validated;
-    }
-    unsigned slots = (len + NETFRONT_PAGE_SIZE - 1) / NETFRONT_PAGE_SIZE;
-    if (slots > 1 && !q->features.tx_sg)
-        return -EMSGSIZE;
+    uint16_t csum_flags = p->flags & PBUF_F_CSUM_PARTIAL ?
+                          NETTXF_csum_blank | NETTXF_data_validated : 0;
     unsigned extras = gso ? 1 : 0;
     RING_IDX prod = q->tx.req_prod_pvt;
     unsigned ring_free = RING_SIZE(&q->tx) - (prod - q->tx.rsp_cons);
-    if (slots + extras > ring_free || slots > q->tx_free_count) {
-        q->stats.tx_full++;
+    if (slots + extras > ring_free || slots > q->tx_free_count)
         return -ENOBUFS;
-    }
     uint32_t off = 0;
     for (unsigned s = 0; s < slots; s++) {
         uint16_t id = q->tx_free[--q->tx_free_count];
@@ -220,6 +222,90 @@ int netfront_tx_reap(struct netfront_queue *q)
         more = (RING_IDX)(q->tx.sring->rsp_prod - cons) >= NETFRONT_TX_EVENT_BATCH;
     } while (more);
     return done;
+}
+
+/* Puts held frames on the ring, oldest first, while they fit. */
+static void tx_drain(struct netfront_queue *q, bool *notify)
+{
+    while (q->tx_held_count && !q->broken) {
+        struct pbuf *p = q->tx_held[q->tx_held_first];
+        bool kick;
+        if (netfront_tx_frame(q, p, &kick) == -ENOBUFS)
+            return;
+        *notify |= kick;   /* checked when held: it went on the ring */
+        pbuf_free(p);
+        q->tx_held_first = (q->tx_held_first + 1) % NETFRONT_TX_HOLD;
+        q->tx_held_count--;
+    }
+}
+
+int netfront_tx_progress(struct netfront_queue *q, bool *notify)
+{
+    *notify = false;
+    for (;;) {
+        if (netfront_tx_reap(q) < 0)
+            return -EPROTO;
+        tx_drain(q, notify);
+        if (!q->tx_held_count)
+            return 0;
+        /* Frames still wait: the backend signals its very next response (io/ring.h: it
+         * notifies when rsp_prod passes rsp_event), and a response that came before we asked
+         * is taken now rather than waited for. */
+        q->tx.sring->rsp_event = q->tx.rsp_cons + 1;
+        xen_mb();
+        if (q->tx.sring->rsp_prod == q->tx.rsp_cons)
+            return 0;
+    }
+}
+
+int netfront_tx_send(struct netfront_queue *q, struct pbuf *p, bool *notify)
+{
+    *notify = false;
+    unsigned slots;
+    int rc = tx_check(q, p, &slots);
+    if (rc == 0 && !q->tx_held_count)   /* no frame passes one that waits */
+        rc = netfront_tx_frame(q, p, notify);
+    else if (rc == 0)
+        rc = -ENOBUFS;
+    if (rc != -ENOBUFS) {
+        pbuf_free(p);
+        return rc;
+    }
+    /* Completions are taken lazily: only when the ring or the pool runs dry. */
+    bool kick;
+    rc = netfront_tx_progress(q, &kick);
+    *notify |= kick;
+    if (rc == 0 && !q->tx_held_count && netfront_tx_frame(q, p, &kick) == 0) {
+        *notify |= kick;
+        pbuf_free(p);
+        return 0;
+    }
+    if (rc < 0 || q->tx_held_count == NETFRONT_TX_HOLD) {
+        if (rc == 0) {
+            q->stats.tx_hold_dropped++;
+            rc = -ENOBUFS;
+        }
+        pbuf_free(p);
+        return rc;
+    }
+    q->tx_held[(q->tx_held_first + q->tx_held_count++) % NETFRONT_TX_HOLD] = p;
+    q->stats.tx_held++;
+    q->tx.sring->rsp_event = q->tx.rsp_cons + 1;   /* see netfront_tx_progress */
+    xen_mb();
+    if (q->tx.sring->rsp_prod != q->tx.rsp_cons && netfront_tx_progress(q, &kick) < 0)
+        return -EPROTO;
+    *notify |= kick;
+    return 0;
+}
+
+unsigned netfront_tx_hold_flush(struct netfront_queue *q)
+{
+    unsigned n = q->tx_held_count;
+    for (; q->tx_held_count; q->tx_held_count--) {
+        pbuf_free(q->tx_held[q->tx_held_first]);
+        q->tx_held_first = (q->tx_held_first + 1) % NETFRONT_TX_HOLD;
+    }
+    return n;
 }
 
 /* ---- receive ---- */

@@ -101,6 +101,7 @@ static void queue_free(struct netfront *nf, struct netfront_q *q)
         return;
     xen_event_close(&q->ev_tx);
     xen_event_close(&q->ev_rx);
+    nf->dev.stats.tx_dropped += netfront_tx_hold_flush(&q->ring);   /* lost with the link */
     struct netfront_page_ops ops = page_ops(nf);
     unsigned held = netfront_queue_pages_release(&q->pages, &ops);
     if (held)
