@@ -41,7 +41,7 @@ static void report_break(struct blkfront *f)
     f->break_reported = true;
     log_error("blkfront", "%s: disconnected: %s; requests fail until the backend reconnects",
               f->dev.name, why);
-    xenbus_switch_state(&f->xb, XenbusStateClosing);
+    xenbus_switch_state(&f->fe.xb, XenbusStateClosing);
 }
 
 static int service_main(void *arg)
@@ -130,9 +130,9 @@ void blkfront_print_stats(const struct blkdev *dev)
 static void blkfront_destroy(struct blkdev *dev)
 {
     struct blkfront *f = dev->priv;
-    f->stopping = true;
+    f->fe.stopping = true;
     xen_suspend_unregister(&f->suspend_hook);
-    blkfront_watcher_stop(f);
+    xenbus_frontend_watch_stop(&f->fe);
     blkfront_drop_connection(f, "the device is closed");
     log_info("blkfront", "%s: service stopped", dev->name);
     blkfront_print_stats(dev);
@@ -153,8 +153,8 @@ bool blkfront_get_info(const struct blkdev *dev, struct blkfront_info *out)
         return false;
     const struct blkfront *f = dev->priv;
     memset(out, 0, sizeof(*out));
-    kstrlcpy(out->vbd, f->xb.id, sizeof(out->vbd));
-    out->backend_id = f->xb.backend_id;
+    kstrlcpy(out->vbd, f->fe.xb.id, sizeof(out->vbd));
+    out->backend_id = f->fe.xb.backend_id;
     out->ring_order = f->ring_order;
     out->ring_slots = f->core.nr_slots;
     out->features = f->core.feat;
@@ -192,15 +192,16 @@ struct blkdev *blkfront_open(const char *vbd, bool read_only)
     xen_event_init(&f->ev, NULL, NULL);
     f->read_only_wanted = read_only;
     f->timeout_ns = (uint64_t)kernel_options()->blk_timeout_s * BLKFRONT_SECOND;
-    int rc = xenbus_device_open(&f->xb, "vbd", vbd);
+    int rc = xenbus_device_open(&f->fe.xb, "vbd", vbd);
     if (rc) {
         log_error("blkfront", "vbd %s: cannot read its xenstore nodes: %s", vbd, error_name(rc));
         kfree(f);
         return NULL;
     }
+    blkfront_frontend_init(f);
     rc = blkfront_connect(f);
     if (rc == 0) {
-        rc = blkfront_watcher_start(f);
+        rc = xenbus_frontend_watch_start(&f->fe, "blkfront-watch");
         if (rc)
             log_error("blkfront", "%s: cannot watch the backend: %s", f->dev.name,
                       error_name(rc));
@@ -212,7 +213,7 @@ struct blkdev *blkfront_open(const char *vbd, bool read_only)
         xen_suspend_register(&f->suspend_hook);
         return &f->dev;
     }
-    f->stopping = true;
+    f->fe.stopping = true;
     blkfront_drop_connection(f, "the device could not be set up");
     kfree(f);
     return NULL;

@@ -53,7 +53,7 @@ static void queue_broken(struct netfront *nf, struct netfront_q *q)
     log_error("netfront", "%s: queue %u broken (rule %s): %s; disconnecting", nf->dev.name,
               q->ring.index, netfront_break_name(q->ring.break_reason), q->ring.why);
     nf->link = NETFRONT_BROKEN;
-    nf->no_reconnect = true;
+    nf->fe.no_reconnect = true;
 }
 
 static void deliver(void *ctx, struct pbuf *p)
@@ -177,7 +177,7 @@ static void close_device(struct netfront *nf)
 {
     if (nf->closed)
         return;
-    netfront_watcher_stop(nf);
+    xenbus_frontend_watch_stop(&nf->fe);
     if (nf->q[0])
         netfront_disconnect(nf, "closing");
     nf->link = NETFRONT_DOWN;
@@ -270,7 +270,7 @@ static void suspend_resume(void *arg, bool cancelled)
 static int read_frontend(struct netfront *nf, const char *node, char *buf, size_t cap)
 {
     char path[XENBUS_PATH_MAX + 16];
-    ksnprintf(path, sizeof(path), "%s/%s", nf->xb.nodename, node);
+    ksnprintf(path, sizeof(path), "%s/%s", nf->fe.xb.nodename, node);
     return xenstore_read(XENSTORE_NO_TX, path, buf, cap);
 }
 
@@ -279,7 +279,7 @@ static int read_mac_mtu(struct netfront *nf, uint8_t mac[NETDEV_MAC_LEN], uint32
     char buf[32];
     int rc = read_frontend(nf, "mac", buf, sizeof(buf));
     if (rc < 0 || parse_mac(buf, (size_t)rc, mac) < 0) {
-        log_error("netfront", "vif/%s: no usable MAC in xenstore (%s)", nf->xb.id,
+        log_error("netfront", "vif/%s: no usable MAC in xenstore (%s)", nf->fe.xb.id,
                   rc < 0 ? error_name(rc) : buf);
         return rc < 0 ? rc : -EINVAL;
     }
@@ -288,7 +288,7 @@ static int read_mac_mtu(struct netfront *nf, uint8_t mac[NETDEV_MAC_LEN], uint32
     if (rc >= 0) {
         uint32_t v;
         if (parse_u32(buf, (size_t)rc, 10, &v) < 0 || v < 68 || v > 9000)
-            log_warn("netfront", "vif/%s: MTU '%s' refused (68..9000); using %u", nf->xb.id, buf,
+            log_warn("netfront", "vif/%s: MTU '%s' refused (68..9000); using %u", nf->fe.xb.id, buf,
                      NETDEV_DEFAULT_MTU);
         else
             *mtu = v;
@@ -301,7 +301,7 @@ struct netdev *netfront_open(const char *id, struct pbuf_pool *rx_pool)
     struct netfront *nf = kcalloc(1, sizeof(*nf));
     if (!nf)
         return NULL;
-    int rc = xenbus_device_open(&nf->xb, "vif", id);
+    int rc = xenbus_device_open(&nf->fe.xb, "vif", id);
     if (rc < 0) {
         log_error("netfront", "vif/%s: cannot read its backend: %s", id, error_name(rc));
         kfree(nf);
@@ -317,6 +317,7 @@ struct netdev *netfront_open(const char *id, struct pbuf_pool *rx_pool)
     ksnprintf(name, sizeof(name), "vif%s", id);
     netdev_init(&nf->dev, &netfront_ops, name, mac, mtu, NETDEV_CAP_SG | NETDEV_CAP_RX_CSUM,
                 rx_pool, nf);
+    netfront_frontend_init(nf);
     waitq_init(&nf->wake);
     if ((rc = netfront_account_claim(nf)) < 0) {
         log_error("netfront", "%s: too many netfront devices (open, or closed with pages their "
@@ -330,7 +331,7 @@ struct netdev *netfront_open(const char *id, struct pbuf_pool *rx_pool)
         kfree(nf);
         return NULL;
     }
-    if ((rc = netfront_connect(nf)) < 0 || (rc = netfront_watcher_start(nf)) < 0) {
+    if ((rc = netfront_connect(nf)) < 0 || (rc = xenbus_frontend_watch_start(&nf->fe, "netfront-watch")) < 0) {
         log_error("netfront", "%s: not connected: %s", name, error_name(rc));
         close_device(nf);
         kfree(nf);
