@@ -39,7 +39,7 @@ static void report_break(struct blkfront *f)
     if (f->break_reported || !blkfront_core_broken(&f->core, &why))
         return;
     f->break_reported = true;
-    log_error("blkfront", "%s: disconnected: %s; requests fail until the backend reconnects",
+    log_error("blkfront", "%s: disconnected: %s; requests fail until it reconnects",
               f->dev.name, why);
     xenbus_switch_state(&f->fe.xb, XenbusStateClosing);
 }
@@ -122,7 +122,7 @@ void blkfront_print_stats(const struct blkdev *dev)
             dev->name BLKFRONT_BREAKS(BLKFRONT_BREAK_ARG));
 #undef BLKFRONT_BREAK_PRINT
 #undef BLKFRONT_BREAK_ARG
-    kprintf("%s: blkfront grants.quarantined %llu (domain: %u pages, %llu bytes held now)\n",
+    kprintf("%s: blkfront grants.quarantined %llu (domain: %u pages, %llu B held)\n",
             dev->name, (unsigned long long)t.grants_quarantined, g.quarantined,
             (unsigned long long)g.quarantined_bytes);
 }
@@ -137,7 +137,7 @@ static void blkfront_destroy(struct blkdev *dev)
     log_info("blkfront", "%s: service stopped", dev->name);
     blkfront_print_stats(dev);
     if (f->totals.grants_quarantined)
-        log_warn("blkfront", "%s: the backend kept %llu pages mapped (in the grant quarantine)",
+        log_warn("blkfront", "%s: %llu pages still mapped by the backend (quarantined)",
                  dev->name, (unsigned long long)f->totals.grants_quarantined);
     kfree(f);
 }
@@ -194,7 +194,7 @@ struct blkdev *blkfront_open(const char *vbd, bool read_only)
     f->timeout_ns = (uint64_t)kernel_options()->blk_timeout_s * BLKFRONT_SECOND;
     int rc = xenbus_device_open(&f->fe.xb, "vbd", vbd);
     if (rc) {
-        log_error("blkfront", "vbd %s: cannot read its xenstore nodes: %s", vbd, error_name(rc));
+        log_error("blkfront", "vbd %s: no backend nodes: %s", vbd, error_name(rc));
         kfree(f);
         return NULL;
     }
@@ -228,7 +228,7 @@ static uint64_t device_number(const char *id)
 struct blkdev *xen_blkfront_open_index(unsigned index, bool read_only)
 {
     if (!xen_present() || !xenstore_ready()) {
-        log_error("blkfront", "no block device: not running on Xen");
+        log_error("blkfront", "no vbd: not on Xen");
         return NULL;
     }
     char names[MAX_VBDS * 12];
@@ -249,7 +249,7 @@ struct blkdev *xen_blkfront_open_index(unsigned index, bool read_only)
         }
     }
     if (index >= (unsigned)n) {
-        log_error("blkfront", "no block device %u (the domain has %d)", index, n);
+        log_error("blkfront", "no vbd %u (the domain has %d)", index, n);
         return NULL;
     }
     return blkfront_open(ids[index], read_only);

@@ -364,7 +364,7 @@ void blkfront_resume(struct blkfront *f)
     /* Quiescing let every request finish; one still out (the quiesce ran out of time) was
      * never acknowledged and fails now rather than being lost silently. */
     if (f->core.in_flight)
-        blkfront_core_disconnect(&f->core, "the domain was suspended with it in flight");
+        blkfront_core_disconnect(&f->core, "in flight at the suspend");
     /* The old backend went with the old domain; the new grant table is empty, so the ring's
      * grants end at once and nothing waits for a handshake. */
     release_connection(f);
@@ -374,9 +374,9 @@ void blkfront_resume(struct blkfront *f)
     if (rc == 0) {
         log_info("blkfront", "%s: reconnected after the resume", f->dev.name);
     } else {
-        log_error("blkfront", "%s: no connection after the resume: %s", f->dev.name,
+        log_error("blkfront", "%s: resume: no connection: %s", f->dev.name,
                   error_name(rc));
-        blkfront_drop_connection(f, "no connection after the resume");
+        blkfront_drop_connection(f, "no connection after a resume");
     }
     f->fe.resuming = false;
 }
@@ -408,7 +408,7 @@ static void reconnect(struct blkfront *f)
     f->reconnects++;
     f->totals.reconnects++;
     f->next_reconnect_ns = platform_monotonic_ns() + BLKFRONT_RECONNECT_INTERVAL_NS;
-    log_info("blkfront", "%s: the backend is back; reconnecting", f->dev.name);
+    log_info("blkfront", "%s: backend back; reconnecting", f->dev.name);
     int rc = blkfront_connect(f);
     if (rc == 0) {
         log_info("blkfront", "%s: reconnected", f->dev.name);
@@ -440,7 +440,7 @@ static bool check(struct xenbus_frontend *fe, bool changed)
     kstrlcpy(reason, why, sizeof(reason));
     if (untrusted(f)) {
         fe->no_reconnect = true;
-        log_error("blkfront", "%s: the backend broke the protocol; staying down", f->dev.name);
+        log_error("blkfront", "%s: protocol broken; staying down", f->dev.name);
     }
     blkfront_drop_connection(f, reason);
     if (!fe->no_reconnect && xenbus_frontend_online(fe))

@@ -207,8 +207,7 @@ static void netfront_destroy(struct netdev *dev)
         kfree(nf);
     } else {
         /* Without a fiber we cannot talk to xenstore; the shutdown hook closes it. */
-        log_warn("netfront", "%s: destroyed outside a fiber; left to the shutdown hook",
-                 dev->name);
+        log_warn("netfront", "%s: destroy outside a fiber: closed at shutdown", dev->name);
     }
 }
 
@@ -320,8 +319,7 @@ struct netdev *netfront_open(const char *id, struct pbuf_pool *rx_pool)
     netfront_frontend_init(nf);
     waitq_init(&nf->wake);
     if ((rc = netfront_account_claim(nf)) < 0) {
-        log_error("netfront", "%s: too many netfront devices (open, or closed with pages their "
-                  "backend still maps)", name);
+        log_error("netfront", "%s: too many netfront devices", name);
         kfree(nf);
         return NULL;
     }
@@ -352,7 +350,7 @@ struct netdev *netfront_open(const char *id, struct pbuf_pool *rx_pool)
 struct netdev *xen_netfront_open_index(unsigned index, struct pbuf_pool *rx_pool)
 {
     if (!xen_present() || !xenstore_ready()) {
-        log_error("netfront", "no network device (not running on Xen)");
+        log_error("netfront", "no vif: not on Xen");
         return NULL;
     }
     char buf[256];
@@ -365,7 +363,7 @@ struct netdev *xen_netfront_open_index(unsigned index, struct pbuf_pool *rx_pool
         return NULL;
     }
     if (index >= (unsigned)n) {
-        log_error("netfront", "no network device: vif index %u, the domain has %d", index, n);
+        log_error("netfront", "no vif %u (the domain has %d)", index, n);
         return NULL;
     }
     return netfront_open(ids[index], rx_pool);
@@ -398,8 +396,7 @@ void netfront_print_stats(struct netdev *dev)
     COUNTERS_PRINT("netfront", dev->name, NETFRONT_QUEUE_COUNTERS, s.rings);
     uint64_t frames = s.rings.tx_frames + s.rings.rx_frames;
     uint64_t kicks = s.rings.tx_notify + s.rings.rx_notify;
-    kprintf("netfront.%s: %u queue(s); per 1000 frames: %llu notifications sent, %llu events "
-            "received\n", dev->name, s.queues,
+    kprintf("netfront.%s: %u queues; per 1000 frames: %llu kicks, %llu events\n", dev->name, s.queues,
             (unsigned long long)(frames ? kicks * 1000 / frames : 0),
             (unsigned long long)(frames ? s.events * 1000 / frames : 0));
     /* This device's pages in the grant quarantine now (its backend still maps them). */

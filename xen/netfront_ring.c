@@ -163,7 +163,7 @@ static int response_window(struct netfront_queue *q, bool rx, RING_IDX cons,
     xen_rmb();   /* responses are read after the producer index that published them */
     if ((RING_IDX)(prod - cons) > (RING_IDX)(req_prod - cons))
         return refuse(q, rx ? NETFRONT_broken_rx_producer : NETFRONT_broken_tx_producer,
-                      "%s: response producer %u is past our requests (%u outstanding from %u)",
+                      "%s: producer %u past our requests (%u from %u)",
                       rx ? "rx" : "tx", prod, req_prod - cons, cons);
     *out = prod;
     return 0;
@@ -190,7 +190,7 @@ int netfront_tx_reap(struct netfront_queue *q)
                 if (q->tx_extras_in_flight == 0) {
                     q->tx.rsp_cons = cons;
                     return refuse(q, NETFRONT_broken_tx_stray_null,
-                                  "tx: response %u is NETIF_RSP_NULL, no extra info outstanding",
+                                  "tx %u: NULL, no extra outstanding",
                                   cons);
                 }
                 q->tx_extras_in_flight--;
@@ -199,13 +199,13 @@ int netfront_tx_reap(struct netfront_queue *q)
             if (id >= NETFRONT_TX_SLOTS || !q->tx_busy[id]) {
                 q->tx.rsp_cons = cons;
                 return refuse(q, NETFRONT_broken_tx_not_in_flight,
-                              "tx: response %u names id %u, which is not in flight", cons, id);
+                              "tx %u: id %u not in flight", cons, id);
             }
             if (status != NETIF_RSP_OKAY) {
                 if (status != NETIF_RSP_ERROR && status != NETIF_RSP_DROPPED) {
                     q->tx.rsp_cons = cons;
                     return refuse(q, NETFRONT_broken_tx_bad_status,
-                                  "tx: response %u for id %u has status %d", cons, id, status);
+                                  "tx %u: id %u status %d", cons, id, status);
                 }
                 q->stats.tx_backend_errors++;
             }
@@ -383,25 +383,25 @@ static int parse_frame(struct netfront_queue *q, RING_IDX cons, RING_IDX prod, s
         unsigned slot = cons & (NETFRONT_RX_SLOTS - 1);
         if (r.id != slot)
             return refuse(q, NETFRONT_broken_rx_bad_id,
-                          "rx: response %u has id %u, slot %u was posted there", cons, r.id, slot);
+                          "rx %u: id %u, slot %u was posted there", cons, r.id, slot);
         if (r.flags & NETRXF_gso_prefix)
             return refuse(q, NETFRONT_broken_rx_gso_prefix,
-                          "rx: response %u has a GSO prefix, which we never asked for", cons);
+                          "rx %u: GSO prefix never asked for", cons);
         if (!first && (r.flags & NETRXF_extra_info))
             return refuse(q, NETFRONT_broken_rx_bad_extra,
-                          "rx: response %u has extra info after the first slot", cons);
+                          "rx %u: extra info after the first slot", cons);
         if (r.status < NETIF_RSP_DROPPED)
-            return refuse(q, NETFRONT_broken_rx_bad_status, "rx: response %u has status %d",
+            return refuse(q, NETFRONT_broken_rx_bad_status, "rx %u: status %d",
                           cons, r.status);
         /* Every slot counts, error slots too: a chain of errors linked by NETRXF_more_data is
          * one frame, and without the bound it could fill the ring and never end. */
         if (++slots > NETFRONT_RX_SLOTS_PER_FRAME) {
             if (f->backend_error || r.status < 0)
                 return refuse(q, NETFRONT_broken_rx_error_chain,
-                              "rx: an error frame from response %u spans more than %u slots",
+                              "rx %u: error frame of more than %u slots",
                               start, NETFRONT_RX_SLOTS_PER_FRAME);
             return refuse(q, NETFRONT_broken_rx_slot_overrun,
-                          "rx: a frame from response %u spans more than %u slots", start,
+                          "rx %u: frame of more than %u slots", start,
                           NETFRONT_RX_SLOTS_PER_FRAME);
         }
         if (r.status < 0) {
@@ -409,14 +409,14 @@ static int parse_frame(struct netfront_queue *q, RING_IDX cons, RING_IDX prod, s
         } else {
             if ((uint32_t)r.offset + (uint32_t)r.status > NETFRONT_PAGE_SIZE)
                 return refuse(q, NETFRONT_broken_rx_bad_offset,
-                              "rx: response %u: %d bytes at offset %u overrun the page", cons,
+                              "rx %u: %d bytes at %u overrun the page", cons,
                               r.status, r.offset);
             f->data[f->data_count++] = (struct rx_slot){ (uint16_t)slot, r.offset,
                                                           (uint16_t)r.status };
             f->total += (uint32_t)r.status;
             if (f->total > NETFRONT_RX_FRAME_MAX)
                 return refuse(q, NETFRONT_broken_rx_too_long,
-                              "rx: a frame from response %u is longer than %u bytes", start,
+                              "rx %u: frame longer than %u bytes", start,
                               NETFRONT_RX_FRAME_MAX);
         }
         more = (r.flags & NETRXF_more_data) != 0;
@@ -438,13 +438,13 @@ static int parse_frame(struct netfront_queue *q, RING_IDX cons, RING_IDX prod, s
                 uint8_t type = xv->type, xflags = xv->flags;
                 if (type == XEN_NETIF_EXTRA_TYPE_NONE || type >= XEN_NETIF_EXTRA_TYPE_MAX)
                     return refuse(q, NETFRONT_broken_rx_bad_extra,
-                                  "rx: response %u: extra info of unknown type %u", cons, type);
+                                  "rx %u: extra of unknown type %u", cons, type);
                 if (type == XEN_NETIF_EXTRA_TYPE_GSO) {
                     uint16_t size = xv->u.gso.size;
                     uint8_t gso_type = xv->u.gso.type;
                     if (size == 0 || gso_type != XEN_NETIF_GSO_TYPE_TCPV4)
                         return refuse(q, NETFRONT_broken_rx_bad_extra,
-                                      "rx: response %u: GSO extra of type %u size %u", cons,
+                                      "rx %u: GSO extra of type %u size %u", cons,
                                       gso_type, size);
                     f->gso_size = size;
                 }
@@ -506,7 +506,7 @@ static int partial_frame(struct netfront_queue *q, RING_IDX cons, uint64_t now_n
     }
     if (now_ns - q->rx_partial_since >= NETFRONT_RX_PARTIAL_WAIT_NS)
         return refuse(q, NETFRONT_broken_rx_partial_stall,
-                      "rx: the frame from response %u is still incomplete after %llu ms", cons,
+                      "rx %u: frame incomplete after %llu ms", cons,
                       (unsigned long long)((now_ns - q->rx_partial_since) / 1000000u));
     return 0;
 }

@@ -106,8 +106,8 @@ static void queue_free(struct netfront *nf, struct netfront_q *q)
     struct netfront_page_ops ops = page_ops(nf);
     unsigned held = netfront_queue_pages_release(&q->pages, &ops);
     if (held)
-        log_warn("netfront", "%s: queue %u: %u pages still mapped by the backend: quarantined "
-                 "until it unmaps them (%u of this device's pages held)", nf->dev.name,
+        log_warn("netfront", "%s: queue %u: %u pages still mapped: quarantined (%u held)",
+                 nf->dev.name,
                  q->ring.index, held, nf->quarantined ? *nf->quarantined : 0);
     kfree(q);
 }
@@ -138,8 +138,7 @@ static struct netfront_q *queue_create(struct netfront *nf, unsigned index)
     netfront_rx_refill(&q->ring);   /* the backend sees them when it connects */
     return q;
 fail:
-    log_error("netfront", "%s: out of pages, grants or event channels for queue %u",
-              nf->dev.name, index);
+    log_error("netfront", "%s: queue %u: no pages, grants or ports", nf->dev.name, index);
     queue_free(nf, q);
     return NULL;
 }
@@ -244,9 +243,8 @@ static bool negotiate(struct netfront *nf)
 /* A connection refused by the device's grant cap. */
 static void log_over_cap(struct netfront *nf, const char *what, uint32_t held, unsigned queues)
 {
-    log_warn("netfront", "%s: not %s: %u pages still mapped by the backend plus %u for %u "
-             "queue%s would pass this device's cap of %u grants", nf->dev.name, what, held,
-             queues * NETFRONT_GRANTS_PER_QUEUE, queues, queues > 1 ? "s" : "",
+    log_warn("netfront", "%s: not %s: %u pages still mapped + %u for %u queues > cap %u",
+             nf->dev.name, what, held, queues * NETFRONT_GRANTS_PER_QUEUE, queues,
              NETFRONT_GRANT_CAP);
 }
 
@@ -290,12 +288,10 @@ int netfront_connect(struct netfront *nf)
             xen_event_notify(&nf->q[i]->ev_rx);
     }
     netfront_kick_poller(nf);
-    log_info("netfront", "%s: connected to %s (domain %u): %u queue%s, %s event channels, sg %s, "
-             "gso-tcpv4 %s, tx checksum offload %s, MAC %pM, MTU %u", nf->dev.name,
-             nf->fe.xb.backend, (unsigned)nf->fe.xb.backend_id, nf->nqueues, nf->nqueues > 1 ? "s" : "",
-             nf->neg.split_events ? "split" : "shared", nf->neg.sg ? "on" : "off",
-             nf->neg.gso_tcpv4 ? "on" : "off", nf->neg.tx_csum ? "on" : "off", nf->dev.mac,
-             (unsigned)nf->dev.mtu);
+    log_info("netfront", "%s: connected to %s: %u queues, split events %u, sg %u, gso %u, "
+             "tx csum offload %u, MAC %pM, MTU %u", nf->dev.name, nf->fe.xb.backend,
+             nf->nqueues, nf->neg.split_events, nf->neg.sg, nf->neg.gso_tcpv4, nf->neg.tx_csum,
+             nf->dev.mac, (unsigned)nf->dev.mtu);
     return 0;
 }
 
@@ -332,7 +328,7 @@ void netfront_resume(struct netfront *nf)
     /* The toolstack wrote the device's nodes again, naming the new backend. */
     int rc = xenbus_frontend_follow(&nf->fe);
     if (rc < 0) {
-        log_error("netfront", "%s: no connection after the resume: %s", nf->dev.name,
+        log_error("netfront", "%s: resume: no connection: %s", nf->dev.name,
                   error_name(rc));
     } else if (nf->link == NETFRONT_DOWN && !nf->fe.no_reconnect) {
         /* A move is no failure of the backend: no backoff for it. */
@@ -365,28 +361,26 @@ static void try_reconnect(struct netfront *nf)
     case NETFRONT_RECONNECT_WAIT:
         if (changed) {
             nf->stats.reconnect_backoff++;
-            log_info("netfront", "%s: the backend is back; reconnecting in %llu ms (attempt %u "
-                     "of %u)", nf->dev.name, (unsigned long long)((not_before - now) / 1000000u),
+            log_info("netfront", "%s: reconnecting in %llu ms (attempt %u of %u)", nf->dev.name, (unsigned long long)((not_before - now) / 1000000u),
                      nf->reconnect.attempts, NETFRONT_RECONNECT_LIMIT);
         }
         return;
     case NETFRONT_RECONNECT_OVER_CAP:
         if (changed) {
             nf->stats.reconnect_over_cap++;
-            log_over_cap(nf, "reconnecting until the backend unmaps them", held, queues);
+            log_over_cap(nf, "reconnecting", held, queues);
         }
         return;
     case NETFRONT_RECONNECT_GIVE_UP:
         nf->stats.reconnect_gave_up++;
-        log_error("netfront", "%s: %u reconnections without a connection that lasted %llu s; "
-                  "staying down", nf->dev.name, nf->reconnect.attempts - 1,
+        log_error("netfront", "%s: %u reconnections, none lasted %llu s; staying down", nf->dev.name, nf->reconnect.attempts - 1,
                   (unsigned long long)(NETFRONT_RECONNECT_STABLE_NS / 1000000000u));
         nf->fe.no_reconnect = true;
         return;
     case NETFRONT_RECONNECT_NOW:
         break;
     }
-    log_info("netfront", "%s: the backend is back; reconnecting", nf->dev.name);
+    log_info("netfront", "%s: backend back; reconnecting", nf->dev.name);
     if (netfront_connect(nf) == 0) {
         log_info("netfront", "%s: reconnected", nf->dev.name);
     } else {
@@ -409,7 +403,7 @@ static bool check(struct xenbus_frontend *fe, bool changed)
 {
     struct netfront *nf = of(fe);
     if (nf->link == NETFRONT_BROKEN && nf->q[0]) {
-        netfront_disconnect(nf, "the backend sent a bad response; staying down");
+        netfront_disconnect(nf, "bad response; staying down");
         return true;
     }
     /* Without a change, look again only when a postponed reconnection may be due. */
