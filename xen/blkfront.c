@@ -87,10 +87,11 @@ static int blkfront_submit(struct blkdev *dev, struct blk_request *req)
     return 0;
 }
 
-static void totals_of(const struct blkfront *f, struct blkfront_totals *out)
+void blkfront_totals_of(const struct blkfront *f, struct blkfront_totals *out)
 {
     const struct blkfront_core_stats *s = &f->core.stats;
-    *out = f->totals;
+    if (out != &f->totals)
+        *out = f->totals;
     out->requests += s->requests;
     out->responses += s->responses;
     out->errors += s->errors;
@@ -108,7 +109,7 @@ void blkfront_print_stats(const struct blkdev *dev)
         return;
     const struct blkfront *f = dev->priv;
     struct blkfront_totals t;
-    totals_of(f, &t);
+    blkfront_totals_of(f, &t);
     struct xen_grant_stats g;
     xen_grants_get_stats(&g);
     kprintf("%s: blkfront requests %llu responses %llu errors %llu timeouts %llu "
@@ -161,7 +162,7 @@ bool blkfront_get_info(const struct blkdev *dev, struct blkfront_info *out)
     out->read_only = dev->read_only;
     out->wire_sectors = f->wire_sectors;
     out->stats = f->core.stats;
-    totals_of(f, &out->totals);
+    blkfront_totals_of(f, &out->totals);
     out->broken = !f->connected || blkfront_core_broken(&f->core, NULL);
     return true;
 }

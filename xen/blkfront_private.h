@@ -63,6 +63,8 @@ void blkfront_frontend_init(struct blkfront *f);
 
 /* blkfront.c */
 int blkfront_service_start(struct blkfront *f);
+/* The device's totals: the ended connections' plus this one's (out may be &f->totals). */
+void blkfront_totals_of(const struct blkfront *f, struct blkfront_totals *out);
 extern const struct blkdev_ops blkfront_ops;
 extern struct blkfront_options blkfront_current_options;
 

@@ -295,17 +295,7 @@ static void close_handshake(struct blkfront *f)
 
 static void add_totals(struct blkfront *f)
 {
-    const struct blkfront_core_stats *s = &f->core.stats;
-    struct blkfront_totals *t = &f->totals;
-    t->requests += s->requests;
-    t->responses += s->responses;
-    t->errors += s->errors;
-    t->bad_responses += s->bad_responses;
-    t->timeouts += s->timeouts;
-    t->grants_quarantined += s->grants_quarantined;
-#define BLKFRONT_BREAK_ADD(name) t->breaks.name += s->breaks.name;
-    BLKFRONT_BREAKS(BLKFRONT_BREAK_ADD)
-#undef BLKFRONT_BREAK_ADD
+    blkfront_totals_of(f, &f->totals);
     memset(&f->core.stats, 0, sizeof(f->core.stats));
 }
 

@@ -198,12 +198,11 @@ static int publish(uint32_t tx, void *arg)
     }
     if (rc == 0 && nf->nqueues > 1)
         rc = write_node(tx, nf, "", "multi-queue-num-queues", "%lu", nf->nqueues);
-    if (rc == 0)
-        rc = write_node(tx, nf, "", "request-rx-copy", "%lu", 1) ?:
-             write_node(tx, nf, "", "feature-rx-notify", "%lu", 1) ?:
-             write_node(tx, nf, "", "feature-sg", "%lu", 1) ?:
-             write_node(tx, nf, "", "feature-gso-tcpv4", "%lu", 1) ?:
-             write_node(tx, nf, "", "feature-no-csum-offload", "%lu", 0);
+    /* What we take: "1" for each of these, then feature-no-csum-offload "0". */
+    static const char wants[] = "request-rx-copy\0feature-rx-notify\0feature-sg\0"
+                                "feature-gso-tcpv4\0feature-no-csum-offload\0";
+    for (const char *w = wants; rc == 0 && *w; w += strlen(w) + 1)
+        rc = write_node(tx, nf, "", w, "%lu", w[strlen(w) + 1] != 0);
     return rc;
 }
 
