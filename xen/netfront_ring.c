@@ -262,40 +262,34 @@ int netfront_tx_send(struct netfront_queue *q, struct pbuf *p, bool *notify)
 {
     *notify = false;
     unsigned slots;
-    int rc = tx_check(q, p, &slots);
-    if (rc == 0 && !q->tx_held_count)   /* no frame passes one that waits */
+    int rc;
+    if (q->tx_held_count)   /* no frame passes one that waits */
+        rc = tx_check(q, p, &slots) ?: -ENOBUFS;
+    else
         rc = netfront_tx_frame(q, p, notify);
-    else if (rc == 0)
-        rc = -ENOBUFS;
     if (rc != -ENOBUFS) {
         pbuf_free(p);
         return rc;
     }
-    /* Completions are taken lazily: only when the ring or the pool runs dry. */
     bool kick;
-    rc = netfront_tx_progress(q, &kick);
-    *notify |= kick;
-    if (rc == 0 && !q->tx_held_count && netfront_tx_frame(q, p, &kick) == 0) {
+    if (q->tx_held_count == NETFRONT_TX_HOLD) {
+        rc = netfront_tx_progress(q, &kick);   /* responses may have made room */
         *notify |= kick;
-        pbuf_free(p);
-        return 0;
-    }
-    if (rc < 0 || q->tx_held_count == NETFRONT_TX_HOLD) {
-        if (rc == 0) {
+        if (rc == 0 && q->tx_held_count == NETFRONT_TX_HOLD) {
             q->stats.tx_hold_dropped++;
             rc = -ENOBUFS;
         }
-        pbuf_free(p);
-        return rc;
+        if (rc) {
+            pbuf_free(p);
+            return rc;
+        }
     }
     q->tx_held[(q->tx_held_first + q->tx_held_count++) % NETFRONT_TX_HOLD] = p;
     q->stats.tx_held++;
-    q->tx.sring->rsp_event = q->tx.rsp_cons + 1;   /* see netfront_tx_progress */
-    xen_mb();
-    if (q->tx.sring->rsp_prod != q->tx.rsp_cons && netfront_tx_progress(q, &kick) < 0)
-        return -EPROTO;
+    /* Completions are taken lazily, only now that the ring or the pool ran dry. */
+    rc = netfront_tx_progress(q, &kick);
     *notify |= kick;
-    return 0;
+    return rc;
 }
 
 unsigned netfront_tx_hold_flush(struct netfront_queue *q)
