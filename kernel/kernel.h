@@ -26,4 +26,17 @@ int platform_late_init(void);
 /* Runs the hooks and ends the machine. */
 __attribute__((noreturn)) void kernel_exit(enum shutdown_reason reason);
 
+/* A hook run when the machine resumed on another host (a Xen restore or migration: xen/suspend.c
+ * runs them once its devices reconnected), for what the outside world must learn again: the
+ * network bring-up (net/netup.c) announces its addresses so the bridge learns the new port.
+ * run may block. The structure is the caller's, static storage; registering it twice is one
+ * registration. Context: fiber or loop. */
+struct resume_hook {
+    void (*run)(void *arg);
+    void *arg;
+    struct resume_hook *next;            /* private */
+};
+void lifecycle_on_resume(struct resume_hook *hook);
+void lifecycle_run_resume_hooks(void);
+
 #endif

@@ -35,6 +35,10 @@ build/test/unit/test_xen_xenstore_client: build/test/obj/xen/xenstore.o
 # against a fake backend and the pure grant table.
 $(filter build/test/unit/test_netfront%,$(UNIT_BINS)): build/test/obj/xen/netfront_ring.o \
     build/test/obj/xen/netfront_conn.o build/test/obj/xen/grants_core.o
+# The frontends' shared xenbus life (xen/xenbus_frontend.c over xen/xenbus_client.c) against a
+# fake xenstore.
+build/test/unit/test_xen_xenbus_frontend: build/test/obj/xen/xenbus_frontend.o \
+    build/test/obj/xen/xenbus_client.o
 # The blkfront core (pure ring code from xen/) is tested against a fake backend.
 $(filter build/test/unit/test_blkfront%,$(UNIT_BINS)): build/test/obj/xen/blkfront_core.o
 

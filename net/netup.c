@@ -3,6 +3,8 @@
  * few questions an application asks its stack.
  */
 #include "net/netup.h"
+#include "kernel/kernel.h"
+#include "net/link/arp.h"
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "lib/printf.h"
@@ -58,6 +60,16 @@ static int configure_static(struct netup *n, const struct kernel_options *opts)
     return 0;
 }
 
+/* After the machine moved to another host, every configured address is announced (RFC 5227
+ * 3: ARP Announcements) so the bridge and the neighbours learn the new port at once. */
+static void announce_addresses(void *arg)
+{
+    (void)arg;
+    log_info("net", "gratuitous ARP for %u addresses", arp_announce_all());
+}
+
+static struct resume_hook announce_hook = { .run = announce_addresses };
+
 static void release(struct netup *n)
 {
     if (n->stack)
@@ -95,6 +107,7 @@ int netup_start_options(struct netup *n, const char *who, const struct kernel_op
         return -ENOMEM;
     }
     log_info(who, "device %s %pM mtu %u", n->dev->name, n->dev->mac, (unsigned)n->dev->mtu);
+    lifecycle_on_resume(&announce_hook);
     int rc;
     if (opts->ip_dhcp) {
         struct dhcp_params params;

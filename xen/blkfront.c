@@ -39,9 +39,9 @@ static void report_break(struct blkfront *f)
     if (f->break_reported || !blkfront_core_broken(&f->core, &why))
         return;
     f->break_reported = true;
-    log_error("blkfront", "%s: disconnected: %s; requests fail until the backend reconnects",
+    log_error("blkfront", "%s: disconnected: %s; requests fail until it reconnects",
               f->dev.name, why);
-    xenbus_switch_state(&f->xb, XenbusStateClosing);
+    xenbus_switch_state(&f->fe.xb, XenbusStateClosing);
 }
 
 static int service_main(void *arg)
@@ -87,10 +87,11 @@ static int blkfront_submit(struct blkdev *dev, struct blk_request *req)
     return 0;
 }
 
-static void totals_of(const struct blkfront *f, struct blkfront_totals *out)
+void blkfront_totals_of(const struct blkfront *f, struct blkfront_totals *out)
 {
     const struct blkfront_core_stats *s = &f->core.stats;
-    *out = f->totals;
+    if (out != &f->totals)
+        *out = f->totals;
     out->requests += s->requests;
     out->responses += s->responses;
     out->errors += s->errors;
@@ -108,7 +109,7 @@ void blkfront_print_stats(const struct blkdev *dev)
         return;
     const struct blkfront *f = dev->priv;
     struct blkfront_totals t;
-    totals_of(f, &t);
+    blkfront_totals_of(f, &t);
     struct xen_grant_stats g;
     xen_grants_get_stats(&g);
     kprintf("%s: blkfront requests %llu responses %llu errors %llu timeouts %llu "
@@ -122,7 +123,7 @@ void blkfront_print_stats(const struct blkdev *dev)
             dev->name BLKFRONT_BREAKS(BLKFRONT_BREAK_ARG));
 #undef BLKFRONT_BREAK_PRINT
 #undef BLKFRONT_BREAK_ARG
-    kprintf("%s: blkfront grants.quarantined %llu (domain: %u pages, %llu bytes held now)\n",
+    kprintf("%s: blkfront grants.quarantined %llu (domain: %u pages, %llu B held)\n",
             dev->name, (unsigned long long)t.grants_quarantined, g.quarantined,
             (unsigned long long)g.quarantined_bytes);
 }
@@ -130,14 +131,14 @@ void blkfront_print_stats(const struct blkdev *dev)
 static void blkfront_destroy(struct blkdev *dev)
 {
     struct blkfront *f = dev->priv;
-    f->stopping = true;
+    f->fe.stopping = true;
     xen_suspend_unregister(&f->suspend_hook);
-    blkfront_watcher_stop(f);
+    xenbus_frontend_watch_stop(&f->fe);
     blkfront_drop_connection(f, "the device is closed");
     log_info("blkfront", "%s: service stopped", dev->name);
     blkfront_print_stats(dev);
     if (f->totals.grants_quarantined)
-        log_warn("blkfront", "%s: the backend kept %llu pages mapped (in the grant quarantine)",
+        log_warn("blkfront", "%s: %llu pages still mapped by the backend (quarantined)",
                  dev->name, (unsigned long long)f->totals.grants_quarantined);
     kfree(f);
 }
@@ -153,15 +154,15 @@ bool blkfront_get_info(const struct blkdev *dev, struct blkfront_info *out)
         return false;
     const struct blkfront *f = dev->priv;
     memset(out, 0, sizeof(*out));
-    kstrlcpy(out->vbd, f->xb.id, sizeof(out->vbd));
-    out->backend_id = f->xb.backend_id;
+    kstrlcpy(out->vbd, f->fe.xb.id, sizeof(out->vbd));
+    out->backend_id = f->fe.xb.backend_id;
     out->ring_order = f->ring_order;
     out->ring_slots = f->core.nr_slots;
     out->features = f->core.feat;
     out->read_only = dev->read_only;
     out->wire_sectors = f->wire_sectors;
     out->stats = f->core.stats;
-    totals_of(f, &out->totals);
+    blkfront_totals_of(f, &out->totals);
     out->broken = !f->connected || blkfront_core_broken(&f->core, NULL);
     return true;
 }
@@ -192,15 +193,16 @@ struct blkdev *blkfront_open(const char *vbd, bool read_only)
     xen_event_init(&f->ev, NULL, NULL);
     f->read_only_wanted = read_only;
     f->timeout_ns = (uint64_t)kernel_options()->blk_timeout_s * BLKFRONT_SECOND;
-    int rc = xenbus_device_open(&f->xb, "vbd", vbd);
+    int rc = xenbus_device_open(&f->fe.xb, "vbd", vbd);
     if (rc) {
-        log_error("blkfront", "vbd %s: cannot read its xenstore nodes: %s", vbd, error_name(rc));
+        log_error("blkfront", "vbd %s: no backend nodes: %s", vbd, error_name(rc));
         kfree(f);
         return NULL;
     }
+    blkfront_frontend_init(f);
     rc = blkfront_connect(f);
     if (rc == 0) {
-        rc = blkfront_watcher_start(f);
+        rc = xenbus_frontend_watch_start(&f->fe, "blkfront-watch");
         if (rc)
             log_error("blkfront", "%s: cannot watch the backend: %s", f->dev.name,
                       error_name(rc));
@@ -212,7 +214,7 @@ struct blkdev *blkfront_open(const char *vbd, bool read_only)
         xen_suspend_register(&f->suspend_hook);
         return &f->dev;
     }
-    f->stopping = true;
+    f->fe.stopping = true;
     blkfront_drop_connection(f, "the device could not be set up");
     kfree(f);
     return NULL;
@@ -227,7 +229,7 @@ static uint64_t device_number(const char *id)
 struct blkdev *xen_blkfront_open_index(unsigned index, bool read_only)
 {
     if (!xen_present() || !xenstore_ready()) {
-        log_error("blkfront", "no block device: not running on Xen");
+        log_error("blkfront", "no vbd: not on Xen");
         return NULL;
     }
     char names[MAX_VBDS * 12];
@@ -248,7 +250,7 @@ struct blkdev *xen_blkfront_open_index(unsigned index, bool read_only)
         }
     }
     if (index >= (unsigned)n) {
-        log_error("blkfront", "no block device %u (the domain has %d)", index, n);
+        log_error("blkfront", "no vbd %u (the domain has %d)", index, n);
         return NULL;
     }
     return blkfront_open(ids[index], read_only);

@@ -542,7 +542,7 @@ static const char *bad_response(const struct blkfront_core *c, const struct blki
         return "id out of range";
     const struct blkfront_slot *s = &c->slots[rsp->id];
     if (!s->req)
-        return "id of no request in flight (duplicate or invented)";
+        return "id of no request in flight";
     /* Backends echo either the ring operation or, for indirect requests, the inner one. */
     if (rsp->operation != s->operation && rsp->operation != s->data_op)
         return "operation differs from the request's";
@@ -565,7 +565,7 @@ static void finish(struct blkfront_core *c, const struct blkif_response *rsp)
         /* The backend can still change the page: its data cannot be trusted, and the caller's
          * buffer was left alone. The page is in the quarantine. */
         c->stats.errors++;
-        mark_broken(c, BREAK_kept_grant, "backend kept a grant of request %u after answering it",
+        mark_broken(c, BREAK_kept_grant, "grant of request %u kept after its answer",
                     id);
         c->complete(c->complete_ctx, req, -EIO);
         fail_all(c, -EIO);
@@ -589,7 +589,7 @@ unsigned blkfront_core_poll(struct blkfront_core *c)
         /* Unsigned distances: at most every request produced so far may be answered. */
         if (prod - cons > c->ring.req_prod_pvt - cons) {
             c->stats.bad_responses++;
-            breaks(c, BREAK_bad_producer, "response producer %u is past the requests (consumer %u, produced %u)",
+            breaks(c, BREAK_bad_producer, "producer %u past the requests (consumer %u, produced %u)",
                    prod, cons, c->ring.req_prod_pvt);
             return consumed;
         }

@@ -9,7 +9,7 @@
 #include "xen/blkfront.h"
 #include "xen/events.h"
 #include "xen/suspend.h"
-#include "xen/xenbus_client.h"
+#include "xen/xenbus_frontend.h"
 #include "xen/xenstore.h"
 
 #define BLKFRONT_SECOND 1000000000ull
@@ -19,7 +19,8 @@
 
 struct blkfront {
     struct blkdev dev;
-    struct xenbus_device xb;
+    /* fe.no_reconnect: a violation, a gone backend or the limits; fe.stopping: being destroyed */
+    struct xenbus_frontend fe;
     bool read_only_wanted;             /* what the opener asked for */
     bool dev_ready;                    /* dev initialised by the first connection */
     /* this connection */
@@ -39,13 +40,7 @@ struct blkfront {
     struct blkfront_totals totals;     /* over the connections that ended */
     unsigned reconnects;
     uint64_t next_reconnect_ns;
-    bool no_reconnect;                 /* a violation, a gone backend or the limits */
-    bool stopping;                     /* being destroyed */
-    struct xenstore_watch watch;
-    bool watching;
-    struct fiber *watcher;
     struct xen_suspend_hook suspend_hook;
-    bool resuming;                     /* blkfront_resume runs: the watcher stands aside */
 };
 
 /* blkfront_xenbus.c */
@@ -62,11 +57,14 @@ void blkfront_drop_connection(struct blkfront *f, const char *reason);
  * old domain), follows the device to its new backend and connects. Fiber context. */
 bool blkfront_quiesce(struct blkfront *f, uint64_t deadline_ns);
 void blkfront_resume(struct blkfront *f);
-int blkfront_watcher_start(struct blkfront *f);
-void blkfront_watcher_stop(struct blkfront *f);
+/* Fills f->fe (xen/xenbus_frontend.h) for device f->fe.xb: its watcher then runs with
+ * xenbus_frontend_watch_start/stop. */
+void blkfront_frontend_init(struct blkfront *f);
 
 /* blkfront.c */
 int blkfront_service_start(struct blkfront *f);
+/* The device's totals: the ended connections' plus this one's (out may be &f->totals). */
+void blkfront_totals_of(const struct blkfront *f, struct blkfront_totals *out);
 extern const struct blkdev_ops blkfront_ops;
 extern struct blkfront_options blkfront_current_options;
 

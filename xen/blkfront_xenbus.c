@@ -6,6 +6,7 @@
  */
 #include "xen/blkfront_private.h"
 #include "lib/errno.h"
+#include "lib/list.h"
 #include "lib/log.h"
 #include "lib/parse.h"
 #include "lib/printf.h"
@@ -27,7 +28,7 @@
 static long grant_page(void *ctx, const void *page, bool readonly)
 {
     struct blkfront *f = ctx;
-    return xen_grant_access(f->xb.backend_id, page, readonly);
+    return xen_grant_access(f->fe.xb.backend_id, page, readonly);
 }
 
 static int end_grant(void *ctx, uint32_t ref)
@@ -52,16 +53,7 @@ static void request_done(void *ctx, struct blk_request *req, int status)
 
 static unsigned long backend_uint(struct blkfront *f, const char *node, unsigned long absent)
 {
-    char buf[32];
-    unsigned long v;
-    if (xenbus_read_backend(&f->xb, node, buf, sizeof(buf)) < 0)
-        return absent;
-    if (xenbus_read_backend_uint(&f->xb, node, &v) < 0) {
-        log_warn("blkfront", "vbd %s: backend node %s holds \"%s\", not a number; ignored",
-                 f->xb.id, node, buf);
-        return absent;
-    }
-    return v;
+    return xenbus_frontend_key(&f->fe, node, absent);
 }
 
 /* Grants the ring pages and the event channel and publishes them. */
@@ -75,80 +67,86 @@ static int publish_ring(struct blkfront *f)
     /* The backend may map the ring as soon as it is published: it must read as empty. */
     SHARED_RING_INIT((struct blkif_sring *)f->sring);
     for (unsigned i = 0; i < pages; i++) {
-        long ref = xen_grant_access(f->xb.backend_id,
+        long ref = xen_grant_access(f->fe.xb.backend_id,
                                     (uint8_t *)f->sring + i * BLKFRONT_PAGE_SIZE, false);
         if (ref < 0)
             return (int)ref;
         f->ring_refs[f->ring_granted++] = (uint32_t)ref;
     }
-    int rc = xen_event_alloc_unbound(&f->ev, f->xb.backend_id);
+    int rc = xen_event_alloc_unbound(&f->ev, f->fe.xb.backend_id);
     if (rc)
         return rc;
     char node[24], value[24];
     if (f->ring_order == 0) {
         ksnprintf(value, sizeof(value), "%u", f->ring_refs[0]);
-        rc = xenbus_write_frontend(&f->xb, "ring-ref", value);
+        rc = xenbus_write_frontend(&f->fe.xb, "ring-ref", value);
     } else {
         ksnprintf(value, sizeof(value), "%u", f->ring_order);
-        rc = xenbus_write_frontend(&f->xb, "ring-page-order", value);
+        rc = xenbus_write_frontend(&f->fe.xb, "ring-page-order", value);
         for (unsigned i = 0; rc == 0 && i < pages; i++) {
             ksnprintf(node, sizeof(node), "ring-ref%u", i);
             ksnprintf(value, sizeof(value), "%u", f->ring_refs[i]);
-            rc = xenbus_write_frontend(&f->xb, node, value);
+            rc = xenbus_write_frontend(&f->fe.xb, node, value);
         }
     }
     ksnprintf(value, sizeof(value), "%u", f->ev.port);
     if (rc == 0)
-        rc = xenbus_write_frontend(&f->xb, "event-channel", value);
+        rc = xenbus_write_frontend(&f->fe.xb, "event-channel", value);
     if (rc == 0)
-        rc = xenbus_write_frontend(&f->xb, "protocol", XEN_IO_PROTO_ABI_NATIVE);
+        rc = xenbus_write_frontend(&f->fe.xb, "protocol", XEN_IO_PROTO_ABI_NATIVE);
     if (rc == 0)
-        rc = xenbus_write_frontend(&f->xb, "feature-persistent",
+        rc = xenbus_write_frontend(&f->fe.xb, "feature-persistent",
                                    blkfront_current_options.persistent ? "1" : "0");
     return rc;
 }
+
+/* What the connected backend announces, read in this order (a missing key is 0). */
+static const char disk_keys[] = "sectors\0info\0feature-max-indirect-segments\0"
+                                "feature-persistent\0feature-flush-cache\0feature-barrier\0"
+                                "feature-discard\0";
+enum { DISK_SECTORS, DISK_INFO, DISK_INDIRECT, DISK_PERSISTENT, DISK_FLUSH, DISK_BARRIER,
+       DISK_DISCARD, DISK_KEYS };
 
 /* Reads what the connected backend announces into features, capacity and mode. */
 static int read_backend_disk(struct blkfront *f, struct blkfront_features *feat, bool *read_only,
                              uint64_t *capacity)
 {
     unsigned long sector_size = backend_uint(f, "sector-size", BLKFRONT_WIRE_SECTOR);
-    unsigned long sectors = backend_uint(f, "sectors", 0);
-    unsigned long info = backend_uint(f, "info", 0);
+    unsigned long disk[DISK_KEYS];
+    xenbus_frontend_read_keys(&f->fe, disk_keys, disk);
+    unsigned long sectors = disk[DISK_SECTORS];
     if (sector_size < BLKFRONT_WIRE_SECTOR || sector_size > BLKFRONT_PAGE_SIZE ||
         (sector_size & (sector_size - 1))) {
-        log_error("blkfront", "vbd %s: unusable sector-size %lu", f->xb.id, sector_size);
+        log_error("blkfront", "%s: bad sector-size %lu", f->fe.name, sector_size);
         return -EINVAL;
     }
     /* Without feature-large-sector-size, "sectors" counts 512-byte units. */
     uint64_t per = sector_size / BLKFRONT_WIRE_SECTOR;
     if (sectors / per == 0) {
-        log_error("blkfront", "vbd %s: the backend announces an empty disk (%lu sectors)",
-                  f->xb.id, sectors);
+        log_error("blkfront", "%s: empty disk (%lu sectors)", f->fe.name, sectors);
         return -EINVAL;
     }
     if (sectors % per)
-        log_warn("blkfront", "vbd %s: ignoring %lu trailing 512-byte sectors (not a whole "
-                 "%lu-byte sector)", f->xb.id, (unsigned long)(sectors % per), sector_size);
+        log_warn("blkfront", "%s: last %lu 512-byte sectors ignored (sector size %lu)",
+                 f->fe.name, (unsigned long)(sectors % per), sector_size);
     f->wire_sectors = sectors;
     *capacity = sectors / per;
     char mode[4] = "";
-    xenbus_read_backend(&f->xb, "mode", mode, sizeof(mode));
-    bool backend_ro = mode[0] == 'r' || (info & VDISK_READONLY);
+    xenbus_read_backend(&f->fe.xb, "mode", mode, sizeof(mode));
+    bool backend_ro = mode[0] == 'r' || (disk[DISK_INFO] & VDISK_READONLY);
     if (backend_ro && !*read_only)
-        log_info("blkfront", "vbd %s: the backend gives it read-only (mode \"%s\"); writes will "
-                 "be refused", f->xb.id, mode);
+        log_info("blkfront", "%s: read-only by the backend (mode \"%s\")", f->fe.name, mode);
     *read_only |= backend_ro;
 
     const struct blkfront_options *o = &blkfront_current_options;
-    unsigned long indirect = o->indirect ? backend_uint(f, "feature-max-indirect-segments", 0) : 0;
+    unsigned long indirect = o->indirect ? disk[DISK_INDIRECT] : 0;
     *feat = (struct blkfront_features){
         .sector_size = (uint32_t)sector_size,
         .max_segments = BLKIF_MAX_SEGMENTS_PER_REQUEST,
-        .persistent = o->persistent && backend_uint(f, "feature-persistent", 0) == 1,
-        .flush_cache = backend_uint(f, "feature-flush-cache", 0) == 1,
-        .barrier = backend_uint(f, "feature-barrier", 0) == 1,
-        .discard = backend_uint(f, "feature-discard", 0) == 1 && !*read_only,
+        .persistent = o->persistent && disk[DISK_PERSISTENT] == 1,
+        .flush_cache = disk[DISK_FLUSH] == 1,
+        .barrier = disk[DISK_BARRIER] == 1,
+        .discard = disk[DISK_DISCARD] == 1 && !*read_only,
         .max_grants = BLKFRONT_DEFAULT_MAX_GRANTS,
         .timeout_ns = f->timeout_ns,
     };
@@ -161,10 +159,10 @@ static int read_backend_disk(struct blkfront *f, struct blkfront_features *feat,
 static void name_device(struct blkfront *f, char *name, size_t cap)
 {
     char dev[BLKDEV_NAME_MAX];
-    if (xenbus_read_backend(&f->xb, "dev", dev, sizeof(dev)) > 0)
+    if (xenbus_read_backend(&f->fe.xb, "dev", dev, sizeof(dev)) > 0)
         kstrlcpy(name, dev, cap);
     else
-        ksnprintf(name, cap, "vbd%s", f->xb.id);
+        ksnprintf(name, cap, "vbd%s", f->fe.xb.id);
 }
 
 /* A reconnection must offer the disk the layer already describes. */
@@ -174,10 +172,10 @@ static int same_disk(struct blkfront *f, const struct blkfront_features *feat, b
     if (feat->sector_size == f->dev.sector_size && capacity == f->dev.capacity &&
         read_only == f->dev.read_only)
         return 0;
-    log_error("blkfront", "%s: the backend came back with another disk (%llu sectors of %u "
-              "bytes%s); not reconnecting", f->dev.name, (unsigned long long)capacity,
+    log_error("blkfront", "%s: backend now has another disk (%llu sectors of %u B%s); "
+              "staying down", f->dev.name, (unsigned long long)capacity,
               feat->sector_size, read_only ? ", read-only" : "");
-    f->no_reconnect = true;
+    f->fe.no_reconnect = true;
     return -ENODEV;
 }
 
@@ -198,40 +196,28 @@ static int setup_device(struct blkfront *f, const struct blkfront_features *feat
     int rc = blkdev_init(&f->dev, &blkfront_ops, name, feat->sector_size, capacity, read_only,
                          caps, f->core.max_in_flight, feat->max_segments, f);
     f->dev_ready = rc == 0;
+    if (rc == 0)
+        kstrlcpy(f->fe.name, f->dev.name, sizeof(f->fe.name));   /* "xvda" in log lines */
     return rc;
 }
 
 int blkfront_connect(struct blkfront *f)
 {
-    enum xenbus_state state;
     uint64_t deadline = platform_monotonic_ns() + CONNECT_TIMEOUT_NS;
-    int rc = xenbus_wait_backend_state(&f->xb, XENBUS_STATE_BIT(XenbusStateInitWait) |
-                                                   XENBUS_STATE_BIT(XenbusStateConnected),
-                                       deadline, &state);
-    if (rc) {
-        log_error("blkfront", "vbd %s: the backend did not get ready (state %s): %s", f->xb.id,
-                  xenbus_state_name(state), error_name(rc));
+    int rc = xenbus_frontend_await_backend(&f->fe, deadline);
+    if (rc)
         return rc;
-    }
     unsigned long order = backend_uint(f, "max-ring-page-order", 0);
     unsigned max_order = blkfront_current_options.max_ring_order;
     f->ring_order = order < max_order ? (unsigned)order : max_order;
     rc = publish_ring(f);
-    if (rc == 0)
-        rc = xenbus_switch_state(&f->xb, XenbusStateInitialised);
     if (rc) {
-        log_error("blkfront", "vbd %s: cannot publish the ring: %s", f->xb.id, error_name(rc));
+        log_error("blkfront", "%s: cannot publish the ring: %s", f->fe.name, error_name(rc));
         return rc;
     }
-    rc = xenbus_wait_backend_state(&f->xb, XENBUS_STATE_BIT(XenbusStateConnected) |
-                                               XENBUS_STATE_BIT(XenbusStateClosing) |
-                                               XENBUS_STATE_BIT(XenbusStateClosed),
-                                   deadline, &state);
-    if (rc || state != XenbusStateConnected) {
-        log_error("blkfront", "vbd %s: the backend did not connect (state %s)", f->xb.id,
-                  xenbus_state_name(state));
-        return rc ? rc : -ECONNREFUSED;
-    }
+    rc = xenbus_frontend_handshake(&f->fe, XenbusStateInitialised, deadline);
+    if (rc)
+        return rc;
     struct blkfront_features feat;
     uint64_t capacity;
     bool read_only = f->read_only_wanted;
@@ -243,33 +229,32 @@ int blkfront_connect(struct blkfront *f)
     struct blkfront_grant_ops gops = { .grant = grant_page, .end = end_grant,
                                        .end_free = end_free_page, .ctx = f };
     uint32_t handle = 0;
-    if (parse_u32(f->xb.id, strlen(f->xb.id), 10, &handle) != 0 || handle > UINT16_MAX) {
-        log_warn("blkfront", "vbd %s: id is not a device number; requests carry handle 0",
-                 f->xb.id);
+    if (parse_u32(f->fe.xb.id, strlen(f->fe.xb.id), 10, &handle) != 0 || handle > UINT16_MAX) {
+        log_warn("blkfront", "%s: id is not a device number; handle 0", f->fe.name);
         handle = 0;
     }
     rc = blkfront_core_init(&f->core, f->sring, f->ring_order, &feat, (uint16_t)handle, &gops,
                             request_done, f);
     if (rc) {
-        log_error("blkfront", "vbd %s: cannot set up the ring: %s", f->xb.id, error_name(rc));
+        log_error("blkfront", "%s: ring set-up failed: %s", f->fe.name, error_name(rc));
         return rc;
     }
     rc = setup_device(f, &feat, read_only, capacity);
     if (rc == 0)
         rc = blkfront_service_start(f);
     if (rc == 0)
-        rc = xenbus_switch_state(&f->xb, XenbusStateConnected);
+        rc = xenbus_switch_state(&f->fe.xb, XenbusStateConnected);
     if (rc)
         return rc;
     f->connected = true;
     f->totals.connections++;
-    log_info("blkfront", "%s (vbd %s, backend dom%u): %llu sectors of %u bytes%s, ring %u pages "
-             "(%u slots, %u in flight), %u segments per request%s%s%s%s%s; timeout %llu s",
-             f->dev.name, f->xb.id, f->xb.backend_id, (unsigned long long)capacity,
+    log_info("blkfront", "%s (vbd %s, dom%u): %llu sectors of %u B%s, ring %u pages, %u slots, "
+             "%u in flight, %u segments%s%s%s%s%s, timeout %llu s",
+             f->dev.name, f->fe.xb.id, f->fe.xb.backend_id, (unsigned long long)capacity,
              feat.sector_size, read_only ? ", read-only" : "", 1u << f->ring_order,
              f->core.nr_slots, f->core.max_in_flight, feat.max_segments,
              feat.max_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST ? " (indirect)" : "",
-             feat.persistent ? ", persistent grants" : "", feat.flush_cache ? ", flush" : "",
+             feat.persistent ? ", persistent" : "", feat.flush_cache ? ", flush" : "",
              feat.barrier ? ", barrier" : "", feat.discard ? ", discard" : "",
              (unsigned long long)(f->timeout_ns / BLKFRONT_SECOND));
     return 0;
@@ -295,8 +280,8 @@ static void end_ring_grants(struct blkfront *f)
     else if (f->sring && busy == 1)
         xen_grant_end_free(busy_ref, f->sring, f->ring_order);
     else if (f->sring)
-        log_error("blkfront", "vbd %s: the backend still maps %u ring pages; they are kept for "
-                  "good", f->xb.id, busy);
+        log_error("blkfront", "%s: %u ring pages still mapped: kept for good", f->fe.name,
+                  busy);
     f->ring_granted = 0;
     f->sring = NULL;
 }
@@ -304,39 +289,13 @@ static void end_ring_grants(struct blkfront *f)
 /* Tells the backend we are going and waits (bounded) for it to let go of our pages. */
 static void close_handshake(struct blkfront *f)
 {
-    enum xenbus_state state = XenbusStateUnknown;
-    uint64_t deadline = platform_monotonic_ns() + CLOSE_TIMEOUT_NS;
-    int rc = xenbus_switch_state(&f->xb, XenbusStateClosing);
-    if (rc == 0)
-        rc = xenbus_wait_backend_state(&f->xb, XENBUS_STATE_BIT(XenbusStateClosing) |
-                                                   XENBUS_STATE_BIT(XenbusStateClosed) |
-                                                   XENBUS_STATE_BIT(XenbusStateUnknown),
-                                       deadline, &state);
-    log_info("blkfront", "vbd %s: closing (%s, backend %s)", f->xb.id, error_name(rc),
-             xenbus_state_name(state));
-    rc = xenbus_switch_state(&f->xb, XenbusStateClosed);
-    if (rc == 0)
-        rc = xenbus_wait_backend_state(&f->xb, XENBUS_STATE_BIT(XenbusStateClosed) |
-                                                   XENBUS_STATE_BIT(XenbusStateInitWait) |
-                                                   XENBUS_STATE_BIT(XenbusStateUnknown),
-                                       deadline, &state);
-    log_info("blkfront", "vbd %s: closed (%s, backend %s)", f->xb.id, error_name(rc),
-             xenbus_state_name(state));
+    enum xenbus_state s = xenbus_frontend_close(&f->fe, CLOSE_TIMEOUT_NS);
+    log_info("blkfront", "%s: closed (backend %s)", f->fe.name, xenbus_state_name(s));
 }
 
 static void add_totals(struct blkfront *f)
 {
-    const struct blkfront_core_stats *s = &f->core.stats;
-    struct blkfront_totals *t = &f->totals;
-    t->requests += s->requests;
-    t->responses += s->responses;
-    t->errors += s->errors;
-    t->bad_responses += s->bad_responses;
-    t->timeouts += s->timeouts;
-    t->grants_quarantined += s->grants_quarantined;
-#define BLKFRONT_BREAK_ADD(name) t->breaks.name += s->breaks.name;
-    BLKFRONT_BREAKS(BLKFRONT_BREAK_ADD)
-#undef BLKFRONT_BREAK_ADD
+    blkfront_totals_of(f, &f->totals);
     memset(&f->core.stats, 0, sizeof(f->core.stats));
 }
 
@@ -368,7 +327,7 @@ void blkfront_drop_connection(struct blkfront *f, const char *reason)
     if (f->ring_granted)
         close_handshake(f);
     else
-        xenbus_switch_state(&f->xb, XenbusStateClosed);
+        xenbus_switch_state(&f->fe.xb, XenbusStateClosed);
     release_connection(f);
     if (was_connected)
         log_info("blkfront", "%s: disconnected (%s)", f->dev.name, reason);
@@ -388,36 +347,31 @@ bool blkfront_quiesce(struct blkfront *f, uint64_t deadline_ns)
 
 void blkfront_resume(struct blkfront *f)
 {
-    if (f->stopping)
+    if (f->fe.stopping)
         return;
-    f->resuming = true;
+    f->fe.resuming = true;
     f->connected = false;
     /* Quiescing let every request finish; one still out (the quiesce ran out of time) was
      * never acknowledged and fails now rather than being lost silently. */
     if (f->core.in_flight)
-        blkfront_core_disconnect(&f->core, "the domain was suspended with it in flight");
+        blkfront_core_disconnect(&f->core, "in flight at the suspend");
     /* The old backend went with the old domain; the new grant table is empty, so the ring's
      * grants end at once and nothing waits for a handshake. */
     release_connection(f);
-    int rc = xenbus_follow_backend(&f->xb, f->watching ? &f->watch : NULL);
-    if (rc == 0 && !f->no_reconnect)
+    int rc = xenbus_frontend_follow(&f->fe);
+    if (rc == 0 && !f->fe.no_reconnect)
         rc = blkfront_connect(f);
     if (rc == 0) {
         log_info("blkfront", "%s: reconnected after the resume", f->dev.name);
     } else {
-        log_error("blkfront", "%s: no connection after the resume: %s", f->dev.name,
+        log_error("blkfront", "%s: resume: no connection: %s", f->dev.name,
                   error_name(rc));
-        blkfront_drop_connection(f, "no connection after the resume");
+        blkfront_drop_connection(f, "no connection after a resume");
     }
-    f->resuming = false;
+    f->fe.resuming = false;
 }
 
 /* ---- the watcher ---- */
-
-static bool backend_online(struct blkfront *f)
-{
-    return backend_uint(f, "online", 0) != 0;
-}
 
 static bool untrusted(const struct blkfront *f)
 {
@@ -430,21 +384,21 @@ static void reconnect(struct blkfront *f)
 {
     if (f->reconnects >= BLKFRONT_MAX_RECONNECTS ||
         f->totals.grants_quarantined >= BLKFRONT_DEFAULT_MAX_GRANTS) {
-        log_error("blkfront", "%s: not reconnecting again (%u reconnections, %llu pages kept "
-                  "mapped by the backend)", f->dev.name, f->reconnects,
+        log_error("blkfront", "%s: staying down (%u reconnections, %llu pages held by the "
+                  "backend)", f->dev.name, f->reconnects,
                   (unsigned long long)f->totals.grants_quarantined);
-        f->no_reconnect = true;
+        f->fe.no_reconnect = true;
         return;
     }
     uint64_t now = platform_monotonic_ns();
     if (now < f->next_reconnect_ns)
         fiber_sleep_until(f->next_reconnect_ns);
-    if (f->stopping)
+    if (f->fe.stopping)
         return;
     f->reconnects++;
     f->totals.reconnects++;
     f->next_reconnect_ns = platform_monotonic_ns() + BLKFRONT_RECONNECT_INTERVAL_NS;
-    log_info("blkfront", "%s: the backend is back; reconnecting", f->dev.name);
+    log_info("blkfront", "%s: backend back; reconnecting", f->dev.name);
     int rc = blkfront_connect(f);
     if (rc == 0) {
         log_info("blkfront", "%s: reconnected", f->dev.name);
@@ -454,78 +408,54 @@ static void reconnect(struct blkfront *f)
     blkfront_drop_connection(f, "reconnection failed");
 }
 
-static int watcher_main(void *arg)
+static struct blkfront *of(struct xenbus_frontend *fe)
 {
-    struct blkfront *f = arg;
-    char path[XENSTORE_PATH_MAX];
-    while (!f->stopping) {
-        int rc = xenstore_watch_next(&f->watch, path, sizeof(path),
-                                     platform_monotonic_ns() + WATCH_POLL_NS);
-        if (rc == -EPIPE || f->stopping)
-            break;
-        if (f->resuming)
-            continue;
-        const char *why;
-        if (f->connected && blkfront_core_broken(&f->core, &why)) {
-            char reason[sizeof(f->core.broken_reason)];
-            kstrlcpy(reason, why, sizeof(reason));
-            if (untrusted(f)) {
-                f->no_reconnect = true;
-                log_error("blkfront", "%s: the backend broke the protocol; staying down",
-                          f->dev.name);
-            }
-            blkfront_drop_connection(f, reason);
-            if (!f->no_reconnect && backend_online(f))
-                xenbus_switch_state(&f->xb, XenbusStateInitialising);
-            continue;
-        }
-        enum xenbus_state s;
-        if (xenbus_read_state(f->xb.backend, &s) < 0)
-            continue;
-        if (f->connected &&
-            (s == XenbusStateClosing || s == XenbusStateClosed || s == XenbusStateUnknown)) {
-            log_warn("blkfront", "%s: the backend is %s", f->dev.name, xenbus_state_name(s));
-            blkfront_drop_connection(f, "the backend closed");
-            /* blkback prepares a closed device for a new connection when we go
-             * Initialising (the backend then offers InitWait). */
-            if (!f->no_reconnect && backend_online(f))
-                xenbus_switch_state(&f->xb, XenbusStateInitialising);
-        } else if (!f->connected && !f->no_reconnect && s == XenbusStateInitWait) {
-            reconnect(f);
-        } else if (!f->connected && !f->no_reconnect && s == XenbusStateClosed &&
-                   backend_online(f)) {
-            xenbus_switch_state(&f->xb, XenbusStateInitialising);
-        }
-    }
-    return 0;
+    return container_of(fe, struct blkfront, fe);
 }
 
-int blkfront_watcher_start(struct blkfront *f)
+static bool connected(struct xenbus_frontend *fe)
 {
-    char path[XENBUS_PATH_MAX + 8];
-    ksnprintf(path, sizeof(path), "%s/state", f->xb.backend);
-    int rc = xenstore_watch(&f->watch, path);
-    if (rc < 0)
-        return rc;
-    f->watching = true;
-    f->watcher = fiber_spawn("blkfront-watch", watcher_main, f, 0);
-    if (!f->watcher) {
-        xenstore_unwatch(&f->watch);
-        f->watching = false;
-        return -ENOMEM;
-    }
-    return 0;
+    return of(fe)->connected;
 }
 
-void blkfront_watcher_stop(struct blkfront *f)
+/* A connection the core found broken goes down; after a protocol violation for good. */
+static bool check(struct xenbus_frontend *fe, bool changed)
 {
-    f->stopping = true;
-    if (f->watching) {
-        xenstore_unwatch(&f->watch);
-        f->watching = false;
+    (void)changed;   /* the state is read on every poll */
+    struct blkfront *f = of(fe);
+    const char *why;
+    if (!f->connected || !blkfront_core_broken(&f->core, &why))
+        return false;
+    char reason[sizeof(f->core.broken_reason)];
+    kstrlcpy(reason, why, sizeof(reason));
+    if (untrusted(f)) {
+        fe->no_reconnect = true;
+        log_error("blkfront", "%s: protocol broken; staying down", f->dev.name);
     }
-    if (f->watcher) {
-        fiber_join(f->watcher);
-        f->watcher = NULL;
-    }
+    blkfront_drop_connection(f, reason);
+    if (!fe->no_reconnect && xenbus_frontend_online(fe))
+        xenbus_switch_state(&fe->xb, XenbusStateInitialising);
+    return true;
+}
+
+static void drop(struct xenbus_frontend *fe, const char *why)
+{
+    blkfront_drop_connection(of(fe), why);
+}
+
+static void reconnect_fe(struct xenbus_frontend *fe)
+{
+    reconnect(of(fe));
+}
+
+static const struct xenbus_frontend_ops frontend_ops = {
+    .up = connected, .check = check, .drop = drop, .reconnect = reconnect_fe,
+};
+
+void blkfront_frontend_init(struct blkfront *f)
+{
+    f->fe.ops = &frontend_ops;
+    f->fe.log = "blkfront";
+    f->fe.poll_ns = WATCH_POLL_NS;
+    ksnprintf(f->fe.name, sizeof(f->fe.name), "vbd%s", f->fe.xb.id);
 }

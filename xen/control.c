@@ -62,7 +62,7 @@ static int sysrq_fiber(void *arg)
         if (strcmp(t.word, "b") == 0)
             xen_block_log_dump("asked by the toolstack");
         else
-            log_warn("xen", "unsupported sysrq key \"%s\" ignored", t.word);
+            log_warn("xen", "sysrq \"%s\" ignored", t.word);
     }
     return 0;
 }
@@ -118,7 +118,7 @@ static int control_fiber(void *arg)
             }
         }
         if (!known)
-            log_warn("xen", "unsupported control/shutdown request \"%s\" ignored", t.word);
+            log_warn("xen", "control/shutdown \"%s\" ignored", t.word);
     }
     return 0;
 }

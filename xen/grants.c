@@ -127,7 +127,7 @@ uint32_t xen_grants_retry_quarantine(void)
     uint32_t before = core.held_pages;
     uint32_t left = grants_core_retry_held(&core, release_held, NULL);
     if (left < before)
-        log_info("grant", "%u quarantined pages released (%u still mapped by a backend)",
+        log_info("grant", "%u quarantined pages released (%u still mapped)",
                  before - left, left);
     return left;
 }
@@ -152,7 +152,7 @@ int xen_grant_end_free_counted(uint32_t ref, void *page, unsigned order, uint32_
         quarantine_lost += 1u << order;
         if (held)
             *held += 1u << order;   /* its grant stays taken for good: still the owner's */
-        log_error("grant", "ref %u still mapped and no memory to track it: page kept for good", ref);
+        log_error("grant", "ref %u still mapped, no memory to track it: page kept for good", ref);
         return -EBUSY;
     }
     node->owner_held = held;

@@ -53,7 +53,7 @@ static void queue_broken(struct netfront *nf, struct netfront_q *q)
     log_error("netfront", "%s: queue %u broken (rule %s): %s; disconnecting", nf->dev.name,
               q->ring.index, netfront_break_name(q->ring.break_reason), q->ring.why);
     nf->link = NETFRONT_BROKEN;
-    nf->no_reconnect = true;
+    nf->fe.no_reconnect = true;
 }
 
 static void deliver(void *ctx, struct pbuf *p)
@@ -64,11 +64,14 @@ static void deliver(void *ctx, struct pbuf *p)
 
 static bool service_queue(struct netfront *nf, struct netfront_q *q)
 {
-    if (netfront_tx_reap(&q->ring) < 0) {
+    bool notify;
+    /* Responses free slots: held frames go out now. */
+    if (netfront_tx_progress(&q->ring, &notify) < 0) {
         queue_broken(nf, q);
         return false;
     }
-    bool notify;
+    if (notify)
+        kick_backend(q, false);
     int n = netfront_rx_poll(&q->ring, nf->dev.pool, RX_BUDGET, deliver, nf,
                              platform_monotonic_ns(), &notify);
     if (notify && nf->link == NETFRONT_UP)
@@ -155,20 +158,13 @@ static int netfront_transmit(struct netdev *dev, struct pbuf *p)
         return -EINVAL;
     }
     bool notify;
-    int rc = netfront_tx_frame(&q->ring, p, &notify);
-    if (rc == -ENOBUFS) {
-        /* Completions are taken lazily: only when the pool runs dry do we look for them. */
-        if (netfront_tx_reap(&q->ring) < 0)
-            queue_broken(nf, q);
-        else
-            rc = netfront_tx_frame(&q->ring, p, &notify);
-    }
-    pbuf_free(p);
-    if (rc == 0) {
-        if (notify)
-            kick_backend(q, false);
+    int rc = netfront_tx_send(&q->ring, p, &notify);   /* takes p */
+    if (notify)
+        kick_backend(q, false);
+    if (rc == 0)
         return 0;
-    }
+    if (rc == -EPROTO)
+        queue_broken(nf, q);
     if (rc == -EMSGSIZE || rc == -EINVAL)
         dev->stats.tx_errors++;
     else
@@ -181,7 +177,7 @@ static void close_device(struct netfront *nf)
 {
     if (nf->closed)
         return;
-    netfront_watcher_stop(nf);
+    xenbus_frontend_watch_stop(&nf->fe);
     if (nf->q[0])
         netfront_disconnect(nf, "closing");
     nf->link = NETFRONT_DOWN;
@@ -211,8 +207,7 @@ static void netfront_destroy(struct netdev *dev)
         kfree(nf);
     } else {
         /* Without a fiber we cannot talk to xenstore; the shutdown hook closes it. */
-        log_warn("netfront", "%s: destroyed outside a fiber; left to the shutdown hook",
-                 dev->name);
+        log_warn("netfront", "%s: destroy outside a fiber: closed at shutdown", dev->name);
     }
 }
 
@@ -274,7 +269,7 @@ static void suspend_resume(void *arg, bool cancelled)
 static int read_frontend(struct netfront *nf, const char *node, char *buf, size_t cap)
 {
     char path[XENBUS_PATH_MAX + 16];
-    ksnprintf(path, sizeof(path), "%s/%s", nf->xb.nodename, node);
+    ksnprintf(path, sizeof(path), "%s/%s", nf->fe.xb.nodename, node);
     return xenstore_read(XENSTORE_NO_TX, path, buf, cap);
 }
 
@@ -283,7 +278,7 @@ static int read_mac_mtu(struct netfront *nf, uint8_t mac[NETDEV_MAC_LEN], uint32
     char buf[32];
     int rc = read_frontend(nf, "mac", buf, sizeof(buf));
     if (rc < 0 || parse_mac(buf, (size_t)rc, mac) < 0) {
-        log_error("netfront", "vif/%s: no usable MAC in xenstore (%s)", nf->xb.id,
+        log_error("netfront", "vif/%s: no usable MAC in xenstore (%s)", nf->fe.xb.id,
                   rc < 0 ? error_name(rc) : buf);
         return rc < 0 ? rc : -EINVAL;
     }
@@ -292,7 +287,7 @@ static int read_mac_mtu(struct netfront *nf, uint8_t mac[NETDEV_MAC_LEN], uint32
     if (rc >= 0) {
         uint32_t v;
         if (parse_u32(buf, (size_t)rc, 10, &v) < 0 || v < 68 || v > 9000)
-            log_warn("netfront", "vif/%s: MTU '%s' refused (68..9000); using %u", nf->xb.id, buf,
+            log_warn("netfront", "vif/%s: MTU '%s' refused (68..9000); using %u", nf->fe.xb.id, buf,
                      NETDEV_DEFAULT_MTU);
         else
             *mtu = v;
@@ -305,7 +300,7 @@ struct netdev *netfront_open(const char *id, struct pbuf_pool *rx_pool)
     struct netfront *nf = kcalloc(1, sizeof(*nf));
     if (!nf)
         return NULL;
-    int rc = xenbus_device_open(&nf->xb, "vif", id);
+    int rc = xenbus_device_open(&nf->fe.xb, "vif", id);
     if (rc < 0) {
         log_error("netfront", "vif/%s: cannot read its backend: %s", id, error_name(rc));
         kfree(nf);
@@ -321,10 +316,10 @@ struct netdev *netfront_open(const char *id, struct pbuf_pool *rx_pool)
     ksnprintf(name, sizeof(name), "vif%s", id);
     netdev_init(&nf->dev, &netfront_ops, name, mac, mtu, NETDEV_CAP_SG | NETDEV_CAP_RX_CSUM,
                 rx_pool, nf);
+    netfront_frontend_init(nf);
     waitq_init(&nf->wake);
     if ((rc = netfront_account_claim(nf)) < 0) {
-        log_error("netfront", "%s: too many netfront devices (open, or closed with pages their "
-                  "backend still maps)", name);
+        log_error("netfront", "%s: too many netfront devices", name);
         kfree(nf);
         return NULL;
     }
@@ -334,7 +329,7 @@ struct netdev *netfront_open(const char *id, struct pbuf_pool *rx_pool)
         kfree(nf);
         return NULL;
     }
-    if ((rc = netfront_connect(nf)) < 0 || (rc = netfront_watcher_start(nf)) < 0) {
+    if ((rc = netfront_connect(nf)) < 0 || (rc = xenbus_frontend_watch_start(&nf->fe, "netfront-watch")) < 0) {
         log_error("netfront", "%s: not connected: %s", name, error_name(rc));
         close_device(nf);
         kfree(nf);
@@ -355,7 +350,7 @@ struct netdev *netfront_open(const char *id, struct pbuf_pool *rx_pool)
 struct netdev *xen_netfront_open_index(unsigned index, struct pbuf_pool *rx_pool)
 {
     if (!xen_present() || !xenstore_ready()) {
-        log_error("netfront", "no network device (not running on Xen)");
+        log_error("netfront", "no vif: not on Xen");
         return NULL;
     }
     char buf[256];
@@ -368,7 +363,7 @@ struct netdev *xen_netfront_open_index(unsigned index, struct pbuf_pool *rx_pool
         return NULL;
     }
     if (index >= (unsigned)n) {
-        log_error("netfront", "no network device: vif index %u, the domain has %d", index, n);
+        log_error("netfront", "no vif %u (the domain has %d)", index, n);
         return NULL;
     }
     return netfront_open(ids[index], rx_pool);
@@ -401,8 +396,7 @@ void netfront_print_stats(struct netdev *dev)
     COUNTERS_PRINT("netfront", dev->name, NETFRONT_QUEUE_COUNTERS, s.rings);
     uint64_t frames = s.rings.tx_frames + s.rings.rx_frames;
     uint64_t kicks = s.rings.tx_notify + s.rings.rx_notify;
-    kprintf("netfront.%s: %u queue(s); per 1000 frames: %llu notifications sent, %llu events "
-            "received\n", dev->name, s.queues,
+    kprintf("netfront.%s: %u queues; per 1000 frames: %llu kicks, %llu events\n", dev->name, s.queues,
             (unsigned long long)(frames ? kicks * 1000 / frames : 0),
             (unsigned long long)(frames ? s.events * 1000 / frames : 0));
     /* This device's pages in the grant quarantine now (its backend still maps them). */

@@ -12,7 +12,7 @@
 #include "xen/netfront.h"
 #include "xen/netfront_conn.h"
 #include "xen/suspend.h"
-#include "xen/xenbus_client.h"
+#include "xen/xenbus_frontend.h"
 #include "xen/xenstore.h"
 
 struct netfront;
@@ -38,10 +38,8 @@ struct netfront_negotiated {
 
 struct netfront {
     struct netdev dev;
-    struct xenbus_device xb;
+    struct xenbus_frontend fe;          /* no_reconnect: set by a bad response */
     enum netfront_link link;
-    bool no_reconnect;                  /* set by a bad response */
-    bool stopping;                      /* destroy/shutdown in progress */
     bool closed;                        /* the final close ran */
     struct netfront_negotiated neg;
     struct netfront_q *q[NETFRONT_MAX_QUEUES];
@@ -49,9 +47,7 @@ struct netfront {
     /* The poller sleeps on `wake` until an event sets `kicked`. */
     struct waitq wake;
     bool kicked, poller_stop;
-    struct fiber *poller, *watcher;
-    struct xenstore_watch watch;
-    bool watching;
+    struct fiber *poller;
     struct netfront_stats stats;
     /* This device's pages in the grant quarantine (xen_grant_end_free_counted). Static storage
      * (netfront_account_claim): the quarantine may free pages after the device is gone. */
@@ -61,7 +57,6 @@ struct netfront {
     enum netfront_reconnect_verdict last_verdict;
     struct netfront *next;              /* every open device, for the shutdown hook */
     struct xen_suspend_hook suspend_hook;
-    bool resuming;                      /* netfront_resume runs: the watcher stands aside */
 };
 
 /* netfront_xenbus.c */
@@ -71,8 +66,9 @@ void netfront_account_release(struct netfront *nf);
 int netfront_connect(struct netfront *nf);
 /* Tears the rings down after telling the backend (Closing, Closed); fiber context. */
 void netfront_disconnect(struct netfront *nf, const char *why);
-int netfront_watcher_start(struct netfront *nf);
-void netfront_watcher_stop(struct netfront *nf);
+/* Fills nf->fe (xen/xenbus_frontend.h) once the device is named: its watcher then runs with
+ * xenbus_frontend_watch_start/stop. */
+void netfront_frontend_init(struct netfront *nf);
 /* The domain was resumed in a new domain (xen/suspend.h): drops the old connection without
  * a handshake (its backend is gone with the old domain), follows the device to its new
  * backend and connects. Fiber context. */

@@ -84,35 +84,37 @@ unsigned netfront_tx_in_flight(const struct netfront_queue *q)
     return NETFRONT_TX_SLOTS - q->tx_free_count;
 }
 
+/* Whether the queue can carry frame p at all; its data slots into *slots. */
+static int tx_check(const struct netfront_queue *q, const struct pbuf *p, unsigned *slots)
+{
+    uint32_t len = p->tot_len;
+    *slots = (len + NETFRONT_PAGE_SIZE - 1) / NETFRONT_PAGE_SIZE;
+    if (q->broken)
+        return -EPIPE;
+    if (len == 0 || (p->gso_size && !q->features.tx_gso) ||
+        ((p->flags & PBUF_F_CSUM_PARTIAL) && !q->features.tx_csum))
+        return -EINVAL;
+    if (len > NETFRONT_TX_FRAME_MAX || (*slots > 1 && !q->features.tx_sg))
+        return -EMSGSIZE;
+    return 0;
+}
+
 int netfront_tx_frame(struct netfront_queue *q, const struct pbuf *p, bool *notify)
 {
     *notify = false;
-    if (q->broken)
-        return -EPIPE;
+    unsigned slots;
+    int rc = tx_check(q, p, &slots);
+    if (rc)
+        return rc;
     uint32_t len = p->tot_len;
     bool gso = p->gso_size != 0;
-    if (len == 0)
-        return -EINVAL;
-    if (len > NETFRONT_TX_FRAME_MAX)
-        return -EMSGSIZE;
-    if (gso && !q->features.tx_gso)
-        return -EINVAL;
-    uint16_t csum_flags = 0;
-    if (p->flags & PBUF_F_CSUM_PARTIAL) {
-        if (!q->features.tx_csum)
-            return -EINVAL;
-        csum_flags = NETTXF_csum_blank | NETTXF_data_validated;
-    }
-    unsigned slots = (len + NETFRONT_PAGE_SIZE - 1) / NETFRONT_PAGE_SIZE;
-    if (slots > 1 && !q->features.tx_sg)
-        return -EMSGSIZE;
+    uint16_t csum_flags = p->flags & PBUF_F_CSUM_PARTIAL ?
+                          NETTXF_csum_blank | NETTXF_data_validated : 0;
     unsigned extras = gso ? 1 : 0;
     RING_IDX prod = q->tx.req_prod_pvt;
     unsigned ring_free = RING_SIZE(&q->tx) - (prod - q->tx.rsp_cons);
-    if (slots + extras > ring_free || slots > q->tx_free_count) {
-        q->stats.tx_full++;
+    if (slots + extras > ring_free || slots > q->tx_free_count)
         return -ENOBUFS;
-    }
     uint32_t off = 0;
     for (unsigned s = 0; s < slots; s++) {
         uint16_t id = q->tx_free[--q->tx_free_count];
@@ -161,7 +163,7 @@ static int response_window(struct netfront_queue *q, bool rx, RING_IDX cons,
     xen_rmb();   /* responses are read after the producer index that published them */
     if ((RING_IDX)(prod - cons) > (RING_IDX)(req_prod - cons))
         return refuse(q, rx ? NETFRONT_broken_rx_producer : NETFRONT_broken_tx_producer,
-                      "%s: response producer %u is past our requests (%u outstanding from %u)",
+                      "%s: producer %u past our requests (%u from %u)",
                       rx ? "rx" : "tx", prod, req_prod - cons, cons);
     *out = prod;
     return 0;
@@ -188,7 +190,7 @@ int netfront_tx_reap(struct netfront_queue *q)
                 if (q->tx_extras_in_flight == 0) {
                     q->tx.rsp_cons = cons;
                     return refuse(q, NETFRONT_broken_tx_stray_null,
-                                  "tx: response %u is NETIF_RSP_NULL, no extra info outstanding",
+                                  "tx %u: NULL, no extra outstanding",
                                   cons);
                 }
                 q->tx_extras_in_flight--;
@@ -197,13 +199,13 @@ int netfront_tx_reap(struct netfront_queue *q)
             if (id >= NETFRONT_TX_SLOTS || !q->tx_busy[id]) {
                 q->tx.rsp_cons = cons;
                 return refuse(q, NETFRONT_broken_tx_not_in_flight,
-                              "tx: response %u names id %u, which is not in flight", cons, id);
+                              "tx %u: id %u not in flight", cons, id);
             }
             if (status != NETIF_RSP_OKAY) {
                 if (status != NETIF_RSP_ERROR && status != NETIF_RSP_DROPPED) {
                     q->tx.rsp_cons = cons;
                     return refuse(q, NETFRONT_broken_tx_bad_status,
-                                  "tx: response %u for id %u has status %d", cons, id, status);
+                                  "tx %u: id %u status %d", cons, id, status);
                 }
                 q->stats.tx_backend_errors++;
             }
@@ -220,6 +222,84 @@ int netfront_tx_reap(struct netfront_queue *q)
         more = (RING_IDX)(q->tx.sring->rsp_prod - cons) >= NETFRONT_TX_EVENT_BATCH;
     } while (more);
     return done;
+}
+
+/* Puts held frames on the ring, oldest first, while they fit. */
+static void tx_drain(struct netfront_queue *q, bool *notify)
+{
+    while (q->tx_held_count && !q->broken) {
+        struct pbuf *p = q->tx_held[q->tx_held_first];
+        bool kick;
+        if (netfront_tx_frame(q, p, &kick) == -ENOBUFS)
+            return;
+        *notify |= kick;   /* checked when held: it went on the ring */
+        pbuf_free(p);
+        q->tx_held_first = (q->tx_held_first + 1) % NETFRONT_TX_HOLD;
+        q->tx_held_count--;
+    }
+}
+
+int netfront_tx_progress(struct netfront_queue *q, bool *notify)
+{
+    *notify = false;
+    for (;;) {
+        if (netfront_tx_reap(q) < 0)
+            return -EPROTO;
+        tx_drain(q, notify);
+        if (!q->tx_held_count)
+            return 0;
+        /* Frames still wait: the backend signals its very next response (io/ring.h: it
+         * notifies when rsp_prod passes rsp_event), and a response that came before we asked
+         * is taken now rather than waited for. */
+        q->tx.sring->rsp_event = q->tx.rsp_cons + 1;
+        xen_mb();
+        if (q->tx.sring->rsp_prod == q->tx.rsp_cons)
+            return 0;
+    }
+}
+
+int netfront_tx_send(struct netfront_queue *q, struct pbuf *p, bool *notify)
+{
+    *notify = false;
+    unsigned slots;
+    int rc;
+    if (q->tx_held_count)   /* no frame passes one that waits */
+        rc = tx_check(q, p, &slots) ?: -ENOBUFS;
+    else
+        rc = netfront_tx_frame(q, p, notify);
+    if (rc != -ENOBUFS) {
+        pbuf_free(p);
+        return rc;
+    }
+    bool kick;
+    if (q->tx_held_count == NETFRONT_TX_HOLD) {
+        rc = netfront_tx_progress(q, &kick);   /* responses may have made room */
+        *notify |= kick;
+        if (rc == 0 && q->tx_held_count == NETFRONT_TX_HOLD) {
+            q->stats.tx_hold_dropped++;
+            rc = -ENOBUFS;
+        }
+        if (rc) {
+            pbuf_free(p);
+            return rc;
+        }
+    }
+    q->tx_held[(q->tx_held_first + q->tx_held_count++) % NETFRONT_TX_HOLD] = p;
+    q->stats.tx_held++;
+    /* Completions are taken lazily, only now that the ring or the pool ran dry. */
+    rc = netfront_tx_progress(q, &kick);
+    *notify |= kick;
+    return rc;
+}
+
+unsigned netfront_tx_hold_flush(struct netfront_queue *q)
+{
+    unsigned n = q->tx_held_count;
+    for (; q->tx_held_count; q->tx_held_count--) {
+        pbuf_free(q->tx_held[q->tx_held_first]);
+        q->tx_held_first = (q->tx_held_first + 1) % NETFRONT_TX_HOLD;
+    }
+    return n;
 }
 
 /* ---- receive ---- */
@@ -297,25 +377,25 @@ static int parse_frame(struct netfront_queue *q, RING_IDX cons, RING_IDX prod, s
         unsigned slot = cons & (NETFRONT_RX_SLOTS - 1);
         if (r.id != slot)
             return refuse(q, NETFRONT_broken_rx_bad_id,
-                          "rx: response %u has id %u, slot %u was posted there", cons, r.id, slot);
+                          "rx %u: id %u, slot %u was posted there", cons, r.id, slot);
         if (r.flags & NETRXF_gso_prefix)
             return refuse(q, NETFRONT_broken_rx_gso_prefix,
-                          "rx: response %u has a GSO prefix, which we never asked for", cons);
+                          "rx %u: GSO prefix never asked for", cons);
         if (!first && (r.flags & NETRXF_extra_info))
             return refuse(q, NETFRONT_broken_rx_bad_extra,
-                          "rx: response %u has extra info after the first slot", cons);
+                          "rx %u: extra info after the first slot", cons);
         if (r.status < NETIF_RSP_DROPPED)
-            return refuse(q, NETFRONT_broken_rx_bad_status, "rx: response %u has status %d",
+            return refuse(q, NETFRONT_broken_rx_bad_status, "rx %u: status %d",
                           cons, r.status);
         /* Every slot counts, error slots too: a chain of errors linked by NETRXF_more_data is
          * one frame, and without the bound it could fill the ring and never end. */
         if (++slots > NETFRONT_RX_SLOTS_PER_FRAME) {
             if (f->backend_error || r.status < 0)
                 return refuse(q, NETFRONT_broken_rx_error_chain,
-                              "rx: an error frame from response %u spans more than %u slots",
+                              "rx %u: error frame of more than %u slots",
                               start, NETFRONT_RX_SLOTS_PER_FRAME);
             return refuse(q, NETFRONT_broken_rx_slot_overrun,
-                          "rx: a frame from response %u spans more than %u slots", start,
+                          "rx %u: frame of more than %u slots", start,
                           NETFRONT_RX_SLOTS_PER_FRAME);
         }
         if (r.status < 0) {
@@ -323,14 +403,14 @@ static int parse_frame(struct netfront_queue *q, RING_IDX cons, RING_IDX prod, s
         } else {
             if ((uint32_t)r.offset + (uint32_t)r.status > NETFRONT_PAGE_SIZE)
                 return refuse(q, NETFRONT_broken_rx_bad_offset,
-                              "rx: response %u: %d bytes at offset %u overrun the page", cons,
+                              "rx %u: %d bytes at %u overrun the page", cons,
                               r.status, r.offset);
             f->data[f->data_count++] = (struct rx_slot){ (uint16_t)slot, r.offset,
                                                           (uint16_t)r.status };
             f->total += (uint32_t)r.status;
             if (f->total > NETFRONT_RX_FRAME_MAX)
                 return refuse(q, NETFRONT_broken_rx_too_long,
-                              "rx: a frame from response %u is longer than %u bytes", start,
+                              "rx %u: frame longer than %u bytes", start,
                               NETFRONT_RX_FRAME_MAX);
         }
         more = (r.flags & NETRXF_more_data) != 0;
@@ -352,13 +432,13 @@ static int parse_frame(struct netfront_queue *q, RING_IDX cons, RING_IDX prod, s
                 uint8_t type = xv->type, xflags = xv->flags;
                 if (type == XEN_NETIF_EXTRA_TYPE_NONE || type >= XEN_NETIF_EXTRA_TYPE_MAX)
                     return refuse(q, NETFRONT_broken_rx_bad_extra,
-                                  "rx: response %u: extra info of unknown type %u", cons, type);
+                                  "rx %u: extra of unknown type %u", cons, type);
                 if (type == XEN_NETIF_EXTRA_TYPE_GSO) {
                     uint16_t size = xv->u.gso.size;
                     uint8_t gso_type = xv->u.gso.type;
                     if (size == 0 || gso_type != XEN_NETIF_GSO_TYPE_TCPV4)
                         return refuse(q, NETFRONT_broken_rx_bad_extra,
-                                      "rx: response %u: GSO extra of type %u size %u", cons,
+                                      "rx %u: GSO extra of type %u size %u", cons,
                                       gso_type, size);
                     f->gso_size = size;
                 }
@@ -420,7 +500,7 @@ static int partial_frame(struct netfront_queue *q, RING_IDX cons, uint64_t now_n
     }
     if (now_ns - q->rx_partial_since >= NETFRONT_RX_PARTIAL_WAIT_NS)
         return refuse(q, NETFRONT_broken_rx_partial_stall,
-                      "rx: the frame from response %u is still incomplete after %llu ms", cons,
+                      "rx %u: frame incomplete after %llu ms", cons,
                       (unsigned long long)((now_ns - q->rx_partial_since) / 1000000u));
     return 0;
 }

@@ -7,6 +7,10 @@
  * Transmit: a pool of NETFRONT_TX_SLOTS pages, granted read-only once when the queue is set up.
  * A frame is copied into free pool pages (one slot per page, a request id is the page's index),
  * so sending costs no grant operation; a completed id returns its page to the pool.
+ * A frame that finds the ring or the pool full waits in a small holding queue (at most
+ * NETFRONT_TX_HOLD frames, sent in order as responses free slots; meanwhile rsp_event asks the
+ * backend for an event at its next response); only a frame that finds the holding queue full too
+ * is dropped (tx_hold_dropped). Linux's netfront stops the stack's queue instead, in the same spirit.
  * Receive: NETFRONT_RX_SLOTS pages granted read-write once, one per ring slot: the request at
  * ring index i always carries id i % NETFRONT_RX_SLOTS and that slot's page, so the backend
  * answers slot i in place and the page is posted again as soon as its bytes are copied out.
@@ -55,6 +59,8 @@ struct pbuf_pool;
 #define NETFRONT_RX_SLOTS __CONST_RING_SIZE(netif_rx, NETFRONT_PAGE_SIZE)
 /* The first tx request's size field is 16 bits: no frame can be longer. */
 #define NETFRONT_TX_FRAME_MAX 0xffffu
+/* Frames that may wait for tx slots (netfront_tx_send). */
+#define NETFRONT_TX_HOLD 32u
 /* Tx responses per completion event (see netfront_tx_reap). */
 #define NETFRONT_TX_EVENT_BATCH (NETFRONT_TX_SLOTS / 2)
 /* A received frame: an IPv4 packet of at most 64 KiB behind an Ethernet header. */
@@ -102,7 +108,8 @@ const char *netfront_break_name(enum netfront_break reason);
     X(tx_slots)           /* data slots they used */                                      \
     X(tx_gso)             /* frames sent as TSO (with a GSO extra) */                     \
     X(tx_csum_blank)      /* frames whose checksum the backend completes */               \
-    X(tx_full)            /* frames refused: no ring slot or pool page free */            \
+    X(tx_held)            /* frames that waited for a ring slot or pool page */           \
+    X(tx_hold_dropped)    /* frames dropped: ring, pool and holding queue all full */     \
     X(tx_completed)       /* requests answered */                                         \
     X(tx_backend_errors)  /* answered NETIF_RSP_ERROR or NETIF_RSP_DROPPED */             \
     X(tx_notify)          /* kicks to the backend after pushing tx requests */            \
@@ -143,6 +150,9 @@ struct netfront_queue {
     unsigned tx_free_count;
     bool tx_busy[NETFRONT_TX_SLOTS];
     unsigned tx_extras_in_flight;   /* extra-info requests whose NULL answer is still due */
+    /* Frames waiting for slots, oldest at tx_held_first (a circular queue); ours. */
+    struct pbuf *tx_held[NETFRONT_TX_HOLD];
+    unsigned tx_held_first, tx_held_count;
     /* Receive pages, one per ring slot. */
     uint8_t *rx_page[NETFRONT_RX_SLOTS];
     uint32_t rx_gref[NETFRONT_RX_SLOTS];
@@ -173,6 +183,20 @@ bool netfront_rx_refill(struct netfront_queue *q);
  * -EMSGSIZE for a frame that cannot be sent (too long, several pages without feature-sg);
  * -EINVAL for an empty frame or a TSO frame without TSO; -EPIPE when the queue is broken. */
 int netfront_tx_frame(struct netfront_queue *q, const struct pbuf *p, bool *notify);
+
+/* Sends frame p, taking it: on the ring at once, or, when ring or pool is full (or frames wait
+ * already: the order is kept), into the holding queue. 0 with *notify telling whether to kick the
+ * backend; -ENOBUFS when the holding queue was full too (p dropped, counted); -EMSGSIZE, -EINVAL,
+ * -EPIPE as netfront_tx_frame; -EPROTO when taking responses found a bad one (queue broken). */
+int netfront_tx_send(struct netfront_queue *q, struct pbuf *p, bool *notify);
+
+/* Takes tx responses and sends held frames in order while they fit; while frames still wait,
+ * asks the backend for an event at its next response. 0 with *notify, or -EPROTO as
+ * netfront_tx_reap. */
+int netfront_tx_progress(struct netfront_queue *q, bool *notify);
+
+/* Frees the held frames (the queue is going away); returns how many. */
+unsigned netfront_tx_hold_flush(struct netfront_queue *q);
 
 /* Takes every tx response, returning pages to the pool. Number of requests completed, or
  * -EPROTO on a bad response (the queue is broken). Asks the backend for its next tx event only

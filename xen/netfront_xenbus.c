@@ -9,6 +9,7 @@
 #include "xen/grants.h"
 #include "lib/counters.h"
 #include "lib/errno.h"
+#include "lib/list.h"
 #include "lib/log.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -63,7 +64,7 @@ static void *grant_page(bool readonly, uint32_t *ref, void *ctx)
     if (!page)
         return NULL;
     memset(page, 0, NETFRONT_PAGE_SIZE);   /* the backend never reads stale memory */
-    long rc = xen_grant_access(nf->xb.backend_id, page, readonly);
+    long rc = xen_grant_access(nf->fe.xb.backend_id, page, readonly);
     if (rc < 0) {
         page_free(page, 0);
         return NULL;
@@ -101,11 +102,12 @@ static void queue_free(struct netfront *nf, struct netfront_q *q)
         return;
     xen_event_close(&q->ev_tx);
     xen_event_close(&q->ev_rx);
+    nf->dev.stats.tx_dropped += netfront_tx_hold_flush(&q->ring);   /* lost with the link */
     struct netfront_page_ops ops = page_ops(nf);
     unsigned held = netfront_queue_pages_release(&q->pages, &ops);
     if (held)
-        log_warn("netfront", "%s: queue %u: %u pages still mapped by the backend: quarantined "
-                 "until it unmaps them (%u of this device's pages held)", nf->dev.name,
+        log_warn("netfront", "%s: queue %u: %u pages still mapped: quarantined (%u held)",
+                 nf->dev.name,
                  q->ring.index, held, nf->quarantined ? *nf->quarantined : 0);
     kfree(q);
 }
@@ -121,8 +123,8 @@ static struct netfront_q *queue_create(struct netfront *nf, unsigned index)
     struct netfront_page_ops ops = page_ops(nf);
     if (netfront_queue_pages_grant(&q->pages, &ops) < 0)
         goto fail;
-    if (xen_event_alloc_unbound(&q->ev_tx, nf->xb.backend_id) < 0 ||
-        (nf->neg.split_events && xen_event_alloc_unbound(&q->ev_rx, nf->xb.backend_id) < 0))
+    if (xen_event_alloc_unbound(&q->ev_tx, nf->fe.xb.backend_id) < 0 ||
+        (nf->neg.split_events && xen_event_alloc_unbound(&q->ev_rx, nf->fe.xb.backend_id) < 0))
         goto fail;
     struct netfront_queue_features f = {
         .tx_csum = nf->neg.tx_csum,
@@ -136,8 +138,7 @@ static struct netfront_q *queue_create(struct netfront *nf, unsigned index)
     netfront_rx_refill(&q->ring);   /* the backend sees them when it connects */
     return q;
 fail:
-    log_error("netfront", "%s: out of pages, grants or event channels for queue %u",
-              nf->dev.name, index);
+    log_error("netfront", "%s: queue %u: no pages, grants or ports", nf->dev.name, index);
     queue_free(nf, q);
     return NULL;
 }
@@ -159,10 +160,7 @@ static void queues_free(struct netfront *nf)
 
 static unsigned long backend_flag(struct netfront *nf, const char *node)
 {
-    unsigned long v = 0;
-    if (xenbus_read_backend_uint(&nf->xb, node, &v) < 0)
-        v = 0;
-    return v;
+    return xenbus_frontend_key(&nf->fe, node, 0);
 }
 
 struct publish_args {
@@ -173,7 +171,7 @@ static int write_node(uint32_t tx, struct netfront *nf, const char *dir, const c
                       const char *fmt, unsigned long value)
 {
     char path[XENBUS_PATH_MAX + 48], text[24];
-    ksnprintf(path, sizeof(path), "%s/%s%s%s", nf->xb.nodename, dir, *dir ? "/" : "", node);
+    ksnprintf(path, sizeof(path), "%s/%s%s%s", nf->fe.xb.nodename, dir, *dir ? "/" : "", node);
     ksnprintf(text, sizeof(text), fmt, value);
     return xenstore_write(tx, path, text);
 }
@@ -200,58 +198,64 @@ static int publish(uint32_t tx, void *arg)
     }
     if (rc == 0 && nf->nqueues > 1)
         rc = write_node(tx, nf, "", "multi-queue-num-queues", "%lu", nf->nqueues);
-    if (rc == 0)
-        rc = write_node(tx, nf, "", "request-rx-copy", "%lu", 1) ?:
-             write_node(tx, nf, "", "feature-rx-notify", "%lu", 1) ?:
-             write_node(tx, nf, "", "feature-sg", "%lu", 1) ?:
-             write_node(tx, nf, "", "feature-gso-tcpv4", "%lu", 1) ?:
-             write_node(tx, nf, "", "feature-no-csum-offload", "%lu", 0);
+    /* What we take: "1" for each of these, then feature-no-csum-offload "0". */
+    static const char wants[] = "request-rx-copy\0feature-rx-notify\0feature-sg\0"
+                                "feature-gso-tcpv4\0feature-no-csum-offload\0";
+    for (const char *w = wants; rc == 0 && *w; w += strlen(w) + 1)
+        rc = write_node(tx, nf, "", w, "%lu", w[strlen(w) + 1] != 0);
     return rc;
 }
 
-static void negotiate(struct netfront *nf)
+/* The backend's offers, read in this order (a missing key is 0). */
+static const char offer_keys[] = "feature-rx-copy\0feature-sg\0feature-gso-tcpv4\0"
+                                 "feature-no-csum-offload\0feature-split-event-channels\0"
+                                 "multi-queue-max-queues\0";
+enum { OFFER_RX_COPY, OFFER_SG, OFFER_GSO, OFFER_NO_CSUM, OFFER_SPLIT, OFFER_QUEUES, OFFERS };
+
+static unsigned queues_for(unsigned long offered)
 {
-    nf->neg.sg = backend_flag(nf, "feature-sg") != 0;
-    nf->neg.gso_tcpv4 = backend_flag(nf, "feature-gso-tcpv4") != 0;
-    nf->neg.tx_csum = backend_flag(nf, "feature-no-csum-offload") == 0;
-    nf->neg.split_events = backend_flag(nf, "feature-split-event-channels") != 0;
-    nf->neg.max_queues = (unsigned)backend_flag(nf, "multi-queue-max-queues");
-    unsigned queues = nf->neg.max_queues ? nf->neg.max_queues : 1;
-    nf->nqueues = queues < NETFRONT_MAX_QUEUES ? queues : NETFRONT_MAX_QUEUES;
+    if (offered == 0)
+        return 1;
+    return offered < NETFRONT_MAX_QUEUES ? (unsigned)offered : NETFRONT_MAX_QUEUES;
+}
+
+/* false when the backend cannot copy received frames to us (feature-rx-copy). */
+static bool negotiate(struct netfront *nf)
+{
+    unsigned long offer[OFFERS];
+    xenbus_frontend_read_keys(&nf->fe, offer_keys, offer);
+    nf->neg.sg = offer[OFFER_SG] != 0;
+    nf->neg.gso_tcpv4 = offer[OFFER_GSO] != 0;
+    nf->neg.tx_csum = offer[OFFER_NO_CSUM] == 0;
+    nf->neg.split_events = offer[OFFER_SPLIT] != 0;
+    nf->neg.max_queues = (unsigned)offer[OFFER_QUEUES];
+    nf->nqueues = queues_for(offer[OFFER_QUEUES]);
     uint32_t caps = NETDEV_CAP_RX_CSUM | NETDEV_CAP_SG;
     if (nf->neg.tx_csum)
         caps |= NETDEV_CAP_TX_CSUM;
     if (nf->neg.gso_tcpv4 && nf->neg.sg)
         caps |= NETDEV_CAP_TSO;
     nf->dev.caps = caps;
+    return offer[OFFER_RX_COPY] != 0;
 }
 
 /* A connection refused by the device's grant cap. */
 static void log_over_cap(struct netfront *nf, const char *what, uint32_t held, unsigned queues)
 {
-    log_warn("netfront", "%s: not %s: %u pages still mapped by the backend plus %u for %u "
-             "queue%s would pass this device's cap of %u grants", nf->dev.name, what, held,
-             queues * NETFRONT_GRANTS_PER_QUEUE, queues, queues > 1 ? "s" : "",
+    log_warn("netfront", "%s: not %s: %u pages still mapped + %u for %u queues > cap %u",
+             nf->dev.name, what, held, queues * NETFRONT_GRANTS_PER_QUEUE, queues,
              NETFRONT_GRANT_CAP);
 }
 
 int netfront_connect(struct netfront *nf)
 {
-    enum xenbus_state s = XenbusStateUnknown;
-    int rc = xenbus_wait_backend_state(&nf->xb, XENBUS_STATE_BIT(XenbusStateInitWait) |
-                                       XENBUS_STATE_BIT(XenbusStateConnected),
-                                       after(CONNECT_TIMEOUT_NS), &s);
-    if (rc < 0) {
-        log_error("netfront", "%s: backend %s stays %s: %s", nf->dev.name, nf->xb.backend,
-                  xenbus_state_name(s), error_name(rc));
+    int rc = xenbus_frontend_await_backend(&nf->fe, after(CONNECT_TIMEOUT_NS));
+    if (rc < 0)
         return rc;
-    }
-    if (backend_flag(nf, "feature-rx-copy") == 0) {
-        log_error("netfront", "%s: the backend cannot copy received frames (feature-rx-copy)",
-                  nf->dev.name);
+    if (!negotiate(nf)) {
+        log_error("netfront", "%s: backend lacks feature-rx-copy", nf->dev.name);
         return -EOPNOTSUPP;
     }
-    negotiate(nf);
     /* Pages the backend unmapped since are back; what it still maps counts against the cap. */
     xen_grants_retry_quarantine();
     uint32_t held = nf->quarantined ? *nf->quarantined : 0;
@@ -267,19 +271,9 @@ int netfront_connect(struct netfront *nf)
     struct publish_args args = { nf };
     rc = xenstore_transact(publish, &args, 5);
     if (rc == 0)
-        rc = xenbus_switch_state(&nf->xb, XenbusStateConnected);
-    if (rc == 0)
-        rc = xenbus_wait_backend_state(&nf->xb, XENBUS_STATE_BIT(XenbusStateConnected) |
-                                       XENBUS_STATE_BIT(XenbusStateClosing) |
-                                       XENBUS_STATE_BIT(XenbusStateClosed),
-                                       after(CONNECT_TIMEOUT_NS), &s);
-    if (rc == 0 && s != XenbusStateConnected) {
-        rc = -ECONNREFUSED;   /* netback refused what we published (see its error node) */
-    }
+        rc = xenbus_frontend_handshake(&nf->fe, XenbusStateConnected, after(CONNECT_TIMEOUT_NS));
     if (rc < 0) {
-        log_error("netfront", "%s: handshake failed (backend %s): %s", nf->dev.name,
-                  xenbus_state_name(s), error_name(rc));
-        xenbus_switch_state(&nf->xb, XenbusStateClosed);
+        xenbus_switch_state(&nf->fe.xb, XenbusStateClosed);
         queues_free(nf);
         return rc;
     }
@@ -293,12 +287,10 @@ int netfront_connect(struct netfront *nf)
             xen_event_notify(&nf->q[i]->ev_rx);
     }
     netfront_kick_poller(nf);
-    log_info("netfront", "%s: connected to %s (domain %u): %u queue%s, %s event channels, sg %s, "
-             "gso-tcpv4 %s, tx checksum offload %s, MAC %pM, MTU %u", nf->dev.name,
-             nf->xb.backend, (unsigned)nf->xb.backend_id, nf->nqueues, nf->nqueues > 1 ? "s" : "",
-             nf->neg.split_events ? "split" : "shared", nf->neg.sg ? "on" : "off",
-             nf->neg.gso_tcpv4 ? "on" : "off", nf->neg.tx_csum ? "on" : "off", nf->dev.mac,
-             (unsigned)nf->dev.mtu);
+    log_info("netfront", "%s: connected to %s: %u queues, split events %u, sg %u, gso %u, "
+             "tx csum offload %u, MAC %pM, MTU %u", nf->dev.name, nf->fe.xb.backend,
+             nf->nqueues, nf->neg.split_events, nf->neg.sg, nf->neg.gso_tcpv4, nf->neg.tx_csum,
+             nf->dev.mac, (unsigned)nf->dev.mtu);
     return 0;
 }
 
@@ -309,17 +301,8 @@ void netfront_disconnect(struct netfront *nf, const char *why)
     bool bad = nf->link == NETFRONT_BROKEN;
     nf->link = bad ? NETFRONT_BROKEN : NETFRONT_DOWN;   /* transmit stops at once */
     log_info("netfront", "%s: disconnecting: %s", nf->dev.name, why);
-    enum xenbus_state s;
-    /* Closing makes netback unmap the rings; Closed finishes; grants end cleanly after that. */
-    xenbus_switch_state(&nf->xb, XenbusStateClosing);
-    xenbus_wait_backend_state(&nf->xb, XENBUS_STATE_BIT(XenbusStateClosing) |
-                              XENBUS_STATE_BIT(XenbusStateClosed) |
-                              XENBUS_STATE_BIT(XenbusStateUnknown) |
-                              XENBUS_STATE_BIT(XenbusStateInitWait), after(CLOSE_TIMEOUT_NS), &s);
-    xenbus_switch_state(&nf->xb, XenbusStateClosed);
-    xenbus_wait_backend_state(&nf->xb, XENBUS_STATE_BIT(XenbusStateClosed) |
-                              XENBUS_STATE_BIT(XenbusStateUnknown) |
-                              XENBUS_STATE_BIT(XenbusStateInitWait), after(CLOSE_TIMEOUT_NS), &s);
+    /* netback unmaps the rings before Closed; grants end cleanly after that. */
+    enum xenbus_state s = xenbus_frontend_close(&nf->fe, CLOSE_TIMEOUT_NS);
     queues_free(nf);
     nf->nqueues = 0;
     nf->stats.disconnects++;
@@ -331,9 +314,9 @@ void netfront_disconnect(struct netfront *nf, const char *why)
 
 void netfront_resume(struct netfront *nf)
 {
-    if (nf->stopping || nf->closed)
+    if (nf->fe.stopping || nf->closed)
         return;
-    nf->resuming = true;
+    nf->fe.resuming = true;
     /* The old rings, event channels and grants went with the old domain: every grant ends
      * at once (the new grant table is empty) and the pages come back. */
     if (nf->link == NETFRONT_UP)
@@ -342,11 +325,11 @@ void netfront_resume(struct netfront *nf)
     nf->nqueues = 0;
     xen_grants_retry_quarantine();
     /* The toolstack wrote the device's nodes again, naming the new backend. */
-    int rc = xenbus_follow_backend(&nf->xb, nf->watching ? &nf->watch : NULL);
+    int rc = xenbus_frontend_follow(&nf->fe);
     if (rc < 0) {
-        log_error("netfront", "%s: no connection after the resume: %s", nf->dev.name,
+        log_error("netfront", "%s: resume: no connection: %s", nf->dev.name,
                   error_name(rc));
-    } else if (nf->link == NETFRONT_DOWN && !nf->no_reconnect) {
+    } else if (nf->link == NETFRONT_DOWN && !nf->fe.no_reconnect) {
         /* A move is no failure of the backend: no backoff for it. */
         nf->reconnect = (struct netfront_reconnect){ 0 };
         rc = netfront_connect(nf);
@@ -355,24 +338,10 @@ void netfront_resume(struct netfront *nf)
         else
             nf->retry_pending = true;   /* the watcher tries again (backoff) */
     }
-    nf->resuming = false;
+    nf->fe.resuming = false;
 }
 
 /* ---- the watcher ---- */
-
-static bool backend_online(struct netfront *nf)
-{
-    return backend_flag(nf, "online") != 0;
-}
-
-/* The queues a connection would use, as netback offers them now. */
-static unsigned planned_queues(struct netfront *nf)
-{
-    unsigned long offered = backend_flag(nf, "multi-queue-max-queues");
-    if (offered == 0)
-        return 1;
-    return offered < NETFRONT_MAX_QUEUES ? (unsigned)offered : NETFRONT_MAX_QUEUES;
-}
 
 /* The backend waits in InitWait: connect if the backoff and the grant cap allow it (a verdict
  * is logged once, when it changes). */
@@ -381,7 +350,7 @@ static void try_reconnect(struct netfront *nf)
     uint64_t now = platform_monotonic_ns(), not_before = 0;
     xen_grants_retry_quarantine();   /* pages the backend unmapped meanwhile are back */
     uint32_t held = nf->quarantined ? *nf->quarantined : 0;
-    unsigned queues = planned_queues(nf);
+    unsigned queues = queues_for(backend_flag(nf, "multi-queue-max-queues"));
     enum netfront_reconnect_verdict v =
         netfront_reconnect_decide(&nf->reconnect, now, held, queues, &not_before);
     bool changed = v != nf->last_verdict;
@@ -391,28 +360,26 @@ static void try_reconnect(struct netfront *nf)
     case NETFRONT_RECONNECT_WAIT:
         if (changed) {
             nf->stats.reconnect_backoff++;
-            log_info("netfront", "%s: the backend is back; reconnecting in %llu ms (attempt %u "
-                     "of %u)", nf->dev.name, (unsigned long long)((not_before - now) / 1000000u),
+            log_info("netfront", "%s: reconnecting in %llu ms (attempt %u of %u)", nf->dev.name, (unsigned long long)((not_before - now) / 1000000u),
                      nf->reconnect.attempts, NETFRONT_RECONNECT_LIMIT);
         }
         return;
     case NETFRONT_RECONNECT_OVER_CAP:
         if (changed) {
             nf->stats.reconnect_over_cap++;
-            log_over_cap(nf, "reconnecting until the backend unmaps them", held, queues);
+            log_over_cap(nf, "reconnecting", held, queues);
         }
         return;
     case NETFRONT_RECONNECT_GIVE_UP:
         nf->stats.reconnect_gave_up++;
-        log_error("netfront", "%s: %u reconnections without a connection that lasted %llu s; "
-                  "staying down", nf->dev.name, nf->reconnect.attempts - 1,
+        log_error("netfront", "%s: %u reconnections, none lasted %llu s; staying down", nf->dev.name, nf->reconnect.attempts - 1,
                   (unsigned long long)(NETFRONT_RECONNECT_STABLE_NS / 1000000000u));
-        nf->no_reconnect = true;
+        nf->fe.no_reconnect = true;
         return;
     case NETFRONT_RECONNECT_NOW:
         break;
     }
-    log_info("netfront", "%s: the backend is back; reconnecting", nf->dev.name);
+    log_info("netfront", "%s: backend back; reconnecting", nf->dev.name);
     if (netfront_connect(nf) == 0) {
         log_info("netfront", "%s: reconnected", nf->dev.name);
     } else {
@@ -421,70 +388,45 @@ static void try_reconnect(struct netfront *nf)
     }
 }
 
-static int watcher_main(void *arg)
+static struct netfront *of(struct xenbus_frontend *fe)
 {
-    struct netfront *nf = arg;
-    char path[XENSTORE_PATH_MAX];
-    while (!nf->stopping) {
-        int rc = xenstore_watch_next(&nf->watch, path, sizeof(path), after(WATCH_POLL_NS));
-        if (rc == -EPIPE || nf->stopping)
-            break;
-        if (nf->resuming)
-            continue;
-        if (nf->link == NETFRONT_BROKEN && nf->q[0]) {
-            netfront_disconnect(nf, "the backend sent a bad response; staying down");
-            continue;
-        }
-        /* Without a change, look again only when a postponed reconnection may be due. */
-        if (rc < 0 && !(nf->retry_pending && nf->link == NETFRONT_DOWN && !nf->no_reconnect))
-            continue;
-        enum xenbus_state s;
-        if (xenbus_read_state(nf->xb.backend, &s) < 0)
-            continue;
-        if (nf->link == NETFRONT_UP &&
-            (s == XenbusStateClosing || s == XenbusStateClosed || s == XenbusStateUnknown)) {
-            log_warn("netfront", "%s: the backend is %s", nf->dev.name, xenbus_state_name(s));
-            netfront_disconnect(nf, "the backend closed");
-            if (nf->no_reconnect || nf->stopping || !backend_online(nf))
-                continue;
-            /* netback prepares a closed device for a new connection when we go Initialising. */
-            xenbus_switch_state(&nf->xb, XenbusStateInitialising);
-        } else if (nf->link == NETFRONT_DOWN && !nf->no_reconnect && s == XenbusStateInitWait) {
-            try_reconnect(nf);
-        } else if (nf->link == NETFRONT_DOWN && !nf->no_reconnect && s == XenbusStateClosed &&
-                   backend_online(nf)) {
-            xenbus_switch_state(&nf->xb, XenbusStateInitialising);
-        }
-    }
-    return 0;
+    return container_of(fe, struct netfront, fe);
 }
 
-int netfront_watcher_start(struct netfront *nf)
+static bool link_up(struct xenbus_frontend *fe)
 {
-    char path[XENBUS_PATH_MAX + 8];
-    ksnprintf(path, sizeof(path), "%s/state", nf->xb.backend);
-    int rc = xenstore_watch(&nf->watch, path);
-    if (rc < 0)
-        return rc;
-    nf->watching = true;
-    nf->watcher = fiber_spawn("netfront-watch", watcher_main, nf, 0);
-    if (!nf->watcher) {
-        xenstore_unwatch(&nf->watch);
-        nf->watching = false;
-        return -ENOMEM;
-    }
-    return 0;
+    return of(fe)->link == NETFRONT_UP;
 }
 
-void netfront_watcher_stop(struct netfront *nf)
+static bool check(struct xenbus_frontend *fe, bool changed)
 {
-    nf->stopping = true;
-    if (nf->watching) {
-        xenstore_unwatch(&nf->watch);
-        nf->watching = false;
+    struct netfront *nf = of(fe);
+    if (nf->link == NETFRONT_BROKEN && nf->q[0]) {
+        netfront_disconnect(nf, "bad response; staying down");
+        return true;
     }
-    if (nf->watcher) {
-        fiber_join(nf->watcher);
-        nf->watcher = NULL;
-    }
+    /* Without a change, look again only when a postponed reconnection may be due. */
+    return !changed && !(nf->retry_pending && nf->link == NETFRONT_DOWN && !fe->no_reconnect);
+}
+
+static void drop(struct xenbus_frontend *fe, const char *why)
+{
+    netfront_disconnect(of(fe), why);
+}
+
+static void reconnect(struct xenbus_frontend *fe)
+{
+    try_reconnect(of(fe));
+}
+
+static const struct xenbus_frontend_ops frontend_ops = {
+    .up = link_up, .check = check, .drop = drop, .reconnect = reconnect,
+};
+
+void netfront_frontend_init(struct netfront *nf)
+{
+    nf->fe.ops = &frontend_ops;
+    nf->fe.log = "netfront";
+    nf->fe.poll_ns = WATCH_POLL_NS;
+    kstrlcpy(nf->fe.name, nf->dev.name, sizeof(nf->fe.name));
 }

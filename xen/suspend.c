@@ -9,7 +9,7 @@
 #include "xen/pvclock.h"
 #include "xen/xen.h"
 #include "xen/xenstore.h"
-#include "net/link/arp.h"
+#include "kernel/kernel.h"
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "platform/platform.h"
@@ -20,9 +20,8 @@
  * guest to suspend once it acknowledged the request). */
 #define QUIESCE_NS (10ull * 1000 * 1000 * 1000)
 
-/* Weak: an image without grants (no devices) or without the network stack links neither. */
+/* Weak: an image without grants (no devices) does not link them. */
 #pragma weak xen_grants_resume
-#pragma weak arp_announce_all
 
 static struct xen_suspend_hook *hooks;
 
@@ -118,9 +117,7 @@ int xen_suspend_run(void)
     for (struct xen_suspend_hook *h = hooks; h; h = h->next)
         if (h->resume)
             h->resume(h->arg, cancelled);
-    if (!cancelled && arp_announce_all) {
-        unsigned n = arp_announce_all();
-        log_info("xen", "gratuitous ARP for %u addresses", n);
-    }
+    if (!cancelled)
+        lifecycle_run_resume_hooks();   /* e.g. the network announces its addresses */
     return cancelled ? XEN_SUSPEND_CANCELLED : XEN_SUSPEND_RESUMED;
 }

@@ -19,8 +19,9 @@
  * its old frames (every entry is empty: what drivers granted is void), the console and
  * xenstore rings and event channels from the HVM parameters, xenstore's watches (registered
  * again), Xen's watchdog (armed again). Then each hook's resume runs (netfront and blkfront
- * reconnect to their new backends), and every configured IPv4 address is announced with a
- * gratuitous ARP so the bridge learns the domain's new port.
+ * reconnect to their new backends), then the resume hooks of kernel/kernel.h (the network
+ * bring-up registers one that announces every configured IPv4 address with a gratuitous ARP,
+ * so the bridge learns the domain's new port).
  */
 #ifndef XENOLITH_XEN_SUSPEND_H
 #define XENOLITH_XEN_SUSPEND_H

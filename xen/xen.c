@@ -122,9 +122,9 @@ void xen_report_identity(void)
             xen_has_feature(XENFEAT_hvm_callback_vector) ? " hvm_callback_vector" : "",
             xen_has_feature(XENFEAT_hvm_safe_pvclock) ? " hvm_safe_pvclock" : "");
     if (debug_console_state == 1)
-        kprintf("xenolith: early output through Xen's debug console (CONSOLEIO_write)\n");
+        kprintf("xenolith: early output via CONSOLEIO_write\n");
     else
-        kprintf("xenolith: Xen refused CONSOLEIO_write (%s); early output through port 0xe9\n",
+        kprintf("xenolith: CONSOLEIO_write refused (%s); early output via port 0xe9\n",
                 error_name(debug_console_state));
 }
 
@@ -208,8 +208,7 @@ int xen_watchdog_start(uint32_t seconds)
         return id < 0 ? (int)id : -EIO;
     watchdog = (struct sched_watchdog){ .id = (uint32_t)id, .timeout = seconds };
     sched_set_watchdog((uint64_t)seconds * 1000000000ull / 2, watchdog_pet, NULL);
-    kprintf("xenolith: Xen watchdog %u armed: %u s; the event loop re-arms it at least every "
-            "%u ms\n", watchdog.id, seconds, seconds * 500);
+    kprintf("xenolith: Xen watchdog %u armed: %u s, re-armed every %u ms\n", watchdog.id, seconds, seconds * 500);
     return 0;
 }
 

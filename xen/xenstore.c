@@ -85,7 +85,7 @@ static void connection_failed(const char *rule)
         return;
     broken_rule = rule;
     stats.malformed++;
-    log_error("xenstore", "connection failed: %s; every request and watch fails from now on",
+    log_error("xenstore", "connection failed: %s; xenstore is down",
               rule);
     fail_all_in_flight(-EPROTO);
     while (watches) {
@@ -212,7 +212,7 @@ static int reader_fiber(void *arg)
     while (!broken_rule) {
         long n = xs_ring_read(ring, chunk, sizeof(chunk));
         if (n < 0) {
-            connection_failed("response ring indices further apart than the ring");
+            connection_failed("response indices span more than the ring");
             break;
         }
         if (n == 0) {
@@ -222,7 +222,7 @@ static int reader_fiber(void *arg)
         if (looked_without_event) {
             looked_without_event = false;
             if (stats.replies_without_event++ == 0)
-                log_warn("xenstore", "reply found without its event notification");
+                log_warn("xenstore", "reply without an event");
         }
         xen_event_notify(&store_event);   /* space freed for the daemon */
         for (long used = 0; used < n && !broken_rule;) {
@@ -262,7 +262,7 @@ static int write_message(const uint8_t *msg, size_t len, uint64_t deadline)
         }
         long n = xs_ring_write(ring, msg, len);
         if (n == -EPROTO) {
-            connection_failed("request ring indices further apart than the ring");
+            connection_failed("request indices span more than the ring");
             rc = -EPROTO;
             break;
         }

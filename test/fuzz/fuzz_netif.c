@@ -3,7 +3,8 @@
  * program for the backend: each operation writes a tx or rx response (any id, status, offset,
  * flags; or a well-formed answer to a random request in flight, so completions arrive in any
  * order), an extra-info slot, an arbitrary response producer, bytes into a received page, maps
- * or unmaps a granted page, or makes the frontend act (send a frame, reap tx completions, poll
+ * or unmaps a granted page, or makes the frontend act (send a frame directly or through the
+ * holding queue, reap tx completions and send held frames, poll
  * the rx ring as the poller does, disconnect and reconnect under the backoff and grant cap, run
  * the quarantine's retry, let time pass). The first byte picks the negotiated features. Pages
  * and grants come from the fake table of test/unit/netfront_grant_fake.h.
@@ -115,6 +116,12 @@ static void send_frame(struct input *in)
     if (how & 2)
         p->flags |= PBUF_F_CSUM_PARTIAL;
     bool notify;
+    if (how & 4) {
+        netfront_tx_send(&q, p, &notify);   /* takes p: sent, held or dropped */
+        if (q.tx_held_count > NETFRONT_TX_HOLD)
+            abort();
+        return;
+    }
     netfront_tx_frame(&q, p, &notify);
     pbuf_free(p);
 }
@@ -147,6 +154,7 @@ static void disconnect_device(void)
 {
     if (!connected)
         return;
+    netfront_tx_hold_flush(&q);
     for (unsigned i = 0; i < QUEUES; i++)
         netfront_queue_pages_release(&pages[i], &ops);
     netfront_reconnect_down(&reconnect, now);
@@ -283,8 +291,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             send_frame(&in);
             break;
         case 6:
-            if (netfront_tx_reap(&q) >= 0 && q.tx.rsp_cons != txs->rsp_prod)
-                abort();   /* every published answer is taken, or the queue is broken */
+        {
+            bool notify;
+            /* Every published answer is taken (and held frames sent), or the queue is broken. */
+            int rc = netfront_tx_progress(&q, &notify);
+            if (rc >= 0 && q.tx.rsp_cons != txs->rsp_prod)
+                abort();
+        }
             break;
         case 7:
             poll_rx(&in);

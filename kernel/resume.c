@@ -1,0 +1,22 @@
+/*
+ * kernel/resume: the resume hooks (kernel.h). A list kept below the layers that register (the
+ * network bring-up) and the one that runs it (xen/suspend.c), so neither reaches up to the other.
+ */
+#include "kernel/kernel.h"
+
+static struct resume_hook *resume_hooks;
+
+void lifecycle_on_resume(struct resume_hook *hook)
+{
+    for (struct resume_hook *h = resume_hooks; h; h = h->next)
+        if (h == hook)
+            return;   /* registered already */
+    hook->next = resume_hooks;
+    resume_hooks = hook;
+}
+
+void lifecycle_run_resume_hooks(void)
+{
+    for (struct resume_hook *h = resume_hooks; h; h = h->next)
+        h->run(h->arg);
+}
