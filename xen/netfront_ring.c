@@ -517,6 +517,13 @@ int netfront_rx_poll(struct netfront_queue *q, struct pbuf_pool *pool, unsigned 
         RING_IDX cons = q->rx.rsp_cons, prod = cons;
         if (response_window(q, true, cons, q->rx.req_prod_pvt, &q->rx.sring->rsp_prod, &prod) < 0)
             return -EPROTO;
+        /* A producer never moves back (ring.h: responses once published stay published). One
+         * that hides responses we already looked at would leave a partial frame that never
+         * completes and never times out. */
+        if ((RING_IDX)(prod - cons) < (RING_IDX)(q->rx_examined - cons) &&
+            (RING_IDX)(q->rx_examined - cons) <= NETFRONT_RX_SLOTS)
+            return refuse(q, NETFRONT_broken_rx_producer, "rx: producer moved back from %u to %u",
+                          q->rx_examined, prod);
         bool partial = false;
         while (cons != prod && (unsigned)taken < budget) {
             struct rx_frame f;

@@ -622,6 +622,25 @@ START_TEST(rx_partial_frame_wait_is_bounded_and_quiet)
 }
 END_TEST
 
+/* A producer index never moves back (io/ring.h: published responses stay published). A backend
+ * that hides the start of a partial frame it already published must not leave the queue waiting
+ * for a frame that can neither complete nor time out: the queue is broken at once. */
+START_TEST(rx_producer_moving_back_breaks_the_queue)
+{
+    bool notify;
+    netfront_rx_refill(&q);
+    rx_respond(0, 0, 0, NETRXF_more_data, 100);
+    rxs->rsp_prod = 1;
+    ck_assert_int_eq(rx_poll(&notify), 0);            /* partial: waited for */
+    ck_assert(!q.broken);
+    rxs->rsp_prod = 0;                                 /* the backend takes it back */
+    now_ns += NETFRONT_RX_PARTIAL_WAIT_NS;
+    ck_assert_int_eq(rx_poll(&notify), -EPROTO);
+    ck_assert_int_eq(q.break_reason, NETFRONT_broken_rx_producer);
+    ck_assert_uint_eq(q.stats.broken_rx_producer, 1);
+}
+END_TEST
+
 /* netback answers each extra-info request with one NETIF_RSP_NULL (io/netif.h); a NULL with no
  * extra outstanding is a response for a slot that is not in flight. */
 START_TEST(tx_stray_null_response_breaks_the_queue)
@@ -784,6 +803,7 @@ int main(void)
     tcase_add_test(rx, rx_error_chain_breaks_the_queue_instead_of_wedging);
     tcase_add_test(rx, rx_short_error_chain_is_dropped);
     tcase_add_test(rx, rx_partial_frame_wait_is_bounded_and_quiet);
+    tcase_add_test(rx, rx_producer_moving_back_breaks_the_queue);
     suite_add_tcase(s, rx);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
