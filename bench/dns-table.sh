@@ -21,5 +21,5 @@ echo "Xenolith / NSD queries per second: $(ratio "$(val xenolith.qps)" "$(val ns
 echo
 echo "| DNS appliance image | bytes |"
 echo "| --- | ---: |"
-echo "| Xenolith build/xen/dns (stripped PVH image: Xen drivers, IPv4, UDP, TCP, DHCP, block device, tar reader, codec, zones, RRL) | $(val xenolith.image_bytes) |"
+echo "| Xenolith build/xen/dns (stripped PVH image: Xen drivers, IPv4, UDP, TCP without the features its app.mk leaves out, block device, tar reader, codec, zones, RRL) | $(val xenolith.image_bytes) |"
 echo "| IncludeOS DNS demo (published figure, not measured here) | 158 KB |"
