@@ -212,6 +212,31 @@ struct tcp_conn {
     struct tcp_conn_info stats;                  /* counters part of tcp_get_info */
 };
 
+/* A connection's timers by kind (tcp_timer.c). */
+enum tcp_timer_kind { TCP_TIMER_RTX, TCP_TIMER_RACK, TCP_TIMER_DELACK, TCP_TIMER_IDLE };
+
+static inline struct timer *tcp_timer_of(struct tcp_conn *c, enum tcp_timer_kind kind)
+{
+    switch (kind) {
+    case TCP_TIMER_RTX: return &c->rtx_timer;
+    case TCP_TIMER_RACK: return &c->rack_timer;
+    case TCP_TIMER_DELACK: return &c->delack_timer;
+    default: return &c->idle_timer;
+    }
+}
+
+/* Whether the timer of that kind is set. */
+static inline bool tcp_timer_pending(struct tcp_conn *c, enum tcp_timer_kind kind)
+{
+    return timer_armed(tcp_timer_of(c, kind));
+}
+
+/* Unsets the timer of that kind. */
+static inline void tcp_timer_clear(struct tcp_conn *c, enum tcp_timer_kind kind)
+{
+    timer_cancel(tcp_timer_of(c, kind));
+}
+
 /* ---- tcp.c ---- */
 struct tcp_stack *tcp_stack_of(struct tcp_layer *tcp);
 struct tcp_conn *tcp_conn_lookup(struct tcp_stack *ts, const struct tcp_endpoints *ep);
