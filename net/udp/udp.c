@@ -110,11 +110,17 @@ int udp_send_from(struct udp_layer *udp, uint16_t src_port, uint32_t dst, uint16
         return -ENOBUFS;
     }
     uint32_t src = ipv4_addr(udp->ip);
-    uint8_t header[UDP_HEADER_LEN];
+    /* A datagram that fits one buffer (the usual case) is written in place and summed in one
+     * pass; a longer one is built on the side and copied in. */
+    bool flat = !p->next;
+    uint8_t side[UDP_HEADER_LEN];
+    uint8_t *header = flat ? p->data : side;
     store_be16(header, src_port);
     store_be16(header + 2, dst_port);
     store_be16(header + 4, (uint16_t)(UDP_HEADER_LEN + len));
     store_be16(header + 6, 0);
+    if (flat && len)
+        memcpy(header + UDP_HEADER_LEN, buf, len);
     struct csum c;
     csum_init(&c);
     ipv4_csum_add_pseudo(&c, src, dst, IPV4_PROTO_UDP, (uint16_t)(UDP_HEADER_LEN + len));
@@ -127,15 +133,21 @@ int udp_send_from(struct udp_layer *udp, uint16_t src_port, uint32_t dst, uint16
         p->csum_start = IPV4_HEADER_MIN;
         p->csum_offset = 6;
     } else {
-        csum_add(&c, header, UDP_HEADER_LEN);
-        csum_add(&c, buf, len);
+        if (flat) {
+            csum_add(&c, header, UDP_HEADER_LEN + len);
+        } else {
+            csum_add(&c, header, UDP_HEADER_LEN);
+            csum_add(&c, buf, len);
+        }
         uint16_t sum = csum_finish(&c);
         /* RFC 768: a computed zero is sent as all ones (zero means "no checksum"). */
         store_be16(header + 6, sum ? sum : 0xffff);
     }
-    pbuf_copy_in(p, 0, header, UDP_HEADER_LEN);
-    if (len)
-        pbuf_copy_in(p, UDP_HEADER_LEN, buf, len);
+    if (!flat) {
+        pbuf_copy_in(p, 0, header, UDP_HEADER_LEN);
+        if (len)
+            pbuf_copy_in(p, UDP_HEADER_LEN, buf, len);
+    }
     struct ipv4_tx tx = { .src = src, .dst = dst, .protocol = IPV4_PROTO_UDP };
     int err = ipv4_output(udp->ip, p, &tx);
     if (err) {
