@@ -28,7 +28,9 @@ uint16_t udp_checksum(const struct pbuf *p, uint32_t src, uint32_t dst)
 void udp_input(struct udp_layer *udp, struct pbuf *p, const struct ipv4_rx_info *rx)
 {
     struct udp_stats *st = &udp->stats;
-    const uint8_t *h = p->tot_len >= UDP_HEADER_LEN ? pbuf_linearize(p, UDP_HEADER_LEN) : NULL;
+    const uint8_t *h = p->len >= UDP_HEADER_LEN   ? p->data
+                       : p->tot_len >= UDP_HEADER_LEN ? pbuf_linearize(p, UDP_HEADER_LEN)
+                                                      : NULL;
     if (!h) {
         st->rx_truncated++;
         goto drop;
@@ -44,7 +46,8 @@ void udp_input(struct udp_layer *udp, struct pbuf *p, const struct ipv4_rx_info 
         goto drop;
     }
     /* RFC 768: the length field is authoritative; bytes beyond it in the IP payload are not ours. */
-    pbuf_trim(p, length);
+    if (length < p->tot_len)
+        pbuf_trim(p, length);
     if (checksum == 0) {
         /* RFC 768: zero means the sender computed none, which IPv4 allows. */
         st->rx_no_checksum++;
