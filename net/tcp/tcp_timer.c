@@ -3,9 +3,9 @@
  * scheduler timer per connection is armed at or before the earliest of them, and when it fires
  * every kind then due is handled (in enum tcp_timer_kind order) and it is armed again for the
  * earliest left. Setting a kind earlier than the scheduler timer moves it; setting one later or
- * unsetting one leaves it alone (it fires, finds nothing due and moves on), so the ACK-by-ACK
- * restarts of the retransmission timer cost no scheduler work. When no kind is set the
- * scheduler timer is cancelled.
+ * unsetting one leaves it alone (it fires, finds nothing due and moves on, or is cancelled when
+ * nothing is left), so the ACK-by-ACK stops and restarts of the retransmission timer cost no
+ * scheduler work. The end of the connection cancels it.
  *   TCP_TIMER_RTX    retransmission (RFC 6298 5: armed while data is outstanding, RTO from tcp_rtt,
  *                doubled on expiry), SYN/SYN-ACK retransmission, and, when nothing is outstanding
  *                but data waits for a closed window, the persist timer (RFC 9293 3.8.6.1,
@@ -61,11 +61,7 @@ void tcp_timer_set(struct tcp_conn *c, enum tcp_timer_kind kind, uint64_t deadli
 
 void tcp_timer_clear(struct tcp_conn *c, enum tcp_timer_kind kind)
 {
-    if (c->due[kind] == DEADLINE_NONE)
-        return;
     c->due[kind] = DEADLINE_NONE;
-    if (earliest_due(c) == DEADLINE_NONE)
-        timer_cancel(&c->timer);
 }
 
 /* The scheduler timer fired: every kind due runs, then it is armed for the earliest left. */

@@ -194,13 +194,19 @@ START_TEST(connect_syn_retransmissions_exhausted)
 END_TEST
 
 /* The kinds share one scheduler timer armed at the earliest deadline set: a later deadline or an
- * unset one leaves it alone (it fires early and finds nothing due), none set cancels it. */
+ * unset one leaves it alone (it fires early and finds nothing due); firing with none left set
+ * leaves it unarmed. */
 START_TEST(one_scheduler_timer_at_the_earliest_deadline)
 {
     struct tf_conns p;
     tf_open(&p, PORT);
     struct tcp_conn *c = p.client;
-    ck_assert(!timer_armed(&c->timer));               /* idle, no keepalive: nothing set */
+    /* Idle, no keepalive: nothing set; the open's stopped retransmission timer left the
+     * scheduler timer armed, which fires once, finds nothing due and stays off. */
+    for (unsigned k = 0; k < TCP_TIMER_KINDS; k++)
+        ck_assert(!tcp_timer_pending(c, k));
+    run_for(5 * SEC);
+    ck_assert(!timer_armed(&c->timer));
     uint64_t now = sim_now();
     tcp_timer_set(c, TCP_TIMER_IDLE, now + 9 * SEC);
     ck_assert_uint_eq(c->timer.deadline_ns, now + 9 * SEC);
@@ -212,9 +218,19 @@ START_TEST(one_scheduler_timer_at_the_earliest_deadline)
     ck_assert(timer_armed(&c->timer));
     ck_assert_uint_eq(c->timer.deadline_ns, now + 2 * SEC);
     tcp_timer_clear(c, TCP_TIMER_RACK);
-    tcp_timer_clear(c, TCP_TIMER_IDLE);               /* none left: cancelled */
-    ck_assert(!timer_armed(&c->timer));
+    tcp_timer_clear(c, TCP_TIMER_IDLE);
     ck_assert(!tcp_timer_pending(c, TCP_TIMER_IDLE));
+    run_for(3 * SEC);                                  /* it fired, found nothing, stays off */
+    ck_assert(!timer_armed(&c->timer));
+    /* Fired early for a deadline moved later, it is armed again for that deadline. */
+    now = sim_now();
+    tcp_timer_set(c, TCP_TIMER_IDLE, now + 1 * SEC);
+    tcp_timer_set(c, TCP_TIMER_IDLE, now + 4 * SEC);
+    ck_assert_uint_eq(c->timer.deadline_ns, now + 1 * SEC);
+    run_for(2 * SEC);
+    ck_assert(timer_armed(&c->timer));
+    ck_assert_uint_eq(c->timer.deadline_ns, now + 4 * SEC);
+    tcp_timer_clear(c, TCP_TIMER_IDLE);
     tf_close_all(&p);
 }
 END_TEST
