@@ -144,7 +144,7 @@ static struct tcp_conn *conn_alloc(void)
         return kcalloc(1, sizeof(struct tcp_conn));
     struct tcp_conn *c = spare_conns[--spare_conn_count];
     heap_note_cached(-(int64_t)sizeof(*c), -1);
-    memset(c, 0, sizeof(*c));
+    memset(c, 0, TCP_CONN_CLEARED);
     return c;
 }
 
@@ -337,6 +337,8 @@ int tcp_conn_setup(struct tcp_conn *c, const struct tcp_buffer_sizes *sizes)
     c->rcv_wscale = cfg->window_scaling ? tcp_wscale_for_rcvbuf(c->ts, c->rcvbuf.capacity) : 0;
     tcp_rtt_init(&c->rtt, cfg->rto_initial_ns, cfg->rto_min_ns, cfg->rto_max_ns);
     tcp_sack_rx_init(&c->sack_rx);
+    c->ooo.count = 0;
+    c->ooo.clock = 0;
     c->keepidle_ns = TCP_DEFAULT_KEEPIDLE_NS;
     c->keepintvl_ns = TCP_DEFAULT_KEEPINTVL_NS;
     c->keepcnt = TCP_DEFAULT_KEEPCNT;
