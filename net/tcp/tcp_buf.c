@@ -31,9 +31,9 @@ static uint8_t **table_get(uint32_t slots)
 {
     if (cached_table_count == 0 || slots != cached_table_slots)
         return kcalloc(slots, sizeof(uint8_t *));
+    /* Already all NULL: a table is kept only by tcp_buf_destroy, after every slot was freed. */
     uint8_t **table = cached_tables[--cached_table_count];
     heap_note_cached(-(int64_t)(slots * sizeof(*table)), -1);
-    memset(table, 0, slots * sizeof(*table));
     return table;
 }
 
