@@ -93,6 +93,10 @@ static bool rack_detect(struct tcp_cc *cc, uint64_t now_ns)
 {
     if (!cc->rack)
         return false;
+    if (cc->rack->count == 0) {                  /* nothing outstanding: nothing to judge */
+        cc->rack_timeout_ns = 0;
+        return cc->rack->lost_bytes > 0;
+    }
     unsigned sacked_segs = tcp_scoreboard_sacked_bytes(cc->sb) / cc->smss;
     uint64_t reo = tcp_rack_reo_wnd(cc->rack, cc->phase != TCP_CC_OPEN, cc->srtt_ns, sacked_segs);
     unsigned newly;
