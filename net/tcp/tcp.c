@@ -15,6 +15,7 @@
 #include "mm/mm.h"
 #include "net/ip/icmp.h"
 #include "mm/pbuf.h"
+#include "mm/spare.h"
 #include "platform/platform.h"
 
 static const char *const state_names[] = {
@@ -134,36 +135,20 @@ static void tcp_icmp_error_arrived(void *ctx, const struct ipv4_icmp_error *err)
  * heap's poisoning on free and check on allocation of its whole size class (and, with few
  * connections, a fresh slab page each time) cost more than the rest of a short connection's set-up.
  * Shared by every stack (a TCB can outlive its stack); tcp_fini returns them to the heap. */
-#define TCP_SPARE_CONNS 4u
-static struct tcp_conn *spare_conns[TCP_SPARE_CONNS];
-static unsigned spare_conn_count;
+static struct spare_list spare_conns = SPARE_LIST_INIT(4);
 
 static struct tcp_conn *conn_alloc(void)
 {
-    if (spare_conn_count == 0)
+    struct tcp_conn *c = spare_get(&spare_conns, sizeof(*c));
+    if (!c)
         return kcalloc(1, sizeof(struct tcp_conn));
-    struct tcp_conn *c = spare_conns[--spare_conn_count];
-    heap_note_cached(-(int64_t)sizeof(*c), -1);
     memset(c, 0, TCP_CONN_CLEARED);
     return c;
 }
 
 static void conn_release(struct tcp_conn *c)
 {
-    if (spare_conn_count < TCP_SPARE_CONNS) {
-        spare_conns[spare_conn_count++] = c;
-        heap_note_cached((int64_t)sizeof(*c), 1);   /* held for reuse, not in live use */
-    } else {
-        kfree(c);
-    }
-}
-
-static void spare_conns_drain(void)
-{
-    while (spare_conn_count > 0) {
-        kfree(spare_conns[--spare_conn_count]);
-        heap_note_cached(-(int64_t)sizeof(struct tcp_conn), -1);
-    }
+    spare_put(&spare_conns, c, sizeof(*c));
 }
 
 int tcp_init(struct tcp_layer *tcp, struct ipv4_layer *ip)
@@ -218,7 +203,7 @@ void tcp_fini(struct tcp_layer *tcp)
     kfree(ts);
     tcp_buf_cache_drain();
     tcp_rack_cache_drain();
-    spare_conns_drain();
+    spare_drain(&spare_conns);
 }
 
 /* ---- the TCB table ---- */

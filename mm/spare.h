@@ -1,0 +1,35 @@
+/*
+ * mm/spare: a spare list, a few freed heap objects of one size kept for the next allocation of
+ * that size. It saves the heap's poisoning and check of the whole object on a free followed by an
+ * allocation (a short TCP connection's TCB, buffer tables, ...). It is bounded, so it never holds
+ * more than `bound` objects, and what it holds is reported to the heap as cached
+ * (heap_note_cached), so memory in live use still returns to its idle value. The object size is
+ * fixed by the first object kept (while the list is empty it may change): an object of another
+ * size is freed, a request for another size finds nothing.
+ */
+#ifndef XENOLITH_MM_SPARE_H
+#define XENOLITH_MM_SPARE_H
+
+#include <stddef.h>
+
+#define SPARE_LIST_MAX 8u
+
+struct spare_list {
+    void *items[SPARE_LIST_MAX];
+    unsigned count;
+    unsigned bound;                      /* at most SPARE_LIST_MAX */
+    size_t size;                         /* bytes of each object held */
+};
+
+/* An empty list keeping at most `bound` objects (1..SPARE_LIST_MAX). */
+#define SPARE_LIST_INIT(max_kept) { .bound = (max_kept) }
+
+/* A kept object of `size` bytes, its contents as they were left, or NULL (none of that size). */
+void *spare_get(struct spare_list *s, size_t size);
+/* Keeps obj (a heap object of `size` bytes) for reuse, or frees it when the list is full or holds
+ * objects of another size. obj may be NULL (nothing happens). */
+void spare_put(struct spare_list *s, void *obj, size_t size);
+/* Frees every object kept. */
+void spare_drain(struct spare_list *s);
+
+#endif
