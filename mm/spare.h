@@ -11,6 +11,8 @@
 #define XENOLITH_MM_SPARE_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include "mm/mm.h"
 
 #define SPARE_LIST_MAX 8u
 
@@ -24,11 +26,33 @@ struct spare_list {
 /* An empty list keeping at most `bound` objects (1..SPARE_LIST_MAX). */
 #define SPARE_LIST_INIT(max_kept) { .bound = (max_kept) }
 
+/* Inline: they sit on the set-up and teardown paths of every short connection. */
+
 /* A kept object of `size` bytes, its contents as they were left, or NULL (none of that size). */
-void *spare_get(struct spare_list *s, size_t size);
+static inline void *spare_get(struct spare_list *s, size_t size)
+{
+    if (s->count == 0 || size != s->size)
+        return NULL;
+    heap_note_cached(-(int64_t)size, -1);
+    return s->items[--s->count];
+}
+
 /* Keeps obj (a heap object of `size` bytes) for reuse, or frees it when the list is full or holds
  * objects of another size. obj may be NULL (nothing happens). */
-void spare_put(struct spare_list *s, void *obj, size_t size);
+static inline void spare_put(struct spare_list *s, void *obj, size_t size)
+{
+    if (!obj)
+        return;
+    if (s->count == 0)
+        s->size = size;
+    if (size != s->size || s->count >= s->bound || s->count >= SPARE_LIST_MAX) {
+        kfree(obj);
+        return;
+    }
+    s->items[s->count++] = obj;
+    heap_note_cached((int64_t)size, 1);          /* held for reuse, not in live use */
+}
+
 /* Frees every object kept. */
 void spare_drain(struct spare_list *s);
 
