@@ -6,20 +6,20 @@
  * unsetting one leaves it alone (it fires, finds nothing due and moves on, or is cancelled when
  * nothing is left), so the ACK-by-ACK stops and restarts of the retransmission timer cost no
  * scheduler work. The end of the connection cancels it.
- *   TCP_TIMER_RTX    retransmission (RFC 6298 5: armed while data is outstanding, RTO from tcp_rtt,
- *                doubled on expiry), SYN/SYN-ACK retransmission, and, when nothing is outstanding
- *                but data waits for a closed window, the persist timer (RFC 9293 3.8.6.1,
- *                RFC 1122 4.2.2.17: probes backing off exponentially up to 60 s; while the peer
- *                keeps answering they go on, but no longer than the user timeout (RFC 9293
- *                3.8.3, as Linux's TCP_USER_TIMEOUT) nor, once the application closed the
- *                connection, than orphan_retries probes; max_retransmits unanswered probes in
- *                a row end it too).
+ *   TCP_TIMER_RTX    retransmission (RFC 6298 5: armed while data is outstanding, RTO from
+ *                    tcp_rtt, doubled on expiry), SYN/SYN-ACK retransmission, and, when nothing
+ *                    is outstanding but data waits for a closed window, the persist timer
+ *                    (RFC 9293 3.8.6.1, RFC 1122 4.2.2.17: probes backing off exponentially up to
+ *                    60 s; while the peer keeps answering they go on, but no longer than the user
+ *                    timeout (RFC 9293 3.8.3, as Linux's TCP_USER_TIMEOUT) nor, once the
+ *                    application closed the connection, than orphan_retries probes;
+ *                    max_retransmits unanswered probes in a row end it too).
  *   TCP_TIMER_RACK   the RFC 8985 6.2 reordering window (RACK with SACK).
- *   TCP_TIMER_DELACK the delayed ACK (RFC 1122 4.2.3.2: at most 0.5 s, configurable 40..200 ms here;
- *                an ACK at least every second full-sized segment).
- *   TCP_TIMER_IDLE   keepalive (RFC 1122 4.2.3.6: off by default, idle 2 h, interval 75 s, 9 probes),
- *                and the bound on an orphaned FIN_WAIT_2 (TIME_WAIT has its own table and timer,
- *                tcp_timewait.c).
+ *   TCP_TIMER_DELACK the delayed ACK (RFC 1122 4.2.3.2: at most 0.5 s, configurable 40..200 ms
+ *                    here; an ACK at least every second full-sized segment).
+ *   TCP_TIMER_IDLE   keepalive (RFC 1122 4.2.3.6: off by default, idle 2 h, interval 75 s,
+ *                    9 probes), and the bound on an orphaned FIN_WAIT_2 (TIME_WAIT has its own
+ *                    table and timer, tcp_timewait.c).
  * A connection dies after max_retransmits timeouts in a row (or the user timeout, RFC 9293
  * 3.8.3), or syn_retransmits for an open. An orphan (closed by the application, still sending its
  * FIN: FIN_WAIT_1, CLOSING, LAST_ACK) dies after orphan_retries retransmission timeouts or window
