@@ -185,7 +185,7 @@ struct tcp_conn {
     struct tcp_sack_rx sack_rx;
     struct tcp_cc cc;
     struct tcp_rack rack;                        /* RFC 8985 RACK, with SACK */
-    /* RFC 8985 7: tail loss probe. TCP_TIMER_RTX runs as the probe timeout (PTO) while tlp_armed. */
+    /* RFC 8985 7: tail loss probe. TCP_TIMER_RTX is the probe timeout (PTO) while tlp_armed. */
     bool tlp_armed;
     bool tlp_outstanding;                        /* a probe was sent, TLP.end_seq not yet acked */
     bool tlp_retrans;                            /* ... and it was a retransmission */
@@ -196,7 +196,7 @@ struct tcp_conn {
      * (tcp_timer.c); a deadline moved later or unset leaves it alone until it fires */
     struct timer timer;
     uint64_t due[TCP_TIMER_KINDS];               /* DEADLINE_NONE: not set */
-    bool persist;                                /* the TCP_TIMER_RTX deadline is the persist timer */
+    bool persist;                                /* TCP_TIMER_RTX is the persist timer */
     unsigned persist_backoff;
     uint64_t persist_start_ns;                   /* when the peer's window closed (user timeout) */
     unsigned probes_unanswered;                  /* window probes since the peer's last ACK */
