@@ -135,7 +135,8 @@ static void tcp_icmp_error_arrived(void *ctx, const struct ipv4_icmp_error *err)
  * heap's poisoning on free and check on allocation of its whole size class (and, with few
  * connections, a fresh slab page each time) cost more than the rest of a short connection's set-up.
  * Shared by every stack (a TCB can outlive its stack); tcp_fini returns them to the heap. */
-static struct spare_list spare_conns = SPARE_LIST_INIT(4);
+#define TCP_SPARE_CONNS 4u
+static struct spare_list spare_conns;
 
 static struct tcp_conn *conn_alloc(void)
 {
@@ -148,7 +149,7 @@ static struct tcp_conn *conn_alloc(void)
 
 static void conn_release(struct tcp_conn *c)
 {
-    spare_put(&spare_conns, c, sizeof(*c));
+    spare_put(&spare_conns, c, sizeof(*c), TCP_SPARE_CONNS);
 }
 
 int tcp_init(struct tcp_layer *tcp, struct ipv4_layer *ip)

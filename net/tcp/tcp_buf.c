@@ -15,13 +15,15 @@
  * heap each time costs its poisoning and check of all 4 KiB (about half of a small exchange's
  * instructions). The cache is bounded, so an idle connection still holds no chunk; cached chunks
  * are charged to no budget. tcp_buf_cache_drain returns them to the heap. */
-static struct spare_list cached_chunks = SPARE_LIST_INIT(8);
+#define TCP_BUF_CACHED_CHUNKS 8u
+static struct spare_list cached_chunks;
 
 /* Slot tables likewise: every connection has one for its receive buffer (520 bytes at the default
  * 256 KiB), so a short connection's set-up and teardown went through the heap's poisoning and
  * check of the table's whole size class twice. The kept tables are all of one number of slots
  * (the first kept: in practice the stack's default buffer size); one of another size is freed. */
-static struct spare_list cached_tables = SPARE_LIST_INIT(4);
+#define TCP_BUF_CACHED_TABLES 4u
+static struct spare_list cached_tables;
 
 static uint8_t **table_get(uint32_t slots)
 {
@@ -33,7 +35,7 @@ static uint8_t **table_get(uint32_t slots)
 
 static void table_put(uint8_t **table, uint32_t slots)
 {
-    spare_put(&cached_tables, table, slots * sizeof(*table));
+    spare_put(&cached_tables, table, slots * sizeof(*table), TCP_BUF_CACHED_TABLES);
 }
 
 static uint8_t *chunk_get(void)
@@ -44,7 +46,7 @@ static uint8_t *chunk_get(void)
 
 static void chunk_put(uint8_t *chunk)
 {
-    spare_put(&cached_chunks, chunk, TCP_BUF_CHUNK);
+    spare_put(&cached_chunks, chunk, TCP_BUF_CHUNK, TCP_BUF_CACHED_CHUNKS);
 }
 
 void tcp_buf_cache_drain(void)

@@ -44,7 +44,8 @@ static void spurious_repair(struct tcp_rack *r, uint64_t now_ns)
  * every connection makes one with its SYN, and the heap's poisoning on free and check on
  * allocation cost more than the few records a short connection uses. */
 #define SPARE_TABLE_BYTES (TCP_RACK_INITIAL_SEGS * sizeof(struct tcp_rack_seg))
-static struct spare_list spare_tables = SPARE_LIST_INIT(4);
+#define RACK_SPARE_TABLES 4u
+static struct spare_list spare_tables;
 
 void tcp_rack_cache_drain(void)
 {
@@ -54,7 +55,7 @@ void tcp_rack_cache_drain(void)
 void tcp_rack_destroy(struct tcp_rack *r)
 {
     if (r->cap == TCP_RACK_INITIAL_SEGS)
-        spare_put(&spare_tables, r->segs, SPARE_TABLE_BYTES);
+        spare_put(&spare_tables, r->segs, SPARE_TABLE_BYTES, RACK_SPARE_TABLES);
     else
         kfree(r->segs);
     r->segs = NULL;

@@ -27,14 +27,14 @@ static struct heap_stats heap_now(void)
 
 START_TEST(keeps_up_to_its_bound_and_reports_cached)
 {
-    struct spare_list s = SPARE_LIST_INIT(2);
+    struct spare_list s = { 0 };
     struct heap_stats empty = heap_now();
     void *a = kmalloc(100), *b = kmalloc(100), *c = kmalloc(100);
     ck_assert(a && b && c);
     ck_assert_ptr_null(spare_get(&s, 100));               /* nothing kept yet */
-    spare_put(&s, a, 100);
-    spare_put(&s, b, 100);
-    spare_put(&s, c, 100);                                 /* over the bound: freed */
+    spare_put(&s, a, 100, 2);
+    spare_put(&s, b, 100, 2);
+    spare_put(&s, c, 100, 2);   /* over the bound: freed */
     ck_assert_uint_eq(s.count, 2);
     struct heap_stats held = heap_now();
     ck_assert_uint_eq(held.cached_bytes - empty.cached_bytes, 200);
@@ -51,19 +51,19 @@ END_TEST
 
 START_TEST(one_size_at_a_time)
 {
-    struct spare_list s = SPARE_LIST_INIT(4);
+    struct spare_list s = { 0 };
     struct heap_stats empty = heap_now();
     void *a = kmalloc(64), *b = kmalloc(128);
-    spare_put(&s, a, 64);
-    spare_put(&s, b, 128);                                 /* another size: freed */
+    spare_put(&s, a, 64, 4);
+    spare_put(&s, b, 128, 4);   /* another size: freed */
     ck_assert_uint_eq(s.count, 1);
     ck_assert_ptr_null(spare_get(&s, 128));
     ck_assert_ptr_eq(spare_get(&s, 64), a);
     /* Empty again: the next object kept sets the size. */
-    spare_put(&s, a, 32);
+    spare_put(&s, a, 32, 4);
     ck_assert_ptr_null(spare_get(&s, 64));
     ck_assert_ptr_eq(spare_get(&s, 32), a);
-    spare_put(&s, NULL, 32);                               /* nothing to keep */
+    spare_put(&s, NULL, 32, 4);   /* nothing to keep */
     ck_assert_uint_eq(s.count, 0);
     kfree(a);
     ck_assert_uint_eq(heap_now().bytes_in_use, empty.bytes_in_use);
@@ -72,11 +72,11 @@ END_TEST
 
 START_TEST(drain_frees_everything)
 {
-    struct spare_list s = SPARE_LIST_INIT(SPARE_LIST_MAX);
+    struct spare_list s = { 0 };
     struct heap_stats empty = heap_now();
     for (unsigned i = 0; i < SPARE_LIST_MAX + 2; i++)
-        spare_put(&s, kmalloc(4096), 4096);
-    ck_assert_uint_eq(s.count, SPARE_LIST_MAX);
+        spare_put(&s, kmalloc(4096), 4096, SPARE_LIST_MAX + 4);
+    ck_assert_uint_eq(s.count, SPARE_LIST_MAX);      /* a bound above the maximum: the maximum */
     spare_drain(&s);
     ck_assert_uint_eq(s.count, 0);
     struct heap_stats after = heap_now();
