@@ -36,12 +36,15 @@ static void rack_expired(struct tcp_conn *c);
 static void delack_expired(struct tcp_conn *c);
 static void idle_expired(struct tcp_conn *c);
 
-static void (*const expired[TCP_TIMER_KINDS])(struct tcp_conn *c) = {
-    [TCP_TIMER_RTX] = rtx_expired,
-    [TCP_TIMER_RACK] = rack_expired,
-    [TCP_TIMER_DELACK] = delack_expired,
-    [TCP_TIMER_IDLE] = idle_expired,
-};
+static void expired(struct tcp_conn *c, enum tcp_timer_kind kind)
+{
+    switch (kind) {
+    case TCP_TIMER_RTX: rtx_expired(c); break;
+    case TCP_TIMER_RACK: rack_expired(c); break;
+    case TCP_TIMER_DELACK: delack_expired(c); break;
+    default: idle_expired(c); break;
+    }
+}
 
 static uint64_t earliest_due(const struct tcp_conn *c)
 {
@@ -75,7 +78,7 @@ static void conn_timer_fired(struct timer *t, void *arg)
         if (c->due[k] > now)
             continue;
         c->due[k] = DEADLINE_NONE;
-        expired[k](c);
+        expired(c, k);
     }
     c->waiters--;
     if (tcp_conn_maybe_free(c))
