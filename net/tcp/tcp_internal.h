@@ -183,7 +183,6 @@ struct tcp_conn {
     struct tcp_rtt rtt;
     bool syn_retransmitted;
     struct tcp_sack_rx sack_rx;
-    struct tcp_cc cc;
     struct tcp_rack rack;                        /* RFC 8985 RACK, with SACK */
     /* RFC 8985 7: tail loss probe. TCP_TIMER_RTX is the probe timeout (PTO) while tlp_armed. */
     bool tlp_armed;
@@ -217,14 +216,15 @@ struct tcp_conn {
 
     struct tcp_conn_info stats;                  /* counters part of tcp_get_info */
 
-    /* Not cleared when a TCB is made (it is cleared up to TCP_CONN_CLEARED): together about 40 %
+    /* Not cleared when a TCB is made (it is cleared up to TCP_CONN_CLEARED): together about half
      * of the TCB, each set up before its first use. */
+    struct tcp_cc cc;                            /* tcp_cc_init (tcp_conn_setup) sets it all */
     struct tcp_ranges ooo;                       /* out-of-order data held: count and clock set
                                                     by tcp_conn_setup, ranges past count unused */
     struct tcp_scoreboard sb;                    /* used when SACK was negotiated: set up then
                                                     (tcp_scoreboard_init), unused before */
 };
-#define TCP_CONN_CLEARED offsetof(struct tcp_conn, ooo)
+#define TCP_CONN_CLEARED offsetof(struct tcp_conn, cc)
 
 /* ---- tcp.c ---- */
 struct tcp_stack *tcp_stack_of(struct tcp_layer *tcp);
