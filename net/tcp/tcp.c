@@ -16,6 +16,7 @@
 #include "net/ip/icmp.h"
 #include "mm/pbuf.h"
 #include "net/wire/features.h"
+#include "mm/spare.h"
 #include "platform/platform.h"
 
 static const char *const state_names[] = {
@@ -139,35 +140,20 @@ static void tcp_icmp_error_arrived(void *ctx, const struct ipv4_icmp_error *err)
  * connections, a fresh slab page each time) cost more than the rest of a short connection's set-up.
  * Shared by every stack (a TCB can outlive its stack); tcp_fini returns them to the heap. */
 #define TCP_SPARE_CONNS 4u
-static struct tcp_conn *spare_conns[TCP_SPARE_CONNS];
-static unsigned spare_conn_count;
+static struct spare_list spare_conns;
 
 static struct tcp_conn *conn_alloc(void)
 {
-    if (spare_conn_count == 0)
+    struct tcp_conn *c = spare_get(&spare_conns, sizeof(*c));
+    if (!c)
         return kcalloc(1, sizeof(struct tcp_conn));
-    struct tcp_conn *c = spare_conns[--spare_conn_count];
-    heap_note_cached(-(int64_t)sizeof(*c), -1);
-    memset(c, 0, sizeof(*c));
+    memset(c, 0, TCP_CONN_CLEARED);
     return c;
 }
 
 static void conn_release(struct tcp_conn *c)
 {
-    if (spare_conn_count < TCP_SPARE_CONNS) {
-        spare_conns[spare_conn_count++] = c;
-        heap_note_cached((int64_t)sizeof(*c), 1);   /* held for reuse, not in live use */
-    } else {
-        kfree(c);
-    }
-}
-
-static void spare_conns_drain(void)
-{
-    while (spare_conn_count > 0) {
-        kfree(spare_conns[--spare_conn_count]);
-        heap_note_cached(-(int64_t)sizeof(struct tcp_conn), -1);
-    }
+    spare_put(&spare_conns, c, sizeof(*c), TCP_SPARE_CONNS);
 }
 
 int tcp_init(struct tcp_layer *tcp, struct ipv4_layer *ip)
@@ -222,7 +208,7 @@ void tcp_fini(struct tcp_layer *tcp)
     kfree(ts);
     tcp_buf_cache_drain();
     tcp_rack_cache_drain();
-    spare_conns_drain();
+    spare_drain(&spare_conns);
 }
 
 /* ---- the TCB table ---- */
@@ -341,6 +327,8 @@ int tcp_conn_setup(struct tcp_conn *c, const struct tcp_buffer_sizes *sizes)
     c->rcv_wscale = cfg->window_scaling ? tcp_wscale_for_rcvbuf(c->ts, c->rcvbuf.capacity) : 0;
     tcp_rtt_init(&c->rtt, cfg->rto_initial_ns, cfg->rto_min_ns, cfg->rto_max_ns);
     tcp_sack_rx_init(&c->sack_rx);
+    c->ooo.count = 0;
+    c->ooo.clock = 0;
     c->keepidle_ns = TCP_DEFAULT_KEEPIDLE_NS;
     c->keepintvl_ns = TCP_DEFAULT_KEEPINTVL_NS;
     c->keepcnt = TCP_DEFAULT_KEEPCNT;

@@ -8,6 +8,7 @@
 #include "lib/minmax.h"
 #include "lib/string.h"
 #include "mm/mm.h"
+#include "mm/spare.h"
 
 /* Chunks freed by one buffer are kept here for the next that needs one, up to a few: a
  * request-response exchange consumes a chunk and needs a new one at once, and going through the
@@ -15,69 +16,43 @@
  * instructions). The cache is bounded, so an idle connection still holds no chunk; cached chunks
  * are charged to no budget. tcp_buf_cache_drain returns them to the heap. */
 #define TCP_BUF_CACHED_CHUNKS 8u
-static uint8_t *cached_chunks[TCP_BUF_CACHED_CHUNKS];
-static unsigned cached_count;
+static struct spare_list cached_chunks;
 
 /* Slot tables likewise: every connection has one for its receive buffer (520 bytes at the default
  * 256 KiB), so a short connection's set-up and teardown went through the heap's poisoning and
  * check of the table's whole size class twice. The kept tables are all of one number of slots
  * (the first kept: in practice the stack's default buffer size); one of another size is freed. */
 #define TCP_BUF_CACHED_TABLES 4u
-static uint8_t **cached_tables[TCP_BUF_CACHED_TABLES];
-static unsigned cached_table_count;
-static uint32_t cached_table_slots;
+static struct spare_list cached_tables;
 
 static uint8_t **table_get(uint32_t slots)
 {
-    if (cached_table_count == 0 || slots != cached_table_slots)
-        return kcalloc(slots, sizeof(uint8_t *));
-    uint8_t **table = cached_tables[--cached_table_count];
-    heap_note_cached(-(int64_t)(slots * sizeof(*table)), -1);
-    memset(table, 0, slots * sizeof(*table));
-    return table;
+    /* A kept table is already all NULL: it is kept only by tcp_buf_destroy, after every slot
+     * was freed. */
+    uint8_t **table = spare_get(&cached_tables, slots * sizeof(*table));
+    return table ? table : kcalloc(slots, sizeof(uint8_t *));
 }
 
 static void table_put(uint8_t **table, uint32_t slots)
 {
-    if (cached_table_count == 0)
-        cached_table_slots = slots;
-    if (slots == cached_table_slots && cached_table_count < TCP_BUF_CACHED_TABLES) {
-        cached_tables[cached_table_count++] = table;
-        heap_note_cached((int64_t)(slots * sizeof(*table)), 1);   /* held, not in live use */
-    } else {
-        kfree(table);
-    }
+    spare_put(&cached_tables, table, slots * sizeof(*table), TCP_BUF_CACHED_TABLES);
 }
 
 static uint8_t *chunk_get(void)
 {
-    if (cached_count > 0) {
-        heap_note_cached(-(int64_t)TCP_BUF_CHUNK, -1);
-        return cached_chunks[--cached_count];
-    }
-    return kmalloc(TCP_BUF_CHUNK);
+    uint8_t *chunk = spare_get(&cached_chunks, TCP_BUF_CHUNK);
+    return chunk ? chunk : kmalloc(TCP_BUF_CHUNK);
 }
 
 static void chunk_put(uint8_t *chunk)
 {
-    if (cached_count < TCP_BUF_CACHED_CHUNKS) {
-        cached_chunks[cached_count++] = chunk;
-        heap_note_cached(TCP_BUF_CHUNK, 1);   /* held for reuse, not in live use */
-    } else {
-        kfree(chunk);
-    }
+    spare_put(&cached_chunks, chunk, TCP_BUF_CHUNK, TCP_BUF_CACHED_CHUNKS);
 }
 
 void tcp_buf_cache_drain(void)
 {
-    while (cached_count > 0) {
-        kfree(cached_chunks[--cached_count]);
-        heap_note_cached(-(int64_t)TCP_BUF_CHUNK, -1);
-    }
-    while (cached_table_count > 0) {
-        kfree(cached_tables[--cached_table_count]);
-        heap_note_cached(-(int64_t)(cached_table_slots * sizeof(uint8_t *)), -1);
-    }
+    spare_drain(&cached_chunks);
+    spare_drain(&cached_tables);
 }
 
 static size_t ring_size(const struct tcp_buf *b)

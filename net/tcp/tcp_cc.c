@@ -101,6 +101,10 @@ static bool rack_detect(struct tcp_cc *cc, uint64_t now_ns)
 {
     if (!cc->rack)
         return false;
+    if (cc->rack->count == 0) {                  /* nothing outstanding: nothing to judge */
+        cc->rack_timeout_ns = 0;
+        return cc->rack->lost_bytes > 0;
+    }
     unsigned sacked_segs = tcp_scoreboard_sacked_bytes(cc->sb) / cc->smss;
     uint64_t reo = tcp_rack_reo_wnd(cc->rack, cc->phase != TCP_CC_OPEN, cc->srtt_ns, sacked_segs);
     unsigned newly;
@@ -153,8 +157,13 @@ uint32_t tcp_cc_slow_start(struct tcp_cc *cc, uint32_t acked)
 {
     if (cc->cwnd >= cc->ssthresh)
         return acked;
-    /* RFC 5681 3.1 eq. 2: cwnd += min(N, SMSS). */
-    uint32_t inc = acked < cc->smss ? acked : cc->smss;
+    /* RFC 3465 2.2 (appropriate byte counting): cwnd += min(N, L), the bytes this ACK newly
+     * acknowledges up to a limit L, instead of RFC 5681 3.1 eq. 2's one SMSS per ACK, so a peer
+     * that ACKs every second segment or each TSO frame once still doubles cwnd per round trip
+     * (up to L). RFC 3465 2.3: L = 2*SMSS, but 1*SMSS in the slow start that follows a
+     * retransmission timeout, where one ACK can cover data the receiver held out of order. */
+    uint32_t limit = cc->phase == TCP_CC_LOSS ? cc->smss : 2 * cc->smss;
+    uint32_t inc = acked < limit ? acked : limit;
     uint32_t to_ssthresh = cc->ssthresh - cc->cwnd;
     if (inc >= to_ssthresh) {
         cc->cwnd = cc->ssthresh;

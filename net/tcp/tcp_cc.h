@@ -237,7 +237,8 @@ static inline const char *tcp_cc_name(const struct tcp_cc *cc) { return cc->ops-
 static inline bool tcp_cc_in_recovery(const struct tcp_cc *cc) { return cc->phase != TCP_CC_OPEN; }
 
 /* ---- For algorithms ---- */
-/* RFC 5681 3.1 slow start: cwnd += min(acked, SMSS); returns the bytes not used because cwnd
+/* RFC 5681 3.1 slow start with RFC 3465 byte counting: cwnd += min(acked, L), L = 2*SMSS (1*SMSS
+ * after a timeout); returns the bytes not used because cwnd
  * reached ssthresh (they continue in congestion avoidance). */
 uint32_t tcp_cc_slow_start(struct tcp_cc *cc, uint32_t acked);
 /* RFC 5681 3.1 congestion avoidance by byte counting: one SMSS per cwnd of acked bytes. */

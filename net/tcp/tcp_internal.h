@@ -81,6 +81,15 @@ struct tcp_tw {
 
 struct tcp_listener;
 
+/* A connection's timers by kind (tcp_timer.c), in the order they are handled when due together. */
+enum tcp_timer_kind {
+    TCP_TIMER_RTX,                               /* retransmission, SYN, tail loss probe, persist */
+    TCP_TIMER_RACK,                              /* RFC 8985 6.2 reordering window */
+    TCP_TIMER_DELACK,                            /* delayed ACK */
+    TCP_TIMER_IDLE,                              /* keepalive, orphaned FIN_WAIT_2 */
+    TCP_TIMER_KINDS
+};
+
 /* Test-only overrides (tcp_test_set_hooks): fixed initial sequence numbers and timestamp offsets
  * so unit tests can start connections near the 2^32 wrap (RFC 9293 3.4 arithmetic, RFC 7323 5.2
  * timestamp wrap). Production code never sets them. */
@@ -157,7 +166,6 @@ struct tcp_conn {
     bool fin_received;
     bool fin_pending;                            /* a FIN arrived out of order, at fin_seq */
     uint32_t fin_seq;
-    struct tcp_ranges ooo;
     struct tcp_buf sndbuf, rcvbuf;               /* sndbuf: empty until the first write */
     size_t sndbuf_size, rcvbuf_size;             /* capacities, whole chunks */
 
@@ -175,22 +183,19 @@ struct tcp_conn {
     struct tcp_rtt rtt;
     bool syn_retransmitted;
     struct tcp_sack_rx sack_rx;
-    struct tcp_cc cc;
-    struct tcp_scoreboard sb;                    /* used when SACK was negotiated */
     struct tcp_rack rack;                        /* RFC 8985 RACK, with SACK */
-    /* RFC 8985 7: tail loss probe. rtx_timer runs as the probe timeout (PTO) while tlp_armed. */
+    /* RFC 8985 7: tail loss probe. TCP_TIMER_RTX is the probe timeout (PTO) while tlp_armed. */
     bool tlp_armed;
     bool tlp_outstanding;                        /* a probe was sent, TLP.end_seq not yet acked */
     bool tlp_retrans;                            /* ... and it was a retransmission */
     uint32_t tlp_end_seq, tlp_tsval;
     uint32_t tlp_recoveries;                     /* cc recoveries when the probe left */
 
-    /* timers */
-    struct timer rtx_timer;                      /* retransmission, SYN, persist */
-    struct timer delack_timer;
-    struct timer rack_timer;                     /* RFC 8985 6.2 reordering window */
-    struct timer idle_timer;                     /* keepalive, TIME_WAIT, FIN_WAIT_2, open timeout */
-    bool persist;                                /* rtx_timer is the persist timer */
+    /* timers: one scheduler timer per connection, armed at or before the earliest deadline set
+     * (tcp_timer.c); a deadline moved later or unset leaves it alone until it fires */
+    struct timer timer;
+    uint64_t due[TCP_TIMER_KINDS];               /* DEADLINE_NONE: not set */
+    bool persist;                                /* TCP_TIMER_RTX is the persist timer */
     unsigned persist_backoff;
     uint64_t persist_start_ns;                   /* when the peer's window closed (user timeout) */
     unsigned probes_unanswered;                  /* window probes since the peer's last ACK */
@@ -210,7 +215,16 @@ struct tcp_conn {
     char cc_name[16];
 
     struct tcp_conn_info stats;                  /* counters part of tcp_get_info */
+
+    /* Not cleared when a TCB is made (it is cleared up to TCP_CONN_CLEARED): together about half
+     * of the TCB, each set up before its first use. */
+    struct tcp_cc cc;                            /* tcp_cc_init (tcp_conn_setup) sets it all */
+    struct tcp_ranges ooo;                       /* out-of-order data held: count and clock set
+                                                    by tcp_conn_setup, ranges past count unused */
+    struct tcp_scoreboard sb;                    /* used when SACK was negotiated: set up then
+                                                    (tcp_scoreboard_init), unused before */
 };
+#define TCP_CONN_CLEARED offsetof(struct tcp_conn, cc)
 
 /* ---- tcp.c ---- */
 struct tcp_stack *tcp_stack_of(struct tcp_layer *tcp);
@@ -321,6 +335,14 @@ int tcp_send_raw(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t 
                  struct tcp_conn *c_or_null, uint32_t data_off, uint32_t data_len);
 
 /* ---- tcp_timer.c ---- */
+/* Whether the timer of that kind is set. */
+static inline bool tcp_timer_pending(const struct tcp_conn *c, enum tcp_timer_kind kind)
+{
+    return c->due[kind] != DEADLINE_NONE;
+}
+/* Sets the timer of that kind for deadline_ns (absolute, tcp_now's clock), or unsets it. */
+void tcp_timer_set(struct tcp_conn *c, enum tcp_timer_kind kind, uint64_t deadline_ns);
+void tcp_timer_clear(struct tcp_conn *c, enum tcp_timer_kind kind);
 void tcp_timers_init(struct tcp_conn *c);
 void tcp_timers_stop(struct tcp_conn *c);
 void tcp_rtx_arm(struct tcp_conn *c);            /* (re)start at the current RTO, or the PTO */

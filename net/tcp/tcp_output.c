@@ -197,7 +197,7 @@ static int send_frame(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint
             c->last_ack_sent = ack;
             c->ack_pending = false;
             c->unacked_segs = 0;
-            timer_cancel(&c->delack_timer);
+            tcp_timer_clear(c, TCP_TIMER_DELACK);
         }
     }
     return 0;
@@ -253,7 +253,7 @@ void tcp_send_syn(struct tcp_conn *c)
     }
     c->snd_nxt = c->iss + 1;
     tcp_rtt_on_send(&c->rtt, c->iss + 1, retransmission, tcp_now());
-    if (!timer_armed(&c->rtx_timer))
+    if (!tcp_timer_pending(c, TCP_TIMER_RTX))
         tcp_rtx_arm(c);
 }
 
@@ -393,7 +393,7 @@ static uint32_t transmit(struct tcp_conn *c, uint32_t seq, uint32_t room, struct
     tcp_rtt_on_send(&c->rtt, end, retransmission, tcp_now());
     if (c->cc.rack)
         tcp_rack_on_send(&c->rack, seq, end, retransmission, tcp_now());
-    if (!timer_armed(&c->rtx_timer) || c->persist) {
+    if (!tcp_timer_pending(c, TCP_TIMER_RTX) || c->persist) {
         c->persist = false;
         tcp_rtx_arm(c);
     } else if (!retransmission) {
@@ -480,7 +480,7 @@ void tcp_output(struct tcp_conn *c)
     flush_run(c, &run);
     /* RFC 9293 3.8.6.1: data waiting, no room in the peer's window and nothing in flight that
      * would bring a window update: probe it (persist timer). */
-    if (can_send_data(c) && unsent(c) && c->snd_una == c->snd_nxt && !timer_armed(&c->rtx_timer))
+    if (can_send_data(c) && unsent(c) && c->snd_una == c->snd_nxt && !tcp_timer_pending(c, TCP_TIMER_RTX))
         tcp_persist_arm(c);
     /* A pending ACK rode on any segment sent above; otherwise the delayed-ACK timer sends it. */
 }

@@ -8,6 +8,7 @@
 #include "lib/string.h"
 #include "mm/mm.h"
 #include "net/wire/features.h"
+#include "mm/spare.h"
 #include "net/wire/tcp_seq.h"
 
 /* RFC 8985 6.2 step 4: how many recoveries a grown reordering window lasts. */
@@ -56,27 +57,21 @@ static void spurious_repair(struct tcp_rack *r, uint64_t now_ns)
 /* Record tables of the first size freed by one connection are kept for the next, up to a few:
  * every connection makes one with its SYN, and the heap's poisoning on free and check on
  * allocation cost more than the few records a short connection uses. */
+#define SPARE_TABLE_BYTES (TCP_RACK_INITIAL_SEGS * sizeof(struct tcp_rack_seg))
 #define RACK_SPARE_TABLES 4u
-#define SPARE_TABLE_BYTES ((int64_t)(TCP_RACK_INITIAL_SEGS * sizeof(struct tcp_rack_seg)))
-static struct tcp_rack_seg *spare_tables[RACK_SPARE_TABLES];
-static unsigned spare_table_count;
+static struct spare_list spare_tables;
 
 void tcp_rack_cache_drain(void)
 {
-    while (spare_table_count > 0) {
-        kfree(spare_tables[--spare_table_count]);
-        heap_note_cached(-(int64_t)SPARE_TABLE_BYTES, -1);
-    }
+    spare_drain(&spare_tables);
 }
 
 void tcp_rack_destroy(struct tcp_rack *r)
 {
-    if (r->cap == TCP_RACK_INITIAL_SEGS && spare_table_count < RACK_SPARE_TABLES) {
-        spare_tables[spare_table_count++] = r->segs;
-        heap_note_cached(SPARE_TABLE_BYTES, 1);   /* held for reuse, not in live use */
-    } else {
+    if (r->cap == TCP_RACK_INITIAL_SEGS)
+        spare_put(&spare_tables, r->segs, SPARE_TABLE_BYTES, RACK_SPARE_TABLES);
+    else
         kfree(r->segs);
-    }
     r->segs = NULL;
     r->count = r->cap = 0;
 }
@@ -89,12 +84,9 @@ static bool grow(struct tcp_rack *r)
         return false;
     unsigned cap = r->cap ? r->cap * 2 : TCP_RACK_INITIAL_SEGS;
     struct tcp_rack_seg *segs;
-    if (!r->cap && spare_table_count > 0) {
-        segs = spare_tables[--spare_table_count];
-        heap_note_cached(-(int64_t)SPARE_TABLE_BYTES, -1);
-    } else {
+    segs = r->cap ? NULL : spare_get(&spare_tables, SPARE_TABLE_BYTES);
+    if (!segs)
         segs = krealloc(r->segs, cap * sizeof(*segs));
-    }
     if (!segs)
         return false;
     r->segs = segs;

@@ -1,18 +1,25 @@
 /*
- * net/tcp/tcp_timer: a connection's three timers.
- *   rtx_timer    retransmission (RFC 6298 5: armed while data is outstanding, RTO from tcp_rtt,
- *                doubled on expiry), SYN/SYN-ACK retransmission, and, when nothing is outstanding
- *                but data waits for a closed window, the persist timer (RFC 9293 3.8.6.1,
- *                RFC 1122 4.2.2.17: probes backing off exponentially up to 60 s; while the peer
- *                keeps answering they go on, but no longer than the user timeout (RFC 9293
- *                3.8.3, as Linux's TCP_USER_TIMEOUT) nor, once the application closed the
- *                connection, than orphan_retries probes; max_retransmits unanswered probes in
- *                a row end it too).
- *   delack_timer the delayed ACK (RFC 1122 4.2.3.2: at most 0.5 s, configurable 40..200 ms here;
- *                an ACK at least every second full-sized segment).
- *   idle_timer   keepalive (RFC 1122 4.2.3.6: off by default, idle 2 h, interval 75 s, 9 probes),
- *                and the bound on an orphaned FIN_WAIT_2 (TIME_WAIT has its own table and timer,
- *                tcp_timewait.c).
+ * net/tcp/tcp_timer: a connection's timers. Each kind is a deadline in the TCB (due[]); one
+ * scheduler timer per connection is armed at or before the earliest of them, and when it fires
+ * every kind then due is handled (in enum tcp_timer_kind order) and it is armed again for the
+ * earliest left. Setting a kind earlier than the scheduler timer moves it; setting one later or
+ * unsetting one leaves it alone (it fires, finds nothing due and moves on, or is cancelled when
+ * nothing is left), so the ACK-by-ACK stops and restarts of the retransmission timer cost no
+ * scheduler work. The end of the connection cancels it.
+ *   TCP_TIMER_RTX    retransmission (RFC 6298 5: armed while data is outstanding, RTO from
+ *                    tcp_rtt, doubled on expiry), SYN/SYN-ACK retransmission, and, when nothing
+ *                    is outstanding but data waits for a closed window, the persist timer
+ *                    (RFC 9293 3.8.6.1, RFC 1122 4.2.2.17: probes backing off exponentially up to
+ *                    60 s; while the peer keeps answering they go on, but no longer than the user
+ *                    timeout (RFC 9293 3.8.3, as Linux's TCP_USER_TIMEOUT) nor, once the
+ *                    application closed the connection, than orphan_retries probes;
+ *                    max_retransmits unanswered probes in a row end it too).
+ *   TCP_TIMER_RACK   the RFC 8985 6.2 reordering window (RACK with SACK).
+ *   TCP_TIMER_DELACK the delayed ACK (RFC 1122 4.2.3.2: at most 0.5 s, configurable 40..200 ms
+ *                    here; an ACK at least every second full-sized segment).
+ *   TCP_TIMER_IDLE   keepalive (RFC 1122 4.2.3.6: off by default, idle 2 h, interval 75 s,
+ *                    9 probes), and the bound on an orphaned FIN_WAIT_2 (TIME_WAIT has its own
+ *                    table and timer, tcp_timewait.c).
  * A connection dies after max_retransmits timeouts in a row (or the user timeout, RFC 9293
  * 3.8.3), or syn_retransmits for an open. An orphan (closed by the application, still sending its
  * FIN: FIN_WAIT_1, CLOSING, LAST_ACK) dies after orphan_retries retransmission timeouts or window
@@ -24,25 +31,77 @@
 
 #include "lib/errno.h"
 
-static void rtx_expired(struct timer *t, void *arg);
-static void delack_expired(struct timer *t, void *arg);
-static void idle_expired(struct timer *t, void *arg);
-static void rack_expired(struct timer *t, void *arg);
+static void rtx_expired(struct tcp_conn *c);
+static void rack_expired(struct tcp_conn *c);
+static void delack_expired(struct tcp_conn *c);
+static void idle_expired(struct tcp_conn *c);
+
+static void expired(struct tcp_conn *c, enum tcp_timer_kind kind)
+{
+    switch (kind) {
+    case TCP_TIMER_RTX: rtx_expired(c); break;
+    case TCP_TIMER_RACK: rack_expired(c); break;
+    case TCP_TIMER_DELACK: delack_expired(c); break;
+    default: idle_expired(c); break;
+    }
+}
+
+static uint64_t earliest_due(const struct tcp_conn *c)
+{
+    uint64_t first = DEADLINE_NONE;
+    for (unsigned k = 0; k < TCP_TIMER_KINDS; k++)
+        if (c->due[k] < first)
+            first = c->due[k];
+    return first;
+}
+
+void tcp_timer_set(struct tcp_conn *c, enum tcp_timer_kind kind, uint64_t deadline_ns)
+{
+    c->due[kind] = deadline_ns;
+    if (!timer_armed(&c->timer) || deadline_ns < c->timer.deadline_ns)
+        timer_arm(&c->timer, deadline_ns);
+}
+
+void tcp_timer_clear(struct tcp_conn *c, enum tcp_timer_kind kind)
+{
+    c->due[kind] = DEADLINE_NONE;
+}
+
+/* The scheduler timer fired: every kind due runs, then it is armed for the earliest left. */
+static void conn_timer_fired(struct timer *t, void *arg)
+{
+    (void)t;
+    struct tcp_conn *c = arg;
+    uint64_t now = tcp_now();
+    c->waiters++;                                /* a handler may end the connection */
+    for (unsigned k = 0; k < TCP_TIMER_KINDS; k++) {
+        if (c->due[k] > now)
+            continue;
+        c->due[k] = DEADLINE_NONE;
+        expired(c, k);
+    }
+    c->waiters--;
+    if (tcp_conn_maybe_free(c))
+        return;
+    uint64_t first = earliest_due(c);
+    if (first == DEADLINE_NONE)
+        timer_cancel(&c->timer);
+    else if (!timer_armed(&c->timer) || c->timer.deadline_ns > first)
+        timer_arm(&c->timer, first);
+}
 
 void tcp_timers_init(struct tcp_conn *c)
 {
-    timer_init(&c->rtx_timer, rtx_expired, c);
-    timer_init(&c->rack_timer, rack_expired, c);
-    timer_init(&c->delack_timer, delack_expired, c);
-    timer_init(&c->idle_timer, idle_expired, c);
+    timer_init(&c->timer, conn_timer_fired, c);
+    for (unsigned k = 0; k < TCP_TIMER_KINDS; k++)
+        c->due[k] = DEADLINE_NONE;
 }
 
 void tcp_timers_stop(struct tcp_conn *c)
 {
-    timer_cancel(&c->rtx_timer);
-    timer_cancel(&c->delack_timer);
-    timer_cancel(&c->idle_timer);
-    timer_cancel(&c->rack_timer);
+    for (unsigned k = 0; k < TCP_TIMER_KINDS; k++)
+        c->due[k] = DEADLINE_NONE;
+    timer_cancel(&c->timer);
 }
 
 /* RFC 8985 7.2: the probe timeout, or 0 when no tail loss probe is due: SACK and RACK in use,
@@ -76,7 +135,7 @@ void tcp_rtx_arm(struct tcp_conn *c)
     uint64_t rto = tcp_rtt_rto(&c->rtt);
     uint64_t pto = tlp_pto(c);
     c->tlp_armed = pto && pto < rto;
-    timer_arm(&c->rtx_timer, tcp_now() + (c->tlp_armed ? pto : rto));
+    tcp_timer_set(c, TCP_TIMER_RTX, tcp_now() + (c->tlp_armed ? pto : rto));
 }
 
 void tcp_tlp_rearm(struct tcp_conn *c)
@@ -86,24 +145,22 @@ void tcp_tlp_rearm(struct tcp_conn *c)
         return;
     /* Never later than the retransmission timer already running. */
     uint64_t now = tcp_now();
-    if (!c->tlp_armed && timer_armed(&c->rtx_timer) && c->rtx_timer.deadline_ns <= now + pto)
+    if (!c->tlp_armed && c->due[TCP_TIMER_RTX] <= now + pto)
         return;
     c->tlp_armed = true;
-    timer_arm(&c->rtx_timer, now + pto);
+    tcp_timer_set(c, TCP_TIMER_RTX, now + pto);
 }
 
 void tcp_rack_timer_update(struct tcp_conn *c)
 {
     if (c->cc.rack_timeout_ns)
-        timer_arm(&c->rack_timer, tcp_now() + c->cc.rack_timeout_ns);
+        tcp_timer_set(c, TCP_TIMER_RACK, tcp_now() + c->cc.rack_timeout_ns);
     else
-        timer_cancel(&c->rack_timer);
+        tcp_timer_clear(c, TCP_TIMER_RACK);
 }
 
-static void rack_expired(struct timer *t, void *arg)
+static void rack_expired(struct tcp_conn *c)
 {
-    (void)t;
-    struct tcp_conn *c = arg;
     if (!c->ts || !c->cc.rack || c->snd_una == c->snd_nxt)
         return;
     unsigned ev = tcp_cc_rack_timeout(&c->cc, c->snd_una, c->snd_nxt, tcp_now());
@@ -131,7 +188,7 @@ static void tlp_fire(struct tcp_conn *c)
 
 void tcp_rtx_stop(struct tcp_conn *c)
 {
-    timer_cancel(&c->rtx_timer);
+    tcp_timer_clear(c, TCP_TIMER_RTX);
     c->tlp_armed = false;
     c->persist = false;
     c->retries = 0;
@@ -161,7 +218,7 @@ void tcp_persist_arm(struct tcp_conn *c)
     if (interval > TCP_PERSIST_MAX_NS)
         interval = TCP_PERSIST_MAX_NS;
     c->persist = true;
-    timer_arm(&c->rtx_timer, tcp_now() + interval);
+    tcp_timer_set(c, TCP_TIMER_RTX, tcp_now() + interval);
 }
 
 static bool retries_exhausted(struct tcp_conn *c)
@@ -211,14 +268,12 @@ static void persist_expired(struct tcp_conn *c)
     }
     if (c->persist_backoff < 16)
         c->persist_backoff++;
-    if (!timer_armed(&c->rtx_timer) && c->snd_una == c->snd_nxt)
+    if (!tcp_timer_pending(c, TCP_TIMER_RTX) && c->snd_una == c->snd_nxt)
         tcp_persist_arm(c);
 }
 
-static void rtx_expired(struct timer *t, void *arg)
+static void rtx_expired(struct tcp_conn *c)
 {
-    (void)t;
-    struct tcp_conn *c = arg;
     if (!c->ts)
         return;
     if (c->persist) {
@@ -269,14 +324,12 @@ void tcp_delack_schedule(struct tcp_conn *c)
         tcp_send_ack(c);
         return;
     }
-    if (!timer_armed(&c->delack_timer))
-        timer_arm(&c->delack_timer, tcp_now() + c->ts->cfg.delack_ns);
+    if (!tcp_timer_pending(c, TCP_TIMER_DELACK))
+        tcp_timer_set(c, TCP_TIMER_DELACK, tcp_now() + c->ts->cfg.delack_ns);
 }
 
-static void delack_expired(struct timer *t, void *arg)
+static void delack_expired(struct tcp_conn *c)
 {
-    (void)t;
-    struct tcp_conn *c = arg;
     if (!c->ts || !c->ack_pending)
         return;
     c->ts->layer->stats.tx_delayed_acks++;
@@ -290,7 +343,7 @@ void tcp_idle_rearm(struct tcp_conn *c)
     switch (c->state) {
     case TCPS_FIN_WAIT_2:
         if (!c->user_owned) {
-            timer_arm(&c->idle_timer, tcp_now() + TCP_FIN_WAIT_2_TIMEOUT_NS);
+            tcp_timer_set(c, TCP_TIMER_IDLE, tcp_now() + TCP_FIN_WAIT_2_TIMEOUT_NS);
             return;
         }
         break;
@@ -302,16 +355,14 @@ void tcp_idle_rearm(struct tcp_conn *c)
         uint64_t next = c->last_rx_ns + (c->keepalive_sent ? c->keepintvl_ns : c->keepidle_ns);
         if (c->keepalive_sent)
             next = tcp_now() + c->keepintvl_ns;
-        timer_arm(&c->idle_timer, next);
+        tcp_timer_set(c, TCP_TIMER_IDLE, next);
     } else {
-        timer_cancel(&c->idle_timer);
+        tcp_timer_clear(c, TCP_TIMER_IDLE);
     }
 }
 
-static void idle_expired(struct timer *t, void *arg)
+static void idle_expired(struct tcp_conn *c)
 {
-    (void)t;
-    struct tcp_conn *c = arg;
     if (!c->ts)
         return;
     if (c->state == TCPS_FIN_WAIT_2 && !c->user_owned) {

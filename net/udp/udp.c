@@ -28,7 +28,9 @@ uint16_t udp_checksum(const struct pbuf *p, uint32_t src, uint32_t dst)
 void udp_input(struct udp_layer *udp, struct pbuf *p, const struct ipv4_rx_info *rx)
 {
     struct udp_stats *st = &udp->stats;
-    const uint8_t *h = p->tot_len >= UDP_HEADER_LEN ? pbuf_linearize(p, UDP_HEADER_LEN) : NULL;
+    const uint8_t *h = p->len >= UDP_HEADER_LEN   ? p->data
+                       : p->tot_len >= UDP_HEADER_LEN ? pbuf_linearize(p, UDP_HEADER_LEN)
+                                                      : NULL;
     if (!h) {
         st->rx_truncated++;
         goto drop;
@@ -44,7 +46,8 @@ void udp_input(struct udp_layer *udp, struct pbuf *p, const struct ipv4_rx_info 
         goto drop;
     }
     /* RFC 768: the length field is authoritative; bytes beyond it in the IP payload are not ours. */
-    pbuf_trim(p, length);
+    if (length < p->tot_len)
+        pbuf_trim(p, length);
     if (checksum == 0) {
         /* RFC 768: zero means the sender computed none, which IPv4 allows. */
         st->rx_no_checksum++;
@@ -110,11 +113,17 @@ int udp_send_from(struct udp_layer *udp, uint16_t src_port, uint32_t dst, uint16
         return -ENOBUFS;
     }
     uint32_t src = ipv4_addr(udp->ip);
-    uint8_t header[UDP_HEADER_LEN];
+    /* A datagram that fits one buffer (the usual case) is written in place and summed in one
+     * pass; a longer one is built on the side and copied in. */
+    bool flat = !p->next;
+    uint8_t side[UDP_HEADER_LEN];
+    uint8_t *header = flat ? p->data : side;
     store_be16(header, src_port);
     store_be16(header + 2, dst_port);
     store_be16(header + 4, (uint16_t)(UDP_HEADER_LEN + len));
     store_be16(header + 6, 0);
+    if (flat && len)
+        memcpy(header + UDP_HEADER_LEN, buf, len);
     struct csum c;
     csum_init(&c);
     ipv4_csum_add_pseudo(&c, src, dst, IPV4_PROTO_UDP, (uint16_t)(UDP_HEADER_LEN + len));
@@ -127,15 +136,21 @@ int udp_send_from(struct udp_layer *udp, uint16_t src_port, uint32_t dst, uint16
         p->csum_start = IPV4_HEADER_MIN;
         p->csum_offset = 6;
     } else {
-        csum_add(&c, header, UDP_HEADER_LEN);
-        csum_add(&c, buf, len);
+        if (flat) {
+            csum_add(&c, header, UDP_HEADER_LEN + len);
+        } else {
+            csum_add(&c, header, UDP_HEADER_LEN);
+            csum_add(&c, buf, len);
+        }
         uint16_t sum = csum_finish(&c);
         /* RFC 768: a computed zero is sent as all ones (zero means "no checksum"). */
         store_be16(header + 6, sum ? sum : 0xffff);
     }
-    pbuf_copy_in(p, 0, header, UDP_HEADER_LEN);
-    if (len)
-        pbuf_copy_in(p, UDP_HEADER_LEN, buf, len);
+    if (!flat) {
+        pbuf_copy_in(p, 0, header, UDP_HEADER_LEN);
+        if (len)
+            pbuf_copy_in(p, UDP_HEADER_LEN, buf, len);
+    }
     struct ipv4_tx tx = { .src = src, .dst = dst, .protocol = IPV4_PROTO_UDP };
     int err = ipv4_output(udp->ip, p, &tx);
     if (err) {

@@ -219,6 +219,40 @@ START_TEST(timeout_loss_phase)
 }
 END_TEST
 
+/* RFC 3465 2.2 (appropriate byte counting in slow start): cwnd grows by the bytes an ACK newly
+ * acknowledges, up to L per ACK, so one stretch ACK for several segments (delayed ACKs, a TSO frame
+ * acknowledged once) counts for more than one SMSS; RFC 3465 2.3: L = 2*SMSS, and 1*SMSS in the
+ * slow start after a retransmission timeout. Both algorithms share the rule. */
+START_TEST(slow_start_byte_counting)
+{
+    static const char *const algs[] = { "newreno", "cubic" };
+    for (unsigned i = 0; i < 2; i++) {
+        h_init(&h, algs[i], ISS, false);
+        ck_assert_uint_eq(tcp_cc_cwnd(&h.cc), 4 * H_SMSS);
+        ck_assert_uint_eq(h_output(&h), 4);
+        h_ack(&h, h.una + 2 * H_SMSS);                  /* two segments: 2 * SMSS */
+        ck_assert_uint_eq(tcp_cc_cwnd(&h.cc), 6 * H_SMSS);
+        h_ack(&h, h.una + H_SMSS / 2);                  /* less than one: what it acknowledges */
+        ck_assert_uint_eq(tcp_cc_cwnd(&h.cc), 6 * H_SMSS + H_SMSS / 2);
+        h_ack(&h, h.una + 3 * H_SMSS / 2);              /* 1.5 segments */
+        ck_assert_uint_eq(tcp_cc_cwnd(&h.cc), 8 * H_SMSS);
+        /* A stretch ACK for a whole 8-segment flight: capped at L = 2 * SMSS. */
+        ck_assert_uint_eq(h_output(&h), 8);
+        h_ack(&h, h.nxt);
+        ck_assert_uint_eq(tcp_cc_cwnd(&h.cc), 10 * H_SMSS);
+        /* After a timeout, L = 1 * SMSS: an ACK covering the retransmission and a segment the
+         * receiver held grows the loss window by one SMSS only. */
+        ck_assert_uint_eq(h_output(&h), 10);
+        h_rto(&h);
+        ck_assert_uint_eq(tcp_cc_cwnd(&h.cc), H_SMSS);
+        ck_assert_uint_eq(h_output(&h), 1);
+        h_ack(&h, h.una + 2 * H_SMSS);
+        ck_assert(tcp_cc_in_recovery(&h.cc));
+        ck_assert_uint_eq(tcp_cc_cwnd(&h.cc), 2 * H_SMSS);
+    }
+}
+END_TEST
+
 /* RFC 5681 4.1: after idling longer than the RTO, cwnd restarts from min(IW, cwnd). */
 START_TEST(restart_after_idle)
 {
@@ -376,6 +410,7 @@ static Suite *tcp_cc_suite(void)
     tcase_add_test(tc, recovery_across_wrap);
     tcase_add_test(tc, algorithm_selection);
     tcase_add_test(tc, receive_window_bounds);
+    tcase_add_test(tc, slow_start_byte_counting);
     suite_add_tcase(s, tc);
     return s;
 }

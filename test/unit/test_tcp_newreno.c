@@ -23,17 +23,18 @@ static void ack(uint32_t bytes)
     cc.ops->on_ack(&cc, bytes, 0);
 }
 
-/* RFC 5681 3.1 eq. 2: in slow start cwnd grows by min(N, SMSS) per ACK, so a stretch ACK
- * covering three segments earns one SMSS, a small one only its bytes. */
+/* RFC 5681 3.1 eq. 2 with RFC 3465 2.2/2.3 byte counting: in slow start cwnd grows by min(N, L)
+ * per ACK, L = 2*SMSS, so a stretch ACK covering three segments earns two SMSS, a small one only
+ * its bytes. */
 START_TEST(slow_start_growth)
 {
     fresh(4000, TCP_CC_SSTHRESH_INFINITE);
     ack(1000);
     ck_assert_uint_eq(cc.cwnd, 5000);
     ack(3000);
-    ck_assert_uint_eq(cc.cwnd, 6000);
+    ck_assert_uint_eq(cc.cwnd, 7000);
     ack(300);
-    ck_assert_uint_eq(cc.cwnd, 6300);
+    ck_assert_uint_eq(cc.cwnd, 7300);
 }
 END_TEST
 

@@ -1,7 +1,8 @@
 /*
  * Unit tests for TCP timers at the connection level on the simulated clock: RTO backoff doubling
  * and Karn's rule (RFC 6298 5.5-5.7, 3), the user timeout (RFC 9293 3.8.3), the bound on an
- * orphaned FIN_WAIT_2, and the limits of an open (deadline, SYN retransmissions).
+ * orphaned FIN_WAIT_2, the limits of an open (deadline, SYN retransmissions), and the one
+ * scheduler timer per connection that carries every kind (each still fires at its own time).
  */
 #include "test/unit/tcp_forge.h"
 
@@ -192,6 +193,123 @@ START_TEST(connect_syn_retransmissions_exhausted)
 }
 END_TEST
 
+/* The kinds share one scheduler timer armed at the earliest deadline set: a later deadline or an
+ * unset one leaves it alone (it fires early and finds nothing due); firing with none left set
+ * leaves it unarmed. */
+START_TEST(one_scheduler_timer_at_the_earliest_deadline)
+{
+    struct tf_conns p;
+    tf_open(&p, PORT);
+    struct tcp_conn *c = p.client;
+    /* Idle, no keepalive: nothing set; the open's stopped retransmission timer left the
+     * scheduler timer armed, which fires once, finds nothing due and stays off. */
+    for (unsigned k = 0; k < TCP_TIMER_KINDS; k++)
+        ck_assert(!tcp_timer_pending(c, k));
+    run_for(5 * SEC);
+    ck_assert(!timer_armed(&c->timer));
+    uint64_t now = sim_now();
+    tcp_timer_set(c, TCP_TIMER_IDLE, now + 9 * SEC);
+    ck_assert_uint_eq(c->timer.deadline_ns, now + 9 * SEC);
+    tcp_timer_set(c, TCP_TIMER_DELACK, now + 2 * SEC); /* earlier: moves it */
+    ck_assert_uint_eq(c->timer.deadline_ns, now + 2 * SEC);
+    tcp_timer_set(c, TCP_TIMER_RACK, now + 5 * SEC);   /* later: left alone */
+    ck_assert_uint_eq(c->timer.deadline_ns, now + 2 * SEC);
+    tcp_timer_clear(c, TCP_TIMER_DELACK);              /* unset: left alone */
+    ck_assert(timer_armed(&c->timer));
+    ck_assert_uint_eq(c->timer.deadline_ns, now + 2 * SEC);
+    tcp_timer_clear(c, TCP_TIMER_RACK);
+    tcp_timer_clear(c, TCP_TIMER_IDLE);
+    ck_assert(!tcp_timer_pending(c, TCP_TIMER_IDLE));
+    run_for(3 * SEC);                                  /* it fired, found nothing, stays off */
+    ck_assert(!timer_armed(&c->timer));
+    /* Fired early for a deadline moved later, it is armed again for that deadline. */
+    now = sim_now();
+    tcp_timer_set(c, TCP_TIMER_IDLE, now + 1 * SEC);
+    tcp_timer_set(c, TCP_TIMER_IDLE, now + 4 * SEC);
+    ck_assert_uint_eq(c->timer.deadline_ns, now + 1 * SEC);
+    run_for(2 * SEC);
+    ck_assert(timer_armed(&c->timer));
+    ck_assert_uint_eq(c->timer.deadline_ns, now + 4 * SEC);
+    tcp_timer_clear(c, TCP_TIMER_IDLE);
+    tf_close_all(&p);
+}
+END_TEST
+
+static enum tf_verdict drop_one_tx_data(const struct tf_seg *s, void *ctx)
+{
+    bool *dropped = ctx;
+    if (s->tx && s->len && !*dropped) {
+        *dropped = true;
+        return TF_DROP;
+    }
+    return TF_PASS;
+}
+
+/* Each kind fires at its own time while the others are set on the same connection: the delayed
+ * ACK (RFC 1122 4.2.3.2) after delack_ns while the keepalive waits, the retransmission at the RTO
+ * (RFC 6298 5) while both the keepalive and a lazily left earlier deadline are set, and the
+ * keepalive probe (RFC 1122 4.2.3.6) after the idle time since the last segment received. */
+START_TEST(each_kind_fires_at_its_time)
+{
+    struct tcp_config cfg;
+    tcp_get_config(sa, &cfg);
+    cfg.rto_min_ns = 1 * SEC;
+    cfg.sack = false;                       /* no tail loss probe before the RTO */
+    ck_assert_int_eq(tcp_set_config(sa, &cfg), 0);
+    struct tf_conns p;
+    tf_open(&p, PORT);
+    struct tcp_conn *c = p.client;
+    ck_assert_int_eq(tcp_set_option(c, TCP_SOCKOPT_KEEPALIVE, 1), 0);
+    ck_assert_int_eq(tcp_set_option(c, TCP_SOCKOPT_KEEPIDLE_MS, 20000), 0);
+    ck_assert_int_eq(tcp_set_option(c, TCP_SOCKOPT_KEEPINTVL_MS, 1000), 0);
+    tf_tap_clear();
+    /* The delayed ACK: one small segment from the server, the client ACKs it delack_ns later. */
+    ck_assert_int_eq(tcp_write(p.server, "s", 1, 0), 1);
+    run_for(SEC);
+    uint64_t data_in = 0, ack_out = 0;
+    for (unsigned i = 0; i < tf_tap.count; i++) {
+        const struct tf_seg *s = &tf_tap.seg[i];
+        if (!s->tx && s->len == 1 && !data_in)
+            data_in = s->at;
+        if (s->tx && !s->len && data_in && !ack_out)
+            ack_out = s->at;
+    }
+    ck_assert_uint_ne(data_in, 0);
+    ck_assert_uint_eq(ack_out - data_in, cfg.delack_ns);
+    ck_assert(tcp_timer_pending(c, TCP_TIMER_IDLE));
+    char ch;
+    ck_assert_int_eq(tcp_read(c, &ch, 1, 0), 1);
+    /* The retransmission: one data segment lost, sent again one RTO later. */
+    struct tcp_conn_info info;
+    tcp_get_info(c, &info);
+    bool dropped = false;
+    tf_tap_set_filter(drop_one_tx_data, &dropped);
+    tf_tap_clear();
+    ck_assert_int_eq(tcp_write(c, "c", 1, 0), 1);
+    run_for(5 * SEC);
+    uint64_t sent[2];
+    unsigned n = 0;
+    for (unsigned i = 0; i < tf_tap.count && n < 2; i++)
+        if (tf_tap.seg[i].tx && tf_tap.seg[i].len)
+            sent[n++] = tf_tap.seg[i].at;
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(sent[1] - sent[0], (uint64_t)info.rto_us * 1000);
+    tf_tap_set_filter(NULL, NULL);
+    /* The keepalive: the first probe 20 s after the last segment the client received. */
+    uint64_t last_rx = c->last_rx_ns;
+    tf_tap_clear();
+    run_for(30 * SEC);
+    uint64_t probe = 0;
+    for (unsigned i = 0; i < tf_tap.count && !probe; i++)
+        if (tf_tap.seg[i].tx && !tf_tap.seg[i].len && tf_tap.seg[i].h.seq == c->snd_nxt - 1)
+            probe = tf_tap.seg[i].at;
+    ck_assert_uint_eq(probe - last_rx, 20 * SEC);
+    tcp_get_info(c, &info);
+    ck_assert_uint_ge(info.keepalive_probes, 1);
+    tf_close_all(&p);
+}
+END_TEST
+
 static void setup(void)
 {
     tcp_fixture_setup();
@@ -213,6 +331,8 @@ static Suite *suite(void)
     tcase_add_test(tc, fin_wait_2_bounded_when_orphaned);
     tcase_add_test(tc, connect_deadline);
     tcase_add_test(tc, connect_syn_retransmissions_exhausted);
+    tcase_add_test(tc, one_scheduler_timer_at_the_earliest_deadline);
+    tcase_add_test(tc, each_kind_fires_at_its_time);
     suite_add_tcase(s, tc);
     return s;
 }
