@@ -72,12 +72,16 @@ struct tcp_config {
                                         still sending its FIN before it is reaped (8; 1..16) */
     uint64_t invalid_ack_interval_ns;/* at most one ACK per connection per this answering
                                         invalid segments (RFC 5961 10; default 500 ms, 0: off) */
-    unsigned max_half_open;          /* SYN_RECEIVED TCBs per stack; above: SYN cookies (256) */
-    bool syncookies;                 /* answer SYNs with cookies when the half-open queue is full */
+    unsigned max_half_open;          /* SYN_RECEIVED TCBs per stack; above: SYN cookies, or
+                                        dropped SYNs in an image without them (256) */
+    bool syncookies;                 /* answer SYNs with cookies when the half-open queue is full
+                                        (true; false and unchangeable, -EINVAL, when the app.mk
+                                        leaves syncookies out: APP_NET_WITHOUT) */
     bool timestamps;                 /* offer RFC 7323 timestamps */
     bool window_scaling;             /* offer RFC 7323 window scaling */
     bool sack;                       /* offer SACK (RFC 2018) */
-    char congestion_control[16];     /* default algorithm: "cubic" or "newreno" */
+    char congestion_control[16];     /* default algorithm: "cubic" or "newreno" ("newreno"
+                                        only when the app.mk leaves cubic out) */
 };
 /* The stack's current configuration (the defaults until changed). Context: fiber or loop. */
 void tcp_get_config(struct netstack *s, struct tcp_config *out);
