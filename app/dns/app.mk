@@ -3,5 +3,7 @@
 APP_LIBS := net blk dns
 # A DNS server has a fixed address (ip= options, no DHCP client) and short exchanges: NewReno
 # and DupThresh recovery serve them as well as CUBIC and RACK-TLP; its answers fit a segment or a
-# few, so no TSO frames (docs/APPLICATIONS.md, "Network features").
-APP_NET_WITHOUT := dhcp cubic rack tso syncookies
+# few, so no TSO frames; its clients reach it over paths of the link's MTU (no path MTU discovery:
+# mtu= sets it) and its queries are never fragmented (no IPv4 reassembly; fragments are dropped
+# and counted) (docs/APPLICATIONS.md, "Network features").
+APP_NET_WITHOUT := dhcp cubic rack tso syncookies pmtu reassembly

@@ -14,6 +14,7 @@
 #include "net/ip/ip_frag.h"
 #include "net/link/arp.h"
 #include "net/link/ethernet.h"
+#include "net/wire/features.h"
 #include "mm/pbuf.h"
 #include "platform/platform.h"
 
@@ -35,7 +36,8 @@ int ipv4_init(struct ipv4_layer *ip, struct arp_layer *arp)
     ip->eth = arp->eth;
     ip->netif.mtu = ip->eth->dev->mtu;
     ip_reass_init(&ip->reass, NULL);
-    ip_reass_set_expired_handler(&ip->reass, reass_expired, ip);
+    if (net_feature(NET_FEATURE_REASSEMBLY))
+        ip_reass_set_expired_handler(&ip->reass, reass_expired, ip);
     timer_init(&ip->reass_timer, reass_timer_fired, ip);
     ip->id_key = random_u64();
     random_bytes(ip->id_counters, sizeof(ip->id_counters));
@@ -48,7 +50,8 @@ void ipv4_fini(struct ipv4_layer *ip)
     if (!ip->initialized)
         return;
     timer_cancel(&ip->reass_timer);
-    ip_reass_destroy(&ip->reass);
+    if (net_feature(NET_FEATURE_REASSEMBLY))     /* else nothing was ever held */
+        ip_reass_destroy(&ip->reass);
     ip->initialized = false;
 }
 
@@ -162,6 +165,8 @@ static enum ipv4_header_error parse_pbuf_header(struct pbuf *p, struct ipv4_head
 static void reass_timer_fired(struct timer *t, void *arg)
 {
     struct ipv4_layer *ip = arg;
+    if (!net_feature(NET_FEATURE_REASSEMBLY))    /* never armed: nothing is ever held */
+        return;
     ip_reass_expire(&ip->reass, platform_monotonic_ns());
     uint64_t next = ip_reass_next_deadline(&ip->reass);
     if (next != UINT64_MAX)
@@ -186,11 +191,17 @@ static void reass_expired(void *ctx, const struct ip_reass_key *key, const uint8
 }
 
 /* Hands the fragment p to reassembly. Returns the whole datagram in a new pbuf when this fragment
- * completed it (p is consumed either way), else NULL. */
+ * completed it (p is consumed either way), else NULL. An image without reassembly
+ * (NET_FEATURE_REASSEMBLY) drops every fragment, counted in rx_reassembly_drops. */
 static struct pbuf *reassemble(struct ipv4_layer *ip, struct pbuf *p, const struct ipv4_header *h)
 {
     struct ipv4_stats *st = &ip->stats;
     st->rx_fragments++;
+    if (!net_feature(NET_FEATURE_REASSEMBLY)) {
+        st->rx_reassembly_drops++;
+        pbuf_free(p);
+        return NULL;
+    }
     struct ip_reass_key key;
     store_u32(key.src, h->src);
     store_u32(key.dst, h->dst);

@@ -94,7 +94,7 @@ struct ipv4_config_observer {
     X(tx_too_big)           /* DF set (or fragmentation impossible) above the MTU */          \
     X(tx_errors)            /* the link layer refused the datagram */                          \
     X(pmtu_updates)         /* path MTU lowered by an ICMP fragmentation-needed */             \
-    X(pmtu_ignored)         /* fragmentation-needed not believable (bigger, or below 68) */  \
+    X(pmtu_ignored)         /* frag-needed not believable (bigger, below 68), or no PMTUD */   \
     X(pmtu_expired)         /* estimates forgotten after IPV4_PMTU_TIMEOUT_NS */
 
 struct ipv4_stats {

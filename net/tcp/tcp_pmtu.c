@@ -4,9 +4,11 @@
  * matched a segment in flight (tcp.c) lowers the estimate and the MSS at once and resends what no
  * longer fits; when the estimate expires (IPV4_PMTU_TIMEOUT_NS, RFC 1191 6.3) the next output
  * notices the larger path MTU and raises the MSS again, so one old report does not leave the
- * connection with small segments for ever.
+ * connection with small segments for ever. In an image without path MTU discovery
+ * (NET_FEATURE_PMTU) the path MTU is always the interface's: the MSS stays the handshake's.
  */
 #include "net/tcp/tcp_internal.h"
+#include "net/wire/features.h"
 
 
 void tcp_update_mss(struct tcp_conn *c)
@@ -37,8 +39,10 @@ void tcp_pmtu_changed(struct tcp_conn *c)
 
 void tcp_pmtu_recheck(struct tcp_conn *c)
 {
-    /* Only a connection whose MSS a lowered estimate limited has anything to regain. */
-    if (!c->path_mtu || c->path_mtu >= c->ts->layer->ip->netif.mtu)
+    /* Only a connection whose MSS a lowered estimate limited has anything to regain (never, in an
+     * image without path MTU discovery: its estimates are the interface's MTU). */
+    if (!net_feature(NET_FEATURE_PMTU) || !c->path_mtu ||
+        c->path_mtu >= c->ts->layer->ip->netif.mtu)
         return;
     if (ipv4_path_mtu(c->ts->layer->ip, c->ep.remote_ip) <= c->path_mtu)
         return;

@@ -12,7 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The app.mk names are these in lower case (dhcp, cubic, rack, syncookies, tso). */
+/* The app.mk names are these in lower case (dhcp, cubic, rack, syncookies, tso, pmtu,
+ * reassembly). */
 enum net_feature {
     NET_FEATURE_DHCP       = 1u << 0, /* DHCP client; without it the boot needs ip= options */
     NET_FEATURE_CUBIC      = 1u << 1, /* CUBIC (RFC 9438); without it NewReno (RFC 6582) */
@@ -21,8 +22,13 @@ enum net_feature {
                                          half-open limit are dropped */
     NET_FEATURE_TSO        = 1u << 4, /* TSO frames to a device that offers them; without it
                                          one segment per frame */
+    NET_FEATURE_PMTU       = 1u << 5, /* path MTU discovery (RFC 1191); without it the path MTU
+                                         is the interface's, TCP keeps the MSS of its handshake
+                                         and ICMP fragmentation-needed is ignored and counted */
+    NET_FEATURE_REASSEMBLY = 1u << 6, /* IPv4 reassembly (RFC 791 3.2); without it every
+                                         fragment received is dropped and counted */
 };
-#define NET_FEATURES_ALL 0x1fu
+#define NET_FEATURES_ALL 0x7fu
 
 extern const uint32_t net_features;
 

@@ -3,12 +3,14 @@
  * an application's app.mk chooses with APP_NET_WITHOUT, mk/app.mk). This program defines
  * net_features itself, as such an application's image does, so the stack under test is the one
  * that image carries: no DHCP client, NewReno, DupThresh recovery without RACK-TLP, one segment
- * per frame on a TSO device, no SYN cookies. Each fallback still follows its RFC.
+ * per frame on a TSO device, no SYN cookies, no path MTU discovery, no IPv4 reassembly. Each
+ * fallback still follows its RFC.
  */
 #include "test/unit/tcp_forge.h"
 #include "lib/errno.h"
 #include "net/dhcp/dhcp.h"
 #include "net/tcp/tcp_cc.h"
+#include "net/udp/udp.h"
 #include "net/wire/features.h"
 
 const uint32_t net_features = 0;
@@ -116,6 +118,62 @@ START_TEST(syn_flood_past_the_bound_is_dropped_without_cookies)
 }
 END_TEST
 
+/* Without path MTU discovery (RFC 1191) the path MTU is the interface's: an ICMP "fragmentation
+ * needed" that quotes a segment in flight (one RFC 5927 4.1 would believe) is ignored and counted,
+ * and TCP keeps the MSS of its handshake (RFC 9293 3.7.1: the interface MTU less the headers,
+ * bounded by the peer's MSS option). */
+START_TEST(frag_needed_is_ignored_and_the_mss_stays)
+{
+    struct tf_conns p;
+    tf_open(&p, PORT);
+    tf_tap_set_filter(tf_drop_tx, NULL);             /* keep data in flight */
+    ck_assert_int_eq(tcp_write(p.client, "abcdef", 6, 0), 6);
+    tf_inject_icmp_unreach(sa, B_IP, ICMP_UNREACH_FRAG_NEEDED, 1200, A_IP, B_IP,
+                           p.client->ep.local_port, PORT, p.client->snd_una + 2, 1500);
+    settle();
+    ck_assert_uint_eq(sa->icmp.stats.rx_frag_needed, 1);
+    ck_assert_uint_eq(sa->ipv4.stats.pmtu_updates, 0);
+    ck_assert_uint_eq(sa->ipv4.stats.pmtu_ignored, 1);
+    ck_assert_uint_eq(ipv4_path_mtu(&sa->ipv4, B_IP), 1500);
+    ck_assert_uint_eq(p.client->mss, 1448);
+    ck_assert(!ipv4_pmtu_update(&sa->ipv4, B_IP, 1000));
+    ck_assert_uint_eq(ipv4_path_mtu(&sa->ipv4, B_IP), 1500);
+    tf_tap_set_filter(NULL, NULL);
+    tf_close_all(&p);
+}
+END_TEST
+
+/* Without IPv4 reassembly (RFC 791 3.2) every fragment received is dropped and counted, and none
+ * is held (no reassembly timer, no ICMP time exceeded later); whole datagrams still arrive. The
+ * sender still fragments what exceeds the MTU (RFC 791: fragmentation is not the left-out part). */
+START_TEST(fragments_are_dropped_and_counted)
+{
+    static uint8_t big[3000];
+    memset(big, 0x5a, sizeof(big));
+    struct udp_socket *ua, *ub;
+    ck_assert_int_eq(udp_bind(sa, 0, &ua), 0);
+    ck_assert_int_eq(udp_bind(sb, 53, &ub), 0);
+    uint64_t delivered = sb->udp.stats.rx_datagrams;  /* the fixture's ARP warm-up */
+    ck_assert_int_eq(udp_sendto(ua, B_IP, 53, big, sizeof(big)), (int)sizeof(big));
+    run_for(SEC);
+    ck_assert_uint_eq(sa->ipv4.stats.tx_fragments, 3);
+    ck_assert_uint_eq(sb->ipv4.stats.rx_fragments, 3);
+    ck_assert_uint_eq(sb->ipv4.stats.rx_reassembly_drops, 3);
+    ck_assert_uint_eq(sb->ipv4.stats.rx_reassembled, 0);
+    ck_assert_uint_eq(sb->ipv4.reass.stats.fragments, 0);
+    ck_assert_uint_eq(ip_reass_next_deadline(&sb->ipv4.reass), UINT64_MAX);
+    run_for(30 * SEC);                                /* past any reassembly timeout */
+    ck_assert_uint_eq(sb->icmp.stats.tx_time_exceeded, 0);
+    ck_assert_uint_eq(sb->udp.stats.rx_datagrams, delivered);
+    ck_assert_int_eq(udp_sendto(ua, B_IP, 53, big, 512), 512);
+    run_for(SEC);
+    static uint8_t buf[4000];
+    ck_assert_int_eq(udp_recvfrom(ub, buf, sizeof(buf), NULL, NULL, 0), 512);
+    udp_close(ua);
+    udp_close(ub);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("net_features");
@@ -126,6 +184,8 @@ static Suite *suite(void)
     tcase_add_test(tc, newreno_is_the_only_algorithm);
     tcase_add_test(tc, loss_is_repaired_by_dupthresh_and_frames_are_single_segments);
     tcase_add_test(tc, syn_flood_past_the_bound_is_dropped_without_cookies);
+    tcase_add_test(tc, frag_needed_is_ignored_and_the_mss_stays);
+    tcase_add_test(tc, fragments_are_dropped_and_counted);
     suite_add_tcase(s, tc);
     return s;
 }
