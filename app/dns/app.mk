@@ -5,5 +5,6 @@ APP_LIBS := net blk dns
 # and DupThresh recovery serve them as well as CUBIC and RACK-TLP; its answers fit a segment or a
 # few, so no TSO frames; its clients reach it over paths of the link's MTU (no path MTU discovery:
 # mtu= sets it) and its queries are never fragmented (no IPv4 reassembly; fragments are dropped
-# and counted) (docs/APPLICATIONS.md, "Network features").
-APP_NET_WITHOUT := dhcp cubic rack tso syncookies pmtu reassembly
+# and counted); a lost segment of a short answer is repaired by NewReno as well as with SACK
+# (docs/APPLICATIONS.md, "Network features").
+APP_NET_WITHOUT := dhcp cubic rack tso syncookies pmtu reassembly sack

@@ -69,7 +69,7 @@ static void config_defaults(struct tcp_config *c)
     c->syncookies = net_feature(NET_FEATURE_SYNCOOKIES);
     c->timestamps = true;
     c->window_scaling = true;
-    c->sack = true;
+    c->sack = net_feature(NET_FEATURE_SACK);
     const char *cc = TCP_CC_DEFAULT;
     memcpy(c->congestion_control, cc, strlen(cc) + 1);
 }
@@ -117,6 +117,8 @@ int tcp_layer_set_config(struct tcp_layer *tcp, const struct tcp_config *cfg)
         return refuse("unknown congestion control");
     if (cfg->syncookies && !net_feature(NET_FEATURE_SYNCOOKIES))
         return refuse("this image has no SYN cookies");
+    if (cfg->sack && !net_feature(NET_FEATURE_SACK))
+        return refuse("this image has no SACK");
     ts->cfg = *cfg;
     ts->budget.limit = cfg->total_buffer_limit;
     tcp_tw_trim(ts);                             /* a smaller table takes effect at once */

@@ -13,6 +13,13 @@
 /* Far above any window the 30-bit scaled receive window allows; keeps sums from wrapping. */
 #define TCP_CC_CWND_MAX (1u << 30)
 
+/* The SACK scoreboard, or NULL when the connection has none; always NULL in an image without SACK
+ * (net/wire/features.h), so link-time optimization drops RFC 6675 recovery from it. */
+static inline __attribute__((always_inline)) struct tcp_scoreboard *sb_of(const struct tcp_cc *cc)
+{
+    return net_feature(NET_FEATURE_SACK) ? cc->sb : NULL;
+}
+
 /* CUBIC first: an image without it (features.h) skips it, so link-time optimization sees the
  * table read only at NewReno's entry and drops CUBIC. */
 static const struct tcp_cc_ops *const algorithms[] = {&tcp_cc_cubic, &tcp_cc_newreno};
@@ -81,15 +88,15 @@ void tcp_cc_use_sack(struct tcp_cc *cc, struct tcp_scoreboard *sb)
 
 void tcp_cc_use_rack(struct tcp_cc *cc, struct tcp_rack *rack)
 {
-    cc->rack = cc->sb ? rack : NULL;
+    cc->rack = sb_of(cc) ? rack : NULL;
 }
 
 /* RFC 6675 SetPipe, less what RACK already declared lost (it is not in the network). */
 static uint32_t cc_pipe(const struct tcp_cc *cc)
 {
-    uint32_t pipe = tcp_scoreboard_pipe(cc->sb);
+    uint32_t pipe = tcp_scoreboard_pipe(sb_of(cc));
     if (cc->rack) {
-        uint32_t lost = tcp_rack_lost_in_pipe(cc->rack, cc->sb);
+        uint32_t lost = tcp_rack_lost_in_pipe(cc->rack, sb_of(cc));
         pipe = pipe > lost ? pipe - lost : 0;
     }
     return pipe;
@@ -105,7 +112,7 @@ static bool rack_detect(struct tcp_cc *cc, uint64_t now_ns)
         cc->rack_timeout_ns = 0;
         return cc->rack->lost_bytes > 0;
     }
-    unsigned sacked_segs = tcp_scoreboard_sacked_bytes(cc->sb) / cc->smss;
+    unsigned sacked_segs = tcp_scoreboard_sacked_bytes(sb_of(cc)) / cc->smss;
     uint64_t reo = tcp_rack_reo_wnd(cc->rack, cc->phase != TCP_CC_OPEN, cc->srtt_ns, sacked_segs);
     unsigned newly;
     cc->rack_timeout_ns = tcp_rack_detect(cc->rack, reo, now_ns, &newly);
@@ -203,8 +210,8 @@ static unsigned enter_recovery(struct tcp_cc *cc, uint32_t flight_size, uint64_t
         cc->cwnd = cc->smss;
     if (cc->rack)
         tcp_rack_on_recovery(cc->rack);
-    if (cc->sb) {
-        tcp_scoreboard_start_recovery(cc->sb);
+    if (sb_of(cc)) {
+        tcp_scoreboard_start_recovery(sb_of(cc));
     } else {
         /* RFC 5681 3.2 step 3: inflate by the segments that left the network. */
         cc->cwnd = cc->ssthresh + TCP_CC_DUPTHRESH * cc->smss;
@@ -229,7 +236,7 @@ static unsigned recovery_ack(struct tcp_cc *cc, const struct tcp_cc_ack *a, uint
     }
     if (acked) {
         cc->counters.partial_acks++;
-        if (!cc->sb) {
+        if (!sb_of(cc)) {
             /* RFC 6582 3.2 step 4: resend the first unacknowledged segment, deflate by the
              * amount acknowledged, add back one SMSS if at least one SMSS was acknowledged. */
             cc->retransmit_head = true;
@@ -243,7 +250,7 @@ static unsigned recovery_ack(struct tcp_cc *cc, const struct tcp_cc_ack *a, uint
         return TCP_CC_EV_PARTIAL_ACK;
     }
     if (dup) {
-        if (!cc->sb && cc->cwnd + cc->smss <= TCP_CC_CWND_MAX)
+        if (!sb_of(cc) && cc->cwnd + cc->smss <= TCP_CC_CWND_MAX)
             cc->cwnd += cc->smss;       /* RFC 5681 3.2 step 4 */
         return TCP_CC_EV_DUPACK;
     }
@@ -260,14 +267,14 @@ unsigned tcp_cc_on_ack(struct tcp_cc *cc, const struct tcp_cc_ack *a)
         cc->high_data = a->snd_nxt;
 
     bool dup;
-    if (cc->sb) {
+    if (sb_of(cc)) {
         struct tcp_sack_update upd;
-        tcp_scoreboard_update(cc->sb, a->ack, a->snd_nxt, a->sack, a->sack ? a->sack_count : 0,
+        tcp_scoreboard_update(sb_of(cc), a->ack, a->snd_nxt, a->sack, a->sack ? a->sack_count : 0,
                               &upd);
         dup = upd.dup_ack;          /* RFC 6675 2 */
         if (cc->rack)
             tcp_rack_on_ack(cc->rack, acked ? a->ack : a->snd_una, a->sack,
-                            a->sack ? a->sack_count : 0, cc->sb, a->now_ns);
+                            a->sack ? a->sack_count : 0, sb_of(cc), a->now_ns);
     } else {
         dup = a->dup && acked == 0; /* RFC 5681 2 */
     }
@@ -315,7 +322,7 @@ unsigned tcp_cc_on_ack(struct tcp_cc *cc, const struct tcp_cc_ack *a)
      * reordering RACK measures); without it, RFC 5681 / RFC 6675 DupThresh. */
     bool dupthresh_loss = !cc->rack && dup &&
                           (cc->dupacks >= TCP_CC_DUPTHRESH ||
-                           (cc->sb && tcp_scoreboard_is_lost(cc->sb, cc->sb->high_ack)));
+                           (sb_of(cc) && tcp_scoreboard_is_lost(sb_of(cc), sb_of(cc)->high_ack)));
     bool loss_detected = dupthresh_loss || rack_loss;
     if (loss_detected && !dupthresh_loss && seq_ge(a->ack, cc->recover))
         cc->counters.rack_recoveries++;
@@ -343,8 +350,8 @@ void tcp_cc_on_rto(struct tcp_cc *cc, uint32_t snd_una, uint32_t snd_nxt, uint64
     cc->retransmit_head = true;         /* RFC 6298 5.4 */
     cc->dupacks = 0;
     cc->ca_acked = 0;
-    if (cc->sb)
-        tcp_scoreboard_on_rto(cc->sb);
+    if (sb_of(cc))
+        tcp_scoreboard_on_rto(sb_of(cc));
     if (cc->rack)
         tcp_rack_on_rto(cc->rack);
     cc->rack_timeout_ns = 0;
@@ -402,7 +409,8 @@ static bool loss_next_tx(struct tcp_cc *cc, const struct tcp_cc_tx_ctx *ctx, uin
 {
     uint32_t una = ctx->snd_una, nxt = ctx->snd_nxt;
     uint32_t repaired = seq_min(seq_max(cc->rtx_next, una), cc->recover);
-    uint32_t in_flight = cc->sb ? tcp_scoreboard_unsacked(cc->sb, una, repaired) : repaired - una;
+    uint32_t in_flight = sb_of(cc) ? tcp_scoreboard_unsacked(sb_of(cc), una, repaired)
+                                   : repaired - una;
     if (seq_gt(nxt, cc->recover))
         in_flight += nxt - cc->recover;
     uint32_t room = cc->cwnd > in_flight ? cc->cwnd - in_flight : 0;
@@ -421,8 +429,8 @@ static bool loss_next_tx(struct tcp_cc *cc, const struct tcp_cc_tx_ctx *ctx, uin
 
     uint32_t seq = seq_max(cc->rtx_next, una);
     uint32_t hole_end = cc->recover;
-    if (cc->sb && seq_lt(seq, cc->recover)) {
-        seq = tcp_scoreboard_next_unsacked(cc->sb, seq, &hole_end);
+    if (sb_of(cc) && seq_lt(seq, cc->recover)) {
+        seq = tcp_scoreboard_next_unsacked(sb_of(cc), seq, &hole_end);
         hole_end = seq_min(hole_end, cc->recover);
     }
     if (seq_lt(seq, cc->recover) && seq_lt(seq, nxt)) {
@@ -464,7 +472,7 @@ bool tcp_cc_next_tx(struct tcp_cc *cc, const struct tcp_cc_tx_ctx *ctx, struct t
     case TCP_CC_LOSS:
         return loss_next_tx(cc, ctx, new_len, out);
     case TCP_CC_RECOVERY:
-        if (cc->sb) {
+        if (sb_of(cc)) {
             /* RFC 6675 5 (C): while cwnd - pipe >= 1 SMSS, send what NextSeg chooses, after
              * what RACK found lost (RFC 8985 6.2: lost retransmissions included). */
             uint32_t pipe = cc_pipe(cc);
@@ -480,7 +488,7 @@ bool tcp_cc_next_tx(struct tcp_cc *cc, const struct tcp_cc_tx_ctx *ctx, struct t
             }
             uint32_t sendable = ctx->unsent < ctx->rwnd_room ? ctx->unsent : ctx->rwnd_room;
             struct tcp_next_seg next;
-            if (!tcp_scoreboard_next_seg(cc->sb, sendable, cc->recover, &next))
+            if (!tcp_scoreboard_next_seg(sb_of(cc), sendable, cc->recover, &next))
                 return false;
             *out = (struct tcp_cc_tx){.seq = next.seq, .len = next.len,
                                       .retransmission = next.rule != TCP_NEXT_SEG_NEW,
@@ -499,7 +507,7 @@ bool tcp_cc_next_tx(struct tcp_cc *cc, const struct tcp_cc_tx_ctx *ctx, struct t
 
     if (!new_len)
         return false;
-    if (cc->sb && cc->dupacks > 0) {
+    if (sb_of(cc) && cc->dupacks > 0) {
         /* RFC 6675 5 step (3): limited transmit governed by pipe (HighRxt = HighACK here). */
         uint32_t pipe = cc_pipe(cc);
         if (cc->cwnd > pipe && cc->cwnd - pipe >= new_len) {
@@ -514,7 +522,7 @@ bool tcp_cc_next_tx(struct tcp_cc *cc, const struct tcp_cc_tx_ctx *ctx, struct t
         *out = (struct tcp_cc_tx){.seq = nxt, .len = new_len, .kind = TCP_CC_TX_NEW};
         return true;
     }
-    if (!cc->sb && tcp_cc_limited_transmit_ok(cc->dupacks, flight, cc->cwnd, cc->smss, new_len,
+    if (!sb_of(cc) && tcp_cc_limited_transmit_ok(cc->dupacks, flight, cc->cwnd, cc->smss, new_len,
                                               ctx->rwnd_room, ctx->unsent)) {
         *out = (struct tcp_cc_tx){.seq = nxt, .len = new_len, .kind = TCP_CC_TX_LIMITED};
         return true;
@@ -542,12 +550,12 @@ void tcp_cc_on_tx(struct tcp_cc *cc, const struct tcp_cc_tx *tx, uint32_t sent_l
     case TCP_CC_TX_HEAD:
         cc->retransmit_head = false;
         cc->counters.retransmissions++;
-        if (cc->sb && cc->phase == TCP_CC_RECOVERY) {
+        if (sb_of(cc) && cc->phase == TCP_CC_RECOVERY) {
             /* RFC 6675 5 (4.3): HighRxt and RescueRxt = the highest octet of this segment. */
             struct tcp_next_seg seg = {TCP_NEXT_SEG_LOST, tx->seq, sent_len};
-            tcp_scoreboard_on_sent(cc->sb, &seg, cc->recover);
-            cc->sb->rescue_rxt = end - 1;
-            cc->sb->rescue_valid = true;
+            tcp_scoreboard_on_sent(sb_of(cc), &seg, cc->recover);
+            sb_of(cc)->rescue_rxt = end - 1;
+            sb_of(cc)->rescue_valid = true;
         }
         if (cc->phase == TCP_CC_LOSS && seq_gt(end, cc->rtx_next))
             cc->rtx_next = end;
@@ -555,16 +563,16 @@ void tcp_cc_on_tx(struct tcp_cc *cc, const struct tcp_cc_tx *tx, uint32_t sent_l
     case TCP_CC_TX_SACK: {
         struct tcp_next_seg seg = tx->next;
         seg.len = sent_len;
-        if (cc->sb)
-            tcp_scoreboard_on_sent(cc->sb, &seg, cc->recover);
+        if (sb_of(cc))
+            tcp_scoreboard_on_sent(sb_of(cc), &seg, cc->recover);
         if (seg.rule != TCP_NEXT_SEG_NEW)
             cc->counters.retransmissions++;
         break;
     }
     case TCP_CC_TX_RACK:
         cc->counters.retransmissions++;
-        if (cc->sb && cc->phase == TCP_CC_RECOVERY && seq_gt(end, cc->sb->high_rxt))
-            cc->sb->high_rxt = end;     /* RFC 6675 (C.2): what NextSeg would have recorded */
+        if (sb_of(cc) && cc->phase == TCP_CC_RECOVERY && seq_gt(end, sb_of(cc)->high_rxt))
+            sb_of(cc)->high_rxt = end;     /* RFC 6675 (C.2): what NextSeg would have recorded */
         break;
     case TCP_CC_TX_LOSS:
         cc->counters.retransmissions++;
@@ -575,8 +583,8 @@ void tcp_cc_on_tx(struct tcp_cc *cc, const struct tcp_cc_tx *tx, uint32_t sent_l
         cc->counters.limited_transmits++;
         /* fall through */
     case TCP_CC_TX_NEW:
-        if (cc->sb)
-            tcp_scoreboard_on_send_new(cc->sb, end);
+        if (sb_of(cc))
+            tcp_scoreboard_on_send_new(sb_of(cc), end);
         break;
     }
     note_send(cc, end, now_ns);
@@ -584,7 +592,7 @@ void tcp_cc_on_tx(struct tcp_cc *cc, const struct tcp_cc_tx *tx, uint32_t sent_l
 
 void tcp_cc_on_send_new(struct tcp_cc *cc, uint32_t seq_end, uint64_t now_ns)
 {
-    if (cc->sb)
-        tcp_scoreboard_on_send_new(cc->sb, seq_end);
+    if (sb_of(cc))
+        tcp_scoreboard_on_send_new(sb_of(cc), seq_end);
     note_send(cc, seq_end, now_ns);
 }

@@ -41,7 +41,8 @@ void tcp_apply_syn_options(struct tcp_conn *c, const struct tcp_options *o)
      * open, already sent: a buffer resized since cannot change it (RFC 7323 2.2). */
     if (!c->ws_ok)
         c->rcv_wscale = 0;
-    c->sack_ok = cfg->sack && (o->present & TCP_OPTF_SACK_PERMITTED);
+    c->sack_ok = net_feature(NET_FEATURE_SACK) && cfg->sack &&
+                 (o->present & TCP_OPTF_SACK_PERMITTED);
     c->ts_ok = cfg->timestamps && (o->present & TCP_OPTF_TIMESTAMPS);
     if (c->ts_ok) {
         c->ts_recent = o->ts_val;
@@ -60,7 +61,7 @@ void tcp_conn_established(struct tcp_conn *c)
     tcp_set_state(c, TCPS_ESTABLISHED);
     tcp_rtt_handshake_done(&c->rtt, c->syn_retransmitted);
     tcp_cc_handshake_done(&c->cc, c->mss, c->syn_retransmitted, tcp_now());
-    if (c->sack_ok) {
+    if (tcp_sack_in_use(c)) {
         tcp_scoreboard_init(&c->sb, c->snd_una, c->mss);
         tcp_cc_use_sack(&c->cc, &c->sb);
         if (net_feature(NET_FEATURE_RACK)) {     /* else DupThresh alone (RFC 6675 5) */
@@ -210,7 +211,7 @@ static void accept_data(struct tcp_conn *c, struct tcp_segment *seg, uint32_t se
         c->rcv_ready += reach - before;
         c->rcv_nxt = reach;
         c->stats.bytes_received += reach - before;
-        if (c->sack_ok)
+        if (tcp_sack_in_use(c))
             tcp_sack_rx_on_rcv_nxt(&c->sack_rx, c->rcv_nxt);
         waitq_wake_all(&c->readers);
         if (reach != seq + len) {
@@ -222,7 +223,7 @@ static void accept_data(struct tcp_conn *c, struct tcp_segment *seg, uint32_t se
     }
     tcp_ranges_add(&c->ooo, c->rcv_nxt, seq, seq + len);    /* cannot fail: checked above */
     stats_of(c)->rx_out_of_order++;
-    if (c->sack_ok)
+    if (tcp_sack_in_use(c))
         for (unsigned i = 0; i < c->ooo.count; i++)
             if (seq_between(seq, c->ooo.r[i].start, c->ooo.r[i].end))
                 tcp_sack_rx_on_ooo(&c->sack_rx, c->ooo.r[i].start, c->ooo.r[i].end);
@@ -275,7 +276,7 @@ static void process_ack(struct tcp_conn *c, struct tcp_segment *seg, enum tcp_ac
         tcp_rtt_on_ack(&c->rtt, &ra);
     struct tcp_sack_block blocks[TCP_MAX_SACK_BLOCKS];
     unsigned nblocks = 0;
-    if (c->sack_ok && (seg->opts.present & TCP_OPTF_SACK)) {
+    if (tcp_sack_in_use(c) && (seg->opts.present & TCP_OPTF_SACK)) {
         nblocks = seg->opts.sack_count;
         memcpy(blocks, seg->opts.sack, nblocks * sizeof(blocks[0]));
         nblocks = tcp_sack_blocks_sanitize(blocks, nblocks, c->snd_una, c->snd_nxt);

@@ -336,6 +336,13 @@ int tcp_send_raw(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t 
 
 /* ---- tcp_timer.c ---- */
 /* Whether the timer of that kind is set. */
+/* SACK (RFC 2018) negotiated on c; never in an image without SACK (net/wire/features.h), which
+ * link-time optimization then folds. */
+static inline __attribute__((always_inline)) bool tcp_sack_in_use(const struct tcp_conn *c)
+{
+    return net_feature(NET_FEATURE_SACK) && c->sack_ok;
+}
+
 static inline bool tcp_timer_pending(const struct tcp_conn *c, enum tcp_timer_kind kind)
 {
     return c->due[kind] != DEADLINE_NONE;

@@ -57,7 +57,8 @@ static void send_cookie(struct tcp_listener *l, const struct tcp_segment *seg)
     struct tcp_syncookie_syn syn = {
         .peer_isn = seg->h.seq,
         .peer_mss = (o->present & TCP_OPTF_MSS) ? o->mss : 0,
-        .sack_permitted = ts->cfg.sack && (o->present & TCP_OPTF_SACK_PERMITTED),
+        .sack_permitted = net_feature(NET_FEATURE_SACK) && ts->cfg.sack &&
+                          (o->present & TCP_OPTF_SACK_PERMITTED),
         .has_wscale = ts->cfg.window_scaling && (o->present & TCP_OPTF_WSCALE),
         .wscale = o->wscale,
         .has_timestamps = ts->cfg.timestamps && (o->present & TCP_OPTF_TIMESTAMPS),

@@ -80,7 +80,7 @@ static void fill_options(struct tcp_conn *c, bool syn, struct tcp_options *o)
             o->present |= TCP_OPTF_WSCALE;
             o->wscale = c->rcv_wscale;
         }
-        if (synack ? c->sack_ok : cfg->sack)
+        if (synack ? tcp_sack_in_use(c) : net_feature(NET_FEATURE_SACK) && cfg->sack)
             o->present |= TCP_OPTF_SACK_PERMITTED;
         if (synack ? c->ts_ok : cfg->timestamps) {
             o->present |= TCP_OPTF_TIMESTAMPS;
@@ -94,7 +94,7 @@ static void fill_options(struct tcp_conn *c, bool syn, struct tcp_options *o)
         o->ts_val = tcp_tsval(c);
         o->ts_ecr = c->ts_recent;
     }
-    if (c->sack_ok && c->ooo.count) {
+    if (tcp_sack_in_use(c) && c->ooo.count) {
         o->sack_count = (uint8_t)tcp_sack_rx_blocks(&c->sack_rx, o->sack,
                                                     tcp_sack_blocks_room(c->ts_ok));
         if (o->sack_count)

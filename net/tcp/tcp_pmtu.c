@@ -18,7 +18,7 @@ void tcp_update_mss(struct tcp_conn *c)
     c->mss = tcp_effective_send_mss(c->peer_mss, mtu, c->ts_ok ? 12 : 0);
     c->stats.snd_mss = c->mss;
     tcp_cc_set_mss(&c->cc, c->mss);
-    if (c->sack_ok)
+    if (tcp_sack_in_use(c))
         tcp_scoreboard_set_mss(&c->sb, c->mss);
 }
 

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 /* The app.mk names are these in lower case (dhcp, cubic, rack, syncookies, tso, pmtu,
- * reassembly). */
+ * reassembly, sack). */
 enum net_feature {
     NET_FEATURE_DHCP       = 1u << 0, /* DHCP client; without it the boot needs ip= options */
     NET_FEATURE_CUBIC      = 1u << 1, /* CUBIC (RFC 9438); without it NewReno (RFC 6582) */
@@ -27,8 +27,11 @@ enum net_feature {
                                          and ICMP fragmentation-needed is ignored and counted */
     NET_FEATURE_REASSEMBLY = 1u << 6, /* IPv4 reassembly (RFC 791 3.2); without it every
                                          fragment received is dropped and counted */
+    NET_FEATURE_SACK       = 1u << 7, /* TCP SACK (RFC 2018, RFC 6675 recovery); without it
+                                         SACK is neither offered nor accepted, and loss is
+                                         repaired by NewReno (RFC 6582) and the RTO */
 };
-#define NET_FEATURES_ALL 0x7fu
+#define NET_FEATURES_ALL 0xffu
 
 extern const uint32_t net_features;
 

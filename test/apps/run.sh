@@ -112,8 +112,8 @@ refused_app unknown_net_feature_refused "$T/badfeature" "APP_NET_WITHOUT names u
 # image carries none of their code (what the full one has), and is smaller.
 LEAN=$T/lean
 mkdir -p "$LEAN" && cp "$DIR"/main.c "$DIR"/service.c "$DIR"/service.h "$LEAN"/
-printf 'NAME := demolean\nAPP_LIBS := net\nAPP_NET_WITHOUT := dhcp cubic rack syncookies tso pmtu reassembly\n' >"$LEAN/app.mk"
-FEATURE_SYMS='cubic_on_ack|cookie_mac|dhcp_client_probe_done|tcp_rack_on_send|ip_reass_expire|reass_expired'
+printf 'NAME := demolean\nAPP_LIBS := net\nAPP_NET_WITHOUT := dhcp cubic rack syncookies tso pmtu reassembly sack\n' >"$LEAN/app.mk"
+FEATURE_SYMS='cubic_on_ack|cookie_mac|dhcp_client_probe_done|tcp_rack_on_send|ip_reass_expire|reass_expired|tcp_scoreboard_'
 check lean_app_builds $MAKE APP_DIR="$LEAN"
 check lean_xen_image_leaves_the_features_out sh -c "
     [ \$(nm build/xen/$APP.debug | grep -cE ' ($FEATURE_SYMS)') -ge 6 ] &&

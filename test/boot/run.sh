@@ -102,12 +102,12 @@ budget_case() {
 }
 budget_case hello 65536
 budget_case httpd 184904
-# The DNS appliance: the design's target is at most 100 KB; it is at 169,640 bytes with DHCP,
-# CUBIC, RACK, SYN cookies and TSO left out by its app.mk: the Xen drivers (~35 KB), TCP (which
-# DNS over TCP needs, RFC 7766; ~23 KB), IPv4/ARP/UDP and the base make most of it, the server,
-# codec, zones and tar reader the rest. The check holds it there with 1.5 KB of margin, to catch
-# growth; the 100 KB target is not met.
-budget_case dns 171176
+# The DNS appliance: the design's target is at most 100 KB; it is at 163,032 bytes with DHCP,
+# CUBIC, RACK, SYN cookies, TSO, path MTU discovery, IPv4 reassembly and SACK left out by its
+# app.mk: the Xen drivers (~35 KB), TCP (which DNS over TCP needs, RFC 7766; ~20 KB), IPv4/ARP/UDP
+# and the base make most of it, the server, codec, zones and tar reader the rest. The check holds
+# it there with 1.5 KB of margin, to catch growth; the 100 KB target is not met.
+budget_case dns 164568
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

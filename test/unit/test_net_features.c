@@ -1,10 +1,11 @@
 /*
- * Unit tests for an image that leaves every optional network feature out (net/wire/features.h;
- * an application's app.mk chooses with APP_NET_WITHOUT, mk/app.mk). This program defines
- * net_features itself, as such an application's image does, so the stack under test is the one
- * that image carries: no DHCP client, NewReno, DupThresh recovery without RACK-TLP, one segment
- * per frame on a TSO device, no SYN cookies, no path MTU discovery, no IPv4 reassembly. Each
- * fallback still follows its RFC.
+ * Unit tests for an image that leaves every optional network feature but SACK out
+ * (net/wire/features.h; an application's app.mk chooses with APP_NET_WITHOUT, mk/app.mk). This
+ * program defines net_features itself, as such an application's image does, so the stack under
+ * test is the one that image carries: no DHCP client, NewReno, DupThresh recovery without
+ * RACK-TLP, one segment per frame on a TSO device, no SYN cookies, no path MTU discovery, no IPv4
+ * reassembly. Each fallback still follows its RFC. SACK stays so that DupThresh recovery without
+ * RACK-TLP is tested; test_net_no_sack.c leaves SACK out too.
  */
 #include "test/unit/tcp_forge.h"
 #include "lib/errno.h"
@@ -13,7 +14,7 @@
 #include "net/udp/udp.h"
 #include "net/wire/features.h"
 
-const uint32_t net_features = 0;
+const uint32_t net_features = NET_FEATURE_SACK;
 
 #define PORT 5300
 
