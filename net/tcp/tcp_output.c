@@ -5,8 +5,9 @@
  * (RFC 896, RFC 9293 3.7.4) unless TCP_SOCKOPT_NODELAY and sender-side silly window avoidance
  * (RFC 9293 3.8.6.2.1). Every segment carries an ACK (once synchronized), timestamps when
  * negotiated (RFC 7323 3.2) and SACK blocks when out-of-order data is held (RFC 2018 4). The
- * checksum is left to the device when it offers NETDEV_CAP_TX_CSUM. IP's DF bit is always set:
- * path MTU discovery (RFC 1191) lowers the MSS when a router says a segment was too big.
+ * checksum is left to the device when it offers NETDEV_CAP_TX_CSUM. IP's DF bit is set when the
+ * image has path MTU discovery (RFC 1191), which lowers the MSS when a router says a segment was
+ * too big; an image without it leaves DF clear so a narrower path fragments instead of dropping.
  *
  * A payload is copied once, from the send buffer into the frame; the header is written into the
  * headroom in front of it. On a device with NETDEV_CAP_TSO (and TX_CSUM), consecutive full-MSS
@@ -171,7 +172,7 @@ static int send_frame(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint
         store_be16(th + 16, csum_finish(&sum));
     }
     struct ipv4_tx tx = { .src = ep->local_ip, .dst = ep->remote_ip, .protocol = IPV4_PROTO_TCP,
-                          .dont_fragment = true };
+                          .dont_fragment = net_feature(NET_FEATURE_PMTU) };
     int err = ipv4_output(tcp->ip, p, &tx);
     if (err == -EMSGSIZE) {
         tcp->stats.tx_errors++;

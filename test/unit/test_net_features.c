@@ -123,12 +123,24 @@ END_TEST
  * needed" that quotes a segment in flight (one RFC 5927 4.1 would believe) is ignored and counted,
  * and TCP keeps the MSS of its handshake (RFC 9293 3.7.1: the interface MTU less the headers,
  * bounded by the peer's MSS option). */
+static enum tf_verdict note_df(const struct tf_seg *s, void *ctx)
+{
+    if (s->tx && s->len && s->dont_fragment)
+        (*(unsigned *)ctx)++;
+    return TF_DROP;
+}
+
 START_TEST(frag_needed_is_ignored_and_the_mss_stays)
 {
     struct tf_conns p;
     tf_open(&p, PORT);
-    tf_tap_set_filter(tf_drop_tx, NULL);             /* keep data in flight */
+    unsigned with_df = 0;
+    tf_tap_set_filter(note_df, &with_df);            /* keep data in flight */
     ck_assert_int_eq(tcp_write(p.client, "abcdef", 6, 0), 6);
+    settle();
+    /* RFC 1191 3: DF is what asks routers for "fragmentation needed"; a host that ignores the
+     * answer must leave DF clear, or a narrower path would drop its segments for good. */
+    ck_assert_uint_eq(with_df, 0);
     tf_inject_icmp_unreach(sa, B_IP, ICMP_UNREACH_FRAG_NEEDED, 1200, A_IP, B_IP,
                            p.client->ep.local_port, PORT, p.client->snd_una + 2, 1500);
     settle();
