@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/byteorder.h"
+
 struct csum {
     uint64_t sum;  /* ones' complement sum in CPU word order, not yet folded */
     bool odd;      /* an odd number of bytes has been added so far */
@@ -32,8 +34,25 @@ void csum_add(struct csum *c, const void *buf, size_t len);
 /* Adds one 16-bit word (host-order value of a big-endian field) or two: pseudo-header fields
  * such as the protocol and the length. They count as whole words wherever the byte stream
  * stands, so they may be added in any order relative to csum_add. */
-void csum_add_be16(struct csum *c, uint16_t v);
-void csum_add_be32(struct csum *c, uint32_t v);
+/* Inline: a pseudo-header is four of them per segment, each an add with carry. */
+static inline void csum_add_word(struct csum *c, uint64_t v)
+{
+    c->sum += v;
+    c->sum += c->sum < v;                   /* end-around carry */
+}
+
+/* The field as it lies in memory, read in CPU order as csum_add reads data. A 16-bit word counts
+ * the same in any 16-bit lane of the 64-bit sum (2^16 = 1 modulo 2^16 - 1), so a 32-bit field is
+ * one add. */
+static inline void csum_add_be16(struct csum *c, uint16_t v)
+{
+    csum_add_word(c, cpu_to_be16(v));
+}
+
+static inline void csum_add_be32(struct csum *c, uint32_t v)
+{
+    csum_add_word(c, cpu_to_be32(v));
+}
 /* The ones' complement sum folded to 16 bits, not complemented (for combining and offload). */
 uint16_t csum_sum16(const struct csum *c);
 /* The checksum field's value: the complement of the folded sum. */

@@ -14,6 +14,7 @@
 
 #include "lib/errno.h"
 #include "mm/mm.h"
+#include "mm/spare.h"
 
 static void tw_expired(struct timer *t, void *arg);
 
@@ -43,10 +44,17 @@ static void tw_unlink(struct tcp_stack *ts, struct tcp_tw *tw)
     ts->tw_count--;
 }
 
+/* Records freed are kept here for the next TIME_WAIT, up to a few: a server closing short
+ * connections frees one as another enters, and the heap's poisoning on free and check on
+ * allocation cost more than the rest of a record's life. Shared by every stack; what is kept is
+ * reported to the heap as cached (mm/spare.h) and returned to it by tcp_tw_shutdown. */
+#define TCP_TW_SPARE 4u
+static struct spare_list spare_records;
+
 static void tw_free(struct tcp_stack *ts, struct tcp_tw *tw)
 {
     tw_unlink(ts, tw);
-    kfree(tw);
+    spare_put(&spare_records, tw, sizeof(*tw), TCP_TW_SPARE);
 }
 
 static void tw_timer_rearm(struct tcp_stack *ts);
@@ -63,6 +71,7 @@ void tcp_tw_shutdown(struct tcp_stack *ts)
     timer_cancel(&ts->tw_timer);
     list_for_each_safe(node, &ts->tw_age)
         tw_free(ts, list_entry(node, struct tcp_tw, age_link));
+    spare_drain(&spare_records);
 }
 
 static void tw_timer_rearm(struct tcp_stack *ts)
@@ -122,7 +131,10 @@ __attribute__((noinline)) struct tcp_tw *tcp_tw_find(struct tcp_stack *ts,
 static struct tcp_tw *tw_take(struct tcp_stack *ts)
 {
     if (ts->tw_count < ts->cfg.max_time_wait || list_empty(&ts->tw_age)) {
-        struct tcp_tw *tw = kcalloc(1, sizeof(*tw));
+        /* A kept record's old contents are overwritten whole by tcp_enter_time_wait. */
+        struct tcp_tw *tw = spare_get(&spare_records, sizeof(*tw));
+        if (!tw)
+            tw = kcalloc(1, sizeof(*tw));
         if (tw || list_empty(&ts->tw_age))
             return tw;
     }

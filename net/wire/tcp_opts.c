@@ -34,6 +34,16 @@ enum tcp_parse_result tcp_parse_options(const uint8_t *buf, size_t len, bool syn
                                         struct tcp_options *opts)
 {
     memset(opts, 0, sizeof(*opts));
+    /* RFC 7323 Appendix A's layout, which every segment after the handshake of a connection with
+     * timestamps carries: NOP, NOP, timestamps. Read at once; the walk below gives the same. */
+    if (len == 2 + TCP_OPTLEN_TIMESTAMPS &&
+        load_be32(buf) == (TCP_OPT_NOP << 24 | TCP_OPT_NOP << 16 | TCP_OPT_TIMESTAMPS << 8 |
+                           TCP_OPTLEN_TIMESTAMPS)) {
+        opts->present = TCP_OPTF_TIMESTAMPS;
+        opts->ts_val = load_be32(buf + 4);
+        opts->ts_ecr = load_be32(buf + 8);
+        return TCP_PARSE_OK;
+    }
     size_t i = 0;
     while (i < len) {
         uint8_t kind = buf[i];

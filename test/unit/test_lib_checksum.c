@@ -92,6 +92,20 @@ START_TEST(carry_heavy_data)
 }
 END_TEST
 
+/* The last 1-7 bytes are summed apart from the 8-byte words (4, 2 and 1 bytes at a time): every
+ * tail length after every word count, at every alignment, with bytes near 0xff so that the tail's
+ * own sum and its addition to the words' sum both carry. */
+START_TEST(every_tail_length_with_carries)
+{
+    static uint8_t buf[128 + 8];
+    for (size_t i = 0; i < sizeof(buf); i++)
+        buf[i] = (uint8_t)(0xf0 | (rng() & 0x0f));
+    for (size_t off = 0; off < 8; off++)
+        for (size_t len = 0; len <= 128; len++)
+            ck_assert_uint_eq(inet_checksum(buf + off, len), reference_checksum(buf + off, len));
+}
+END_TEST
+
 START_TEST(pieces_at_odd_split_points)
 {
     static uint8_t buf[1600];
@@ -185,6 +199,7 @@ static Suite *checksum_suite(void)
     tcase_add_test(tc, ipv4_header_verifies_to_zero);
     tcase_add_test(tc, random_data_every_alignment_and_length);
     tcase_add_test(tc, carry_heavy_data);
+    tcase_add_test(tc, every_tail_length_with_carries);
     tcase_add_test(tc, pieces_at_odd_split_points);
     tcase_add_test(tc, words_match_bytes);
     tcase_add_test(tc, rfc1624_examples);

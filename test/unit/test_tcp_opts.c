@@ -213,6 +213,39 @@ START_TEST(unknown_skipped_and_eol)
 }
 END_TEST
 
+/* RFC 7323 3.2 and Appendix A: NOP, NOP, timestamps (read at once, the common layout) parses as
+ * the same option in any other layout would, clears what an earlier parse left, and the same
+ * 12 bytes with a wrong timestamps length or a byte changed are judged by the full walk. */
+START_TEST(timestamps_layout_read_at_once)
+{
+    const uint8_t usual[12] = { 1, 1, 8, 10, 0xde, 0xad, 0xbe, 0xef, 0x01, 0x02, 0x03, 0x04 };
+    const uint8_t other[12] = { 8, 10, 0xde, 0xad, 0xbe, 0xef, 0x01, 0x02, 0x03, 0x04, 1, 1 };
+    struct tcp_options a, b;
+    memset(&a, 0xa5, sizeof(a));             /* stale fields of an earlier segment */
+    ck_assert_int_eq(tcp_parse_options(usual, sizeof(usual), false, &a), TCP_PARSE_OK);
+    ck_assert_int_eq(tcp_parse_options(other, sizeof(other), false, &b), TCP_PARSE_OK);
+    ck_assert_mem_eq(&a, &b, sizeof(a));
+    ck_assert_uint_eq(a.present, TCP_OPTF_TIMESTAMPS);
+    ck_assert_uint_eq(a.ts_val, 0xdeadbeef);
+    ck_assert_uint_eq(a.ts_ecr, 0x01020304);
+    ck_assert_uint_eq(a.sack_count, 0);
+    /* On a SYN too (RFC 7323 3.2: TSopt may be sent in a SYN). */
+    ck_assert_int_eq(tcp_parse_options(usual, sizeof(usual), true, &a), TCP_PARSE_OK);
+    ck_assert_uint_eq(a.present, TCP_OPTF_TIMESTAMPS);
+    uint8_t bad_len[12];
+    memcpy(bad_len, usual, sizeof(bad_len));
+    bad_len[3] = 9;
+    ck_assert_int_eq(tcp_parse_options(bad_len, sizeof(bad_len), false, &a), TCP_PARSE_BAD_OPTION);
+    uint8_t sack_ok[12];                     /* NOP, NOP, SACK-permitted, EOL: not timestamps */
+    memcpy(sack_ok, usual, sizeof(sack_ok));
+    sack_ok[2] = 4;
+    sack_ok[3] = 2;
+    memset(sack_ok + 4, TCP_OPT_EOL, 8);
+    ck_assert_int_eq(tcp_parse_options(sack_ok, sizeof(sack_ok), true, &a), TCP_PARSE_OK);
+    ck_assert_uint_eq(a.present, TCP_OPTF_SACK_PERMITTED);
+}
+END_TEST
+
 /* Parse what we build: every combination of SYN options round-trips, layouts are 4-aligned. */
 START_TEST(syn_layout_roundtrip)
 {
@@ -349,6 +382,7 @@ static Suite *tcp_opts_suite(void)
     tcase_add_test(tc, sack_bad_lengths);
     tcase_add_test(tc, malformed_lists);
     tcase_add_test(tc, unknown_skipped_and_eol);
+    tcase_add_test(tc, timestamps_layout_read_at_once);
     tcase_add_test(tc, syn_layout_roundtrip);
     tcase_add_test(tc, syn_layout_bytes);
     tcase_add_test(tc, ack_layout_sack_room);

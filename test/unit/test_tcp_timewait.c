@@ -137,6 +137,41 @@ START_TEST(server_closing_first_sustains_20000_connections)
 }
 END_TEST
 
+/* Expired records are kept (a few) for the next TIME_WAIT instead of going back to the heap, and
+ * are reported to it as cached, so memory in live use returns to its idle value; the next
+ * TIME_WAIT takes one back. */
+START_TEST(expired_records_kept_for_reuse_as_cached)
+{
+    set_limits(sb, 8, 8);
+    struct tcp_listener *l;
+    ck_assert_int_eq(tcp_listen(sb, PORT, 8, &l), 0);
+    for (int i = 0; i < 6; i++)
+        server_closes_first(l);
+    run_for(SEC);                                    /* the clients' TCBs are done with */
+    struct heap_stats h0, h1, h2;
+    heap_get_stats(&h0);
+    run_for(61 * SEC);                               /* 2*MSL: the six records expire */
+    struct tcp_census census;
+    tcp_get_census(sb, &census);
+    ck_assert_uint_eq(census.time_wait, 0);
+    heap_get_stats(&h1);
+    /* Kept: at most four. (Objects, not bytes: a finished fiber's stack is cached bytes alone.) */
+    ck_assert_uint_eq(h1.cached_objects - h0.cached_objects, 4);
+    /* All six left live use (heap bytes less cached ones): two freed, four kept. */
+    ck_assert_uint_eq((h0.bytes_in_use - h0.cached_bytes) - (h1.bytes_in_use - h1.cached_bytes),
+                      6 * sizeof(struct tcp_tw));
+    server_closes_first(l);
+    run_for(SEC);
+    heap_get_stats(&h2);
+    /* The new record is a kept one (the connection's TCBs and buffers come from their own caches
+     * and go back to them): one cached object fewer, one record more in live use. */
+    ck_assert_uint_eq(h1.cached_objects - h2.cached_objects, 1);
+    ck_assert_uint_eq((h2.bytes_in_use - h2.cached_bytes) - (h1.bytes_in_use - h1.cached_bytes),
+                      sizeof(struct tcp_tw));
+    tcp_listener_close(l);
+}
+END_TEST
+
 /* RFC 9293 3.10.7.4 (TIME-WAIT): the peer's FIN again (our last ACK was lost) is acknowledged from
  * the record, <SEQ=SND.NXT><ACK=RCV.NXT>, and restarts the 2*MSL wait. */
 START_TEST(retransmitted_fin_reacked_from_the_record)
@@ -239,6 +274,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, full_table_reuses_the_oldest_record);
     tcase_add_test(tc, server_closing_first_sustains_20000_connections);
+    tcase_add_test(tc, expired_records_kept_for_reuse_as_cached);
     tcase_add_test(tc, retransmitted_fin_reacked_from_the_record);
     tcase_add_test(tc, active_open_avoids_time_wait_tuple);
     tcase_add_test(tc, cookie_ack_with_table_full_gets_rst);
