@@ -67,6 +67,15 @@ static inline enum tf_verdict tf_drop_tx(const struct tf_seg *s, void *ctx)
     return s->tx ? TF_DROP : TF_PASS;
 }
 
+/* Drops A's 40th data segment, once (ctx: an unsigned counting A's data segments, from 0). */
+static inline enum tf_verdict tf_drop_40th_data_segment(const struct tf_seg *s, void *ctx)
+{
+    unsigned *seen = ctx;
+    if (s->tx && s->len && ++*seen == 40)
+        return TF_DROP;
+    return TF_PASS;
+}
+
 /* Moves len pattern bytes from `from` to `to` (both established) from the test's own context:
  * writes without blocking, reads what arrives, checks every byte. Returns the bytes read. */
 static inline size_t pump(struct tcp_conn *from, struct tcp_conn *to, size_t len, uint64_t limit)

@@ -56,15 +56,6 @@ START_TEST(newreno_is_the_only_algorithm)
 }
 END_TEST
 
-/* Drops A's 40th data segment, once. */
-static enum tf_verdict drop_40th_data_segment(const struct tf_seg *s, void *ctx)
-{
-    unsigned *seen = ctx;
-    if (s->tx && s->len && ++*seen == 40)
-        return TF_DROP;
-    return TF_PASS;
-}
-
 /* Without RACK-TLP a SACK connection has no RACK: a lost segment in a bulk transfer is found by
  * DupThresh SACKed segments and repaired by fast retransmit (RFC 6675 5, RFC 5681 3.2), never by
  * RACK's timer or a tail loss probe. And on a device that offers TSO every frame is one segment. */
@@ -75,7 +66,7 @@ START_TEST(loss_is_repaired_by_dupthresh_and_frames_are_single_segments)
     ck_assert(p.client->sack_ok);
     ck_assert_ptr_null(p.client->cc.rack);
     unsigned seen = 0;
-    tf_tap_set_filter(drop_40th_data_segment, &seen);
+    tf_tap_set_filter(tf_drop_40th_data_segment, &seen);
     ck_assert_uint_eq(pump(p.client, p.server, 1024 * 1024, 60 * SEC), 1024 * 1024);
     ck_assert_uint_ge(seen, 40);
     ck_assert_uint_ge(p.client->cc.counters.fast_retransmits, 1);

@@ -56,15 +56,6 @@ START_TEST(sack_permitted_is_neither_offered_nor_accepted)
 }
 END_TEST
 
-/* Drops A's 40th data segment, once. */
-static enum tf_verdict drop_40th_data_segment(const struct tf_seg *s, void *ctx)
-{
-    unsigned *seen = ctx;
-    if (s->tx && s->len && ++*seen == 40)
-        return TF_DROP;
-    return TF_PASS;
-}
-
 /* RFC 6582 / RFC 5681 3.2: a lost segment in a bulk transfer is repaired by fast retransmit on
  * three duplicate ACKs, which carry no SACK blocks (RFC 2018 4: only when SACK was permitted). */
 START_TEST(loss_is_repaired_by_newreno_without_sack_blocks)
@@ -72,7 +63,7 @@ START_TEST(loss_is_repaired_by_newreno_without_sack_blocks)
     struct tf_conns p;
     tf_open(&p, PORT);
     unsigned seen = 0;
-    tf_tap_set_filter(drop_40th_data_segment, &seen);
+    tf_tap_set_filter(tf_drop_40th_data_segment, &seen);
     ck_assert_uint_eq(pump(p.client, p.server, 1024 * 1024, 60 * SEC), 1024 * 1024);
     ck_assert_uint_ge(seen, 40);
     ck_assert_uint_ge(p.client->cc.counters.fast_retransmits, 1);
