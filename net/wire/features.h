@@ -24,7 +24,8 @@ enum net_feature {
                                          one segment per frame */
     NET_FEATURE_PMTU       = 1u << 5, /* path MTU discovery (RFC 1191); without it the path MTU
                                          is the interface's, TCP keeps the MSS of its handshake
-                                         and ICMP fragmentation-needed is ignored and counted */
+                                         and sends without DF, and ICMP fragmentation-needed
+                                         is ignored and counted */
     NET_FEATURE_REASSEMBLY = 1u << 6, /* IPv4 reassembly (RFC 791 3.2); without it every
                                          fragment received is dropped and counted */
     NET_FEATURE_SACK       = 1u << 7, /* TCP SACK (RFC 2018, RFC 6675 recovery); without it
