@@ -7,7 +7,8 @@
 # Objects hold GIMPLE (-flto, mk/config.mk): each pass links through gcc, which optimizes the
 # whole image at once, so a text symbol's place is fixed only by the link; the comparison of
 # the passes' text symbols is what guarantees the table describes the final image.
-# Debug info stays out of the image: build/xen/<app>.debug holds it for symbolizing.
+# Debug info stays out of the image: build/xen/<app>.debug holds it for symbolizing, and the
+# sections (the image itself has only program headers).
 $(eval $(call flavour_rules,xen,KERNEL_CFLAGS,KERNEL_ASFLAGS))
 $(foreach m,$(PORTABLE_MODULES) $(KERNEL_MODULES),$(eval $(call archive_rule,xen,$(m))))
 
@@ -31,6 +32,9 @@ KERNEL_HOT_SRCS  := lib/checksum.c lib/libc/string.c
 $(patsubst %.c,build/xen/obj/%.o,$(KERNEL_HOT_SRCS)): KERNEL_CFLAGS += -O2
 $(patsubst %.c,build/xen/obj/%.o,$(KERNEL_HOT_SRCS)): mk/kernel.mk
 GEN_KSYMS        := scripts/gen-ksyms.sh
+# The image leaves out its section headers (nothing that loads it reads them; about 570 bytes):
+# size -A, nm and the symbolizer read build/xen/<app>.debug, which keeps them.
+DROP_SECTION_HEADERS := scripts/drop-section-headers.sh
 
 build/xen/link/ksyms-empty.S: $(GEN_KSYMS)
 	$(Q)mkdir -p $(@D)
@@ -42,7 +46,7 @@ build/xen/link/%.o: build/xen/link/%.S
 # (every module's when empty; an application's are its app.mk's choice, mk/app.mk)
 define kernel_image_rule
 build/xen/$(1): $(2) $$(KERNEL_ARCH_OBJS) $(or $(3),$$(KERNEL_ARCHIVES)) $$(KERNEL_LDS) \
-		build/xen/link/ksyms-empty.o $$(GEN_KSYMS) mk/kernel.mk
+		build/xen/link/ksyms-empty.o $$(GEN_KSYMS) $$(DROP_SECTION_HEADERS) mk/kernel.mk
 	$$(Q)mkdir -p build/xen/link
 	$$(if $$(Q),@echo "  LD [xen] $$@")
 	$$(Q)$$(CC) $$(KERNEL_LDFLAGS) -o build/xen/link/$(1).pass1 $(2) $$(KERNEL_ARCH_OBJS) \
@@ -56,7 +60,8 @@ build/xen/$(1): $(2) $$(KERNEL_ARCH_OBJS) $(or $(3),$$(KERNEL_ARCHIVES)) $$(KERN
 	$$(Q)cmp -s build/xen/link/$(1).text1 build/xen/link/$(1).text2 || \
 		{ echo "$$@: text symbols moved between link passes (see build/xen/link/$(1).text*)" >&2; exit 1; }
 	$$(Q)$$(OBJCOPY) --only-keep-debug build/xen/link/$(1).full $$@.debug
-	$$(Q)$$(OBJCOPY) --strip-all build/xen/link/$(1).full $$@
+	$$(Q)$$(OBJCOPY) --strip-all build/xen/link/$(1).full build/xen/link/$(1).stripped
+	$$(Q)$$(DROP_SECTION_HEADERS) build/xen/link/$(1).stripped $$@
 endef
 
 $(foreach a,$(DEFINED_APPS),$(eval $(call kernel_image_rule,$(a),$(call app_objs,xen,$(a)),\
