@@ -56,11 +56,12 @@ count() {
     # clock_init's return address: the instruction after pvh_main's call to it.
     local clk clk_ret=""
     clk=$(sym "$dbg" clock_init)
-    # (APP.debug carries symbols but no code; the stripped image carries the code.)
+    # (APP.debug carries symbols but no code; build/xen/link/APP.stripped is the image with its
+    # section headers, which the image itself leaves out.)
     local am_start am_size
     [ -n "$clk" ] && read -r am_start am_size < <(nm -S "$dbg" | awk '$4 == "pvh_main" { print $1, $2; exit }')
     [ -n "$clk" ] && clk_ret=$(objdump -d --no-show-raw-insn --start-address=$((16#$am_start)) \
-            --stop-address=$((16#$am_start + 16#$am_size)) "build/xen/$app" |
+            --stop-address=$((16#$am_start + 16#$am_size)) "build/xen/link/$app.stripped" |
         awk -v c="$(echo "$clk" | sed 's/^0*//')" '
             found && /^ *[0-9a-f]+:/ { sub(":", "", $1); print $1; exit }
             $2 == "call" && ($3 == c || $3 == "0x" c) { found = 1 }')

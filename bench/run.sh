@@ -31,7 +31,7 @@ apps=$(ls app | while read -r a; do [ -f "app/$a/main.c" ] && echo "$a"; done)
 for a in $apps; do
     img=build/xen/$a
     [ -f "$img" ] || fail "$img is not built"
-    size -A "$img" | awk -v app="$a" -v file="$(stat -c %s "$img")" '
+    size -A "$img.debug" | awk -v app="$a" -v file="$(stat -c %s "$img")" '
         $1 ~ /^\./ { s[$1] = $2 }
         END { printf "%s %d %d %d %d %d %d\n", app, file, s[".text"], s[".rodata"], s[".data"],
               s[".bss"], s[".ksyms"] }' >> "$R/sizes.txt"

@@ -12,7 +12,7 @@ app=$1
 dbg=build/xen/$app.debug
 img=build/xen/$app
 [ -f "$dbg" ] && [ -f "$img" ] || { echo "bench size-modules: build/xen/$app is not built" >&2; exit 1; }
-read -r rodata rodata_at < <(size -A "$img" | awk '$1 == ".rodata" { print $2, $3 }')
+read -r rodata rodata_at < <(size -A "$dbg" | awk '$1 == ".rodata" { print $2, $3 }')
 nm -S -l --defined-only "$dbg" | /usr/bin/python3 -c '
 import sys, collections
 rodata, rodata_at = int(sys.argv[1]), int(sys.argv[2])
