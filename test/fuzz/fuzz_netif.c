@@ -22,10 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mm/mm.h"
 #include "mm/pbuf.h"
-#include "sched/sched.h"
-#include "test/unit/sim/sim.h"
+#include "test/fuzz/fuzz_boot.h"
 #include "xen/netfront_conn.h"
 #include "xen/netfront_ring.h"
 
@@ -35,8 +33,6 @@
             abort();           \
     } while (0)
 #include "test/unit/netfront_grant_fake.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Queue 0 carries the traffic; queue 1 only holds its pages, as a second queue would. */
 #define QUEUES 2u
@@ -53,16 +49,11 @@ static struct netfront_queue q;
 
 static void boot(void)
 {
-    static bool booted;
-    if (booted)
-        return;
-    sim_reset(1000000000ull);
-    const struct mem_region *regions;
-    size_t n = platform_memory(&regions);
-    page_allocator_init(regions, n);
-    sched_init();
-    pool = pbuf_pool_create("fuzz", 256);
-    booted = true;
+    if (fuzz_boot()) {
+        pool = pbuf_pool_create("fuzz", 256);
+        if (!pool)
+            abort();
+    }
 }
 
 struct input {
