@@ -4,6 +4,7 @@
  * interrupt vectors go to lapic.c. Fibers are the scheduler's: their names reach the report
  * through the functions the platform hands down (trap_set_fiber_names).
  */
+#include <stddef.h>
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/cpu.h"
@@ -109,6 +110,14 @@ static bool report_stack_overflow(uint64_t cr2)
     return false;
 }
 
+/* The general registers as the report prints them, three to a line: RAX first, R15 last,
+ * which is the trap frame's order backwards (trap_entry.S pushes RAX first). */
+static const char register_names[] = "RAXRBXRCXRDXRSIRDIRBPR8 R9 R10R11R12R13R14R15";
+#define FRAME_GPRS 15
+_Static_assert(offsetof(struct trap_frame, r15) == 0 &&
+               offsetof(struct trap_frame, rax) == (FRAME_GPRS - 1) * sizeof(uint64_t),
+               "the general registers open the trap frame, R15 first and RAX last");
+
 static void print_registers(const struct trap_frame *f)
 {
     uintptr_t offset;
@@ -117,16 +126,10 @@ static void print_registers(const struct trap_frame *f)
             fn ? (unsigned long)offset : 0ul, (unsigned long)f->cs);
     kprintf("RSP 0x%016lx  RFLAGS 0x%016lx  ERR %#lx  CR2 0x%016lx\n", (unsigned long)f->rsp,
             (unsigned long)f->rflags, (unsigned long)f->error_code, (unsigned long)read_cr2());
-    kprintf("RAX 0x%016lx  RBX 0x%016lx  RCX 0x%016lx\n", (unsigned long)f->rax,
-            (unsigned long)f->rbx, (unsigned long)f->rcx);
-    kprintf("RDX 0x%016lx  RSI 0x%016lx  RDI 0x%016lx\n", (unsigned long)f->rdx,
-            (unsigned long)f->rsi, (unsigned long)f->rdi);
-    kprintf("RBP 0x%016lx  R8  0x%016lx  R9  0x%016lx\n", (unsigned long)f->rbp,
-            (unsigned long)f->r8, (unsigned long)f->r9);
-    kprintf("R10 0x%016lx  R11 0x%016lx  R12 0x%016lx\n", (unsigned long)f->r10,
-            (unsigned long)f->r11, (unsigned long)f->r12);
-    kprintf("R13 0x%016lx  R14 0x%016lx  R15 0x%016lx\n", (unsigned long)f->r13,
-            (unsigned long)f->r14, (unsigned long)f->r15);
+    const uint64_t *gprs = (const uint64_t *)(const void *)f;
+    for (unsigned i = 0; i < FRAME_GPRS; i++)
+        kprintf("%.3s 0x%016lx%s", register_names + 3 * i, (unsigned long)gprs[FRAME_GPRS - 1 - i],
+                i % 3 == 2 ? "\n" : "  ");
     kprintf("CR0 %#lx  CR3 %#lx  CR4 %#lx\n", (unsigned long)read_cr0(),
             (unsigned long)read_cr3(), (unsigned long)read_cr4());
 }
