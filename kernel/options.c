@@ -90,16 +90,23 @@ static int parse_dns(struct parser *p, const char *word, const char *value)
     return rc;
 }
 
-static int parse_mtu(struct parser *p, const char *word, const char *value)
+/* A decimal number in min..max (unit: how the range is read, "" for a plain number). */
+static int parse_number(struct parser *p, const char *word, const char *value, uint32_t min,
+                        uint32_t max, const char *unit, uint32_t *out)
 {
-    uint32_t mtu;
-    int rc = parse_u32(value, strlen(value), 10, &mtu);
+    uint32_t v;
+    int rc = parse_u32(value, strlen(value), 10, &v);
     if (rc == -EINVAL)
         return fail(p, -EINVAL, "malformed value in '%s'", word);
-    if (rc < 0 || mtu < MTU_MIN || mtu > MTU_MAX)
-        return fail(p, -EINVAL, "value out of range in '%s' (%d..%d)", word, MTU_MIN, MTU_MAX);
-    p->out->mtu = mtu;
+    if (rc < 0 || v < min || v > max)
+        return fail(p, -EINVAL, "value out of range in '%s' (%u..%u%s)", word, min, max, unit);
+    *out = v;
     return 0;
+}
+
+static int parse_mtu(struct parser *p, const char *word, const char *value)
+{
+    return parse_number(p, word, value, MTU_MIN, MTU_MAX, "", &p->out->mtu);
 }
 
 static int parse_log(struct parser *p, const char *word, const char *value)
@@ -145,27 +152,16 @@ static int parse_disk(struct parser *p, const char *word, const char *value)
 /* blk_timeout=SECONDS: how long a block request may wait for the backend (blkfront). */
 static int parse_blk_timeout(struct parser *p, const char *word, const char *value)
 {
-    uint32_t v;
-    if (parse_u32(value, strlen(value), 10, &v) < 0 || v < 1 || v > OPTIONS_BLK_TIMEOUT_MAX)
-        return fail(p, -EINVAL, "malformed value in '%s' (seconds, 1..%d)", word,
-                    OPTIONS_BLK_TIMEOUT_MAX);
-    p->out->blk_timeout_s = v;
-    return 0;
+    return parse_number(p, word, value, 1, OPTIONS_BLK_TIMEOUT_MAX, " seconds",
+                        &p->out->blk_timeout_s);
 }
 
 static int parse_watchdog(struct parser *p, const char *word, const char *value)
 {
     if (p->platform != OPTIONS_PLATFORM_KERNEL)
         return fail(p, -EINVAL, "option 'watchdog=' is only for the kernel (Xen)");
-    uint32_t seconds;
-    int rc = parse_u32(value, strlen(value), 10, &seconds);
-    if (rc == -EINVAL)
-        return fail(p, -EINVAL, "malformed value in '%s'", word);
-    if (rc < 0 || seconds < WATCHDOG_MIN_S || seconds > WATCHDOG_MAX_S)
-        return fail(p, -EINVAL, "value out of range in '%s' (%d..%d seconds)", word,
-                    WATCHDOG_MIN_S, WATCHDOG_MAX_S);
-    p->out->watchdog_s = seconds;
-    return 0;
+    return parse_number(p, word, value, WATCHDOG_MIN_S, WATCHDOG_MAX_S, " seconds",
+                        &p->out->watchdog_s);
 }
 
 struct option_key {

@@ -166,9 +166,9 @@ START_TEST(blk_timeout_option)
     ck_assert_uint_eq(opts.blk_timeout_s, OPTIONS_BLK_TIMEOUT_DEFAULT);
     ck_assert_int_eq(parse_kernel("blk_timeout=5"), 0);
     ck_assert_uint_eq(opts.blk_timeout_s, 5);
-    refused("blk_timeout=0", "malformed value in 'blk_timeout=0' (seconds, 1..3600)");
-    refused("blk_timeout=3601", "malformed value in 'blk_timeout=3601' (seconds, 1..3600)");
-    refused("blk_timeout=x", "malformed value in 'blk_timeout=x' (seconds, 1..3600)");
+    refused("blk_timeout=0", "value out of range in 'blk_timeout=0' (1..3600 seconds)");
+    refused("blk_timeout=3601", "value out of range in 'blk_timeout=3601' (1..3600 seconds)");
+    refused("blk_timeout=x", "malformed value in 'blk_timeout=x'");
 }
 END_TEST
 
