@@ -154,30 +154,22 @@ static int parse_field_number(const char **fmt)
     return v > PRINTF_FIELD_MAX ? PRINTF_FIELD_MAX : v;
 }
 
-enum length { LEN_INT, LEN_CHAR, LEN_SHORT, LEN_LONG, LEN_LLONG, LEN_SIZE, LEN_PTRDIFF, LEN_MAX };
+enum length { LEN_INT, LEN_CHAR, LEN_SHORT, LEN_LONG };
 
+/* hh, h, or one of the 64-bit lengths (l, ll, z, t, j: alike on LP64). */
 static enum length parse_length(const char **fmt)
 {
-    switch (**fmt) {
-    case 'h':
-        (*fmt)++;
-        if (**fmt == 'h') {
-            (*fmt)++;
-            return LEN_CHAR;
-        }
-        return LEN_SHORT;
-    case 'l':
-        (*fmt)++;
-        if (**fmt == 'l') {
-            (*fmt)++;
-            return LEN_LLONG;
-        }
-        return LEN_LONG;
-    case 'z': (*fmt)++; return LEN_SIZE;
-    case 't': (*fmt)++; return LEN_PTRDIFF;
-    case 'j': (*fmt)++; return LEN_MAX;
-    default: return LEN_INT;
+    const char *f = *fmt;
+    enum length len = LEN_INT;
+    if (*f == 'h') {
+        len = *++f == 'h' ? (f++, LEN_CHAR) : LEN_SHORT;
+    } else if (*f == 'l' || *f == 'z' || *f == 't' || *f == 'j') {
+        if (*f++ == 'l' && *f == 'l')
+            f++;
+        len = LEN_LONG;
     }
+    *fmt = f;
+    return len;
 }
 
 /* The integer argument of a conversion, sign-extended for a signed one. The 64-bit lengths
