@@ -235,42 +235,59 @@ static struct heap_object lookup(const char *who, void *ptr)
 {
     struct heap_object o = { 0 };
     uintptr_t addr = (uintptr_t)ptr;
+    const char *why;   /* one report for every refusal (slab objects also give their class) */
+    unsigned csize = 0;
     o.desc = page_desc_of(addr);
-    if (!o.desc)
-        panic("%s(%p): not a heap pointer (outside the page allocator's memory)", who, ptr);
+    if (!o.desc) {
+        why = "not a heap pointer (outside the page allocator's memory)";
+        goto refuse;
+    }
     o.page = page_desc_addr(o.desc);
     struct page_desc *d = o.desc;
     if (d->state != PAGE_ALLOC_HEAD) {
         struct page_desc *below = page_desc_of(o.page - PAGE_SIZE);
         if (addr == o.page && below && below->state == PAGE_ALLOC_HEAD &&
             below->use == PAGE_USE_GUARDED)
-            panic("%s(%p): memory from kalloc_guarded (free it with kfree_guarded)", who, ptr);
-        panic("%s(%p): not a live heap object (double free, or memory the heap never gave)",
-              who, ptr);
+            goto guarded;
+        why = "not a live heap object (double free, or memory the heap never gave)";
+        goto refuse;
     }
     switch (d->use) {
     case PAGE_USE_SLAB: {
-        unsigned csize = class_bytes(d->slab_class);
+        csize = class_bytes(d->slab_class);
         uintptr_t off = addr - o.page;
-        if (off % csize != 0 || off / csize >= d->slab_capacity)
-            panic("%s(%p): not the start of a heap object (class %u)", who, ptr, csize);
+        if (off % csize != 0 || off / csize >= d->slab_capacity) {
+            why = "not the start of a heap object";
+            goto refuse;
+        }
         o.index = (unsigned)(off / csize);
         uint16_t slot = *size_slot(d, o.page, o.index);
-        if (slot == SLOT_FREE)
-            panic("%s(%p): double free (object of class %u is already free)", who, ptr, csize);
+        if (slot == SLOT_FREE) {
+            why = "double free (the object is already free)";
+            goto refuse;
+        }
         o.bytes = slot;
         return o;
     }
     case PAGE_USE_LARGE:
-        if (addr != o.page)
-            panic("%s(%p): not the start of a heap object (inside a large allocation)", who, ptr);
+        if (addr != o.page) {
+            why = "not the start of a heap object (inside a large allocation)";
+            goto refuse;
+        }
         o.bytes = d->large_bytes;
         return o;
     case PAGE_USE_GUARDED:
-        panic("%s(%p): memory from kalloc_guarded (free it with kfree_guarded)", who, ptr);
+        goto guarded;
     default:
-        panic("%s(%p): pages from page_alloc, not a heap object", who, ptr);
+        why = "pages from page_alloc, not a heap object";
+        goto refuse;
     }
+guarded:
+    why = "memory from kalloc_guarded (free it with kfree_guarded)";
+refuse:
+    if (csize)
+        panic("%s(%p): %s (class %u)", who, ptr, why, csize);
+    panic("%s(%p): %s", who, ptr, why);
 }
 
 static void release(struct heap_object o, void *ptr)

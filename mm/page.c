@@ -249,22 +249,24 @@ static struct page_desc *checked_head(const char *who, void *pages, unsigned ord
                                       enum page_use expect_use)
 {
     uintptr_t addr = (uintptr_t)pages;
+    struct page_desc *d = NULL;
+    const char *why = NULL;   /* one report for every refusal */
     if (order > PAGE_ORDER_MAX)
-        panic("%s(%p, order %u): no such order", who, pages, order);
-    if (addr & (PAGE_SIZE - 1))
-        panic("%s(%p, order %u): not page-aligned", who, pages, order);
-    struct page_desc *d = page_desc_of(addr);
-    if (!d)
-        panic("%s(%p, order %u): not memory of the page allocator", who, pages, order);
-    if (d->state == PAGE_FREE_HEAD)
-        panic("%s(%p, order %u): double free (block is already free)", who, pages, order);
-    if (d->state != PAGE_ALLOC_HEAD)
-        panic("%s(%p, order %u): not the start of an allocated block (double free or never "
-              "allocated)", who, pages, order);
-    if (d->order != order)
+        why = "no such order";
+    else if (addr & (PAGE_SIZE - 1))
+        why = "not page-aligned";
+    else if (!(d = page_desc_of(addr)))
+        why = "not memory of the page allocator";
+    else if (d->state == PAGE_FREE_HEAD)
+        why = "double free (block is already free)";
+    else if (d->state != PAGE_ALLOC_HEAD)
+        why = "not the start of an allocated block (double free or never allocated)";
+    else if (d->order != order)
         panic("%s(%p, order %u): block was allocated with order %u", who, pages, order, d->order);
-    if (d->use != expect_use)
-        panic("%s(%p, order %u): block is owned by the heap, not by this caller", who, pages, order);
+    else if (d->use != expect_use)
+        why = "block is owned by the heap, not by this caller";
+    if (why)
+        panic("%s(%p, order %u): %s", who, pages, order, why);
     return d;
 }
 
