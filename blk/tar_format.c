@@ -99,7 +99,7 @@ int tar_parse_header(const uint8_t block[TAR_BLOCK_SIZE], struct tar_header *out
     const char *why = NULL;
     uint64_t stored;
     if (tar_parse_octal(block + TAR_CHKSUM_OFF, TAR_CHKSUM_LEN, &stored, &why) != 0) {
-        ksnprintf(problem, problem_size, "%s in the checksum field", why);
+        ksnprintf(problem, problem_size, "%s in the %s field", why, "checksum");
         return -EBADMSG;
     }
     uint32_t usum;
@@ -122,16 +122,15 @@ int tar_parse_header(const uint8_t block[TAR_BLOCK_SIZE], struct tar_header *out
     memset(out, 0, sizeof(*out));
     out->gnu = gnu;
     uint64_t mode, mtime;
-    if (tar_parse_octal(block + TAR_MODE_OFF, TAR_MODE_LEN, &mode, &why) != 0) {
-        ksnprintf(problem, problem_size, "%s in the mode field", why);
-        return -EBADMSG;
-    }
-    if (tar_parse_number(block + TAR_SIZE_OFF, TAR_SIZE_LEN, &out->size, &why) != 0) {
-        ksnprintf(problem, problem_size, "%s in the size field", why);
-        return -EBADMSG;
-    }
-    if (tar_parse_number(block + TAR_MTIME_OFF, TAR_MTIME_LEN, &mtime, &why) != 0) {
-        ksnprintf(problem, problem_size, "%s in the mtime field", why);
+    const char *field = NULL;   /* the numeric field that is bad: one report for all */
+    if (tar_parse_octal(block + TAR_MODE_OFF, TAR_MODE_LEN, &mode, &why) != 0)
+        field = "mode";
+    else if (tar_parse_number(block + TAR_SIZE_OFF, TAR_SIZE_LEN, &out->size, &why) != 0)
+        field = "size";
+    else if (tar_parse_number(block + TAR_MTIME_OFF, TAR_MTIME_LEN, &mtime, &why) != 0)
+        field = "mtime";
+    if (field) {
+        ksnprintf(problem, problem_size, "%s in the %s field", why, field);
         return -EBADMSG;
     }
     out->mode = (uint32_t)(mode & 07777);
