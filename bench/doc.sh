@@ -8,8 +8,8 @@ table=$1 nproc=$2 cpu=$3 mem=$4 kernel=$5 commit=$6 secs=$7
 size_method() {
     cat <<'PART'
 **Image size.** The stripped PVH image `build/xen/<app>` in bytes, and its sections from
-`size -A` (`.ksyms` is the in-image symbol table for crash reports; `.bss` takes no room in
-the file). docs/DESIGN.md's targets: hello at most 64 KB, httpd at most 150 KB. httpd's bytes by
+`size -A build/xen/<app>.debug` (the image itself carries no section headers; `.ksyms` is the
+in-image symbol table for crash reports; `.bss` takes no room in the file). docs/DESIGN.md's targets: hello at most 64 KB, httpd at most 150 KB. httpd's bytes by
 module (`bench/size-modules.sh`): each function's size from the symbols of `build/xen/httpd.debug`
 (`nm -S -l`: link-time optimization keeps each function's source file in its debug information),
 summed by source directory, code the optimizer folded into one counted once; the read-only tables
