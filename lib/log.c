@@ -73,10 +73,9 @@ void klog(enum log_level level, const char *subsystem, const char *fmt, ...)
     r.truncated = false;
 
     uint64_t ns = platform_monotonic_ns();
-    record_printf(&r, "[%5llu.%06llu] ", (unsigned long long)(ns / 1000000000u),
-                  (unsigned long long)(ns % 1000000000u / 1000u));
-    if (subsystem)
-        record_printf(&r, "%s: ", subsystem);
+    record_printf(&r, "[%5llu.%06llu] %s%s", (unsigned long long)(ns / 1000000000u),
+                  (unsigned long long)(ns % 1000000000u / 1000u), subsystem ? subsystem : "",
+                  subsystem ? ": " : "");
     va_list ap;
     va_start(ap, fmt);
     kvformat(record_write, &r, fmt, ap);
