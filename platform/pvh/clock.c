@@ -16,7 +16,7 @@ void clock_init(void)
     const char *source = "none";
     uint64_t hz = pvh_machine->start(&source);
     if (hz == 0) {
-        kprintf("xenolith: cannot determine the TSC frequency (no Xen leaf, CPUID or PIT)\n");
+        kprintf("xenolith: TSC frequency unknown (no Xen leaf, CPUID or PIT)\n");
         platform_shutdown(SHUTDOWN_FAILURE);
     }
     tsc_set_hz(hz);

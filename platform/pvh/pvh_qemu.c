@@ -152,7 +152,7 @@ static uint64_t rtc_unix_seconds(void)
 
 static uint64_t qemu_start(const char **source)
 {
-    kprintf("xenolith: no hypervisor interface (no Xen CPUID leaves): bare-metal paths\n");
+    kprintf("xenolith: no Xen CPUID leaves: bare-metal paths\n");
     struct tsc_cpuid_rate rate;
     uint64_t hz;
     if ((hz = tsc_rate_from_cpuid(cpuid_query, &rate)) != 0) {
@@ -185,7 +185,7 @@ static void qemu_console_write(const char *buf, size_t len)
 static int qemu_late_init(void)
 {
     if (kernel_options()->watchdog_s)
-        kprintf("xenolith: watchdog= is Xen's domain watchdog; there is none here\n");
+        kprintf("xenolith: watchdog= ignored: no Xen watchdog here\n");
     return 0;
 }
 
