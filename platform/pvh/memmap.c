@@ -33,6 +33,7 @@ static bool loader_range_ok(uint64_t paddr, uint64_t length)
     return paddr != 0 && paddr < BOOT_ADDRESSABLE_END && length <= BOOT_ADDRESSABLE_END - paddr;
 }
 
+_Static_assert(OPTIONS_CMDLINE_MAX == 1024, "copy_cmdline's refusal names the longest line");
 static void copy_cmdline(uint64_t paddr)
 {
     if (paddr == 0)
@@ -42,10 +43,8 @@ static void copy_cmdline(uint64_t paddr)
     const char *src = (const char *)(uintptr_t)paddr;
     size_t i = 0;
     for (; src[i] != '\0'; i++) {
-        if (i + 1 >= sizeof(cmdline) || !loader_range_ok(paddr, i + 2)) {
-            kprintf("xenolith: the command line is longer than %zu bytes\n", sizeof(cmdline) - 1);
-            refuse("command line too long");
-        }
+        if (i + 1 >= sizeof(cmdline) || !loader_range_ok(paddr, i + 2))
+            refuse("the command line is longer than 1023 bytes");
         cmdline[i] = src[i];
     }
     cmdline[i] = '\0';
