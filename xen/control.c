@@ -3,6 +3,7 @@
  */
 #include "xen/control.h"
 #include "xen/events_log.h"
+#include "xen/optional.h"
 #include "xen/suspend.h"
 #include "xen/xenstore.h"
 #include "kernel/kernel.h"
@@ -26,7 +27,10 @@ static const struct request_word requests[] = {
     { "reboot", SHUTDOWN_REBOOT },
 };
 
-/* Reads and clears the node in one transaction, so a request written twice is seen once. */
+/* Reads and clears the node in one transaction, so a request written twice is seen once. An
+ * image without suspend leaves "suspend" in place: an unacknowledged request is the toolstack's
+ * sign that the guest cannot do it (it then cancels), never a domain that acknowledged and
+ * did not suspend. */
 struct take_args {
     const char *node;
     char word[32];
@@ -42,6 +46,8 @@ static int take_request(uint32_t tx, void *arg)
     }
     if (rc < 0)
         return rc;
+    if (!xen_has(xen_optionals, XEN_OPTIONAL_SUSPEND) && strcmp(t->word, "suspend") == 0)
+        return 0;
     return xenstore_write(tx, t->node, "");
 }
 
@@ -71,13 +77,10 @@ static int sysrq_fiber(void *arg)
  * directory is the toolstack's fresh one). */
 static void announce_features(void)
 {
-    static const char *const features[] = { "control/feature-poweroff",
-                                            "control/feature-reboot",
-                                            "control/feature-suspend" };
-    for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
-        int rc = xenstore_write(XENSTORE_NO_TX, features[i], "1");
+    for (const char *f = xen_control_features(xen_optionals); *f; f += strlen(f) + 1) {
+        int rc = xenstore_write(XENSTORE_NO_TX, f, "1");
         if (rc < 0)
-            log_warn("xen", "cannot write %s: %s", features[i], error_name(rc));
+            log_warn("xen", "cannot write %s: %s", f, error_name(rc));
     }
 }
 
@@ -101,7 +104,7 @@ static int control_fiber(void *arg)
         }
         if (t.word[0] == '\0')
             continue;
-        if (strcmp(t.word, "suspend") == 0) {
+        if (xen_has(xen_optionals, XEN_OPTIONAL_SUSPEND) && strcmp(t.word, "suspend") == 0) {
             /* Acknowledged (cleared) above; the toolstack now waits for the domain to
              * suspend. This fiber does it: every other one is parked at a yield point. */
             log_info("xen", "the toolstack asks for %s", t.word);
