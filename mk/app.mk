@@ -4,6 +4,7 @@
 #     NAME     := demo          # optional; the directory's name by default
 #     APP_LIBS := net http blk  # the libraries it links, beyond the base (see LIB_MODULES_*)
 #     APP_NET_WITHOUT := dhcp   # optional network features its image leaves out (see below)
+#     APP_XEN_WITHOUT := suspend  # optional parts of the Xen drivers its xen image leaves out
 # The in-tree applications are app/<name>/ (every app/*/app.mk). One more may live anywhere:
 # `make APP_DIR=/path/to/myapp` builds build/xen/<name> and build/hosted/<name> from it.
 #
@@ -69,6 +70,14 @@ NET_FEATURES_CC_hosted-asan = $(CC) $(HOSTED_CFLAGS) $(SAN_FLAGS)
 NET_FEATURES_CC_test        = $(CC) $(TEST_CFLAGS)
 NET_FEATURES_CC_fuzz        = $(FUZZ_CC) $(FUZZ_CFLAGS)
 
+# ---- optional parts of the Xen drivers ----
+# APP_XEN_WITHOUT names parts of the Xen drivers a lean appliance does without (xen/optional.h;
+# docs/APPLICATIONS.md): its xen image links its own copy of xen/optional.c compiled with
+# XEN_OPTIONALS_LEFT_OUT, a constant link-time optimization folds. Only the xen image has Xen
+# drivers; the hosted program is unaffected. Nothing named: every part.
+APP_XEN_OPTIONAL_NAMES := suspend netfront_offload blkfront_write
+app_xen_define = -D'XEN_OPTIONALS_LEFT_OUT=(0u$(foreach f,$(app_xen_without_$(1)),|XEN_OPTIONAL_$(call net_feature_upper,$(f))))'
+
 # ---- reading an application's app.mk ----
 APP_NAME_RESERVED := boottest xentest blktest
 # $(1) directory (absolute for APP_DIR, app/<x> in the tree). Defines app_dir_<name>,
@@ -77,6 +86,7 @@ define load_app
 NAME :=
 APP_LIBS :=
 APP_NET_WITHOUT :=
+APP_XEN_WITHOUT :=
 include $(1)/app.mk
 APP_LOADED := $$(strip $$(if $$(strip $$(NAME)),$$(NAME),$$(notdir $(1))))
 ifneq ($$(words $$(APP_LOADED)),1)
@@ -102,6 +112,10 @@ ifeq ($$(filter net,$$(APP_LIBS)),)
 $$(error $(1)/app.mk: APP_NET_WITHOUT needs net in APP_LIBS (an image without the network has no network features))
 endif
 endif
+ifneq ($$(filter-out $$(APP_XEN_OPTIONAL_NAMES),$$(APP_XEN_WITHOUT)),)
+$$(error $(1)/app.mk: APP_XEN_WITHOUT names unknown Xen driver parts '$$(filter-out $$(APP_XEN_OPTIONAL_NAMES),$$(APP_XEN_WITHOUT))' (known: $$(APP_XEN_OPTIONAL_NAMES)))
+endif
+app_xen_without_$$(APP_LOADED) := $$(sort $$(APP_XEN_WITHOUT))
 app_dir_$$(APP_LOADED)  := $(1)
 app_libs_$$(APP_LOADED) := $$(sort $$(APP_LIBS))
 app_net_without_$$(APP_LOADED) := $$(sort $$(APP_NET_WITHOUT))
@@ -149,7 +163,8 @@ APPS := $(or $(APP_DIR_NAME),$(APP),$(ALL_APPS))
 # An application that links net also has its net_features (net/wire/features.c, compiled for it:
 # a dot file, which no source of its directory can be).
 app_objs = $(patsubst $(app_dir_$(2))/%,build/$(1)/app/$(2)/%.o,$(basename $(app_srcs_$(2)))) \
-           $(if $(filter net,$(app_libs_$(2))),build/$(1)/app/$(2)/.net-features.o)
+           $(if $(filter net,$(app_libs_$(2))),build/$(1)/app/$(2)/.net-features.o) \
+           $(if $(filter xen,$(1)),build/xen/app/$(2)/.xen-optional.o)
 # $(1) application: the modules it links (base + the libraries of its app.mk), in the order of
 # PORTABLE_MODULES (the link order, which places code in the image).
 app_modules = $(filter $(BASE_MODULES) $(foreach l,$(app_libs_$(1)),$(LIB_MODULES_$(l))),$(PORTABLE_MODULES))
@@ -186,3 +201,11 @@ build/$(1)/app/$(2)/.net-features.o: net/wire/features.c net/wire/features.h $(a
 	$$(Q)$$(NET_FEATURES_CC_$(1)) $(call app_net_define,$(2)) -c $$< -o $$@
 endef
 $(foreach f,xen hosted hosted-asan,$(foreach a,$(DEFINED_APPS),$(eval $(call app_compile_rules,$(f),$(a)))))
+# $(1) application: its xen image's xen_optionals (xen/optional.c, compiled for it).
+define app_xen_optional_rule
+build/xen/app/$(1)/.xen-optional.o: xen/optional.c xen/optional.h $(app_dir_$(1))/app.mk mk/app.mk mk/config.mk
+	$$(Q)mkdir -p $$(@D)
+	$$(if $$(Q),@echo "  CC [xen] $(1): Xen drivers$(if $(app_xen_without_$(1)), without $(app_xen_without_$(1)))")
+	$$(Q)$$(CC) $$(KERNEL_CFLAGS) $(call app_xen_define,$(1)) -c $$< -o $$@
+endef
+$(foreach a,$(DEFINED_APPS),$(eval $(call app_xen_optional_rule,$(a))))

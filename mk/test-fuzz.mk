@@ -56,4 +56,4 @@ $(filter build/fuzz/fuzz_xenstore%,$(FUZZ_BINS)): build/fuzz/obj/xen/xenstore_co
 build/fuzz/fuzz_netif: build/fuzz/obj/xen/netfront_ring.o build/fuzz/obj/xen/netfront_conn.o \
     build/fuzz/obj/xen/grants_core.o
 # The blkif harness drives the blkfront core from xen/ (pure ring code) against a fake backend.
-$(filter build/fuzz/fuzz_blkif%,$(FUZZ_BINS)): build/fuzz/obj/xen/blkfront_core.o
+$(filter build/fuzz/fuzz_blkif%,$(FUZZ_BINS)): build/fuzz/obj/xen/blkfront_core.o build/fuzz/obj/xen/optional.o

@@ -14,6 +14,7 @@
 #include "platform/platform.h"
 #include "sched/sched.h"
 #include "xen/grants.h"
+#include "xen/optional.h"
 #include "xen/xen.h"
 
 #define MAX_VBDS 16
@@ -208,10 +209,12 @@ struct blkdev *blkfront_open(const char *vbd, bool read_only)
                       error_name(rc));
     }
     if (rc == 0) {
-        f->suspend_hook = (struct xen_suspend_hook){ .name = f->dev.name,
-                                                     .quiesce = suspend_quiesce,
-                                                     .resume = suspend_resume, .arg = f };
-        xen_suspend_register(&f->suspend_hook);
+        if (xen_has(xen_optionals, XEN_OPTIONAL_SUSPEND)) {
+            f->suspend_hook = (struct xen_suspend_hook){ .name = f->dev.name,
+                                                         .quiesce = suspend_quiesce,
+                                                         .resume = suspend_resume, .arg = f };
+            xen_suspend_register(&f->suspend_hook);
+        }
         return &f->dev;
     }
     f->fe.stopping = true;

@@ -3,6 +3,7 @@
  * the persistent grant pool, deadlines (see blkfront_core.h for the rules).
  */
 #include "xen/blkfront_core.h"
+#include "xen/optional.h"
 #include <stdarg.h>
 #include "lib/errno.h"
 #include "lib/log.h"
@@ -406,7 +407,7 @@ static bool segment_ok(const struct blkfront_core *c, const struct blk_segment *
 static int map_segments(struct blkfront_core *c, struct blkfront_slot *s,
                         const struct blk_request *req, struct blkif_request_segment *descs)
 {
-    bool write = req->op == BLK_OP_WRITE;
+    bool write = xen_has(xen_optionals, XEN_OPTIONAL_BLKFRONT_WRITE) && req->op == BLK_OP_WRITE;
     for (uint32_t i = 0; i < req->nr_segments; i++) {
         const struct blk_segment *seg = &req->segments[i];
         int err = 0;
@@ -447,7 +448,8 @@ static int build_rw(struct blkfront_core *c, struct blkfront_slot *s, uint32_t i
     }
     if (bytes != (uint64_t)req->count * c->feat.sector_size)
         return -EINVAL;
-    uint8_t op = req->op == BLK_OP_READ ? BLKIF_OP_READ : BLKIF_OP_WRITE;
+    uint8_t op = xen_has(xen_optionals, XEN_OPTIONAL_BLKFRONT_WRITE) && req->op != BLK_OP_READ
+                     ? BLKIF_OP_WRITE : BLKIF_OP_READ;
     uint64_t wire_sector = req->sector * c->wire_per_sector;
     s->data_op = op;
     if (req->nr_segments <= BLKIF_MAX_SEGMENTS_PER_REQUEST) {
@@ -480,7 +482,14 @@ int blkfront_core_submit(struct blkfront_core *c, struct blk_request *req)
     union blkfront_wire wire;
     memset(&wire, 0, sizeof(wire));
     int err = 0;
-    switch (req->op) {
+    /* An image without blkfront_write builds reads only (xen/optional.h). */
+    enum blk_op kind = req->op;
+    if (!xen_has(xen_optionals, XEN_OPTIONAL_BLKFRONT_WRITE)) {
+        if (kind != BLK_OP_READ)
+            return -EROFS;
+        kind = BLK_OP_READ;
+    }
+    switch (kind) {
     case BLK_OP_READ:
     case BLK_OP_WRITE:
         err = build_rw(c, s, id, req, &wire);

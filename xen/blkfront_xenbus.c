@@ -15,6 +15,7 @@
 #include "platform/platform.h"
 #include "sched/sched.h"
 #include "xen/grants.h"
+#include "xen/optional.h"
 
 #include <xen/io/protocols.h>
 
@@ -134,6 +135,13 @@ static int read_backend_disk(struct blkfront *f, struct blkfront_features *feat,
     char mode[4] = "";
     xenbus_read_backend(&f->fe.xb, "mode", mode, sizeof(mode));
     bool backend_ro = mode[0] == 'r' || (disk[DISK_INFO] & VDISK_READONLY);
+    if (blkfront_mode_allowed(xen_optionals, backend_ro) != 0) {
+        log_error("blkfront", "%s: attached writable, but this image only reads disks "
+                  "(APP_XEN_WITHOUT blkfront_write): attach it read-only", f->fe.name);
+        f->fe.no_reconnect = true;
+        return -EROFS;
+    }
+    bool writes = xen_has(xen_optionals, XEN_OPTIONAL_BLKFRONT_WRITE);
     if (backend_ro && !*read_only)
         log_info("blkfront", "%s: read-only by the backend (mode \"%s\")", f->fe.name, mode);
     *read_only |= backend_ro;
@@ -144,9 +152,9 @@ static int read_backend_disk(struct blkfront *f, struct blkfront_features *feat,
         .sector_size = (uint32_t)sector_size,
         .max_segments = BLKIF_MAX_SEGMENTS_PER_REQUEST,
         .persistent = o->persistent && disk[DISK_PERSISTENT] == 1,
-        .flush_cache = disk[DISK_FLUSH] == 1,
-        .barrier = disk[DISK_BARRIER] == 1,
-        .discard = disk[DISK_DISCARD] == 1 && !*read_only,
+        .flush_cache = writes && disk[DISK_FLUSH] == 1,
+        .barrier = writes && disk[DISK_BARRIER] == 1,
+        .discard = writes && disk[DISK_DISCARD] == 1 && !*read_only,
         .max_grants = BLKFRONT_DEFAULT_MAX_GRANTS,
         .timeout_ns = f->timeout_ns,
     };

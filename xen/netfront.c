@@ -6,6 +6,7 @@
  */
 #include "xen/netfront_private.h"
 #include "xen/grants.h"
+#include "xen/optional.h"
 #include "xen/xen.h"
 #include "kernel/kernel.h"
 #include "lib/counters.h"
@@ -150,7 +151,8 @@ static int netfront_transmit(struct netdev *dev, struct pbuf *p)
         pbuf_free(p);
         return -ENETDOWN;
     }
-    struct netfront_q *q = nf->q[pick_queue(nf, p)];
+    struct netfront_q *q = nf->q[xen_has(xen_optionals, XEN_OPTIONAL_NETFRONT_OFFLOAD)
+                                     ? pick_queue(nf, p) : 0];
     if ((p->flags & PBUF_F_CSUM_PARTIAL) && !q->ring.features.tx_csum &&
         netdev_complete_checksum(p) < 0) {
         dev->stats.tx_errors++;
@@ -337,9 +339,11 @@ struct netdev *netfront_open(const char *id, struct pbuf_pool *rx_pool)
     }
     nf->next = open_devices;
     open_devices = nf;
-    nf->suspend_hook = (struct xen_suspend_hook){ .name = nf->dev.name, .resume = suspend_resume,
-                                                  .arg = nf };
-    xen_suspend_register(&nf->suspend_hook);
+    if (xen_has(xen_optionals, XEN_OPTIONAL_SUSPEND)) {
+        nf->suspend_hook = (struct xen_suspend_hook){ .name = nf->dev.name,
+                                                      .resume = suspend_resume, .arg = nf };
+        xen_suspend_register(&nf->suspend_hook);
+    }
     if (!shutdown_hook_added) {
         lifecycle_on_shutdown(&shutdown_hook);
         shutdown_hook_added = true;

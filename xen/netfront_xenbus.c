@@ -7,6 +7,7 @@
  */
 #include "xen/netfront_private.h"
 #include "xen/grants.h"
+#include "xen/optional.h"
 #include "lib/counters.h"
 #include "lib/errno.h"
 #include "lib/list.h"
@@ -180,10 +181,11 @@ static int publish(uint32_t tx, void *arg)
 {
     struct netfront *nf = ((struct publish_args *)arg)->nf;
     int rc = 0;
+    bool multi = xen_has(xen_optionals, XEN_OPTIONAL_NETFRONT_OFFLOAD) && nf->nqueues > 1;
     for (unsigned i = 0; i < nf->nqueues && rc == 0; i++) {
         struct netfront_q *q = nf->q[i];
         char dir[16] = "";
-        if (nf->nqueues > 1)
+        if (multi)
             ksnprintf(dir, sizeof(dir), "queue-%u", i);
         if ((rc = write_node(tx, nf, dir, "tx-ring-ref", "%lu",
                              (unsigned long)q->pages.tx_ring_ref)) ||
@@ -196,13 +198,12 @@ static int publish(uint32_t tx, void *arg)
         else
             rc = write_node(tx, nf, dir, "event-channel", "%lu", q->ev_tx.port);
     }
-    if (rc == 0 && nf->nqueues > 1)
+    if (rc == 0 && multi)
         rc = write_node(tx, nf, "", "multi-queue-num-queues", "%lu", nf->nqueues);
-    /* What we take: "1" for each of these, then feature-no-csum-offload "0". */
-    static const char wants[] = "request-rx-copy\0feature-rx-notify\0feature-sg\0"
-                                "feature-gso-tcpv4\0feature-no-csum-offload\0";
-    for (const char *w = wants; rc == 0 && *w; w += strlen(w) + 1)
-        rc = write_node(tx, nf, "", w, "%lu", w[strlen(w) + 1] != 0);
+    /* What we take (xen/optional.h): node, value, node, value ... */
+    for (const char *w = netfront_frontend_features(xen_optionals); rc == 0 && *w;
+         w += strlen(w) + 3)
+        rc = write_node(tx, nf, "", w, "%lu", w[strlen(w) + 1] == '1');
     return rc;
 }
 
@@ -214,9 +215,7 @@ enum { OFFER_RX_COPY, OFFER_SG, OFFER_GSO, OFFER_NO_CSUM, OFFER_SPLIT, OFFER_QUE
 
 static unsigned queues_for(unsigned long offered)
 {
-    if (offered == 0)
-        return 1;
-    return offered < NETFRONT_MAX_QUEUES ? (unsigned)offered : NETFRONT_MAX_QUEUES;
+    return netfront_queues_wanted(xen_optionals, offered, NETFRONT_MAX_QUEUES);
 }
 
 /* false when the backend cannot copy received frames to us (feature-rx-copy). */
@@ -224,8 +223,10 @@ static bool negotiate(struct netfront *nf)
 {
     unsigned long offer[OFFERS];
     xenbus_frontend_read_keys(&nf->fe, offer_keys, offer);
-    nf->neg.sg = offer[OFFER_SG] != 0;
-    nf->neg.gso_tcpv4 = offer[OFFER_GSO] != 0;
+    /* Without netfront_offload we did not ask for them: frames stay one slot each way. */
+    bool offload = xen_has(xen_optionals, XEN_OPTIONAL_NETFRONT_OFFLOAD);
+    nf->neg.sg = offload && offer[OFFER_SG] != 0;
+    nf->neg.gso_tcpv4 = offload && offer[OFFER_GSO] != 0;
     nf->neg.tx_csum = offer[OFFER_NO_CSUM] == 0;
     nf->neg.split_events = offer[OFFER_SPLIT] != 0;
     nf->neg.max_queues = (unsigned)offer[OFFER_QUEUES];

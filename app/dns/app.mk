@@ -8,3 +8,7 @@ APP_LIBS := net blk dns
 # and counted); a lost segment of a short answer is repaired by NewReno as well as with SACK
 # (docs/APPLICATIONS.md, "Network features").
 APP_NET_WITHOUT := dhcp cubic rack tso syncookies pmtu reassembly sack
+# On Xen it is never saved or migrated (a restarted appliance reloads its zones in well under a
+# second), its small packets need neither scatter-gather, GSO nor several queues, and it only
+# reads its zone disk, which is attached read-only (docs/APPLICATIONS.md, "Xen drivers").
+APP_XEN_WITHOUT := suspend netfront_offload blkfront_write

@@ -107,6 +107,9 @@ refused_app unknown_library_refused "$T/badlib" "APP_LIBS names unknown librarie
 mkdir -p "$T/badfeature"; cp "$DIR/main.c" "$T/badfeature/"
 printf 'APP_LIBS := net\nAPP_NET_WITHOUT := dhcp ipv6\n' >"$T/badfeature/app.mk"
 refused_app unknown_net_feature_refused "$T/badfeature" "APP_NET_WITHOUT names unknown network features 'ipv6'"
+mkdir -p "$T/badxen"; cp "$DIR/main.c" "$T/badxen/"
+printf 'APP_LIBS := net\nAPP_XEN_WITHOUT := suspend sriov\n' >"$T/badxen/app.mk"
+refused_app unknown_xen_part_refused "$T/badxen" "APP_XEN_WITHOUT names unknown Xen driver parts 'sriov'"
 
 # The same application with every optional network feature left out (APP_NET_WITHOUT): the xen
 # image carries none of their code (what the full one has), and is smaller.
