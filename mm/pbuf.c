@@ -18,14 +18,7 @@ static inline size_t min_size(size_t a, size_t b)
     return a < b ? a : b;
 }
 
-/* A storage block: this header, then PBUF_STORAGE_CAPACITY bytes. */
-struct pbuf_storage {
-    uint32_t refcnt;                 /* segments pointing into this block */
-    uint32_t unused;
-    struct pbuf_pool *pool;
-    struct pbuf_storage *next_free;
-    uint64_t reserved;
-};
+/* A pool block is a struct pbuf_storage header, then PBUF_STORAGE_CAPACITY bytes. */
 _Static_assert(sizeof(struct pbuf_storage) == PBUF_STORAGE_SIZE - PBUF_STORAGE_CAPACITY,
                "storage header must fill exactly the bytes PBUF_STORAGE_CAPACITY leaves");
 
@@ -38,9 +31,19 @@ struct pbuf_pool {
     struct pbuf_pool_stats stats;
 };
 
+static struct pbuf_device_storage *device_of(struct pbuf_storage *st)
+{
+    return (struct pbuf_device_storage *)st;   /* the header is its first member */
+}
+
 static uint8_t *storage_bytes(struct pbuf_storage *st)
 {
-    return (uint8_t *)(st + 1);
+    return st->device ? device_of(st)->base : (uint8_t *)(st + 1);
+}
+
+static size_t storage_capacity(struct pbuf_storage *st)
+{
+    return st->device ? device_of(st)->size : PBUF_STORAGE_CAPACITY;
 }
 
 struct pbuf_pool *pbuf_pool_create(const char *name, unsigned capacity)
@@ -107,6 +110,7 @@ static struct pbuf_storage *storage_get(struct pbuf_pool *pool)
     } else if (!(st = kmalloc(PBUF_STORAGE_SIZE)))
         return NULL;
     st->refcnt = 1;
+    st->device = 0;
     st->pool = pool;
     st->next_free = NULL;
     pool->stats.storage_in_use++;
@@ -123,6 +127,11 @@ static void storage_put(struct pbuf_storage *st)
     if (--st->refcnt)
         return;
     struct pbuf_pool *pool = st->pool;
+    if (st->device) {
+        pool->stats.device_in_use--;
+        device_of(st)->release(device_of(st));   /* the device's from here on */
+        return;
+    }
     st->next_free = pool->free_storage;
     pool->free_storage = st;
     heap_note_cached(PBUF_STORAGE_SIZE, 1);
@@ -219,6 +228,24 @@ struct pbuf *pbuf_alloc_headroom(struct pbuf_pool *pool, size_t len, size_t head
 struct pbuf *pbuf_alloc(struct pbuf_pool *pool, size_t len)
 {
     return pbuf_alloc_headroom(pool, len, PBUF_HEADROOM);
+}
+
+struct pbuf *pbuf_from_device(struct pbuf_pool *pool, struct pbuf_device_storage *ds,
+                              size_t offset, size_t len)
+{
+    if (offset > ds->size || len > ds->size - offset || len == 0)
+        return count_failure(pool);
+    struct pbuf *p = segment_get(pool);
+    if (!p)
+        return count_failure(pool);
+    ds->header = (struct pbuf_storage){ .refcnt = 1, .device = 1, .pool = pool };
+    p->storage = &ds->header;
+    p->data = ds->base + offset;
+    p->len = p->tot_len = (uint32_t)len;
+    pool->stats.allocs++;
+    pool->stats.device_lent++;
+    pool->stats.device_in_use++;
+    return p;
 }
 
 struct pbuf *pbuf_from_bytes(struct pbuf_pool *pool, const void *buf, size_t len)
@@ -480,7 +507,7 @@ static bool can_linearize_in_place(const struct pbuf *p, size_t n)
 {
     if (!segment_writable(p))
         return false;
-    const uint8_t *end = storage_bytes(p->storage) + PBUF_STORAGE_CAPACITY;
+    const uint8_t *end = storage_bytes(p->storage) + storage_capacity(p->storage);
     if (p->data + n > end)
         return false;
     size_t have = p->len;
