@@ -38,7 +38,7 @@ static struct pbuf_device_storage *device_of(struct pbuf_storage *st)
 
 static uint8_t *storage_bytes(struct pbuf_storage *st)
 {
-    return st->device ? device_of(st)->base : (uint8_t *)(st + 1);
+    return st->bytes;
 }
 
 static size_t storage_capacity(struct pbuf_storage *st)
@@ -99,7 +99,7 @@ void pbuf_pool_print_stats(const struct pbuf_pool *pool)
     COUNTERS_PRINT("pool", pool->name, PBUF_POOL_COUNTERS, pool->stats);
 }
 
-static struct pbuf_storage *storage_get(struct pbuf_pool *pool)
+static inline __attribute__((always_inline)) struct pbuf_storage *storage_get(struct pbuf_pool *pool)
 {
     if (pool->stats.storage_in_use >= pool->capacity)
         return NULL;
@@ -113,13 +113,14 @@ static struct pbuf_storage *storage_get(struct pbuf_pool *pool)
     st->device = 0;
     st->pool = pool;
     st->next_free = NULL;
+    st->bytes = (uint8_t *)(st + 1);
     pool->stats.storage_in_use++;
     if (pool->stats.storage_in_use > pool->stats.storage_high_water)
         pool->stats.storage_high_water = pool->stats.storage_in_use;
     return st;
 }
 
-static void storage_put(struct pbuf_storage *st)
+static inline __attribute__((always_inline)) void storage_put(struct pbuf_storage *st)
 {
     if (!st)
         return;
@@ -138,7 +139,7 @@ static void storage_put(struct pbuf_storage *st)
     pool->stats.storage_in_use--;
 }
 
-static struct pbuf *segment_get(struct pbuf_pool *pool)
+static inline __attribute__((always_inline)) struct pbuf *segment_get(struct pbuf_pool *pool)
 {
     if (pool->stats.segments_in_use >= pool->segment_capacity)
         return NULL;
@@ -155,7 +156,7 @@ static struct pbuf *segment_get(struct pbuf_pool *pool)
     return seg;
 }
 
-static void segment_put(struct pbuf *seg)
+static inline __attribute__((always_inline)) void segment_put(struct pbuf *seg)
 {
     struct pbuf_pool *pool = seg->pool;
     storage_put(seg->storage);
@@ -167,7 +168,7 @@ static void segment_put(struct pbuf *seg)
 }
 
 /* A segment with fresh storage, its data `headroom` bytes in. */
-static struct pbuf *segment_with_storage(struct pbuf_pool *pool, size_t headroom)
+static inline __attribute__((always_inline)) struct pbuf *segment_with_storage(struct pbuf_pool *pool, size_t headroom)
 {
     struct pbuf *seg = segment_get(pool);
     if (!seg)
@@ -238,7 +239,7 @@ struct pbuf *pbuf_from_device(struct pbuf_pool *pool, struct pbuf_device_storage
     struct pbuf *p = segment_get(pool);
     if (!p)
         return count_failure(pool);
-    ds->header = (struct pbuf_storage){ .refcnt = 1, .device = 1, .pool = pool };
+    ds->header = (struct pbuf_storage){ .refcnt = 1, .device = 1, .pool = pool, .bytes = ds->base };
     p->storage = &ds->header;
     p->data = ds->base + offset;
     p->len = p->tot_len = (uint32_t)len;
@@ -453,6 +454,18 @@ struct pbuf *pbuf_ref_range(struct pbuf *p, size_t offset, size_t len)
     struct pbuf *head = NULL, *tail = NULL;
     size_t skip;
     struct pbuf *s = (struct pbuf *)seek(p, offset, &skip);
+    if (s && len && skip + len <= s->len) {
+        /* Within one segment (a received segment's payload): one descriptor. */
+        struct pbuf *seg = segment_get(pool);
+        if (!seg)
+            return count_failure(pool);
+        seg->storage = s->storage;
+        seg->storage->refcnt++;
+        seg->data = s->data + skip;
+        seg->len = seg->tot_len = (uint32_t)len;
+        pool->stats.allocs++;
+        return seg;
+    }
     do {
         while (s && s->len == skip && len) {   /* empty segments contribute nothing */
             s = s->next;
@@ -558,4 +571,30 @@ unsigned pbuf_segments(const struct pbuf *p)
     for (; p; p = p->next)
         n++;
     return n;
+}
+
+
+size_t pbuf_range_charge(const struct pbuf *p, size_t offset, size_t len)
+{
+    size_t skip, charge = 0;
+    for (const struct pbuf *s = seek(p, offset, &skip); s && len; s = s->next, skip = 0) {
+        size_t n = min_size(len, s->len - skip);
+        charge += pbuf_segment_charge(s);
+        len -= n;
+    }
+    return charge;
+}
+
+size_t pbuf_charge(const struct pbuf *p)
+{
+    size_t charge = 0;
+    for (; p; p = p->next)
+        charge += pbuf_segment_charge(p);
+    return charge;
+}
+
+bool pbuf_pool_under_pressure(const struct pbuf_pool *pool)
+{
+    return pool->stats.storage_in_use > pool->capacity / 2 ||
+           pool->stats.segments_in_use > pool->segment_capacity / 2;
 }

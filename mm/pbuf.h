@@ -55,7 +55,7 @@ struct pbuf_storage {
     uint32_t device;                 /* 1: a struct pbuf_device_storage */
     struct pbuf_pool *pool;
     struct pbuf_storage *next_free;
-    uint64_t reserved;
+    uint8_t *bytes;                  /* the first byte (just after this header in a pool block) */
 };
 
 /* Bytes a device lends to packets (see the top of this file). The device fills in base, size,
@@ -169,6 +169,25 @@ struct pbuf *pbuf_clone(const struct pbuf *p, struct pbuf_pool *pool);
 /* A new packet whose segments reference bytes [offset, offset+len) of p without copying (they
  * keep p's storage alive). NULL when the range is outside p or out of descriptors. */
 struct pbuf *pbuf_ref_range(struct pbuf *p, size_t offset, size_t len);
+
+/* The memory the segments holding bytes [offset, offset + len) of p pin: each one's whole storage
+ * (a pool block, a device page) and its descriptor. What a holder of a reference to those bytes
+ * is charged (a few bytes referenced can keep a whole block alive). */
+size_t pbuf_range_charge(const struct pbuf *p, size_t offset, size_t len);
+/* The same for all of p. */
+size_t pbuf_charge(const struct pbuf *p);
+/* What one segment pins: its storage (with the header) and its descriptor. */
+static inline size_t pbuf_segment_charge(const struct pbuf *s)
+{
+    if (!s->storage)
+        return sizeof(struct pbuf);
+    size_t bytes = s->storage->device ? ((const struct pbuf_device_storage *)s->storage)->size
+                                      : PBUF_STORAGE_CAPACITY;
+    return bytes + sizeof(struct pbuf_storage) + sizeof(struct pbuf);
+}
+/* True when more than half of the pool's blocks or descriptors are in use: a holder that would
+ * keep packets for long (TCP's receive data) copies instead, so the device can still receive. */
+bool pbuf_pool_under_pressure(const struct pbuf_pool *pool);
 
 /* Number of segments in the chain. */
 unsigned pbuf_segments(const struct pbuf *p);
