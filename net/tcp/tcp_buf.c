@@ -87,17 +87,35 @@ static void free_slot(struct tcp_buf *b, uint32_t slot)
         b->budget->used -= TCP_BUF_CHUNK;
 }
 
+/* What an extent pins (pbuf_charge), one segment being the common case. */
+static size_t extent_charge(const struct pbuf *e)
+{
+    return e->next ? pbuf_charge(e) : pbuf_segment_charge(e);
+}
+
+static int store_copy(struct tcp_buf *b, size_t off, const struct pbuf *p, size_t front,
+                      size_t len);
+
 void tcp_buf_leave_budget(struct tcp_buf *b)
 {
     if (b->budget)
         b->budget->used -= b->allocated + b->pinned;
     b->budget = NULL;
-}
-
-/* What an extent pins (pbuf_charge), one segment being the common case. */
-static size_t extent_charge(const struct pbuf *e)
-{
-    return e->next ? pbuf_charge(e) : pbuf_segment_charge(e);
+    /* The bytes may outlive the stack, and its packet pools with it: extents become chunk bytes
+     * (one that finds no heap stays; its pool then outlives the stack, see pbuf_pool_destroy). */
+    for (struct pbuf **link = &b->extents, *e; (e = *link);) {
+        if (store_copy(b, (size_t)(e->timestamp_ns - b->start), e, 0, e->tot_len) != 0) {
+            b->extents_tail = e;
+            link = &e->qnext;
+            continue;
+        }
+        *link = e->qnext;
+        e->qnext = NULL;
+        b->pinned -= extent_charge(e);
+        pbuf_free(e);
+    }
+    if (!b->extents)
+        b->extents_tail = NULL;
 }
 
 static void unpin(struct tcp_buf *b, size_t charge)

@@ -232,8 +232,11 @@ START_TEST(resize_and_destroy_give_everything_back)
     expect_stream(0, 0, 1448);
     expect_stream(0, 4000, 1448);
     ck_assert_int_eq(store(0, 6000, 1448), 0);
+    ck_assert_uint_eq(storage_in_use(), 1);
     tcp_buf_leave_budget(&b);                    /* unread data of a connection that ended */
     ck_assert_uint_eq(budget.used, 0);
+    ck_assert_uint_eq(storage_in_use(), 0);      /* may outlive the stack: no pool block kept */
+    expect_stream(0, 6000, 1448);
 }
 END_TEST
 
