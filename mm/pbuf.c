@@ -18,14 +18,7 @@ static inline size_t min_size(size_t a, size_t b)
     return a < b ? a : b;
 }
 
-/* A storage block: this header, then PBUF_STORAGE_CAPACITY bytes. */
-struct pbuf_storage {
-    uint32_t refcnt;                 /* segments pointing into this block */
-    uint32_t unused;
-    struct pbuf_pool *pool;
-    struct pbuf_storage *next_free;
-    uint64_t reserved;
-};
+/* A pool block is a struct pbuf_storage header, then PBUF_STORAGE_CAPACITY bytes. */
 _Static_assert(sizeof(struct pbuf_storage) == PBUF_STORAGE_SIZE - PBUF_STORAGE_CAPACITY,
                "storage header must fill exactly the bytes PBUF_STORAGE_CAPACITY leaves");
 
@@ -38,9 +31,19 @@ struct pbuf_pool {
     struct pbuf_pool_stats stats;
 };
 
+static struct pbuf_device_storage *device_of(struct pbuf_storage *st)
+{
+    return (struct pbuf_device_storage *)st;   /* the header is its first member */
+}
+
 static uint8_t *storage_bytes(struct pbuf_storage *st)
 {
-    return (uint8_t *)(st + 1);
+    return st->bytes;
+}
+
+static size_t storage_capacity(struct pbuf_storage *st)
+{
+    return st->device ? device_of(st)->size : PBUF_STORAGE_CAPACITY;
 }
 
 struct pbuf_pool *pbuf_pool_create(const char *name, unsigned capacity)
@@ -96,7 +99,7 @@ void pbuf_pool_print_stats(const struct pbuf_pool *pool)
     COUNTERS_PRINT("pool", pool->name, PBUF_POOL_COUNTERS, pool->stats);
 }
 
-static struct pbuf_storage *storage_get(struct pbuf_pool *pool)
+static inline __attribute__((always_inline)) struct pbuf_storage *storage_get(struct pbuf_pool *pool)
 {
     if (pool->stats.storage_in_use >= pool->capacity)
         return NULL;
@@ -107,15 +110,17 @@ static struct pbuf_storage *storage_get(struct pbuf_pool *pool)
     } else if (!(st = kmalloc(PBUF_STORAGE_SIZE)))
         return NULL;
     st->refcnt = 1;
+    st->device = 0;
     st->pool = pool;
     st->next_free = NULL;
+    st->bytes = (uint8_t *)(st + 1);
     pool->stats.storage_in_use++;
     if (pool->stats.storage_in_use > pool->stats.storage_high_water)
         pool->stats.storage_high_water = pool->stats.storage_in_use;
     return st;
 }
 
-static void storage_put(struct pbuf_storage *st)
+static inline __attribute__((always_inline)) void storage_put(struct pbuf_storage *st)
 {
     if (!st)
         return;
@@ -123,13 +128,18 @@ static void storage_put(struct pbuf_storage *st)
     if (--st->refcnt)
         return;
     struct pbuf_pool *pool = st->pool;
+    if (st->device) {
+        pool->stats.device_in_use--;
+        device_of(st)->release(device_of(st));   /* the device's from here on */
+        return;
+    }
     st->next_free = pool->free_storage;
     pool->free_storage = st;
     heap_note_cached(PBUF_STORAGE_SIZE, 1);
     pool->stats.storage_in_use--;
 }
 
-static struct pbuf *segment_get(struct pbuf_pool *pool)
+static inline __attribute__((always_inline)) struct pbuf *segment_get(struct pbuf_pool *pool)
 {
     if (pool->stats.segments_in_use >= pool->segment_capacity)
         return NULL;
@@ -146,7 +156,7 @@ static struct pbuf *segment_get(struct pbuf_pool *pool)
     return seg;
 }
 
-static void segment_put(struct pbuf *seg)
+static inline __attribute__((always_inline)) void segment_put(struct pbuf *seg)
 {
     struct pbuf_pool *pool = seg->pool;
     storage_put(seg->storage);
@@ -158,7 +168,7 @@ static void segment_put(struct pbuf *seg)
 }
 
 /* A segment with fresh storage, its data `headroom` bytes in. */
-static struct pbuf *segment_with_storage(struct pbuf_pool *pool, size_t headroom)
+static inline __attribute__((always_inline)) struct pbuf *segment_with_storage(struct pbuf_pool *pool, size_t headroom)
 {
     struct pbuf *seg = segment_get(pool);
     if (!seg)
@@ -219,6 +229,24 @@ struct pbuf *pbuf_alloc_headroom(struct pbuf_pool *pool, size_t len, size_t head
 struct pbuf *pbuf_alloc(struct pbuf_pool *pool, size_t len)
 {
     return pbuf_alloc_headroom(pool, len, PBUF_HEADROOM);
+}
+
+struct pbuf *pbuf_from_device(struct pbuf_pool *pool, struct pbuf_device_storage *ds,
+                              size_t offset, size_t len)
+{
+    if (offset > ds->size || len > ds->size - offset || len == 0)
+        return count_failure(pool);
+    struct pbuf *p = segment_get(pool);
+    if (!p)
+        return count_failure(pool);
+    ds->header = (struct pbuf_storage){ .refcnt = 1, .device = 1, .pool = pool, .bytes = ds->base };
+    p->storage = &ds->header;
+    p->data = ds->base + offset;
+    p->len = p->tot_len = (uint32_t)len;
+    pool->stats.allocs++;
+    pool->stats.device_lent++;
+    pool->stats.device_in_use++;
+    return p;
 }
 
 struct pbuf *pbuf_from_bytes(struct pbuf_pool *pool, const void *buf, size_t len)
@@ -426,6 +454,18 @@ struct pbuf *pbuf_ref_range(struct pbuf *p, size_t offset, size_t len)
     struct pbuf *head = NULL, *tail = NULL;
     size_t skip;
     struct pbuf *s = (struct pbuf *)seek(p, offset, &skip);
+    if (s && len && skip + len <= s->len) {
+        /* Within one segment (a received segment's payload): one descriptor. */
+        struct pbuf *seg = segment_get(pool);
+        if (!seg)
+            return count_failure(pool);
+        seg->storage = s->storage;
+        seg->storage->refcnt++;
+        seg->data = s->data + skip;
+        seg->len = seg->tot_len = (uint32_t)len;
+        pool->stats.allocs++;
+        return seg;
+    }
     do {
         while (s && s->len == skip && len) {   /* empty segments contribute nothing */
             s = s->next;
@@ -480,7 +520,7 @@ static bool can_linearize_in_place(const struct pbuf *p, size_t n)
 {
     if (!segment_writable(p))
         return false;
-    const uint8_t *end = storage_bytes(p->storage) + PBUF_STORAGE_CAPACITY;
+    const uint8_t *end = storage_bytes(p->storage) + storage_capacity(p->storage);
     if (p->data + n > end)
         return false;
     size_t have = p->len;
@@ -531,4 +571,30 @@ unsigned pbuf_segments(const struct pbuf *p)
     for (; p; p = p->next)
         n++;
     return n;
+}
+
+
+size_t pbuf_range_charge(const struct pbuf *p, size_t offset, size_t len)
+{
+    size_t skip, charge = 0;
+    for (const struct pbuf *s = seek(p, offset, &skip); s && len; s = s->next, skip = 0) {
+        size_t n = min_size(len, s->len - skip);
+        charge += pbuf_segment_charge(s);
+        len -= n;
+    }
+    return charge;
+}
+
+size_t pbuf_charge(const struct pbuf *p)
+{
+    size_t charge = 0;
+    for (; p; p = p->next)
+        charge += pbuf_segment_charge(p);
+    return charge;
+}
+
+bool pbuf_pool_under_pressure(const struct pbuf_pool *pool)
+{
+    return pool->stats.storage_in_use > pool->capacity / 2 ||
+           pool->stats.segments_in_use > pool->segment_capacity / 2;
 }

@@ -14,6 +14,12 @@
  *
  * Pools are bounded (capacity in storage blocks; segment descriptors are bounded at twice that);
  * a failed allocation is counted in the pool's stats and returns NULL, never panics.
+ *
+ * Device storage (struct pbuf_device_storage): bytes a device owns -- a netfront rx page whose
+ * grant was ended, the hosted TAP read buffer -- lent to a packet without copying. The packet's
+ * segments reference it like a pool block; when the last reference goes, pbuf calls its release
+ * hook and the device takes the bytes back (to post them again). Only the descriptor comes from
+ * the pool; the bytes are charged to the device, never to the pool's storage bound.
  */
 #ifndef XENOLITH_NET_PBUF_H
 #define XENOLITH_NET_PBUF_H
@@ -41,7 +47,27 @@ enum pbuf_flags {
 };
 
 struct pbuf_pool;
-struct pbuf_storage;
+
+/* The header every storage a segment points into starts with. Private to pbuf.c (device storage
+ * embeds it so one reference count serves both kinds). */
+struct pbuf_storage {
+    uint32_t refcnt;                 /* segments pointing into this storage */
+    uint32_t device;                 /* 1: a struct pbuf_device_storage */
+    struct pbuf_pool *pool;
+    struct pbuf_storage *next_free;
+    uint8_t *bytes;                  /* the first byte (just after this header in a pool block) */
+};
+
+/* Bytes a device lends to packets (see the top of this file). The device fills in base, size,
+ * release and owner; pbuf_from_device fills in the header. */
+struct pbuf_device_storage {
+    struct pbuf_storage header;      /* private */
+    uint8_t *base;                   /* the bytes */
+    uint32_t size;
+    /* Called once the last segment referencing the bytes is freed: the device has them back. */
+    void (*release)(struct pbuf_device_storage *ds);
+    void *owner;                     /* the device's, for release */
+};
 
 struct pbuf {
     struct pbuf *next;           /* next segment of the same packet */
@@ -68,7 +94,9 @@ struct pbuf {
     X(storage_in_use)    /* storage blocks held right now */                               \
     X(storage_high_water)                                                                  \
     X(segments_in_use)   /* segment descriptors held right now */                          \
-    X(linearize_copies)  /* pbuf_linearize calls that had to move bytes */
+    X(linearize_copies)  /* pbuf_linearize calls that had to move bytes */               \
+    X(device_lent)       /* packets made on a device's own storage (pbuf_from_device) */   \
+    X(device_in_use)     /* device storages held by packets right now */
 
 struct pbuf_pool_stats {
 #define PBUF_POOL_STAT_FIELD(name) uint64_t name;
@@ -90,6 +118,11 @@ void pbuf_pool_print_stats(const struct pbuf_pool *pool);
 struct pbuf *pbuf_alloc(struct pbuf_pool *pool, size_t len);
 /* The same with a chosen headroom (0 for receive buffers that start at the frame). */
 struct pbuf *pbuf_alloc_headroom(struct pbuf_pool *pool, size_t len, size_t headroom);
+/* A packet of the len bytes at ds->base + offset, without copying: the packet holds ds until its
+ * last segment referencing it is freed, then ds->release(ds) runs. NULL (counted) when the pool
+ * has no descriptor or the range is outside ds: ds stays the caller's and release does not run. */
+struct pbuf *pbuf_from_device(struct pbuf_pool *pool, struct pbuf_device_storage *ds,
+                              size_t offset, size_t len);
 /* A packet holding a copy of buf[0..len), with PBUF_HEADROOM. */
 struct pbuf *pbuf_from_bytes(struct pbuf_pool *pool, const void *buf, size_t len);
 
@@ -136,6 +169,25 @@ struct pbuf *pbuf_clone(const struct pbuf *p, struct pbuf_pool *pool);
 /* A new packet whose segments reference bytes [offset, offset+len) of p without copying (they
  * keep p's storage alive). NULL when the range is outside p or out of descriptors. */
 struct pbuf *pbuf_ref_range(struct pbuf *p, size_t offset, size_t len);
+
+/* The memory the segments holding bytes [offset, offset + len) of p pin: each one's whole storage
+ * (a pool block, a device page) and its descriptor. What a holder of a reference to those bytes
+ * is charged (a few bytes referenced can keep a whole block alive). */
+size_t pbuf_range_charge(const struct pbuf *p, size_t offset, size_t len);
+/* The same for all of p. */
+size_t pbuf_charge(const struct pbuf *p);
+/* What one segment pins: its storage (with the header) and its descriptor. */
+static inline size_t pbuf_segment_charge(const struct pbuf *s)
+{
+    if (!s->storage)
+        return sizeof(struct pbuf);
+    size_t bytes = s->storage->device ? ((const struct pbuf_device_storage *)s->storage)->size
+                                      : PBUF_STORAGE_CAPACITY;
+    return bytes + sizeof(struct pbuf_storage) + sizeof(struct pbuf);
+}
+/* True when more than half of the pool's blocks or descriptors are in use: a holder that would
+ * keep packets for long (TCP's receive data) copies instead, so the device can still receive. */
+bool pbuf_pool_under_pressure(const struct pbuf_pool *pool);
 
 /* Number of segments in the chain. */
 unsigned pbuf_segments(const struct pbuf *p);

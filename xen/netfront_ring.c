@@ -451,6 +451,55 @@ static int parse_frame(struct netfront_queue *q, RING_IDX cons, RING_IDX prod, s
     return 1;
 }
 
+/* The frame copied out of its slots' pages into a packet from pool (NULL: none left). */
+static struct pbuf *copy_frame(struct netfront_queue *q, struct pbuf_pool *pool,
+                               const struct rx_frame *f)
+{
+    struct pbuf *p = pbuf_alloc(pool, f->total);
+    if (!p)
+        return NULL;
+    uint32_t off = 0;
+    for (unsigned i = 0; i < f->data_count; i++) {
+        const struct rx_slot *s = &f->data[i];
+        pbuf_copy_in(p, off, q->rx_page[s->slot] + s->offset, s->len);
+        off += s->len;
+    }
+    q->stats.rx_copied++;
+    return p;
+}
+
+/* A one-slot frame handed up in its own page (see the top of netfront_ring.h), or copied when
+ * there is no fresh page for the slot or the old page's grant will not end. */
+static struct pbuf *hand_up(struct netfront_queue *q, struct pbuf_pool *pool,
+                            const struct rx_frame *f)
+{
+    const struct netfront_rx_handoff *h = q->rx_handoff;
+    if (!h || f->data_count != 1)
+        return copy_frame(q, pool, f);
+    const struct rx_slot *s = &f->data[0];
+    uint32_t fresh_gref;
+    uint8_t *fresh = h->replace_page(h->ctx, s->slot, &fresh_gref);
+    if (!fresh) {
+        q->stats.rx_copy_no_page++;
+        return copy_frame(q, pool, f);   /* the slot keeps its page, still granted */
+    }
+    uint8_t *page = q->rx_page[s->slot];
+    uint32_t gref = q->rx_gref[s->slot];
+    struct pbuf *p;
+    /* The grant ends before the stack sees the page: the backend must never write a page the
+     * stack reads (xen/grants.h, the grant-lifetime rule). */
+    if (h->end_grant(h->ctx, gref) != 0) {
+        q->stats.rx_copy_end_busy++;
+        p = copy_frame(q, pool, f);
+        h->abandon(h->ctx, page, gref);
+    } else if ((p = h->lend(h->ctx, pool, page, s->offset, s->len))) {
+        q->stats.rx_handed_up++;
+    }
+    q->rx_page[s->slot] = fresh;
+    q->rx_gref[s->slot] = fresh_gref;
+    return p;
+}
+
 static void take_frame(struct netfront_queue *q, struct pbuf_pool *pool, const struct rx_frame *f,
                        void (*deliver)(void *ctx, struct pbuf *p), void *ctx)
 {
@@ -462,16 +511,10 @@ static void take_frame(struct netfront_queue *q, struct pbuf_pool *pool, const s
         q->stats.rx_runts++;
         return;
     }
-    struct pbuf *p = pbuf_alloc(pool, f->total);
+    struct pbuf *p = hand_up(q, pool, f);
     if (!p) {
         q->stats.rx_no_buffer++;
         return;
-    }
-    uint32_t off = 0;
-    for (unsigned i = 0; i < f->data_count; i++) {
-        const struct rx_slot *s = &f->data[i];
-        pbuf_copy_in(p, off, q->rx_page[s->slot] + s->offset, s->len);
-        off += s->len;
     }
     if (q->features.rx_csum && (f->flags & (NETRXF_data_validated | NETRXF_csum_blank))) {
         p->flags |= PBUF_F_CSUM_VERIFIED;

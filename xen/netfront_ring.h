@@ -11,9 +11,16 @@
  * NETFRONT_TX_HOLD frames, sent in order as responses free slots; meanwhile rsp_event asks the
  * backend for an event at its next response); only a frame that finds the holding queue full too
  * is dropped (tx_hold_dropped). Linux's netfront stops the stack's queue instead, in the same spirit.
- * Receive: NETFRONT_RX_SLOTS pages granted read-write once, one per ring slot: the request at
- * ring index i always carries id i % NETFRONT_RX_SLOTS and that slot's page, so the backend
- * answers slot i in place and the page is posted again as soon as its bytes are copied out.
+ * Receive: NETFRONT_RX_SLOTS pages granted read-write, one per ring slot: the request at ring
+ * index i always carries id i % NETFRONT_RX_SLOTS and that slot's page, so the backend answers
+ * slot i in place. Without a handoff (netfront_rx_handoff) the frame is copied out and the page
+ * posted again. With one, a one-slot frame is handed up in its page without a copy: the slot
+ * first gets a fresh granted page from the device's bounded pool, then the old page's grant is
+ * ended, and only a page whose grant ended (the backend can no longer write it) is lent to the
+ * stack. A grant that will not end (the backend still maps the page) means the frame is copied
+ * and that page is abandoned to the grant quarantine, never reused; no fresh page (the pool is
+ * at its bound) means the frame is copied and the slot keeps its page. Either way the ring
+ * never starves. Multi-slot frames are copied.
  *
  * The backend is untrusted. Every response is read once into a local copy, and its id, status,
  * offset, length, flags and extra-info chain are checked against what we asked for; a response
@@ -121,6 +128,10 @@ const char *netfront_break_name(enum netfront_break reason);
     X(rx_runts)           /* frames shorter than an Ethernet header, dropped */           \
     X(rx_no_buffer)       /* frames dropped: no packet buffer */                          \
     X(rx_notify)          /* kicks to the backend after posting rx requests */            \
+    X(rx_handed_up)       /* frames handed up in their own page, not copied */            \
+    X(rx_copied)          /* frames copied into a packet buffer */                        \
+    X(rx_copy_no_page)    /* ... because the pool had no fresh page for the slot */       \
+    X(rx_copy_end_busy)   /* ... because the grant would not end (page abandoned) */      \
     X(bad_responses)      /* responses refused (the queue is broken from then on) */      \
     NETFRONT_BREAK_REASONS(X)
 
@@ -128,6 +139,26 @@ struct netfront_queue_stats {
 #define NETFRONT_QUEUE_STAT_FIELD(name) uint64_t name;
     NETFRONT_QUEUE_COUNTERS(NETFRONT_QUEUE_STAT_FIELD)
 #undef NETFRONT_QUEUE_STAT_FIELD
+};
+
+/* How received pages are handed up instead of copied (the device's page pool and grants). */
+struct netfront_rx_handoff {
+    /* A fresh zeroed page granted read-write to the backend, to post in ring slot `slot` in
+     * place of the page handed up (the device records it as the slot's page); its reference
+     * in *gref. NULL when the bounded pool has none: the frame is copied. */
+    uint8_t *(*replace_page)(void *ctx, unsigned slot, uint32_t *gref);
+    /* Ends the grant of a page that was posted: 0 when the backend can no longer map it,
+     * -EBUSY when it still does. */
+    int (*end_grant)(void *ctx, uint32_t gref);
+    /* A page whose grant would not end, after its frame was copied: to the grant quarantine,
+     * never reused by the ring or the stack. */
+    void (*abandon)(void *ctx, uint8_t *page, uint32_t gref);
+    /* A packet from `pool` on the bytes [offset, offset + len) of page (its grant ended): the
+     * page goes back to the device's pool when the packet's last reference goes. NULL when no
+     * packet descriptor is left (the page is back in the pool then). */
+    struct pbuf *(*lend)(void *ctx, struct pbuf_pool *pool, uint8_t *page, unsigned offset,
+                         unsigned len);
+    void *ctx;
 };
 
 /* What was negotiated, as far as the rings are concerned. */
@@ -153,9 +184,10 @@ struct netfront_queue {
     /* Frames waiting for slots, oldest at tx_held_first (a circular queue); ours. */
     struct pbuf *tx_held[NETFRONT_TX_HOLD];
     unsigned tx_held_first, tx_held_count;
-    /* Receive pages, one per ring slot. */
+    /* Receive pages, one per ring slot; with a handoff, frames leave in their page. */
     uint8_t *rx_page[NETFRONT_RX_SLOTS];
     uint32_t rx_gref[NETFRONT_RX_SLOTS];
+    const struct netfront_rx_handoff *rx_handoff;   /* NULL: every frame is copied */
     /* Receive progress: responses up to rx_examined were looked at by a poll; while
      * rx_partial, the frame at rx_partial_cons is incomplete since rx_partial_since. */
     RING_IDX rx_examined;
@@ -204,8 +236,8 @@ unsigned netfront_tx_hold_flush(struct netfront_queue *q);
  * one. */
 int netfront_tx_reap(struct netfront_queue *q);
 
-/* Takes up to `budget` received frames: each is copied into a packet from `pool` and handed to
- * deliver(ctx, p), which owns it. The slots are posted again; *notify says whether to kick the
+/* Takes up to `budget` received frames: each is handed up in its page (rx_handoff set, one
+ * slot) or copied into a packet from `pool`, and given to deliver(ctx, p), which owns it. The slots are posted again; *notify says whether to kick the
  * backend. now_ns (monotonic) times a partial frame at the producer index. Returns the number of
  * frames taken (budget means more may be waiting), or -EPROTO on a bad response (the queue is
  * broken; frames taken before it were delivered). Below budget, nothing more can be taken until

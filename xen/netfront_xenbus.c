@@ -7,6 +7,7 @@
  */
 #include "xen/netfront_private.h"
 #include "xen/grants.h"
+#include "xen/netfront_rxpool.h"
 #include "xen/optional.h"
 #include "lib/counters.h"
 #include "lib/errno.h"
@@ -104,6 +105,8 @@ static void queue_free(struct netfront *nf, struct netfront_q *q)
     xen_event_close(&q->ev_tx);
     xen_event_close(&q->ev_rx);
     nf->dev.stats.tx_dropped += netfront_tx_hold_flush(&q->ring);   /* lost with the link */
+    if (q->ring.rx_handoff)
+        netfront_rxpool_detach(q->ring.rx_handoff->ctx);   /* pages lent stay with the stack */
     struct netfront_page_ops ops = page_ops(nf);
     unsigned held = netfront_queue_pages_release(&q->pages, &ops);
     if (held)
@@ -136,6 +139,11 @@ static struct netfront_q *queue_create(struct netfront *nf, unsigned index)
     netfront_queue_init(&q->ring, index, q->pages.tx_sring, q->pages.rx_sring,
                         q->pages.tx_pages, q->pages.tx_grefs, q->pages.rx_pages,
                         q->pages.rx_grefs, &f);
+    /* Received frames leave in their page when the pool allows (netfront_rxpool.h). */
+    struct netfront_rxpool *rxpool = netfront_rxpool_create(q->pages.rx_pages, q->pages.rx_grefs,
+                                                            nf->fe.xb.backend_id, nf->quarantined);
+    if (rxpool)
+        q->ring.rx_handoff = netfront_rxpool_handoff(rxpool);
     netfront_rx_refill(&q->ring);   /* the backend sees them when it connects */
     return q;
 fail:

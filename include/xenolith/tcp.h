@@ -259,6 +259,9 @@ struct tcp_census {
     unsigned time_wait;              /* TIME_WAIT records (what max_time_wait bounds) */
     unsigned listeners;
     size_t buffered_bytes;           /* send + receive + out-of-order bytes of all connections */
+    uint64_t rx_stored_by_reference; /* received segments kept in the device's buffer, no copy */
+    uint64_t rx_stored_by_copy;      /* ... copied into the receive buffer instead */
+    uint64_t rx_collapsed;           /* ... of those, because they pinned too much memory */
 };
 /* Context: fiber or loop. */
 void tcp_get_census(struct netstack *s, struct tcp_census *out);

@@ -567,4 +567,7 @@ void tcp_layer_census(struct tcp_layer *tcp, struct tcp_census *out)
     out->time_wait = ts->tw_count;
     out->listeners = ts->listener_count;
     out->buffered_bytes = ts->budget.used;
+    out->rx_stored_by_reference = ts->budget.stored_by_reference;
+    out->rx_stored_by_copy = ts->budget.stored_by_copy;
+    out->rx_collapsed = ts->budget.collapsed;
 }

@@ -8,6 +8,7 @@
 #include "lib/minmax.h"
 #include "lib/string.h"
 #include "mm/mm.h"
+#include "mm/pbuf.h"
 #include "mm/spare.h"
 
 /* Chunks freed by one buffer are kept here for the next that needs one, up to a few: a
@@ -86,15 +87,59 @@ static void free_slot(struct tcp_buf *b, uint32_t slot)
         b->budget->used -= TCP_BUF_CHUNK;
 }
 
+/* What an extent pins (pbuf_charge), one segment being the common case. */
+static size_t extent_charge(const struct pbuf *e)
+{
+    return e->next ? pbuf_charge(e) : pbuf_segment_charge(e);
+}
+
+static int store_copy(struct tcp_buf *b, size_t off, const struct pbuf *p, size_t front,
+                      size_t len);
+
 void tcp_buf_leave_budget(struct tcp_buf *b)
 {
     if (b->budget)
-        b->budget->used -= b->allocated;
+        b->budget->used -= b->allocated + b->pinned;
     b->budget = NULL;
+    /* The bytes may outlive the stack, and its packet pools with it: extents become chunk bytes
+     * (one that finds no heap stays; its pool then outlives the stack, see pbuf_pool_destroy). */
+    for (struct pbuf **link = &b->extents, *e; (e = *link);) {
+        if (store_copy(b, (size_t)(e->timestamp_ns - b->start), e, 0, e->tot_len) != 0) {
+            b->extents_tail = e;
+            link = &e->qnext;
+            continue;
+        }
+        *link = e->qnext;
+        e->qnext = NULL;
+        b->pinned -= extent_charge(e);
+        pbuf_free(e);
+    }
+    if (!b->extents)
+        b->extents_tail = NULL;
+}
+
+static void unpin(struct tcp_buf *b, size_t charge)
+{
+    b->pinned -= charge;
+    if (b->budget)
+        b->budget->used -= charge;
+}
+
+static void extents_free(struct tcp_buf *b)
+{
+    while (b->extents) {
+        struct pbuf *e = b->extents;
+        b->extents = e->qnext;
+        e->qnext = NULL;
+        unpin(b, extent_charge(e));
+        pbuf_free(e);
+    }
+    b->extents_tail = NULL;
 }
 
 void tcp_buf_destroy(struct tcp_buf *b)
 {
+    extents_free(b);
     if (!b->chunks)
         return;
     for (uint32_t i = 0; b->allocated > 0 && i < b->slots; i++)   /* none held: no walk */
@@ -178,6 +223,86 @@ int tcp_buf_write(struct tcp_buf *b, size_t off, const void *src, size_t len)
     return 0;
 }
 
+/* The payload copied into chunks, segment by segment. */
+static int store_copy(struct tcp_buf *b, size_t off, const struct pbuf *p, size_t front, size_t len)
+{
+    size_t skip = front, done = 0;
+    for (const struct pbuf *q = p; q && done < len; q = q->next) {
+        if (skip >= q->len) {
+            skip -= q->len;
+            continue;
+        }
+        size_t n = min((size_t)(q->len - skip), len - done);
+        int err = tcp_buf_write(b, off + done, q->data + skip, n);
+        if (err)
+            return err;
+        done += n;
+        skip = 0;
+    }
+    return 0;
+}
+
+static int store_by_copy(struct tcp_buf *b, size_t off, const struct pbuf *p, size_t front,
+                         size_t len, bool collapsed)
+{
+    if (b->budget) {
+        b->budget->stored_by_copy++;
+        b->budget->collapsed += collapsed;
+    }
+    return store_copy(b, off, p, front, len);
+}
+
+int tcp_buf_store(struct tcp_buf *b, size_t off, struct pbuf *p, size_t front, size_t len)
+{
+    if (off > b->capacity || len > b->capacity - off)
+        return -ENOSPC;
+    if (len == 0)
+        return 0;
+    /* Smaller than any storage could be worth (a pool block is the least a segment pins). */
+    if (len * TCP_BUF_PIN_RATIO < PBUF_STORAGE_SIZE)
+        return store_by_copy(b, off, p, front, len, true);
+    struct tcp_buf_budget *budget = b->budget;
+    uint64_t pos = b->start + off;
+    /* Where it would go: after the last extent that starts before it. In-order data lands at
+     * the tail, checked first. */
+    struct pbuf *prev = NULL, *next = b->extents;
+    if (b->extents_tail && b->extents_tail->timestamp_ns < pos) {
+        prev = b->extents_tail;
+        next = NULL;
+    } else {
+        while (next && next->timestamp_ns < pos) {
+            prev = next;
+            next = next->qnext;
+        }
+    }
+    bool overlaps = (prev && prev->timestamp_ns + prev->tot_len > pos) ||
+                    (next && next->timestamp_ns < pos + len);
+    struct pbuf *e;
+    if (overlaps || pbuf_pool_under_pressure(p->pool) || !(e = pbuf_ref_range(p, front, len)))
+        return store_by_copy(b, off, p, front, len, false);
+    size_t charge = extent_charge(e);
+    bool pins_too_much = charge > TCP_BUF_PIN_RATIO * len ||
+                         b->pinned + charge > TCP_BUF_PIN_RATIO / 2 * b->capacity;
+    if (pins_too_much || (budget && budget->used + charge > budget->limit)) {
+        pbuf_free(e);
+        return store_by_copy(b, off, p, front, len, pins_too_much);
+    }
+    e->timestamp_ns = pos;
+    e->qnext = next;
+    if (prev)
+        prev->qnext = e;
+    else
+        b->extents = e;
+    if (!next)
+        b->extents_tail = e;
+    b->pinned += charge;
+    if (budget) {
+        budget->used += charge;
+        budget->stored_by_reference++;
+    }
+    return 0;
+}
+
 size_t tcp_buf_writable(const struct tcp_buf *b, size_t off)
 {
     if (off >= b->capacity)
@@ -194,7 +319,10 @@ size_t tcp_buf_writable(const struct tcp_buf *b, size_t off)
     return can < room ? can : room;
 }
 
-void tcp_buf_read(const struct tcp_buf *b, size_t off, void *dst, size_t len)
+static void read_with_extents(const struct tcp_buf *b, size_t off, void *dst, size_t len);
+
+static inline __attribute__((always_inline)) void read_chunks(const struct tcp_buf *b, size_t off,
+                                                              void *dst, size_t len)
 {
     uint8_t *to = dst;
     for (size_t done = 0; done < len;) {
@@ -210,10 +338,91 @@ void tcp_buf_read(const struct tcp_buf *b, size_t off, void *dst, size_t len)
     }
 }
 
+void tcp_buf_read(const struct tcp_buf *b, size_t off, void *dst, size_t len)
+{
+    if (b->extents)
+        read_with_extents(b, off, dst, len);
+    else
+        read_chunks(b, off, dst, len);
+}
+
+/* Extents first, chunk bytes where no extent covers the offsets. */
+static void read_with_extents(const struct tcp_buf *b, size_t off, void *dst, size_t len)
+{
+    uint8_t *to = dst;
+    uint64_t pos = b->start + off, end = pos + len;
+    for (const struct pbuf *e = b->extents; e && pos < end; e = e->qnext) {
+        uint64_t e_start = e->timestamp_ns, e_end = e_start + e->tot_len;
+        if (e_end <= pos)
+            continue;
+        if (e_start >= end)
+            break;
+        if (e_start > pos) {
+            read_chunks(b, (size_t)(pos - b->start), to, (size_t)(e_start - pos));
+            to += e_start - pos;
+            pos = e_start;
+        }
+        size_t n = (size_t)((e_end < end ? e_end : end) - pos);
+        if (!e->next)                     /* one segment: the common case */
+            memcpy(to, e->data + (pos - e_start), n);
+        else
+            pbuf_copy_out(e, (size_t)(pos - e_start), to, n);
+        to += n;
+        pos += n;
+    }
+    if (pos < end)
+        read_chunks(b, (size_t)(pos - b->start), to, (size_t)(end - pos));
+}
+
+/* The extent e without its first k bytes (0 < k < e->tot_len): whole segments are let go, the
+ * next one pulled. Returns the new head, with e's queue link and its new stream position. */
+static struct pbuf *extent_trim_front(struct tcp_buf *b, struct pbuf *e, size_t k)
+{
+    size_t before = extent_charge(e);
+    struct pbuf *qnext = e->qnext;
+    uint64_t pos = e->timestamp_ns + k;
+    while (k >= e->len) {                 /* descriptors from pbuf_ref_range: ours alone */
+        k -= e->len;
+        struct pbuf *next = e->next;
+        e->next = NULL;
+        e->qnext = NULL;
+        pbuf_free(e);
+        e = next;
+    }
+    pbuf_pull(e, k);
+    e->qnext = qnext;
+    e->timestamp_ns = pos;
+    unpin(b, before - extent_charge(e));
+    return e;
+}
+
+static void consume_extents(struct tcp_buf *b)
+{
+    struct pbuf *e;
+    while ((e = b->extents) && e->timestamp_ns < b->start) {
+        if (e->timestamp_ns + e->tot_len > b->start) {
+            struct pbuf *trimmed = extent_trim_front(b, e, (size_t)(b->start - e->timestamp_ns));
+            if (b->extents_tail == e)
+                b->extents_tail = trimmed;
+            b->extents = trimmed;
+            return;
+        }
+        b->extents = e->qnext;
+        if (!b->extents)
+            b->extents_tail = NULL;
+        e->qnext = NULL;
+        unpin(b, extent_charge(e));
+        pbuf_free(e);
+    }
+}
+
 void tcp_buf_consume(struct tcp_buf *b, size_t n)
 {
     if (n == 0)
         return;
+    b->start += n;
+    if (b->extents)
+        consume_extents(b);
     size_t size = ring_size(b);
     size_t old_head = b->head;
     b->head = (b->head + n) % size;

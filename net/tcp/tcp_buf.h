@@ -8,6 +8,19 @@
  * as soon as they are consumed, so an idle connection with a large window costs almost nothing and
  * memory follows the bytes actually held. Every chunk is charged to a shared budget (the stack's
  * global bound); a write that would exceed the capacity or the budget is refused whole.
+ *
+ * Receive data is kept without a copy where that pays (tcp_buf_store): a segment's payload becomes
+ * an extent, a reference to the packet's own storage (pbuf_ref_range; a netfront page or a pool
+ * block), in a list sorted by stream position; in-order and out-of-order data alike, and reads
+ * copy once from it into the reader's buffer. The budget is charged what an extent pins (whole
+ * blocks or pages and descriptors: pbuf_range_charge), not its payload bytes. A segment is copied
+ * into the chunks instead ("collapsed", as Linux collapses its queues) when it is small for what it
+ * pins (over TCP_BUF_PIN_RATIO times its bytes), when the buffer's extents already pin more than
+ * TCP_BUF_PIN_RATIO / 2 times its capacity, when it overlaps an extent (a retransmission), or when
+ * its packet pool is under pressure (pbuf_pool_under_pressure: held packets must never starve the
+ * device); so a peer's many tiny segments cost chunk bytes, not blocks, and memory stays bounded
+ * by a small multiple of the capacity and by the budget. Where an extent and chunk bytes cover
+ * the same offsets, the extent is read (TCP's bytes at a sequence number are the same either way).
  */
 #ifndef XENOLITH_NET_TCP_BUF_H
 #define XENOLITH_NET_TCP_BUF_H
@@ -18,11 +31,19 @@
 
 #define TCP_BUF_CHUNK 4096u
 #define TCP_BUF_MAX_CAPACITY (16u * 1024 * 1024)
+/* An extent may pin at most this many times its bytes; all of a buffer's, half that times its
+ * capacity. */
+#define TCP_BUF_PIN_RATIO 4u
 
-/* Bytes of chunks all buffers sharing it may hold. */
+struct pbuf;
+
+/* Bytes of chunks and extents all buffers sharing it may hold, and how receive data was kept. */
 struct tcp_buf_budget {
     size_t limit;
     size_t used;
+    uint64_t stored_by_reference;    /* segments kept as extents (no copy) */
+    uint64_t stored_by_copy;         /* segments copied into chunks: small, overlapping, ... */
+    uint64_t collapsed;              /* ... of those, copied because they pinned too much */
 };
 
 struct tcp_buf {
@@ -33,6 +54,11 @@ struct tcp_buf {
     size_t head;                     /* ring position of logical offset 0, < slots * CHUNK */
     size_t allocated;                /* chunks held * TCP_BUF_CHUNK */
     struct tcp_buf_budget *budget;
+    /* Extents (tcp_buf_store): packets linked by qnext, sorted, each one's timestamp_ns field the
+     * stream position of its first byte; `start` is the stream position of logical offset 0. */
+    struct pbuf *extents, *extents_tail;
+    uint64_t start;
+    size_t pinned;                   /* charged for the extents (pbuf_charge) */
 };
 
 /* A buffer of at least `capacity` bytes (rounded up to chunks; 1..TCP_BUF_MAX_CAPACITY).
@@ -53,6 +79,11 @@ void tcp_buf_cache_drain(void);
 /* Stores len bytes at logical offset off (0 = the oldest byte held). -ENOSPC past the capacity,
  * -ENOBUFS when the budget (or the heap) has no chunk for it; nothing is stored then. */
 int tcp_buf_write(struct tcp_buf *b, size_t off, const void *src, size_t len);
+/* Stores the len payload bytes that start `front` bytes into packet p at logical offset off, as
+ * an extent (a reference, no copy) or copied into chunks (see the top of this file); p stays the
+ * caller's. -ENOSPC past the capacity, -ENOBUFS when the budget (or the heap, or the pool) has no
+ * room; nothing is stored then. */
+int tcp_buf_store(struct tcp_buf *b, size_t off, struct pbuf *p, size_t front, size_t len);
 /* How many bytes a write at offset off could store now: bounded by the capacity, and by the chunks
  * the budget still allows beyond the one holding off (if that one is already allocated). */
 size_t tcp_buf_writable(const struct tcp_buf *b, size_t off);

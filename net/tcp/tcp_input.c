@@ -151,26 +151,6 @@ static void syn_sent_input(struct tcp_conn *c, struct tcp_segment *seg)
     tcp_send_syn(c);
 }
 
-/* Copies the payload (after `front` bytes) into the receive buffer at window offset off. */
-static int store_payload(struct tcp_conn *c, struct pbuf *p, uint32_t front, uint32_t len,
-                         size_t off)
-{
-    uint32_t skip = front, done = 0;
-    for (struct pbuf *q = p; q && done < len; q = q->next) {
-        if (skip >= q->len) {
-            skip -= q->len;
-            continue;
-        }
-        uint32_t n = min(q->len - skip, len - done);
-        int err = tcp_buf_write(&c->rcvbuf, off + done, q->data + skip, n);
-        if (err)
-            return err;
-        done += n;
-        skip = 0;
-    }
-    return 0;
-}
-
 /* RFC 9293 3.10.7.4 seventh step: data in [seq, seq + len), already trimmed to the window. */
 static void accept_data(struct tcp_conn *c, struct tcp_segment *seg, uint32_t seq, uint32_t front,
                         uint32_t len)
@@ -199,7 +179,8 @@ static void accept_data(struct tcp_conn *c, struct tcp_segment *seg, uint32_t se
         tcp_send_ack(c);
         return;
     }
-    int err = store_payload(c, seg->payload, front, len, c->rcv_ready + off);
+    /* Kept by reference to the segment's own buffer where that pays, else copied (tcp_buf.h). */
+    int err = tcp_buf_store(&c->rcvbuf, c->rcv_ready + off, seg->payload, front, len);
     if (err) {
         stats_of(c)->buffer_limit++;
         tcp_send_ack(c);
