@@ -37,7 +37,7 @@ DEFAULT_APP := $(if $(wildcard app/httpd),httpd,hello)
 RUN_APP     := $(or $(APP_DIR_NAME),$(APP),$(DEFAULT_APP))
 run: deps-run
 	@$(MAKE) --no-print-directory $(if $(APP_DIR),APP_DIR=$(APP_DIR),APP=$(RUN_APP)) build/$(PLATFORM)/$(RUN_APP)
-	@RUN_APP_LIBS="$(app_libs_$(RUN_APP))" scripts/run.sh $(PLATFORM) $(RUN_APP) $(RUN_ARGS)
+	@RUN_APP_LIBS="$(app_libs_$(RUN_APP))" RUN_APP_XEN_WITHOUT="$(app_xen_without_$(RUN_APP))" scripts/run.sh $(PLATFORM) $(RUN_APP) $(RUN_ARGS)
 
 # Every test tier that exists; each tier is a test-<tier> target defined in mk/test-<tier>.mk.
 TEST_TIERS := $(patsubst mk/test-%.mk,test-%,$(sort $(wildcard mk/test-*.mk)))

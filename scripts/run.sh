@@ -18,6 +18,7 @@
 #   other applications (`make run APP=name` or `APP_DIR=/path`): RUN_APP_LIBS (set by make: the
 #          app.mk's APP_LIBS); with net: APP_TAP (xapp0), APP_HOST_IP (10.79.0.1), APP_IP
 #          (10.79.0.2), APP_PREFIX (24), on Xen a vif on XEN_BRIDGE; APP_DISK=PATH: its disk
+#          (on Xen read-only when RUN_APP_XEN_WITHOUT, set by make, names blkfront_write)
 #   XEN_WATCHDOG=SECONDS   xen: Xen's domain watchdog (watchdog= in extra, default 30; 0 for
 #                   none); the config restarts a guest whose event loop stops petting it
 #   XEN_MAC=MAC     xen: the vif's MAC address (default: one drawn at random the first time and
@@ -157,7 +158,12 @@ xen_prepare_default() {
     fi
     if [ -n "$APP_DISK" ]; then
         XEN_DISK="$(cd "$(dirname "$APP_DISK")" && pwd)/$(basename "$APP_DISK")"
-        XEN_DISK_ACCESS=rw
+        # Writable unless the image leaves blkfront's writes out (APP_XEN_WITHOUT, set by make
+        # in RUN_APP_XEN_WITHOUT): such an image refuses a disk attached writable.
+        case " ${RUN_APP_XEN_WITHOUT:-} " in
+        *" blkfront_write "*) XEN_DISK_ACCESS=ro ;;
+        *) XEN_DISK_ACCESS=rw ;;
+        esac
     fi
 }
 xen_prepare_httpd() {
