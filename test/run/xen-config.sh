@@ -192,5 +192,21 @@ else
     fail run_hello_has_no_devices "$(cat "$T/run/hello.libvirt.xml" "$T/run/hello.xl" 2>&1)"
 fi
 
+# An application's disk (APP_DISK) is attached writable, unless its image leaves blkfront's writes
+# out (APP_XEN_WITHOUT blkfront_write, which make passes as RUN_APP_XEN_WITHOUT): such an image
+# refuses a writable disk, so run.sh attaches it read-only.
+touch "$T/app.img"
+RUN_APP_LIBS="blk dns net" RUN_APP_XEN_WITHOUT="blkfront_write suspend" APP_DISK="$T/app.img" \
+    XEN_CONFIG_ONLY=1 XEN_CONFIG_OUT="$T/run4" scripts/run.sh xen dns >/dev/null 2>&1
+RUN_APP_LIBS="blk net" APP_DISK="$T/app.img" \
+    XEN_CONFIG_ONLY=1 XEN_CONFIG_OUT="$T/run5" scripts/run.sh xen echo >/dev/null 2>&1
+if grep -qxF "disk = [ 'format=raw,vdev=xvda,access=ro,target=$T/app.img' ]" "$T/run4/dns.xl" &&
+    expect_field "$T/run4/dns.libvirt.xml" disk_readonly True &&
+    grep -qxF "disk = [ 'format=raw,vdev=xvda,access=rw,target=$T/app.img' ]" "$T/run5/echo.xl"; then
+    pass run_disk_readonly_when_image_only_reads
+else
+    fail run_disk_readonly_when_image_only_reads "$(cat "$T/run4/dns.xl" "$T/run5/echo.xl" 2>&1)"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
