@@ -28,9 +28,6 @@ static bool ready;
 static struct timer quarantine_timer;
 static uint64_t quarantine_lost;
 
-_Static_assert(sizeof(struct grants_entry) == sizeof(struct grant_entry_v1),
-               "grants_entry must match Xen's grant_entry_v1");
-
 int xen_grants_init(void)
 {
     if (ready)

@@ -8,7 +8,7 @@
  * "free" so a double end is refused. */
 #define LINK_IN_USE (UINT32_MAX - 1)
 
-void grants_core_init(struct grants_core *g, volatile struct grants_entry *entries,
+void grants_core_init(struct grants_core *g, volatile grant_entry_v1_t *entries,
                       uint32_t *links, uint32_t nr_entries)
 {
     g->entries = entries;
@@ -43,13 +43,13 @@ long grants_core_grant(struct grants_core *g, uint16_t domid, uint32_t frame, bo
     g->free_head = g->next_free[ref];
     g->next_free[ref] = LINK_IN_USE;
     g->free_count--;
-    volatile struct grants_entry *e = &g->entries[ref];
+    volatile grant_entry_v1_t *e = &g->entries[ref];
     e->domid = domid;
     e->frame = frame;
     /* The other domain reads flags first: domid and frame must be visible before it. */
     __atomic_thread_fence(__ATOMIC_RELEASE);
     __atomic_store_n(&e->flags,
-                     (uint16_t)(GRANTS_FLAG_PERMIT | (readonly ? GRANTS_FLAG_READONLY : 0)),
+                     (uint16_t)(GTF_permit_access | (readonly ? GTF_readonly : 0)),
                      __ATOMIC_RELEASE);
     g->granted++;
     return (long)ref;
@@ -66,7 +66,7 @@ bool grants_core_in_use(const struct grants_core *g, uint32_t ref)
     if (ref >= g->nr_entries)
         return false;
     uint16_t flags = __atomic_load_n(&g->entries[ref].flags, __ATOMIC_ACQUIRE);
-    return (flags & (GRANTS_FLAG_READING | GRANTS_FLAG_WRITING)) != 0;
+    return (flags & (GTF_reading | GTF_writing)) != 0;
 }
 
 int grants_core_end(struct grants_core *g, uint32_t ref)
@@ -78,7 +78,7 @@ int grants_core_end(struct grants_core *g, uint32_t ref)
     volatile uint16_t *flags = &g->entries[ref].flags;
     uint16_t seen = __atomic_load_n(flags, __ATOMIC_ACQUIRE);
     for (;;) {
-        if (seen & (GRANTS_FLAG_READING | GRANTS_FLAG_WRITING)) {
+        if (seen & (GTF_reading | GTF_writing)) {
             g->end_refused_busy++;
             return -EBUSY;
         }

@@ -24,20 +24,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef uint32_t grant_ref_t_;   /* same as Xen's grant_ref_t, without its header */
+/* The interface version xen/hypercall.h selects, for a unit test that includes only this. */
+#ifndef __XEN_INTERFACE_VERSION__
+#define __XEN_INTERFACE_VERSION__ __XEN_LATEST_INTERFACE_VERSION__
+#endif
+#include <xen/xen.h>
+#include <xen/grant_table.h>
 
-#define GRANTS_FIRST_FREE 8u     /* GNTTAB_NR_RESERVED_ENTRIES */
-#define GRANTS_FLAG_PERMIT 0x1u  /* GTF_permit_access */
-#define GRANTS_FLAG_READONLY 0x4u
-#define GRANTS_FLAG_READING 0x8u
-#define GRANTS_FLAG_WRITING 0x10u
-
-/* struct grant_entry_v1, laid out as Xen reads it. */
-struct grants_entry {
-    uint16_t flags;
-    uint16_t domid;
-    uint32_t frame;
-};
+/* References below this belong to the toolstack. */
+#define GRANTS_FIRST_FREE GNTTAB_NR_RESERVED_ENTRIES
 
 /* A page whose grant the other domain still maps: held until ending the grant succeeds. The
  * node is the caller's; nothing here frees it. */
@@ -49,7 +44,7 @@ struct grants_held {
 };
 
 struct grants_core {
-    volatile struct grants_entry *entries;
+    volatile grant_entry_v1_t *entries;
     uint32_t nr_entries;
     uint32_t *next_free;         /* nr_entries links; the free list threads through it */
     uint32_t free_head;          /* nr_entries when empty */
@@ -65,7 +60,7 @@ struct grants_core {
 
 /* Uses entries[nr_entries] and links[nr_entries]; every reference from GRANTS_FIRST_FREE up
  * becomes free (entries are cleared). */
-void grants_core_init(struct grants_core *g, volatile struct grants_entry *entries,
+void grants_core_init(struct grants_core *g, volatile grant_entry_v1_t *entries,
                       uint32_t *links, uint32_t nr_entries);
 
 /* Grants domid access to frame (read-only or read-write). Returns the reference, or -ENOSPC

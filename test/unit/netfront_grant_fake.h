@@ -27,7 +27,7 @@
 
 struct nf_grant_fake {
     struct grants_core core;
-    struct grants_entry entries[FAKE_ENTRIES];
+    grant_entry_v1_t entries[FAKE_ENTRIES];
     uint32_t links[FAKE_ENTRIES];
     uint32_t ref_of_page[FAKE_PAGES];    /* the grant naming each pool page, or FAKE_NO_REF */
     uint16_t free_pages[FAKE_PAGES];
@@ -156,14 +156,14 @@ static inline uint32_t fake_retry_quarantine(struct nf_grant_fake *f)
 /* The backend maps (or unmaps) the page of a granted reference, as Xen flags it. */
 static inline void fake_backend_map(struct nf_grant_fake *f, uint32_t ref, bool mapped)
 {
-    if (ref < GRANTS_FIRST_FREE || ref >= FAKE_ENTRIES || !(f->entries[ref].flags & GRANTS_FLAG_PERMIT))
+    if (ref < GRANTS_FIRST_FREE || ref >= FAKE_ENTRIES || !(f->entries[ref].flags & GTF_permit_access))
         return;
-    uint16_t busy = (f->entries[ref].flags & GRANTS_FLAG_READONLY) ? GRANTS_FLAG_READING
-                                                                   : GRANTS_FLAG_WRITING;
+    uint16_t busy = (f->entries[ref].flags & GTF_readonly) ? GTF_reading
+                                                                   : GTF_writing;
     if (mapped)
         f->entries[ref].flags |= busy;
     else
-        f->entries[ref].flags &= (uint16_t)~(GRANTS_FLAG_READING | GRANTS_FLAG_WRITING);
+        f->entries[ref].flags &= (uint16_t)~(GTF_reading | GTF_writing);
 }
 
 static inline void fake_backend_map_all(struct nf_grant_fake *f, bool mapped)
