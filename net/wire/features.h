@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 /* The app.mk names are these in lower case (dhcp, cubic, rack, syncookies, tso, pmtu,
- * reassembly, sack). */
+ * reassembly, sack, timestamps, wscale, ooo). */
 enum net_feature {
     NET_FEATURE_DHCP       = 1u << 0, /* DHCP client; without it the boot needs ip= options */
     NET_FEATURE_CUBIC      = 1u << 1, /* CUBIC (RFC 9438); without it NewReno (RFC 6582) */
@@ -31,8 +31,18 @@ enum net_feature {
     NET_FEATURE_SACK       = 1u << 7, /* TCP SACK (RFC 2018, RFC 6675 recovery); without it
                                          SACK is neither offered nor accepted, and loss is
                                          repaired by NewReno (RFC 6582) and the RTO */
+    NET_FEATURE_TIMESTAMPS = 1u << 8, /* TCP timestamps (RFC 7323 3-5); without them the option
+                                         is neither offered nor accepted: no PAWS, RTT sampled
+                                         once per flight (RFC 6298 3) */
+    NET_FEATURE_WSCALE     = 1u << 9, /* TCP window scaling (RFC 7323 2); without it the option
+                                         is neither offered nor accepted: windows of at most
+                                         65,535 bytes both ways */
+    NET_FEATURE_OOO        = 1u << 10, /* TCP's out-of-order queue (RFC 9293 3.10.7.4, a
+                                          SHOULD); without it a segment beyond RCV.NXT is
+                                          dropped, counted and answered by a duplicate ACK, and
+                                          the sender repairs the hole by retransmission */
 };
-#define NET_FEATURES_ALL 0xffu
+#define NET_FEATURES_ALL 0x7ffu
 
 extern const uint32_t net_features;
 
