@@ -67,8 +67,8 @@ static void config_defaults(struct tcp_config *c)
     c->invalid_ack_interval_ns = 500 * TCP_NS_PER_MS;
     c->max_half_open = 256;
     c->syncookies = net_feature(NET_FEATURE_SYNCOOKIES);
-    c->timestamps = true;
-    c->window_scaling = true;
+    c->timestamps = net_feature(NET_FEATURE_TIMESTAMPS);
+    c->window_scaling = net_feature(NET_FEATURE_WSCALE);
     c->sack = net_feature(NET_FEATURE_SACK);
     const char *cc = TCP_CC_DEFAULT;
     memcpy(c->congestion_control, cc, strlen(cc) + 1);
@@ -119,6 +119,10 @@ int tcp_layer_set_config(struct tcp_layer *tcp, const struct tcp_config *cfg)
         return refuse("this image has no SYN cookies");
     if (cfg->sack && !net_feature(NET_FEATURE_SACK))
         return refuse("this image has no SACK");
+    if (cfg->timestamps && !net_feature(NET_FEATURE_TIMESTAMPS))
+        return refuse("this image has no TCP timestamps");
+    if (cfg->window_scaling && !net_feature(NET_FEATURE_WSCALE))
+        return refuse("this image has no window scaling");
     ts->cfg = *cfg;
     ts->budget.limit = cfg->total_buffer_limit;
     tcp_tw_trim(ts);                             /* a smaller table takes effect at once */
