@@ -4,7 +4,7 @@
  * net_features itself, as such an image does. Without SACK, TCP neither offers nor accepts
  * SACK-permitted (RFC 2018 2: SACK is used only when both ends sent it on the SYN), sends no SACK
  * blocks, and repairs a loss by NewReno fast retransmit and fast recovery (RFC 6582) or the RTO.
- * test_net_features.c covers the other features left out.
+ * test_net_features.c and test_net_features_tcp.c cover the other features left out.
  */
 #include "test/unit/tcp_forge.h"
 #include "lib/errno.h"
