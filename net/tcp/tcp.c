@@ -330,7 +330,8 @@ int tcp_conn_setup(struct tcp_conn *c, const struct tcp_buffer_sizes *sizes)
     c->rcvbuf_size = c->rcvbuf.capacity;
     /* The scale we offer follows the receive buffer configured before the SYN (RFC 7323 2.3:
      * the smallest shift that lets the window cover the buffer); it is fixed from then on. */
-    c->rcv_wscale = cfg->window_scaling ? tcp_wscale_for_rcvbuf(c->ts, c->rcvbuf.capacity) : 0;
+    c->rcv_wscale = net_feature(NET_FEATURE_WSCALE) && cfg->window_scaling
+                        ? tcp_wscale_for_rcvbuf(c->ts, c->rcvbuf.capacity) : 0;
     tcp_rtt_init(&c->rtt, cfg->rto_initial_ns, cfg->rto_min_ns, cfg->rto_max_ns);
     tcp_sack_rx_init(&c->sack_rx);
     c->ooo.count = 0;
