@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 /* The app.mk names are these in lower case (dhcp, cubic, rack, syncookies, tso, pmtu,
- * reassembly, sack, timestamps, wscale, ooo). */
+ * reassembly, sack, timestamps, wscale, ooo, icmp_errors). */
 enum net_feature {
     NET_FEATURE_DHCP       = 1u << 0, /* DHCP client; without it the boot needs ip= options */
     NET_FEATURE_CUBIC      = 1u << 1, /* CUBIC (RFC 9438); without it NewReno (RFC 6582) */
@@ -41,8 +41,12 @@ enum net_feature {
                                           SHOULD); without it a segment beyond RCV.NXT is
                                           dropped, counted and answered by a duplicate ACK, and
                                           the sender repairs the hole by retransmission */
+    NET_FEATURE_ICMP_ERRORS = 1u << 11, /* ICMP errors sent (RFC 1122 3.2.2.1, 4.1.3.1: port
+                                           and protocol unreachable are SHOULDs); without them
+                                           such datagrams are dropped and counted silently.
+                                           Echo replies stay */
 };
-#define NET_FEATURES_ALL 0x7ffu
+#define NET_FEATURES_ALL 0xfffu
 
 extern const uint32_t net_features;
 
