@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 /* The app.mk names are these in lower case (dhcp, cubic, rack, syncookies, tso, pmtu,
- * reassembly, sack, timestamps, wscale, ooo, icmp_errors). */
+ * reassembly, sack, timestamps, wscale, ooo, icmp_errors, keepalive). */
 enum net_feature {
     NET_FEATURE_DHCP       = 1u << 0, /* DHCP client; without it the boot needs ip= options */
     NET_FEATURE_CUBIC      = 1u << 1, /* CUBIC (RFC 9438); without it NewReno (RFC 6582) */
@@ -45,8 +45,11 @@ enum net_feature {
                                            and protocol unreachable are SHOULDs); without them
                                            such datagrams are dropped and counted silently.
                                            Echo replies stay */
+    NET_FEATURE_KEEPALIVE  = 1u << 12, /* TCP keep-alives (RFC 1122 4.2.3.6, off by default);
+                                          without them TCP_SOCKOPT_KEEPALIVE cannot be turned
+                                          on and an idle connection is never probed */
 };
-#define NET_FEATURES_ALL 0xfffu
+#define NET_FEATURES_ALL 0x1fffu
 
 extern const uint32_t net_features;
 
