@@ -350,8 +350,9 @@ void tcp_idle_rearm(struct tcp_conn *c)
     default:
         break;
     }
-    if (c->keepalive && (c->state == TCPS_ESTABLISHED || c->state == TCPS_CLOSE_WAIT ||
-                         c->state == TCPS_FIN_WAIT_2)) {
+    if (net_feature(NET_FEATURE_KEEPALIVE) && c->keepalive &&
+        (c->state == TCPS_ESTABLISHED || c->state == TCPS_CLOSE_WAIT ||
+         c->state == TCPS_FIN_WAIT_2)) {
         uint64_t next = c->last_rx_ns + (c->keepalive_sent ? c->keepintvl_ns : c->keepidle_ns);
         if (c->keepalive_sent)
             next = tcp_now() + c->keepintvl_ns;
@@ -370,7 +371,7 @@ static void idle_expired(struct tcp_conn *c)
         tcp_conn_terminate(c, -ETIMEDOUT);
         return;
     }
-    if (!c->keepalive)
+    if (!net_feature(NET_FEATURE_KEEPALIVE) || !c->keepalive)
         return;
     uint64_t now = tcp_now();
     if (!c->keepalive_sent && now - c->last_rx_ns < c->keepidle_ns) {
