@@ -1,20 +1,23 @@
 /*
- * Unit tests for an image that leaves TCP's timestamps, window scaling and out-of-order queue out
- * (net/wire/features.h: timestamps, wscale and ooo in APP_NET_WITHOUT, mk/app.mk), with every
+ * Unit tests for an image that leaves TCP's timestamps, window scaling, out-of-order queue and
+ * keep-alives out (net/wire/features.h: timestamps, wscale, ooo and keepalive in APP_NET_WITHOUT,
+ * mk/app.mk), with every
  * other feature kept so that each fallback is seen on its own. This program defines net_features
  * itself, as such an application's image does. Without timestamps TCP neither offers nor accepts
  * the option (RFC 7323 3.2) and times one segment per flight (RFC 6298 3); without window scaling
  * it neither offers nor accepts the option (RFC 7323 2.2) and both windows stay within 65,535
  * bytes; without the out-of-order queue a segment beyond RCV.NXT is dropped, counted and answered
  * with an ACK of RCV.NXT (RFC 9293 3.10.7.4 makes holding it a SHOULD), and the sender repairs
- * the hole.
+ * the hole; without keep-alives (RFC 1122 4.2.3.6: off by default, a MAY) an idle connection
+ * is never probed and the option cannot be turned on.
  */
 #include "test/unit/tcp_forge.h"
 #include "lib/errno.h"
 #include "net/wire/features.h"
 
 const uint32_t net_features = NET_FEATURES_ALL & ~(uint32_t)(NET_FEATURE_TIMESTAMPS |
-                                                             NET_FEATURE_WSCALE | NET_FEATURE_OOO);
+                                                             NET_FEATURE_WSCALE | NET_FEATURE_OOO |
+                                                             NET_FEATURE_KEEPALIVE);
 
 #define PORT 5302
 
@@ -164,6 +167,28 @@ START_TEST(a_loss_in_a_bulk_transfer_is_repaired_by_the_sender)
 }
 END_TEST
 
+/* RFC 1122 4.2.3.6: keep-alives are an option an application turns on; this image refuses to,
+ * and a connection idle for far longer than the default idle time (2 h) sends nothing. */
+START_TEST(keepalive_cannot_be_turned_on_and_idle_connections_are_not_probed)
+{
+    struct tf_conns p;
+    tf_open(&p, PORT);
+    ck_assert_int_eq(tcp_set_option(p.client, TCP_SOCKOPT_KEEPALIVE, 1), -EOPNOTSUPP);
+    ck_assert_int_eq(tcp_set_option(p.client, TCP_SOCKOPT_KEEPALIVE, 0), 0);
+    long on = 1;
+    ck_assert_int_eq(tcp_get_option(p.client, TCP_SOCKOPT_KEEPALIVE, &on), 0);
+    ck_assert_int_eq(on, 0);
+    p.client->keepalive = true;              /* even a flag set behind the API's back */
+    tcp_idle_rearm(p.client);
+    tf_tap_clear();
+    run_for(3 * 3600 * SEC);
+    ck_assert_uint_eq(tf_tap.count, 0);
+    ck_assert_uint_eq(stats_of(p.client)->tx_keepalives, 0);
+    ck_assert_int_eq(p.client->state, TCPS_ESTABLISHED);
+    tf_close_all(&p);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("net_features_tcp");
@@ -174,6 +199,7 @@ static Suite *suite(void)
     tcase_add_test(tc, window_is_unscaled_and_at_most_64k);
     tcase_add_test(tc, a_segment_beyond_rcv_nxt_is_dropped_and_acked_as_a_duplicate);
     tcase_add_test(tc, a_loss_in_a_bulk_transfer_is_repaired_by_the_sender);
+    tcase_add_test(tc, keepalive_cannot_be_turned_on_and_idle_connections_are_not_probed);
     suite_add_tcase(s, tc);
     return s;
 }
