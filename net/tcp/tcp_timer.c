@@ -109,7 +109,7 @@ void tcp_timers_stop(struct tcp_conn *c)
 static uint64_t tlp_pto(struct tcp_conn *c)
 {
     uint64_t srtt = tcp_rtt_srtt(&c->rtt);
-    if (!c->cc.rack || !srtt || c->tlp_outstanding || tcp_cc_in_recovery(&c->cc) || c->sb.count ||
+    if (!net_feature(NET_FEATURE_RACK) || !c->cc.rack || !srtt || c->tlp_outstanding || tcp_cc_in_recovery(&c->cc) || c->sb.count ||
         tcp_rtt_backoff(&c->rtt) || c->snd_una == c->snd_nxt)
         return 0;
     switch (c->state) {
@@ -282,7 +282,7 @@ static void rtx_expired(struct tcp_conn *c)
     }
     if (c->snd_una == c->snd_nxt)
         return;                              /* everything acknowledged meanwhile */
-    if (c->tlp_armed) {
+    if (net_feature(NET_FEATURE_RACK) && c->tlp_armed) {     /* never armed without RACK */
         tlp_fire(c);
         return;
     }
