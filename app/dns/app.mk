@@ -8,5 +8,8 @@ APP_LIBS := net blk dns
 # and counted); a lost segment of a short answer is repaired by NewReno as well as with SACK.
 # Its TCP messages are at most 64 KiB on short connections (RFC 7766): no timestamps (no PAWS
 # needed, the RTT from timed segments), windows of 64 KiB without scaling, and a segment past a
-# hole resent by the client rather than held (docs/APPLICATIONS.md, "Network features").
-APP_NET_WITHOUT := dhcp cubic rack tso syncookies pmtu reassembly sack timestamps wscale ooo
+# hole resent by the client rather than held. It serves port 53 only, so sends no ICMP errors
+# (unreachables are SHOULDs; other datagrams are dropped and counted), and never turns TCP
+# keep-alives on (docs/APPLICATIONS.md, "Network features").
+APP_NET_WITHOUT := dhcp cubic rack tso syncookies pmtu reassembly sack timestamps wscale ooo \
+                   icmp_errors keepalive
