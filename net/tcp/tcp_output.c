@@ -95,7 +95,7 @@ static void fill_options(struct tcp_conn *c, bool syn, struct tcp_options *o)
         o->ts_val = tcp_tsval(c);
         o->ts_ecr = c->ts_recent;
     }
-    if (net_feature(NET_FEATURE_OOO) && tcp_sack_in_use(c) && c->ooo.count) {
+    if (tcp_sack_in_use(c) && net_feature_and(NET_FEATURE_OOO, c->ooo.count != 0)) {
         o->sack_count = (uint8_t)tcp_sack_rx_blocks(&c->sack_rx, o->sack,
                                                     tcp_sack_blocks_room(tcp_ts_in_use(c)));
         if (o->sack_count)
