@@ -9,6 +9,7 @@
 #include "lib/log.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "net/wire/features.h"
 #include "sched/sched.h"
 
 #define NETUP_RX_POOL_BLOCKS 1024     /* 2 KiB blocks: room for a full window per busy connection */
@@ -113,7 +114,8 @@ int netup_start_options(struct netup *n, const char *who, const struct kernel_op
         struct dhcp_params params;
         dhcp_default_params(&params);
         params.mtu_override = opts->mtu;
-        params.on_change = log_lease;
+        /* An image without a DHCP client refuses below; it carries no lease reporting either. */
+        params.on_change = net_feature(NET_FEATURE_DHCP) ? log_lease : NULL;
         params.arg = n;
         rc = dhcp_start(&n->stack->udp, &params, &n->dhcp);
         if (rc < 0) {

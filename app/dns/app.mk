@@ -5,9 +5,14 @@ APP_LIBS := net blk dns
 # and DupThresh recovery serve them as well as CUBIC and RACK-TLP; its answers fit a segment or a
 # few, so no TSO frames; its clients reach it over paths of the link's MTU (no path MTU discovery:
 # mtu= sets it) and its queries are never fragmented (no IPv4 reassembly; fragments are dropped
-# and counted); a lost segment of a short answer is repaired by NewReno as well as with SACK
-# (docs/APPLICATIONS.md, "Network features").
-APP_NET_WITHOUT := dhcp cubic rack tso syncookies pmtu reassembly sack
+# and counted); a lost segment of a short answer is repaired by NewReno as well as with SACK.
+# Its TCP messages are at most 64 KiB on short connections (RFC 7766): no timestamps (no PAWS
+# needed, the RTT from timed segments), windows of 64 KiB without scaling, and a segment past a
+# hole resent by the client rather than held. It serves port 53 only, so sends no ICMP errors
+# (unreachables are SHOULDs; other datagrams are dropped and counted), and never turns TCP
+# keep-alives on (docs/APPLICATIONS.md, "Network features").
+APP_NET_WITHOUT := dhcp cubic rack tso syncookies pmtu reassembly sack timestamps wscale ooo \
+                   icmp_errors keepalive
 # On Xen it is never saved or migrated (a restarted appliance reloads its zones in well under a
 # second), its small packets need neither scatter-gather, GSO nor several queues, and it only
 # reads its zone disk, which is attached read-only (docs/APPLICATIONS.md, "Xen drivers").

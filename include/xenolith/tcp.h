@@ -204,7 +204,9 @@ enum tcp_sockopt {
     TCP_SOCKOPT_USER_TIMEOUT_MS,     /* RFC 9293 3.8.3 user timeout: 0 = max_retransmits decides;
                                         also bounds probing a zero window (persist) */
 };
-/* Returns 0 or -EINVAL (unknown option or value out of range). Context: fiber or loop. */
+/* Returns 0, -EINVAL (unknown option or value out of range) or -EOPNOTSUPP (keep-alives turned on
+ * in an image that leaves them out: APP_NET_WITHOUT, docs/APPLICATIONS.md). Context: fiber or
+ * loop. */
 int tcp_set_option(struct tcp_conn *c, enum tcp_sockopt opt, long value);
 int tcp_get_option(const struct tcp_conn *c, enum tcp_sockopt opt, long *value);
 /* Chooses the congestion control ("cubic", "newreno"): -EINVAL for an unknown name. Allowed at any

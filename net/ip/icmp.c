@@ -11,6 +11,7 @@
 #include "net/ip/ipv4.h"
 #include "mm/pbuf.h"
 #include "net/link/ethernet.h"
+#include "net/wire/features.h"
 #include "platform/platform.h"
 
 /* The most of the offending datagram an error quotes: 576 - IP header - ICMP header. */
@@ -34,7 +35,9 @@ int icmp_init(struct icmp_layer *icmp, struct ipv4_layer *ip)
     icmp->ip = ip;
     icmp_ratelimit_init(&icmp->error_limit, ICMP_RATELIMIT_DEFAULT_RATE,
                         ICMP_RATELIMIT_DEFAULT_BURST, platform_monotonic_ns());
-    ipv4_set_error_sender(ip, icmp_error_sender, icmp);
+    /* Without the feature (net/wire/features.h) IPv4 has no error sender: it sends none. */
+    if (net_feature(NET_FEATURE_ICMP_ERRORS))
+        ipv4_set_error_sender(ip, icmp_error_sender, icmp);
     return ipv4_register_protocol(ip, IPV4_PROTO_ICMP, icmp_datagram, NULL, icmp);
 }
 

@@ -67,8 +67,8 @@ static void config_defaults(struct tcp_config *c)
     c->invalid_ack_interval_ns = 500 * TCP_NS_PER_MS;
     c->max_half_open = 256;
     c->syncookies = net_feature(NET_FEATURE_SYNCOOKIES);
-    c->timestamps = true;
-    c->window_scaling = true;
+    c->timestamps = net_feature(NET_FEATURE_TIMESTAMPS);
+    c->window_scaling = net_feature(NET_FEATURE_WSCALE);
     c->sack = net_feature(NET_FEATURE_SACK);
     const char *cc = TCP_CC_DEFAULT;
     memcpy(c->congestion_control, cc, strlen(cc) + 1);
@@ -119,6 +119,10 @@ int tcp_layer_set_config(struct tcp_layer *tcp, const struct tcp_config *cfg)
         return refuse("this image has no SYN cookies");
     if (cfg->sack && !net_feature(NET_FEATURE_SACK))
         return refuse("this image has no SACK");
+    if (cfg->timestamps && !net_feature(NET_FEATURE_TIMESTAMPS))
+        return refuse("this image has no TCP timestamps");
+    if (cfg->window_scaling && !net_feature(NET_FEATURE_WSCALE))
+        return refuse("this image has no window scaling");
     ts->cfg = *cfg;
     ts->budget.limit = cfg->total_buffer_limit;
     tcp_tw_trim(ts);                             /* a smaller table takes effect at once */
@@ -326,7 +330,8 @@ int tcp_conn_setup(struct tcp_conn *c, const struct tcp_buffer_sizes *sizes)
     c->rcvbuf_size = c->rcvbuf.capacity;
     /* The scale we offer follows the receive buffer configured before the SYN (RFC 7323 2.3:
      * the smallest shift that lets the window cover the buffer); it is fixed from then on. */
-    c->rcv_wscale = cfg->window_scaling ? tcp_wscale_for_rcvbuf(c->ts, c->rcvbuf.capacity) : 0;
+    c->rcv_wscale = net_feature(NET_FEATURE_WSCALE) && cfg->window_scaling
+                        ? tcp_wscale_for_rcvbuf(c->ts, c->rcvbuf.capacity) : 0;
     tcp_rtt_init(&c->rtt, cfg->rto_initial_ns, cfg->rto_min_ns, cfg->rto_max_ns);
     tcp_sack_rx_init(&c->sack_rx);
     c->ooo.count = 0;

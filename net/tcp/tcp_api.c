@@ -280,6 +280,8 @@ int tcp_set_option(struct tcp_conn *c, enum tcp_sockopt opt, long value)
             tcp_output(c);
         return 0;
     case TCP_SOCKOPT_KEEPALIVE:
+        if (value && !net_feature(NET_FEATURE_KEEPALIVE))
+            return -EOPNOTSUPP;              /* an image without keep-alives (features.h) */
         c->keepalive = value != 0;
         c->stats.keepalive = c->keepalive;
         c->keepalive_sent = 0;

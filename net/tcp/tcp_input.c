@@ -35,16 +35,18 @@ void tcp_apply_syn_options(struct tcp_conn *c, const struct tcp_options *o)
 {
     const struct tcp_config *cfg = &c->ts->cfg;
     c->peer_mss = (o->present & TCP_OPTF_MSS) ? o->mss : 0;
-    c->ws_ok = cfg->window_scaling && (o->present & TCP_OPTF_WSCALE);
-    c->snd_wscale = c->ws_ok ? o->wscale : 0;
+    c->ws_ok = net_feature(NET_FEATURE_WSCALE) && cfg->window_scaling &&
+               (o->present & TCP_OPTF_WSCALE);
+    c->snd_wscale = tcp_ws_in_use(c) ? o->wscale : 0;
     /* Our scale was chosen with the buffer before the SYN (tcp_conn_setup) and, for an active
      * open, already sent: a buffer resized since cannot change it (RFC 7323 2.2). */
-    if (!c->ws_ok)
+    if (!tcp_ws_in_use(c))
         c->rcv_wscale = 0;
     c->sack_ok = net_feature(NET_FEATURE_SACK) && cfg->sack &&
                  (o->present & TCP_OPTF_SACK_PERMITTED);
-    c->ts_ok = cfg->timestamps && (o->present & TCP_OPTF_TIMESTAMPS);
-    if (c->ts_ok) {
+    c->ts_ok = net_feature(NET_FEATURE_TIMESTAMPS) && cfg->timestamps &&
+               (o->present & TCP_OPTF_TIMESTAMPS);
+    if (tcp_ts_in_use(c)) {
         c->ts_recent = o->ts_val;
         c->ts_recent_time = tcp_now();
     }
@@ -131,7 +133,7 @@ static void syn_sent_input(struct tcp_conn *c, struct tcp_segment *seg)
     if (ack) {
         uint64_t now = tcp_now();
         struct tcp_rtt_ack ra = { .now_ns = now, .ack = seg->h.ack, .snd_una = c->snd_una,
-                                  .has_tsecr = c->ts_ok, .tsecr = seg->opts.ts_ecr,
+                                  .has_tsecr = tcp_ts_in_use(c), .tsecr = seg->opts.ts_ecr,
                                   .ts_now = tcp_tsval(c), .flight_size = 1, .smss = c->mss };
         tcp_rtt_on_ack(&c->rtt, &ra);
         c->snd_una = seg->h.ack;
@@ -173,8 +175,11 @@ static void accept_data(struct tcp_conn *c, struct tcp_segment *seg, uint32_t se
     }
     uint32_t off = seq - c->rcv_nxt;
     /* The out-of-order bound per connection: at most the receive window in bytes (the caller
-     * trimmed to it) and TCP_RANGES_MAX separate holes; refuse before any chunk is allocated. */
-    if (off && !tcp_ranges_would_add(&c->ooo, c->rcv_nxt, seq, seq + len)) {
+     * trimmed to it) and TCP_RANGES_MAX separate holes; refuse before any chunk is allocated. An
+     * image without the queue (net/wire/features.h; RFC 9293 3.10.7.4: holding it is a SHOULD)
+     * refuses every such segment: the duplicate ACK makes the sender repair the hole. */
+    if (off && (!net_feature(NET_FEATURE_OOO) ||
+                !tcp_ranges_would_add(&c->ooo, c->rcv_nxt, seq, seq + len))) {
         stats_of(c)->rx_ooo_dropped++;
         tcp_send_ack(c);
         return;
@@ -250,7 +255,7 @@ static void process_ack(struct tcp_conn *c, struct tcp_segment *seg, enum tcp_ac
     uint32_t ack = seg->h.ack;
     uint32_t flight = c->snd_nxt - c->snd_una;
     struct tcp_rtt_ack ra = { .now_ns = now, .ack = ack, .snd_una = c->snd_una,
-                              .has_tsecr = c->ts_ok && (seg->opts.present & TCP_OPTF_TIMESTAMPS),
+                              .has_tsecr = tcp_ts_in_use(c) && (seg->opts.present & TCP_OPTF_TIMESTAMPS),
                               .tsecr = seg->opts.ts_ecr, .ts_now = tcp_tsval(c),
                               .flight_size = flight, .smss = c->mss };
     if (v == TCP_ACK_NEW)
@@ -375,12 +380,12 @@ static void conn_input(struct tcp_conn *c, struct tcp_segment *seg)
     uint32_t rcv_wnd = tcp_window_left(c->rcv_adv, c->rcv_nxt);
     /* RFC 7323 3.2: once timestamps are in use, every segment but a RST carries them; one that
      * does not is dropped (it may be an old or forged segment PAWS cannot judge). */
-    if (c->ts_ok && !(f & TCP_FLAG_RST) && !(seg->opts.present & TCP_OPTF_TIMESTAMPS)) {
+    if (tcp_ts_in_use(c) && !(f & TCP_FLAG_RST) && !(seg->opts.present & TCP_OPTF_TIMESTAMPS)) {
         stats_of(c)->rx_no_timestamp++;
         return;
     }
     /* RFC 7323 5.3 R1: PAWS. */
-    if (c->ts_ok && (seg->opts.present & TCP_OPTF_TIMESTAMPS) &&
+    if (tcp_ts_in_use(c) && (seg->opts.present & TCP_OPTF_TIMESTAMPS) &&
         tcp_paws_reject(seg->opts.ts_val, c->ts_recent, tcp_now() - c->ts_recent_time,
                         f & TCP_FLAG_RST)) {
         stats_of(c)->rx_paws_rejected++;
@@ -428,7 +433,7 @@ static void conn_input(struct tcp_conn *c, struct tcp_segment *seg)
         return;
     }
     /* RFC 7323 4.3: TS.Recent follows the segment at the left edge. */
-    if (c->ts_ok && (seg->opts.present & TCP_OPTF_TIMESTAMPS) &&
+    if (tcp_ts_in_use(c) && (seg->opts.present & TCP_OPTF_TIMESTAMPS) &&
         tcp_ts_recent_update(seg->h.seq, seg->opts.ts_val, c->last_ack_sent, c->ts_recent)) {
         c->ts_recent = seg->opts.ts_val;
         c->ts_recent_time = tcp_now();

@@ -31,6 +31,7 @@
 #include "net/tcp/tcp_buf.h"
 #include "net/tcp/tcp_cc.h"
 #include "net/tcp/tcp_isn.h"
+#include "net/wire/features.h"
 #include "net/wire/tcp_opts.h"
 #include "net/tcp/tcp_ports.h"
 #include "net/tcp/tcp_rtt.h"
@@ -337,10 +338,23 @@ int tcp_send_raw(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t 
 /* ---- tcp_timer.c ---- */
 /* Whether the timer of that kind is set. */
 /* SACK (RFC 2018) negotiated on c; never in an image without SACK (net/wire/features.h), which
- * link-time optimization then folds. */
+ * link-time optimization then folds (net_feature_and). */
 static inline __attribute__((always_inline)) bool tcp_sack_in_use(const struct tcp_conn *c)
 {
-    return net_feature(NET_FEATURE_SACK) && c->sack_ok;
+    return net_feature_and(NET_FEATURE_SACK, c->sack_ok);
+}
+/* Timestamps (RFC 7323 3) and window scaling (RFC 7323 2) negotiated on c, the same way. */
+static inline __attribute__((always_inline)) bool tcp_ts_in_use(const struct tcp_conn *c)
+{
+    return net_feature_and(NET_FEATURE_TIMESTAMPS, c->ts_ok);
+}
+static inline __attribute__((always_inline)) bool tcp_ws_in_use(const struct tcp_conn *c)
+{
+    return net_feature_and(NET_FEATURE_WSCALE, c->ws_ok);
+}
+static inline __attribute__((always_inline)) bool tcp_tw_ts_in_use(const struct tcp_tw *tw)
+{
+    return net_feature_and(NET_FEATURE_TIMESTAMPS, tw->ts_ok);
 }
 
 static inline bool tcp_timer_pending(const struct tcp_conn *c, enum tcp_timer_kind kind)

@@ -59,9 +59,11 @@ static void send_cookie(struct tcp_listener *l, const struct tcp_segment *seg)
         .peer_mss = (o->present & TCP_OPTF_MSS) ? o->mss : 0,
         .sack_permitted = net_feature(NET_FEATURE_SACK) && ts->cfg.sack &&
                           (o->present & TCP_OPTF_SACK_PERMITTED),
-        .has_wscale = ts->cfg.window_scaling && (o->present & TCP_OPTF_WSCALE),
+        .has_wscale = net_feature(NET_FEATURE_WSCALE) && ts->cfg.window_scaling &&
+                      (o->present & TCP_OPTF_WSCALE),
         .wscale = o->wscale,
-        .has_timestamps = ts->cfg.timestamps && (o->present & TCP_OPTF_TIMESTAMPS),
+        .has_timestamps = net_feature(NET_FEATURE_TIMESTAMPS) && ts->cfg.timestamps &&
+                          (o->present & TCP_OPTF_TIMESTAMPS),
     };
     uint64_t now = tcp_now();
     uint32_t tsval = tcp_ts_clock(now) + tcp_ts_offset(&ts->isn_secret, &ep);
@@ -139,7 +141,7 @@ static void cookie_ack(struct tcp_listener *l, struct tcp_segment *seg)
     tcp_cc_init(&c->cc, ts->cfg.congestion_control, c->iss, c->mss, tcp_now());
     c->adv_mss = our_mss(ts);
     tcp_apply_syn_options(c, &o);
-    if (c->ws_ok)
+    if (tcp_ws_in_use(c))
         c->rcv_wscale = our_wscale(l);           /* what the cookie's SYN-ACK offered */
     c->rcv_adv = c->rcv_nxt + min((uint32_t)c->rcvbuf.capacity, 0xffffu);
     c->user_owned = true;                        /* for the acceptor */

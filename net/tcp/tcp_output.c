@@ -36,7 +36,7 @@ uint32_t tcp_rcv_window(struct tcp_conn *c)
     size_t free_bytes = cap > c->rcv_ready ? cap - c->rcv_ready : 0;
     if (c->rd_shut && !c->user_owned)
         free_bytes = cap;
-    uint32_t max_window = c->ws_ok ? TCP_MAX_WINDOW : 0xffff;
+    uint32_t max_window = tcp_ws_in_use(c) ? TCP_MAX_WINDOW : 0xffff;
     if (free_bytes > max_window)
         free_bytes = max_window;
     uint32_t offered = tcp_window_left(c->rcv_adv, c->rcv_nxt);
@@ -77,27 +77,27 @@ static void fill_options(struct tcp_conn *c, bool syn, struct tcp_options *o)
     if (syn) {
         o->present |= TCP_OPTF_MSS;
         o->mss = c->adv_mss;
-        if (synack ? c->ws_ok : cfg->window_scaling) {
+        if (synack ? tcp_ws_in_use(c) : net_feature(NET_FEATURE_WSCALE) && cfg->window_scaling) {
             o->present |= TCP_OPTF_WSCALE;
             o->wscale = c->rcv_wscale;
         }
         if (synack ? tcp_sack_in_use(c) : net_feature(NET_FEATURE_SACK) && cfg->sack)
             o->present |= TCP_OPTF_SACK_PERMITTED;
-        if (synack ? c->ts_ok : cfg->timestamps) {
+        if (synack ? tcp_ts_in_use(c) : net_feature(NET_FEATURE_TIMESTAMPS) && cfg->timestamps) {
             o->present |= TCP_OPTF_TIMESTAMPS;
             o->ts_val = tcp_tsval(c);
             o->ts_ecr = synack ? c->ts_recent : 0;
         }
         return;
     }
-    if (c->ts_ok) {
+    if (tcp_ts_in_use(c)) {
         o->present |= TCP_OPTF_TIMESTAMPS;
         o->ts_val = tcp_tsval(c);
         o->ts_ecr = c->ts_recent;
     }
-    if (tcp_sack_in_use(c) && c->ooo.count) {
+    if (tcp_sack_in_use(c) && net_feature_and(NET_FEATURE_OOO, c->ooo.count != 0)) {
         o->sack_count = (uint8_t)tcp_sack_rx_blocks(&c->sack_rx, o->sack,
-                                                    tcp_sack_blocks_room(c->ts_ok));
+                                                    tcp_sack_blocks_room(tcp_ts_in_use(c)));
         if (o->sack_count)
             o->present |= TCP_OPTF_SACK;
     }
@@ -222,7 +222,7 @@ static int send_segment(struct tcp_conn *c, uint32_t seq, uint8_t flags, uint32_
     /* RFC 6691: options come out of the MSS. c->mss already leaves room for timestamps; SACK
      * blocks beyond that room are dropped (the oldest first) rather than exceed the path. Every
      * segment of a TSO frame carries the same options in front of gso_size bytes. */
-    uint32_t limit = c->mss + (c->ts_ok ? 12u : 0u);
+    uint32_t limit = c->mss + (tcp_ts_in_use(c) ? 12u : 0u);
     uint32_t seg_len = gso_size && data_len > gso_size ? gso_size : data_len;
     while (!syn && o.sack_count && tcp_options_len(&o, false) + seg_len > limit)
         o.sack_count--;

@@ -15,7 +15,7 @@ void tcp_update_mss(struct tcp_conn *c)
 {
     uint32_t mtu = ipv4_path_mtu(c->ts->layer->ip, c->ep.remote_ip);
     c->path_mtu = mtu;
-    c->mss = tcp_effective_send_mss(c->peer_mss, mtu, c->ts_ok ? 12 : 0);
+    c->mss = tcp_effective_send_mss(c->peer_mss, mtu, tcp_ts_in_use(c) ? 12 : 0);
     c->stats.snd_mss = c->mss;
     tcp_cc_set_mss(&c->cc, c->mss);
     if (tcp_sack_in_use(c))

@@ -28,7 +28,7 @@
     X(rx_no_timestamp)      /* non-RST segment without TSopt after negotiation (RFC 7323 3.2) */ \
     X(rx_ooo_fin)           /* FIN beyond RCV.NXT: remembered until the gap fills (3.10.7.4) */ \
     X(rx_out_of_order)      /* segments queued out of order */                                 \
-    X(rx_ooo_dropped)       /* out-of-order segments the queue bound refused */               \
+    X(rx_ooo_dropped)       /* out-of-order segments refused (queue bound, or no queue) */     \
     X(rx_window_trimmed)    /* bytes cut off beyond the receive window */                      \
     X(rx_after_shutdown)    /* data after tcp_shutdown(RD) or close: discarded */              \
     X(rx_data_after_fin)    /* data past the peer's FIN: dropped */                            \

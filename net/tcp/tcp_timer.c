@@ -109,8 +109,9 @@ void tcp_timers_stop(struct tcp_conn *c)
 static uint64_t tlp_pto(struct tcp_conn *c)
 {
     uint64_t srtt = tcp_rtt_srtt(&c->rtt);
-    if (!c->cc.rack || !srtt || c->tlp_outstanding || tcp_cc_in_recovery(&c->cc) || c->sb.count ||
-        tcp_rtt_backoff(&c->rtt) || c->snd_una == c->snd_nxt)
+    if (!net_feature_and(NET_FEATURE_RACK, c->cc.rack != NULL) || !srtt || c->tlp_outstanding ||
+        tcp_cc_in_recovery(&c->cc) || c->sb.count || tcp_rtt_backoff(&c->rtt) ||
+        c->snd_una == c->snd_nxt)
         return 0;
     switch (c->state) {
     case TCPS_ESTABLISHED:
@@ -282,7 +283,7 @@ static void rtx_expired(struct tcp_conn *c)
     }
     if (c->snd_una == c->snd_nxt)
         return;                              /* everything acknowledged meanwhile */
-    if (c->tlp_armed) {
+    if (net_feature_and(NET_FEATURE_RACK, c->tlp_armed)) {   /* never armed without RACK */
         tlp_fire(c);
         return;
     }
@@ -350,8 +351,9 @@ void tcp_idle_rearm(struct tcp_conn *c)
     default:
         break;
     }
-    if (c->keepalive && (c->state == TCPS_ESTABLISHED || c->state == TCPS_CLOSE_WAIT ||
-                         c->state == TCPS_FIN_WAIT_2)) {
+    if (net_feature_and(NET_FEATURE_KEEPALIVE, c->keepalive) &&
+        (c->state == TCPS_ESTABLISHED || c->state == TCPS_CLOSE_WAIT ||
+         c->state == TCPS_FIN_WAIT_2)) {
         uint64_t next = c->last_rx_ns + (c->keepalive_sent ? c->keepintvl_ns : c->keepidle_ns);
         if (c->keepalive_sent)
             next = tcp_now() + c->keepintvl_ns;
@@ -370,7 +372,7 @@ static void idle_expired(struct tcp_conn *c)
         tcp_conn_terminate(c, -ETIMEDOUT);
         return;
     }
-    if (!c->keepalive)
+    if (!net_feature_and(NET_FEATURE_KEEPALIVE, c->keepalive))
         return;
     uint64_t now = tcp_now();
     if (!c->keepalive_sent && now - c->last_rx_ns < c->keepidle_ns) {

@@ -169,7 +169,7 @@ void tcp_enter_time_wait(struct tcp_conn *c)
         .ep = c->ep,
         .snd_nxt = c->snd_nxt,
         .rcv_nxt = c->rcv_nxt,
-        .ts_ok = c->ts_ok,
+        .ts_ok = tcp_ts_in_use(c),
         .ts_recent = c->ts_recent,
         .ts_recent_time = c->ts_recent_time,
         .ts_offset = c->ts_offset,
@@ -195,7 +195,7 @@ bool tcp_endpoints_taken(struct tcp_stack *ts, const struct tcp_endpoints *ep, u
 static void tw_send_ack(struct tcp_stack *ts, const struct tcp_tw *tw)
 {
     struct tcp_options o = { 0 };
-    if (tw->ts_ok) {
+    if (tcp_tw_ts_in_use(tw)) {
         o.present = TCP_OPTF_TIMESTAMPS;
         o.ts_val = tcp_ts_clock(tcp_now()) + tw->ts_offset;
         o.ts_ecr = tw->ts_recent;
@@ -218,7 +218,7 @@ static void tw_invalid_ack(struct tcp_stack *ts, struct tcp_tw *tw)
 /* RFC 6191 / RFC 9293 3.10.7.4: a SYN may open a new incarnation. True when it did. */
 static bool tw_syn(struct tcp_stack *ts, struct tcp_tw *tw, struct tcp_segment *seg)
 {
-    struct tcp_time_wait_info info = { .rcv_nxt = tw->rcv_nxt, .has_timestamps = tw->ts_ok,
+    struct tcp_time_wait_info info = { .rcv_nxt = tw->rcv_nxt, .has_timestamps = tcp_tw_ts_in_use(tw),
                                        .ts_recent = tw->ts_recent };
     bool seg_ts = seg->opts.present & TCP_OPTF_TIMESTAMPS;
     if (!tcp_time_wait_reuse_ok(&info, seg->h.seq, seg_ts, seg->opts.ts_val))
@@ -252,7 +252,7 @@ void tcp_tw_input(struct tcp_stack *ts, struct tcp_tw *tw, struct tcp_segment *s
         return;
     }
     bool seg_ts = seg->opts.present & TCP_OPTF_TIMESTAMPS;
-    if (tw->ts_ok && seg_ts &&
+    if (tcp_tw_ts_in_use(tw) && seg_ts &&
         tcp_paws_reject(seg->opts.ts_val, tw->ts_recent, tcp_now() - tw->ts_recent_time, false)) {
         st->rx_paws_rejected++;                  /* RFC 7323 5.3 R1 */
         tw_invalid_ack(ts, tw);
@@ -266,7 +266,7 @@ void tcp_tw_input(struct tcp_stack *ts, struct tcp_tw *tw, struct tcp_segment *s
      * restart the 2*MSL wait. */
     if ((f & TCP_FLAG_FIN) && seg->h.seq + seg->len + 1 == tw->rcv_nxt) {
         st->rx_timewait_fin_acked++;
-        if (tw->ts_ok && seg_ts) {
+        if (tcp_tw_ts_in_use(tw) && seg_ts) {
             tw->ts_recent = seg->opts.ts_val;
             tw->ts_recent_time = tcp_now();
         }

@@ -5,40 +5,70 @@
  * file and sname when option 52 overloads them, in the order RFC 2131 section 4.1 gives) and
  * gathers the bytes of every known option, concatenating repeated instances as RFC 3396
  * requires. The second checks each gathered option's total length against RFC 2132 and
- * decodes it. Unknown options are skipped once their length is known to fit.
+ * decodes it. Unknown options are skipped once their length is known to fit. One table of the
+ * known options (option_rules) drives both the checks and decoding and, in its order, building.
  */
 #include "net/wire/dhcp_msg.h"
 #include "lib/byteorder.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 
-/* How a known option's total (concatenated) length is checked. */
+/* How a known option's value is stored in struct dhcp_message (one rule decodes and builds it). */
+enum value_kind {
+    VALUE_BYTES,         /* max_len bytes as they are (addresses, the message type) */
+    VALUE_BE16,          /* a 16-bit number, at least `least` */
+    VALUE_BE32,          /* a 32-bit number */
+    VALUE_LIST,          /* up to `cap` bytes, whole units of `multiple`; units kept in len_field */
+    VALUE_ADDRESSES,     /* a VALUE_LIST of addresses, the count the message carried after it */
+    VALUE_TEXT,          /* up to `cap` printable characters, NUL-terminated; length in len_field */
+};
+
+/* A known option: how its total (concatenated) length is checked, and its place in the message.
+ * The table's order is the order options are written in. */
 struct option_rule {
     uint8_t code;
     uint8_t has_bit;
     uint8_t min_len;
     uint8_t max_len;     /* 0: any length (only a bounded prefix is kept) */
     uint8_t multiple;    /* the length must be a multiple of this */
+    uint8_t kind;        /* enum value_kind */
+    uint8_t cap;         /* VALUE_LIST, _ADDRESSES, _TEXT: bytes kept */
+    uint8_t len_field;   /* offset of the length byte, for the same kinds */
+    uint16_t field;      /* offset of the value */
+    uint16_t least;      /* VALUE_BE16: the smallest value allowed */
 };
 
+#define AT(member) offsetof(struct dhcp_message, member)
+#define FIXED(code, bit, len, kind, member, least) \
+    { code, bit, len, len, 1, kind, 0, 0, AT(member), least }
+#define LISTED(code, bit, min, mult, kind, member, len_member) \
+    { code, bit, min, 0, mult, kind, sizeof(((struct dhcp_message *)0)->member) - \
+      (kind == VALUE_TEXT), AT(len_member), AT(member), 0 }
+
 static const struct option_rule option_rules[] = {
-    { DHCP_OPT_SUBNET_MASK, DHCP_HAS_SUBNET_MASK, 4, 4, 1 },    /* RFC 2132 3.3 */
-    { DHCP_OPT_ROUTER, DHCP_HAS_ROUTER, 4, 0, 4 },              /* RFC 2132 3.5 */
-    { DHCP_OPT_DNS, DHCP_HAS_DNS, 4, 0, 4 },                    /* RFC 2132 3.8 */
-    { DHCP_OPT_HOSTNAME, DHCP_HAS_HOSTNAME, 1, 0, 1 },          /* RFC 2132 3.14 */
-    { DHCP_OPT_MTU, DHCP_HAS_MTU, 2, 2, 1 },                    /* RFC 2132 5.1 */
-    { DHCP_OPT_REQUESTED_IP, DHCP_HAS_REQUESTED_IP, 4, 4, 1 },  /* RFC 2132 9.1 */
-    { DHCP_OPT_LEASE_TIME, DHCP_HAS_LEASE_TIME, 4, 4, 1 },      /* RFC 2132 9.2 */
-    { DHCP_OPT_MSG_TYPE, DHCP_HAS_MSG_TYPE, 1, 1, 1 },          /* RFC 2132 9.6 */
-    { DHCP_OPT_SERVER_ID, DHCP_HAS_SERVER_ID, 4, 4, 1 },        /* RFC 2132 9.7 */
-    { DHCP_OPT_PARAM_REQUEST, DHCP_HAS_PARAM_REQUEST, 1, 0, 1 },/* RFC 2132 9.8 */
-    { DHCP_OPT_MESSAGE, DHCP_HAS_MESSAGE, 1, 0, 1 },            /* RFC 2132 9.9 */
-    { DHCP_OPT_MAX_MSG_SIZE, DHCP_HAS_MAX_MSG_SIZE, 2, 2, 1 },  /* RFC 2132 9.10 */
-    { DHCP_OPT_RENEWAL_T1, DHCP_HAS_T1, 4, 4, 1 },              /* RFC 2132 9.11 */
-    { DHCP_OPT_REBINDING_T2, DHCP_HAS_T2, 4, 4, 1 },            /* RFC 2132 9.12 */
-    { DHCP_OPT_CLIENT_ID, DHCP_HAS_CLIENT_ID, 2, 0, 1 },        /* RFC 2132 9.14 */
+    FIXED(DHCP_OPT_MSG_TYPE, DHCP_HAS_MSG_TYPE, 1, VALUE_BYTES, type, 0),               /* 9.6 */
+    LISTED(DHCP_OPT_CLIENT_ID, DHCP_HAS_CLIENT_ID, 2, 1, VALUE_LIST, client_id,
+           client_id_len),                                                               /* 9.14 */
+    FIXED(DHCP_OPT_REQUESTED_IP, DHCP_HAS_REQUESTED_IP, 4, VALUE_BYTES, requested_ip, 0), /* 9.1 */
+    FIXED(DHCP_OPT_SERVER_ID, DHCP_HAS_SERVER_ID, 4, VALUE_BYTES, server_id, 0),        /* 9.7 */
+    FIXED(DHCP_OPT_SUBNET_MASK, DHCP_HAS_SUBNET_MASK, 4, VALUE_BYTES, subnet_mask, 0),  /* 3.3 */
+    LISTED(DHCP_OPT_ROUTER, DHCP_HAS_ROUTER, 4, 4, VALUE_ADDRESSES, routers,
+           router_count),                                                                /* 3.5 */
+    LISTED(DHCP_OPT_DNS, DHCP_HAS_DNS, 4, 4, VALUE_ADDRESSES, dns, dns_count),           /* 3.8 */
+    LISTED(DHCP_OPT_HOSTNAME, DHCP_HAS_HOSTNAME, 1, 1, VALUE_TEXT, hostname,
+           hostname_len),                                                                /* 3.14 */
+    FIXED(DHCP_OPT_MTU, DHCP_HAS_MTU, 2, VALUE_BE16, mtu, DHCP_MIN_MTU),                 /* 5.1 */
+    FIXED(DHCP_OPT_LEASE_TIME, DHCP_HAS_LEASE_TIME, 4, VALUE_BE32, lease_time, 0),      /* 9.2 */
+    FIXED(DHCP_OPT_RENEWAL_T1, DHCP_HAS_T1, 4, VALUE_BE32, t1, 0),                       /* 9.11 */
+    FIXED(DHCP_OPT_REBINDING_T2, DHCP_HAS_T2, 4, VALUE_BE32, t2, 0),                     /* 9.12 */
+    LISTED(DHCP_OPT_PARAM_REQUEST, DHCP_HAS_PARAM_REQUEST, 1, 1, VALUE_LIST, params,
+           param_count),                                                                 /* 9.8 */
+    FIXED(DHCP_OPT_MAX_MSG_SIZE, DHCP_HAS_MAX_MSG_SIZE, 2, VALUE_BE16, max_msg_size,
+          DHCP_MIN_MAX_MSG_SIZE),                                                        /* 9.10 */
+    LISTED(DHCP_OPT_MESSAGE, DHCP_HAS_MESSAGE, 1, 1, VALUE_TEXT, message, message_len),  /* 9.9 */
 };
 #define RULE_COUNT (sizeof(option_rules) / sizeof(option_rules[0]))
+_Static_assert(AT(message) < 0x10000 && AT(message_len) < 0x100, "offsets fit the rule's fields");
 
 /* Bytes kept per gathered option: enough for every list the decoder stores. */
 #define GATHER_KEEP 64
@@ -109,84 +139,46 @@ static enum dhcp_parse_error gather_area(const uint8_t *p, size_t len, bool main
     return DHCP_PARSE_NO_END;
 }
 
-static void copy_text(char *dst, size_t dst_size, uint8_t *out_len, const uint8_t *src,
-                      uint16_t total)
-{
-    size_t n = total < GATHER_KEEP ? total : GATHER_KEEP;
-    if (n > dst_size - 1)
-        n = dst_size - 1;
-    /* Printable ASCII only: these strings end up in logs. */
-    for (size_t i = 0; i < n; i++)
-        dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? (char)src[i] : '?';
-    dst[n] = '\0';
-    *out_len = (uint8_t)n;
-}
-
-static uint8_t copy_addresses(uint8_t (*dst)[4], unsigned max, const uint8_t *src, uint16_t total,
-                              uint8_t *total_out)
-{
-    unsigned count = total / 4;
-    unsigned kept = count < max ? count : max;
-    if (kept * 4 > GATHER_KEEP)
-        kept = GATHER_KEEP / 4;
-    for (unsigned i = 0; i < kept; i++)
-        memcpy(dst[i], src + 4 * i, 4);
-    *total_out = (uint8_t)(count > 255 ? 255 : count);
-    return (uint8_t)kept;
-}
-
+/* Stores an option's gathered value (its total length already checked) per its rule. */
 static enum dhcp_parse_error decode_option(const struct option_rule *rule, const uint8_t *v,
                                            uint16_t total, struct dhcp_message *m)
 {
-    switch (rule->code) {
-    case DHCP_OPT_SUBNET_MASK: memcpy(m->subnet_mask, v, 4); break;
-    case DHCP_OPT_SERVER_ID: memcpy(m->server_id, v, 4); break;
-    case DHCP_OPT_REQUESTED_IP: memcpy(m->requested_ip, v, 4); break;
-    case DHCP_OPT_LEASE_TIME: m->lease_time = load_be32(v); break;
-    case DHCP_OPT_RENEWAL_T1: m->t1 = load_be32(v); break;
-    case DHCP_OPT_REBINDING_T2: m->t2 = load_be32(v); break;
-    case DHCP_OPT_MTU:
-        m->mtu = load_be16(v);
-        if (m->mtu < DHCP_MIN_MTU)
+    uint8_t *field = (uint8_t *)m + rule->field;
+    uint8_t *len = (uint8_t *)m + rule->len_field;
+    size_t kept = total < rule->cap ? total : rule->cap;    /* cap <= GATHER_KEEP */
+    switch (rule->kind) {
+    case VALUE_BYTES:
+        memcpy(field, v, rule->max_len);
+        break;
+    case VALUE_BE16: {
+        uint16_t x = load_be16(v);
+        if (x < rule->least)
             return DHCP_PARSE_BAD_OPTION_VALUE;
-        break;
-    case DHCP_OPT_MAX_MSG_SIZE:
-        m->max_msg_size = load_be16(v);
-        if (m->max_msg_size < DHCP_MIN_MAX_MSG_SIZE)
-            return DHCP_PARSE_BAD_OPTION_VALUE;
-        break;
-    case DHCP_OPT_MSG_TYPE:
-        m->type = v[0];
-        if (m->type < DHCPDISCOVER || m->type > DHCPINFORM)
-            return DHCP_PARSE_BAD_OPTION_VALUE;
-        break;
-    case DHCP_OPT_ROUTER:
-        m->router_count = copy_addresses(m->routers, DHCP_MAX_ROUTERS, v, total, &m->router_total);
-        break;
-    case DHCP_OPT_DNS:
-        m->dns_count = copy_addresses(m->dns, DHCP_MAX_DNS, v, total, &m->dns_total);
-        break;
-    case DHCP_OPT_PARAM_REQUEST: {
-        size_t n = total < DHCP_MAX_PARAMS ? total : DHCP_MAX_PARAMS;
-        memcpy(m->params, v, n);
-        m->param_count = (uint8_t)n;
+        memcpy(field, &x, 2);
         break;
     }
-    case DHCP_OPT_CLIENT_ID: {
-        size_t n = total < DHCP_MAX_CLIENT_ID ? total : DHCP_MAX_CLIENT_ID;
-        memcpy(m->client_id, v, n);
-        m->client_id_len = (uint8_t)n;
+    case VALUE_BE32: {
+        uint32_t x = load_be32(v);
+        memcpy(field, &x, 4);
         break;
     }
-    case DHCP_OPT_HOSTNAME:
-        copy_text(m->hostname, sizeof(m->hostname), &m->hostname_len, v, total);
+    case VALUE_ADDRESSES:
+        len[1] = (uint8_t)(total / 4 > 255 ? 255 : total / 4);   /* how many it carried */
+        /* fall through */
+    case VALUE_LIST:
+        memcpy(field, v, kept);
+        *len = (uint8_t)(kept / rule->multiple);
         break;
-    case DHCP_OPT_MESSAGE:
-        copy_text(m->message, sizeof(m->message), &m->message_len, v, total);
-        break;
-    default:
+    case VALUE_TEXT:
+        /* Printable ASCII only: these strings end up in logs. */
+        for (size_t i = 0; i < kept; i++)
+            field[i] = (v[i] >= 0x20 && v[i] < 0x7f) ? v[i] : '?';
+        field[kept] = '\0';
+        *len = (uint8_t)kept;
         break;
     }
+    if (rule->code == DHCP_OPT_MSG_TYPE && (m->type < DHCPDISCOVER || m->type > DHCPINFORM))
+        return DHCP_PARSE_BAD_OPTION_VALUE;
     m->has |= DHCP_HAS(rule->has_bit);
     return DHCP_PARSE_OK;
 }
@@ -287,20 +279,6 @@ static void put_option(struct writer *w, uint8_t code, const void *data, size_t 
     w->pos += len;
 }
 
-static void put_be32_option(struct writer *w, uint8_t code, uint32_t v)
-{
-    uint8_t b[4];
-    store_be32(b, v);
-    put_option(w, code, b, 4);
-}
-
-static void put_be16_option(struct writer *w, uint8_t code, uint16_t v)
-{
-    uint8_t b[2];
-    store_be16(b, v);
-    put_option(w, code, b, 2);
-}
-
 int dhcp_msg_build(const struct dhcp_message *m, uint8_t *buf, size_t cap)
 {
     if (cap < DHCP_MIN_SEND_LEN)
@@ -321,37 +299,35 @@ int dhcp_msg_build(const struct dhcp_message *m, uint8_t *buf, size_t cap)
     store_be32(buf + DHCP_FIXED_LEN, DHCP_COOKIE);
 
     struct writer w = { .buf = buf, .cap = cap, .pos = DHCP_MIN_LEN };
-    uint32_t has = m->has;
-    if (has & DHCP_HAS(DHCP_HAS_MSG_TYPE))
-        put_option(&w, DHCP_OPT_MSG_TYPE, &m->type, 1);
-    if (has & DHCP_HAS(DHCP_HAS_CLIENT_ID))
-        put_option(&w, DHCP_OPT_CLIENT_ID, m->client_id, m->client_id_len);
-    if (has & DHCP_HAS(DHCP_HAS_REQUESTED_IP))
-        put_option(&w, DHCP_OPT_REQUESTED_IP, m->requested_ip, 4);
-    if (has & DHCP_HAS(DHCP_HAS_SERVER_ID))
-        put_option(&w, DHCP_OPT_SERVER_ID, m->server_id, 4);
-    if (has & DHCP_HAS(DHCP_HAS_SUBNET_MASK))
-        put_option(&w, DHCP_OPT_SUBNET_MASK, m->subnet_mask, 4);
-    if (has & DHCP_HAS(DHCP_HAS_ROUTER))
-        put_option(&w, DHCP_OPT_ROUTER, m->routers, 4u * m->router_count);
-    if (has & DHCP_HAS(DHCP_HAS_DNS))
-        put_option(&w, DHCP_OPT_DNS, m->dns, 4u * m->dns_count);
-    if (has & DHCP_HAS(DHCP_HAS_HOSTNAME))
-        put_option(&w, DHCP_OPT_HOSTNAME, m->hostname, m->hostname_len);
-    if (has & DHCP_HAS(DHCP_HAS_MTU))
-        put_be16_option(&w, DHCP_OPT_MTU, m->mtu);
-    if (has & DHCP_HAS(DHCP_HAS_LEASE_TIME))
-        put_be32_option(&w, DHCP_OPT_LEASE_TIME, m->lease_time);
-    if (has & DHCP_HAS(DHCP_HAS_T1))
-        put_be32_option(&w, DHCP_OPT_RENEWAL_T1, m->t1);
-    if (has & DHCP_HAS(DHCP_HAS_T2))
-        put_be32_option(&w, DHCP_OPT_REBINDING_T2, m->t2);
-    if (has & DHCP_HAS(DHCP_HAS_PARAM_REQUEST))
-        put_option(&w, DHCP_OPT_PARAM_REQUEST, m->params, m->param_count);
-    if (has & DHCP_HAS(DHCP_HAS_MAX_MSG_SIZE))
-        put_be16_option(&w, DHCP_OPT_MAX_MSG_SIZE, m->max_msg_size);
-    if (has & DHCP_HAS(DHCP_HAS_MESSAGE))
-        put_option(&w, DHCP_OPT_MESSAGE, m->message, m->message_len);
+    for (const struct option_rule *rule = option_rules; rule < option_rules + RULE_COUNT; rule++) {
+        if (!(m->has & DHCP_HAS(rule->has_bit)))
+            continue;
+        const uint8_t *field = (const uint8_t *)m + rule->field;
+        size_t len = rule->max_len;
+        uint8_t number[4];
+        switch (rule->kind) {
+        case VALUE_BE16: {
+            uint16_t x;
+            memcpy(&x, field, 2);
+            store_be16(number, x);
+            field = number;
+            break;
+        }
+        case VALUE_BE32: {
+            uint32_t x;
+            memcpy(&x, field, 4);
+            store_be32(number, x);
+            field = number;
+            break;
+        }
+        case VALUE_LIST:
+        case VALUE_ADDRESSES:
+        case VALUE_TEXT:
+            len = (size_t)((const uint8_t *)m)[rule->len_field] * rule->multiple;
+            break;
+        }
+        put_option(&w, rule->code, field, len);
+    }
     if (w.overflow || w.pos + 1 > cap)
         return -ENOSPC;
     buf[w.pos++] = DHCP_OPT_END;

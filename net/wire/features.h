@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 /* The app.mk names are these in lower case (dhcp, cubic, rack, syncookies, tso, pmtu,
- * reassembly, sack). */
+ * reassembly, sack, timestamps, wscale, ooo, icmp_errors, keepalive). */
 enum net_feature {
     NET_FEATURE_DHCP       = 1u << 0, /* DHCP client; without it the boot needs ip= options */
     NET_FEATURE_CUBIC      = 1u << 1, /* CUBIC (RFC 9438); without it NewReno (RFC 6582) */
@@ -31,14 +31,46 @@ enum net_feature {
     NET_FEATURE_SACK       = 1u << 7, /* TCP SACK (RFC 2018, RFC 6675 recovery); without it
                                          SACK is neither offered nor accepted, and loss is
                                          repaired by NewReno (RFC 6582) and the RTO */
+    NET_FEATURE_TIMESTAMPS = 1u << 8, /* TCP timestamps (RFC 7323 3-5); without them the option
+                                         is neither offered nor accepted: no PAWS, RTT sampled
+                                         once per flight (RFC 6298 3) */
+    NET_FEATURE_WSCALE     = 1u << 9, /* TCP window scaling (RFC 7323 2); without it the option
+                                         is neither offered nor accepted: windows of at most
+                                         65,535 bytes both ways */
+    NET_FEATURE_OOO        = 1u << 10, /* TCP's out-of-order queue (RFC 9293 3.10.7.4, a
+                                          SHOULD); without it a segment beyond RCV.NXT is
+                                          dropped, counted and answered by a duplicate ACK, and
+                                          the sender repairs the hole by retransmission */
+    NET_FEATURE_ICMP_ERRORS = 1u << 11, /* ICMP errors sent (RFC 1122 3.2.2.1, 4.1.3.1: port
+                                           and protocol unreachable are SHOULDs); without them
+                                           such datagrams are dropped and counted silently.
+                                           Echo replies stay */
+    NET_FEATURE_KEEPALIVE  = 1u << 12, /* TCP keep-alives (RFC 1122 4.2.3.6, off by default);
+                                          without them TCP_SOCKOPT_KEEPALIVE cannot be turned
+                                          on and an idle connection is never probed */
 };
-#define NET_FEATURES_ALL 0xffu
+#define NET_FEATURES_ALL 0x1fffu
 
 extern const uint32_t net_features;
 
 static inline bool net_feature(enum net_feature f)
 {
     return (net_features & (uint32_t)f) != 0;
+}
+
+/* net_feature(f) && flag, for a flag the stack sets only when the image has f (an option both
+ * ends agreed on, a probe armed): in the xen image, whose net_features is a link-time constant,
+ * the test folds the code behind the flag away where f is left out; a program that reads
+ * net_features at run time (hosted, unit tests) tests the flag alone, which says the same, so
+ * the per-segment paths pay nothing for it. */
+static inline __attribute__((always_inline)) bool net_feature_and(enum net_feature f, bool flag)
+{
+#ifdef XENOLITH_KERNEL
+    return net_feature(f) && flag;
+#else
+    (void)f;
+    return flag;
+#endif
 }
 
 #endif

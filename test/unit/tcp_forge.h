@@ -103,6 +103,24 @@ static inline size_t pump(struct tcp_conn *from, struct tcp_conn *to, size_t len
     return got;
 }
 
+/* Moves 1 MiB from p's client to its server with A's 40th data segment dropped: every byte must
+ * arrive, in order, within 60 s (the loss-repair tests of each feature set). */
+static inline void tf_bulk_with_one_loss(struct tf_conns *p)
+{
+    unsigned seen = 0;
+    tf_tap_set_filter(tf_drop_40th_data_segment, &seen);
+    ck_assert_uint_eq(pump(p->client, p->server, 1024 * 1024, 60 * SEC), 1024 * 1024);
+    ck_assert_uint_ge(seen, 40);
+}
+
+/* No segment B sent (as the tap saw) carried SACK blocks. */
+static inline void tf_assert_no_sack_from_b(void)
+{
+    for (unsigned i = 0; i < tf_tap.count; i++)
+        if (!tf_tap.seg[i].tx)
+            ck_assert(!(tf_tap.seg[i].opts.present & TCP_OPTF_SACK));
+}
+
 /* Runs the loop until cond holds or limit passes. */
 #define RUN_UNTIL(cond, limit)                                                                  \
     do {                                                                                         \
