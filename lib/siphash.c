@@ -54,16 +54,29 @@ void siphash_key_random(struct siphash_key *key)
     key->k1 = random_u64();
 }
 
-uint64_t siphash24(const struct siphash_key *key, const void *data, size_t len)
+static inline struct sip_state sip_start(const struct siphash_key *key)
 {
-    const uint8_t *p = data;
     /* "somepseudorandomlygeneratedbytes" */
-    struct sip_state s = {
+    return (struct sip_state){
         key->k0 ^ 0x736f6d6570736575ull,
         key->k1 ^ 0x646f72616e646f6dull,
         key->k0 ^ 0x6c7967656e657261ull,
         key->k1 ^ 0x7465646279746573ull,
     };
+}
+
+static inline uint64_t sip_finish(struct sip_state *s)
+{
+    s->v2 ^= 0xff;
+    for (int i = 0; i < 4; i++)
+        sip_round(s);
+    return s->v0 ^ s->v1 ^ s->v2 ^ s->v3;
+}
+
+uint64_t siphash24(const struct siphash_key *key, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    struct sip_state s = sip_start(key);
     size_t left = len;
     for (; left >= 8; left -= 8, p += 8)
         sip_absorb(&s, load_le64(p));
@@ -71,8 +84,13 @@ uint64_t siphash24(const struct siphash_key *key, const void *data, size_t len)
     for (size_t i = 0; i < left; i++)
         last |= (uint64_t)p[i] << (8 * i);
     sip_absorb(&s, last);
-    s.v2 ^= 0xff;
-    for (int i = 0; i < 4; i++)
-        sip_round(&s);
-    return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+    return sip_finish(&s);
+}
+
+uint64_t siphash24_12(const struct siphash_key *key, uint64_t first, uint32_t rest)
+{
+    struct sip_state s = sip_start(key);
+    sip_absorb(&s, first);
+    sip_absorb(&s, (uint64_t)12 << 56 | rest);
+    return sip_finish(&s);
 }

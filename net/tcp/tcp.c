@@ -217,9 +217,7 @@ void tcp_fini(struct tcp_layer *tcp)
 
 uint32_t tcp_endpoints_hash(const struct tcp_stack *ts, const struct tcp_endpoints *ep)
 {
-    struct { uint32_t l, r; uint16_t lp, rp; } key = { ep->local_ip, ep->remote_ip,
-                                                       ep->local_port, ep->remote_port };
-    return (uint32_t)siphash24(&ts->hash_key, &key, sizeof(key));
+    return (uint32_t)tcp_endpoints_siphash(&ts->hash_key, ep);
 }
 
 
