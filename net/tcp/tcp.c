@@ -467,8 +467,7 @@ void tcp_ipv4_input(struct tcp_layer *tcp, struct pbuf *p, const struct ipv4_rx_
     }
     size_t head = p->tot_len < TCP_HEADER_MAX ? p->tot_len : TCP_HEADER_MAX;
     const uint8_t *hb = pbuf_linearize(p, head);
-    struct tcp_segment seg;
-    memset(&seg, 0, sizeof(seg));
+    struct tcp_segment seg;          /* every field is set below: no clearing */
     if (!hb || tcp_parse_header(hb, head, p->tot_len, &seg.h, &seg.opts) != TCP_PARSE_OK) {
         st->rx_bad_header++;
         goto drop;
