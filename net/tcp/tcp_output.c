@@ -457,6 +457,10 @@ void tcp_output(struct tcp_conn *c)
         return;
     if (c->state == TCPS_SYN_SENT || c->state == TCPS_SYN_RECEIVED)
         return;
+    /* Nothing in flight and nothing queued: nothing to send, resend or probe (most ACKs of a
+     * request-response exchange, and every segment of a handshake and close but the FINs). */
+    if (c->snd_una == c->snd_nxt && unsent(c) == 0)
+        return;
     tcp_pmtu_recheck(c);
     struct tcp_tso_run run = { 0, 0 };
     while (can_send_data(c)) {
