@@ -230,7 +230,9 @@ static void accept_data(struct tcp_conn *c, struct tcp_segment *seg, uint32_t se
     tcp_send_ack(c);                             /* RFC 5681 4.2: out of order: ACK at once */
 }
 
-static void fin_received(struct tcp_conn *c)
+/* ack_now: the FIN was held beyond a gap that just filled, and a filled gap is acknowledged at
+ * once (RFC 5681 4.2). */
+static void fin_received(struct tcp_conn *c, bool ack_now)
 {
     c->rcv_nxt++;
     c->fin_received = true;
@@ -240,7 +242,16 @@ static void fin_received(struct tcp_conn *c)
     case TCPS_SYN_RECEIVED:
     case TCPS_ESTABLISHED:
         tcp_set_state(c, TCPS_CLOSE_WAIT);
-        break;
+        waitq_wake_all(&c->readers);
+        /* The application, told of the end, usually closes at once: its FIN then carries this
+         * ACK and the close takes three segments, not four (as Linux does in CLOSE_WAIT). The
+         * ACK is delayed as any other (RFC 1122 4.2.3.2, RFC 9293 3.8.6.3): at most delack_ns,
+         * at once after a second unacknowledged segment or with out-of-order data held. */
+        if (ack_now)
+            tcp_send_ack(c);
+        else
+            tcp_delack_schedule(c);
+        return;
     case TCPS_FIN_WAIT_1:
         /* our FIN not yet acknowledged (else we would be in FIN_WAIT_2): simultaneous close */
         tcp_set_state(c, TCPS_CLOSING);
@@ -539,7 +550,7 @@ static void conn_input(struct tcp_conn *c, struct tcp_segment *seg)
     }
     if (fin && !c->fin_received) {
         if (seq + len == c->rcv_nxt) {
-            fin_received(c);
+            fin_received(c, false);
             if (c->state == TCPS_CLOSED)
                 return;                          /* TIME_WAIT: the record took over */
         } else {
@@ -553,7 +564,7 @@ static void conn_input(struct tcp_conn *c, struct tcp_segment *seg)
             tcp_send_ack(c);
         }
     } else if (c->fin_pending && !c->fin_received && c->rcv_nxt == c->fin_seq) {
-        fin_received(c);                         /* the gap before the remembered FIN filled */
+        fin_received(c, true);                   /* the gap before the remembered FIN filled */
         if (c->state == TCPS_CLOSED)
             return;
     }
