@@ -275,8 +275,11 @@ void ipv4_input(struct ipv4_layer *ip, struct pbuf *p)
      * datagram to it is for us and neither broadcast nor multicast: the usual case, decided by
      * one comparison. */
     bool to_us = nif->configured && h.dst == nif->ipv4.addr;
-    bool to_broadcast = !to_us && ipv4_is_broadcast(ip, h.dst);
-    bool to_multicast = !to_us && ipv4_addr_is_multicast(h.dst);
+    bool to_broadcast = false, to_multicast = false;
+    if (!to_us) {
+        to_broadcast = ipv4_is_broadcast(ip, h.dst);
+        to_multicast = ipv4_addr_is_multicast(h.dst);
+    }
     bool link_broadcast = (p->flags & (PBUF_F_LINK_BCAST | PBUF_F_LINK_MCAST)) != 0;
     if (link_broadcast && !to_broadcast && !to_multicast) {
         st->rx_link_broadcast_unicast++;

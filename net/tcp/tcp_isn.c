@@ -4,6 +4,12 @@
 #include "net/tcp/tcp_isn.h"
 
 
+uint64_t tcp_endpoints_siphash(const struct siphash_key *key, const struct tcp_endpoints *ep)
+{
+    return siphash24_12(key, (uint64_t)ep->local_ip | (uint64_t)ep->remote_ip << 32,
+                        (uint32_t)ep->local_port | (uint32_t)ep->remote_port << 16);
+}
+
 void tcp_isn_secret_init(struct tcp_isn_secret *secret)
 {
     siphash_key_random(&secret->key);

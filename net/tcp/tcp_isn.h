@@ -30,12 +30,7 @@ struct tcp_endpoints {
 
 /* The keyed hash of a 4-tuple (SipHash-2-4 of its 12 bytes: both addresses, then both ports),
  * under the key of its use: ISNs and timestamp offsets here, the TCB table's buckets in tcp.c. */
-static inline uint64_t tcp_endpoints_siphash(const struct siphash_key *key,
-                                             const struct tcp_endpoints *ep)
-{
-    return siphash24_12(key, (uint64_t)ep->local_ip | (uint64_t)ep->remote_ip << 32,
-                        (uint32_t)ep->local_port | (uint32_t)ep->remote_port << 16);
-}
+uint64_t tcp_endpoints_siphash(const struct siphash_key *key, const struct tcp_endpoints *ep);
 
 /* RFC 9293 3.4.1: the ISN clock ticks every 4 microseconds. */
 #define TCP_ISN_TICK_NS 4000u

@@ -274,7 +274,8 @@ void tcp_send_rst_conn(struct tcp_conn *c)
     tcp_send_raw(c->ts, &c->ep, c->snd_nxt, 0, TCP_FLAG_RST, 0, NULL, NULL, 0, 0);
 }
 
-void tcp_send_rst_reply(struct tcp_stack *ts, const struct tcp_segment *seg)
+/* Not inlined: a cold path with several callers. */
+__attribute__((noinline)) void tcp_send_rst_reply(struct tcp_stack *ts, const struct tcp_segment *seg)
 {
     struct tcp_endpoints ep = { .local_ip = seg->dst, .remote_ip = seg->src,
                                 .local_port = seg->h.dst_port, .remote_port = seg->h.src_port };
