@@ -57,12 +57,12 @@ static uint64_t sum_words(const unsigned char *p, size_t len)
 
 void csum_add(struct csum *c, const void *buf, size_t len)
 {
-    if (len == 0)
-        return;
-    uint16_t part = fold64(sum_words(buf, len));
-    /* A piece starting at an odd offset pairs its bytes the other way round (RFC 1071 2(B)). */
+    uint64_t part = sum_words(buf, len);
+    /* A piece starting at an odd offset pairs its bytes the other way round (RFC 1071 2(B)).
+     * Swapping the bytes of every 16-bit word multiplies the sum by 256 modulo 2^16 - 1, and so
+     * does swapping the bytes of the whole unfolded 64-bit sum: no fold is needed here. */
     if (c->odd)
-        part = bswap16(part);
+        part = __builtin_bswap64(part);
     c->sum = add_carry(c->sum, part);
     c->odd ^= len & 1;
 }

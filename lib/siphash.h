@@ -19,5 +19,9 @@ void siphash_key_from_bytes(struct siphash_key *key, const uint8_t bytes[16]);
 void siphash_key_random(struct siphash_key *key);
 
 uint64_t siphash24(const struct siphash_key *key, const void *data, size_t len);
+/* The same for a 12-byte message given as its little-endian words: bytes 0-7 are `first`, bytes
+ * 8-11 `rest` (siphash24 of those bytes). A connection's 4-tuple is one such message: no byte
+ * buffer to build, no loop over the tail. */
+uint64_t siphash24_12(const struct siphash_key *key, uint64_t first, uint32_t rest);
 
 #endif

@@ -271,16 +271,22 @@ void ipv4_input(struct ipv4_layer *ip, struct pbuf *p)
         pbuf_free(p);
         return;
     }
-    bool to_broadcast = ipv4_is_broadcast(ip, h.dst);
-    bool to_multicast = ipv4_addr_is_multicast(h.dst);
+    /* Our configured address is a unicast host address (ipv4_config.c refuses any other), so a
+     * datagram to it is for us and neither broadcast nor multicast: the usual case, decided by
+     * one comparison. */
+    bool to_us = nif->configured && h.dst == nif->ipv4.addr;
+    bool to_broadcast = false, to_multicast = false;
+    if (!to_us) {
+        to_broadcast = ipv4_is_broadcast(ip, h.dst);
+        to_multicast = ipv4_addr_is_multicast(h.dst);
+    }
     bool link_broadcast = (p->flags & (PBUF_F_LINK_BCAST | PBUF_F_LINK_MCAST)) != 0;
     if (link_broadcast && !to_broadcast && !to_multicast) {
         st->rx_link_broadcast_unicast++;
         pbuf_free(p);
         return;
     }
-    bool for_us = (nif->configured && h.dst == nif->ipv4.addr) || to_broadcast ||
-                  h.dst == ALL_HOSTS_GROUP ||
+    bool for_us = to_us || to_broadcast || h.dst == ALL_HOSTS_GROUP ||
                   (!nif->configured && h.protocol == IPV4_PROTO_UDP && !to_multicast &&
                    !ipv4_addr_is_zeronet(h.dst) && !ipv4_addr_is_loopback(h.dst) &&
                    !ipv4_addr_is_reserved(h.dst));
@@ -488,6 +494,10 @@ int ipv4_csum_add_pbuf(struct csum *c, const struct pbuf *p, size_t offset, size
 {
     if (offset > p->tot_len || len > p->tot_len - offset)
         return -EINVAL;
+    if (len <= p->len && offset <= p->len - len) {
+        csum_add(c, p->data + offset, len);  /* in the first segment: the usual case */
+        return 0;
+    }
     for (const struct pbuf *seg = p; seg && len; seg = seg->next) {
         if (offset >= seg->len) {
             offset -= seg->len;
@@ -506,8 +516,7 @@ int ipv4_csum_add_pbuf(struct csum *c, const struct pbuf *p, size_t offset, size
 void ipv4_csum_add_pseudo(struct csum *c, uint32_t src, uint32_t dst, uint8_t protocol,
                           uint16_t length)
 {
-    csum_add_be32(c, be32_to_cpu(src));
-    csum_add_be32(c, be32_to_cpu(dst));
-    csum_add_be16(c, protocol);
-    csum_add_be16(c, length);
+    /* The four fields as they lie in memory, summed in 64 bits (under 2^34: no carry out) and
+     * added at once: where each 16-bit word lands does not matter (lib/checksum.h). */
+    csum_add_word(c, (uint64_t)src + dst + cpu_to_be16(protocol) + cpu_to_be16(length));
 }

@@ -221,9 +221,7 @@ void tcp_fini(struct tcp_layer *tcp)
 
 uint32_t tcp_endpoints_hash(const struct tcp_stack *ts, const struct tcp_endpoints *ep)
 {
-    struct { uint32_t l, r; uint16_t lp, rp; } key = { ep->local_ip, ep->remote_ip,
-                                                       ep->local_port, ep->remote_port };
-    return (uint32_t)siphash24(&ts->hash_key, &key, sizeof(key));
+    return (uint32_t)tcp_endpoints_siphash(&ts->hash_key, ep);
 }
 
 
@@ -474,8 +472,7 @@ void tcp_ipv4_input(struct tcp_layer *tcp, struct pbuf *p, const struct ipv4_rx_
     }
     size_t head = p->tot_len < TCP_HEADER_MAX ? p->tot_len : TCP_HEADER_MAX;
     const uint8_t *hb = pbuf_linearize(p, head);
-    struct tcp_segment seg;
-    memset(&seg, 0, sizeof(seg));
+    struct tcp_segment seg;          /* every field is set below: no clearing */
     if (!hb || tcp_parse_header(hb, head, p->tot_len, &seg.h, &seg.opts) != TCP_PARSE_OK) {
         st->rx_bad_header++;
         goto drop;

@@ -216,31 +216,33 @@ static void accept_data(struct tcp_conn *c, struct tcp_segment *seg, uint32_t se
     tcp_send_ack(c);                             /* RFC 5681 4.2: out of order: ACK at once */
 }
 
-static void fin_received(struct tcp_conn *c)
+/* RFC 9293 3.10.7.4 eighth step. ack_now: the FIN was held beyond a gap that just filled, and a
+ * filled gap is acknowledged at once (RFC 5681 4.2). */
+static void fin_received(struct tcp_conn *c, bool ack_now)
 {
     c->rcv_nxt++;
     c->fin_received = true;
     c->fin_pending = false;
     c->ack_pending = true;
-    switch (c->state) {
-    case TCPS_SYN_RECEIVED:
-    case TCPS_ESTABLISHED:
+    waitq_wake_all(&c->readers);
+    if (c->state == TCPS_SYN_RECEIVED || c->state == TCPS_ESTABLISHED) {
         tcp_set_state(c, TCPS_CLOSE_WAIT);
-        break;
-    case TCPS_FIN_WAIT_1:
+        /* The application, told of the end, usually closes at once: its FIN then carries this
+         * ACK and the close takes three segments, not four (as Linux does in CLOSE_WAIT). The
+         * ACK is delayed (RFC 1122 4.2.3.2, RFC 9293 3.8.6.3) by at most delack_ns. Nothing
+         * lies beyond a FIN taken in order, so no out-of-order data waits for this ACK. */
+        if (!ack_now) {
+            if (!tcp_timer_pending(c, TCP_TIMER_DELACK))
+                tcp_timer_set(c, TCP_TIMER_DELACK, tcp_now() + c->ts->cfg.delack_ns);
+            return;
+        }
+    } else if (c->state == TCPS_FIN_WAIT_1) {
         /* our FIN not yet acknowledged (else we would be in FIN_WAIT_2): simultaneous close */
         tcp_set_state(c, TCPS_CLOSING);
-        break;
-    case TCPS_FIN_WAIT_2:
-        waitq_wake_all(&c->readers);
-        tcp_send_ack(c);
-        tcp_enter_time_wait(c);                  /* the TCB goes; the caller holds it */
-        return;
-    default:
-        break;
     }
-    waitq_wake_all(&c->readers);
     tcp_send_ack(c);
+    if (c->state == TCPS_FIN_WAIT_2)
+        tcp_enter_time_wait(c);                  /* the TCB goes; the caller holds it */
 }
 
 static bool our_fin_acked(const struct tcp_conn *c)
@@ -525,7 +527,7 @@ static void conn_input(struct tcp_conn *c, struct tcp_segment *seg)
     }
     if (fin && !c->fin_received) {
         if (seq + len == c->rcv_nxt) {
-            fin_received(c);
+            fin_received(c, false);
             if (c->state == TCPS_CLOSED)
                 return;                          /* TIME_WAIT: the record took over */
         } else {
@@ -539,7 +541,7 @@ static void conn_input(struct tcp_conn *c, struct tcp_segment *seg)
             tcp_send_ack(c);
         }
     } else if (c->fin_pending && !c->fin_received && c->rcv_nxt == c->fin_seq) {
-        fin_received(c);                         /* the gap before the remembered FIN filled */
+        fin_received(c, true);                   /* the gap before the remembered FIN filled */
         if (c->state == TCPS_CLOSED)
             return;
     }

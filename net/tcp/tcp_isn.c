@@ -3,17 +3,11 @@
  */
 #include "net/tcp/tcp_isn.h"
 
-#include "lib/byteorder.h"
 
-/* The 4-tuple as hashed: a fixed byte layout, so the hash does not depend on struct padding. */
-static uint64_t hash_endpoints(const struct siphash_key *key, const struct tcp_endpoints *ep)
+uint64_t tcp_endpoints_siphash(const struct siphash_key *key, const struct tcp_endpoints *ep)
 {
-    uint8_t buf[12];
-    store_u32(buf, ep->local_ip);
-    store_be16(buf + 4, ep->local_port);
-    store_u32(buf + 6, ep->remote_ip);
-    store_be16(buf + 10, ep->remote_port);
-    return siphash24(key, buf, sizeof(buf));
+    return siphash24_12(key, (uint64_t)ep->local_ip | (uint64_t)ep->remote_ip << 32,
+                        (uint32_t)ep->local_port | (uint32_t)ep->remote_port << 16);
 }
 
 void tcp_isn_secret_init(struct tcp_isn_secret *secret)
@@ -28,7 +22,7 @@ void tcp_isn_secret_init(struct tcp_isn_secret *secret)
 void tcp_isn_and_ts_offset(const struct tcp_isn_secret *secret, const struct tcp_endpoints *ep,
                            uint64_t now_ns, uint32_t *isn, uint32_t *ts_offset)
 {
-    uint64_t h = hash_endpoints(&secret->key, ep);
+    uint64_t h = tcp_endpoints_siphash(&secret->key, ep);
     *isn = (uint32_t)(now_ns / TCP_ISN_TICK_NS) + (uint32_t)h;
     *ts_offset = (uint32_t)(h >> 32);
 }
@@ -47,5 +41,5 @@ uint32_t tcp_ts_clock(uint64_t now_ns)
 
 uint32_t tcp_ts_offset(const struct tcp_isn_secret *secret, const struct tcp_endpoints *ep)
 {
-    return (uint32_t)(hash_endpoints(&secret->key, ep) >> 32);
+    return (uint32_t)(tcp_endpoints_siphash(&secret->key, ep) >> 32);
 }

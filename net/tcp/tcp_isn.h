@@ -28,6 +28,10 @@ struct tcp_endpoints {
     uint16_t remote_port;
 };
 
+/* The keyed hash of a 4-tuple (SipHash-2-4 of its 12 bytes: both addresses, then both ports),
+ * under the key of its use: ISNs and timestamp offsets here, the TCB table's buckets in tcp.c. */
+uint64_t tcp_endpoints_siphash(const struct siphash_key *key, const struct tcp_endpoints *ep);
+
 /* RFC 9293 3.4.1: the ISN clock ticks every 4 microseconds. */
 #define TCP_ISN_TICK_NS 4000u
 /* The timestamp clock: one tick per millisecond. */

@@ -274,7 +274,8 @@ void tcp_send_rst_conn(struct tcp_conn *c)
     tcp_send_raw(c->ts, &c->ep, c->snd_nxt, 0, TCP_FLAG_RST, 0, NULL, NULL, 0, 0);
 }
 
-void tcp_send_rst_reply(struct tcp_stack *ts, const struct tcp_segment *seg)
+/* Not inlined: a cold path with several callers. */
+__attribute__((noinline)) void tcp_send_rst_reply(struct tcp_stack *ts, const struct tcp_segment *seg)
 {
     struct tcp_endpoints ep = { .local_ip = seg->dst, .remote_ip = seg->src,
                                 .local_port = seg->h.dst_port, .remote_port = seg->h.src_port };
@@ -456,6 +457,10 @@ void tcp_output(struct tcp_conn *c)
     if (!c->ts)
         return;
     if (c->state == TCPS_SYN_SENT || c->state == TCPS_SYN_RECEIVED)
+        return;
+    /* Nothing in flight and nothing queued: nothing to send, resend or probe (most ACKs of a
+     * request-response exchange, and every segment of a handshake and close but the FINs). */
+    if (c->snd_una == c->snd_nxt && unsent(c) == 0)
         return;
     tcp_pmtu_recheck(c);
     struct tcp_tso_run run = { 0, 0 };

@@ -80,8 +80,10 @@ static void tw_timer_rearm(struct tcp_stack *ts)
         timer_cancel(&ts->tw_timer);
         return;
     }
+    /* A record that became the youngest leaves the oldest, and so the timer, as they were. */
     struct tcp_tw *oldest = list_entry(ts->tw_age.next, struct tcp_tw, age_link);
-    timer_arm(&ts->tw_timer, oldest->expires_ns);
+    if (!timer_armed(&ts->tw_timer) || ts->tw_timer.deadline_ns != oldest->expires_ns)
+        timer_arm(&ts->tw_timer, oldest->expires_ns);
 }
 
 static void tw_expired(struct timer *t, void *arg)
@@ -131,10 +133,10 @@ __attribute__((noinline)) struct tcp_tw *tcp_tw_find(struct tcp_stack *ts,
 static struct tcp_tw *tw_take(struct tcp_stack *ts)
 {
     if (ts->tw_count < ts->cfg.max_time_wait || list_empty(&ts->tw_age)) {
-        /* A kept record's old contents are overwritten whole by tcp_enter_time_wait. */
+        /* Its contents, kept or fresh, are overwritten whole by tcp_enter_time_wait. */
         struct tcp_tw *tw = spare_get(&spare_records, sizeof(*tw));
         if (!tw)
-            tw = kcalloc(1, sizeof(*tw));
+            tw = kmalloc(sizeof(*tw));
         if (tw || list_empty(&ts->tw_age))
             return tw;
     }

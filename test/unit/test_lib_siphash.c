@@ -6,6 +6,7 @@
 #include <check.h>
 #include <stdlib.h>
 
+#include "lib/byteorder.h"
 #include "lib/siphash.h"
 
 static const uint64_t reference_vectors[64] = {
@@ -95,6 +96,24 @@ START_TEST(key_changes_everything)
 }
 END_TEST
 
+/* The fixed-length form hashes the same 12 bytes as siphash24 (the reference vector of length 12),
+ * and every byte of it counts. */
+START_TEST(twelve_byte_form)
+{
+    struct siphash_key key;
+    reference_key(&key);
+    uint8_t msg[12];
+    for (int i = 0; i < 12; i++)
+        msg[i] = (uint8_t)i;
+    uint64_t first = load_le64(msg);
+    uint32_t rest = load_le32(msg + 8);
+    ck_assert(siphash24_12(&key, first, rest) == reference_vectors[12]);
+    ck_assert(siphash24_12(&key, first, rest) == siphash24(&key, msg, sizeof(msg)));
+    ck_assert(siphash24_12(&key, first ^ 1, rest) != reference_vectors[12]);
+    ck_assert(siphash24_12(&key, first, rest ^ 0x80000000u) != reference_vectors[12]);
+}
+END_TEST
+
 static Suite *siphash_suite(void)
 {
     Suite *s = suite_create("lib_siphash");
@@ -103,6 +122,7 @@ static Suite *siphash_suite(void)
     tcase_add_test(tc, paper_example);
     tcase_add_test(tc, unaligned_input);
     tcase_add_test(tc, key_changes_everything);
+    tcase_add_test(tc, twelve_byte_form);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -174,6 +174,33 @@ START_TEST(pbuf_checksum_any_range)
 }
 END_TEST
 
+/* RFC 9293 3.1 / RFC 768: the pseudo-header (source, destination, zero, protocol, length) added
+ * as words sums like its 12 bytes laid out in order, whatever the carries. */
+START_TEST(pseudo_header_matches_bytes)
+{
+    const uint32_t addrs[] = { IP4_ADDR(10, 0, 0, 1), IP4_ADDR(255, 255, 255, 255),
+                               IP4_ADDR(192, 168, 200, 7), IP4_ADDR(0, 0, 0, 0) };
+    const uint16_t lens[] = { 0, 20, 1480, 0xffff };
+    for (size_t a = 0; a < 4; a++) {
+        for (size_t b = 0; b < 4; b++) {
+            for (size_t l = 0; l < 4; l++) {
+                uint8_t bytes[12];
+                memcpy(bytes, &addrs[a], 4);
+                memcpy(bytes + 4, &addrs[b], 4);
+                bytes[8] = 0;
+                bytes[9] = IPV4_PROTO_TCP;
+                bytes[10] = (uint8_t)(lens[l] >> 8);
+                bytes[11] = (uint8_t)lens[l];
+                struct csum c;
+                csum_init(&c);
+                ipv4_csum_add_pseudo(&c, addrs[a], addrs[b], IPV4_PROTO_TCP, lens[l]);
+                ck_assert_uint_eq(csum_finish(&c), inet_checksum(bytes, sizeof(bytes)));
+            }
+        }
+    }
+}
+END_TEST
+
 /* RFC 791 3.1 options / RFC 1122 3.2.1.8: options are walked with bounds checks: NOP and END are
  * single bytes, every other option's length must be >= 2 and fit in the header. */
 START_TEST(options_bounds)
@@ -491,6 +518,7 @@ static Suite *ipv4_suite(void)
     tcase_add_test(tc, header_validation);
     tcase_add_test(tc, header_checksum_matches_definition);
     tcase_add_test(tc, pbuf_checksum_any_range);
+    tcase_add_test(tc, pseudo_header_matches_bytes);
     tcase_add_test(tc, options_bounds);
     tcase_add_test(tc, source_route_refused);
     tcase_add_test(tc, copied_options_for_later_fragments);

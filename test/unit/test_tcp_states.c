@@ -309,6 +309,53 @@ START_TEST(delayed_ack)
 }
 END_TEST
 
+/* RFC 9293 3.10.7.4 eighth step with RFC 1122 4.2.3.2: the ACK of a FIN received in ESTABLISHED
+ * is a delayed ACK. An application that closes at once sends its FIN with that ACK (a close of
+ * three segments, as Linux's); one that does not gets the ACK within the delayed-ACK time. */
+START_TEST(fin_ack_delayed_rides_on_close)
+{
+    struct pair_conns p;
+    open_pair(&p);
+    uint64_t before = sb->tcp.stats.tx_segments;
+    uint64_t delayed = sb->tcp.stats.tx_delayed_acks;
+    ck_assert_int_eq(tcp_shutdown(p.client, TCP_SHUT_WR), 0);
+    run_for(5 * MS);
+    ck_assert_int_eq(p.server->state, TCPS_CLOSE_WAIT);
+    ck_assert_int_eq(p.client->state, TCPS_FIN_WAIT_1);
+    ck_assert_uint_eq(sb->tcp.stats.tx_segments, before);       /* the ACK waits */
+    uint8_t b;
+    ck_assert_int_eq(tcp_read(p.server, &b, 1, 0), 0);          /* the end is readable */
+    tcp_close(p.server);
+    run_for(5 * MS);
+    ck_assert_uint_eq(sb->tcp.stats.tx_segments, before + 1);   /* FIN and ACK in one */
+    ck_assert_uint_eq(sb->tcp.stats.tx_delayed_acks, delayed);
+    ck_assert_int_eq(p.client->state, TCPS_CLOSED);             /* its TIME_WAIT record took over */
+    struct tcp_census census;
+    tcp_get_census(sa, &census);
+    ck_assert_uint_eq(census.time_wait, 1);
+    tcp_get_census(sb, &census);
+    ck_assert_uint_eq(census.connections, 0);
+    tcp_close(p.client);
+    tcp_listener_close(p.l);
+
+    /* Without the application's close, the ACK goes alone after the delayed-ACK time. */
+    struct pair_conns q;
+    open_pair(&q);
+    before = sb->tcp.stats.tx_segments;
+    ck_assert_int_eq(tcp_shutdown(q.client, TCP_SHUT_WR), 0);
+    run_for(20 * MS);
+    ck_assert_uint_eq(sb->tcp.stats.tx_segments, before);
+    ck_assert_int_eq(q.client->state, TCPS_FIN_WAIT_1);
+    run_for(30 * MS);
+    ck_assert_uint_eq(sb->tcp.stats.tx_segments, before + 1);
+    ck_assert_uint_eq(sb->tcp.stats.tx_delayed_acks, delayed + 1);
+    ck_assert_int_eq(q.client->state, TCPS_FIN_WAIT_2);
+    tcp_abort(q.client);
+    tcp_abort(q.server);
+    tcp_listener_close(q.l);
+}
+END_TEST
+
 static void setup(void)
 {
     tcp_fixture_setup();
@@ -335,6 +382,7 @@ static Suite *suite(void)
     tcase_add_test(tc, zero_window_persist);
     tcase_add_test(tc, keepalive_detects_dead_peer);
     tcase_add_test(tc, delayed_ack);
+    tcase_add_test(tc, fin_ack_delayed_rides_on_close);
     suite_add_tcase(s, tc);
     return s;
 }
