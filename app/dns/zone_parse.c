@@ -48,6 +48,8 @@ static int parse_ttl(struct parser *ps, const struct token *t, uint32_t *out)
 {
     uint64_t total = 0, value = 0;
     bool digits = false;
+    if (t->kind != TOK_WORD || t->len == 0 || !isdigit((unsigned char)t->s[0]))
+        goto bad;
     for (size_t i = 0; i < t->len; i++) {
         char c = t->s[i];
         if (c >= '0' && c <= '9') {
@@ -67,7 +69,7 @@ static int parse_ttl(struct parser *ps, const struct token *t, uint32_t *out)
         default: unit = 0; break;
         }
         if (!unit || !digits)
-            return zone_error_at(ps, t->line, "bad TTL '%.*s'", zone_shown(t), t->s);
+            goto bad;
         total += value * unit;
         value = 0;
         digits = false;
@@ -75,12 +77,12 @@ static int parse_ttl(struct parser *ps, const struct token *t, uint32_t *out)
             break;
     }
     total += value;
-    if (t->kind != TOK_WORD || t->len == 0 || !isdigit((unsigned char)t->s[0]))
-        return zone_error_at(ps, t->line, "bad TTL '%.*s'", zone_shown(t), t->s);
     if (total > TTL_MAX || value > TTL_MAX)
         return zone_error_at(ps, t->line, "TTL '%.*s' is over 2147483647 (RFC 2181 8)", zone_shown(t), t->s);
     *out = (uint32_t)total;
     return 0;
+bad:
+    return zone_error_at(ps, t->line, "bad TTL '%.*s'", zone_shown(t), t->s);
 }
 
 static int parse_number(struct parser *ps, const struct token *t, uint32_t max, uint32_t *out)
