@@ -238,20 +238,20 @@ int dns_write_rr(struct dns_writer *w, const struct dns_rr *rr)
     return end_rr(w, err, saved_len, saved_names, rdlen_at);
 }
 
+/* Per known type its number (one byte: every such type is below 256), then its layout, NUL-ended:
+ * a packed table, where a switch made a table of a pointer per type number up to SRV's 33.
+ * The commonest types come first. */
+static const char rdata_layouts[] =
+    "\x01" "a\0" "\x1c" "A\0" "\x02" "n\0" "\x05" "n\0" "\x06" "nn44444\0" "\x0f" "2n\0"
+    "\x10" "s\0" "\x0c" "n\0"
+    "\x21" "222N\0";                         /* RFC 2782: the SRV target is never compressed */
+
 const char *dns_rdata_layout(uint16_t type)
 {
-    switch (type) {
-    case DNS_TYPE_A: return "a";
-    case DNS_TYPE_AAAA: return "A";
-    case DNS_TYPE_NS:
-    case DNS_TYPE_CNAME:
-    case DNS_TYPE_PTR: return "n";
-    case DNS_TYPE_MX: return "2n";
-    case DNS_TYPE_SRV: return "222N"; /* RFC 2782: the target is never compressed */
-    case DNS_TYPE_SOA: return "nn44444";
-    case DNS_TYPE_TXT: return "s";
-    default: return NULL;
-    }
+    for (const char *p = rdata_layouts; *p; p += strlen(p) + 1)
+        if ((uint8_t)*p == type)
+            return p + 1;
+    return NULL;
 }
 
 int dns_write_rr_wire(struct dns_writer *w, const uint8_t *owner, uint16_t type, uint16_t rclass,
