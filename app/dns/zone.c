@@ -273,13 +273,14 @@ bool zone_has_below(const struct zone *z, size_t after, const struct dns_name *n
 {
     if (after >= z->count)
         return false;
-    /* Canonical order puts the names below `name` right after it. */
+    /* Canonical order puts the names below `name` right after it; a name under `name` is
+     * strictly below it when it is longer. */
     size_t len;
     const uint8_t *owner = zone_rr_owner(z, after, &len);
     struct dns_name n;
     n.len = (uint8_t)len;
     memcpy(n.wire, owner, len);
-    return dns_name_is_under(&n, name) && !dns_name_equal(&n, name);
+    return len != name->len && dns_name_is_under(&n, name);
 }
 
 const struct zone *zone_set_find(const struct zone_set *set, const struct dns_name *name)
