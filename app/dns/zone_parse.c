@@ -43,6 +43,10 @@ static int parse_name(struct parser *ps, const struct token *t, struct dns_name 
     return 0;
 }
 
+/* A TTL's units and their seconds. */
+static const char units[5] = "smhdw";
+static const uint32_t unit_seconds[5] = { 1, 60, 3600, 86400, 604800 };
+
 /* A TTL: seconds, or numbers with units s, m, h, d, w ("1h30m"); at most 2^31 - 1. */
 static int parse_ttl(struct parser *ps, const struct token *t, uint32_t *out)
 {
@@ -59,15 +63,10 @@ static int parse_ttl(struct parser *ps, const struct token *t, uint32_t *out)
                 break;
             continue;
         }
-        uint64_t unit;
-        switch (tolower((unsigned char)c)) {
-        case 's': unit = 1; break;
-        case 'm': unit = 60; break;
-        case 'h': unit = 3600; break;
-        case 'd': unit = 86400; break;
-        case 'w': unit = 604800; break;
-        default: unit = 0; break;
-        }
+        uint32_t unit = 0;
+        for (int k = 0; k < 5; k++)
+            if (units[k] == tolower((unsigned char)c))
+                unit = unit_seconds[k];
         if (!unit || !digits)
             goto bad;
         total += value * unit;
