@@ -32,7 +32,7 @@ static int parse_name(struct parser *ps, const struct token *t, struct dns_name 
     bool absolute = t->len > 0 && t->s[t->len - 1] == '.' && slashes % 2 == 0;
     struct dns_name rel;
     if (dns_name_from_text(absolute ? out : &rel, t->s, t->len) != 0)
-        return zone_error_at(ps, t->line, "bad domain name '%.*s'", zone_shown(t), t->s);
+        return zone_bad_token(ps, t, "bad domain name");
     if (absolute)
         return 0;
     if (rel.len - 1u + ps->origin.len > DNS_NAME_MAX)
@@ -81,7 +81,7 @@ static int parse_ttl(struct parser *ps, const struct token *t, uint32_t *out)
     *out = (uint32_t)total;
     return 0;
 bad:
-    return zone_error_at(ps, t->line, "bad TTL '%.*s'", zone_shown(t), t->s);
+    return zone_bad_token(ps, t, "bad TTL");
 }
 
 static int parse_number(struct parser *ps, const struct token *t, uint32_t max, uint32_t *out)
@@ -149,7 +149,7 @@ static int put_string(struct parser *ps, const struct token *t, uint8_t *rd, siz
         uint8_t byte;
         int used = dns_text_unescape(t->s + i, t->len - i, &byte);
         if (used < 0)
-            return zone_error_at(ps, t->line, "bad escape in '%.*s'", zone_shown(t), t->s);
+            return zone_bad_token(ps, t, "bad escape in");
         i += (size_t)used;
         if (++n > 255)
             return zone_error_at(ps, t->line, "a character-string longer than 255 bytes (RFC 1035 3.3)");
@@ -279,7 +279,7 @@ static int directive(struct parser *ps, const struct token *t)
         return rc;
     bool origin = zone_word_is(t, "$ORIGIN"), ttl = zone_word_is(t, "$TTL");
     if (!origin && !ttl) /* $INCLUDE too: a zone is one file */
-        return zone_error_at(ps, t->line, "unsupported directive '%.*s'", zone_shown(t), t->s);
+        return zone_bad_token(ps, t, "unsupported directive");
     if (arg.kind == TOK_EOL || arg.kind == TOK_EOF)
         return zone_error_at(ps, t->line, "%.*s needs a value", zone_shown(t), t->s);
     if (origin) {
@@ -341,7 +341,7 @@ static int entry(struct parser *ps, struct token *t)
         if (zone_word_is(t, types[i].name))
             ti = &types[i];
     if (!ti)
-        return zone_error_at(ps, t->line, "unknown or unsupported record type '%.*s'", zone_shown(t), t->s);
+        return zone_bad_token(ps, t, "unknown or unsupported record type");
 
     struct token tok[MAX_RDATA_TOKENS];
     size_t ntok = 0;
