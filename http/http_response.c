@@ -30,6 +30,13 @@ static void add(struct out *o, const char *fmt, ...)
     o->used += (size_t)n;
 }
 
+/* "Name: value" when there is a value. */
+static void add_field(struct out *o, const char *name, const char *value)
+{
+    if (value)
+        add(o, "%s: %s\r\n", name, value);
+}
+
 enum http_connection http_response_connection(const struct http_request *req, bool server_closes)
 {
     if (!req || !req->keep_alive || server_closes)
@@ -44,19 +51,18 @@ int http_format_head(char *buf, size_t size, const struct http_response_head *h)
     add(&o, "HTTP/1.1 %d %s\r\nServer: Xenolith\r\n", h->status, http_reason(h->status));
     if (h->date >= 0) {
         http_format_date(h->date, date);
-        add(&o, "Date: %s\r\n", date);
+        add_field(&o, "Date", date);
     }
     bool not_modified = h->status == 304;
     /* 15.4.5: a 304 carries the validators a 200 would (ETag), not the representation's own
      * metadata. */
-    if (h->content_type && !not_modified)
-        add(&o, "Content-Type: %s\r\n", h->content_type);
+    if (!not_modified)
+        add_field(&o, "Content-Type", h->content_type);
     if (h->last_modified >= 0 && !not_modified) {
         http_format_date(h->last_modified, date);
-        add(&o, "Last-Modified: %s\r\n", date);
+        add_field(&o, "Last-Modified", date);
     }
-    if (h->etag)
-        add(&o, "ETag: %s\r\n", h->etag);
+    add_field(&o, "ETag", h->etag);
     if (h->accept_ranges)
         add(&o, "Accept-Ranges: bytes\r\n");
     if (h->status == 206)
@@ -65,10 +71,8 @@ int http_format_head(char *buf, size_t size, const struct http_response_head *h)
             (unsigned long long)h->complete_length);
     else if (h->status == 416)
         add(&o, "Content-Range: bytes */%llu\r\n", (unsigned long long)h->complete_length);
-    if (h->location)
-        add(&o, "Location: %s\r\n", h->location);
-    if (h->allow)
-        add(&o, "Allow: %s\r\n", h->allow);
+    add_field(&o, "Location", h->location);
+    add_field(&o, "Allow", h->allow);
     if (!not_modified)
         add(&o, "Content-Length: %llu\r\n", (unsigned long long)h->content_length);
     if (h->connection == HTTP_CONN_CLOSE)

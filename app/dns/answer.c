@@ -264,8 +264,7 @@ static size_t finish(struct response *r, unsigned rcode, struct answer_meta *met
 size_t answer_query(const struct zone_set *zones, const uint8_t *query, size_t len, bool tcp,
                     uint16_t udp_max, uint8_t *out, size_t cap, struct answer_meta *meta)
 {
-    memset(meta, 0, sizeof(*meta));
-    meta->rrl_name.len = 0;
+    memset(meta, 0, sizeof(*meta));      /* rrl_name empty too */
     if (len < DNS_HEADER_LEN)
         return 0;
     uint16_t id = (uint16_t)(query[0] << 8 | query[1]);

@@ -17,11 +17,17 @@
 #define ZONE_SUFFIX ".zone"
 #define READ_NS (30 * NS_PER_S)
 
+/* The length of path without its ".zone" suffix, or 0 when it has none. */
+static size_t zone_stem(const char *path)
+{
+    size_t n = strlen(path), sl = sizeof(ZONE_SUFFIX) - 1;
+    return n > sl && strcmp(path + n - sl, ZONE_SUFFIX) == 0 ? n - sl : 0;
+}
+
 static bool is_zone_file(const struct tar_entry *e)
 {
-    size_t n = strlen(e->path), dl = strlen(ZONES_DIR), sl = strlen(ZONE_SUFFIX);
-    return e->type == TAR_FILE && n > dl + sl && strncmp(e->path, ZONES_DIR, dl) == 0 &&
-           strcmp(e->path + n - sl, ZONE_SUFFIX) == 0;
+    size_t dl = sizeof(ZONES_DIR) - 1;
+    return e->type == TAR_FILE && zone_stem(e->path) > dl && strncmp(e->path, ZONES_DIR, dl) == 0;
 }
 
 /* The initial origin from the file's name; the root when the name is not a domain name. */
@@ -29,9 +35,9 @@ static void origin_from_path(const char *path, struct dns_name *origin)
 {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
-    size_t n = strlen(base);
-    if (n > strlen(ZONE_SUFFIX) && strcmp(base + n - strlen(ZONE_SUFFIX), ZONE_SUFFIX) == 0)
-        n -= strlen(ZONE_SUFFIX);
+    size_t n = zone_stem(base);
+    if (n == 0)
+        n = strlen(base);
     if (n == 0 || dns_name_from_text(origin, base, n) != 0)
         dns_name_root(origin);
 }

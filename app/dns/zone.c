@@ -207,17 +207,17 @@ int zone_finish(struct zone *z, const struct zone_build *b, char *err, size_t er
         size_t cname_len;
         size_t cname = zone_find_type(z, i, j - i, DNS_TYPE_CNAME, &cname_len);
         if (cname_len > 0 && j - i > 1) {
-            size_t other = cname == i ? i + 1 : i;
-            char name[DNS_TEXT_MAX], what[DNS_TEXT_MAX + 96];
-            struct dns_name owner;
-            size_t at = z->rrs[i].owner + 1;
-            take_name(z->names, &at, &owner);
+            size_t other = cname == i ? i + 1 : i, len;
+            const uint8_t *wire = zone_rr_owner(z, i, &len);
+            struct dns_name owner = { .len = (uint8_t)len };
+            memcpy(owner.wire, wire, len);
+            char name[DNS_TEXT_MAX];
             dns_name_to_text(&owner, name, sizeof(name));
-            ksnprintf(what, sizeof(what), "%s: a CNAME must be the only record of its name "
-                      "(RFC 2181 10.1)", name);
             /* The later of the two lines is where the conflict became one. */
-            return fail(err, err_size, b->file, z->rrs[other].line > z->rrs[cname].line ?
-                        z->rrs[other].line : z->rrs[cname].line, what);
+            ksnprintf(err, err_size, "%s:%u: %s: a CNAME must be the only record of its name "
+                      "(RFC 2181 10.1)", b->file, z->rrs[other].line > z->rrs[cname].line ?
+                      z->rrs[other].line : z->rrs[cname].line, name);
+            return -EINVAL;
         }
         i = j;
     }
@@ -273,13 +273,14 @@ bool zone_has_below(const struct zone *z, size_t after, const struct dns_name *n
 {
     if (after >= z->count)
         return false;
-    /* Canonical order puts the names below `name` right after it. */
+    /* Canonical order puts the names below `name` right after it; a name under `name` is
+     * strictly below it when it is longer. */
     size_t len;
     const uint8_t *owner = zone_rr_owner(z, after, &len);
     struct dns_name n;
     n.len = (uint8_t)len;
     memcpy(n.wire, owner, len);
-    return dns_name_is_under(&n, name) && !dns_name_equal(&n, name);
+    return len != name->len && dns_name_is_under(&n, name);
 }
 
 const struct zone *zone_set_find(const struct zone_set *set, const struct dns_name *name)

@@ -25,6 +25,11 @@ int zone_shown(const struct token *t)
     return t->len > ZONE_SHOWN ? ZONE_SHOWN : (int)t->len;
 }
 
+int zone_bad_token(struct parser *ps, const struct token *t, const char *what)
+{
+    return zone_error_at(ps, t->line, "%s '%.*s'", what, zone_shown(t), t->s);
+}
+
 static bool is_blank(char c)
 {
     return c == ' ' || c == '\t' || c == '\r';

@@ -50,6 +50,8 @@ struct parser {
 int zone_error_at(struct parser *ps, unsigned line, const char *fmt, ...) PRINTF_LIKE(3, 4);
 /* How many bytes of t a message quotes (at most ZONE_SHOWN). */
 int zone_shown(const struct token *t);
+/* zone_error_at for token t: "file:line: what 'token'" (the token quoted as zone_shown says). */
+int zone_bad_token(struct parser *ps, const struct token *t, const char *what);
 /* The next token: a word, a quoted string (without its quotes), the end of a line outside
  * parentheses, or the end of the text. Parentheses and comments are consumed here. Returns 0 or
  * -EINVAL (error set: an unclosed '(' or quote, a stray ')', a control character). */

@@ -32,7 +32,7 @@ static int parse_name(struct parser *ps, const struct token *t, struct dns_name 
     bool absolute = t->len > 0 && t->s[t->len - 1] == '.' && slashes % 2 == 0;
     struct dns_name rel;
     if (dns_name_from_text(absolute ? out : &rel, t->s, t->len) != 0)
-        return zone_error_at(ps, t->line, "bad domain name '%.*s'", zone_shown(t), t->s);
+        return zone_bad_token(ps, t, "bad domain name");
     if (absolute)
         return 0;
     if (rel.len - 1u + ps->origin.len > DNS_NAME_MAX)
@@ -43,11 +43,17 @@ static int parse_name(struct parser *ps, const struct token *t, struct dns_name 
     return 0;
 }
 
+/* A TTL's units and their seconds. */
+static const char units[5] = "smhdw";
+static const uint32_t unit_seconds[5] = { 1, 60, 3600, 86400, 604800 };
+
 /* A TTL: seconds, or numbers with units s, m, h, d, w ("1h30m"); at most 2^31 - 1. */
 static int parse_ttl(struct parser *ps, const struct token *t, uint32_t *out)
 {
     uint64_t total = 0, value = 0;
     bool digits = false;
+    if (t->kind != TOK_WORD || t->len == 0 || !isdigit((unsigned char)t->s[0]))
+        goto bad;
     for (size_t i = 0; i < t->len; i++) {
         char c = t->s[i];
         if (c >= '0' && c <= '9') {
@@ -57,17 +63,12 @@ static int parse_ttl(struct parser *ps, const struct token *t, uint32_t *out)
                 break;
             continue;
         }
-        uint64_t unit;
-        switch (tolower((unsigned char)c)) {
-        case 's': unit = 1; break;
-        case 'm': unit = 60; break;
-        case 'h': unit = 3600; break;
-        case 'd': unit = 86400; break;
-        case 'w': unit = 604800; break;
-        default: unit = 0; break;
-        }
+        uint32_t unit = 0;
+        for (int k = 0; k < 5; k++)
+            if (units[k] == tolower((unsigned char)c))
+                unit = unit_seconds[k];
         if (!unit || !digits)
-            return zone_error_at(ps, t->line, "bad TTL '%.*s'", zone_shown(t), t->s);
+            goto bad;
         total += value * unit;
         value = 0;
         digits = false;
@@ -75,12 +76,12 @@ static int parse_ttl(struct parser *ps, const struct token *t, uint32_t *out)
             break;
     }
     total += value;
-    if (t->kind != TOK_WORD || t->len == 0 || !isdigit((unsigned char)t->s[0]))
-        return zone_error_at(ps, t->line, "bad TTL '%.*s'", zone_shown(t), t->s);
     if (total > TTL_MAX || value > TTL_MAX)
         return zone_error_at(ps, t->line, "TTL '%.*s' is over 2147483647 (RFC 2181 8)", zone_shown(t), t->s);
     *out = (uint32_t)total;
     return 0;
+bad:
+    return zone_bad_token(ps, t, "bad TTL");
 }
 
 static int parse_number(struct parser *ps, const struct token *t, uint32_t max, uint32_t *out)
@@ -148,7 +149,7 @@ static int put_string(struct parser *ps, const struct token *t, uint8_t *rd, siz
         uint8_t byte;
         int used = dns_text_unescape(t->s + i, t->len - i, &byte);
         if (used < 0)
-            return zone_error_at(ps, t->line, "bad escape in '%.*s'", zone_shown(t), t->s);
+            return zone_bad_token(ps, t, "bad escape in");
         i += (size_t)used;
         if (++n > 255)
             return zone_error_at(ps, t->line, "a character-string longer than 255 bytes (RFC 1035 3.3)");
@@ -278,7 +279,7 @@ static int directive(struct parser *ps, const struct token *t)
         return rc;
     bool origin = zone_word_is(t, "$ORIGIN"), ttl = zone_word_is(t, "$TTL");
     if (!origin && !ttl) /* $INCLUDE too: a zone is one file */
-        return zone_error_at(ps, t->line, "unsupported directive '%.*s'", zone_shown(t), t->s);
+        return zone_bad_token(ps, t, "unsupported directive");
     if (arg.kind == TOK_EOL || arg.kind == TOK_EOF)
         return zone_error_at(ps, t->line, "%.*s needs a value", zone_shown(t), t->s);
     if (origin) {
@@ -340,7 +341,7 @@ static int entry(struct parser *ps, struct token *t)
         if (zone_word_is(t, types[i].name))
             ti = &types[i];
     if (!ti)
-        return zone_error_at(ps, t->line, "unknown or unsupported record type '%.*s'", zone_shown(t), t->s);
+        return zone_bad_token(ps, t, "unknown or unsupported record type");
 
     struct token tok[MAX_RDATA_TOKENS];
     size_t ntok = 0;

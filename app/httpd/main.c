@@ -32,46 +32,64 @@
 
 #define STOP_GRACE_NS (3ull * NS_PER_S)
 
+/* The numeric options' keys, packed in the order of number_options ("a\0b\0"): no pointer per
+ * key. */
+static const char number_keys[] =
+    "port\0max-conns\0idle-timeout\0header-timeout\0body-timeout\0body-min-rate\0"
+    "send-timeout\0send-min-rate\0linger-timeout\0cache\0cache-file-max";
+
 /* A numeric option: "key=N" within [min, max] (min 0 or 1), stored into a 16-, 32- or 64-bit
- * field of struct httpd_config, as nanoseconds when `seconds`. 16 bytes an entry. */
+ * field of struct httpd_config, as nanoseconds when `seconds`. 8 bytes an entry. */
 struct number_option {
-    const char *key;
     uint32_t max;
     uint16_t offset;                 /* into struct httpd_config */
     uint8_t width;                   /* 2, 4 or 8 bytes */
     uint8_t min : 1, seconds : 1;
 };
 
-#define OPT(key, min, max, seconds, field)                                                   \
-    { key, max, offsetof(struct httpd_config, field),                                        \
-      sizeof(((struct httpd_config *)0)->field), min, seconds }
+#define OPT(min, max, seconds, field)                                                        \
+    { max, offsetof(struct httpd_config, field), sizeof(((struct httpd_config *)0)->field),  \
+      min, seconds }
 static const struct number_option number_options[] = {
-    OPT("port", 1, 65535, 0, port),
-    OPT("max-conns", 1, 65536, 0, max_conns),
-    OPT("idle-timeout", 1, 3600, 1, timeouts.idle_ns),
-    OPT("header-timeout", 1, 3600, 1, timeouts.head_ns),
-    OPT("body-timeout", 1, 3600, 1, timeouts.body_ns),
-    OPT("body-min-rate", 1, 1u << 30, 0, timeouts.body_min_rate),
-    OPT("send-timeout", 1, 3600, 1, timeouts.send_ns),
-    OPT("send-min-rate", 1, 1u << 30, 0, timeouts.send_min_rate),
-    OPT("linger-timeout", 0, 60, 1, timeouts.linger_ns),
-    OPT("cache", 0, 1u << 30, 0, cache_bytes),
-    OPT("cache-file-max", 1, 1u << 30, 0, cache_file_max),
+    OPT(1, 65535, 0, port),
+    OPT(1, 65536, 0, max_conns),
+    OPT(1, 3600, 1, timeouts.idle_ns),
+    OPT(1, 3600, 1, timeouts.head_ns),
+    OPT(1, 3600, 1, timeouts.body_ns),
+    OPT(1, 1u << 30, 0, timeouts.body_min_rate),
+    OPT(1, 3600, 1, timeouts.send_ns),
+    OPT(1, 1u << 30, 0, timeouts.send_min_rate),
+    OPT(0, 60, 1, timeouts.linger_ns),
+    OPT(0, 1u << 30, 0, cache_bytes),
+    OPT(1, 1u << 30, 0, cache_file_max),
 };
 #undef OPT
+#define NUMBER_OPTIONS (sizeof(number_options) / sizeof(number_options[0]))
+
+/* Option i's field of cfg, as the user writes it (seconds, not nanoseconds). */
+static uint64_t option_value(const struct httpd_config *cfg, size_t i)
+{
+    const struct number_option *o = &number_options[i];
+    const void *field = (const char *)cfg + o->offset;
+    uint64_t v = o->width == sizeof(uint16_t)   ? *(const uint16_t *)field
+                 : o->width == sizeof(uint32_t) ? *(const uint32_t *)field
+                                                : *(const uint64_t *)field;
+    return o->seconds ? v / NS_PER_S : v;
+}
 
 /* Parses "key=N" into its field; 1 when a key matched, 0 when none did, -EINVAL when
  * malformed or out of range. */
 static int parse_number_option(const char *a, struct httpd_config *cfg)
 {
-    for (size_t i = 0; i < sizeof(number_options) / sizeof(number_options[0]); i++) {
+    const char *key = number_keys;
+    for (size_t i = 0; i < NUMBER_OPTIONS; i++, key += strlen(key) + 1) {
         const struct number_option *o = &number_options[i];
-        size_t k = strlen(o->key);
-        if (strncmp(a, o->key, k) != 0 || a[k] != '=')
+        size_t k = strlen(key);
+        if (strncmp(a, key, k) != 0 || a[k] != '=')
             continue;
         uint32_t v;
         if (parse_u32(a + k + 1, strlen(a + k + 1), 10, &v) < 0 || v < o->min || v > o->max) {
-            log_error("httpd", "malformed argument '%s' (%s=%u..%u)", a, o->key,
+            log_error("httpd", "malformed argument '%s' (%s=%u..%u)", a, key,
                       (unsigned)o->min, (unsigned)o->max);
             return -EINVAL;
         }
@@ -103,8 +121,9 @@ static int parse_app_args(int argc, char **argv, struct httpd_config *cfg)
         } else {
             char keys[256];          /* the options known, from the table */
             size_t o = 0;
-            for (size_t k = 0; k < sizeof(number_options) / sizeof(number_options[0]); k++)
-                o += (size_t)ksnprintf(keys + o, sizeof(keys) - o, "%s= ", number_options[k].key);
+            const char *k = number_keys;
+            for (size_t j = 0; j < NUMBER_OPTIONS; j++, k += strlen(k) + 1)
+                o += (size_t)ksnprintf(keys + o, sizeof(keys) - o, "%s= ", k);
             log_error("httpd", "unknown argument '%s' (%saccess-log=on|off)", a, keys);
             return -EINVAL;
         }
@@ -148,15 +167,10 @@ int app_main(int argc, char **argv)
     /* Every setting but the port as it would be written, from the options' table. */
     char settings[320];
     size_t o = 0;
-    for (size_t i = 1; i < sizeof(number_options) / sizeof(number_options[0]); i++) {
-        const struct number_option *opt = &number_options[i];
-        const void *field = (const char *)&cfg + opt->offset;
-        uint64_t v = opt->width == sizeof(uint16_t)   ? *(const uint16_t *)field
-                     : opt->width == sizeof(uint32_t) ? *(const uint32_t *)field
-                                                      : *(const uint64_t *)field;
-        o += (size_t)ksnprintf(settings + o, sizeof(settings) - o, " %s=%llu", opt->key,
-                               (unsigned long long)(opt->seconds ? v / NS_PER_S : v));
-    }
+    const char *key = number_keys + sizeof("port");
+    for (size_t i = 1; i < NUMBER_OPTIONS; i++, key += strlen(key) + 1)
+        o += (size_t)ksnprintf(settings + o, sizeof(settings) - o, " %s=%llu", key,
+                               (unsigned long long)option_value(&cfg, i));
     log_info("httpd", "listening on port %u (%s access-log=%s)", (unsigned)cfg.port, settings + 1,
              cfg.access_log ? "on" : "off");
 
