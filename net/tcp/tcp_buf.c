@@ -10,6 +10,7 @@
 #include "mm/mm.h"
 #include "mm/pbuf.h"
 #include "mm/spare.h"
+#include "net/wire/features.h"
 
 /* Chunks freed by one buffer are kept here for the next that needs one, up to a few: a
  * request-response exchange consumes a chunk and needs a new one at once, and going through the
@@ -96,11 +97,20 @@ static size_t extent_charge(const struct pbuf *e)
 static int store_copy(struct tcp_buf *b, size_t off, const struct pbuf *p, size_t front,
                       size_t len);
 
+/* Whether b holds extents: never in an image without receive by reference, where the constant
+ * folds every extent path out. */
+static inline __attribute__((always_inline)) bool has_extents(const struct tcp_buf *b)
+{
+    return net_feature(NET_FEATURE_RX_BY_REFERENCE) && b->extents;
+}
+
 void tcp_buf_leave_budget(struct tcp_buf *b)
 {
     if (b->budget)
         b->budget->used -= b->allocated + b->pinned;
     b->budget = NULL;
+    if (!has_extents(b))
+        return;
     /* The bytes may outlive the stack, and its packet pools with it: extents become chunk bytes
      * (one that finds no heap stays; its pool then outlives the stack, see pbuf_pool_destroy). */
     for (struct pbuf **link = &b->extents, *e; (e = *link);) {
@@ -139,7 +149,8 @@ static void extents_free(struct tcp_buf *b)
 
 void tcp_buf_destroy(struct tcp_buf *b)
 {
-    extents_free(b);
+    if (has_extents(b))
+        extents_free(b);
     if (!b->chunks)
         return;
     for (uint32_t i = 0; b->allocated > 0 && i < b->slots; i++)   /* none held: no walk */
@@ -258,6 +269,8 @@ int tcp_buf_store(struct tcp_buf *b, size_t off, struct pbuf *p, size_t front, s
         return -ENOSPC;
     if (len == 0)
         return 0;
+    if (!net_feature(NET_FEATURE_RX_BY_REFERENCE))   /* left out: every segment is copied */
+        return store_by_copy(b, off, p, front, len, false);
     /* Smaller than any storage could be worth (a pool block is the least a segment pins). */
     if (len * TCP_BUF_PIN_RATIO < PBUF_STORAGE_SIZE)
         return store_by_copy(b, off, p, front, len, true);
@@ -340,7 +353,7 @@ static inline __attribute__((always_inline)) void read_chunks(const struct tcp_b
 
 void tcp_buf_read(const struct tcp_buf *b, size_t off, void *dst, size_t len)
 {
-    if (b->extents)
+    if (has_extents(b))
         read_with_extents(b, off, dst, len);
     else
         read_chunks(b, off, dst, len);
@@ -421,7 +434,7 @@ void tcp_buf_consume(struct tcp_buf *b, size_t n)
     if (n == 0)
         return;
     b->start += n;
-    if (b->extents)
+    if (has_extents(b))
         consume_extents(b);
     size_t size = ring_size(b);
     size_t old_head = b->head;

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 /* The app.mk names are these in lower case (dhcp, cubic, rack, syncookies, tso, pmtu,
- * reassembly, sack). */
+ * reassembly, sack, rx_by_reference). */
 enum net_feature {
     NET_FEATURE_DHCP       = 1u << 0, /* DHCP client; without it the boot needs ip= options */
     NET_FEATURE_CUBIC      = 1u << 1, /* CUBIC (RFC 9438); without it NewReno (RFC 6582) */
@@ -31,8 +31,11 @@ enum net_feature {
     NET_FEATURE_SACK       = 1u << 7, /* TCP SACK (RFC 2018, RFC 6675 recovery); without it
                                          SACK is neither offered nor accepted, and loss is
                                          repaired by NewReno (RFC 6582) and the RTO */
+    NET_FEATURE_RX_BY_REFERENCE = 1u << 15, /* received frames and TCP receive data kept in the
+                                         device's own pages (docs/NETWORK.md); without it
+                                         netfront copies every frame and TCP every segment */
 };
-#define NET_FEATURES_ALL 0xffu
+#define NET_FEATURES_ALL (0xffu | NET_FEATURE_RX_BY_REFERENCE)
 
 extern const uint32_t net_features;
 
