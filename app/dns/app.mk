@@ -6,8 +6,9 @@ APP_LIBS := net blk dns
 # few, so no TSO frames; its clients reach it over paths of the link's MTU (no path MTU discovery:
 # mtu= sets it) and its queries are never fragmented (no IPv4 reassembly; fragments are dropped
 # and counted); a lost segment of a short answer is repaired by NewReno as well as with SACK
-# (docs/APPLICATIONS.md, "Network features").
-APP_NET_WITHOUT := dhcp cubic rack tso syncookies pmtu reassembly sack
+# (docs/APPLICATIONS.md, "Network features"); its small packets cost less to copy than to pin a
+# page each, so received data is copied (no receive by reference).
+APP_NET_WITHOUT := dhcp cubic rack tso syncookies pmtu reassembly sack rx_by_reference
 # On Xen it is never saved or migrated (a restarted appliance reloads its zones in well under a
 # second), its small packets need neither scatter-gather, GSO nor several queues, and it only
 # reads its zone disk, which is attached read-only (docs/APPLICATIONS.md, "Xen drivers").
