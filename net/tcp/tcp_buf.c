@@ -101,7 +101,7 @@ static int store_copy(struct tcp_buf *b, size_t off, const struct pbuf *p, size_
  * folds every extent path out. */
 static inline __attribute__((always_inline)) bool has_extents(const struct tcp_buf *b)
 {
-    return net_feature(NET_FEATURE_RX_BY_REFERENCE) && b->extents;
+    return b->extents && net_feature(NET_FEATURE_RX_BY_REFERENCE);
 }
 
 void tcp_buf_leave_budget(struct tcp_buf *b)
@@ -231,6 +231,8 @@ int tcp_buf_write(struct tcp_buf *b, size_t off, const void *src, size_t len)
         memcpy(b->chunks[slot] + in, from + done, n);
         done += n;
     }
+    if (b->start + off + len > b->written_end)
+        b->written_end = b->start + off + len;
     return 0;
 }
 
@@ -449,6 +451,10 @@ void tcp_buf_consume(struct tcp_buf *b, size_t n)
         pos = (pos + TCP_BUF_CHUNK) % size;
         remaining -= TCP_BUF_CHUNK;
     }
+    /* Nothing left in the chunks: the next bytes go at the start of the head's chunk, so the
+     * chunk is reused rather than a second one taken when they reach its end. */
+    if (b->start >= b->written_end)
+        b->head -= b->head % TCP_BUF_CHUNK;
 }
 
 /* ---- range set ---- */
