@@ -361,32 +361,32 @@ void tcp_buf_read(const struct tcp_buf *b, size_t off, void *dst, size_t len)
         read_chunks(b, off, dst, len);
 }
 
-/* Extents first, chunk bytes where no extent covers the offsets. */
+/* Extents first, chunk bytes where no extent covers the offsets (one chunk-reading site: the
+ * gaps before, between and after the extents go through it). */
 static void read_with_extents(const struct tcp_buf *b, size_t off, void *dst, size_t len)
 {
     uint8_t *to = dst;
     uint64_t pos = b->start + off, end = pos + len;
-    for (const struct pbuf *e = b->extents; e && pos < end; e = e->qnext) {
-        uint64_t e_start = e->timestamp_ns, e_end = e_start + e->tot_len;
-        if (e_end <= pos)
-            continue;
-        if (e_start >= end)
-            break;
-        if (e_start > pos) {
-            read_chunks(b, (size_t)(pos - b->start), to, (size_t)(e_start - pos));
-            to += e_start - pos;
-            pos = e_start;
+    const struct pbuf *e = b->extents;
+    while (pos < end) {
+        while (e && e->timestamp_ns + e->tot_len <= pos)
+            e = e->qnext;
+        uint64_t e_start = e && e->timestamp_ns < end ? e->timestamp_ns : end;
+        size_t n;
+        if (e_start > pos) {              /* chunk bytes up to the next extent or the end */
+            n = (size_t)(e_start - pos);
+            read_chunks(b, (size_t)(pos - b->start), to, n);
+        } else {
+            uint64_t e_end = e_start + e->tot_len;
+            n = (size_t)((e_end < end ? e_end : end) - pos);
+            if (!e->next)                 /* one segment: the common case */
+                memcpy(to, e->data + (pos - e_start), n);
+            else
+                pbuf_copy_out(e, (size_t)(pos - e_start), to, n);
         }
-        size_t n = (size_t)((e_end < end ? e_end : end) - pos);
-        if (!e->next)                     /* one segment: the common case */
-            memcpy(to, e->data + (pos - e_start), n);
-        else
-            pbuf_copy_out(e, (size_t)(pos - e_start), to, n);
         to += n;
         pos += n;
     }
-    if (pos < end)
-        read_chunks(b, (size_t)(pos - b->start), to, (size_t)(end - pos));
 }
 
 /* The extent e without its first k bytes (0 < k < e->tot_len): whole segments are let go, the
