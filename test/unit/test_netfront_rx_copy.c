@@ -11,18 +11,15 @@
 
 #include "net_core_fixture.h"
 #include "xen/netfront_ring.h"
+#include "netfront_ring_pages.h"
 #include "mm/pbuf.h"
 #include "net/wire/features.h"
 
 const uint32_t net_features = NET_FEATURES_ALL & ~(uint32_t)NET_FEATURE_RX_BY_REFERENCE;
 
-#define GREF_RX0 5000u
+#define GREF_RX0 NF_GREF_RX0
 
 static struct netfront_queue q;
-static netif_tx_sring_t *txs;
-static netif_rx_sring_t *rxs;
-static uint8_t *tx_pages[NETFRONT_TX_SLOTS], *rx_pages[NETFRONT_RX_SLOTS];
-static uint32_t tx_grefs[NETFRONT_TX_SLOTS], rx_grefs[NETFRONT_RX_SLOTS];
 static struct pbuf_pool *pool;
 static struct netfront_queue_features feats = { true, true, true, true };
 static struct pbuf *delivered[8];
@@ -72,24 +69,11 @@ static const struct netfront_rx_handoff handoff = {
 static void setup(void)
 {
     core_boot();
-    txs = aligned_alloc(4096, 4096);
-    rxs = aligned_alloc(4096, 4096);
-    for (unsigned i = 0; i < NETFRONT_TX_SLOTS; i++) {
-        tx_pages[i] = aligned_alloc(4096, 4096);
-        tx_grefs[i] = 1000u + i;
-    }
-    for (unsigned i = 0; i < NETFRONT_RX_SLOTS; i++) {
-        rx_pages[i] = aligned_alloc(4096, 4096);
-        rx_grefs[i] = GREF_RX0 + i;
-    }
+    nf_ring_pages_alloc();
     pool = pbuf_pool_create("nf", 64);
     delivered_count = 0;
     handoff_calls = 0;
-    netfront_queue_init(&q, 0, txs, rxs, tx_pages, tx_grefs, rx_pages, rx_grefs, &feats);
-    q.rx_handoff = &handoff;
-    txs->req_event = 1;
-    rxs->req_event = 1;
-    netfront_rx_refill(&q);
+    nf_queue_start(&q, &feats, &handoff);
 }
 
 static void teardown(void)
@@ -97,12 +81,7 @@ static void teardown(void)
     for (unsigned i = 0; i < delivered_count; i++)
         pbuf_free(delivered[i]);
     pbuf_pool_destroy(pool);
-    for (unsigned i = 0; i < NETFRONT_TX_SLOTS; i++)
-        free(tx_pages[i]);
-    for (unsigned i = 0; i < NETFRONT_RX_SLOTS; i++)
-        free(rx_pages[i]);
-    free(txs);
-    free(rxs);
+    nf_ring_pages_free();
 }
 
 START_TEST(every_frame_is_copied_and_its_slot_keeps_its_page)
