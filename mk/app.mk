@@ -59,7 +59,7 @@ APP_ASFLAGS_fuzz      = $(APP_ASFLAGS_hosted)
 # own copy of net/wire/features.c compiled with NET_FEATURES_LEFT_OUT, a constant that
 # link-time optimization folds, so the code behind those features is not in the image; the
 # hosted program tests the same constant at run time. Nothing named: every feature.
-APP_NET_FEATURE_NAMES := dhcp cubic rack syncookies tso pmtu reassembly sack timestamps wscale ooo icmp_errors keepalive
+APP_NET_FEATURE_NAMES := dhcp cubic rack syncookies tso pmtu reassembly sack timestamps wscale ooo icmp_errors keepalive rx_by_reference
 # $(1) application: the -D that sets its left-out mask (NET_FEATURE_<NAME> of each name).
 app_net_define = -D'NET_FEATURES_LEFT_OUT=(0u$(foreach f,$(app_net_without_$(1)),|NET_FEATURE_$(call net_feature_upper,$(f))))'
 net_feature_upper = $(shell printf '%s' '$(1)' | tr a-z A-Z)

@@ -208,20 +208,18 @@ struct pbuf *pbuf_alloc_headroom(struct pbuf_pool *pool, size_t len, size_t head
     if (!head)
         return count_failure(pool);
     head->len = (uint32_t)min_size(len, PBUF_STORAGE_CAPACITY - headroom);
-    size_t left = len - head->len;
-    struct pbuf *tail = head;
-    while (left) {
-        struct pbuf *seg = segment_with_storage(pool, 0);
-        if (!seg) {
+    head->tot_len = (uint32_t)len;
+    if (len > head->len) {
+        /* The rest in blocks of their own, allocated the same way (a packet over one block is
+         * rare; one inlined allocation site keeps the common one-block packet fast). */
+        struct pbuf *rest = pbuf_alloc_headroom(pool, len - head->len, 0);
+        if (!rest) {                       /* counted by that call */
             pbuf_free(head);
-            return count_failure(pool);
+            return NULL;
         }
-        seg->len = (uint32_t)min_size(left, PBUF_STORAGE_CAPACITY);
-        left -= seg->len;
-        tail->next = seg;
-        tail = seg;
+        pool->stats.allocs--;             /* one packet, not two */
+        head->next = rest;
     }
-    fix_tot_len(head);
     pool->stats.allocs++;
     return head;
 }
@@ -544,25 +542,28 @@ void *pbuf_linearize(struct pbuf *p, size_t n)
         return p->data;
     }
     /* Build a fresh head block holding the first n bytes; the rest of the packet becomes zero-copy
-     * references to the old segments, which are then released (their storage lives on). */
-    struct pbuf_storage *st = storage_get(p->pool);
-    if (!st)
-        return count_failure(p->pool);
-    uint8_t *data = storage_bytes(st) + PBUF_HEADROOM;
-    pbuf_copy_out(p, 0, data, n);
-    struct pbuf *rest = NULL;
-    if (p->tot_len > n && !(rest = pbuf_ref_range(p, n, p->tot_len - n))) {
-        storage_put(st);
+     * references to the old segments, which are then released (their storage lives on). The block
+     * comes as a packet of its own (pbuf_alloc, out of line: this path is rare); p takes its
+     * storage, and freeing that packet with p's old storage in its place releases the old one. */
+    struct pbuf *fresh = pbuf_alloc(p->pool, n);
+    if (!fresh)
         return NULL;
+    pbuf_copy_out(p, 0, fresh->data, n);
+    struct pbuf *rest = NULL;
+    bool refused = p->tot_len > n && !(rest = pbuf_ref_range(p, n, p->tot_len - n));
+    if (!refused) {
+        /* An internal reshuffle, not new packets. */
+        p->pool->stats.allocs -= 1u + (rest ? 1u : 0u);
+        pbuf_free(p->next);
+        struct pbuf_storage *old = p->storage;
+        p->storage = fresh->storage;
+        p->data = fresh->data;
+        p->len = (uint32_t)n;
+        p->next = rest;
+        fresh->storage = old;
     }
-    p->pool->stats.allocs -= rest ? 1 : 0;   /* an internal reshuffle, not a new packet */
-    pbuf_free(p->next);
-    storage_put(p->storage);
-    p->storage = st;
-    p->data = data;
-    p->len = (uint32_t)n;
-    p->next = rest;
-    return p->data;
+    pbuf_free(fresh);
+    return refused ? NULL : p->data;
 }
 
 unsigned pbuf_segments(const struct pbuf *p)

@@ -7,6 +7,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/pbuf.h"
+#include "net/wire/features.h"
 
 #include <stdarg.h>
 
@@ -474,7 +475,8 @@ static struct pbuf *hand_up(struct netfront_queue *q, struct pbuf_pool *pool,
                             const struct rx_frame *f)
 {
     const struct netfront_rx_handoff *h = q->rx_handoff;
-    if (!h || f->data_count != 1)
+    /* An image without receive by reference copies every frame (net/wire/features.h). */
+    if (!net_feature(NET_FEATURE_RX_BY_REFERENCE) || !h || f->data_count != 1)
         return copy_frame(q, pool, f);
     const struct rx_slot *s = &f->data[0];
     uint32_t fresh_gref;

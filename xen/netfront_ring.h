@@ -20,7 +20,8 @@
  * stack. A grant that will not end (the backend still maps the page) means the frame is copied
  * and that page is abandoned to the grant quarantine, never reused; no fresh page (the pool is
  * at its bound) means the frame is copied and the slot keeps its page. Either way the ring
- * never starves. Multi-slot frames are copied.
+ * never starves. Multi-slot frames are copied, and so is every frame in an image without receive
+ * by reference (NET_FEATURE_RX_BY_REFERENCE, net/wire/features.h), whatever the handoff.
  *
  * The backend is untrusted. Every response is read once into a local copy, and its id, status,
  * offset, length, flags and extra-info chain are checked against what we asked for; a response

@@ -16,6 +16,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/mm.h"
+#include "net/wire/features.h"
 #include "platform/platform.h"
 
 #define CONNECT_TIMEOUT_NS (10ull * 1000000000ull)
@@ -105,7 +106,7 @@ static void queue_free(struct netfront *nf, struct netfront_q *q)
     xen_event_close(&q->ev_tx);
     xen_event_close(&q->ev_rx);
     nf->dev.stats.tx_dropped += netfront_tx_hold_flush(&q->ring);   /* lost with the link */
-    if (q->ring.rx_handoff)
+    if (net_feature(NET_FEATURE_RX_BY_REFERENCE) && q->ring.rx_handoff)
         netfront_rxpool_detach(q->ring.rx_handoff->ctx);   /* pages lent stay with the stack */
     struct netfront_page_ops ops = page_ops(nf);
     unsigned held = netfront_queue_pages_release(&q->pages, &ops);
@@ -139,8 +140,10 @@ static struct netfront_q *queue_create(struct netfront *nf, unsigned index)
     netfront_queue_init(&q->ring, index, q->pages.tx_sring, q->pages.rx_sring,
                         q->pages.tx_pages, q->pages.tx_grefs, q->pages.rx_pages,
                         q->pages.rx_grefs, &f);
-    /* Received frames leave in their page when the pool allows (netfront_rxpool.h). */
-    struct netfront_rxpool *rxpool = netfront_rxpool_create(q->pages.rx_pages, q->pages.rx_grefs,
+    /* Received frames leave in their page when the pool allows (netfront_rxpool.h), in an
+     * image that keeps receive data by reference (net/wire/features.h). */
+    struct netfront_rxpool *rxpool = !net_feature(NET_FEATURE_RX_BY_REFERENCE) ? NULL :
+                                     netfront_rxpool_create(q->pages.rx_pages, q->pages.rx_grefs,
                                                             nf->fe.xb.backend_id, nf->quarantined);
     if (rxpool)
         q->ring.rx_handoff = netfront_rxpool_handoff(rxpool);

@@ -10,9 +10,10 @@ APP_LIBS := net blk dns
 # needed, the RTT from timed segments), windows of 64 KiB without scaling, and a segment past a
 # hole resent by the client rather than held. It serves port 53 only, so sends no ICMP errors
 # (unreachables are SHOULDs; other datagrams are dropped and counted), and never turns TCP
-# keep-alives on (docs/APPLICATIONS.md, "Network features").
+# keep-alives on; its small packets cost less to copy than to pin a page each, so received data
+# is copied (no receive by reference; docs/APPLICATIONS.md, "Network features").
 APP_NET_WITHOUT := dhcp cubic rack tso syncookies pmtu reassembly sack timestamps wscale ooo \
-                   icmp_errors keepalive
+                   icmp_errors keepalive rx_by_reference
 # On Xen it is never saved or migrated (a restarted appliance reloads its zones in well under a
 # second), its small packets need neither scatter-gather, GSO nor several queues, and it only
 # reads its zone disk, which is attached read-only (docs/APPLICATIONS.md, "Xen drivers").

@@ -10,6 +10,7 @@
 #include "mm/mm.h"
 #include "mm/pbuf.h"
 #include "mm/spare.h"
+#include "net/wire/features.h"
 
 /* Chunks freed by one buffer are kept here for the next that needs one, up to a few: a
  * request-response exchange consumes a chunk and needs a new one at once, and going through the
@@ -96,11 +97,20 @@ static size_t extent_charge(const struct pbuf *e)
 static int store_copy(struct tcp_buf *b, size_t off, const struct pbuf *p, size_t front,
                       size_t len);
 
+/* Whether b holds extents: never in an image without receive by reference, where the constant
+ * folds every extent path out. */
+static inline __attribute__((always_inline)) bool has_extents(const struct tcp_buf *b)
+{
+    return b->extents && net_feature(NET_FEATURE_RX_BY_REFERENCE);
+}
+
 void tcp_buf_leave_budget(struct tcp_buf *b)
 {
     if (b->budget)
         b->budget->used -= b->allocated + b->pinned;
     b->budget = NULL;
+    if (!has_extents(b))
+        return;
     /* The bytes may outlive the stack, and its packet pools with it: extents become chunk bytes
      * (one that finds no heap stays; its pool then outlives the stack, see pbuf_pool_destroy). */
     for (struct pbuf **link = &b->extents, *e; (e = *link);) {
@@ -139,7 +149,8 @@ static void extents_free(struct tcp_buf *b)
 
 void tcp_buf_destroy(struct tcp_buf *b)
 {
-    extents_free(b);
+    if (has_extents(b))
+        extents_free(b);
     if (!b->chunks)
         return;
     for (uint32_t i = 0; b->allocated > 0 && i < b->slots; i++)   /* none held: no walk */
@@ -220,6 +231,8 @@ int tcp_buf_write(struct tcp_buf *b, size_t off, const void *src, size_t len)
         memcpy(b->chunks[slot] + in, from + done, n);
         done += n;
     }
+    if (b->start + off + len > b->written_end)
+        b->written_end = b->start + off + len;
     return 0;
 }
 
@@ -258,6 +271,8 @@ int tcp_buf_store(struct tcp_buf *b, size_t off, struct pbuf *p, size_t front, s
         return -ENOSPC;
     if (len == 0)
         return 0;
+    if (!net_feature(NET_FEATURE_RX_BY_REFERENCE))   /* left out: every segment is copied */
+        return store_by_copy(b, off, p, front, len, false);
     /* Smaller than any storage could be worth (a pool block is the least a segment pins). */
     if (len * TCP_BUF_PIN_RATIO < PBUF_STORAGE_SIZE)
         return store_by_copy(b, off, p, front, len, true);
@@ -340,38 +355,38 @@ static inline __attribute__((always_inline)) void read_chunks(const struct tcp_b
 
 void tcp_buf_read(const struct tcp_buf *b, size_t off, void *dst, size_t len)
 {
-    if (b->extents)
+    if (has_extents(b))
         read_with_extents(b, off, dst, len);
     else
         read_chunks(b, off, dst, len);
 }
 
-/* Extents first, chunk bytes where no extent covers the offsets. */
+/* Extents first, chunk bytes where no extent covers the offsets (one chunk-reading site: the
+ * gaps before, between and after the extents go through it). */
 static void read_with_extents(const struct tcp_buf *b, size_t off, void *dst, size_t len)
 {
     uint8_t *to = dst;
     uint64_t pos = b->start + off, end = pos + len;
-    for (const struct pbuf *e = b->extents; e && pos < end; e = e->qnext) {
-        uint64_t e_start = e->timestamp_ns, e_end = e_start + e->tot_len;
-        if (e_end <= pos)
-            continue;
-        if (e_start >= end)
-            break;
-        if (e_start > pos) {
-            read_chunks(b, (size_t)(pos - b->start), to, (size_t)(e_start - pos));
-            to += e_start - pos;
-            pos = e_start;
+    const struct pbuf *e = b->extents;
+    while (pos < end) {
+        while (e && e->timestamp_ns + e->tot_len <= pos)
+            e = e->qnext;
+        uint64_t e_start = e && e->timestamp_ns < end ? e->timestamp_ns : end;
+        size_t n;
+        if (e_start > pos) {              /* chunk bytes up to the next extent or the end */
+            n = (size_t)(e_start - pos);
+            read_chunks(b, (size_t)(pos - b->start), to, n);
+        } else {
+            uint64_t e_end = e_start + e->tot_len;
+            n = (size_t)((e_end < end ? e_end : end) - pos);
+            if (!e->next)                 /* one segment: the common case */
+                memcpy(to, e->data + (pos - e_start), n);
+            else
+                pbuf_copy_out(e, (size_t)(pos - e_start), to, n);
         }
-        size_t n = (size_t)((e_end < end ? e_end : end) - pos);
-        if (!e->next)                     /* one segment: the common case */
-            memcpy(to, e->data + (pos - e_start), n);
-        else
-            pbuf_copy_out(e, (size_t)(pos - e_start), to, n);
         to += n;
         pos += n;
     }
-    if (pos < end)
-        read_chunks(b, (size_t)(pos - b->start), to, (size_t)(end - pos));
 }
 
 /* The extent e without its first k bytes (0 < k < e->tot_len): whole segments are let go, the
@@ -421,7 +436,7 @@ void tcp_buf_consume(struct tcp_buf *b, size_t n)
     if (n == 0)
         return;
     b->start += n;
-    if (b->extents)
+    if (has_extents(b))
         consume_extents(b);
     size_t size = ring_size(b);
     size_t old_head = b->head;
@@ -436,6 +451,10 @@ void tcp_buf_consume(struct tcp_buf *b, size_t n)
         pos = (pos + TCP_BUF_CHUNK) % size;
         remaining -= TCP_BUF_CHUNK;
     }
+    /* Nothing left in the chunks: the next bytes go at the start of the head's chunk, so the
+     * chunk is reused rather than a second one taken when they reach its end. */
+    if (b->start >= b->written_end)
+        b->head -= b->head % TCP_BUF_CHUNK;
 }
 
 /* ---- range set ---- */

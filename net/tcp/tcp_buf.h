@@ -59,6 +59,10 @@ struct tcp_buf {
     struct pbuf *extents, *extents_tail;
     uint64_t start;
     size_t pinned;                   /* charged for the extents (pbuf_charge) */
+    /* The stream position just past the last byte ever written into chunks: once start reaches
+     * it the chunks hold nothing, and the head goes back to the start of its chunk, so the
+     * small messages of a request-response exchange never straddle two chunks. */
+    uint64_t written_end;
 };
 
 /* A buffer of at least `capacity` bytes (rounded up to chunks; 1..TCP_BUF_MAX_CAPACITY).

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 /* The app.mk names are these in lower case (dhcp, cubic, rack, syncookies, tso, pmtu,
- * reassembly, sack, timestamps, wscale, ooo, icmp_errors, keepalive). */
+ * reassembly, sack, timestamps, wscale, ooo, icmp_errors, keepalive, rx_by_reference). */
 enum net_feature {
     NET_FEATURE_DHCP       = 1u << 0, /* DHCP client; without it the boot needs ip= options */
     NET_FEATURE_CUBIC      = 1u << 1, /* CUBIC (RFC 9438); without it NewReno (RFC 6582) */
@@ -48,8 +48,11 @@ enum net_feature {
     NET_FEATURE_KEEPALIVE  = 1u << 12, /* TCP keep-alives (RFC 1122 4.2.3.6, off by default);
                                           without them TCP_SOCKOPT_KEEPALIVE cannot be turned
                                           on and an idle connection is never probed */
+    NET_FEATURE_RX_BY_REFERENCE = 1u << 13, /* received frames and TCP receive data kept in the
+                                         device's own pages (docs/NETWORK.md); without it
+                                         netfront copies every frame and TCP every segment */
 };
-#define NET_FEATURES_ALL 0x1fffu
+#define NET_FEATURES_ALL 0x3fffu
 
 extern const uint32_t net_features;
 

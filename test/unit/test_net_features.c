@@ -5,9 +5,9 @@
  * program defines net_features itself, as such an application's image does, so the stack under
  * test is the one that image carries: no DHCP client, NewReno, DupThresh recovery without
  * RACK-TLP, one segment per frame on a TSO device, no SYN cookies, no path MTU discovery, no IPv4
- * reassembly. Each fallback still follows its RFC. SACK stays so that DupThresh recovery without
- * RACK-TLP is tested; test_net_no_sack.c leaves SACK out too, test_net_features_tcp.c the three
- * TCP features kept here.
+ * reassembly, received data copied rather than kept by reference. Each fallback still follows
+ * its RFC. SACK stays so that DupThresh recovery without RACK-TLP is tested; test_net_no_sack.c
+ * leaves SACK out too, test_net_features_tcp.c the three TCP features kept here.
  */
 #include "test/unit/tcp_forge.h"
 #include "lib/errno.h"
@@ -178,6 +178,27 @@ START_TEST(fragments_are_dropped_and_counted)
 }
 END_TEST
 
+/* Without receive by reference every received segment is copied into the receive buffer's
+ * chunks: nothing is kept in the frames' own buffers, nothing pinned, the bytes arrive intact. */
+START_TEST(received_data_is_copied_not_kept_by_reference)
+{
+    struct tf_conns p;
+    tf_open(&p, PORT);
+    ck_assert_uint_eq(pump(p.client, p.server, 256 * 1024, 30 * SEC), 256 * 1024);
+    ck_assert_uint_eq(pump(p.server, p.client, 64 * 1024, 30 * SEC), 64 * 1024);
+    struct tcp_census census;
+    for (unsigned i = 0; i < 2; i++) {
+        tcp_get_census(i ? sb : sa, &census);
+        ck_assert_uint_eq(census.rx_stored_by_reference, 0);
+        ck_assert_uint_gt(census.rx_stored_by_copy, 40);
+        ck_assert_uint_eq(census.rx_collapsed, 0);
+    }
+    ck_assert_ptr_null(p.server->rcvbuf.extents);
+    ck_assert_uint_eq(p.server->rcvbuf.pinned, 0);
+    tf_close_all(&p);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("net_features");
@@ -190,6 +211,7 @@ static Suite *suite(void)
     tcase_add_test(tc, syn_flood_past_the_bound_is_dropped_without_cookies);
     tcase_add_test(tc, frag_needed_is_ignored_and_the_mss_stays);
     tcase_add_test(tc, fragments_are_dropped_and_counted);
+    tcase_add_test(tc, received_data_is_copied_not_kept_by_reference);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -17,17 +17,14 @@
 
 #include "net_core_fixture.h"
 #include "xen/netfront_ring.h"
+#include "netfront_ring_pages.h"
 #include "lib/errno.h"
 #include "mm/pbuf.h"
 
-#define GREF_TX0 1000u
-#define GREF_RX0 5000u
+#define GREF_TX0 NF_GREF_TX0
+#define GREF_RX0 NF_GREF_RX0
 
 static struct netfront_queue q;
-static netif_tx_sring_t *txs;
-static netif_rx_sring_t *rxs;
-static uint8_t *tx_pages[NETFRONT_TX_SLOTS], *rx_pages[NETFRONT_RX_SLOTS];
-static uint32_t tx_grefs[NETFRONT_TX_SLOTS], rx_grefs[NETFRONT_RX_SLOTS];
 static struct pbuf_pool *pool;
 static struct netfront_queue_features all = { true, true, true, true };
 
@@ -53,16 +50,7 @@ static void init_queue(const struct netfront_queue_features *f)
 static void setup(void)
 {
     core_boot();
-    txs = aligned_alloc(4096, 4096);
-    rxs = aligned_alloc(4096, 4096);
-    for (unsigned i = 0; i < NETFRONT_TX_SLOTS; i++) {
-        tx_pages[i] = aligned_alloc(4096, 4096);
-        tx_grefs[i] = GREF_TX0 + i;
-    }
-    for (unsigned i = 0; i < NETFRONT_RX_SLOTS; i++) {
-        rx_pages[i] = aligned_alloc(4096, 4096);
-        rx_grefs[i] = GREF_RX0 + i;
-    }
+    nf_ring_pages_alloc();
     pool = pbuf_pool_create("nf", 256);
     delivered_count = 0;
     init_queue(&all);
@@ -74,12 +62,7 @@ static void teardown(void)
         pbuf_free(delivered[i]);
     ck_assert_uint_eq(pool_in_use(pool), 0);
     pbuf_pool_destroy(pool);
-    for (unsigned i = 0; i < NETFRONT_TX_SLOTS; i++)
-        free(tx_pages[i]);
-    for (unsigned i = 0; i < NETFRONT_RX_SLOTS; i++)
-        free(rx_pages[i]);
-    free(txs);
-    free(rxs);
+    nf_ring_pages_free();
 }
 
 static struct pbuf *frame(size_t len, uint8_t seed)

@@ -14,18 +14,15 @@
 
 #include "net_core_fixture.h"
 #include "xen/netfront_ring.h"
+#include "netfront_ring_pages.h"
 #include "lib/errno.h"
 #include "mm/pbuf.h"
 
-#define GREF_RX0 5000u
+#define GREF_RX0 NF_GREF_RX0
 #define GREF_FRESH0 9000u
 #define FAKE_PAGES 8u
 
 static struct netfront_queue q;
-static netif_tx_sring_t *txs;
-static netif_rx_sring_t *rxs;
-static uint8_t *tx_pages[NETFRONT_TX_SLOTS], *rx_pages[NETFRONT_RX_SLOTS];
-static uint32_t tx_grefs[NETFRONT_TX_SLOTS], rx_grefs[NETFRONT_RX_SLOTS];
 static struct pbuf_pool *pool;
 static struct netfront_queue_features feats = { true, true, true, true };
 
@@ -109,27 +106,14 @@ static const struct netfront_rx_handoff handoff = {
 static void setup(void)
 {
     core_boot();
-    txs = aligned_alloc(4096, 4096);
-    rxs = aligned_alloc(4096, 4096);
-    for (unsigned i = 0; i < NETFRONT_TX_SLOTS; i++) {
-        tx_pages[i] = aligned_alloc(4096, 4096);
-        tx_grefs[i] = 1000u + i;
-    }
-    for (unsigned i = 0; i < NETFRONT_RX_SLOTS; i++) {
-        rx_pages[i] = aligned_alloc(4096, 4096);
-        rx_grefs[i] = GREF_RX0 + i;
-    }
+    nf_ring_pages_alloc();
     memset(&fp, 0, sizeof(fp));
     for (unsigned i = 0; i < FAKE_PAGES; i++)
         fp.fresh[i] = aligned_alloc(4096, 4096);
     fp.fresh_limit = FAKE_PAGES;
     pool = pbuf_pool_create("nf", 64);
     delivered_count = 0;
-    netfront_queue_init(&q, 0, txs, rxs, tx_pages, tx_grefs, rx_pages, rx_grefs, &feats);
-    q.rx_handoff = &handoff;
-    txs->req_event = 1;
-    rxs->req_event = 1;
-    netfront_rx_refill(&q);
+    nf_queue_start(&q, &feats, &handoff);
 }
 
 static void teardown(void)
@@ -139,14 +123,9 @@ static void teardown(void)
     ck_assert_uint_eq(pool_in_use(pool), 0);
     ck_assert_uint_eq(fp.released, fp.lent);   /* every lent page came back */
     pbuf_pool_destroy(pool);
-    for (unsigned i = 0; i < NETFRONT_TX_SLOTS; i++)
-        free(tx_pages[i]);
-    for (unsigned i = 0; i < NETFRONT_RX_SLOTS; i++)
-        free(rx_pages[i]);
+    nf_ring_pages_free();
     for (unsigned i = 0; i < FAKE_PAGES; i++)
         free(fp.fresh[i]);
-    free(txs);
-    free(rxs);
 }
 
 static void rx_respond(RING_IDX i, uint16_t offset, uint16_t flags, int16_t status)

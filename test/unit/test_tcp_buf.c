@@ -35,6 +35,37 @@ START_TEST(buf_wraps_and_frees_chunks)
 }
 END_TEST
 
+/* Small messages written and consumed in turn (a request-response exchange) keep reusing the one
+ * chunk: once everything is consumed the next message starts at that chunk's start, never
+ * straddling into a second. Bytes still held (out of order, beyond a gap) keep their place. */
+START_TEST(emptied_buffer_reuses_its_chunk)
+{
+    core_boot();
+    struct tcp_buf_budget budget = { .limit = 1 << 20 };
+    struct tcp_buf b;
+    ck_assert_int_eq(tcp_buf_init(&b, 4 * TCP_BUF_CHUNK, &budget), 0);
+    uint8_t msg[1159], out[1159];
+    for (int round = 0; round < 20; round++) {
+        memset(msg, 'a' + round, sizeof(msg));
+        ck_assert_int_eq(tcp_buf_write(&b, 0, msg, sizeof(msg)), 0);
+        ck_assert_uint_eq(b.allocated, TCP_BUF_CHUNK);
+        tcp_buf_read(&b, 0, out, sizeof(out));
+        ck_assert_mem_eq(msg, out, sizeof(out));
+        tcp_buf_consume(&b, sizeof(msg));
+    }
+    /* A gap: 100 bytes at 0, 100 more at 5000. Consuming the first leaves the second in place. */
+    memset(msg, 'x', 100);
+    ck_assert_int_eq(tcp_buf_write(&b, 0, msg, 100), 0);
+    memset(msg, 'y', 100);
+    ck_assert_int_eq(tcp_buf_write(&b, 5000, msg, 100), 0);
+    tcp_buf_consume(&b, 100);
+    tcp_buf_read(&b, 4900, out, 100);
+    ck_assert_mem_eq(msg, out, 100);
+    tcp_buf_destroy(&b);
+    ck_assert_uint_eq(budget.used, 0);
+}
+END_TEST
+
 START_TEST(budget_refuses_whole_write)
 {
     core_boot();
@@ -93,6 +124,7 @@ static Suite *suite(void)
     Suite *s = suite_create("tcp_buf");
     TCase *tc = tcase_create("buf");
     tcase_add_test(tc, buf_wraps_and_frees_chunks);
+    tcase_add_test(tc, emptied_buffer_reuses_its_chunk);
     tcase_add_test(tc, budget_refuses_whole_write);
     tcase_add_test(tc, ranges_merge_and_advance_across_wrap);
     tcase_add_test(tc, ranges_bounded);
