@@ -46,12 +46,13 @@ static unsigned class_bytes(unsigned cls)
     return SMALLEST_CLASS << cls;
 }
 
+/* The smallest class holding size bytes: the bit width of size - 1, less SMALLEST_CLASS's. */
 static unsigned class_for(size_t size)
 {
-    unsigned cls = 0;
-    while (class_bytes(cls) < size)
-        cls++;
-    return cls;
+    _Static_assert(SMALLEST_CLASS == 16u, "class_for counts from 16 = 1 << 4");
+    if (size <= SMALLEST_CLASS)
+        return 0;
+    return (unsigned)(64 - __builtin_clzll((unsigned long long)size - 1)) - 4;
 }
 
 static size_t table_bytes(unsigned capacity)
