@@ -13,6 +13,15 @@ static inline uint64_t add_carry(uint64_t a, uint64_t b)
     return a + (a < b);
 }
 
+static inline uint16_t fold64(uint64_t s)
+{
+    s = (s & 0xffffffffu) + (s >> 32);
+    s = (s & 0xffffffffu) + (s >> 32);
+    s = (s & 0xffffu) + (s >> 16);
+    s = (s & 0xffffu) + (s >> 16);
+    return (uint16_t)s;
+}
+
 /* Ones' complement sum of buf[len] paired from its first byte, in CPU byte order. */
 static uint64_t sum_words(const unsigned char *p, size_t len)
 {
@@ -60,7 +69,7 @@ void csum_add(struct csum *c, const void *buf, size_t len)
 
 uint16_t csum_sum16(const struct csum *c)
 {
-    return be16_to_cpu(csum_fold64(c->sum));
+    return be16_to_cpu(fold64(c->sum));
 }
 
 uint16_t csum_finish(const struct csum *c)
@@ -70,7 +79,7 @@ uint16_t csum_finish(const struct csum *c)
 
 uint16_t inet_checksum(const void *buf, size_t len)
 {
-    return (uint16_t)~be16_to_cpu(csum_fold64(sum_words(buf, len)));
+    return (uint16_t)~be16_to_cpu(fold64(sum_words(buf, len)));
 }
 
 uint16_t csum_update16(uint16_t check, uint16_t old_field, uint16_t new_field)

@@ -53,16 +53,6 @@ static inline void csum_add_be32(struct csum *c, uint32_t v)
 {
     csum_add_word(c, cpu_to_be32(v));
 }
-/* A 64-bit ones' complement sum (CPU order) folded to 16 bits with end-around carries. */
-static inline uint16_t csum_fold64(uint64_t s)
-{
-    s = (s & 0xffffffffu) + (s >> 32);
-    s = (s & 0xffffffffu) + (s >> 32);
-    s = (s & 0xffffu) + (s >> 16);
-    s = (s & 0xffffu) + (s >> 16);
-    return (uint16_t)s;
-}
-
 /* The ones' complement sum folded to 16 bits, not complemented (for combining and offload). */
 uint16_t csum_sum16(const struct csum *c);
 /* The checksum field's value: the complement of the folded sum. */

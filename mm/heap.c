@@ -28,11 +28,11 @@ static void check_poison(const uint8_t *obj, unsigned csize)
 {
     const uint64_t pattern = 0x0101010101010101ull * HEAP_POISON;
     const uint64_t *words = (const uint64_t *)(const void *)obj;
-    /* Words 1..csize/8-1, differences gathered without a branch per word; csize/8 is even, so
-     * after word 1 they go in pairs. Only a difference is looked at byte by byte. */
-    uint64_t diff = words[1] ^ pattern;
-    for (unsigned w = 2; w < csize / 8; w += 2)
-        diff |= (words[w] ^ pattern) | (words[w + 1] ^ pattern);
+    /* Differences gathered without a branch per word; only a difference is looked at byte by
+     * byte. */
+    uint64_t diff = 0;
+    for (unsigned w = 1; w < csize / 8; w++)
+        diff |= words[w] ^ pattern;
     if (diff == 0)
         return;
     for (unsigned i = 8; i < csize; i++)
