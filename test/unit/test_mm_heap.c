@@ -5,6 +5,7 @@
  */
 #include <check.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -437,6 +438,20 @@ static void write_after_free_unseen_by_asan(void *arg)
     kmalloc(64);
 }
 
+/* A write after free at one byte of one class: arg points to {class bytes, byte offset}. */
+static void write_after_free_at(void *arg)
+{
+    const unsigned *where = arg;
+    setup();
+    uint8_t *p = kmalloc(where[0]);
+    void *keep = kmalloc(where[0]);
+    (void)keep;
+    kfree(p);
+    ASAN_UNPOISON_MEMORY_REGION(p, where[0]);
+    p[where[1]] = 0;
+    kmalloc(where[0]);
+}
+
 static void use_after_free(void *arg)
 {
     setup();
@@ -471,6 +486,25 @@ START_TEST(invalid_frees_panic)
     expect_panic(free_guarded_with_kfree, "kfree_guarded");
     expect_panic(guarded_wrong_size, "not a live guarded allocation");
     expect_panic(write_after_free_unseen_by_asan, "written after free");
+}
+END_TEST
+
+/* The check on allocation covers every byte after the free-list link, in every class: the
+ * first word after the link, words at odd and even positions, and the last byte. */
+START_TEST(write_after_free_seen_anywhere)
+{
+    static const unsigned cases[][2] = {
+        {16, 8}, {16, 15}, {32, 16}, {128, 8}, {128, 71}, {128, 127}, {2048, 2040}, {2048, 2047},
+    };
+    for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct crash_report r;
+        run_expecting_crash(write_after_free_at, (void *)cases[i], &r);
+        char expected[64];
+        snprintf(expected, sizeof(expected), "written after free (byte %u)", cases[i][1]);
+        ck_assert_msg(r.exit_status == SIM_EXIT_CRASH, "class %u byte %u: exit status %d",
+                      cases[i][0], cases[i][1], r.exit_status);
+        ck_assert_msg(strstr(r.output, expected) != NULL, "no \"%s\" in:\n%s", expected, r.output);
+    }
 }
 END_TEST
 
@@ -536,6 +570,7 @@ static Suite *heap_suite(void)
     tcase_add_test(tc, random_stress_against_shadow);
     tcase_add_test(tc, guarded_allocation);
     tcase_add_test(tc, invalid_frees_panic);
+    tcase_add_test(tc, write_after_free_seen_anywhere);
     tcase_add_test(tc, asan_sees_inside_the_heap);
     tcase_add_test(tc, objects_across_prepared_chunks);
     suite_add_tcase(s, tc);

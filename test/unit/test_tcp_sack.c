@@ -5,6 +5,7 @@
  */
 #include <check.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "net/tcp/tcp_sack.h"
 #include "net/wire/tcp_seq.h"
@@ -339,6 +340,28 @@ START_TEST(sb_wrap)
 }
 END_TEST
 
+/* RFC 6675 4: a scoreboard starts with nothing SACKed (HighACK = HighData = HighRxt = ISS), even
+ * when its memory last held another connection's ranges and counters (init leaves the range
+ * table's contents alone: only ranges[0, count) are read). */
+START_TEST(sb_init_over_stale_memory)
+{
+    memset(&sb, 0xa5, sizeof(sb));
+    board(ISS);
+    ck_assert_uint_eq(sb.count, 0);
+    ck_assert(!sb.rescue_valid);
+    ck_assert_uint_eq(sb.ranges_dropped, 0);
+    ck_assert_uint_eq(sb.blocks_ignored, 0);
+    ck_assert_uint_eq(tcp_scoreboard_sacked_bytes(&sb), 0);
+    ck_assert_uint_eq(tcp_scoreboard_highest_sacked(&sb), ISS);
+    ck_assert(!tcp_scoreboard_is_sacked(&sb, ISS + 100));
+    ck_assert(!tcp_scoreboard_is_lost(&sb, ISS));
+    struct tcp_sack_update u = sack(0, 1000, 1, (uint32_t[]){100, 200});
+    ck_assert(u.dup_ack);
+    ck_assert_uint_eq(u.newly_sacked, 100);
+    ck_assert_uint_eq(tcp_scoreboard_sacked_bytes(&sb), 100);
+}
+END_TEST
+
 static Suite *tcp_sack_suite(void)
 {
     Suite *s = suite_create("tcp_sack");
@@ -350,6 +373,7 @@ static Suite *tcp_sack_suite(void)
     tcase_add_test(tc, rx_wrap);
     suite_add_tcase(s, tc);
     tc = tcase_create("rfc6675_scoreboard");
+    tcase_add_test(tc, sb_init_over_stale_memory);
     tcase_add_test(tc, sb_update_and_dupack);
     tcase_add_test(tc, sb_rejects_bad_blocks);
     tcase_add_test(tc, sb_is_lost);
