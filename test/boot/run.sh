@@ -101,13 +101,17 @@ budget_case() {
     fi
 }
 budget_case hello 65536
-budget_case httpd 184904
-# The DNS appliance: the design's target is at most 100 KB; it is at 163,032 bytes with DHCP,
-# CUBIC, RACK, SYN cookies, TSO, path MTU discovery, IPv4 reassembly and SACK left out by its
-# app.mk: the Xen drivers (~35 KB), TCP (which DNS over TCP needs, RFC 7766; ~20 KB), IPv4/ARP/UDP
-# and the base make most of it, the server, codec, zones and tar reader the rest. The check holds
-# it there with 1.5 KB of margin, to catch growth; the 100 KB target is not met.
-budget_case dns 164568
+# httpd: the design's target is at most 150 KB; it is at 183,778 bytes with every feature (and
+# receive by reference); the check holds it there with 1 KB of margin, to catch growth.
+budget_case httpd 184802
+# The DNS appliance: the design's target is at most 100 KB; it is at 155,170 bytes with DHCP,
+# CUBIC, RACK, SYN cookies, TSO, path MTU discovery, IPv4 reassembly, SACK, timestamps, window
+# scaling, the out-of-order queue, ICMP errors, keep-alives and receive by reference left out,
+# and on Xen save/restore, netfront offloads and blkfront writes: the Xen drivers (~32 KB), TCP
+# (which DNS over TCP needs, RFC 7766; ~18 KB), IPv4/ARP/UDP and the base make most of it, the
+# server, codec, zones and tar reader the rest. The check holds it there with 1 KB of margin, to
+# catch growth; the 100 KB target is not met.
+budget_case dns 156194
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
