@@ -141,4 +141,27 @@ static inline void learn_neighbor(struct capture_dev *c, struct pbuf_pool *pool,
     c->count = 0;
 }
 
+/* The stack most IPv4 tests run on: booted, a capture device on a 256-block rx pool, our
+ * address on a /24 with a gateway, settled, and the peer's MAC learned. */
+static inline struct netstack *net_ip_stack_up(struct capture_dev *cap, struct pbuf_pool **rxpool)
+{
+    net_ip_fixture_boot();
+    *rxpool = pbuf_pool_create("rx", 256);
+    capture_init(cap, 0, *rxpool);
+    struct netstack *s = netstack_create(&cap->dev);
+    ck_assert_ptr_nonnull(s);
+    set_addr(s, OUR_IP, 24, GATEWAY_IP);
+    settle();
+    learn_neighbor(cap, *rxpool, PEER_MAC, PEER_IP);
+    return s;
+}
+
+/* Takes it down again; every rx block must have come back. */
+static inline void net_ip_stack_down(struct netstack *s, struct pbuf_pool *rxpool)
+{
+    netstack_destroy(s);
+    ck_assert_uint_eq(pool_in_use(rxpool), 0);
+    pbuf_pool_destroy(rxpool);
+}
+
 #endif

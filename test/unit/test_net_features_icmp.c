@@ -18,21 +18,12 @@ static struct netstack *s;
 
 static void setup(void)
 {
-    net_ip_fixture_boot();
-    rxpool = pbuf_pool_create("rx", 256);
-    capture_init(&cap, 0, rxpool);
-    s = netstack_create(&cap.dev);
-    ck_assert_ptr_nonnull(s);
-    set_addr(s, OUR_IP, 24, GATEWAY_IP);
-    settle();
-    learn_neighbor(&cap, rxpool, PEER_MAC, PEER_IP);
+    s = net_ip_stack_up(&cap, &rxpool);
 }
 
 static void teardown(void)
 {
-    netstack_destroy(s);
-    ck_assert_uint_eq(pool_in_use(rxpool), 0);
-    pbuf_pool_destroy(rxpool);
+    net_ip_stack_down(s, rxpool);
 }
 
 static void inject_datagram(uint8_t protocol, const void *payload, size_t len)

@@ -17,14 +17,7 @@ static uint8_t data[9000];
 
 static void setup(void)
 {
-    net_ip_fixture_boot();
-    rxpool = pbuf_pool_create("rx", 256);
-    capture_init(&cap, 0, rxpool);
-    s = netstack_create(&cap.dev);
-    ck_assert_ptr_nonnull(s);
-    set_addr(s, OUR_IP, 24, GATEWAY_IP);
-    settle();
-    learn_neighbor(&cap, rxpool, PEER_MAC, PEER_IP);
+    s = net_ip_stack_up(&cap, &rxpool);
     ck_assert_int_eq(udp_bind(s, 7, &sock), 0);
     for (size_t i = 0; i < sizeof(data); i++)
         data[i] = (uint8_t)(i * 13 + 5);
@@ -33,9 +26,7 @@ static void setup(void)
 static void teardown(void)
 {
     udp_close(sock);
-    netstack_destroy(s);
-    ck_assert_uint_eq(pool_in_use(rxpool), 0);
-    pbuf_pool_destroy(rxpool);
+    net_ip_stack_down(s, rxpool);
 }
 
 /* RFC 791 3.2: every fragment but the last carries a multiple of 8 bytes and fills the MTU as far

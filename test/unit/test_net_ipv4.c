@@ -16,24 +16,15 @@ static struct udp_socket *sock;
 
 static void setup(void)
 {
-    net_ip_fixture_boot();
-    rxpool = pbuf_pool_create("rx", 256);
-    capture_init(&cap, 0, rxpool);
-    s = netstack_create(&cap.dev);
-    ck_assert_ptr_nonnull(s);
-    set_addr(s, OUR_IP, 24, GATEWAY_IP);
-    settle();
+    s = net_ip_stack_up(&cap, &rxpool);
     cap.count = 0;
-    learn_neighbor(&cap, rxpool, PEER_MAC, PEER_IP);
     ck_assert_int_eq(udp_bind(s, 7, &sock), 0);
 }
 
 static void teardown(void)
 {
     udp_close(sock);
-    netstack_destroy(s);
-    ck_assert_uint_eq(pool_in_use(rxpool), 0);
-    pbuf_pool_destroy(rxpool);
+    net_ip_stack_down(s, rxpool);
 }
 
 /* Injects a UDP datagram to port 7 with the given IP fields. */
