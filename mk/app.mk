@@ -61,8 +61,11 @@ APP_ASFLAGS_fuzz      = $(APP_ASFLAGS_hosted)
 # hosted program tests the same constant at run time. Nothing named: every feature.
 APP_NET_FEATURE_NAMES := dhcp cubic rack syncookies tso pmtu reassembly sack timestamps wscale ooo icmp_errors keepalive rx_by_reference
 # $(1) application: the -D that sets its left-out mask (NET_FEATURE_<NAME> of each name).
-app_net_define = -D'NET_FEATURES_LEFT_OUT=(0u$(foreach f,$(app_net_without_$(1)),|NET_FEATURE_$(call net_feature_upper,$(f))))'
-net_feature_upper = $(shell printf '%s' '$(1)' | tr a-z A-Z)
+app_net_define = $(call left_out_define,NET_FEATURES_LEFT_OUT,NET_FEATURE_,$(app_net_without_$(1)))
+# $(1) macro, $(2) enum prefix, $(3) app.mk names: -D'MACRO=(0u|PREFIX_NAME|...)', the mask of
+# what an image leaves out (shared by network features and Xen driver parts).
+left_out_define = -D'$(1)=(0u$(foreach f,$(3),|$(2)$(call upper_case,$(f))))'
+upper_case = $(shell printf '%s' '$(1)' | tr a-z A-Z)
 # The flavour's module compiler and flags (features.c is stack code, not application code).
 NET_FEATURES_CC_xen         = $(CC) $(KERNEL_CFLAGS)
 NET_FEATURES_CC_hosted      = $(CC) $(HOSTED_CFLAGS)
@@ -76,7 +79,7 @@ NET_FEATURES_CC_fuzz        = $(FUZZ_CC) $(FUZZ_CFLAGS)
 # XEN_OPTIONALS_LEFT_OUT, a constant link-time optimization folds. Only the xen image has Xen
 # drivers; the hosted program is unaffected. Nothing named: every part.
 APP_XEN_OPTIONAL_NAMES := suspend netfront_offload blkfront_write
-app_xen_define = -D'XEN_OPTIONALS_LEFT_OUT=(0u$(foreach f,$(app_xen_without_$(1)),|XEN_OPTIONAL_$(call net_feature_upper,$(f))))'
+app_xen_define = $(call left_out_define,XEN_OPTIONALS_LEFT_OUT,XEN_OPTIONAL_,$(app_xen_without_$(1)))
 
 # ---- reading an application's app.mk ----
 APP_NAME_RESERVED := boottest xentest blktest
