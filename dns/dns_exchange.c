@@ -6,6 +6,9 @@
  * their 2-byte length (RFC 1035 4.2.2). Every accepted answer is read through once by the codec.
  * A fiber waits on one queue at a time, so a wait for an answer cannot also wait for a shutdown
  * request: it is cut into slices of DNS_RESOLVER_STOP_CHECK_NS and looks for one between them.
+ * A TCP open cannot be cut into slices (each would start over with a new SYN): a timer looks for
+ * a shutdown request as often, and resets the connection being opened (tcp_connect holds it out
+ * while it blocks), which ends the open at once.
  */
 #include "dns/dns_resolver.h"
 
@@ -16,6 +19,7 @@
 #include "xenolith/app.h"
 #include "xenolith/mem.h"
 #include "xenolith/tcp.h"
+#include "xenolith/timer.h"
 #include "xenolith/udp.h"
 
 #define QUERY_MAX (DNS_HEADER_LEN + DNS_NAME_MAX + 4 + 11)
@@ -145,6 +149,37 @@ static int read_full(struct tcp_conn *c, uint8_t *buf, size_t len, uint64_t unti
     return 0;
 }
 
+/* A TCP open in progress and the timer that cuts it when a shutdown is requested. */
+struct open_watch {
+    struct timer timer;
+    struct tcp_conn *conn;   /* tcp_connect's handle while it blocks, else NULL */
+    bool cut;
+};
+
+static void watch_open(struct timer *t, void *arg)
+{
+    struct open_watch *w = arg;
+    if (!lifecycle_shutdown_requested()) {
+        timer_arm(t, platform_monotonic_ns() + DNS_RESOLVER_STOP_CHECK_NS);
+    } else if (w->conn) {
+        w->cut = true;
+        tcp_reset(w->conn);  /* tcp_connect wakes and fails: it releases the connection */
+    }
+}
+
+/* tcp_connect to the server until `until`, ended within DNS_RESOLVER_STOP_CHECK_NS of a shutdown
+ * request with -ESHUTDOWN. */
+static int open_tcp(struct dns_exchange *x, uint64_t until, struct tcp_conn **out)
+{
+    struct open_watch w = {.conn = NULL};
+    timer_init(&w.timer, watch_open, &w);
+    timer_arm(&w.timer, platform_monotonic_ns() + DNS_RESOLVER_STOP_CHECK_NS);
+    int err = tcp_connect(x->r->stack, x->server, DNS_PORT, until, &w.conn);
+    timer_cancel(&w.timer);
+    *out = w.conn;
+    return w.cut ? -ESHUTDOWN : err;
+}
+
 int dns_exchange_tcp(struct dns_exchange *x, uint64_t until)
 {
     uint8_t frame[2 + QUERY_MAX];
@@ -152,7 +187,7 @@ int dns_exchange_tcp(struct dns_exchange *x, uint64_t until)
     size_t qlen = build_query(x, frame + 2, &id);
     store_u16(frame, cpu_to_be16((uint16_t)qlen)); /* RFC 1035 4.2.2 */
     struct tcp_conn *c;
-    int err = tcp_connect(x->r->stack, x->server, DNS_PORT, until, &c);
+    int err = open_tcp(x, until, &c);
     if (err < 0)
         return err;
     long sent = tcp_write(c, frame, qlen + 2, until);

@@ -164,6 +164,8 @@ static void *slab_alloc(size_t size)
     struct page_desc *d = partial_slabs[cls];
     if (!d)
         d = new_slab(cls);
+    if (!d)
+        d = partial_slabs[cls];          /* a reclaim hook freed an object of this class */
     if (!d) {
         stats.alloc_failures++;
         return NULL;

@@ -20,7 +20,8 @@
  * (unit tests do). */
 void page_allocator_init(const struct mem_region *regions, size_t count);
 
-/* 2^order contiguous pages, aligned to their size, or NULL when none is free. Not zeroed.
+/* 2^order contiguous pages, aligned to their size, or NULL when none is free (after the
+ * memory-pressure hooks had nothing more to give: mm/reclaim.h). Not zeroed.
  * page_free panics on a double free, a wrong order or an address it never handed out. */
 void *page_alloc(unsigned order);
 void page_free(void *pages, unsigned order);

@@ -6,11 +6,14 @@
  * free pages stay untouched (and, under ASan, poisoned). Freeing merges buddies back.
  * Boot touches no descriptor: a region is prepared one chunk (an aligned largest block, whose
  * buddies never leave it) at a time, in address order, when the free lists run dry or a
- * lookup reaches past the prepared chunks; until then its blocks are only counted.
+ * lookup reaches past the prepared chunks; until then its blocks are only counted. When no
+ * block is left, the memory-pressure hooks (reclaim.h) are asked for memory before a request
+ * fails.
  * Misuse (double free, wrong order, foreign pointer) is a kernel bug and panics with the address.
  */
 #include "mm/mm.h"
 #include "mm/page_internal.h"
+#include "mm/reclaim.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
 
@@ -216,14 +219,17 @@ void *page_alloc(unsigned order)
         stats.alloc_failures++;
         return NULL;
     }
-    unsigned have;
+    unsigned have, rounds = 0;
     for (;;) {
         have = order;
         while (have <= PAGE_ORDER_MAX && !free_lists[have])
             have++;
         if (have <= PAGE_ORDER_MAX)
             break;
-        if (!prepare_next_chunk()) {
+        if (prepare_next_chunk())
+            continue;
+        /* Out of memory: the caches that registered a hook give some back first. */
+        if (rounds++ == MM_RECLAIM_ROUNDS || !mm_reclaim((size_t)PAGE_SIZE << order)) {
             stats.alloc_failures++;
             return NULL;
         }

@@ -284,25 +284,27 @@ size_t answer_query(const struct zone_set *zones, const uint8_t *query, size_t l
     dns_write_header(&r.w, &h);
     r.question_len = DNS_HEADER_LEN;
 
-    if (DNS_FLAGS_OPCODE(qflags) != DNS_OPCODE_QUERY) {
-        meta->kind = ANSWER_NOTIMP;      /* RFC 1035 4.1.1 */
-        return finish(&r, DNS_RCODE_NOTIMP, meta);
-    }
+    /* Every refusal answers with its rcode through one call of finish. */
+    unsigned rcode = DNS_RCODE_NOTIMP;
+    meta->kind = ANSWER_NOTIMP;
+    if (DNS_FLAGS_OPCODE(qflags) != DNS_OPCODE_QUERY)
+        goto out;                        /* RFC 1035 4.1.1 */
     struct dns_reader rd;
     struct dns_header qh;
     struct dns_question q;
+    rcode = DNS_RCODE_FORMERR;
     meta->kind = ANSWER_FORMERR;
     if (dns_reader_init(&rd, query, len, &qh) != 0 || qh.qdcount != 1 ||
         dns_read_question(&rd, &q) != 0)
-        return finish(&r, DNS_RCODE_FORMERR, meta);
+        goto out;
     meta->qtype = q.type;
     if (dns_write_question(&r.w, &q) != 0)
-        return finish(&r, DNS_RCODE_FORMERR, meta);
+        goto out;
     r.question_len = dns_writer_len(&r.w);
     r.question_names = r.w.nnames;
     meta->question_end = r.question_len;
     if (qh.ancount != 0 || qh.nscount != 0)
-        return finish(&r, DNS_RCODE_FORMERR, meta);
+        goto out;
 
     /* The additional section: at most one OPT (RFC 6891 6.1.1); nothing else matters here. */
     struct dns_edns qedns = { 0 };
@@ -315,15 +317,15 @@ size_t answer_query(const struct zone_set *zones, const uint8_t *query, size_t l
         if (rc == -E2BIG)
             continue;
         if (rc < 0)
-            return finish(&r, DNS_RCODE_FORMERR, meta);
+            goto out;
         if (rr.type != DNS_TYPE_OPT)
             continue;
         if (edns || dns_edns_from_rr(&rr, &qedns) != 0)
-            return finish(&r, DNS_RCODE_FORMERR, meta);
+            goto out;
         edns = true;
     }
     if (dns_reader_offset(&rd) != len)
-        return finish(&r, DNS_RCODE_FORMERR, meta);
+        goto out;
     if (edns) {
         /* RFC 6891 6.2.5: the smaller of the requestor's size and ours, never below 512; the OPT
          * record we add is kept room for. */
@@ -334,25 +336,27 @@ size_t answer_query(const struct zone_set *zones, const uint8_t *query, size_t l
         r.w.cap = r.limit - OPT_RR_LEN;
         r.edns = true;
         if (qedns.version != 0) {
+            rcode = DNS_RCODE_BADVERS;
             meta->kind = ANSWER_BADVERS; /* RFC 6891 6.1.3 */
-            return finish(&r, DNS_RCODE_BADVERS, meta);
+            goto out;
         }
     }
-    meta->kind = ANSWER_FORMERR;
     if (q.type == DNS_TYPE_OPT)
-        return finish(&r, DNS_RCODE_FORMERR, meta);
+        goto out;
+    rcode = DNS_RCODE_REFUSED;
     meta->kind = ANSWER_REFUSED;
     if (q.qclass != DNS_CLASS_IN || q.type == TYPE_AXFR || q.type == TYPE_IXFR)
-        return finish(&r, DNS_RCODE_REFUSED, meta);
+        goto out;
     r.zone = zone_set_find(zones, &q.name);
     if (!r.zone)
-        return finish(&r, DNS_RCODE_REFUSED, meta);
+        goto out;
 
     r.flags |= DNS_FLAG_AA;
     meta->rrl_name = q.name;
     meta->kind = lookup(&r, &q.name, q.type, meta);
-    return finish(&r, meta->kind == ANSWER_NXDOMAIN ? DNS_RCODE_NXDOMAIN : DNS_RCODE_NOERROR,
-                  meta);
+    rcode = meta->kind == ANSWER_NXDOMAIN ? DNS_RCODE_NXDOMAIN : DNS_RCODE_NOERROR;
+out:
+    return finish(&r, rcode, meta);
 }
 
 size_t answer_truncate(uint8_t *response, size_t len, const struct answer_meta *meta)

@@ -39,25 +39,13 @@ static void release(struct file_cache *fc, struct cached_file *f)
     kfree(f);
 }
 
-void file_cache_init(struct file_cache *fc, uint64_t max_bytes, uint64_t file_max)
+/* Evicts unpinned files, least recently used first, until at most `keep` bytes are held (or
+ * only pinned files are left). Returns the bytes freed. */
+static uint64_t evict(struct file_cache *fc, uint64_t keep)
 {
-    memset(fc, 0, sizeof(*fc));
-    fc->max_bytes = max_bytes;
-    fc->file_max = file_max;
-    list_init(&fc->lru);
-}
-
-void file_cache_clear(struct file_cache *fc)
-{
-    while (!list_empty(&fc->lru))
-        release(fc, list_entry(list_first(&fc->lru), struct cached_file, lru));
-}
-
-/* Evicts unpinned files, least recently used first, until `need` more bytes fit. */
-static bool make_room(struct file_cache *fc, uint64_t need)
-{
+    uint64_t held = fc->stats.bytes;
     struct list_node *n = fc->lru.prev;
-    while (fc->stats.bytes + need > fc->max_bytes && n != &fc->lru) {
+    while (fc->stats.bytes > keep && n != &fc->lru) {
         struct cached_file *f = list_entry(n, struct cached_file, lru);
         n = n->prev;
         if (f->pins == 0) {
@@ -65,6 +53,44 @@ static bool make_room(struct file_cache *fc, uint64_t need)
             fc->stats.evictions++;
         }
     }
+    return held - fc->stats.bytes;
+}
+
+/* The memory-pressure hook (xenolith/mem.h): the least recently used files nobody is sending go
+ * until `bytes` were freed. It may run inside file_cache_get (an allocation of the file being
+ * read ran short): that file is pinned, and evict only unlinks others. */
+static size_t reclaim(void *arg, size_t bytes)
+{
+    struct file_cache *fc = arg;
+    uint64_t files = fc->stats.files;
+    size_t freed = (size_t)evict(fc, fc->stats.bytes > bytes ? fc->stats.bytes - bytes : 0);
+    fc->stats.reclaimed += files - fc->stats.files;
+    return freed;
+}
+
+void file_cache_init(struct file_cache *fc, uint64_t max_bytes, uint64_t file_max)
+{
+    memset(fc, 0, sizeof(*fc));
+    fc->max_bytes = max_bytes;
+    fc->file_max = file_max;
+    list_init(&fc->lru);
+    /* The table full: the cache still works, it only keeps its files under memory pressure. */
+    (void)mem_reclaim_register(reclaim, fc);
+}
+
+void file_cache_clear(struct file_cache *fc)
+{
+    mem_reclaim_unregister(reclaim, fc);
+    while (!list_empty(&fc->lru))
+        release(fc, list_entry(list_first(&fc->lru), struct cached_file, lru));
+}
+
+/* Evicts unpinned files, least recently used first, until `need` more bytes fit. */
+static bool make_room(struct file_cache *fc, uint64_t need)
+{
+    if (need > fc->max_bytes)
+        return false;
+    evict(fc, fc->max_bytes - need);
     return fc->stats.bytes + need <= fc->max_bytes;
 }
 

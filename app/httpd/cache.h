@@ -9,7 +9,10 @@
  * a response copies from it, and a pinned file is never evicted (when only pinned files could
  * make room, the new file is not cached). Each file is a list of FILE_CACHE_CHUNK pieces, so no
  * allocation needs more than 4 contiguous pages. The memory held is reported to the heap as
- * cached (heap_note_cached): bounded by design, not in live use.
+ * cached (heap_note_cached): bounded by design, not in live use. Under memory pressure (an
+ * allocation anywhere would fail) the cache gives memory back through its reclaim hook
+ * (xenolith/mem.h): unpinned files go, least recently used first, until the allocation's need
+ * is freed; a pinned file stays.
  *
  * Context: fiber (file_cache_get blocks while it reads); the rest does not block.
  */
@@ -28,7 +31,8 @@ typedef int64_t (*file_cache_read_fn)(void *arg, uint64_t offset, void *buf, siz
                                       uint64_t deadline_ns);
 
 struct file_cache_stats {
-    uint64_t hits, misses, evictions;
+    uint64_t hits, misses, evictions;    /* evictions: to make room or under memory pressure */
+    uint64_t reclaimed;                  /* of the evictions, those under memory pressure */
     uint64_t files, bytes;               /* held now */
 };
 
@@ -40,8 +44,10 @@ struct file_cache {
 
 struct cached_file;
 
+/* An empty cache, its reclaim hook registered. */
 void file_cache_init(struct file_cache *fc, uint64_t max_bytes, uint64_t file_max);
-/* Frees every file; none may be pinned. */
+/* Frees every file and withdraws the reclaim hook (file_cache_init to use fc again); none may be
+ * pinned. */
 void file_cache_clear(struct file_cache *fc);
 /* The file named by key (any pointer unique to it) of `size` bytes, pinned: 1 and *out when it
  * is (or is now, read through `read`) in the cache; 0 when it is not cached (too large, no

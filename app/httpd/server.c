@@ -218,7 +218,7 @@ static const char stat_names[] =
     "\nrefused_busy\0refused_no_memory\0refused_stopping\0"
     "\nevicted_idle\0evicted_heads\0evicted_closing\0"
     "\nbody_timeouts\0send_timeouts\0linger_timeouts\0keepalive_requests\0"
-    "\ncache_hits\0cache_misses\0cache_evictions\0cache_files\0cache_bytes";
+    "\ncache_hits\0cache_misses\0cache_evictions\0cache_reclaimed\0cache_files\0cache_bytes";
 
 static void print_stats(const struct server *srv)
 {

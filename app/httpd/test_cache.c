@@ -3,7 +3,7 @@
  * across chunk boundaries; the least recently used file goes first; the bound holds after every
  * insertion; files over the size bound, a failed or short read, and a file already being read
  * are not cached; a pinned file is never evicted; the memory held is what the heap reports as
- * cached.
+ * cached; under memory pressure unpinned files are given back, least recently used first.
  *
  * Run with:  make APP=httpd app-unit   (also part of make test-unit)
  */
@@ -13,6 +13,7 @@
 #include "cache.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "mm/mm.h"
 #include "xenolith/mem.h"
 #include "xenolith/testing.h"
 
@@ -254,6 +255,63 @@ START_TEST(memory_reported_as_cached)
 }
 END_TEST
 
+/* Every page the allocator has left, taken one at a time (and never given back: each test runs
+ * in its own process). */
+static void take_pages(void)
+{
+    while (page_alloc(0))
+        ;
+}
+
+static void expect_content(struct cached_file *cf, const struct fake_file *f)
+{
+    static uint8_t buf[2 * FILE_CACHE_CHUNK];
+    ck_assert_uint_eq(cached_file_copy(cf, 0, buf, sizeof(buf)), f->size);
+    for (size_t i = 0; i < f->size; i++)
+        ck_assert_uint_eq(buf[i], byte_at(f->id, i));
+}
+
+/* Memory pressure (xenolith/mem.h): with every page taken, an allocation anywhere has the cache
+ * drop its least recently used file nobody is sending and then succeeds; a file pinned by a
+ * response in flight, or being read into the cache, is never dropped; with only such files left
+ * the allocation fails cleanly. */
+START_TEST(memory_pressure_drops_unpinned_least_recent)
+{
+    file_cache_init(&fc, 1 << 20, 1 << 20);
+    struct fake_file a = file(1, FILE_CACHE_CHUNK + 3000), b = file(2, FILE_CACHE_CHUNK + 3000),
+                     d = file(4, FILE_CACHE_CHUNK + 100);
+    struct cached_file *pa, *pb, *pd;
+    ck_assert_int_eq(get(&a, &pa), 1);
+    ck_assert_int_eq(get(&b, &pb), 1);
+    take_pages();                   /* both pinned: nothing to reclaim, memory exhausted */
+    ck_assert_uint_eq(fc.stats.reclaimed, 0);
+    file_cache_put(pa);
+    file_cache_put(pb);                  /* a is now the least recently used */
+    /* The next page comes from a, dropped for it; b stays. */
+    ck_assert_ptr_nonnull(page_alloc(0));
+    ck_assert_uint_eq(fc.stats.reclaimed, 1);
+    ck_assert_uint_eq(fc.stats.files, 1);
+    ck_assert(cached(&b));
+    /* b is being sent: taking the rest of memory never drops it, and then fails cleanly. */
+    ck_assert_int_eq(get(&b, &pb), 1);
+    take_pages();
+    ck_assert_ptr_null(kmalloc(2 * PAGE_SIZE));
+    ck_assert_uint_eq(fc.stats.files, 1);
+    ck_assert_uint_eq(fc.stats.reclaimed, 1);
+    expect_content(pb, &b);
+    file_cache_put(pb);
+    /* d's 16 KiB chunk finds no memory while d is being read in: b goes for it, d stays. */
+    ck_assert_int_eq(get(&d, &pd), 1);
+    ck_assert_uint_eq(fc.stats.reclaimed, 2);
+    ck_assert_uint_eq(fc.stats.files, 1);
+    expect_content(pd, &d);
+    file_cache_put(pd);
+    ck_assert(cached(&d));
+    ck_assert_uint_eq(fc.stats.evictions, 2);
+    file_cache_clear(&fc);
+}
+END_TEST
+
 static Suite *cache_suite(void)
 {
     Suite *s = suite_create("httpd_cache");
@@ -266,6 +324,7 @@ static Suite *cache_suite(void)
     tcase_add_test(tc, pinned_never_evicted);
     tcase_add_test(tc, being_read_not_cached_twice);
     tcase_add_test(tc, memory_reported_as_cached);
+    tcase_add_test(tc, memory_pressure_drops_unpinned_least_recent);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -3,7 +3,8 @@
  * say how much is used.
  *
  * There is no virtual memory to grow into: the heap is the RAM the machine was given, minus the
- * image. Every allocation can fail and returns NULL then; an application serving untrusted
+ * image. Every allocation can fail and returns NULL then (once the caches that registered a
+ * reclaim hook, below, had nothing more to give back); an application serving untrusted
  * clients bounds what each client may make it allocate. Invalid frees (twice, a pointer the heap
  * never gave, the middle of an object) end the machine with the address; freed memory is
  * poisoned, and a write after free is caught when the memory is reused.
@@ -52,6 +53,32 @@ void heap_get_stats(struct heap_stats *out);
  * (positive when an allocation goes on its free list or into the cache, negative when it leaves
  * it); objects counts allocations of at most PAGE_SIZE bytes (the size classes) only. */
 void heap_note_cached(int64_t bytes, int64_t objects);
+
+/* ---- Memory pressure ----
+ * A cache holding memory it could give back (files kept for reuse, answers kept for their TTL)
+ * registers a reclaim hook. When the page allocator has no block for a request (so for kmalloc,
+ * kcalloc, krealloc and every other allocation alike), it calls the hooks, in the order they
+ * were registered, before it fails: hook(arg, bytes) is asked for `bytes` (what the request
+ * needs), frees what it holds and nobody uses, at least that much when it can (least valuable
+ * first), and returns the bytes it freed (0: nothing left to give). After a hook that freed
+ * something the allocation tries again; it fails (NULL) when no hook frees anything more, or
+ * after a bounded number of rounds (freed memory that forms no block large enough).
+ * Rules for a hook:
+ *   - it runs inside the allocation that ran short, in its caller's context (fiber or loop,
+ *     never a handler), possibly in the middle of the hook owner's own code (a cache filling a
+ *     file): it must not block, and frees only what no one is using (no file a response sends);
+ *   - it may free (kfree, page_free) but should not allocate: an allocation made inside a hook
+ *     gets no reclaim (hooks never run recursively) and fails at once when memory is short;
+ *   - it must not register or unregister hooks, and returns only bytes it really freed.
+ * At most MEM_RECLAIM_HOOKS hooks are registered at once. Context (register, unregister): fiber
+ * or loop. */
+#define MEM_RECLAIM_HOOKS 4
+typedef size_t (*mem_reclaim_fn)(void *arg, size_t bytes);
+/* Adds hook(arg). Returns 0 (also when that pair is already registered), or -ENOSPC (the table
+ * is full: the caller's memory is then simply not reclaimed). */
+int mem_reclaim_register(mem_reclaim_fn hook, void *arg);
+/* Removes hook(arg) (nothing happens when it is not registered); before arg's memory goes. */
+void mem_reclaim_unregister(mem_reclaim_fn hook, void *arg);
 
 /* The page allocator's counters: all the RAM the heap draws from. */
 struct page_stats {

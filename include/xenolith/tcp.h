@@ -127,7 +127,9 @@ int tcp_listener_set_buffers(struct tcp_listener *l, const struct tcp_buffer_siz
  * (deadline or SYN retransmissions exhausted), -ENETUNREACH (no route, or the stack has no
  * address yet: DHCP still running), -EHOSTUNREACH (ICMP unreachable during the open),
  * -EADDRNOTAVAIL (no free port), -ENOMEM, -EINVAL (address or port 0, a broadcast address),
- * -ENETDOWN (the stack has no TCP). Context: fiber only. */
+ * -ENETDOWN (the stack has no TCP). While it blocks, *out already holds the connection being
+ * opened, so a timer or another fiber can cut the open short with tcp_reset (the call then
+ * returns -ECONNABORTED; *out is NULL again after every failure). Context: fiber only. */
 int tcp_connect(struct netstack *s, uint32_t dst, uint16_t port, uint64_t deadline_ns,
                 struct tcp_conn **out);
 /* The same from a chosen local port (0: ephemeral); -EADDRINUSE if that 4-tuple is taken.

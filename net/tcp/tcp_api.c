@@ -75,6 +75,7 @@ int tcp_layer_connect(struct tcp_layer *tcp, uint16_t local_port, uint32_t dst, 
     tcp_set_state(c, TCPS_SYN_SENT);
     tcp_conn_hash_as(c, hash);
     tcp_send_syn(c);
+    *out = c;                            /* while it blocks: tcp_reset may cut the open short */
     while (c->state == TCPS_SYN_SENT || c->state == TCPS_SYN_RECEIVED) {
         if (deadline_passed(deadline_ns) ||
             wait_on(c, &c->openers, deadline_ns) == -ETIMEDOUT) {
@@ -85,6 +86,7 @@ int tcp_layer_connect(struct tcp_layer *tcp, uint16_t local_port, uint32_t dst, 
                 /* an ICMP unreachable seen during the open says more than "timed out" */
                 int err = c->error ? c->error : -ETIMEDOUT;
                 tcp_conn_terminate(c, err);
+                *out = NULL;
                 return err;
             }
         }
@@ -93,9 +95,9 @@ int tcp_layer_connect(struct tcp_layer *tcp, uint16_t local_port, uint32_t dst, 
         int err = c->error ? c->error : -ECONNREFUSED;
         c->user_owned = false;
         tcp_conn_maybe_free(c);
+        *out = NULL;
         return err;
     }
-    *out = c;
     return 0;
 }
 

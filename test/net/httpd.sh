@@ -20,6 +20,8 @@
 #                for a new client, then the oldest slow head (503); a new client is refused only
 #                while every slot sends to a slow reader, and those are cut after the send grace
 #   wrk          30 s at 100 connections with no socket error and no non-2xx response
+#   pressure     on 16 MiB of RAM with a cache bound of 1 GiB, a site of 24 MiB is served whole,
+#                twice round: the file cache gives memory back whenever an allocation would fail
 #   no-disk      without disk= the built-in page is served; a malformed archive is refused
 #   make-run     `make run` (scripts/run.sh) with RUN_SECONDS serves the site on its own TAP and
 #                removes it at the end
@@ -255,6 +257,51 @@ if net_setup; then
         check httpd.overload_counted overload_counted
     else
         net_fail httpd.overload_start "$(tail -n 5 "$LOG" | tr '\n' ' ')"
+    fi
+fi
+net_teardown
+
+# ---------------------------------------------------------------- memory pressure
+# A site larger than the machine's memory (24 files of 1 MiB on 16 MiB of RAM) and a cache
+# bound far above it: the file cache fills memory, and every allocation that would fail makes it
+# give files back (mem_reclaim_register), so every file is still served, byte for byte, twice
+# round, no client refused, and the counters show files given back.
+PRESSURE_MEM_MB=16
+PRESSURE_FILES=24
+pressure_serves_all() {
+    for round in 1 2; do
+        i=0
+        while [ $i -lt $PRESSURE_FILES ]; do
+            nsx curl -sS --max-time 20 -o "$NET_TMP/p.out" "$URL/f$i.bin" || { echo "round $round f$i.bin"; return 1; }
+            cmp "$NET_TMP/p.out" "$NET_TMP/pressure/f$i.bin" || return 1
+            i=$((i + 1))
+        done
+    done
+    echo "$PRESSURE_FILES files of 1 MiB served twice round on $PRESSURE_MEM_MB MiB of RAM"
+}
+pressure_counted() {
+    grep -E "^httpd\.(connections|cache_)" "$LOG"
+    grep -qE "httpd\.connections [1-9][0-9]* refused 0 " "$LOG" &&
+        grep -qE "httpd\.cache_.* cache_reclaimed [1-9]" "$LOG"
+}
+LOG=$NET_TMP/httpd-pressure.log
+mkdir -p "$NET_TMP/pressure"
+i=0
+while [ $i -lt $PRESSURE_FILES ]; do
+    head -c 1048576 /dev/urandom > "$NET_TMP/pressure/f$i.bin"
+    i=$((i + 1))
+done
+scripts/mkdisk.sh "$NET_TMP/pressure" "$NET_TMP/pressure.img" >/dev/null
+if net_setup; then
+    net_spawn "$LOG" env XENOLITH_HOSTED_MEM_MB=$PRESSURE_MEM_MB "$HTTPD_BIN" "tap=$NET_TAP" \
+        disk="$NET_TMP/pressure.img" "ip=$IP/24" -- port=80 cache=1073741824
+    ECHO_PID=$NET_LAST_PID
+    if wait_for_line "$LOG" "httpd: listening on port 80" 10; then
+        check httpd.pressure_site_larger_than_memory pressure_serves_all
+        check httpd.pressure_clean_exit stop_checked
+        check httpd.pressure_cache_gave_memory_back pressure_counted
+    else
+        net_fail httpd.pressure_start "$(tail -n 5 "$LOG" | tr '\n' ' ')"
     fi
 fi
 net_teardown

@@ -30,6 +30,8 @@ struct fake_server {
     bool spoof_first;           /* before each answer: wrong ID, wrong question, wrong port, wrong address */
     bool truncate_udp;          /* UDP answers carry TC and no records */
     bool tcp_silent;            /* TCP queries are read and never answered (for 30 s) */
+    bool unplug_after_udp;      /* the cable is pulled once a UDP answer is sent (it arrives):
+                                   a TCP open that follows hears nothing */
     uint8_t rcode;              /* forced rcode (0: by the table) */
     bool formerr_on_edns;       /* FORMERR to queries with an OPT record */
     bool negative_without_soa;  /* NXDOMAIN/NODATA without the SOA */
@@ -228,6 +230,8 @@ static int fx_udp_server(void *arg)
         if (server.drop_all || i < server.drop_first)
             continue;
         ck_assert_int_gt(udp_sendto(server_udp, src, port, answer, len), 0);
+        if (server.unplug_after_udp)
+            netdev_pair_set_link(pair, false);
     }
 }
 

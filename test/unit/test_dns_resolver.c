@@ -382,6 +382,34 @@ START_TEST(shutdown_ends_a_tcp_wait)
 }
 END_TEST
 
+/* The server's truncated answer arrives, then the cable is pulled: the TCP open's SYNs go
+ * unanswered, and a shutdown requested 1.5 s in ends it within DNS_RESOLVER_STOP_CHECK_NS rather
+ * than at DNS_RESOLVER_TCP_TIMEOUT_NS (RFC 7766 5: the fallback after TC). */
+START_TEST(shutdown_ends_a_tcp_open)
+{
+    server.truncate_udp = true;
+    server.unplug_after_udp = true;
+    static struct fx_lookup l;
+    struct fiber *f = fx_start(&l, r, "big.test", DNS_TYPE_A, DEADLINE_NONE);
+    run_for(1500 * MS);
+    ck_assert_msg(!l.done, "done early: %d", l.rc);
+    ck_assert_uint_eq(dns_resolver_stats(r)->tcp_fallbacks, 1);
+    ck_assert_uint_eq(server.tcp_queries, 0);    /* still opening */
+    struct tcp_census census;
+    tcp_get_census(a, &census);
+    uint64_t asked = sim_now();
+    lifecycle_request_shutdown(SHUTDOWN_SUCCESS);
+    fx_finish(&l, f, 10 * SEC);
+    ck_assert_int_eq(l.rc, -ESHUTDOWN);
+    ck_assert_uint_le(l.done_at - asked, DNS_RESOLVER_STOP_CHECK_NS);
+    ck_assert_uint_eq(server.tcp_queries, 0);
+    /* the connection being opened is gone from the stack */
+    struct tcp_census after;
+    tcp_get_census(a, &after);
+    ck_assert_uint_eq(after.connections, census.connections - 1);
+}
+END_TEST
+
 static Suite *dns_resolver_suite(void)
 {
     Suite *s = suite_create("dns_resolver");
@@ -407,6 +435,7 @@ static Suite *dns_resolver_suite(void)
     tcase_add_test(tc, errors_without_servers_or_with_bad_input);
     tcase_add_test(tc, shutdown_ends_a_udp_wait);
     tcase_add_test(tc, shutdown_ends_a_tcp_wait);
+    tcase_add_test(tc, shutdown_ends_a_tcp_open);
     suite_add_tcase(s, tc);
     return s;
 }
