@@ -176,6 +176,23 @@ static void stop(struct netup *n)
     ck_assert_ptr_null(n->rx_pool);
 }
 
+/* Brings the network up from the static options (no callback) and lets it settle. */
+static void up_static(struct netup *n)
+{
+    struct kernel_options opts = static_options();
+    ck_assert_int_eq(netup_start_options(n, "app", &opts, NULL, NULL), 0);
+    run_for(10 * SEC);
+}
+
+/* Runs the resume hooks as xen/suspend.c does after a resume; from then on, what the device
+ * sent is in cap (counted afresh). */
+static void resume(void)
+{
+    cap.count = 0;
+    lifecycle_run_resume_hooks();
+    run_for(10 * SEC);
+}
+
 /* ---- the tests ---- */
 
 /* The static options configure the stack at once: the application learns the address, the
@@ -279,25 +296,16 @@ START_TEST(resume_hook_announces_configured_address)
 {
     boot();
     struct netup n;
-    struct kernel_options opts = static_options();
-    ck_assert_int_eq(netup_start_options(&n, "app", &opts, NULL, NULL), 0);
-    run_for(10 * SEC);
-    cap.count = 0;
-    lifecycle_run_resume_hooks();
-    run_for(10 * SEC);
+    up_static(&n);
+    resume();
     ck_assert_uint_eq(announcements_of(STATIC_IP, 0), 2);
     ck_assert_uint_eq(cap.when[1] - cap.when[0], 2 * SEC);
     stop(&n);
-    ck_assert_int_eq(netup_start_options(&n, "app", &opts, NULL, NULL), 0);
-    run_for(10 * SEC);
-    cap.count = 0;
-    lifecycle_run_resume_hooks();
-    run_for(10 * SEC);
+    up_static(&n);
+    resume();
     ck_assert_uint_eq(announcements_of(STATIC_IP, 0), 2);
     stop(&n);
-    cap.count = 0;
-    lifecycle_run_resume_hooks();
-    run_for(10 * SEC);
+    resume();
     ck_assert_uint_eq(cap.count, 0);
 }
 END_TEST
@@ -310,12 +318,8 @@ START_TEST(no_resume_hook_without_resume)
     boot();
     resumable = false;
     struct netup n;
-    struct kernel_options opts = static_options();
-    ck_assert_int_eq(netup_start_options(&n, "app", &opts, NULL, NULL), 0);
-    run_for(10 * SEC);
-    cap.count = 0;
-    lifecycle_run_resume_hooks();
-    run_for(10 * SEC);
+    up_static(&n);
+    resume();
     ck_assert_uint_eq(cap.count, 0);
     stop(&n);
 }
