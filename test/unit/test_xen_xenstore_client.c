@@ -22,12 +22,13 @@
 #include "xen/events.h"
 #include "xen/hypercall.h"
 #include "xen/xenstore.h"
+#include "test/unit/xen_fixture.h"
 
 #include <xen/hvm/hvm_op.h>
 #include <xen/hvm/params.h>
 
-#define SEC 1000000000ull
-#define MS 1000000ull
+#define SEC XEN_FIXTURE_SEC
+#define MS XEN_FIXTURE_MS
 #define STORE_PORT 5u
 
 /* ---- the fakes: what Xen and the toolstack provide to xenstore.c ---- */
@@ -83,8 +84,7 @@ int xen_control_start(void)
 
 static void raise_event(void)
 {
-    store->count++;
-    waitq_wake_all(&store->waiters);
+    xen_fixture_raise(store);
 }
 
 static uint32_t req_used(void)
@@ -172,11 +172,7 @@ static int watch_fiber(void *arg)
 
 static void setup(void)
 {
-    sim_reset(SEC);
-    const struct mem_region *regions;
-    size_t n = platform_memory(&regions);
-    page_allocator_init(regions, n);
-    sched_init();
+    xen_fixture_boot();
     page = aligned_alloc(4096, 4096);
     memset(page, 0, 4096);
     notifies = 0;
@@ -187,6 +183,18 @@ static void setup(void)
 static void teardown(void)
 {
     free(page);   /* the rest goes with the test's process (Check's fork mode) */
+}
+
+/* Once the connection failed, a later request fails at once with -EPROTO, writing nothing. */
+static void later_request_fails_unwritten(void)
+{
+    uint32_t prod = page->req_prod;
+    struct call b = { .path = "domid" };
+    start(&b);
+    sim_run_for(MS);
+    ck_assert(b.done);
+    ck_assert_int_eq(b.rc, -EPROTO);
+    ck_assert_uint_eq(page->req_prod, prod);
 }
 
 /* A read answered normally: the baseline the rule tests depart from. */
@@ -245,14 +253,7 @@ START_TEST(malformed_header_fails_connection)
     xenstore_get_stats(&st);
     ck_assert(st.broken);
     ck_assert_uint_eq(st.replies, 1);   /* the watch's OK only */
-
-    uint32_t prod = page->req_prod;
-    struct call b = { .path = "domid" };
-    start(&b);
-    sim_run_for(MS);
-    ck_assert(b.done);
-    ck_assert_int_eq(b.rc, -EPROTO);
-    ck_assert_uint_eq(page->req_prod, prod);
+    later_request_fails_unwritten();
 }
 END_TEST
 
@@ -477,14 +478,8 @@ START_TEST(request_stalled_part_written_fails_connection)
     ck_assert_int_eq(a.rc, -ETIMEDOUT);
     ck_assert_ptr_nonnull(strstr(sim_console_output(),
                                  "connection failed: request stalled part-written"));
-    uint32_t prod = page->req_prod;
     drop_requests();
-    struct call b = { .path = "domid" };
-    start(&b);
-    sim_run_for(MS);
-    ck_assert(b.done);
-    ck_assert_int_eq(b.rc, -EPROTO);
-    ck_assert_uint_eq(page->req_prod, prod);
+    later_request_fails_unwritten();
 }
 END_TEST
 
@@ -525,9 +520,5 @@ int main(void)
     tcase_add_test(tc, request_stalled_part_written_fails_connection);
     tcase_add_test(tc, reply_without_event_still_found);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return xen_fixture_run(s);
 }

@@ -13,6 +13,7 @@
 
 #include "lib/errno.h"
 #include "xen/xenstore_codec.h"
+#include "test/unit/xen_fixture.h"
 
 static size_t build(uint8_t *buf, uint32_t type, uint32_t req_id, const void *payload,
                     size_t len)
@@ -474,9 +475,5 @@ int main(void)
     tcase_add_test(tc, replies_routed_by_id_and_type);
     tcase_add_test(tc, request_ids_wrap_without_zero);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return xen_fixture_run(s);
 }
