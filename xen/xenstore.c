@@ -264,12 +264,9 @@ static int write_message(const uint8_t *msg, size_t len, uint64_t deadline)
             break;
         }
         long n = xs_ring_write(ring, msg, len, sent);
-        if (n == -EPROTO) {
-            connection_failed("request indices span more than the ring");
-            rc = -EPROTO;
-            break;
-        }
         if (n < 0) {
+            if (n == -EPROTO)
+                connection_failed("request indices span more than the ring");
             rc = (int)n;
             break;
         }
