@@ -483,6 +483,24 @@ START_TEST(request_stalled_part_written_fails_connection)
 }
 END_TEST
 
+/* xs_wire.h: the request ring's indices are free-running and never further apart than the
+ * ring. Indices that are (the consumer ahead of the producer) fail the request and the
+ * connection, naming the rule, with nothing written. */
+START_TEST(corrupt_request_indices_fail_connection)
+{
+    page->req_cons = page->req_prod + 1;
+    uint32_t prod = page->req_prod;
+    struct call a = { .path = "domid" };
+    start(&a);
+    sim_run_for(MS);
+    ck_assert(a.done);
+    ck_assert_int_eq(a.rc, -EPROTO);
+    ck_assert_uint_eq(page->req_prod, prod);
+    ck_assert_ptr_nonnull(strstr(sim_console_output(),
+                                 "connection failed: request indices span more than the ring"));
+}
+END_TEST
+
 /* Wake-up ordering: a reply whose event notification never comes (lost, or sent before we
  * looked) is still found by the reader's once-a-second look while a request is in flight,
  * and counted, instead of the request timing out. */
@@ -518,6 +536,7 @@ int main(void)
     tcase_add_test(tc, request_up_to_payload_max_streams);
     tcase_add_test(tc, request_over_payload_max_refused);
     tcase_add_test(tc, request_stalled_part_written_fails_connection);
+    tcase_add_test(tc, corrupt_request_indices_fail_connection);
     tcase_add_test(tc, reply_without_event_still_found);
     suite_add_tcase(s, tc);
     return xen_fixture_run(s);
