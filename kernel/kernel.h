@@ -38,5 +38,9 @@ struct resume_hook {
 };
 void lifecycle_on_resume(struct resume_hook *hook);
 void lifecycle_run_resume_hooks(void);
+/* Whether this image can resume at all: a constant of the image, true only in Xen images that
+ * keep suspend (xen/optional.c; APP_XEN_WITHOUT, xen/optional.h). When it is false
+ * lifecycle_on_resume keeps nothing, and link-time optimization drops every hook's code. */
+bool lifecycle_resumable(void);
 
 #endif

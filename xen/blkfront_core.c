@@ -327,27 +327,21 @@ int blkfront_core_init(struct blkfront_core *c, void *sring, unsigned ring_order
         c->max_in_flight = c->nr_slots;
     c->pool_max = feat->persistent ? c->max_in_flight * feat->max_segments : 0;
     c->slots = kcalloc(c->nr_slots, sizeof(*c->slots));
-    if (!c->slots) {
-        free_slots(c);
-        return -ENOMEM;
-    }
+    int err = -ENOMEM;
+    if (!c->slots)
+        goto fail;
     /* Only the slots the budget allows are on the free list (and have indirect pages). */
     for (uint32_t i = 0; i < c->max_in_flight; i++) {
         struct blkfront_slot *s = &c->slots[i];
         s->next_free = i + 1 < c->max_in_flight ? i + 1 : BLKFRONT_NO_SLOT;
         s->pages = kcalloc(feat->max_segments, sizeof(*s->pages));
-        if (!s->pages) {
-            free_slots(c);
-            return -ENOMEM;
-        }
+        if (!s->pages)
+            goto fail;
         if (!indirect)
             continue;
-        int err = 0;
         struct blkfront_page *p = page_new(&err);
-        if (!p) {
-            free_slots(c);
-            return err;
-        }
+        if (!p)
+            goto fail;
         /* Zeroed before the grant. The backend only reads descriptors, but blkback maps every
          * grant of a persistent connection writable, so there a read-only grant would fail
          * its mapping. */
@@ -355,8 +349,8 @@ int blkfront_core_init(struct blkfront_core *c, void *sring, unsigned ring_order
         if (ref < 0) {
             page_free(p->page, 0);
             kfree(p);
-            free_slots(c);
-            return (int)ref;
+            err = (int)ref;
+            goto fail;
         }
         s->indirect = p->page;
         s->indirect_ref = (uint32_t)ref;
@@ -364,6 +358,9 @@ int blkfront_core_init(struct blkfront_core *c, void *sring, unsigned ring_order
     }
     c->free_head = 0;
     return 0;
+fail:
+    free_slots(c);
+    return err;
 }
 
 uint64_t blkfront_core_teardown(struct blkfront_core *c)

@@ -77,27 +77,24 @@ static int publish_ring(struct blkfront *f)
     int rc = xen_event_alloc_unbound(&f->ev, f->fe.xb.backend_id);
     if (rc)
         return rc;
-    char node[24], value[24];
-    if (f->ring_order == 0) {
-        ksnprintf(value, sizeof(value), "%u", f->ring_refs[0]);
-        rc = xenbus_write_frontend(&f->fe.xb, "ring-ref", value);
-    } else {
-        ksnprintf(value, sizeof(value), "%u", f->ring_order);
-        rc = xenbus_write_frontend(&f->fe.xb, "ring-page-order", value);
-        for (unsigned i = 0; rc == 0 && i < pages; i++) {
-            ksnprintf(node, sizeof(node), "ring-ref%u", i);
-            ksnprintf(value, sizeof(value), "%u", f->ring_refs[i]);
-            rc = xenbus_write_frontend(&f->fe.xb, node, value);
-        }
+    /* The nodes (blkif.h), as "node=value" lines written in order: one ring-ref for a
+     * one-page ring, else ring-page-order and ring-ref0..N-1. */
+    char kv[192];   /* the longest: order 2, four 10-digit refs and port: 168 */
+    size_t at = f->ring_order == 0
+                    ? ksnprintf(kv, sizeof(kv), "ring-ref=%u\n", f->ring_refs[0])
+                    : ksnprintf(kv, sizeof(kv), "ring-page-order=%u\n", f->ring_order);
+    for (unsigned i = 0; f->ring_order && i < pages; i++)
+        at += ksnprintf(kv + at, sizeof(kv) - at, "ring-ref%u=%u\n", i, f->ring_refs[i]);
+    ksnprintf(kv + at, sizeof(kv) - at,
+              "event-channel=%u\nprotocol=" XEN_IO_PROTO_ABI_NATIVE "\nfeature-persistent=%c\n",
+              f->ev.port, blkfront_current_options.persistent ? '1' : '0');
+    for (char *node = kv; rc == 0 && *node;) {
+        char *value = strchr(node, '=');
+        char *end = strchr(value, '\n');
+        *value++ = *end = '\0';
+        rc = xenbus_write_frontend(&f->fe.xb, node, value);
+        node = end + 1;
     }
-    ksnprintf(value, sizeof(value), "%u", f->ev.port);
-    if (rc == 0)
-        rc = xenbus_write_frontend(&f->fe.xb, "event-channel", value);
-    if (rc == 0)
-        rc = xenbus_write_frontend(&f->fe.xb, "protocol", XEN_IO_PROTO_ABI_NATIVE);
-    if (rc == 0)
-        rc = xenbus_write_frontend(&f->fe.xb, "feature-persistent",
-                                   blkfront_current_options.persistent ? "1" : "0");
     return rc;
 }
 

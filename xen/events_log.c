@@ -57,9 +57,11 @@ static long long diff_us(uint64_t a, uint64_t b)
 static void print_record(const struct xen_block_record *r)
 {
     bool timed = r->kind != XEN_BLOCK_UNTIMED;
-    /* Times in us; "before/after" pairs are the vCPU's state around the halt. */
-    kprintf("xen-block #%llu %s%s: at %llu, deadline %+lld, woke %+lld after; "
-            "upcall %u/%u mask %u/%u timer-port %u upcalls %u lapic-irqs %u",
+    /* Times in us: "at" our clock when armed, "deadline" from then, "woke" after the
+     * deadline (untimed: after "at"); "before/after" pairs are the vCPU's state around the
+     * halt. */
+    kprintf("xen-block #%llu %s%s: at %llu deadline %+lld woke %+lld; upcall %u/%u "
+            "mask %u/%u timer-port %u upcalls %u lapic-irqs %u",
             (unsigned long long)r->seq, kind_name(r->kind), r->halted ? "" : " (no hlt)",
             (unsigned long long)(r->now_ns / 1000),
             timed ? diff_us(r->deadline_ns, r->now_ns) : 0ll,
@@ -68,11 +70,13 @@ static void print_record(const struct xen_block_record *r)
             r->timer_port_after, r->upcalls, r->lapic_irqs);
     if (timed) {
         const struct xen_timer_arm_info *a = &r->arm;
-        /* xen deadline vs our estimate of Xen's time when armed, and vs Xen's own time at the
-         * schedule-in that ended the block: the last says whether Xen fired late (>= 0) or
-         * the deadline was placed too far in Xen's time (< 0 while the timer never fired). */
-        kprintf("; xen deadline %llu = est %+lld from %s (tsc %llu, xen %llu; arm tsc %+lld), "
-                "wake xen %+lld vs deadline (tsc %+lld); lapic %u/%u",
+        /* Xen's deadline; "est": it minus our estimate of Xen's time when armed, from the
+         * PV-clock sample or record (its TSC and Xen time; "arm tsc": TSC ticks since it);
+         * "woke": Xen's own time at the schedule-in that ended the block minus the deadline,
+         * which says whether Xen fired late (>= 0) or the deadline was placed too far in
+         * Xen's time (< 0 while the timer never fired); its "tsc": ticks since arming. */
+        kprintf("; xen deadline %llu (est %+lld, %s tsc %llu xen %llu, arm tsc %+lld) "
+                "woke %+lld (tsc %+lld); lapic %u/%u",
                 (unsigned long long)(a->xen_deadline_ns / 1000),
                 diff_us(a->xen_deadline_ns, a->xen_now_ns), a->from_sample ? "sample" : "record",
                 (unsigned long long)a->sample_tsc,
@@ -95,8 +99,9 @@ void xen_block_log_dump(const char *why)
 
 void xen_block_log_summary(void)
 {
-    kprintf("xen-block: %llu timed, %llu ended by the backstop, %llu overran, latest wake "
-            "%llu us late; %llu halts with an upcall pending, %llu slept to a timer irq\n", (unsigned long long)timed_blocks,
+    kprintf("xen-block: %llu timed, %llu ended by the backstop, %llu overran, worst %llu us "
+            "late; %llu halts with an upcall pending, %llu slept to a timer irq\n",
+            (unsigned long long)timed_blocks,
             (unsigned long long)backstop_wakes, (unsigned long long)overruns,
             (unsigned long long)(max_late_ns / 1000), (unsigned long long)upcall_at_halt,
             (unsigned long long)upcall_slept);

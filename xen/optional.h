@@ -20,8 +20,10 @@
 enum xen_optional {
     XEN_OPTIONAL_SUSPEND          = 1u << 0, /* save, restore, migration and checkpoints; without
                                                 it control/feature-suspend is not written, so
-                                                xl refuses `xl save`/`xl migrate` at once, and a
-                                                "suspend" request is left unacknowledged */
+                                                xl refuses `xl save`/`xl migrate` at once, a
+                                                "suspend" request is left unacknowledged, and
+                                                no resume hook is kept (lifecycle_resumable,
+                                                kernel/kernel.h) */
     XEN_OPTIONAL_NETFRONT_OFFLOAD = 1u << 1, /* netfront scatter-gather, GSO and multi-queue;
                                                 without it feature-sg, feature-gso-tcpv4 and
                                                 multi-queue-num-queues are not written: one

@@ -1,9 +1,9 @@
 /*
  * xen/xenstore: the xenstore client (xenstore.h). One reader fiber owns the response ring: it
  * reassembles messages, routes each (xs_route_reply) to the request with the same req_id or
- * to its watch. Requesters write whole messages into the request ring under a writer lock,
- * waiting until the ring has room for all of the message (or failing before writing any of
- * it), then sleep until their reply arrives or the request times out. A reply that breaks a
+ * to its watch. Requesters stream whole messages into the request ring under a writer lock
+ * (xs_ring_write: a message starts only when it fits or the ring is empty, then goes in as
+ * the daemon makes room), then sleep until their reply arrives or the request times out. A reply that breaks a
  * stream rule fails the connection for good (connection_failed): the stream cannot be brought
  * back into step, so nothing after it is believed.
  */
@@ -243,8 +243,10 @@ static int reader_fiber(void *arg)
 
 /* ---- requests ---- */
 
-/* Puts msg[len] (at most XS_REQUEST_MAX) into the request ring whole, waiting for room until
- * deadline; on any failure not one byte of it was written. */
+/* Streams msg[len] (at most XS_MSG_MAX) into the request ring, waiting for room until
+ * deadline. Before its first byte went in a failure leaves nothing written; once started, a
+ * daemon that stops reading mid-message leaves the stream out of step, and the connection
+ * fails (the request gets -ETIMEDOUT, every other one -EPROTO). */
 static int write_message(const uint8_t *msg, size_t len, uint64_t deadline)
 {
     while (writer_busy && !broken_rule)
@@ -254,26 +256,33 @@ static int write_message(const uint8_t *msg, size_t len, uint64_t deadline)
         return -EPROTO;
     writer_busy = true;
     uint64_t seen = store_event.count;
+    size_t sent = 0;
     int rc;
     for (;;) {
         if (broken_rule) {
             rc = -EPROTO;
             break;
         }
-        long n = xs_ring_write(ring, msg, len);
-        if (n == -EPROTO) {
-            connection_failed("request indices span more than the ring");
-            rc = -EPROTO;
+        long n = xs_ring_write(ring, msg, len, sent);
+        if (n < 0) {
+            if (n == -EPROTO)
+                connection_failed("request indices span more than the ring");
+            rc = (int)n;
             break;
         }
-        if (n != 0) {
-            if (n > 0)
-                xen_event_notify(&store_event);
-            rc = n > 0 ? 0 : (int)n;
-            break;
+        if (n > 0) {
+            xen_event_notify(&store_event);
+            sent += (size_t)n;
+            if (sent == len) {
+                rc = 0;
+                break;
+            }
+            continue;
         }
         uint64_t now = platform_monotonic_ns();
         if (now >= deadline) {
+            if (sent)
+                connection_failed("request stalled part-written");
             rc = -ETIMEDOUT;
             break;
         }
@@ -317,8 +326,6 @@ static int transact_once(uint32_t type, uint32_t tx, const struct xs_piece *piec
         return -ENOMEM;
     req.req_id = xs_req_id_issue(&req_ids);
     long len = xs_encode(msg, XS_MSG_MAX, type, req.req_id, tx, pieces, count);
-    if (len >= 0 && (size_t)len > XS_REQUEST_MAX)
-        len = -EMSGSIZE;   /* could never be written whole: refused before any byte goes */
     if (len < 0) {
         kfree(msg);
         return (int)len;

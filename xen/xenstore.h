@@ -7,14 +7,16 @@
  * A reply the daemon sends malformed or unterminated (but correctly framed) fails the request
  * with -EBADMSG; it is never read past its buffer.
  *
- * The stream rules (xen/xenstore_codec.h): a request is written into the ring whole or not at
- * all, so one larger than the 1 KiB ring (XS_REQUEST_MAX, header included) is refused with
- * -EMSGSIZE before anything is written, and one that cannot find room before its deadline
- * fails with -ETIMEDOUT having written nothing. A reply header that breaks a rule (length
- * above XENSTORE_PAYLOAD_MAX, a type no request has, a reply to an id never sent, a type other
- * than its request's) or corrupt ring indices fail the connection for good: one log line
- * names the rule, every request in flight and every later one fails with -EPROTO, watches end
- * (xenstore_watch_next gives -EPIPE), and nothing more is read from the ring.
+ * The stream rules (xen/xenstore_codec.h): a request carries up to XENSTORE_PAYLOAD_MAX
+ * (4 KiB) of payload, streamed through the 1 KiB ring by one writer at a time; a longer one is
+ * refused with -EMSGSIZE before anything is written. A request starts only when the ring has
+ * room for all of it (or is empty, for one larger than the ring), so one that cannot start
+ * before its deadline fails with -ETIMEDOUT having written nothing; one the daemon stops
+ * reading part-way fails with -ETIMEDOUT and fails the connection (below). A reply header that
+ * breaks a rule (length above XENSTORE_PAYLOAD_MAX, a type no request has, a reply to an id
+ * never sent, a type other than its request's) or corrupt ring indices fail the connection for
+ * good: one log line names the rule, every request in flight and every later one fails with
+ * -EPROTO, watches end (xenstore_watch_next gives -EPIPE), and nothing more is read.
  *
  * Errors are negative lib/errno.h codes: xenstored's error names map to them (ENOENT when a
  * node does not exist, EACCES, EAGAIN when a transaction must be retried...), -ETIMEDOUT when

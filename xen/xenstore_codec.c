@@ -174,22 +174,26 @@ long xs_encode_perms(char *buf, size_t cap, const struct xs_perm *perms, size_t 
     return (long)at;
 }
 
-long xs_ring_write(volatile struct xenstore_domain_interface *intf, const void *buf, size_t len)
+long xs_ring_write(volatile struct xenstore_domain_interface *intf, const void *msg, size_t len,
+                   size_t sent)
 {
-    if (len == 0 || len > XS_REQUEST_MAX)
+    if (len == 0 || len > XS_MSG_MAX || sent >= len)
         return -EMSGSIZE;
     XENSTORE_RING_IDX cons = __atomic_load_n(&intf->req_cons, __ATOMIC_ACQUIRE);
     XENSTORE_RING_IDX prod = intf->req_prod;
     XENSTORE_RING_IDX used = prod - cons;
     if (used > XENSTORE_RING_SIZE)
         return -EPROTO;
-    if (len > XENSTORE_RING_SIZE - used)
-        return 0;   /* not all of it fits yet: none of it goes */
-    const uint8_t *src = buf;
-    for (size_t i = 0; i < len; i++)
+    size_t room = XENSTORE_RING_SIZE - used;
+    size_t left = len - sent;
+    if (sent == 0 && room < (len < XENSTORE_RING_SIZE ? len : XENSTORE_RING_SIZE))
+        return 0;   /* not the room to start: nothing goes */
+    size_t n = left < room ? left : room;
+    const uint8_t *src = (const uint8_t *)msg + sent;
+    for (size_t i = 0; i < n; i++)
         intf->req[MASK_XENSTORE_IDX(prod + (XENSTORE_RING_IDX)i)] = (char)src[i];
-    __atomic_store_n(&intf->req_prod, prod + (XENSTORE_RING_IDX)len, __ATOMIC_RELEASE);
-    return (long)len;
+    __atomic_store_n(&intf->req_prod, prod + (XENSTORE_RING_IDX)n, __ATOMIC_RELEASE);
+    return (long)n;
 }
 
 long xs_ring_read(volatile struct xenstore_domain_interface *intf, void *buf, size_t len)

@@ -13,7 +13,9 @@
  * -EBADMSG/-EPROTO, never read past.
  *
  * The stream rules (both directions are byte streams framed only by the headers' lengths):
- *  - a request is written whole or not at all, so it must fit the 1 KiB ring (xs_ring_write);
+ *  - a request (up to XENSTORE_PAYLOAD_MAX of payload) streams through the 1 KiB ring, one
+ *    writer at a time, starting only when the ring has room for all of it or is empty
+ *    (xs_ring_write);
  *  - a reply header that breaks a rule (length, type, a reply to an id never sent, a type
  *    other than its request's) leaves the stream out of step for good: the assembler stays
  *    broken and delivers nothing more (xs_assembler_feed, xs_route_reply), and the client
@@ -81,16 +83,20 @@ int xs_decode_perms(const char *payload, size_t len, struct xs_perm *out, size_t
 long xs_encode_perms(char *buf, size_t cap, const struct xs_perm *perms, size_t count);
 
 /* ---- the shared rings ---- */
-/* A request goes into the ring whole or not at all: the daemon parses the request stream by
- * the headers' lengths, so half a message would make the next request's bytes its payload.
- * A message therefore has to fit the ring (XS_REQUEST_MAX); a larger one is refused before
- * anything is written. */
-#define XS_REQUEST_MAX ((size_t)XENSTORE_RING_SIZE)
-/* Copies all of buf[len] into the request ring if the ring has room for all of it, else
- * nothing. Returns len, 0 when there is not yet room (nothing written), -EMSGSIZE when len is
- * 0 or above XS_REQUEST_MAX (it can never be written whole), -EPROTO if the indices are
- * corrupt. The bytes are visible before the new req_prod (release). */
-long xs_ring_write(volatile struct xenstore_domain_interface *intf, const void *buf, size_t len);
+/* The daemon reads the request ring as one byte stream framed by the headers' lengths and
+ * takes a message's bytes as they come, so a request of up to XS_MSG_MAX bytes (header and
+ * XENSTORE_PAYLOAD_MAX of payload, four times the ring) streams through the 1 KiB ring in
+ * pieces. Two rules keep the stream in step (the client keeps the first; this the second):
+ *  - one writer at a time sends one whole message;
+ *  - a message's first byte goes in only when the ring has room for all of it, or, for a
+ *    message larger than the ring, when the ring is empty: a writer that gives up before it
+ *    started has written nothing, and the next request still starts at a message boundary.
+ * Copies the next bytes of msg[len] after the `sent` already written, as many as there is
+ * room for. Returns the bytes copied now (0 when there is no room yet, or not the room to
+ * start), -EMSGSIZE when len is 0 or above XS_MSG_MAX or sent is not below len, -EPROTO if
+ * the indices are corrupt. The bytes are visible before the new req_prod (release). */
+long xs_ring_write(volatile struct xenstore_domain_interface *intf, const void *msg, size_t len,
+                   size_t sent);
 /* Copies up to len bytes out of the response ring; returns bytes read, -EPROTO if corrupt.
  * rsp_cons moves after the bytes are copied (the slots are then free for the daemon). */
 long xs_ring_read(volatile struct xenstore_domain_interface *intf, void *buf, size_t len);

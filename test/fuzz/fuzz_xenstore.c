@@ -12,13 +12,15 @@
  * accepts impossible indices; a completed message's payload length is within
  * XENSTORE_PAYLOAD_MAX; every decoded string lies inside its payload and is terminated there;
  * once a header was refused or a route broke the stream, nothing more is ever delivered and
- * the assembler names the rule; a request is written whole (exactly its bytes, req_prod moved
- * by its length) or not at all (ring and indices untouched), never in part.
+ * the assembler names the rule; a request's next bytes go in exactly as far as there is room
+ * (req_prod moved by that much), its first only with room for all of it or an empty ring,
+ * and a refused one leaves ring and indices untouched.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/errno.h"
 #include "xen/xenstore_codec.h"
 
 static void check_within(const char *s, const char *payload, size_t len)
@@ -54,8 +56,10 @@ static void decode(const struct xs_assembler *a)
         abort();
 }
 
-/* A request is written whole or not at all. */
-static void check_request_write(uint32_t prod, uint32_t cons, const uint8_t *msg, size_t len)
+/* The next bytes of a request after `sent` go in as far as there is room; its first byte
+ * only when the ring has room for all of it, or is empty for one larger than the ring. */
+static void check_request_write(uint32_t prod, uint32_t cons, const uint8_t *msg, size_t len,
+                                size_t sent)
 {
     static struct xenstore_domain_interface intf;
     static char before[XENSTORE_RING_SIZE];
@@ -64,21 +68,29 @@ static void check_request_write(uint32_t prod, uint32_t cons, const uint8_t *msg
     intf.req_prod = prod;
     intf.req_cons = cons;
     memcpy(before, (const void *)intf.req, sizeof(before));
-    long n = xs_ring_write(&intf, msg, len);
+    long n = xs_ring_write(&intf, msg, len, sent);
+    uint32_t used = prod - cons;
+    size_t room = used > XENSTORE_RING_SIZE ? 0 : XENSTORE_RING_SIZE - used;
+    size_t start_room = len < XENSTORE_RING_SIZE ? len : XENSTORE_RING_SIZE;
     if (n <= 0) {
         if (intf.req_prod != prod || memcmp(before, (const void *)intf.req, sizeof(before)))
             abort();
-        /* Refused only for a reason: too big, corrupt indices, or no room for all of it. */
-        uint32_t used = prod - cons;
-        if (n == 0 && (len == 0 || len > XS_REQUEST_MAX || used > XENSTORE_RING_SIZE ||
-                       len <= XENSTORE_RING_SIZE - used))
+        /* Refused only for a reason: bad size, corrupt indices, or no room (to start). */
+        bool bad_size = len == 0 || len > XS_MSG_MAX || sent >= len;
+        if ((n == -EMSGSIZE) != bad_size)
+            abort();
+        if (!bad_size && (n == -EPROTO) != (used > XENSTORE_RING_SIZE))
+            abort();
+        if (n == 0 && room != 0 && !(sent == 0 && room < start_room))
             abort();
         return;
     }
-    if ((size_t)n != len || len > XS_REQUEST_MAX || intf.req_prod != prod + (uint32_t)len)
+    size_t want = len - sent < room ? len - sent : room;
+    if ((size_t)n != want || (sent == 0 && room < start_room) ||
+        intf.req_prod != prod + (uint32_t)n)
         abort();
-    for (size_t i = 0; i < len; i++)
-        if ((uint8_t)intf.req[MASK_XENSTORE_IDX(prod + (uint32_t)i)] != msg[i])
+    for (size_t i = 0; i < (size_t)n; i++)
+        if ((uint8_t)intf.req[MASK_XENSTORE_IDX(prod + (uint32_t)i)] != msg[sent + i])
             abort();
 }
 
@@ -97,7 +109,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t chunk_seed = data[8];
     data += 9;
     size -= 9;
-    check_request_write(prod, cons, data, size);
+    /* Half the time the request is part-written already (the last byte says how far). */
+    size_t sent = (chunk_seed & 2) && size ? (size_t)data[size - 1] * 17 % size : 0;
+    check_request_write(prod, cons, data, size, sent);
     /* Ids below this were "sent": the first payload byte picks how many. */
     struct xs_req_ids ids = { 0, 0 };
     for (unsigned i = 0, n = size ? data[0] % 8 : 0; i < n; i++)

@@ -20,6 +20,7 @@
 #include "lib/errno.h"
 #include "mm/mm.h"
 #include "test/unit/sim/sim.h"
+#include "test/unit/xen_fixture.h"
 #include "xen/blkfront_core.h"
 
 #define FAKE_GRANTS 4096u
@@ -55,14 +56,7 @@ struct fake_backend {
 
 static inline void fake_boot(void)
 {
-    static bool booted;
-    if (booted)
-        return;
-    sim_reset(1000000000ull);
-    const struct mem_region *regions;
-    size_t n = platform_memory(&regions);
-    page_allocator_init(regions, n);
-    booted = true;
+    xen_fixture_boot();
 }
 
 static inline long fake_grant(void *ctx, const void *page, bool readonly)

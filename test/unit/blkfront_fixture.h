@@ -39,6 +39,13 @@ static struct blk_request rw(enum blk_op op, uint64_t sector, struct blk_segment
                                  .nr_segments = n, .segments = segs };
 }
 
+/* The backend answers id with op and status; the core reads the ring. */
+static inline void answer(uint64_t id, uint8_t op, int16_t status)
+{
+    fake_respond(&fb, id, op, status);
+    blkfront_core_poll(&core);
+}
+
 static uint64_t pages_free(void)
 {
     struct page_stats ps;

@@ -156,8 +156,7 @@ START_TEST(indirect_response_may_echo_inner_op)
     blkfront_core_push(&core);
     struct blkif_request taken;
     ck_assert(fake_take(&fb, &taken));
-    fake_respond(&fb, taken.id, BLKIF_OP_WRITE, BLKIF_RSP_OKAY);
-    blkfront_core_poll(&core);
+    answer(taken.id, BLKIF_OP_WRITE, BLKIF_RSP_OKAY);
     ck_assert_int_eq(fb.statuses[0], 0);
     ck_assert(!blkfront_core_broken(&core, NULL));
 }
@@ -218,8 +217,7 @@ START_TEST(persistent_failed_read_leaves_buffer)
     struct blkif_request taken;
     ck_assert(fake_take(&fb, &taken));
     memset(fake_page(&fb, taken.seg[0].gref), 0x77, 4096);
-    fake_respond(&fb, taken.id, BLKIF_OP_READ, BLKIF_RSP_ERROR);
-    blkfront_core_poll(&core);
+    answer(taken.id, BLKIF_OP_READ, BLKIF_RSP_ERROR);
     ck_assert_int_eq(fb.statuses[0], -EIO);
     ck_assert_uint_eq(pages[0], 0xee);
     ck_assert(!blkfront_core_broken(&core, NULL));      /* an I/O error is not a violation */
@@ -336,14 +334,18 @@ START_TEST(status_mapping)
 }
 END_TEST
 
-/* Submits two reads and returns the ids they went out with. */
-static void two_in_flight(struct blk_request *r, struct blk_segment *segs, uint64_t ids[2])
+/* Two reads in flight (the backend took both) and the ids they went out with. */
+static struct blk_request two_reqs[2];
+static struct blk_segment two_segs[2];
+static uint64_t ids[2];
+
+static void two_in_flight(void)
 {
     ck_assert_int_eq(fake_start(&fb, &core, 0, &plain), 0);
     for (int i = 0; i < 2; i++) {
-        segs[i] = (struct blk_segment){ pages + i * 4096, 4096 };
-        r[i] = rw(BLK_OP_READ, (uint64_t)i * 8, &segs[i], 1, 512);
-        ck_assert_int_eq(blkfront_core_submit(&core, &r[i]), 0);
+        two_segs[i] = (struct blk_segment){ pages + i * 4096, 4096 };
+        two_reqs[i] = rw(BLK_OP_READ, (uint64_t)i * 8, &two_segs[i], 1, 512);
+        ck_assert_int_eq(blkfront_core_submit(&core, &two_reqs[i]), 0);
     }
     blkfront_core_push(&core);
     struct blkif_request t;
@@ -374,12 +376,8 @@ static void assert_broken_cleanly(const char *reason_part)
 
 START_TEST(bad_id_breaks)
 {
-    struct blk_request r[2];
-    struct blk_segment s[2];
-    uint64_t ids[2];
-    two_in_flight(r, s, ids);
-    fake_respond(&fb, core.nr_slots, BLKIF_OP_READ, 0);
-    blkfront_core_poll(&core);
+    two_in_flight();
+    answer(core.nr_slots, BLKIF_OP_READ, 0);
     ck_assert_int_eq(fb.statuses[0], -EIO);
     ck_assert_int_eq(fb.statuses[1], -EIO);
     assert_broken_cleanly("id out of range");
@@ -388,25 +386,17 @@ END_TEST
 
 START_TEST(huge_id_breaks)
 {
-    struct blk_request r[2];
-    struct blk_segment s[2];
-    uint64_t ids[2];
-    two_in_flight(r, s, ids);
-    fake_respond(&fb, ids[0] | (1ull << 32), BLKIF_OP_READ, 0);   /* truncation must not alias */
-    blkfront_core_poll(&core);
+    two_in_flight();
+    answer(ids[0] | (1ull << 32), BLKIF_OP_READ, 0);   /* truncation must not alias */
     assert_broken_cleanly("id out of range");
 }
 END_TEST
 
 START_TEST(duplicate_response_breaks)
 {
-    struct blk_request r[2];
-    struct blk_segment s[2];
-    uint64_t ids[2];
-    two_in_flight(r, s, ids);
+    two_in_flight();
     fake_respond(&fb, ids[0], BLKIF_OP_READ, 0);
-    fake_respond(&fb, ids[0], BLKIF_OP_READ, 0);
-    blkfront_core_poll(&core);
+    answer(ids[0], BLKIF_OP_READ, 0);
     ck_assert_int_eq(fb.statuses[0], 0);                 /* the first answer was good */
     ck_assert_int_eq(fb.statuses[1], -EIO);
     assert_broken_cleanly("no request in flight");
@@ -415,24 +405,16 @@ END_TEST
 
 START_TEST(wrong_operation_breaks)
 {
-    struct blk_request r[2];
-    struct blk_segment s[2];
-    uint64_t ids[2];
-    two_in_flight(r, s, ids);
-    fake_respond(&fb, ids[1], BLKIF_OP_WRITE, 0);
-    blkfront_core_poll(&core);
+    two_in_flight();
+    answer(ids[1], BLKIF_OP_WRITE, 0);
     assert_broken_cleanly("operation");
 }
 END_TEST
 
 START_TEST(unknown_status_breaks)
 {
-    struct blk_request r[2];
-    struct blk_segment s[2];
-    uint64_t ids[2];
-    two_in_flight(r, s, ids);
-    fake_respond(&fb, ids[1], BLKIF_OP_READ, 7);
-    blkfront_core_poll(&core);
+    two_in_flight();
+    answer(ids[1], BLKIF_OP_READ, 7);
     assert_broken_cleanly("unknown status");
 }
 END_TEST
@@ -441,10 +423,7 @@ END_TEST
  * lie that would make us read stale slots. */
 START_TEST(producer_past_requests_breaks)
 {
-    struct blk_request r[2];
-    struct blk_segment s[2];
-    uint64_t ids[2];
-    two_in_flight(r, s, ids);
+    two_in_flight();
     ((struct blkif_sring *)fb.sring)->rsp_prod = 3;
     blkfront_core_poll(&core);
     assert_broken_cleanly("past the requests");
@@ -464,8 +443,7 @@ START_TEST(kept_grant_breaks_and_quarantines)
     struct blkif_request t;
     ck_assert(fake_take(&fb, &t));
     fb.grants[t.seg[0].gref].busy = true;
-    fake_respond(&fb, t.id, BLKIF_OP_READ, 0);
-    blkfront_core_poll(&core);
+    answer(t.id, BLKIF_OP_READ, 0);
     ck_assert_int_eq(fb.statuses[0], -EIO);
     ck_assert(blkfront_core_broken(&core, NULL));
     ck_assert_uint_eq(core.stats.grants_quarantined, 1);
@@ -520,10 +498,7 @@ END_TEST
 
 START_TEST(disconnect_fails_in_flight)
 {
-    struct blk_request r[2];
-    struct blk_segment s[2];
-    uint64_t ids[2];
-    two_in_flight(r, s, ids);
+    two_in_flight();
     blkfront_core_disconnect(&core, "backend closed");
     assert_broken_cleanly("backend closed");
 }
@@ -607,9 +582,5 @@ int main(void)
     tcase_add_test(tc, teardown_completes_and_frees);
     tcase_add_test(tc, init_refuses_bad_features);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return xen_fixture_run(s);
 }

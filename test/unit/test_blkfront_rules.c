@@ -238,9 +238,5 @@ int main(void)
     tcase_add_test(tc, silent_backend_times_out);
     tcase_add_test(tc, grant_use_is_capped);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return xen_fixture_run(s);
 }

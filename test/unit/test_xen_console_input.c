@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "xen/console_ring.h"
+#include "test/unit/xen_fixture.h"
 
 static struct xencons_interface ring;
 
@@ -62,9 +63,5 @@ int main(void)
     tcase_add_test(tc, wraps_at_two_to_the_32);
     tcase_add_test(tc, corrupt_indices_consume_nothing);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return xen_fixture_run(s);
 }

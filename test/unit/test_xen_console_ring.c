@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "xen/console_ring.h"
+#include "test/unit/xen_fixture.h"
 
 static struct xencons_interface ring;
 
@@ -98,9 +99,5 @@ static Suite *console_ring_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(console_ring_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return xen_fixture_run(console_ring_suite());
 }

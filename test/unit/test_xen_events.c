@@ -10,6 +10,7 @@
 
 #include "xen/events_core.h"
 #include "lib/errno.h"
+#include "test/unit/xen_fixture.h"
 
 static struct events_core core;
 static uint64_t pending[EVENTS_WORDS], mask[EVENTS_WORDS], sel;
@@ -157,9 +158,5 @@ int main(void)
     tcase_add_test(tc, attach_refuses_bad_and_taken_ports);
     tcase_add_test(tc, every_port_of_every_word_is_reachable);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return xen_fixture_run(s);
 }

@@ -11,6 +11,7 @@
 
 #include "xen/grants_core.h"
 #include "lib/errno.h"
+#include "test/unit/xen_fixture.h"
 
 #include <xen/grant_table.h>
 
@@ -166,9 +167,5 @@ int main(void)
     tcase_add_test(tc, exhaustion_and_refill_reuse_every_reference);
     tcase_add_test(tc, held_pages_are_released_only_after_the_grant_ends);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return xen_fixture_run(s);
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "xen/optional.h"
+#include "test/unit/xen_fixture.h"
 
 static bool lists(const char *nodes, const char *node)
 {
@@ -115,9 +116,5 @@ int main(void)
     tcase_add_test(tc, without_write_a_writable_disk_is_refused);
     tcase_add_test(tc, parts_are_independent);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return xen_fixture_run(s);
 }

@@ -8,6 +8,7 @@
 #include <check.h>
 
 #include "xen/pvclock_clock.h"
+#include "test/unit/xen_fixture.h"
 
 START_TEST(scale_matches_the_formula)
 {
@@ -342,9 +343,5 @@ int main(void)
     tcase_add_test(clock, only_a_hlt_that_blocked_gives_a_sample);
     tcase_add_test(clock, an_early_fire_only_raises_the_sample);
     suite_add_tcase(s, clock);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return xen_fixture_run(s);
 }

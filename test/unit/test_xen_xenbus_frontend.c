@@ -8,12 +8,15 @@
  * driver gave up on it; backend keys that are missing or not numbers read as 0 (frontends do not
  * trust the backend).
  */
-#include "test/unit/net_core_fixture.h"
 #include "lib/errno.h"
 #include "lib/list.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "xen/xenbus_frontend.h"
+#include "test/unit/xen_fixture.h"
+
+#define SEC XEN_FIXTURE_SEC
+#define MS XEN_FIXTURE_MS
 
 /* ---- the fake xenstore ---- */
 
@@ -180,12 +183,12 @@ static void backend_state(enum xenbus_state s)
     char v[4];
     ksnprintf(v, sizeof(v), "%u", (unsigned)s);
     xenstore_write(0, BACKEND "/state", v);
-    run_for(10 * MS);
+    sim_run_for(10 * MS);
 }
 
 static void setup(void)
 {
-    core_boot();
+    xen_fixture_boot();
     memset(tree, 0, sizeof(tree));
     memset(watches, 0, sizeof(watches));
     memset(&drv, 0, sizeof(drv));
@@ -199,14 +202,14 @@ static void setup(void)
     drv.fe.poll_ns = SEC;
     drv.up = true;
     ck_assert_int_eq(xenbus_frontend_watch_start(&drv.fe, "watch"), 0);
-    run_for(10 * MS);
+    sim_run_for(10 * MS);
 }
 
 static void teardown(void)
 {
     drv.fe.stopping = true;
     xenstore_unwatch(&drv.fe.watch);
-    run_for(10 * MS);
+    sim_run_for(10 * MS);
 }
 
 /* A backend that closes a live connection: the driver drops it, and we go Initialising
@@ -223,7 +226,7 @@ START_TEST(closed_backend_is_dropped_and_initwait_reconnects)
     ck_assert(drv.up);
     /* A backend that goes away (its state node gone reads as Unknown) is dropped too. */
     xenstore_write(0, BACKEND "/state", "0");
-    run_for(10 * MS);
+    sim_run_for(10 * MS);
     ck_assert_uint_eq(drv.drops, 2);
 }
 END_TEST
@@ -277,9 +280,5 @@ int main(void)
     tcase_add_test(tc, no_initialising_after_giving_up_or_offline);
     tcase_add_test(tc, backend_keys_missing_or_garbage_read_as_zero);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return xen_fixture_run(s);
 }

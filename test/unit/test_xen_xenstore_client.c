@@ -3,9 +3,10 @@
  * reads and writes as xenstored would (Xen public io/xs_wire.h: two 1 KiB byte rings framed
  * only by the 16-byte headers' lengths). The event channel, HVM parameters and the control
  * watcher are faked below; fibers and time are the simulated platform's.
- * The stream rules: a request goes into the ring whole or not at all (it waits for room, and
- * one that finds none in time or is larger than the ring writes nothing); a reply header that
- * breaks a rule fails the connection for good (a log line naming the rule, every pending and
+ * The stream rules: a request of up to XENSTORE_PAYLOAD_MAX streams through the ring, starting
+ * only with room for all of it or an empty ring (one that cannot start in time writes nothing,
+ * one over the limit is refused, one stalled part-way fails the connection); a reply header
+ * that breaks a rule fails the connection for good (a log line naming the rule, every pending and
  * later request fails with -EPROTO, watches end); a late reply to a timed-out request is
  * dropped; and a reply whose event notification never comes is still found.
  */
@@ -21,12 +22,13 @@
 #include "xen/events.h"
 #include "xen/hypercall.h"
 #include "xen/xenstore.h"
+#include "test/unit/xen_fixture.h"
 
 #include <xen/hvm/hvm_op.h>
 #include <xen/hvm/params.h>
 
-#define SEC 1000000000ull
-#define MS 1000000ull
+#define SEC XEN_FIXTURE_SEC
+#define MS XEN_FIXTURE_MS
 #define STORE_PORT 5u
 
 /* ---- the fakes: what Xen and the toolstack provide to xenstore.c ---- */
@@ -82,8 +84,7 @@ int xen_control_start(void)
 
 static void raise_event(void)
 {
-    store->count++;
-    waitq_wake_all(&store->waiters);
+    xen_fixture_raise(store);
 }
 
 static uint32_t req_used(void)
@@ -171,11 +172,7 @@ static int watch_fiber(void *arg)
 
 static void setup(void)
 {
-    sim_reset(SEC);
-    const struct mem_region *regions;
-    size_t n = platform_memory(&regions);
-    page_allocator_init(regions, n);
-    sched_init();
+    xen_fixture_boot();
     page = aligned_alloc(4096, 4096);
     memset(page, 0, 4096);
     notifies = 0;
@@ -186,6 +183,19 @@ static void setup(void)
 static void teardown(void)
 {
     free(page);   /* the rest goes with the test's process (Check's fork mode) */
+}
+
+/* A request that fails at once with -EPROTO, writing nothing (the connection failed, or fails
+ * on it). */
+static void request_fails_unwritten(void)
+{
+    uint32_t prod = page->req_prod;
+    struct call b = { .path = "domid" };
+    start(&b);
+    sim_run_for(MS);
+    ck_assert(b.done);
+    ck_assert_int_eq(b.rc, -EPROTO);
+    ck_assert_uint_eq(page->req_prod, prod);
 }
 
 /* A read answered normally: the baseline the rule tests depart from. */
@@ -244,14 +254,7 @@ START_TEST(malformed_header_fails_connection)
     xenstore_get_stats(&st);
     ck_assert(st.broken);
     ck_assert_uint_eq(st.replies, 1);   /* the watch's OK only */
-
-    uint32_t prod = page->req_prod;
-    struct call b = { .path = "domid" };
-    start(&b);
-    sim_run_for(MS);
-    ck_assert(b.done);
-    ck_assert_int_eq(b.rc, -EPROTO);
-    ck_assert_uint_eq(page->req_prod, prod);
+    request_fails_unwritten();
 }
 END_TEST
 
@@ -330,9 +333,10 @@ static void drop_requests(void)
     page->req_cons = page->req_prod;
 }
 
-/* xs_wire.h: the daemon frames requests by their headers' lengths, so a request is written
- * whole or not at all. With 20 bytes of room a 30-byte request waits, writing nothing; once
- * the daemon takes bytes (without an event: it need not send one) it goes in whole. */
+/* xs_wire.h: the daemon frames requests by their headers' lengths, so a request that fits the
+ * ring starts only when all of it fits. With 20 bytes of room a 30-byte request waits, writing
+ * nothing; once the daemon takes bytes (without an event: it need not send one) it goes in
+ * whole. */
 START_TEST(request_waits_for_room_then_goes_whole)
 {
     fill_request_ring(20);
@@ -381,12 +385,73 @@ START_TEST(request_without_room_writes_nothing)
 }
 END_TEST
 
-/* A request larger than the ring can never be written whole: -EMSGSIZE before any byte. */
-START_TEST(request_larger_than_ring_refused)
+/* The daemon's side of a request longer than the ring: takes what is in the request ring as
+ * it arrives (raising the event, as xenstored does when it frees room) until a whole message
+ * is read; returns its header, the payload in payload[cap]. */
+static struct xsd_sockmsg take_streamed_request(char *payload, size_t cap)
 {
-    static char big[XENSTORE_RING_SIZE];
-    memset(big, 'x', sizeof(big) - 1);
-    struct call a = { .path = "data/big", .value = big };
+    static uint8_t msg[XS_MSG_MAX];
+    size_t got = 0, want = sizeof(struct xsd_sockmsg);
+    struct xsd_sockmsg h = { 0 };
+    for (unsigned round = 0; got < want; round++) {
+        ck_assert_uint_lt(round, 100);
+        while (req_used() && got < want)
+            msg[got++] = (uint8_t)page->req[MASK_XENSTORE_IDX(page->req_cons++)];
+        if (got >= sizeof(h) && want == sizeof(h)) {
+            memcpy(&h, msg, sizeof(h));
+            want += h.len;
+            continue;
+        }
+        raise_event();
+        sim_run_for(MS);
+    }
+    ck_assert_uint_lt(h.len, cap);
+    memcpy(payload, msg + sizeof(h), h.len);
+    payload[h.len] = '\0';
+    return h;
+}
+
+/* xs_wire.h: a message carries up to XENSTORE_PAYLOAD_MAX (4096) bytes of payload, four times
+ * the 1 KiB ring: a write of that size streams through the ring as the daemon reads it and
+ * arrives whole; the reply completes it. (It was refused with -EMSGSIZE when a request had to
+ * fit the ring.) */
+START_TEST(request_up_to_payload_max_streams)
+{
+    static char value[XENSTORE_PAYLOAD_MAX - 9 + 1];   /* "data/big\0" + value = 4096 */
+    for (size_t i = 0; i + 1 < sizeof(value); i++)
+        value[i] = (char)('a' + i % 26);
+    struct call a = { .path = "data/big", .value = value };
+    start(&a);
+    sim_run_for(MS);
+    ck_assert(!a.done);
+    ck_assert_uint_eq(req_used(), XENSTORE_RING_SIZE);   /* the first kilobyte */
+    static char payload[XENSTORE_PAYLOAD_MAX + 1];
+    struct xsd_sockmsg h = take_streamed_request(payload, sizeof(payload));
+    ck_assert_uint_eq(h.type, XS_WRITE);
+    ck_assert_uint_eq(h.len, XENSTORE_PAYLOAD_MAX);
+    ck_assert_str_eq(payload, "data/big");
+    ck_assert_int_eq(memcmp(payload + 9, value, sizeof(value) - 1), 0);
+    reply(XS_WRITE, h.req_id, "OK", 3, true);
+    sim_run_for(MS);
+    ck_assert(a.done);
+    ck_assert_int_eq(a.rc, 0);
+    /* The next request starts at the boundary the daemon expects. */
+    struct call b = { .path = "domid" };
+    start(&b);
+    sim_run_for(MS);
+    h = take_request(payload, sizeof(payload));
+    ck_assert_uint_eq(h.type, XS_READ);
+    ck_assert_str_eq(payload, "domid");
+}
+END_TEST
+
+/* One byte over XENSTORE_PAYLOAD_MAX: refused with -EMSGSIZE before any byte is written; the
+ * connection carries on. */
+START_TEST(request_over_payload_max_refused)
+{
+    static char value[XENSTORE_PAYLOAD_MAX - 9 + 2];
+    memset(value, 'x', sizeof(value) - 1);
+    struct call a = { .path = "data/big", .value = value };
     start(&a);
     sim_run_for(MS);
     ck_assert(a.done);
@@ -395,6 +460,39 @@ START_TEST(request_larger_than_ring_refused)
     struct xenstore_stats st;
     xenstore_get_stats(&st);
     ck_assert(!st.broken);
+}
+END_TEST
+
+/* A request larger than the ring starts only into an empty ring; if the daemon then stops
+ * reading part-way, the stream is out of step (the daemon would read the next request as the
+ * rest of this one): the request fails with -ETIMEDOUT and the connection fails, naming it. */
+START_TEST(request_stalled_part_written_fails_connection)
+{
+    static char value[2000];
+    memset(value, 'y', sizeof(value) - 1);
+    struct call a = { .path = "data/big", .value = value };
+    start(&a);
+    sim_run_for(MS);
+    ck_assert_uint_eq(req_used(), XENSTORE_RING_SIZE);
+    sim_run_for(XENSTORE_REQUEST_TIMEOUT_NS + SEC);
+    ck_assert(a.done);
+    ck_assert_int_eq(a.rc, -ETIMEDOUT);
+    ck_assert_ptr_nonnull(strstr(sim_console_output(),
+                                 "connection failed: request stalled part-written"));
+    drop_requests();
+    request_fails_unwritten();
+}
+END_TEST
+
+/* xs_wire.h: the request ring's indices are free-running and never further apart than the
+ * ring. Indices that are (the consumer ahead of the producer) fail the request and the
+ * connection, naming the rule, with nothing written. */
+START_TEST(corrupt_request_indices_fail_connection)
+{
+    page->req_cons = page->req_prod + 1;
+    request_fails_unwritten();
+    ck_assert_ptr_nonnull(strstr(sim_console_output(),
+                                 "connection failed: request indices span more than the ring"));
 }
 END_TEST
 
@@ -430,12 +528,11 @@ int main(void)
     tcase_add_test(tc, late_reply_dropped_connection_kept);
     tcase_add_test(tc, request_waits_for_room_then_goes_whole);
     tcase_add_test(tc, request_without_room_writes_nothing);
-    tcase_add_test(tc, request_larger_than_ring_refused);
+    tcase_add_test(tc, request_up_to_payload_max_streams);
+    tcase_add_test(tc, request_over_payload_max_refused);
+    tcase_add_test(tc, request_stalled_part_written_fails_connection);
+    tcase_add_test(tc, corrupt_request_indices_fail_connection);
     tcase_add_test(tc, reply_without_event_still_found);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return xen_fixture_run(s);
 }

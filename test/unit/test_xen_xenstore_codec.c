@@ -4,14 +4,16 @@
  * NUL-separated strings (directory, perms, watch events "path\0token\0"), permission strings
  * (n/r/w/b + domid), the 1 KiB rings with free-running indices, and reassembly of replies that
  * arrive split at any byte. Malformed or oversized input is refused, never read past. The
- * stream rules: requests go into the ring whole or not at all; a reply header that breaks a
- * rule leaves the stream broken for good; replies are routed by req_id and type.
+ * stream rules: a request (up to XENSTORE_PAYLOAD_MAX of payload) starts only with room for
+ * all of it or an empty ring, then streams through; a reply header that breaks a rule leaves
+ * the stream broken for good; replies are routed by req_id and type.
  */
 #include <check.h>
 #include <string.h>
 
 #include "lib/errno.h"
 #include "xen/xenstore_codec.h"
+#include "test/unit/xen_fixture.h"
 
 static size_t build(uint8_t *buf, uint32_t type, uint32_t req_id, const void *payload,
                     size_t len)
@@ -133,16 +135,20 @@ START_TEST(rings_wrap_and_refuse_corrupt_indices)
     static struct xenstore_domain_interface intf;
     memset(&intf, 0, sizeof(intf));
     intf.req_prod = intf.req_cons = 0xfffffffeu;
-    ck_assert_int_eq(xs_ring_write(&intf, "abcd", 4), 4);
+    ck_assert_int_eq(xs_ring_write(&intf, "abcd", 4, 0), 4);
     ck_assert_uint_eq(intf.req_prod, 2);
     ck_assert(intf.req[1022] == 'a' && intf.req[1] == 'd');
-    /* Full: a message goes whole or not at all. */
+    /* 4 bytes used: a ring-sized message cannot start (it needs an empty ring)... */
     static char big[XENSTORE_RING_SIZE];
-    ck_assert_int_eq(xs_ring_write(&intf, big, sizeof(big)), 0);
-    ck_assert_int_eq(xs_ring_write(&intf, big, XENSTORE_RING_SIZE - 4), XENSTORE_RING_SIZE - 4);
-    ck_assert_int_eq(xs_ring_write(&intf, "x", 1), 0);
+    ck_assert_int_eq(xs_ring_write(&intf, big, sizeof(big), 0), 0);
+    ck_assert_int_eq(xs_ring_write(&intf, big, XENSTORE_RING_SIZE - 4, 0),
+                     XENSTORE_RING_SIZE - 4);
+    /* ...and a full ring takes nothing, neither a new message nor the rest of one. */
+    ck_assert_int_eq(xs_ring_write(&intf, "x", 1, 0), 0);
+    ck_assert_int_eq(xs_ring_write(&intf, big, sizeof(big), 100), 0);
+    ck_assert_int_eq(xs_ring_write(&intf, "x", 1, 1), -EMSGSIZE);   /* nothing left to send */
     intf.req_cons = intf.req_prod + 1;   /* consumer ahead of producer: corrupt */
-    ck_assert_int_eq(xs_ring_write(&intf, "x", 1), -EPROTO);
+    ck_assert_int_eq(xs_ring_write(&intf, "x", 1, 0), -EPROTO);
 
     intf.rsp_cons = 0xffffffffu;
     intf.rsp[1023] = 'p';
@@ -240,26 +246,26 @@ static size_t request(uint8_t *buf, uint32_t req_id, const char *path, size_t pa
  * A request that does not fit yet writes nothing, so when the writer gives up (its deadline)
  * the next request still starts at a message boundary: the daemon reads that request whole,
  * not as the payload of half of the first one. */
-START_TEST(request_written_whole_or_not_at_all)
+START_TEST(request_starts_only_with_room_for_all)
 {
     memset(&fake, 0, sizeof(fake));
     static uint8_t filler[XENSTORE_RING_SIZE], taken[2 * XENSTORE_RING_SIZE];
     uint8_t a[XS_MSG_MAX], b[XS_MSG_MAX];
     size_t fill = XENSTORE_RING_SIZE - 60;
-    ck_assert_int_eq(xs_ring_write(&fake, filler, fill), (long)fill);
+    ck_assert_int_eq(xs_ring_write(&fake, filler, fill, 0), (long)fill);
     ck_assert_uint_eq(daemon_take(taken, fill), fill);   /* the daemon read it: ring empty... */
-    ck_assert_int_eq(xs_ring_write(&fake, filler, fill), (long)fill);   /* ...and full again */
+    ck_assert_int_eq(xs_ring_write(&fake, filler, fill, 0), (long)fill);   /* ...and full again */
     daemon_take(taken, fill);
-    ck_assert_int_eq(xs_ring_write(&fake, filler, fill), (long)fill);
+    ck_assert_int_eq(xs_ring_write(&fake, filler, fill, 0), (long)fill);
     /* 60 bytes free: a 100-byte request does not go in, not even partly. */
     size_t la = request(a, 7, "data/a", 100 - 16 - 7);
     ck_assert_uint_eq(la, 100);
     XENSTORE_RING_IDX prod = fake.req_prod;
-    ck_assert_int_eq(xs_ring_write(&fake, a, la), 0);
+    ck_assert_int_eq(xs_ring_write(&fake, a, la, 0), 0);
     ck_assert_uint_eq(fake.req_prod, prod);
     /* Its writer gave up; the next request (30 bytes) fits and goes in whole. */
     size_t lb = request(b, 8, "data/b", 30 - 16 - 7);
-    ck_assert_int_eq(xs_ring_write(&fake, b, lb), (long)lb);
+    ck_assert_int_eq(xs_ring_write(&fake, b, lb, 0), (long)lb);
     ck_assert_uint_eq(fake.req_prod, prod + lb);
     /* The daemon parses: the filler, then request 8 exactly. */
     size_t n = daemon_take(taken, sizeof(taken));
@@ -272,19 +278,49 @@ START_TEST(request_written_whole_or_not_at_all)
 }
 END_TEST
 
-/* A message larger than the ring could never be written whole: refused before any byte is
- * written, even into an empty ring (so it cannot leave half of itself behind). */
-START_TEST(request_larger_than_ring_refused)
+/* xs_wire.h allows XENSTORE_PAYLOAD_MAX (4096) bytes of payload, four times the 1 KiB ring:
+ * such a request starts only into an empty ring and then streams through it as the daemon
+ * takes bytes, arriving intact (header, then every payload byte, across ring wraps). */
+START_TEST(request_up_to_payload_max_streams_through_ring)
 {
     memset(&fake, 0, sizeof(fake));
-    static uint8_t big[XS_MSG_MAX];
-    size_t len = request(big, 1, "data/big", XS_REQUEST_MAX + 1 - 16 - 9);
-    ck_assert_uint_eq(len, XS_REQUEST_MAX + 1);
-    ck_assert_int_eq(xs_ring_write(&fake, big, len), -EMSGSIZE);
+    fake.req_prod = fake.req_cons = 0xfffffff0u;   /* the indices wrap during the message */
+    static uint8_t msg[XS_MSG_MAX], taken[XS_MSG_MAX];
+    size_t len = request(msg, 3, "data/big", XENSTORE_PAYLOAD_MAX - 9);
+    ck_assert_uint_eq(len, XS_MSG_MAX);
+    for (size_t i = 16 + 9; i < len; i++)
+        msg[i] = (uint8_t)('a' + i % 26);
+    ck_assert_int_eq(xs_ring_write(&fake, "x", 1, 0), 1);
+    /* One byte in the ring: a message larger than the ring waits for it to be empty. */
+    ck_assert_int_eq(xs_ring_write(&fake, msg, len, 0), 0);
+    daemon_take(taken, 1);
+    size_t sent = 0, got = 0;
+    for (unsigned round = 0; sent < len; round++) {
+        ck_assert_uint_lt(round, 64);
+        long n = xs_ring_write(&fake, msg, len, sent);
+        ck_assert_int_gt(n, 0);
+        ck_assert_int_le(n, XENSTORE_RING_SIZE);
+        sent += (size_t)n;
+        if (sent < len)   /* it filled the ring: nothing more until the daemon reads */
+            ck_assert_int_eq(xs_ring_write(&fake, msg, len, sent), 0);
+        got += daemon_take(taken + got, 700);   /* the daemon reads in its own pieces */
+    }
+    got += daemon_take(taken + got, sizeof(taken) - got);
+    ck_assert_uint_eq(got, len);
+    ck_assert_int_eq(memcmp(taken, msg, len), 0);
+}
+END_TEST
+
+/* A message above XS_MSG_MAX (payload above XENSTORE_PAYLOAD_MAX) is refused before any
+ * byte is written, even into an empty ring, as is an empty one. */
+START_TEST(request_over_payload_max_refused)
+{
+    memset(&fake, 0, sizeof(fake));
+    static uint8_t big[XS_MSG_MAX + 1];
+    ck_assert_int_eq(xs_ring_write(&fake, big, sizeof(big), 0), -EMSGSIZE);
     ck_assert_uint_eq(fake.req_prod, 0);
-    ck_assert_int_eq(xs_ring_write(&fake, big, 0), -EMSGSIZE);
-    len = request(big, 1, "data/big", XS_REQUEST_MAX - 16 - 9);
-    ck_assert_int_eq(xs_ring_write(&fake, big, len), (long)XS_REQUEST_MAX);
+    ck_assert_int_eq(xs_ring_write(&fake, big, 0, 0), -EMSGSIZE);
+    ck_assert_uint_eq(fake.req_prod, 0);
 }
 END_TEST
 
@@ -431,16 +467,13 @@ int main(void)
     tcase_add_test(tc, rings_wrap_and_refuse_corrupt_indices);
     tcase_add_test(tc, assembler_handles_any_split);
     tcase_add_test(tc, assembler_refuses_oversized_header);
-    tcase_add_test(tc, request_written_whole_or_not_at_all);
-    tcase_add_test(tc, request_larger_than_ring_refused);
+    tcase_add_test(tc, request_starts_only_with_room_for_all);
+    tcase_add_test(tc, request_up_to_payload_max_streams_through_ring);
+    tcase_add_test(tc, request_over_payload_max_refused);
     tcase_add_test(tc, bad_reply_header_breaks_stream_for_good);
     tcase_add_test(tc, break_from_routing_is_final);
     tcase_add_test(tc, replies_routed_by_id_and_type);
     tcase_add_test(tc, request_ids_wrap_without_zero);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return xen_fixture_run(s);
 }

@@ -101,8 +101,8 @@ void suite_time(void)
     xt_check(monotonic, "monotonic clock never goes back", "100000 reads, %llu version retries",
              (unsigned long long)xen_pvclock_retries());
 
-    /* The boot's xenstore traffic (the control and sysrq watchers registering, their first
-     * transactions) keeps the loop busy for a few milliseconds after app_main starts: let it
+    /* The boot's xenstore traffic (the control/ watch registering, its first event's
+     * transaction, the feature-* writes) keeps the loop busy for a few milliseconds after app_main starts: let it
      * settle, or a 10 ms sleep may pass with every wake-up check finding an event pending
      * (seen: 10 ms asked, 11.7 ms slept, no block, not preempted). */
     fiber_sleep_ns(SETTLE_NS);

@@ -1,0 +1,55 @@
+/*
+ * test/unit/xen_fixture.h: what the Xen layer's unit tests (test_xen_*, test_blkfront*) set up
+ * the same way (header-only: each test_*.c is its own program): the simulated machine they run
+ * on (clock, page allocator, scheduler), the hypervisor's side of an event channel (raising the
+ * event a fiber waits on), and running the program's suite.
+ */
+#ifndef XENOLITH_TEST_UNIT_XEN_FIXTURE_H
+#define XENOLITH_TEST_UNIT_XEN_FIXTURE_H
+
+#include <check.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mm/mm.h"
+#include "sched/sched.h"
+#include "test/unit/sim/sim.h"
+#include "xen/events.h"
+
+#define XEN_FIXTURE_SEC 1000000000ull
+#define XEN_FIXTURE_MS 1000000ull
+
+/* The clock set to one second; pages and the scheduler made ready once per process (Check
+ * runs each test in a fresh child). */
+static inline void xen_fixture_boot(void)
+{
+    static bool booted;
+    sim_reset(XEN_FIXTURE_SEC);
+    if (booted)
+        return;
+    const struct mem_region *regions;
+    size_t n = platform_memory(&regions);
+    page_allocator_init(regions, n);
+    sched_init();
+    booted = true;
+}
+
+/* Xen raises ev (as the backend's or the daemon's notification would): its count moves and
+ * the fibers in xen_event_wait wake. */
+static inline void xen_fixture_raise(struct xen_event *ev)
+{
+    ev->count++;
+    waitq_wake_all(&ev->waiters);
+}
+
+/* Runs the suite; the program's exit status (0 when every test passed). */
+static inline int xen_fixture_run(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}
+
+#endif
