@@ -113,7 +113,8 @@ int tcp_layer_set_config(struct tcp_layer *tcp, const struct tcp_config *cfg)
         return refuse("orphan retries above 16 (the persist backoff counts to 16)");
     if (cfg->invalid_ack_interval_ns > 60 * TCP_NS_PER_SEC)
         return refuse("invalid-segment ACK interval above 60 s");
-    if (!tcp_cc_find(cfg->congestion_control))
+    const struct tcp_cc_ops *cc_ops = tcp_cc_find(cfg->congestion_control);
+    if (!cc_ops)
         return refuse("unknown congestion control");
     if (cfg->syncookies && !net_feature(NET_FEATURE_SYNCOOKIES))
         return refuse("this image has no SYN cookies");
@@ -124,6 +125,7 @@ int tcp_layer_set_config(struct tcp_layer *tcp, const struct tcp_config *cfg)
     if (cfg->window_scaling && !net_feature(NET_FEATURE_WSCALE))
         return refuse("this image has no window scaling");
     ts->cfg = *cfg;
+    ts->cc_ops = cc_ops;
     ts->budget.limit = cfg->total_buffer_limit;
     tcp_tw_trim(ts);                             /* a smaller table takes effect at once */
     return 0;
@@ -173,6 +175,7 @@ int tcp_init(struct tcp_layer *tcp, struct ipv4_layer *ip)
     }
     ts->layer = tcp;
     config_defaults(&ts->cfg);
+    ts->cc_ops = tcp_cc_find(ts->cfg.congestion_control);
     for (unsigned i = 0; i < TCP_HASH_BUCKETS; i++)
         list_init(&ts->buckets[i]);
     list_init(&ts->conns);
@@ -344,7 +347,7 @@ int tcp_conn_setup(struct tcp_conn *c, const struct tcp_buffer_sizes *sizes)
         c->iss = c->ts->test.iss;
     c->mss = TCP_DEFAULT_MSS;
     c->snd_una = c->snd_nxt = c->snd_buf_seq = c->iss;
-    tcp_cc_init(&c->cc, cfg->congestion_control, c->iss, c->mss, tcp_now());
+    tcp_cc_init_ops(&c->cc, c->ts->cc_ops, c->iss, c->mss, tcp_now());
     tcp_timers_init(c);
     c->last_rx_ns = tcp_now();
     return 0;

@@ -144,6 +144,9 @@ const struct tcp_cc_ops *tcp_cc_find(const char *name);
 /* name NULL picks TCP_CC_DEFAULT. -EINVAL for an unknown name (cc then uses the default). The
  * window starts at the RFC 5681 3.1 initial window for smss; recover = iss (RFC 6582 3.2). */
 int tcp_cc_init(struct tcp_cc *cc, const char *name, uint32_t iss, uint32_t smss, uint64_t now_ns);
+/* The same with the algorithm already looked up (tcp_cc_find once, not per connection). */
+void tcp_cc_init_ops(struct tcp_cc *cc, const struct tcp_cc_ops *ops, uint32_t iss, uint32_t smss,
+                     uint64_t now_ns);
 /* Switches algorithm, keeping cwnd and ssthresh. -EINVAL for an unknown name (unchanged). */
 int tcp_cc_set_algorithm(struct tcp_cc *cc, const char *name, uint64_t now_ns);
 void tcp_cc_use_sack(struct tcp_cc *cc, struct tcp_scoreboard *sb);

@@ -105,6 +105,7 @@ struct tcp_test_hooks {
 struct tcp_stack {
     struct tcp_layer *layer;                     /* its IPv4 layer and counters */
     struct tcp_config cfg;
+    const struct tcp_cc_ops *cc_ops;             /* cfg.congestion_control's, looked up once */
     struct list_node buckets[TCP_HASH_BUCKETS];  /* struct tcp_conn.hash_link by 4-tuple */
     struct list_node conns;                      /* every TCB, struct tcp_conn.link */
     struct tcp_conn *last_rx;                    /* the hashed TCB the last segment went to (a

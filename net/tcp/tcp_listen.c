@@ -138,7 +138,7 @@ static void cookie_ack(struct tcp_listener *l, struct tcp_segment *seg)
     c->snd_nxt = g.iss + 1;
     c->irs = g.irs;
     c->rcv_nxt = g.irs + 1;
-    tcp_cc_init(&c->cc, ts->cfg.congestion_control, c->iss, c->mss, tcp_now());
+    tcp_cc_init_ops(&c->cc, ts->cc_ops, c->iss, c->mss, tcp_now());
     c->adv_mss = our_mss(ts);
     tcp_apply_syn_options(c, &o);
     if (tcp_ws_in_use(c))
