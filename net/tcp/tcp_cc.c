@@ -335,6 +335,19 @@ unsigned tcp_cc_on_ack(struct tcp_cc *cc, const struct tcp_cc_ack *a)
     return ev;
 }
 
+void tcp_cc_on_ack_no_data(struct tcp_cc *cc, uint32_t ack, uint32_t snd_nxt, uint64_t srtt_ns)
+{
+    cc->srtt_ns = srtt_ns;
+    if (seq_gt(snd_nxt, cc->high_data))
+        cc->high_data = snd_nxt;
+    if (seq_gt(ack, cc->snd_una)) {
+        cc->snd_una = ack;
+        cc->dupacks = 0;
+        if (seq_lt(cc->rtx_next, ack))
+            cc->rtx_next = ack;
+    }
+}
+
 void tcp_cc_on_rto(struct tcp_cc *cc, uint32_t snd_una, uint32_t snd_nxt, uint64_t now_ns)
 {
     cc->counters.rto_events++;
