@@ -184,7 +184,6 @@ int tcp_init(struct tcp_layer *tcp, struct ipv4_layer *ip)
     ts->budget.limit = ts->cfg.total_buffer_limit;
     tcp_isn_secret_init(&ts->isn_secret);
     tcp_syncookie_secret_init(&ts->cookie_secret);
-    siphash_key_random(&ts->hash_key);
     tcp_ports_init(&ts->ports);
     tcp_challenge_limiter_init(&ts->challenge, TCP_CHALLENGE_ACK_LIMIT);
     tcp->impl = ts;
@@ -224,7 +223,7 @@ void tcp_fini(struct tcp_layer *tcp)
 
 uint32_t tcp_endpoints_hash(const struct tcp_stack *ts, const struct tcp_endpoints *ep)
 {
-    return (uint32_t)tcp_endpoints_siphash(&ts->hash_key, ep);
+    return tcp_endpoints_table_hash(&ts->isn_secret, ep);
 }
 
 
@@ -282,7 +281,7 @@ struct tcp_listener *tcp_listener_lookup(struct tcp_stack *ts, uint16_t port)
 }
 
 struct tcp_conn *tcp_conn_create(struct tcp_stack *ts, const struct tcp_endpoints *ep,
-                                 const struct tcp_buffer_sizes *sizes)
+                                 const struct tcp_buffer_sizes *sizes, const uint64_t *wire_hash)
 {
     if (ts->conn_count >= ts->cfg.max_connections) {
         ts->layer->stats.conn_limit++;
@@ -301,7 +300,7 @@ struct tcp_conn *tcp_conn_create(struct tcp_stack *ts, const struct tcp_endpoint
     waitq_init(&c->readers);
     waitq_init(&c->writers);
     waitq_init(&c->openers);
-    if (tcp_conn_setup(c, sizes)) {
+    if (tcp_conn_setup(c, sizes, wire_hash)) {
         conn_release(c);
         ts->layer->stats.rx_no_memory++;
         return NULL;
@@ -318,7 +317,7 @@ uint8_t tcp_wscale_for_rcvbuf(const struct tcp_stack *ts, size_t bytes)
     return tcp_wscale_for_buffer((uint32_t)ALIGN_UP(bytes, (size_t)TCP_BUF_CHUNK));
 }
 
-int tcp_conn_setup(struct tcp_conn *c, const struct tcp_buffer_sizes *sizes)
+int tcp_conn_setup(struct tcp_conn *c, const struct tcp_buffer_sizes *sizes, const uint64_t *wire_hash)
 {
     const struct tcp_config *cfg = &c->ts->cfg;
     size_t sndbuf = sizes && sizes->sndbuf ? sizes->sndbuf : cfg->sndbuf_default;
@@ -340,7 +339,10 @@ int tcp_conn_setup(struct tcp_conn *c, const struct tcp_buffer_sizes *sizes)
     c->keepidle_ns = TCP_DEFAULT_KEEPIDLE_NS;
     c->keepintvl_ns = TCP_DEFAULT_KEEPINTVL_NS;
     c->keepcnt = TCP_DEFAULT_KEEPCNT;
-    tcp_isn_and_ts_offset(&c->ts->isn_secret, &c->ep, tcp_now(), &c->iss, &c->ts_offset);
+    if (wire_hash)
+        tcp_isn_from_hash(*wire_hash, tcp_now(), &c->iss, &c->ts_offset);
+    else
+        tcp_isn_and_ts_offset(&c->ts->isn_secret, &c->ep, tcp_now(), &c->iss, &c->ts_offset);
     if (c->ts->test.fixed_ts_offset)
         c->ts_offset = c->ts->test.ts_offset;
     if (c->ts->test.fixed_iss)
@@ -498,9 +500,18 @@ void tcp_ipv4_input(struct tcp_layer *tcp, struct pbuf *p, const struct ipv4_rx_
      * segment is for the same TCB as the one before. */
     struct tcp_conn *c = ts->last_rx;
     if (c && tcp_same_endpoints(&c->ep, &ep)) {
-        seg.hash = c->ep_hash;
+        seg.hash = c->ep_hash;                   /* has_wire_hash unset: only a TCB's segment */
+    } else if ((seg.h.flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN) {
+        /* A SYN may open a connection: the same computation gives its ISN (four rounds more). */
+        uint64_t h[2];
+        tcp_endpoints_siphash(&ts->isn_secret, &ep, h);
+        seg.hash = (uint32_t)h[0];
+        seg.has_wire_hash = true;
+        seg.wire_hash = h[1];
+        c = ts->last_rx = tcp_conn_find(ts, &ep, seg.hash);
     } else {
         seg.hash = tcp_endpoints_hash(ts, &ep);
+        seg.has_wire_hash = false;
         c = ts->last_rx = tcp_conn_find(ts, &ep, seg.hash);
     }
     struct tcp_tw *tw;

@@ -120,7 +120,6 @@ struct tcp_stack {
     struct tcp_buf_budget budget;
     struct tcp_isn_secret isn_secret;
     struct tcp_syncookie_secret cookie_secret;
-    struct siphash_key hash_key;                 /* bucket choice: not steerable by peers */
     struct tcp_ports ports;
     struct tcp_challenge_limiter challenge;
     struct tcp_test_hooks test;
@@ -234,13 +233,16 @@ struct tcp_stack *tcp_stack_of(struct tcp_layer *tcp);
 struct tcp_conn *tcp_conn_lookup(struct tcp_stack *ts, const struct tcp_endpoints *ep);
 /* The same with the 4-tuple's tcp_endpoints_hash already computed (one hash per segment). */
 struct tcp_conn *tcp_conn_find(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t hash);
-/* The keyed hash of a 4-tuple (not steerable by peers); equality of 4-tuples. */
+/* The keyed hash of a 4-tuple (not steerable by peers: tcp_endpoints_siphash's table half);
+ * equality of 4-tuples. */
 uint32_t tcp_endpoints_hash(const struct tcp_stack *ts, const struct tcp_endpoints *ep);
 bool tcp_same_endpoints(const struct tcp_endpoints *a, const struct tcp_endpoints *b);
 /* A new TCB in CLOSED (not hashed), or NULL (limit or memory; counted). sizes: the buffers (NULL
- * or 0: the stack defaults); the window scale offered in our SYN follows the receive buffer. */
+ * or 0: the stack defaults); the window scale offered in our SYN follows the receive buffer.
+ * wire_hash: the 4-tuple's tcp_endpoints_siphash out[1] when the caller has it (NULL: computed
+ * here), for the ISN and timestamp offset. */
 struct tcp_conn *tcp_conn_create(struct tcp_stack *ts, const struct tcp_endpoints *ep,
-                                 const struct tcp_buffer_sizes *sizes);
+                                 const struct tcp_buffer_sizes *sizes, const uint64_t *wire_hash);
 /* The send buffer's slot table, made on the first write (0, or -ENOMEM). */
 int tcp_sndbuf_attach(struct tcp_conn *c);
 /* The window scale for a receive buffer of `bytes` (0: the stack default), for SYN and cookie. */
@@ -255,10 +257,12 @@ void tcp_conn_terminate(struct tcp_conn *c, int error);
 /* Frees the TCB if nothing holds it any more. Returns true if freed. */
 bool tcp_conn_maybe_free(struct tcp_conn *c);
 /* Initial per-connection values from the stack configuration (buffers, options, MSS, RTO). */
-int tcp_conn_setup(struct tcp_conn *c, const struct tcp_buffer_sizes *sizes);
+int tcp_conn_setup(struct tcp_conn *c, const struct tcp_buffer_sizes *sizes, const uint64_t *wire_hash);
 /* The 4-tuple is taken by a TCB or a TIME_WAIT record. *hash: its tcp_endpoints_hash, for the
- * TCB that takes it (tcp_conn_hash_as). */
-bool tcp_endpoints_taken(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t *hash);
+ * TCB that takes it (tcp_conn_hash_as); *wire_hash: the wire half of the same computation, for
+ * its ISN (tcp_conn_create). */
+bool tcp_endpoints_taken(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t *hash,
+                         uint64_t *wire_hash);
 bool tcp_port_in_use(struct tcp_stack *ts, uint16_t port);
 struct tcp_listener *tcp_listener_lookup(struct tcp_stack *ts, uint16_t port);
 /* The current TSval for c. */
@@ -280,6 +284,9 @@ struct tcp_segment {
     uint32_t seg_len;                            /* len + SYN + FIN */
     uint32_t src, dst;
     uint32_t hash;                               /* tcp_endpoints_hash of its 4-tuple */
+    bool has_wire_hash;                          /* a SYN's: wire_hash holds its wire half (set
+                                                    for every segment not for the last TCB) */
+    uint64_t wire_hash;                          /* tcp_endpoints_siphash out[1], for the ISN */
     struct pbuf *payload;
 };
 void tcp_conn_input(struct tcp_conn *c, struct tcp_segment *seg);

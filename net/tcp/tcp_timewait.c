@@ -240,9 +240,13 @@ void tcp_enter_time_wait(struct tcp_conn *c)
     tcp_conn_terminate(c, 0);
 }
 
-bool tcp_endpoints_taken(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t *hash)
+bool tcp_endpoints_taken(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t *hash,
+                         uint64_t *wire_hash)
 {
-    *hash = tcp_endpoints_hash(ts, ep);
+    uint64_t h[2];
+    tcp_endpoints_siphash(&ts->isn_secret, ep, h);
+    *hash = (uint32_t)h[0];
+    *wire_hash = h[1];
     return tcp_conn_find(ts, ep, *hash) || tcp_tw_find(ts, ep, *hash);
 }
 
