@@ -8,8 +8,9 @@
  *
  * Ordering: expired timers fire in deadline order, equal deadlines in the order they were (last)
  * armed. A timer armed from a callback with a deadline already passed fires in the next pass of
- * the loop, after the ready fibers ran, so a timer re-arming itself cannot starve them. Arming,
- * re-arming and cancelling cost O(log n). A timer must be cancelled before its memory is freed.
+ * the loop, after the ready fibers ran, so a timer re-arming itself cannot starve them. Arming
+ * never allocates memory and cannot fail; it costs O(1), re-arming, cancelling and firing
+ * O(log n) amortized. A timer must be cancelled before its memory is freed.
  */
 #ifndef XENOLITH_PUBLIC_TIMER_H
 #define XENOLITH_PUBLIC_TIMER_H
@@ -22,8 +23,9 @@ struct timer {
     uint64_t deadline_ns;                /* when armed: when it fires */
     void (*callback)(struct timer *t, void *arg);
     void *arg;
-    /* private: position in the scheduler's deadline heap, or -1 when not armed */
-    long heap_index;
+    /* private: links in the scheduler's deadline heap (sched/timer.c); heap_prev is NULL when
+     * not armed */
+    struct timer *heap_child, *heap_next, *heap_prev;
     /* private: arming sequence number, orders equal deadlines */
     uint64_t arm_seq;
 };
