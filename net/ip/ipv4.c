@@ -75,6 +75,23 @@ static const struct ipv4_protocol *find_protocol(const struct ipv4_layer *ip, ui
     return NULL;
 }
 
+/* find_protocol for a received datagram: the protocol found moves to the front, so a stream of
+ * one protocol's datagrams (the usual traffic) finds it at the first comparison. */
+static const struct ipv4_protocol *input_protocol(struct ipv4_layer *ip, uint8_t protocol)
+{
+    if (ip->protocol_count && ip->protocols[0].protocol == protocol)
+        return &ip->protocols[0];
+    for (unsigned i = 1; i < ip->protocol_count; i++) {
+        if (ip->protocols[i].protocol == protocol) {
+            struct ipv4_protocol found = ip->protocols[i];
+            ip->protocols[i] = ip->protocols[0];
+            ip->protocols[0] = found;
+            return &ip->protocols[0];
+        }
+    }
+    return NULL;
+}
+
 void ipv4_deliver_error(struct ipv4_layer *ip, const struct ipv4_icmp_error *err)
 {
     const struct ipv4_protocol *proto = find_protocol(ip, err->quoted.protocol);
@@ -323,7 +340,7 @@ void ipv4_input(struct ipv4_layer *ip, struct pbuf *p)
         .link_broadcast = link_broadcast,
         .reassembled = reassembled,
     };
-    const struct ipv4_protocol *proto = find_protocol(ip, h.protocol);
+    const struct ipv4_protocol *proto = input_protocol(ip, h.protocol);
     if (!proto) {
         /* RFC 1122 3.2.2.1: protocol unreachable (the ICMP sender applies the broadcast rules). */
         st->rx_unknown_protocol++;
