@@ -509,12 +509,12 @@ drop:
 
 int ipv4_csum_add_pbuf(struct csum *c, const struct pbuf *p, size_t offset, size_t len)
 {
-    if (offset > p->tot_len || len > p->tot_len - offset)
-        return -EINVAL;
-    if (len <= p->len && offset <= p->len - len) {
+    if (offset <= p->len && len <= p->len - offset) {
         csum_add(c, p->data + offset, len);  /* in the first segment: the usual case */
         return 0;
     }
+    if (offset > p->tot_len || len > p->tot_len - offset)
+        return -EINVAL;
     for (const struct pbuf *seg = p; seg && len; seg = seg->next) {
         if (offset >= seg->len) {
             offset -= seg->len;
