@@ -67,28 +67,13 @@ int ipv4_register_protocol(struct ipv4_layer *ip, uint8_t protocol, ipv4_input_f
     return 0;
 }
 
+/* The newest registration first: the stack registers ICMP, then UDP, then TCP, so the bulk of
+ * the traffic (TCP, then UDP) is found at the first or second comparison. */
 static const struct ipv4_protocol *find_protocol(const struct ipv4_layer *ip, uint8_t protocol)
 {
-    for (unsigned i = 0; i < ip->protocol_count; i++)
+    for (unsigned i = ip->protocol_count; i-- > 0;)
         if (ip->protocols[i].protocol == protocol)
             return &ip->protocols[i];
-    return NULL;
-}
-
-/* find_protocol for a received datagram: the protocol found moves to the front, so a stream of
- * one protocol's datagrams (the usual traffic) finds it at the first comparison. */
-static const struct ipv4_protocol *input_protocol(struct ipv4_layer *ip, uint8_t protocol)
-{
-    if (ip->protocol_count && ip->protocols[0].protocol == protocol)
-        return &ip->protocols[0];
-    for (unsigned i = 1; i < ip->protocol_count; i++) {
-        if (ip->protocols[i].protocol == protocol) {
-            struct ipv4_protocol found = ip->protocols[i];
-            ip->protocols[i] = ip->protocols[0];
-            ip->protocols[0] = found;
-            return &ip->protocols[0];
-        }
-    }
     return NULL;
 }
 
@@ -340,7 +325,7 @@ void ipv4_input(struct ipv4_layer *ip, struct pbuf *p)
         .link_broadcast = link_broadcast,
         .reassembled = reassembled,
     };
-    const struct ipv4_protocol *proto = input_protocol(ip, h.protocol);
+    const struct ipv4_protocol *proto = find_protocol(ip, h.protocol);
     if (!proto) {
         /* RFC 1122 3.2.2.1: protocol unreachable (the ICMP sender applies the broadcast rules). */
         st->rx_unknown_protocol++;

@@ -339,10 +339,12 @@ int tcp_conn_setup(struct tcp_conn *c, const struct tcp_buffer_sizes *sizes, con
     c->keepidle_ns = TCP_DEFAULT_KEEPIDLE_NS;
     c->keepintvl_ns = TCP_DEFAULT_KEEPINTVL_NS;
     c->keepcnt = TCP_DEFAULT_KEEPCNT;
-    if (wire_hash)
-        tcp_isn_from_hash(*wire_hash, tcp_now(), &c->iss, &c->ts_offset);
-    else
-        tcp_isn_and_ts_offset(&c->ts->isn_secret, &c->ep, tcp_now(), &c->iss, &c->ts_offset);
+    uint64_t h[2];
+    if (!wire_hash) {
+        tcp_endpoints_siphash(&c->ts->isn_secret, &c->ep, h);
+        wire_hash = &h[1];
+    }
+    tcp_isn_from_hash(*wire_hash, tcp_now(), &c->iss, &c->ts_offset);
     if (c->ts->test.fixed_ts_offset)
         c->ts_offset = c->ts->test.ts_offset;
     if (c->ts->test.fixed_iss)
@@ -501,17 +503,17 @@ void tcp_ipv4_input(struct tcp_layer *tcp, struct pbuf *p, const struct ipv4_rx_
     struct tcp_conn *c = ts->last_rx;
     if (c && tcp_same_endpoints(&c->ep, &ep)) {
         seg.hash = c->ep_hash;                   /* has_wire_hash unset: only a TCB's segment */
-    } else if ((seg.h.flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN) {
-        /* A SYN may open a connection: the same computation gives its ISN (four rounds more). */
-        uint64_t h[2];
-        tcp_endpoints_siphash(&ts->isn_secret, &ep, h);
-        seg.hash = (uint32_t)h[0];
-        seg.has_wire_hash = true;
-        seg.wire_hash = h[1];
-        c = ts->last_rx = tcp_conn_find(ts, &ep, seg.hash);
     } else {
-        seg.hash = tcp_endpoints_hash(ts, &ep);
-        seg.has_wire_hash = false;
+        seg.has_wire_hash = (seg.h.flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN;
+        if (seg.has_wire_hash) {
+            /* A SYN may open a connection: the same computation gives its ISN (four rounds more). */
+            uint64_t h[2];
+            tcp_endpoints_siphash(&ts->isn_secret, &ep, h);
+            seg.hash = (uint32_t)h[0];
+            seg.wire_hash = h[1];
+        } else {
+            seg.hash = tcp_endpoints_hash(ts, &ep);
+        }
         c = ts->last_rx = tcp_conn_find(ts, &ep, seg.hash);
     }
     struct tcp_tw *tw;
