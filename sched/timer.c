@@ -109,7 +109,7 @@ void timer_init(struct timer *t, void (*callback)(struct timer *t, void *arg), v
     t->deadline_ns = 0;
     t->callback = callback;
     t->arg = arg;
-    t->heap_child = t->heap_next = t->heap_prev = NULL;
+    t->heap_prev = NULL;             /* not armed; the other links are set when it is */
     t->arm_seq = 0;
 }
 
