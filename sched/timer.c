@@ -113,11 +113,6 @@ void timer_init(struct timer *t, void (*callback)(struct timer *t, void *arg), v
     t->arm_seq = 0;
 }
 
-bool timer_armed(const struct timer *t)
-{
-    return t->heap_prev != NULL;
-}
-
 void timer_arm(struct timer *t, uint64_t deadline_ns)
 {
     kassert(t->callback != NULL);
@@ -130,10 +125,9 @@ void timer_arm(struct timer *t, uint64_t deadline_ns)
     armed_count++;
 }
 
-void timer_cancel(struct timer *t)
+void timer_cancel_armed(struct timer *t)
 {
-    if (timer_armed(t))
-        heap_remove(t);
+    heap_remove(t);
 }
 
 size_t timers_armed_count(void)

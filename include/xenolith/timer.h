@@ -36,9 +36,17 @@ void timer_init(struct timer *t, void (*callback)(struct timer *t, void *arg), v
  * (including t's own callback). */
 void timer_arm(struct timer *t, uint64_t deadline_ns);
 /* Disarms t; nothing happens when it is not armed. After it returns the callback will not run
- * (until armed again). Context: fiber or loop. */
-void timer_cancel(struct timer *t);
+ * (until armed again). Context: fiber or loop. Inline: most calls find it not armed. */
+void timer_cancel_armed(struct timer *t);        /* private: timer_cancel of an armed timer */
+static inline void timer_cancel(struct timer *t)
+{
+    if (t->heap_prev)
+        timer_cancel_armed(t);
+}
 /* Whether t is armed (its callback has not run yet). Context: fiber or loop. */
-bool timer_armed(const struct timer *t);
+static inline bool timer_armed(const struct timer *t)
+{
+    return t->heap_prev != NULL;
+}
 
 #endif
