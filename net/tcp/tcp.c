@@ -35,11 +35,6 @@ const char *tcp_state_name(enum tcp_conn_state state)
     return "?";
 }
 
-uint64_t tcp_now(void)
-{
-    return platform_monotonic_ns();
-}
-
 struct tcp_stack *tcp_stack_of(struct tcp_layer *tcp)
 {
     return tcp ? tcp->impl : NULL;
@@ -369,29 +364,6 @@ void tcp_test_set_hooks(struct tcp_layer *tcp, const struct tcp_test_hooks *hook
     struct tcp_stack *ts = tcp_stack_of(tcp);
     if (ts)
         ts->test = *hooks;
-}
-
-uint32_t tcp_tsval(const struct tcp_conn *c)
-{
-    return tcp_ts_clock(tcp_now()) + c->ts_offset;
-}
-
-static void count_state(struct tcp_stack *ts, enum tcp_conn_state st, int delta)
-{
-    if (st == TCPS_SYN_RECEIVED)
-        ts->half_open += (unsigned)delta;
-}
-
-void tcp_set_state(struct tcp_conn *c, enum tcp_conn_state state)
-{
-    if (c->state == state)
-        return;
-    if (c->ts) {
-        count_state(c->ts, c->state, -1);
-        count_state(c->ts, state, +1);
-    }
-    c->state = state;
-    c->stats.state = state;
 }
 
 bool tcp_conn_maybe_free(struct tcp_conn *c)

@@ -250,7 +250,17 @@ uint8_t tcp_wscale_for_rcvbuf(const struct tcp_stack *ts, size_t bytes);
 /* Into the TCB table, with hash = tcp_endpoints_hash(c->ep), which the caller already has (a
  * passive open: the SYN's; an active open: its port probe's). */
 void tcp_conn_hash_as(struct tcp_conn *c, uint32_t hash);
-void tcp_set_state(struct tcp_conn *c, enum tcp_conn_state state);
+/* Inline: a connection's life is a few of them, each a store or two; the stack counts its
+ * half-open connections (SYN_RECEIVED) as they come and go. */
+static inline void tcp_set_state(struct tcp_conn *c, enum tcp_conn_state state)
+{
+    if (c->state == state)
+        return;
+    if (c->ts && (c->state == TCPS_SYN_RECEIVED || state == TCPS_SYN_RECEIVED))
+        c->ts->half_open += state == TCPS_SYN_RECEIVED ? 1u : (unsigned)-1;
+    c->state = state;
+    c->stats.state = state;
+}
 /* The connection is over (error set by the caller): timers stopped, buffers freed, waiters woken,
  * and the TCB freed unless a handle or a waiter still holds it. */
 void tcp_conn_terminate(struct tcp_conn *c, int error);
@@ -265,9 +275,17 @@ bool tcp_endpoints_taken(struct tcp_stack *ts, const struct tcp_endpoints *ep, u
                          uint64_t *wire_hash);
 bool tcp_port_in_use(struct tcp_stack *ts, uint16_t port);
 struct tcp_listener *tcp_listener_lookup(struct tcp_stack *ts, uint16_t port);
+/* The stack's clock (xenolith/time.h's monotonic clock); inline: TCP reads it a few times a
+ * segment. */
+static inline uint64_t tcp_now(void)
+{
+    return platform_monotonic_ns();
+}
 /* The current TSval for c. */
-uint32_t tcp_tsval(const struct tcp_conn *c);
-uint64_t tcp_now(void);
+static inline uint32_t tcp_tsval(const struct tcp_conn *c)
+{
+    return tcp_ts_clock(tcp_now()) + c->ts_offset;
+}
 /* Installs test overrides for connections created from now on (unit tests only). */
 void tcp_test_set_hooks(struct tcp_layer *tcp, const struct tcp_test_hooks *hooks);
 
@@ -372,7 +390,10 @@ static inline bool tcp_timer_pending(const struct tcp_conn *c, enum tcp_timer_ki
 }
 /* Sets the timer of that kind for deadline_ns (absolute, tcp_now's clock), or unsets it. */
 void tcp_timer_set(struct tcp_conn *c, enum tcp_timer_kind kind, uint64_t deadline_ns);
-void tcp_timer_clear(struct tcp_conn *c, enum tcp_timer_kind kind);
+static inline void tcp_timer_clear(struct tcp_conn *c, enum tcp_timer_kind kind)
+{
+    c->due[kind] = DEADLINE_NONE;
+}
 void tcp_timers_init(struct tcp_conn *c);
 void tcp_timers_stop(struct tcp_conn *c);
 void tcp_rtx_arm(struct tcp_conn *c);            /* (re)start at the current RTO, or the PTO */

@@ -49,11 +49,6 @@ uint32_t tcp_isn(const struct tcp_isn_secret *secret, const struct tcp_endpoints
     return isn;
 }
 
-uint32_t tcp_ts_clock(uint64_t now_ns)
-{
-    return (uint32_t)(now_ns / TCP_TS_TICK_NS);
-}
-
 uint32_t tcp_ts_offset(const struct tcp_isn_secret *secret, const struct tcp_endpoints *ep)
 {
     uint64_t h[2];

@@ -64,7 +64,10 @@ void tcp_isn_and_ts_offset(const struct tcp_isn_secret *secret, const struct tcp
 void tcp_isn_from_hash(uint64_t wire_half, uint64_t now_ns, uint32_t *isn, uint32_t *ts_offset);
 
 /* The timestamp clock at now_ns, before any per-connection offset. */
-uint32_t tcp_ts_clock(uint64_t now_ns);
+static inline uint32_t tcp_ts_clock(uint64_t now_ns)
+{
+    return (uint32_t)(now_ns / TCP_TS_TICK_NS);
+}
 
 /* The offset added to tcp_ts_clock for this connection's TSval (RFC 7323 7.1). */
 uint32_t tcp_ts_offset(const struct tcp_isn_secret *secret, const struct tcp_endpoints *ep);
