@@ -65,24 +65,41 @@ static inline struct sip_state sip_start(const struct siphash_key *key)
     };
 }
 
-static inline uint64_t sip_finish(struct sip_state *s)
+static inline uint64_t sip_finish(struct sip_state *s, uint64_t mark)
 {
-    s->v2 ^= 0xff;
+    s->v2 ^= mark;
     for (int i = 0; i < 4; i++)
         sip_round(s);
     return s->v0 ^ s->v1 ^ s->v2 ^ s->v3;
 }
 
+/* How much of which output sip_words computes. */
+enum sip_output {
+    SIP_64,                      /* SipHash-2-4 */
+    SIP_128_FIRST,               /* the first half of SipHash-2-4-128 (same cost as SIP_64) */
+    SIP_128,                     /* both halves: four more rounds */
+};
+
 /* The whole hash of `words` little-endian 8-byte words at p followed by the last word (the
- * message's tail and its length). One body for every entry point: not inlined into them. */
+ * message's tail and its length). The 128-bit output (the reference's outlen 16) differs only
+ * by marks: 0xee into v1 at the start and into v2 before the first half's rounds, 0xdd into v1
+ * before the second half's. One body for every entry point: not inlined into them. */
 static __attribute__((noinline)) uint64_t sip_words(const struct siphash_key *key, const uint8_t *p,
-                                                    size_t words, uint64_t last)
+                                                    size_t words, uint64_t last,
+                                                    enum sip_output output, uint64_t *second)
 {
     struct sip_state s = sip_start(key);
+    if (output != SIP_64)
+        s.v1 ^= 0xee;
     for (size_t i = 0; i < words; i++)
         sip_absorb(&s, load_le64(p + 8 * i));
     sip_absorb(&s, last);
-    return sip_finish(&s);
+    uint64_t first = sip_finish(&s, output == SIP_64 ? 0xff : 0xee);
+    if (output == SIP_128) {
+        s.v1 ^= 0xdd;
+        *second = sip_finish(&s, 0);             /* the same four rounds, one body */
+    }
+    return first;
 }
 
 uint64_t siphash24(const struct siphash_key *key, const void *data, size_t len)
@@ -92,12 +109,26 @@ uint64_t siphash24(const struct siphash_key *key, const void *data, size_t len)
     uint64_t last = (uint64_t)(len & 0xff) << 56;
     for (size_t i = 0; i < len % 8; i++)
         last |= (uint64_t)p[8 * words + i] << (8 * i);
-    return sip_words(key, p, words, last);
+    return sip_words(key, p, words, last, SIP_64, NULL);
 }
 
 uint64_t siphash24_12(const struct siphash_key *key, uint64_t first, uint32_t rest)
 {
     uint8_t head[8];
     store_le64(head, first);
-    return sip_words(key, head, 1, (uint64_t)12 << 56 | rest);
+    return sip_words(key, head, 1, (uint64_t)12 << 56 | rest, SIP_64, NULL);
+}
+
+uint64_t siphash24_128_12_first(const struct siphash_key *key, uint64_t first, uint32_t rest)
+{
+    uint8_t head[8];
+    store_le64(head, first);
+    return sip_words(key, head, 1, (uint64_t)12 << 56 | rest, SIP_128_FIRST, NULL);
+}
+
+void siphash24_128_12(const struct siphash_key *key, uint64_t first, uint32_t rest, uint64_t out[2])
+{
+    uint8_t head[8];
+    store_le64(head, first);
+    out[0] = sip_words(key, head, 1, (uint64_t)12 << 56 | rest, SIP_128, &out[1]);
 }

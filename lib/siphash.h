@@ -23,5 +23,12 @@ uint64_t siphash24(const struct siphash_key *key, const void *data, size_t len);
  * 8-11 `rest` (siphash24 of those bytes). A connection's 4-tuple is one such message: no byte
  * buffer to build, no loop over the tail. */
 uint64_t siphash24_12(const struct siphash_key *key, uint64_t first, uint32_t rest);
+/* SipHash-2-4 with its 128-bit output (the reference's outlen 16) of the same 12-byte message:
+ * out[0] is the output's first 8 bytes as a little-endian word, out[1] its last 8. The halves
+ * are independent, so one may stay secret while the other is seen: one computation serves a
+ * hash table (out[0]) and values sent on the wire (out[1]). siphash24_128_12_first gives out[0]
+ * alone at the cost of siphash24_12; both halves cost four rounds more. */
+void siphash24_128_12(const struct siphash_key *key, uint64_t first, uint32_t rest, uint64_t out[2]);
+uint64_t siphash24_128_12_first(const struct siphash_key *key, uint64_t first, uint32_t rest);
 
 #endif

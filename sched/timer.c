@@ -1,26 +1,24 @@
 /*
- * sched/timer: armed timers in a binary min-heap ordered by (deadline, arming sequence), so
- * the earliest deadline is at the root and equal deadlines fire in arming order. Each timer
- * records its heap position (heap_index), which makes re-arm and cancel O(log n). The array
- * grows by doubling and halves once it is a quarter full (never below its initial size), so a
- * burst of connections with their timers does not leave its high-water mark allocated.
+ * sched/timer: armed timers in a pairing heap ordered by (deadline, arming sequence), so the
+ * earliest deadline is at the root and equal deadlines fire in arming order. The heap's links live
+ * in the timers themselves (leftmost child, next sibling, and the previous sibling or, for a
+ * leftmost child, the parent), so arming never allocates and cannot fail for want of memory, and
+ * nothing stays allocated after a burst of timers. Arming is O(1); taking the earliest, re-arming
+ * and cancelling cost O(log n) amortized (the two-pass pairing of the removed node's children).
  */
 #include "sched/sched_internal.h"
 #include "lib/panic.h"
-#include "mm/mm.h"
 
-#define TIMER_HEAP_INITIAL 64
-
-static struct timer **heap;
-static size_t heap_len, heap_cap;
+static struct timer *root;
+static size_t armed_count;
 static uint64_t next_arm_seq;
+/* The root's heap_prev: armed, with no parent or sibling. Never dereferenced. */
+static struct timer root_mark;
 
 void timers_reset(void)
 {
-    /* Not freed: a reset may follow a fresh page_allocator_init (tests), which already took
-     * the old array's memory back. */
-    heap = NULL;
-    heap_len = heap_cap = 0;
+    root = NULL;
+    armed_count = 0;
     next_arm_seq = 0;
 }
 
@@ -31,40 +29,79 @@ static bool fires_before(const struct timer *a, const struct timer *b)
     return a->arm_seq < b->arm_seq;
 }
 
-static void place(struct timer *t, size_t i)
+/* Two heaps into one: the later root becomes the earlier one's leftmost child. Both arguments are
+ * roots (their heap_prev and heap_next are not read); the result's are left to the caller. */
+static struct timer *meld(struct timer *a, struct timer *b)
 {
-    heap[i] = t;
-    t->heap_index = (long)i;
+    if (fires_before(b, a)) {
+        struct timer *t = a;
+        a = b;
+        b = t;
+    }
+    b->heap_prev = a;
+    b->heap_next = a->heap_child;
+    if (a->heap_child)
+        a->heap_child->heap_prev = b;
+    a->heap_child = b;
+    return a;
 }
 
-static void sift_up(size_t i)
+/* One heap of a sibling list: its members melded in pairs from the left, then the pairs from
+ * the right (the two-pass pairing that gives the amortized bound). Without recursion: the first
+ * pass chains its results through heap_next, last first. */
+static struct timer *merge_siblings(struct timer *first)
 {
-    struct timer *t = heap[i];
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!fires_before(t, heap[parent]))
+    struct timer *pairs = NULL;
+    while (first) {
+        struct timer *a = first, *b = a->heap_next;
+        if (!b) {
+            a->heap_next = pairs;
+            pairs = a;
             break;
-        place(heap[parent], i);
-        i = parent;
+        }
+        first = b->heap_next;
+        struct timer *m = meld(a, b);
+        m->heap_next = pairs;
+        pairs = m;
     }
-    place(t, i);
+    if (!pairs)
+        return NULL;
+    struct timer *result = pairs;
+    pairs = pairs->heap_next;
+    while (pairs) {
+        struct timer *next = pairs->heap_next;
+        result = meld(result, pairs);
+        pairs = next;
+    }
+    return result;
 }
 
-static void sift_down(size_t i)
+static void set_root(struct timer *t)
 {
-    struct timer *t = heap[i];
-    for (;;) {
-        size_t child = 2 * i + 1;
-        if (child >= heap_len)
-            break;
-        if (child + 1 < heap_len && fires_before(heap[child + 1], heap[child]))
-            child++;
-        if (!fires_before(heap[child], t))
-            break;
-        place(heap[child], i);
-        i = child;
+    root = t;
+    if (t) {
+        t->heap_prev = &root_mark;
+        t->heap_next = NULL;
     }
-    place(t, i);
+}
+
+static void heap_remove(struct timer *t)
+{
+    struct timer *sub = merge_siblings(t->heap_child);
+    if (t == root) {
+        set_root(sub);
+    } else {
+        if (t->heap_prev->heap_child == t)          /* leftmost: heap_prev is the parent */
+            t->heap_prev->heap_child = t->heap_next;
+        else
+            t->heap_prev->heap_next = t->heap_next;
+        if (t->heap_next)
+            t->heap_next->heap_prev = t->heap_prev;
+        if (sub)
+            set_root(meld(root, sub));
+    }
+    t->heap_prev = t->heap_next = t->heap_child = NULL;
+    armed_count--;
 }
 
 void timer_init(struct timer *t, void (*callback)(struct timer *t, void *arg), void *arg)
@@ -72,87 +109,44 @@ void timer_init(struct timer *t, void (*callback)(struct timer *t, void *arg), v
     t->deadline_ns = 0;
     t->callback = callback;
     t->arg = arg;
-    t->heap_index = -1;
+    t->heap_prev = NULL;             /* not armed; the other links are set when it is */
     t->arm_seq = 0;
-}
-
-bool timer_armed(const struct timer *t)
-{
-    return t->heap_index >= 0;
-}
-
-static void shrink_if_sparse(void)
-{
-    if (heap_cap <= TIMER_HEAP_INITIAL || heap_len > heap_cap / 4)
-        return;
-    struct timer **smaller = krealloc(heap, heap_cap / 2 * sizeof(*heap));
-    if (!smaller)
-        return;   /* keeping the larger array is harmless */
-    heap = smaller;
-    heap_cap /= 2;
-}
-
-static void heap_remove_at(size_t i)
-{
-    struct timer *t = heap[i];
-    t->heap_index = -1;
-    heap_len--;
-    if (i < heap_len) {
-        struct timer *moved = heap[heap_len];
-        place(moved, i);
-        if (i > 0 && fires_before(moved, heap[(i - 1) / 2]))
-            sift_up(i);
-        else
-            sift_down(i);
-    }
-    shrink_if_sparse();
 }
 
 void timer_arm(struct timer *t, uint64_t deadline_ns)
 {
     kassert(t->callback != NULL);
     if (timer_armed(t))
-        heap_remove_at((size_t)t->heap_index);
-    if (heap_len == heap_cap) {
-        size_t cap = heap_cap ? heap_cap * 2 : TIMER_HEAP_INITIAL;
-        struct timer **grown = krealloc(heap, cap * sizeof(*heap));
-        if (!grown)
-            panic("timers: no memory to arm a timer (%zu armed)", heap_len);
-        heap = grown;
-        heap_cap = cap;
-    }
+        heap_remove(t);
     t->deadline_ns = deadline_ns;
     t->arm_seq = next_arm_seq++;
-    heap_len++;
-    place(t, heap_len - 1);
-    sift_up(heap_len - 1);
+    t->heap_child = NULL;
+    set_root(root ? meld(root, t) : t);
+    armed_count++;
 }
 
-void timer_cancel(struct timer *t)
+void timer_cancel_armed(struct timer *t)
 {
-    if (!timer_armed(t))
-        return;
-    kassert((size_t)t->heap_index < heap_len && heap[t->heap_index] == t);
-    heap_remove_at((size_t)t->heap_index);
+    heap_remove(t);
 }
 
 size_t timers_armed_count(void)
 {
-    return heap_len;
+    return armed_count;
 }
 
 uint64_t timers_earliest_deadline(void)
 {
-    return heap_len ? heap[0]->deadline_ns : DEADLINE_NONE;
+    return root ? root->deadline_ns : DEADLINE_NONE;
 }
 
 void timers_fire_expired(uint64_t now_ns, uint64_t *fired)
 {
     /* Only timers armed before this pass fire in it (see sched.h). */
     uint64_t pass_seq = next_arm_seq;
-    while (heap_len && heap[0]->deadline_ns <= now_ns && heap[0]->arm_seq < pass_seq) {
-        struct timer *t = heap[0];
-        heap_remove_at(0);
+    while (root && root->deadline_ns <= now_ns && root->arm_seq < pass_seq) {
+        struct timer *t = root;
+        heap_remove(t);
         (*fired)++;
         t->callback(t, t->arg);
     }

@@ -81,7 +81,7 @@ void waitq_wake_one(struct waitq *wq)
         wake(wq->head);
 }
 
-void waitq_wake_all(struct waitq *wq)
+void waitq_wake_all_waiting(struct waitq *wq)
 {
     while (wq->head)
         wake(wq->head);

@@ -286,9 +286,10 @@ static void op_connect_close(void)
     struct tcp_pcb *l = server_listen(80);
     server_count = server_closed = 0;
     server_http = 0;
-    meter_op_begin();
-    meter_on();
-    for (unsigned i = 0; i < OPS_CONNECTIONS; i++) {
+    /* One connection first, unmeasured, as every other operation warms up (both harnesses). */
+    for (unsigned i = 0; i <= OPS_CONNECTIONS; i++) {
+        if (i == 1)
+            meter_op_begin(), meter_on();
         client_connect(80);
         tcp_arg(client.pcb, NULL);
         tcp_recv(client.pcb, NULL);

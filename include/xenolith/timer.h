@@ -8,8 +8,9 @@
  *
  * Ordering: expired timers fire in deadline order, equal deadlines in the order they were (last)
  * armed. A timer armed from a callback with a deadline already passed fires in the next pass of
- * the loop, after the ready fibers ran, so a timer re-arming itself cannot starve them. Arming,
- * re-arming and cancelling cost O(log n). A timer must be cancelled before its memory is freed.
+ * the loop, after the ready fibers ran, so a timer re-arming itself cannot starve them. Arming
+ * never allocates memory and cannot fail; it costs O(1), re-arming, cancelling and firing
+ * O(log n) amortized. A timer must be cancelled before its memory is freed.
  */
 #ifndef XENOLITH_PUBLIC_TIMER_H
 #define XENOLITH_PUBLIC_TIMER_H
@@ -22,8 +23,9 @@ struct timer {
     uint64_t deadline_ns;                /* when armed: when it fires */
     void (*callback)(struct timer *t, void *arg);
     void *arg;
-    /* private: position in the scheduler's deadline heap, or -1 when not armed */
-    long heap_index;
+    /* private: links in the scheduler's deadline heap (sched/timer.c); heap_prev is NULL when
+     * not armed */
+    struct timer *heap_child, *heap_next, *heap_prev;
     /* private: arming sequence number, orders equal deadlines */
     uint64_t arm_seq;
 };
@@ -34,9 +36,17 @@ void timer_init(struct timer *t, void (*callback)(struct timer *t, void *arg), v
  * (including t's own callback). */
 void timer_arm(struct timer *t, uint64_t deadline_ns);
 /* Disarms t; nothing happens when it is not armed. After it returns the callback will not run
- * (until armed again). Context: fiber or loop. */
-void timer_cancel(struct timer *t);
+ * (until armed again). Context: fiber or loop. Inline: most calls find it not armed. */
+void timer_cancel_armed(struct timer *t);        /* private: timer_cancel of an armed timer */
+static inline void timer_cancel(struct timer *t)
+{
+    if (t->heap_prev)
+        timer_cancel_armed(t);
+}
 /* Whether t is armed (its callback has not run yet). Context: fiber or loop. */
-bool timer_armed(const struct timer *t);
+static inline bool timer_armed(const struct timer *t)
+{
+    return t->heap_prev != NULL;
+}
 
 #endif

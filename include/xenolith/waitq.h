@@ -36,7 +36,14 @@ int waitq_wait(struct waitq *wq, uint64_t deadline_ns);
 /* Makes the oldest waiter (or every waiter) ready; they run later, from the loop. Nothing happens
  * when none waits. Context: any (fiber, loop, handler). */
 void waitq_wake_one(struct waitq *wq);
-void waitq_wake_all(struct waitq *wq);
+void waitq_wake_all_waiting(struct waitq *wq);   /* private: waitq_wake_all with waiters */
+/* Inline: most calls find nobody waiting (a connection's end wakes its readers, writers and
+ * openers whether or not any waits). */
+static inline void waitq_wake_all(struct waitq *wq)
+{
+    if (wq->head)
+        waitq_wake_all_waiting(wq);
+}
 /* Whether no fiber waits. Context: any. */
 bool waitq_empty(const struct waitq *wq);
 

@@ -67,9 +67,11 @@ int ipv4_register_protocol(struct ipv4_layer *ip, uint8_t protocol, ipv4_input_f
     return 0;
 }
 
+/* The newest registration first: the stack registers ICMP, then UDP, then TCP, so the bulk of
+ * the traffic (TCP, then UDP) is found at the first or second comparison. */
 static const struct ipv4_protocol *find_protocol(const struct ipv4_layer *ip, uint8_t protocol)
 {
-    for (unsigned i = 0; i < ip->protocol_count; i++)
+    for (unsigned i = ip->protocol_count; i-- > 0;)
         if (ip->protocols[i].protocol == protocol)
             return &ip->protocols[i];
     return NULL;
@@ -492,12 +494,12 @@ drop:
 
 int ipv4_csum_add_pbuf(struct csum *c, const struct pbuf *p, size_t offset, size_t len)
 {
-    if (offset > p->tot_len || len > p->tot_len - offset)
-        return -EINVAL;
-    if (len <= p->len && offset <= p->len - len) {
+    if (offset <= p->len && len <= p->len - offset) {
         csum_add(c, p->data + offset, len);  /* in the first segment: the usual case */
         return 0;
     }
+    if (offset > p->tot_len || len > p->tot_len - offset)
+        return -EINVAL;
     for (const struct pbuf *seg = p; seg && len; seg = seg->next) {
         if (offset >= seg->len) {
             offset -= seg->len;

@@ -35,11 +35,6 @@ const char *tcp_state_name(enum tcp_conn_state state)
     return "?";
 }
 
-uint64_t tcp_now(void)
-{
-    return platform_monotonic_ns();
-}
-
 struct tcp_stack *tcp_stack_of(struct tcp_layer *tcp)
 {
     return tcp ? tcp->impl : NULL;
@@ -113,7 +108,8 @@ int tcp_layer_set_config(struct tcp_layer *tcp, const struct tcp_config *cfg)
         return refuse("orphan retries above 16 (the persist backoff counts to 16)");
     if (cfg->invalid_ack_interval_ns > 60 * TCP_NS_PER_SEC)
         return refuse("invalid-segment ACK interval above 60 s");
-    if (!tcp_cc_find(cfg->congestion_control))
+    const struct tcp_cc_ops *cc_ops = tcp_cc_find(cfg->congestion_control);
+    if (!cc_ops)
         return refuse("unknown congestion control");
     if (cfg->syncookies && !net_feature(NET_FEATURE_SYNCOOKIES))
         return refuse("this image has no SYN cookies");
@@ -124,6 +120,7 @@ int tcp_layer_set_config(struct tcp_layer *tcp, const struct tcp_config *cfg)
     if (cfg->window_scaling && !net_feature(NET_FEATURE_WSCALE))
         return refuse("this image has no window scaling");
     ts->cfg = *cfg;
+    ts->cc_ops = cc_ops;
     ts->budget.limit = cfg->total_buffer_limit;
     tcp_tw_trim(ts);                             /* a smaller table takes effect at once */
     return 0;
@@ -173,6 +170,7 @@ int tcp_init(struct tcp_layer *tcp, struct ipv4_layer *ip)
     }
     ts->layer = tcp;
     config_defaults(&ts->cfg);
+    ts->cc_ops = tcp_cc_find(ts->cfg.congestion_control);
     for (unsigned i = 0; i < TCP_HASH_BUCKETS; i++)
         list_init(&ts->buckets[i]);
     list_init(&ts->conns);
@@ -181,7 +179,6 @@ int tcp_init(struct tcp_layer *tcp, struct ipv4_layer *ip)
     ts->budget.limit = ts->cfg.total_buffer_limit;
     tcp_isn_secret_init(&ts->isn_secret);
     tcp_syncookie_secret_init(&ts->cookie_secret);
-    siphash_key_random(&ts->hash_key);
     tcp_ports_init(&ts->ports);
     tcp_challenge_limiter_init(&ts->challenge, TCP_CHALLENGE_ACK_LIMIT);
     tcp->impl = ts;
@@ -221,7 +218,7 @@ void tcp_fini(struct tcp_layer *tcp)
 
 uint32_t tcp_endpoints_hash(const struct tcp_stack *ts, const struct tcp_endpoints *ep)
 {
-    return (uint32_t)tcp_endpoints_siphash(&ts->hash_key, ep);
+    return tcp_endpoints_table_hash(&ts->isn_secret, ep);
 }
 
 
@@ -279,7 +276,7 @@ struct tcp_listener *tcp_listener_lookup(struct tcp_stack *ts, uint16_t port)
 }
 
 struct tcp_conn *tcp_conn_create(struct tcp_stack *ts, const struct tcp_endpoints *ep,
-                                 const struct tcp_buffer_sizes *sizes)
+                                 const struct tcp_buffer_sizes *sizes, const uint64_t *wire_hash)
 {
     if (ts->conn_count >= ts->cfg.max_connections) {
         ts->layer->stats.conn_limit++;
@@ -298,7 +295,7 @@ struct tcp_conn *tcp_conn_create(struct tcp_stack *ts, const struct tcp_endpoint
     waitq_init(&c->readers);
     waitq_init(&c->writers);
     waitq_init(&c->openers);
-    if (tcp_conn_setup(c, sizes)) {
+    if (tcp_conn_setup(c, sizes, wire_hash)) {
         conn_release(c);
         ts->layer->stats.rx_no_memory++;
         return NULL;
@@ -315,7 +312,7 @@ uint8_t tcp_wscale_for_rcvbuf(const struct tcp_stack *ts, size_t bytes)
     return tcp_wscale_for_buffer((uint32_t)ALIGN_UP(bytes, (size_t)TCP_BUF_CHUNK));
 }
 
-int tcp_conn_setup(struct tcp_conn *c, const struct tcp_buffer_sizes *sizes)
+int tcp_conn_setup(struct tcp_conn *c, const struct tcp_buffer_sizes *sizes, const uint64_t *wire_hash)
 {
     const struct tcp_config *cfg = &c->ts->cfg;
     size_t sndbuf = sizes && sizes->sndbuf ? sizes->sndbuf : cfg->sndbuf_default;
@@ -337,14 +334,19 @@ int tcp_conn_setup(struct tcp_conn *c, const struct tcp_buffer_sizes *sizes)
     c->keepidle_ns = TCP_DEFAULT_KEEPIDLE_NS;
     c->keepintvl_ns = TCP_DEFAULT_KEEPINTVL_NS;
     c->keepcnt = TCP_DEFAULT_KEEPCNT;
-    tcp_isn_and_ts_offset(&c->ts->isn_secret, &c->ep, tcp_now(), &c->iss, &c->ts_offset);
+    uint64_t h[2];
+    if (!wire_hash) {
+        tcp_endpoints_siphash(&c->ts->isn_secret, &c->ep, h);
+        wire_hash = &h[1];
+    }
+    tcp_isn_from_hash(*wire_hash, tcp_now(), &c->iss, &c->ts_offset);
     if (c->ts->test.fixed_ts_offset)
         c->ts_offset = c->ts->test.ts_offset;
     if (c->ts->test.fixed_iss)
         c->iss = c->ts->test.iss;
     c->mss = TCP_DEFAULT_MSS;
     c->snd_una = c->snd_nxt = c->snd_buf_seq = c->iss;
-    tcp_cc_init(&c->cc, cfg->congestion_control, c->iss, c->mss, tcp_now());
+    tcp_cc_init_ops(&c->cc, c->ts->cc_ops, c->iss, c->mss, tcp_now());
     tcp_timers_init(c);
     c->last_rx_ns = tcp_now();
     return 0;
@@ -362,29 +364,6 @@ void tcp_test_set_hooks(struct tcp_layer *tcp, const struct tcp_test_hooks *hook
     struct tcp_stack *ts = tcp_stack_of(tcp);
     if (ts)
         ts->test = *hooks;
-}
-
-uint32_t tcp_tsval(const struct tcp_conn *c)
-{
-    return tcp_ts_clock(tcp_now()) + c->ts_offset;
-}
-
-static void count_state(struct tcp_stack *ts, enum tcp_conn_state st, int delta)
-{
-    if (st == TCPS_SYN_RECEIVED)
-        ts->half_open += (unsigned)delta;
-}
-
-void tcp_set_state(struct tcp_conn *c, enum tcp_conn_state state)
-{
-    if (c->state == state)
-        return;
-    if (c->ts) {
-        count_state(c->ts, c->state, -1);
-        count_state(c->ts, state, +1);
-    }
-    c->state = state;
-    c->stats.state = state;
 }
 
 bool tcp_conn_maybe_free(struct tcp_conn *c)
@@ -495,9 +474,18 @@ void tcp_ipv4_input(struct tcp_layer *tcp, struct pbuf *p, const struct ipv4_rx_
      * segment is for the same TCB as the one before. */
     struct tcp_conn *c = ts->last_rx;
     if (c && tcp_same_endpoints(&c->ep, &ep)) {
-        seg.hash = c->ep_hash;
+        seg.hash = c->ep_hash;                   /* has_wire_hash unset: only a TCB's segment */
     } else {
-        seg.hash = tcp_endpoints_hash(ts, &ep);
+        seg.has_wire_hash = (seg.h.flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN;
+        if (seg.has_wire_hash) {
+            /* A SYN may open a connection: the same computation gives its ISN (four rounds more). */
+            uint64_t h[2];
+            tcp_endpoints_siphash(&ts->isn_secret, &ep, h);
+            seg.hash = (uint32_t)h[0];
+            seg.wire_hash = h[1];
+        } else {
+            seg.hash = tcp_endpoints_hash(ts, &ep);
+        }
         c = ts->last_rx = tcp_conn_find(ts, &ep, seg.hash);
     }
     struct tcp_tw *tw;

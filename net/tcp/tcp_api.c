@@ -30,6 +30,7 @@ struct port_probe {
     struct tcp_stack *ts;
     struct tcp_endpoints ep;
     uint32_t hash;                       /* of the last 4-tuple probed: the one picked */
+    uint64_t wire_hash;                  /* its ISN's half of the same computation */
 };
 
 static bool port_taken(void *arg, uint16_t port)
@@ -38,7 +39,8 @@ static bool port_taken(void *arg, uint16_t port)
     struct tcp_endpoints ep = probe->ep;
     ep.local_port = port;
     /* RFC 9293 3.4.1: a 4-tuple in TIME_WAIT is not reused by a fresh active open either. */
-    return tcp_listener_lookup(probe->ts, port) || tcp_endpoints_taken(probe->ts, &ep, &probe->hash);
+    return tcp_listener_lookup(probe->ts, port) || tcp_endpoints_taken(probe->ts, &ep, &probe->hash,
+                                                                            &probe->wire_hash);
 }
 
 int tcp_layer_connect(struct tcp_layer *tcp, uint16_t local_port, uint32_t dst, uint16_t port,
@@ -57,6 +59,7 @@ int tcp_layer_connect(struct tcp_layer *tcp, uint16_t local_port, uint32_t dst, 
     struct tcp_endpoints ep = { .local_ip = src, .remote_ip = dst, .local_port = local_port,
                                 .remote_port = port };
     uint32_t hash;
+    uint64_t wire_hash;
     if (local_port == 0) {
         struct port_probe probe = { .ts = ts, .ep = ep };
         int picked = tcp_ports_pick(&ts->ports, src, dst, port, port_taken, &probe);
@@ -64,10 +67,11 @@ int tcp_layer_connect(struct tcp_layer *tcp, uint16_t local_port, uint32_t dst, 
             return picked;
         ep.local_port = (uint16_t)picked;
         hash = probe.hash;
-    } else if (tcp_endpoints_taken(ts, &ep, &hash)) {
+        wire_hash = probe.wire_hash;
+    } else if (tcp_endpoints_taken(ts, &ep, &hash, &wire_hash)) {
         return -EADDRINUSE;
     }
-    struct tcp_conn *c = tcp_conn_create(ts, &ep, sizes);
+    struct tcp_conn *c = tcp_conn_create(ts, &ep, sizes, &wire_hash);
     if (!c)
         return -ENOMEM;
     c->user_owned = true;

@@ -52,13 +52,16 @@ uint32_t tcp_cc_initial_window(uint32_t smss)
 
 int tcp_cc_init(struct tcp_cc *cc, const char *name, uint32_t iss, uint32_t smss, uint64_t now_ns)
 {
+    const struct tcp_cc_ops *ops = name ? tcp_cc_find(name) : default_algorithm();
+    tcp_cc_init_ops(cc, ops ? ops : default_algorithm(), iss, smss, now_ns);
+    return ops ? 0 : -EINVAL;
+}
+
+void tcp_cc_init_ops(struct tcp_cc *cc, const struct tcp_cc_ops *ops, uint32_t iss, uint32_t smss,
+                     uint64_t now_ns)
+{
     memset(cc, 0, sizeof(*cc));
-    int rc = 0;
-    cc->ops = name ? tcp_cc_find(name) : default_algorithm();
-    if (!cc->ops) {
-        cc->ops = default_algorithm();
-        rc = -EINVAL;
-    }
+    cc->ops = ops;
     cc->smss = smss ? smss : 1;
     cc->cwnd = tcp_cc_initial_window(cc->smss);
     cc->ssthresh = TCP_CC_SSTHRESH_INFINITE;
@@ -67,7 +70,6 @@ int tcp_cc_init(struct tcp_cc *cc, const char *name, uint32_t iss, uint32_t smss
     cc->recover = iss;
     cc->snd_una = cc->high_data = cc->rtx_next = cc->loss_una = iss;
     cc->ops->init(cc, now_ns);
-    return rc;
 }
 
 int tcp_cc_set_algorithm(struct tcp_cc *cc, const char *name, uint64_t now_ns)
@@ -331,6 +333,19 @@ unsigned tcp_cc_on_ack(struct tcp_cc *cc, const struct tcp_cc_ack *a)
     if (loss_detected && seq_ge(a->ack, cc->recover))
         ev |= enter_recovery(cc, flight_before, a->now_ns);
     return ev;
+}
+
+void tcp_cc_on_ack_no_data(struct tcp_cc *cc, uint32_t ack, uint32_t snd_nxt, uint64_t srtt_ns)
+{
+    cc->srtt_ns = srtt_ns;
+    if (seq_gt(snd_nxt, cc->high_data))
+        cc->high_data = snd_nxt;
+    if (seq_gt(ack, cc->snd_una)) {
+        cc->snd_una = ack;
+        cc->dupacks = 0;
+        if (seq_lt(cc->rtx_next, ack))
+            cc->rtx_next = ack;
+    }
 }
 
 void tcp_cc_on_rto(struct tcp_cc *cc, uint32_t snd_una, uint32_t snd_nxt, uint64_t now_ns)

@@ -144,6 +144,9 @@ const struct tcp_cc_ops *tcp_cc_find(const char *name);
 /* name NULL picks TCP_CC_DEFAULT. -EINVAL for an unknown name (cc then uses the default). The
  * window starts at the RFC 5681 3.1 initial window for smss; recover = iss (RFC 6582 3.2). */
 int tcp_cc_init(struct tcp_cc *cc, const char *name, uint32_t iss, uint32_t smss, uint64_t now_ns);
+/* The same with the algorithm already looked up (tcp_cc_find once, not per connection). */
+void tcp_cc_init_ops(struct tcp_cc *cc, const struct tcp_cc_ops *ops, uint32_t iss, uint32_t smss,
+                     uint64_t now_ns);
 /* Switches algorithm, keeping cwnd and ssthresh. -EINVAL for an unknown name (unchanged). */
 int tcp_cc_set_algorithm(struct tcp_cc *cc, const char *name, uint64_t now_ns);
 void tcp_cc_use_sack(struct tcp_cc *cc, struct tcp_scoreboard *sb);
@@ -187,6 +190,11 @@ enum tcp_cc_event {
 };
 /* Returns a mask of enum tcp_cc_event. */
 unsigned tcp_cc_on_ack(struct tcp_cc *cc, const struct tcp_cc_ack *a);
+/* Instead of tcp_cc_on_ack for an ACK that finds no data outstanding (nothing at all, or only
+ * our FIN) while no loss is being repaired and no SACK blocks came: there is nothing for the
+ * window, the scoreboard or RACK to learn (RFC 5681 3.1 grows cwnd for ACKs of new data; a FIN
+ * is not data, and after it no data is ever sent). Only the sequence bookkeeping moves. */
+void tcp_cc_on_ack_no_data(struct tcp_cc *cc, uint32_t ack, uint32_t snd_nxt, uint64_t srtt_ns);
 
 /* The RACK reordering timer expired (RFC 8985 6.2 step 5 / 6.3): marks what is now lost and
  * starts a recovery if needed. Returns events; cc->rack_timeout_ns says when to look again. */

@@ -250,31 +250,17 @@ static bool our_fin_acked(const struct tcp_conn *c)
     return c->fin_sent && c->snd_una == c->snd_nxt;
 }
 
-/* RFC 9293 3.10.7.4 fifth step for an acceptable ACK of new data or a duplicate. */
-static void process_ack(struct tcp_conn *c, struct tcp_segment *seg, enum tcp_ack_verdict v)
+/* The congestion controller's part of an ACK, with the RACK counters it moved. */
+static inline __attribute__((always_inline)) unsigned cc_on_ack(struct tcp_conn *c,
+                                                                 const struct tcp_segment *seg, uint32_t ack,
+                          const struct tcp_sack_block *blocks, unsigned nblocks, uint64_t now)
 {
-    uint64_t now = tcp_now();
-    uint32_t ack = seg->h.ack;
-    uint32_t flight = c->snd_nxt - c->snd_una;
-    struct tcp_rtt_ack ra = { .now_ns = now, .ack = ack, .snd_una = c->snd_una,
-                              .has_tsecr = tcp_ts_in_use(c) && (seg->opts.present & TCP_OPTF_TIMESTAMPS),
-                              .tsecr = seg->opts.ts_ecr, .ts_now = tcp_tsval(c),
-                              .flight_size = flight, .smss = c->mss };
-    if (v == TCP_ACK_NEW)
-        tcp_rtt_on_ack(&c->rtt, &ra);
-    struct tcp_sack_block blocks[TCP_MAX_SACK_BLOCKS];
-    unsigned nblocks = 0;
-    if (tcp_sack_in_use(c) && (seg->opts.present & TCP_OPTF_SACK)) {
-        nblocks = seg->opts.sack_count;
-        memcpy(blocks, seg->opts.sack, nblocks * sizeof(blocks[0]));
-        nblocks = tcp_sack_blocks_sanitize(blocks, nblocks, c->snd_una, c->snd_nxt);
-    }
     uint32_t wnd = tcp_window_unscale(seg->h.window, c->snd_wscale);
     bool dup = tcp_cc_is_duplicate_ack(ack, c->snd_una, c->snd_nxt, seg->len,
                                        seg->h.flags & (TCP_FLAG_SYN | TCP_FLAG_FIN), wnd,
                                        c->snd_wnd);
     struct tcp_cc_ack ca = { .now_ns = now, .ack = ack, .snd_una = c->snd_una, .snd_nxt = c->snd_nxt,
-                             .dup = dup, .sack = nblocks ? blocks : NULL, .sack_count = nblocks,
+                             .dup = dup, .sack = blocks, .sack_count = nblocks,
                              .srtt_ns = tcp_rtt_srtt(&c->rtt) };
     uint32_t rack_recoveries = c->cc.counters.rack_recoveries;
     uint32_t rack_lost = c->rack.marked_lost, rack_lost_rtx = c->rack.lost_retransmissions;
@@ -287,6 +273,39 @@ static void process_ack(struct tcp_conn *c, struct tcp_segment *seg, enum tcp_ac
     c->stats.rack_lost_retransmits += c->rack.lost_retransmissions - rack_lost_rtx;
     if (c->cc.rack)
         tcp_rack_timer_update(c);
+    return ev;
+}
+
+/* RFC 9293 3.10.7.4 fifth step for an acceptable ACK of new data or a duplicate. */
+static void process_ack(struct tcp_conn *c, struct tcp_segment *seg, enum tcp_ack_verdict v)
+{
+    uint64_t now = tcp_now();
+    uint32_t ack = seg->h.ack;
+    uint32_t flight = c->snd_nxt - c->snd_una;
+    struct tcp_rtt_ack ra = { .now_ns = now, .ack = ack, .snd_una = c->snd_una,
+                              .has_tsecr = tcp_ts_in_use(c) && (seg->opts.present & TCP_OPTF_TIMESTAMPS),
+                              .tsecr = seg->opts.ts_ecr, .ts_now = tcp_ts_clock(now) + c->ts_offset,
+                              .flight_size = flight, .smss = c->mss };
+    if (v == TCP_ACK_NEW)
+        tcp_rtt_on_ack(&c->rtt, &ra);
+    struct tcp_sack_block blocks[TCP_MAX_SACK_BLOCKS];
+    unsigned nblocks = 0;
+    if (tcp_sack_in_use(c) && (seg->opts.present & TCP_OPTF_SACK)) {
+        nblocks = seg->opts.sack_count;
+        memcpy(blocks, seg->opts.sack, nblocks * sizeof(blocks[0]));
+        nblocks = tcp_sack_blocks_sanitize(blocks, nblocks, c->snd_una, c->snd_nxt);
+    }
+    /* No data outstanding (nothing at all, or only our FIN: what a short connection's close
+     * acknowledges) and nothing being repaired: congestion control has nothing to learn. */
+    unsigned ev;
+    if (__builtin_expect(c->snd_queued == 0, 0) &&
+        (ack == c->snd_nxt || c->snd_una == c->snd_nxt) && nblocks == 0 && !c->tlp_outstanding &&
+        !tcp_cc_in_recovery(&c->cc)) {
+        tcp_cc_on_ack_no_data(&c->cc, ack, c->snd_nxt, tcp_rtt_srtt(&c->rtt));
+        ev = 0;
+    } else {
+        ev = cc_on_ack(c, seg, ack, nblocks ? blocks : NULL, nblocks, now);
+    }
     if (v == TCP_ACK_NEW && c->tlp_outstanding && seq_ge(ack, c->tlp_end_seq)) {
         /* RFC 8985 7.4: the probe's episode is over. A retransmitted probe repaired a loss
          * when the ACK echoes the probe's timestamp: TS.Recent only follows a segment at the

@@ -105,6 +105,7 @@ struct tcp_test_hooks {
 struct tcp_stack {
     struct tcp_layer *layer;                     /* its IPv4 layer and counters */
     struct tcp_config cfg;
+    const struct tcp_cc_ops *cc_ops;             /* cfg.congestion_control's, looked up once */
     struct list_node buckets[TCP_HASH_BUCKETS];  /* struct tcp_conn.hash_link by 4-tuple */
     struct list_node conns;                      /* every TCB, struct tcp_conn.link */
     struct tcp_conn *last_rx;                    /* the hashed TCB the last segment went to (a
@@ -114,11 +115,11 @@ struct tcp_stack {
     struct list_node tw_buckets[TCP_TW_HASH_BUCKETS]; /* struct tcp_tw.hash_link by 4-tuple */
     struct list_node tw_age;                     /* struct tcp_tw.age_link, oldest first */
     unsigned tw_count;                           /* at most cfg.max_time_wait */
+    struct list_node tw_pages;                   /* the records' own pages with room left */
     struct timer tw_timer;                       /* at the oldest record's expiry */
     struct tcp_buf_budget budget;
     struct tcp_isn_secret isn_secret;
     struct tcp_syncookie_secret cookie_secret;
-    struct siphash_key hash_key;                 /* bucket choice: not steerable by peers */
     struct tcp_ports ports;
     struct tcp_challenge_limiter challenge;
     struct tcp_test_hooks test;
@@ -232,13 +233,16 @@ struct tcp_stack *tcp_stack_of(struct tcp_layer *tcp);
 struct tcp_conn *tcp_conn_lookup(struct tcp_stack *ts, const struct tcp_endpoints *ep);
 /* The same with the 4-tuple's tcp_endpoints_hash already computed (one hash per segment). */
 struct tcp_conn *tcp_conn_find(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t hash);
-/* The keyed hash of a 4-tuple (not steerable by peers); equality of 4-tuples. */
+/* The keyed hash of a 4-tuple (not steerable by peers: tcp_endpoints_siphash's table half);
+ * equality of 4-tuples. */
 uint32_t tcp_endpoints_hash(const struct tcp_stack *ts, const struct tcp_endpoints *ep);
 bool tcp_same_endpoints(const struct tcp_endpoints *a, const struct tcp_endpoints *b);
 /* A new TCB in CLOSED (not hashed), or NULL (limit or memory; counted). sizes: the buffers (NULL
- * or 0: the stack defaults); the window scale offered in our SYN follows the receive buffer. */
+ * or 0: the stack defaults); the window scale offered in our SYN follows the receive buffer.
+ * wire_hash: the 4-tuple's tcp_endpoints_siphash out[1] when the caller has it (NULL: computed
+ * here), for the ISN and timestamp offset. */
 struct tcp_conn *tcp_conn_create(struct tcp_stack *ts, const struct tcp_endpoints *ep,
-                                 const struct tcp_buffer_sizes *sizes);
+                                 const struct tcp_buffer_sizes *sizes, const uint64_t *wire_hash);
 /* The send buffer's slot table, made on the first write (0, or -ENOMEM). */
 int tcp_sndbuf_attach(struct tcp_conn *c);
 /* The window scale for a receive buffer of `bytes` (0: the stack default), for SYN and cookie. */
@@ -246,22 +250,42 @@ uint8_t tcp_wscale_for_rcvbuf(const struct tcp_stack *ts, size_t bytes);
 /* Into the TCB table, with hash = tcp_endpoints_hash(c->ep), which the caller already has (a
  * passive open: the SYN's; an active open: its port probe's). */
 void tcp_conn_hash_as(struct tcp_conn *c, uint32_t hash);
-void tcp_set_state(struct tcp_conn *c, enum tcp_conn_state state);
+/* Inline: a connection's life is a few of them, each a store or two; the stack counts its
+ * half-open connections (SYN_RECEIVED) as they come and go. */
+static inline void tcp_set_state(struct tcp_conn *c, enum tcp_conn_state state)
+{
+    if (c->state == state)
+        return;
+    if (c->ts && (c->state == TCPS_SYN_RECEIVED || state == TCPS_SYN_RECEIVED))
+        c->ts->half_open += state == TCPS_SYN_RECEIVED ? 1u : (unsigned)-1;
+    c->state = state;
+    c->stats.state = state;
+}
 /* The connection is over (error set by the caller): timers stopped, buffers freed, waiters woken,
  * and the TCB freed unless a handle or a waiter still holds it. */
 void tcp_conn_terminate(struct tcp_conn *c, int error);
 /* Frees the TCB if nothing holds it any more. Returns true if freed. */
 bool tcp_conn_maybe_free(struct tcp_conn *c);
 /* Initial per-connection values from the stack configuration (buffers, options, MSS, RTO). */
-int tcp_conn_setup(struct tcp_conn *c, const struct tcp_buffer_sizes *sizes);
+int tcp_conn_setup(struct tcp_conn *c, const struct tcp_buffer_sizes *sizes, const uint64_t *wire_hash);
 /* The 4-tuple is taken by a TCB or a TIME_WAIT record. *hash: its tcp_endpoints_hash, for the
- * TCB that takes it (tcp_conn_hash_as). */
-bool tcp_endpoints_taken(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t *hash);
+ * TCB that takes it (tcp_conn_hash_as); *wire_hash: the wire half of the same computation, for
+ * its ISN (tcp_conn_create). */
+bool tcp_endpoints_taken(struct tcp_stack *ts, const struct tcp_endpoints *ep, uint32_t *hash,
+                         uint64_t *wire_hash);
 bool tcp_port_in_use(struct tcp_stack *ts, uint16_t port);
 struct tcp_listener *tcp_listener_lookup(struct tcp_stack *ts, uint16_t port);
+/* The stack's clock (xenolith/time.h's monotonic clock); inline: TCP reads it a few times a
+ * segment. */
+static inline uint64_t tcp_now(void)
+{
+    return platform_monotonic_ns();
+}
 /* The current TSval for c. */
-uint32_t tcp_tsval(const struct tcp_conn *c);
-uint64_t tcp_now(void);
+static inline uint32_t tcp_tsval(const struct tcp_conn *c)
+{
+    return tcp_ts_clock(tcp_now()) + c->ts_offset;
+}
 /* Installs test overrides for connections created from now on (unit tests only). */
 void tcp_test_set_hooks(struct tcp_layer *tcp, const struct tcp_test_hooks *hooks);
 
@@ -278,6 +302,9 @@ struct tcp_segment {
     uint32_t seg_len;                            /* len + SYN + FIN */
     uint32_t src, dst;
     uint32_t hash;                               /* tcp_endpoints_hash of its 4-tuple */
+    bool has_wire_hash;                          /* a SYN's: wire_hash holds its wire half (set
+                                                    for every segment not for the last TCB) */
+    uint64_t wire_hash;                          /* tcp_endpoints_siphash out[1], for the ISN */
     struct pbuf *payload;
 };
 void tcp_conn_input(struct tcp_conn *c, struct tcp_segment *seg);
@@ -363,7 +390,10 @@ static inline bool tcp_timer_pending(const struct tcp_conn *c, enum tcp_timer_ki
 }
 /* Sets the timer of that kind for deadline_ns (absolute, tcp_now's clock), or unsets it. */
 void tcp_timer_set(struct tcp_conn *c, enum tcp_timer_kind kind, uint64_t deadline_ns);
-void tcp_timer_clear(struct tcp_conn *c, enum tcp_timer_kind kind);
+static inline void tcp_timer_clear(struct tcp_conn *c, enum tcp_timer_kind kind)
+{
+    c->due[kind] = DEADLINE_NONE;
+}
 void tcp_timers_init(struct tcp_conn *c);
 void tcp_timers_stop(struct tcp_conn *c);
 void tcp_rtx_arm(struct tcp_conn *c);            /* (re)start at the current RTO, or the PTO */

@@ -28,9 +28,6 @@ struct tcp_endpoints {
     uint16_t remote_port;
 };
 
-/* The keyed hash of a 4-tuple (SipHash-2-4 of its 12 bytes: both addresses, then both ports),
- * under the key of its use: ISNs and timestamp offsets here, the TCB table's buckets in tcp.c. */
-uint64_t tcp_endpoints_siphash(const struct siphash_key *key, const struct tcp_endpoints *ep);
 
 /* RFC 9293 3.4.1: the ISN clock ticks every 4 microseconds. */
 #define TCP_ISN_TICK_NS 4000u
@@ -45,6 +42,16 @@ struct tcp_isn_secret {
 /* Fresh random keys (lib/random); one per stack, made at tcp_init. */
 void tcp_isn_secret_init(struct tcp_isn_secret *secret);
 
+/* The keyed hash of a 4-tuple: SipHash-2-4-128 of its 12 bytes (both addresses, then both ports).
+ * out[0], the table half, chooses the TCB table's bucket and never leaves the host; out[1], the
+ * wire half, gives the ISN and the timestamp offset (tcp_isn_from_hash). The halves are
+ * independent, so what a peer learns of the wire half says nothing of the buckets, and a new
+ * connection pays for one hash where it needs both. */
+void tcp_endpoints_siphash(const struct tcp_isn_secret *secret, const struct tcp_endpoints *ep,
+                           uint64_t out[2]);
+/* The table half alone (a lookup), at the cost of a 64-bit SipHash. */
+uint32_t tcp_endpoints_table_hash(const struct tcp_isn_secret *secret, const struct tcp_endpoints *ep);
+
 /* The ISN for a connection at monotonic time now_ns (RFC 6528 3). */
 uint32_t tcp_isn(const struct tcp_isn_secret *secret, const struct tcp_endpoints *ep, uint64_t now_ns);
 
@@ -53,8 +60,14 @@ uint32_t tcp_isn(const struct tcp_isn_secret *secret, const struct tcp_endpoints
 void tcp_isn_and_ts_offset(const struct tcp_isn_secret *secret, const struct tcp_endpoints *ep,
                            uint64_t now_ns, uint32_t *isn, uint32_t *ts_offset);
 
+/* The same from the 4-tuple's wire half (tcp_endpoints_siphash out[1]) already computed. */
+void tcp_isn_from_hash(uint64_t wire_half, uint64_t now_ns, uint32_t *isn, uint32_t *ts_offset);
+
 /* The timestamp clock at now_ns, before any per-connection offset. */
-uint32_t tcp_ts_clock(uint64_t now_ns);
+static inline uint32_t tcp_ts_clock(uint64_t now_ns)
+{
+    return (uint32_t)(now_ns / TCP_TS_TICK_NS);
+}
 
 /* The offset added to tcp_ts_clock for this connection's TSval (RFC 7323 7.1). */
 uint32_t tcp_ts_offset(const struct tcp_isn_secret *secret, const struct tcp_endpoints *ep);

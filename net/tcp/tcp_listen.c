@@ -117,7 +117,7 @@ static void cookie_ack(struct tcp_listener *l, struct tcp_segment *seg)
         return;
     }
     struct tcp_buffer_sizes sizes;
-    struct tcp_conn *c = tcp_conn_create(ts, &ep, child_sizes(l, &sizes));
+    struct tcp_conn *c = tcp_conn_create(ts, &ep, child_sizes(l, &sizes), NULL);
     if (!c) {
         tcp_send_rst_reply(ts, seg);             /* out of memory (counted): refuse, as above */
         return;
@@ -138,7 +138,7 @@ static void cookie_ack(struct tcp_listener *l, struct tcp_segment *seg)
     c->snd_nxt = g.iss + 1;
     c->irs = g.irs;
     c->rcv_nxt = g.irs + 1;
-    tcp_cc_init(&c->cc, ts->cfg.congestion_control, c->iss, c->mss, tcp_now());
+    tcp_cc_init_ops(&c->cc, ts->cc_ops, c->iss, c->mss, tcp_now());
     c->adv_mss = our_mss(ts);
     tcp_apply_syn_options(c, &o);
     if (tcp_ws_in_use(c))
@@ -189,7 +189,8 @@ void tcp_listen_input(struct tcp_listener *l, struct tcp_segment *seg)
     }
     struct tcp_endpoints ep = seg_endpoints(seg);
     struct tcp_buffer_sizes sizes;
-    struct tcp_conn *c = tcp_conn_create(ts, &ep, child_sizes(l, &sizes));
+    struct tcp_conn *c = tcp_conn_create(ts, &ep, child_sizes(l, &sizes),
+                                         seg->has_wire_hash ? &seg->wire_hash : NULL);
     if (!c)
         return;
     c->irs = seg->h.seq;

@@ -134,7 +134,7 @@ void tcp_rtt_handshake_done(struct tcp_rtt *r, bool syn_retransmitted)
     r->backoff = 0;
 }
 
-uint64_t tcp_rtt_rto(const struct tcp_rtt *r)
+uint64_t tcp_rtt_rto_backed_off(const struct tcp_rtt *r)
 {
     uint64_t rto = r->rto_base_ns;
     for (unsigned i = 0; i < r->backoff && rto < r->rto_max_ns; i++)

@@ -94,7 +94,14 @@ void tcp_rtt_on_timeout(struct tcp_rtt *r);
 void tcp_rtt_handshake_done(struct tcp_rtt *r, bool syn_retransmitted);
 
 /* The RTO to arm now: the estimate times 2^backoff, within [min, max]. */
-uint64_t tcp_rtt_rto(const struct tcp_rtt *r);
+uint64_t tcp_rtt_rto_backed_off(const struct tcp_rtt *r);   /* private: tcp_rtt_rto's loop */
+/* Inline: the usual case, no backoff, is one comparison (every transmission arms the timer). */
+static inline uint64_t tcp_rtt_rto(const struct tcp_rtt *r)
+{
+    if (r->backoff == 0 && r->rto_base_ns <= r->rto_max_ns)
+        return r->rto_base_ns;
+    return tcp_rtt_rto_backed_off(r);
+}
 static inline uint64_t tcp_rtt_srtt(const struct tcp_rtt *r) { return r->srtt_ns; }
 static inline uint64_t tcp_rtt_rttvar(const struct tcp_rtt *r) { return r->rttvar_ns; }
 static inline unsigned tcp_rtt_backoff(const struct tcp_rtt *r) { return r->backoff; }

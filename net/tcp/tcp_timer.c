@@ -62,11 +62,6 @@ void tcp_timer_set(struct tcp_conn *c, enum tcp_timer_kind kind, uint64_t deadli
         timer_arm(&c->timer, deadline_ns);
 }
 
-void tcp_timer_clear(struct tcp_conn *c, enum tcp_timer_kind kind)
-{
-    c->due[kind] = DEADLINE_NONE;
-}
-
 /* The scheduler timer fired: every kind due runs, then it is armed for the earliest left. */
 static void conn_timer_fired(struct timer *t, void *arg)
 {

@@ -127,6 +127,34 @@ START_TEST(ts_offset_per_connection)
 }
 END_TEST
 
+/* One SipHash-2-4-128 of the 4-tuple serves the TCB table and the wire: its first half is the
+ * table's hash (tcp_endpoints_table_hash), its second half's low 32 bits F of the ISN (RFC 6528 3)
+ * and high 32 bits the timestamp offset (RFC 7323 7.1). Nothing a peer sees (ISN, TSval) comes
+ * from the half that places it in the table, so it cannot aim connections at one bucket. */
+START_TEST(table_and_wire_halves_of_one_hash)
+{
+    struct tcp_isn_secret secret;
+    fixed_secret(&secret, 3);
+    uint64_t ref[2];
+    siphash24_128_12(&secret.key, (uint64_t)base_ep.local_ip | (uint64_t)base_ep.remote_ip << 32,
+                     (uint32_t)base_ep.local_port | (uint32_t)base_ep.remote_port << 16, ref);
+    uint64_t h[2];
+    tcp_endpoints_siphash(&secret, &base_ep, h);
+    ck_assert(h[0] == ref[0] && h[1] == ref[1]);
+    ck_assert_uint_eq(tcp_endpoints_table_hash(&secret, &base_ep), (uint32_t)ref[0]);
+    uint32_t isn, off;
+    tcp_isn_and_ts_offset(&secret, &base_ep, 0, &isn, &off);
+    ck_assert_uint_eq(isn, (uint32_t)ref[1]);
+    ck_assert_uint_eq(off, (uint32_t)(ref[1] >> 32));
+    uint32_t isn2, off2;
+    tcp_isn_from_hash(h[1], 4000, &isn2, &off2);
+    ck_assert_uint_eq(isn2, isn + 1);
+    ck_assert_uint_eq(off2, off);
+    ck_assert_uint_ne(isn, (uint32_t)ref[0]);
+    ck_assert_uint_ne(off, (uint32_t)ref[0]);
+}
+END_TEST
+
 static Suite *tcp_isn_suite(void)
 {
     Suite *s = suite_create("tcp_isn");
@@ -137,6 +165,7 @@ static Suite *tcp_isn_suite(void)
     tcase_add_test(tc, random_secrets_differ);
     tcase_add_test(tc, ts_clock_milliseconds);
     tcase_add_test(tc, ts_offset_per_connection);
+    tcase_add_test(tc, table_and_wire_halves_of_one_hash);
     suite_add_tcase(s, tc);
     return s;
 }

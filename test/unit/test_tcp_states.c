@@ -366,6 +366,30 @@ static void teardown(void)
     tcp_fixture_down();
 }
 
+/* RFC 5681 3.1: cwnd grows for ACKs of new data; a FIN is not data. The ACK of our FIN (with all
+ * data acknowledged before it) leaves the window as it was, and so does an ACK that finds
+ * nothing outstanding. (Before, the FIN's sequence number counted as one acknowledged byte.) */
+START_TEST(ack_of_fin_alone_leaves_cwnd)
+{
+    struct pair_conns p;
+    open_pair(&p);
+    ck_assert_int_eq(tcp_write(p.client, "hello", 5, 0), 5);
+    run_for(100 * MS);                                         /* data and its ACK */
+    ck_assert_uint_eq(p.client->snd_una, p.client->snd_nxt);
+    uint32_t cwnd = p.client->cc.cwnd;
+    ck_assert_int_eq(tcp_write(p.server, "x", 1, 0), 1);      /* an ACK-carrying segment */
+    run_for(100 * MS);
+    ck_assert_uint_eq(p.client->cc.cwnd, cwnd);
+    ck_assert_int_eq(tcp_shutdown(p.client, TCP_SHUT_WR), 0);
+    run_for(100 * MS);
+    ck_assert_int_eq(p.client->state, TCPS_FIN_WAIT_2);        /* the FIN was acknowledged */
+    ck_assert_uint_eq(p.client->cc.cwnd, cwnd);
+    tcp_abort(p.client);
+    tcp_abort(p.server);
+    tcp_listener_close(p.l);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("tcp_states");
@@ -383,6 +407,7 @@ static Suite *suite(void)
     tcase_add_test(tc, keepalive_detects_dead_peer);
     tcase_add_test(tc, delayed_ack);
     tcase_add_test(tc, fin_ack_delayed_rides_on_close);
+    tcase_add_test(tc, ack_of_fin_alone_leaves_cwnd);
     suite_add_tcase(s, tc);
     return s;
 }
