@@ -9,6 +9,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/tsc_cpuid.h"
 #include "kernel/options.h"
+#include "lib/calendar.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 
@@ -111,17 +112,6 @@ static unsigned from_bcd(unsigned v)
     return (v & 0x0f) + (v >> 4) * 10;
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static uint64_t days_from_civil(unsigned y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    unsigned era = y / 400;
-    unsigned yoe = y - era * 400;
-    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return (uint64_t)era * 146097 + doe - 719468;
-}
-
 static uint64_t rtc_unix_seconds(void)
 {
     uint8_t a[RTC_FIELDS], b[RTC_FIELDS];
@@ -144,7 +134,7 @@ static uint64_t rtc_unix_seconds(void)
         if (a[i] > rtc_max[i] || (a[i] == 0 && (i == RTC_DAY || i == RTC_MONTH)))
             return 0; /* no RTC answers, or it holds garbage: the time is unknown */
     unsigned year = a[RTC_YEAR] + (a[RTC_YEAR] < 70 ? 2000 : 1900);
-    return days_from_civil(year, a[RTC_MONTH], a[RTC_DAY]) * 86400 + a[RTC_HOUR] * 3600u +
+    return (uint64_t)days_from_civil(year, a[RTC_MONTH], a[RTC_DAY]) * 86400 + a[RTC_HOUR] * 3600u +
            a[RTC_MIN] * 60u + a[RTC_SEC];
 }
 
