@@ -7,7 +7,6 @@
  */
 #include "platform/pvh/pvh.h"
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/tsc_cpuid.h"
 #include "kernel/options.h"
 #include "lib/calendar.h"
 #include "lib/printf.h"
@@ -143,16 +142,11 @@ static uint64_t rtc_unix_seconds(void)
 static uint64_t qemu_start(const char **source)
 {
     kprintf("xenolith: no Xen CPUID leaves: bare-metal paths\n");
-    struct tsc_cpuid_rate rate;
-    uint64_t hz;
-    if ((hz = tsc_rate_from_cpuid(cpuid_query, &rate)) != 0) {
-        *source = rate.source;
-        if (rate.lapic_hz)
-            lapic_timer_set_input_hz(rate.lapic_hz);
-    } else if ((hz = pit_calibrate()) != 0)
+    uint64_t hz = tsc_cpuid_stated_hz(source);
+    if (hz == 0 && (hz = pit_calibrate()) != 0)
         *source = "PIT";
-    else if ((hz = tsc_cpuid_base_hz()) != 0)
-        *source = "CPUID 0x16";
+    if (hz == 0)
+        hz = tsc_cpuid_nominal_hz(source);
     uint64_t seconds = rtc_unix_seconds();
     if (seconds)
         wallclock_at_boot_ns = seconds * NS_PER_SEC;
