@@ -87,13 +87,13 @@ static bool pit_run(uint32_t ticks, struct tsc_sample *s)
             continue;
         }
         stalled = 0;
-        if (!quick)
-            continue;
-        if (!started) {
+        /* A quick read ends the wait, or (should none come) enough reads or ticks do: a run
+         * ends either way, judged by its ends. */
+        if (!started && (quick || reads > PIT_STALL_READS)) {
             s->first_before = before;
             s->first_after = after;
             started = true;
-        } else if (s->ref_ticks >= ticks) {
+        } else if (started && s->ref_ticks >= ticks && (quick || s->ref_ticks >= 4 * ticks)) {
             s->last_before = before;
             s->last_after = after;
             return true;
