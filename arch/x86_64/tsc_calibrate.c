@@ -31,19 +31,22 @@ enum tsc_sample_verdict tsc_sample_judge(const struct tsc_sample *s,
         return TSC_SAMPLE_UNUSABLE;
     uint64_t total = s->last_after - s->first_before, ticks = s->ref_ticks;
     /* A counter that repeats after `period` ticks shows nothing of a stop that lasts a whole
-     * period: the run really took ref_ticks + k * period. Such a stop would be at least
-     * period / (ref_ticks + period) of the run; a run with a gap that long may hold one, and
-     * the rate where the guest ran tells k: the ticks the whole run took at that rate, rounded
-     * to whole turns. A stop that hid turns but ended within a few ticks of where it began
-     * looks like a running read and spoils that rate; the whole run then disagrees with it. */
-    if ((u128)s->longest_gap * (ticks + ref->period) >= (u128)ref->period * total) {
-        if (s->run_ticks < TSC_RUNNING_MIN_TICKS || s->run_tsc == 0)
-            return TSC_SAMPLE_UNUSABLE;
+     * period: the run really took ref_ticks + k * period. The rate where the guest ran tells k:
+     * the ticks the whole run took at that rate, rounded to whole turns; the whole run must
+     * then agree with that rate (a stop taken for running spoils it). Without enough running,
+     * the stops (the run less where the guest ran) must be too short to have hidden a turn:
+     * k turns would make them at least k * period / (ref_ticks + k * period) of the run, at
+     * least period / (ref_ticks + period). */
+    if (s->run_ticks >= TSC_RUNNING_MIN_TICKS && s->run_tsc) {
         uint64_t at_running_rate = (uint64_t)((u128)total * s->run_ticks / s->run_tsc);
         if (at_running_rate > ticks)
             ticks += (at_running_rate - ticks + ref->period / 2) / ref->period * ref->period;
         uint64_t off = ticks > at_running_rate ? ticks - at_running_rate : at_running_rate - ticks;
         if (off > ref->period / 4 || off * 16 > ticks)
+            return TSC_SAMPLE_UNUSABLE;
+    } else {
+        uint64_t stopped = total > s->run_tsc ? total - s->run_tsc : 0;
+        if ((u128)stopped * (ticks + ref->period) >= (u128)ref->period * total)
             return TSC_SAMPLE_UNUSABLE;
     }
     u128 rate = (u128)sample_span(s) * ref->hz / ticks;

@@ -13,17 +13,14 @@
 #include <stdint.h>
 
 /* One run: the TSC read just before and just after the first and the last reference read,
- * the reference ticks between those two reads (summed read to read, modulo the period), and
- * the longest TSC stretch between two consecutive reference reads (from the earlier read's
- * "before" to the later's "after"). run_tsc and run_ticks sum the TSC ("after" to "after") and
- * the reference ticks over the reads that moved the count only a little: where the guest ran,
- * no turn of the count can hide, so they give the rate that tells how many turns a long stop
- * hid. */
+ * and the reference ticks between those two reads (summed read to read, modulo the period).
+ * run_tsc and run_ticks sum the TSC ("after" to "after") and the reference ticks over the
+ * stretches between reads where the guest ran (no stop): no turn of the count can hide there,
+ * so they give the rate that tells how many turns the stops hid. */
 struct tsc_sample {
     uint64_t first_before, first_after;
     uint64_t last_before, last_after;
     uint64_t ref_ticks;
-    uint64_t longest_gap;
     uint64_t run_tsc, run_ticks;
 };
 
@@ -33,9 +30,10 @@ struct tsc_reference {
 };
 
 enum tsc_sample_verdict {
-    /* No rate: a rate outside TSC_PLAUSIBLE_{MIN,MAX}_HZ, ends too uncertain, a stop long enough to have hidden a
-     * whole reference period with too few running reads to count the hidden turns (or with a
-     * running rate the whole run disagrees with), or reads out of order. */
+    /* No rate: a rate outside TSC_PLAUSIBLE_{MIN,MAX}_HZ, ends too uncertain, a run that
+     * disagrees with the rate where the guest ran, stops that may have hidden a whole
+     * reference period with too little running to count the hidden turns, or reads out of
+     * order. */
     TSC_SAMPLE_UNUSABLE,
     /* A rate, but its two ends are uncertain by more than 1/TSC_SAMPLE_SLACK of its span (and
      * at most 1/TSC_DISTURBED_SLACK). */
@@ -47,8 +45,8 @@ enum tsc_sample_verdict {
  * 250 ppm); a disturbed one's within 1/TSC_DISTURBED_SLACK (3 %), else it is unusable. */
 #define TSC_SAMPLE_SLACK 2000u
 #define TSC_DISTURBED_SLACK 16u
-/* Running reads needed to count a long stop's hidden turns (the count is read to a tick, so
- * this many keep the running rate within 1/256, a few hundred ticks over a second's stop). */
+/* Running ticks needed to trust the running rate (the count is read to a tick, so this many
+ * keep it within 1/256 per stretch; far closer than the half turn that counting turns needs). */
 #define TSC_RUNNING_MIN_TICKS 256u
 /* Wide: an emulator's TSC may count instructions (slow); above the maximum is a miscount. */
 #define TSC_PLAUSIBLE_MIN_HZ 1000000ull

@@ -21,7 +21,7 @@
 #define PIT_COMMAND 0x43
 #define PIT_RUNS 3                  /* per window length, fewer when a run is good */
 #define PIT_STALL_READS 1000000ul   /* reads without a count change: the PIT does not count */
-#define PIT_WARMUP_READS 16         /* reads before the quickest read is known */
+#define PIT_WARMUP_READS 16         /* reads before the quickest read and stretch are known */
 #define PIT_QUICK 4                 /* a read this many times the quickest is quick */
 #define PIT_RUNNING 16              /* a stretch between reads this many times the shortest ran */
 #define TSC_ASSUMED_HZ 1000000000ull
@@ -46,8 +46,8 @@ static uint16_t pit_read_channel0(void)
  * inside a read (QEMU's device lock): the run starts and ends only on a quick read (at most
  * PIT_QUICK times the quickest), so its ends are sharp. The ticks are summed read by read, so
  * the count may wrap any number of times; a stop longer than a whole turn between two reads
- * hides turns, which tsc_calibrate counts back from the pairs of reads the guest ran through
- * (at most PIT_RUNNING times the shortest such stretch apart). */
+ * hides turns, which tsc_calibrate counts back from the stretches between reads where the guest
+ * ran (at most PIT_RUNNING times the shortest stretch). */
 static bool pit_run(uint32_t ticks, struct tsc_sample *s)
 {
     uint16_t last = pit_read_channel0();
@@ -65,16 +65,15 @@ static bool pit_run(uint32_t ticks, struct tsc_sample *s)
         if (after - before < quickest)
             quickest = after - before;
         bool quick = ++reads > PIT_WARMUP_READS && after - before <= PIT_QUICK * quickest;
+        /* The shortest stretch is known from the reads before the start (PIT_WARMUP_READS);
+         * much shorter than any before, the stretches taken so far may include stops. */
+        uint64_t stretch = after - last_before;
+        if (stretch < shortest) {
+            if (stretch * PIT_RUNNING < shortest)
+                s->run_tsc = s->run_ticks = 0;
+            shortest = stretch;
+        }
         if (started) {
-            uint64_t stretch = after - last_before;
-            if (stretch > s->longest_gap)
-                s->longest_gap = stretch;
-            if (stretch < shortest) {
-                /* Much shorter than any before: the stretches taken so far may include stops. */
-                if (stretch * PIT_RUNNING < shortest)
-                    s->run_tsc = s->run_ticks = 0;
-                shortest = stretch;
-            }
             if (stretch <= PIT_RUNNING * shortest) {
                 s->run_tsc += after - last_after;
                 s->run_ticks += moved;
