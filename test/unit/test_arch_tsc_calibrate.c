@@ -48,6 +48,15 @@ static struct tsc_sample with_running(struct tsc_sample s, uint64_t running_ms)
     return s;
 }
 
+/* A 10 ms run with a 60 ms stop that hid one turn of the count: the count shows 11931 ticks,
+ * 11931 + 65536 passed; the guest ran for the other 10 ms, as recorded. */
+static struct tsc_sample one_hidden_turn(void)
+{
+    struct tsc_sample s = pit_sample(11931 + 65536, 1 * US, 0, 0, 60000 * US);
+    s.ref_ticks = 11931;
+    return s;
+}
+
 static uint64_t within(uint64_t hz, uint64_t want, uint64_t ppm)
 {
     uint64_t diff = hz > want ? hz - want : want - hz;
@@ -83,8 +92,7 @@ START_TEST(stop_hiding_a_wrap_is_unusable)
     /* A 60 ms stop between two reads of a 10 ms run: the 16-bit count turned once unseen, so
      * the run shows 10 ms of PIT ticks against 70 ms of TSC, a rate 7 times too high that no
      * bracket reveals. Without a record of where the guest ran, the turn cannot be counted. */
-    struct tsc_sample s = pit_sample(11931 + 65536, 1 * US, 0, 0, 60000 * US);
-    s.ref_ticks = 11931;
+    struct tsc_sample s = one_hidden_turn();
     s.run_tsc = s.run_ticks = 0;
     uint64_t hz;
     ck_assert_int_eq(tsc_sample_judge(&s, &pit, &hz), TSC_SAMPLE_UNUSABLE);
@@ -96,8 +104,7 @@ START_TEST(hidden_turn_is_counted_back)
 {
     /* The 60 ms stop again, the guest running for the other 10 ms: at that rate the run took
      * 11931 + 65536 ticks, one whole turn more than the count shows. */
-    struct tsc_sample s = pit_sample(11931 + 65536, 1 * US, 0, 0, 60000 * US);
-    s.ref_ticks = 11931;
+    struct tsc_sample s = one_hidden_turn();
     uint64_t hz;
     ck_assert_int_eq(tsc_sample_judge(&s, &pit, &hz), TSC_SAMPLE_GOOD);
     ck_assert(within(hz, TSC_HZ, 10));
@@ -118,8 +125,7 @@ START_TEST(too_little_running_or_spoiled_running_rate_is_unusable)
 {
     uint64_t hz;
     /* 0.1 ms of running (119 ticks) cannot say how many turns a 60 ms stop hid. */
-    struct tsc_sample s = pit_sample(11931 + 65536, 1 * US, 0, 0, 60000 * US);
-    s.ref_ticks = 11931;
+    struct tsc_sample s = one_hidden_turn();
     struct tsc_sample little = s;
     little.run_ticks = 119;
     little.run_tsc = 100 * US;
@@ -185,8 +191,7 @@ START_TEST(least_disturbed_is_kept)
     struct tsc_sample bad = pit_sample(11931, 1 * US, 400 * US, 0, 0);     /* 4 % of 10 ms */
     struct tsc_sample worse = pit_sample(11931, 1 * US, 0, 600 * US, 0);   /* 6 % */
     struct tsc_sample fair = pit_sample(59659, 1 * US, 0, 200 * US, 0);  /* 50 ms, 0.4 % */
-    struct tsc_sample wrapped = pit_sample(11931 + 65536, 1 * US, 0, 0, 60000 * US);
-    wrapped.ref_ticks = 11931;
+    struct tsc_sample wrapped = one_hidden_turn();
     wrapped.run_tsc = wrapped.run_ticks = 0;
     ck_assert_int_eq(tsc_calibration_add(&cal, &bad, &pit), TSC_SAMPLE_DISTURBED);
     ck_assert_int_eq(tsc_calibration_add(&cal, &worse, &pit), TSC_SAMPLE_DISTURBED);
@@ -208,8 +213,7 @@ END_TEST
 START_TEST(nothing_usable_keeps_no_rate)
 {
     struct tsc_calibration cal = { 0 };
-    struct tsc_sample wrapped = pit_sample(11931 + 65536, 1 * US, 0, 0, 60000 * US);
-    wrapped.ref_ticks = 11931;
+    struct tsc_sample wrapped = one_hidden_turn();
     wrapped.run_tsc = wrapped.run_ticks = 0;
     ck_assert_int_eq(tsc_calibration_add(&cal, &wrapped, &pit), TSC_SAMPLE_UNUSABLE);
     ck_assert_uint_eq(cal.best_hz, 0);
