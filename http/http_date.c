@@ -1,8 +1,8 @@
 /*
- * net/http_date: HTTP-date (RFC 9110 5.6.7). Sent as IMF-fixdate; received in any of the three
- * formats recipients must accept. Calendar arithmetic is the proleptic Gregorian calendar on
- * days since 1970-01-01, so no table of months by year is needed.
+ * http/http_date: HTTP-date (RFC 9110 5.6.7). Sent as IMF-fixdate; received in any of the three
+ * formats recipients must accept. Calendar arithmetic is lib/calendar's (days since 1970-01-01).
  */
+#include "lib/calendar.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "http/http.h"
@@ -12,30 +12,6 @@ static const char day_names[] = "ThuFriSatSunMonTueWed";
 static const char month_names[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 static const char long_day_names[] =
     "Thursday\0Friday\0Saturday\0Sunday\0Monday\0Tuesday\0Wednesday";
-
-/* Days since the epoch of a civil date (month 1..12). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
 
 static int64_t floor_div(int64_t a, int64_t b)
 {

@@ -49,3 +49,5 @@ $(filter-out $(XEN_OPTIONAL_TESTS),$(filter build/test/unit/test_blkfront%,$(UNI
 
 # The CPUID decoding of the TSC rate (arch/x86_64/tsc_cpuid.c, pure) against fake leaves.
 build/test/unit/test_arch_tsc_cpuid: build/test/obj/arch/x86_64/tsc_cpuid.o
+# The judging of TSC samples against a reference clock (arch/x86_64/tsc_calibrate.c, pure).
+build/test/unit/test_arch_tsc_calibrate: build/test/obj/arch/x86_64/tsc_calibrate.o

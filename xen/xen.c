@@ -1,8 +1,8 @@
 /*
  * xen/xen.c: finding Xen and the few things the boot code needs from it before anything else
  * works: the hypercall page, Xen's version and feature bits, the hypervisor's debug console
- * (probed once: Xen may refuse it to a domU), the guest TSC frequency and shutting the domain
- * down.
+ * (probed once: Xen may refuse it to a domU) and shutting the domain down. (The TSC rate in
+ * Xen's time leaf is read with the other CPUID rates: arch/x86_64/tsc_cpuid.c.)
  */
 #include "xen/xen.h"
 #include "xen/hypercall.h"
@@ -27,10 +27,8 @@
 /* Leaf offsets from the base Xen's signature was found at. */
 #define XEN_CPUID_LEAF_VERSION    1
 #define XEN_CPUID_LEAF_HYPERCALL  2
-#define XEN_CPUID_LEAF_TIME       3
 
 static uint32_t xen_cpuid_base;   /* 0: not on Xen */
-static uint32_t xen_cpuid_max;    /* highest leaf Xen answers */
 static bool xen_hypercalls_ready;
 static struct xen_identity identity;
 static uint32_t feature_words[2];   /* XENVER_get_features submaps 0 and 1 */
@@ -62,7 +60,6 @@ static uint32_t find_xen_cpuid_base(void)
         struct cpuid_regs r = cpuid(base, 0);
         if (r.ebx == XEN_CPUID_SIGNATURE_EBX && r.ecx == XEN_CPUID_SIGNATURE_ECX &&
             r.edx == XEN_CPUID_SIGNATURE_EDX && r.eax - base >= XEN_CPUID_LEAF_HYPERCALL) {
-            xen_cpuid_max = r.eax;
             return base;
         }
     }
@@ -159,13 +156,6 @@ void xen_debug_console_write(const char *buf, size_t len)
 bool xen_present(void)
 {
     return xen_hypercalls_ready;
-}
-
-uint32_t xen_tsc_khz(void)
-{
-    if (!xen_cpuid_base || xen_cpuid_max < xen_cpuid_base + XEN_CPUID_LEAF_TIME)
-        return 0;
-    return cpuid(xen_cpuid_base + XEN_CPUID_LEAF_TIME, 0).ecx;
 }
 
 __attribute__((noreturn)) void xen_shutdown(unsigned reason)

@@ -1,8 +1,8 @@
 /*
  * xen/xen.h: what the boot code (platform/pvh) asks of the Xen support in xen/: detecting Xen,
- * installing the hypercall page, the PV console, the guest TSC frequency and shutting the
- * domain down. Everything here is harmless on bare QEMU: xen_early_init() returns false and the
- * rest does nothing (xen_shutdown halts). The later event channel, grant and xenstore code
+ * installing the hypercall page, the PV console and shutting the domain down. Everything here
+ * is harmless on bare QEMU: xen_early_init() returns false and the rest does nothing
+ * (xen_shutdown halts). The later event channel, grant and xenstore code
  * grows beside this in xen/, each file named for what it owns.
  *
  * Project headers are found only through quoted includes (-iquote), so "xen/xen.h" is this file
@@ -71,10 +71,6 @@ int xen_console_wait_input(uint64_t deadline_ns);
 
 /* Bytes xen_console_write() had to drop because the ring stayed full. */
 uint64_t xen_console_dropped(void);
-
-/* The guest TSC frequency in kHz from Xen's time leaf (base+3, subleaf 0, ecx); 0 if unknown
- * or not on Xen. */
-uint32_t xen_tsc_khz(void);
 
 /* The Xen platform's part of platform_late_init (heap and scheduler up): PV console input,
  * and, in every image that links the xenstore client (any image with Xen devices or

@@ -68,10 +68,14 @@ int paging_guard_pages(void *addr, size_t len, bool guard);
 struct cpuid_regs;
 /* The CPUID instruction as a function (tsc_cpuid.h decodes through one). */
 struct cpuid_regs cpuid_query(uint32_t leaf, uint32_t subleaf);
-/* The rate CPUID states (a hypervisor's timing leaf, leaf 0x15; tsc_rate_from_cpuid), or leaf
- * 0x16's nominal base frequency (a last resort); 0 when the CPU does not tell. */
-uint64_t tsc_cpuid_crystal_hz(void);
-uint64_t tsc_cpuid_base_hz(void);
+/* The TSC rate in Hz CPUID states (Xen's time leaf, KVM's or VMware's timing leaf, leaf 0x15:
+ * tsc_rate_from_cpuid), with *source naming the leaf and the LAPIC timer's input clock set when
+ * the leaf states it too; 0 (and *source untouched) when no leaf states it. Both machines of
+ * the PVH image ask this first (platform/pvh). */
+uint64_t tsc_cpuid_stated_hz(const char **source);
+/* Leaf 0x16's nominal base frequency, rounded to a MHz: a last resort ("CPUID 0x16"); 0 when
+ * the CPU does not tell. */
+uint64_t tsc_cpuid_nominal_hz(const char **source);
 void tsc_set_hz(uint64_t hz);
 uint64_t tsc_hz(void);
 /* Converts a duration in TSC ticks to ns (and back), with the rate set (0 before). */

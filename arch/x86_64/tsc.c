@@ -18,15 +18,24 @@ struct cpuid_regs cpuid_query(uint32_t leaf, uint32_t subleaf)
     return cpuid(leaf, subleaf);
 }
 
-uint64_t tsc_cpuid_crystal_hz(void)
+uint64_t tsc_cpuid_stated_hz(const char **source)
 {
     struct tsc_cpuid_rate rate;
-    return tsc_rate_from_cpuid(cpuid_query, &rate);
+    uint64_t hz = tsc_rate_from_cpuid(cpuid_query, &rate);
+    if (hz) {
+        *source = rate.source;
+        if (rate.lapic_hz)
+            lapic_timer_set_input_hz(rate.lapic_hz);
+    }
+    return hz;
 }
 
-uint64_t tsc_cpuid_base_hz(void)
+uint64_t tsc_cpuid_nominal_hz(const char **source)
 {
-    return tsc_base_hz_from_cpuid(cpuid_query);
+    uint64_t hz = tsc_base_hz_from_cpuid(cpuid_query);
+    if (hz)
+        *source = "CPUID 0x16";
+    return hz;
 }
 
 void tsc_set_hz(uint64_t hz)

@@ -1,8 +1,9 @@
 /*
  * arch/x86_64/tsc_cpuid: what CPUID says about the TSC's rate and the LAPIC timer's input
  * clock, decoded from leaf values alone. Pure: the caller passes the CPUID instruction
- * (cpuid_query in cpu.h), the unit tests a table of fake leaves. Which source wins, and the
- * PIT fallback, are the platform's (platform/pvh/pvh_qemu.c).
+ * (cpuid_query in arch.h), the unit tests a table of fake leaves. Both PVH machines ask it
+ * through tsc_cpuid_stated_hz (tsc.c); what comes after it (a PIT measurement on bare QEMU) is
+ * the platform's (platform/pvh).
  */
 #ifndef XENOLITH_ARCH_X86_64_TSC_CPUID_H
 #define XENOLITH_ARCH_X86_64_TSC_CPUID_H

@@ -1,28 +1,39 @@
 /*
  * platform/pvh/pvh_qemu: the PVH image on bare QEMU (`-kernel`, microvm/pc/q35), or any PVH
  * loader without a Xen interface: console on COM1 and port 0xe9, the TSC rate from CPUID (a
- * hypervisor's timing leaf or leaf 0x15, with the LAPIC timer's clock when stated), else a
- * measurement against PIT channel 0, else CPUID 0x16, the wall clock from the CMOS
- * RTC read once at boot, idle on the LAPIC timer, and the end through QEMU's isa-debug-exit.
+ * hypervisor's timing leaf or leaf 0x15, with the LAPIC timer's clock when stated), else
+ * measured against PIT channel 0 (short runs, then longer ones, the least disturbed kept:
+ * arch/x86_64/tsc_calibrate.c), else CPUID 0x16, else the least disturbed PIT run, else an
+ * assumed rate (the boot line names the source); the wall clock
+ * from the CMOS RTC read once at boot, idle on the LAPIC timer, and the end through QEMU's
+ * isa-debug-exit.
  */
 #include "platform/pvh/pvh.h"
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/tsc_cpuid.h"
+#include "arch/x86_64/tsc_calibrate.h"
 #include "kernel/options.h"
+#include "lib/calendar.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 
 #define PIT_HZ 1193182ull
 #define PIT_CHANNEL0 0x40
 #define PIT_COMMAND 0x43
-#define PIT_CALIBRATION_MS 10
-#define PIT_RUNS 3
-#define PIT_READ_SLACK 2000         /* a read within 0.05 % of the window */
+#define PIT_RUNS 3                  /* per window length, fewer when a run is good */
+#define PIT_STALL_READS 1000000ul   /* reads without a count change: the PIT does not count */
+#define PIT_WARMUP_READS 16         /* reads before the quickest read and stretch are known */
+#define PIT_QUICK 4                 /* a read this many times the quickest is quick */
+#define PIT_RUNNING 16              /* a stretch between reads this many times the shortest ran */
+#define TSC_ASSUMED_HZ 1000000000ull
 #define NS_PER_SEC 1000000000ull
 #define DEBUG_EXIT_PORT 0xf4
 
 static uint64_t wallclock_at_boot_ns;
 
+/* ---- measuring the TSC against the PIT (the rules: arch/x86_64/tsc_calibrate.h) ---- */
+
+/* Channel 0 is read back through latch commands, which needs no port 0x61 (microvm has none);
+ * its IRQ 0 stays masked (PIC and LINT0 masked, IOAPIC pins masked since reset). */
 static uint16_t pit_read_channel0(void)
 {
     outb(PIT_COMMAND, 0x00);            /* latch channel 0's count */
@@ -30,54 +41,84 @@ static uint16_t pit_read_channel0(void)
     return (uint16_t)(lo | inb(PIT_CHANNEL0) << 8);
 }
 
-/* TSC ticks while PIT channel 0 counts PIT_CALIBRATION_MS, or 0 if no PIT counts; *read_ticks
- * gets how long the last read took (the run's lateness is at most that). Channel 0
- * is read back through latch commands, which needs no port 0x61 (microvm has none); its
- * IRQ 0 stays masked (PIC and LINT0 masked, IOAPIC pins masked since reset). */
-static uint64_t pit_measure_once(uint64_t *read_ticks)
+/* One run of at least `ticks` PIT ticks, the TSC read around every PIT read; false when the
+ * count stays put for PIT_STALL_READS reads (no PIT). A loaded host stops the guest, often
+ * inside a read (QEMU's device lock): the run starts and ends only on a quick read (at most
+ * PIT_QUICK times the quickest), so its ends are sharp. The ticks are summed read by read, so
+ * the count may wrap any number of times; a stop longer than a whole turn between two reads
+ * hides turns, which tsc_calibrate counts back from the stretches between reads where the guest
+ * ran (at most PIT_RUNNING times the shortest stretch). */
+static bool pit_run(uint32_t ticks, struct tsc_sample *s)
 {
-    uint16_t span = (uint16_t)(PIT_HZ * PIT_CALIBRATION_MS / 1000);
-    outb(PIT_COMMAND, 0x30);            /* channel 0, low then high byte, mode 0, binary */
-    outb(PIT_CHANNEL0, 0xff);
-    outb(PIT_CHANNEL0, 0xff);
-    uint16_t first = pit_read_channel0();
-    unsigned long spins = 0;
-    while (pit_read_channel0() == first) /* start on a count edge */
-        if (++spins > 1000000ul)
-            return 0;
-    uint64_t start = rdtsc();
-    uint16_t begin = pit_read_channel0();
+    uint16_t last = pit_read_channel0();
+    uint64_t before = 0, after = 0, quickest = UINT64_MAX, shortest = UINT64_MAX;
+    unsigned long stalled = 0, reads = 0;
+    bool started = false;
+    *s = (struct tsc_sample){ 0 };
     for (;;) {
-        uint64_t before = rdtsc();
+        uint64_t last_before = before, last_after = after;
+        before = rdtsc();
         uint16_t now = pit_read_channel0();
-        uint64_t after = rdtsc();
-        if (now > begin)                /* a real PIT only counts down here */
-            return 0;
-        if ((uint16_t)(begin - now) >= span) {
-            *read_ticks = after - before;
-            return (after - start) * span / (uint16_t)(begin - now);
+        after = rdtsc();
+        uint16_t moved = (uint16_t)(last - now);     /* channel 0 counts down */
+        last = now;
+        if (after - before < quickest)
+            quickest = after - before;
+        bool quick = ++reads > PIT_WARMUP_READS && after - before <= PIT_QUICK * quickest;
+        /* The shortest stretch is known from the reads before the start (PIT_WARMUP_READS);
+         * much shorter than any before, the stretches taken so far may include stops. */
+        uint64_t stretch = after - last_before;
+        if (stretch < shortest) {
+            if (stretch * PIT_RUNNING < shortest)
+                s->run_tsc = s->run_ticks = 0;
+            shortest = stretch;
         }
-        if (++spins > 100000000ul)
-            return 0;
+        if (started) {
+            if (stretch <= PIT_RUNNING * shortest) {
+                s->run_tsc += after - last_after;
+                s->run_ticks += moved;
+            }
+            s->ref_ticks += moved;
+        }
+        if (moved == 0) {
+            if (++stalled > PIT_STALL_READS)
+                return false;
+            continue;
+        }
+        stalled = 0;
+        /* A quick read ends the wait, or (should none come) enough reads or ticks do: a run
+         * ends either way, judged by its ends. */
+        if (!started && (quick || reads > PIT_STALL_READS)) {
+            s->first_before = before;
+            s->first_after = after;
+            started = true;
+        } else if (started && s->ref_ticks >= ticks && (quick || s->ref_ticks >= 4 * ticks)) {
+            s->last_before = before;
+            s->last_after = after;
+            return true;
+        }
     }
 }
 
-/* Lateness only ever adds ticks: the shortest run is the most accurate, and a run whose reads
- * are quick (within 1/PIT_READ_SLACK of the window) is accurate enough to stop at. */
-static uint64_t pit_calibrate(void)
+static const struct tsc_reference pit_reference = { .hz = PIT_HZ, .period = 65536 };
+
+/* Runs of 10 ms, then (when none was good) of 50 ms, where a late read weighs a fifth as much;
+ * stops at the first good run. A run is disturbed only when the host stops the guest at one of
+ * its ends, which a loaded host does. */
+static void pit_calibrate(struct tsc_calibration *cal)
 {
-    uint64_t best = 0;
-    for (int i = 0; i < PIT_RUNS; i++) {
-        uint64_t read_ticks;
-        uint64_t ticks = pit_measure_once(&read_ticks);
-        if (ticks == 0)
-            return 0;
-        if (best == 0 || ticks < best)
-            best = ticks;
-        if (read_ticks * PIT_READ_SLACK <= ticks)
-            break;
-    }
-    return best * 1000 / PIT_CALIBRATION_MS;
+    static const uint8_t window_ms[] = { 10, 50 };
+    outb(PIT_COMMAND, 0x30);            /* channel 0, low then high byte, mode 0, binary */
+    outb(PIT_CHANNEL0, 0xff);           /* from 0xffff down, wrapping on (mode 0) */
+    outb(PIT_CHANNEL0, 0xff);
+    for (unsigned w = 0; w < sizeof(window_ms); w++)
+        for (int run = 0; run < PIT_RUNS; run++) {
+            struct tsc_sample s;
+            if (!pit_run((uint32_t)(PIT_HZ * window_ms[w] / 1000), &s))
+                return;
+            if (tsc_calibration_add(cal, &s, &pit_reference) == TSC_SAMPLE_GOOD)
+                return;
+        }
 }
 
 /* ---- CMOS RTC ---- */
@@ -111,17 +152,6 @@ static unsigned from_bcd(unsigned v)
     return (v & 0x0f) + (v >> 4) * 10;
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static uint64_t days_from_civil(unsigned y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    unsigned era = y / 400;
-    unsigned yoe = y - era * 400;
-    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return (uint64_t)era * 146097 + doe - 719468;
-}
-
 static uint64_t rtc_unix_seconds(void)
 {
     uint8_t a[RTC_FIELDS], b[RTC_FIELDS];
@@ -144,8 +174,30 @@ static uint64_t rtc_unix_seconds(void)
         if (a[i] > rtc_max[i] || (a[i] == 0 && (i == RTC_DAY || i == RTC_MONTH)))
             return 0; /* no RTC answers, or it holds garbage: the time is unknown */
     unsigned year = a[RTC_YEAR] + (a[RTC_YEAR] < 70 ? 2000 : 1900);
-    return days_from_civil(year, a[RTC_MONTH], a[RTC_DAY]) * 86400 + a[RTC_HOUR] * 3600u +
+    return (uint64_t)days_from_civil(year, a[RTC_MONTH], a[RTC_DAY]) * 86400 + a[RTC_HOUR] * 3600u +
            a[RTC_MIN] * 60u + a[RTC_SEC];
+}
+
+/* The TSC rate when no CPUID leaf states it: a good PIT run, else leaf 0x16's nominal rate, else
+ * the least disturbed PIT run; never none (an assumed rate, said so, when the PIT does not
+ * count). */
+static uint64_t tsc_measure(const char **source)
+{
+    struct tsc_calibration pit = { 0 };
+    uint64_t hz;
+    pit_calibrate(&pit);
+    if (pit.best_verdict == TSC_SAMPLE_GOOD) {
+        *source = "PIT";
+        return pit.best_hz;
+    }
+    if ((hz = tsc_cpuid_nominal_hz(source)) != 0)
+        return hz;
+    if (pit.best_hz) {
+        *source = "PIT, disturbed";
+        return pit.best_hz;
+    }
+    *source = "assumed: no PIT or CPUID rate";
+    return TSC_ASSUMED_HZ;
 }
 
 /* ---- the machine ---- */
@@ -153,16 +205,9 @@ static uint64_t rtc_unix_seconds(void)
 static uint64_t qemu_start(const char **source)
 {
     kprintf("xenolith: no Xen CPUID leaves: bare-metal paths\n");
-    struct tsc_cpuid_rate rate;
-    uint64_t hz;
-    if ((hz = tsc_rate_from_cpuid(cpuid_query, &rate)) != 0) {
-        *source = rate.source;
-        if (rate.lapic_hz)
-            lapic_timer_set_input_hz(rate.lapic_hz);
-    } else if ((hz = pit_calibrate()) != 0)
-        *source = "PIT";
-    else if ((hz = tsc_cpuid_base_hz()) != 0)
-        *source = "CPUID 0x16";
+    uint64_t hz = tsc_cpuid_stated_hz(source);
+    if (hz == 0)
+        hz = tsc_measure(source);
     uint64_t seconds = rtc_unix_seconds();
     if (seconds)
         wallclock_at_boot_ns = seconds * NS_PER_SEC;

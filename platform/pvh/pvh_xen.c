@@ -23,7 +23,8 @@ static const struct xen_physmap_space physmap_space = {
     .adopt_memmap = iomap_adopt_memmap,
 };
 
-/* Xen's CPUID time leaf first for the TSC rate: PVH has no PIT to measure against. */
+/* The TSC rate CPUID states (Xen's time leaf first), else leaf 0x16's nominal one: PVH on Xen
+ * has no PIT to measure against. */
 static uint64_t xen_machine_start(const char **source)
 {
     /* The PV console needs no heap: bring it up now so every boot line reaches `xl console`. */
@@ -35,14 +36,8 @@ static uint64_t xen_machine_start(const char **source)
         kprintf("xenolith: Xen's shared_info or PV clock is unusable\n");
         platform_shutdown(SHUTDOWN_FAILURE);
     }
-    uint64_t hz;
-    if ((hz = (uint64_t)xen_tsc_khz() * 1000) != 0)
-        *source = "Xen CPUID time leaf";
-    else if ((hz = tsc_cpuid_crystal_hz()) != 0)
-        *source = "CPUID 0x15";
-    else if ((hz = tsc_cpuid_base_hz()) != 0)
-        *source = "CPUID 0x16";
-    return hz;
+    uint64_t hz = tsc_cpuid_stated_hz(source);
+    return hz ? hz : tsc_cpuid_nominal_hz(source);
 }
 
 static void xen_machine_start_events(void)
