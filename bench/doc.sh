@@ -54,7 +54,7 @@ return when it is a function of its own (inlined into pvh_main, it cannot be sep
 rate comes from CPUID where a leaf states it (a hypervisor's timing leaf: Xen's time leaf, KVM's
 0x40000010; else leaf 0x15, with leaf 0x16's base frequency when 0x15 leaves the crystal out), and
 the LAPIC timer's clock too where stated; QEMU's TCG states neither, so here the rate is measured
-against the PIT (10 ms of virtual time, a second and third run only when a run's reads were slow)
+against the PIT (runs of 10 ms of virtual time, each PIT read bracketed by TSC reads, the first undisturbed run kept; up to three more of 50 ms when the host stops the guest, arch/x86_64/tsc_calibrate.c)
 and the LAPIC timer against the TSC (3 x 10 ms): busy waits whose length depends only on the
 icount rate. On Xen the rate is Xen's CPUID leaf and no
 PIT is touched. The page allocator and the heap set nothing up per page at boot (mm/page.c
