@@ -8,6 +8,7 @@
 #include "lib/string.h"
 #include "mm/pbuf.h"
 #include "net/wire/features.h"
+#include "xen/optional.h"
 
 #include <stdarg.h>
 
@@ -78,6 +79,13 @@ void netfront_queue_init(struct netfront_queue *q, unsigned index, netif_tx_srin
     }
 }
 
+/* Scatter-gather and GSO, each way (xen/optional.h): a constant in an image that leaves
+ * netfront_offload out, so the code behind it is dropped there. */
+static inline bool offload(void)
+{
+    return xen_has(xen_optionals, XEN_OPTIONAL_NETFRONT_OFFLOAD);
+}
+
 /* ---- transmit ---- */
 
 unsigned netfront_tx_in_flight(const struct netfront_queue *q)
@@ -89,12 +97,15 @@ unsigned netfront_tx_in_flight(const struct netfront_queue *q)
 static int tx_check(const struct netfront_queue *q, const struct pbuf *p, unsigned *slots)
 {
     uint32_t len = p->tot_len;
-    *slots = (len + NETFRONT_PAGE_SIZE - 1) / NETFRONT_PAGE_SIZE;
+    /* Without netfront_offload a frame is one slot (a constant the sending loop folds). */
+    *slots = offload() ? (len + NETFRONT_PAGE_SIZE - 1) / NETFRONT_PAGE_SIZE : 1;
     if (q->broken)
         return -EPIPE;
-    if (len == 0 || (p->gso_size && !q->features.tx_gso) ||
+    if (len == 0 || (p->gso_size && (!offload() || !q->features.tx_gso)) ||
         ((p->flags & PBUF_F_CSUM_PARTIAL) && !q->features.tx_csum))
         return -EINVAL;
+    if (!offload())
+        return len > NETFRONT_PAGE_SIZE ? -EMSGSIZE : 0;
     if (len > NETFRONT_TX_FRAME_MAX || (*slots > 1 && !q->features.tx_sg))
         return -EMSGSIZE;
     return 0;
@@ -108,7 +119,7 @@ int netfront_tx_frame(struct netfront_queue *q, const struct pbuf *p, bool *noti
     if (rc)
         return rc;
     uint32_t len = p->tot_len;
-    bool gso = p->gso_size != 0;
+    bool gso = offload() && p->gso_size != 0;
     uint16_t csum_flags = p->flags & PBUF_F_CSUM_PARTIAL ?
                           NETTXF_csum_blank | NETTXF_data_validated : 0;
     unsigned extras = gso ? 1 : 0;
@@ -347,7 +358,10 @@ uint64_t netfront_rx_partial_deadline(const struct netfront_queue *q)
     return q->rx_partial_since + NETFRONT_RX_PARTIAL_WAIT_NS;
 }
 
+/* A data slot of a frame, with the page and grant it was posted with. */
 struct rx_slot {
+    uint8_t *page;
+    uint32_t gref;
     uint16_t slot, offset, len;
 };
 
@@ -388,6 +402,14 @@ static int parse_frame(struct netfront_queue *q, RING_IDX cons, RING_IDX prod, s
         if (r.status < NETIF_RSP_DROPPED)
             return refuse(q, NETFRONT_broken_rx_bad_status, "rx %u: status %d",
                           cons, r.status);
+        /* Without netfront_offload we never offered feature-sg or feature-gso-tcpv4 (nor asked
+         * for any other extra): a frame is one slot, with no extra info (xen/io/netif.h). */
+        if (!offload() && (r.flags & NETRXF_more_data))
+            return refuse(q, NETFRONT_broken_rx_slot_overrun,
+                          "rx %u: more data without feature-sg", cons);
+        if (!offload() && (r.flags & NETRXF_extra_info))
+            return refuse(q, NETFRONT_broken_rx_bad_extra,
+                          "rx %u: extra info without feature-gso-tcpv4", cons);
         /* Every slot counts, error slots too: a chain of errors linked by NETRXF_more_data is
          * one frame, and without the bound it could fill the ring and never end. */
         if (++slots > NETFRONT_RX_SLOTS_PER_FRAME) {
@@ -406,7 +428,8 @@ static int parse_frame(struct netfront_queue *q, RING_IDX cons, RING_IDX prod, s
                 return refuse(q, NETFRONT_broken_rx_bad_offset,
                               "rx %u: %d bytes at %u overrun the page", cons,
                               r.status, r.offset);
-            f->data[f->data_count++] = (struct rx_slot){ (uint16_t)slot, r.offset,
+            f->data[f->data_count++] = (struct rx_slot){ q->rx_page[slot], q->rx_gref[slot],
+                                                          (uint16_t)slot, r.offset,
                                                           (uint16_t)r.status };
             f->total += (uint32_t)r.status;
             if (f->total > NETFRONT_RX_FRAME_MAX)
@@ -414,13 +437,13 @@ static int parse_frame(struct netfront_queue *q, RING_IDX cons, RING_IDX prod, s
                               "rx %u: frame longer than %u bytes", start,
                               NETFRONT_RX_FRAME_MAX);
         }
-        more = (r.flags & NETRXF_more_data) != 0;
+        more = offload() && (r.flags & NETRXF_more_data) != 0;
         cons++;
         if (first) {
             f->flags = r.flags;
             first = false;
             /* Extra-info slots follow the first data slot, each naming the next. */
-            bool extra_more = (r.flags & NETRXF_extra_info) != 0;
+            bool extra_more = offload() && (r.flags & NETRXF_extra_info) != 0;
             unsigned extras = 0;
             while (extra_more) {
                 if (cons == prod)
@@ -462,43 +485,105 @@ static struct pbuf *copy_frame(struct netfront_queue *q, struct pbuf_pool *pool,
     uint32_t off = 0;
     for (unsigned i = 0; i < f->data_count; i++) {
         const struct rx_slot *s = &f->data[i];
-        pbuf_copy_in(p, off, q->rx_page[s->slot] + s->offset, s->len);
+        pbuf_copy_in(p, off, s->page + s->offset, s->len);
         off += s->len;
     }
     q->stats.rx_copied++;
+    if (f->data_count > 1)
+        q->stats.rx_multi_copied++;
     return p;
 }
 
-/* A one-slot frame handed up in its own page (see the top of netfront_ring.h), or copied when
- * there is no fresh page for the slot or the old page's grant will not end. */
+/* The old pages of data slots [from, to) of f, whose slots have fresh pages and whose frame was
+ * copied: each goes back to the device's pool once its grant ended, or to the quarantine when
+ * the grant will not end. */
+static void retire_pages(const struct netfront_rx_handoff *h, const struct rx_frame *f,
+                         unsigned from, unsigned to)
+{
+    for (unsigned i = from; i < to; i++) {
+        const struct rx_slot *s = &f->data[i];
+        if (h->end_grant(h->ctx, s->gref) == 0)
+            h->take_back(h->ctx, s->page);
+        else
+            h->abandon(h->ctx, s->page, s->gref);
+    }
+}
+
+/* The frame's pages, their grants ended, lent to the stack as one packet: a chain in slot order
+ * (a slot without bytes adds no segment). NULL when no packet descriptor is left: every page is
+ * back in the device's pool then. */
+static struct pbuf *lend_pages(const struct netfront_rx_handoff *h, struct pbuf_pool *pool,
+                               const struct rx_frame *f)
+{
+    struct pbuf *head = NULL;
+    for (unsigned i = 0; i < f->data_count; i++) {
+        const struct rx_slot *s = &f->data[i];
+        struct pbuf *seg = s->len ? h->lend(h->ctx, pool, s->page, s->offset, s->len) : NULL;
+        if (seg) {
+            if (head)
+                pbuf_cat(head, seg);
+            else
+                head = seg;
+            continue;
+        }
+        if (s->len) {             /* lend took the page back; the rest go back too */
+            for (unsigned j = i + 1; j < f->data_count; j++)
+                h->take_back(h->ctx, f->data[j].page);
+            pbuf_free(head);      /* and the pages already lent, through their release */
+            return NULL;
+        }
+        h->take_back(h->ctx, s->page);
+    }
+    return head;
+}
+
+/* A frame handed up in its own pages (see the top of netfront_ring.h), or copied when some slot
+ * has no fresh page or some old page's grant will not end. */
 static struct pbuf *hand_up(struct netfront_queue *q, struct pbuf_pool *pool,
                             const struct rx_frame *f)
 {
     const struct netfront_rx_handoff *h = q->rx_handoff;
     /* An image without receive by reference copies every frame (net/wire/features.h). */
-    if (!net_feature(NET_FEATURE_RX_BY_REFERENCE) || !h || f->data_count != 1)
+    if (!net_feature(NET_FEATURE_RX_BY_REFERENCE) || !h)
         return copy_frame(q, pool, f);
-    const struct rx_slot *s = &f->data[0];
-    uint32_t fresh_gref;
-    uint8_t *fresh = h->replace_page(h->ctx, s->slot, &fresh_gref);
-    if (!fresh) {
-        q->stats.rx_copy_no_page++;
-        return copy_frame(q, pool, f);   /* the slot keeps its page, still granted */
+    /* Without netfront_offload every frame is one slot (parse_frame). */
+    const unsigned n = offload() ? f->data_count : 1;
+    /* Every slot gets its fresh page first; f keeps the old pages and grants. */
+    for (unsigned i = 0; i < n; i++) {
+        const struct rx_slot *s = &f->data[i];
+        uint32_t fresh_gref;
+        uint8_t *fresh = h->replace_page(h->ctx, s->slot, &fresh_gref);
+        if (!fresh) {
+            /* The pool is at its bound: this slot and those after it keep their pages, still
+             * granted; the old pages of those before it are not needed once copied. */
+            q->stats.rx_copy_no_page++;
+            struct pbuf *p = copy_frame(q, pool, f);
+            retire_pages(h, f, 0, i);
+            return p;
+        }
+        q->rx_page[s->slot] = fresh;
+        q->rx_gref[s->slot] = fresh_gref;
     }
-    uint8_t *page = q->rx_page[s->slot];
-    uint32_t gref = q->rx_gref[s->slot];
-    struct pbuf *p;
-    /* The grant ends before the stack sees the page: the backend must never write a page the
+    /* Every grant ends before the stack sees any page: the backend must never write a page the
      * stack reads (xen/grants.h, the grant-lifetime rule). */
-    if (h->end_grant(h->ctx, gref) != 0) {
+    for (unsigned i = 0; i < n; i++) {
+        const struct rx_slot *s = &f->data[i];
+        if (h->end_grant(h->ctx, s->gref) == 0)
+            continue;
         q->stats.rx_copy_end_busy++;
-        p = copy_frame(q, pool, f);
-        h->abandon(h->ctx, page, gref);
-    } else if ((p = h->lend(h->ctx, pool, page, s->offset, s->len))) {
-        q->stats.rx_handed_up++;
+        struct pbuf *p = copy_frame(q, pool, f);
+        for (unsigned j = 0; j < i; j++)
+            h->take_back(h->ctx, f->data[j].page);
+        h->abandon(h->ctx, s->page, s->gref);
+        retire_pages(h, f, i + 1, n);
+        return p;
     }
-    q->rx_page[s->slot] = fresh;
-    q->rx_gref[s->slot] = fresh_gref;
+    struct pbuf *p = lend_pages(h, pool, f);
+    if (p) {
+        q->stats.rx_handed_up++;
+        if (n > 1)
+            q->stats.rx_multi_handed_up++;
+    }
     return p;
 }
 

@@ -53,6 +53,12 @@ static void never_abandon(void *ctx, uint8_t *page, uint32_t gref)
     handoff_calls++;
 }
 
+static void never_take_back(void *ctx, uint8_t *page)
+{
+    (void)ctx, (void)page;
+    handoff_calls++;
+}
+
 static struct pbuf *never_lend(void *ctx, struct pbuf_pool *pbufs, uint8_t *page, unsigned offset,
                                unsigned len)
 {
@@ -63,7 +69,7 @@ static struct pbuf *never_lend(void *ctx, struct pbuf_pool *pbufs, uint8_t *page
 
 static const struct netfront_rx_handoff handoff = {
     .replace_page = never_replace, .end_grant = never_end, .abandon = never_abandon,
-    .lend = never_lend,
+    .take_back = never_take_back, .lend = never_lend,
 };
 
 static void setup(void)
