@@ -24,16 +24,17 @@ const char *netfront_break_name(enum netfront_break reason)
     return "?";
 }
 
+/* The counter of a rule: the broken_<rule> fields follow one another in the rules' order, and a
+ * counter struct is an array of uint64_t (lib/counters.h). */
+#define BREAK_COUNTER_AT(rule) (offsetof(struct netfront_queue_stats, rule) / sizeof(uint64_t))
+_Static_assert(BREAK_COUNTER_AT(broken_tx_stray_null) - BREAK_COUNTER_AT(broken_rx_producer) ==
+               NETFRONT_broken_tx_stray_null - NETFRONT_broken_rx_producer,
+               "the broken_<rule> counters are in the rules' order");
+
 static uint64_t *break_counter(struct netfront_queue_stats *s, enum netfront_break reason)
 {
-    switch (reason) {
-#define NETFRONT_BREAK_COUNTER(name) case NETFRONT_##name: return &s->name;
-    NETFRONT_BREAK_REASONS(NETFRONT_BREAK_COUNTER)
-#undef NETFRONT_BREAK_COUNTER
-    case NETFRONT_BREAK_NONE:
-        break;
-    }
-    return &s->bad_responses;
+    return &((uint64_t *)s)[BREAK_COUNTER_AT(broken_rx_producer) +
+                            (unsigned)(reason - NETFRONT_broken_rx_producer)];
 }
 
 /* Marks the queue broken by the first bad response: the rule's counter, its name and why. */
@@ -494,47 +495,32 @@ static struct pbuf *copy_frame(struct netfront_queue *q, struct pbuf_pool *pool,
     return p;
 }
 
-/* The old pages of data slots [from, to) of f, whose slots have fresh pages and whose frame was
- * copied: each goes back to the device's pool once its grant ended, or to the quarantine when
- * the grant will not end. */
-static void retire_pages(const struct netfront_rx_handoff *h, const struct rx_frame *f,
-                         unsigned from, unsigned to)
-{
-    for (unsigned i = from; i < to; i++) {
-        const struct rx_slot *s = &f->data[i];
-        if (h->end_grant(h->ctx, s->gref) == 0)
-            h->take_back(h->ctx, s->page);
-        else
-            h->abandon(h->ctx, s->page, s->gref);
-    }
-}
-
 /* The frame's pages, their grants ended, lent to the stack as one packet: a chain in slot order
  * (a slot without bytes adds no segment). NULL when no packet descriptor is left: every page is
- * back in the device's pool then. */
+ * back in the device's pool then (lend takes back the page it could not lend). */
 static struct pbuf *lend_pages(const struct netfront_rx_handoff *h, struct pbuf_pool *pool,
-                               const struct rx_frame *f)
+                               const struct rx_frame *f, unsigned n)
 {
     struct pbuf *head = NULL;
-    for (unsigned i = 0; i < f->data_count; i++) {
+    bool failed = false;
+    for (unsigned i = 0; i < n; i++) {
         const struct rx_slot *s = &f->data[i];
-        struct pbuf *seg = s->len ? h->lend(h->ctx, pool, s->page, s->offset, s->len) : NULL;
-        if (seg) {
-            if (head)
-                pbuf_cat(head, seg);
-            else
-                head = seg;
+        if (!s->len || failed) {
+            h->take_back(h->ctx, s->page);
             continue;
         }
-        if (s->len) {             /* lend took the page back; the rest go back too */
-            for (unsigned j = i + 1; j < f->data_count; j++)
-                h->take_back(h->ctx, f->data[j].page);
-            pbuf_free(head);      /* and the pages already lent, through their release */
-            return NULL;
-        }
-        h->take_back(h->ctx, s->page);
+        struct pbuf *seg = h->lend(h->ctx, pool, s->page, s->offset, s->len);
+        if (!seg)
+            failed = true;
+        else if (head)
+            pbuf_cat(head, seg);
+        else
+            head = seg;
     }
-    return head;
+    if (!failed)
+        return head;
+    pbuf_free(head);              /* the pages lent go back through their release */
+    return NULL;
 }
 
 /* A frame handed up in its own pages (see the top of netfront_ring.h), or copied when some slot
@@ -548,41 +534,45 @@ static struct pbuf *hand_up(struct netfront_queue *q, struct pbuf_pool *pool,
         return copy_frame(q, pool, f);
     /* Without netfront_offload every frame is one slot (parse_frame). */
     const unsigned n = offload() ? f->data_count : 1;
-    /* Every slot gets its fresh page first; f keeps the old pages and grants. */
-    for (unsigned i = 0; i < n; i++) {
-        const struct rx_slot *s = &f->data[i];
+    /* Every slot gets its fresh page first (f keeps the old pages and grants); at the pool's
+     * bound, the slot without one and those after it keep their pages, still granted. */
+    unsigned replaced = 0, ended = 0;
+    for (; replaced < n; replaced++) {
+        const struct rx_slot *s = &f->data[replaced];
         uint32_t fresh_gref;
         uint8_t *fresh = h->replace_page(h->ctx, s->slot, &fresh_gref);
-        if (!fresh) {
-            /* The pool is at its bound: this slot and those after it keep their pages, still
-             * granted; the old pages of those before it are not needed once copied. */
-            q->stats.rx_copy_no_page++;
-            struct pbuf *p = copy_frame(q, pool, f);
-            retire_pages(h, f, 0, i);
-            return p;
-        }
+        if (!fresh)
+            break;
         q->rx_page[s->slot] = fresh;
         q->rx_gref[s->slot] = fresh_gref;
     }
     /* Every grant ends before the stack sees any page: the backend must never write a page the
      * stack reads (xen/grants.h, the grant-lifetime rule). */
-    for (unsigned i = 0; i < n; i++) {
-        const struct rx_slot *s = &f->data[i];
-        if (h->end_grant(h->ctx, s->gref) == 0)
-            continue;
-        q->stats.rx_copy_end_busy++;
-        struct pbuf *p = copy_frame(q, pool, f);
-        for (unsigned j = 0; j < i; j++)
-            h->take_back(h->ctx, f->data[j].page);
-        h->abandon(h->ctx, s->page, s->gref);
-        retire_pages(h, f, i + 1, n);
+    if (replaced == n)
+        while (ended < n && h->end_grant(h->ctx, f->data[ended].gref) == 0)
+            ended++;
+    if (ended == n) {
+        struct pbuf *p = lend_pages(h, pool, f, n);
+        if (p) {
+            q->stats.rx_handed_up++;
+            if (n > 1)
+                q->stats.rx_multi_handed_up++;
+        }
         return p;
     }
-    struct pbuf *p = lend_pages(h, pool, f);
-    if (p) {
-        q->stats.rx_handed_up++;
-        if (n > 1)
-            q->stats.rx_multi_handed_up++;
+    if (replaced < n)
+        q->stats.rx_copy_no_page++;
+    else
+        q->stats.rx_copy_end_busy++;
+    struct pbuf *p = copy_frame(q, pool, f);
+    /* The replaced slots' old pages are not needed once copied: back to the pool when their
+     * grant ended, else abandoned to the quarantine. */
+    for (unsigned i = 0; i < replaced; i++) {
+        const struct rx_slot *s = &f->data[i];
+        if (i < ended || h->end_grant(h->ctx, s->gref) == 0)
+            h->take_back(h->ctx, s->page);
+        else
+            h->abandon(h->ctx, s->page, s->gref);
     }
     return p;
 }
