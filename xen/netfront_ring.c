@@ -377,8 +377,9 @@ struct rx_frame {
     bool backend_error;
 };
 
-/* 1: a whole frame was parsed into f; 0: its last responses have not arrived yet; -EPROTO. */
-static int parse_frame(struct netfront_queue *q, RING_IDX cons, RING_IDX prod, struct rx_frame *f)
+/* 1: a whole frame was parsed into f; 0: its last responses have not arrived yet; -EPROTO.
+ * Out of line, as hand_up: inlined into netfront_rx_poll the two make the image larger. */
+static __attribute__((noinline)) int parse_frame(struct netfront_queue *q, RING_IDX cons, RING_IDX prod, struct rx_frame *f)
 {
     memset(f, 0, sizeof(*f));
     const RING_IDX start = cons;
@@ -506,7 +507,7 @@ static struct pbuf *lend_pages(const struct netfront_rx_handoff *h, struct pbuf_
     for (unsigned i = 0; i < n; i++) {
         const struct rx_slot *s = &f->data[i];
         if (!s->len || failed) {
-            h->take_back(h->ctx, s->page);
+            h->retire(h->ctx, s->page, s->gref, true);
             continue;
         }
         struct pbuf *seg = h->lend(h->ctx, pool, s->page, s->offset, s->len);
@@ -525,8 +526,9 @@ static struct pbuf *lend_pages(const struct netfront_rx_handoff *h, struct pbuf_
 
 /* A frame handed up in its own pages (see the top of netfront_ring.h), or copied when some slot
  * has no fresh page or some old page's grant will not end. */
-static struct pbuf *hand_up(struct netfront_queue *q, struct pbuf_pool *pool,
-                            const struct rx_frame *f)
+static __attribute__((noinline)) struct pbuf *hand_up(struct netfront_queue *q,
+                                                      struct pbuf_pool *pool,
+                                                      const struct rx_frame *f)
 {
     const struct netfront_rx_handoff *h = q->rx_handoff;
     /* An image without receive by reference copies every frame (net/wire/features.h). */
@@ -566,14 +568,9 @@ static struct pbuf *hand_up(struct netfront_queue *q, struct pbuf_pool *pool,
         q->stats.rx_copy_end_busy++;
     struct pbuf *p = copy_frame(q, pool, f);
     /* The replaced slots' old pages are not needed once copied: back to the pool when their
-     * grant ended, else abandoned to the quarantine. */
-    for (unsigned i = 0; i < replaced; i++) {
-        const struct rx_slot *s = &f->data[i];
-        if (i < ended || h->end_grant(h->ctx, s->gref) == 0)
-            h->take_back(h->ctx, s->page);
-        else
-            h->abandon(h->ctx, s->page, s->gref);
-    }
+     * grant ends, else to the quarantine. */
+    for (unsigned i = 0; i < replaced; i++)
+        h->retire(h->ctx, f->data[i].page, f->data[i].gref, i < ended);
     return p;
 }
 

@@ -162,12 +162,11 @@ struct netfront_rx_handoff {
     /* Ends the grant of a page that was posted: 0 when the backend can no longer map it,
      * -EBUSY when it still does. */
     int (*end_grant)(void *ctx, uint32_t gref);
-    /* A page whose grant would not end, after its frame was copied: to the grant quarantine,
-     * never reused by the ring or the stack. */
-    void (*abandon)(void *ctx, uint8_t *page, uint32_t gref);
-    /* A page whose grant ended but that is not lent after all (its multi-slot frame was
-     * copied): back to the device's pool as a spare. */
-    void (*take_back)(void *ctx, uint8_t *page);
+    /* A page a slot gave up (replace_page) that is not lent after all (its frame was copied or
+     * dropped): back to the device's pool as a spare once its grant ended (`ended`: end_grant
+     * already said so; else it is tried now), or, when the grant will not end, to the grant
+     * quarantine, never reused by the ring or the stack. */
+    void (*retire)(void *ctx, uint8_t *page, uint32_t gref, bool ended);
     /* A packet from `pool` on the bytes [offset, offset + len) of page (its grant ended): the
      * page goes back to the device's pool when the packet's last reference goes. NULL when no
      * packet descriptor is left (the page is back in the pool then). */

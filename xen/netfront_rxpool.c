@@ -96,19 +96,16 @@ static int end_grant(void *ctx, uint32_t gref)
     return xen_grant_end(gref);
 }
 
-static void abandon(void *ctx, uint8_t *page, uint32_t gref)
-{
-    struct netfront_rxpool *pool = ctx;
-    xen_grant_end_free_counted(gref, page, 0, pool->quarantined);
-    struct rx_page *r = pop(&pool->reserved);
-    if (r)                            /* none only when the ring broke the pairing: a bug */
-        push(&pool->free_records, r);
-}
-
-static void take_back(void *ctx, uint8_t *page)
+static void retire(void *ctx, uint8_t *page, uint32_t gref, bool ended)
 {
     struct netfront_rxpool *pool = ctx;
     struct rx_page *r = pop(&pool->reserved);
+    if (!ended && xen_grant_end(gref) != 0) {
+        xen_grant_end_free_counted(gref, page, 0, pool->quarantined);   /* the quarantine */
+        if (r)
+            push(&pool->free_records, r);
+        return;
+    }
     if (!r) {                         /* cannot happen: a record was reserved for this page */
         page_free(page, 0);
         return;
@@ -143,9 +140,8 @@ struct netfront_rxpool *netfront_rxpool_create(uint8_t **slot_pages, uint32_t *s
     if (!pool)
         return NULL;
     pool->handoff = (struct netfront_rx_handoff){ .replace_page = replace_page,
-                                                  .end_grant = end_grant, .abandon = abandon,
-                                                  .take_back = take_back, .lend = lend,
-                                                  .ctx = pool };
+                                                  .end_grant = end_grant, .retire = retire,
+                                                  .lend = lend, .ctx = pool };
     pool->slot_pages = slot_pages;
     pool->slot_grefs = slot_grefs;
     pool->domid = backend_domid;
