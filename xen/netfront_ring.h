@@ -251,10 +251,11 @@ unsigned netfront_tx_hold_flush(struct netfront_queue *q);
 int netfront_tx_reap(struct netfront_queue *q);
 
 /* Takes up to `budget` received frames: each is handed up in its pages (rx_handoff set) or
- * copied into a packet from `pool`, and given to deliver(ctx, p), which owns it. The slots are posted again; *notify says whether to kick the
- * backend. now_ns (monotonic) times a partial frame at the producer index. Returns the number of
- * frames taken (budget means more may be waiting), or -EPROTO on a bad response (the queue is
- * broken; frames taken before it were delivered). Below budget, nothing more can be taken until
+ * copied into a packet from `pool`, and given to deliver(ctx, p), which owns it. The slots are
+ * posted again; *notify says whether to kick the backend. now_ns (monotonic) times a partial
+ * frame at the producer index. Returns the number of frames taken (budget means more may be
+ * waiting), or -EPROTO on a bad response (the queue is broken; frames taken before it were
+ * delivered). Below budget, nothing more can be taken until
  * the backend writes (or netfront_rx_partial_deadline passes). */
 int netfront_rx_poll(struct netfront_queue *q, struct pbuf_pool *pool, unsigned budget,
                      void (*deliver)(void *ctx, struct pbuf *p), void *ctx, uint64_t now_ns,
