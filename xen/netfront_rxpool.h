@@ -8,7 +8,10 @@
  * comes back to the pool when the stack frees the packet's last reference, or at once when its
  * frame was copied after all (retire). At the bound the ring copies instead, so memory stays
  * bounded and the ring never starves. A page whose grant would not end goes to the grant
- * quarantine (xen/grants.h) and leaves the pool for good.
+ * quarantine (xen/grants.h) and leaves the pool for good. Known gap: while the device is
+ * connected such pages are not held against NETFRONT_GRANT_CAP (xen/netfront_conn.h; their
+ * slots already hold fresh grants), so a backend that keeps mapping the pages it answered grows
+ * the quarantine until xen_grant_access fails and the ring copies.
  *
  * The pool outlives its queue while the stack still holds pages: netfront_rxpool_detach lets
  * go of the queue; the last page to come back frees the pool.
