@@ -34,7 +34,8 @@ build/test/unit/test_xen_xenstore_client: build/test/obj/xen/xenstore.o
 # The netfront ring and connection rules (xen/netfront_ring.c, xen/netfront_conn.c, pure)
 # against a fake backend and the pure grant table.
 $(filter build/test/unit/test_netfront%,$(UNIT_BINS)): build/test/obj/xen/netfront_ring.o \
-    build/test/obj/xen/netfront_conn.o build/test/obj/xen/grants_core.o
+    build/test/obj/xen/netfront_ring_tx.o build/test/obj/xen/netfront_conn.o \
+    build/test/obj/xen/grants_core.o
 # The receive page pool (xen/netfront_rxpool.c) over fake grant calls of the test's own.
 build/test/unit/test_netfront_rxpool: build/test/obj/xen/netfront_rxpool.o
 # The frontends' shared xenbus life (xen/xenbus_frontend.c over xen/xenbus_client.c) against a
