@@ -53,7 +53,8 @@ $(filter build/fuzz/fuzz_xenstore%,$(FUZZ_BINS)): build/fuzz/obj/xen/xenstore_co
 
 # The hostile-backend harness links the netfront ring and connection rules and the grant table
 # core from xen/ (pure: no hypercalls).
-build/fuzz/fuzz_netif: build/fuzz/obj/xen/netfront_ring.o build/fuzz/obj/xen/netfront_conn.o \
-    build/fuzz/obj/xen/grants_core.o
+build/fuzz/fuzz_netif: build/fuzz/obj/xen/netfront_ring.o build/fuzz/obj/xen/netfront_ring_tx.o \
+    build/fuzz/obj/xen/netfront_conn.o \
+    build/fuzz/obj/xen/grants_core.o build/fuzz/obj/xen/optional.o
 # The blkif harness drives the blkfront core from xen/ (pure ring code) against a fake backend.
 $(filter build/fuzz/fuzz_blkif%,$(FUZZ_BINS)): build/fuzz/obj/xen/blkfront_core.o build/fuzz/obj/xen/optional.o

@@ -34,7 +34,10 @@ build/test/unit/test_xen_xenstore_client: build/test/obj/xen/xenstore.o
 # The netfront ring and connection rules (xen/netfront_ring.c, xen/netfront_conn.c, pure)
 # against a fake backend and the pure grant table.
 $(filter build/test/unit/test_netfront%,$(UNIT_BINS)): build/test/obj/xen/netfront_ring.o \
-    build/test/obj/xen/netfront_conn.o build/test/obj/xen/grants_core.o
+    build/test/obj/xen/netfront_ring_tx.o build/test/obj/xen/netfront_conn.o \
+    build/test/obj/xen/grants_core.o
+# The receive page pool (xen/netfront_rxpool.c) over fake grant calls of the test's own.
+build/test/unit/test_netfront_rxpool: build/test/obj/xen/netfront_rxpool.o
 # The frontends' shared xenbus life (xen/xenbus_frontend.c over xen/xenbus_client.c) against a
 # fake xenstore.
 build/test/unit/test_xen_xenbus_frontend: build/test/obj/xen/xenbus_frontend.o \
@@ -43,9 +46,9 @@ build/test/unit/test_xen_xenbus_frontend: build/test/obj/xen/xenbus_frontend.o \
 $(filter build/test/unit/test_blkfront%,$(UNIT_BINS)): build/test/obj/xen/blkfront_core.o
 # Every part of the Xen drivers (xen/optional.c), except in the programs that define their own
 # xen_optionals to test an image that leaves parts out.
-XEN_OPTIONAL_TESTS := build/test/unit/test_blkfront_readonly
-$(filter-out $(XEN_OPTIONAL_TESTS),$(filter build/test/unit/test_blkfront%,$(UNIT_BINS))): \
-    build/test/obj/xen/optional.o
+XEN_OPTIONAL_TESTS := build/test/unit/test_blkfront_readonly build/test/unit/test_netfront_no_offload
+$(filter-out $(XEN_OPTIONAL_TESTS),$(filter build/test/unit/test_blkfront% \
+    build/test/unit/test_netfront%,$(UNIT_BINS))): build/test/obj/xen/optional.o
 
 # The CPUID decoding of the TSC rate (arch/x86_64/tsc_cpuid.c, pure) against fake leaves.
 build/test/unit/test_arch_tsc_cpuid: build/test/obj/arch/x86_64/tsc_cpuid.o

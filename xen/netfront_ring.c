@@ -1,6 +1,7 @@
 /*
- * xen/netfront_ring: the rules of one netfront queue's tx and rx rings (see netfront_ring.h).
- * Pure memory operations: compiled into the kernel, the unit tests and the fuzzers alike.
+ * xen/netfront_ring: the rules of one netfront queue's rings (see netfront_ring.h): set-up, the
+ * bad-response rules and receive; transmit is netfront_ring_tx.c. Pure memory operations:
+ * compiled into the kernel, the unit tests and the fuzzers alike.
  */
 #include "xen/netfront_ring.h"
 #include "lib/errno.h"
@@ -8,6 +9,8 @@
 #include "lib/string.h"
 #include "mm/pbuf.h"
 #include "net/wire/features.h"
+#include "xen/netfront_ring_private.h"
+#include "xen/optional.h"
 
 #include <stdarg.h>
 
@@ -23,22 +26,20 @@ const char *netfront_break_name(enum netfront_break reason)
     return "?";
 }
 
+/* The counter of a rule: the broken_<rule> fields follow one another in the rules' order, and a
+ * counter struct is an array of uint64_t (lib/counters.h). */
+#define BREAK_COUNTER_AT(rule) (offsetof(struct netfront_queue_stats, rule) / sizeof(uint64_t))
+_Static_assert(BREAK_COUNTER_AT(broken_tx_stray_null) - BREAK_COUNTER_AT(broken_rx_producer) ==
+               NETFRONT_broken_tx_stray_null - NETFRONT_broken_rx_producer,
+               "the broken_<rule> counters are in the rules' order");
+
 static uint64_t *break_counter(struct netfront_queue_stats *s, enum netfront_break reason)
 {
-    switch (reason) {
-#define NETFRONT_BREAK_COUNTER(name) case NETFRONT_##name: return &s->name;
-    NETFRONT_BREAK_REASONS(NETFRONT_BREAK_COUNTER)
-#undef NETFRONT_BREAK_COUNTER
-    case NETFRONT_BREAK_NONE:
-        break;
-    }
-    return &s->bad_responses;
+    return &((uint64_t *)s)[BREAK_COUNTER_AT(broken_rx_producer) +
+                            (unsigned)(reason - NETFRONT_broken_rx_producer)];
 }
 
-/* Marks the queue broken by the first bad response: the rule's counter, its name and why. */
-static int refuse(struct netfront_queue *q, enum netfront_break reason, const char *fmt, ...)
-    PRINTF_LIKE(3, 4);
-static int refuse(struct netfront_queue *q, enum netfront_break reason, const char *fmt, ...)
+int netfront_refuse(struct netfront_queue *q, enum netfront_break reason, const char *fmt, ...)
 {
     if (!q->broken) {
         va_list ap;
@@ -78,229 +79,17 @@ void netfront_queue_init(struct netfront_queue *q, unsigned index, netif_tx_srin
     }
 }
 
-/* ---- transmit ---- */
-
-unsigned netfront_tx_in_flight(const struct netfront_queue *q)
-{
-    return NETFRONT_TX_SLOTS - q->tx_free_count;
-}
-
-/* Whether the queue can carry frame p at all; its data slots into *slots. */
-static int tx_check(const struct netfront_queue *q, const struct pbuf *p, unsigned *slots)
-{
-    uint32_t len = p->tot_len;
-    *slots = (len + NETFRONT_PAGE_SIZE - 1) / NETFRONT_PAGE_SIZE;
-    if (q->broken)
-        return -EPIPE;
-    if (len == 0 || (p->gso_size && !q->features.tx_gso) ||
-        ((p->flags & PBUF_F_CSUM_PARTIAL) && !q->features.tx_csum))
-        return -EINVAL;
-    if (len > NETFRONT_TX_FRAME_MAX || (*slots > 1 && !q->features.tx_sg))
-        return -EMSGSIZE;
-    return 0;
-}
-
-int netfront_tx_frame(struct netfront_queue *q, const struct pbuf *p, bool *notify)
-{
-    *notify = false;
-    unsigned slots;
-    int rc = tx_check(q, p, &slots);
-    if (rc)
-        return rc;
-    uint32_t len = p->tot_len;
-    bool gso = p->gso_size != 0;
-    uint16_t csum_flags = p->flags & PBUF_F_CSUM_PARTIAL ?
-                          NETTXF_csum_blank | NETTXF_data_validated : 0;
-    unsigned extras = gso ? 1 : 0;
-    RING_IDX prod = q->tx.req_prod_pvt;
-    unsigned ring_free = RING_SIZE(&q->tx) - (prod - q->tx.rsp_cons);
-    if (slots + extras > ring_free || slots > q->tx_free_count)
-        return -ENOBUFS;
-    uint32_t off = 0;
-    for (unsigned s = 0; s < slots; s++) {
-        uint16_t id = q->tx_free[--q->tx_free_count];
-        q->tx_busy[id] = true;
-        uint32_t chunk = len - off < NETFRONT_PAGE_SIZE ? len - off : NETFRONT_PAGE_SIZE;
-        pbuf_copy_out(p, off, q->tx_page[id], chunk);
-        netif_tx_request_t *req = RING_GET_REQUEST(&q->tx, prod++);
-        req->gref = q->tx_gref[id];
-        req->offset = 0;
-        req->id = id;
-        /* The first slot announces the whole frame; the others say what they hold. */
-        req->size = (uint16_t)(s == 0 ? len : chunk);
-        req->flags = (uint16_t)((s == 0 ? csum_flags : 0) | (s + 1 < slots ? NETTXF_more_data : 0));
-        if (s == 0 && gso) {
-            req->flags |= NETTXF_extra_info;
-            q->tx_extras_in_flight++;
-            struct netif_extra_info *x = (struct netif_extra_info *)RING_GET_REQUEST(&q->tx, prod++);
-            memset(x, 0, sizeof(*x));
-            x->type = XEN_NETIF_EXTRA_TYPE_GSO;
-            x->u.gso.size = p->gso_size;
-            x->u.gso.type = XEN_NETIF_GSO_TYPE_TCPV4;
-        }
-        off += chunk;
-    }
-    q->tx.req_prod_pvt = prod;
-    q->stats.tx_frames++;
-    q->stats.tx_slots += slots;
-    if (gso)
-        q->stats.tx_gso++;
-    if (csum_flags)
-        q->stats.tx_csum_blank++;
-    int kick;
-    RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->tx, kick);
-    if (kick) {
-        q->stats.tx_notify++;
-        *notify = true;
-    }
-    return 0;
-}
-
-/* Reads the producer once and checks it lies between our consumer and our requests. */
-static int response_window(struct netfront_queue *q, bool rx, RING_IDX cons,
-                           RING_IDX req_prod, volatile RING_IDX *rsp_prod, RING_IDX *out)
+int netfront_response_window(struct netfront_queue *q, bool rx, RING_IDX cons,
+                             RING_IDX req_prod, volatile RING_IDX *rsp_prod, RING_IDX *out)
 {
     RING_IDX prod = *rsp_prod;
     xen_rmb();   /* responses are read after the producer index that published them */
     if ((RING_IDX)(prod - cons) > (RING_IDX)(req_prod - cons))
-        return refuse(q, rx ? NETFRONT_broken_rx_producer : NETFRONT_broken_tx_producer,
-                      "%s: producer %u past our requests (%u from %u)",
-                      rx ? "rx" : "tx", prod, req_prod - cons, cons);
+        return netfront_refuse(q, rx ? NETFRONT_broken_rx_producer : NETFRONT_broken_tx_producer,
+                               "%s: producer %u past our requests (%u from %u)",
+                               rx ? "rx" : "tx", prod, req_prod - cons, cons);
     *out = prod;
     return 0;
-}
-
-int netfront_tx_reap(struct netfront_queue *q)
-{
-    if (q->broken)
-        return -EPROTO;
-    int done = 0;
-    int more;
-    do {
-        RING_IDX cons = q->tx.rsp_cons, prod = cons;
-        if (response_window(q, false, cons, q->tx.req_prod_pvt, &q->tx.sring->rsp_prod,
-                            &prod) < 0)
-            return -EPROTO;
-        for (; cons != prod; cons++) {
-            const volatile netif_tx_response_t *v = RING_GET_RESPONSE(&q->tx, cons);
-            uint16_t id = v->id;
-            int16_t status = v->status;
-            if (status == NETIF_RSP_NULL) {
-                /* The answer to an extra-info slot (netif.h: netback answers each extra with
-                 * NETIF_RSP_NULL): only as many as we sent extras. */
-                if (q->tx_extras_in_flight == 0) {
-                    q->tx.rsp_cons = cons;
-                    return refuse(q, NETFRONT_broken_tx_stray_null,
-                                  "tx %u: NULL, no extra outstanding",
-                                  cons);
-                }
-                q->tx_extras_in_flight--;
-                continue;
-            }
-            if (id >= NETFRONT_TX_SLOTS || !q->tx_busy[id]) {
-                q->tx.rsp_cons = cons;
-                return refuse(q, NETFRONT_broken_tx_not_in_flight,
-                              "tx %u: id %u not in flight", cons, id);
-            }
-            if (status != NETIF_RSP_OKAY) {
-                if (status != NETIF_RSP_ERROR && status != NETIF_RSP_DROPPED) {
-                    q->tx.rsp_cons = cons;
-                    return refuse(q, NETFRONT_broken_tx_bad_status,
-                                  "tx %u: id %u status %d", cons, id, status);
-                }
-                q->stats.tx_backend_errors++;
-            }
-            q->tx_busy[id] = false;
-            q->tx_free[q->tx_free_count++] = id;
-            q->stats.tx_completed++;
-            done++;
-        }
-        q->tx.rsp_cons = cons;
-        /* Completions are not urgent (the pool is large and transmit reaps when it runs dry):
-         * ask for an event only once half the ring has been answered since. */
-        q->tx.sring->rsp_event = cons + NETFRONT_TX_EVENT_BATCH;
-        xen_mb();
-        more = (RING_IDX)(q->tx.sring->rsp_prod - cons) >= NETFRONT_TX_EVENT_BATCH;
-    } while (more);
-    return done;
-}
-
-/* Puts held frames on the ring, oldest first, while they fit. */
-static void tx_drain(struct netfront_queue *q, bool *notify)
-{
-    while (q->tx_held_count && !q->broken) {
-        struct pbuf *p = q->tx_held[q->tx_held_first];
-        bool kick;
-        if (netfront_tx_frame(q, p, &kick) == -ENOBUFS)
-            return;
-        *notify |= kick;   /* checked when held: it went on the ring */
-        pbuf_free(p);
-        q->tx_held_first = (q->tx_held_first + 1) % NETFRONT_TX_HOLD;
-        q->tx_held_count--;
-    }
-}
-
-int netfront_tx_progress(struct netfront_queue *q, bool *notify)
-{
-    *notify = false;
-    for (;;) {
-        if (netfront_tx_reap(q) < 0)
-            return -EPROTO;
-        tx_drain(q, notify);
-        if (!q->tx_held_count)
-            return 0;
-        /* Frames still wait: the backend signals its very next response (io/ring.h: it
-         * notifies when rsp_prod passes rsp_event), and a response that came before we asked
-         * is taken now rather than waited for. */
-        q->tx.sring->rsp_event = q->tx.rsp_cons + 1;
-        xen_mb();
-        if (q->tx.sring->rsp_prod == q->tx.rsp_cons)
-            return 0;
-    }
-}
-
-int netfront_tx_send(struct netfront_queue *q, struct pbuf *p, bool *notify)
-{
-    *notify = false;
-    unsigned slots;
-    int rc;
-    if (q->tx_held_count)   /* no frame passes one that waits */
-        rc = tx_check(q, p, &slots) ?: -ENOBUFS;
-    else
-        rc = netfront_tx_frame(q, p, notify);
-    if (rc != -ENOBUFS) {
-        pbuf_free(p);
-        return rc;
-    }
-    bool kick;
-    if (q->tx_held_count == NETFRONT_TX_HOLD) {
-        rc = netfront_tx_progress(q, &kick);   /* responses may have made room */
-        *notify |= kick;
-        if (rc == 0 && q->tx_held_count == NETFRONT_TX_HOLD) {
-            q->stats.tx_hold_dropped++;
-            rc = -ENOBUFS;
-        }
-        if (rc) {
-            pbuf_free(p);
-            return rc;
-        }
-    }
-    q->tx_held[(q->tx_held_first + q->tx_held_count++) % NETFRONT_TX_HOLD] = p;
-    q->stats.tx_held++;
-    /* Completions are taken lazily, only now that the ring or the pool ran dry. */
-    rc = netfront_tx_progress(q, &kick);
-    *notify |= kick;
-    return rc;
-}
-
-unsigned netfront_tx_hold_flush(struct netfront_queue *q)
-{
-    unsigned n = q->tx_held_count;
-    for (; q->tx_held_count; q->tx_held_count--) {
-        pbuf_free(q->tx_held[q->tx_held_first]);
-        q->tx_held_first = (q->tx_held_first + 1) % NETFRONT_TX_HOLD;
-    }
-    return n;
 }
 
 /* ---- receive ---- */
@@ -347,7 +136,10 @@ uint64_t netfront_rx_partial_deadline(const struct netfront_queue *q)
     return q->rx_partial_since + NETFRONT_RX_PARTIAL_WAIT_NS;
 }
 
+/* A data slot of a frame, with the page and grant it was posted with. */
 struct rx_slot {
+    uint8_t *page;
+    uint32_t gref;
     uint16_t slot, offset, len;
 };
 
@@ -362,8 +154,10 @@ struct rx_frame {
     bool backend_error;
 };
 
-/* 1: a whole frame was parsed into f; 0: its last responses have not arrived yet; -EPROTO. */
-static int parse_frame(struct netfront_queue *q, RING_IDX cons, RING_IDX prod, struct rx_frame *f)
+/* 1: a whole frame was parsed into f; 0: its last responses have not arrived yet; -EPROTO.
+ * Out of line, as hand_up: inlined into netfront_rx_poll the two make the image larger. */
+static __attribute__((noinline)) int parse_frame(struct netfront_queue *q, RING_IDX cons,
+                                                  RING_IDX prod, struct rx_frame *f)
 {
     memset(f, 0, sizeof(*f));
     const RING_IDX start = cons;
@@ -377,70 +171,81 @@ static int parse_frame(struct netfront_queue *q, RING_IDX cons, RING_IDX prod, s
                                   .status = v->status };
         unsigned slot = cons & (NETFRONT_RX_SLOTS - 1);
         if (r.id != slot)
-            return refuse(q, NETFRONT_broken_rx_bad_id,
-                          "rx %u: id %u, slot %u was posted there", cons, r.id, slot);
+            return netfront_refuse(q, NETFRONT_broken_rx_bad_id,
+                                   "rx %u: id %u, slot %u was posted there", cons, r.id,
+                                   slot);
         if (r.flags & NETRXF_gso_prefix)
-            return refuse(q, NETFRONT_broken_rx_gso_prefix,
-                          "rx %u: GSO prefix never asked for", cons);
+            return netfront_refuse(q, NETFRONT_broken_rx_gso_prefix,
+                                   "rx %u: GSO prefix never asked for", cons);
         if (!first && (r.flags & NETRXF_extra_info))
-            return refuse(q, NETFRONT_broken_rx_bad_extra,
-                          "rx %u: extra info after the first slot", cons);
+            return netfront_refuse(q, NETFRONT_broken_rx_bad_extra,
+                                   "rx %u: extra info after the first slot", cons);
         if (r.status < NETIF_RSP_DROPPED)
-            return refuse(q, NETFRONT_broken_rx_bad_status, "rx %u: status %d",
-                          cons, r.status);
+            return netfront_refuse(q, NETFRONT_broken_rx_bad_status, "rx %u: status %d",
+                                   cons, r.status);
+        /* Without netfront_offload we never offered feature-sg or feature-gso-tcpv4 (nor asked
+         * for any other extra): a frame is one slot, with no extra info (xen/io/netif.h). */
+        if (!netfront_offload() && (r.flags & NETRXF_more_data))
+            return netfront_refuse(q, NETFRONT_broken_rx_slot_overrun,
+                                   "rx %u: more data without feature-sg", cons);
+        if (!netfront_offload() && (r.flags & NETRXF_extra_info))
+            return netfront_refuse(q, NETFRONT_broken_rx_bad_extra,
+                                   "rx %u: extra info without feature-gso-tcpv4", cons);
         /* Every slot counts, error slots too: a chain of errors linked by NETRXF_more_data is
          * one frame, and without the bound it could fill the ring and never end. */
         if (++slots > NETFRONT_RX_SLOTS_PER_FRAME) {
             if (f->backend_error || r.status < 0)
-                return refuse(q, NETFRONT_broken_rx_error_chain,
-                              "rx %u: error frame of more than %u slots",
-                              start, NETFRONT_RX_SLOTS_PER_FRAME);
-            return refuse(q, NETFRONT_broken_rx_slot_overrun,
-                          "rx %u: frame of more than %u slots", start,
-                          NETFRONT_RX_SLOTS_PER_FRAME);
+                return netfront_refuse(q, NETFRONT_broken_rx_error_chain,
+                                       "rx %u: error frame of more than %u slots",
+                                       start, NETFRONT_RX_SLOTS_PER_FRAME);
+            return netfront_refuse(q, NETFRONT_broken_rx_slot_overrun,
+                                   "rx %u: frame of more than %u slots", start,
+                                   NETFRONT_RX_SLOTS_PER_FRAME);
         }
         if (r.status < 0) {
             f->backend_error = true;
         } else {
             if ((uint32_t)r.offset + (uint32_t)r.status > NETFRONT_PAGE_SIZE)
-                return refuse(q, NETFRONT_broken_rx_bad_offset,
-                              "rx %u: %d bytes at %u overrun the page", cons,
-                              r.status, r.offset);
-            f->data[f->data_count++] = (struct rx_slot){ (uint16_t)slot, r.offset,
+                return netfront_refuse(q, NETFRONT_broken_rx_bad_offset,
+                                       "rx %u: %d bytes at %u overrun the page", cons,
+                                       r.status, r.offset);
+            f->data[f->data_count++] = (struct rx_slot){ q->rx_page[slot], q->rx_gref[slot],
+                                                          (uint16_t)slot, r.offset,
                                                           (uint16_t)r.status };
             f->total += (uint32_t)r.status;
             if (f->total > NETFRONT_RX_FRAME_MAX)
-                return refuse(q, NETFRONT_broken_rx_too_long,
-                              "rx %u: frame longer than %u bytes", start,
-                              NETFRONT_RX_FRAME_MAX);
+                return netfront_refuse(q, NETFRONT_broken_rx_too_long,
+                                       "rx %u: frame longer than %u bytes", start,
+                                       NETFRONT_RX_FRAME_MAX);
         }
-        more = (r.flags & NETRXF_more_data) != 0;
+        more = netfront_offload() && (r.flags & NETRXF_more_data) != 0;
         cons++;
         if (first) {
             f->flags = r.flags;
             first = false;
             /* Extra-info slots follow the first data slot, each naming the next. */
-            bool extra_more = (r.flags & NETRXF_extra_info) != 0;
+            bool extra_more = netfront_offload() && (r.flags & NETRXF_extra_info) != 0;
             unsigned extras = 0;
             while (extra_more) {
                 if (cons == prod)
                     return 0;
                 if (++extras > NETFRONT_EXTRAS_PER_FRAME)
-                    return refuse(q, NETFRONT_broken_rx_bad_extra,
-                                  "rx: more than %u extra-info slots", NETFRONT_EXTRAS_PER_FRAME);
+                    return netfront_refuse(q, NETFRONT_broken_rx_bad_extra,
+                                           "rx: more than %u extra-info slots",
+                                           NETFRONT_EXTRAS_PER_FRAME);
                 const volatile struct netif_extra_info *xv =
                     (const volatile struct netif_extra_info *)RING_GET_RESPONSE(&q->rx, cons);
                 uint8_t type = xv->type, xflags = xv->flags;
                 if (type == XEN_NETIF_EXTRA_TYPE_NONE || type >= XEN_NETIF_EXTRA_TYPE_MAX)
-                    return refuse(q, NETFRONT_broken_rx_bad_extra,
-                                  "rx %u: extra of unknown type %u", cons, type);
+                    return netfront_refuse(q, NETFRONT_broken_rx_bad_extra,
+                                           "rx %u: extra of unknown type %u", cons, type);
                 if (type == XEN_NETIF_EXTRA_TYPE_GSO) {
                     uint16_t size = xv->u.gso.size;
                     uint8_t gso_type = xv->u.gso.type;
                     if (size == 0 || gso_type != XEN_NETIF_GSO_TYPE_TCPV4)
-                        return refuse(q, NETFRONT_broken_rx_bad_extra,
-                                      "rx %u: GSO extra of type %u size %u", cons,
-                                      gso_type, size);
+                        return netfront_refuse(q, NETFRONT_broken_rx_bad_extra,
+                                               "rx %u: GSO extra of type %u size %u", cons,
+                                               gso_type, size);
                     f->gso_size = size;
                 }
                 extra_more = (xflags & XEN_NETIF_EXTRA_FLAG_MORE) != 0;
@@ -462,43 +267,90 @@ static struct pbuf *copy_frame(struct netfront_queue *q, struct pbuf_pool *pool,
     uint32_t off = 0;
     for (unsigned i = 0; i < f->data_count; i++) {
         const struct rx_slot *s = &f->data[i];
-        pbuf_copy_in(p, off, q->rx_page[s->slot] + s->offset, s->len);
+        pbuf_copy_in(p, off, s->page + s->offset, s->len);
         off += s->len;
     }
     q->stats.rx_copied++;
+    if (f->data_count > 1)
+        q->stats.rx_multi_copied++;
     return p;
 }
 
-/* A one-slot frame handed up in its own page (see the top of netfront_ring.h), or copied when
- * there is no fresh page for the slot or the old page's grant will not end. */
-static struct pbuf *hand_up(struct netfront_queue *q, struct pbuf_pool *pool,
-                            const struct rx_frame *f)
+/* The frame's pages, their grants ended, lent to the stack as one packet: a chain in slot order
+ * (a slot without bytes adds no segment). NULL when no packet descriptor is left: every page is
+ * back in the device's pool then (lend takes back the page it could not lend). */
+static struct pbuf *lend_pages(const struct netfront_rx_handoff *h, struct pbuf_pool *pool,
+                               const struct rx_frame *f, unsigned n)
+{
+    struct pbuf *head = NULL;
+    bool failed = false;
+    for (unsigned i = 0; i < n; i++) {
+        const struct rx_slot *s = &f->data[i];
+        if (!s->len || failed) {
+            h->retire(h->ctx, s->page, s->gref, true);
+            continue;
+        }
+        struct pbuf *seg = h->lend(h->ctx, pool, s->page, s->offset, s->len);
+        if (!seg)
+            failed = true;
+        else if (head)
+            pbuf_cat(head, seg);
+        else
+            head = seg;
+    }
+    if (!failed)
+        return head;
+    pbuf_free(head);              /* the pages lent go back through their release */
+    return NULL;
+}
+
+/* A frame handed up in its own pages (see the top of netfront_ring.h), or copied when some slot
+ * has no fresh page or some old page's grant will not end. */
+static __attribute__((noinline)) struct pbuf *hand_up(struct netfront_queue *q,
+                                                      struct pbuf_pool *pool,
+                                                      const struct rx_frame *f)
 {
     const struct netfront_rx_handoff *h = q->rx_handoff;
     /* An image without receive by reference copies every frame (net/wire/features.h). */
-    if (!net_feature(NET_FEATURE_RX_BY_REFERENCE) || !h || f->data_count != 1)
+    if (!net_feature(NET_FEATURE_RX_BY_REFERENCE) || !h)
         return copy_frame(q, pool, f);
-    const struct rx_slot *s = &f->data[0];
-    uint32_t fresh_gref;
-    uint8_t *fresh = h->replace_page(h->ctx, s->slot, &fresh_gref);
-    if (!fresh) {
-        q->stats.rx_copy_no_page++;
-        return copy_frame(q, pool, f);   /* the slot keeps its page, still granted */
+    /* Without netfront_offload every frame is one slot (parse_frame). */
+    const unsigned n = netfront_offload() ? f->data_count : 1;
+    /* Every slot gets its fresh page first (f keeps the old pages and grants); at the pool's
+     * bound, the slot without one and those after it keep their pages, still granted. */
+    unsigned replaced = 0, ended = 0;
+    for (; replaced < n; replaced++) {
+        const struct rx_slot *s = &f->data[replaced];
+        uint32_t fresh_gref;
+        uint8_t *fresh = h->replace_page(h->ctx, s->slot, &fresh_gref);
+        if (!fresh)
+            break;
+        q->rx_page[s->slot] = fresh;
+        q->rx_gref[s->slot] = fresh_gref;
     }
-    uint8_t *page = q->rx_page[s->slot];
-    uint32_t gref = q->rx_gref[s->slot];
-    struct pbuf *p;
-    /* The grant ends before the stack sees the page: the backend must never write a page the
+    /* Every grant ends before the stack sees any page: the backend must never write a page the
      * stack reads (xen/grants.h, the grant-lifetime rule). */
-    if (h->end_grant(h->ctx, gref) != 0) {
-        q->stats.rx_copy_end_busy++;
-        p = copy_frame(q, pool, f);
-        h->abandon(h->ctx, page, gref);
-    } else if ((p = h->lend(h->ctx, pool, page, s->offset, s->len))) {
-        q->stats.rx_handed_up++;
+    if (replaced == n)
+        while (ended < n && h->end_grant(h->ctx, f->data[ended].gref) == 0)
+            ended++;
+    if (ended == n) {
+        struct pbuf *p = lend_pages(h, pool, f, n);
+        if (p) {
+            q->stats.rx_handed_up++;
+            if (n > 1)
+                q->stats.rx_multi_handed_up++;
+        }
+        return p;
     }
-    q->rx_page[s->slot] = fresh;
-    q->rx_gref[s->slot] = fresh_gref;
+    if (replaced < n)
+        q->stats.rx_copy_no_page++;
+    else
+        q->stats.rx_copy_end_busy++;
+    struct pbuf *p = copy_frame(q, pool, f);
+    /* The replaced slots' old pages are not needed once copied: back to the pool when their
+     * grant ends, else to the quarantine. */
+    for (unsigned i = 0; i < replaced; i++)
+        h->retire(h->ctx, f->data[i].page, f->data[i].gref, i < ended);
     return p;
 }
 
@@ -544,9 +396,10 @@ static int partial_frame(struct netfront_queue *q, RING_IDX cons, uint64_t now_n
         return 0;
     }
     if (now_ns - q->rx_partial_since >= NETFRONT_RX_PARTIAL_WAIT_NS)
-        return refuse(q, NETFRONT_broken_rx_partial_stall,
-                      "rx %u: frame incomplete after %llu ms", cons,
-                      (unsigned long long)((now_ns - q->rx_partial_since) / 1000000u));
+        return netfront_refuse(q, NETFRONT_broken_rx_partial_stall,
+                               "rx %u: frame incomplete after %llu ms", cons,
+                               (unsigned long long)((now_ns - q->rx_partial_since) /
+                                                    1000000u));
     return 0;
 }
 
@@ -560,15 +413,16 @@ int netfront_rx_poll(struct netfront_queue *q, struct pbuf_pool *pool, unsigned 
     int taken = 0;
     for (;;) {
         RING_IDX cons = q->rx.rsp_cons, prod = cons;
-        if (response_window(q, true, cons, q->rx.req_prod_pvt, &q->rx.sring->rsp_prod, &prod) < 0)
+        if (netfront_response_window(q, true, cons, q->rx.req_prod_pvt, &q->rx.sring->rsp_prod,
+                                     &prod) < 0)
             return -EPROTO;
         /* A producer never moves back (ring.h: responses once published stay published). One
          * that hides responses we already looked at would leave a partial frame that never
          * completes and never times out. */
         if ((RING_IDX)(prod - cons) < (RING_IDX)(q->rx_examined - cons) &&
             (RING_IDX)(q->rx_examined - cons) <= NETFRONT_RX_SLOTS)
-            return refuse(q, NETFRONT_broken_rx_producer, "rx: producer moved back from %u to %u",
-                          q->rx_examined, prod);
+            return netfront_refuse(q, NETFRONT_broken_rx_producer,
+                                   "rx: producer moved back from %u to %u", q->rx_examined, prod);
         bool partial = false;
         while (cons != prod && (unsigned)taken < budget) {
             struct rx_frame f;

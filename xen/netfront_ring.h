@@ -14,14 +14,23 @@
  * Receive: NETFRONT_RX_SLOTS pages granted read-write, one per ring slot: the request at ring
  * index i always carries id i % NETFRONT_RX_SLOTS and that slot's page, so the backend answers
  * slot i in place. Without a handoff (netfront_rx_handoff) the frame is copied out and the page
- * posted again. With one, a one-slot frame is handed up in its page without a copy: the slot
- * first gets a fresh granted page from the device's bounded pool, then the old page's grant is
- * ended, and only a page whose grant ended (the backend can no longer write it) is lent to the
- * stack. A grant that will not end (the backend still maps the page) means the frame is copied
- * and that page is abandoned to the grant quarantine, never reused; no fresh page (the pool is
- * at its bound) means the frame is copied and the slot keeps its page. Either way the ring
- * never starves. Multi-slot frames are copied, and so is every frame in an image without receive
- * by reference (NET_FEATURE_RX_BY_REFERENCE, net/wire/features.h), whatever the handoff.
+ * posted again. With one, a frame is handed up in its pages without a copy, one slot's page or,
+ * for a multi-slot frame (feature-sg: NETRXF_more_data, a large receive with its GSO extra), a
+ * chain of its slots' pages in slot order: every data slot first gets a fresh granted page from
+ * the device's bounded pool, then every old page's grant is ended, and only when all of them
+ * ended (the backend can no longer write any) are the pages lent to the stack. A grant that will
+ * not end (the backend still maps the page) means the whole frame is copied and that page is
+ * abandoned to the grant quarantine, never reused (the frame's other pages go back to the pool);
+ * no fresh page for some slot (the pool is at its bound) means the whole frame is copied, that
+ * slot and those after it keep their pages, and the old pages of the slots before it, their
+ * grants ended, go back to the pool. Either way the ring never starves. Every frame is copied in
+ * an image without receive by reference (NET_FEATURE_RX_BY_REFERENCE, net/wire/features.h),
+ * whatever the handoff.
+ *
+ * Scatter-gather and GSO (several slots a frame, the GSO extra) each way sit behind
+ * xen_has(xen_optionals, XEN_OPTIONAL_NETFRONT_OFFLOAD) (xen/optional.h): an image that leaves
+ * netfront_offload out never asks the backend for them, so link-time optimization drops that
+ * code, and a response that uses them anyway (NETRXF_more_data, NETRXF_extra_info) is a bad one.
  *
  * The backend is untrusted. Every response is read once into a local copy, and its id, status,
  * offset, length, flags and extra-info chain are checked against what we asked for; a response
@@ -129,8 +138,10 @@ const char *netfront_break_name(enum netfront_break reason);
     X(rx_runts)           /* frames shorter than an Ethernet header, dropped */           \
     X(rx_no_buffer)       /* frames dropped: no packet buffer */                          \
     X(rx_notify)          /* kicks to the backend after posting rx requests */            \
-    X(rx_handed_up)       /* frames handed up in their own page, not copied */            \
+    X(rx_handed_up)       /* frames handed up in their own pages, not copied */           \
     X(rx_copied)          /* frames copied into a packet buffer */                        \
+    X(rx_multi_handed_up) /* multi-slot frames handed up as a chain of their pages */     \
+    X(rx_multi_copied)    /* multi-slot frames copied */                                  \
     X(rx_copy_no_page)    /* ... because the pool had no fresh page for the slot */       \
     X(rx_copy_end_busy)   /* ... because the grant would not end (page abandoned) */      \
     X(bad_responses)      /* responses refused (the queue is broken from then on) */      \
@@ -151,9 +162,11 @@ struct netfront_rx_handoff {
     /* Ends the grant of a page that was posted: 0 when the backend can no longer map it,
      * -EBUSY when it still does. */
     int (*end_grant)(void *ctx, uint32_t gref);
-    /* A page whose grant would not end, after its frame was copied: to the grant quarantine,
-     * never reused by the ring or the stack. */
-    void (*abandon)(void *ctx, uint8_t *page, uint32_t gref);
+    /* A page a slot gave up (replace_page) that is not lent after all (its frame was copied or
+     * dropped): back to the device's pool as a spare once its grant ended (`ended`: end_grant
+     * already said so; else it is tried now), or, when the grant will not end, to the grant
+     * quarantine, never reused by the ring or the stack. */
+    void (*retire)(void *ctx, uint8_t *page, uint32_t gref, bool ended);
     /* A packet from `pool` on the bytes [offset, offset + len) of page (its grant ended): the
      * page goes back to the device's pool when the packet's last reference goes. NULL when no
      * packet descriptor is left (the page is back in the pool then). */
@@ -237,11 +250,12 @@ unsigned netfront_tx_hold_flush(struct netfront_queue *q);
  * one. */
 int netfront_tx_reap(struct netfront_queue *q);
 
-/* Takes up to `budget` received frames: each is handed up in its page (rx_handoff set, one
- * slot) or copied into a packet from `pool`, and given to deliver(ctx, p), which owns it. The slots are posted again; *notify says whether to kick the
- * backend. now_ns (monotonic) times a partial frame at the producer index. Returns the number of
- * frames taken (budget means more may be waiting), or -EPROTO on a bad response (the queue is
- * broken; frames taken before it were delivered). Below budget, nothing more can be taken until
+/* Takes up to `budget` received frames: each is handed up in its pages (rx_handoff set) or
+ * copied into a packet from `pool`, and given to deliver(ctx, p), which owns it. The slots are
+ * posted again; *notify says whether to kick the backend. now_ns (monotonic) times a partial
+ * frame at the producer index. Returns the number of frames taken (budget means more may be
+ * waiting), or -EPROTO on a bad response (the queue is broken; frames taken before it were
+ * delivered). Below budget, nothing more can be taken until
  * the backend writes (or netfront_rx_partial_deadline passes). */
 int netfront_rx_poll(struct netfront_queue *q, struct pbuf_pool *pool, unsigned budget,
                      void (*deliver)(void *ctx, struct pbuf *p), void *ctx, uint64_t now_ns,

@@ -12,7 +12,7 @@
 struct rx_page {
     struct pbuf_device_storage ds;
     struct netfront_rxpool *pool;
-    struct rx_page *next;            /* on the spare or free-record list */
+    struct rx_page *next;            /* on the spare, reserved or free-record list */
 };
 
 struct netfront_rxpool {
@@ -22,6 +22,9 @@ struct netfront_rxpool {
     uint16_t domid;
     uint32_t *quarantined;
     struct rx_page *spare;           /* pages back from the stack, not granted */
+    struct rx_page *reserved;        /* records without a page, one for each page a slot gave
+                                        up for a fresh one (replace_page) and that is not yet
+                                        lent, taken back or abandoned */
     struct rx_page *free_records;    /* records without a page */
     unsigned lent;                   /* pages in packets now */
     struct rx_page records[NETFRONT_RXPOOL_PAGES];
@@ -42,15 +45,30 @@ static void page_back(struct pbuf_device_storage *ds)
     pool->spare = r;
 }
 
+static struct rx_page *pop(struct rx_page **list)
+{
+    struct rx_page *r = *list;
+    if (r)
+        *list = r->next;
+    return r;
+}
+
+static void push(struct rx_page **list, struct rx_page *r)
+{
+    r->next = *list;
+    *list = r;
+}
+
+/* A fresh page for a slot. Its record, or a free one, is reserved for the page the slot gives
+ * up, so that page always has a record to be lent or kept spare with: a multi-slot frame
+ * replaces all its slots before any of its old pages is lent. */
 static uint8_t *replace_page(void *ctx, unsigned slot, uint32_t *gref)
 {
     struct netfront_rxpool *pool = ctx;
-    struct rx_page *r = pool->spare;
-    if (r) {
-        pool->spare = r->next;
-    } else {
+    struct rx_page *r = pop(&pool->spare);
+    if (!r) {
         if (!(r = pool->free_records))
-            return NULL;              /* every record holds a page: the pool is at its bound */
+            return NULL;              /* every record holds or awaits a page: at the bound */
         uint8_t *page = page_alloc(0);
         if (!page)
             return NULL;
@@ -61,14 +79,11 @@ static uint8_t *replace_page(void *ctx, unsigned slot, uint32_t *gref)
     memset(page, 0, NETFRONT_PAGE_SIZE);   /* the backend never reads stale memory */
     long ref = xen_grant_access(pool->domid, page, false);
     if (ref < 0) {
-        r->next = pool->spare;
-        pool->spare = r;
+        push(&pool->spare, r);
         return NULL;
     }
-    /* The record goes with the page into the slot: it comes back with the next page lent. */
     r->ds.base = NULL;
-    r->next = pool->free_records;
-    pool->free_records = r;
+    push(&pool->reserved, r);
     *gref = (uint32_t)ref;
     pool->slot_pages[slot] = page;
     pool->slot_grefs[slot] = (uint32_t)ref;
@@ -81,27 +96,37 @@ static int end_grant(void *ctx, uint32_t gref)
     return xen_grant_end(gref);
 }
 
-static void abandon(void *ctx, uint8_t *page, uint32_t gref)
+static void retire(void *ctx, uint8_t *page, uint32_t gref, bool ended)
 {
     struct netfront_rxpool *pool = ctx;
-    xen_grant_end_free_counted(gref, page, 0, pool->quarantined);
+    struct rx_page *r = pop(&pool->reserved);
+    if (!ended && xen_grant_end(gref) != 0) {
+        xen_grant_end_free_counted(gref, page, 0, pool->quarantined);   /* the quarantine */
+        if (r)
+            push(&pool->free_records, r);
+        return;
+    }
+    if (!r) {                         /* cannot happen: a record was reserved for this page */
+        page_free(page, 0);
+        return;
+    }
+    r->ds.base = page;
+    push(&pool->spare, r);
 }
 
 static struct pbuf *lend(void *ctx, struct pbuf_pool *pbufs, uint8_t *page, unsigned offset,
                          unsigned len)
 {
     struct netfront_rxpool *pool = ctx;
-    struct rx_page *r = pool->free_records;
-    if (!r) {                         /* cannot happen: a record was freed for this page */
+    struct rx_page *r = pop(&pool->reserved);
+    if (!r) {                         /* cannot happen: a record was reserved for this page */
         page_free(page, 0);
         return NULL;
     }
-    pool->free_records = r->next;
     r->ds.base = page;
     struct pbuf *p = pbuf_from_device(pbufs, &r->ds, offset, len);
     if (!p) {
-        r->next = pool->spare;        /* ungranted now: spare */
-        pool->spare = r;
+        push(&pool->spare, r);        /* ungranted now: spare */
         return NULL;
     }
     pool->lent++;
@@ -115,7 +140,7 @@ struct netfront_rxpool *netfront_rxpool_create(uint8_t **slot_pages, uint32_t *s
     if (!pool)
         return NULL;
     pool->handoff = (struct netfront_rx_handoff){ .replace_page = replace_page,
-                                                  .end_grant = end_grant, .abandon = abandon,
+                                                  .end_grant = end_grant, .retire = retire,
                                                   .lend = lend, .ctx = pool };
     pool->slot_pages = slot_pages;
     pool->slot_grefs = slot_grefs;

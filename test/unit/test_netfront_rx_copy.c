@@ -47,9 +47,9 @@ static int never_end(void *ctx, uint32_t gref)
     return 0;
 }
 
-static void never_abandon(void *ctx, uint8_t *page, uint32_t gref)
+static void never_retire(void *ctx, uint8_t *page, uint32_t gref, bool ended)
 {
-    (void)ctx, (void)page, (void)gref;
+    (void)ctx, (void)page, (void)gref, (void)ended;
     handoff_calls++;
 }
 
@@ -62,7 +62,7 @@ static struct pbuf *never_lend(void *ctx, struct pbuf_pool *pbufs, uint8_t *page
 }
 
 static const struct netfront_rx_handoff handoff = {
-    .replace_page = never_replace, .end_grant = never_end, .abandon = never_abandon,
+    .replace_page = never_replace, .end_grant = never_end, .retire = never_retire,
     .lend = never_lend,
 };
 

@@ -223,6 +223,45 @@ START_TEST(device_page_is_kept_until_read)
 }
 END_TEST
 
+/* A large receive netfront hands up as a chain of its slots' pages (xen/netfront_ring.h): the
+ * headers and the first payload bytes in the first page, the rest in full pages. Its payload is
+ * kept by reference across the pages (each pinned once), and each page goes back to the device
+ * once the bytes in it are read. */
+START_TEST(device_page_chain_is_kept_by_reference)
+{
+    static uint8_t pages[3][4096];
+    static struct pbuf_device_storage ds[3];
+    const size_t first = 4096 - 54, len = first + 4096 + 1000;
+    device_released = 0;
+    struct pbuf *p = NULL;
+    for (size_t i = 0, at = 0; i < 3; i++) {
+        size_t bytes = i == 0 ? 4096 : i == 1 ? 4096 : 1000;
+        for (size_t k = i == 0 ? 54 : 0; k < bytes; k++, at++)
+            pages[i][k] = stream_byte(at);
+        ds[i] = (struct pbuf_device_storage){ .base = pages[i], .size = 4096,
+                                              .release = device_release };
+        struct pbuf *seg = pbuf_from_device(pool, &ds[i], 0, bytes);
+        ck_assert_ptr_nonnull(seg);
+        if (p)
+            pbuf_cat(p, seg);
+        else
+            p = seg;
+    }
+    ck_assert_int_eq(tcp_buf_store(&b, 0, p, 54, len), 0);
+    pbuf_free(p);
+    ck_assert_uint_eq(budget.stored_by_reference, 1);
+    ck_assert_uint_eq(budget.stored_by_copy, 0);
+    ck_assert_uint_eq(b.allocated, 0);                 /* no chunk: nothing copied */
+    ck_assert_uint_ge(b.pinned, 3 * 4096);
+    ck_assert_uint_eq(device_released, 0);
+    expect_stream(0, 0, len);
+    tcp_buf_consume(&b, first);
+    ck_assert_uint_eq(device_released, 1);             /* the first page is read */
+    tcp_buf_consume(&b, len - first);
+    ck_assert_uint_eq(device_released, 3);
+}
+END_TEST
+
 START_TEST(resize_and_destroy_give_everything_back)
 {
     ck_assert_int_eq(store(0, 0, 1448), 0);
@@ -254,6 +293,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, pool_under_pressure_is_copied);
     tcase_add_test(tc, budget_refusal_stores_nothing);
     tcase_add_test(tc, device_page_is_kept_until_read);
+    tcase_add_test(tc, device_page_chain_is_kept_by_reference);
     tcase_add_test(tc, resize_and_destroy_give_everything_back);
     suite_add_tcase(s, tc);
     return s;
