@@ -348,9 +348,23 @@ static __attribute__((noinline)) struct pbuf *hand_up(struct netfront_queue *q,
         q->stats.rx_copy_end_busy++;
     struct pbuf *p = copy_frame(q, pool, f);
     /* The replaced slots' old pages are not needed once copied: back to the pool when their
-     * grant ends, else to the quarantine. */
-    for (unsigned i = 0; i < replaced; i++)
-        h->retire(h->ctx, f->data[i].page, f->data[i].gref, i < ended);
+     * grant ends, else to the quarantine. Every page from the first busy one on is tried, so
+     * each page the backend still maps after answering it is counted. */
+    unsigned held = 0;
+    for (unsigned i = 0; i < replaced; i++) {
+        bool end_ok = i < ended || (i > ended && h->end_grant(h->ctx, f->data[i].gref) == 0);
+        if (!end_ok)
+            held++;
+        h->retire(h->ctx, f->data[i].page, f->data[i].gref, end_ok);
+    }
+    q->stats.rx_held_pages += held;
+    /* Each held page is a grant over the cap while the queue stays connected: past
+     * NETFRONT_RX_HELD_PAGES_MAX the backend is treated as broken (those pages stay in the
+     * quarantine, counted against the cap at the next connection). */
+    if (held && q->stats.rx_held_pages > NETFRONT_RX_HELD_PAGES_MAX)
+        netfront_refuse(q, NETFRONT_broken_rx_held_pages,
+                        "rx: backend still maps %llu pages it answered (at most %u)",
+                        (unsigned long long)q->stats.rx_held_pages, NETFRONT_RX_HELD_PAGES_MAX);
     return p;
 }
 
@@ -438,6 +452,8 @@ int netfront_rx_poll(struct netfront_queue *q, struct pbuf_pool *pool, unsigned 
             q->rx_partial = false;
             take_frame(q, pool, &f, deliver, ctx);
             taken++;
+            if (q->broken)        /* the backend keeps the pages it answered (hand_up) */
+                return -EPROTO;
         }
         if (netfront_rx_refill(q))
             *notify = true;

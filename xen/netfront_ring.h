@@ -20,7 +20,9 @@
  * the device's bounded pool, then every old page's grant is ended, and only when all of them
  * ended (the backend can no longer write any) are the pages lent to the stack. A grant that will
  * not end (the backend still maps the page) means the whole frame is copied and that page is
- * abandoned to the grant quarantine, never reused (the frame's other pages go back to the pool);
+ * abandoned to the grant quarantine, never reused (the frame's other pages go back to the pool,
+ * or there too when still mapped), and counted (rx_held_pages): more than NETFRONT_RX_HELD_PAGES_MAX in one connection breaks the
+ * queue (broken_rx_held_pages), as a bad response does, so the quarantine cannot grow unbounded;
  * no fresh page for some slot (the pool is at its bound) means the whole frame is copied, that
  * slot and those after it keep their pages, and the old pages of the slots before it, their
  * grants ended, go back to the pool. Either way the ring never starves. Every frame is copied in
@@ -91,6 +93,21 @@ struct pbuf_pool;
  * slots together (at most a copy batch apart), so this is generous even on a loaded dom0. */
 #define NETFRONT_RX_PARTIAL_WAIT_NS (2ull * 1000000000ull)
 
+/* Pages of one connection of a queue whose grant would not end once the backend had answered
+ * them (it still maps them), beyond which the queue is broken (broken_rx_held_pages). Each such
+ * page goes to the grant quarantine (xen/grants.h) while its slot already holds a fresh grant,
+ * so it is a grant reference over the queue's NETFRONT_GRANTS_PER_QUEUE and, while connected,
+ * over the device's NETFRONT_GRANT_CAP (xen/netfront_conn.h), which counts it only at the next
+ * connection. netback copies into our pages (GNTTABOP_copy) and never maps them, so any such page
+ * is a backend fault; one maximal frame's pages are tolerated (a backend that unmaps just after
+ * it answers), and with NETFRONT_MAX_QUEUES queues the device's overshoot of the cap stays at
+ * 2 x 19 = 38 references (under 4% of the cap's 1028, 2% of the 2040-entry table, so blkfront
+ * keeps its share), far below a ring's NETFRONT_RX_SLOTS pages: a backend that keeps every page
+ * it answered is stopped after 19, not when the table runs dry. */
+#define NETFRONT_RX_HELD_PAGES_MAX NETFRONT_RX_SLOTS_PER_FRAME
+_Static_assert(NETFRONT_RX_HELD_PAGES_MAX < NETFRONT_RX_SLOTS / 8u,
+               "the pages a backend may keep are a small part of a ring");
+
 /* The rules a backend's responses can break; each has a counter broken_<rule>, and
  * netfront_break_name gives the rule's name for the log. */
 #define NETFRONT_BREAK_REASONS(X)                                                           \
@@ -104,6 +121,7 @@ struct pbuf_pool;
     X(broken_rx_bad_extra)     /* extra info: unknown type, bad GSO, too many, misplaced */ \
     X(broken_rx_gso_prefix)    /* NETRXF_gso_prefix, never requested */                     \
     X(broken_rx_partial_stall) /* a frame's last slots missing NETFRONT_RX_PARTIAL_WAIT_NS */ \
+    X(broken_rx_held_pages)    /* answered pages still mapped: see NETFRONT_RX_HELD_PAGES_MAX */\
     X(broken_tx_producer)      /* tx response producer outside our outstanding requests */  \
     X(broken_tx_not_in_flight) /* tx response for an id not in flight */                   \
     X(broken_tx_bad_status)    /* tx status not OKAY/ERROR/DROPPED */                       \
@@ -144,6 +162,7 @@ const char *netfront_break_name(enum netfront_break reason);
     X(rx_multi_copied)    /* multi-slot frames copied */                                  \
     X(rx_copy_no_page)    /* ... because the pool had no fresh page for the slot */       \
     X(rx_copy_end_busy)   /* ... because the grant would not end (page abandoned) */      \
+    X(rx_held_pages)      /* answered pages whose grant would not end (quarantined) */    \
     X(bad_responses)      /* responses refused (the queue is broken from then on) */      \
     NETFRONT_BREAK_REASONS(X)
 
@@ -254,8 +273,8 @@ int netfront_tx_reap(struct netfront_queue *q);
  * copied into a packet from `pool`, and given to deliver(ctx, p), which owns it. The slots are
  * posted again; *notify says whether to kick the backend. now_ns (monotonic) times a partial
  * frame at the producer index. Returns the number of frames taken (budget means more may be
- * waiting), or -EPROTO on a bad response (the queue is broken; frames taken before it were
- * delivered). Below budget, nothing more can be taken until
+ * waiting), or -EPROTO on a bad response or past NETFRONT_RX_HELD_PAGES_MAX (the queue is
+ * broken; frames taken before it, and the frame that passed the bound, were delivered). Below budget, nothing more can be taken until
  * the backend writes (or netfront_rx_partial_deadline passes). */
 int netfront_rx_poll(struct netfront_queue *q, struct pbuf_pool *pool, unsigned budget,
                      void (*deliver)(void *ctx, struct pbuf *p), void *ctx, uint64_t now_ns,

@@ -8,10 +8,13 @@
  * comes back to the pool when the stack frees the packet's last reference, or at once when its
  * frame was copied after all (retire). At the bound the ring copies instead, so memory stays
  * bounded and the ring never starves. A page whose grant would not end goes to the grant
- * quarantine (xen/grants.h) and leaves the pool for good. Known gap: while the device is
- * connected such pages are not held against NETFRONT_GRANT_CAP (xen/netfront_conn.h; their
- * slots already hold fresh grants), so a backend that keeps mapping the pages it answered grows
- * the quarantine until xen_grant_access fails and the ring copies.
+ * quarantine (xen/grants.h) and leaves the pool for good, counted in the device's quarantine
+ * account (`quarantined`), which holds it against NETFRONT_GRANT_CAP at the next connection
+ * (xen/netfront_conn.h). While connected its slot already holds a fresh grant, so each such page
+ * is a reference over the cap: the ring counts them (rx_held_pages) and breaks the queue past
+ * NETFRONT_RX_HELD_PAGES_MAX (broken_rx_held_pages, xen/netfront_ring.h), so a backend that keeps
+ * mapping the pages it answered is disconnected after a few pages instead of growing the
+ * quarantine until xen_grant_access fails for every driver.
  *
  * The pool outlives its queue while the stack still holds pages: netfront_rxpool_detach lets
  * go of the queue; the last page to come back frees the pool.

@@ -9,7 +9,9 @@
  * the slot keeps its page. A multi-slot frame (a large receive: NETRXF_more_data and the GSO
  * extra, xen/io/netif.h) leaves the same way as a chain of its slots' pages, every grant ended
  * before the stack sees any page, or is copied whole when any slot has no fresh page or any
- * grant will not end. Against a fake backend and a fake pool.
+ * grant will not end. Each page the backend still maps after answering it is counted, and more
+ * than NETFRONT_RX_HELD_PAGES_MAX in a connection break the queue. Against a fake backend and a
+ * fake pool.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -24,7 +26,7 @@
 #define GREF_RX0 NF_GREF_RX0
 #define GREF_FRESH0 9000u
 #define FAKE_PAGES 24u
-#define FAKE_MAX 32u
+#define FAKE_MAX 64u
 
 static struct netfront_queue q;
 static struct pbuf_pool *pool;
@@ -433,6 +435,68 @@ START_TEST(large_receive_with_a_grant_that_will_not_end_is_copied)
     ck_assert_ptr_eq(q.rx_page[2], fp.fresh[1]);       /* never posted again with its old page */
     ck_assert_ptr_eq(q.rx_page[3], fp.fresh[2]);
     ck_assert_uint_eq(q.stats.rx_copy_end_busy, 1);
+    ck_assert_uint_eq(q.stats.rx_held_pages, 1);       /* the others' grants ended */
+    ck_assert(!q.broken);
+}
+END_TEST
+
+/* A backend that maps every page of a large receive: each page is tried, quarantined and
+ * counted, not only the first. */
+START_TEST(large_receive_whose_pages_are_all_held_counts_each)
+{
+    static const uint16_t offsets[] = { 0, 0, 0 }, lens[] = { 4096, 4096, 300 };
+    large_receive(3, offsets, lens, 6);
+    fp.end_result = -EBUSY;
+    ck_assert_int_eq(poll_once(), 1);
+    expect_copied_frame(6);
+    ck_assert_uint_eq(fp.abandoned_count, 3);
+    ck_assert_uint_eq(fp.taken_back_count, 0);
+    ck_assert_uint_eq(q.stats.rx_held_pages, 3);
+    ck_assert(!q.broken);
+}
+END_TEST
+
+/* The grant-lifetime rule (xen/grants.h; Xen's grant_table.h: a grant ends only once the other
+ * domain unmaps the page) sends every answered page the backend still maps to the quarantine,
+ * while its slot already holds a fresh grant: a reference over NETFRONT_GRANT_CAP. A backend
+ * that never lets go of the pages it answered gets the queue broken once more than
+ * NETFRONT_RX_HELD_PAGES_MAX pages are held, like a bad response (netfront_ring.h), instead of
+ * growing the quarantine until the grant table is full. Pages quarantined stay there. */
+START_TEST(backend_that_keeps_answered_pages_breaks_the_queue_after_the_bound)
+{
+    fp.end_result = -EBUSY;
+    for (RING_IDX i = 0; i <= NETFRONT_RX_HELD_PAGES_MAX; i++) {
+        fill(rx_pages[i], 0, 100, (uint8_t)i);
+        rx_respond(i, 0, 0, 100);
+        rxs->rsp_prod = i + 1;
+        int rc = poll_once();
+        ck_assert_uint_eq(delivered_count, 1);          /* every frame was copied up */
+        expect_bytes(delivered[0], (uint8_t)i);
+        pbuf_free(delivered[0]);
+        delivered_count = 0;
+        ck_assert_uint_eq(fp.abandoned_count, i + 1);   /* quarantined, never reused */
+        ck_assert_uint_eq(q.stats.rx_held_pages, i + 1);
+        if (i < NETFRONT_RX_HELD_PAGES_MAX) {
+            ck_assert_int_eq(rc, 1);
+            ck_assert(!q.broken);
+        } else {
+            ck_assert_int_eq(rc, -EPROTO);
+        }
+    }
+    ck_assert(q.broken);
+    ck_assert_int_eq(q.break_reason, NETFRONT_broken_rx_held_pages);
+    ck_assert_str_eq(netfront_break_name(q.break_reason), "rx_held_pages");
+    ck_assert_uint_eq(q.stats.broken_rx_held_pages, 1);
+    ck_assert_uint_eq(q.stats.bad_responses, 1);
+    ck_assert_ptr_nonnull(strstr(q.why, "still maps"));
+    /* The broken queue takes no more frames: the quarantine grows no further. */
+    RING_IDX next = NETFRONT_RX_HELD_PAGES_MAX + 1;
+    rx_respond(next, 0, 0, 100);
+    rxs->rsp_prod = next + 1;
+    ck_assert_int_eq(poll_once(), -EPROTO);
+    ck_assert_uint_eq(delivered_count, 0);
+    ck_assert_uint_eq(fp.abandoned_count, NETFRONT_RX_HELD_PAGES_MAX + 1);
+    ck_assert_uint_eq(fp.fresh_given, NETFRONT_RX_HELD_PAGES_MAX + 1);
 }
 END_TEST
 
@@ -528,6 +592,8 @@ static Suite *handoff_suite(void)
     tcase_add_test(tc, chain_keeps_offsets_and_skips_an_empty_slot);
     tcase_add_test(tc, large_receive_without_a_fresh_page_for_every_slot_is_copied);
     tcase_add_test(tc, large_receive_with_a_grant_that_will_not_end_is_copied);
+    tcase_add_test(tc, large_receive_whose_pages_are_all_held_counts_each);
+    tcase_add_test(tc, backend_that_keeps_answered_pages_breaks_the_queue_after_the_bound);
     tcase_add_test(tc, large_receive_without_a_descriptor_is_dropped_and_every_page_returns);
     tcase_add_test(tc, malformed_large_receive_touches_no_page);
     tcase_add_test(tc, no_descriptor_drops_but_the_slot_gets_a_fresh_page);
