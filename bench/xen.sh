@@ -6,7 +6,8 @@
 # into the cache), then runs bench/xen/bench-xen.sh
 # in one boot of the test bed (scripts/xen-testbed/run.sh with its own --out) and summarizes.
 # Writes OUTDIR/xen.txt: "KIND.create_ms.median/min/max", "KIND.running_ms...", the netfront
-# counters "nf.WORKLOAD.COUNTER N" and their rates per 1000 frames, the throughput figures
+# counters "nf.WORKLOAD.COUNTER N", their rates per 1000 frames and the segments per transmitted
+# frame (how much TSO is used), the throughput figures
 # "tput.KIND.RUN.{req_s,kb_s,complete,failed}" (KIND httpd or linux; RUN keepalive, newconn, bulk). BENCH_XEN_REPS sets the
 # repetitions (default 3).
 set -u
@@ -85,7 +86,12 @@ raw=$out/xen/bench-xen.txt
                   printf "%s.frames %d\n", w, f
                   printf "%s.notify_per_1000 %.1f\n", w, (c["tx_notify"] + c["rx_notify"]) * 1000 / f
                   printf "%s.events_per_1000 %.1f\n", w, c["events"] * 1000 / f
-                  printf "%s.grant_ops_per_1000 %.1f\n", w, (c["granted"] + c["ended"]) * 1000 / f }' "$raw" |
+                  printf "%s.grant_ops_per_1000 %.1f\n", w, (c["granted"] + c["ended"]) * 1000 / f
+                  if (c["tx_frames"] > 0 && c["tx_segments"] != "") {
+                      printf "%s.tx_segments_per_frame %.2f\n", w, c["tx_segments"] / c["tx_frames"]
+                      if (c["tx_gso_frames"] > 0)
+                          printf "%s.tx_segments_per_tso_frame %.2f\n", w,
+                              (c["tx_segments"] - (c["tx_frames"] - c["tx_gso_frames"])) / c["tx_gso_frames"] } }' "$raw" |
             sed 's/^/rate./'
     done
 } > "$out/xen.txt"

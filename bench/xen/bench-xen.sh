@@ -98,6 +98,11 @@ counters() {
     for c in tx_frames rx_frames tx_notify rx_notify events bad_responses; do
         echo "nf.$1.$c $(sed -n "s/^.*netfront\.vif0\.$c \([0-9]*\).*$/\1/p" "$log" | tail -1)" >>"$res"
     done
+    # The TCP segments the device carried and its TSO frames (the device's own counters): a TSO
+    # frame carries several segments, so segments per frame says how much TSO is used.
+    for c in tx_segments tx_gso_frames; do
+        echo "nf.$1.$c $(sed -n "s/^.*dev\.vif0\.$c \([0-9]*\).*$/\1/p" "$log" | tail -1)" >>"$res"
+    done
     sed -n 's/^.*netfront\.vif0: grant table (whole guest): \([0-9]*\) granted, \([0-9]*\) ended.*$/\1 \2/p' \
         "$log" | tail -1 | { read -r g e; echo "nf.$1.granted $g"; echo "nf.$1.ended $e"; } >>"$res"
     grep -q "nf.$1.tx_frames [0-9]" "$res" || xt_fail "no netfront counters on $2's console"

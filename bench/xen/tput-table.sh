@@ -23,5 +23,9 @@ if [ -n "$f" ]; then
     req=$(( $(val tput.httpd.keepalive.complete) + $(val tput.httpd.newconn.complete) + $(val tput.httpd.bulk.complete) ))
     echo "httpd's netfront over the three runs: $f frames (tx + rx, a TSO frame counted once) for $req requests;"
     echo "per 1000 frames $(val rate.tput.notify_per_1000) notifications sent to netback, $(val rate.tput.events_per_1000) events received, $(val rate.tput.grant_ops_per_1000) grant operations."
+    if [ -n "$(val rate.tput.tx_segments_per_frame)" ]; then
+        echo "Transmit: $(val nf.tput.tx_segments) segments in $(val nf.tput.tx_frames) frames, $(val nf.tput.tx_gso_frames) of them TSO frames (each of"
+        echo "a TSO frame's TCP segments counts, any other frame is one): $(val rate.tput.tx_segments_per_frame) segments per frame, $(val rate.tput.tx_segments_per_tso_frame) per TSO frame."
+    fi
     echo
 fi
