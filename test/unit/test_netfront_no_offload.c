@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "net_core_fixture.h"
+#include "xen_fixture.h"
 #include "xen/netfront_ring.h"
 #include "xen/optional.h"
 #include "netfront_ring_pages.h"
@@ -142,9 +143,5 @@ int main(void)
     tcase_add_test(tc, rx_more_data_breaks_the_queue);
     tcase_add_test(tc, rx_extra_info_breaks_the_queue);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return xen_fixture_run(s);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "net_core_fixture.h"
+#include "xen_fixture.h"
 #include "xen/netfront_ring.h"
 #include "netfront_ring_pages.h"
 #include "mm/pbuf.h"
@@ -124,9 +125,5 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, every_frame_is_copied_and_its_slot_keeps_its_page);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return xen_fixture_run(s);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "net_core_fixture.h"
+#include "xen_fixture.h"
 #include "xen/grants.h"
 #include "xen/netfront_conn.h"
 #include "xen/netfront_rxpool.h"
@@ -180,9 +181,5 @@ int main(void)
     tcase_add_test(tc, the_bound_holds_for_multi_slot_frames);
     tcase_add_test(tc, a_busy_page_is_quarantined);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return xen_fixture_run(s);
 }

@@ -1,8 +1,8 @@
 /*
- * test/unit/xen_fixture.h: what the Xen layer's unit tests (test_xen_*, test_blkfront*) set up
- * the same way (header-only: each test_*.c is its own program): the simulated machine they run
- * on (clock, page allocator, scheduler), the hypervisor's side of an event channel (raising the
- * event a fiber waits on), and running the program's suite.
+ * test/unit/xen_fixture.h: what the Xen layer's unit tests (test_xen_*, test_blkfront*,
+ * test_netfront*) set up the same way (header-only: each test_*.c is its own program): the
+ * simulated machine they run on (clock, page allocator, scheduler), the hypervisor's side of an
+ * event channel (raising the event a fiber waits on), and running the program's suite.
  */
 #ifndef XENOLITH_TEST_UNIT_XEN_FIXTURE_H
 #define XENOLITH_TEST_UNIT_XEN_FIXTURE_H
