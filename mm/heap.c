@@ -4,8 +4,11 @@
  * needs nothing but the pointer. Each object's requested size is kept (a uint16 table at the
  * end of the slab page, or in the descriptor for classes with at most 4 objects a page) so
  * bytes_in_use is exact and a second kfree of the same object is recognised. Larger requests
- * are whole page blocks. Freed memory is filled with HEAP_POISON and checked when handed out
- * again (a write after free panics); ASan builds also poison it in the shadow memory.
+ * are whole page blocks. A new slab is carved by a bump index: its objects are handed out in
+ * address order as they are first needed and nothing is written to them before (no pass over
+ * the page). Freed objects are filled with HEAP_POISON, chained for reuse ahead of the objects
+ * never handed out, and checked when handed out again (a write after free panics); ASan builds
+ * also poison free and never-handed objects in the shadow memory.
  */
 #include "mm/mm.h"
 #include "mm/page_internal.h"
@@ -15,6 +18,11 @@
 #define SMALLEST_CLASS 16u
 #define LARGEST_CLASS 4096u
 #define SLOT_FREE 0xffffu
+/* A slab's chain of objects to hand out (page_desc.slab_free) is its freed objects, each
+ * linking to the next through its first word, ending either in NULL (every object was handed
+ * out at least once) or in the first object never handed out, tagged with this bit (objects are
+ * 16-byte aligned): the bump index, kept as an address. */
+#define NEVER_HANDED_OUT ((uintptr_t)1)
 /* Classes from this size keep the object sizes in the descriptor (at most 4 a page). */
 #define DESC_SIZES_FROM 1024u
 
@@ -53,6 +61,13 @@ static unsigned class_for(size_t size)
     if (size <= SMALLEST_CLASS)
         return 0;
     return (unsigned)(64 - __builtin_clzll((unsigned long long)size - 1)) - 4;
+}
+
+/* obj's place in its slab: its offset over the class size (a shift, the classes being powers of
+ * two from 1 << 4). */
+static unsigned object_index(const uint8_t *obj, uintptr_t page, unsigned cls)
+{
+    return (unsigned)(((uintptr_t)obj - page) >> (cls + 4));
 }
 
 static size_t table_bytes(unsigned capacity)
@@ -137,20 +152,21 @@ static struct page_desc *new_slab(unsigned cls)
     if (!page)
         return NULL;
     struct page_desc *d = page_desc_of((uintptr_t)page);
-    unsigned size = class_bytes(cls);
     d->use = PAGE_USE_SLAB;
     d->slab_class = (uint8_t)cls;
     d->slab_in_use = 0;
     d->slab_capacity = (uint16_t)slab_capacity(cls);
-    __builtin_memset(page, HEAP_POISON, (size_t)d->slab_capacity * size);
-    for (unsigned i = 0; i < d->slab_capacity; i++) {
-        set_link(page + (size_t)i * size,
-                 i + 1 < d->slab_capacity ? page + (size_t)(i + 1) * size : NULL);
-        *size_slot(d, (uintptr_t)page, i) = SLOT_FREE;
-    }
-    d->slab_free = page;
+    /* Every object free (a kfree of one never handed out is a double free); the objects
+     * themselves are not written. */
+    if (class_bytes(cls) >= DESC_SIZES_FROM)
+        __builtin_memset(d->slab_obj_bytes, 0xff, sizeof(d->slab_obj_bytes));
+    else
+        __builtin_memset(page + PAGE_SIZE - table_bytes(d->slab_capacity), 0xff,
+                         table_bytes(d->slab_capacity));
+    _Static_assert(SLOT_FREE == 0xffffu, "the size slots are set free bytewise");
+    d->slab_free = (void *)((uintptr_t)page | NEVER_HANDED_OUT);
     MM_ASAN_POISON(page, PAGE_SIZE);
-    if (size < DESC_SIZES_FROM)
+    if (class_bytes(cls) < DESC_SIZES_FROM)
         MM_ASAN_UNPOISON(page + PAGE_SIZE - table_bytes(d->slab_capacity),
                          table_bytes(d->slab_capacity));
     partial_push(d);
@@ -170,23 +186,31 @@ static void *slab_alloc(size_t size)
         stats.alloc_failures++;
         return NULL;
     }
-    uintptr_t page = page_desc_addr(d);
     uint8_t *obj = d->slab_free;
-    MM_ASAN_UNPOISON(obj, csize);
-    uint8_t *next = get_link(obj);
-    if (next && ((uintptr_t)next - page >= (uintptr_t)d->slab_capacity * csize ||
-                 ((uintptr_t)next - page) % csize != 0))
-        panic("heap: free list of slab %p (class %u) is corrupt: object %p was written after "
-              "free", (void *)page, csize, (void *)obj);
-    check_poison(obj, csize);
-    set_link(obj, NULL);
-    __builtin_memset(obj, HEAP_POISON, sizeof(void *));
+    uintptr_t page = (uintptr_t)obj & ~(uintptr_t)(PAGE_SIZE - 1);   /* a slab is one page */
+    uint8_t *next;
+    if ((uintptr_t)obj & NEVER_HANDED_OUT) {
+        /* Never handed out: nothing was written to it, so nothing to check. */
+        obj -= NEVER_HANDED_OUT;
+        next = (uintptr_t)obj + csize - page < (uintptr_t)d->slab_capacity * csize
+                   ? obj + csize + NEVER_HANDED_OUT : NULL;
+    } else {
+        MM_ASAN_UNPOISON(obj, csize);
+        next = get_link(obj);
+        uintptr_t next_off = ((uintptr_t)next & ~NEVER_HANDED_OUT) - page;
+        if (next && (next_off >= (uintptr_t)d->slab_capacity * csize ||
+                     (next_off & (csize - 1)) != 0))
+            panic("heap: free list of slab %p (class %u) is corrupt: object %p was written "
+                  "after free", (void *)page, csize, (void *)obj);
+        check_poison(obj, csize);
+        __builtin_memset(obj, HEAP_POISON, sizeof(void *));   /* the link is not handed out */
+        MM_ASAN_POISON(obj, csize);
+    }
     d->slab_free = next;
     if (!next)
         partial_remove(d);
     d->slab_in_use++;
-    *size_slot(d, page, (unsigned)(((uintptr_t)obj - page) / csize)) = (uint16_t)size;
-    MM_ASAN_POISON(obj, csize);
+    *size_slot(d, page, object_index(obj, page, cls)) = (uint16_t)size;
     MM_ASAN_UNPOISON(obj, size);
     stats.class_in_use[cls]++;
     stats.bytes_in_use += size;
@@ -248,7 +272,7 @@ static struct heap_object lookup(const char *who, void *ptr)
         why = "not a heap pointer (outside the page allocator's memory)";
         goto refuse;
     }
-    o.page = page_desc_addr(o.desc);
+    o.page = addr & ~(uintptr_t)(PAGE_SIZE - 1);   /* pages are aligned to their size */
     struct page_desc *d = o.desc;
     if (d->state != PAGE_ALLOC_HEAD) {
         struct page_desc *below = page_desc_of(o.page - PAGE_SIZE);

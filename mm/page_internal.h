@@ -38,7 +38,7 @@ struct page_desc {
         uint32_t large_bytes;        /* requested size (LARGE, GUARDED) */
         uint16_t slab_obj_bytes[4];  /* requested sizes, for classes with <= 4 objects a page */
     };
-    void *slab_free;         /* first free object of a slab */
+    void *slab_free;         /* a slab's next object to hand out (its chain: mm/heap.c) */
     /* Free-list links (free heads) or the heap's list of slabs with a free object. */
     struct page_desc *next, *prev;
 };

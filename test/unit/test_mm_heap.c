@@ -1,7 +1,8 @@
 /*
  * Unit tests for mm/heap: size classes, large allocations, krealloc/kcalloc semantics, exact
- * statistics, poisoning of freed memory (our own check and ASan's), guarded allocations, and
- * the panics for invalid frees. Runs on the simulated platform's 32 MiB of RAM.
+ * statistics, poisoning of freed memory (our own check and ASan's), a new slab carved by a bump
+ * index (objects never handed out are neither written nor checked; freed ones are), guarded
+ * allocations, and the panics for invalid frees. Runs on the simulated platform's 32 MiB of RAM.
  */
 #include <check.h>
 #include <signal.h>
@@ -280,6 +281,127 @@ START_TEST(freed_memory_is_poisoned)
 }
 END_TEST
 
+/* ---- A new slab is carved by a bump index ---- */
+
+/* Memory the heap keeps poisoned for ASan (objects never handed out, freed ones) is read and
+ * written here on purpose, a byte at a time (no memset ASan would intercept). */
+__attribute__((no_sanitize("address"))) static size_t first_byte_not(const uint8_t *p, size_t n,
+                                                                      uint8_t value)
+{
+    size_t i = 0;
+    while (i < n && ((const volatile uint8_t *)p)[i] == value)
+        i++;
+    return i;
+}
+
+__attribute__((no_sanitize("address"))) static void scribble(uint8_t *p, size_t n, uint8_t value)
+{
+    for (size_t i = 0; i < n; i++)
+        ((volatile uint8_t *)p)[i] = value;
+}
+
+/* A new slab is not poisoned whole: its objects not yet handed out keep what the page held
+ * (a class with its size table in the page, whose table may take up to 512 bytes at its end,
+ * and a class with the sizes in the descriptor, whose whole page is objects). */
+START_TEST(new_slab_leaves_unhanded_objects_unwritten)
+{
+    static const unsigned classes[][2] = { { 64, PAGE_SIZE - 512 }, { 1024, PAGE_SIZE } };
+    for (unsigned i = 0; i < 2; i++) {
+        unsigned csize = classes[i][0], objects_end = classes[i][1];
+        uint8_t *page = page_alloc(0);
+        ck_assert_ptr_nonnull(page);
+        memset(page, 0x11, PAGE_SIZE);
+        page_free(page, 0);
+        uint8_t *p = kmalloc(csize);
+        /* The page allocator gives the page just freed back first. */
+        ck_assert_ptr_eq(p, page);
+        size_t untouched = first_byte_not(page + csize, objects_end - csize, 0x11);
+        ck_assert_msg(untouched == objects_end - csize, "class %u: byte %zu of the slab written",
+                      csize, csize + untouched);
+        kfree(p);
+        expect_heap_empty();
+    }
+}
+END_TEST
+
+/* An object handed out for the first time is not checked for poison (it never held any): what
+ * its memory holds is handed out as it is, where a check would have panicked. */
+START_TEST(first_hand_out_not_checked)
+{
+    uint8_t *a = kmalloc(128);
+    scribble(a + 128, 128, 0x22);              /* the next object, never handed out */
+    uint8_t *b = kmalloc(128);
+    ck_assert_ptr_eq(b, a + 128);
+    ck_assert_uint_eq(first_byte_not(b, 128, 0x22), 128);
+    kfree(a);
+    kfree(b);
+    expect_heap_empty();
+}
+END_TEST
+
+/* Freed objects are handed out again before the bump index goes on (last freed first), each
+ * checked and handed out poisoned whole (the free-list link too); once they are used up the
+ * bump index resumes where it stopped, handing out unchecked, unwritten objects. */
+START_TEST(bump_and_free_list_interleaved)
+{
+    enum { C = 256 };
+    uint8_t *a = kmalloc(C), *b = kmalloc(C), *c = kmalloc(C);
+    ck_assert_ptr_eq(b, a + C);
+    ck_assert_ptr_eq(c, b + C);
+    fill(a, C, 1);
+    fill(c, C, 3);
+    kfree(b);
+    ck_assert_ptr_eq(kmalloc(C), b);
+    ck_assert_uint_eq(first_byte_not(b, C, 0x6b), C);
+    scribble(c + C, C, 0x33);                  /* d, never handed out */
+    uint8_t *d = kmalloc(C);
+    ck_assert_ptr_eq(d, c + C);
+    ck_assert_uint_eq(first_byte_not(d, C, 0x33), C);
+    kfree(a);
+    kfree(d);
+    scribble(d + C, C, 0x44);                  /* e, never handed out */
+    ck_assert_ptr_eq(kmalloc(C), d);
+    ck_assert_ptr_eq(kmalloc(C), a);
+    ck_assert_uint_eq(first_byte_not(a, C, 0x6b), C);
+    uint8_t *e = kmalloc(C);
+    ck_assert_ptr_eq(e, d + C);
+    ck_assert_uint_eq(first_byte_not(e, C, 0x44), C);
+    expect_filled(c, C, 3);
+    ck_assert_uint_eq(heap_now().class_in_use[class_of(C)], 5);
+    ck_assert_uint_eq(heap_now().bytes_in_use, 5 * C);
+    for (uint8_t *p = a; p <= e; p += C)
+        kfree(p);
+    expect_heap_empty();
+}
+END_TEST
+
+/* A slab that empties goes back to the page allocator (poison and links left in the page); the
+ * next one of the class is carved afresh from its start, and a class whose slab fills up (its
+ * chain ending with no object left to carve) starts another. */
+START_TEST(emptied_slab_returned_and_carved_again)
+{
+    enum { C = 128, N = 40 };                  /* more than one slab of 128-byte objects */
+    static uint8_t *objs[N];
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < N; i++) {
+            objs[i] = kmalloc(C);
+            ck_assert_ptr_nonnull(objs[i]);
+            if (i > 0 && ((uintptr_t)objs[i] & (PAGE_SIZE - 1)) != 0)
+                ck_assert_ptr_eq(objs[i], objs[i - 1] + C);   /* bump order within a page */
+            fill(objs[i], C, (uint8_t)(i + round));
+        }
+        ck_assert_uint_ge(initial_pages.pages_free - pages_now().pages_free, 2);
+        for (int i = 0; i < N; i++)
+            expect_filled(objs[i], C, (uint8_t)(i + round));
+        for (int i = round % 2; i < N; i += 2)
+            kfree(objs[i]);
+        for (int i = 1 - round % 2; i < N; i += 2)
+            kfree(objs[i]);
+        expect_heap_empty();
+    }
+}
+END_TEST
+
 /* Randomized allocations, reallocations and frees against a shadow model: contents survive,
  * statistics match the model after every step, and everything is returned at the end. */
 START_TEST(random_stress_against_shadow)
@@ -452,6 +574,58 @@ static void write_after_free_at(void *arg)
     kmalloc(where[0]);
 }
 
+/* A freed object in a slab still being carved (its link is the bump index) is checked when it is
+ * handed out again. */
+static void write_after_free_before_bump(void *arg)
+{
+    setup();
+    uint8_t *p = kmalloc(64);
+    void *keep = kmalloc(64);
+    (void)keep;
+    kfree(p);
+    scribble(p + 63, 1, 0);
+    kmalloc(64);
+}
+
+/* ... and in a slab carved to its end (the chain of freed objects ends in nothing to carve). */
+static void write_after_free_in_carved_slab(void *arg)
+{
+    setup();
+    uint8_t *p = kmalloc(2048);
+    void *keep = kmalloc(2048);                 /* two a page: the slab is carved whole */
+    (void)keep;
+    kfree(p);
+    scribble(p + 100, 1, 0);
+    kmalloc(2048);
+}
+
+/* A freed object's link to the next one to hand out overwritten. */
+static void free_link_overwritten(void *arg)
+{
+    setup();
+    uint8_t *p = kmalloc(64);
+    void *keep = kmalloc(64);
+    (void)keep;
+    kfree(p);
+    scribble(p, 8, 0x5a);
+    kmalloc(64);
+}
+
+/* An object the bump index has not reached was never handed out: freeing it is refused. */
+static void free_never_handed_out(void *arg)
+{
+    setup();
+    uint8_t *p = kmalloc(64);
+    kfree(p + 64);
+}
+
+static void read_never_handed_out(void *arg)
+{
+    setup();
+    volatile uint8_t *p = kmalloc(64);
+    (void)p[64];
+}
+
 static void use_after_free(void *arg)
 {
     setup();
@@ -505,6 +679,22 @@ START_TEST(write_after_free_seen_anywhere)
                       cases[i][0], cases[i][1], r.exit_status);
         ck_assert_msg(strstr(r.output, expected) != NULL, "no \"%s\" in:\n%s", expected, r.output);
     }
+}
+END_TEST
+
+/* Objects freed and handed out again are still checked, wherever the bump index stands; the
+ * objects it has not reached are free (a kfree of one is a double free) and, under ASan,
+ * unreadable. */
+START_TEST(reused_objects_checked_around_the_bump)
+{
+    expect_panic(write_after_free_before_bump, "written after free (byte 63)");
+    expect_panic(write_after_free_in_carved_slab, "written after free (byte 100)");
+    expect_panic(free_link_overwritten, "free list of slab");
+    expect_panic(free_never_handed_out, "double free");
+    struct crash_report r;
+    run_expecting_crash(read_never_handed_out, NULL, &r);
+    ck_assert_int_ne(r.exit_status, 0);
+    ck_assert_msg(strstr(r.output, "AddressSanitizer") != NULL, "%s", r.output);
 }
 END_TEST
 
@@ -567,10 +757,15 @@ static Suite *heap_suite(void)
     tcase_add_test(tc, realloc_semantics);
     tcase_add_test(tc, calloc_zeroes_and_checks_overflow);
     tcase_add_test(tc, freed_memory_is_poisoned);
+    tcase_add_test(tc, new_slab_leaves_unhanded_objects_unwritten);
+    tcase_add_test(tc, first_hand_out_not_checked);
+    tcase_add_test(tc, bump_and_free_list_interleaved);
+    tcase_add_test(tc, emptied_slab_returned_and_carved_again);
     tcase_add_test(tc, random_stress_against_shadow);
     tcase_add_test(tc, guarded_allocation);
     tcase_add_test(tc, invalid_frees_panic);
     tcase_add_test(tc, write_after_free_seen_anywhere);
+    tcase_add_test(tc, reused_objects_checked_around_the_bump);
     tcase_add_test(tc, asan_sees_inside_the_heap);
     tcase_add_test(tc, objects_across_prepared_chunks);
     suite_add_tcase(s, tc);
