@@ -34,4 +34,26 @@ unsigned page_order_for(size_t bytes);
 void *kalloc_guarded(size_t size);
 void kfree_guarded(void *ptr, size_t size);
 
+/* heap_note_cached for mm/'s own caches (the spare lists, the packet pools' free lists), whose
+ * get and put paths are on every packet and every short connection: the same counters, added to
+ * heap_stats by heap_get_stats, updated inline instead of by a call. One object of `bytes` goes
+ * into a cache (hold) or leaves it (release). */
+struct heap_cached_counts {
+    uint64_t bytes;
+    uint64_t objects;
+};
+extern struct heap_cached_counts heap_cached_by_mm;
+
+static inline void heap_cached_hold(size_t bytes)
+{
+    heap_cached_by_mm.bytes += bytes;
+    heap_cached_by_mm.objects++;
+}
+
+static inline void heap_cached_release(size_t bytes)
+{
+    heap_cached_by_mm.bytes -= bytes;
+    heap_cached_by_mm.objects--;
+}
+
 #endif

@@ -9,6 +9,6 @@ void spare_drain(struct spare_list *s)
 {
     while (s->count > 0) {
         kfree(s->items[--s->count]);
-        heap_note_cached(-(int64_t)s->size, -1);
+        heap_cached_release(s->size);
     }
 }

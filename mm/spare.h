@@ -3,9 +3,9 @@
  * that size. It saves the heap's poisoning and check of the whole object on a free followed by an
  * allocation (a short TCP connection's TCB, buffer tables, ...). It is bounded, so it never holds
  * more than the bound its user gives, and what it holds is reported to the heap as cached
- * (heap_note_cached), so memory in live use still returns to its idle value. The object size is
- * fixed by the first object kept (while the list is empty it may change): an object of another
- * size is freed, a request for another size finds nothing.
+ * (heap_cached_hold, mm/mm.h), so memory in live use still returns to its idle value. The object
+ * size is fixed by the first object kept (while the list is empty it may change): an object of
+ * another size is freed, a request for another size finds nothing.
  */
 #ifndef XENOLITH_MM_SPARE_H
 #define XENOLITH_MM_SPARE_H
@@ -30,7 +30,7 @@ static inline void *spare_get(struct spare_list *s, size_t size)
 {
     if (s->count == 0 || size != s->size)
         return NULL;
-    heap_note_cached(-(int64_t)size, -1);
+    heap_cached_release(size);
     return s->items[--s->count];
 }
 
@@ -47,7 +47,7 @@ static inline void spare_put(struct spare_list *s, void *obj, size_t size, unsig
         return;
     }
     s->items[s->count++] = obj;
-    heap_note_cached((int64_t)size, 1);          /* held for reuse, not in live use */
+    heap_cached_hold(size);                      /* held for reuse, not in live use */
 }
 
 /* Frees every object kept. */
