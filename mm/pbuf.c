@@ -72,13 +72,13 @@ void pbuf_pool_destroy(struct pbuf_pool *pool)
     while (pool->free_storage) {
         struct pbuf_storage *st = pool->free_storage;
         pool->free_storage = st->next_free;
-        heap_note_cached(-(int64_t)PBUF_STORAGE_SIZE, -1);
+        heap_cached_release(PBUF_STORAGE_SIZE);
         kfree(st);
     }
     while (pool->free_segments) {
         struct pbuf *seg = pool->free_segments;
         pool->free_segments = seg->next;
-        heap_note_cached(-(int64_t)sizeof(*seg), -1);
+        heap_cached_release(sizeof(*seg));
         kfree(seg);
     }
     kfree(pool);
@@ -106,7 +106,7 @@ static inline __attribute__((always_inline)) struct pbuf_storage *storage_get(st
     struct pbuf_storage *st = pool->free_storage;
     if (st) {
         pool->free_storage = st->next_free;
-        heap_note_cached(-(int64_t)PBUF_STORAGE_SIZE, -1);
+        heap_cached_release(PBUF_STORAGE_SIZE);
     } else if (!(st = kmalloc(PBUF_STORAGE_SIZE)))
         return NULL;
     st->refcnt = 1;
@@ -135,7 +135,7 @@ static inline __attribute__((always_inline)) void storage_put(struct pbuf_storag
     }
     st->next_free = pool->free_storage;
     pool->free_storage = st;
-    heap_note_cached(PBUF_STORAGE_SIZE, 1);
+    heap_cached_hold(PBUF_STORAGE_SIZE);
     pool->stats.storage_in_use--;
 }
 
@@ -146,7 +146,7 @@ static inline __attribute__((always_inline)) struct pbuf *segment_get(struct pbu
     struct pbuf *seg = pool->free_segments;
     if (seg) {
         pool->free_segments = seg->next;
-        heap_note_cached(-(int64_t)sizeof(*seg), -1);
+        heap_cached_release(sizeof(*seg));
     } else if (!(seg = kmalloc(sizeof(*seg))))
         return NULL;
     memset(seg, 0, sizeof(*seg));
@@ -163,7 +163,7 @@ static inline __attribute__((always_inline)) void segment_put(struct pbuf *seg)
     seg->storage = NULL;
     seg->next = pool->free_segments;
     pool->free_segments = seg;
-    heap_note_cached((int64_t)sizeof(*seg), 1);
+    heap_cached_hold(sizeof(*seg));
     pool->stats.segments_in_use--;
 }
 
