@@ -14,6 +14,7 @@
 
 #include "lib/errno.h"
 #include "mm/mm.h"
+#include "mm/spare.h"
 
 static void tw_expired(struct timer *t, void *arg);
 
@@ -32,7 +33,6 @@ void tcp_tw_init(struct tcp_stack *ts)
     for (unsigned i = 0; i < TCP_TW_HASH_BUCKETS; i++)
         list_init(&ts->tw_buckets[i]);
     list_init(&ts->tw_age);
-    list_init(&ts->tw_pages);
     ts->tw_count = 0;
     timer_init(&ts->tw_timer, tw_expired, ts);
 }
@@ -44,73 +44,19 @@ static void tw_unlink(struct tcp_stack *ts, struct tcp_tw *tw)
     ts->tw_count--;
 }
 
-/* The records' own pool: whole pages from the page allocator, each carved into records as they
- * are needed (a bump index, then the records given back), and returned once none of its records
- * is in use. While TIME_WAIT records pile up (a server closing first, 2*MSL long), a heap slab
- * would be poisoned whole when it is made and every record checked when handed out: more than
- * the rest of a record's life. A record's page is found by masking its address. */
-struct tw_page {
-    struct list_node link;                       /* ts->tw_pages while it has room */
-    struct list_node *free;                      /* records given back, through hash_link.next */
-    uint16_t in_use;                             /* records handed out */
-    uint16_t carved;                             /* records ever handed out by the bump index */
-};
-#define TW_FIRST_OFFSET ((sizeof(struct tw_page) + _Alignof(struct tcp_tw) - 1) & \
-                         ~(_Alignof(struct tcp_tw) - 1))
-#define TW_PER_PAGE ((PAGE_SIZE - TW_FIRST_OFFSET) / sizeof(struct tcp_tw))
-_Static_assert(TW_PER_PAGE >= 8 && TW_PER_PAGE <= UINT16_MAX, "records per page");
-
-static struct tw_page *tw_page_of(struct tcp_tw *tw)
-{
-    return (struct tw_page *)((uintptr_t)tw & ~(uintptr_t)(PAGE_SIZE - 1));
-}
-
-/* A record's memory, its contents undefined, or NULL without memory. */
-static struct tcp_tw *tw_alloc(struct tcp_stack *ts)
-{
-    struct tw_page *pg;
-    if (list_empty(&ts->tw_pages)) {
-        pg = page_alloc(0);
-        if (!pg)
-            return NULL;
-        *pg = (struct tw_page){ .free = NULL };
-        list_add_head(&ts->tw_pages, &pg->link);
-    } else {
-        pg = list_entry(ts->tw_pages.next, struct tw_page, link);
-    }
-    struct tcp_tw *tw;
-    if (pg->free) {
-        tw = list_entry(pg->free, struct tcp_tw, hash_link);
-        pg->free = pg->free->next;
-    } else {
-        tw = (struct tcp_tw *)((uint8_t *)pg + TW_FIRST_OFFSET) + pg->carved++;
-    }
-    pg->in_use++;
-    if (!pg->free && pg->carved == TW_PER_PAGE)
-        list_remove(&pg->link);                  /* full */
-    return tw;
-}
-
-static void tw_release(struct tcp_stack *ts, struct tcp_tw *tw)
-{
-    struct tw_page *pg = tw_page_of(tw);
-    bool was_full = !pg->free && pg->carved == TW_PER_PAGE;
-    tw->hash_link.next = pg->free;
-    pg->free = &tw->hash_link;
-    pg->in_use--;
-    if (pg->in_use == 0) {
-        if (!was_full)
-            list_remove(&pg->link);
-        page_free(pg, 0);
-    } else if (was_full) {
-        list_add_head(&ts->tw_pages, &pg->link);
-    }
-}
+/* Records come from the heap, whose new slabs are carved as records are needed (nothing written
+ * to a record before it is first handed out), and a few freed ones are kept here for the next
+ * TIME_WAIT: a server closing short connections frees one as another enters, and the heap's
+ * poisoning on free and check on reuse cost more than the rest of a record's life. Shared by
+ * every stack; what is kept is reported to the heap as cached (mm/spare.h) and returned to it by
+ * tcp_tw_shutdown. */
+#define TCP_TW_SPARE 4u
+static struct spare_list spare_records;
 
 static void tw_free(struct tcp_stack *ts, struct tcp_tw *tw)
 {
     tw_unlink(ts, tw);
-    tw_release(ts, tw);
+    spare_put(&spare_records, tw, sizeof(*tw), TCP_TW_SPARE);
 }
 
 static void tw_timer_rearm(struct tcp_stack *ts);
@@ -127,6 +73,7 @@ void tcp_tw_shutdown(struct tcp_stack *ts)
     timer_cancel(&ts->tw_timer);
     list_for_each_safe(node, &ts->tw_age)
         tw_free(ts, list_entry(node, struct tcp_tw, age_link));
+    spare_drain(&spare_records);
 }
 
 static void tw_timer_rearm(struct tcp_stack *ts)
@@ -188,8 +135,10 @@ __attribute__((noinline)) struct tcp_tw *tcp_tw_find(struct tcp_stack *ts,
 static struct tcp_tw *tw_take(struct tcp_stack *ts)
 {
     if (ts->tw_count < ts->cfg.max_time_wait || list_empty(&ts->tw_age)) {
-        /* Its contents are overwritten whole by tcp_enter_time_wait. */
-        struct tcp_tw *tw = tw_alloc(ts);
+        /* Its contents, kept or fresh, are overwritten whole by tcp_enter_time_wait. */
+        struct tcp_tw *tw = spare_get(&spare_records, sizeof(*tw));
+        if (!tw)
+            tw = kmalloc(sizeof(*tw));
         if (tw || list_empty(&ts->tw_age))
             return tw;
     }
