@@ -115,7 +115,6 @@ struct tcp_stack {
     struct list_node tw_buckets[TCP_TW_HASH_BUCKETS]; /* struct tcp_tw.hash_link by 4-tuple */
     struct list_node tw_age;                     /* struct tcp_tw.age_link, oldest first */
     unsigned tw_count;                           /* at most cfg.max_time_wait */
-    struct list_node tw_pages;                   /* the records' own pages with room left */
     struct timer tw_timer;                       /* at the oldest record's expiry */
     struct tcp_buf_budget budget;
     struct tcp_isn_secret isn_secret;
