@@ -6,6 +6,7 @@
  * shared cache, and device errors. Malformed archives are in test_blk_tar_bad.c.
  */
 #include "test/unit/tar_fixture.h"
+#include "xenolith/test_main.h"
 
 static char dir[64];
 static char site[128];
@@ -401,11 +402,4 @@ static Suite *tar_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(tar_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(tar_suite)

@@ -8,6 +8,7 @@
 
 #include "net/dhcp/dhcp_client.h"
 #include "net/wire/dhcp_msg.h"
+#include "xenolith/test_main.h"
 
 #define S DHCP_NS_PER_SEC
 #define START_NS (1000 * S)
@@ -826,11 +827,4 @@ static Suite *dhcp_client_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(dhcp_client_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(dhcp_client_suite)

@@ -14,6 +14,7 @@
 #include "sched/sched.h"
 #include "test/unit/expect_crash.h"
 #include "test/unit/sim/sim.h"
+#include "xenolith/test_main.h"
 
 static struct heap_stats heap_before;
 static char order_log[4096];
@@ -567,11 +568,4 @@ static Suite *sched_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(sched_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(sched_suite)

@@ -23,6 +23,7 @@
 #include "xen/hypercall.h"
 #include "xen/xenstore.h"
 #include "test/unit/xen_fixture.h"
+#include "xenolith/test_main.h"
 
 #include <xen/hvm/hvm_op.h>
 #include <xen/hvm/params.h>
@@ -516,7 +517,7 @@ START_TEST(reply_without_event_still_found)
 }
 END_TEST
 
-int main(void)
+static Suite *xen_xenstore_client_suite(void)
 {
     Suite *s = suite_create("xen_xenstore_client");
     TCase *tc = tcase_create("client");
@@ -534,5 +535,7 @@ int main(void)
     tcase_add_test(tc, corrupt_request_indices_fail_connection);
     tcase_add_test(tc, reply_without_event_still_found);
     suite_add_tcase(s, tc);
-    return xen_fixture_run(s);
+    return s;
 }
+
+TEST_MAIN(xen_xenstore_client_suite)
