@@ -27,11 +27,7 @@ static void never_fires(struct timer *t, void *arg)
 
 static void setup(void)
 {
-    sim_reset(0);
-    const struct mem_region *regions;
-    size_t n = platform_memory(&regions);
-    page_allocator_init(regions, n);
-    sched_init();
+    sim_start_kernel(0);
     /* The timer heap's array is allocated once, on first use, and kept: count it as before. */
     struct timer warm_up;
     timer_init(&warm_up, never_fires, NULL);

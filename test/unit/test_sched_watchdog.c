@@ -22,11 +22,7 @@ static size_t npets;
 
 static void setup(void)
 {
-    sim_reset(0);
-    const struct mem_region *regions;
-    size_t n = platform_memory(&regions);
-    page_allocator_init(regions, n);
-    sched_init();
+    sim_start_kernel(0);
     npets = 0;
 }
 

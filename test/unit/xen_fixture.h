@@ -23,15 +23,7 @@
  * runs each test in a fresh child). */
 static inline void xen_fixture_boot(void)
 {
-    static bool booted;
-    sim_reset(XEN_FIXTURE_SEC);
-    if (booted)
-        return;
-    const struct mem_region *regions;
-    size_t n = platform_memory(&regions);
-    page_allocator_init(regions, n);
-    sched_init();
-    booted = true;
+    sim_start_kernel(XEN_FIXTURE_SEC);
 }
 
 /* Xen raises ev (as the backend's or the daemon's notification would): its count moves and
