@@ -12,6 +12,7 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "xenolith/testing.h"
+#include "xenolith/test_main.h"
 
 static const char zone_text[] =
     "$TTL 3600\n"
@@ -564,7 +565,7 @@ START_TEST(a_wildcard_cname_is_synthesized_and_followed)
 }
 END_TEST
 
-int main(void)
+static Suite *answer_suite(void)
 {
     Suite *s = suite_create("dns_answer");
     TCase *tc = tcase_create("answer");
@@ -589,9 +590,7 @@ int main(void)
     tcase_add_test(tc, a_wildcard_does_not_cross_existing_names_or_delegations);
     tcase_add_test(tc, a_wildcard_cname_is_synthesized_and_followed);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return s;
 }
+
+TEST_MAIN(answer_suite)

@@ -12,6 +12,7 @@
 #include "lib/string.h"
 #include "xenolith/testing.h"
 #include "xenolith/time.h"
+#include "xenolith/test_main.h"
 
 static struct rrl rrl;
 
@@ -166,7 +167,7 @@ START_TEST(a_full_table_reuses_the_least_recent_entry)
 }
 END_TEST
 
-int main(void)
+static Suite *rrl_suite(void)
 {
     Suite *s = suite_create("dns_rrl");
     TCase *tc = tcase_create("rrl");
@@ -177,9 +178,7 @@ int main(void)
     tcase_add_test(tc, rate_zero_limits_nothing);
     tcase_add_test(tc, a_full_table_reuses_the_least_recent_entry);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return s;
 }
+
+TEST_MAIN(rrl_suite)

@@ -13,6 +13,7 @@
 #include "test/unit/tcp_fixture.h"
 #include "xenolith/tcp.h"
 #include "xenolith/udp.h"
+#include "xenolith/test_main.h"
 
 static const char zone_text[] = "$TTL 60\n@ SOA ns1 host 1 2 3 4 5\n NS ns1\nns1 A 192.0.2.53\n"
                                 "www A 192.0.2.80\n";
@@ -206,7 +207,7 @@ START_TEST(tcp_pipelined_queries_are_answered_in_order_then_idle_closes)
 }
 END_TEST
 
-int main(void)
+static Suite *server_suite(void)
 {
     Suite *s = suite_create("dns_server");
     TCase *tc = tcase_create("server");
@@ -215,9 +216,7 @@ int main(void)
     tcase_add_test(tc, udp_responses_are_rate_limited_with_slips);
     tcase_add_test(tc, tcp_pipelined_queries_are_answered_in_order_then_idle_closes);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return s;
 }
+
+TEST_MAIN(server_suite)

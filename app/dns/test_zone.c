@@ -12,6 +12,7 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "xenolith/testing.h"
+#include "xenolith/test_main.h"
 
 static char err[ZONE_ERROR_MAX];
 
@@ -278,7 +279,7 @@ START_TEST(zone_sets_find_the_deepest_zone)
 }
 END_TEST
 
-int main(void)
+static Suite *zone_suite(void)
 {
     Suite *s = suite_create("dns_zone");
     TCase *tc = tcase_create("zone");
@@ -289,9 +290,7 @@ int main(void)
     tcase_add_test(tc, zone_rules_are_enforced);
     tcase_add_test(tc, zone_sets_find_the_deepest_zone);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return s;
 }
+
+TEST_MAIN(zone_suite)

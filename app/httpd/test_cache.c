@@ -16,6 +16,7 @@
 #include "mm/mm.h"
 #include "xenolith/mem.h"
 #include "xenolith/testing.h"
+#include "xenolith/test_main.h"
 
 /* A fake disk: file bytes are a pattern of the key and offset; a read at or past fail_at fails
  * with fail_rc (0: the file ends early). */
@@ -329,11 +330,4 @@ static Suite *cache_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(cache_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TEST_MAIN(cache_suite)

@@ -16,6 +16,7 @@
 #include "xenolith/fiber.h"
 #include "xenolith/time.h"
 #include "xenolith/testing.h"
+#include "xenolith/test_main.h"
 
 static int parse(const char *words, struct service_config *cfg)
 {
@@ -125,7 +126,7 @@ START_TEST(a_fiber_sleeps_on_the_simulated_clock)
 }
 END_TEST
 
-int main(void)
+static Suite *service_suite(void)
 {
     Suite *s = suite_create("@NAME@_service");
     TCase *tc = tcase_create("service");
@@ -137,9 +138,7 @@ int main(void)
     tcase_add_test(tc, time_follows_the_clock);
     tcase_add_test(tc, a_fiber_sleeps_on_the_simulated_clock);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return s;
 }
+
+TEST_MAIN(service_suite)

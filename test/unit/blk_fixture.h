@@ -23,15 +23,7 @@
 
 static inline void blk_boot(void)
 {
-    static bool booted;
-    sim_reset(T0);
-    if (!booted) {
-        const struct mem_region *regions;
-        size_t n = platform_memory(&regions);
-        page_allocator_init(regions, n);
-        sched_init();
-        booted = true;
-    }
+    sim_start_kernel(T0);
 }
 
 /* A piece of test code run in its own fiber: its result and the simulated time it returned. */

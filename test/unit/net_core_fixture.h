@@ -24,15 +24,7 @@
 
 static inline void core_boot(void)
 {
-    static bool booted;
-    sim_reset(T0);
-    if (!booted) {
-        const struct mem_region *regions;
-        size_t n = platform_memory(&regions);
-        page_allocator_init(regions, n);
-        sched_init();
-        booted = true;
-    }
+    sim_start_kernel(T0);
 }
 
 /* ---- driving the loop on the simulated clock ---- */

@@ -129,15 +129,4 @@ static inline void tf_assert_no_sack_from_b(void)
             run_for(MS);                                                                         \
     } while (0)
 
-/* Common main() of the TCP test programs. */
-#define TCP_TEST_MAIN(make_suite)                                                                \
-    int main(void)                                                                               \
-    {                                                                                            \
-        SRunner *sr = srunner_create(make_suite());                                              \
-        srunner_run_all(sr, CK_NORMAL);                                                          \
-        int failed = srunner_ntests_failed(sr);                                                  \
-        srunner_free(sr);                                                                        \
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;                                             \
-    }
-
 #endif

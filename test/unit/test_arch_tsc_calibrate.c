@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "arch/x86_64/tsc_calibrate.h"
+#include "xenolith/test_main.h"
 
 #define PIT_HZ 1193182ull
 #define TSC_HZ 2000000000ull      /* the made-up host TSC: 2 GHz, 2000 ticks a microsecond */
@@ -239,11 +240,4 @@ static Suite *tsc_calibrate_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(tsc_calibrate_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(tsc_calibrate_suite)

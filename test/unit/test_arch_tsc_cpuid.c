@@ -10,6 +10,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/tsc_cpuid.h"
+#include "xenolith/test_main.h"
 
 #include <xen/arch-x86/cpuid.h>
 
@@ -272,11 +273,4 @@ static Suite *tsc_cpuid_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(tsc_cpuid_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(tsc_cpuid_suite)

@@ -5,6 +5,7 @@
  * segment checks, deadlines, discards and the memdisk's own fault injection.
  */
 #include "test/unit/blk_fixture.h"
+#include "xenolith/test_main.h"
 
 #include <stdlib.h>
 
@@ -554,11 +555,4 @@ static Suite *blk_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(blk_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(blk_suite)

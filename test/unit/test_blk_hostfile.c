@@ -9,6 +9,7 @@
 #include "platform/hosted/disk.c"
 
 #include "test/unit/blk_fixture.h"
+#include "xenolith/test_main.h"
 
 #include <poll.h>
 #include <stdio.h>
@@ -318,11 +319,4 @@ static Suite *hostfile_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(hostfile_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(hostfile_suite)

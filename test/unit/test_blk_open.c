@@ -5,6 +5,7 @@
  * without the disk it was given). The platform's opener is this file's own fake.
  */
 #include "test/unit/blk_fixture.h"
+#include "xenolith/test_main.h"
 
 static struct blkdev *fake_device;       /* what the fake platform opener returns */
 static unsigned fake_calls, fake_index;
@@ -75,11 +76,4 @@ static Suite *suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
-}
+TEST_MAIN(suite)

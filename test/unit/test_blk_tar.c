@@ -6,6 +6,7 @@
  * shared cache, and device errors. Malformed archives are in test_blk_tar_bad.c.
  */
 #include "test/unit/tar_fixture.h"
+#include "xenolith/test_main.h"
 
 static char dir[64];
 static char site[128];
@@ -89,13 +90,48 @@ static void check_site_files(struct tar_archive *a)
     ck_assert_int_eq(memcmp(buf, "deep file\n", 10), 0);
 }
 
-START_TEST(mkdisk_image_mounts_and_reads_back)
+/* Mounts the archive file at path from a memdisk (a copy) of sector_size-byte sectors. Returns
+ * the file's bytes, which the caller frees. */
+static uint8_t *mount_file(struct mount_args *m, const char *path, uint32_t sector_size)
+{
+    size_t len;
+    uint8_t *image = tf_read_file(path, &len);
+    ck_assert_int_eq(tf_mount_image(m, image, len, sector_size), 0);
+    return image;
+}
+
+/* The site as scripts/mkdisk.sh packs it for the web server (ustar; its options first): the
+ * image's bytes, which the caller frees; *len its size. */
+static uint8_t *mkdisk_image(const char *options, size_t *len)
 {
     char img[160];
     snprintf(img, sizeof(img), "%s/site.img", dir);
-    tf_sh("scripts/mkdisk.sh --mtime=1234567890 %s %s", site, img);
+    tf_sh("scripts/mkdisk.sh %s %s %s", options, site, img);
+    return tf_read_file(img, len);
+}
+
+/* mkdisk_image without options, mounted as mount_file mounts. */
+static uint8_t *mount_mkdisk(struct mount_args *m, uint32_t sector_size)
+{
     size_t len;
-    uint8_t *image = tf_read_file(img, &len);
+    uint8_t *image = mkdisk_image("", &len);
+    ck_assert_int_eq(tf_mount_image(m, image, len, sector_size), 0);
+    return image;
+}
+
+/* The site as the real tar packs it with format_args (--format=gnu, ...), mounted: mount_file. */
+static uint8_t *mount_real_tar(struct mount_args *m, const char *format_args)
+{
+    char img[160];
+    snprintf(img, sizeof(img), "%s/site.tar", dir);
+    tf_sh("tar %s -C %s -cf %s .", format_args, site, img);
+    return mount_file(m, img, 512);
+}
+
+START_TEST(mkdisk_image_mounts_and_reads_back)
+{
+    size_t len;
+    uint8_t *image = mkdisk_image("--mtime=1234567890", &len);
     ck_assert_uint_eq(len % (1024 * 1024), 0);
     struct mount_args m;
     ck_assert_int_eq(tf_mount_image(&m, image, len, 512), 0);
@@ -129,30 +165,28 @@ START_TEST(mkdisk_image_mounts_and_reads_back)
 }
 END_TEST
 
-static void mount_real_tar(const char *format_args, struct mount_args *m, uint8_t **image)
+/* Writes content to <comp>/<comp>/name in the site, comp being 200 times fill: a path past 255
+ * bytes, which only GNU 'L' (or pax) can name. Its path on the host goes to host, the
+ * archive's to path. */
+static void write_long_named(char fill, const char *name, const char *content, char host[1024],
+                             char path[1024])
 {
-    char img[160];
-    snprintf(img, sizeof(img), "%s/site.tar", dir);
-    tf_sh("tar %s -C %s -cf %s .", format_args, site, img);
-    size_t len;
-    *image = tf_read_file(img, &len);
-    ck_assert_int_eq(tf_mount_image(m, *image, len, 512), 0);
+    char comp[201];
+    memset(comp, fill, 200);
+    comp[200] = '\0';
+    tf_sh("mkdir -p %s/%s/%s", site, comp, comp);
+    snprintf(host, 1024, "%s/%s/%s/%s", site, comp, comp, name);
+    tf_write_file(host, content, strlen(content));
+    snprintf(path, 1024, "%s/%s/%s", comp, comp, name);
 }
 
 START_TEST(gnu_format_with_long_names)
 {
-    /* Past 255 bytes: only GNU 'L' (or pax) can name it. */
-    char comp[201], path[1024];
-    memset(comp, 'L', 200);
-    comp[200] = '\0';
-    tf_sh("mkdir -p %s/%s/%s", site, comp, comp);
-    snprintf(path, sizeof(path), "%s/%s/%s/x.txt", site, comp, comp);
-    tf_write_file(path, "long\n", 5);
+    char host[1024], path[1024];
+    write_long_named('L', "x.txt", "long\n", host, path);
     struct mount_args m;
-    uint8_t *image;
-    mount_real_tar("--format=gnu", &m, &image);
+    uint8_t *image = mount_real_tar(&m, "--format=gnu");
     check_site_files(m.archive);
-    snprintf(path, sizeof(path), "%s/%s/x.txt", comp, comp);
     const struct tar_entry *e = tar_lookup(m.archive, path);
     ck_assert_ptr_nonnull(e);
     char buf[8];
@@ -165,18 +199,12 @@ END_TEST
 
 START_TEST(pax_format_with_long_names_and_times)
 {
-    char comp[201], path[1024];
-    memset(comp, 'P', 200);
-    comp[200] = '\0';
-    tf_sh("mkdir -p %s/%s/%s", site, comp, comp);
-    snprintf(path, sizeof(path), "%s/%s/%s/y.txt", site, comp, comp);
-    tf_write_file(path, "pax\n", 4);
-    tf_sh("touch -d @1600000000.25 %s", path);
+    char host[1024], path[1024];
+    write_long_named('P', "y.txt", "pax\n", host, path);
+    tf_sh("touch -d @1600000000.25 %s", host);
     struct mount_args m;
-    uint8_t *image;
-    mount_real_tar("--format=pax", &m, &image);
+    uint8_t *image = mount_real_tar(&m, "--format=pax");
     check_site_files(m.archive);
-    snprintf(path, sizeof(path), "%s/%s/y.txt", comp, comp);
     const struct tar_entry *e = tar_lookup(m.archive, path);
     ck_assert_ptr_nonnull(e);
     ck_assert_int_eq(e->mtime, 1600000000);
@@ -191,10 +219,8 @@ START_TEST(archive_without_directories_gets_implicit_ones)
     char img[160];
     snprintf(img, sizeof(img), "%s/files.tar", dir);
     tf_sh("tar --format=ustar -C %s -cf %s docs/guide.txt index.html", site, img);
-    size_t len;
-    uint8_t *image = tf_read_file(img, &len);
     struct mount_args m;
-    ck_assert_int_eq(tf_mount_image(&m, image, len, 512), 0);
+    uint8_t *image = mount_file(&m, img, 512);
     const struct tar_entry *docs = tar_lookup(m.archive, "docs");
     ck_assert_ptr_nonnull(docs);
     ck_assert_int_eq(docs->type, TAR_DIR);
@@ -214,13 +240,8 @@ END_TEST
 
 START_TEST(lookups_as_the_web_server_makes_them)
 {
-    char img[160];
-    snprintf(img, sizeof(img), "%s/site.img", dir);
-    tf_sh("scripts/mkdisk.sh %s %s", site, img);
-    size_t len;
-    uint8_t *image = tf_read_file(img, &len);
     struct mount_args m;
-    ck_assert_int_eq(tf_mount_image(&m, image, len, 512), 0);
+    uint8_t *image = mount_mkdisk(&m, 512);
     struct tar_archive *a = m.archive;
     const struct tar_entry *docs = tar_lookup(a, "docs");
     ck_assert_ptr_eq(tar_lookup(a, "/docs/"), docs);
@@ -239,13 +260,8 @@ END_TEST
 
 START_TEST(reads_at_any_offset_and_length)
 {
-    char img[160];
-    snprintf(img, sizeof(img), "%s/site.img", dir);
-    tf_sh("scripts/mkdisk.sh %s %s", site, img);
-    size_t len;
-    uint8_t *image = tf_read_file(img, &len);
     struct mount_args m;
-    ck_assert_int_eq(tf_mount_image(&m, image, len, 512), 0);
+    uint8_t *image = mount_mkdisk(&m, 512);
     static uint8_t want[300 * 1024], got[300 * 1024];
     pattern(want, sizeof(want), 2);
     const struct tar_entry *e = tar_lookup(m.archive, "big.bin");
@@ -274,13 +290,8 @@ END_TEST
 
 START_TEST(four_kib_sectors)
 {
-    char img[160];
-    snprintf(img, sizeof(img), "%s/site.img", dir);
-    tf_sh("scripts/mkdisk.sh %s %s", site, img);
-    size_t len;
-    uint8_t *image = tf_read_file(img, &len);
     struct mount_args m;
-    ck_assert_int_eq(tf_mount_image(&m, image, len, 4096), 0);
+    uint8_t *image = mount_mkdisk(&m, 4096);
     check_site_files(m.archive);
     free(image);
     tf_unmount(&m);
@@ -290,13 +301,8 @@ END_TEST
 /* Two fibers want the same block at once: it is read from the device once. */
 START_TEST(concurrent_readers_share_one_load)
 {
-    char img[160];
-    snprintf(img, sizeof(img), "%s/site.img", dir);
-    tf_sh("scripts/mkdisk.sh %s %s", site, img);
-    size_t len;
-    uint8_t *image = tf_read_file(img, &len);
     struct mount_args m;
-    ck_assert_int_eq(tf_mount_image(&m, image, len, 512), 0);
+    uint8_t *image = mount_mkdisk(&m, 512);
     memdisk_set_latency(m.dev, BLK_OP_READ, 5 * MS);
     const struct tar_entry *e = tar_lookup(m.archive, "docs/guide.txt");
     /* Push everything out of the cache with other blocks first. */
@@ -330,13 +336,8 @@ END_TEST
 
 START_TEST(device_errors_reach_the_caller)
 {
-    char img[160];
-    snprintf(img, sizeof(img), "%s/site.img", dir);
-    tf_sh("scripts/mkdisk.sh %s %s", site, img);
-    size_t len;
-    uint8_t *image = tf_read_file(img, &len);
     struct mount_args m;
-    ck_assert_int_eq(tf_mount_image(&m, image, len, 512), 0);
+    uint8_t *image = mount_mkdisk(&m, 512);
     const struct tar_entry *e = tar_lookup(m.archive, "big.bin");
     memdisk_fail_sector(m.dev, e->offset / 512 + 100, -EIO);
     static uint8_t buf[300 * 1024];
@@ -358,11 +359,8 @@ END_TEST
 
 START_TEST(unmount_frees_everything)
 {
-    char img[160];
-    snprintf(img, sizeof(img), "%s/site.img", dir);
-    tf_sh("scripts/mkdisk.sh %s %s", site, img);
     size_t len;
-    uint8_t *image = tf_read_file(img, &len);
+    uint8_t *image = mkdisk_image("", &len);
     struct mount_args m;
     /* Warm the scheduler up so that its own allocations do not count. */
     ck_assert_int_eq(tf_mount_image(&m, image, len, 512), 0);
@@ -401,11 +399,4 @@ static Suite *tar_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(tar_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(tar_suite)

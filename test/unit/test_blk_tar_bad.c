@@ -6,6 +6,7 @@
  * (POSIX.1-1988 ustar octal, GNU base-256), both checksum sums, pax records, limits, links.
  */
 #include "test/unit/tar_fixture.h"
+#include "xenolith/test_main.h"
 
 static struct tar_builder b;
 static struct mount_args m;
@@ -546,11 +547,4 @@ static Suite *tar_bad_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(tar_bad_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(tar_bad_suite)

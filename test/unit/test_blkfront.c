@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "test/unit/blkfront_fixture.h"
+#include "xenolith/test_main.h"
 
 /* blkif.h: first_sect/last_sect are 512-byte sectors within the granted frame, inclusive;
  * sector_number counts 512-byte sectors; the id is echoed in the response. */
@@ -552,7 +553,7 @@ START_TEST(init_refuses_bad_features)
 }
 END_TEST
 
-int main(void)
+static Suite *blkfront_suite(void)
 {
     Suite *s = suite_create("blkfront");
     TCase *tc = tcase_create("core");
@@ -582,5 +583,7 @@ int main(void)
     tcase_add_test(tc, teardown_completes_and_frees);
     tcase_add_test(tc, init_refuses_bad_features);
     suite_add_tcase(s, tc);
-    return xen_fixture_run(s);
+    return s;
 }
+
+TEST_MAIN(blkfront_suite)

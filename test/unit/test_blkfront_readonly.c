@@ -11,6 +11,7 @@
 
 #include "test/unit/blkfront_fixture.h"
 #include "xen/optional.h"
+#include "xenolith/test_main.h"
 
 const uint32_t xen_optionals = XEN_OPTIONALS_ALL & ~(uint32_t)XEN_OPTIONAL_BLKFRONT_WRITE;
 
@@ -43,12 +44,14 @@ START_TEST(only_reads_reach_the_ring)
 }
 END_TEST
 
-int main(void)
+static Suite *blkfront_readonly_suite(void)
 {
     Suite *s = suite_create("blkfront_readonly");
     TCase *tc = tcase_create("readonly");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, only_reads_reach_the_ring);
     suite_add_tcase(s, tc);
-    return xen_fixture_run(s);
+    return s;
 }
+
+TEST_MAIN(blkfront_readonly_suite)

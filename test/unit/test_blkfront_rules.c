@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "test/unit/blkfront_fixture.h"
+#include "xenolith/test_main.h"
 
 /* ---- the grant-lifetime rule (xen/grants.h; XSA-396: a frontend must not reuse a page the
  * backend still maps) ---- */
@@ -227,7 +228,7 @@ START_TEST(grant_use_is_capped)
 }
 END_TEST
 
-int main(void)
+static Suite *blkfront_rules_suite(void)
 {
     Suite *s = suite_create("blkfront_rules");
     TCase *tc = tcase_create("rules");
@@ -238,5 +239,7 @@ int main(void)
     tcase_add_test(tc, silent_backend_times_out);
     tcase_add_test(tc, grant_use_is_capped);
     suite_add_tcase(s, tc);
-    return xen_fixture_run(s);
+    return s;
 }
+
+TEST_MAIN(blkfront_rules_suite)

@@ -11,6 +11,7 @@
 #include "lib/errno.h"
 #include "xenolith/testing.h"
 #include "xenolith/time.h"
+#include "xenolith/test_main.h"
 
 static struct dns_name name_of(const char *text)
 {
@@ -140,11 +141,4 @@ static Suite *dns_cache_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(dns_cache_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TEST_MAIN(dns_cache_suite)

@@ -8,6 +8,7 @@
 
 #include "dns/dns_wire.h"
 #include "lib/errno.h"
+#include "xenolith/test_main.h"
 
 static struct dns_name name_of(const char *text)
 {
@@ -163,11 +164,4 @@ static Suite *dns_name_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(dns_name_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TEST_MAIN(dns_name_suite)

@@ -9,6 +9,7 @@
 
 #include "test/unit/dns_fixture.h"
 #include "xenolith/app.h"
+#include "xenolith/test_main.h"
 
 static struct dns_resolver *r;
 
@@ -440,11 +441,4 @@ static Suite *dns_resolver_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(dns_resolver_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TEST_MAIN(dns_resolver_suite)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "http/http.h"
+#include "xenolith/test_main.h"
 
 /* Parses a NUL-terminated head; returns the status (0 = accepted). */
 static int parse(const char *head, struct http_request *req)
@@ -473,11 +474,4 @@ static Suite *http_parse_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(http_parse_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(http_parse_suite)

@@ -10,6 +10,7 @@
 
 #include "lib/errno.h"
 #include "http/http.h"
+#include "xenolith/test_main.h"
 
 #define STR(lit) ((struct http_str){ lit, sizeof(lit) - 1 })
 #define EPOCH_1994 784111777           /* Sun, 06 Nov 1994 08:49:37 GMT */
@@ -553,11 +554,4 @@ static Suite *http_response_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(http_response_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(http_response_suite)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "http/http_slots.h"
+#include "xenolith/test_main.h"
 
 #define S(n) ((uint64_t)(n) * 1000000000ull)
 #define MS(n) ((uint64_t)(n) * 1000000ull)
@@ -278,11 +279,4 @@ static Suite *http_slots_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(http_slots_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(http_slots_suite)

@@ -7,6 +7,7 @@
 
 #include "lib/byteorder.h"
 #include "lib/minmax.h"
+#include "xenolith/test_main.h"
 
 START_TEST(big_endian_loads_and_stores_any_alignment)
 {
@@ -98,11 +99,4 @@ static Suite *byteorder_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(byteorder_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(byteorder_suite)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "lib/calendar.h"
+#include "xenolith/test_main.h"
 
 static void check_date(int64_t days, int64_t y, unsigned m, unsigned d)
 {
@@ -76,11 +77,4 @@ static Suite *calendar_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(calendar_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(calendar_suite)

@@ -6,6 +6,8 @@
 #include <check.h>
 #include <string.h>
 
+#include "xenolith/test_main.h"
+
 /* This file's own copy of the cipher, with the loops, under its own names. */
 #define CHACHA20_SIZE_FORM
 #define chacha20_block loops_chacha20_block
@@ -34,15 +36,13 @@ START_TEST(loops_match_written_out_rounds)
 }
 END_TEST
 
-int main(void)
+static Suite *lib_chacha20_loops_suite(void)
 {
     Suite *s = suite_create("lib_chacha20_loops");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, loops_match_written_out_rounds);
     suite_add_tcase(s, tc);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? 1 : 0;
+    return s;
 }
+
+TEST_MAIN(lib_chacha20_loops_suite)

@@ -8,6 +8,7 @@
 
 #include "lib/byteorder.h"
 #include "lib/checksum.h"
+#include "xenolith/test_main.h"
 
 /* The definition, one big-endian 16-bit word at a time (RFC 1071 section 1). */
 static uint16_t reference_sum(const uint8_t *p, size_t len)
@@ -208,11 +209,4 @@ static Suite *checksum_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(checksum_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(checksum_suite)

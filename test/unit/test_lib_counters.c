@@ -10,6 +10,7 @@
 
 #include "lib/counters.h"
 #include "test/unit/sim/sim.h"
+#include "xenolith/test_main.h"
 
 #define DEMO_COUNTERS(X) X(first) X(second) X(third)
 
@@ -65,11 +66,4 @@ static Suite *counters_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(counters_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(counters_suite)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "lib/list.h"
+#include "xenolith/test_main.h"
 
 struct item {
     int value;
@@ -104,11 +105,4 @@ static Suite *list_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(list_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(list_suite)

@@ -8,6 +8,7 @@
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "test/unit/sim/sim.h"
+#include "xenolith/test_main.h"
 
 START_TEST(record_format_and_timestamp)
 {
@@ -122,11 +123,4 @@ static Suite *log_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(log_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(log_suite)

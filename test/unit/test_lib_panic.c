@@ -14,6 +14,7 @@
 
 #include "lib/panic.h"
 #include "test/unit/sim/sim.h"
+#include "xenolith/test_main.h"
 
 START_TEST(panic_exits_as_crash)
 {
@@ -148,11 +149,4 @@ static Suite *panic_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(panic_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(panic_suite)

@@ -7,6 +7,7 @@
 
 #include "lib/errno.h"
 #include "lib/parse.h"
+#include "xenolith/test_main.h"
 
 #define S(str) str, strlen(str)
 
@@ -174,11 +175,4 @@ static Suite *parse_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(parse_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(parse_suite)

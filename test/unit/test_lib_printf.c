@@ -13,6 +13,7 @@
 
 #include "lib/printf.h"
 #include "test/unit/sim/sim.h"
+#include "xenolith/test_main.h"
 
 static int compared;
 
@@ -338,11 +339,4 @@ static Suite *printf_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(printf_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(printf_suite)

@@ -10,6 +10,7 @@
 
 #include "lib/chacha20.h"
 #include "lib/random.h"
+#include "xenolith/test_main.h"
 
 static void sequential_key(uint8_t key[32])
 {
@@ -193,11 +194,4 @@ static Suite *random_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(random_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(random_suite)

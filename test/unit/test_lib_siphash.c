@@ -8,6 +8,7 @@
 
 #include "lib/byteorder.h"
 #include "lib/siphash.h"
+#include "xenolith/test_main.h"
 
 static const uint64_t reference_vectors[64] = {
     0x726fdb47dd0e0e31ull, 0x74f839c593dc67fdull, 0x0d6c8009d9a94f5aull,
@@ -133,11 +134,4 @@ static Suite *siphash_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(siphash_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(siphash_suite)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/sort.h"
+#include "xenolith/test_main.h"
 
 static int compare_int(const void *a, const void *b)
 {
@@ -104,11 +105,4 @@ static Suite *sort_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(sort_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(sort_suite)

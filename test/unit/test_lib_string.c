@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/string.h"
+#include "xenolith/test_main.h"
 
 START_TEST(strlcpy_terminates_and_reports)
 {
@@ -87,11 +88,4 @@ static Suite *string_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(string_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(string_suite)

@@ -61,6 +61,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xenolith/test_main.h"
+
 #define MAXLEN 256
 #define GUARD 16
 #define BUFSZ (GUARD + 8 + MAXLEN + GUARD)
@@ -313,11 +315,4 @@ static Suite *libc_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(libc_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(libc_suite)

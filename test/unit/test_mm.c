@@ -11,6 +11,7 @@
 #include "mm/page_internal.h"
 #include "test/unit/expect_crash.h"
 #include "test/unit/sim/sim.h"
+#include "xenolith/test_main.h"
 
 #define MAX_BLOCK ((uintptr_t)PAGE_SIZE << PAGE_ORDER_MAX)
 #define ARENA_BYTES (8 * MAX_BLOCK)
@@ -592,11 +593,4 @@ static Suite *mm_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(mm_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(mm_suite)

@@ -15,6 +15,7 @@
 #include "mm/mm.h"
 #include "test/unit/expect_crash.h"
 #include "test/unit/sim/sim.h"
+#include "xenolith/test_main.h"
 
 static struct page_stats initial_pages;
 
@@ -747,11 +748,4 @@ static Suite *heap_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(heap_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(heap_suite)

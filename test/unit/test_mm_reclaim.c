@@ -13,6 +13,7 @@
 #include "mm/mm.h"
 #include "mm/reclaim.h"
 #include "test/unit/sim/sim.h"
+#include "xenolith/test_main.h"
 
 static void setup(void)
 {
@@ -238,11 +239,4 @@ static Suite *reclaim_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(reclaim_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TEST_MAIN(reclaim_suite)

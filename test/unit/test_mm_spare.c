@@ -9,6 +9,7 @@
 #include "mm/mm.h"
 #include "mm/spare.h"
 #include "test/unit/sim/sim.h"
+#include "xenolith/test_main.h"
 
 static void setup(void)
 {
@@ -98,11 +99,4 @@ static Suite *spare_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(spare_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(spare_suite)

@@ -8,6 +8,7 @@
 
 #include "net/dhcp/dhcp_client.h"
 #include "net/wire/dhcp_msg.h"
+#include "xenolith/test_main.h"
 
 #define S DHCP_NS_PER_SEC
 #define START_NS (1000 * S)
@@ -146,14 +147,25 @@ static void deliver(const struct dhcp_message *m)
     dhcp_client_input(&f.c, buf, (size_t)len, f.now);
 }
 
-/* start -> DISCOVER -> OFFER -> REQUEST -> ACK -> probe (free) -> BOUND, all at `now`. */
-static void acquire(void)
+/* reply(type, server), delivered as it is. */
+static void deliver_reply(uint8_t type, const uint8_t server[4])
+{
+    struct dhcp_message m = reply(type, server);
+    deliver(&m);
+}
+
+/* start -> DISCOVER -> server_a's OFFER -> REQUEST, all at `now`: the client is REQUESTING. */
+static void request_offer(void)
 {
     dhcp_client_start(&f.c, f.now);
-    struct dhcp_message m = reply(DHCPOFFER, server_a);
-    deliver(&m);
-    m = reply(DHCPACK, server_a);
-    deliver(&m);
+    deliver_reply(DHCPOFFER, server_a);
+}
+
+/* request_offer -> ACK -> probe (free) -> BOUND, all at `now`. */
+static void acquire(void)
+{
+    request_offer();
+    deliver_reply(DHCPACK, server_a);
     dhcp_client_probe_done(&f.c, offered, false, f.now);
     ck_assert_int_eq(dhcp_client_state(&f.c), DHCP_BOUND);
 }
@@ -256,8 +268,7 @@ START_TEST(offer_is_requested_from_its_server)
      * 'requested IP address' and 'server identifier' filled in, ciaddr zero. */
     dhcp_client_start(&f.c, f.now);
     uint32_t xid = f.c.xid;
-    struct dhcp_message m = reply(DHCPOFFER, server_a);
-    deliver(&m);
+    deliver_reply(DHCPOFFER, server_a);
     ck_assert_int_eq(dhcp_client_state(&f.c), DHCP_REQUESTING);
     struct sent *s = last_sent();
     ck_assert_uint_eq(s->m.type, DHCPREQUEST);
@@ -269,8 +280,7 @@ START_TEST(offer_is_requested_from_its_server)
     ck_assert_mem_eq(s->m.server_id, server_a, 4);
     ck_assert_mem_eq(s->m.ciaddr, (uint8_t[4]){ 0 }, 4);
     /* A second offer is not taken once one is being requested. */
-    m = reply(DHCPOFFER, server_b);
-    deliver(&m);
+    deliver_reply(DHCPOFFER, server_b);
     ck_assert_uint_eq(f.c.stats.rx_unexpected, 1);
     ck_assert_mem_eq(last_sent()->m.server_id, server_a, 4);
 }
@@ -331,10 +341,8 @@ START_TEST(ack_is_probed_then_bound_with_its_options)
 {
     /* RFC 2131 2.2 / 4.4.1: the client SHOULD check the address (ARP) before using it; then
      * the lease's options are applied (RFC 2132 3.3 mask, 3.5 router, 3.8 DNS, 5.1 MTU). */
-    dhcp_client_start(&f.c, f.now);
-    struct dhcp_message m = reply(DHCPOFFER, server_a);
-    deliver(&m);
-    m = reply(DHCPACK, server_a);
+    request_offer();
+    struct dhcp_message m = reply(DHCPACK, server_a);
     m.has |= DHCP_HAS(DHCP_HAS_MTU);
     m.mtu = 1400;
     deliver(&m);
@@ -361,13 +369,10 @@ START_TEST(lease_starts_when_the_request_was_sent)
 {
     /* RFC 2131 4.4.1: expiration = time the request was sent + lease; T1 = 0.5 and T2 = 0.875
      * of the lease by default (4.4.5). */
-    dhcp_client_start(&f.c, f.now);
-    struct dhcp_message m = reply(DHCPOFFER, server_a);
-    deliver(&m);
+    request_offer();
     uint64_t request_at = f.now;
     f.now += 3 * S;             /* the ACK comes late, after one probe... */
-    m = reply(DHCPACK, server_a);
-    deliver(&m);
+    deliver_reply(DHCPACK, server_a);
     f.now += 2 * S;
     dhcp_client_probe_done(&f.c, offered, false, f.now);
     ck_assert_uint_eq(f.applied.start_ns, request_at);
@@ -380,12 +385,9 @@ END_TEST
 START_TEST(ack_from_another_server_or_address_is_ignored)
 {
     /* RFC 2131 3.1 step 4-5: only the selected server's ACK for the requested address binds. */
-    dhcp_client_start(&f.c, f.now);
-    struct dhcp_message m = reply(DHCPOFFER, server_a);
-    deliver(&m);
-    m = reply(DHCPACK, server_b);
-    deliver(&m);
-    m = reply(DHCPACK, server_a);
+    request_offer();
+    deliver_reply(DHCPACK, server_b);
+    struct dhcp_message m = reply(DHCPACK, server_a);
     m.yiaddr[3] = 99;
     deliver(&m);
     ck_assert_int_eq(dhcp_client_state(&f.c), DHCP_REQUESTING);
@@ -396,10 +398,8 @@ END_TEST
 START_TEST(ack_without_lease_time_is_ignored)
 {
     /* RFC 2131 table 3: the lease time MUST be in a DHCPACK answering a DHCPREQUEST. */
-    dhcp_client_start(&f.c, f.now);
-    struct dhcp_message m = reply(DHCPOFFER, server_a);
-    deliver(&m);
-    m = reply(DHCPACK, server_a);
+    request_offer();
+    struct dhcp_message m = reply(DHCPACK, server_a);
     m.has &= ~DHCP_HAS(DHCP_HAS_LEASE_TIME);
     deliver(&m);
     m = reply(DHCPACK, server_a);
@@ -414,10 +414,8 @@ START_TEST(missing_mask_falls_back_to_the_class)
 {
     /* RFC 2131 leaves option 1 to the server; without it the classful mask is the fallback.
      * RFC 2132 3.5: the first on-link router of the list is used; unusable DNS are skipped. */
-    dhcp_client_start(&f.c, f.now);
-    struct dhcp_message m = reply(DHCPOFFER, server_a);
-    deliver(&m);
-    m = reply(DHCPACK, server_a);
+    request_offer();
+    struct dhcp_message m = reply(DHCPACK, server_a);
     m.has &= ~DHCP_HAS(DHCP_HAS_SUBNET_MASK);
     m.router_count = 2;
     memcpy(m.routers[0], (uint8_t[]){ 192, 168, 0, 1 }, 4);
@@ -439,11 +437,8 @@ START_TEST(conflict_declines_and_waits_ten_seconds)
 {
     /* RFC 2131 3.1 step 5 / 4.4.1: address in use -> DHCPDECLINE (requested IP and server id,
      * broadcast), then at least 10 s before restarting. */
-    dhcp_client_start(&f.c, f.now);
-    struct dhcp_message m = reply(DHCPOFFER, server_a);
-    deliver(&m);
-    m = reply(DHCPACK, server_a);
-    deliver(&m);
+    request_offer();
+    deliver_reply(DHCPACK, server_a);
     dhcp_client_probe_done(&f.c, offered, true, f.now);
     struct sent *s = last_sent();
     ck_assert_uint_eq(s->m.type, DHCPDECLINE);
@@ -464,11 +459,8 @@ END_TEST
 
 START_TEST(probe_results_for_other_addresses_are_ignored)
 {
-    dhcp_client_start(&f.c, f.now);
-    struct dhcp_message m = reply(DHCPOFFER, server_a);
-    deliver(&m);
-    m = reply(DHCPACK, server_a);
-    deliver(&m);
+    request_offer();
+    deliver_reply(DHCPACK, server_a);
     dhcp_client_probe_done(&f.c, server_b, true, f.now);
     ck_assert_int_eq(dhcp_client_state(&f.c), DHCP_PROBING);
     /* A probe that never reports is bounded: no answer means the address is free. */
@@ -483,17 +475,13 @@ START_TEST(nak_restarts_and_repeated_naks_back_off)
      * the first time, a streak backs off with the 4.1 schedule. */
     dhcp_client_start(&f.c, f.now);
     uint32_t first_xid = f.c.xid;
-    struct dhcp_message m = reply(DHCPOFFER, server_a);
-    deliver(&m);
-    m = reply(DHCPNAK, server_a);
-    deliver(&m);
+    deliver_reply(DHCPOFFER, server_a);
+    deliver_reply(DHCPNAK, server_a);
     ck_assert_int_eq(dhcp_client_state(&f.c), DHCP_SELECTING);
     ck_assert_uint_eq(last_sent()->m.type, DHCPDISCOVER);
     ck_assert_uint_ne(last_sent()->m.xid, first_xid);
-    m = reply(DHCPOFFER, server_a);
-    deliver(&m);
-    m = reply(DHCPNAK, server_a);
-    deliver(&m);
+    deliver_reply(DHCPOFFER, server_a);
+    deliver_reply(DHCPNAK, server_a);
     ck_assert_int_eq(dhcp_client_state(&f.c), DHCP_INIT);
     ck_assert_uint_eq(f.timer, f.now + 4 * S);
     ck_assert_uint_eq(f.c.stats.rx_nak, 2);
@@ -503,11 +491,8 @@ END_TEST
 START_TEST(nak_from_another_server_is_ignored)
 {
     /* RFC 2131 3.1: the NAK comes from the server that was asked (option 54 names it). */
-    dhcp_client_start(&f.c, f.now);
-    struct dhcp_message m = reply(DHCPOFFER, server_a);
-    deliver(&m);
-    m = reply(DHCPNAK, server_b);
-    deliver(&m);
+    request_offer();
+    deliver_reply(DHCPNAK, server_b);
     ck_assert_int_eq(dhcp_client_state(&f.c), DHCP_REQUESTING);
 }
 END_TEST
@@ -516,9 +501,7 @@ START_TEST(unanswered_request_restarts_discovery)
 {
     /* RFC 2131 3.1 step 5 / 4.1: REQUEST retransmitted with backoff; neither ACK nor NAK ->
      * back to INIT and DISCOVER again. */
-    dhcp_client_start(&f.c, f.now);
-    struct dhcp_message m = reply(DHCPOFFER, server_a);
-    deliver(&m);
+    request_offer();
     run_until(f.now + 4 * S + 8 * S + 16 * S + 32 * S + 64 * S - 1);
     ck_assert_int_eq(dhcp_client_state(&f.c), DHCP_REQUESTING);
     ck_assert_uint_eq(f.c.stats.tx_request, DHCP_REQUEST_MAX_TRIES);
@@ -553,8 +536,7 @@ START_TEST(renewal_at_t1_is_unicast_to_the_server)
     ck_assert_uint_eq(s->m.secs, 0);
 
     f.now += 1 * S;
-    struct dhcp_message m = reply(DHCPACK, server_a);
-    deliver(&m);
+    deliver_reply(DHCPACK, server_a);
     ck_assert_int_eq(dhcp_client_state(&f.c), DHCP_BOUND);
     ck_assert_uint_eq(f.c.stats.renewals, 1);
     ck_assert_uint_eq(f.applies, 1);          /* same configuration: not re-applied */
@@ -607,8 +589,7 @@ START_TEST(rebinding_at_t2_broadcasts)
     ck_assert(!(s->m.has & DHCP_HAS(DHCP_HAS_SERVER_ID)));
     /* REBINDING retransmits at half the remaining lease (125 s left -> 62.5 s). */
     ck_assert_uint_eq(f.timer - f.now, 62 * S + S / 2);
-    struct dhcp_message m = reply(DHCPACK, server_b);
-    deliver(&m);
+    deliver_reply(DHCPACK, server_b);
     ck_assert_int_eq(dhcp_client_state(&f.c), DHCP_BOUND);
     ck_assert_uint_eq(f.c.stats.rebinds, 1);
     ck_assert_mem_eq(f.c.lease.server_id, server_b, 4);
@@ -636,11 +617,9 @@ START_TEST(nak_while_renewing_drops_the_address)
      * from a server other than the leasing one is ignored in RENEWING. */
     acquire();
     run_until(START_NS + 500 * S);
-    struct dhcp_message m = reply(DHCPNAK, server_b);
-    deliver(&m);
+    deliver_reply(DHCPNAK, server_b);
     ck_assert_int_eq(dhcp_client_state(&f.c), DHCP_RENEWING);
-    m = reply(DHCPNAK, server_a);
-    deliver(&m);
+    deliver_reply(DHCPNAK, server_a);
     ck_assert_uint_eq(f.drops, 1);
     ck_assert_int_eq(dhcp_client_state(&f.c), DHCP_SELECTING);
 }
@@ -649,10 +628,8 @@ END_TEST
 START_TEST(server_t1_t2_used_when_ordered)
 {
     /* RFC 2132 9.11/9.12 give T1/T2; RFC 2131 4.4.5 requires T1 < T2 < lease, else defaults. */
-    dhcp_client_start(&f.c, f.now);
-    struct dhcp_message m = reply(DHCPOFFER, server_a);
-    deliver(&m);
-    m = reply(DHCPACK, server_a);
+    request_offer();
+    struct dhcp_message m = reply(DHCPACK, server_a);
     m.has |= DHCP_HAS(DHCP_HAS_T1) | DHCP_HAS(DHCP_HAS_T2);
     m.t1 = 100;
     m.t2 = 200;
@@ -662,9 +639,7 @@ START_TEST(server_t1_t2_used_when_ordered)
     ck_assert_uint_eq(f.applied.t2_s, 200);
 
     setup();
-    dhcp_client_start(&f.c, f.now);
-    m = reply(DHCPOFFER, server_a);
-    deliver(&m);
+    request_offer();
     m = reply(DHCPACK, server_a);
     m.has |= DHCP_HAS(DHCP_HAS_T1) | DHCP_HAS(DHCP_HAS_T2);
     m.t1 = 900;       /* after T2 */
@@ -679,10 +654,8 @@ END_TEST
 START_TEST(infinite_lease_never_renews)
 {
     /* RFC 2131 3.3: 0xffffffff is an infinite lease. */
-    dhcp_client_start(&f.c, f.now);
-    struct dhcp_message m = reply(DHCPOFFER, server_a);
-    deliver(&m);
-    m = reply(DHCPACK, server_a);
+    request_offer();
+    struct dhcp_message m = reply(DHCPACK, server_a);
     m.lease_time = DHCP_LEASE_INFINITE;
     deliver(&m);
     dhcp_client_probe_done(&f.c, offered, false, f.now);
@@ -694,10 +667,8 @@ END_TEST
 START_TEST(short_leases_are_refused)
 {
     /* A lease shorter than 10 s would renew continuously: treated as an unusable ACK. */
-    dhcp_client_start(&f.c, f.now);
-    struct dhcp_message m = reply(DHCPOFFER, server_a);
-    deliver(&m);
-    m = reply(DHCPACK, server_a);
+    request_offer();
+    struct dhcp_message m = reply(DHCPACK, server_a);
     m.lease_time = 9;
     deliver(&m);
     ck_assert_int_eq(dhcp_client_state(&f.c), DHCP_REQUESTING);
@@ -708,10 +679,8 @@ END_TEST
 START_TEST(bound_client_ignores_stray_replies)
 {
     acquire();
-    struct dhcp_message m = reply(DHCPACK, server_a);
-    deliver(&m);
-    m = reply(DHCPNAK, server_a);
-    deliver(&m);
+    deliver_reply(DHCPACK, server_a);
+    deliver_reply(DHCPNAK, server_a);
     ck_assert_int_eq(dhcp_client_state(&f.c), DHCP_BOUND);
     ck_assert_uint_eq(f.c.stats.rx_unexpected, 2);
     ck_assert_uint_eq(f.drops, 0);
@@ -743,8 +712,7 @@ START_TEST(stop_releases_the_lease)
     ck_assert_uint_eq(f.drops, 1);
     ck_assert_int_eq(dhcp_client_state(&f.c), DHCP_STOPPED);
     ck_assert_uint_eq(f.timer, UINT64_MAX);
-    struct dhcp_message m = reply(DHCPACK, server_a);
-    deliver(&m);
+    deliver_reply(DHCPACK, server_a);
     ck_assert_int_eq(dhcp_client_state(&f.c), DHCP_STOPPED);
 }
 END_TEST
@@ -826,11 +794,4 @@ static Suite *dhcp_client_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(dhcp_client_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(dhcp_client_suite)

@@ -8,6 +8,7 @@
 
 #include "lib/byteorder.h"
 #include "net/wire/dhcp_msg.h"
+#include "xenolith/test_main.h"
 
 static uint8_t buf[DHCP_MAX_LEN + 16];
 
@@ -400,11 +401,4 @@ static Suite *dhcp_msg_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(dhcp_msg_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(dhcp_msg_suite)

@@ -6,6 +6,7 @@
 #include "test/unit/net_core_fixture.h"
 #include "lib/checksum.h"
 #include "lib/errno.h"
+#include "xenolith/test_main.h"
 
 static struct pbuf_pool *rxpool;
 static struct capture_dev cap;
@@ -288,11 +289,4 @@ static Suite *eth_suite(void)
     return su;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(eth_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
-}
+TEST_MAIN(eth_suite)

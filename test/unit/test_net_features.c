@@ -15,6 +15,7 @@
 #include "net/tcp/tcp_cc.h"
 #include "net/udp/udp.h"
 #include "net/wire/features.h"
+#include "xenolith/test_main.h"
 
 const uint32_t net_features = NET_FEATURE_SACK | NET_FEATURE_TIMESTAMPS | NET_FEATURE_WSCALE |
                                NET_FEATURE_OOO;
@@ -215,4 +216,4 @@ static Suite *suite(void)
     suite_add_tcase(s, tc);
     return s;
 }
-TCP_TEST_MAIN(suite)
+TEST_MAIN(suite)

@@ -9,6 +9,7 @@
 
 #include "net/wire/features.h"
 #include "test/unit/net_ip_fixture.h"
+#include "xenolith/test_main.h"
 
 const uint32_t net_features = NET_FEATURES_ALL & ~(uint32_t)NET_FEATURE_ICMP_ERRORS;
 
@@ -84,11 +85,4 @@ static Suite *suite(void)
     return st;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TEST_MAIN(suite)

@@ -14,6 +14,7 @@
 #include "test/unit/tcp_forge.h"
 #include "lib/errno.h"
 #include "net/wire/features.h"
+#include "xenolith/test_main.h"
 
 const uint32_t net_features = NET_FEATURES_ALL & ~(uint32_t)(NET_FEATURE_TIMESTAMPS |
                                                              NET_FEATURE_WSCALE | NET_FEATURE_OOO |
@@ -187,4 +188,4 @@ static Suite *suite(void)
     return s;
 }
 
-TCP_TEST_MAIN(suite)
+TEST_MAIN(suite)

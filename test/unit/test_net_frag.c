@@ -8,6 +8,7 @@
 #include "lib/errno.h"
 #include "net/ip/ip_frag.h"
 #include "test/unit/net_ip_fixture.h"
+#include "xenolith/test_main.h"
 
 static struct pbuf_pool *rxpool;
 static struct capture_dev cap;
@@ -257,11 +258,4 @@ static Suite *frag_suite(void)
     return su;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(frag_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TEST_MAIN(frag_suite)

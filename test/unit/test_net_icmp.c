@@ -7,6 +7,7 @@
 
 #include "lib/errno.h"
 #include "test/unit/net_ip_fixture.h"
+#include "xenolith/test_main.h"
 
 static struct pbuf_pool *rxpool;
 static struct capture_dev cap;
@@ -327,11 +328,4 @@ static Suite *icmp_suite(void)
     return su;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(icmp_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TEST_MAIN(icmp_suite)

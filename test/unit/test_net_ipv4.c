@@ -7,6 +7,7 @@
 #include "test/unit/net_ip_fixture.h"
 #include "lib/errno.h"
 #include "lib/panic.h"
+#include "xenolith/test_main.h"
 #include <stdlib.h>
 
 static struct pbuf_pool *rxpool;
@@ -529,11 +530,4 @@ static Suite *ipv4_suite(void)
     return su;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(ipv4_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TEST_MAIN(ipv4_suite)

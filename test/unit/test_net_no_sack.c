@@ -9,6 +9,7 @@
 #include "test/unit/tcp_forge.h"
 #include "lib/errno.h"
 #include "net/wire/features.h"
+#include "xenolith/test_main.h"
 
 const uint32_t net_features = 0;
 
@@ -81,4 +82,4 @@ static Suite *suite(void)
     suite_add_tcase(s, tc);
     return s;
 }
-TCP_TEST_MAIN(suite)
+TEST_MAIN(suite)

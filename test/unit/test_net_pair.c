@@ -11,6 +11,7 @@
 #include "net/dev/faults.h"
 #include "net/dev/pair.h"
 #include "net/dev/pcap.h"
+#include "xenolith/test_main.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -449,11 +450,4 @@ static Suite *pair_suite(void)
     return su;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(pair_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
-}
+TEST_MAIN(pair_suite)

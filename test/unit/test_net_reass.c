@@ -9,6 +9,7 @@
 
 #include "net/ip/ip_reass.h"
 #include "test/unit/net_ip_fixture.h"
+#include "xenolith/test_main.h"
 
 #define SRC fixture_addr(10, 0, 0, 1)
 #define DST fixture_addr(10, 0, 0, 2)
@@ -507,11 +508,4 @@ static Suite *reass_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(reass_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TEST_MAIN(reass_suite)

@@ -8,6 +8,7 @@
 #include "lib/errno.h"
 #include "net/dev/pair.h"
 #include "test/unit/net_ip_fixture.h"
+#include "xenolith/test_main.h"
 
 #define A_IP IP4_ADDR(10, 1, 0, 1)
 #define B_IP IP4_ADDR(10, 1, 0, 2)
@@ -571,11 +572,4 @@ static Suite *udp_suite(void)
     return su;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(udp_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TEST_MAIN(udp_suite)

@@ -20,6 +20,7 @@
 #include "netfront_ring_pages.h"
 #include "lib/errno.h"
 #include "mm/pbuf.h"
+#include "xenolith/test_main.h"
 
 #define GREF_TX0 NF_GREF_TX0
 #define GREF_RX0 NF_GREF_RX0
@@ -755,7 +756,7 @@ START_TEST(tx_largest_tso_frame_fits_the_backend_slot_limit)
 }
 END_TEST
 
-int main(void)
+static Suite *netfront_suite(void)
 {
     Suite *s = suite_create("netfront");
     TCase *tx = tcase_create("tx");
@@ -788,9 +789,7 @@ int main(void)
     tcase_add_test(rx, rx_partial_frame_wait_is_bounded_and_quiet);
     tcase_add_test(rx, rx_producer_moving_back_breaks_the_queue);
     suite_add_tcase(s, rx);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return s;
 }
+
+TEST_MAIN(netfront_suite)

@@ -10,6 +10,7 @@
 
 #define FAKE_CHECK(cond, what) ck_assert_msg((cond), "%s", (what))
 #include "test/unit/netfront_grant_fake.h"
+#include "xenolith/test_main.h"
 
 #define SECOND 1000000000ull
 
@@ -197,7 +198,7 @@ START_TEST(cap_leaves_the_table_to_other_devices)
 }
 END_TEST
 
-int main(void)
+static Suite *netfront_conn_suite(void)
 {
     Suite *s = suite_create("netfront_conn");
     TCase *tc = tcase_create("conn");
@@ -208,9 +209,7 @@ int main(void)
     tcase_add_test(tc, reconnect_backs_off_and_gives_up);
     tcase_add_test(tc, cap_leaves_the_table_to_other_devices);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return s;
 }
+
+TEST_MAIN(netfront_conn_suite)

@@ -18,6 +18,7 @@
 #include "netfront_ring_pages.h"
 #include "lib/errno.h"
 #include "mm/pbuf.h"
+#include "xenolith/test_main.h"
 
 const uint32_t xen_optionals = XEN_OPTIONALS_ALL & ~(uint32_t)XEN_OPTIONAL_NETFRONT_OFFLOAD;
 
@@ -133,7 +134,7 @@ START_TEST(rx_extra_info_breaks_the_queue)
 }
 END_TEST
 
-int main(void)
+static Suite *netfront_no_offload_suite(void)
 {
     Suite *s = suite_create("netfront_no_offload");
     TCase *tc = tcase_create("one_slot");
@@ -143,5 +144,7 @@ int main(void)
     tcase_add_test(tc, rx_more_data_breaks_the_queue);
     tcase_add_test(tc, rx_extra_info_breaks_the_queue);
     suite_add_tcase(s, tc);
-    return xen_fixture_run(s);
+    return s;
 }
+
+TEST_MAIN(netfront_no_offload_suite)

@@ -22,6 +22,7 @@
 #include "netfront_ring_pages.h"
 #include "lib/errno.h"
 #include "mm/pbuf.h"
+#include "xenolith/test_main.h"
 
 #define GREF_RX0 NF_GREF_RX0
 #define GREF_FRESH0 9000u
@@ -602,11 +603,4 @@ static Suite *handoff_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(handoff_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
-}
+TEST_MAIN(handoff_suite)

@@ -15,6 +15,7 @@
 #include "netfront_ring_pages.h"
 #include "mm/pbuf.h"
 #include "net/wire/features.h"
+#include "xenolith/test_main.h"
 
 const uint32_t net_features = NET_FEATURES_ALL & ~(uint32_t)NET_FEATURE_RX_BY_REFERENCE;
 
@@ -118,12 +119,14 @@ START_TEST(every_frame_is_copied_and_its_slot_keeps_its_page)
 }
 END_TEST
 
-int main(void)
+static Suite *netfront_rx_copy_suite(void)
 {
     Suite *s = suite_create("netfront_rx_copy");
     TCase *tc = tcase_create("copy");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, every_frame_is_copied_and_its_slot_keeps_its_page);
     suite_add_tcase(s, tc);
-    return xen_fixture_run(s);
+    return s;
 }
+
+TEST_MAIN(netfront_rx_copy_suite)

@@ -18,6 +18,7 @@
 #include "lib/errno.h"
 #include "mm/mm.h"
 #include "mm/pbuf.h"
+#include "xenolith/test_main.h"
 
 /* ---- fake grant calls (xen/grants.h) ---- */
 static uint32_t next_ref, busy_ref, quarantined_pages;
@@ -172,7 +173,7 @@ START_TEST(a_busy_page_is_quarantined)
 }
 END_TEST
 
-int main(void)
+static Suite *netfront_rxpool_suite(void)
 {
     Suite *s = suite_create("netfront_rxpool");
     TCase *tc = tcase_create("pool");
@@ -181,5 +182,7 @@ int main(void)
     tcase_add_test(tc, the_bound_holds_for_multi_slot_frames);
     tcase_add_test(tc, a_busy_page_is_quarantined);
     suite_add_tcase(s, tc);
-    return xen_fixture_run(s);
+    return s;
 }
+
+TEST_MAIN(netfront_rxpool_suite)

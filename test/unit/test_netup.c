@@ -12,6 +12,7 @@
 #include "lib/errno.h"
 #include "net/netup.h"
 #include "net/wire/dhcp_msg.h"
+#include "xenolith/test_main.h"
 
 #define STATIC_IP IP4_ADDR(10, 0, 0, 2)
 #define SERVER_IP IP4_ADDR(10, 0, 0, 1)
@@ -325,7 +326,7 @@ START_TEST(no_resume_hook_without_resume)
 }
 END_TEST
 
-int main(void)
+static Suite *netup_suite(void)
 {
     Suite *s = suite_create("netup");
     TCase *tc = tcase_create("netup");
@@ -336,9 +337,7 @@ int main(void)
     tcase_add_test(tc, resume_hook_announces_configured_address);
     tcase_add_test(tc, no_resume_hook_without_resume);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return s;
 }
+
+TEST_MAIN(netup_suite)

@@ -9,6 +9,7 @@
 #include "kernel/options.h"
 #include "lib/errno.h"
 #include "lib/log.h"
+#include "xenolith/test_main.h"
 
 static struct kernel_options opts;
 static char err[160];
@@ -371,11 +372,4 @@ static Suite *options_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(options_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(options_suite)

@@ -5,6 +5,7 @@
  */
 #include "test/unit/net_core_fixture.h"
 #include "lib/errno.h"
+#include "xenolith/test_main.h"
 
 static struct pbuf_pool *pool;
 
@@ -183,11 +184,4 @@ static Suite *pbuf_device_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(pbuf_device_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
-}
+TEST_MAIN(pbuf_device_suite)

@@ -14,6 +14,7 @@
 #include "sched/sched.h"
 #include "test/unit/expect_crash.h"
 #include "test/unit/sim/sim.h"
+#include "xenolith/test_main.h"
 
 static struct heap_stats heap_before;
 static char order_log[4096];
@@ -26,11 +27,7 @@ static void never_fires(struct timer *t, void *arg)
 
 static void setup(void)
 {
-    sim_reset(0);
-    const struct mem_region *regions;
-    size_t n = platform_memory(&regions);
-    page_allocator_init(regions, n);
-    sched_init();
+    sim_start_kernel(0);
     /* The timer heap's array is allocated once, on first use, and kept: count it as before. */
     struct timer warm_up;
     timer_init(&warm_up, never_fires, NULL);
@@ -567,11 +564,4 @@ static Suite *sched_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(sched_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(sched_suite)

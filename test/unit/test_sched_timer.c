@@ -11,6 +11,7 @@
 #include "mm/mm.h"
 #include "sched/sched.h"
 #include "test/unit/sim/sim.h"
+#include "xenolith/test_main.h"
 
 struct firing {
     int id;
@@ -21,11 +22,7 @@ static size_t nfired;
 
 static void setup(void)
 {
-    sim_reset(0);
-    const struct mem_region *regions;
-    size_t n = platform_memory(&regions);
-    page_allocator_init(regions, n);
-    sched_init();
+    sim_start_kernel(0);
     nfired = 0;
 }
 
@@ -476,11 +473,4 @@ static Suite *timer_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(timer_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(timer_suite)

@@ -7,6 +7,7 @@
 #include "platform/hosted/tap_vnet.c"
 #include "test/unit/net_core_fixture.h"
 #include "lib/byteorder.h"
+#include "xenolith/test_main.h"
 
 #include <stdlib.h>
 
@@ -177,11 +178,4 @@ static Suite *suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TEST_MAIN(suite)

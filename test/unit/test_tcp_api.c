@@ -5,6 +5,7 @@
  * predictable sequence (RFC 6056).
  */
 #include "test/unit/tcp_forge.h"
+#include "xenolith/test_main.h"
 
 #define PORT 5108
 
@@ -316,4 +317,4 @@ static Suite *suite(void)
     return s;
 }
 
-TCP_TEST_MAIN(suite)
+TEST_MAIN(suite)

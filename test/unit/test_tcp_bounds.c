@@ -6,6 +6,7 @@
  * transmissions are dropped at the tap. Every refusal is counted.
  */
 #include "test/unit/tcp_forge.h"
+#include "xenolith/test_main.h"
 
 #define PORT 5104
 
@@ -147,4 +148,4 @@ static Suite *suite(void)
     return s;
 }
 
-TCP_TEST_MAIN(suite)
+TEST_MAIN(suite)

@@ -10,6 +10,7 @@
 #include "lib/errno.h"
 #include "net/tcp/tcp_buf.h"
 #include "test/unit/net_core_fixture.h"
+#include "xenolith/test_main.h"
 
 START_TEST(buf_wraps_and_frees_chunks)
 {
@@ -132,11 +133,4 @@ static Suite *suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TEST_MAIN(suite)

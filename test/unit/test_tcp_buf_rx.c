@@ -6,6 +6,7 @@
  * given back when the data is read, and the buffer budget ends at zero (nothing charged leaks).
  */
 #include "test/unit/tcp_fixture.h"
+#include "xenolith/test_main.h"
 
 #define PORT 5003
 
@@ -95,11 +96,4 @@ static Suite *rx_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(rx_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
-}
+TEST_MAIN(rx_suite)

@@ -13,6 +13,7 @@
 #include "mm/pbuf.h"
 #include "net/tcp/tcp_buf.h"
 #include "test/unit/net_core_fixture.h"
+#include "xenolith/test_main.h"
 
 static struct pbuf_pool *pool;
 static struct tcp_buf_budget budget;
@@ -299,11 +300,4 @@ static Suite *store_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(store_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
-}
+TEST_MAIN(store_suite)

@@ -10,6 +10,7 @@
 
 #include "lib/errno.h"
 #include "test/unit/tcp_cc_harness.h"
+#include "xenolith/test_main.h"
 
 #define ISS 0x1000u
 
@@ -415,11 +416,4 @@ static Suite *tcp_cc_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(tcp_cc_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(tcp_cc_suite)

@@ -4,6 +4,7 @@
  * checks.
  */
 #include "test/unit/tcp_fixture.h"
+#include "xenolith/test_main.h"
 
 #define PORT 5001
 
@@ -124,11 +125,4 @@ static Suite *suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TEST_MAIN(suite)

@@ -11,6 +11,7 @@
 #include "net/wire/tcp_opts.h"
 #include "net/wire/tcp_seq.h"
 #include "net/tcp/tcp_syncookie.h"
+#include "xenolith/test_main.h"
 
 static const struct tcp_endpoints ep = {
     .local_ip = 0x0200000au, .remote_ip = 0x0100000au, .local_port = 80, .remote_port = 43210,
@@ -228,11 +229,4 @@ static Suite *tcp_cookie_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(tcp_cookie_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(tcp_cookie_suite)

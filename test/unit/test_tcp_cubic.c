@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "test/unit/tcp_cc_harness.h"
+#include "xenolith/test_main.h"
 
 #define SEG H_SMSS
 
@@ -209,11 +210,4 @@ static Suite *tcp_cubic_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(tcp_cubic_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(tcp_cubic_suite)

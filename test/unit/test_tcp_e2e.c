@@ -8,6 +8,7 @@
  */
 #include "test/unit/tcp_fixture.h"
 #include "net/wire/tcp_seq.h"
+#include "xenolith/test_main.h"
 
 #define PORT 7
 
@@ -543,11 +544,4 @@ static Suite *suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *r = srunner_create(suite());
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? 1 : 0;
-}
+TEST_MAIN(suite)

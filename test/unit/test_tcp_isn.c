@@ -7,6 +7,7 @@
 
 #include "net/tcp/tcp_isn.h"
 #include "net/wire/tcp_seq.h"
+#include "xenolith/test_main.h"
 
 static void fixed_secret(struct tcp_isn_secret *secret, uint8_t seed)
 {
@@ -170,11 +171,4 @@ static Suite *tcp_isn_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(tcp_isn_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(tcp_isn_suite)

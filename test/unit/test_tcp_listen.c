@@ -6,6 +6,7 @@
  * both directions (RFC 9293 3.6).
  */
 #include "test/unit/tcp_forge.h"
+#include "xenolith/test_main.h"
 
 #define PORT 5109
 #define CLIENT_PORT 40000
@@ -377,4 +378,4 @@ static Suite *suite(void)
     return s;
 }
 
-TCP_TEST_MAIN(suite)
+TEST_MAIN(suite)

@@ -7,6 +7,7 @@
  * device has NETDEV_CAP_TX_CSUM, and arrive with correct checksums).
  */
 #include "test/unit/tcp_forge.h"
+#include "xenolith/test_main.h"
 
 #define PORT 5105
 
@@ -288,4 +289,4 @@ static Suite *suite(void)
     return s;
 }
 
-TCP_TEST_MAIN(suite)
+TEST_MAIN(suite)

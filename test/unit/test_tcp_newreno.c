@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "test/unit/tcp_cc_harness.h"
+#include "xenolith/test_main.h"
 
 #define SMSS 1000u
 
@@ -121,11 +122,4 @@ static Suite *tcp_newreno_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(tcp_newreno_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(tcp_newreno_suite)

@@ -5,6 +5,7 @@
  * and the no-delay flag. The tap on A's side shows the options on the wire.
  */
 #include "test/unit/tcp_forge.h"
+#include "xenolith/test_main.h"
 
 #define PORT 5101
 #define ALL_SYN_OPTS (TCP_OPTF_MSS | TCP_OPTF_WSCALE | TCP_OPTF_SACK_PERMITTED | TCP_OPTF_TIMESTAMPS)
@@ -237,4 +238,4 @@ static Suite *suite(void)
     return s;
 }
 
-TCP_TEST_MAIN(suite)
+TEST_MAIN(suite)

@@ -9,6 +9,7 @@
 
 #include "lib/byteorder.h"
 #include "net/wire/tcp_opts.h"
+#include "xenolith/test_main.h"
 
 /* A 20-byte header plus the given options, padded to 4 bytes with EOL. Returns its length. */
 static size_t make_segment(uint8_t *seg, uint8_t flags, const uint8_t *opts, size_t opts_len)
@@ -392,11 +393,4 @@ static Suite *tcp_opts_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(tcp_opts_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(tcp_opts_suite)

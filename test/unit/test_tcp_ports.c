@@ -8,6 +8,7 @@
 
 #include "lib/errno.h"
 #include "net/tcp/tcp_ports.h"
+#include "xenolith/test_main.h"
 
 static const uint32_t local_ip = 0x0200000au, remote_ip = 0x0100000au;
 
@@ -174,11 +175,4 @@ static Suite *tcp_ports_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(tcp_ports_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(tcp_ports_suite)

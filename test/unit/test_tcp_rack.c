@@ -6,6 +6,7 @@
 #include "test/unit/tcp_fixture.h"
 #include "net/tcp/tcp_internal.h"
 #include "net/tcp/tcp_rack.h"
+#include "xenolith/test_main.h"
 
 #define PORT 5011
 
@@ -253,11 +254,4 @@ static Suite *suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TEST_MAIN(suite)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "net/tcp/tcp_rtt.h"
+#include "xenolith/test_main.h"
 
 #define MS 1000000ull
 #define SEC (1000 * MS)
@@ -258,11 +259,4 @@ static Suite *tcp_rtt_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(tcp_rtt_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(tcp_rtt_suite)

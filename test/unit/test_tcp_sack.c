@@ -9,6 +9,7 @@
 
 #include "net/tcp/tcp_sack.h"
 #include "net/wire/tcp_seq.h"
+#include "xenolith/test_main.h"
 
 /* ---- Receiver side ---- */
 
@@ -387,11 +388,4 @@ static Suite *tcp_sack_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(tcp_sack_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(tcp_sack_suite)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "net/wire/tcp_seq.h"
+#include "xenolith/test_main.h"
 
 /* RFC 9293 3.4: comparisons are modulo 2^32; 0 follows 0xffffffff. */
 START_TEST(comparisons_wrap)
@@ -119,11 +120,4 @@ static Suite *tcp_seq_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(tcp_seq_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(tcp_seq_suite)

@@ -7,6 +7,7 @@
 #include "net/tcp/tcp_internal.h"
 #include "net/wire/tcp_opts.h"
 #include "test/unit/tcp_fixture.h"
+#include "xenolith/test_main.h"
 
 #define PORT 5003
 
@@ -412,11 +413,4 @@ static Suite *suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TEST_MAIN(suite)

@@ -5,6 +5,7 @@
  * scheduler timer per connection that carries every kind (each still fires at its own time).
  */
 #include "test/unit/tcp_forge.h"
+#include "xenolith/test_main.h"
 
 #define PORT 5107
 
@@ -337,4 +338,4 @@ static Suite *suite(void)
     return s;
 }
 
-TCP_TEST_MAIN(suite)
+TEST_MAIN(suite)

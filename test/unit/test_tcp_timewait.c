@@ -9,6 +9,7 @@
  */
 #include "mm/mm.h"
 #include "test/unit/tcp_forge.h"
+#include "xenolith/test_main.h"
 
 #define PORT 5120
 
@@ -304,4 +305,4 @@ static Suite *suite(void)
     return s;
 }
 
-TCP_TEST_MAIN(suite)
+TEST_MAIN(suite)

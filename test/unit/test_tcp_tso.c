@@ -8,6 +8,7 @@
 #include "test/unit/tcp_forge.h"
 #include "net/tcp/tcp_cc.h"
 #include "net/wire/tcp_seq.h"
+#include "xenolith/test_main.h"
 
 #define PORT 5200
 /* The payload limit of a TSO frame: its Ethernet frame fits netfront's 16-bit request size with
@@ -267,4 +268,4 @@ static Suite *suite(void)
     return s;
 }
 
-TCP_TEST_MAIN(suite)
+TEST_MAIN(suite)

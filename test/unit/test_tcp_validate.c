@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "net/tcp/tcp_validate.h"
+#include "xenolith/test_main.h"
 
 /* RFC 9293 3.10.7.4, the four cases of the first check. */
 START_TEST(acceptability_four_cases)
@@ -277,11 +278,4 @@ static Suite *tcp_validate_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(tcp_validate_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(tcp_validate_suite)

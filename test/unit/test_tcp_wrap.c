@@ -6,6 +6,7 @@
  * meet values on both sides of zero.
  */
 #include "test/unit/tcp_forge.h"
+#include "xenolith/test_main.h"
 
 #define PORT 5103
 #define LEN (400 * 1000)
@@ -72,4 +73,4 @@ static Suite *suite(void)
     return s;
 }
 
-TCP_TEST_MAIN(suite)
+TEST_MAIN(suite)

@@ -5,6 +5,7 @@
  * moves only the bytes it holds (TCP_SOCKOPT_RCVBUF).
  */
 #include "test/unit/tcp_forge.h"
+#include "xenolith/test_main.h"
 
 #define PORT 5123
 #define BIG (4u * 1024 * 1024)
@@ -114,4 +115,4 @@ static Suite *suite(void)
     return s;
 }
 
-TCP_TEST_MAIN(suite)
+TEST_MAIN(suite)

@@ -9,6 +9,7 @@
 
 #include "xen/console_ring.h"
 #include "test/unit/xen_fixture.h"
+#include "xenolith/test_main.h"
 
 static struct xencons_interface ring;
 
@@ -55,7 +56,7 @@ START_TEST(corrupt_indices_consume_nothing)
 }
 END_TEST
 
-int main(void)
+static Suite *xen_console_input_suite(void)
 {
     Suite *s = suite_create("xen_console_input");
     TCase *tc = tcase_create("in ring");
@@ -63,5 +64,7 @@ int main(void)
     tcase_add_test(tc, wraps_at_two_to_the_32);
     tcase_add_test(tc, corrupt_indices_consume_nothing);
     suite_add_tcase(s, tc);
-    return xen_fixture_run(s);
+    return s;
 }
+
+TEST_MAIN(xen_console_input_suite)

@@ -9,6 +9,7 @@
 
 #include "xen/console_ring.h"
 #include "test/unit/xen_fixture.h"
+#include "xenolith/test_main.h"
 
 static struct xencons_interface ring;
 
@@ -97,7 +98,4 @@ static Suite *console_ring_suite(void)
     return s;
 }
 
-int main(void)
-{
-    return xen_fixture_run(console_ring_suite());
-}
+TEST_MAIN(console_ring_suite)

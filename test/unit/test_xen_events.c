@@ -11,6 +11,7 @@
 #include "xen/events_core.h"
 #include "lib/errno.h"
 #include "test/unit/xen_fixture.h"
+#include "xenolith/test_main.h"
 
 static struct events_core core;
 static uint64_t pending[EVENTS_WORDS], mask[EVENTS_WORDS], sel;
@@ -147,7 +148,7 @@ START_TEST(every_port_of_every_word_is_reachable)
 }
 END_TEST
 
-int main(void)
+static Suite *xen_events_suite(void)
 {
     Suite *s = suite_create("xen_events");
     TCase *tc = tcase_create("core");
@@ -158,5 +159,7 @@ int main(void)
     tcase_add_test(tc, attach_refuses_bad_and_taken_ports);
     tcase_add_test(tc, every_port_of_every_word_is_reachable);
     suite_add_tcase(s, tc);
-    return xen_fixture_run(s);
+    return s;
 }
+
+TEST_MAIN(xen_events_suite)

@@ -12,6 +12,7 @@
 #include "xen/grants_core.h"
 #include "lib/errno.h"
 #include "test/unit/xen_fixture.h"
+#include "xenolith/test_main.h"
 
 #include <xen/grant_table.h>
 
@@ -156,7 +157,7 @@ START_TEST(held_pages_are_released_only_after_the_grant_ends)
 }
 END_TEST
 
-int main(void)
+static Suite *xen_grants_suite(void)
 {
     Suite *s = suite_create("xen_grants");
     TCase *tc = tcase_create("core");
@@ -167,5 +168,7 @@ int main(void)
     tcase_add_test(tc, exhaustion_and_refill_reuse_every_reference);
     tcase_add_test(tc, held_pages_are_released_only_after_the_grant_ends);
     suite_add_tcase(s, tc);
-    return xen_fixture_run(s);
+    return s;
 }
+
+TEST_MAIN(xen_grants_suite)

@@ -15,6 +15,7 @@
 
 #include "xen/optional.h"
 #include "test/unit/xen_fixture.h"
+#include "xenolith/test_main.h"
 
 static bool lists(const char *nodes, const char *node)
 {
@@ -106,7 +107,7 @@ START_TEST(parts_are_independent)
 }
 END_TEST
 
-int main(void)
+static Suite *xen_optional_suite(void)
 {
     Suite *s = suite_create("xen_optional");
     TCase *tc = tcase_create("rules");
@@ -116,5 +117,7 @@ int main(void)
     tcase_add_test(tc, without_write_a_writable_disk_is_refused);
     tcase_add_test(tc, parts_are_independent);
     suite_add_tcase(s, tc);
-    return xen_fixture_run(s);
+    return s;
 }
+
+TEST_MAIN(xen_optional_suite)

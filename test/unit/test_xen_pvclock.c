@@ -9,6 +9,7 @@
 
 #include "xen/pvclock_clock.h"
 #include "test/unit/xen_fixture.h"
+#include "xenolith/test_main.h"
 
 START_TEST(scale_matches_the_formula)
 {
@@ -319,7 +320,7 @@ START_TEST(an_early_fire_only_raises_the_sample)
 }
 END_TEST
 
-int main(void)
+static Suite *xen_pvclock_suite(void)
 {
     Suite *s = suite_create("xen_pvclock");
     TCase *tc = tcase_create("math");
@@ -343,5 +344,7 @@ int main(void)
     tcase_add_test(clock, only_a_hlt_that_blocked_gives_a_sample);
     tcase_add_test(clock, an_early_fire_only_raises_the_sample);
     suite_add_tcase(s, clock);
-    return xen_fixture_run(s);
+    return s;
 }
+
+TEST_MAIN(xen_pvclock_suite)

@@ -14,6 +14,7 @@
 #include "lib/string.h"
 #include "xen/xenbus_frontend.h"
 #include "test/unit/xen_fixture.h"
+#include "xenolith/test_main.h"
 
 #define SEC XEN_FIXTURE_SEC
 #define MS XEN_FIXTURE_MS
@@ -271,7 +272,7 @@ START_TEST(backend_keys_missing_or_garbage_read_as_zero)
 }
 END_TEST
 
-int main(void)
+static Suite *xen_xenbus_frontend_suite(void)
 {
     Suite *s = suite_create("xenbus_frontend");
     TCase *tc = tcase_create("watcher");
@@ -280,5 +281,7 @@ int main(void)
     tcase_add_test(tc, no_initialising_after_giving_up_or_offline);
     tcase_add_test(tc, backend_keys_missing_or_garbage_read_as_zero);
     suite_add_tcase(s, tc);
-    return xen_fixture_run(s);
+    return s;
 }
+
+TEST_MAIN(xen_xenbus_frontend_suite)

@@ -23,6 +23,7 @@
 #include "xen/hypercall.h"
 #include "xen/xenstore.h"
 #include "test/unit/xen_fixture.h"
+#include "xenolith/test_main.h"
 
 #include <xen/hvm/hvm_op.h>
 #include <xen/hvm/params.h>
@@ -152,6 +153,14 @@ static void start(struct call *c)
     fiber_detach(f);
 }
 
+/* Starts c and, as the daemon, takes its request off the ring (payload in payload[cap]). */
+static struct xsd_sockmsg start_and_take(struct call *c, char *payload, size_t cap)
+{
+    start(c);
+    sim_run_for(MS);
+    return take_request(payload, cap);
+}
+
 struct watcher {
     struct xenstore_watch w;
     int watch_rc, next_rc;
@@ -202,10 +211,8 @@ static void request_fails_unwritten(void)
 START_TEST(read_round_trip)
 {
     struct call a = { .path = "domid" };
-    start(&a);
-    sim_run_for(MS);
     char payload[64];
-    struct xsd_sockmsg h = take_request(payload, sizeof(payload));
+    struct xsd_sockmsg h = start_and_take(&a, payload, sizeof(payload));
     ck_assert_uint_eq(h.type, XS_READ);
     ck_assert_str_eq(payload, "domid");
     reply(XS_READ, h.req_id, "7", 1, true);
@@ -237,9 +244,7 @@ START_TEST(malformed_header_fails_connection)
     ck_assert(!wt.done);
 
     struct call a = { .path = "domid" };
-    start(&a);
-    sim_run_for(MS);
-    h = take_request(payload, sizeof(payload));
+    h = start_and_take(&a, payload, sizeof(payload));
     struct xsd_sockmsg bad = { XS_READ, h.req_id, 0, XENSTORE_PAYLOAD_MAX + 1 };
     put_bytes(&bad, sizeof(bad));
     reply(XS_READ, h.req_id, "7", 1, true);
@@ -263,10 +268,8 @@ END_TEST
 START_TEST(reply_to_unsent_id_fails_connection)
 {
     struct call a = { .path = "domid" };
-    start(&a);
-    sim_run_for(MS);
     char payload[64];
-    struct xsd_sockmsg h = take_request(payload, sizeof(payload));
+    struct xsd_sockmsg h = start_and_take(&a, payload, sizeof(payload));
     reply(XS_READ, h.req_id + 100, "7", 1, true);
     sim_run_for(MS);
     ck_assert(a.done);
@@ -279,10 +282,8 @@ END_TEST
 START_TEST(reply_of_other_type_fails_connection)
 {
     struct call a = { .path = "domid" };
-    start(&a);
-    sim_run_for(MS);
     char payload[64];
-    struct xsd_sockmsg h = take_request(payload, sizeof(payload));
+    struct xsd_sockmsg h = start_and_take(&a, payload, sizeof(payload));
     reply(XS_DIRECTORY, h.req_id, "7", 2, true);
     sim_run_for(MS);
     ck_assert_int_eq(a.rc, -EPROTO);
@@ -295,19 +296,15 @@ END_TEST
 START_TEST(late_reply_dropped_connection_kept)
 {
     struct call a = { .path = "domid" };
-    start(&a);
-    sim_run_for(MS);
     char payload[64];
-    struct xsd_sockmsg h = take_request(payload, sizeof(payload));
+    struct xsd_sockmsg h = start_and_take(&a, payload, sizeof(payload));
     sim_run_for(XENSTORE_REQUEST_TIMEOUT_NS + SEC);
     ck_assert(a.done);
     ck_assert_int_eq(a.rc, -ETIMEDOUT);
     reply(XS_READ, h.req_id, "7", 1, true);
     sim_run_for(MS);
     struct call b = { .path = "domid" };
-    start(&b);
-    sim_run_for(MS);
-    h = take_request(payload, sizeof(payload));
+    h = start_and_take(&b, payload, sizeof(payload));
     reply(XS_READ, h.req_id, "8", 1, true);
     sim_run_for(MS);
     ck_assert_int_eq(b.rc, 1);
@@ -372,10 +369,8 @@ START_TEST(request_without_room_writes_nothing)
     ck_assert_uint_eq(page->req_prod, prod);
     drop_requests();
     struct call b = { .path = "data/second" };
-    start(&b);
-    sim_run_for(MS);
     char payload[64];
-    struct xsd_sockmsg h = take_request(payload, sizeof(payload));
+    struct xsd_sockmsg h = start_and_take(&b, payload, sizeof(payload));
     ck_assert_uint_eq(h.type, XS_READ);
     ck_assert_str_eq(payload, "data/second");
     ck_assert_uint_eq(req_used(), 0);
@@ -437,9 +432,7 @@ START_TEST(request_up_to_payload_max_streams)
     ck_assert_int_eq(a.rc, 0);
     /* The next request starts at the boundary the daemon expects. */
     struct call b = { .path = "domid" };
-    start(&b);
-    sim_run_for(MS);
-    h = take_request(payload, sizeof(payload));
+    h = start_and_take(&b, payload, sizeof(payload));
     ck_assert_uint_eq(h.type, XS_READ);
     ck_assert_str_eq(payload, "domid");
 }
@@ -502,10 +495,8 @@ END_TEST
 START_TEST(reply_without_event_still_found)
 {
     struct call a = { .path = "domid" };
-    start(&a);
-    sim_run_for(MS);
     char payload[64];
-    struct xsd_sockmsg h = take_request(payload, sizeof(payload));
+    struct xsd_sockmsg h = start_and_take(&a, payload, sizeof(payload));
     reply(XS_READ, h.req_id, "7", 1, false);
     sim_run_for(2 * SEC);
     ck_assert(a.done);
@@ -516,7 +507,7 @@ START_TEST(reply_without_event_still_found)
 }
 END_TEST
 
-int main(void)
+static Suite *xen_xenstore_client_suite(void)
 {
     Suite *s = suite_create("xen_xenstore_client");
     TCase *tc = tcase_create("client");
@@ -534,5 +525,7 @@ int main(void)
     tcase_add_test(tc, corrupt_request_indices_fail_connection);
     tcase_add_test(tc, reply_without_event_still_found);
     suite_add_tcase(s, tc);
-    return xen_fixture_run(s);
+    return s;
 }
+
+TEST_MAIN(xen_xenstore_client_suite)

@@ -14,6 +14,7 @@
 #include "lib/errno.h"
 #include "xen/xenstore_codec.h"
 #include "test/unit/xen_fixture.h"
+#include "xenolith/test_main.h"
 
 static size_t build(uint8_t *buf, uint32_t type, uint32_t req_id, const void *payload,
                     size_t len)
@@ -453,7 +454,7 @@ START_TEST(request_ids_wrap_without_zero)
 }
 END_TEST
 
-int main(void)
+static Suite *xen_xenstore_codec_suite(void)
 {
     Suite *s = suite_create("xen_xenstore_codec");
     TCase *tc = tcase_create("codec");
@@ -475,5 +476,7 @@ int main(void)
     tcase_add_test(tc, replies_routed_by_id_and_type);
     tcase_add_test(tc, request_ids_wrap_without_zero);
     suite_add_tcase(s, tc);
-    return xen_fixture_run(s);
+    return s;
 }
+
+TEST_MAIN(xen_xenstore_codec_suite)

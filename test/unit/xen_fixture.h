@@ -1,13 +1,13 @@
 /*
  * test/unit/xen_fixture.h: what the Xen layer's unit tests (test_xen_*, test_blkfront*,
  * test_netfront*) set up the same way (header-only: each test_*.c is its own program): the
- * simulated machine they run on (clock, page allocator, scheduler), the hypervisor's side of an
- * event channel (raising the event a fiber waits on), and running the program's suite.
+ * simulated machine they run on (clock, page allocator, scheduler) and the hypervisor's side of
+ * an event channel (raising the event a fiber waits on). The program's main() is TEST_MAIN
+ * (xenolith/test_main.h), as in every unit test program.
  */
 #ifndef XENOLITH_TEST_UNIT_XEN_FIXTURE_H
 #define XENOLITH_TEST_UNIT_XEN_FIXTURE_H
 
-#include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -23,15 +23,7 @@
  * runs each test in a fresh child). */
 static inline void xen_fixture_boot(void)
 {
-    static bool booted;
-    sim_reset(XEN_FIXTURE_SEC);
-    if (booted)
-        return;
-    const struct mem_region *regions;
-    size_t n = platform_memory(&regions);
-    page_allocator_init(regions, n);
-    sched_init();
-    booted = true;
+    sim_start_kernel(XEN_FIXTURE_SEC);
 }
 
 /* Xen raises ev (as the backend's or the daemon's notification would): its count moves and
@@ -40,16 +32,6 @@ static inline void xen_fixture_raise(struct xen_event *ev)
 {
     ev->count++;
     waitq_wake_all(&ev->waiters);
-}
-
-/* Runs the suite; the program's exit status (0 when every test passed). */
-static inline int xen_fixture_run(Suite *s)
-{
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
 }
 
 #endif
