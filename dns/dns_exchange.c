@@ -131,7 +131,8 @@ int dns_exchange_udp(struct dns_exchange *x, uint64_t until)
     }
     lifecycle_off_shutdown_request(&stop.hook);
     kfree(buf);
-    udp_close(stop.sock);
+    if (stop.sock) /* NULL: the hook closed it */
+        udp_close(stop.sock);
     return err < 0 && stop.requested ? -ESHUTDOWN : err;
 }
 
