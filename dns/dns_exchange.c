@@ -4,11 +4,10 @@
  * address and port, to that port, with that ID and the same question is taken (RFC 5452 9.1);
  * the rest is counted as spoofed and the wait goes on. Over TCP (RFC 7766) the messages carry
  * their 2-byte length (RFC 1035 4.2.2). Every accepted answer is read through once by the codec.
- * A fiber waits on one queue at a time, so a wait for an answer cannot also wait for a shutdown
- * request: it is cut into slices of DNS_RESOLVER_STOP_CHECK_NS and looks for one between them.
- * A TCP open cannot be cut into slices (each would start over with a new SYN): a timer looks for
- * a shutdown request as often, and resets the connection being opened (tcp_connect holds it out
- * while it blocks), which ends the open at once.
+ * A shutdown request cuts an exchange at once: a shutdown request hook (xenolith/app.h),
+ * registered for the exchange, closes its UDP socket or resets its TCP connection (the one being
+ * opened too: tcp_connect holds it out while it blocks), the fiber blocked on it wakes, and the
+ * exchange returns -ESHUTDOWN.
  */
 #include "dns/dns_resolver.h"
 
@@ -19,26 +18,36 @@
 #include "xenolith/app.h"
 #include "xenolith/mem.h"
 #include "xenolith/tcp.h"
-#include "xenolith/timer.h"
 #include "xenolith/udp.h"
 
 #define QUERY_MAX (DNS_HEADER_LEN + DNS_NAME_MAX + 4 + 11)
 #define UDP_ANSWER_MAX 4096u /* more than the EDNS size we offer: a longer answer is cut, refused */
 
-/* The end of the next slice of a wait until `until`. */
-static uint64_t wait_slice(uint64_t until)
+/* What a shutdown request cuts: the exchange's socket or connection, while it has one. */
+struct exchange_stop {
+    struct shutdown_request_hook hook;
+    struct udp_socket *sock;     /* closed by the hook: its reader wakes with -EBADF */
+    struct tcp_conn *conn;       /* reset by the hook: its reader, writer or opener wakes */
+    bool requested;
+};
+
+static void stop_exchange(void *arg)
 {
-    uint64_t next = platform_monotonic_ns() + DNS_RESOLVER_STOP_CHECK_NS;
-    return next < until ? next : until;
+    struct exchange_stop *stop = arg;
+    stop->requested = true;
+    if (stop->sock) {
+        udp_close(stop->sock);
+        stop->sock = NULL;
+    }
+    if (stop->conn)
+        tcp_reset(stop->conn);
 }
 
-/* After a slice: -ESHUTDOWN once a shutdown was requested, else 0 to wait again before
- * `until`, `err` (the timeout) at it. */
-static int wait_again(int err, uint64_t until)
+/* Registers the hook; it runs at once (stop->requested) when a shutdown was already asked for. */
+static void watch_shutdown(struct exchange_stop *stop)
 {
-    if (lifecycle_shutdown_requested())
-        return -ESHUTDOWN;
-    return platform_monotonic_ns() < until ? 0 : err;
+    stop->hook = (struct shutdown_request_hook){.run = stop_exchange, .arg = stop};
+    lifecycle_on_shutdown_request(&stop->hook);
 }
 
 /* The query with a fresh random ID (RFC 5452 9.2). Returns its length. */
@@ -85,27 +94,23 @@ int dns_exchange_udp(struct dns_exchange *x, uint64_t until)
     uint8_t query[QUERY_MAX];
     uint16_t id;
     size_t qlen = build_query(x, query, &id);
-    struct udp_socket *sock;
-    int err = udp_bind(r->stack, 0, &sock); /* a random ephemeral port per query */
+    struct exchange_stop stop = {.sock = NULL};
+    int err = udp_bind(r->stack, 0, &stop.sock); /* a random ephemeral port per query */
     if (err < 0)
         return err;
     uint8_t *buf = kmalloc(UDP_ANSWER_MAX);
     if (!buf) {
-        udp_close(sock);
+        udp_close(stop.sock);
         return -ENOMEM;
     }
-    err = udp_sendto(sock, x->server, DNS_PORT, query, qlen);
+    watch_shutdown(&stop);
+    err = stop.requested ? -ESHUTDOWN : udp_sendto(stop.sock, x->server, DNS_PORT, query, qlen);
     while (err >= 0) {
         uint32_t src;
         uint16_t port;
-        int n = udp_recvfrom(sock, buf, UDP_ANSWER_MAX, &src, &port, wait_slice(until));
-        if (n == -ETIMEDOUT || lifecycle_shutdown_requested()) {
-            if ((err = wait_again(-ETIMEDOUT, until)) == 0)
-                continue;
-            break;
-        }
+        int n = udp_recvfrom(stop.sock, buf, UDP_ANSWER_MAX, &src, &port, until);
         if (n < 0) {
-            err = n;
+            err = n; /* -ETIMEDOUT, or -EBADF: closed by the hook */
             break;
         }
         int ok = (src == x->server && port == DNS_PORT) ? check_answer(x, id, buf, (size_t)n) : 0;
@@ -120,12 +125,15 @@ int dns_exchange_udp(struct dns_exchange *x, uint64_t until)
         }
         x->msg = buf;
         x->len = (size_t)n;
-        udp_close(sock);
-        return 0;
+        buf = NULL;
+        err = 0;
+        break;
     }
+    lifecycle_off_shutdown_request(&stop.hook);
     kfree(buf);
-    udp_close(sock);
-    return err;
+    if (stop.sock) /* NULL: the hook closed it */
+        udp_close(stop.sock);
+    return err < 0 && stop.requested ? -ESHUTDOWN : err;
 }
 
 /* Reads exactly len bytes. */
@@ -133,51 +141,14 @@ static int read_full(struct tcp_conn *c, uint8_t *buf, size_t len, uint64_t unti
 {
     size_t got = 0;
     while (got < len) {
-        long n = tcp_read(c, buf + got, len - got, wait_slice(until));
+        long n = tcp_read(c, buf + got, len - got, until);
         if (n == 0)
             return -ECONNRESET; /* closed before the whole message */
-        if (n == -EAGAIN) {
-            int err = wait_again(-ETIMEDOUT, until);
-            if (err < 0)
-                return err;
-            continue;
-        }
         if (n < 0)
-            return (int)n;
+            return n == -EAGAIN ? -ETIMEDOUT : (int)n;
         got += (size_t)n;
     }
     return 0;
-}
-
-/* A TCP open in progress and the timer that cuts it when a shutdown is requested. */
-struct open_watch {
-    struct timer timer;
-    struct tcp_conn *conn;   /* tcp_connect's handle while it blocks, else NULL */
-    bool cut;
-};
-
-static void watch_open(struct timer *t, void *arg)
-{
-    struct open_watch *w = arg;
-    if (!lifecycle_shutdown_requested()) {
-        timer_arm(t, platform_monotonic_ns() + DNS_RESOLVER_STOP_CHECK_NS);
-    } else if (w->conn) {
-        w->cut = true;
-        tcp_reset(w->conn);  /* tcp_connect wakes and fails: it releases the connection */
-    }
-}
-
-/* tcp_connect to the server until `until`, ended within DNS_RESOLVER_STOP_CHECK_NS of a shutdown
- * request with -ESHUTDOWN. */
-static int open_tcp(struct dns_exchange *x, uint64_t until, struct tcp_conn **out)
-{
-    struct open_watch w = {.conn = NULL};
-    timer_init(&w.timer, watch_open, &w);
-    timer_arm(&w.timer, platform_monotonic_ns() + DNS_RESOLVER_STOP_CHECK_NS);
-    int err = tcp_connect(x->r->stack, x->server, DNS_PORT, until, &w.conn);
-    timer_cancel(&w.timer);
-    *out = w.conn;
-    return w.cut ? -ESHUTDOWN : err;
 }
 
 int dns_exchange_tcp(struct dns_exchange *x, uint64_t until)
@@ -186,10 +157,16 @@ int dns_exchange_tcp(struct dns_exchange *x, uint64_t until)
     uint16_t id;
     size_t qlen = build_query(x, frame + 2, &id);
     store_u16(frame, cpu_to_be16((uint16_t)qlen)); /* RFC 1035 4.2.2 */
-    struct tcp_conn *c;
-    int err = open_tcp(x, until, &c);
-    if (err < 0)
-        return err;
+    struct exchange_stop stop = {.conn = NULL};
+    watch_shutdown(&stop);
+    /* tcp_connect publishes the connection in stop.conn while it blocks, for the hook */
+    int err = stop.requested ? -ESHUTDOWN
+                             : tcp_connect(x->r->stack, x->server, DNS_PORT, until, &stop.conn);
+    struct tcp_conn *c = stop.conn;
+    if (err < 0) {
+        lifecycle_off_shutdown_request(&stop.hook);
+        return stop.requested ? -ESHUTDOWN : err;
+    }
     long sent = tcp_write(c, frame, qlen + 2, until);
     uint8_t len_be[2];
     uint8_t *buf = NULL;
@@ -203,7 +180,10 @@ int dns_exchange_tcp(struct dns_exchange *x, uint64_t until)
         buf = kmalloc(len ? len : 1);
         err = buf ? read_full(c, buf, len, until) : -ENOMEM;
     }
+    lifecycle_off_shutdown_request(&stop.hook);
     tcp_close(c); /* one question per connection, closed once its answer is read */
+    if (err < 0 && stop.requested)
+        err = -ESHUTDOWN;
     if (err == 0) {
         int ok = check_answer(x, id, buf, len);
         if (ok <= 0) {

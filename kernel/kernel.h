@@ -20,8 +20,8 @@ __attribute__((noreturn)) void kernel_start(void);
 int platform_late_init(void);
 
 /* ---- Lifecycle ----
- * app_main, lifecycle_request_shutdown, lifecycle_wait_shutdown and the shutdown hooks are the
- * application's: xenolith/app.h. */
+ * app_main, lifecycle_request_shutdown, lifecycle_wait_shutdown, the shutdown request hooks and
+ * the shutdown (exit) hooks are the application's: xenolith/app.h. */
 
 /* Runs the hooks and ends the machine. */
 __attribute__((noreturn)) void kernel_exit(enum shutdown_reason reason);

@@ -1,6 +1,6 @@
 /*
  * kernel/start: the portable boot sequence shared by every platform, and the machine's
- * lifecycle (shutdown requests, hooks, exit). See kernel/kernel.h.
+ * lifecycle (shutdown requests and their hooks, exit hooks, exit). See kernel/kernel.h.
  */
 #include "kernel/kernel.h"
 #include "kernel/options.h"
@@ -18,6 +18,10 @@ static struct shutdown_hook *shutdown_hooks;
 static bool shutdown_requested;
 static enum shutdown_reason requested_reason;
 static struct waitq shutdown_waiters = WAITQ_INIT;
+/* The registered shutdown request hooks: a circular list through this sentinel, oldest first,
+ * so a short-lived hook leaves it in O(1). */
+static struct shutdown_request_hook request_hooks = {.prev = &request_hooks,
+                                                     .next = &request_hooks};
 
 /* A requested shutdown gives app_main this long to return on its own; the timer wakes the
  * loop when it runs out even if no fiber or event would. */
@@ -47,6 +51,35 @@ void lifecycle_request_shutdown(enum shutdown_reason reason)
      * unit tests' simulated machine has no kernel_start). */
     timer_init(&shutdown_grace_timer, shutdown_grace_over, NULL);
     timer_arm(&shutdown_grace_timer, platform_monotonic_ns() + SHUTDOWN_GRACE_NS);
+    /* Each hook leaves the list before it runs, so a hook may unregister others (which then do
+     * not run) or register new ones (which run at once: the request is made). */
+    while (request_hooks.next != &request_hooks) {
+        struct shutdown_request_hook *hook = request_hooks.next;
+        lifecycle_off_shutdown_request(hook);
+        hook->run(hook->arg);
+    }
+}
+
+void lifecycle_on_shutdown_request(struct shutdown_request_hook *hook)
+{
+    if (shutdown_requested) {
+        hook->prev = hook->next = NULL;
+        hook->run(hook->arg);
+        return;
+    }
+    hook->next = &request_hooks;
+    hook->prev = request_hooks.prev;
+    request_hooks.prev->next = hook;
+    request_hooks.prev = hook;
+}
+
+void lifecycle_off_shutdown_request(struct shutdown_request_hook *hook)
+{
+    if (!hook->next)
+        return;
+    hook->prev->next = hook->next;
+    hook->next->prev = hook->prev;
+    hook->prev = hook->next = NULL;
 }
 
 bool lifecycle_shutdown_requested(void)

@@ -16,9 +16,11 @@
 #include "xenolith/dns.h"
 #include "xenolith/mem.h"
 #include "xenolith/time.h"
+#include "xenolith/waitq.h"
 
 #define RESOLVE_WAIT_ADDRESS_NS (60 * NS_PER_S) /* DHCP may take a while */
 #define RESOLVE_DEADLINE_NS (10 * NS_PER_S)
+#define RESOLVE_ADDRESS_CHECK_NS (100 * NS_PER_MS)
 
 static const struct {
     const char *name;
@@ -137,13 +139,31 @@ static void resolve_one(struct dns_resolver *r, const struct resolve_request *re
              type_name(req->type), line, res->count, (unsigned)res->ttl, canonical, res->cnames);
 }
 
+/* The shutdown request hook of the wait for an address: it ends at once. */
+static void stop_waiting(void *arg)
+{
+    waitq_wake_all(arg);
+}
+
+/* Waits until the stack has an address, RESOLVE_WAIT_ADDRESS_NS passed or a shutdown request.
+ * The stack does not say when DHCP gives it one, so the address is looked at every
+ * RESOLVE_ADDRESS_CHECK_NS; a shutdown request wakes the wait through its hook. */
+static void wait_for_address(struct netstack *s)
+{
+    struct waitq wake = WAITQ_INIT;
+    struct shutdown_request_hook stop = {.run = stop_waiting, .arg = &wake};
+    lifecycle_on_shutdown_request(&stop);
+    uint64_t give_up = platform_monotonic_ns() + RESOLVE_WAIT_ADDRESS_NS;
+    while (net_ipv4_addr(s) == 0 && !lifecycle_shutdown_requested() &&
+           platform_monotonic_ns() < give_up)
+        waitq_wait(&wake, platform_monotonic_ns() + RESOLVE_ADDRESS_CHECK_NS);
+    lifecycle_off_shutdown_request(&stop);
+}
+
 static int resolve_fiber(void *arg)
 {
     struct resolver_job *job = arg;
-    uint64_t give_up = platform_monotonic_ns() + RESOLVE_WAIT_ADDRESS_NS;
-    while (net_ipv4_addr(job->stack) == 0 && platform_monotonic_ns() < give_up &&
-           !lifecycle_shutdown_requested())
-        fiber_sleep_ns(100 * NS_PER_MS);
+    wait_for_address(job->stack);
     struct dns_result *res = kmalloc(sizeof(*res));
     char *line = kmalloc(1024);
     if (!res || !line) {

@@ -26,8 +26,9 @@
  *     5.2), NXDOMAIN and NODATA for the SOA's TTL bounded by its MINIMUM (RFC 2308 5) and at most
  *     DNS_NEGATIVE_TTL_MAX; answers without an SOA are not cached negatively. A cached answer's
  *     TTLs count down;
- *   - a shutdown request (xenolith/app.h) ends a resolution in progress within
- *     DNS_RESOLVER_STOP_CHECK_NS with -ESHUTDOWN, so an application stops within its grace period.
+ *   - a shutdown request (xenolith/app.h) ends a resolution in progress at once with -ESHUTDOWN
+ *     (a shutdown request hook closes the socket or resets the connection it waits on), so an
+ *     application stops within its grace period.
  *
  * Part of the dns library (APP_LIBS += net dns). Errors are negative values: errno (lib/errno.h)
  * or the DNS_E* below; dns_strerror names both.
@@ -46,7 +47,6 @@
 #define DNS_RESOLVER_TIMEOUT_NS 1000000000ull /* first wait for an answer; doubles per round */
 #define DNS_RESOLVER_TCP_TIMEOUT_NS 5000000000ull /* a TCP exchange after TC, connect included */
 #define DNS_RESOLVER_MAX_SERVERS 3u
-#define DNS_RESOLVER_STOP_CHECK_NS 100000000ull /* how often a waiting resolution looks for shutdown */
 #define DNS_CNAME_MAX 8u                     /* CNAME links followed */
 #define DNS_CACHE_ENTRIES 64u
 #define DNS_CACHE_TTL_MAX 86400u             /* seconds; longer TTLs are cut to this */

@@ -11,8 +11,8 @@
  *   loop      timer callbacks and receive handlers, run by the event loop between fibers: must
  *             not block (no sleeping, no waiting, no blocking socket or disk call).
  *   handler   interrupt or signal handlers inside the platform; applications never run there,
- *             but a few calls (waitq_wake_*, lifecycle_request_shutdown) are safe from any of
- *             the three.
+ *             but a few calls (waitq_wake_*) are safe from any of the three. The platforms hand
+ *             what a handler learns to the loop (a shutdown request: xenolith/app.h).
  * A call documented "fiber only" and made from loop context is a bug (it has nothing to block).
  *
  * Each fiber has its own stack with an inaccessible guard page below it and a canary checked on
