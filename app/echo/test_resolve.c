@@ -12,6 +12,7 @@
 #include "platform/netdev.h"
 #include "test/unit/net_ip_fixture.h"
 #include "xenolith/app.h"
+#include "xenolith/test_main.h"
 
 /* The lifecycle (kernel/start.c) also starts the application, and the appliance's own app_main
  * brings up a real network device, which the simulated platform has not: none to start here. */
@@ -96,11 +97,4 @@ static Suite *echo_resolve_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(echo_resolve_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(echo_resolve_suite)

@@ -14,6 +14,7 @@
 #include "sched/sched.h"
 #include "xenolith/app.h"
 #include "xenolith/testing.h"
+#include "xenolith/test_main.h"
 
 #define MS 1000000ull
 
@@ -268,11 +269,4 @@ static Suite *lifecycle_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(lifecycle_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TEST_MAIN(lifecycle_suite)
