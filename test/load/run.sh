@@ -26,14 +26,18 @@
 #   nmap_fragments      nmap -sS -f and --mtu 16 (8- and 16-byte fragments): 80 open, 81 closed,
 #                       as unfragmented (RFC 791 3.2 reassembly)
 #   nmap_udp            nmap -sU on 53 and 54: closed (port unreachable, RFC 1122 4.1.3.1)
+#   nmap_bad_checksums  nmap --badsum -sS and -sU: no answer (discarded, RFC 9293 3.10.7.1 and
+#                       3.10.7.2 "first", RFC 1122 4.1.3.4): filtered, open|filtered
+#   nmap_protocols      nmap -sO: ICMP (an echo), TCP and UDP answered; IGMP, GRE and SCTP get
+#                       protocol unreachable (RFC 1122 3.2.2.1)
 #   nmap_udp_rate_limit nmap -sU of 40 closed ports at once, no retries: 10 to 12 answered (the
 #                       ICMP error burst of 10, RFC 1122 3.2.2), the rest open|filtered
 #   nmap_http_scripts   nmap's http-methods (GET HEAD: the 405's Allow, RFC 9110 15.5.6),
 #                       http-headers (Date, Content-Length of a HEAD), http-title, http-enum
 #                       (only /docs/ found: the rest 404) and http-slowloris-check (not
 #                       vulnerable)
-#   nmap_counted        after the exit, the appliance's counters: datagrams reassembled, ICMP
-#                       errors rate-limited
+#   nmap_counted        after the exit, the appliance's counters: datagrams reassembled, bad
+#                       checksums, ICMP errors rate-limited
 #   heap_idle           the heap counters (SIGUSR1) back to exactly their idle values: taken
 #                       after a warm-up fetch of every file before the load, polled after it until
 #                       equal, up to 61 s after the last attack ended (TIME_WAIT is 2 MSL = 60 s)
@@ -236,6 +240,22 @@ case_nmap_udp() {
     nmap_run nmap-udp -sU -p 53,54 -T4 "$IP" &&
         nmap_port nmap-udp 53/udp closed port-unreach && nmap_port nmap-udp 54/udp closed port-unreach
 }
+case_nmap_bad_checksums() {
+    nmap_run nmap-badsum-tcp -sS --badsum -p 80,81 -T4 --max-retries 1 "$IP" &&
+        nmap_port nmap-badsum-tcp 80/tcp filtered no-response &&
+        nmap_port nmap-badsum-tcp 81/tcp filtered no-response &&
+        nmap_run nmap-badsum-udp -sU --badsum -p 53,54 -T4 --max-retries 1 "$IP" &&
+        nmap_port nmap-badsum-udp 53/udp 'open|filtered' no-response &&
+        nmap_port nmap-badsum-udp 54/udp 'open|filtered' no-response
+}
+# nmap names whichever answer it pairs with its probe as the reason for ICMP (the echo reply, or
+# another protocol's unreachable): only the state is read there.
+case_nmap_protocols() {
+    nmap_run nmap-protocols -sO -p 1,2,6,17,47,132 -T4 --max-retries 1 "$IP" &&
+        nmap_port nmap-protocols 1 open && nmap_port nmap-protocols 6 open proto-response &&
+        nmap_port nmap-protocols 17 open port-unreach && nmap_port nmap-protocols 2 closed proto-unreach &&
+        nmap_port nmap-protocols 47 closed proto-unreach && nmap_port nmap-protocols 132 closed proto-unreach
+}
 # 40 probes within some 20 ms, after a second without ICMP errors (the bucket full): the burst of
 # 10 is answered, the bucket refills at 10 a second (net/ip/icmp_ratelimit.h).
 case_nmap_udp_rate_limit() {
@@ -293,7 +313,8 @@ stop_checked() {
 # The nmap cases whose connections the appliance closes first (TIME_WAIT for 60 s) come before
 # the attacks, the rest after them.
 CASES=${LOAD_CASES:-ab_keepalive ab_new_connections wrk nmap_version nmap_http_scripts slowloris \
-    slow_body slow_read nmap nmap_odd_flags nmap_os nmap_fragments nmap_udp nmap_udp_rate_limit}
+    slow_body slow_read nmap nmap_odd_flags nmap_os nmap_fragments nmap_udp nmap_bad_checksums \
+    nmap_protocols nmap_udp_rate_limit}
 for c in $CASES; do
     case $c in
         ab_new_connections) check "$c" case_ab_new ;;
@@ -307,7 +328,11 @@ done
 # The appliance's own counters (printed at the exit) saw what nmap saw: fragments reassembled,
 # ICMP errors held back by the rate limit.
 case_nmap_counted() {
-    grep -E '^ipv4\.rx_(fragments|reassembled) |^icmp\.tx_(dest_unreachable|rate_limited) ' "$LOG"
+    grep -E '^ipv4\.rx_(fragments|reassembled) |^icmp\.tx_(dest_unreachable|rate_limited) |^(tcp|udp)\.rx_bad_checksum ' "$LOG"
+    case " $CASES " in *" nmap_bad_checksums "*)
+        grep -qE '^tcp\.rx_bad_checksum [1-9]' "$LOG" && grep -qE '^udp\.rx_bad_checksum [1-9]' "$LOG" ||
+            { echo "the bad checksums were not counted"; return 1; } ;;
+    esac
     case " $CASES " in *" nmap_fragments "*)
         grep -qE '^ipv4\.rx_reassembled [1-9]' "$LOG" || { echo "no datagram reassembled"; return 1; } ;;
     esac
@@ -317,5 +342,7 @@ case_nmap_counted() {
 }
 check heap_idle case_heap_idle
 check clean_exit_on_sigterm stop_checked
-case " $CASES " in *" nmap_fragments "*|*" nmap_udp_rate_limit "*) check nmap_counted case_nmap_counted ;; esac
+case " $CASES " in *" nmap_fragments "*|*" nmap_bad_checksums "*|*" nmap_udp_rate_limit "*)
+    check nmap_counted case_nmap_counted ;;
+esac
 finish

@@ -24,11 +24,12 @@
 #               OS detection (each probe's answer as RFC 9293, 792 and 3168 dictate; none to the
 #               closed UDP port: no ICMP errors in this image), a UDP scan (53 open, 54
 #               open|filtered), version detection (domain on TCP and UDP), 8-byte fragments
-#               (dropped: no reassembly in this image, so filtered), and the NSE scripts
+#               (dropped: no reassembly in this image, so filtered), bad checksums (no
+#               answer, RFC 9293 3.10.7, RFC 1122 4.1.3.4), and the NSE scripts
 #               dns-recursion (not enabled: RD copied, RA clear, RFC 1035 4.1.1), dns-nsid and
 #               dns-zone-transfer (AXFR refused over TCP and the connection still answers); dig
-#               answers after each, and at the exit the fragments and the datagrams to port 54
-#               are counted as dropped
+#               answers after each, and at the exit the fragments, the bad checksums and the
+#               datagrams to port 54 are counted as dropped
 # Prints PASS/FAIL per case and "dns: N passed, M failed".
 set -u
 cd "$(dirname "$0")/../.."
@@ -272,6 +273,10 @@ nmap_fragments_case() {
     nmap_run nmap-frag -sS -f -p 53,54 -T4 --max-retries 1 "$IP" &&
         nmap_port nmap-frag 53/tcp filtered no-response && nmap_port nmap-frag 54/tcp filtered no-response
 }
+nmap_bad_checksums_case() {
+    nmap_run nmap-badsum -sS -sU --badsum -p T:53,U:53 -T4 --max-retries 1 "$IP" &&
+        nmap_port nmap-badsum 53/tcp filtered no-response && nmap_port nmap-badsum 53/udp 'open|filtered' no-response
+}
 nmap_scripts_case() {
     nmap_run nmap-dns -sS -sU -p T:53,U:53 -T4 --script dns-recursion,dns-nsid,dns-zone-transfer \
         --script-args dns-zone-transfer.domain=example.com "$IP" || return 1
@@ -289,9 +294,10 @@ nmap_scripts_case() {
 nmap_counted_case() {
     net_stop "$ECHO_PID" 10
     [ "$NET_EXIT_STATUS" -eq 0 ] || { echo "exit status $NET_EXIT_STATUS"; tail -n 20 "$LOG"; return 1; }
-    grep -E '^ipv4\.rx_(fragments|reassembly_drops) |^udp\.rx_no_port |^icmp\.tx_dest_unreachable ' "$LOG"
+    grep -E '^ipv4\.rx_(fragments|reassembly_drops) |^udp\.rx_no_port |^icmp\.tx_dest_unreachable |^(tcp|udp)\.rx_bad_checksum ' "$LOG"
     grep -qE '^ipv4\.rx_reassembly_drops [1-9]' "$LOG" && grep -qE '^udp\.rx_no_port [1-9]' "$LOG" &&
-        grep -qE '^icmp\.tx_dest_unreachable 0$' "$LOG"
+        grep -qE '^icmp\.tx_dest_unreachable 0$' "$LOG" && grep -qE '^tcp\.rx_bad_checksum [1-9]' "$LOG" &&
+        grep -qE '^udp\.rx_bad_checksum [1-9]' "$LOG"
 }
 nmap_cases() {
     start_dns "disk=$ZONES_IMG"
@@ -301,6 +307,7 @@ nmap_cases() {
     check nmap-udp then_alive nmap_udp_case
     check nmap-version then_alive nmap_version_case
     check nmap-fragments then_alive nmap_fragments_case
+    check nmap-bad-checksums then_alive nmap_bad_checksums_case
     check nmap-scripts then_alive nmap_scripts_case
     check nmap-counted nmap_counted_case
 }
