@@ -88,6 +88,7 @@ nmap_os_verdicts() {
 #   IE  two echo requests (one with code 9, one with TOS 4): answered, code 0 (RFC 792)
 # T3 (SYN FIN PSH URG to the listening port) is left out: the stack drops a SYN with FIN, a
 # choice the RFC leaves open (docs/NETWORK.md).
+# shellcheck disable=SC2034  # read by the caller
 NMAP_OS_TCP_VERDICTS='T1\(R=Y%[^)]*A=S\+%F=AS%
 T2\(R=N\)
 T4\(R=Y%[^)]*S=A%A=Z%F=R%
