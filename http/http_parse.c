@@ -383,3 +383,24 @@ int http_parse_request(const char *head, size_t len, struct http_request *req)
     }
     return 0;
 }
+
+int http_request_line_status(const char *buf, size_t len)
+{
+    const char *nl = memchr(buf, '\n', len);
+    if (nl) {
+        size_t line_len = (size_t)(nl - buf);
+        if (line_len > 0 && buf[line_len - 1] == '\r')
+            line_len--;
+        if (line_len == 0)
+            return 400;
+        struct http_request req;
+        memset(&req, 0, sizeof(req));
+        return parse_request_line(buf, line_len, &req);
+    }
+    /* Not ended yet: only its method can be judged (a token up to the first SP). A CR as the
+     * last byte may be the start of the line's CRLF. */
+    for (size_t i = 0; i < len && buf[i] != ' '; i++)
+        if (!is_tchar((unsigned char)buf[i]) && !(buf[i] == '\r' && i + 1 == len))
+            return 400;
+    return 0;
+}

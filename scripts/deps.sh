@@ -15,7 +15,7 @@ run_pkgs="gcc make binutils libc6-dev libxen-dev iproute2"
 unit_pkgs="check pkg-config python3"
 boot_pkgs="qemu-system-x86"
 fuzz_pkgs="clang libclang-rt-14-dev llvm"
-net_pkgs="iproute2 iputils-ping iputils-arping dnsmasq-base tshark python3-scapy netcat-openbsd curl socat hping3 wrk ethtool apache2-utils slowhttptest bind9-dnsutils knot-dnsutils"
+net_pkgs="iproute2 iputils-ping iputils-arping dnsmasq-base tshark python3-scapy netcat-openbsd curl socat hping3 wrk ethtool apache2-utils slowhttptest bind9-dnsutils knot-dnsutils nmap"
 xen_pkgs="debootstrap cpio gzip dpkg"
 # make test-run-config: virt-xml-validate, libvirt's own schema check of the domain make run writes.
 runconfig_pkgs="libvirt-clients"

@@ -13,7 +13,8 @@
  *   RESPONSE   the client must take the answer at the minimum rate after a grace; else reset
  *   CLOSING    a lingering close, bounded in time and bytes
  * A request that breaks the framing rules (every 400/413/414/431/501/505 from the parser) is
- * answered and the connection closed, since what follows cannot be trusted to start a request.
+ * answered and the connection closed, since what follows cannot be trusted to start a request;
+ * a request-line that is invalid is answered as soon as it shows, not when the head ends.
  * A connection the server evicts to make room (server.c) is woken by a shutdown of its read side
  * and ends at once: quietly when it was waiting, with 503 when a head was under way.
  *
@@ -383,6 +384,14 @@ static enum next read_head(struct conn *c, size_t *skip, size_t *head_len)
             return NEXT_LINGER;
         case HTTP_SCAN_MORE:
             break;
+        }
+        /* A request-line that is already invalid is answered now, not when the head ends or
+         * times out (RFC 9112 3: 400 for an invalid request-line; a TLS handshake or another
+         * protocol's greeting never sends the empty line a head ends with). */
+        int refused = http_request_line_status(c->in + *skip, c->in_len - *skip);
+        if (refused) {
+            send_simple(c, NULL, refused, HTTP_CONN_CLOSE, NULL, 0);
+            return NEXT_LINGER;
         }
         /* Leading empty lines do not start a request: the connection is still waiting. */
         bool started = c->in_len > *skip;

@@ -5,6 +5,7 @@
  * resource it found, and formats the response head here; the bytes move elsewhere.
  *
  *   http_head_scan       where the head ends in a buffer (or that it cannot fit)
+ *   http_request_line_status  a head still arriving whose request-line already earns a refusal
  *   http_parse_request   request-line and header fields into struct http_request (pointers into
  *                        the caller's buffer), or the status a malformed request earns
  *   http_normalize_path  percent-decoding and dot-segment removal of the target's path
@@ -93,6 +94,15 @@ enum http_scan_result {
  * (RFC 9112 2.2: a server SHOULD ignore at least one empty line before the request-line; up to
  * 4 are skipped, their bytes counted into *skip). */
 enum http_scan_result http_head_scan(const char *buf, size_t len, size_t *skip, size_t *head_len);
+
+/* The status a request will be refused with, judged from the start of its head in buf[len]
+ * (leading empty lines skipped, as by http_head_scan) before the head is complete: 0 while its
+ * request-line is valid or may still become so, else what http_parse_request answers for that
+ * request-line (400, 414, 501, 505). An unfinished request-line is judged by its method alone
+ * (a byte before the first SP that is no token character). RFC 9112 3: a recipient of an
+ * invalid request-line SHOULD respond with 400; a server need not wait for the rest of a head
+ * it can only refuse. */
+int http_request_line_status(const char *buf, size_t len);
 
 /* ---- Parsing ---- */
 

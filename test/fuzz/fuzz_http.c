@@ -5,7 +5,8 @@
  * its own parser: the path through percent-decoding and normalization, the conditionals and
  * Range through the precondition evaluation, dates through the date parser, then a response head
  * is formatted.
- * Checks: no crash or sanitizer report; parse statuses are ones the server sends; every pointer
+ * Checks: no crash or sanitizer report; parse statuses are ones the server sends; a request-line
+ * judged invalid early (http_request_line_status) makes the whole head invalid too; every pointer
  * of a parsed request lies inside the head (but an absolute-form target's implied "/"); a normalized path has no empty, "." or ".."
  * segment and no control character; a range lies inside the representation; a formatted date
  * parses back to the same time; the response's Connection field matches the request's
@@ -52,6 +53,9 @@ static void exercise(const char *head, size_t len)
     for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
         known |= status == allowed[i];
     if (!known)
+        abort();
+    /* A request-line refused before the head ended is refused by the whole head too. */
+    if (http_request_line_status(head, len) != 0 && status == 0)
         abort();
     check_inside(req.method_name, head, len);
     check_inside(req.target, head, len);

@@ -17,6 +17,27 @@
 #                       bytes every 5 s): the same
 #   nmap                nmap -sS of every TCP port: host up, 80 open, every other port closed
 #                       (answered with a reset; none filtered)
+#   nmap_odd_flags      nmap -sF -sN -sX -sA -sW -sM on 80 and 81: the verdicts RFC 9293 3.10.7
+#                       dictates (test/load/nmap.sh)
+#   nmap_os             nmap -O: each probe's answer as RFC 9293, RFC 792, RFC 1122 and RFC 3168
+#                       dictate (T1-T7 but T3, ECN, IE; U1: the port unreachable quotes intact)
+#   nmap_version        nmap -sV: http, "Xenolith", and another protocol's probe (X11) answered
+#                       400 at once (RFC 9112 3), not left to the head timeout
+#   nmap_fragments      nmap -sS -f and --mtu 16 (8- and 16-byte fragments): 80 open, 81 closed,
+#                       as unfragmented (RFC 791 3.2 reassembly)
+#   nmap_udp            nmap -sU on 53 and 54: closed (port unreachable, RFC 1122 4.1.3.1)
+#   nmap_bad_checksums  nmap --badsum -sS and -sU: no answer (discarded, RFC 9293 3.10.7.1 and
+#                       3.10.7.2 "first", RFC 1122 4.1.3.4): filtered, open|filtered
+#   nmap_protocols      nmap -sO: ICMP (an echo), TCP and UDP answered; IGMP, GRE and SCTP get
+#                       protocol unreachable (RFC 1122 3.2.2.1)
+#   nmap_udp_rate_limit nmap -sU of 40 closed ports at once, no retries: 10 to 12 answered (the
+#                       ICMP error burst of 10, RFC 1122 3.2.2), the rest open|filtered
+#   nmap_http_scripts   nmap's http-methods (GET HEAD: the 405's Allow, RFC 9110 15.5.6),
+#                       http-headers (Date, Content-Length of a HEAD), http-title, http-enum
+#                       (only /docs/ found: the rest 404) and http-slowloris-check (not
+#                       vulnerable)
+#   nmap_counted        after the exit, the appliance's counters: datagrams reassembled, bad
+#                       checksums, ICMP errors rate-limited
 #   heap_idle           the heap counters (SIGUSR1) back to exactly their idle values: taken
 #                       after a warm-up fetch of every file before the load, polled after it until
 #                       equal, up to 61 s after the last attack ended (TIME_WAIT is 2 MSL = 60 s)
@@ -35,6 +56,7 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . test/load/lib.sh
+. test/load/nmap.sh
 
 HTTPD_BIN=${1:-build/hosted/httpd}
 SITE_IMG=${2:-build/httpd/site.img}
@@ -83,6 +105,8 @@ done
 
 load_nsx() { ip netns exec "$NS" "$@"; }
 LOAD_OUT=$(mktemp -d /tmp/xenolith-test-load.XXXXXX)
+NMAP_OUT=$LOAD_OUT
+nmap_nsx() { load_nsx "$@"; }
 cleanup() {
     [ -n "$PROBE_PID" ] && { touch "$LOAD_OUT/probe.stop"; wait "$PROBE_PID" 2>/dev/null; }
     if [ -n "$HTTPD_PID" ]; then kill -KILL "$HTTPD_PID" 2>/dev/null; wait "$HTTPD_PID" 2>/dev/null; fi
@@ -188,6 +212,76 @@ case_nmap() {
         grep -qE '^80/tcp +open ' "$LOAD_OUT/nmap.txt" &&
         grep -q "Not shown: 65534 closed tcp ports (reset)" "$LOAD_OUT/nmap.txt"
 }
+case_nmap_odd_flags() { nmap_odd_flags "$IP" 80 81 nmap; }
+# -O probes the listening port 80, the closed 81 and a closed UDP port; -d prints the fingerprint.
+case_nmap_os() {
+    nmap_run nmap-os -O --max-os-tries 1 -d -p 80,81 -T4 "$IP" > /dev/null || return 1
+    grep -E '^(80|81)/tcp ' "$LOAD_OUT/nmap-os.txt"
+    nmap_os_verdicts nmap-os "$NMAP_OS_TCP_VERDICTS
+U1\(R=Y%[^)]*RIPCK=G%RUCK=G%RUD=G\)"
+}
+# nmap identifies http by the answers; it knows no Xenolith, so it prints what each probe got
+# (the SF lines), where its X11 probe (binary, no line end) is answered 400.
+case_nmap_version() {
+    nmap_run nmap-version -sV -p 80 -T4 "$IP" || return 1
+    grep -qE '^80/tcp +open +http +syn-ack ttl [0-9]+ Xenolith' "$LOAD_OUT/nmap-version.txt" ||
+        { echo "80/tcp is not http Xenolith"; return 1; }
+    sed -n 's/^SF://p' "$LOAD_OUT/nmap-version.txt" | tr -d '\n' |
+        grep -qF 'r(X11Probe,EA,"HTTP/1\.1\x20400\x20Bad\x20Request' ||
+        { echo "the X11 probe was not answered 400"; return 1; }
+}
+case_nmap_fragments() {
+    nmap_run nmap-frag8 -sS -f -p 80,81 -T4 --max-retries 1 "$IP" &&
+        nmap_port nmap-frag8 80/tcp open syn-ack && nmap_port nmap-frag8 81/tcp closed reset &&
+        nmap_run nmap-frag16 -sS --mtu 16 -p 80,81 -T4 --max-retries 1 "$IP" &&
+        nmap_port nmap-frag16 80/tcp open syn-ack && nmap_port nmap-frag16 81/tcp closed reset
+}
+case_nmap_udp() {
+    nmap_run nmap-udp -sU -p 53,54 -T4 "$IP" &&
+        nmap_port nmap-udp 53/udp closed port-unreach && nmap_port nmap-udp 54/udp closed port-unreach
+}
+case_nmap_bad_checksums() {
+    nmap_run nmap-badsum-tcp -sS --badsum -p 80,81 -T4 --max-retries 1 "$IP" &&
+        nmap_port nmap-badsum-tcp 80/tcp filtered no-response &&
+        nmap_port nmap-badsum-tcp 81/tcp filtered no-response &&
+        nmap_run nmap-badsum-udp -sU --badsum -p 53,54 -T4 --max-retries 1 "$IP" &&
+        nmap_port nmap-badsum-udp 53/udp 'open|filtered' no-response &&
+        nmap_port nmap-badsum-udp 54/udp 'open|filtered' no-response
+}
+# nmap names whichever answer it pairs with its probe as the reason for ICMP (the echo reply, or
+# another protocol's unreachable): only the state is read there.
+case_nmap_protocols() {
+    nmap_run nmap-protocols -sO -p 1,2,6,17,47,132 -T4 --max-retries 1 "$IP" &&
+        nmap_port nmap-protocols 1 open && nmap_port nmap-protocols 6 open proto-response &&
+        nmap_port nmap-protocols 17 open port-unreach && nmap_port nmap-protocols 2 closed proto-unreach &&
+        nmap_port nmap-protocols 47 closed proto-unreach && nmap_port nmap-protocols 132 closed proto-unreach
+}
+# 40 probes within some 20 ms, after a second without ICMP errors (the bucket full): the burst of
+# 10 is answered, the bucket refills at 10 a second (net/ip/icmp_ratelimit.h).
+case_nmap_udp_rate_limit() {
+    local closed
+    sleep 1
+    nmap_run nmap-udp-burst -sU -Pn -p 1001-1040 --max-retries 0 --min-rate 2000 -T5 "$IP" > /dev/null ||
+        return 1
+    closed=$(awk '$2 == "closed" { n++ } /^Not shown: [0-9]+ closed/ { n += $3 } END { print n + 0 }' \
+        "$LOAD_OUT/nmap-udp-burst.txt")
+    echo "closed (answered port unreachable): $closed of 40"
+    grep '^Not shown' "$LOAD_OUT/nmap-udp-burst.txt"
+    [ "$closed" -ge 10 ] && [ "$closed" -le 12 ]
+}
+case_nmap_http_scripts() {
+    local f=$LOAD_OUT/nmap-http.txt want ok=0
+    nmap_run nmap-http -p 80 -T4 --script http-methods,http-headers,http-title,http-enum,http-slowloris-check \
+        --script-args vulns.showall "$IP" || return 1
+    for want in 'Supported Methods: GET HEAD$' 'http-title: Xenolith httpd sample site' \
+        '\|   Date: ' '\|   Content-Length: [0-9]+' 'Request type: HEAD' '/docs/: Potentially interesting folder' \
+        'State: NOT VULNERABLE'; do
+        grep -qE "$want" "$f" || { echo "no /$want/"; ok=1; }
+    done
+    # http-enum found nothing else: every other path of its list was 404.
+    [ "$(grep -cE '^\|[_ ] +/[^ ]*: ' "$f")" -eq 1 ] || { echo "http-enum found more than /docs/"; ok=1; }
+    return $ok
+}
 case_heap_idle() {
     local deadline now
     echo "idle: $IDLE_HEAP"
@@ -216,16 +310,39 @@ stop_checked() {
     grep -q '^httpd.connections ' "$LOG"
 }
 
-for c in ${LOAD_CASES:-ab_keepalive ab_new_connections wrk slowloris slow_body slow_read nmap}; do
+# The nmap cases whose connections the appliance closes first (TIME_WAIT for 60 s) come before
+# the attacks, the rest after them.
+CASES=${LOAD_CASES:-ab_keepalive ab_new_connections wrk nmap_version nmap_http_scripts slowloris \
+    slow_body slow_read nmap nmap_odd_flags nmap_os nmap_fragments nmap_udp nmap_bad_checksums \
+    nmap_protocols nmap_udp_rate_limit}
+for c in $CASES; do
     case $c in
         ab_new_connections) check "$c" case_ab_new ;;
         *) check "$c" "case_$c" ;;
     esac
-    case $c in slow*|ab*|wrk) LAST_ATTACK_END=$(date +%s) ;; esac
+    case $c in slow*|ab*|wrk|nmap_version|nmap_http_scripts) LAST_ATTACK_END=$(date +%s) ;; esac
     check "alive_after_$c" alive
     # The next client should meet a settled appliance, not the previous one's last connections.
     sleep 1
 done
+# The appliance's own counters (printed at the exit) saw what nmap saw: fragments reassembled,
+# ICMP errors held back by the rate limit.
+case_nmap_counted() {
+    grep -E '^ipv4\.rx_(fragments|reassembled) |^icmp\.tx_(dest_unreachable|rate_limited) |^(tcp|udp)\.rx_bad_checksum ' "$LOG"
+    case " $CASES " in *" nmap_bad_checksums "*)
+        grep -qE '^tcp\.rx_bad_checksum [1-9]' "$LOG" && grep -qE '^udp\.rx_bad_checksum [1-9]' "$LOG" ||
+            { echo "the bad checksums were not counted"; return 1; } ;;
+    esac
+    case " $CASES " in *" nmap_fragments "*)
+        grep -qE '^ipv4\.rx_reassembled [1-9]' "$LOG" || { echo "no datagram reassembled"; return 1; } ;;
+    esac
+    case " $CASES " in *" nmap_udp_rate_limit "*)
+        grep -qE '^icmp\.tx_rate_limited [1-9]' "$LOG" || { echo "no ICMP error rate-limited"; return 1; } ;;
+    esac
+}
 check heap_idle case_heap_idle
 check clean_exit_on_sigterm stop_checked
+case " $CASES " in *" nmap_fragments "*|*" nmap_bad_checksums "*|*" nmap_udp_rate_limit "*)
+    check nmap_counted case_nmap_counted ;;
+esac
 finish

@@ -19,10 +19,22 @@
 #               rest dropped or slipped (TC=1), counters at shutdown
 #   zone-error  a zone with an error is refused at start-up with file and line; no disk likewise
 #   shutdown    SIGTERM: exit status 0 and the counters
+#   nmap        a fresh appliance (default options) under nmap (test/load/nmap.sh reads its
+#               report): FIN/NULL/Xmas/ACK/Window/Maimon scans on 53 and 54 (RFC 9293 3.10.7),
+#               OS detection (each probe's answer as RFC 9293, 792 and 3168 dictate; none to the
+#               closed UDP port: no ICMP errors in this image), a UDP scan (53 open, 54
+#               open|filtered), version detection (domain on TCP and UDP), 8-byte fragments
+#               (dropped: no reassembly in this image, so filtered), bad checksums (no
+#               answer, RFC 9293 3.10.7, RFC 1122 4.1.3.4), and the NSE scripts
+#               dns-recursion (not enabled: RD copied, RA clear, RFC 1035 4.1.1), dns-nsid and
+#               dns-zone-transfer (AXFR refused over TCP and the connection still answers); dig
+#               answers after each, and at the exit the fragments, the bad checksums and the
+#               datagrams to port 54 are counted as dropped
 # Prints PASS/FAIL per case and "dns: N passed, M failed".
 set -u
 cd "$(dirname "$0")/../.."
 . test/net/lib.sh
+. test/load/nmap.sh
 
 DNS_BIN=${1:-build/hosted/dns}
 ZONES_IMG=${2:-build/dns/zones.img}
@@ -32,7 +44,7 @@ RATE=20
 
 fail_all() { echo "test-net dns: $1"; echo "dns: 0 passed, 1 failed"; exit 1; }
 [ "$(id -u)" -eq 0 ] || fail_all "needs root"
-for tool in ip dig kdig "$PY" timeout; do
+for tool in ip dig kdig nmap "$PY" timeout; do
     command -v "$tool" >/dev/null 2>&1 || fail_all "$tool is missing (scripts/deps.sh installs it)"
 done
 for f in "$DNS_BIN" "$ZONES_IMG"; do
@@ -161,6 +173,23 @@ elif case == "formerr":
     r = udp(q("www.example.com", ar=2) + opt + opt); assert rcode(r) == 1, r
     r = udp(struct.pack(">HHHHHH", 7, 0, 1, 0, 0, 0) + b"\xc0\x0c\0\1\0\1"); assert rcode(r) == 1, r
     print("FORMERR x4")
+elif case == "axfr":
+    # AXFR over TCP is refused (no zone transfers, docs/DNS.md) and the connection stays open
+    # for the next query (RFC 7766 6.2.1).
+    s = socket.create_connection((ip, 53), timeout=3)
+    def ask(m):
+        s.sendall(struct.pack(">H", len(m)) + m)
+        n = struct.unpack(">H", s.recv(2))[0]
+        r = b""
+        while len(r) < n: r += s.recv(n - len(r))
+        return r
+    axfr = q("example.com", 252, 9)
+    r = ask(axfr)
+    assert r[:2] == axfr[:2] and r[2] & 0x80 and rcode(r) == 5, r
+    assert r[12:] == axfr[12:], r        # the question echoed, nothing else
+    r = ask(q("www.example.com", 1, 10))
+    assert r[:2] == b"\0\x0a" and rcode(r) == 0 and struct.unpack(">H", r[6:8])[0] > 0, r
+    print("AXFR REFUSED, next query answered")
 elif case == "burst":
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.5)
     n = int(sys.argv[3])
@@ -220,6 +249,69 @@ zone_error_case() {
     [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && has "no zone disk"
 }
 
+# ---- nmap against a fresh appliance with the default options ----
+NMAP_OUT=$NET_TMP
+nmap_nsx() { nsx "$@"; }
+dns_alive() { qd www.example.com A && status NOERROR && has "192.0.2.80"; }
+# then_alive COMMAND...: the command passes and dig is answered afterwards.
+then_alive() { "$@" && dns_alive; }
+nmap_os_case() {
+    nmap_run nmap-os -O --max-os-tries 1 -d -p 53,54 -T4 "$IP" &&
+        nmap_os_verdicts nmap-os "$NMAP_OS_TCP_VERDICTS
+U1\\(R=N\\)"
+}
+nmap_udp_case() {
+    nmap_run nmap-udp -sU -p 53,54 -T4 "$IP" && nmap_port nmap-udp 53/udp open udp-response &&
+        nmap_port nmap-udp 54/udp 'open|filtered' no-response
+}
+nmap_version_case() {
+    nmap_run nmap-version -sV -sS -sU -p T:53,U:53 -T4 "$IP" &&
+        grep -qE '^53/tcp +open +domain ' "$NMAP_OUT/nmap-version.txt" &&
+        grep -qE '^53/udp +open +domain ' "$NMAP_OUT/nmap-version.txt"
+}
+nmap_fragments_case() {
+    nmap_run nmap-frag -sS -f -p 53,54 -T4 --max-retries 1 "$IP" &&
+        nmap_port nmap-frag 53/tcp filtered no-response && nmap_port nmap-frag 54/tcp filtered no-response
+}
+nmap_bad_checksums_case() {
+    nmap_run nmap-badsum -sS -sU --badsum -p T:53,U:53 -T4 --max-retries 1 "$IP" &&
+        nmap_port nmap-badsum 53/tcp filtered no-response && nmap_port nmap-badsum 53/udp 'open|filtered' no-response
+}
+nmap_scripts_case() {
+    nmap_run nmap-dns -sS -sU -p T:53,U:53 -T4 --script dns-recursion,dns-nsid,dns-zone-transfer \
+        --script-args dns-zone-transfer.domain=example.com "$IP" || return 1
+    # Scripts print only what they found: neither recursion nor a transferred record.
+    ! grep -qiE 'recursion appears to be enabled|dns-zone-transfer' "$NMAP_OUT/nmap-dns.txt" || return 1
+    # RFC 1035 4.1.1: RD is copied into the response, RA clear (no recursion here).
+    nsx dig @"$IP" +rec +time=2 +tries=1 www.example.com A > "$OUT" 2>&1 && has "flags: qr aa rd;" || return 1
+    nsx dig @"$IP" +rec +time=2 +tries=1 www.example.org A > "$OUT" 2>&1 && status REFUSED &&
+        has "flags: qr rd;" || return 1
+    # RFC 6891 6.1.2: an option not understood (NSID) is ignored; the answer is the usual one.
+    nsx dig @"$IP" +norec +nsid +time=2 +tries=1 www.example.com A > "$OUT" 2>&1 && status NOERROR &&
+        hasnt "; NSID:" || return 1
+    raw axfr && has "AXFR REFUSED, next query answered"
+}
+nmap_counted_case() {
+    net_stop "$ECHO_PID" 10
+    [ "$NET_EXIT_STATUS" -eq 0 ] || { echo "exit status $NET_EXIT_STATUS"; tail -n 20 "$LOG"; return 1; }
+    grep -E '^ipv4\.rx_(fragments|reassembly_drops) |^udp\.rx_no_port |^icmp\.tx_dest_unreachable |^(tcp|udp)\.rx_bad_checksum ' "$LOG"
+    grep -qE '^ipv4\.rx_reassembly_drops [1-9]' "$LOG" && grep -qE '^udp\.rx_no_port [1-9]' "$LOG" &&
+        grep -qE '^icmp\.tx_dest_unreachable 0$' "$LOG" && grep -qE '^tcp\.rx_bad_checksum [1-9]' "$LOG" &&
+        grep -qE '^udp\.rx_bad_checksum [1-9]' "$LOG"
+}
+nmap_cases() {
+    start_dns "disk=$ZONES_IMG"
+    wait_for_line "$LOG" "listening on port 53" 10 || { net_fail nmap-start "$(tail -n 5 "$LOG")"; return; }
+    check nmap-odd-flags then_alive nmap_odd_flags "$IP" 53 54 nmap
+    check nmap-os then_alive nmap_os_case
+    check nmap-udp then_alive nmap_udp_case
+    check nmap-version then_alive nmap_version_case
+    check nmap-fragments then_alive nmap_fragments_case
+    check nmap-bad-checksums then_alive nmap_bad_checksums_case
+    check nmap-scripts then_alive nmap_scripts_case
+    check nmap-counted nmap_counted_case
+}
+
 net_setup || fail_all "cannot create the namespace"
 start_dns "disk=$ZONES_IMG" -- "tcp-idle=$IDLE" "rrl=$RATE"
 if wait_for_line "$LOG" "listening on port 53" 10; then net_pass start; else net_fail start "$(tail -n 5 "$LOG")"; fi
@@ -235,6 +327,7 @@ check badvers badvers_case
 check rrl-burst rrl_case
 check shutdown stop_case
 check zone-error zone_error_case
+nmap_cases
 
 echo "dns: $NET_PASSED passed, $NET_FAILED failed"
 [ "$NET_FAILED" -eq 0 ]

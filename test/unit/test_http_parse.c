@@ -199,6 +199,36 @@ END_TEST
 
 /* ---- fields (RFC 9112 5, RFC 9110 5) ---- */
 
+/* RFC 9112 3: "Recipients of an invalid request-line SHOULD respond with either a 400 (Bad
+ * Request) error or a 301 ...": a head whose request-line already shows it is refused with the
+ * status the whole head would earn, without waiting for the rest of it (a TLS handshake or any
+ * binary protocol on the port, "HELP"). A request-line that may still become valid is not. */
+START_TEST(request_line_judged_before_the_head_ends)
+{
+#define LINE_STATUS(text) http_request_line_status(text, sizeof(text) - 1)
+    ck_assert_int_eq(LINE_STATUS(""), 0);
+    ck_assert_int_eq(LINE_STATUS("GE"), 0);
+    ck_assert_int_eq(LINE_STATUS("GET /index.html HT"), 0);
+    ck_assert_int_eq(LINE_STATUS("GET / HTTP/1.1\r"), 0);
+    ck_assert_int_eq(LINE_STATUS("GET / HTTP/1.1\r\n"), 0);
+    ck_assert_int_eq(LINE_STATUS("GET / HTTP/1.1\r\nHost: a\r\n"), 0);
+    ck_assert_int_eq(LINE_STATUS("GET / HTTP/1.0\n"), 0);
+    ck_assert_int_eq(LINE_STATUS("HELP\r\n"), 400);                 /* no target, no version */
+    ck_assert_int_eq(LINE_STATUS("\x16\x03\x01\x02\x00\x01"), 400);  /* TLS ClientHello */
+    ck_assert_int_eq(LINE_STATUS("l\0\x0b\0"), 400);                    /* X11 setup */
+    ck_assert_int_eq(LINE_STATUS("GE\rT"), 400);                       /* bare CR in the method */
+    ck_assert_int_eq(LINE_STATUS("\r\n"), 400);              /* an empty line past the skipped */
+    ck_assert_int_eq(LINE_STATUS("GET / HTTP/2.0\r\n"), 505);
+    ck_assert_int_eq(LINE_STATUS("BREW / HTTP/1.1\r\n"), 501);
+    ck_assert_int_eq(LINE_STATUS("GET /a b HTTP/1.1\r\n"), 400);
+    ck_assert_int_eq(LINE_STATUS("GET / HTTP/1.1 \r\nHost: a\r\n"), 400);
+    /* The same status as the whole head earns. */
+    ck_assert_int_eq(status_of("GET / HTTP/2.0\r\nHost: a\r\n\r\n"), 505);
+    ck_assert_int_eq(status_of("BREW / HTTP/1.1\r\nHost: a\r\n\r\n"), 501);
+#undef LINE_STATUS
+}
+END_TEST
+
 START_TEST(field_syntax)
 {
     struct http_request req;
@@ -453,6 +483,7 @@ static Suite *http_parse_suite(void)
     tcase_add_test(tc, absolute_form);
     tcase_add_test(tc, authority_and_asterisk_forms_only_for_their_methods);
     tcase_add_test(tc, long_target_is_414);
+    tcase_add_test(tc, request_line_judged_before_the_head_ends);
     suite_add_tcase(s, tc);
     tc = tcase_create("fields");
     tcase_add_test(tc, field_syntax);
