@@ -13,6 +13,7 @@
 #include "httpd.h"
 #include "test/unit/tcp_fixture.h"
 #include "xenolith/tcp.h"
+#include "xenolith/test_main.h"
 
 static struct site site;
 static struct server srv;
@@ -142,7 +143,7 @@ START_TEST(valid_request_line_in_pieces_is_served)
 }
 END_TEST
 
-int main(void)
+static Suite *httpd_server_suite(void)
 {
     Suite *s = suite_create("httpd_server");
     TCase *tc = tcase_create("server");
@@ -150,9 +151,7 @@ int main(void)
     tcase_add_test(tc, invalid_request_line_is_answered_400_at_once);
     tcase_add_test(tc, valid_request_line_in_pieces_is_served);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return s;
 }
+
+TEST_MAIN(httpd_server_suite)
