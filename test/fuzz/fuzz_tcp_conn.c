@@ -4,7 +4,13 @@
  *
  * Input: a 7-byte preamble, then records until the input ends.
  *   preamble  mode (bit 0: active open, else passive on port 80; bit 1: the application writes
- *             4 KiB at once; bit 2: no-delay), the peer's ISN (4 bytes), its port (2 bytes)
+ *             4 KiB at once; bit 2: no-delay; bit 3: acknowledgment choice 1 is the previous
+ *             record's acknowledgment plus delta instead of the highest minus delta, so delta 0
+ *             repeats it (duplicate ACKs, fast retransmit and recovery) and small deltas walk
+ *             it up through what is in flight; bit 4: every SACK option's block edges are
+ *             offsets from our initial sequence number, so blocks land on what we sent and the
+ *             scoreboard, RACK and SACK-based recovery are reached), the peer's ISN (4 bytes),
+ *             its port (2 bytes)
  *   record    flags, control, delta, window (2 bytes), payload length, [options length,
  *             options bytes], payload bytes. control bits 0-1 choose the sequence number (the
  *             peer's next, that plus delta, minus delta, or a raw 32-bit value that follows),
@@ -35,7 +41,10 @@ static struct {
     struct fuzz_net net;
     uint16_t peer_port, local_port;  /* local_port: ours once known (passive: 80) */
     uint32_t our_max;                /* highest sequence number we have sent + its length */
+    uint32_t our_iss;                /* our initial sequence number, once our SYN was seen */
+    uint32_t last_ack;               /* the acknowledgment of the previous record */
     bool our_seen;
+    bool relative_acks, relative_sacks;
     uint64_t peer_bytes;             /* payload bytes the peer sent */
     uint64_t read_bytes;             /* bytes the application read */
     struct tcp_listener *l;
@@ -86,6 +95,8 @@ static void check_tcp_frame(const uint8_t *f, size_t len)
             F.local_port = h.src_port;
         if (!F.our_seen) {
             F.our_max = end;
+            F.our_iss = h.seq;
+            F.last_ack = h.seq + 1;
             F.our_seen = true;
         }
     }
@@ -200,6 +211,28 @@ static int app_fiber(void *arg)
     return 0;
 }
 
+/* Mode bit 4: the edges of a SACK option (kind 5) become offsets from our ISN. */
+static void rebase_sack_blocks(uint8_t *opts, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        uint8_t kind = opts[i];
+        if (kind == 0)
+            return;
+        if (kind == 1) {
+            i++;
+            continue;
+        }
+        if (i + 1 >= len || opts[i + 1] < 2 || i + opts[i + 1] > len)
+            return;
+        uint8_t olen = opts[i + 1];
+        if (kind == 5)
+            for (size_t e = i + 2; e + 4 <= i + olen; e += 4)
+                store_be32(opts + e, F.our_iss + load_be32(opts + e));
+        i += olen;
+    }
+}
+
 struct reader {
     const uint8_t *p;
     size_t left;
@@ -260,6 +293,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     F.action = -1;
     F.nodelay = mode & 4;
     F.write_big = mode & 2;
+    F.relative_acks = mode & 8;
+    F.relative_sacks = mode & 16;
     F.peer_port = load_be16(port_bytes) ? load_be16(port_bytes) : 1;
     uint32_t peer_next = load_be32(isn_bytes);
     fuzz_ip_up(&F.net, true);
@@ -301,7 +336,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         default: break;
         }
         switch ((control >> 2) & 3) {
-        case 1: ack = F.our_max - delta; break;
+        case 1: ack = F.relative_acks ? F.last_ack + delta : F.our_max - delta; break;
         case 2: ack = F.our_max + delta; break;
         case 3: if (!take(&r, raw, 4)) goto end; ack = load_be32(raw); break;
         default: break;
@@ -314,6 +349,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             opts_len = opts_len % 41;
             if (!take(&r, opts, opts_len))
                 break;
+            if (F.relative_sacks)
+                rebase_sack_blocks(opts, opts_len);
         }
         uint16_t checksum = 0;
         if (control & 32) {
@@ -326,6 +363,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (len > r.left)
             len = r.left;
         take(&r, payload, len);
+        F.last_ack = ack;
         send_segment(flags, seq, ack, window, opts, opts_len, payload, len, control & 32, checksum);
         F.peer_bytes += len;          /* an upper bound: not all of it need be accepted */
         if (!(control & 32) && (control & 3) == 0)
