@@ -9,8 +9,13 @@
  *             repeats it (duplicate ACKs, fast retransmit and recovery) and small deltas walk
  *             it up through what is in flight; bit 4: every SACK option's block edges are
  *             offsets from our initial sequence number, so blocks land on what we sent and the
- *             scoreboard, RACK and SACK-based recovery are reached), the peer's ISN (4 bytes),
- *             its port (2 bytes)
+ *             scoreboard, RACK and SACK-based recovery are reached; bit 5: a record whose
+ *             flags carry both SYN and RST is an ICMP error from the peer instead, quoting a
+ *             segment of ours whose sequence number is the record's acknowledgment choice, of
+ *             type window >> 8 and code window & 255, a "fragmentation needed" one naming a
+ *             next-hop MTU of 68 + 6 x delta -- so RFC 5927's checks, soft errors and path MTU
+ *             changes to data in flight are reached), the peer's ISN (4 bytes), its port
+ *             (2 bytes)
  *   record    flags, control, delta, window (2 bytes), payload length, [options length,
  *             options bytes], payload bytes. control bits 0-1 choose the sequence number (the
  *             peer's next, that plus delta, minus delta, or a raw 32-bit value that follows),
@@ -44,7 +49,7 @@ static struct {
     uint32_t our_iss;                /* our initial sequence number, once our SYN was seen */
     uint32_t last_ack;               /* the acknowledgment of the previous record */
     bool our_seen;
-    bool relative_acks, relative_sacks;
+    bool relative_acks, relative_sacks, icmp_records;
     uint64_t peer_bytes;             /* payload bytes the peer sent */
     uint64_t read_bytes;             /* bytes the application read */
     struct tcp_listener *l;
@@ -281,6 +286,24 @@ static void send_segment(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win
     fuzz_ip_deliver(&F.net, dgram, 20 + hl + len, false, 0);
 }
 
+/* Mode bit 5: an ICMP error from the peer about a segment of ours carrying sequence number seq. */
+static void send_icmp_error(uint8_t type, uint8_t code, uint16_t mtu, uint32_t seq)
+{
+    uint8_t dgram[20 + 8 + 20 + 8];
+    uint8_t *icmp = dgram + 20, *quote = icmp + 8;
+    memset(icmp, 0, 8);
+    icmp[0] = type;
+    icmp[1] = code;
+    store_be16(icmp + 6, mtu);
+    fuzz_ip_header(quote, FUZZ_OUR_IP, FUZZ_PEER_IP, IPV4_PROTO_TCP, 1, 0x4000, 1500 - 20);
+    store_be16(quote + 20, F.local_port ? F.local_port : OUR_PORT);
+    store_be16(quote + 22, F.peer_port);
+    store_be32(quote + 24, seq);
+    store_be16(icmp + 2, inet_checksum(icmp, 8 + 28));
+    fuzz_ip_header(dgram, FUZZ_PEER_IP, FUZZ_OUR_IP, IPV4_PROTO_ICMP, 2, 0, 8 + 28);
+    fuzz_ip_deliver(&F.net, dgram, sizeof(dgram), false, 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct reader r = { data, size };
@@ -295,6 +318,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     F.write_big = mode & 2;
     F.relative_acks = mode & 8;
     F.relative_sacks = mode & 16;
+    F.icmp_records = mode & 32;
     F.peer_port = load_be16(port_bytes) ? load_be16(port_bytes) : 1;
     uint32_t peer_next = load_be32(isn_bytes);
     fuzz_ip_up(&F.net, true);
@@ -364,9 +388,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             len = r.left;
         take(&r, payload, len);
         F.last_ack = ack;
-        send_segment(flags, seq, ack, window, opts, opts_len, payload, len, control & 32, checksum);
+        bool icmp = F.icmp_records &&
+                    (flags & (TCP_FLAG_SYN | TCP_FLAG_RST)) == (TCP_FLAG_SYN | TCP_FLAG_RST);
+        if (icmp)
+            send_icmp_error((uint8_t)(window >> 8), (uint8_t)window, (uint16_t)(68 + 6 * delta), ack);
+        else
+            send_segment(flags, seq, ack, window, opts, opts_len, payload, len, control & 32, checksum);
         F.peer_bytes += len;          /* an upper bound: not all of it need be accepted */
-        if (!(control & 32) && (control & 3) == 0)
+        if (!icmp && !(control & 32) && (control & 3) == 0)
             peer_next += (uint32_t)len + ((flags & TCP_FLAG_SYN) ? 1 : 0) +
                          ((flags & TCP_FLAG_FIN) ? 1 : 0);
         if (control & 64) {
