@@ -14,8 +14,12 @@
  *             segment of ours whose sequence number is the record's acknowledgment choice, of
  *             type window >> 8 and code window & 255, a "fragmentation needed" one naming a
  *             next-hop MTU of 68 + 6 x delta -- so RFC 5927's checks, soft errors and path MTU
- *             changes to data in flight are reached), the peer's ISN (4 bytes), its port
- *             (2 bytes)
+ *             changes to data in flight are reached; bit 6: a SYN flood -- the stack keeps
+ *             at most two half-open connections, every segment with SYN alone comes from a
+ *             fresh source port (later records speak from it) and the highest sequence number
+ *             we have sent follows our latest SYN-ACK, so the half-open limit, SYN cookies and
+ *             the handshakes that complete them are reached), the peer's ISN (4 bytes), its
+ *             port (2 bytes)
  *   record    flags, control, delta, window (2 bytes), payload length, [options length,
  *             options bytes], payload bytes. control bits 0-1 choose the sequence number (the
  *             peer's next, that plus delta, minus delta, or a raw 32-bit value that follows),
@@ -49,7 +53,7 @@ static struct {
     uint32_t our_iss;                /* our initial sequence number, once our SYN was seen */
     uint32_t last_ack;               /* the acknowledgment of the previous record */
     bool our_seen;
-    bool relative_acks, relative_sacks, icmp_records;
+    bool relative_acks, relative_sacks, icmp_records, syn_flood;
     uint64_t peer_bytes;             /* payload bytes the peer sent */
     uint64_t read_bytes;             /* bytes the application read */
     struct tcp_listener *l;
@@ -98,6 +102,8 @@ static void check_tcp_frame(const uint8_t *f, size_t len)
     if (h.flags & TCP_FLAG_SYN) {
         if (!F.local_port)
             F.local_port = h.src_port;
+        if (F.syn_flood && F.our_seen && h.src_port == OUR_PORT && h.dst_port == F.peer_port)
+            F.our_max = end;   /* the latest SYN-ACK (a cookie's, maybe) is the one to answer */
         if (!F.our_seen) {
             F.our_max = end;
             F.our_iss = h.seq;
@@ -319,6 +325,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     F.relative_acks = mode & 8;
     F.relative_sacks = mode & 16;
     F.icmp_records = mode & 32;
+    F.syn_flood = mode & 64;
     F.peer_port = load_be16(port_bytes) ? load_be16(port_bytes) : 1;
     uint32_t peer_next = load_be32(isn_bytes);
     fuzz_ip_up(&F.net, true);
@@ -343,6 +350,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     struct tcp_config cfg;
     tcp_get_config(s, &cfg);
+    if (F.syn_flood) {
+        cfg.max_half_open = 2;
+        if (tcp_set_config(s, &cfg) != 0)
+            abort();
+    }
     unsigned records = 0;
     while (r.left > 0 && records++ < 64) {
         uint8_t hdr[6];
@@ -387,6 +399,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (len > r.left)
             len = r.left;
         take(&r, payload, len);
+        if (F.syn_flood && flags == TCP_FLAG_SYN)
+            F.peer_port++;
         F.last_ack = ack;
         bool icmp = F.icmp_records &&
                     (flags & (TCP_FLAG_SYN | TCP_FLAG_RST)) == (TCP_FLAG_SYN | TCP_FLAG_RST);
