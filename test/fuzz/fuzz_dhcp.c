@@ -1,9 +1,17 @@
 /*
  * Fuzz harness: DHCP message parsing (net/dhcp_msg) and the client state machine's input path
- * (net/dhcp_client). Checks, beyond "no crash, no sanitizer report":
- *   - a message that parses re-encodes (dhcp_msg_build) into one that parses to the same fields;
- *   - the input, with its xid and chaddr patched to match, is fed to a client in SELECTING, then
- *     (after a synthetic offer) in REQUESTING, and the client stays in a valid state.
+ * (net/dhcp_client). The input is one message, with its xid and chaddr patched to match the
+ * client's; it is fed to the client in every state that reads a reply:
+ *   SELECTING   as an OFFER candidate;
+ *   REQUESTING  as an ACK/NAK candidate, after a synthetic OFFER of the input's own yiaddr from
+ *               its own server identifier (one message cannot be both the OFFER and the ACK, so
+ *               without it the ACK path and everything after it would be out of reach);
+ *   PROBING     ends with a conflict or not as bit 0 of the input's 'secs' says;
+ *   RENEWING and REBINDING (the lease's timers run out one after the other) as the server's
+ *               answer to the renewal, up to the lease's expiry.
+ * Checks, beyond "no crash, no sanitizer report": a message that parses re-encodes
+ * (dhcp_msg_build) into one that parses to the same fields; everything the client sends parses;
+ * an applied lease has a prefix length of 1..32; the client stays in a valid state.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -56,10 +64,31 @@ static void check_round_trip(const struct dhcp_message *m)
         abort();
 }
 
+/* The OFFER the input's server would have sent before answering with the input itself. */
+static void offer_like(const struct dhcp_message *m, uint8_t *buf, size_t cap, size_t *len)
+{
+    struct dhcp_message offer;
+    memset(&offer, 0, sizeof(offer));
+    offer.op = DHCP_OP_BOOTREPLY;
+    offer.htype = DHCP_HTYPE_ETHERNET;
+    offer.hlen = 6;
+    offer.xid = FUZZ_XID;
+    memcpy(offer.chaddr, mac, 6);
+    memcpy(offer.yiaddr, m->yiaddr, 4);
+    memcpy(offer.server_id, m->server_id, 4);
+    offer.type = DHCPOFFER;
+    offer.has = DHCP_HAS(DHCP_HAS_MSG_TYPE) | DHCP_HAS(DHCP_HAS_SERVER_ID);
+    int n = dhcp_msg_build(&offer, buf, cap);
+    if (n < 0)
+        abort();
+    *len = (size_t)n;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct dhcp_message m;
-    if (dhcp_msg_parse(data, size, &m) == DHCP_PARSE_OK)
+    bool parsed = dhcp_msg_parse(data, size, &m) == DHCP_PARSE_OK;
+    if (parsed)
         check_round_trip(&m);
 
     if (size < DHCP_MIN_LEN || size > DHCP_MAX_LEN)
@@ -78,9 +107,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t now = 1000ull * DHCP_NS_PER_SEC;
     dhcp_client_start(&c, now);
     dhcp_client_input(&c, msg, size, now);           /* as an OFFER candidate */
-    dhcp_client_input(&c, msg, size, now + 1);       /* again: as an ACK/NAK candidate */
+    if (dhcp_client_state(&c) == DHCP_SELECTING && parsed) {
+        static uint8_t offer[DHCP_MAX_LEN];
+        size_t offer_len;
+        offer_like(&m, offer, sizeof(offer), &offer_len);
+        dhcp_client_input(&c, offer, offer_len, now);
+    }
+    dhcp_client_input(&c, msg, size, now + 1);       /* as an ACK/NAK candidate */
     if (dhcp_client_state(&c) == DHCP_PROBING)
-        dhcp_client_probe_done(&c, c.offer.address, false, now + 2);
+        dhcp_client_probe_done(&c, c.offer.address, msg[8] & 1, now + 2);
+    /* The lease's timers, one after the other: each renewal state hears the input once. */
+    bool heard_renewing = false, heard_rebinding = false;
+    for (int i = 0; i < 16 && dhcp_client_state(&c) >= DHCP_BOUND && c.deadline_ns != UINT64_MAX;
+         i++) {
+        now = c.deadline_ns;
+        dhcp_client_timeout(&c, now);
+        if (dhcp_client_state(&c) == DHCP_RENEWING && !heard_renewing) {
+            heard_renewing = true;
+            dhcp_client_input(&c, msg, size, now + 1);
+        } else if (dhcp_client_state(&c) == DHCP_REBINDING && !heard_rebinding) {
+            heard_rebinding = true;
+            dhcp_client_input(&c, msg, size, now + 1);
+        }
+    }
     dhcp_client_timeout(&c, c.deadline_ns);
     if (dhcp_client_state(&c) > DHCP_REBINDING)
         abort();

@@ -4,7 +4,22 @@
  *
  * Input: a 7-byte preamble, then records until the input ends.
  *   preamble  mode (bit 0: active open, else passive on port 80; bit 1: the application writes
- *             4 KiB at once; bit 2: no-delay), the peer's ISN (4 bytes), its port (2 bytes)
+ *             4 KiB at once; bit 2: no-delay; bit 3: acknowledgment choice 1 is the previous
+ *             record's acknowledgment plus delta instead of the highest minus delta, so delta 0
+ *             repeats it (duplicate ACKs, fast retransmit and recovery) and small deltas walk
+ *             it up through what is in flight; bit 4: every SACK option's block edges are
+ *             offsets from our initial sequence number, so blocks land on what we sent and the
+ *             scoreboard, RACK and SACK-based recovery are reached; bit 5: a record whose
+ *             flags carry both SYN and RST is an ICMP error from the peer instead, quoting a
+ *             segment of ours whose sequence number is the record's acknowledgment choice, of
+ *             type window >> 8 and code window & 255, a "fragmentation needed" one naming a
+ *             next-hop MTU of 68 + 6 x delta -- so RFC 5927's checks, soft errors and path MTU
+ *             changes to data in flight are reached; bit 6: a SYN flood -- the stack keeps
+ *             at most two half-open connections, every segment with SYN alone comes from a
+ *             fresh source port (later records speak from it) and the highest sequence number
+ *             we have sent follows our latest SYN-ACK, so the half-open limit, SYN cookies and
+ *             the handshakes that complete them are reached), the peer's ISN (4 bytes), its
+ *             port (2 bytes)
  *   record    flags, control, delta, window (2 bytes), payload length, [options length,
  *             options bytes], payload bytes. control bits 0-1 choose the sequence number (the
  *             peer's next, that plus delta, minus delta, or a raw 32-bit value that follows),
@@ -35,7 +50,10 @@ static struct {
     struct fuzz_net net;
     uint16_t peer_port, local_port;  /* local_port: ours once known (passive: 80) */
     uint32_t our_max;                /* highest sequence number we have sent + its length */
+    uint32_t our_iss;                /* our initial sequence number, once our SYN was seen */
+    uint32_t last_ack;               /* the acknowledgment of the previous record */
     bool our_seen;
+    bool relative_acks, relative_sacks, icmp_records, syn_flood;
     uint64_t peer_bytes;             /* payload bytes the peer sent */
     uint64_t read_bytes;             /* bytes the application read */
     struct tcp_listener *l;
@@ -84,8 +102,12 @@ static void check_tcp_frame(const uint8_t *f, size_t len)
     if (h.flags & TCP_FLAG_SYN) {
         if (!F.local_port)
             F.local_port = h.src_port;
+        if (F.syn_flood && F.our_seen && h.src_port == OUR_PORT && h.dst_port == F.peer_port)
+            F.our_max = end;   /* the latest SYN-ACK (a cookie's, maybe) is the one to answer */
         if (!F.our_seen) {
             F.our_max = end;
+            F.our_iss = h.seq;
+            F.last_ack = h.seq + 1;
             F.our_seen = true;
         }
     }
@@ -200,6 +222,28 @@ static int app_fiber(void *arg)
     return 0;
 }
 
+/* Mode bit 4: the edges of a SACK option (kind 5) become offsets from our ISN. */
+static void rebase_sack_blocks(uint8_t *opts, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        uint8_t kind = opts[i];
+        if (kind == 0)
+            return;
+        if (kind == 1) {
+            i++;
+            continue;
+        }
+        if (i + 1 >= len || opts[i + 1] < 2 || i + opts[i + 1] > len)
+            return;
+        uint8_t olen = opts[i + 1];
+        if (kind == 5)
+            for (size_t e = i + 2; e + 4 <= i + olen; e += 4)
+                store_be32(opts + e, F.our_iss + load_be32(opts + e));
+        i += olen;
+    }
+}
+
 struct reader {
     const uint8_t *p;
     size_t left;
@@ -248,6 +292,24 @@ static void send_segment(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win
     fuzz_ip_deliver(&F.net, dgram, 20 + hl + len, false, 0);
 }
 
+/* Mode bit 5: an ICMP error from the peer about a segment of ours carrying sequence number seq. */
+static void send_icmp_error(uint8_t type, uint8_t code, uint16_t mtu, uint32_t seq)
+{
+    uint8_t dgram[20 + 8 + 20 + 8];
+    uint8_t *icmp = dgram + 20, *quote = icmp + 8;
+    memset(icmp, 0, 8);
+    icmp[0] = type;
+    icmp[1] = code;
+    store_be16(icmp + 6, mtu);
+    fuzz_ip_header(quote, FUZZ_OUR_IP, FUZZ_PEER_IP, IPV4_PROTO_TCP, 1, 0x4000, 1500 - 20);
+    store_be16(quote + 20, F.local_port ? F.local_port : OUR_PORT);
+    store_be16(quote + 22, F.peer_port);
+    store_be32(quote + 24, seq);
+    store_be16(icmp + 2, inet_checksum(icmp, 8 + 28));
+    fuzz_ip_header(dgram, FUZZ_PEER_IP, FUZZ_OUR_IP, IPV4_PROTO_ICMP, 2, 0, 8 + 28);
+    fuzz_ip_deliver(&F.net, dgram, sizeof(dgram), false, 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct reader r = { data, size };
@@ -260,6 +322,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     F.action = -1;
     F.nodelay = mode & 4;
     F.write_big = mode & 2;
+    F.relative_acks = mode & 8;
+    F.relative_sacks = mode & 16;
+    F.icmp_records = mode & 32;
+    F.syn_flood = mode & 64;
     F.peer_port = load_be16(port_bytes) ? load_be16(port_bytes) : 1;
     uint32_t peer_next = load_be32(isn_bytes);
     fuzz_ip_up(&F.net, true);
@@ -284,6 +350,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     struct tcp_config cfg;
     tcp_get_config(s, &cfg);
+    if (F.syn_flood) {
+        cfg.max_half_open = 2;
+        if (tcp_set_config(s, &cfg) != 0)
+            abort();
+    }
     unsigned records = 0;
     while (r.left > 0 && records++ < 64) {
         uint8_t hdr[6];
@@ -301,7 +372,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         default: break;
         }
         switch ((control >> 2) & 3) {
-        case 1: ack = F.our_max - delta; break;
+        case 1: ack = F.relative_acks ? F.last_ack + delta : F.our_max - delta; break;
         case 2: ack = F.our_max + delta; break;
         case 3: if (!take(&r, raw, 4)) goto end; ack = load_be32(raw); break;
         default: break;
@@ -314,6 +385,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             opts_len = opts_len % 41;
             if (!take(&r, opts, opts_len))
                 break;
+            if (F.relative_sacks)
+                rebase_sack_blocks(opts, opts_len);
         }
         uint16_t checksum = 0;
         if (control & 32) {
@@ -326,9 +399,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (len > r.left)
             len = r.left;
         take(&r, payload, len);
-        send_segment(flags, seq, ack, window, opts, opts_len, payload, len, control & 32, checksum);
+        if (F.syn_flood && flags == TCP_FLAG_SYN)
+            F.peer_port++;
+        F.last_ack = ack;
+        bool icmp = F.icmp_records &&
+                    (flags & (TCP_FLAG_SYN | TCP_FLAG_RST)) == (TCP_FLAG_SYN | TCP_FLAG_RST);
+        if (icmp)
+            send_icmp_error((uint8_t)(window >> 8), (uint8_t)window, (uint16_t)(68 + 6 * delta), ack);
+        else
+            send_segment(flags, seq, ack, window, opts, opts_len, payload, len, control & 32, checksum);
         F.peer_bytes += len;          /* an upper bound: not all of it need be accepted */
-        if (!(control & 32) && (control & 3) == 0)
+        if (!icmp && !(control & 32) && (control & 3) == 0)
             peer_next += (uint32_t)len + ((flags & TCP_FLAG_SYN) ? 1 : 0) +
                          ((flags & TCP_FLAG_FIN) ? 1 : 0);
         if (control & 64) {
