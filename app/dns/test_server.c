@@ -38,21 +38,15 @@ static void start(uint32_t rrl_rate)
     ck_assert_int_eq(dnsd_server_start(&srv, sb, &cfg, &zones), 0);
 }
 
-static bool stopped;
-
-static int stopper(void *arg)
+static void stop_server(void *arg)
 {
+    (void)arg;
     dnsd_server_stop(&srv, SEC);         /* joins fibers: it runs in one */
-    stopped = true;
-    return 0;
 }
 
 static void stop(void)
 {
-    stopped = false;
-    fiber_detach(fiber_spawn("stopper", stopper, NULL, 0));
-    run_for(5 * SEC);
-    ck_assert(stopped);
+    tf_run_in_fiber(stop_server, NULL, 5 * SEC);
     zone_set_free(&zones);
     tcp_fixture_down();
 }

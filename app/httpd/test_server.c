@@ -28,22 +28,15 @@ static void start(void)
     ck_assert_int_eq(server_start(&srv, sb, &site, &cfg), 0);
 }
 
-static bool stopped;
-
-static int stopper(void *arg)
+static void stop_server(void *arg)
 {
     (void)arg;
     server_stop(&srv, SEC);              /* joins fibers: it runs in one */
-    stopped = true;
-    return 0;
 }
 
 static void stop(void)
 {
-    stopped = false;
-    fiber_detach(fiber_spawn("stopper", stopper, NULL, 0));
-    run_for(5 * SEC);
-    ck_assert(stopped);
+    tf_run_in_fiber(stop_server, NULL, 5 * SEC);
     site_close(&site);
     tcp_fixture_down();
 }

@@ -235,6 +235,31 @@ static inline void tcp_fixture_down(void)
     pbuf_pool_destroy(tf_pool_b);
 }
 
+/* Runs fn(arg) in a fiber of its own, for a call that must block (an application server's stop
+ * joins its fibers), and drives the simulated machine for `within`; fails unless fn returned. */
+struct tf_in_fiber {
+    void (*fn)(void *arg);
+    void *arg;
+    bool returned;
+};
+
+static inline int tf_in_fiber_main(void *arg)
+{
+    struct tf_in_fiber *call = arg;
+    call->fn(call->arg);
+    call->returned = true;
+    return 0;
+}
+
+static inline void tf_run_in_fiber(void (*fn)(void *arg), void *arg, uint64_t within)
+{
+    static struct tf_in_fiber call;          /* outlives this frame if fn never returns */
+    call = (struct tf_in_fiber){ .fn = fn, .arg = arg };
+    fiber_detach(fiber_spawn("tf_in_fiber", tf_in_fiber_main, &call, 0));
+    run_for(within);
+    ck_assert(call.returned);
+}
+
 static inline void tcp_fixture_setup(void)
 {
     tcp_fixture_up(NULL, 0, 0);
