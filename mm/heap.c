@@ -27,7 +27,7 @@
 #define DESC_SIZES_FROM 1024u
 
 static struct heap_stats stats;
-struct heap_cached_counts heap_cached_by_mm;
+struct heap_cached_counts heap_cached;
 static struct page_desc *partial_slabs[HEAP_CLASSES]; /* slabs with at least one free object */
 
 /* Panics if a free object (16-byte aligned, csize a multiple of 16) was written after free.
@@ -98,22 +98,22 @@ static uint16_t *size_slot(struct page_desc *d, uintptr_t page, unsigned index)
 void heap_reset(void)
 {
     stats = (struct heap_stats){ 0 };
-    heap_cached_by_mm = (struct heap_cached_counts){ 0 };
+    heap_cached = (struct heap_cached_counts){ 0 };
     for (unsigned c = 0; c < HEAP_CLASSES; c++)
         partial_slabs[c] = NULL;
 }
 
 void heap_note_cached(int64_t bytes, int64_t objects)
 {
-    stats.cached_bytes += (uint64_t)bytes;
-    stats.cached_objects += (uint64_t)objects;
+    heap_cached.bytes += (uint64_t)bytes;
+    heap_cached.objects += (uint64_t)objects;
 }
 
 void heap_get_stats(struct heap_stats *out)
 {
     *out = stats;
-    out->cached_bytes += heap_cached_by_mm.bytes;
-    out->cached_objects += heap_cached_by_mm.objects;
+    out->cached_bytes = heap_cached.bytes;
+    out->cached_objects = heap_cached.objects;
     for (unsigned c = 0; c < HEAP_CLASSES; c++)
         out->class_size[c] = class_bytes(c);
 }

@@ -34,26 +34,27 @@ unsigned page_order_for(size_t bytes);
 void *kalloc_guarded(size_t size);
 void kfree_guarded(void *ptr, size_t size);
 
-/* heap_note_cached for mm/'s own caches (the spare lists, the packet pools' free lists), whose
- * get and put paths are on every packet and every short connection: the same counters, added to
- * heap_stats by heap_get_stats, updated inline instead of by a call. One object of `bytes` goes
- * into a cache (hold) or leaves it (release). */
+/* What every cache keeps (heap_stats' cached_bytes and cached_objects): heap_note_cached adds
+ * to it for caches above mm/, and mm/'s own caches (the spare lists, the packet pools' free
+ * lists), whose get and put paths are on every packet and every short connection, update it
+ * inline instead of by a call. One object of `bytes` goes into a cache (hold) or leaves it
+ * (release). */
 struct heap_cached_counts {
     uint64_t bytes;
     uint64_t objects;
 };
-extern struct heap_cached_counts heap_cached_by_mm;
+extern struct heap_cached_counts heap_cached;
 
 static inline void heap_cached_hold(size_t bytes)
 {
-    heap_cached_by_mm.bytes += bytes;
-    heap_cached_by_mm.objects++;
+    heap_cached.bytes += bytes;
+    heap_cached.objects++;
 }
 
 static inline void heap_cached_release(size_t bytes)
 {
-    heap_cached_by_mm.bytes -= bytes;
-    heap_cached_by_mm.objects--;
+    heap_cached.bytes -= bytes;
+    heap_cached.objects--;
 }
 
 #endif
